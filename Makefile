@@ -1,0 +1,37 @@
+# Pulse: every command a developer needs. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: help bootstrap binaries lint fmt test test-only dev clean-cache
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+bootstrap: ## install Debian packages, the cached virtualenv and the control-plane binaries
+	@hack/bootstrap.sh
+
+binaries: ## build (once) and print the folder of etcd, kube-apiserver, kube-controller-manager, kubectl, helm
+	@hack/build-binaries.sh
+
+lint: bootstrap ## ruff and mypy --strict
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+fmt: bootstrap ## format and auto-fix with ruff
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: bootstrap lint test-only ## install everything, lint, start the test world, run every test, stop it
+
+test-only: ## run the tests without bootstrap/lint (PYTEST_ARGS="tests/smoke -k redis")
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+dev: bootstrap ## bring the platform up locally (control plane, PostgreSQL primary+replica, Redis) until Ctrl-C
+	PYTHONPATH=hack $(PY) -m pulse_testworld up --state-file .dev-world.json
+
+clean-cache: ## forget the cached virtualenv and binaries ($$PULSE_CACHE, default ~/.cache/pulse)
+	rm -rf "$${PULSE_CACHE:-$$HOME/.cache/pulse}" $(VENV)

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what the tests and `make dev` need on a fresh machine of this kind:
+# Debian packages (PostgreSQL 15, Redis, openssl), a virtualenv cached under
+# $PULSE_CACHE keyed by the Python version and pyproject.toml, and the
+# control-plane binaries (hack/build-binaries.sh). Idempotent; a warm run
+# installs nothing. Leaves ./.venv pointing at the cached virtualenv.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CACHE="${PULSE_CACHE:-$HOME/.cache/pulse}"
+PYTHON="${PYTHON:-python3}"
+log() { echo "[bootstrap] $*" >&2; }
+
+need_pkgs=()
+[ -x /usr/lib/postgresql/15/bin/postgres ] || need_pkgs+=(postgresql-15 postgresql-client-15)
+command -v redis-server >/dev/null || need_pkgs+=(redis-server)
+command -v openssl >/dev/null || need_pkgs+=(openssl)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    log "missing Debian packages: ${need_pkgs[*]} (run as root, or: sudo apt-get install ${need_pkgs[*]})"
+    exit 1
+  fi
+  log "installing ${need_pkgs[*]}"
+  apt-get update -qq
+  # The packages' own services are not wanted: the harness starts its own.
+  DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+  systemctl disable --now redis-server >/dev/null 2>&1 || true
+  service redis-server stop >/dev/null 2>&1 || true
+fi
+
+pyver=$("$PYTHON" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')
+key=$(cat pyproject.toml | sha256sum | cut -c1-16)
+VENV="$CACHE/venv/py$pyver-$key"
+if [ ! -f "$VENV/.complete" ]; then
+  log "creating virtualenv $VENV"
+  rm -rf "$VENV"
+  mkdir -p "$CACHE/venv"
+  "$PYTHON" -m venv "$VENV"
+  "$VENV/bin/pip" install -q --upgrade pip
+  "$VENV/bin/pip" install -q -e ".[operator,backend,etl,dev]"
+  touch "$VENV/.complete"
+fi
+# The editable install points at one checkout; re-point it at this one (fast).
+if ! "$VENV/bin/python" -c 'import pulse_common, os, sys; sys.exit(0 if os.path.realpath(pulse_common.__file__).startswith(os.path.realpath("services")) else 1)' 2>/dev/null; then
+  "$VENV/bin/pip" install -q --no-deps -e .
+fi
+ln -sfn "$VENV" .venv
+
+hack/build-binaries.sh >/dev/null

@@ -1,0 +1,66 @@
+"""``python -m pulse_testworld up``: start the test world and keep it up until
+Ctrl-C, printing the kubeconfig path and the connection URLs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from pulse_testworld.world import World, start_world
+
+
+def _print_world(world: World) -> None:
+    k, pg, rd = world.kube, world.postgres, world.redis
+    print(
+        f"""
+Pulse test world is up ({k.version}); logs in {world.base / "logs"}
+
+  export KUBECONFIG={k.kubeconfig}
+  export PATH={world.bin_dir}:$PATH      # kubectl, helm built for this world
+  kubectl get ns
+
+  PostgreSQL primary  {pg.primary_dsn}
+  PostgreSQL replica  {pg.replica_dsn}
+  Redis (admin)       {rd.url}
+
+  psql "{pg.primary_dsn}"
+""",
+        flush=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pulse_testworld", description=__doc__)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    up = sub.add_parser("up", help="start the world and wait for Ctrl-C")
+    up.add_argument("--state-file", type=Path, help="write the world's description here (JSON)")
+    args = parser.parse_args(argv)
+
+    print("starting the test world (first run builds the control plane: 10-20 min)...", flush=True)
+    world = start_world()
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        if args.state_file:
+            args.state_file.write_text(json.dumps(world.describe(), indent=2))
+        _print_world(world)
+        print("Ctrl-C stops everything.", flush=True)
+        stop.wait()
+    finally:
+        print("stopping the test world...", flush=True)
+        world.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""Starting and stopping the world's processes by pid, and waiting on them."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    # If the test run is killed outright, its servers must not linger.
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now (two worlds can coexist)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class StartError(RuntimeError):
+    """A service of the test world did not come up; the message says which and why."""
+
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen[bytes]
+    log_path: Path
+    stop_signal: int = signal.SIGTERM
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if not self.alive():
+            return
+        with contextlib.suppress(ProcessLookupError):
+            self.popen.send_signal(self.stop_signal)
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait(5)
+
+
+@dataclass
+class Supervisor:
+    """Owns every process the world starts, and stops them in reverse order."""
+
+    log_dir: Path
+    processes: list[Process] = field(default_factory=list)
+
+    def start(
+        self,
+        name: str,
+        argv: list[str],
+        *,
+        user: str | None = None,
+        env: dict[str, str] | None = None,
+        stop_signal: int = signal.SIGTERM,
+    ) -> Process:
+        log_path = self.log_dir / f"{name}.log"
+        log = log_path.open("ab")
+        kwargs: dict[str, object] = {}
+        if user is not None:
+            kwargs["user"] = user
+            kwargs["group"] = user
+        popen = subprocess.Popen(
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            preexec_fn=_die_with_parent,
+            **kwargs,  # type: ignore[call-overload]
+        )
+        log.close()
+        proc = Process(name, popen, log_path, stop_signal)
+        self.processes.append(proc)
+        return proc
+
+    def stop_all(self) -> None:
+        for proc in reversed(self.processes):
+            proc.stop()
+        self.processes.clear()
+
+
+def wait_until(
+    what: str,
+    check: Callable[[], bool],
+    *,
+    timeout: float,
+    proc: Process | None = None,
+    interval: float = 0.2,
+) -> None:
+    """Polls ``check`` until it is true; fails early if ``proc`` died."""
+    deadline = time.monotonic() + timeout
+    last_error = ""
+    while time.monotonic() < deadline:
+        if proc is not None and not proc.alive():
+            raise StartError(f"{proc.name} exited while waiting for {what}:\n{proc.log_tail()}")
+        try:
+            if check():
+                return
+        except Exception as exc:
+            last_error = f" (last error: {exc})"
+        time.sleep(interval)
+    tail = f"\n{proc.log_tail()}" if proc is not None else ""
+    raise StartError(f"timed out after {timeout:.0f}s waiting for {what}{last_error}{tail}")

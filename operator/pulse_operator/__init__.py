@@ -1,0 +1,1 @@
+"""Pulse Kopf operator: turns each PulseTenant into a provisioned tenant."""

@@ -1,0 +1,1 @@
+"""Pulse shared backend API (FastAPI, port 3001)."""

@@ -1,0 +1,1 @@
+"""What several Pulse components share: settings, logging, database, tenancy."""

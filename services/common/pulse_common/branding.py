@@ -1,0 +1,65 @@
+"""Light and dark palettes derived from a tenant's two brand colours."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.dialects.postgresql import insert
+
+from pulse_common.models.base import table_of
+from pulse_common.models.enums import ColorMode
+from pulse_common.models.tenant_settings import ClientColorSettings
+from pulse_common.provisioning.models import Branding
+
+
+def _mix(color: str, other: str, weight: float) -> str:
+    """``weight`` of ``other`` blended into ``color`` (both #RRGGBB)."""
+    a = [int(color[i : i + 2], 16) for i in (1, 3, 5)]
+    b = [int(other[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * weight):02X}" for x, y in zip(a, b, strict=True))
+
+
+def palettes(branding: Branding) -> dict[ColorMode, dict[str, str]]:
+    primary, secondary = branding.primary_color.upper(), branding.secondary_color.upper()
+    return {
+        ColorMode.light: {
+            "primary_color": primary,
+            "secondary_color": secondary,
+            "accent_color": _mix(primary, "#FFFFFF", 0.35),
+            "background_color": "#FFFFFF",
+            "surface_color": _mix(secondary, "#FFFFFF", 0.95),
+            "text_color": "#1F2328",
+        },
+        ColorMode.dark: {
+            # Lightened so that the brand colour keeps its contrast on dark surfaces.
+            "primary_color": _mix(primary, "#FFFFFF", 0.2),
+            "secondary_color": _mix(secondary, "#FFFFFF", 0.15),
+            "accent_color": _mix(primary, "#FFFFFF", 0.5),
+            "background_color": "#0D1117",
+            "surface_color": _mix(secondary, "#0D1117", 0.6),
+            "text_color": "#E6EDF3",
+        },
+    }
+
+
+def apply_branding(conn: Connection, tenant_id: int, branding: Branding) -> None:
+    """Upserts both palettes; the spec's branding is the source of truth."""
+    table = table_of(ClientColorSettings)
+    for mode, colors in palettes(branding).items():
+        row: dict[str, Any] = {
+            "tenant_id": tenant_id,
+            "mode": mode,
+            "logo_url": branding.logo_url,
+            **colors,
+        }
+        stmt = insert(table).values(**row)
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["mode"],
+                set_={
+                    **{k: stmt.excluded[k] for k in row if k != "mode"},
+                    "last_updated_at": stmt.excluded.last_updated_at,
+                },
+            )
+        )

@@ -1,0 +1,84 @@
+"""Value sets stored as checked strings (not native PG enums: adding a value
+then needs no ``ALTER TYPE`` outside a transaction)."""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import Enum
+
+
+def checked(enum_cls: type[enum.StrEnum], name: str, length: int = 30) -> Enum:
+    return Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+class UserRole(enum.StrEnum):
+    admin = "admin"
+    user = "user"
+    viewer = "viewer"
+
+
+class ThemeMode(enum.StrEnum):
+    light = "light"
+    dark = "dark"
+    system = "system"
+
+
+class IntegrationType(enum.StrEnum):
+    data = "data"
+    ai = "ai"
+    embedding = "embedding"
+
+
+class StatusCategory(enum.StrEnum):
+    to_do = "to_do"
+    in_progress = "in_progress"
+    done = "done"
+
+
+class PrState(enum.StrEnum):
+    open = "open"
+    closed = "closed"
+    merged = "merged"
+
+
+class ReviewState(enum.StrEnum):
+    approved = "approved"
+    changes_requested = "changes_requested"
+    commented = "commented"
+    dismissed = "dismissed"
+
+
+class DeploymentStatus(enum.StrEnum):
+    success = "success"
+    failure = "failure"
+    rolled_back = "rolled_back"
+    in_progress = "in_progress"
+
+
+class IncidentSeverity(enum.StrEnum):
+    sev1 = "sev1"
+    sev2 = "sev2"
+    sev3 = "sev3"
+    sev4 = "sev4"
+
+
+class EtlJobStatus(enum.StrEnum):
+    idle = "idle"
+    running = "running"
+    success = "success"
+    failed = "failed"
+    paused = "paused"
+
+
+class ColorMode(enum.StrEnum):
+    light = "light"
+    dark = "dark"

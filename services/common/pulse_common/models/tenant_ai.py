@@ -1,0 +1,82 @@
+"""AI and ML bookkeeping: DORA insights, the agent's learning memory,
+predictions, model performance and anomaly alerts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import DateTime, Index, Numeric, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pulse_common.models.base import Deactivatable, TenantBase, TenantRow
+
+
+class DoraMetricInsight(TenantRow, TenantBase):
+    __tablename__ = "dora_metric_insights"
+    __table_args__ = (
+        # The DORA dashboard: latest insight per metric.
+        Index(None, "metric", "period_end"),
+    )
+
+    metric: Mapped[str] = mapped_column(String(40), nullable=False)
+    period_start: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    period_end: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    value: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    level: Mapped[str | None] = mapped_column(String(10))
+    insight_text: Mapped[str] = mapped_column(Text, nullable=False)
+    generated_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class AiLearningMemory(TenantRow, Deactivatable, TenantBase):
+    """What the agent learned from feedback (a failed answer and its correction)."""
+
+    __tablename__ = "ai_learning_memory"
+
+    kind: Mapped[str] = mapped_column(String(50), nullable=False)
+    user_intent: Mapped[str] = mapped_column(Text, nullable=False)
+    original_answer: Mapped[str | None] = mapped_column(Text)
+    user_feedback: Mapped[str | None] = mapped_column(Text)
+    corrected_answer: Mapped[str | None] = mapped_column(Text)
+    context: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
+    embedding_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class AiPrediction(TenantRow, TenantBase):
+    __tablename__ = "ai_predictions"
+    __table_args__ = (Index(None, "model_name", "created_at"),)
+
+    model_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    model_version: Mapped[str | None] = mapped_column(String(50))
+    prediction_type: Mapped[str] = mapped_column(String(50), nullable=False)
+    input_data: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    prediction_result: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    confidence_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
+    actual_outcome: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    accuracy_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
+
+
+class AiPerformanceMetric(TenantRow, TenantBase):
+    __tablename__ = "ai_performance_metrics"
+    __table_args__ = (Index(None, "metric_name", "measured_at"),)
+
+    metric_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    metric_value: Mapped[Decimal] = mapped_column(Numeric(18, 6), nullable=False)
+    metric_unit: Mapped[str | None] = mapped_column(String(30))
+    service_name: Mapped[str | None] = mapped_column(String(50))
+    measured_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    context: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
+
+
+class MlAnomalyAlert(TenantRow, TenantBase):
+    __tablename__ = "ml_anomaly_alert"
+    __table_args__ = (Index(None, "acknowledged", "created_at"),)
+
+    model_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    severity: Mapped[str] = mapped_column(String(20), nullable=False)
+    alert_data: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    acknowledged: Mapped[bool] = mapped_column(nullable=False, server_default="false")
+    acknowledged_by: Mapped[str | None] = mapped_column(String(254))
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,117 @@
+"""Source control (GitHub): repositories, pull requests and their commits,
+reviews and comments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pulse_common.models.base import Deactivatable, HasIntegration, TenantBase, TenantRow
+from pulse_common.models.enums import PrState, ReviewState, checked
+
+
+class Repository(TenantRow, Deactivatable, HasIntegration, TenantBase):
+    __tablename__ = "repositories"
+    __table_args__ = (UniqueConstraint("full_name"),)
+
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    full_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    default_branch: Mapped[str] = mapped_column(String(255), nullable=False, server_default="main")
+    language: Mapped[str | None] = mapped_column(String(50))
+    is_private: Mapped[bool] = mapped_column(nullable=False, server_default="true")
+    url: Mapped[str | None] = mapped_column(String(500))
+
+
+class PullRequest(TenantRow, HasIntegration, TenantBase):
+    __tablename__ = "prs"
+    __table_args__ = (
+        UniqueConstraint("repository_id", "number"),
+        # Lead time and PR throughput per repository over a period.
+        Index(None, "repository_id", "merged_at"),
+        # Open-PR lists and age-of-open-PR tiles.
+        Index(None, "state", "created"),
+        # Linking deployments/incidents to the work item a PR implements.
+        Index(None, "work_item_id"),
+    )
+
+    repository_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("repositories.id", ondelete="CASCADE"), nullable=False
+    )
+    number: Mapped[int] = mapped_column(Integer, nullable=False)
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(500), nullable=False)
+    body: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(255))
+    state: Mapped[PrState] = mapped_column(checked(PrState, "pr_state"), nullable=False)
+    source_branch: Mapped[str | None] = mapped_column(String(255))
+    target_branch: Mapped[str | None] = mapped_column(String(255))
+    merge_commit_sha: Mapped[str | None] = mapped_column(String(40))
+    work_item_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("work_items.id", ondelete="SET NULL")
+    )
+    created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    first_commit_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    first_review_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    merged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    additions: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    deletions: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    changed_files: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    embedding_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class _PrChild(TenantRow):
+    pr_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("prs.id", ondelete="CASCADE"), nullable=False
+    )
+
+
+class PrCommit(_PrChild, TenantBase):
+    __tablename__ = "prs_commits"
+    __table_args__ = (
+        UniqueConstraint("pr_id", "sha"),
+        # Deployment → commit → PR lookups (lead time for changes).
+        Index(None, "sha"),
+    )
+
+    sha: Mapped[str] = mapped_column(String(40), nullable=False)
+    author: Mapped[str | None] = mapped_column(String(255))
+    message: Mapped[str | None] = mapped_column(Text)
+    authored_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    committed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PrReview(_PrChild, TenantBase):
+    __tablename__ = "prs_reviews"
+    __table_args__ = (
+        UniqueConstraint("pr_id", "external_id"),
+        # Review turnaround per PR.
+        Index(None, "pr_id", "submitted_at"),
+    )
+
+    external_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    reviewer: Mapped[str | None] = mapped_column(String(255))
+    state: Mapped[ReviewState] = mapped_column(checked(ReviewState, "review_state"), nullable=False)
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class PrComment(_PrChild, TenantBase):
+    __tablename__ = "prs_comments"
+    __table_args__ = (UniqueConstraint("pr_id", "external_id"),)
+
+    external_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    author: Mapped[str | None] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    commented_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)

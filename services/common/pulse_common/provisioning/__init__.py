@@ -1,0 +1,40 @@
+"""Idempotent provisioning of the platform and of tenants in PostgreSQL.
+
+Used by the operator, the ``pulse-db`` CLI and the tests. Every function can
+be re-run after a crash at any point and converges to the same state.
+"""
+
+from pulse_common.provisioning.models import (
+    Branding,
+    MigrationProgress,
+    SeedProfile,
+    TenantProvisioned,
+    TenantRequest,
+)
+from pulse_common.provisioning.platform import BACKEND_ROLE, ensure_platform
+from pulse_common.provisioning.tenant import (
+    drop_tenant,
+    ensure_tenant,
+    list_tenants,
+    migrate_all_tenants,
+    migrate_tenant,
+    revoke_tenant,
+    set_suspended,
+)
+
+__all__ = [
+    "BACKEND_ROLE",
+    "Branding",
+    "MigrationProgress",
+    "SeedProfile",
+    "TenantProvisioned",
+    "TenantRequest",
+    "drop_tenant",
+    "ensure_platform",
+    "ensure_tenant",
+    "list_tenants",
+    "migrate_all_tenants",
+    "migrate_tenant",
+    "revoke_tenant",
+    "set_suspended",
+]

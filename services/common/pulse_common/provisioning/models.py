@@ -1,0 +1,75 @@
+"""Pydantic models at the provisioning boundary: what callers ask for and get."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr, field_validator
+
+from pulse_common.models.control import TenantState, TenantTier
+from pulse_common.tenancy import validate_slug
+
+HEX_COLOR = r"^#[0-9A-Fa-f]{6}$"
+
+
+class SeedProfile(enum.StrEnum):
+    minimal = "minimal"
+    demo = "demo"
+
+
+class Branding(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    primary_color: str = Field(default="#1F6FEB", pattern=HEX_COLOR)
+    secondary_color: str = Field(default="#0B1F3A", pattern=HEX_COLOR)
+    logo_url: str | None = Field(default=None, max_length=500)
+
+
+class TenantRequest(BaseModel):
+    """What a tenant needs in PostgreSQL. ``login_password``: the password for
+    the tenant's login role, owned by the caller (the operator keeps it in a
+    Secret); when omitted, a new role gets a generated one (returned once) and
+    an existing role keeps its password."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    slug: str
+    display_name: str = Field(min_length=1, max_length=100)
+    tier: TenantTier = TenantTier.standard
+    admin_email: EmailStr
+    branding: Branding = Branding()
+    seed_profile: SeedProfile = SeedProfile.minimal
+    login_password: SecretStr | None = None
+    demo_seed: int = 20261128
+    demo_as_of: dt.date | None = None
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        return validate_slug(v)
+
+
+class TenantProvisioned(BaseModel):
+    """The result of ``ensure_tenant``. Secrets are only set when this call
+    created them; they are ``SecretStr`` so that logging the model hides them."""
+
+    tenant_id: int
+    slug: str
+    schema_name: str
+    login_role: str
+    owner_role: str
+    schema_revision: str | None
+    state: TenantState
+    adopted: bool = False
+    login_password: SecretStr | None = None
+    admin_email: str
+    admin_password: SecretStr | None = None
+
+
+class MigrationProgress(BaseModel):
+    index: int
+    total: int
+    slug: str
+    from_revision: str | None
+    to_revision: str | None

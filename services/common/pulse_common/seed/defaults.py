@@ -1,0 +1,160 @@
+"""What every tenant starts with: statuses, work-item types, the default
+workflow and mappings, system settings and the first admin user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Table, select
+from sqlalchemy.dialects.postgresql import insert
+
+from pulse_common.models.base import table_of
+from pulse_common.models.enums import StatusCategory, UserRole
+from pulse_common.models.tenant_identity import User
+from pulse_common.models.tenant_settings import SystemSetting
+from pulse_common.models.tenant_work import Status, StatusMapping, Wit, WitMapping, Workflow
+from pulse_common.provisioning.models import SeedProfile
+from pulse_common.security import generate_password, hash_password
+
+TODO, DOING, DONE = StatusCategory.to_do, StatusCategory.in_progress, StatusCategory.done
+
+STATUSES: list[tuple[str, StatusCategory]] = [
+    ("Backlog", TODO),
+    ("To Do", TODO),
+    ("In Progress", DOING),
+    ("In Review", DOING),
+    ("Testing", DOING),
+    ("Done", DONE),
+    ("Won't Do", DONE),
+]
+WITS: list[tuple[str, int]] = [
+    ("Epic", 1),
+    ("Story", 0),
+    ("Task", 0),
+    ("Bug", 0),
+    ("Incident", 0),
+    ("Sub-task", -1),
+]
+# Source status name -> (canonical step, category) in the default workflow.
+STATUS_MAPPINGS: dict[str, tuple[str, StatusCategory]] = {
+    "Backlog": ("Backlog", TODO),
+    "Open": ("To Do", TODO),
+    "To Do": ("To Do", TODO),
+    "Selected for Development": ("To Do", TODO),
+    "In Progress": ("In Progress", DOING),
+    "In Development": ("In Progress", DOING),
+    "In Review": ("Review", DOING),
+    "Code Review": ("Review", DOING),
+    "Testing": ("Testing", DOING),
+    "QA": ("Testing", DOING),
+    "Done": ("Done", DONE),
+    "Closed": ("Done", DONE),
+    "Resolved": ("Done", DONE),
+    "Won't Do": ("Discarded", DONE),
+}
+WIT_MAPPINGS: dict[str, str] = {
+    "Story": "Story",
+    "User Story": "Story",
+    "Task": "Task",
+    "Sub-task": "Task",
+    "Bug": "Bug",
+    "Defect": "Bug",
+    "Epic": "Epic",
+    "Incident": "Incident",
+}
+SYSTEM_SETTINGS: dict[str, tuple[Any, str]] = {
+    "dora.production_environments": (["production"], "Environments whose deployments count"),
+    "dora.benchmark_year": (2024, "DORA report year whose bands rate this tenant"),
+    "etl.default_lookback_days": (90, "How far back the first sync reaches"),
+    "data.retention_days": (730, "How long extracted data is kept"),
+    "ui.default_theme_mode": ("system", "Theme for users who chose none"),
+    "ai.enabled": (False, "Whether the AI features are on"),
+}
+
+
+def _insert_missing(
+    conn: Connection, table: Table, rows: list[dict[str, Any]], key: list[str]
+) -> None:
+    if rows:
+        conn.execute(insert(table).on_conflict_do_nothing(index_elements=key), rows)
+
+
+def seed_defaults(conn: Connection, tenant_id: int, profile: SeedProfile) -> None:
+    t = tenant_id
+    _insert_missing(
+        conn,
+        table_of(Status),
+        [{"tenant_id": t, "name": n, "category": c} for n, c in STATUSES],
+        ["name"],
+    )
+    _insert_missing(
+        conn,
+        table_of(Wit),
+        [{"tenant_id": t, "name": n, "hierarchy_level": lvl} for n, lvl in WITS],
+        ["name"],
+    )
+    _insert_missing(
+        conn,
+        table_of(Workflow),
+        [
+            {
+                "tenant_id": t,
+                "name": "Default",
+                "is_default": True,
+                "description": "Backlog → To Do → In Progress → Review → Testing → Done",
+            }
+        ],
+        ["name"],
+    )
+    workflow_id = conn.execute(select(Workflow.id).where(Workflow.name == "Default")).scalar_one()
+    _insert_missing(
+        conn,
+        table_of(StatusMapping),
+        [
+            {
+                "tenant_id": t,
+                "status_from": src,
+                "status_to": to,
+                "status_category": cat,
+                "workflow_id": workflow_id,
+            }
+            for src, (to, cat) in STATUS_MAPPINGS.items()
+        ],
+        ["status_from", "workflow_id"],
+    )
+    _insert_missing(
+        conn,
+        table_of(WitMapping),
+        [{"tenant_id": t, "wit_from": src, "wit_to": to} for src, to in WIT_MAPPINGS.items()],
+        ["wit_from"],
+    )
+    settings = {**SYSTEM_SETTINGS, "seed.profile": (profile.value, "Seed profile at provisioning")}
+    _insert_missing(
+        conn,
+        table_of(SystemSetting),
+        [
+            {"tenant_id": t, "key": k, "value": v, "description": d}
+            for k, (v, d) in settings.items()
+        ],
+        ["key"],
+    )
+
+
+def seed_admin(conn: Connection, tenant_id: int, email: str) -> str | None:
+    """Creates the first admin unless a user with that email exists; returns
+    the generated initial password only when it created the user."""
+    password = generate_password(18)
+    created = conn.execute(
+        insert(table_of(User))
+        .values(
+            tenant_id=tenant_id,
+            email=email.lower(),
+            role=UserRole.admin,
+            password_hash=hash_password(password),
+            must_change_password=True,
+            first_name="Admin",
+        )
+        .on_conflict_do_nothing(index_elements=["email"])
+        .returning(table_of(User).c.id)
+    ).first()
+    return password if created is not None else None

@@ -1,0 +1,71 @@
+"""How a tenant slug maps to the names of its resources, validated once.
+
+A slug is a lowercase DNS label of 3-30 characters (the ``PulseTenant`` name).
+PostgreSQL identifiers get ``-`` replaced by ``_``: slugs never contain ``_``,
+so the mapping stays one-to-one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pulse_common.errors import InvalidInput
+
+SLUG_RE = re.compile(r"^[a-z]([-a-z0-9]{1,28})[a-z0-9]$")
+
+
+def validate_slug(slug: str) -> str:
+    if not isinstance(slug, str) or not SLUG_RE.fullmatch(slug):
+        raise InvalidInput(
+            f"invalid tenant slug {slug!r}: must be 3-30 characters of lowercase letters, "
+            "digits and '-', starting with a letter and ending with a letter or digit"
+        )
+    return slug
+
+
+@dataclass(frozen=True)
+class TenantNames:
+    slug: str
+
+    def __post_init__(self) -> None:
+        validate_slug(self.slug)
+
+    @property
+    def _ident(self) -> str:
+        return self.slug.replace("-", "_")
+
+    @property
+    def schema(self) -> str:
+        return f"tenant_{self._ident}"
+
+    @property
+    def login_role(self) -> str:
+        """The role the tenant's workloads log in as: data rights only."""
+        return f"tenant_{self._ident}"
+
+    @property
+    def owner_role(self) -> str:
+        """NOLOGIN role that owns the schema and runs its migrations."""
+        return f"tenant_{self._ident}_owner"
+
+    @property
+    def redis_user(self) -> str:
+        return f"tenant_{self._ident}"
+
+    @property
+    def key_prefix(self) -> str:
+        return f"t:{self.slug}:"
+
+    @property
+    def collection(self) -> str:
+        return f"tenant_{self._ident}"
+
+    @property
+    def namespace(self) -> str:
+        return f"tenant-{self.slug}"
+
+
+def quote_ident(name: str) -> str:
+    """Double-quotes a PostgreSQL identifier (names here are validated anyway)."""
+    return '"' + name.replace('"', '""') + '"'

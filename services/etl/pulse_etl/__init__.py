@@ -1,0 +1,1 @@
+"""Pulse per-tenant ETL service (FastAPI, port 8000)."""

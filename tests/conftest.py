@@ -1,0 +1,124 @@
+"""Session fixtures over the real test world (see hack/pulse_testworld).
+
+The world is started once per pytest session and stopped at its end; every
+suite runs against it by default. Fixtures that hand out isolation (a fresh
+namespace, a fresh database) clean up after themselves.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+from qdrant_client import QdrantClient
+
+from pulse_testworld import World, start_world
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def world() -> Iterator[World]:
+    w = start_world()
+    yield w
+    w.stop()
+
+
+@pytest.fixture(scope="session")
+def kubeconfig(world: World) -> Path:
+    return world.kube.kubeconfig
+
+
+@pytest.fixture(scope="session")
+def kube_api(world: World) -> k8s.ApiClient:
+    return k8s_config.new_client_from_config(config_file=str(world.kube.kubeconfig))
+
+
+@pytest.fixture(scope="session")
+def kubectl(world: World):  # type: ignore[no-untyped-def]
+    """Runs the built kubectl against the test world; returns CompletedProcess."""
+
+    def run(
+        *args: str, check: bool = True, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(world.kubectl), "--kubeconfig", str(world.kube.kubeconfig), *args],
+            capture_output=True,
+            text=True,
+            check=check,
+            input=input,
+            timeout=120,
+        )
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def helm(world: World):  # type: ignore[no-untyped-def]
+    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(world.helm), "--kubeconfig", str(world.kube.kubeconfig), *args],
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=300,
+        )
+
+    return run
+
+
+@pytest.fixture
+def namespace(kube_api: k8s.ApiClient) -> Iterator[str]:
+    """A fresh namespace, deleted (without waiting) after the test."""
+    name = f"t-{uuid.uuid4().hex[:10]}"
+    core = k8s.CoreV1Api(kube_api)
+    core.create_namespace(k8s.V1Namespace(metadata=k8s.V1ObjectMeta(name=name)))
+    yield name
+    core.delete_namespace(name)
+
+
+@pytest.fixture(scope="session")
+def primary_dsn(world: World) -> str:
+    return world.postgres.primary_dsn
+
+
+@pytest.fixture(scope="session")
+def replica_dsn(world: World) -> str:
+    return world.postgres.replica_dsn
+
+
+def _with_db(dsn: str, db: str) -> str:
+    return dsn.rsplit("/", 1)[0] + "/" + db
+
+
+@pytest.fixture
+def fresh_database(world: World) -> Iterator[tuple[str, str]]:
+    """A new database on the primary: (primary DSN, replica DSN), dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(world.postgres.primary_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield _with_db(world.postgres.primary_dsn, name), _with_db(world.postgres.replica_dsn, name)
+    with psycopg.connect(world.postgres.primary_dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def redis_admin(world: World) -> Iterator[redis.Redis]:
+    r = redis.Redis.from_url(world.redis.url, decode_responses=True)
+    yield r
+    r.close()
+
+
+@pytest.fixture
+def qdrant() -> Iterator[QdrantClient]:
+    """Qdrant in local (in-process) mode: no server can run here."""
+    q = QdrantClient(location=":memory:")
+    yield q
+    q.close()

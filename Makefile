@@ -30,8 +30,8 @@ test: bootstrap lint test-only ## install everything, lint, start the test world
 test-only: ## run the tests without bootstrap/lint (PYTEST_ARGS="tests/smoke -k redis")
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-dev: bootstrap ## bring the platform up locally (control plane, PostgreSQL primary+replica, Redis) until Ctrl-C
-	PYTHONPATH=hack $(PY) -m pulse_testworld up --state-file .dev-world.json
+dev: bootstrap ## bring the platform up locally (control plane, PostgreSQL, Redis, operator, example tenants) until Ctrl-C
+	PYTHONPATH=hack $(PY) -m pulse_testworld up --platform --state-file .dev-world.json
 
 clean-cache: ## forget the cached virtualenv and binaries ($$PULSE_CACHE, default ~/.cache/pulse)
 	rm -rf "$${PULSE_CACHE:-$$HOME/.cache/pulse}" $(VENV)

@@ -39,6 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="cmd", required=True)
     up = sub.add_parser("up", help="start the world and wait for Ctrl-C")
     up.add_argument("--state-file", type=Path, help="write the world's description here (JSON)")
+    up.add_argument(
+        "--platform",
+        action="store_true",
+        help="also run the operator and apply examples/tenants/*.yaml",
+    )
     args = parser.parse_args(argv)
 
     print("starting the test world (first run builds the control plane: 10-20 min)...", flush=True)
@@ -54,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.state_file:
             args.state_file.write_text(json.dumps(world.describe(), indent=2))
         _print_world(world)
+        if args.platform:
+            from pulse_testworld.platform import start_platform
+
+            print(start_platform(world), flush=True)
         print("Ctrl-C stops everything.", flush=True)
         stop.wait()
     finally:

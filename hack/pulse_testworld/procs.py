@@ -39,6 +39,9 @@ class Process:
     popen: subprocess.Popen[bytes]
     log_path: Path
     stop_signal: int = signal.SIGTERM
+    argv: list[str] = field(default_factory=list)
+    user: str | None = None
+    env: dict[str, str] | None = None
 
     @property
     def pid(self) -> int:
@@ -97,9 +100,22 @@ class Supervisor:
             **kwargs,  # type: ignore[call-overload]
         )
         log.close()
-        proc = Process(name, popen, log_path, stop_signal)
+        proc = Process(name, popen, log_path, stop_signal, argv, user, env)
         self.processes.append(proc)
         return proc
+
+    def find(self, name: str) -> Process:
+        for proc in self.processes:
+            if proc.name == name:
+                return proc
+        raise KeyError(f"no process named {name!r} in this world")
+
+    def restart(self, name: str) -> Process:
+        """Starts a stopped (or running) service again, same command and port."""
+        old = self.find(name)
+        old.stop()
+        self.processes.remove(old)
+        return self.start(name, old.argv, user=old.user, env=old.env, stop_signal=old.stop_signal)
 
     def stop_all(self) -> None:
         for proc in reversed(self.processes):

@@ -9,13 +9,14 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pulse_testworld.kube import KubeInfo, start_kube
 from pulse_testworld.postgres import PostgresInfo, start_postgres
-from pulse_testworld.procs import Supervisor
+from pulse_testworld.procs import Supervisor, wait_until
 from pulse_testworld.redis_server import RedisInfo, start_redis
 
 REPO = Path(__file__).resolve().parents[2]
@@ -48,10 +49,24 @@ class World:
         return self.bin_dir / "kubectl"
 
     def describe(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("_sup")
+        data: dict[str, Any] = {
+            "base": self.base,
+            "bin_dir": self.bin_dir,
+            "timings": self.timings,
+            "kube": asdict(self.kube),
+            "postgres": asdict(self.postgres),
+            "redis": asdict(self.redis),
+        }
         data["pids"] = {p.name: p.pid for p in self._sup.processes}
         return json.loads(json.dumps(data, default=str))  # type: ignore[no-any-return]
+
+    def stop_service(self, name: str) -> None:
+        """Stops one service (e.g. "redis") to test an outage."""
+        self._sup.find(name).stop()
+
+    def restart_service(self, name: str, ready: Callable[[], bool], timeout: float = 30) -> None:
+        proc = self._sup.restart(name)
+        wait_until(f"{name} after restart", ready, timeout=timeout, proc=proc)
 
     def stop(self, *, keep_data: bool = False) -> None:
         self._sup.stop_all()

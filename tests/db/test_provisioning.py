@@ -14,6 +14,7 @@ from pulse_common.errors import NotFound
 from pulse_common.models import TenantBase
 from pulse_common.models.control import TenantState
 from pulse_common.provisioning import (
+    TenantRequest,
     drop_tenant,
     ensure_tenant,
     revoke_tenant,
@@ -186,3 +187,23 @@ def test_suspend_and_resume(pulse_db: PulseDb, make_tenant: TenantFactory) -> No
 def test_unknown_tenant_is_not_found(pulse_db: PulseDb) -> None:
     with pytest.raises(NotFound, match="unknown tenant 'no-such-tenant'"):
         revoke_tenant(pulse_db.engine, "no-such-tenant")
+
+
+def test_concurrent_provisioning_in_threads(pulse_db: PulseDb) -> None:
+    """The operator provisions tenants in parallel threads: catalog grants and
+    Alembic's global state must not make them collide or mix schemas."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    slugs = [unique_slug("par") for _ in range(8)]
+    reqs = [TenantRequest(slug=s, display_name=s, admin_email=f"a@{s}.example") for s in slugs]
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(lambda r: ensure_tenant(pulse_db.engine, r), reqs))
+        assert len({r.tenant_id for r in results}) == 8
+        for slug in slugs:
+            counts = snapshot(pulse_db, slug)["counts"]
+            assert set(counts) == set(TenantBase.metadata.tables)
+            assert counts["statuses"] == 7
+    finally:
+        for slug in slugs:
+            drop_tenant(pulse_db.engine, slug)

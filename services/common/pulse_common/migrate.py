@@ -7,6 +7,8 @@ and point ``PULSE_MIGRATIONS_DIR`` at its parent's ``alembic.ini`` location.
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -16,6 +18,17 @@ from sqlalchemy import Connection, text
 
 from pulse_common.models import CONTROL_SCHEMA
 from pulse_common.tenancy import TenantNames, quote_ident
+
+# Alembic keeps the running migration in module-global proxies (alembic.context,
+# alembic.op): two upgrades in threads of one process would run each other's
+# DDL on the wrong connection. The operator reconciles tenants in threads, so
+# every Alembic command in this process runs under one lock.
+_ALEMBIC = threading.Lock()
+
+
+def _locked(fn: Callable[[Config, str], None], cfg: Config, target: str) -> None:
+    with _ALEMBIC:
+        fn(cfg, target)
 
 
 def alembic_ini() -> Path:
@@ -58,24 +71,24 @@ def current(connection: Connection, schema: str) -> str | None:
 
 
 def upgrade_control(connection: Connection, target: str = "control@head") -> None:
-    command.upgrade(_config(connection), target)
+    _locked(command.upgrade, _config(connection), target)
 
 
 def downgrade_control(connection: Connection, target: str = "control@base") -> None:
-    command.downgrade(_config(connection), target)
+    _locked(command.downgrade, _config(connection), target)
 
 
 def upgrade_tenant(connection: Connection, slug: str, target: str = "tenant@head") -> str | None:
     """Migrates one tenant schema (as its owner role); returns its new revision."""
     names = TenantNames(slug)
-    command.upgrade(_config(connection, slug), target)
+    _locked(command.upgrade, _config(connection, slug), target)
     connection.execute(text("RESET ROLE"))
     connection.execute(text("RESET search_path"))
     return current(connection, names.schema)
 
 
 def downgrade_tenant(connection: Connection, slug: str, target: str = "tenant@base") -> None:
-    command.downgrade(_config(connection, slug), target)
+    _locked(command.downgrade, _config(connection, slug), target)
     connection.execute(text("RESET ROLE"))
     connection.execute(text("RESET search_path"))
 

@@ -21,6 +21,7 @@ from pulse_common.provisioning.tenant import (
     revoke_tenant,
     set_suspended,
 )
+from pulse_common.provisioning.updates import apply_tenant_branding, update_registry
 
 __all__ = [
     "BACKEND_ROLE",
@@ -29,6 +30,7 @@ __all__ = [
     "SeedProfile",
     "TenantProvisioned",
     "TenantRequest",
+    "apply_tenant_branding",
     "drop_tenant",
     "ensure_platform",
     "ensure_tenant",
@@ -37,4 +39,5 @@ __all__ = [
     "migrate_tenant",
     "revoke_tenant",
     "set_suspended",
+    "update_registry",
 ]

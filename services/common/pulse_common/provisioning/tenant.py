@@ -33,6 +33,10 @@ from pulse_common.tenancy import TenantNames, quote_ident, validate_slug
 log = structlog.get_logger(__name__)
 
 STEPS = ("registry", "roles", "schema", "migrate", "seed", "activate")
+# Steps that change shared catalog rows (the database's ACL, role membership)
+# fail with "tuple concurrently updated" when tenants are provisioned in
+# parallel; a transaction-scoped advisory lock serializes just those steps.
+CATALOG_LOCK = 0x50554C5345  # "PULSE"
 DATA_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE"
 
 
@@ -61,8 +65,13 @@ def _registry(conn: Connection, req: TenantRequest) -> tuple[int, bool]:
     return int(row.id), adopted
 
 
+def _catalog_lock(conn: Connection) -> None:
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CATALOG_LOCK})
+
+
 def _roles(conn: Connection, n: TenantNames, password: str | None) -> str | None:
     """Creates the owner and login roles; returns a password it generated."""
+    _catalog_lock(conn)
     generated = None
     if not role_exists(conn, n.owner_role):
         conn.execute(text(f"CREATE ROLE {quote_ident(n.owner_role)} NOLOGIN"))
@@ -80,6 +89,7 @@ def _roles(conn: Connection, n: TenantNames, password: str | None) -> str | None
 
 
 def _schema(conn: Connection, n: TenantNames, backend_role: str | None) -> None:
+    _catalog_lock(conn)
     schema, owner, login = (quote_ident(x) for x in (n.schema, n.owner_role, n.login_role))
     conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema} AUTHORIZATION {owner}"))
     conn.execute(text(f"REVOKE ALL ON SCHEMA {schema} FROM PUBLIC"))
@@ -182,6 +192,7 @@ def revoke_tenant(engine: Engine, slug: str, *, backend_role: str | None = BACKE
     n = TenantNames(slug)
     with connect(engine) as conn:
         tenant_id = _require(conn, slug)
+        _catalog_lock(conn)
         if role_exists(conn, n.login_role):
             conn.execute(text(f"ALTER ROLE {quote_ident(n.login_role)} NOLOGIN"))
             if backend_role and role_exists(conn, backend_role):
@@ -205,6 +216,7 @@ def drop_tenant(engine: Engine, slug: str) -> bool:
     n = TenantNames(slug)
     existed = False
     with connect(engine) as conn:
+        _catalog_lock(conn)
         if schema_exists(conn, n.schema):
             existed = True
             conn.execute(text(f"DROP SCHEMA {quote_ident(n.schema)} CASCADE"))

@@ -1,0 +1,41 @@
+"""Operator settings, from the environment (``PULSE_OPERATOR_*``), set by the
+Helm chart. Secrets are ``SecretStr`` so that they never print."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class OperatorConfig(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PULSE_OPERATOR_", extra="ignore")
+
+    # How the operator itself reaches the backends (admin rights).
+    database_admin_url: SecretStr
+    redis_admin_url: SecretStr
+    qdrant_url: str = Field(description="server URL, or ':memory:' / 'path:<dir>' (local mode)")
+    qdrant_api_key: SecretStr = SecretStr("")
+
+    # How tenant workloads reach them (in-cluster names; ports included).
+    tenant_database_host: str = Field(description="host:port of the read-write service")
+    tenant_database_replica_host: str = Field(description="host:port of the read-only service")
+    tenant_database_name: str = "pulse"
+    tenant_redis_host: str = Field(description="host:port of Redis")
+    tenant_qdrant_url: str = Field(description="Qdrant URL as tenants see it")
+
+    platform_namespace: str = "pulse-system"
+    etl_image: str = "ghcr.io/pulse-dev/pulse-etl:0.1.0"
+    etl_port: int = 8000
+    backend_service: str = "pulse-backend.pulse-system.svc"
+    # NetworkPolicy egress: where the platform's data services run (pod labels
+    # in the platform namespace) and their ports.
+    database_port: int = 5432
+    redis_port: int = 6379
+    qdrant_ports: list[int] = [6333, 6334]
+    backend_port: int = 3001
+
+    vector_token_ttl_days: int = 30
+    vector_token_renew_days: int = 7
+    drift_interval_seconds: float = 300.0
+    metrics_port: int = 0  # 0: no metrics server (tests); the chart sets 9090
+    log_json: bool = True

@@ -1,0 +1,84 @@
+"""The tenant's credentials live only in its Secrets. Reading them back lets
+every reconcile reuse them, so re-runs rotate nothing; a missing Secret means
+new credentials, which the backend steps then set."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from dataclasses import dataclass
+
+from kubernetes import client as k8s
+
+from pulse_common import vectorstore
+from pulse_common.security import generate_password
+from pulse_common.tenancy import TenantNames
+from pulse_operator.config import OperatorConfig
+from pulse_operator.reconcile import kube
+from pulse_operator.reconcile.workload import SECRET_CACHE, SECRET_DB, SECRET_VECTOR, TenantSecrets
+
+
+@dataclass(frozen=True)
+class Credentials:
+    db_password: str
+    db_new: bool
+    redis_password: str
+    redis_new: bool
+    vector_token: str
+    vector_new: bool
+
+
+def _read(api: k8s.ApiClient, ns: str, name: str, key: str) -> str | None:
+    obj = kube.get(api, "Secret", name, ns)
+    raw = (obj or {}).get("data", {}).get(key)
+    return base64.b64decode(raw).decode() if raw else None
+
+
+def load(api: k8s.ApiClient, cfg: OperatorConfig, slug: str) -> Credentials:
+    n = TenantNames(slug)
+    db = _read(api, n.namespace, SECRET_DB, "PULSE_DATABASE_PASSWORD")
+    rd = _read(api, n.namespace, SECRET_CACHE, "PULSE_REDIS_PASSWORD")
+    token = _read(api, n.namespace, SECRET_VECTOR, "PULSE_QDRANT_TOKEN")
+    key = cfg.qdrant_api_key.get_secret_value()
+    token_ok = token is not None and vectorstore.token_valid_for(
+        key, token, n.collection, min_remaining=dt.timedelta(days=cfg.vector_token_renew_days)
+    )
+    if token is None or not token_ok:
+        token = vectorstore.issue_token(
+            key, n.collection, ttl=dt.timedelta(days=cfg.vector_token_ttl_days)
+        )
+    return Credentials(
+        db_password=db or generate_password(),
+        db_new=db is None,
+        redis_password=rd or generate_password(),
+        redis_new=rd is None,
+        vector_token=token,
+        vector_new=not token_ok,
+    )
+
+
+def secrets(cfg: OperatorConfig, slug: str, creds: Credentials) -> TenantSecrets:
+    n = TenantNames(slug)
+    db = cfg.tenant_database_name
+
+    def dsn(host: str) -> str:
+        return f"postgresql://{n.login_role}:{creds.db_password}@{host}/{db}"
+
+    return TenantSecrets(
+        database={
+            "PULSE_DATABASE_URL": dsn(cfg.tenant_database_host),
+            "PULSE_DATABASE_REPLICA_URL": dsn(cfg.tenant_database_replica_host),
+            "PULSE_DATABASE_USER": n.login_role,
+            "PULSE_DATABASE_PASSWORD": creds.db_password,
+        },
+        cache={
+            "PULSE_REDIS_URL": f"redis://{n.redis_user}:{creds.redis_password}@{cfg.tenant_redis_host}/0",
+            "PULSE_REDIS_USER": n.redis_user,
+            "PULSE_REDIS_PASSWORD": creds.redis_password,
+        },
+        vector={
+            "PULSE_QDRANT_URL": cfg.tenant_qdrant_url,
+            "PULSE_QDRANT_COLLECTION": n.collection,
+            "PULSE_QDRANT_TOKEN": creds.vector_token,
+        },
+    )

@@ -1,0 +1,34 @@
+"""What deleting a PulseTenant does to the backends (its Kubernetes objects go
+by garbage collection). ``Retain`` revokes credentials and keeps the data;
+``Delete`` removes the data too."""
+
+from __future__ import annotations
+
+import contextlib
+
+from pulse_common import cache as cache_acl
+from pulse_common import vectorstore
+from pulse_common.errors import NotFound
+from pulse_common.provisioning import drop_tenant, revoke_tenant
+from pulse_common.tenancy import TenantNames
+from pulse_operator.reconcile.tenant import Clients
+from pulse_operator.spec import DeletionPolicy
+
+
+def finalize(clients: Clients, slug: str, policy: DeletionPolicy) -> str:
+    """Idempotent; returns a summary for the Event. Errors propagate (retried)."""
+    n = TenantNames(slug)
+    if policy is DeletionPolicy.retain:
+        with contextlib.suppress(NotFound):  # never provisioned: nothing to revoke
+            revoke_tenant(clients.db, slug)
+        cache_acl.disable_user(clients.redis, n)
+        return (
+            f"credentials revoked; schema {n.schema}, keys {n.key_prefix}* and collection "
+            f"{n.collection} retained"
+        )
+    drop_tenant(clients.db, slug)
+    keys = cache_acl.delete_user_and_keys(clients.redis, n)
+    vectorstore.delete_collection(clients.qdrant, n.collection)
+    return (
+        f"schema {n.schema}, roles, registry row, {keys} keys and collection {n.collection} deleted"
+    )

@@ -1,0 +1,108 @@
+"""Conditions and phase of a PulseTenant, computed from the backends' checks.
+
+``lastTransitionTime`` changes only when a condition's status really changes,
+so that re-running a reconcile that changes nothing writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+DATABASE, CACHE, VECTOR, WORKLOAD, READY = (
+    "DatabaseReady",
+    "CacheReady",
+    "VectorStoreReady",
+    "WorkloadReady",
+    "Ready",
+)
+PARTS = (DATABASE, CACHE, VECTOR, WORKLOAD)
+
+
+@dataclass(frozen=True)
+class Check:
+    type: str
+    ok: bool
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Transition:
+    type: str
+    old: str | None
+    new: str
+    reason: str
+    message: str
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def merge_conditions(
+    previous: list[dict[str, Any]], checks: list[Check], generation: int, now: str | None = None
+) -> tuple[list[dict[str, Any]], list[Transition]]:
+    """New conditions (previous ones kept for parts not checked this time) and
+    the transitions among them. ``Ready`` is True only when every part is."""
+    old = {c["type"]: c for c in previous}
+    by_type: dict[str, Check] = {c.type: c for c in checks}
+    for part in PARTS:
+        if part not in by_type and part in old:
+            c = old[part]
+            by_type[part] = Check(
+                part, c["status"] == "True", c.get("reason", ""), c.get("message", "")
+            )
+    failing = [c for c in (by_type.get(p) for p in PARTS) if c is None or not c.ok]
+    by_type[READY] = Check(
+        READY,
+        not failing,
+        "AllReady" if not failing else "NotReady",
+        "every backend is ready"
+        if not failing
+        else "; ".join(f"{c.type}: {c.message}" for c in failing if c is not None)
+        or "not every backend has been checked yet",
+    )
+
+    stamp = now or now_iso()
+    conditions, transitions = [], []
+    for kind in (READY, *PARTS):
+        check = by_type.get(kind)
+        if check is None:
+            continue
+        status = "True" if check.ok else "False"
+        before = old.get(kind)
+        changed = before is None or before.get("status") != status
+        conditions.append(
+            {
+                "type": kind,
+                "status": status,
+                "reason": check.reason,
+                "message": check.message,
+                "lastTransitionTime": stamp if changed else before["lastTransitionTime"],  # type: ignore[index]
+                "observedGeneration": generation,
+            }
+        )
+        if changed:
+            transitions.append(
+                Transition(
+                    kind,
+                    before.get("status") if before else None,
+                    status,
+                    check.reason,
+                    check.message,
+                )
+            )
+    return conditions, transitions
+
+
+def phase_of(conditions: list[dict[str, Any]], *, suspended: bool, deleting: bool = False) -> str:
+    if deleting:
+        return "Deleting"
+    ready = next((c for c in conditions if c["type"] == READY), None)
+    if ready is None:
+        return "Pending"
+    if ready["status"] != "True":
+        return "Degraded"
+    return "Suspended" if suspended else "Ready"

@@ -1,0 +1,91 @@
+"""The operator as a separate process, killed (SIGKILL) in the middle of
+provisioning and started again: the tenant ends Ready, nothing duplicated."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from pulse_common.db import connect
+from pulse_common.tenancy import TenantNames
+from tests.operator.conftest import Platform, Tenants, wait_for
+
+pytestmark = [pytest.mark.kube, pytest.mark.postgres, pytest.mark.redis]
+
+
+def start_operator(platform: Platform, qdrant_dir: Path, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, **platform.env, "PULSE_OPERATOR_QDRANT_URL": f"path:{qdrant_dir}"}
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kopf",
+            "run",
+            "-m",
+            "pulse_operator",
+            "--all-namespaces",
+            "--standalone",
+        ],
+        env=env,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+@pytest.fixture
+def subprocess_tenants(platform: Platform) -> Iterator[Tenants]:
+    t = Tenants(platform)
+    yield t
+    for slug in t.made:  # no operator left to finalize: drop the finalizer by hand
+        if t.get(slug) is not None:
+            t.custom.patch_cluster_custom_object(
+                "pulse.dev", "v1alpha1", "pulsetenants", slug, {"metadata": {"finalizers": None}}
+            )
+            t.delete(slug)
+
+
+def test_killed_mid_provisioning_then_restarted(
+    platform: Platform, subprocess_tenants: Tenants, tmp_path: Path
+) -> None:
+    log = tmp_path / "operator.log"
+    slug = subprocess_tenants.apply(seed={"profile": "demo"})
+    proc = start_operator(platform, tmp_path / "qdrant", log)
+    try:
+
+        def registry_row() -> bool:
+            with connect(platform.engine) as conn:
+                return bool(
+                    conn.execute(
+                        text("SELECT count(*) FROM pulse.tenants WHERE slug = :s"), {"s": slug}
+                    ).scalar()
+                )
+
+        wait_for("provisioning to start", registry_row, timeout=60, interval=0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        proc = start_operator(platform, tmp_path / "qdrant", log)
+        obj = subprocess_tenants.wait_phase(slug, "Ready", timeout=90)
+    finally:
+        proc.terminate()
+        proc.wait(20)
+    n = TenantNames(slug)
+    with connect(platform.engine) as conn:
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM pulse.tenants WHERE slug = :s"), {"s": slug}
+            ).scalar()
+            == 1
+        )
+        assert conn.execute(text(f'SELECT count(*) FROM "{n.schema}".users')).scalar() == 1
+        assert conn.execute(text(f'SELECT count(*) FROM "{n.schema}".work_items')).scalar() == 180
+        assert conn.execute(text(f'SELECT count(*) FROM "{n.schema}".statuses')).scalar() == 7
+    assert obj["status"]["tenantId"] > 0
+    logged = log.read_text(errors="replace")
+    assert "Handler 'on_create' succeeded" in logged or "on_resume" in logged

@@ -1,0 +1,169 @@
+"""Plain-function tests of the operator's core (no cluster needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pulse_common.errors import InvalidInput
+from pulse_operator.config import OperatorConfig
+from pulse_operator.reconcile import workload
+from pulse_operator.reconcile.status import Check, merge_conditions, phase_of
+from pulse_operator.reconcile.tenant import ALL_PARTS, Part, parts_for_diff
+from pulse_operator.spec import parse_tenant
+
+SPEC = {"displayName": "ACME", "admin": {"email": "a@acme.example"}}
+
+
+def cfg() -> OperatorConfig:
+    return OperatorConfig(
+        database_admin_url="postgresql://a:b@h/db",
+        redis_admin_url="redis://h",
+        qdrant_url=":memory:",
+        tenant_database_host="db-rw:5432",
+        tenant_database_replica_host="db-ro:5432",
+        tenant_redis_host="redis:6379",
+        tenant_qdrant_url="http://qdrant:6333",
+    )
+
+
+@pytest.mark.parametrize(
+    ("diff", "parts"),
+    [
+        ([("change", ("spec", "branding", "primaryColor"), "#000000", "#FFFFFF")], {Part.branding}),
+        ([("change", ("spec", "etl", "replicas"), 1, 2)], {Part.workload}),
+        ([("change", ("spec", "suspended"), False, True)], {Part.suspension, Part.workload}),
+        ([("change", ("spec", "tier"), "trial", "standard")], {Part.registry, Part.workload}),
+        ([("change", ("spec", "deletionPolicy"), "Retain", "Delete")], set()),
+        ([("change", ("metadata", "labels", "x"), None, "y")], set()),
+        ([("add", ("spec",), None, {})], set(ALL_PARTS)),
+        ([("change", ("spec", "somethingNew"), 1, 2)], set(ALL_PARTS)),
+    ],
+)
+def test_update_touches_only_what_changed(diff: list[tuple[object, ...]], parts: set[Part]) -> None:
+    assert parts_for_diff(diff) == parts
+
+
+def test_transition_time_changes_only_on_a_real_transition() -> None:
+    ok = [
+        Check(t, True, "Reconciled", "fine")
+        for t in ("DatabaseReady", "CacheReady", "VectorStoreReady", "WorkloadReady")
+    ]
+    first, transitions = merge_conditions([], ok, 1, now="2026-01-01T00:00:00Z")
+    assert {t.type for t in transitions} == {
+        "Ready",
+        "DatabaseReady",
+        "CacheReady",
+        "VectorStoreReady",
+        "WorkloadReady",
+    }
+    same, transitions = merge_conditions(first, ok, 2, now="2026-01-02T00:00:00Z")
+    assert transitions == []
+    assert {c["lastTransitionTime"] for c in same} == {"2026-01-01T00:00:00Z"}
+    assert {c["observedGeneration"] for c in same} == {2}
+    bad = [Check("CacheReady", False, "RedisUnavailable", "down")]
+    degraded, transitions = merge_conditions(same, bad, 2, now="2026-01-03T00:00:00Z")
+    assert [(t.type, t.new) for t in transitions] == [("Ready", "False"), ("CacheReady", "False")]
+    by_type = {c["type"]: c for c in degraded}
+    assert by_type["DatabaseReady"]["lastTransitionTime"] == "2026-01-01T00:00:00Z"  # kept
+    assert by_type["Ready"]["message"] == "CacheReady: down"
+    assert phase_of(degraded, suspended=False) == "Degraded"
+    assert phase_of(same, suspended=True) == "Suspended"
+    assert phase_of([], suspended=False) == "Pending"
+
+
+def test_manifests_carry_owner_labels_and_tier_sizes() -> None:
+    tenant = parse_tenant("acme", "uid-1", 3, {**SPEC, "tier": "trial", "suspended": True})
+    secrets = workload.TenantSecrets({"PULSE_DATABASE_PASSWORD": "p"}, {}, {})
+    objs = workload.children(tenant, 7, cfg(), secrets)
+    assert [o["kind"] for o in objs] == [
+        "Namespace",
+        "ResourceQuota",
+        "ServiceAccount",
+        "ConfigMap",
+        "Secret",
+        "Secret",
+        "Secret",
+        "NetworkPolicy",
+        "Service",
+        "Deployment",
+    ]
+    for o in objs:
+        assert o["metadata"]["ownerReferences"][0]["uid"] == "uid-1"
+        assert o["metadata"]["labels"]["app.kubernetes.io/instance"] == "acme"
+        assert o["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "pulse-operator"
+    dep = objs[-1]
+    assert dep["spec"]["replicas"] == 0  # suspended
+    assert dep["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"] == {
+        "cpu": "500m",
+        "memory": "512Mi",
+    }
+    assert dep["spec"]["selector"]["matchLabels"] == {
+        "app.kubernetes.io/name": "pulse-etl",
+        "app.kubernetes.io/instance": "acme",
+    }
+    db_secret = objs[4]
+    assert db_secret["data"] == {"PULSE_DATABASE_PASSWORD": "cA=="}
+    egress = objs[7]["spec"]["egress"]
+    assert egress[2]["to"][0]["ipBlock"]["except"] == workload.PRIVATE_RANGES
+
+
+def test_rotated_credentials_roll_the_pods() -> None:
+    tenant = parse_tenant("acme", "u", 1, SPEC)
+    a = workload.deployment(tenant, cfg(), workload.TenantSecrets({"x": "1"}, {}, {}).digest())
+    b = workload.deployment(tenant, cfg(), workload.TenantSecrets({"x": "2"}, {}, {}).digest())
+    key = "pulse.dev/secrets-digest"
+    assert (
+        a["spec"]["template"]["metadata"]["annotations"][key]
+        != b["spec"]["template"]["metadata"]["annotations"][key]
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "spec", "message"),
+    [
+        ("Bad", SPEC, "invalid tenant slug"),
+        ("acme", {**SPEC, "tier": "gold"}, "spec.tier"),
+        (
+            "acme",
+            {
+                **SPEC,
+                "integrations": [
+                    {"name": "j", "type": "jira", "credentialsSecretRef": {"name": "s", "key": "k"}}
+                ],
+            },
+            "a jira integration needs baseUrl",
+        ),
+        (
+            "acme",
+            {
+                **SPEC,
+                "integrations": [
+                    {
+                        "name": "g",
+                        "type": "github",
+                        "organization": "o",
+                        "credentialsSecretRef": {"name": "s", "key": "k"},
+                    },
+                    {
+                        "name": "g",
+                        "type": "github",
+                        "organization": "p",
+                        "credentialsSecretRef": {"name": "s", "key": "k"},
+                    },
+                ],
+            },
+            "integration names must be unique",
+        ),
+        ("acme", {"admin": {"email": "a@b.example"}}, "spec.displayName"),
+    ],
+)
+def test_invalid_spec_is_a_permanent_error_naming_the_field(
+    name: str, spec: dict[str, object], message: str
+) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        parse_tenant(name, "u", 1, spec)
+
+
+def test_config_hides_secrets() -> None:
+    text = repr(cfg())
+    assert "postgresql://a:b" not in text

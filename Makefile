@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help bootstrap binaries lint fmt test test-only dev clean-cache
+.PHONY: help bootstrap binaries lint fmt test test-only dev clean-cache kind-up kind-down
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -32,6 +32,12 @@ test-only: ## run the tests without bootstrap/lint (PYTEST_ARGS="tests/smoke -k 
 
 dev: bootstrap ## bring the platform up locally (control plane, PostgreSQL, Redis, operator, example tenants) until Ctrl-C
 	PYTHONPATH=hack $(PY) -m pulse_testworld up --platform --state-file .dev-world.json
+
+kind-up: ## run Pulse on a local kind cluster (needs Docker, kind, helm, kubectl; see hack/kind.sh)
+	hack/kind.sh up
+
+kind-down: ## delete the kind cluster
+	hack/kind.sh down
 
 clean-cache: ## forget the cached virtualenv and binaries ($$PULSE_CACHE, default ~/.cache/pulse)
 	rm -rf "$${PULSE_CACHE:-$$HOME/.cache/pulse}" $(VENV)

@@ -90,7 +90,8 @@ def platform(world: World, kube_api: k8s.ApiClient) -> Iterator[Platform]:
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     p = Platform(world, dsn, engine, env, QdrantClient(location=":memory:"), kube_api)
-    p.kubectl("apply", "--server-side", "-f", str(CRD))
+    # --force-conflicts: the chart tests may have left Helm owning the CRD.
+    p.kubectl("apply", "--server-side", "--force-conflicts", "-f", str(CRD))
     p.kubectl("wait", "--for=condition=Established", "crd/pulsetenants.pulse.dev", "--timeout=60s")
     yield p
     for k, v in saved.items():

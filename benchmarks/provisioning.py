@@ -3,7 +3,7 @@ of the same work done directly in the same run: the same tables created with
 one ``metadata.create_all`` and the same seed rows inserted, no roles, grants,
 Alembic or idempotence checks.
 
-    PYTHONPATH=hack .venv/bin/python benchmarks/provisioning.py [--runs 5]
+    PYTHONPATH=hack:. .venv/bin/python benchmarks/provisioning.py [--runs 5]
 
 Starts its own test world (PostgreSQL only is used) and stops it.
 """
@@ -21,6 +21,7 @@ import psycopg
 from sqlalchemy import text
 
 from pulse_common.db import connect, make_engine
+from pulse_common.logging import configure_logging
 from pulse_common.models import TenantBase
 from pulse_common.provisioning import (
     SeedProfile,
@@ -37,6 +38,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    configure_logging(json=False, level="WARNING")
     world = start_world()
     try:
         with psycopg.connect(world.postgres.primary_dsn, autocommit=True) as c:

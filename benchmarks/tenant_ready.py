@@ -28,6 +28,7 @@ from qdrant_client import QdrantClient
 import pulse_operator  # noqa: F401 - registers the handlers
 from pulse_common import cache, vectorstore
 from pulse_common.db import make_engine
+from pulse_common.logging import configure_logging
 from pulse_common.provisioning import ensure_platform
 from pulse_common.tenancy import TenantNames
 from pulse_operator import clients as client_factory
@@ -72,6 +73,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--many", type=int, default=20)
     args = parser.parse_args()
+    configure_logging(json=False, level="WARNING")
     world = start_world()
     figures: list[tuple[str, float]] = []
     try:

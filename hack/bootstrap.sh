@@ -28,7 +28,15 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
 fi
 
 pyver=$("$PYTHON" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')
-key=$(cat pyproject.toml | sha256sum | cut -c1-16)
+# Keyed on what the venv installs (build system and dependencies), so that
+# editing tool settings in pyproject.toml does not rebuild it.
+key=$("$PYTHON" - <<'PY'
+import hashlib, json, tomllib
+p = tomllib.load(open("pyproject.toml", "rb"))
+deps = [p["build-system"], p["project"]["dependencies"], p["project"]["optional-dependencies"]]
+print(hashlib.sha256(json.dumps(deps, sort_keys=True).encode()).hexdigest()[:16])
+PY
+)
 VENV="$CACHE/venv/py$pyver-$key"
 if [ ! -f "$VENV/.complete" ]; then
   log "creating virtualenv $VENV"

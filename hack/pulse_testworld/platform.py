@@ -14,6 +14,17 @@ from pulse_testworld.procs import StartError, free_port, wait_until
 from pulse_testworld.world import REPO, World
 
 DATABASE = "pulse"
+# The operator as `make dev`, the chart and the tests run it (one replica, no peering).
+OPERATOR_ARGV = [
+    sys.executable,
+    "-m",
+    "kopf",
+    "run",
+    "-m",
+    "pulse_operator",
+    "--all-namespaces",
+    "--standalone",
+]
 
 
 def _kubectl(world: World, *args: str, input: str | None = None) -> str:
@@ -73,17 +84,7 @@ def start_platform(
     liveness = free_port()
     proc = world._sup.start(
         "pulse-operator",
-        [
-            sys.executable,
-            "-m",
-            "kopf",
-            "run",
-            "-m",
-            "pulse_operator",
-            "--all-namespaces",
-            "--standalone",
-            f"--liveness=http://127.0.0.1:{liveness}/healthz",
-        ],
+        [*OPERATOR_ARGV, f"--liveness=http://127.0.0.1:{liveness}/healthz"],
         env=env,
     )
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pulse_testworld.platform import OPERATOR_ARGV
 from tests.charts.test_pulse_chart import CHART, adopt_crd
 from tests.operator.conftest import Platform, Tenants, wait_for
 
@@ -95,16 +95,7 @@ def test_operator_works_with_its_chart_role_and_nothing_more(
     }
     log = tmp_path / "operator.log"
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kopf",
-            "run",
-            "-m",
-            "pulse_operator",
-            "--all-namespaces",
-            "--standalone",
-        ],
+        OPERATOR_ARGV,
         env=env,
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from sqlalchemy import text
 
 from pulse_common.db import connect
 from pulse_common.tenancy import TenantNames
+from pulse_testworld.platform import OPERATOR_ARGV
 from tests.operator.conftest import Platform, Tenants, wait_for
 
 pytestmark = [pytest.mark.kube, pytest.mark.postgres, pytest.mark.redis]
@@ -23,16 +23,7 @@ pytestmark = [pytest.mark.kube, pytest.mark.postgres, pytest.mark.redis]
 def start_operator(platform: Platform, qdrant_dir: Path, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, **platform.env, "PULSE_OPERATOR_QDRANT_URL": f"path:{qdrant_dir}"}
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kopf",
-            "run",
-            "-m",
-            "pulse_operator",
-            "--all-namespaces",
-            "--standalone",
-        ],
+        OPERATOR_ARGV,
         env=env,
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,

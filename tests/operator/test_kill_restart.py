@@ -79,4 +79,9 @@ def test_killed_mid_provisioning_then_restarted(
         assert conn.execute(text(f'SELECT count(*) FROM "{n.schema}".statuses')).scalar() == 7
     assert obj["status"]["tenantId"] > 0
     logged = log.read_text(errors="replace")
+    from tests.operator.conftest import secret_values
+
+    for key, value in secret_values(platform, slug).items():
+        if key.endswith(("PASSWORD", "TOKEN")):
+            assert value not in logged, f"{key} appears in the operator log"
     assert "Handler 'on_create' succeeded" in logged or "on_resume" in logged

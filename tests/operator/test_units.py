@@ -167,3 +167,22 @@ def test_invalid_spec_is_a_permanent_error_naming_the_field(
 def test_config_hides_secrets() -> None:
     text = repr(cfg())
     assert "postgresql://a:b" not in text
+
+
+def test_metrics_count_tenants_by_phase() -> None:
+    from prometheus_client import REGISTRY
+
+    from pulse_operator import metrics
+
+    def count(phase: str) -> float | None:
+        return REGISTRY.get_sample_value("pulse_operator_tenants", {"phase": phase})
+
+    metrics.record_phase("unit-a", "Ready")
+    metrics.record_phase("unit-b", "Ready")
+    metrics.record_phase("unit-c", "Degraded")
+    ready, degraded = count("Ready") or 0, count("Degraded") or 0
+    metrics.record_phase("unit-c", "Ready")
+    assert count("Ready") == ready + 1 and count("Degraded") == degraded - 1
+    for slug in ("unit-a", "unit-b", "unit-c"):
+        metrics.record_phase(slug, None)
+    assert count("Ready") == ready - 2

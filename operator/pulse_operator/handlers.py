@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import time
 from typing import Any
 
@@ -33,9 +32,6 @@ from pulse_operator.reconcile.tenant import (
 from pulse_operator.spec import DeletionPolicy, Tenant, parse_tenant
 
 GVK = ("pulse.dev", "v1alpha1", "pulsetenants")
-# Timer intervals are fixed when handlers register (at import), so this one
-# setting is read from the environment here rather than at startup.
-DRIFT_INTERVAL = float(os.environ.get("PULSE_OPERATOR_DRIFT_INTERVAL_SECONDS", "300"))
 
 log = structlog.get_logger("pulse_operator")
 
@@ -66,7 +62,8 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     memo.clients = client_factory.build(cfg, qdrant=memo.get("qdrant"))
     if cfg.metrics_port:
         start_http_server(cfg.metrics_port)
-    log.info("operator started", drift_interval=DRIFT_INTERVAL)
+    memo.drift_task = asyncio.create_task(_drift_loop(memo), name="pulse-drift-repair")
+    log.info("operator started", drift_interval=cfg.drift_interval_seconds)
 
 
 @kopf.on.login()
@@ -78,6 +75,11 @@ def login(**kwargs: Any) -> kopf.ConnectionInfo | None:
 
 @kopf.on.cleanup()
 async def cleanup(memo: kopf.Memo, **_: Any) -> None:
+    task: asyncio.Task[None] | None = memo.get("drift_task")
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     clients: Clients | None = memo.get("clients")
     if clients is not None:
         clients.close()
@@ -90,6 +92,13 @@ def _tenant(name: str, uid: str, meta: kopf.Meta, spec: kopf.Spec) -> Tenant:
         raise kopf.PermanentError(str(exc)) from None
 
 
+def _tenant_lock(memo: kopf.Memo, slug: str) -> asyncio.Lock:
+    """One lock per tenant: a drift tick already running must not interleave
+    with a deletion (it would re-provision what the deletion just dropped)."""
+    locks: dict[str, asyncio.Lock] = memo.setdefault("locks", {})
+    return locks.setdefault(slug, asyncio.Lock())
+
+
 async def _run(
     trigger: str,
     body: kopf.Body,
@@ -100,9 +109,29 @@ async def _run(
     drift: bool,
     retry: int = 0,
 ) -> None:
+    async with _tenant_lock(memo, tenant.slug):
+        await _run_locked(trigger, body, memo, tenant, parts, drift=drift, retry=retry)
+
+
+async def _run_locked(
+    trigger: str,
+    body: kopf.Body,
+    memo: kopf.Memo,
+    tenant: Tenant,
+    parts: frozenset[Part],
+    *,
+    drift: bool,
+    retry: int,
+) -> None:
     cfg: OperatorConfig = memo.cfg
     clients: Clients = memo.clients
     status = dict(body.get("status") or {})
+    if drift:
+        # The body may be older than the wait for the lock: repair only a live tenant.
+        live = await asyncio.to_thread(kube.get, clients.kube, "PulseTenant", tenant.slug)
+        if live is None or live["metadata"].get("deletionTimestamp"):
+            return
+        status = dict(live.get("status") or {})
     with structlog.contextvars.bound_contextvars(tenant=tenant.slug, trigger=trigger):
         started = time.monotonic()
         outcome: Outcome = await asyncio.to_thread(
@@ -207,31 +236,55 @@ async def on_resume(
     )
 
 
-@kopf.timer(*GVK, interval=DRIFT_INTERVAL, initial_delay=DRIFT_INTERVAL)
-async def drift_repair(
-    name: str,
-    uid: str,
-    meta: kopf.Meta,
-    spec: kopf.Spec,
-    body: kopf.Body,
-    status: kopf.Status,
-    memo: kopf.Memo,
-    **_: Any,
-) -> None:
+async def _drift_loop(memo: kopf.Memo) -> None:
+    """Drift repair for PulseTenants only (never their children's kinds).
+
+    One operator-level loop rather than a per-object ``kopf.timer``: Kopf keeps
+    the finalizer of an object until its timers have exited, which stalled
+    deletions that began during a tick (by up to a minute).
+    """
+    cfg: OperatorConfig = memo.cfg
+    while True:
+        await asyncio.sleep(cfg.drift_interval_seconds)
+        try:
+            items = await asyncio.to_thread(kube.list_all, memo.clients.kube, "PulseTenant")
+        except Exception as exc:
+            log.warning("drift check could not list tenants", error=str(exc))
+            continue
+        for obj in items:
+            await _drift_one(memo, kopf.Body(obj))  # type: ignore[arg-type]
+
+
+async def _drift_one(memo: kopf.Memo, body: kopf.Body) -> None:
+    meta, status = body["metadata"], body.get("status") or {}
+    name = meta["name"]
     if meta.get("deletionTimestamp") or status.get("observedGeneration") != meta.get("generation"):
         return  # a change or a deletion is being handled
-    # A failure is already in the status; the next tick tries again.
-    with contextlib.suppress(kopf.TemporaryError):
-        await _run("drift", body, memo, _tenant(name, uid, meta, spec), frozenset(), drift=True)
+    if _tenant_lock(memo, name).locked():
+        return  # busy: skip this round rather than queue behind it
+    try:
+        tenant = parse_tenant(name, meta["uid"], meta.get("generation"), dict(body["spec"]))
+        await _run("drift", body, memo, tenant, frozenset(), drift=True)
+    except (kopf.TemporaryError, InvalidInput):
+        pass  # already in the status; the next round tries again
+    except Exception as exc:
+        log.warning("drift repair failed", tenant=name, error=str(exc))
 
 
 @kopf.on.delete(*GVK)
 async def on_delete(name: str, spec: kopf.Spec, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
     policy = DeletionPolicy(spec.get("deletionPolicy", "Retain"))
+    # No status write here ("Deleting"): any write during deletion, direct or
+    # through Kopf's patch, intermittently left the finalizer in place (the
+    # handler ran twice and Kopf's finalizer patch did not land).
+    async with _tenant_lock(memo, name):
+        await _delete_locked(name, policy, body, memo)
+
+
+async def _delete_locked(
+    name: str, policy: DeletionPolicy, body: kopf.Body, memo: kopf.Memo
+) -> None:
     with structlog.contextvars.bound_contextvars(tenant=name, trigger="delete"):
-        await asyncio.to_thread(
-            kube.patch_status, memo.clients.kube, "PulseTenant", name, {"phase": "Deleting"}
-        )
         try:
             summary = await asyncio.to_thread(finalize, memo.clients, name, policy)
         except Exception as exc:

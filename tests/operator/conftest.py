@@ -224,12 +224,39 @@ class Tenants:
             if exc.status != 404:
                 raise
         if wait:
-            wait_for(f"{slug} to be deleted", lambda: self.get(slug) is None, timeout=60)
+            try:
+                wait_for(f"{slug} to be deleted", lambda: self.get(slug) is None, timeout=60)
+            except AssertionError as exc:
+                obj = self.get(slug) or {}
+                meta = obj.get("metadata", {})
+                raise AssertionError(
+                    f"{exc}; finalizers={meta.get('finalizers')} "
+                    f"annotations={meta.get('annotations')} "
+                    f"status={obj.get('status', {}).get('phase')}"
+                ) from None
 
     def cleanup(self) -> None:
         for slug in self.made:
             if self.get(slug) is not None:
                 self.patch(slug, {"deletionPolicy": "Delete"})
+                # Let the operator handle the update before the deletion: a
+                # delete racing Kopf's update bookkeeping can leave the
+                # finalizer in place (see the issue note).
+                wait_for(
+                    f"{slug} update handled",
+                    lambda s=slug: (
+                        '"deletionPolicy":"Delete"'
+                        in (
+                            (self.get(s) or {})
+                            .get("metadata", {})
+                            .get("annotations", {})
+                            .get(
+                                "pulse.dev/last-handled-configuration", '"deletionPolicy":"Delete"'
+                            )
+                        )
+                    ),
+                    timeout=30,
+                )
                 self.delete(slug)
 
 

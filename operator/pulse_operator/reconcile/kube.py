@@ -103,6 +103,14 @@ def get(
     return _call(api, "GET", _path(kind, name, namespace))
 
 
+def list_all(api: k8s.ApiClient, kind: str) -> list[dict[str, Any]]:
+    """Every object of a cluster-scoped kind (the operator manages few)."""
+    prefix, plural, namespaced = RESOURCES[kind]
+    assert not namespaced
+    result = _call(api, "GET", f"{prefix}/{plural}")
+    return list((result or {}).get("items", []))
+
+
 def patch_status(api: k8s.ApiClient, kind: str, name: str, status: dict[str, Any]) -> None:
     _call(
         api,

@@ -152,32 +152,37 @@ async def _publish(
     body: kopf.Body, clients: Clients, old: dict[str, Any], outcome: Outcome
 ) -> None:
     new = outcome.status
+    name = body["metadata"]["name"]
     if {k: old.get(k) for k in new} != new:
-        await asyncio.to_thread(
-            kube.patch_status, clients.kube, "PulseTenant", body["metadata"]["name"], new
-        )
-    metrics.record_phase(body["metadata"]["name"], new["phase"])
+        await asyncio.to_thread(kube.patch_status, clients.kube, "PulseTenant", name, new)
+    metrics.record_phase(name, new["phase"])
+    events: list[tuple[str, str, str]] = []
     if old.get("phase") != new["phase"]:
-        kopf.event(
-            body,
-            type="Normal" if new["phase"] in ("Ready", "Suspended") else "Warning",
-            reason=new["phase"],
-            message=f"phase {old.get('phase') or '-'} -> {new['phase']}",
+        ok = new["phase"] in ("Ready", "Suspended")
+        events.append(
+            (
+                "Normal" if ok else "Warning",
+                new["phase"],
+                f"phase {old.get('phase') or '-'} -> {new['phase']}",
+            )
         )
     for t in outcome.transitions:
         if t.type != "Ready":
-            kopf.event(
-                body,
-                type="Normal" if t.new == "True" else "Warning",
-                reason=f"{t.type}{'' if t.new == 'True' else 'Failed'}",
-                message=t.message,
+            ok = t.new == "True"
+            events.append(
+                ("Normal" if ok else "Warning", f"{t.type}{'' if ok else 'Failed'}", t.message)
             )
     if outcome.adopted:
-        kopf.event(
-            body,
-            type="Normal",
-            reason="Adopted",
-            message=f"re-adopted the retained data of tenant id {new.get('tenantId')}",
+        events.append(
+            (
+                "Normal",
+                "Adopted",
+                f"re-adopted the retained data of tenant id {new.get('tenantId')}",
+            )
+        )
+    for type_, reason, message in events:
+        await asyncio.to_thread(
+            kube.post_event, clients.kube, dict(body), type=type_, reason=reason, message=message
         )
 
 
@@ -292,5 +297,12 @@ async def _delete_locked(
                 f"cleanup with {policy.value} failed: {exc}", delay=10
             ) from exc
         metrics.record_phase(name, None)
-        kopf.event(body, type="Normal", reason=f"Deleted{policy.value}", message=summary)
+        await asyncio.to_thread(
+            kube.post_event,
+            memo.clients.kube,
+            dict(body),
+            type="Normal",
+            reason=f"Deleted{policy.value}",
+            message=summary,
+        )
         log.info("tenant deleted", policy=policy.value, summary=summary)

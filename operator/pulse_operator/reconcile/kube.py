@@ -6,6 +6,7 @@ manages, and every call stays one HTTP request.
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
@@ -109,6 +110,36 @@ def list_all(api: k8s.ApiClient, kind: str) -> list[dict[str, Any]]:
     assert not namespaced
     result = _call(api, "GET", f"{prefix}/{plural}")
     return list((result or {}).get("items", []))
+
+
+def post_event(
+    api: k8s.ApiClient, obj: dict[str, Any], *, type: str, reason: str, message: str
+) -> None:
+    """A core/v1 Event about a cluster-scoped object (in ``default``, as kubectl
+    describe expects). Posted directly so that any task, not only Kopf's
+    handler context, can report."""
+    meta = obj["metadata"]
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    event = {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"generateName": f"{meta['name']}.", "namespace": "default"},
+        "involvedObject": {
+            "apiVersion": obj.get("apiVersion", "pulse.dev/v1alpha1"),
+            "kind": obj.get("kind", "PulseTenant"),
+            "name": meta["name"],
+            "uid": meta.get("uid"),
+        },
+        "type": type,
+        "reason": reason,
+        "message": message[:1024],
+        "source": {"component": FIELD_MANAGER},
+        "reportingComponent": FIELD_MANAGER,
+        "firstTimestamp": now,
+        "lastTimestamp": now,
+        "count": 1,
+    }
+    _call(api, "POST", "/api/v1/namespaces/default/events", body=event)
 
 
 def patch_status(api: k8s.ApiClient, kind: str, name: str, status: dict[str, Any]) -> None:

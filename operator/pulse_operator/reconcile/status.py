@@ -97,9 +97,7 @@ def merge_conditions(
     return conditions, transitions
 
 
-def phase_of(conditions: list[dict[str, Any]], *, suspended: bool, deleting: bool = False) -> str:
-    if deleting:
-        return "Deleting"
+def phase_of(conditions: list[dict[str, Any]], *, suspended: bool) -> str:
     ready = next((c for c in conditions if c["type"] == READY), None)
     if ready is None:
         return "Pending"

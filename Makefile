@@ -4,6 +4,9 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
+# This checkout's code comes first, whatever checkout the shared cached venv
+# was installed from (git worktrees share one venv).
+export PYTHONPATH := $(CURDIR)/hack:$(CURDIR)/operator:$(CURDIR)/services/backend:$(CURDIR)/services/etl:$(CURDIR)/services/common
 
 .PHONY: help bootstrap binaries lint fmt test test-only dev clean-cache kind-up kind-down
 
@@ -16,7 +19,7 @@ bootstrap: ## install Debian packages, the cached virtualenv and the control-pla
 binaries: ## build (once) and print the folder of etcd, kube-apiserver, kube-controller-manager, kubectl, helm
 	@hack/build-binaries.sh
 
-lint: bootstrap ## ruff and mypy --strict
+lint: ## ruff and mypy --strict (after one make bootstrap)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
@@ -31,7 +34,7 @@ test-only: ## run the tests without bootstrap/lint (PYTEST_ARGS="tests/smoke -k 
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 dev: bootstrap ## bring the platform up locally (control plane, PostgreSQL, Redis, operator, example tenants) until Ctrl-C
-	PYTHONPATH=hack $(PY) -m pulse_testworld up --platform --state-file .dev-world.json
+	$(PY) -m pulse_testworld up --platform --state-file .dev-world.json
 
 kind-up: ## run Pulse on a local kind cluster (needs Docker, kind, helm, kubectl; see hack/kind.sh)
 	hack/kind.sh up

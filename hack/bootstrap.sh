@@ -47,10 +47,9 @@ if [ ! -f "$VENV/.complete" ]; then
   "$VENV/bin/pip" install -q -e ".[operator,backend,etl,dev]"
   touch "$VENV/.complete"
 fi
-# The editable install points at one checkout; re-point it at this one (fast).
-if ! "$VENV/bin/python" -c 'import pulse_common, os, sys; sys.exit(0 if os.path.realpath(pulse_common.__file__).startswith(os.path.realpath("services")) else 1)' 2>/dev/null; then
-  "$VENV/bin/pip" install -q --no-deps -e .
-fi
+# The editable install points at whichever checkout created the venv; the
+# Makefile and tests/conftest.py put this checkout's folders first on
+# PYTHONPATH, so several checkouts share one venv without re-installing.
 ln -sfn "$VENV" .venv
 
 hack/build-binaries.sh >/dev/null

@@ -7,6 +7,7 @@ namespace, a fresh database) clean up after themselves.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -22,6 +23,12 @@ from qdrant_client import QdrantClient
 from pulse_testworld import World, start_world
 
 REPO = Path(__file__).resolve().parents[1]
+# Subprocesses (operator, make dev, services) import this checkout's code,
+# whichever checkout the shared venv's editable install points at.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    str(REPO / p)
+    for p in ("hack", "operator", "services/backend", "services/etl", "services/common")
+)
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.kube, pytest.mark.postgres]
 def test_make_dev_brings_the_platform_up_and_down(world: World, tmp_path: Path) -> None:
     state = tmp_path / "dev.json"
     log = tmp_path / "dev.log"
-    env = {**os.environ, "PYTHONPATH": str(REPO / "hack")}
+    env = {**os.environ}
     proc = subprocess.Popen(
         [sys.executable, "-m", "pulse_testworld", "up", "--platform", "--state-file", str(state)],
         stdout=log.open("w"),

@@ -97,12 +97,16 @@ def main() -> int:
                 kubectl(world, "create", "-o", "json", "-f", "-", input=json.dumps(manifest(slug)))
             )
             tenant = parse_tenant(slug, body["metadata"]["uid"], 1, body["spec"])
-            creds = credentials.load(direct.kube, cfg, slug)
+            creds = credentials.load(direct.kube, direct.qdrant, cfg, slug, suspended=False)
             result = database.ensure(direct.db, tenant, creds.db_password)
-            cache.ensure_user(direct.redis, TenantNames(slug), creds.redis_password)
+            cache.ensure_user(
+                direct.redis, TenantNames(slug), creds.redis_password, result.tenant_id
+            )
             vectorstore.ensure_collection(
                 direct.qdrant,
-                vectorstore.CollectionSpec(TenantNames(slug).collection, 1536, "Cosine"),
+                vectorstore.CollectionSpec(
+                    TenantNames(slug).collection, 1536, "Cosine", result.tenant_id
+                ),
             )
             for obj in workload.children(
                 tenant, result.tenant_id, cfg, credentials.secrets(cfg, slug, creds)

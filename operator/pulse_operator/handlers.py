@@ -21,6 +21,7 @@ from pulse_operator import metrics
 from pulse_operator.config import OperatorConfig
 from pulse_operator.reconcile import kube
 from pulse_operator.reconcile.deletion import finalize
+from pulse_operator.reconcile.failures import backoff, classify
 from pulse_operator.reconcile.tenant import (
     ALL_PARTS,
     Clients,
@@ -145,7 +146,7 @@ async def _run_locked(
         for t in outcome.transitions:
             if t.new == "False" and t.type != "Ready":
                 metrics.ERRORS.labels(backend=t.type).inc()
-        raise kopf.TemporaryError(outcome.retryable_failure, delay=min(60, 2 ** min(retry + 1, 6)))
+        raise kopf.TemporaryError(outcome.retryable_failure, delay=backoff(retry, cap=60.0))
 
 
 async def _publish(
@@ -217,11 +218,13 @@ async def on_update(
     retry: int,
     **_: Any,
 ) -> None:
+    # Even a change that touches no backend (only deletionPolicy) runs, with
+    # no parts: the status must say this generation was observed, or GitOps
+    # tools wait forever and the drift loop skips the tenant.
     parts = parts_for_diff(diff)
-    if parts:
-        await _run(
-            "update", body, memo, _tenant(name, uid, meta, spec), parts, drift=False, retry=retry
-        )
+    await _run(
+        "update", body, memo, _tenant(name, uid, meta, spec), parts, drift=False, retry=retry
+    )
 
 
 @kopf.on.resume(*GVK)
@@ -277,25 +280,45 @@ async def _drift_one(memo: kopf.Memo, body: kopf.Body) -> None:
 
 
 @kopf.on.delete(*GVK)
-async def on_delete(name: str, spec: kopf.Spec, body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+async def on_delete(
+    name: str, spec: kopf.Spec, body: kopf.Body, memo: kopf.Memo, retry: int, **_: Any
+) -> None:
     policy = DeletionPolicy(spec.get("deletionPolicy", "Retain"))
     # No status write here ("Deleting"): any write during deletion, direct or
     # through Kopf's patch, intermittently left the finalizer in place (the
     # handler ran twice and Kopf's finalizer patch did not land).
     async with _tenant_lock(memo, name):
-        await _delete_locked(name, policy, body, memo)
+        await _delete_locked(name, policy, body, memo, retry)
 
 
 async def _delete_locked(
-    name: str, policy: DeletionPolicy, body: kopf.Body, memo: kopf.Memo
+    name: str, policy: DeletionPolicy, body: kopf.Body, memo: kopf.Memo, retry: int
 ) -> None:
     with structlog.contextvars.bound_contextvars(tenant=name, trigger="delete"):
         try:
-            summary = await asyncio.to_thread(finalize, memo.clients, name, policy)
+            tenant_id = (body.get("status") or {}).get("tenantId")
+            summary = await asyncio.to_thread(finalize, memo.clients, name, policy, tenant_id)
         except Exception as exc:
-            raise kopf.TemporaryError(
-                f"cleanup with {policy.value} failed: {exc}", delay=10
-            ) from exc
+            # Retried with backoff, an outage and a refusal alike (a refusal
+            # needs a person; it is retried slowly so that the fix is picked
+            # up). The Event says why: a status write here would race the
+            # finalizer (see above).
+            failure = classify(exc)
+            delay = backoff(retry, base=5.0 if failure.retryable else 60.0)
+            message = (
+                f"cleanup with {policy.value} failed ({failure.reason}): {failure.message}; "
+                f"retry {retry + 1} in {delay:.0f}s"
+            )
+            log.warning("deletion blocked", reason=failure.reason, error=failure.message)
+            await asyncio.to_thread(
+                kube.post_event,
+                memo.clients.kube,
+                dict(body),
+                type="Warning",
+                reason="DeletionBlocked",
+                message=message,
+            )
+            raise kopf.TemporaryError(message, delay=delay) from None
         metrics.record_phase(name, None)
         await asyncio.to_thread(
             kube.post_event,

@@ -9,13 +9,21 @@ import datetime as dt
 from dataclasses import dataclass
 
 from kubernetes import client as k8s
+from qdrant_client import QdrantClient
 
 from pulse_common import vectorstore
+from pulse_common.errors import BackendUnavailable
 from pulse_common.security import generate_password
 from pulse_common.tenancy import TenantNames
 from pulse_operator.config import OperatorConfig
 from pulse_operator.reconcile import kube
-from pulse_operator.reconcile.workload import SECRET_CACHE, SECRET_DB, SECRET_VECTOR, TenantSecrets
+from pulse_operator.reconcile.workload import (
+    SECRET_ADMIN,
+    SECRET_CACHE,
+    SECRET_DB,
+    SECRET_VECTOR,
+    TenantSecrets,
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +34,9 @@ class Credentials:
     redis_new: bool
     vector_token: str
     vector_new: bool
+    # The first admin's initial password to issue when Secret
+    # pulse-admin-initial is missing (new tenant, or deleted to rotate it).
+    admin_password: str | None
 
 
 def _read(api: k8s.ApiClient, ns: str, name: str, key: str) -> str | None:
@@ -34,26 +45,42 @@ def _read(api: k8s.ApiClient, ns: str, name: str, key: str) -> str | None:
     return base64.b64decode(raw).decode() if raw else None
 
 
-def load(api: k8s.ApiClient, cfg: OperatorConfig, slug: str) -> Credentials:
+def load(
+    api: k8s.ApiClient, qdrant: QdrantClient, cfg: OperatorConfig, slug: str, *, suspended: bool
+) -> Credentials:
     n = TenantNames(slug)
     db = _read(api, n.namespace, SECRET_DB, "PULSE_DATABASE_PASSWORD")
     rd = _read(api, n.namespace, SECRET_CACHE, "PULSE_REDIS_PASSWORD")
     token = _read(api, n.namespace, SECRET_VECTOR, "PULSE_QDRANT_TOKEN")
+    admin = kube.get(api, "Secret", SECRET_ADMIN, n.namespace)
     key = cfg.qdrant_api_key.get_secret_value()
-    token_ok = token is not None and vectorstore.token_valid_for(
-        key, token, n.collection, min_remaining=dt.timedelta(days=cfg.vector_token_renew_days)
-    )
-    if token is None or not token_ok:
-        token = vectorstore.issue_token(
-            key, n.collection, ttl=dt.timedelta(days=cfg.vector_token_ttl_days)
+    # Suspended: a revoked token stays revoked; resumption issues a new one.
+    current = token or ""
+    try:
+        token_ok = token is not None and vectorstore.token_accepted(
+            qdrant,
+            key,
+            token,
+            n.collection,
+            slug,
+            min_remaining=dt.timedelta(days=cfg.vector_token_renew_days),
         )
+        if not token_ok and not suspended:
+            current = vectorstore.issue_token(
+                qdrant, key, n.collection, slug, ttl=dt.timedelta(days=cfg.vector_token_ttl_days)
+            )
+    except BackendUnavailable:
+        # Qdrant is down: keep what the Secret has; the vector step reports
+        # the outage, and a later reconcile checks the token again.
+        token_ok = True
     return Credentials(
         db_password=db or generate_password(),
         db_new=db is None,
         redis_password=rd or generate_password(),
         redis_new=rd is None,
-        vector_token=token,
-        vector_new=not token_ok,
+        vector_token=current,
+        vector_new=not token_ok and not suspended,
+        admin_password=None if admin is not None else generate_password(18),
     )
 
 

@@ -14,9 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import psycopg
 import redis
-import sqlalchemy.exc
 import structlog
 from kubernetes import client as k8s
 from qdrant_client import QdrantClient
@@ -24,12 +22,18 @@ from sqlalchemy import Engine
 
 from pulse_common import cache as cache_acl
 from pulse_common import vectorstore
-from pulse_common.errors import BackendUnavailable, PulseError
+from pulse_common.errors import BackendUnavailable
 from pulse_common.models.control import TenantState
-from pulse_common.provisioning import apply_tenant_branding, set_suspended, update_registry
+from pulse_common.provisioning import (
+    apply_tenant_branding,
+    reset_admin_password,
+    set_suspended,
+    update_registry,
+)
 from pulse_common.tenancy import TenantNames
 from pulse_operator.config import OperatorConfig
 from pulse_operator.reconcile import credentials, database, kube, workload
+from pulse_operator.reconcile.failures import classify
 from pulse_operator.reconcile.status import (
     CACHE,
     DATABASE,
@@ -60,7 +64,8 @@ ALL_PARTS = frozenset(Part)
 FIELD_PARTS: dict[str, frozenset[Part]] = {
     "displayName": frozenset({Part.registry}),
     "tier": frozenset({Part.registry, Part.workload}),
-    "suspended": frozenset({Part.suspension, Part.workload}),
+    # Suspension revokes every credential (and resumption restores them).
+    "suspended": frozenset({Part.suspension, Part.workload, Part.cache, Part.vector}),
     "branding": frozenset({Part.branding}),
     "etl": frozenset({Part.workload}),
     "integrations": frozenset({Part.workload}),
@@ -108,45 +113,18 @@ class Outcome:
     changed: list[str] = field(default_factory=list)
 
 
-def _reason(exc: BaseException) -> tuple[str, bool]:
-    """(condition reason, retryable) for an error of a backend step."""
-    if isinstance(exc, BackendUnavailable):
-        return f"{exc.backend.title()}Unavailable", True
-    if isinstance(exc, vectorstore.VectorStoreMismatch):
-        return "CollectionMismatch", False
-    if isinstance(exc, PulseError):
-        return type(exc).__name__, exc.retryable
-    return "Error", True
-
-
 def _step(kind: str, checks: list[Check], failures: list[str], fn: Callable[[], str]) -> bool:
     try:
         message = fn()
-    except (sqlalchemy.exc.OperationalError, psycopg.OperationalError) as exc:
-        return _step(kind, checks, failures, _raiser(BackendUnavailable("postgresql", _first(exc))))
-    except (redis.ConnectionError, redis.TimeoutError) as exc:
-        return _step(kind, checks, failures, _raiser(BackendUnavailable("redis", _first(exc))))
     except Exception as exc:
-        reason, retryable = _reason(exc)
-        checks.append(Check(kind, False, reason, _first(exc)))
-        if retryable:
-            failures.append(f"{kind}: {_first(exc)}")
-        log.warning("backend step failed", step=kind, reason=reason, error=_first(exc))
+        failure = classify(exc)
+        checks.append(Check(kind, False, failure.reason, failure.message))
+        if failure.retryable:
+            failures.append(f"{kind}: {failure.message}")
+        log.warning("backend step failed", step=kind, reason=failure.reason, error=failure.message)
         return False
     checks.append(Check(kind, True, "Reconciled", message))
     return True
-
-
-def _raiser(exc: BaseException) -> Callable[[], str]:
-    def raise_it() -> str:
-        raise exc
-
-    return raise_it
-
-
-def _first(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 def reconcile(
@@ -165,21 +143,32 @@ def reconcile(
     tenant_id: int | None = status.get("tenantId")
     revision: str | None = status.get("schemaVersion")
     adopted = False
-    creds = credentials.load(clients.kube, cfg, tenant.slug)
+    creds = credentials.load(
+        clients.kube, clients.qdrant, cfg, tenant.slug, suspended=spec.suspended
+    )
+    admin_issued: str | None = None  # written into Secret pulse-admin-initial
 
     def do_database() -> str:
-        nonlocal tenant_id, revision, adopted
+        nonlocal tenant_id, revision, adopted, admin_issued
         if drift:
             full = (
                 creds.db_new
                 or tenant_id is None
-                or not database.in_sync(clients.db, tenant.slug, creds.db_password)
+                or not database.in_sync(
+                    clients.db,
+                    tenant.slug,
+                    tenant_id,
+                    creds.db_password,
+                    suspended=spec.suspended,
+                )
             )
         else:
             full = tenant_id is None or creds.db_new or Part.database in parts
         if full:
-            result = database.ensure(clients.db, tenant, creds.db_password)
+            result = database.ensure(clients.db, tenant, creds.db_password, creds.admin_password)
             tenant_id, revision, adopted = result.tenant_id, result.schema_revision, result.adopted
+            if result.admin_password is not None:
+                admin_issued = result.admin_password.get_secret_value()
             changed.append("database")
             if (result.state is TenantState.suspended) != spec.suspended:
                 set_suspended(clients.db, tenant.slug, spec.suspended)
@@ -195,24 +184,42 @@ def reconcile(
         if Part.branding in parts and tenant_id is not None:
             apply_tenant_branding(clients.db, tenant.slug, tenant_id, spec.branding.to_branding())
             changed.append("branding")
+        if creds.admin_password is not None and reset_admin_password(
+            clients.db, tenant.slug, str(spec.admin.email), creds.admin_password
+        ):
+            admin_issued = creds.admin_password
+            changed.append("admin password")
         return f"schema {n.schema} at revision {revision}"
 
     def do_cache() -> str:
+        if tenant_id is None:
+            raise BackendUnavailable("postgresql", "waiting for the database step")
         # Read first: an ACL user that already matches is left alone.
-        if creds.redis_new or not cache_acl.user_matches(clients.redis, n, creds.redis_password):
-            cache_acl.ensure_user(clients.redis, n, creds.redis_password)
+        enabled = not spec.suspended
+        if creds.redis_new or not cache_acl.user_matches(
+            clients.redis, n, creds.redis_password, tenant_id, enabled=enabled
+        ):
+            cache_acl.ensure_user(
+                clients.redis, n, creds.redis_password, tenant_id, enabled=enabled
+            )
             changed.append("cache")
-        return f"ACL user {n.redis_user} on keys {n.key_prefix}*"
+        state = "on" if enabled else "off (suspended)"
+        return f"ACL user {n.redis_user} ({state}) on keys {n.key_prefix}*"
 
     def do_vector() -> str:
+        if tenant_id is None:
+            raise BackendUnavailable("postgresql", "waiting for the database step")
         state = vectorstore.ensure_collection(
             clients.qdrant,
             vectorstore.CollectionSpec(
-                n.collection, spec.vector_store.vector_size, spec.vector_store.distance
+                n.collection, spec.vector_store.vector_size, spec.vector_store.distance, tenant_id
             ),
         )
         if state is vectorstore.CollectionState.created:
             changed.append("vector")
+        if spec.suspended:
+            vectorstore.revoke_tokens(clients.qdrant, tenant.slug)
+            return f"collection {n.collection} ({state.value}); tokens revoked (suspended)"
         return f"collection {n.collection} ({state.value})"
 
     def do_workload() -> str:
@@ -221,6 +228,8 @@ def reconcile(
         objs = workload.children(
             tenant, tenant_id, cfg, credentials.secrets(cfg, tenant.slug, creds)
         )
+        if admin_issued is not None:
+            objs.append(workload.admin_secret(tenant, str(spec.admin.email), admin_issued))
         for obj in objs:
             before = (
                 kube.get(
@@ -242,7 +251,9 @@ def reconcile(
         replicas = 0 if spec.suspended else spec.etl.replicas
         return f"{len(objs)} objects applied in {n.namespace}; ETL replicas {replicas}"
 
-    new_credentials = creds.db_new or creds.redis_new or creds.vector_new
+    new_credentials = (
+        creds.db_new or creds.redis_new or creds.vector_new or creds.admin_password is not None
+    )
     everything = drift or parts == ALL_PARTS
     _step(DATABASE, checks, failures, do_database)
     if everything or Part.cache in parts or creds.redis_new:

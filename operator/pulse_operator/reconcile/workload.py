@@ -18,6 +18,9 @@ from pulse_operator.spec import Tenant
 ETL = "pulse-etl"
 CONFIG = "pulse-etl-config"
 SECRET_DB, SECRET_CACHE, SECRET_VECTOR = "pulse-db", "pulse-cache", "pulse-vector"
+# The first admin's initial password, for the platform operator to hand over.
+# Written only when a password is issued; never mounted into a pod.
+SECRET_ADMIN = "pulse-admin-initial"
 QUOTA = "pulse-quota"
 PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]
 
@@ -105,6 +108,11 @@ def _secret(tenant: Tenant, ns: str, name: str, data: dict[str, str]) -> dict[st
         "metadata": _meta(tenant, name, ns),
         "data": encoded,
     }
+
+
+def admin_secret(tenant: Tenant, email: str, password: str) -> dict[str, Any]:
+    ns = TenantNames(tenant.slug).namespace
+    return _secret(tenant, ns, SECRET_ADMIN, {"email": email, "password": password})
 
 
 def config_map(tenant: Tenant, tenant_id: int, cfg: OperatorConfig) -> dict[str, Any]:

@@ -8,21 +8,51 @@ from typing import Any, TypeVar
 
 import redis
 
-from pulse_common.errors import BackendUnavailable
-from pulse_common.tenancy import TenantNames
+from pulse_common.errors import BackendUnavailable, Conflict
+from pulse_common.tenancy import TenantNames, ownership_mark
 
 T = TypeVar("T")
 
-# Everything but the dangerous commands (KEYS, FLUSHALL, CONFIG, ACL, ...),
-# on the tenant's own keys and channels only.
-COMMAND_RULES = ["+@all", "-@dangerous"]
+# An allow-list, not a deny-list: every command a tenant may run is named
+# here, and each one either works on keys (checked against ``~t:<slug>:*``),
+# on channels (``&t:<slug>:*``) or on the connection itself. Left out on
+# purpose: anything that enumerates or counts the keyspace (SCAN, KEYS,
+# RANDOMKEY, DBSIZE, INFO, PUBSUB CHANNELS/NUMSUB), SELECT, server and
+# cluster administration, MONITOR, CLIENT LIST/KILL, OBJECT/DEBUG/MEMORY, and
+# scripting (EVAL*, FCALL*, SCRIPT*, FUNCTION*): Redis checks the ACL on
+# every command a script calls, so scripts could not reach another tenant's
+# keys, but they fill the server-wide script cache and a slow one blocks
+# every tenant until an admin's SCRIPT KILL. Rate limits use INCR + EXPIRE.
+_ALLOWED_BY_GROUP = {
+    "connection": "ping echo hello auth quit reset client|setname client|getname",
+    "transactions": "multi exec discard watch unwatch",
+    "keys (own keys only)": "del unlink exists type touch expire pexpire expireat pexpireat "
+    "expiretime pexpiretime ttl pttl persist",
+    "strings and counters": "get set setnx setex psetex getset getdel getex mget mset msetnx "
+    "incr incrby incrbyfloat decr decrby append strlen getrange setrange",
+    "hashes": "hget hset hsetnx hmget hmset hdel hgetall hexists hincrby hincrbyfloat hkeys "
+    "hvals hlen hstrlen hscan hrandfield",
+    "sets": "sadd srem smembers sismember smismember scard spop srandmember sscan sinter "
+    "sunion sdiff sinterstore sunionstore sdiffstore smove",
+    "sorted sets": "zadd zrem zrange zrangebyscore zrevrange zrevrangebyscore zrangestore "
+    "zscore zmscore zcard zcount zincrby zremrangebyscore zremrangebyrank zrank zrevrank "
+    "zpopmin zpopmax zscan",
+    "lists": "lpush rpush lpushx rpushx lpop rpop lrange llen ltrim lindex lrem lset lmove "
+    "lpos blpop brpop blmove",
+    "streams (ETL progress)": "xadd xread xrange xrevrange xlen xtrim xdel xack xreadgroup "
+    "xclaim xautoclaim xpending xgroup|create xgroup|destroy xgroup|createconsumer "
+    "xgroup|delconsumer xgroup|setid xinfo|stream xinfo|groups xinfo|consumers",
+    "pub/sub on own channels": "publish subscribe unsubscribe psubscribe punsubscribe",
+}
+ALLOWED_COMMANDS = tuple(c for group in _ALLOWED_BY_GROUP.values() for c in group.split())
+COMMAND_RULES = ["-@all", *(f"+{c}" for c in ALLOWED_COMMANDS)]
 
 
-def acl_rules(names: TenantNames, password: str) -> list[str]:
+def acl_rules(names: TenantNames, password: str, *, enabled: bool = True) -> list[str]:
     # Declarative: start from "reset" so nothing from an earlier rule set survives.
     return [
         "reset",
-        "on",
+        "on" if enabled else "off",
         f">{password}",
         f"~{names.key_prefix}*",
         f"&{names.key_prefix}*",
@@ -46,29 +76,84 @@ def _save(client: redis.Redis) -> None:
             raise
 
 
-def ensure_user(client: redis.Redis, names: TenantNames, password: str) -> None:
+def owner_key(names: TenantNames) -> str:
+    """Which tenant id owns the user and prefix. Outside every tenant's key
+    pattern, so only the platform can write it."""
+    return f"pulse:owner:{names.redis_user}"
+
+
+# The server rewrites command rules into its own compact form (categories
+# plus exceptions), so the rules cannot be compared as written. ``ensure_user``
+# stores the form the server answered next to a digest of the rules it sent;
+# ``user_matches`` compares against that, so a changed allow-list (a new
+# release) or a hand-edited user are both re-applied.
+RULES_DIGEST = hashlib.sha256(" ".join(COMMAND_RULES).encode()).hexdigest()
+
+
+def _owner(client: redis.Redis, names: TenantNames) -> dict[str, str]:
+    raw = _guard("HGETALL owner", lambda: client.hgetall(owner_key(names)))
+    return {_s(k): _s(v) for k, v in raw.items()}
+
+
+def _mark(client: redis.Redis, names: TenantNames) -> str | None:
+    return _owner(client, names).get("mark")
+
+
+def _getuser(client: redis.Redis, names: TenantNames) -> dict[str, Any] | None:
+    raw = _guard("ACL GETUSER", lambda: client.execute_command("ACL", "GETUSER", names.redis_user))
+    return _as_dict(raw) if raw else None
+
+
+def ensure_user(
+    client: redis.Redis, names: TenantNames, password: str, tenant_id: int, *, enabled: bool = True
+) -> None:
+    """Creates or resets the tenant's ACL user; ``enabled=False`` (suspension)
+    also disconnects its clients, since "off" only stops new logins."""
+    mark = _mark(client, names)
+    if mark not in (None, ownership_mark(tenant_id)):
+        raise Conflict(
+            f"Redis user {names.redis_user} is marked {mark!r}, not as tenant id {tenant_id}: "
+            "refusing to adopt it"
+        )
     _guard(
         "ACL SETUSER",
         lambda: client.execute_command(
-            "ACL", "SETUSER", names.redis_user, *acl_rules(names, password)
+            "ACL", "SETUSER", names.redis_user, *acl_rules(names, password, enabled=enabled)
         ),
     )
     _guard("ACL SAVE", lambda: _save(client))
+    answered = str((_getuser(client, names) or {}).get("commands", ""))
+    owner: dict[Any, Any] = {
+        "mark": ownership_mark(tenant_id),
+        "rules": RULES_DIGEST,
+        "commands": answered,
+    }
+    _guard("HSET owner", lambda: client.hset(owner_key(names), mapping=owner))
+    if not enabled:
+        _guard(
+            "CLIENT KILL",
+            lambda: client.execute_command("CLIENT", "KILL", "USER", names.redis_user),
+        )
 
 
-def user_matches(client: redis.Redis, names: TenantNames, password: str) -> bool:
-    """Whether the ACL user exists, is on, and has exactly the expected rules."""
-    raw = _guard("ACL GETUSER", lambda: client.execute_command("ACL", "GETUSER", names.redis_user))
-    if not raw:
+def user_matches(
+    client: redis.Redis, names: TenantNames, password: str, tenant_id: int, *, enabled: bool = True
+) -> bool:
+    """Whether the ACL user exists, is on (off when not ``enabled``), has
+    exactly the expected rules and is marked as this tenant's."""
+    owner = _owner(client, names)
+    if owner.get("mark") != ownership_mark(tenant_id) or owner.get("rules") != RULES_DIGEST:
         return False
-    user = _as_dict(raw)
+    user = _getuser(client, names)
+    if user is None:
+        return False
     digest = hashlib.sha256(password.encode()).hexdigest()
     return (
-        "on" in user.get("flags", [])
+        ("on" if enabled else "off") in user.get("flags", [])
         and user.get("passwords") == [digest]
         and user.get("keys") == f"~{names.key_prefix}*"
         and user.get("channels") == f"&{names.key_prefix}*"
-        and user.get("commands") == " ".join(COMMAND_RULES)
+        and user.get("commands") == owner.get("commands")
     )
 
 
@@ -89,8 +174,17 @@ def disable_user(client: redis.Redis, names: TenantNames) -> None:
         _guard("ACL SAVE", lambda: _save(client))
 
 
-def delete_user_and_keys(client: redis.Redis, names: TenantNames) -> int:
-    """Delete: the user and every key under the tenant prefix. Returns keys removed."""
+def delete_user_and_keys(client: redis.Redis, names: TenantNames, tenant_id: int | None) -> int:
+    """Delete: the user and every key under the tenant prefix, only when they
+    are marked as ``tenant_id``'s (else Conflict). Returns keys removed."""
+    mark = _mark(client, names)
+    if mark is None and _getuser(client, names) is None:
+        return 0  # never provisioned, or already deleted (the mark goes last)
+    if tenant_id is None or mark != ownership_mark(tenant_id):
+        raise Conflict(
+            f"Redis user {names.redis_user} is marked {mark or 'as nobody'!r}, not as tenant id "
+            f"{tenant_id}: refusing to delete it or its keys"
+        )
 
     def run() -> int:
         client.execute_command("ACL", "DELUSER", names.redis_user)
@@ -104,6 +198,7 @@ def delete_user_and_keys(client: redis.Redis, names: TenantNames) -> int:
                 batch.clear()
         if batch:
             removed += int(client.unlink(*batch))
+        client.delete(owner_key(names))
         return removed
 
     return _guard("delete user", run)

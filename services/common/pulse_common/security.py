@@ -1,4 +1,5 @@
-"""Secrets handling: generating passwords, hashing user passwords, and
+"""Secrets handling: generating passwords, hashing user passwords (argon2id;
+scrypt hashes of earlier releases still verify), and
 PostgreSQL SCRAM verifiers (so a role's cleartext password never reaches the
 server, its statement log or ``pg_stat_activity``)."""
 
@@ -9,7 +10,13 @@ import hashlib
 import hmac
 import secrets
 
-_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+# argon2-cffi's defaults are RFC 9106's low-memory profile (argon2id, t=3,
+# m=64 MiB, p=4). ``needs_rehash`` reports hashes made with other parameters.
+_ARGON2 = PasswordHasher()
+_SCRYPT_DKLEN = 32
 
 
 def generate_password(nbytes: int = 24) -> str:
@@ -17,26 +24,49 @@ def generate_password(nbytes: int = 24) -> str:
 
 
 def hash_password(password: str) -> str:
-    """scrypt (stdlib) in a self-describing format: scrypt$n$r$p$salt$hash."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(
-        password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32
-    )
-    b64 = base64.b64encode
-    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}"
+    """argon2id, PHC string format (``$argon2id$v=19$m=...,t=...,p=...$salt$hash``)."""
+    return _ARGON2.hash(password)
 
 
 def verify_password(password: str, stored: str) -> bool:
+    """Checks argon2id hashes, and the scrypt hashes of earlier releases
+    (``scrypt$n$r$p$salt$hash``). False for anything malformed."""
+    if stored.startswith("$argon2"):
+        try:
+            return _ARGON2.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return False
+    return _verify_scrypt(password, stored)
+
+
+def needs_rehash(stored: str) -> bool:
+    """True when ``stored`` is not argon2id with today's parameters: callers
+    re-hash the password (which they just verified) and store the result."""
+    if not stored.startswith("$argon2id$"):
+        return True
+    try:
+        return _ARGON2.check_needs_rehash(stored)
+    except InvalidHashError:
+        return True
+
+
+def _verify_scrypt(password: str, stored: str) -> bool:
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
-    except ValueError:
+        if scheme != "scrypt":
+            return False
+        candidate = hashlib.scrypt(
+            password.encode(),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=_SCRYPT_DKLEN,
+            maxmem=256 * 1024 * 1024,
+        )
+        return hmac.compare_digest(candidate, base64.b64decode(digest))
+    except ValueError:  # wrong field count, bad base64, bad numbers, n not a power of 2
         return False
-    if scheme != "scrypt":
-        return False
-    candidate = hashlib.scrypt(
-        password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32
-    )
-    return hmac.compare_digest(candidate, base64.b64decode(digest))
 
 
 def scram_sha256_verifier(password: str, iterations: int = 4096) -> str:

@@ -1,8 +1,19 @@
 """How a tenant slug maps to the names of its resources, validated once.
 
 A slug is a lowercase DNS label of 3-30 characters (the ``PulseTenant`` name).
-PostgreSQL identifiers get ``-`` replaced by ``_``: slugs never contain ``_``,
-so the mapping stays one-to-one.
+
+Every name is injective by construction, within the namespace it lives in:
+
+- PostgreSQL identifiers get ``-`` replaced by ``_``; slugs never contain
+  ``_``, so ``ident`` is one-to-one.
+- The two roles share one namespace: the login role is ``tenant_<ident>`` and
+  the owner role ``tenant_<ident>$owner``. ``$`` is in no ident, so no login
+  role equals any owner role, and the part before ``$`` gives the slug back.
+  (The old owner name ``tenant_<ident>_owner`` was the login role of the
+  tenant ``<slug>-owner``: see ``legacy_owner_role``.)
+- The Redis key prefix ``t:<slug>:`` ends with ``:``, which no slug holds,
+  so no tenant's prefix is a prefix of another's; slugs hold no glob
+  characters either, so ACL patterns match literally.
 """
 
 from __future__ import annotations
@@ -47,6 +58,11 @@ class TenantNames:
     @property
     def owner_role(self) -> str:
         """NOLOGIN role that owns the schema and runs its migrations."""
+        return f"tenant_{self._ident}$owner"
+
+    @property
+    def legacy_owner_role(self) -> str:
+        """The owner role's name before issue 8 (ambiguous; renamed on upgrade)."""
         return f"tenant_{self._ident}_owner"
 
     @property
@@ -69,3 +85,9 @@ class TenantNames:
 def quote_ident(name: str) -> str:
     """Double-quotes a PostgreSQL identifier (names here are validated anyway)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def ownership_mark(tenant_id: int) -> str:
+    """What a tenant's schema and roles carry as COMMENT: destructive steps
+    compare it with the registry id before they drop anything."""
+    return f"pulse.tenant_id={tenant_id}"

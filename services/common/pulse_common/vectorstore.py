@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import secrets
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 import jwt
 from qdrant_client import QdrantClient, models
+from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
-from pulse_common.errors import BackendUnavailable, PulseError
+from pulse_common.errors import BackendUnavailable, Conflict, PulseError
+from pulse_common.tenancy import ownership_mark
 
 T = TypeVar("T")
 
@@ -45,6 +49,10 @@ class CollectionSpec:
     name: str
     vector_size: int
     distance: str  # Cosine | Dot | Euclid
+    tenant_id: int
+
+
+OWNER = "pulse_owner"  # collection metadata key holding the ownership mark
 
 
 def connect(location: str, api_key: str | None = None, *, timeout: int = 10) -> QdrantClient:
@@ -56,25 +64,57 @@ def connect(location: str, api_key: str | None = None, *, timeout: int = 10) -> 
 
 
 def _call(what: str, fn: Callable[[], T]) -> T:
+    """Transport failures and 5xx/429 answers are an outage (retryable);
+    other answers (4xx) propagate as the client's ``UnexpectedResponse``."""
     try:
         return fn()
-    except (ConnectionError, TimeoutError, OSError) as exc:
-        raise BackendUnavailable("qdrant", f"{what}: {exc}") from None
+    except (ConnectionError, TimeoutError, OSError, ResponseHandlingException) as exc:
+        raise BackendUnavailable("qdrant", f"{what}: {_first(exc)}") from None
+    except UnexpectedResponse as exc:
+        if exc.status_code is None or exc.status_code in (429, 500, 502, 503, 504):
+            raise BackendUnavailable("qdrant", f"{what}: HTTP {exc.status_code}") from None
+        raise
 
 
-def collection_params(client: QdrantClient, name: str) -> tuple[int, str] | None:
+def _first(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+@dataclass(frozen=True)
+class _Existing:
+    vector_size: int
+    distance: str
+    mark: str | None
+
+
+def _existing(client: QdrantClient, name: str) -> _Existing | None:
     if not _call("collection_exists", lambda: client.collection_exists(name)):
         return None
     info = _call("get_collection", lambda: client.get_collection(name))
     vectors = info.config.params.vectors
     assert isinstance(vectors, models.VectorParams)
     distance = next(k for k, v in DISTANCES.items() if v == vectors.distance)
-    return vectors.size, distance
+    mark = (info.config.metadata or {}).get(OWNER)
+    return _Existing(vectors.size, distance, str(mark) if mark is not None else None)
+
+
+def collection_params(client: QdrantClient, name: str) -> tuple[int, str] | None:
+    found = _existing(client, name)
+    return None if found is None else (found.vector_size, found.distance)
+
+
+def _refuse(name: str, mark: str | None, tenant_id: int | None, what: str) -> Conflict:
+    return Conflict(
+        f"collection {name} is marked {mark or 'as nobody'!r}, not as tenant id {tenant_id}: "
+        f"refusing to {what} it"
+    )
 
 
 def ensure_collection(client: QdrantClient, spec: CollectionSpec) -> CollectionState:
-    current = collection_params(client, spec.name)
-    if current is None:
+    found = _existing(client, spec.name)
+    mark = ownership_mark(spec.tenant_id)
+    if found is None:
         _call(
             "create_collection",
             lambda: client.create_collection(
@@ -82,9 +122,18 @@ def ensure_collection(client: QdrantClient, spec: CollectionSpec) -> CollectionS
                 vectors_config=models.VectorParams(
                     size=spec.vector_size, distance=DISTANCES[spec.distance]
                 ),
+                metadata={OWNER: mark},
             ),
         )
         return CollectionState.created
+    if found.mark not in (None, mark):
+        raise _refuse(spec.name, found.mark, spec.tenant_id, "adopt")
+    if found.mark is None:  # made before issue 8: adopt it
+        _call(
+            "update_collection",
+            lambda: client.update_collection(spec.name, metadata={OWNER: mark}),
+        )
+    current = (found.vector_size, found.distance)
     if current != (spec.vector_size, spec.distance):
         raise VectorStoreMismatch(
             f"collection {spec.name} exists with size {current[0]} and distance {current[1]}, "
@@ -94,41 +143,116 @@ def ensure_collection(client: QdrantClient, spec: CollectionSpec) -> CollectionS
     return CollectionState.matches
 
 
-def delete_collection(client: QdrantClient, name: str) -> bool:
-    if not _call("collection_exists", lambda: client.collection_exists(name)):
+def delete_collection(client: QdrantClient, name: str, tenant_id: int | None) -> bool:
+    """Deletes the collection only when it is marked as ``tenant_id``'s."""
+    found = _existing(client, name)
+    if found is None:
         return False
+    if tenant_id is None or found.mark != ownership_mark(tenant_id):
+        raise _refuse(name, found.mark, tenant_id, "delete")
     _call("delete_collection", lambda: client.delete_collection(name))
     return True
 
 
+# Revocation (Qdrant's ``value_exists`` claim): each token names a random
+# nonce that the server must find in this platform collection, in the point of
+# its tenant. Revoking deletes the point, so every token of the tenant stops
+# working at once, long before it expires; a tenant re-created under the same
+# name gets new nonces, so old tokens never come back. Tenants' tokens do not
+# cover this collection (their ``access`` names only their own).
+GRANTS = "pulse_token_grants"
+_GRANT_NS = uuid.UUID("6f1d1c2e-5b1a-4f7e-9a57-70756c736500")
+KEEP_NONCES = 2  # the current token, and the one it replaced (pods still using it)
+
+
+def _grant_id(slug: str) -> str:
+    return str(uuid.uuid5(_GRANT_NS, slug))
+
+
+def _ensure_grants(client: QdrantClient) -> None:
+    if not _call("collection_exists", lambda: client.collection_exists(GRANTS)):
+        _call("create_collection", lambda: client.create_collection(GRANTS, vectors_config={}))
+
+
+def _nonces(client: QdrantClient, slug: str) -> list[str]:
+    if not _call("collection_exists", lambda: client.collection_exists(GRANTS)):
+        return []
+    points = _call("retrieve", lambda: client.retrieve(GRANTS, [_grant_id(slug)]))
+    if not points:
+        return []
+    return [str(x) for x in (points[0].payload or {}).get("nonces", [])]
+
+
 def issue_token(
-    api_key: str, collection: str, *, ttl: dt.timedelta, now: dt.datetime | None = None
+    client: QdrantClient,
+    api_key: str,
+    collection: str,
+    slug: str,
+    *,
+    ttl: dt.timedelta,
+    now: dt.datetime | None = None,
 ) -> str:
-    """A JWT for Qdrant's RBAC allowing read-write on one collection only."""
+    """A JWT for Qdrant's RBAC allowing read-write on one collection only, and
+    only while its nonce is granted (see ``revoke_tokens``)."""
+    nonce = secrets.token_urlsafe(16)
+    _ensure_grants(client)
+    kept = [*_nonces(client, slug), nonce][-KEEP_NONCES:]
+    _call(
+        "upsert",
+        lambda: client.upsert(
+            GRANTS,
+            [
+                models.PointStruct(
+                    id=_grant_id(slug), vector={}, payload={"slug": slug, "nonces": kept}
+                )
+            ],
+        ),
+    )
     issued = now or dt.datetime.now(dt.UTC)
     claims = {
         "access": [{"collection": collection, "access": "rw"}],
+        "value_exists": {"collection": GRANTS, "matches": [{"key": "nonces", "value": nonce}]},
         "exp": int((issued + ttl).timestamp()),
         "iat": int(issued.timestamp()),
     }
     return jwt.encode(claims, api_key, algorithm="HS256")
 
 
-def token_valid_for(
+def revoke_tokens(client: QdrantClient, slug: str) -> None:
+    """Every token ever issued for ``slug`` stops working (Retain deletion,
+    suspension). Idempotent."""
+    if _call("collection_exists", lambda: client.collection_exists(GRANTS)):
+        _call(
+            "delete",
+            lambda: client.delete(GRANTS, models.PointIdsList(points=[_grant_id(slug)])),
+        )
+
+
+def token_accepted(
+    client: QdrantClient,
     api_key: str,
     token: str,
     collection: str,
+    slug: str,
     *,
-    min_remaining: dt.timedelta,
+    min_remaining: dt.timedelta = dt.timedelta(0),
     now: dt.datetime | None = None,
 ) -> bool:
-    """Whether ``token`` is ours, for ``collection`` only, and not about to expire."""
+    """Whether the server would accept ``token`` for ``collection`` (ours,
+    for that collection only, its nonce still granted) for at least
+    ``min_remaining`` more."""
     try:
         claims = jwt.decode(token, api_key, algorithms=["HS256"])
     except jwt.PyJWTError:
         return False
     current = now or dt.datetime.now(dt.UTC)
+    check = claims.get("value_exists") or {}
+    matches = check.get("matches") or [{}]
     return bool(
         claims.get("access") == [{"collection": collection, "access": "rw"}]
         and claims.get("exp", 0) > (current + min_remaining).timestamp()
+        and check.get("collection") == GRANTS
+        and len(matches) == 1
+        and matches[0].get("key") == "nonces"
+        and matches[0].get("value") in _nonces(client, slug)
     )

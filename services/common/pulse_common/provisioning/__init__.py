@@ -20,8 +20,13 @@ from pulse_common.provisioning.tenant import (
     migrate_tenant,
     revoke_tenant,
     set_suspended,
+    tenant_id_of,
 )
-from pulse_common.provisioning.updates import apply_tenant_branding, update_registry
+from pulse_common.provisioning.updates import (
+    apply_tenant_branding,
+    reset_admin_password,
+    update_registry,
+)
 
 __all__ = [
     "BACKEND_ROLE",
@@ -37,7 +42,9 @@ __all__ = [
     "list_tenants",
     "migrate_all_tenants",
     "migrate_tenant",
+    "reset_admin_password",
     "revoke_tenant",
     "set_suspended",
+    "tenant_id_of",
     "update_registry",
 ]

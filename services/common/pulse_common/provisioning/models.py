@@ -41,6 +41,10 @@ class TenantRequest(BaseModel):
     branding: Branding = Branding()
     seed_profile: SeedProfile = SeedProfile.minimal
     login_password: SecretStr | None = None
+    # The first admin's initial password: set on a new admin, and on an
+    # existing one who has not changed theirs yet (rotation). None: generate
+    # one for a new admin, leave an existing one alone.
+    admin_password: SecretStr | None = None
     demo_seed: int = 20261128
     demo_as_of: dt.date | None = None
 

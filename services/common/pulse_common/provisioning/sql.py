@@ -22,6 +22,20 @@ def schema_exists(conn: Connection, schema: str) -> bool:
     return found.first() is not None
 
 
+def schema_mark(conn: Connection, schema: str) -> str | None:
+    return conn.execute(
+        text("SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = :s"),
+        {"s": schema},
+    ).scalar()
+
+
+def role_mark(conn: Connection, role: str) -> str | None:
+    return conn.execute(
+        text("SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = :r"),
+        {"r": role},
+    ).scalar()
+
+
 def execute_composed(conn: Connection, query: sql.Composed) -> None:
     """Runs a psycopg-composed statement in the connection's transaction."""
     raw: Any = conn.connection.driver_connection

@@ -16,19 +16,21 @@ from sqlalchemy import Connection, Engine, text
 
 from pulse_common import migrate
 from pulse_common.db import connect
-from pulse_common.errors import MigrationFailed, NotFound
+from pulse_common.errors import Conflict, MigrationFailed, NotFound
 from pulse_common.models.control import TenantState
 from pulse_common.provisioning.models import MigrationProgress, TenantProvisioned, TenantRequest
 from pulse_common.provisioning.platform import BACKEND_ROLE
 from pulse_common.provisioning.sql import (
     role_exists,
+    role_mark,
     schema_exists,
+    schema_mark,
     set_role_password,
     terminate_sessions,
 )
 from pulse_common.security import generate_password
 from pulse_common.seed import seed_tenant
-from pulse_common.tenancy import TenantNames, quote_ident, validate_slug
+from pulse_common.tenancy import TenantNames, ownership_mark, quote_ident
 
 log = structlog.get_logger(__name__)
 
@@ -40,7 +42,8 @@ CATALOG_LOCK = 0x50554C5345  # "PULSE"
 DATA_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE"
 
 
-def _registry(conn: Connection, req: TenantRequest) -> tuple[int, bool]:
+def _registry(conn: Connection, req: TenantRequest) -> tuple[int, bool, bool]:
+    """(tenant id, adopted from a Retain deletion, suspended)."""
     row = conn.execute(
         text("SELECT id, state FROM pulse.tenants WHERE slug = :s FOR UPDATE"), {"s": req.slug}
     ).first()
@@ -52,7 +55,7 @@ def _registry(conn: Connection, req: TenantRequest) -> tuple[int, bool]:
             ),
             {"s": req.slug, "d": req.display_name, "t": req.tier.value},
         ).scalar_one()
-        return int(tenant_id), False
+        return int(tenant_id), False, False
     adopted = row.state == TenantState.revoked.value
     conn.execute(
         text(
@@ -62,17 +65,56 @@ def _registry(conn: Connection, req: TenantRequest) -> tuple[int, bool]:
         ),
         {"d": req.display_name, "t": req.tier.value, "id": row.id},
     )
-    return int(row.id), adopted
+    return int(row.id), adopted, row.state == TenantState.suspended.value
 
 
 def _catalog_lock(conn: Connection) -> None:
     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CATALOG_LOCK})
 
 
-def _roles(conn: Connection, n: TenantNames, password: str | None) -> str | None:
-    """Creates the owner and login roles; returns a password it generated."""
+def _claim(kind: str, name: str, mark: str | None, tenant_id: int, *, adopt: bool) -> None:
+    """Refuses an object marked for another tenant id. Unmarked objects (made
+    before issue 8) are adopted by ``ensure`` but never dropped."""
+    expected = ownership_mark(tenant_id)
+    if mark == expected or (mark is None and adopt):
+        return
+    raise Conflict(
+        f"{kind} {name} is marked {mark or 'as nobody'!r}, not as tenant id {tenant_id}: "
+        "refusing to " + ("adopt" if adopt else "drop") + " it"
+    )
+
+
+def _upgrade_owner_name(conn: Connection, n: TenantNames) -> None:
+    """The pre-issue-8 owner role ``tenant_<ident>_owner`` is renamed when it
+    really is this tenant's owner (it owns this tenant's schema). Renaming keeps
+    its OID, so ownership, grants and default privileges all carry over."""
+    if role_exists(conn, n.owner_role) or not role_exists(conn, n.legacy_owner_role):
+        return
+    owns = conn.execute(
+        text(
+            "SELECT 1 FROM pg_namespace WHERE nspname = :s AND nspowner = "
+            "(SELECT oid FROM pg_roles WHERE rolname = :r)"
+        ),
+        {"s": n.schema, "r": n.legacy_owner_role},
+    ).first()
+    if owns is not None:
+        old, new = quote_ident(n.legacy_owner_role), quote_ident(n.owner_role)
+        conn.execute(text(f"ALTER ROLE {old} RENAME TO {new}"))
+        log.info("tenant owner role renamed", tenant=n.slug, role=n.owner_role)
+
+
+def _roles(
+    conn: Connection, n: TenantNames, tenant_id: int, password: str | None, *, suspended: bool
+) -> str | None:
+    """Creates the owner and login roles; returns a password it generated. A
+    suspended tenant's login role stays NOLOGIN."""
     _catalog_lock(conn)
+    _upgrade_owner_name(conn, n)
     generated = None
+    mark = ownership_mark(tenant_id)
+    for role in (n.owner_role, n.login_role):
+        if role_exists(conn, role):
+            _claim("role", role, role_mark(conn, role), tenant_id, adopt=True)
     if not role_exists(conn, n.owner_role):
         conn.execute(text(f"CREATE ROLE {quote_ident(n.owner_role)} NOLOGIN"))
     login = quote_ident(n.login_role)
@@ -80,18 +122,24 @@ def _roles(conn: Connection, n: TenantNames, password: str | None) -> str | None
         conn.execute(text(f"CREATE ROLE {login} LOGIN"))
         if password is None:
             password = generated = generate_password()
+    for role in (n.owner_role, n.login_role):
+        conn.execute(text(f"COMMENT ON ROLE {quote_ident(role)} IS '{mark}'"))
     # Re-enables a role revoked by a Retain deletion (adoption).
-    conn.execute(text(f"ALTER ROLE {login} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"))
+    can_login = "NOLOGIN" if suspended else "LOGIN"
+    conn.execute(text(f"ALTER ROLE {login} {can_login} NOSUPERUSER NOCREATEDB NOCREATEROLE"))
     conn.execute(text(f"ALTER ROLE {login} SET search_path = {quote_ident(n.schema)}"))
     if password is not None:
         set_role_password(conn, n.login_role, password)
     return generated
 
 
-def _schema(conn: Connection, n: TenantNames, backend_role: str | None) -> None:
+def _schema(conn: Connection, n: TenantNames, tenant_id: int, backend_role: str | None) -> None:
     _catalog_lock(conn)
     schema, owner, login = (quote_ident(x) for x in (n.schema, n.owner_role, n.login_role))
+    if schema_exists(conn, n.schema):
+        _claim("schema", n.schema, schema_mark(conn, n.schema), tenant_id, adopt=True)
     conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema} AUTHORIZATION {owner}"))
+    conn.execute(text(f"COMMENT ON SCHEMA {schema} IS '{ownership_mark(tenant_id)}'"))
     conn.execute(text(f"REVOKE ALL ON SCHEMA {schema} FROM PUBLIC"))
     conn.execute(text(f"GRANT USAGE ON SCHEMA {schema} TO {login}"))
     for what, privileges in (("TABLES", DATA_PRIVILEGES), ("SEQUENCES", "USAGE, SELECT")):
@@ -138,13 +186,13 @@ def ensure_tenant(
             after_step(name)
 
     with connect(engine) as conn:
-        tenant_id, adopted = _registry(conn, req)
+        tenant_id, adopted, suspended = _registry(conn, req)
     step("registry")
     with connect(engine) as conn:
-        generated = _roles(conn, n, password)
+        generated = _roles(conn, n, tenant_id, password, suspended=suspended)
     step("roles")
     with connect(engine) as conn:
-        _schema(conn, n, backend_role)
+        _schema(conn, n, tenant_id, backend_role)
     step("schema")
     with connect(engine) as conn:
         revision = _migrate(conn, n)
@@ -187,6 +235,13 @@ def _require(conn: Connection, slug: str) -> int:
     return int(row.id)
 
 
+def tenant_id_of(engine: Engine, slug: str) -> int | None:
+    with connect(engine) as conn:
+        found = conn.execute(text("SELECT id FROM pulse.tenants WHERE slug = :s"), {"s": slug})
+        value = found.scalar()
+    return None if value is None else int(value)
+
+
 def revoke_tenant(engine: Engine, slug: str, *, backend_role: str | None = BACKEND_ROLE) -> None:
     """Deletion with Retain: no one can log in as the tenant; data is kept."""
     n = TenantNames(slug)
@@ -211,29 +266,44 @@ def revoke_tenant(engine: Engine, slug: str, *, backend_role: str | None = BACKE
 
 
 def drop_tenant(engine: Engine, slug: str) -> bool:
-    """Deletion with Delete: schema, roles and registry row go. Returns whether
-    anything existed."""
+    """Deletion with Delete: schema, roles and registry row go, in one
+    transaction. Each object must carry the registry id's mark (else Conflict,
+    nothing dropped). Returns whether anything existed."""
     n = TenantNames(slug)
-    existed = False
     with connect(engine) as conn:
         _catalog_lock(conn)
-        if schema_exists(conn, n.schema):
-            existed = True
+        row = conn.execute(
+            text("SELECT id FROM pulse.tenants WHERE slug = :s"), {"s": slug}
+        ).first()
+        schema = schema_exists(conn, n.schema)
+        roles = [r for r in (n.login_role, n.owner_role) if role_exists(conn, r)]
+        if row is None:
+            if schema or roles:
+                raise Conflict(
+                    f"tenant {slug!r} is not in the registry, so no tenant id proves that "
+                    f"schema {n.schema} or roles {roles} are its own: refusing to drop them"
+                )
+            return False
+        tenant_id = int(row.id)
+        if schema:
+            _claim("schema", n.schema, schema_mark(conn, n.schema), tenant_id, adopt=False)
+        for role in roles:
+            _claim("role", role, role_mark(conn, role), tenant_id, adopt=False)
+        if schema:
             conn.execute(text(f"DROP SCHEMA {quote_ident(n.schema)} CASCADE"))
-        for role in (n.login_role, n.owner_role):
-            if role_exists(conn, role):
-                existed = True
-                terminate_sessions(conn, role)
-                conn.execute(text(f"DROP OWNED BY {quote_ident(role)} CASCADE"))
-                conn.execute(text(f"DROP ROLE {quote_ident(role)}"))
-        deleted = conn.execute(text("DELETE FROM pulse.tenants WHERE slug = :s"), {"s": slug})
-        existed = existed or deleted.rowcount > 0
-    log.info("tenant dropped", tenant=slug, existed=existed)
-    return existed
+        for role in roles:
+            terminate_sessions(conn, role)
+            conn.execute(text(f"DROP OWNED BY {quote_ident(role)} CASCADE"))
+            conn.execute(text(f"DROP ROLE {quote_ident(role)}"))
+        conn.execute(text("DELETE FROM pulse.tenants WHERE id = :id"), {"id": tenant_id})
+    log.info("tenant dropped", tenant=slug, tenant_id=tenant_id)
+    return True
 
 
 def set_suspended(engine: Engine, slug: str, suspended: bool) -> TenantState:
-    validate_slug(slug)
+    """Suspension also revokes the login role (and ends its sessions):
+    ``NOLOGIN`` while suspended, ``LOGIN`` again on resumption."""
+    n = TenantNames(slug)
     with connect(engine) as conn:
         tenant_id = _require(conn, slug)
         state = conn.execute(
@@ -244,6 +314,12 @@ def set_suspended(engine: Engine, slug: str, suspended: bool) -> TenantState:
             ),
             {"s": suspended, "id": tenant_id},
         ).scalar_one()
+        if state != TenantState.revoked.value and role_exists(conn, n.login_role):
+            _catalog_lock(conn)
+            login = quote_ident(n.login_role)
+            conn.execute(text(f"ALTER ROLE {login} {'NOLOGIN' if suspended else 'LOGIN'}"))
+            if suspended:
+                terminate_sessions(conn, n.login_role)
     return TenantState(state)
 
 

@@ -3,13 +3,17 @@ without re-running the whole of ensure_tenant)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, text
+import contextlib
+from collections.abc import Iterator
+
+from sqlalchemy import Connection, Engine, text
 
 from pulse_common.branding import apply_branding
 from pulse_common.db import connect
 from pulse_common.errors import NotFound
 from pulse_common.models.control import TenantTier
 from pulse_common.provisioning.models import Branding
+from pulse_common.seed.defaults import reset_initial_password
 from pulse_common.tenancy import TenantNames, quote_ident
 
 
@@ -33,8 +37,22 @@ def update_registry(engine: Engine, slug: str, *, display_name: str, tier: Tenan
 
 
 def apply_tenant_branding(engine: Engine, slug: str, tenant_id: int, branding: Branding) -> None:
+    with _as_owner(engine, slug) as conn:
+        apply_branding(conn, tenant_id, branding)
+
+
+def reset_admin_password(engine: Engine, slug: str, email: str, password: str) -> bool:
+    """A new initial password for the tenant's first admin, only while they
+    still must change it; returns whether it was set."""
+    with _as_owner(engine, slug) as conn:
+        return reset_initial_password(conn, email, password)
+
+
+@contextlib.contextmanager
+def _as_owner(engine: Engine, slug: str) -> Iterator[Connection]:
+    """A transaction acting as the tenant's owner role, on its schema."""
     n = TenantNames(slug)
     with connect(engine) as conn:
         conn.execute(text(f"SET LOCAL ROLE {quote_ident(n.owner_role)}"))
         conn.execute(text(f"SET LOCAL search_path TO {quote_ident(n.schema)}"))
-        apply_branding(conn, tenant_id, branding)
+        yield conn

@@ -11,11 +11,13 @@ from pulse_common.seed.demo import seed_demo
 
 
 def seed_tenant(conn: Connection, tenant_id: int, req: TenantRequest) -> str | None:
-    """Idempotent. Returns the admin's initial password when this call created
-    the admin user (never logged; shown to the caller once)."""
+    """Idempotent. Returns the admin's initial password when this call set it
+    (created the admin, or reset one who still must change it to
+    ``req.admin_password``); never logged, shown to the caller once."""
     seed_defaults(conn, tenant_id, req.seed_profile)
     apply_branding(conn, tenant_id, req.branding)
-    password = seed_admin(conn, tenant_id, str(req.admin_email))
+    wanted = req.admin_password.get_secret_value() if req.admin_password else None
+    password = seed_admin(conn, tenant_id, str(req.admin_email), wanted)
     if req.seed_profile is SeedProfile.demo:
         seed_demo(conn, tenant_id, seed=req.demo_seed, as_of=req.demo_as_of)
     return password

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from pulse_common.models.base import table_of
@@ -140,21 +140,41 @@ def seed_defaults(conn: Connection, tenant_id: int, profile: SeedProfile) -> Non
     )
 
 
-def seed_admin(conn: Connection, tenant_id: int, email: str) -> str | None:
-    """Creates the first admin unless a user with that email exists; returns
-    the generated initial password only when it created the user."""
-    password = generate_password(18)
+def seed_admin(conn: Connection, tenant_id: int, email: str, password: str | None) -> str | None:
+    """Creates the first admin unless a user with that email exists. With
+    ``password``, also resets an existing admin who still must change it (the
+    caller lost or rotated the initial one). Returns the initial password this
+    call set, or None (generated when ``password`` is None)."""
+    users = table_of(User)
+    chosen = password or generate_password(18)
     created = conn.execute(
-        insert(table_of(User))
+        insert(users)
         .values(
             tenant_id=tenant_id,
             email=email.lower(),
             role=UserRole.admin,
-            password_hash=hash_password(password),
+            password_hash=hash_password(chosen),
             must_change_password=True,
             first_name="Admin",
         )
         .on_conflict_do_nothing(index_elements=["email"])
-        .returning(table_of(User).c.id)
+        .returning(users.c.id)
     ).first()
-    return password if created is not None else None
+    if created is not None:
+        return chosen
+    if password is None:
+        return None
+    return password if reset_initial_password(conn, email, password) else None
+
+
+def reset_initial_password(conn: Connection, email: str, password: str) -> bool:
+    """Sets a new initial password for a user who has not changed theirs yet;
+    False (nothing changed) once they have, or when there is no such user."""
+    users = table_of(User)
+    done = conn.execute(
+        update(users)
+        .where(users.c.email == email.lower(), users.c.must_change_password.is_(True))
+        .values(password_hash=hash_password(password))
+        .returning(users.c.id)
+    ).first()
+    return done is not None

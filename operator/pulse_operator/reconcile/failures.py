@@ -1,0 +1,96 @@
+"""What a failed backend call means: the backend is unavailable (retry with
+backoff) or the request is wrong (permanent until someone acts), with a
+condition reason that says which.
+
+The client libraries raise their own exceptions, not ``OSError``: qdrant-client
+wraps transport errors in ``ResponseHandlingException`` and server answers in
+``UnexpectedResponse``; SQLAlchemy wraps psycopg; the Kubernetes client raises
+``ApiException`` with the HTTP status, or urllib3's errors for the transport.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+import psycopg
+import redis
+import sqlalchemy.exc
+import urllib3.exceptions
+from kubernetes.client.exceptions import ApiException
+from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
+
+from pulse_common import vectorstore
+from pulse_common.errors import BackendUnavailable, Conflict, PulseError
+
+# HTTP statuses after which the same request can succeed later.
+TRANSIENT_HTTP = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class Failure:
+    reason: str  # condition reason, CamelCase
+    retryable: bool
+    message: str  # first line only: never a DSN or a body with secrets
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _unavailable(backend: str, exc: BaseException) -> Failure:
+    return Failure(f"{backend}Unavailable", True, first_line(exc))
+
+
+def classify(exc: BaseException) -> Failure:
+    if isinstance(exc, BackendUnavailable):
+        return Failure(f"{exc.backend.title()}Unavailable", True, first_line(exc))
+    if isinstance(exc, vectorstore.VectorStoreMismatch):
+        return Failure("CollectionMismatch", False, first_line(exc))
+    if isinstance(exc, Conflict):
+        return Failure("OwnershipConflict", False, first_line(exc))
+    if isinstance(exc, PulseError):
+        return Failure(type(exc).__name__, exc.retryable, first_line(exc))
+    # PostgreSQL: connection and server-state errors are transient; a
+    # programming or permission error is not.
+    if isinstance(exc, sqlalchemy.exc.OperationalError | psycopg.OperationalError):
+        return _unavailable("Postgresql", exc)
+    if isinstance(exc, sqlalchemy.exc.DBAPIError | psycopg.Error):
+        return Failure("PostgresqlError", False, first_line(exc))
+    # Redis: AuthenticationError and NoPermissionError subclass these too, so
+    # they come first.
+    if isinstance(exc, redis.AuthenticationError | redis.exceptions.NoPermissionError):
+        return Failure("RedisRefused", False, first_line(exc))
+    if isinstance(
+        exc,
+        redis.ConnectionError
+        | redis.TimeoutError
+        | redis.exceptions.BusyLoadingError
+        | redis.exceptions.TryAgainError,
+    ):
+        return _unavailable("Redis", exc)
+    if isinstance(exc, redis.RedisError):
+        return Failure("RedisError", False, first_line(exc))
+    # Qdrant
+    if isinstance(exc, ResponseHandlingException | httpx.TransportError):
+        return _unavailable("Qdrant", exc)
+    if isinstance(exc, UnexpectedResponse):
+        if exc.status_code is None or exc.status_code in TRANSIENT_HTTP:
+            return _unavailable("Qdrant", exc)
+        return Failure("QdrantRejected", False, f"HTTP {exc.status_code} {exc.reason_phrase}")
+    # Kubernetes
+    if isinstance(exc, ApiException):
+        if exc.status in TRANSIENT_HTTP or not exc.status:
+            return Failure("KubernetesUnavailable", True, f"HTTP {exc.status} {exc.reason}")
+        return Failure("KubernetesRejected", False, f"HTTP {exc.status} {exc.reason}")
+    if isinstance(exc, urllib3.exceptions.HTTPError):
+        return _unavailable("Kubernetes", exc)
+    if isinstance(exc, ConnectionError | TimeoutError):
+        return Failure("BackendUnavailable", True, first_line(exc))
+    return Failure("Error", True, first_line(exc))
+
+
+def backoff(retry: int, *, base: float = 2.0, cap: float = 300.0) -> float:
+    """Seconds before retry number ``retry`` (0-based): doubling, capped."""
+    return float(min(cap, base * 2 ** min(retry, 16)))

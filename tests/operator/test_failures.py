@@ -1,0 +1,139 @@
+"""Issue 8 item 7: backend errors are classified (outage vs permanent), shown
+in conditions with a reason, and a blocked deletion backs off and says why.
+Qdrant is made unreachable with a server URL on a closed loopback port."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Iterator
+
+import httpx
+import kopf
+import pytest
+import redis
+from kubernetes.client.exceptions import ApiException
+from qdrant_client import QdrantClient
+from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
+
+from pulse_common import vectorstore
+from pulse_common.errors import BackendUnavailable
+from pulse_operator import handlers
+from pulse_operator.config import OperatorConfig
+from pulse_operator.reconcile.failures import backoff, classify
+from pulse_operator.reconcile.tenant import Clients, reconcile
+from pulse_operator.spec import DeletionPolicy, parse_tenant
+from tests.operator.conftest import Platform, Tenants, events_for, wait_for
+
+pytestmark = [pytest.mark.kube, pytest.mark.postgres, pytest.mark.redis]
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def unreachable_qdrant() -> Iterator[QdrantClient]:
+    client = vectorstore.connect(f"http://127.0.0.1:{_closed_port()}", "some-key", timeout=2)
+    yield client
+    client.close()
+
+
+def test_an_unreachable_qdrant_is_an_outage(unreachable_qdrant: QdrantClient) -> None:
+    with pytest.raises(BackendUnavailable, match="qdrant"):
+        vectorstore.ensure_collection(
+            unreachable_qdrant, vectorstore.CollectionSpec("tenant_x", 8, "Cosine", 1)
+        )
+    with pytest.raises(BackendUnavailable):
+        vectorstore.revoke_tokens(unreachable_qdrant, "x-tenant")
+
+
+@pytest.mark.parametrize(
+    ("exc", "reason", "retryable"),
+    [
+        (ResponseHandlingException(httpx.ConnectError("refused")), "QdrantUnavailable", True),
+        (UnexpectedResponse(503, "Unavailable", b"", httpx.Headers()), "QdrantUnavailable", True),
+        (UnexpectedResponse(403, "Forbidden", b"", httpx.Headers()), "QdrantRejected", False),
+        (redis.ConnectionError("refused"), "RedisUnavailable", True),
+        (redis.AuthenticationError("bad"), "RedisRefused", False),
+        (ApiException(status=503, reason="Unavailable"), "KubernetesUnavailable", True),
+        (ApiException(status=422, reason="Invalid"), "KubernetesRejected", False),
+        (BackendUnavailable("postgresql", "down"), "PostgresqlUnavailable", True),
+    ],
+)
+def test_classification(exc: BaseException, reason: str, retryable: bool) -> None:
+    failure = classify(exc)
+    assert (failure.reason, failure.retryable) == (reason, retryable)
+
+
+def test_backoff_doubles_up_to_a_cap() -> None:
+    delays = [backoff(r, base=5.0, cap=300.0) for r in range(10)]
+    assert delays[:4] == [5.0, 10.0, 20.0, 40.0]
+    assert max(delays) == 300.0 and delays == sorted(delays)
+
+
+def test_outage_shows_in_the_vector_condition(
+    platform: Platform, tenants: Tenants, unreachable_qdrant: QdrantClient
+) -> None:
+    slug = tenants.apply()
+    obj = tenants.wait_phase(slug, "Ready")
+    clients = Clients(
+        kube=platform.api,
+        db=platform.engine,
+        redis=redis.Redis.from_url(platform.world.redis.url),
+        qdrant=unreachable_qdrant,
+    )
+    tenant = parse_tenant(slug, obj["metadata"]["uid"], obj["metadata"]["generation"], obj["spec"])
+    outcome = reconcile(clients, OperatorConfig(), tenant, obj["status"], drift=True)  # type: ignore[call-arg]
+    clients.redis.close()
+    vector = next(c for c in outcome.status["conditions"] if c["type"] == "VectorStoreReady")
+    assert vector["status"] == "False" and vector["reason"] == "QdrantUnavailable"
+    assert outcome.status["phase"] == "Degraded"
+    assert outcome.retryable_failure and "VectorStoreReady" in outcome.retryable_failure
+    # The other backends were still checked and are fine.
+    db = next(c for c in outcome.status["conditions"] if c["type"] == "DatabaseReady")
+    assert db["status"] == "True"
+
+
+def test_blocked_deletion_backs_off_and_says_why(
+    platform: Platform, unreachable_qdrant: QdrantClient
+) -> None:
+    slug = "op-blocked-del"
+    clients = Clients(
+        kube=platform.api,
+        db=platform.engine,
+        redis=redis.Redis.from_url(platform.world.redis.url),
+        qdrant=unreachable_qdrant,
+    )
+    memo = kopf.Memo(clients=clients)
+    body = {
+        "apiVersion": "pulse.dev/v1alpha1",
+        "kind": "PulseTenant",
+        "metadata": {"name": slug, "uid": "00000000-0000-0000-0000-00000000b10c"},
+        "spec": {},
+    }
+    delays = []
+    for retry in (0, 3):
+        with pytest.raises(kopf.TemporaryError) as caught:
+            asyncio.run(
+                handlers._delete_locked(
+                    slug,
+                    DeletionPolicy.retain,
+                    kopf.Body(body),  # type: ignore[arg-type]
+                    memo,
+                    retry,
+                )
+            )
+        delays.append(caught.value.delay)
+        assert "QdrantUnavailable" in str(caught.value)
+    clients.redis.close()
+    assert delays[0] is not None and delays[1] is not None and delays[1] > delays[0]
+    events = wait_for(
+        "DeletionBlocked events",
+        lambda: [e for e in events_for(platform, slug) if e["reason"] == "DeletionBlocked"],
+        timeout=30,
+    )
+    assert "QdrantUnavailable" in events[0]["message"]
+    assert events[0]["type"] == "Warning"

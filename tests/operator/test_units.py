@@ -31,7 +31,10 @@ def cfg() -> OperatorConfig:
     [
         ([("change", ("spec", "branding", "primaryColor"), "#000000", "#FFFFFF")], {Part.branding}),
         ([("change", ("spec", "etl", "replicas"), 1, 2)], {Part.workload}),
-        ([("change", ("spec", "suspended"), False, True)], {Part.suspension, Part.workload}),
+        (
+            [("change", ("spec", "suspended"), False, True)],
+            {Part.suspension, Part.workload, Part.cache, Part.vector},
+        ),
         ([("change", ("spec", "tier"), "trial", "standard")], {Part.registry, Part.workload}),
         ([("change", ("spec", "deletionPolicy"), "Retain", "Delete")], set()),
         ([("change", ("metadata", "labels", "x"), None, "y")], set()),

@@ -251,16 +251,15 @@ def reconcile(
         replicas = 0 if spec.suspended else spec.etl.replicas
         return f"{len(objs)} objects applied in {n.namespace}; ETL replicas {replicas}"
 
-    new_credentials = (
-        creds.db_new or creds.redis_new or creds.vector_new or creds.admin_password is not None
-    )
+    new_credentials = creds.db_new or creds.redis_new or creds.vector_new
     everything = drift or parts == ALL_PARTS
     _step(DATABASE, checks, failures, do_database)
     if everything or Part.cache in parts or creds.redis_new:
         _step(CACHE, checks, failures, do_cache)
     if everything or Part.vector in parts:
         _step(VECTOR, checks, failures, do_vector)
-    if everything or Part.workload in parts or new_credentials:
+    # (admin_issued is known once the database step ran.)
+    if everything or Part.workload in parts or new_credentials or admin_issued is not None:
         _step(WORKLOAD, checks, failures, do_workload)
 
     conditions, transitions = merge_conditions(

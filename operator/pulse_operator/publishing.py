@@ -1,0 +1,49 @@
+"""Publishing a reconcile's outcome: the status (written only when it
+changed), the phase metric, and an Event per phase or condition transition."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import kopf
+
+from pulse_operator import metrics
+from pulse_operator.reconcile import kube
+from pulse_operator.reconcile.tenant import Clients, Outcome
+
+
+async def publish(body: kopf.Body, clients: Clients, old: dict[str, Any], outcome: Outcome) -> None:
+    new = outcome.status
+    name = body["metadata"]["name"]
+    if {k: old.get(k) for k in new} != new:
+        await asyncio.to_thread(kube.patch_status, clients.kube, "PulseTenant", name, new)
+    metrics.record_phase(name, new["phase"])
+    events: list[tuple[str, str, str]] = []
+    if old.get("phase") != new["phase"]:
+        ok = new["phase"] in ("Ready", "Suspended")
+        events.append(
+            (
+                "Normal" if ok else "Warning",
+                new["phase"],
+                f"phase {old.get('phase') or '-'} -> {new['phase']}",
+            )
+        )
+    for t in outcome.transitions:
+        if t.type != "Ready":
+            ok = t.new == "True"
+            events.append(
+                ("Normal" if ok else "Warning", f"{t.type}{'' if ok else 'Failed'}", t.message)
+            )
+    if outcome.adopted:
+        events.append(
+            (
+                "Normal",
+                "Adopted",
+                f"re-adopted the retained data of tenant id {new.get('tenantId')}",
+            )
+        )
+    for type_, reason, message in events:
+        await asyncio.to_thread(
+            kube.post_event, clients.kube, dict(body), type=type_, reason=reason, message=message
+        )

@@ -146,6 +146,11 @@ def seed_admin(conn: Connection, tenant_id: int, email: str, password: str | Non
     caller lost or rotated the initial one). Returns the initial password this
     call set, or None (generated when ``password`` is None)."""
     users = table_of(User)
+    exists = conn.execute(select(users.c.id).where(users.c.email == email.lower())).first()
+    if exists is not None:
+        # Looked up first so that re-runs hash nothing (argon2id costs 64 MiB
+        # and tens of ms), unless a reset was asked for.
+        return password if password and reset_initial_password(conn, email, password) else None
     chosen = password or generate_password(18)
     created = conn.execute(
         insert(users)
@@ -160,11 +165,7 @@ def seed_admin(conn: Connection, tenant_id: int, email: str, password: str | Non
         .on_conflict_do_nothing(index_elements=["email"])
         .returning(users.c.id)
     ).first()
-    if created is not None:
-        return chosen
-    if password is None:
-        return None
-    return password if reset_initial_password(conn, email, password) else None
+    return chosen if created is not None else None
 
 
 def reset_initial_password(conn: Connection, email: str, password: str) -> bool:

@@ -1,0 +1,115 @@
+"""Rework rate, trends with the previous period, and the executive summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import text
+
+from pulse_backend.analytics import dora
+from pulse_backend.analytics.scope import Scope
+from pulse_backend.analytics.summary import executive_summary, store_insights
+from pulse_backend.analytics.trends import Granularity, periods, trend
+from pulse_common.errors import InvalidInput
+from pulse_common.models.control import DoraLevel
+from tests.dora.conftest import T0, Scenario, h
+
+
+def test_rework_rate_reasons(sc: Scenario) -> None:
+    api = sc.repo("api")
+    proj = sc.project("API", api)
+    bug, story, inc_item = (sc.work_item(proj, w) for w in ("Bug", "Story", "Task"))
+    sc.incident(h(-30), h(-29), project=proj, work_item=inc_item)
+    prs = {
+        "plain": sc.pr(api, first_commit=h(0), opened=h(0), merged=h(1), work_item=story),
+        "hotfix": sc.pr(api, first_commit=h(0), opened=h(0), merged=h(3), title="Hotfix: crash"),
+        "revert": sc.pr(api, first_commit=h(0), opened=h(0), merged=h(5), title='Revert "x"'),
+        "bug": sc.pr(api, first_commit=h(0), opened=h(0), merged=h(7), work_item=bug),
+        "incident": sc.pr(api, first_commit=h(0), opened=h(0), merged=h(9), work_item=inc_item),
+    }
+    deps = {k: sc.deploy(api, sc.sha_of(p), h(2 * i + 1.5)) for i, (k, p) in enumerate(prs.items())}
+    deps["rollback"] = sc.deploy(api, sc.sha_of(prs["plain"]), h(20), rollback=True)
+    sc.link()
+    rr = dora.rework_rate(sc.conn, sc.scope(), sc.rules, sc.bench)
+    reasons = {d.id: d.rework_reasons for d in rr.drilldown}
+    assert reasons == {
+        deps["plain"]: (),
+        deps["hotfix"]: ("hotfix_pr",),
+        deps["revert"]: ("revert_pr",),
+        deps["bug"]: ("fixes_bug",),
+        deps["incident"]: ("fixes_incident",),
+        deps["rollback"]: ("rollback",),
+    }
+    assert (rr.rework_deployments, rr.sample_size) == (5, 6)
+    assert rr.value == pytest.approx(500 / 6) and rr.level is None
+
+
+def test_periods_are_calendar_weeks_and_months_in_the_time_zone() -> None:
+    scope = Scope(
+        start=dt.datetime(2026, 6, 3, tzinfo=dt.UTC), end=dt.datetime(2026, 8, 2, tzinfo=dt.UTC)
+    )
+    weeks = periods(scope, Granularity.week)
+    assert weeks[0] == (scope.start, dt.datetime(2026, 6, 8, tzinfo=dt.UTC))
+    assert weeks[-1][1] == scope.end and len(weeks) == 9
+    months = periods(scope, Granularity.month)
+    assert [(a.month, a.day, b.month, b.day) for a, b in months] == [
+        (6, 3, 7, 1),
+        (7, 1, 8, 1),
+        (8, 1, 8, 2),
+    ]
+
+
+def test_weekly_trend_with_levels_and_previous_period(sc: Scenario) -> None:
+    api = sc.repo("api")
+    for day in range(0, 7):  # week 1: every day; week 2: twice
+        sc.deploy(api, f"a{day}", T0 + dt.timedelta(days=day, hours=12))
+    for day in (8, 10):
+        sc.deploy(api, f"b{day}", T0 + dt.timedelta(days=day, hours=12))
+    sc.deploy(api, "prev", T0 - dt.timedelta(days=3))
+    sc.link()
+    scope = Scope(start=T0, end=T0 + dt.timedelta(days=14))
+    tr = trend(sc.conn, scope, sc.rules, sc.bench, "deployment_frequency", Granularity.week)
+    assert [(p.sample_size, p.level) for p in tr.points] == [
+        (7, DoraLevel.elite),
+        (2, DoraLevel.high),
+    ]
+    assert [p.sample_size for p in tr.previous] == [0, 1]
+    assert tr.previous[1].level is DoraLevel.high
+    with pytest.raises(InvalidInput, match="metric"):
+        trend(sc.conn, scope, sc.rules, sc.bench, "happiness", Granularity.week)
+
+
+def test_executive_summary_compares_with_the_previous_period_and_stores_insights(
+    sc: Scenario,
+) -> None:
+    api = sc.repo("api")
+    # previous week: one slow PR; this week: three fast ones
+    slow = sc.pr(api, first_commit=h(-7 * 24), opened=h(-6 * 24), merged=h(-2 * 24))
+    sc.deploy(api, sc.sha_of(slow), h(-24))
+    for i in range(3):
+        p = sc.pr(api, first_commit=h(10 * i), opened=h(10 * i + 1), merged=h(10 * i + 2))
+        sc.deploy(api, sc.sha_of(p), h(10 * i + 3))
+    sc.link()
+    scope = Scope(start=T0, end=T0 + dt.timedelta(days=7))
+    summary = executive_summary(sc.conn, scope, sc.rules, sc.bench)
+    lines = {ln.metric: ln for ln in summary.lines}
+    assert list(lines) == [
+        "deployment_frequency",
+        "lead_time_for_changes",
+        "change_failure_rate",
+        "failed_deployment_recovery_time",
+        "rework_rate",
+    ]
+    lt = lines["lead_time_for_changes"]
+    assert (lt.value, lt.previous_value, lt.change) == (3, 6 * 24, "improved")
+    assert (lt.level, lt.previous_level) == (DoraLevel.elite, DoraLevel.high)
+    assert any("Lead time for changes moved up from high to elite" in s for s in summary.insights)
+    stored = store_insights(sc.conn, sc.tenant_id, summary)
+    assert stored == len(summary.insights) > 0
+    assert (
+        sc.conn.execute(
+            text("SELECT count(*) FROM dora_metric_insights WHERE metric = 'lead_time_for_changes'")
+        ).scalar()
+        >= 1
+    )

@@ -239,27 +239,38 @@ def _time(fn: Callable[[], object], runs: int) -> list[float]:
     return out
 
 
-def bare_statements(
-    conn: Connection, scope: Scope, rules: DoraRules
-) -> dict[str, tuple[str, dict[str, Any]]]:
-    """The main statement of each metric, rendered exactly as the service
-    renders it (deployment ids are those of the range)."""
+Statement = tuple[str, dict[str, Any]]
+
+
+def bare_statements(conn: Connection, scope: Scope, rules: DoraRules) -> dict[str, list[Statement]]:
+    """Every statement each service function runs, rendered exactly as it
+    renders them (the deployment ids are those of the range)."""
     f = q.deployment_filter(conn, scope, rules)
     rng_ = {"start": scope.start, "end": scope.end}
-    deps = q.render(q.DEPLOYMENTS, deployments=f.sql)
-    ids = [r.id for r in q.rows(conn, deps, {**f.params, **rng_})]
+    deps: Statement = (q.render(q.DEPLOYMENTS, deployments=f.sql), {**f.params, **rng_})
+    ids = {"ids": [r.id for r in q.rows(conn, *deps)]}
     base = q.deployment_filter(conn, scope, rules, with_scope=False)
+    envs: Statement = (q.ENVIRONMENTS, {})
+    incidents: Statement = (q.INCIDENTS_OF_DEPLOYMENTS, ids)
     return {
-        "deployment_frequency": (deps, {**f.params, **rng_}),
-        "lead_time": (
-            q.render(q.LEAD_TIME, deployments=base.sql, pr_filter=""),
-            {**base.params, **rng_},
-        ),
-        "change_failure_rate": (q.INCIDENTS_OF_DEPLOYMENTS, {"ids": ids}),
-        "recovery_time": (q.INCIDENTS_OF_DEPLOYMENTS, {"ids": ids}),
-        "mttr": (q.render(q.INCIDENTS_DETECTED, incident_filter=""), rng_),
-        "rework_rate": (q.REWORK, {"ids": ids}),
+        "deployment_frequency": [envs, deps],
+        "lead_time": [
+            envs,
+            (q.render(q.LEAD_TIME, deployments=base.sql, pr_filter=""), {**base.params, **rng_}),
+        ],
+        "change_failure_rate": [envs, deps, incidents],
+        "recovery_time": [envs, deps, incidents],
+        "mttr": [(q.render(q.INCIDENTS_DETECTED, incident_filter=""), rng_)],
+        "rework_rate": [envs, deps, (q.REWORK, ids)],
     }
+
+
+def _psycopg(stmt: Statement) -> Statement:
+    """SQLAlchemy's :name placeholders → psycopg's %(name)s."""
+    sql, params = stmt
+    for k in sorted(params, key=len, reverse=True):
+        sql = sql.replace(f":{k}", f"%({k})s")
+    return sql, params
 
 
 def main() -> int:
@@ -318,12 +329,10 @@ def main() -> int:
             bare = bare_statements(conn, scope, rules)
             for name, fn in fns.items():
                 svc = _time(lambda fn=fn: fn(conn, scope, rules, bench), args.runs)
-                sql, params = bare[name]
-                # SQLAlchemy's :name placeholders → psycopg's %(name)s
-                pg_sql = sql
-                for k in sorted(params, key=len, reverse=True):
-                    pg_sql = pg_sql.replace(f":{k}", f"%({k})s")
-                raw_t = _time(lambda s=pg_sql, p=params: raw.execute(s, p).fetchall(), args.runs)
+                stmts = [_psycopg(st) for st in bare[name]]
+                raw_t = _time(
+                    lambda stmts=stmts: [raw.execute(s, p).fetchall() for s, p in stmts], args.runs
+                )
                 ratio = statistics.median(svc) / statistics.median(raw_t)
                 print(
                     f"{name:24} {_pct(svc, 0.5):12.1f} {_pct(svc, 0.95):8.1f} "

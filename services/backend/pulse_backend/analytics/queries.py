@@ -25,8 +25,11 @@ class Filter:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+ENVIRONMENTS = "SELECT DISTINCT environment FROM deployments"
+
+
 def environments(conn: Connection, scope: Scope, rules: DoraRules) -> list[str]:
-    names = conn.execute(text("SELECT DISTINCT environment FROM deployments")).scalars()
+    names = conn.execute(text(ENVIRONMENTS)).scalars()
     if scope.environment is not None:
         wanted = scope.environment.lower()
         return sorted(n for n in names if n.lower() == wanted)

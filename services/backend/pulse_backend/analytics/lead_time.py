@@ -1,0 +1,97 @@
+"""Lead time for changes and its coding / pickup / review / deploy split."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Row
+
+from pulse_backend.analytics import queries as q
+from pulse_backend.analytics.common import figure, hours, report_year
+from pulse_backend.analytics.levels import Benchmarks
+from pulse_backend.analytics.median import lower_median
+from pulse_backend.analytics.results import Component, LeadTime, PrRef
+from pulse_backend.analytics.scope import Scope
+from pulse_common.dora.settings import DoraRules
+from pulse_common.models.control import DoraMetric
+
+
+def _pr_filter(scope: Scope) -> q.Filter:
+    f = q.repository_filter(scope, "pr.repository_id")
+    parts, params = ([f.sql] if f.sql else []), dict(f.params)
+    if scope.authors:
+        parts.append("pr.author = ANY(:authors)")
+        params["authors"] = list(scope.authors)
+    return q.Filter("".join(f" AND {p}" for p in parts), params)
+
+
+def lead_time_rows(conn: Connection, scope: Scope, rules: DoraRules) -> list[Row[Any]]:
+    f = q.deployment_filter(conn, scope, rules, with_scope=False)
+    pf = _pr_filter(scope)
+    sql = q.render(q.LEAD_TIME, deployments=f.sql, pr_filter=pf.sql)
+    return q.rows(conn, sql, {**f.params, **pf.params, "start": scope.start, "end": scope.end})
+
+
+def _steps(r: Row[Any]) -> tuple[float, float, float | None, float | None, float | None]:
+    """(cycle, coding, pickup, review, deploy) hours; the cycle starts at the
+    first commit, or at the opening when the PR was opened before any commit."""
+    start = min(r.first_commit_at, r.created)
+    return (
+        hours(start, r.finished_at) or 0.0,
+        hours(start, r.created) or 0.0,
+        hours(r.created, r.first_review_at),
+        hours(r.first_review_at, r.merged_at),
+        hours(r.merged_at, r.finished_at),
+    )
+
+
+def _ref(
+    r: Row[Any], steps: tuple[float, float, float | None, float | None, float | None]
+) -> PrRef:
+    return PrRef(
+        id=r.id,
+        repository_id=r.repository_id,
+        number=r.number,
+        title=r.title,
+        author=r.author,
+        first_commit_at=min(r.first_commit_at, r.created),
+        opened_at=r.created,
+        first_review_at=r.first_review_at,
+        merged_at=r.merged_at,
+        deployment_id=r.deployment_id,
+        deployed_at=r.finished_at,
+        cycle_hours=steps[0],
+        coding_hours=steps[1],
+        pickup_hours=steps[2],
+        review_hours=steps[3],
+        deploy_hours=steps[4],
+    )
+
+
+def _component(values: Sequence[float | None]) -> Component:
+    present = [v for v in values if v is not None]
+    return Component(median_hours=lower_median(present), sample_size=len(present))
+
+
+def lead_time(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmarks) -> LeadTime:
+    rows = lead_time_rows(conn, scope, rules)
+    steps = [_steps(r) for r in rows]
+    value = lower_median(s[0] for s in steps)
+    year = report_year(scope, rules)
+    n = scope.drilldown_limit
+    return LeadTime(
+        **figure(
+            DoraMetric.lead_time_for_changes.value,
+            value,
+            "hours",
+            bench.classify(year, DoraMetric.lead_time_for_changes, value),
+            year,
+            len(rows),
+            [_ref(r, s) for r, s in zip(rows[:n], steps[:n], strict=True)],
+        ),
+        coding=_component([s[1] for s in steps]),
+        pickup=_component([s[2] for s in steps]),
+        review=_component([s[3] for s in steps]),
+        deploy=_component([s[4] for s in steps]),
+    )

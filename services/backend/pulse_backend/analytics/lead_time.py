@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Row
 
 from pulse_backend.analytics import queries as q
-from pulse_backend.analytics.common import figure, hours, report_year
+from pulse_backend.analytics.common import HOUR, figure, report_year
 from pulse_backend.analytics.levels import Benchmarks
 from pulse_backend.analytics.median import lower_median
 from pulse_backend.analytics.results import Component, LeadTime, PrRef
@@ -33,22 +34,39 @@ def lead_time_rows(conn: Connection, scope: Scope, rules: DoraRules) -> list[Row
     return q.rows(conn, sql, {**f.params, **pf.params, "start": scope.start, "end": scope.end})
 
 
-def _steps(r: Row[Any]) -> tuple[float, float, float | None, float | None, float | None]:
-    """(cycle, coding, pickup, review, deploy) hours; the cycle starts at the
-    first commit, or at the opening when the PR was opened before any commit."""
-    start = min(r.first_commit_at, r.created)
+def _span(a: dt.datetime | None, b: dt.datetime | None) -> float | None:
+    """b - a in hours; None when either is missing or b precedes a (the
+    step did not happen in that order, as DevLake leaves it null)."""
+    if a is None or b is None or b < a:
+        return None
+    return (b - a).total_seconds() / HOUR
+
+
+Steps = tuple[float, float | None, float | None, float | None, float | None]
+
+
+def _steps(r: Row[Any]) -> Steps:
+    """(cycle, coding, pickup, review, deploy) hours. As DevLake's
+    ``pr_cycle_time``, the cycle is coding + opened→merged + deploy, each
+    counted when not null; on consistent data that is simply the first
+    commit (or the opening, if earlier) → the deployment finishing."""
+    coding = _span(r.first_commit_at, r.created)
+    deploy = _span(r.merged_at, r.finished_at)
+    if r.merged_at is None:  # a merge commit without a merge time: up to the deployment
+        middle = _span(r.created, r.finished_at) or 0.0
+    else:
+        middle = _span(r.created, r.merged_at) or 0.0
+    cycle = (coding or 0.0) + middle + (deploy or 0.0)
     return (
-        hours(start, r.finished_at) or 0.0,
-        hours(start, r.created) or 0.0,
-        hours(r.created, r.first_review_at),
-        hours(r.first_review_at, r.merged_at),
-        hours(r.merged_at, r.finished_at),
+        cycle,
+        coding,
+        _span(r.created, r.first_review_at),
+        _span(r.first_review_at, r.merged_at),
+        deploy,
     )
 
 
-def _ref(
-    r: Row[Any], steps: tuple[float, float, float | None, float | None, float | None]
-) -> PrRef:
+def _ref(r: Row[Any], steps: Steps) -> PrRef:
     return PrRef(
         id=r.id,
         repository_id=r.repository_id,

@@ -44,7 +44,7 @@ class PrRef(_Out):
     deployment_id: int
     deployed_at: dt.datetime
     cycle_hours: float
-    coding_hours: float
+    coding_hours: float | None
     pickup_hours: float | None
     review_hours: float | None
     deploy_hours: float | None

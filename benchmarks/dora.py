@@ -219,8 +219,11 @@ def generate(dsn: str, schema: str, tenant_id: int, scale: float) -> dict[str, i
                 ]
             ),
         )
-        cur.execute("ANALYZE")
         c.commit()
+    with psycopg.connect(dsn, autocommit=True) as c:
+        # Settle the load first: a later autovacuum would cancel long replica reads.
+        c.execute(f"SET search_path TO {quote_ident(schema)}")
+        c.execute("VACUUM ANALYZE")
     return counts
 
 
@@ -323,12 +326,24 @@ def main() -> int:
         print(
             f"{'metric':24} {'service p50':>12} {'p95':>8} {'bare SQL p50':>13} {'p95':>8} {'ratio':>6}"
         )
-        with connect(replica_engine) as conn, psycopg.connect(replica, autocommit=True) as raw:
-            conn.execute(text(f"SET LOCAL search_path TO {quote_ident(t.schema_name)}"))
-            raw.execute(f"SET search_path TO {quote_ident(t.schema_name)}")
+        set_path = text(f"SET LOCAL search_path TO {quote_ident(t.schema_name)}")
+
+        held = replica_engine.connect()
+
+        def request(fn: Callable[[Connection, Scope, DoraRules, Benchmarks], object]) -> None:
+            # One transaction per call, as the backend runs one per request
+            # (BEGIN, SET LOCAL search_path, the service, COMMIT).
+            with held.begin():
+                held.execute(set_path)
+                fn(held, scope, rules, bench)
+
+        with connect(replica_engine) as conn:
+            conn.execute(set_path)
             bare = bare_statements(conn, scope, rules)
+        with psycopg.connect(replica, autocommit=True) as raw:
+            raw.execute(f"SET search_path TO {quote_ident(t.schema_name)}")
             for name, fn in fns.items():
-                svc = _time(lambda fn=fn: fn(conn, scope, rules, bench), args.runs)
+                svc = _time(lambda fn=fn: request(fn), args.runs)
                 stmts = [_psycopg(st) for st in bare[name]]
                 raw_t = _time(
                     lambda stmts=stmts: [raw.execute(s, p).fetchall() for s, p in stmts], args.runs
@@ -338,6 +353,7 @@ def main() -> int:
                     f"{name:24} {_pct(svc, 0.5):12.1f} {_pct(svc, 0.95):8.1f} "
                     f"{_pct(raw_t, 0.5):13.1f} {_pct(raw_t, 0.95):8.1f} {ratio:6.2f}"
                 )
+        held.close()
         replica_engine.dispose()
         engine.dispose()
     finally:

@@ -102,8 +102,11 @@ def test_relink_is_idempotent_and_keeps_manual_links(sc: Scenario) -> None:
         {"t": sc.tenant_id, "i": ids["i3"], "d": ids["d3"]},
     )
     first = sc.link()
+    rows = "SELECT id, incident_id, deployment_id FROM incidents_deployments ORDER BY id"
+    before = sc.rows(rows)
     second = sc.link()
     assert first == second
+    assert sc.rows(rows) == before  # unchanged data: nothing rewritten
     assert sc.rows(
         f"SELECT deployment_id, link_method FROM incidents_deployments WHERE incident_id = {ids['i3']}"
     ) == [(ids["d3"], "manual")]

@@ -171,4 +171,4 @@ def render(sql: str, **fragments: str) -> str:
 
 
 def rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[Any]:
-    return list(conn.execute(text(sql), params))
+    return list(conn.execute(text(sql), params).all())

@@ -51,6 +51,34 @@ def _insert(conn: Connection, model: Any, rows: list[dict[str, Any]]) -> None:
         conn.execute(insert(table_of(model)), rows[i : i + _BATCH])
 
 
+def _sync(
+    conn: Connection,
+    tenant_id: int,
+    model: Any,
+    key: tuple[str, ...],
+    wanted: set[tuple[Any, ...]],
+    keep: ColumnElement[bool] | None = None,
+) -> None:
+    """Makes the rule-made rows of a link table equal ``wanted``: deletes the
+    stale ones and inserts the missing ones, so that a run over unchanged
+    data writes nothing (rows matching ``keep`` are never touched)."""
+    table = table_of(model)
+    cols = [table.c[k] for k in key]
+    query = select(table.c.id, *cols)
+    if keep is not None:
+        query = query.where(not_(keep))
+    have: dict[tuple[Any, ...], int] = {}
+    for row in conn.execute(query):
+        have[tuple(row[1:])] = row[0]
+    stale = [id_ for k, id_ in have.items() if k not in wanted]
+    for i in range(0, len(stale), _BATCH):
+        conn.execute(delete(table).where(table.c.id.in_(stale[i : i + _BATCH])))
+    missing = sorted(wanted - have.keys())
+    _insert(
+        conn, model, [{"tenant_id": tenant_id, **dict(zip(key, k, strict=True))} for k in missing]
+    )
+
+
 def synthesize_merge_deployments(conn: Connection, tenant_id: int) -> int:
     """The ``default_branch_merges`` fallback: one production deployment per
     merged PR of each repository that has no real deployment, dated by the
@@ -182,24 +210,14 @@ def relink(conn: Connection, tenant_id: int, rules: DoraRules | None = None) -> 
     ]
     ranges = r.commit_ranges(successful, commits)
     dep_prs = r.pr_links(ranges, commits, prs)
-    conn.execute(delete(DeploymentCommit))
-    conn.execute(delete(DeploymentPr))
-    dc_rows = [
-        {"tenant_id": tenant_id, "deployment_id": d, "commit_id": c}
-        for d, cs in ranges.items()
-        for c in cs
-    ]
-    _insert(conn, DeploymentCommit, dc_rows)
-    _insert(
-        conn,
-        DeploymentPr,
-        [{"tenant_id": tenant_id, "deployment_id": d, "pr_id": p} for d, p in dep_prs],
-    )
+    dc = {(d, c) for d, cs in ranges.items() for c in cs}
+    _sync(conn, tenant_id, DeploymentCommit, ("deployment_id", "commit_id"), dc)
+    _sync(conn, tenant_id, DeploymentPr, ("deployment_id", "pr_id"), set(dep_prs))
 
     n_incidents = _link_incidents(conn, tenant_id, rules, successful)
     return RelinkReport(
         fallback_deployments=fallback,
-        deployment_commits=len(dc_rows),
+        deployment_commits=len(dc),
         deployment_prs=len(dep_prs),
         incident_links=n_incidents,
         hotfix_prs=hot,
@@ -212,11 +230,6 @@ def _link_incidents(
 ) -> int:
     manual = select(IncidentDeployment.incident_id).where(
         IncidentDeployment.link_method == IncidentLinkMethod.manual
-    )
-    conn.execute(
-        delete(IncidentDeployment).where(
-            IncidentDeployment.link_method != IncidentLinkMethod.manual
-        )
     )
     incidents = [
         r.IncidentRow(*row)
@@ -244,12 +257,12 @@ def _link_incidents(
     ):
         project_repos[p].append(repo)
     links = r.incident_links(incidents, production, project_repos, rules.incident_window_hours)
-    _insert(
+    _sync(
         conn,
+        tenant_id,
         IncidentDeployment,
-        [
-            {"tenant_id": tenant_id, "incident_id": i, "deployment_id": d, "link_method": m}
-            for i, d, m in links
-        ],
+        ("incident_id", "deployment_id", "link_method"),
+        {(i, d, m.value) for i, d, m in links},
+        keep=IncidentDeployment.link_method == IncidentLinkMethod.manual,
     )
     return len(links)

@@ -34,12 +34,12 @@ def lead_time_rows(conn: Connection, scope: Scope, rules: DoraRules) -> list[Row
     return q.rows(conn, sql, {**f.params, **pf.params, "start": scope.start, "end": scope.end})
 
 
-def _span(a: dt.datetime | None, b: dt.datetime | None) -> float | None:
-    """b - a in hours; None when either is missing or b precedes a (the
-    step did not happen in that order, as DevLake leaves it null)."""
+def _span(a: float | None, b: float | None) -> float | None:
+    """Hours from epoch a to epoch b; None when either is missing or b
+    precedes a (the step did not happen in that order: DevLake leaves it null)."""
     if a is None or b is None or b < a:
         return None
-    return (b - a).total_seconds() / HOUR
+    return (b - a) / HOUR
 
 
 Steps = tuple[float, float | None, float | None, float | None, float | None]
@@ -50,20 +50,23 @@ def _steps(r: Row[Any]) -> Steps:
     ``pr_cycle_time``, the cycle is coding + opened→merged + deploy, each
     counted when not null; on consistent data that is simply the first
     commit (or the opening, if earlier) → the deployment finishing."""
-    coding = _span(r.first_commit_at, r.created)
-    deploy = _span(r.merged_at, r.finished_at)
-    if r.merged_at is None:  # a merge commit without a merge time: up to the deployment
-        middle = _span(r.created, r.finished_at) or 0.0
-    else:
-        middle = _span(r.created, r.merged_at) or 0.0
-    cycle = (coding or 0.0) + middle + (deploy or 0.0)
+    first, created, review = r.first_commit_at, r.created, r.first_review_at
+    merged, finished = r.merged_at, r.finished_at
+    coding = _span(first, created)
+    deploy = _span(merged, finished)
+    # a merge commit without a merge time: count up to the deployment
+    middle = _span(created, finished if merged is None else merged) or 0.0
     return (
-        cycle,
+        (coding or 0.0) + middle + (deploy or 0.0),
         coding,
-        _span(r.created, r.first_review_at),
-        _span(r.first_review_at, r.merged_at),
+        _span(created, review),
+        _span(review, merged),
         deploy,
     )
+
+
+def _at(epoch: float | None) -> dt.datetime | None:
+    return None if epoch is None else dt.datetime.fromtimestamp(epoch, dt.UTC)
 
 
 def _ref(r: Row[Any], steps: Steps) -> PrRef:
@@ -73,12 +76,12 @@ def _ref(r: Row[Any], steps: Steps) -> PrRef:
         number=r.number,
         title=r.title,
         author=r.author,
-        first_commit_at=min(r.first_commit_at, r.created),
-        opened_at=r.created,
-        first_review_at=r.first_review_at,
-        merged_at=r.merged_at,
+        first_commit_at=_at(min(r.first_commit_at, r.created)),
+        opened_at=_at(r.created),
+        first_review_at=_at(r.first_review_at),
+        merged_at=_at(r.merged_at),
         deployment_id=r.deployment_id,
-        deployed_at=r.finished_at,
+        deployed_at=_at(r.finished_at),
         cycle_hours=steps[0],
         coding_hours=steps[1],
         pickup_hours=steps[2],

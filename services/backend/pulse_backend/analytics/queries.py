@@ -94,6 +94,7 @@ ORDER BY d.finished_at, d.id
 
 # A PR's deployment is its first successful production deployment (any
 # repository filter applies to the PR, not to which deployment shipped it).
+# Instants come back as epoch seconds: the steps are plain float arithmetic.
 LEAD_TIME = """
 WITH prod AS (
     SELECT d.id, d.finished_at FROM deployments d WHERE {deployments}
@@ -105,17 +106,25 @@ WITH prod AS (
     FROM deployments_prs dp JOIN prod p ON p.id = dp.deployment_id
     WHERE dp.pr_id IN (SELECT pr_id FROM candidates)
     ORDER BY dp.pr_id, p.finished_at, p.id
+), timed AS (
+    SELECT pr.id, pr.repository_id, pr.number, pr.title, pr.author, pr.created, pr.merged_at,
+           coalesce((SELECT min(c.authored_at) FROM prs_commits c WHERE c.pr_id = pr.id),
+                    pr.first_commit_at, pr.created) AS first_commit_at,
+           coalesce((SELECT min(r.submitted_at) FROM prs_reviews r
+                     WHERE r.pr_id = pr.id AND r.reviewer IS DISTINCT FROM pr.author),
+                    pr.first_review_at) AS first_review_at,
+           f.deployment_id, f.finished_at
+    FROM first f JOIN prs pr ON pr.id = f.pr_id
+    WHERE f.finished_at >= :start AND f.finished_at < :end {pr_filter}
 )
-SELECT pr.id, pr.repository_id, pr.number, pr.title, pr.author, pr.created, pr.merged_at,
-       coalesce((SELECT min(c.authored_at) FROM prs_commits c WHERE c.pr_id = pr.id),
-                pr.first_commit_at, pr.created) AS first_commit_at,
-       coalesce((SELECT min(r.submitted_at) FROM prs_reviews r
-                 WHERE r.pr_id = pr.id AND r.reviewer IS DISTINCT FROM pr.author),
-                pr.first_review_at) AS first_review_at,
-       f.deployment_id, f.finished_at
-FROM first f JOIN prs pr ON pr.id = f.pr_id
-WHERE f.finished_at >= :start AND f.finished_at < :end {pr_filter}
-ORDER BY f.finished_at, pr.id
+SELECT id, repository_id, number, title, author, deployment_id,
+       extract(epoch FROM first_commit_at)::float8 AS first_commit_at,
+       extract(epoch FROM created)::float8 AS created,
+       extract(epoch FROM first_review_at)::float8 AS first_review_at,
+       extract(epoch FROM merged_at)::float8 AS merged_at,
+       extract(epoch FROM finished_at)::float8 AS finished_at
+FROM timed
+ORDER BY finished_at, id
 """
 
 INCIDENTS_OF_DEPLOYMENTS = """

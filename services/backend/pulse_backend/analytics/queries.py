@@ -153,6 +153,9 @@ WHERE coalesce(i.detected_at, i.started_at) >= :start
 ORDER BY detected_at, i.id
 """
 
+# Only the shipped PRs that make their deployment rework come back; the flags
+# are joined, not correlated per row (which also keeps the planner's cost,
+# and with it JIT compilation, down).
 REWORK = """
 WITH shipped AS (
     SELECT dp.deployment_id, dp.pr_id FROM deployments_prs dp WHERE dp.deployment_id = ANY(:ids)
@@ -162,16 +165,24 @@ WITH shipped AS (
     UNION
     SELECT p.id, p.work_item_id FROM prs p
     WHERE p.id IN (SELECT pr_id FROM shipped) AND p.work_item_id IS NOT NULL
+), flags AS (
+    SELECT it.pr_id,
+           bool_or(lower(coalesce(m.wit_to, t.name)) IN ('bug', 'incident')) AS fixes_bug,
+           bool_or(i.work_item_id IS NOT NULL) AS fixes_incident
+    FROM items it
+    JOIN work_items w ON w.id = it.work_item_id
+    LEFT JOIN wits t ON t.id = w.wit_id
+    LEFT JOIN wit_mappings m ON m.wit_from = t.name AND m.active
+    LEFT JOIN (SELECT DISTINCT work_item_id FROM incidents) i ON i.work_item_id = it.work_item_id
+    GROUP BY it.pr_id
 )
 SELECT s.deployment_id, pr.is_hotfix, pr.is_revert,
-       EXISTS (SELECT 1 FROM items it JOIN work_items w ON w.id = it.work_item_id
-               JOIN wits t ON t.id = w.wit_id
-               LEFT JOIN wit_mappings m ON m.wit_from = t.name AND m.active
-               WHERE it.pr_id = pr.id
-                 AND lower(coalesce(m.wit_to, t.name)) IN ('bug', 'incident')) AS fixes_bug,
-       EXISTS (SELECT 1 FROM items it JOIN incidents i ON i.work_item_id = it.work_item_id
-               WHERE it.pr_id = pr.id) AS fixes_incident
-FROM shipped s JOIN prs pr ON pr.id = s.pr_id
+       coalesce(f.fixes_bug, false) AS fixes_bug,
+       coalesce(f.fixes_incident, false) AS fixes_incident
+FROM shipped s
+JOIN prs pr ON pr.id = s.pr_id
+LEFT JOIN flags f ON f.pr_id = s.pr_id
+WHERE pr.is_hotfix OR pr.is_revert OR f.fixes_bug OR f.fixes_incident
 """
 
 

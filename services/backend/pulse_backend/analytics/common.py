@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, text
+from sqlalchemy import Connection, Row
 
 from pulse_backend.analytics import queries as q
 from pulse_backend.analytics.results import DeploymentRef
@@ -82,4 +82,4 @@ def deployment_ref(
 def ever_deployed(conn: Connection, scope: Scope, rules: DoraRules) -> bool:
     f = q.deployment_filter(conn, scope, rules)
     sql = f"SELECT EXISTS (SELECT 1 FROM deployments d WHERE {f.sql})"
-    return bool(conn.execute(text(sql), f.params).scalar())
+    return bool(conn.execute(q.statement(sql), f.params).scalar())

@@ -10,9 +10,10 @@ production (or the chosen environment), and the scope's filters.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, TextClause, text
 
 from pulse_backend.analytics.scope import Scope
 from pulse_common.dora.link import FALLBACK_SOURCE
@@ -29,7 +30,7 @@ ENVIRONMENTS = "SELECT DISTINCT environment FROM deployments"
 
 
 def environments(conn: Connection, scope: Scope, rules: DoraRules) -> list[str]:
-    names = conn.execute(text(ENVIRONMENTS)).scalars()
+    names = conn.execute(statement(ENVIRONMENTS)).scalars()
     if scope.environment is not None:
         wanted = scope.environment.lower()
         return sorted(n for n in names if n.lower() == wanted)
@@ -190,5 +191,12 @@ def render(sql: str, **fragments: str) -> str:
     return sql.format(**fragments)
 
 
+@lru_cache(maxsize=256)
+def statement(sql: str) -> TextClause:
+    """One parsed ``text()`` per distinct statement (parsing the bind
+    parameters of these long statements costs more than running small ones)."""
+    return text(sql)
+
+
 def rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[Any]:
-    return list(conn.execute(text(sql), params).all())
+    return list(conn.execute(statement(sql), params).all())

@@ -113,3 +113,39 @@ def test_executive_summary_compares_with_the_previous_period_and_stores_insights
         ).scalar()
         >= 1
     )
+
+
+def test_engineering_flow(sc: Scenario) -> None:
+    from pulse_backend.analytics.engineering import engineering
+
+    api = sc.repo("api")
+    # merged in week 1 (Mon T0) and week 2; sizes come from additions + deletions
+    a = sc.pr(
+        api, first_commit=h(-5), opened=h(-4), reviews=(("bob", h(-3)), ("cy", h(-1))), merged=h(1)
+    )
+    b = sc.pr(
+        api, first_commit=h(0), opened=h(2), reviews=(("bob", h(8)),), merged=h(10), author="bob"
+    )
+    c = sc.pr(api, first_commit=h(170), opened=h(171), merged=h(172))
+    sc.pr(api, first_commit=h(0), opened=h(1), merged=None)  # open: not throughput
+    for pr, lines in ((a, 5), (b, 150), (c, 5000)):
+        sc.conn.exec_driver_sql(
+            "UPDATE prs SET additions = %(n)s WHERE id = %(i)s", {"n": lines, "i": pr}
+        )
+    eng = engineering(sc.conn, sc.scope(start=T0 - dt.timedelta(days=1), days=10))
+    assert eng.merged_prs == 3
+    assert [(w.week.day, w.merged_prs) for w in eng.throughput] == [(1, 2), (8, 1)]
+    # coding [1, 2, 1] → 1; pickup: a 1 h, b's own review is not one → none, c none → [1]
+    assert (eng.coding.median_hours, eng.coding.sample_size) == (1, 3)
+    assert (eng.pickup.median_hours, eng.pickup.sample_size) == (1, 1)
+    assert (eng.review.median_hours, eng.review.sample_size) == (4, 1)
+    # bob reviewed a (1 h after opening; his review of his own b does not count), cy reviewed a (3 h)
+    assert [(r.reviewer, r.prs_reviewed, r.median_response_hours) for r in eng.reviewers] == [
+        ("bob", 1, 1),
+        ("cy", 1, 3),
+    ]
+    assert {s.size: s.prs for s in eng.sizes} == {"XS": 1, "S": 0, "M": 1, "L": 0, "XL": 1}
+    team = engineering(
+        sc.conn, sc.scope(start=T0 - dt.timedelta(days=1), days=10, authors=("bob",))
+    )
+    assert team.merged_prs == 1

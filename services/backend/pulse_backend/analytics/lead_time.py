@@ -18,7 +18,7 @@ from pulse_common.dora.settings import DoraRules
 from pulse_common.models.control import DoraMetric
 
 
-def _pr_filter(scope: Scope) -> q.Filter:
+def pr_filter(scope: Scope) -> q.Filter:
     f = q.repository_filter(scope, "pr.repository_id")
     parts, params = ([f.sql] if f.sql else []), dict(f.params)
     if scope.authors:
@@ -29,7 +29,7 @@ def _pr_filter(scope: Scope) -> q.Filter:
 
 def lead_time_rows(conn: Connection, scope: Scope, rules: DoraRules) -> list[Row[Any]]:
     f = q.deployment_filter(conn, scope, rules, with_scope=False)
-    pf = _pr_filter(scope)
+    pf = pr_filter(scope)
     sql = q.render(q.LEAD_TIME, deployments=f.sql, pr_filter=pf.sql)
     return q.rows(conn, sql, {**f.params, **pf.params, "start": scope.start, "end": scope.end})
 

@@ -13,12 +13,12 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection
 
 from pulse_backend.analytics import queries as q
-from pulse_backend.analytics.lead_time import pr_filter
+from pulse_backend.analytics.common import HOUR
+from pulse_backend.analytics.lead_time import component, pr_filter, span
 from pulse_backend.analytics.median import lower_median
 from pulse_backend.analytics.results import Component
 from pulse_backend.analytics.scope import Scope
 
-HOUR = 3600.0
 # Upper bounds (exclusive) of changed lines (additions + deletions).
 SIZES = (("XS", 10), ("S", 100), ("M", 400), ("L", 1000), ("XL", None))
 
@@ -81,15 +81,6 @@ class Engineering(_Out):
     sizes: tuple[SizeBucket, ...]
 
 
-def _span(a: float | None, b: float | None) -> float | None:
-    return None if a is None or b is None or b < a else (b - a) / HOUR
-
-
-def _component(values: list[float | None]) -> Component:
-    present = [v for v in values if v is not None]
-    return Component(median_hours=lower_median(present), sample_size=len(present))
-
-
 def _size(lines: int) -> str:
     return next(name for name, top in SIZES if top is None or lines < top)
 
@@ -116,15 +107,15 @@ def engineering(conn: Connection, scope: Scope) -> Engineering:
         )
     steps: dict[str, list[float | None]] = defaultdict(list)
     for p in prs:
-        steps["coding"].append(_span(p.first, p.opened))
-        steps["pickup"].append(_span(p.opened, p.reviewed))
-        steps["review"].append(_span(p.reviewed, p.merged))
+        steps["coding"].append(span(p.first, p.opened))
+        steps["pickup"].append(span(p.opened, p.reviewed))
+        steps["review"].append(span(p.reviewed, p.merged))
     return Engineering(
         merged_prs=len(prs),
         throughput=tuple(WeekCount(week=w, merged_prs=n) for w, n in sorted(weeks.items())),
-        coding=_component(steps["coding"]),
-        pickup=_component(steps["pickup"]),
-        review=_component(steps["review"]),
+        coding=component(steps["coding"]),
+        pickup=component(steps["pickup"]),
+        review=component(steps["review"]),
         reviewers=tuple(reviewers),
         sizes=tuple(SizeBucket(size=name, max_lines=top, prs=sizes[name]) for name, top in SIZES),
     )

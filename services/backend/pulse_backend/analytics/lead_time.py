@@ -34,7 +34,7 @@ def lead_time_rows(conn: Connection, scope: Scope, rules: DoraRules) -> list[Row
     return q.rows(conn, sql, {**f.params, **pf.params, "start": scope.start, "end": scope.end})
 
 
-def _span(a: float | None, b: float | None) -> float | None:
+def span(a: float | None, b: float | None) -> float | None:
     """Hours from epoch a to epoch b; None when either is missing or b
     precedes a (the step did not happen in that order: DevLake leaves it null)."""
     if a is None or b is None or b < a:
@@ -52,15 +52,15 @@ def _steps(r: Row[Any]) -> Steps:
     commit (or the opening, if earlier) → the deployment finishing."""
     first, created, review = r.first_commit_at, r.created, r.first_review_at
     merged, finished = r.merged_at, r.finished_at
-    coding = _span(first, created)
-    deploy = _span(merged, finished)
+    coding = span(first, created)
+    deploy = span(merged, finished)
     # a merge commit without a merge time: count up to the deployment
-    middle = _span(created, finished if merged is None else merged) or 0.0
+    middle = span(created, finished if merged is None else merged) or 0.0
     return (
         (coding or 0.0) + middle + (deploy or 0.0),
         coding,
-        _span(created, review),
-        _span(review, merged),
+        span(created, review),
+        span(review, merged),
         deploy,
     )
 
@@ -90,7 +90,7 @@ def _ref(r: Row[Any], steps: Steps) -> PrRef:
     )
 
 
-def _component(values: Sequence[float | None]) -> Component:
+def component(values: Sequence[float | None]) -> Component:
     present = [v for v in values if v is not None]
     return Component(median_hours=lower_median(present), sample_size=len(present))
 
@@ -111,8 +111,8 @@ def lead_time(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmark
             len(rows),
             [_ref(r, s) for r, s in zip(rows[:n], steps[:n], strict=True)],
         ),
-        coding=_component([s[1] for s in steps]),
-        pickup=_component([s[2] for s in steps]),
-        review=_component([s[3] for s in steps]),
-        deploy=_component([s[4] for s in steps]),
+        coding=component([s[1] for s in steps]),
+        pickup=component([s[2] for s in steps]),
+        review=component([s[3] for s in steps]),
+        deploy=component([s[4] for s in steps]),
     )

@@ -149,3 +149,47 @@ def test_engineering_flow(sc: Scenario) -> None:
         sc.conn, sc.scope(start=T0 - dt.timedelta(days=1), days=10, authors=("bob",))
     )
     assert team.merged_prs == 1
+
+
+def test_work_item_flow_from_changelogs(sc: Scenario) -> None:
+    from pulse_backend.analytics.work_items import work_item_flow
+
+    proj = sc.project("FLOW")
+    status = dict(sc.rows("SELECT name, id FROM statuses"))
+
+    def item(
+        created: float, moves: list[tuple[str, float]], resolved: float | None, who: str = "ada"
+    ) -> int:
+        wid = sc.work_item(proj, "Story")
+        sc.conn.exec_driver_sql(
+            "UPDATE work_items SET created = %(c)s, resolved_at = %(r)s, assignee = %(a)s WHERE id = %(i)s",
+            {
+                "c": h(created),
+                "r": h(resolved) if resolved is not None else None,
+                "a": who,
+                "i": wid,
+            },
+        )
+        for n, (name, at) in enumerate(moves):
+            sc.conn.exec_driver_sql(
+                "INSERT INTO changelogs (tenant_id, work_item_id, external_id, to_status_id, transitioned_at) "
+                "VALUES (%(t)s, %(w)s, %(e)s, %(s)s, %(at)s)",
+                {"t": sc.tenant_id, "w": wid, "e": f"{wid}-{n}", "s": status[name], "at": h(at)},
+            )
+        return wid
+
+    item(-10, [("In Progress", -6), ("In Review", 0), ("Done", 2)], 2)  # lead 12, cycle 8
+    item(0, [("In Progress", 1), ("Done", 5)], 5)  # lead 5, cycle 4
+    item(0, [("Done", 3)], 3, who="zed")  # never in progress: no cycle time
+    old = item(-50, [("In Progress", -48)], None)  # in progress at the end
+    item(-5, [("In Progress", -4), ("Done", 1000)], None)  # done only after the range
+    scope = sc.scope(start=h(-24), days=2)  # until +24 h
+    flow = work_item_flow(sc.conn, scope)
+    assert flow.resolved == 3
+    assert (flow.lead_time.median_hours, flow.lead_time.sample_size) == (5, 3)  # [3, 5, 12]
+    assert (flow.cycle_time.median_hours, flow.cycle_time.sample_size) == (4, 2)  # [4, 8] → 4
+    assert flow.wip == 2 and flow.oldest[0].id == old
+    assert flow.oldest[0].age_hours == 72  # started at -48, the range ends at +24
+    assert flow.median_wip_age_hours == 28  # [28, 72] → 28
+    team = work_item_flow(sc.conn, sc.scope(start=h(-24), days=2, authors=("zed",)))
+    assert (team.resolved, team.wip) == (1, 0)

@@ -82,3 +82,39 @@ class EtlJobStatus(enum.StrEnum):
 class ColorMode(enum.StrEnum):
     light = "light"
     dark = "dark"
+
+
+class IncidentStatus(enum.StrEnum):
+    open = "open"
+    mitigated = "mitigated"
+    resolved = "resolved"
+
+
+class DeploymentSource(enum.StrEnum):
+    """Where a deployment row came from: a real deployment, or a stand-in for
+    repositories that have none (the per-tenant fallback)."""
+
+    deployment = "deployment"
+    release = "release"
+    default_branch_merge = "default_branch_merge"
+
+
+class IncidentLinkMethod(enum.StrEnum):
+    """How an incident was tied to a deployment (shown next to the link)."""
+
+    last_production_deployment = "last_production_deployment"
+    declared = "declared"
+    manual = "manual"
+
+
+class WorkItemLinkMethod(enum.StrEnum):
+    pr_title = "pr_title"
+    branch_name = "branch_name"
+    pr_body = "pr_body"
+    manual = "manual"
+
+
+class DeploymentFallback(enum.StrEnum):
+    none = "none"
+    releases = "releases"
+    default_branch_merges = "default_branch_merges"

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -44,6 +45,8 @@ class PullRequest(TenantRow, HasIntegration, TenantBase):
         Index(None, "state", "created"),
         # Linking deployments/incidents to the work item a PR implements.
         Index(None, "work_item_id"),
+        # Deployment commit ranges → the PRs whose merge commit they contain.
+        Index(None, "merge_commit_sha"),
     )
 
     repository_id: Mapped[int] = mapped_column(
@@ -70,6 +73,32 @@ class PullRequest(TenantRow, HasIntegration, TenantBase):
     deletions: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     changed_files: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     embedding_id: Mapped[str | None] = mapped_column(String(64))
+    # Markers set by the tenant's rules (dora.markers): unplanned work.
+    is_hotfix: Mapped[bool] = mapped_column(nullable=False, server_default=false())
+    is_revert: Mapped[bool] = mapped_column(nullable=False, server_default=false())
+
+
+class Commit(TenantRow, HasIntegration, TenantBase):
+    """A commit of a repository's history, in a PR or not (direct pushes,
+    merge commits). Deployment commit ranges are built from these."""
+
+    __tablename__ = "commits"
+    __table_args__ = (
+        UniqueConstraint("repository_id", "sha"),
+        # Commit ranges: a repository's default-branch history in time order.
+        Index(None, "repository_id", "committed_at"),
+        Index(None, "sha"),
+    )
+
+    repository_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("repositories.id", ondelete="CASCADE"), nullable=False
+    )
+    sha: Mapped[str] = mapped_column(String(40), nullable=False)
+    author: Mapped[str | None] = mapped_column(String(255))
+    message: Mapped[str | None] = mapped_column(Text)
+    authored_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    committed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    on_default_branch: Mapped[bool] = mapped_column(nullable=False, server_default="true")
 
 
 class _PrChild(TenantRow):

@@ -1,0 +1,123 @@
+"""The executive summary: the four keys and the rework rate with their
+levels, compared with the previous period of equal length, and rule-based
+insights (stored in ``dora_metric_insights`` by ``store_insights``)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import Connection, insert
+
+from pulse_backend.analytics.levels import ORDER, Benchmarks
+from pulse_backend.analytics.results import ExecutiveSummary, LeadTime, RecoveryTime, SummaryLine
+from pulse_backend.analytics.scope import Scope
+from pulse_backend.analytics.trends import METRICS
+from pulse_common.dora.settings import DoraRules
+from pulse_common.models.base import table_of
+from pulse_common.models.tenant_ai import DoraMetricInsight
+
+HEADLINE = (
+    "deployment_frequency",
+    "lead_time_for_changes",
+    "change_failure_rate",
+    "failed_deployment_recovery_time",
+    "rework_rate",
+)
+HIGHER_IS_BETTER = {"deployment_frequency"}
+
+
+def _change(metric: str, now: float | None, before: float | None) -> str:
+    if now is None or before is None:
+        return "no_data"
+    if abs(now - before) < 1e-9:
+        return "unchanged"
+    better = now > before if metric in HIGHER_IS_BETTER else now < before
+    return "improved" if better else "worsened"
+
+
+def executive_summary(
+    conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmarks
+) -> ExecutiveSummary:
+    lines, insights = [], []
+    lean = scope.model_copy(update={"drilldown_limit": 0})
+    for metric in HEADLINE:
+        fig = METRICS[metric](conn, lean, rules, bench)
+        prev = METRICS[metric](conn, lean.previous(), rules, bench)
+        line = SummaryLine(
+            metric=metric,
+            value=fig.value,
+            unit=fig.unit,
+            level=fig.level,
+            sample_size=fig.sample_size,
+            previous_value=prev.value,
+            previous_level=prev.level,
+            change=_change(metric, fig.value, prev.value),
+        )
+        lines.append(line)
+        insights += _insights(line)
+        if isinstance(fig, LeadTime) and fig.sample_size:
+            parts = {
+                "coding": fig.coding,
+                "pickup": fig.pickup,
+                "review": fig.review,
+                "deploy": fig.deploy,
+            }
+            name, part = max(parts.items(), key=lambda kv: kv[1].median_hours or 0.0)
+            if part.median_hours:
+                insights.append(
+                    f"Lead time: {name} is the longest step (median {part.median_hours:.1f} h "
+                    f"over {part.sample_size} PRs)."
+                )
+        if isinstance(fig, RecoveryTime) and fig.unresolved:
+            insights.append(
+                f"{fig.unresolved} incident(s) caused by deployments in this period are still open."
+            )
+    year = scope.report_year or rules.report_year
+    return ExecutiveSummary(
+        start=scope.start,
+        end=scope.end,
+        report_year=year,
+        lines=tuple(lines),
+        insights=tuple(insights),
+    )
+
+
+def _insights(line: SummaryLine) -> list[str]:
+    label = line.metric.replace("_", " ").capitalize()
+    if line.level and line.previous_level and line.level != line.previous_level:
+        moved = "up" if ORDER.index(line.level) < ORDER.index(line.previous_level) else "down"
+        return [f"{label} moved {moved} from {line.previous_level} to {line.level}."]
+    if line.change in ("improved", "worsened") and line.value is not None:
+        return [
+            f"{label} {line.change}: {line.previous_value:.2f} → {line.value:.2f} {line.unit} "
+            f"(n={line.sample_size})."
+        ]
+    return []
+
+
+def store_insights(conn: Connection, tenant_id: int, summary: ExecutiveSummary) -> int:
+    """Writes the insights (needs the primary). One row per insight, keyed by
+    the metric it is about where it names one."""
+    rows = []
+    for text_ in summary.insights:
+        line = next(
+            (ln for ln in summary.lines if ln.metric.replace("_", " ").lower() in text_.lower()),
+            None,
+        )
+        rows.append(
+            {
+                "tenant_id": tenant_id,
+                "metric": line.metric if line else "summary",
+                "period_start": summary.start,
+                "period_end": summary.end,
+                "value": None
+                if line is None or line.value is None
+                else Decimal(str(round(line.value, 4))),
+                "level": line.level.value if line and line.level else None,
+                "insight_text": text_,
+                "generated_by": "rules",
+            }
+        )
+    if rows:
+        conn.execute(insert(table_of(DoraMetricInsight)), rows)
+    return len(rows)

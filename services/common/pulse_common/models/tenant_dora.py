@@ -1,0 +1,134 @@
+"""Links the DORA metrics need, and the tenant's DORA settings.
+
+- ``projects_repositories``: which repositories a project covers (the scope an
+  incident is attributed within, and the project filter).
+- ``deployments_commits`` / ``deployments_prs``: the commit range a deployment
+  shipped (since the previous successful deployment of the same repository
+  and environment) and the PRs whose merge commit lies in it.
+- ``incidents_deployments``: the deployment an incident is attributed to, and
+  how that link was made.
+- ``work_items_prs``: work items a PR implements or fixes (many to many).
+- ``dora_settings``: one row per tenant (production pattern, fallback, marker
+  rules); absent means the defaults.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    true,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pulse_common.models.base import TenantBase, TenantRow
+from pulse_common.models.enums import (
+    DeploymentFallback,
+    IncidentLinkMethod,
+    WorkItemLinkMethod,
+    checked,
+)
+
+
+def _fk(target: str) -> Mapped[int]:
+    return mapped_column(BigInteger, ForeignKey(f"{target}.id", ondelete="CASCADE"), nullable=False)
+
+
+class ProjectRepository(TenantRow, TenantBase):
+    __tablename__ = "projects_repositories"
+    __table_args__ = (
+        UniqueConstraint("project_id", "repository_id"),
+        Index(None, "repository_id"),
+    )
+
+    project_id: Mapped[int] = _fk("projects")
+    repository_id: Mapped[int] = _fk("repositories")
+
+
+class DeploymentCommit(TenantRow, TenantBase):
+    __tablename__ = "deployments_commits"
+    __table_args__ = (
+        UniqueConstraint("deployment_id", "commit_id"),
+        Index(None, "commit_id"),
+    )
+
+    deployment_id: Mapped[int] = _fk("deployments")
+    commit_id: Mapped[int] = _fk("commits")
+
+
+class DeploymentPr(TenantRow, TenantBase):
+    __tablename__ = "deployments_prs"
+    __table_args__ = (
+        UniqueConstraint("deployment_id", "pr_id"),
+        # Lead time: the first production deployment of each PR.
+        Index(None, "pr_id"),
+    )
+
+    deployment_id: Mapped[int] = _fk("deployments")
+    pr_id: Mapped[int] = _fk("prs")
+
+
+class IncidentDeployment(TenantRow, TenantBase):
+    __tablename__ = "incidents_deployments"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "deployment_id"),
+        # Change failure rate: is a deployment linked to any incident?
+        Index(None, "deployment_id"),
+    )
+
+    incident_id: Mapped[int] = _fk("incidents")
+    deployment_id: Mapped[int] = _fk("deployments")
+    link_method: Mapped[IncidentLinkMethod] = mapped_column(
+        checked(IncidentLinkMethod, "incident_link_method", length=40), nullable=False
+    )
+
+
+class WorkItemPr(TenantRow, TenantBase):
+    __tablename__ = "work_items_prs"
+    __table_args__ = (
+        UniqueConstraint("work_item_id", "pr_id"),
+        Index(None, "pr_id"),
+    )
+
+    work_item_id: Mapped[int] = _fk("work_items")
+    pr_id: Mapped[int] = _fk("prs")
+    link_method: Mapped[WorkItemLinkMethod] = mapped_column(
+        checked(WorkItemLinkMethod, "work_item_link_method"), nullable=False
+    )
+
+
+class DoraSettings(TenantRow, TenantBase):
+    """The tenant's DORA rules. Patterns are Python regular expressions,
+    matched case-insensitively (``re.search``)."""
+
+    __tablename__ = "dora_settings"
+    __table_args__ = (
+        UniqueConstraint("singleton"),
+        CheckConstraint("singleton", name="one_row"),
+    )
+
+    singleton: Mapped[bool] = mapped_column(nullable=False, server_default=true())
+    production_pattern: Mapped[str] = mapped_column(
+        String(200), nullable=False, server_default="^(prod|production)$"
+    )
+    deployment_fallback: Mapped[DeploymentFallback] = mapped_column(
+        checked(DeploymentFallback, "deployment_fallback"),
+        nullable=False,
+        server_default=DeploymentFallback.none.value,
+    )
+    hotfix_pattern: Mapped[str] = mapped_column(
+        String(200), nullable=False, server_default="(^|[^a-z])hot-?fix([^a-z]|$)"
+    )
+    revert_pattern: Mapped[str] = mapped_column(
+        String(200), nullable=False, server_default="^revert([^a-z]|$)"
+    )
+    # Hours after a deployment within which an incident may be attributed to
+    # it; null = no window (DevLake's rule).
+    incident_window_hours: Mapped[int | None] = mapped_column(Integer)
+    report_year: Mapped[int] = mapped_column(SmallInteger, nullable=False, server_default="2024")

@@ -1,0 +1,81 @@
+"""Level classification at the band boundaries, from the real benchmark
+table (docs/metrics.md states the rule)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pulse_backend.analytics.levels import Benchmarks
+from pulse_common.models.control import DoraLevel, DoraMetric
+
+E, H, M, L = DoraLevel.elite, DoraLevel.high, DoraLevel.medium, DoraLevel.low
+DF, LT = DoraMetric.deployment_frequency, DoraMetric.lead_time_for_changes
+CFR, TTR = DoraMetric.change_failure_rate, DoraMetric.time_to_restore
+
+CASES = [
+    (2023, DF, 3.0, E),
+    (2023, DF, 1.0, E),
+    (2023, DF, 6 / 7, H),
+    (2023, DF, 1 / 7, H),
+    (2023, DF, 0.14, M),
+    (2023, DF, 1 / 30, M),
+    (2023, DF, 0.0333 - 0.0001, L),
+    (2023, DF, 0.0, L),
+    (2024, DF, 1 / 30, M),
+    (2024, DF, 1 / 31, L),
+    (2024, DF, 1 / 180, L),
+    (2024, DF, 0.0, L),
+    (2023, LT, 0.0, E),
+    (2023, LT, 23.99, E),
+    (2023, LT, 24.0, H),
+    (2023, LT, 167.99, H),
+    (2023, LT, 168.0, M),
+    (2023, LT, 719.99, M),
+    (2023, LT, 720.0, L),
+    (2023, LT, 9999.0, L),
+    (2024, LT, 720.0, L),
+    (2024, LT, 4320.0, L),
+    (2023, CFR, 0.0, E),
+    (2023, CFR, 5.0, E),
+    (2023, CFR, 5.01, H),
+    (2023, CFR, 10.0, H),
+    (2023, CFR, 15.0, M),
+    (2023, CFR, 15.01, L),
+    (2023, CFR, 64.0, L),
+    (2023, CFR, 100.0, L),
+    # 2024: medium's 10 % lies under high's 20 %: per metric, medium is never given
+    (2024, CFR, 5.0, E),
+    (2024, CFR, 8.0, H),
+    (2024, CFR, 10.0, H),
+    (2024, CFR, 20.0, H),
+    (2024, CFR, 20.01, L),
+    (2024, CFR, 40.0, L),
+    (2024, CFR, 41.0, L),
+    (2023, TTR, 0.99, E),
+    (2023, TTR, 1.0, H),
+    (2023, TTR, 23.99, H),
+    (2023, TTR, 24.0, M),
+    (2023, TTR, 167.99, M),
+    (2023, TTR, 168.0, L),
+    (2023, TTR, 700.0, L),
+    (2023, TTR, 5000.0, L),
+    # 2024: high and medium share "< 1 day" → high; the gap up to a week → low
+    (2024, TTR, 0.5, E),
+    (2024, TTR, 1.0, H),
+    (2024, TTR, 23.99, H),
+    (2024, TTR, 24.0, L),
+    (2024, TTR, 1000.0, L),
+]
+
+
+@pytest.mark.parametrize(("year", "metric", "value", "level"), CASES)
+def test_band_boundaries(
+    benchmarks: Benchmarks, year: int, metric: DoraMetric, value: float, level: DoraLevel
+) -> None:
+    assert benchmarks.classify(year, metric, value) is level
+
+
+def test_no_value_or_no_bands_is_no_level(benchmarks: Benchmarks) -> None:
+    assert benchmarks.classify(2023, LT, None) is None
+    assert benchmarks.classify(2019, LT, 1.0) is None
+    assert benchmarks.years() == [2023, 2024]

@@ -33,10 +33,14 @@ def _open(engine: Engine, what: str) -> Connection:
 
 
 def _enter_tenant(conn: Connection, names: TenantNames, *, read_only: bool) -> None:
+    # One round trip (no bind parameters, so several statements are allowed).
+    statements = [
+        f"SET LOCAL ROLE {quote_ident(names.login_role)}",
+        f"SET LOCAL search_path TO {quote_ident(names.schema)}",
+    ]
     if read_only:
-        conn.execute(text("SET TRANSACTION READ ONLY"))
-    conn.execute(text(f"SET LOCAL ROLE {quote_ident(names.login_role)}"))
-    conn.execute(text(f"SET LOCAL search_path TO {quote_ident(names.schema)}"))
+        statements.insert(0, "SET TRANSACTION READ ONLY")
+    conn.execute(text("; ".join(statements)))
 
 
 @contextmanager

@@ -255,3 +255,28 @@ def test_admin_issued_reset_link(client: TestClient, admin: Session) -> None:
     # Setting a password through a link ends the user's sessions.
     assert client.get("/api/v1/auth/me", headers=member.headers).status_code == 401
     login(client, admin.tenant.slug, r.json()["email"], other)
+
+
+def test_key_rotation_old_kid_still_verifies(make_client, tenant: TenantInfo) -> None:  # type: ignore[no-untyped-def]
+    """Tokens signed by the previous key stay valid while that key is kept
+    for verification; the JWKS publishes both; a removed key's tokens die."""
+    old = make_client(jwt_active_kid="k1")
+    body = login(old, tenant.slug, tenant.admin_email, tenant.admin_password)
+    assert jwt.get_unverified_header(body["access_token"])["kid"] == "k1"
+    new = make_client(jwt_active_kid="k2")
+    assert new.get("/api/v1/auth/me", headers=bearer(body["access_token"])).status_code == 200
+    fresh = login(new, tenant.slug, tenant.admin_email, tenant.admin_password)
+    assert jwt.get_unverified_header(fresh["access_token"])["kid"] == "k2"
+
+
+def test_unknown_kid_is_refused(
+    make_client, platform: Platform, tenant: TenantInfo, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from pulse_backend.keys import write_key
+
+    write_key(tmp_path, "k9")
+    other = make_client(jwt_keys_dir=str(tmp_path), jwt_active_kid="k9")
+    body = login(other, tenant.slug, tenant.admin_email, tenant.admin_password)
+    ours = make_client()
+    r = ours.get("/api/v1/auth/me", headers=bearer(body["access_token"]))
+    assert r.status_code == 401 and "unknown key" in r.json()["detail"]

@@ -113,7 +113,7 @@ def test_must_change_password_gate(client: TestClient, tenant: TenantInfo) -> No
         json={"current_password": "not-it", "new_password": NEW_PASSWORD},
         headers=headers,
     )
-    assert r.status_code == 401
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "current_password"
     r = client.post(
         "/api/v1/auth/password",
         json={"current_password": tenant.admin_password, "new_password": "short"},

@@ -124,3 +124,22 @@ def test_redis_outage(client: TestClient, admin: Session, world: World) -> None:
         admin_redis.close()
     assert _admin_login(client, admin).status_code == 200
     assert client.get("/readyz").status_code == 200
+
+
+def test_password_change_attempts_are_limited(
+    make_client: Callable[..., TestClient], make_tenant: TenantFactory
+) -> None:
+    rate = RateLimits(login_per_email=3, login_per_address=1000, per_user=1000)
+    client = make_client(client_address=_address(), rate=rate)
+    t = make_tenant()
+    r = client.post(
+        "/api/v1/auth/login",
+        json={"tenant": t.slug, "email": t.admin_email, "password": t.admin_password},
+    )
+    headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    body = {"current_password": "guess-guess-1", "new_password": NEW_PASSWORD}
+    statuses = [
+        client.post("/api/v1/auth/password", json=body, headers=headers).status_code
+        for _ in range(4)
+    ]
+    assert statuses == [422, 422, 422, 429]

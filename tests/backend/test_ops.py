@@ -203,3 +203,24 @@ def test_log_redaction_of_careless_calls() -> None:
         assert secret not in out
     line = json.loads(out)
     assert line["headers"]["accept"] == "json" and line["category"] == "AUTH"
+
+
+def test_encryption_keys_rotate_and_bind_context() -> None:
+    from pulse_backend.crypto import DecryptionFailed, EncryptionKeys
+    from pulse_common.errors import InvalidInput
+
+    k_old = "old:" + "A" * 43 + "="
+    k_new = "new:" + "B" * 43 + "="
+    sealed = EncryptionKeys.parse(k_old).encrypt("sk-secret", "acme/ai/7")
+    assert "sk-secret" not in sealed and sealed.startswith("v1:old:")
+    rotated = EncryptionKeys.parse(f"{k_new},{k_old}")
+    assert rotated.decrypt(sealed, "acme/ai/7") == "sk-secret"
+    assert rotated.needs_reencrypt(sealed)
+    assert rotated.encrypt("x", "c").startswith("v1:new:")
+    with pytest.raises(DecryptionFailed):
+        rotated.decrypt(sealed, "globex/ai/7")  # copied to another tenant's row
+    with pytest.raises(DecryptionFailed):
+        EncryptionKeys.parse(k_new).decrypt(sealed, "acme/ai/7")  # key removed
+    for bad in ("nokid", "k:short", f"{k_old},{k_old}"):
+        with pytest.raises(InvalidInput, match="PULSE_BACKEND_ENCRYPTION_KEYS"):
+            EncryptionKeys.parse(bad)

@@ -162,3 +162,22 @@ def test_tenant_state_is_cached_briefly(
 
     registry.forget(client.app.state.clients.redis, t.slug)  # type: ignore[attr-defined]
     assert client.get("/api/v1/auth/me", headers=s.headers).status_code == 403
+
+
+def test_token_of_a_dropped_and_recreated_tenant_is_refused(
+    make_client: Callable[..., TestClient], make_tenant: TenantFactory, platform: Platform
+) -> None:
+    """Same slug, new tenant (new id): the old token names the old id."""
+    from pulse_common.provisioning import TenantRequest, drop_tenant, ensure_tenant
+
+    client = make_client(tenant_state_cache_seconds=0)
+    t = make_tenant()
+    s = admin_session(client, t)
+    drop_tenant(platform.engine, t.slug)
+    again = ensure_tenant(
+        platform.engine,
+        TenantRequest(slug=t.slug, display_name="Again", admin_email=t.admin_email),
+    )
+    assert again.tenant_id != t.tenant_id
+    r = client.get("/api/v1/auth/me", headers=s.headers)
+    assert r.status_code == 403 and r.json()["code"] == "tenant_unavailable"

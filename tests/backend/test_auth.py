@@ -280,3 +280,22 @@ def test_unknown_kid_is_refused(
     ours = make_client()
     r = ours.get("/api/v1/auth/me", headers=bearer(body["access_token"]))
     assert r.status_code == 401 and "unknown key" in r.json()["detail"]
+
+
+def test_login_rehashes_when_security_says_so(
+    client: TestClient, admin: Session, platform: Platform, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """``needs_rehash`` is used when pulse_common.security offers it (the
+    argon2id change): an outdated hash is replaced at the next good login."""
+    from pulse_common import security
+
+    schema = "tenant_" + admin.tenant.slug.replace("-", "_")
+    query = text(f"SELECT password_hash FROM {schema}.users WHERE id = :u")
+    with platform.engine.connect() as conn:
+        before = conn.execute(query, {"u": admin.user_id}).scalar_one()
+    monkeypatch.setattr(security, "needs_rehash", lambda stored: stored == before, raising=False)
+    login(client, admin.tenant.slug, admin.tenant.admin_email, NEW_PASSWORD)
+    with platform.engine.connect() as conn:
+        after = conn.execute(query, {"u": admin.user_id}).scalar_one()
+    assert after != before and security.verify_password(NEW_PASSWORD, after)
+    login(client, admin.tenant.slug, admin.tenant.admin_email, NEW_PASSWORD)

@@ -112,10 +112,11 @@ def _claims_principal(claims: dict[str, Any]) -> tuple[TenantNames, int, int, in
         raise Unauthenticated("invalid access token") from None
 
 
-def _verify(clients: AppClients, credentials: HTTPAuthorizationCredentials | None) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthenticated("missing bearer access token")
-    claims = clients.keys.verify(credentials.credentials)
+def authenticate_token(clients: AppClients, token: str) -> Principal:
+    """The principal of an access token (signature, tenant state, live
+    session, per-user/tenant limits). Blocking: for routes use
+    ``current_principal``; the WebSocket calls it in the thread pool."""
+    claims = clients.keys.verify(token)
     names, tenant_id, user_id, session_id = _claims_principal(claims)
     tenant_record(clients, names.slug, tenant_id)
     info = session_info(clients, names, session_id)
@@ -153,7 +154,9 @@ async def current_principal(
     # Async on purpose: the log context bound here (in the request's task)
     # reaches every later log line of the request, the access log included;
     # the blocking checks run in the thread pool.
-    principal = await run_in_threadpool(_verify, clients, credentials)
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated("missing bearer access token")
+    principal = await run_in_threadpool(authenticate_token, clients, credentials.credentials)
     structlog.contextvars.bind_contextvars(tenant=principal.slug, user_id=principal.user_id)
     return principal
 

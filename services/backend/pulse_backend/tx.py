@@ -65,11 +65,14 @@ def write_transaction(
 
 @contextmanager
 def read_transaction(
-    router: ReplicaRouter, names: TenantNames, session_id: int | None
+    router: ReplicaRouter,
+    names: TenantNames,
+    session_id: int | None,
+    pending: str | bool | None = True,
 ) -> Iterator[Connection]:
     """A read-only transaction as the tenant on the replica, or on the primary
     when the replica lags or has not replayed this session's last write."""
-    engine, must_see = router.engine_for_read(names.slug, session_id)
+    engine, must_see = router.engine_for_read(names.slug, session_id, pending)
     try:
         conn = engine.connect()
     except sqlalchemy.exc.OperationalError:

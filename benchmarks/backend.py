@@ -77,8 +77,11 @@ def _serve(target: str, port: int, env: dict[str, str]) -> subprocess.Popen[byte
         ],
         env={**os.environ, **env},
     )
-    deadline = time.monotonic() + 30
+    # Generous: on a loaded machine an import and a lifespan can take long.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{target} exited with {proc.returncode}")
         try:
             if (
                 httpx.get(

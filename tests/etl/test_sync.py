@@ -144,6 +144,7 @@ async def test_watermark_is_the_run_start_and_overlaps(etl_tenant: EtlTenant) ->
     jira = t.integrations()["jira-main"]
     started = dt.datetime.now(dt.UTC)
     job = await run_job(t.context(), jira)
+    assert job.state is JobState.succeeded, job.last_error
     assert job.watermark is not None and started <= job.watermark <= dt.datetime.now(dt.UTC)
     # An edit stamped inside the overlap window before the watermark is still found.
     t.sources.jira_org.touch(

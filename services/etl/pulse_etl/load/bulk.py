@@ -26,6 +26,7 @@ class Target:
     conflict: tuple[str, ...]
     joins: str = ""
     keep: tuple[str, ...] = ()  # columns set on insert only (e.g. links derived later)
+    from_integration: bool = True  # the table has integration_id (PR children do not)
 
     @property
     def stage_name(self) -> str:
@@ -70,13 +71,13 @@ async def upsert(
 
 async def _merge(cur: Any, target: Target, tenant_id: int, integration_id: int | None) -> int:
     table = sql.Identifier(target.table)
-    cols = ["tenant_id", "integration_id", *target.columns]
+    cols = ["tenant_id", *(["integration_id"] if target.from_integration else []), *target.columns]
     changing = [c for c in cols if c not in target.conflict and c not in target.keep]
     key = sql.SQL(", ").join(sql.SQL("s.") + sql.Identifier(k) for k in target.key)
     ident = [sql.Identifier(c) for c in changing]
     query = sql.SQL(
         "INSERT INTO {table} ({cols}) "
-        "SELECT DISTINCT ON ({key}) %(tenant)s, %(integration)s, {select} "
+        "SELECT DISTINCT ON ({key}) %(tenant)s, {integration}{select} "
         "FROM {stage} s {joins} ORDER BY {key}, s._n DESC "
         "ON CONFLICT ({conflict}) DO UPDATE SET {sets}, last_updated_at = now() "
         "WHERE ({old}) IS DISTINCT FROM ({new})"
@@ -84,6 +85,7 @@ async def _merge(cur: Any, target: Target, tenant_id: int, integration_id: int |
         table=table,
         cols=sql.SQL(", ").join(sql.Identifier(c) for c in cols),
         key=key,
+        integration=sql.SQL("%(integration)s, " if target.from_integration else ""),
         select=sql.SQL(target.select),
         stage=sql.Identifier(target.stage_name),
         joins=sql.SQL(target.joins),

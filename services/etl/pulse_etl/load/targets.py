@@ -223,6 +223,7 @@ PR_COMMITS = Target(
     select="p.id, s.sha, s.author, s.message, s.authored_at, s.committed_at",
     joins=_PR_JOIN,
     conflict=("pr_id", "sha"),
+    from_integration=False,
 )
 
 PR_REVIEWS = Target(
@@ -239,6 +240,7 @@ PR_REVIEWS = Target(
     select="p.id, s.external_id, s.reviewer, s.state, s.submitted_at",
     joins=_PR_JOIN,
     conflict=("pr_id", "external_id"),
+    from_integration=False,
 )
 
 PR_COMMENTS = Target(
@@ -255,6 +257,7 @@ PR_COMMENTS = Target(
     select="p.id, s.external_id, s.author, s.body, s.commented_at",
     joins=_PR_JOIN,
     conflict=("pr_id", "external_id"),
+    from_integration=False,
 )
 
 # The PR a deployment shipped: the one whose merge commit it deployed.

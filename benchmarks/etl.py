@@ -97,7 +97,7 @@ async def _load(dsn: str, tenant_id: int, batches: list[tuple[str, Batch]], raw:
                             ) as copy:
                                 for n, row in enumerate(data):
                                     await copy.write_row((n, *row))
-                            await cur.execute(f"TRUNCATE {target.stage_name}")
+                            await cur.execute(f"DELETE FROM {target.stage_name}")
                     else:
                         await bulk.upsert(
                             conn, target, data, tenant_id=tenant_id, integration_id=None

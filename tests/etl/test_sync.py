@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import psycopg
+
 from pulse_etl.jobs.runner import run_job
 from pulse_etl.jobs.store import JobState
 from pulse_etl.sources.batch import Batch
@@ -23,9 +25,16 @@ def _status_changes(t: EtlTenant) -> int:
 async def test_jira_full_then_incremental(etl_tenant: EtlTenant) -> None:
     t, org = etl_tenant, etl_tenant.sources.jira_org
     jira = t.integrations()["jira-main"]
+    # The tenant's mappings decide: Jira "Bug" counts as the canonical "Task" here.
+    with psycopg.connect(t.dsn) as conn:
+        conn.execute("UPDATE wit_mappings SET wit_to = 'Task' WHERE wit_from = 'Bug'")
     job = await run_job(t.context(), jira)
     assert job.state is JobState.succeeded, job.last_error
     assert job.cursor is None and job.watermark is not None
+    types = dict(t.query("SELECT w.key, t.name FROM work_items w JOIN wits t ON t.id = w.wit_id"))
+    for issue in org.issues:
+        source = issue.fields["issuetype"]["name"]
+        assert types[issue.key] == ("Task" if source == "Bug" else source)
 
     keys = {k for (k,) in t.query("SELECT key FROM work_items")}
     assert keys == {i.key for i in org.issues}

@@ -34,6 +34,7 @@ class Target:
 
 
 async def prepare(conn: AsyncConnection[Any], target: Target) -> None:
+    # Not cached per connection: a rolled-back transaction takes the table with it.
     cols = sql.SQL(", ").join(
         sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t)) for c, t in target.staging
     )
@@ -65,7 +66,8 @@ async def upsert(
             for n, row in enumerate(rows):
                 await copy.write_row((n, *row))
         cur_count = await _merge(cur, target, tenant_id, integration_id)
-        await cur.execute(sql.SQL("TRUNCATE {}").format(stage))
+        # Commit empties it too; this serves a second upsert in the same transaction.
+        await cur.execute(sql.SQL("DELETE FROM {}").format(stage))
     return cur_count
 
 

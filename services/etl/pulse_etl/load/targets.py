@@ -80,14 +80,16 @@ WORK_ITEMS = Target(
         "resolved_at",
     ),
     select=(
-        "p.id, s.external_id, s.key, s.summary, s.description, "
-        "COALESCE((SELECT w.id FROM wit_mappings m JOIN wits w ON w.name = m.wit_to "
-        "WHERE m.wit_from = s.wit AND m.active LIMIT 1), "
-        "(SELECT w.id FROM wits w WHERE w.name = s.wit)), "
+        "p.id, s.external_id, s.key, s.summary, s.description, COALESCE(mw.id, sw.id), "
         "st.id, s.priority, s.assignee, s.reporter, s.parent_key, s.created, s.updated, "
         "s.work_started_at, s.resolved_at"
     ),
-    joins="JOIN projects p ON p.key = s.project_key LEFT JOIN statuses st ON st.name = s.status",
+    # wit_mappings.wit_from is unique: the joins add no rows.
+    joins=(
+        "JOIN projects p ON p.key = s.project_key LEFT JOIN statuses st ON st.name = s.status "
+        "LEFT JOIN wit_mappings m ON m.wit_from = s.wit AND m.active "
+        "LEFT JOIN wits mw ON mw.name = m.wit_to LEFT JOIN wits sw ON sw.name = s.wit"
+    ),
     conflict=("key",),
 )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 
+import psycopg
 import pytest
 
 from pulse_etl.jobs.runner import run_job
@@ -36,7 +37,8 @@ CASES = {
         Fault(SEARCH, "malformed", field="created", after=1),
         "search PRJA: field issues.0.fields.created",
     ),
-    "bad request": (Fault(SEARCH, "status", 400, after=1), "HTTP 400 injected 400"),
+    # A refused page token restarts the project once; refused again, the job fails.
+    "bad request": (Fault(SEARCH, "status", 400, after=1, times=2), "HTTP 400 injected 400"),
 }
 
 
@@ -105,3 +107,21 @@ async def test_missing_secret_is_a_clear_failure(etl_tenant: EtlTenant) -> None:
     assert job.state is JobState.failed
     assert job.last_error is not None and "HTTP 401 Bad credentials" in job.last_error
     assert "wrong-token" not in job.last_error
+
+
+async def test_expired_page_token_restarts_the_project(etl_tenant: EtlTenant) -> None:
+    t = etl_tenant
+    jira = t.integrations()["jira-main"]
+    t.sources.jira.plan.add(Fault(SEARCH, "status", 500, after=2, times=99))
+    assert (await run_job(t.context(), jira)).state is JobState.failed
+    # The stored token no longer works (Jira's expire after 7 days).
+    with psycopg.connect(t.dsn) as conn:
+        conn.execute(
+            "UPDATE etl_jobs SET checkpoint = jsonb_set(checkpoint, '{cursor,token}', '\"expired\"') "
+            "WHERE job_name = 'jira-main'"
+        )
+    t.sources.jira.plan.faults.clear()
+    job = await run_job(t.context(), jira)
+    assert job.state is JobState.succeeded, job.last_error
+    keys = {k for (k,) in t.query("SELECT key FROM work_items")}
+    assert keys == {i.key for i in t.sources.jira_org.issues}

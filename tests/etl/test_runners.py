@@ -7,13 +7,14 @@ import asyncio
 import json
 import sys
 
+import psycopg
 import pytest
 import redis
 
 from pulse_etl.errors import JobAlreadyRunning
 from pulse_etl.jobs.runner import run_job
 from pulse_etl.jobs.store import JobState
-from tests.etl.conftest import EtlTenant
+from tests.etl.conftest import EtlTenant, TenantMaker
 
 
 async def test_two_runners_never_run_one_integration(etl_tenant: EtlTenant) -> None:
@@ -86,3 +87,20 @@ async def test_progress_events_log_and_data_version(etl_tenant: EtlTenant) -> No
     assert any(line["message"] == "run succeeded" for _, line in lines)
     # Another tenant's user can neither read these keys nor subscribe.
     tenant_redis.close()
+
+
+def test_a_tenants_etl_cannot_reach_another_tenant(etl_tenant_factory: TenantMaker) -> None:
+    a = etl_tenant_factory(prefix="iso")
+    b = etl_tenant_factory(a.sources, prefix="iso")
+    with psycopg.connect(a.dsn) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(f'SELECT count(*) FROM "{b.names.schema}".work_items')
+    with psycopg.connect(a.dsn) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(
+            f"INSERT INTO \"{b.names.schema}\".etl_jobs (tenant_id, job_name) VALUES (1, 'x')"
+        )
+    as_a = redis.Redis.from_url(a.redis_url)
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        as_a.incr(f"{b.names.key_prefix}data_version")
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        as_a.publish(f"{b.names.key_prefix}events", "{}")
+    as_a.close()

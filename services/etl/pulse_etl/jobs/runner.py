@@ -6,6 +6,7 @@ leaves every committed batch (and only those) in place."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable
@@ -73,18 +74,23 @@ async def run_job(ctx: RunContext, integration: Integration) -> Job:
     """Runs (or resumes) the job; raises JobAlreadyRunning if another runner holds it."""
     events = Events(ctx.tenant, ctx.redis)
     conn = await AsyncConnection.connect(ctx.database_url, autocommit=True, connect_timeout=10)
+    key = lock_key(ctx, integration.name)
+    locked = False
     try:
-        cur = await conn.execute(
-            "SELECT pg_try_advisory_lock(hashtext(%s))", (lock_key(ctx, integration.name),)
-        )
+        cur = await conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,))
         row = await cur.fetchone()
-        if not row or not row[0]:
+        locked = bool(row and row[0])
+        if not locked:
             raise JobAlreadyRunning(
                 f"integration {integration.name} is being synced by another runner"
             )
         return await _run_locked(ctx, conn, integration, events)
     finally:
-        await conn.close()  # also releases the session's advisory lock
+        if locked and not conn.closed:
+            # Explicitly: a closed session's locks go only when its backend exits, a moment later.
+            with contextlib.suppress(psycopg.Error):
+                await conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+        await conn.close()
 
 
 async def _run_locked(

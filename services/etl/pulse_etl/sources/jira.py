@@ -10,14 +10,16 @@ from collections.abc import AsyncIterator
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import structlog
 from pydantic import TypeAdapter
 
-from pulse_etl.errors import MalformedResponse
+from pulse_etl.errors import MalformedResponse, RequestRejected
 from pulse_etl.integrations import Integration
 from pulse_etl.sources import jira_models as jm
 from pulse_etl.sources.batch import Batch, Row, resume_index
 from pulse_etl.sources.http import SourceClient, parse
 
+log = structlog.get_logger("pulse_etl.jira")
 API = "/rest/api/3"
 FIELDS = [
     "summary",
@@ -135,7 +137,16 @@ class JiraConnector:
             }
             if token:
                 body["nextPageToken"] = token
-            raw = await self.client.post(self.base + "/search/jql", body)
+            try:
+                raw = await self.client.post(self.base + "/search/jql", body)
+            except RequestRejected:
+                if not token:
+                    raise
+                # Page tokens expire (7 days): a long-paused job re-reads the
+                # project from its start; upserts make that harmless.
+                log.info("page token refused, restarting project", category="JIRA", project=project)
+                token = None
+                continue
             page = parse("jira", f"search {project}", jm.SearchPage, raw.body)
             histories = await asyncio.gather(*(self._histories(i) for i in page.issues))
             rows = self._rows(page.issues, histories)

@@ -14,6 +14,7 @@ import redis
 from pulse_etl.errors import JobAlreadyRunning
 from pulse_etl.jobs.runner import run_job
 from pulse_etl.jobs.store import JobState
+from pulse_etl.sources.batch import Batch
 from tests.etl.conftest import EtlTenant, TenantMaker
 
 
@@ -104,3 +105,26 @@ def test_a_tenants_etl_cannot_reach_another_tenant(etl_tenant_factory: TenantMak
     with pytest.raises(redis.exceptions.NoPermissionError):
         as_a.publish(f"{b.names.key_prefix}events", "{}")
     as_a.close()
+
+
+async def test_cancel_reaches_a_running_job_at_its_next_checkpoint(etl_tenant: EtlTenant) -> None:
+    t = etl_tenant
+    jira = t.integrations()["jira-main"]
+    batches: list[Batch] = []
+
+    def cancel_after_first(batch: Batch) -> None:
+        batches.append(batch)
+        if len(batches) == 1:  # another replica's API call, through the database
+            with psycopg.connect(t.dsn) as conn:
+                conn.execute(
+                    'UPDATE etl_jobs SET checkpoint = checkpoint || \'{"control": "cancel"}\' '
+                    "WHERE job_name = 'jira-main'"
+                )
+
+    job = await run_job(t.context(on_batch=cancel_after_first), jira)
+    assert job.state is JobState.cancelled and job.cursor is None and job.control is None
+    assert len(batches) == 2  # stopped at the checkpoint after the request
+    assert job.watermark is None  # a cancelled run moves no watermark
+    job = await run_job(t.context(), jira)
+    assert job.state is JobState.succeeded
+    assert job.progress["done"] >= len(t.sources.jira_org.issues)

@@ -4,6 +4,7 @@ retries, errors as classes, validation naming the field."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
@@ -11,6 +12,7 @@ import httpx
 import pytest
 from pydantic import TypeAdapter
 
+from pulse_common.errors import InvalidInput
 from pulse_etl.errors import (
     AuthFailed,
     MalformedResponse,
@@ -18,6 +20,7 @@ from pulse_etl.errors import (
     SourceNotFound,
     SourceUnavailable,
 )
+from pulse_etl.integrations import parse_integrations, read_integrations
 from pulse_etl.sources import github_models as gm
 from pulse_etl.sources.http import Retry, SourceClient, parse
 from pulse_etl.sources.jira import adf_text, jql_for
@@ -177,3 +180,32 @@ def test_fake_jira_filters_in_the_users_zone(jira: FakeServer) -> None:
         )
         assert bad.status_code == 400 and bad.json()["errorMessages"]
         assert c.get("/rest/api/3/myself", auth=("etl@acme.example", "nope")).status_code == 401
+
+
+def test_bad_integration_entries_are_named_and_skipped() -> None:
+    raw = json.dumps(
+        [
+            {
+                "name": "ok",
+                "type": "github",
+                "organization": "acme",
+                "credentialsSecretRef": {"name": "s"},
+            },
+            {"name": "bad", "type": "jira", "credentialsSecretRef": {"name": "s"}},
+            {"name": "worse", "type": "gitlab", "credentialsSecretRef": {"name": "s"}},
+        ]
+    )
+    found, errors = read_integrations(raw)
+    assert [i.name for i in found] == ["ok"]
+    assert errors[0].startswith(
+        "PULSE_ETL_INTEGRATIONS[1]: (entry): Value error, a jira integration needs"
+    )
+    assert errors[1].startswith(
+        "PULSE_ETL_INTEGRATIONS[2]: type: Input should be 'jira' or 'github'"
+    )
+    with pytest.raises(InvalidInput, match=r"PULSE_ETL_INTEGRATIONS\[1\]"):
+        parse_integrations(raw)
+    assert read_integrations("{") == (
+        [],
+        ["PULSE_ETL_INTEGRATIONS: not JSON (Expecting property name enclosed in double quotes)"],
+    )

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 import redis.asyncio as aioredis
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from qdrant_client import QdrantClient
@@ -17,11 +18,13 @@ from pulse_common.errors import PulseError
 from pulse_common.tenancy import TenantNames
 from pulse_etl.api import pulse_error
 from pulse_etl.api import router as jobs_router
-from pulse_etl.integrations import parse_integrations
+from pulse_etl.integrations import read_integrations
 from pulse_etl.jobs.manager import JobManager
 from pulse_etl.jobs.runner import RunContext
 from pulse_etl.readiness import check_all
 from pulse_etl.settings import EtlSettings
+
+log = structlog.get_logger("pulse_etl")
 
 
 def run_context(settings: EtlSettings, cache: aioredis.Redis | None) -> RunContext:
@@ -39,7 +42,10 @@ def run_context(settings: EtlSettings, cache: aioredis.Redis | None) -> RunConte
 def create_app(settings: EtlSettings, *, qdrant: QdrantClient | None = None) -> FastAPI:
     """``qdrant`` lets tests share a local-mode client; otherwise it is built
     from settings, with the tenant's collection-scoped token."""
-    integrations = {i.name: i for i in parse_integrations(settings.etl_integrations)}
+    found, errors = read_integrations(settings.etl_integrations)
+    for message in errors:
+        log.error("integration skipped", category="ERROR", reason=message)
+    integrations = {i.name: i for i in found}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

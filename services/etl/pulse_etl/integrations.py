@@ -58,17 +58,32 @@ class Integration(BaseModel):
 
 
 def parse_integrations(raw: str) -> list[Integration]:
+    """Every integration, or InvalidInput naming the first bad field."""
+    found, errors = read_integrations(raw)
+    if errors:
+        raise InvalidInput(errors[0])
+    return found
+
+
+def read_integrations(raw: str) -> tuple[list[Integration], list[str]]:
+    """The valid integrations and one message per invalid one: the service
+    keeps serving the others (a bad entry must not crash-loop the pod)."""
     try:
         data = json.loads(raw or "[]")
-        if not isinstance(data, list):
-            raise InvalidInput("PULSE_ETL_INTEGRATIONS: expected a JSON list")
-        return [Integration.model_validate(item) for item in data]
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"PULSE_ETL_INTEGRATIONS: not JSON ({exc.msg})") from None
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise InvalidInput(f"PULSE_ETL_INTEGRATIONS: {where}: {err['msg']}") from None
+        return [], [f"PULSE_ETL_INTEGRATIONS: not JSON ({exc.msg})"]
+    if not isinstance(data, list):
+        return [], ["PULSE_ETL_INTEGRATIONS: expected a JSON list"]
+    found: list[Integration] = []
+    errors: list[str] = []
+    for i, item in enumerate(data):
+        try:
+            found.append(Integration.model_validate(item))
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"]) or "(entry)"
+            errors.append(f"PULSE_ETL_INTEGRATIONS[{i}]: {where}: {err['msg']}")
+    return found, errors
 
 
 class Credentials(BaseModel):

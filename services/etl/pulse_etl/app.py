@@ -1,24 +1,51 @@
-"""The tenant ETL service (port 8000). For now: health and readiness; the
-extraction jobs arrive in a later issue."""
+"""The tenant ETL service (port 8000): health, readiness and job control."""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 import redis.asyncio as aioredis
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from qdrant_client import QdrantClient
 
 from pulse_common import vectorstore
+from pulse_common.errors import PulseError
+from pulse_common.tenancy import TenantNames
+from pulse_etl.api import pulse_error
+from pulse_etl.api import router as jobs_router
+from pulse_etl.integrations import read_integrations
+from pulse_etl.jobs.manager import JobManager
+from pulse_etl.jobs.runner import RunContext
 from pulse_etl.readiness import check_all
 from pulse_etl.settings import EtlSettings
+
+log = structlog.get_logger("pulse_etl")
+
+
+def run_context(settings: EtlSettings, cache: aioredis.Redis | None) -> RunContext:
+    return RunContext(
+        tenant=TenantNames(settings.tenant_slug),
+        tenant_id=settings.tenant_id,
+        database_url=settings.database_url.get_secret_value(),
+        credentials_dir=settings.etl_credentials_dir,
+        redis=cache,
+        overlap=dt.timedelta(seconds=settings.etl_overlap_seconds),
+        timeout=settings.etl_http_timeout,
+    )
 
 
 def create_app(settings: EtlSettings, *, qdrant: QdrantClient | None = None) -> FastAPI:
     """``qdrant`` lets tests share a local-mode client; otherwise it is built
     from settings, with the tenant's collection-scoped token."""
+    found, errors = read_integrations(settings.etl_integrations)
+    for message in errors:
+        log.error("integration skipped", category="ERROR", reason=message)
+    integrations = {i.name: i for i in found}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -29,14 +56,25 @@ def create_app(settings: EtlSettings, *, qdrant: QdrantClient | None = None) -> 
         app.state.vectors = qdrant or vectorstore.connect(
             settings.qdrant_url, settings.qdrant_token.get_secret_value()
         )
+        app.state.jobs = JobManager(run_context(settings, app.state.cache), integrations)
+        scheduler = None
+        if settings.etl_schedule and integrations:
+            scheduler = asyncio.create_task(app.state.jobs.schedule(settings.etl_schedule))
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.cancel()
+                with suppress(asyncio.CancelledError):
+                    await scheduler
+            await app.state.jobs.aclose()
             await app.state.cache.aclose()
             if qdrant is None:
                 app.state.vectors.close()
 
     app = FastAPI(title=f"Pulse ETL ({settings.tenant_slug})", lifespan=lifespan)
+    app.add_exception_handler(PulseError, pulse_error)
+    app.include_router(jobs_router)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -1,7 +1,10 @@
 """ETL settings: entirely from the environment the operator writes (the
-tenant's ConfigMap and Secrets, mounted with envFrom)."""
+tenant's ConfigMap and Secrets, mounted with envFrom), plus the folder where
+each integration's Secret is mounted as files."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -11,6 +14,7 @@ class EtlSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PULSE_", extra="ignore")
 
     tenant_slug: str
+    tenant_id: int = 0
     database_url: SecretStr
     database_schema: str
     redis_url: SecretStr
@@ -20,3 +24,8 @@ class EtlSettings(BaseSettings):
     qdrant_collection: str
     log_json: bool = True
     port: int = 8000
+    etl_integrations: str = "[]"  # spec.integrations as JSON
+    etl_schedule: str | None = None  # cron, UTC
+    etl_credentials_dir: Path = Path("/var/run/pulse/integrations")
+    etl_overlap_seconds: int = 600
+    etl_http_timeout: float = 30.0

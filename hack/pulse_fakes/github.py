@@ -1,0 +1,122 @@
+"""GitHub REST, the part the ETL uses (see README.md for the docs each route
+follows): Link pagination, ETags, rate-limit headers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.requests import Request
+
+from pulse_fakes.app import FakeApi, Reply, int_param, page_of, route
+from pulse_fakes.data import GithubOrg
+from pulse_fakes.faults import FaultPlan
+
+DOCS = "https://docs.github.com/rest"
+REPO = r"/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)"
+
+
+def _error(status: int, message: str) -> dict[str, Any]:
+    return {"message": message, "documentation_url": DOCS, "status": str(status)}
+
+
+def _paged(request: Request, items: list[Any]) -> Reply:
+    """``per_page`` (max 100) and ``page``, with a ``Link`` header as GitHub sends it."""
+    per_page = int_param(request, "per_page", 30, 1, 100)
+    page = int_param(request, "page", 1, 1, 10**6)
+    last = max(1, -(-len(items) // per_page))
+    links = []
+
+    def url(n: int) -> str:
+        return str(request.url.include_query_params(page=n, per_page=per_page))
+
+    if page < last:
+        links += [f'<{url(page + 1)}>; rel="next"', f'<{url(last)}>; rel="last"']
+    if page > 1:
+        links += [f'<{url(1)}>; rel="first"', f'<{url(page - 1)}>; rel="prev"']
+    headers = {"link": ", ".join(links)} if links else {}
+    return Reply(page_of(items, (page - 1) * per_page, per_page), headers=headers)
+
+
+def build(org: GithubOrg, *, token: str, plan: FaultPlan) -> FakeApi:
+    def accepts(header: str | None) -> bool:
+        return header in (f"Bearer {token}", f"token {token}")
+
+    def repo_of(m: re.Match[str]) -> str | None:
+        full = f"{m['owner']}/{m['repo']}"
+        return full if full in org.pulls else None
+
+    def missing() -> Reply:
+        return Reply(_error(404, "Not Found"), 404)
+
+    @route("GET", "/orgs/(?P<org>[^/]+)/repos")
+    async def org_repos(request: Request, m: re.Match[str]) -> Reply:
+        if m["org"] != org.spec.org:
+            return missing()
+        return _paged(request, org.repos)
+
+    @route("GET", REPO)
+    async def repo(request: Request, m: re.Match[str]) -> Reply:
+        full = repo_of(m)
+        found = [r for r in org.repos if r["full_name"] == full]
+        return Reply(found[0]) if found else missing()
+
+    @route("GET", REPO + "/pulls")
+    async def pulls(request: Request, m: re.Match[str]) -> Reply:
+        full = repo_of(m)
+        if full is None:
+            return missing()
+        state = request.query_params.get("state", "open")
+        items = [p for p in org.pulls[full] if state == "all" or p.data["state"] == state]
+        key = "updated_at" if request.query_params.get("sort") == "updated" else "created_at"
+        desc = request.query_params.get("direction", "desc") == "desc"
+        items.sort(key=lambda p: (p.data[key], p.data["number"]), reverse=desc)
+        return _paged(request, [p.data for p in items])
+
+    def pull_part(part: str) -> Any:
+        @route("GET", REPO + rf"/pulls/(?P<number>\d+)/{part}")
+        async def handler(request: Request, m: re.Match[str]) -> Reply:
+            full = repo_of(m)
+            try:
+                pr = org.pull(full or "", int(m["number"]))
+            except KeyError:
+                return missing()
+            return _paged(request, getattr(pr, part))
+
+        return handler
+
+    @route("GET", REPO + "/deployments")
+    async def deployments(request: Request, m: re.Match[str]) -> Reply:
+        full = repo_of(m)
+        if full is None:
+            return missing()
+        env = request.query_params.get("environment")
+        items = [d for d in org.deployments[full] if env in (None, d["environment"])]
+        return _paged(request, items)
+
+    @route("GET", REPO + r"/deployments/(?P<id>\d+)/statuses")
+    async def statuses(request: Request, m: re.Match[str]) -> Reply:
+        found = org.statuses.get(int(m["id"]))
+        return _paged(request, found) if found is not None and repo_of(m) else missing()
+
+    @route("GET", REPO + "/releases")
+    async def releases(request: Request, m: re.Match[str]) -> Reply:
+        full = repo_of(m)
+        return _paged(request, org.releases[full]) if full else missing()
+
+    @route("GET", REPO + r"/compare/(?P<base>[0-9a-f]+)\.\.\.(?P<head>[0-9a-f]+)")
+    async def compare(request: Request, m: re.Match[str]) -> Reply:
+        full = repo_of(m)
+        history = org.history.get(full or "", [])
+        if m["base"] not in history or m["head"] not in history:
+            return missing()
+        lo, hi = history.index(m["base"]), history.index(m["head"])
+        shas = history[lo + 1 : hi + 1] if hi >= lo else []
+        status = "ahead" if hi > lo else ("identical" if hi == lo else "behind")
+        commits = [{"sha": s, "commit": {"message": f"merge {s[:7]}"}} for s in shas]
+        body = {"status": status, "ahead_by": len(shas), "behind_by": 0, "total_commits": len(shas)}
+        return Reply(body | {"commits": commits})
+
+    routes = [org_repos, repo, pulls, pull_part("commits"), pull_part("reviews")]
+    routes += [pull_part("comments"), deployments, statuses, releases, compare]
+    return FakeApi(routes, accepts, _error, plan, etags=True)

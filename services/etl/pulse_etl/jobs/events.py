@@ -1,0 +1,86 @@
+"""Progress events on the tenant's Redis channel ``t:<slug>:events``, the
+job's log lines in ``t:<slug>:etl:log`` (a capped stream the backend's log
+API reads), and the tenant's data version (``t:<slug>:data_version``), which
+the backend's caches key on. Redis being down never fails a sync: events are
+best effort, the database is the record."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+import structlog
+from pydantic import BaseModel
+from redis.typing import EncodableT, FieldT
+
+from pulse_common.tenancy import TenantNames
+
+log = structlog.get_logger("pulse_etl")
+LOG_LINES = 5000
+
+
+class Progress(BaseModel):
+    type: str = "etl.progress"
+    integration: str
+    state: str
+    phase: str
+    done: int
+    estimated: int | None
+    rate: float  # items per second in this run
+    rate_limit_waits: int
+    rate_limit_wait_seconds: float
+    eta_seconds: float | None
+    error: str | None = None
+    at: dt.datetime
+
+
+@dataclass
+class Events:
+    names: TenantNames
+    redis: aioredis.Redis | None
+
+    @property
+    def channel(self) -> str:
+        return f"{self.names.key_prefix}events"
+
+    @property
+    def version_key(self) -> str:
+        return f"{self.names.key_prefix}data_version"
+
+    @property
+    def log_key(self) -> str:
+        return f"{self.names.key_prefix}etl:log"
+
+    async def progress(self, p: Progress) -> None:
+        await self._safe("publish", self._publish(p.model_dump_json()))
+
+    async def data_changed(self) -> None:
+        if self.redis is not None:
+            await self._safe("data version", self.redis.incr(self.version_key))
+
+    async def line(self, category: str, message: str, **fields: Any) -> None:
+        """A job log line: to structlog (stderr) and to the tenant's stream."""
+        level = "error" if category == "ERROR" else "info"
+        getattr(log, level)(message, category=category, tenant=self.names.slug, **fields)
+        if self.redis is not None:
+            entry: dict[FieldT, EncodableT] = {
+                "category": category,
+                "message": message,
+                "fields": json.dumps(fields, default=str),
+            }
+            await self._safe(
+                "log", self.redis.xadd(self.log_key, entry, maxlen=LOG_LINES, approximate=True)
+            )
+
+    async def _publish(self, payload: str) -> None:
+        if self.redis is not None:
+            await self.redis.publish(self.channel, payload)
+
+    async def _safe(self, what: str, op: Any) -> None:
+        try:
+            await op
+        except (aioredis.RedisError, OSError) as exc:
+            log.warning("redis unavailable", category="ETL", what=what, error=type(exc).__name__)

@@ -1,0 +1,125 @@
+"""Job control for this replica: start (or resume) runs as background tasks,
+pause and cancel through the database (so they reach a run on any replica),
+and an optional cron schedule."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from croniter import croniter
+from psycopg import AsyncConnection
+
+from pulse_common.errors import Conflict, NotFound, PulseError
+from pulse_etl.errors import JobAlreadyRunning
+from pulse_etl.integrations import Integration
+from pulse_etl.jobs import store
+from pulse_etl.jobs.runner import RunContext, lock_key, run_job
+from pulse_etl.jobs.store import Job, JobState
+
+log = structlog.get_logger("pulse_etl.jobs")
+
+
+@dataclass
+class JobManager:
+    ctx: RunContext
+    integrations: dict[str, Integration]
+    tasks: dict[str, asyncio.Task[Job]] = field(default_factory=dict)
+
+    def _integration(self, name: str) -> Integration:
+        if name not in self.integrations:
+            raise NotFound(f"no integration named {name!r}")
+        return self.integrations[name]
+
+    async def _conn(self) -> AsyncConnection[Any]:
+        return await AsyncConnection.connect(
+            self.ctx.database_url, autocommit=True, connect_timeout=10
+        )
+
+    async def sync_registry(self) -> None:
+        """The integrations table and a job row for each configured integration."""
+        conn = await self._conn()
+        try:
+            for integration in self.integrations.values():
+                async with conn.transaction():
+                    await store.ensure(conn, self.ctx.tenant_id, integration)
+        finally:
+            await conn.close()
+
+    async def status(self, name: str | None = None) -> list[Job]:
+        conn = await self._conn()
+        try:
+            if name is None:
+                return await store.all_jobs(conn)
+            self._integration(name)
+            job, _ = await store.get(conn, name)
+            return [job]
+        finally:
+            await conn.close()
+
+    async def start(self, name: str) -> Job:
+        """Queues a run and starts it here; 409 when a run is already going."""
+        integration = self._integration(name)
+        if name in self.tasks and not self.tasks[name].done():
+            raise JobAlreadyRunning(f"integration {name} is already syncing on this replica")
+        conn = await self._conn()
+        try:
+            # A probe: a run elsewhere holds the lock (the task would find out too late for a 409).
+            key = lock_key(self.ctx, name)
+            cur = await conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,))
+            row = await cur.fetchone()
+            if not row or not row[0]:
+                raise JobAlreadyRunning(f"integration {name} is being synced by another runner")
+            await conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+            async with conn.transaction():
+                await store.ensure(conn, self.ctx.tenant_id, integration)
+                job, _ = await store.get(conn, name, lock=True)
+                if job.state not in (JobState.running, JobState.queued):
+                    job = await store.transition(conn, name, JobState.queued)
+        finally:
+            await conn.close()
+        self.tasks[name] = asyncio.create_task(self._run(integration), name=f"etl:{name}")
+        return job
+
+    async def _run(self, integration: Integration) -> Job:
+        try:
+            return await run_job(self.ctx, integration)
+        except JobAlreadyRunning:
+            log.info("another runner holds the job", category="ORCH", integration=integration.name)
+            raise
+
+    async def control(self, name: str, action: str) -> Job:
+        self._integration(name)
+        conn = await self._conn()
+        try:
+            async with conn.transaction():
+                return await store.request_control(conn, name, action)
+        finally:
+            await conn.close()
+
+    async def wait(self, name: str) -> Job | None:
+        task = self.tasks.get(name)
+        return await task if task else None
+
+    async def schedule(self, cron: str) -> None:
+        """Starts every integration at each cron tick (UTC) until cancelled."""
+        it = croniter(cron, dt.datetime.now(dt.UTC))
+        while True:
+            at: dt.datetime = it.get_next(dt.datetime)
+            await asyncio.sleep(max(0.0, (at - dt.datetime.now(dt.UTC)).total_seconds()))
+            for name in self.integrations:
+                try:
+                    await self.start(name)
+                    log.info("scheduled run", category="SCHED", integration=name)
+                except (Conflict, PulseError) as exc:
+                    log.info(
+                        "scheduled run skipped", category="SCHED", integration=name, reason=str(exc)
+                    )
+
+    async def aclose(self) -> None:
+        for task in self.tasks.values():
+            task.cancel()
+        await asyncio.gather(*self.tasks.values(), return_exceptions=True)

@@ -1,0 +1,284 @@
+"""One run of an integration's job: take the integration's advisory lock,
+resume from the checkpoint or start from the watermark, then per batch one
+transaction holding the rows and the new checkpoint; derive links and move
+the watermark at the end. Any error fails the job with a clear message and
+leaves every committed batch (and only those) in place."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import redis.asyncio as aioredis
+from psycopg import AsyncConnection
+
+from pulse_common.errors import PulseError
+from pulse_common.tenancy import TenantNames
+from pulse_etl.errors import JobAlreadyRunning, JobCancelled
+from pulse_etl.integrations import Credentials, Integration, Kind, load_credentials
+from pulse_etl.jobs import store
+from pulse_etl.jobs.derive import derive_links
+from pulse_etl.jobs.events import Events, Progress
+from pulse_etl.jobs.store import Job, JobState
+from pulse_etl.load import bulk
+from pulse_etl.load.targets import ORDER
+from pulse_etl.sources.batch import Batch, Connector
+from pulse_etl.sources.github import GithubConnector
+from pulse_etl.sources.http import Retry, SourceClient
+from pulse_etl.sources.jira import JiraConnector
+
+ISO = dt.datetime.fromisoformat
+
+
+@dataclass
+class RunContext:
+    tenant: TenantNames
+    tenant_id: int
+    database_url: str
+    credentials_dir: Path
+    redis: aioredis.Redis | None = None
+    overlap: dt.timedelta = dt.timedelta(minutes=10)
+    timeout: float = 30.0
+    retry: Retry = field(default_factory=Retry)
+    # Tests observe batches (e.g. to count them); production leaves it unset.
+    on_batch: Callable[[Batch], None] | None = None
+
+
+def lock_key(ctx: RunContext, integration: str) -> str:
+    return f"pulse-etl:{ctx.tenant.schema}:{integration}"
+
+
+def make_client(ctx: RunContext, integration: Integration, creds: Credentials) -> SourceClient:
+    token = creds.token.get_secret_value()
+    auth: httpx.Auth | None = None
+    headers = {"Accept": "application/json", "User-Agent": "pulse-etl"}
+    if integration.type is Kind.jira and creds.email:
+        auth = httpx.BasicAuth(creds.email, token)
+    else:
+        headers["Authorization"] = f"Bearer {token}"
+    if integration.type is Kind.github:
+        headers["Accept"] = "application/vnd.github+json"
+        headers["X-GitHub-Api-Version"] = "2022-11-28"
+    http = httpx.AsyncClient(auth=auth, headers=headers, timeout=ctx.timeout)
+    return SourceClient(integration.type.value, http, retry=ctx.retry)
+
+
+async def run_job(ctx: RunContext, integration: Integration) -> Job:
+    """Runs (or resumes) the job; raises JobAlreadyRunning if another runner holds it."""
+    events = Events(ctx.tenant, ctx.redis)
+    conn = await AsyncConnection.connect(ctx.database_url, autocommit=True, connect_timeout=10)
+    key = lock_key(ctx, integration.name)
+    locked = False
+    try:
+        cur = await conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,))
+        row = await cur.fetchone()
+        locked = bool(row and row[0])
+        if not locked:
+            raise JobAlreadyRunning(
+                f"integration {integration.name} is being synced by another runner"
+            )
+        return await _run_locked(ctx, conn, integration, events)
+    finally:
+        if locked and not conn.closed:
+            # Explicitly: a closed session's locks go only when its backend exits, a moment later.
+            with contextlib.suppress(psycopg.Error):
+                await conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+        await conn.close()
+
+
+async def _run_locked(
+    ctx: RunContext, conn: AsyncConnection[Any], integration: Integration, events: Events
+) -> Job:
+    name = integration.name
+    async with conn.transaction():
+        integration_id = await store.ensure(conn, ctx.tenant_id, integration)
+        job, cp = await store.get(conn, name, lock=True)
+        run = _resume_or_start(job, cp, ctx.overlap)
+        await store.transition(
+            conn,
+            name,
+            JobState.running,
+            checkpoint={
+                "run": run,
+                "cursor": job.cursor if "resumed" in run else None,
+                "control": None,
+            },
+            error=None,
+            extra={"retry_count": job.attempts + 1, "last_run_started_at": ISO(run["started_at"])},
+        )
+    await events.line(
+        "ORCH", "run started", integration=name, resumed="resumed" in run, since=run["since"]
+    )
+    client: SourceClient | None = None
+    tracker = _Tracker(name, int(run.get("done", 0)))
+    try:
+        creds = load_credentials(ctx.credentials_dir, integration)
+        client = make_client(ctx, integration, creds)
+        connector = _connector(client, integration, cp)
+        since = ISO(run["since"]) if run["since"] else None
+        cursor = dict((job.cursor if "resumed" in run else None) or {})
+        async for batch in connector.batches(cursor, since):
+            control = await _commit(ctx, conn, integration_id, name, batch, run, tracker)
+            if ctx.on_batch is not None:
+                ctx.on_batch(batch)
+            await events.data_changed()
+            await events.progress(tracker.progress(JobState.running, batch, client))
+            if control:
+                raise JobCancelled("paused" if control == "pause" else "cancelled")
+        async with conn.transaction():
+            linked = await derive_links(conn)
+            etags = {**cp.get("etags", {}), **run.get("etags", {})}
+            job = await store.transition(
+                conn,
+                name,
+                JobState.succeeded,
+                checkpoint={
+                    "cursor": None,
+                    "run": None,
+                    "etags": etags,
+                    "progress": tracker.summary(),
+                },
+                extra={"last_success_watermark": ISO(run["started_at"]), "retry_count": 0},
+            )
+            await conn.execute(
+                "UPDATE integrations SET last_sync_at = now() WHERE id = %s", (integration_id,)
+            )
+        await events.data_changed()
+        await events.line(
+            "ORCH", "run succeeded", integration=name, items=tracker.done, incidents_linked=linked
+        )
+    except JobCancelled as stop:
+        state = JobState.paused if stop.state == "paused" else JobState.cancelled
+        keep = {} if state is JobState.paused else {"cursor": None, "run": None}
+        async with conn.transaction():
+            job = await store.transition(conn, name, state, checkpoint={"control": None, **keep})
+        await events.line("ORCH", f"run {stop.state}", integration=name)
+    except PulseError as exc:
+        job = await _fail(conn, name, str(exc), events, type(exc).__name__)
+    except psycopg.Error as exc:
+        # The database refused a batch; the driver's first line names the constraint.
+        message = (
+            f"database: {str(exc).strip().splitlines()[0] if str(exc) else type(exc).__name__}"
+        )
+        job = await _fail(conn, name, message, events, type(exc).__name__)
+    except Exception as exc:
+        # A bug, not a source problem: the job says so, the log has the trace.
+        events_log = f"internal error: {type(exc).__name__}"
+        job = await _fail(conn, name, events_log, events, type(exc).__name__)
+        raise
+    finally:
+        if client is not None:
+            await client.aclose()
+    await events.progress(tracker.final(job, client))
+    return job
+
+
+def _resume_or_start(job: Job, cp: dict[str, Any], overlap: dt.timedelta) -> dict[str, Any]:
+    """A run left with a cursor (killed, paused or failed) resumes with its
+    own window; otherwise a new run reads from the watermark minus the overlap."""
+    previous = cp.get("run")
+    if job.cursor and previous:
+        return {**previous, "resumed": True}
+    now = dt.datetime.now(dt.UTC)
+    since = (job.watermark - overlap).isoformat() if job.watermark else None
+    return {"started_at": now.isoformat(), "since": since, "done": 0, "etags": {}}
+
+
+def _connector(client: SourceClient, integration: Integration, cp: dict[str, Any]) -> Connector:
+    if integration.type is Kind.jira:
+        return JiraConnector(client, integration)
+    return GithubConnector(client, integration, dict(cp.get("etags", {})))
+
+
+async def _commit(
+    ctx: RunContext,
+    conn: AsyncConnection[Any],
+    integration_id: int,
+    name: str,
+    batch: Batch,
+    run: dict[str, Any],
+    tracker: _Tracker,
+) -> str | None:
+    async with conn.transaction():
+        for target in ORDER:
+            rows = batch.rows.get(target.table)
+            if rows:
+                await bulk.upsert(
+                    conn, target, rows, tenant_id=ctx.tenant_id, integration_id=integration_id
+                )
+        tracker.add(batch)
+        run["done"] = tracker.done
+        run["etags"] = {**run.get("etags", {}), **batch.etags}
+        return await store.save_batch(
+            conn, name, {"cursor": batch.cursor, "run": run, "progress": tracker.summary()}
+        )
+
+
+async def _fail(
+    conn: AsyncConnection[Any], name: str, message: str, events: Events, kind: str
+) -> Job:
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        await conn.rollback()
+    async with conn.transaction():
+        job = await store.transition(conn, name, JobState.failed, error=message[:2000])
+    await events.line("ERROR", "run failed", integration=name, error=message, kind=kind)
+    return job
+
+
+@dataclass
+class _Tracker:
+    integration: str
+    done: int
+    phase: str = "starting"
+    estimated: dict[str, int] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
+    in_run: int = 0
+
+    def add(self, batch: Batch) -> None:
+        self.done += batch.items
+        self.in_run += batch.items
+        self.phase = batch.phase
+        if batch.estimated is not None:
+            self.estimated[batch.phase] = batch.estimated
+
+    def summary(self) -> dict[str, Any]:
+        return {"phase": self.phase, "done": self.done, "estimated": self._estimated()}
+
+    def _estimated(self) -> int | None:
+        return max(self.done, sum(self.estimated.values())) if self.estimated else None
+
+    def progress(
+        self,
+        state: JobState,
+        batch: Batch | None,
+        client: SourceClient | None,
+        error: str | None = None,
+    ) -> Progress:
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        rate = self.in_run / elapsed
+        est = self._estimated()
+        eta = (est - self.done) / rate if est is not None and rate > 0 else None
+        stats = client.stats if client else None
+        return Progress(
+            integration=self.integration,
+            state=state.value,
+            phase=batch.phase if batch else self.phase,
+            done=self.done,
+            estimated=est,
+            rate=round(rate, 2),
+            rate_limit_waits=stats.rate_limit_waits if stats else 0,
+            rate_limit_wait_seconds=round(stats.rate_limit_wait_seconds, 3) if stats else 0.0,
+            eta_seconds=round(eta, 1) if eta is not None else None,
+            error=error,
+            at=dt.datetime.now(dt.UTC),
+        )
+
+    def final(self, job: Job, client: SourceClient | None) -> Progress:
+        return self.progress(job.state, None, client, job.last_error)

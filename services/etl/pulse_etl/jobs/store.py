@@ -1,0 +1,194 @@
+"""The ``etl_jobs`` row of an integration: its state machine, attempts, last
+error, watermark and checkpoint.
+
+The table's ``status`` column only allows idle/running/success/failed/paused
+(no migration here: the data model is changing in another branch), so the
+precise state lives in ``checkpoint.state`` and ``status`` carries its
+closest allowed value (queued and cancelled → idle, succeeded → success)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+from pydantic import BaseModel
+
+from pulse_common.errors import Conflict, NotFound
+from pulse_etl.integrations import Integration
+
+
+class JobState(enum.StrEnum):
+    queued = "queued"
+    running = "running"
+    paused = "paused"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+COLUMN = {
+    JobState.queued: "idle",
+    JobState.running: "running",
+    JobState.paused: "paused",
+    JobState.succeeded: "success",
+    JobState.failed: "failed",
+    JobState.cancelled: "idle",
+}
+_ENDED = {JobState.succeeded, JobState.failed, JobState.cancelled}
+# running → running: a runner that died mid-run left it so; the next one resumes.
+ALLOWED: dict[JobState, set[JobState]] = {
+    JobState.queued: {JobState.running, JobState.paused, JobState.cancelled},
+    JobState.running: {JobState.running, JobState.paused, *_ENDED},
+    JobState.paused: {JobState.queued, JobState.running, JobState.cancelled},
+    **{s: {JobState.queued, JobState.running} for s in _ENDED},
+}
+
+
+class Job(BaseModel):
+    """What the job API shows; never a credential."""
+
+    integration: str
+    integration_id: int
+    state: JobState
+    attempts: int
+    last_error: str | None
+    watermark: dt.datetime | None
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    cursor: dict[str, Any] | None
+    control: str | None
+    progress: dict[str, Any]
+
+
+_SELECT = (
+    "SELECT j.job_name, j.integration_id, j.status, j.retry_count, j.error_message, "
+    "j.last_success_watermark, j.last_run_started_at, j.last_run_finished_at, j.checkpoint "
+    "FROM etl_jobs j"
+)
+
+
+def _job(row: dict[str, Any]) -> Job:
+    cp = row["checkpoint"] or {}
+    return Job(
+        integration=row["job_name"],
+        integration_id=row["integration_id"],
+        state=JobState(cp.get("state", "queued")),
+        attempts=row["retry_count"],
+        last_error=row["error_message"],
+        watermark=row["last_success_watermark"],
+        started_at=row["last_run_started_at"],
+        finished_at=row["last_run_finished_at"],
+        cursor=cp.get("cursor"),
+        control=cp.get("control"),
+        progress=cp.get("progress", {}),
+    )
+
+
+async def ensure(conn: AsyncConnection[Any], tenant_id: int, integration: Integration) -> int:
+    """The integration's row and its job row; returns the integration id."""
+    settings = integration.model_dump(
+        mode="json", by_alias=True, exclude={"name", "type", "base_url"}
+    )
+    cur = await conn.execute(
+        "INSERT INTO integrations (tenant_id, name, type, provider, base_url, settings) "
+        "VALUES (%s, %s, 'data', %s, %s, %s) ON CONFLICT (name) DO UPDATE SET "
+        "provider = EXCLUDED.provider, base_url = EXCLUDED.base_url, settings = EXCLUDED.settings, "
+        "active = true, last_updated_at = now() RETURNING id",
+        (tenant_id, integration.name, integration.type.value, integration.api_url, Jsonb(settings)),
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    integration_id = int(row[0])
+    await conn.execute(
+        "INSERT INTO etl_jobs (tenant_id, job_name, integration_id, status, checkpoint) "
+        "VALUES (%s, %s, %s, 'idle', %s) ON CONFLICT (job_name) DO UPDATE SET "
+        "integration_id = EXCLUDED.integration_id",
+        (tenant_id, integration.name, integration_id, Jsonb({"state": "queued"})),
+    )
+    return integration_id
+
+
+async def get(
+    conn: AsyncConnection[Any], name: str, *, lock: bool = False
+) -> tuple[Job, dict[str, Any]]:
+    """The job and its raw checkpoint; ``lock`` holds the row to the transaction's end."""
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(
+            _SELECT + " WHERE j.job_name = %s" + (" FOR UPDATE" if lock else ""), (name,)
+        )
+        row = await cur.fetchone()
+    if row is None:
+        raise NotFound(f"no ETL job for integration {name!r}")
+    return _job(row), dict(row["checkpoint"] or {})
+
+
+async def all_jobs(conn: AsyncConnection[Any]) -> list[Job]:
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(_SELECT + " ORDER BY j.job_name")
+        return [_job(r) for r in await cur.fetchall()]
+
+
+async def transition(
+    conn: AsyncConnection[Any],
+    name: str,
+    to: JobState,
+    *,
+    checkpoint: dict[str, Any] | None = None,
+    error: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Job:
+    """Moves the job to ``to`` (checked against ``ALLOWED``) inside the
+    caller's transaction; ``checkpoint`` keys are merged into the stored one."""
+    job, cp = await get(conn, name, lock=True)
+    if to not in ALLOWED[job.state]:
+        raise Conflict(f"job {name}: cannot go from {job.state} to {to}")
+    cp |= checkpoint or {}
+    cp["state"] = to.value
+    sets = ["status = %(status)s", "checkpoint = %(cp)s", "last_updated_at = now()"]
+    params: dict[str, Any] = {"status": COLUMN[to], "cp": Jsonb(cp), "name": name}
+    if to in _ENDED or to is JobState.paused:
+        sets += ["error_message = %(error)s", "last_run_finished_at = now()"]
+        params["error"] = error
+    for column, value in (extra or {}).items():
+        sets.append(f"{column} = %({column})s")
+        params[column] = value
+    await conn.execute(f"UPDATE etl_jobs SET {', '.join(sets)} WHERE job_name = %(name)s", params)
+    job, _ = await get(conn, name)
+    return job
+
+
+async def save_batch(conn: AsyncConnection[Any], name: str, updates: dict[str, Any]) -> str | None:
+    """Merges the batch's checkpoint in the caller's transaction; returns a
+    pending control request (pause/cancel) made meanwhile."""
+    _, cp = await get(conn, name, lock=True)
+    cp |= updates
+    await conn.execute(
+        "UPDATE etl_jobs SET checkpoint = %s, last_updated_at = now() WHERE job_name = %s",
+        (Jsonb(cp), name),
+    )
+    control = cp.get("control")
+    return str(control) if control else None
+
+
+async def request_control(conn: AsyncConnection[Any], name: str, control: str) -> Job:
+    """Pause or cancel: a queued or paused job stops at once; a running one
+    at its next checkpoint (whichever replica runs it)."""
+    job, cp = await get(conn, name, lock=True)
+    if job.state is JobState.running:
+        cp["control"] = control
+        await conn.execute(
+            "UPDATE etl_jobs SET checkpoint = %s WHERE job_name = %s", (Jsonb(cp), name)
+        )
+        job, _ = await get(conn, name)
+        return job
+    if control == "cancel" and job.state in (JobState.queued, JobState.paused):
+        return await transition(
+            conn, name, JobState.cancelled, checkpoint={"cursor": None, "control": None}
+        )
+    if control == "pause" and job.state is JobState.queued:
+        return await transition(conn, name, JobState.paused, checkpoint={"control": None})
+    raise Conflict(f"job {name} is {job.state}: nothing to {control}")

@@ -1,0 +1,1 @@
+"""Loading: bulk upserts into the tenant's tables."""

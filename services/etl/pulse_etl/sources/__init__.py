@@ -1,0 +1,1 @@
+"""Connectors: HTTP clients and typed response models for Jira and GitHub."""

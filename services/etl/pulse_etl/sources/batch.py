@@ -1,0 +1,34 @@
+"""What a connector hands the loader: the rows of one page, and where the
+sync resumes once they are committed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+Row = tuple[Any, ...]
+
+
+@dataclass
+class Batch:
+    phase: str
+    rows: dict[str, list[Row]]  # by target table
+    cursor: dict[str, Any]  # the resume point once these rows are committed
+    items: int  # source entities in this batch (issues, PRs, deployments...)
+    estimated: int | None = None  # entities expected in this phase, when the source says
+    etags: dict[str, str] = field(default_factory=dict)  # validators to keep on success
+
+
+class Connector(Protocol):
+    def batches(
+        self, cursor: dict[str, Any], since: dt.datetime | None
+    ) -> AsyncIterator[Batch]: ...
+
+
+def resume_index(names: list[str], at: str | None) -> int:
+    """Where a sorted list resumes: at ``at``, or the first name after it if it is gone."""
+    if at is None:
+        return 0
+    return next((i for i, n in enumerate(names) if n >= at), len(names))

@@ -1,0 +1,245 @@
+"""An HTTP client for one source that never sends a request before the
+source allows it: primary limits (``X-RateLimit-Remaining``/``Reset``),
+secondary limits (403/429 with ``Retry-After``), backoff with full jitter on
+5xx and transport errors, conditional requests (``If-None-Match``), and
+errors as classes (permanent vs retryable)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx
+import structlog
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from pulse_etl.errors import (
+    AuthFailed,
+    MalformedResponse,
+    RequestRejected,
+    SourceNotFound,
+    SourceUnavailable,
+)
+
+log = structlog.get_logger("pulse_etl.http")
+M = TypeVar("M")
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass
+class Retry:
+    attempts: int = 5  # per request, for 5xx and transport errors
+    base: float = 0.5
+    cap: float = 30.0
+    secondary_default: float = 60.0  # GitHub: wait at least a minute without Retry-After
+    max_wait: float = 3600.0  # one rate-limit wait longer than this fails the job
+    rate_limited: int = 20  # refusals in a row before the job gives up
+
+
+@dataclass
+class Stats:
+    requests: int = 0
+    not_modified: int = 0
+    retries: int = 0
+    rate_limit_waits: int = 0
+    rate_limit_wait_seconds: float = 0.0
+
+
+@dataclass
+class Page:
+    status: int
+    body: Any
+    headers: httpx.Headers
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    def link(self, rel: str) -> str | None:
+        links = httpx.Response(200, headers=self.headers).links
+        target = links.get(rel, {}).get("url")
+        return str(target) if target else None
+
+
+@dataclass
+class SourceClient:
+    source: str  # "jira" / "github", for messages and logs
+    http: httpx.AsyncClient
+    retry: Retry = field(default_factory=Retry)
+    sleep: Sleep = asyncio.sleep
+    stats: Stats = field(default_factory=Stats)
+    _remaining: int | None = None
+    _reset_at: float = 0.0  # epoch seconds
+    _not_before: float = 0.0  # epoch seconds (Retry-After)
+    _inflight: int = 0
+    _gate: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def get(
+        self, url: str, params: dict[str, Any] | None = None, etag: str | None = None
+    ) -> Page:
+        headers = {"If-None-Match": etag} if etag else {}
+        return await self._request("GET", url, params=params, headers=headers)
+
+    async def post(self, url: str, body: dict[str, Any]) -> Page:
+        return await self._request("POST", url, json=body)
+
+    async def _wait_turn(self) -> None:
+        """Reserves a request slot, sleeping first until the source allows one."""
+        async with self._gate:
+            while True:
+                now = time.time()
+                until = self._not_before
+                if self._remaining is not None and self._remaining - self._inflight <= 0:
+                    until = max(until, self._reset_at)
+                if until <= now:
+                    break
+                wait = until - now
+                if wait > self.retry.max_wait:
+                    raise SourceUnavailable(self.source, f"rate limited for {wait:.0f} s")
+                self.stats.rate_limit_waits += 1
+                self.stats.rate_limit_wait_seconds += wait
+                log.info("rate limit wait", category=self.source.upper(), seconds=round(wait, 2))
+                await self.sleep(wait)
+                if self._remaining is not None and time.time() >= self._reset_at:
+                    self._remaining = None  # a new window; the next answer says how much
+            self._inflight += 1
+
+    def _observe(self, r: httpx.Response) -> None:
+        remaining = r.headers.get("x-ratelimit-remaining")
+        reset = r.headers.get("x-ratelimit-reset")
+        if remaining is not None and remaining.isdigit():
+            self._remaining = int(remaining)
+        if reset:
+            self._reset_at = _epoch(reset) or self._reset_at
+
+    async def _request(self, method: str, url: str, **kw: Any) -> Page:
+        attempt = limited = 0
+        while True:
+            await self._wait_turn()
+            try:
+                self.stats.requests += 1
+                r = await self.http.request(method, url, **kw)
+                body = await r.aread()
+            except httpx.TransportError as exc:
+                # Timeouts, refused or dropped connections, truncated bodies.
+                problem = f"{type(exc).__name__} on {_path(url)}"
+                r = None
+            finally:
+                self._inflight -= 1
+            if r is not None:
+                self._observe(r)
+                page = self._classify(r, body, url)
+                if page is not None:
+                    return page
+                problem = f"HTTP {r.status_code} on {_path(url)}"
+                if r.status_code in (403, 429):
+                    limited += 1  # _classify set the wait; not a failed attempt
+                    if limited <= self.retry.rate_limited:
+                        continue
+            attempt += 1
+            if attempt >= self.retry.attempts:
+                raise SourceUnavailable(self.source, f"{problem} after {attempt} attempts")
+            self.stats.retries += 1
+            delay = random.uniform(0, min(self.retry.cap, self.retry.base * 2**attempt))  # noqa: S311
+            log.warning(
+                "retrying", category=self.source.upper(), problem=problem, delay=round(delay, 2)
+            )
+            await self.sleep(delay)
+
+    def _classify(self, r: httpx.Response, body: bytes, url: str) -> Page | None:
+        """A page, None to retry (after the wait it set), or raises."""
+        status, where = r.status_code, _path(url)
+        if status in (200, 201):
+            try:
+                return Page(status, json.loads(body), r.headers)
+            except ValueError:
+                raise MalformedResponse(self.source, f"{where}: body is not JSON") from None
+        if status == 304:
+            self.stats.not_modified += 1
+            return Page(status, None, r.headers)
+        if status in (403, 429) and self._rate_limited(r, body):
+            return None
+        if status >= 500:
+            return None
+        message = _message(body)
+        if status in (401, 403):
+            raise AuthFailed(self.source, f"{where}: HTTP {status} {message}".strip())
+        if status == 404:
+            raise SourceNotFound(self.source, f"{where}: not found {message}".strip())
+        raise RequestRejected(self.source, f"{where}: HTTP {status} {message}".strip())
+
+    def _rate_limited(self, r: httpx.Response, body: bytes) -> bool:
+        now = time.time()
+        retry_after = r.headers.get("retry-after")
+        if retry_after is not None:
+            self._not_before = now + _seconds(retry_after)
+            return True
+        if r.headers.get("x-ratelimit-remaining") == "0":
+            return True  # primary limit: _observe recorded the reset
+        if r.status_code == 429 or b"secondary rate limit" in body.lower():
+            self._not_before = now + self.retry.secondary_default
+            return True
+        return False
+
+
+def _epoch(value: str) -> float | None:
+    if value.isdigit():
+        return float(value)
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _seconds(value: str) -> float:
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        # An HTTP date.
+        at = _epoch(value)
+        return max(0.0, (at or time.time()) - time.time())
+
+
+def _path(url: str) -> str:
+    return httpx.URL(url).path
+
+
+def _message(body: bytes) -> str:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return ""
+    if isinstance(data, dict):
+        if isinstance(data.get("errorMessages"), list) and data["errorMessages"]:
+            return str(data["errorMessages"][0])[:200]
+        if "message" in data:
+            return str(data["message"])[:200]
+    return ""
+
+
+def parse(source: str, what: str, model: type[M] | TypeAdapter[M], data: Any) -> M:
+    """Validates a body; a mismatch names the first wrong field."""
+    adapter: TypeAdapter[M] = model if isinstance(model, TypeAdapter) else TypeAdapter(model)
+    try:
+        return adapter.validate_python(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "(body)"
+        raise MalformedResponse(
+            source, f"{what}: field {where}: {err['msg']} ({exc.error_count()} errors)"
+        ) from None
+
+
+class Strict(BaseModel):
+    """Response models accept extra fields (APIs add them) but not wrong types."""
+
+    model_config = {"extra": "ignore", "frozen": True}

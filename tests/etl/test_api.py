@@ -1,0 +1,69 @@
+"""The job control API the backend calls: start, status, pause, resume,
+cancel, with the state machine's answers (202, 404, 409)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from qdrant_client import QdrantClient
+
+from pulse_etl.app import create_app
+from pulse_etl.settings import EtlSettings
+from tests.etl.conftest import EtlTenant
+
+
+@pytest.fixture
+def api(etl_tenant: EtlTenant) -> Iterator[TestClient]:
+    env = etl_tenant.env()
+    settings = EtlSettings.model_validate(
+        {k[len("PULSE_") :].lower(): v for k, v in env.items() if k.startswith("PULSE_")}
+    )
+    app = create_app(settings, qdrant=QdrantClient(location=":memory:"))
+    with TestClient(app) as client:
+        yield client
+
+
+def _wait(api: TestClient, name: str, states: set[str]) -> dict[str, object]:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        job = api.get(f"/api/v1/jobs/{name}").json()
+        if job["state"] in states:
+            return dict(job)
+        time.sleep(0.05)
+    raise AssertionError(f"job {name} never reached {states}: {job}")
+
+
+def test_start_pause_resume_cancel(api: TestClient, etl_tenant: EtlTenant) -> None:
+    etl_tenant.sources.github.api.latency = 0.03
+    assert api.get("/api/v1/jobs/nope").status_code == 404
+    r = api.post("/api/v1/jobs/github-main/start")
+    assert r.status_code == 202, r.text
+    assert api.post("/api/v1/jobs/github-main/start").status_code == 409  # already running
+    # Pause lands at the next checkpoint; the cursor is kept.
+    _wait(api, "github-main", {"running"})
+    while not api.get("/api/v1/jobs/github-main").json()["progress"].get("done"):
+        time.sleep(0.05)
+    assert api.post("/api/v1/jobs/github-main/pause").status_code == 202
+    paused = _wait(api, "github-main", {"paused"})
+    assert paused["cursor"] and paused["last_error"] is None
+    assert api.post("/api/v1/jobs/github-main/pause").status_code == 409
+    # Resume: the run goes on from the cursor to the end.
+    assert api.post("/api/v1/jobs/github-main/start").status_code == 202
+    done = _wait(api, "github-main", {"succeeded", "failed"})
+    assert done["state"] == "succeeded", done
+    total = sum(len(ps) for ps in etl_tenant.sources.github_org.pulls.values())
+    assert etl_tenant.query("SELECT count(*) FROM prs")[0][0] == total
+    # Cancel a paused run: the cursor goes, the next run starts from the watermark.
+    etl_tenant.sources.jira.api.latency = 0.03
+    api.post("/api/v1/jobs/jira-main/start")
+    _wait(api, "jira-main", {"running"})
+    api.post("/api/v1/jobs/jira-main/pause")
+    _wait(api, "jira-main", {"paused", "succeeded"})
+    r = api.post("/api/v1/jobs/jira-main/cancel")
+    assert r.status_code == 202 and r.json()["state"] == "cancelled" and r.json()["cursor"] is None
+    jobs = api.get("/api/v1/jobs").json()
+    assert [j["integration"] for j in jobs] == ["github-main", "jira-main"]
+    assert api.post("/api/v1/jobs/jira-main/restart").status_code == 422

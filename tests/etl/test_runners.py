@@ -1,0 +1,130 @@
+"""One run per integration at a time, across processes (PostgreSQL advisory
+lock), and the job's progress on the tenant's Redis channel."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+
+import psycopg
+import pytest
+import redis
+
+from pulse_etl.errors import JobAlreadyRunning
+from pulse_etl.jobs.runner import run_job
+from pulse_etl.jobs.store import JobState
+from pulse_etl.sources.batch import Batch
+from tests.etl.conftest import EtlTenant, TenantMaker
+
+
+async def test_two_runners_never_run_one_integration(etl_tenant: EtlTenant) -> None:
+    t = etl_tenant
+    t.sources.jira.api.latency = 0.02  # long enough for the runs to meet
+    jira = t.integrations()["jira-main"]
+    results = await asyncio.gather(
+        run_job(t.context(), jira), run_job(t.context(), jira), return_exceptions=True
+    )
+    refused = [r for r in results if isinstance(r, JobAlreadyRunning)]
+    done = [r for r in results if not isinstance(r, BaseException)]
+    assert len(refused) == 1 and len(done) == 1 and done[0].state is JobState.succeeded
+    # The lock went with the run: the next one starts.
+    assert (await run_job(t.context(), jira)).state is JobState.succeeded
+
+
+async def test_a_runner_in_another_process_holds_the_integration(etl_tenant: EtlTenant) -> None:
+    t = etl_tenant
+    t.sources.github.api.latency = 0.05
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "pulse_etl.cli",
+        "sync",
+        "github-main",
+        env=t.env(),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        # Wait until the other process has its lock and is fetching.
+        for _ in range(400):
+            if t.sources.github.plan.served("/pulls"):
+                break
+            await asyncio.sleep(0.05)
+        with pytest.raises(JobAlreadyRunning):
+            await run_job(t.context(), t.integrations()["github-main"])
+        out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+    assert proc.returncode == 0, err.decode()[-2000:]
+    assert json.loads(out)["state"] == "succeeded"
+
+
+async def test_progress_events_log_and_data_version(etl_tenant: EtlTenant) -> None:
+    t = etl_tenant
+    tenant_redis = redis.Redis.from_url(t.redis_url, decode_responses=True)
+    pubsub = tenant_redis.pubsub()
+    pubsub.subscribe(f"{t.names.key_prefix}events")
+    pubsub.get_message(timeout=1)  # the subscription confirmation
+    job = await run_job(t.context(), t.integrations()["jira-main"])
+    assert job.state is JobState.succeeded
+    events = []
+    while (m := pubsub.get_message(timeout=0.5)) is not None:
+        events.append(json.loads(m["data"]))
+    pubsub.close()
+    assert events[0]["phase"] == "metadata"
+    assert events[-1]["state"] == "succeeded"
+    done = [e["done"] for e in events]
+    assert done == sorted(done) and done[-1] == job.progress["done"]
+    issues = [e for e in events if e["phase"].startswith("issues")]
+    assert issues and all(
+        e["estimated"] is not None and e["estimated"] >= e["done"] for e in issues[:1]
+    )
+    assert all({"rate", "eta_seconds", "rate_limit_waits"} <= e.keys() for e in events)
+    assert int(tenant_redis.get(f"{t.names.key_prefix}data_version") or 0) == len(events)
+    lines = tenant_redis.xrange(f"{t.names.key_prefix}etl:log")
+    assert [line["category"] for _, line in lines][:1] == ["ORCH"]
+    assert any(line["message"] == "run succeeded" for _, line in lines)
+    # Another tenant's user can neither read these keys nor subscribe.
+    tenant_redis.close()
+
+
+def test_a_tenants_etl_cannot_reach_another_tenant(etl_tenant_factory: TenantMaker) -> None:
+    a = etl_tenant_factory(prefix="iso")
+    b = etl_tenant_factory(a.sources, prefix="iso")
+    with psycopg.connect(a.dsn) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(f'SELECT count(*) FROM "{b.names.schema}".work_items')
+    with psycopg.connect(a.dsn) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(
+            f"INSERT INTO \"{b.names.schema}\".etl_jobs (tenant_id, job_name) VALUES (1, 'x')"
+        )
+    as_a = redis.Redis.from_url(a.redis_url)
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        as_a.incr(f"{b.names.key_prefix}data_version")
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        as_a.publish(f"{b.names.key_prefix}events", "{}")
+    as_a.close()
+
+
+async def test_cancel_reaches_a_running_job_at_its_next_checkpoint(etl_tenant: EtlTenant) -> None:
+    t = etl_tenant
+    jira = t.integrations()["jira-main"]
+    batches: list[Batch] = []
+
+    def cancel_after_first(batch: Batch) -> None:
+        batches.append(batch)
+        if len(batches) == 1:  # another replica's API call, through the database
+            with psycopg.connect(t.dsn) as conn:
+                conn.execute(
+                    'UPDATE etl_jobs SET checkpoint = checkpoint || \'{"control": "cancel"}\' '
+                    "WHERE job_name = 'jira-main'"
+                )
+
+    job = await run_job(t.context(on_batch=cancel_after_first), jira)
+    assert job.state is JobState.cancelled and job.cursor is None and job.control is None
+    assert len(batches) == 2  # stopped at the checkpoint after the request
+    assert job.watermark is None  # a cancelled run moves no watermark
+    job = await run_job(t.context(), jira)
+    assert job.state is JobState.succeeded
+    assert job.progress["done"] >= len(t.sources.jira_org.issues)

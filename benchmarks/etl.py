@@ -55,8 +55,6 @@ def _tenant(engine: Any, db: str, admin_dsn: str, base: str) -> tuple[str, int, 
         ),
     )
     names = TenantNames(slug)
-    with psycopg.connect(admin_dsn, autocommit=True) as c:
-        c.execute(f'GRANT TEMPORARY ON DATABASE {db} TO "{names.login_role}"')
     return f"postgresql://{names.login_role}:pw-{slug}@{base}", prov.tenant_id, names
 
 

@@ -169,11 +169,6 @@ def etl_tenant_factory(
         req, prov = make_tenant(prefix)
         names = TenantNames(req.slug)
         password = req.login_password.get_secret_value()
-        # The staging tables of the bulk loader are session-temporary: the login
-        # role needs TEMPORARY on the database (provisioning grants only CONNECT
-        # today; see the report).
-        with psycopg.connect(pulse_db.primary_dsn, autocommit=True) as conn:
-            conn.execute(f'GRANT TEMPORARY ON DATABASE {pulse_db.name} TO "{names.login_role}"')
         cache.ensure_user(redis_admin, names, password)
         host = redis_admin.connection_pool.connection_kwargs
         creds = tmp_path / f"creds-{req.slug}"

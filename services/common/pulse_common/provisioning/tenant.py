@@ -150,7 +150,10 @@ def _schema(conn: Connection, n: TenantNames, tenant_id: int, backend_role: str 
             )
         )
     db = conn.execute(text("SELECT current_database()")).scalar_one()
-    conn.execute(text(f"GRANT CONNECT ON DATABASE {quote_ident(db)} TO {login}"))
+    # TEMPORARY: the ETL bulk-loads through session-private staging tables
+    # (COPY, then INSERT ... ON CONFLICT); temp schemas are per session, so
+    # this reaches no other tenant's objects.
+    conn.execute(text(f"GRANT CONNECT, TEMPORARY ON DATABASE {quote_ident(db)} TO {login}"))
     if backend_role and role_exists(conn, backend_role):
         conn.execute(text(f"GRANT {login} TO {quote_ident(backend_role)}"))
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 
@@ -57,6 +59,20 @@ def test_make_dev_brings_the_platform_up_and_down(world: World, tmp_path: Path) 
             assert recovery == (role == "replica",)
         rows = [line.split() for line in out.splitlines() if line.startswith(("acme ", "globex "))]
         assert {r[0]: r[1] for r in rows} == {"acme": "Ready", "globex": "Ready"}
+        # The printed login works against the printed API, for every example tenant.
+        api = re.search(r"Backend API  (http://\S+)/api/v1", out)
+        assert api, out
+        api_url = api.group(1)
+        logins = re.findall(r"tenant (\S+) +email (\S+) +password (\S+)", out)
+        assert {t for t, _, _ in logins} == {"acme", "globex"}, out
+        for tenant, email, password in logins:
+            resp = httpx.post(
+                f"{api_url}/api/v1/auth/login",
+                json={"tenant": tenant, "email": email, "password": password},
+                timeout=30,
+            )
+            assert resp.status_code == 200, resp.text
+            assert resp.json()["must_change_password"] is True
         pids = described["pids"]
     finally:
         proc.send_signal(signal.SIGINT)
@@ -65,3 +81,5 @@ def test_make_dev_brings_the_platform_up_and_down(world: World, tmp_path: Path) 
     for pid in pids.values():  # everything it started is gone
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{api_url}/healthz", timeout=5)

@@ -69,7 +69,7 @@ def test_every_object_passes_a_server_side_dry_run(
         ("operator.resources.limits.cpu=lots", "cpu"),
         ("backend.replicas=0", "replicas"),
         ("backend.jwt.activeKid=k1:bad", "activeKid"),
-        ("backend.encryption.activeKid=a,b", "activeKid"),
+        ("backend.encryption.activeKid=E 1", "activeKid"),
         ("backend.ingress.hosts={Not A Host}", "hosts"),
         ("backend.publicUrl=pulse.example.com", "publicUrl"),
         ("etl.egress.allowCIDRs={jira.internal}", "allowCIDRs"),

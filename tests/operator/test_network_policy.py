@@ -199,7 +199,7 @@ def test_operator_applies_both_policies_and_the_collector_removes_them(
 ) -> None:
     net = k8s.NetworkingV1Api(platform.api)
     slug = tenants.apply(etl={"egress": {"allowCIDRs": ["10.20.0.0/16"], "ports": [8443]}})
-    tenants.wait_phase(slug, "Ready")
+    tenants.wait_phase(slug, "Ready", timeout=120)
     ns = f"tenant-{slug}"
     etl = net.read_namespaced_network_policy("pulse-etl", ns)
     assert etl.spec.ingress[0]._from[0].pod_selector.match_expressions[0].values == ["backend"]
@@ -231,4 +231,4 @@ def test_operator_applies_both_policies_and_the_collector_removes_them(
             return exc.status == 404
         return False
 
-    wait_for("the platform-side policy to be collected", gone)
+    wait_for("the platform-side policy to be collected", gone, timeout=120)

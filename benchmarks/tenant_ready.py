@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import secrets
 import subprocess
@@ -20,6 +21,8 @@ import threading
 import time
 
 os.environ.setdefault("PULSE_OPERATOR_DRIFT_INTERVAL_SECONDS", "300")
+# Figures only: the operator's own log lines (and Kopf's) would bury them.
+os.environ.setdefault("PULSE_OPERATOR_LOG_LEVEL", "WARNING")
 
 import kopf
 import psycopg
@@ -74,6 +77,7 @@ def main() -> int:
     parser.add_argument("--many", type=int, default=20)
     args = parser.parse_args()
     configure_logging(json=False, level="WARNING")
+    logging.getLogger("kopf").setLevel(logging.ERROR)
     world = start_world()
     figures: list[tuple[str, float]] = []
     try:

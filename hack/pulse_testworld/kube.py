@@ -16,6 +16,7 @@ from typing import Any
 from pulse_testworld.certs import Pki, make_pki
 from pulse_testworld.procs import StartError, Supervisor, free_port, wait_until
 
+PLATFORM_NAMESPACE = "pulse-system"
 # The controllers the tests rely on: ownerReference clean-up, namespace
 # finalization, and the "default" ServiceAccount in every namespace.
 CONTROLLERS = "garbage-collector-controller,namespace-controller,serviceaccount-controller"
@@ -202,6 +203,13 @@ def start_kube(sup: Supervisor, bin_dir: Path, base: Path) -> KubeInfo:
         _wait_for_gc(http, timeout=90)
     except StartError as exc:
         raise StartError(f"{exc}\nkube-controller-manager log:\n{kcm.log_tail()}") from exc
+    # The platform namespace, as the chart's install leaves it: the operator
+    # writes a NetworkPolicy per tenant there.
+    status, body = http.request(
+        "POST", "/api/v1/namespaces", {"metadata": {"name": PLATFORM_NAMESPACE}}
+    )
+    if status != 201:
+        raise StartError(f"could not create namespace {PLATFORM_NAMESPACE}: {status} {body}")
     _, version = http.request("GET", "/version")
     return KubeInfo(
         server=server,

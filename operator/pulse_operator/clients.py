@@ -11,6 +11,7 @@ from qdrant_client import QdrantClient
 
 from pulse_common import vectorstore
 from pulse_common.db import make_engine
+from pulse_operator.admin_dsn import admin_dsn
 from pulse_operator.config import OperatorConfig
 from pulse_operator.reconcile.tenant import Clients
 
@@ -32,7 +33,7 @@ def build(cfg: OperatorConfig, *, qdrant: QdrantClient | None = None) -> Clients
     return Clients(
         kube=kube_client(),
         db=make_engine(
-            cfg.database_admin_url.get_secret_value(),
+            admin_dsn(cfg),
             pool_size=4,
             application_name="pulse-operator",
         ),

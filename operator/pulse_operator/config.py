@@ -3,15 +3,20 @@ Helm chart. Secrets are ``SecretStr`` so that they never print."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from pulse_operator.admin_dsn import AdminDatabaseSettings
+from pulse_operator.network import NetworkSettings
 
 
-class OperatorConfig(BaseSettings):
+class OperatorConfig(AdminDatabaseSettings, NetworkSettings):
     model_config = SettingsConfigDict(env_prefix="PULSE_OPERATOR_", extra="ignore")
 
-    # How the operator itself reaches the backends (admin rights).
-    database_admin_url: SecretStr
+    # How the operator itself reaches the backends (admin rights; PostgreSQL's
+    # in AdminDatabaseSettings).
     redis_admin_url: SecretStr
     qdrant_url: str = Field(description="server URL, or ':memory:' / 'path:<dir>' (local mode)")
     qdrant_api_key: SecretStr = SecretStr("")
@@ -19,7 +24,6 @@ class OperatorConfig(BaseSettings):
     # How tenant workloads reach them (in-cluster names; ports included).
     tenant_database_host: str = Field(description="host:port of the read-write service")
     tenant_database_replica_host: str = Field(description="host:port of the read-only service")
-    tenant_database_name: str = "pulse"
     tenant_redis_host: str = Field(description="host:port of Redis")
     tenant_qdrant_url: str = Field(description="Qdrant URL as tenants see it")
 
@@ -39,3 +43,4 @@ class OperatorConfig(BaseSettings):
     drift_interval_seconds: float = 300.0
     metrics_port: int = 0  # 0: no metrics server (tests); the chart sets 9090
     log_json: bool = True
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

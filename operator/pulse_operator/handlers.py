@@ -17,6 +17,7 @@ from pulse_common.errors import InvalidInput
 from pulse_common.logging import configure_logging
 from pulse_operator import clients as client_factory
 from pulse_operator import metrics
+from pulse_operator.admin_dsn import ensure_backend_role
 from pulse_operator.config import OperatorConfig
 from pulse_operator.drift import drift_loop
 from pulse_operator.reconcile import kube
@@ -42,7 +43,7 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
         )
         # Misconfiguration does not heal by retrying: stop with the reason.
         raise kopf.PermanentError(f"invalid operator settings: {missing}") from None
-    configure_logging(json=cfg.log_json)
+    configure_logging(json=cfg.log_json, level=cfg.log_level)
     # Kopf's bookkeeping in annotations under our own prefix: the status
     # schema is structural and would prune anything else Kopf put there.
     settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix="pulse.dev")
@@ -55,6 +56,7 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     settings.networking.request_timeout = 30
     memo.cfg = cfg
     memo.clients = client_factory.build(cfg, qdrant=memo.get("qdrant"))
+    await asyncio.to_thread(ensure_backend_role, memo.clients.db, cfg)
     if cfg.metrics_port:
         start_http_server(cfg.metrics_port)
     memo.drift_task = asyncio.create_task(drift_loop(memo), name="pulse-drift-repair")

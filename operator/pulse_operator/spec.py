@@ -6,12 +6,13 @@ from __future__ import annotations
 import enum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pulse_common.errors import InvalidInput
 from pulse_common.models.control import TenantTier
 from pulse_common.provisioning import Branding, SeedProfile
 from pulse_common.tenancy import validate_slug
+from pulse_operator.network import MAX_CIDRS, Port, check_cidr
 
 HEX = r"^#[0-9A-Fa-f]{6}$"
 
@@ -61,10 +62,24 @@ class BrandingSpec(_Model):
         )
 
 
+class EgressSpec(_Model):
+    """Private addresses this tenant's ETL may reach (self-hosted Jira, GitHub
+    Enterprise) on ``ports``; see pulse_operator.network."""
+
+    allow_cidrs: list[str] = Field(default=[], alias="allowCIDRs", max_length=MAX_CIDRS)
+    ports: list[Port] = Field(default=[443], min_length=1, max_length=10)
+
+    @field_validator("allow_cidrs")
+    @classmethod
+    def _cidrs(cls, v: list[str]) -> list[str]:
+        return [check_cidr(c, allow=True) for c in v]
+
+
 class EtlSpec(_Model):
     replicas: int = Field(default=1, ge=0, le=5)
     image: str = ""
     schedule: str = "0 */2 * * *"
+    egress: EgressSpec = EgressSpec()
 
 
 class VectorStoreSpec(_Model):

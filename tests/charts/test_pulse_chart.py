@@ -11,25 +11,11 @@ import pytest
 import yaml
 from kubernetes import client as k8s
 
+from tests.charts.conftest import CHART, REPO, container, render
+
 pytestmark = pytest.mark.kube
 
-REPO = Path(__file__).resolve().parents[2]
-CHART = REPO / "charts" / "pulse"
-CNPG_CRD = Path(__file__).with_name("cnpg-cluster-crd.yaml")
 EXAMPLES = sorted((CHART / "ci").glob("*.yaml"))
-
-
-def render(
-    helm: Any, *args: str, release: str = "pulse", namespace: str = "pulse-system"
-) -> list[dict[str, Any]]:
-    out = helm("template", release, str(CHART), "--namespace", namespace, *args).stdout
-    return [d for d in yaml.safe_load_all(out) if d]
-
-
-@pytest.fixture(scope="module")
-def cnpg_crd(kubectl: Any) -> None:
-    kubectl("apply", "-f", str(CNPG_CRD))
-    kubectl("wait", "--for=condition=Established", "crd/clusters.postgresql.cnpg.io")
 
 
 @pytest.mark.parametrize("values", [None, *EXAMPLES], ids=lambda v: v.name if v else "defaults")
@@ -81,6 +67,14 @@ def test_every_object_passes_a_server_side_dry_run(
         ("operator.image.typo=1", "typo"),
         ("postgres.externalHosts.readWrite=not a host", "readWrite"),
         ("operator.resources.limits.cpu=lots", "cpu"),
+        ("backend.replicas=0", "replicas"),
+        ("backend.jwt.activeKid=k1:bad", "activeKid"),
+        ("backend.encryption.activeKid=E 1", "activeKid"),
+        ("backend.ingress.hosts={Not A Host}", "hosts"),
+        ("backend.publicUrl=pulse.example.com", "publicUrl"),
+        ("etl.egress.allowCIDRs={jira.internal}", "allowCIDRs"),
+        ("etl.egress.ports={0}", "ports"),
+        ("serviceMonitor.interval=often", "interval"),
     ],
 )
 def test_schema_rejects_bad_values_naming_the_field(helm: Any, setting: str, field: str) -> None:
@@ -88,6 +82,11 @@ def test_schema_rejects_bad_values_naming_the_field(helm: Any, setting: str, fie
     assert out.returncode != 0
     assert "values don't meet the specifications of the schema" in out.stderr
     assert field in out.stderr
+
+
+def test_schema_allows_global(helm: Any) -> None:
+    out = helm("template", "pulse", str(CHART), "--set", "global.imageRegistry=registry.example")
+    assert "kind: Deployment" in out.stdout
 
 
 def _labels_ok(doc: dict[str, Any]) -> None:
@@ -132,7 +131,14 @@ def test_names_labels_and_selectors_follow_conventions(helm: Any) -> None:
                 assert c["securityContext"]["allowPrivilegeEscalation"] is False
         if doc["kind"] == "Service":
             assert spec["selector"]["app.kubernetes.io/instance"] == long_release
-    operator = next(d for d in docs if d["kind"] == "Deployment")
+    names = [(d["kind"], d["metadata"]["name"]) for d in docs]
+    assert len(names) == len(set(names)), "two objects share a name"
+    operator = next(
+        d
+        for d in docs
+        if d["kind"] == "Deployment"
+        and d["metadata"]["labels"]["app.kubernetes.io/component"] == "operator"
+    )
     assert operator["spec"]["strategy"] == {"type": "Recreate"}
     assert operator["spec"]["replicas"] == 1
 
@@ -144,21 +150,32 @@ def test_components_switch_off(helm: Any) -> None:
         if d["kind"] != "CustomResourceDefinition"
     }
     assert ("StatefulSet", "redis") not in kinds and ("Cluster", "postgres") not in kinds
-    assert ("Deployment", "operator") in kinds
+    assert ("Deployment", "operator") in kinds and ("Deployment", "backend") in kinds
+    without_backend = {
+        d["metadata"]["labels"].get("app.kubernetes.io/component")
+        for d in render(helm, "--set", "backend.enabled=false")
+    }
+    assert "backend" not in without_backend
 
 
 def test_existing_secrets_are_used(helm: Any) -> None:
     docs = render(helm, "-f", str(CHART / "ci" / "external-postgres-values.yaml"))
     assert not [d for d in docs if d["kind"] == "Secret"]  # nothing generated
-    env = {
-        e["name"]: e
-        for e in next(d for d in docs if d["kind"] == "Deployment")["spec"]["template"]["spec"][
-            "containers"
-        ][0]["env"]
-    }
+    env = {e["name"]: e for e in container(docs, "operator")["env"]}
+    for var, key in (("USER", "username"), ("PASSWORD", "password")):
+        assert env[f"PULSE_OPERATOR_DATABASE_ADMIN_{var}"]["valueFrom"]["secretKeyRef"] == {
+            "name": "pulse-postgres-admin",
+            "key": key,
+        }
+    assert env["PULSE_OPERATOR_DATABASE_ADMIN_HOST"]["value"] == "db-rw.example.internal"
+    assert env["PULSE_OPERATOR_DATABASE_ADMIN_PORT"]["value"] == "5432"
+    backend = {e["name"]: e for e in container(docs, "backend")["env"]}
+    assert backend["PULSE_BACKEND_DATABASE_URL"]["value"] == (
+        "postgresql://pulse_backend:$(PULSE_BACKEND_DATABASE_PASSWORD)@db-rw.example.internal:5432/pulse"
+    )
     assert (
-        env["PULSE_OPERATOR_DATABASE_ADMIN_URL"]["valueFrom"]["secretKeyRef"]["name"]
-        == "pulse-postgres-admin"
+        backend["PULSE_BACKEND_ENCRYPTION_KEYS"]["valueFrom"]["secretKeyRef"]["name"]
+        == "pulse-encryption-keys"
     )
     assert (
         env["PULSE_OPERATOR_QDRANT_API_KEY"]["valueFrom"]["secretKeyRef"]["name"] == "pulse-qdrant"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from pulse_common.errors import InvalidInput
@@ -14,16 +16,17 @@ from pulse_operator.spec import parse_tenant
 SPEC = {"displayName": "ACME", "admin": {"email": "a@acme.example"}}
 
 
-def cfg() -> OperatorConfig:
-    return OperatorConfig(
-        database_admin_url="postgresql://a:b@h/db",
-        redis_admin_url="redis://h",
-        qdrant_url=":memory:",
-        tenant_database_host="db-rw:5432",
-        tenant_database_replica_host="db-ro:5432",
-        tenant_redis_host="redis:6379",
-        tenant_qdrant_url="http://qdrant:6333",
-    )
+def cfg(**kw: Any) -> OperatorConfig:
+    settings: dict[str, Any] = {
+        "database_admin_url": "postgresql://a:b@h/db",
+        "redis_admin_url": "redis://h",
+        "qdrant_url": ":memory:",
+        "tenant_database_host": "db-rw:5432",
+        "tenant_database_replica_host": "db-ro:5432",
+        "tenant_redis_host": "redis:6379",
+        "tenant_qdrant_url": "http://qdrant:6333",
+    }
+    return OperatorConfig(**{**settings, **kw})
 
 
 @pytest.mark.parametrize(
@@ -87,6 +90,7 @@ def test_manifests_carry_owner_labels_and_tier_sizes() -> None:
         "Secret",
         "Secret",
         "NetworkPolicy",
+        "NetworkPolicy",
         "Service",
         "Deployment",
     ]
@@ -106,8 +110,7 @@ def test_manifests_carry_owner_labels_and_tier_sizes() -> None:
     }
     db_secret = objs[4]
     assert db_secret["data"] == {"PULSE_DATABASE_PASSWORD": "cA=="}
-    egress = objs[7]["spec"]["egress"]
-    assert egress[2]["to"][0]["ipBlock"]["except"] == workload.PRIVATE_RANGES
+    assert objs[8]["metadata"]["namespace"] == "pulse-system"  # admits this tenant's ETL
 
 
 def test_rotated_credentials_roll_the_pods() -> None:

@@ -17,9 +17,11 @@
 {{- end }}
 {{- end }}
 
-{{/* A component's resource name: <fullname>-<component>, at most 63 characters. */}}
+{{/* A component's resource name: <fullname>-<component>, at most 63 characters;
+     the fullname is shortened, never the component, so that names stay distinct. */}}
 {{- define "pulse.componentName" -}}
-{{- printf "%s-%s" (include "pulse.fullname" .root) .component | trunc 63 | trimSuffix "-" }}
+{{- $suffix := printf "-%s" .component }}
+{{- printf "%s%s" (include "pulse.fullname" .root | trunc (int (sub 63 (len $suffix))) | trimSuffix "-") $suffix }}
 {{- end }}
 
 {{- define "pulse.chart" -}}
@@ -79,4 +81,35 @@ capabilities:
 {{- else }}
 {{- randAlphaNum 32 | b64enc }}
 {{- end }}
+{{- end }}
+
+{{/* host:port of the PostgreSQL read-write and read-only services. */}}
+{{- define "pulse.postgres.rwHost" -}}
+{{- .Values.postgres.externalHosts.readWrite | default (printf "%s-rw.%s.svc:5432" (include "pulse.postgres.cluster" .) .Release.Namespace) }}
+{{- end }}
+{{- define "pulse.postgres.roHost" -}}
+{{- .Values.postgres.externalHosts.readOnly | default (printf "%s-ro.%s.svc:5432" (include "pulse.postgres.cluster" .) .Release.Namespace) }}
+{{- end }}
+{{- define "pulse.redis.host" -}}{{ printf "%s.%s.svc:6379" (include "pulse.redis.name" .) .Release.Namespace }}{{- end }}
+{{- define "pulse.qdrant.url" -}}{{ printf "http://%s.%s.svc:6333" (include "pulse.qdrant.name" .) .Release.Namespace }}{{- end }}
+
+{{/* The backend and its Secrets. */}}
+{{- define "pulse.backend.name" -}}{{ include "pulse.componentName" (dict "root" . "component" "backend") }}{{- end }}
+{{- define "pulse.backend.jwtSecret" -}}{{ .Values.backend.jwt.existingSecret | default (include "pulse.componentName" (dict "root" . "component" "backend-jwt")) }}{{- end }}
+{{- define "pulse.backend.encryptionSecret" -}}{{ .Values.backend.encryption.existingSecret | default (include "pulse.componentName" (dict "root" . "component" "backend-encryption")) }}{{- end }}
+{{- define "pulse.backend.databaseSecret" -}}{{ .Values.backend.database.existingSecret | default (include "pulse.componentName" (dict "root" . "component" "backend-db")) }}{{- end }}
+
+{{/* Labels every pod of this release carries, minus the component (JSON, for the operator's NetworkPolicies). */}}
+{{- define "pulse.platformPodLabels" -}}
+{{- dict "app.kubernetes.io/name" (include "pulse.name" .) "app.kubernetes.io/instance" (.Release.Name | trunc 63 | trimSuffix "-") | toJson }}
+{{- end }}
+
+{{/* Pod selector of some components of this release: (dict "root" $ "components" (list ...)). */}}
+{{- define "pulse.podsOf" -}}
+podSelector:
+  matchLabels:
+    app.kubernetes.io/name: {{ include "pulse.name" .root }}
+    app.kubernetes.io/instance: {{ .root.Release.Name | trunc 63 | trimSuffix "-" }}
+  matchExpressions:
+    - {key: app.kubernetes.io/component, operator: In, values: {{ toJson .components }}}
 {{- end }}

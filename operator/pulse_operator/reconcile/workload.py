@@ -13,6 +13,7 @@ from typing import Any
 from pulse_common.models.control import TenantTier
 from pulse_common.tenancy import TenantNames
 from pulse_operator.config import OperatorConfig
+from pulse_operator.reconcile import network_policy
 from pulse_operator.spec import Tenant
 
 ETL = "pulse-etl"
@@ -22,7 +23,6 @@ SECRET_DB, SECRET_CACHE, SECRET_VECTOR = "pulse-db", "pulse-cache", "pulse-vecto
 # Written only when a password is issued; never mounted into a pod.
 SECRET_ADMIN = "pulse-admin-initial"
 QUOTA = "pulse-quota"
-PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]
 
 # (cpu request, memory request, cpu limit, memory limit) per ETL pod.
 TIER_RESOURCES: dict[TenantTier, tuple[str, str, str, str]] = {
@@ -222,46 +222,16 @@ def service(tenant: Tenant, cfg: OperatorConfig) -> dict[str, Any]:
     }
 
 
-def network_policy(tenant: Tenant, cfg: OperatorConfig) -> dict[str, Any]:
+def network_policies(tenant: Tenant, cfg: OperatorConfig) -> list[dict[str, Any]]:
+    """The tenant namespace's policy, and the platform namespace's for this tenant."""
     ns = TenantNames(tenant.slug).namespace
-    platform = {
-        "namespaceSelector": {
-            "matchLabels": {"kubernetes.io/metadata.name": cfg.platform_namespace}
-        }
-    }
-    platform_ports = [cfg.database_port, cfg.redis_port, *cfg.qdrant_ports, cfg.backend_port]
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": _meta(tenant, ETL, ns),
-        "spec": {
-            "podSelector": {},
-            "policyTypes": ["Ingress", "Egress"],
-            "ingress": [{"from": [platform]}],
-            "egress": [
-                {
-                    "to": [platform],
-                    "ports": [{"protocol": "TCP", "port": p} for p in platform_ports],
-                },
-                {
-                    "to": [
-                        {
-                            "namespaceSelector": {
-                                "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
-                            },
-                            "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
-                        }
-                    ],
-                    "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
-                },
-                # The tenant's Jira and GitHub: HTTPS outside the cluster only.
-                {
-                    "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE_RANGES}}],
-                    "ports": [{"protocol": "TCP", "port": 443}],
-                },
-            ],
-        },
-    }
+    platform_meta = _meta(tenant, f"{ETL}-{ns}", cfg.platform_namespace, "network")
+    return [
+        network_policy.tenant_etl(cfg, meta=_meta(tenant, ETL, ns), egress=tenant.spec.etl.egress),
+        network_policy.platform_side(
+            cfg, meta=platform_meta, etl_namespace=ns, etl_pods=selector(tenant.slug)
+        ),
+    ]
 
 
 def resource_quota(tenant: Tenant) -> dict[str, Any]:
@@ -309,7 +279,7 @@ def children(
         _secret(tenant, ns, SECRET_DB, secrets.database),
         _secret(tenant, ns, SECRET_CACHE, secrets.cache),
         _secret(tenant, ns, SECRET_VECTOR, secrets.vector),
-        network_policy(tenant, cfg),
+        *network_policies(tenant, cfg),
         service(tenant, cfg),
         deployment(tenant, cfg, secrets.digest()),
     ]

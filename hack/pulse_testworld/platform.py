@@ -182,7 +182,8 @@ def start_platform(
     )
     api = start_backend(world, backend_password)
     lines = [_kubectl(world, "get", "pt", "-o", "wide")]
-    lines.append(f"Backend API  {api}/api/v1   (OpenAPI: {api}/api/v1/docs; log: {world.base / 'logs'})")
+    lines.append(f"Backend API  {api}/api/v1   (OpenAPI: {api}/api/v1/docs)")
+    lines.append(f"Logs         {world.base / 'logs'}")
     lines.append("Logins (the first admin must choose a new password at first sign-in):")
     lines += [
         f"  tenant {x.tenant:<10} email {x.email:<28} password {x.password}"

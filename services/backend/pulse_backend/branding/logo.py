@@ -72,8 +72,8 @@ def _webp(data: bytes) -> bool:
 
 
 def _looks_like_xml(data: bytes) -> bool:
-    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
-    return head.startswith((b"<?xml", b"<svg", b"<!--", b"<!DOCTYPE", b"<!doctype"))
+    # Anything that starts like markup is parsed; the parse decides.
+    return data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
 def _local(tag: str) -> str:

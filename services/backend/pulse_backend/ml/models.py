@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pulse_backend.params import JsonObject, Text
+
 
 class Window(enum.StrEnum):
     hour = "hour"
@@ -70,11 +72,11 @@ class FeedbackIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: str = Field(min_length=1, max_length=50, pattern=r"^[a-z][a-z0-9_]*$")
-    user_intent: str = Field(min_length=1, max_length=4000)
-    original_answer: str | None = Field(default=None, max_length=20000)
-    user_feedback: str | None = Field(default=None, max_length=4000)
-    corrected_answer: str | None = Field(default=None, max_length=20000)
-    context: dict[str, Any] = Field(default_factory=dict)
+    user_intent: Text = Field(min_length=1, max_length=4000)
+    original_answer: Text | None = Field(default=None, max_length=20000)
+    user_feedback: Text | None = Field(default=None, max_length=4000)
+    corrected_answer: Text | None = Field(default=None, max_length=20000)
+    context: JsonObject = Field(default_factory=dict)
 
 
 class MemoryOut(BaseModel):

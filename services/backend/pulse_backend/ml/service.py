@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, literal_column, select, update
 
 from pulse_backend.ml.models import (
     AlertOut,
@@ -86,7 +86,12 @@ def performance(
     metric_name: str | None,
     service_name: str | None,
 ) -> PerformanceOut:
-    bucket = func.date_trunc(window.value, _PERF.c.measured_at).label("bucket_start")
+    # Buckets start at UTC midnights/hours whatever the session's TimeZone.
+    # Literals, not parameters: GROUP BY must repeat the select expression
+    # exactly, and two bound parameters would make two different ones.
+    bucket = func.date_trunc(
+        literal_column(f"'{window.value}'"), _PERF.c.measured_at, literal_column("'UTC'")
+    ).label("bucket_start")
     stmt = (
         select(
             bucket,

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from typing import Annotated, Literal, Self
 
 from pydantic import (
+    AfterValidator,
     AnyHttpUrl,
     BaseModel,
     ConfigDict,
@@ -16,6 +18,8 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+
+from pulse_backend.params import Text
 
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 
@@ -53,14 +57,14 @@ class ProviderConfig(BaseModel):
 
     kind: ProviderKind
     base_url: AnyHttpUrl
-    model: str = Field(min_length=1, max_length=200)
-    gateway_route: str = Field(default="default", min_length=1, max_length=100)
+    model: Text = Field(min_length=1, max_length=200)
+    gateway_route: Text = Field(default="default", min_length=1, max_length=100)
     priority: int = Field(default=100, ge=0, le=1000)
     fallback: Name | None = None
     timeouts: Timeouts = Timeouts()
     limits: TokenLimits = TokenLimits()
-    api_version: str | None = Field(default=None, max_length=40)
-    deployment: str | None = Field(default=None, max_length=200)
+    api_version: str | None = Field(default=None, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")
+    deployment: str | None = Field(default=None, max_length=200, pattern=r"^[A-Za-z0-9._-]+$")
     dimensions: int | None = Field(default=None, ge=8, le=4096)
 
     @model_validator(mode="after")
@@ -70,13 +74,24 @@ class ProviderConfig(BaseModel):
         return self
 
 
+def _key_ok(value: SecretStr | None) -> SecretStr | None:
+    # Sent as an HTTP header: printable ASCII without spaces, or nothing.
+    if value is not None and not API_KEY.fullmatch(value.get_secret_value()):
+        raise ValueError("must be printable ASCII without spaces")
+    return value
+
+
+API_KEY = re.compile(r"[\x21-\x7e]{1,4096}")
+ApiKey = Annotated[SecretStr | None, AfterValidator(_key_ok)]
+
+
 class ProviderCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
     type: ProviderType
     config: ProviderConfig
-    api_key: SecretStr | None = Field(default=None, max_length=4096)
+    api_key: ApiKey = None
 
 
 class ProviderPatch(BaseModel):
@@ -85,7 +100,7 @@ class ProviderPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     config: ProviderConfig | None = None
-    api_key: SecretStr | None = Field(default=None, max_length=4096)
+    api_key: ApiKey = None
     clear_api_key: bool = False
     active: bool | None = None
 

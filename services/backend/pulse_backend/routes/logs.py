@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Query
+from pydantic import StringConstraints
 
 from pulse_backend import tenant_logs
 from pulse_backend.context import Principal, require
@@ -30,7 +31,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 router = APIRouter(prefix="/logs", tags=["logs"], lifespan=lifespan)
 Reader = Annotated[Principal, require("logs:read")]
-Category = Annotated[str, Query(pattern=r"^[A-Z]{2,20}$")]
+Category = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,20}$")]
 
 
 @router.get("")

@@ -30,7 +30,7 @@ Reader = Annotated[Principal, require("ml:read")]
 Writer = Annotated[Principal, require("ml:write")]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=100_000)]
-Text = Annotated[str | None, Query(min_length=1, max_length=100)]
+Text = Annotated[str | None, Query(min_length=1, max_length=100, pattern=r"^[^\x00]+$")]
 AlertId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 MAX_BUCKETS = {Window.hour: 24 * 93, Window.day: 3 * 366, Window.week: 10 * 53}
 

@@ -53,7 +53,7 @@ def test_tenant_admin_reads_recent_logs_filtered(
     everything = _logs(client, admin, limit=1000)
     assert all(admin.token not in json.dumps(e) for e in everything)
     newest = everything[0]["timestamp"]
-    assert _logs(client, admin, since="2999-01-01T00:00:00Z") == []
+    assert _logs(client, admin, since="2199-01-01T00:00:00Z") == []
     assert len(_logs(client, admin, until=newest[:19] + "Z", limit=1000)) <= len(everything)
     r = client.get("/api/v1/logs", params={"since": "2026-01-01T00:00:00"}, headers=admin.headers)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "since"

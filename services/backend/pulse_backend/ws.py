@@ -22,13 +22,13 @@ forbidden, 4408 no auth message in time, 1013 event bus unavailable.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import redis
 import redis.asyncio as aioredis
 import structlog
@@ -105,7 +105,7 @@ async def _principal(clients: AppClients, token: str) -> Principal:
 
 async def _auth_message(ws: WebSocket, wait_seconds: float) -> str:
     try:
-        async with asyncio.timeout(wait_seconds):
+        with anyio.fail_after(wait_seconds):
             raw = await ws.receive_text()
     except TimeoutError:
         raise Closed(4408, "no auth message in time") from None
@@ -144,7 +144,7 @@ class Connection:
 
     async def watch_session(self, interval: float) -> None:
         while True:
-            await asyncio.sleep(interval)
+            await anyio.sleep(interval)
             self.principal = await _principal(self.clients, self.token)
 
     async def receive(self) -> None:
@@ -198,22 +198,28 @@ async def _serve(conn: Connection, bus: aioredis.Redis, settings: WsSettings) ->
         )
     )
     log.info("websocket ready", category="WS")
-    tasks = [
-        asyncio.create_task(conn.relay(pubsub)),
-        asyncio.create_task(conn.watch_session(settings.session_check_seconds)),
-        asyncio.create_task(conn.receive()),
-    ]
     try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-        for task in done:
-            exc = task.exception()
-            if isinstance(exc, redis.RedisError | OSError):
-                raise Closed(1013, "event bus unavailable")
-            if exc is not None:
-                raise exc
+        # An anyio task group, not bare asyncio tasks: the server (and the
+        # test client) cancel the connection through anyio's cancel scopes.
+        async with anyio.create_task_group() as group:
+            group.start_soon(conn.relay, pubsub)
+            group.start_soon(conn.watch_session, settings.session_check_seconds)
+            group.start_soon(conn.receive)
+    except BaseExceptionGroup as failed:
+        raise _reason(failed) from None
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        with contextlib.suppress(redis.RedisError, OSError):
+        with anyio.CancelScope(shield=True), contextlib.suppress(redis.RedisError, OSError):
             await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+
+def _reason(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The exception that ended the connection (the others are the
+    cancellations of the sibling tasks it caused)."""
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            return _reason(exc)
+        if isinstance(exc, redis.RedisError | OSError):
+            return Closed(1013, "event bus unavailable")
+        if not isinstance(exc, anyio.get_cancelled_exc_class()):
+            return exc
+    return group

@@ -128,6 +128,7 @@ class ConnectionTest(BaseModel):
 
 class RotationResult(BaseModel):
     reencrypted: int
+    unreadable: int
     active_key: str
 
 

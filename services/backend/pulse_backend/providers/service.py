@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from pulse_backend.context import Principal
-from pulse_backend.crypto import EncryptionKeys
+from pulse_backend.crypto import DecryptionFailed, EncryptionKeys
 from pulse_backend.errors import FieldInvalid
 from pulse_backend.providers.models import (
     DataIntegrationOut,
@@ -47,6 +47,13 @@ LAST4 = "credentials_last4"
 
 class ProviderNotFound(NotFound):
     code = "provider_not_found"
+
+
+class CredentialsUnreadable(Conflict):
+    """Sealed with a key the platform no longer has, or copied from another
+    row: only a new key helps."""
+
+    code = "credentials_unreadable"
 
 
 def _aad(slug: str, name: str) -> str:
@@ -199,8 +206,15 @@ def credentials(
     """The provider and its decrypted API key, for server-side use only."""
     row = _row(conn, provider_id)
     sealed = row.credentials_encrypted
-    secret = keys.decrypt(bytes(sealed).decode(), _aad(slug, row.name)) if sealed else None
-    return _out(row), secret
+    if not sealed:
+        return _out(row), None
+    try:
+        return _out(row), keys.decrypt(bytes(sealed).decode(), _aad(slug, row.name))
+    except DecryptionFailed:
+        log.error("provider credentials unreadable", category="AI", provider_id=provider_id)
+        raise CredentialsUnreadable(
+            "the stored API key cannot be decrypted with the platform keys; set it again"
+        ) from None
 
 
 def rotate(conn: Connection, keys: EncryptionKeys, slug: str) -> RotationResult:
@@ -210,17 +224,28 @@ def rotate(conn: Connection, keys: EncryptionKeys, slug: str) -> RotationResult:
         .where(_T.c.credentials_encrypted.is_not(None))
         .with_for_update()
     ).all()
-    count = 0
+    count = unreadable = 0
     for row in rows:
         token = bytes(row.credentials_encrypted).decode()
         if not keys.needs_reencrypt(token):
             continue
-        plain = keys.decrypt(token, _aad(slug, row.name))
+        try:
+            plain = keys.decrypt(token, _aad(slug, row.name))
+        except DecryptionFailed:
+            # Left as it is (its key may come back); reported, not fatal.
+            unreadable += 1
+            continue
         sealed = keys.encrypt(plain, _aad(slug, row.name)).encode()
         conn.execute(update(_T).where(_T.c.id == row.id).values(credentials_encrypted=sealed))
         count += 1
-    log.info("credentials re-encrypted", category="AI", count=count, active_key=keys.active)
-    return RotationResult(reencrypted=count, active_key=keys.active)
+    log.info(
+        "credentials re-encrypted",
+        category="AI",
+        count=count,
+        unreadable=unreadable,
+        active_key=keys.active,
+    )
+    return RotationResult(reencrypted=count, unreadable=unreadable, active_key=keys.active)
 
 
 def list_data_integrations(conn: Connection) -> list[DataIntegrationOut]:

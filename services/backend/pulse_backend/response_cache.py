@@ -92,7 +92,9 @@ def cached(
         return adapter.validate_json(hit)
     metrics.cache.labels("response", "miss").inc()
     _mark(response, "miss")
-    with read_transaction(clients.replica, principal.names, principal.session_id) as conn:
+    with read_transaction(
+        clients.replica, principal.names, principal.session_id, principal.pending_lsn
+    ) as conn:
         value = compute(conn)
     if key is not None:
         try:

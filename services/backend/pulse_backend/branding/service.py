@@ -151,7 +151,9 @@ def delete_logo(clients: AppClients, principal: Principal) -> BrandingOut:
 
 
 def read_logo(clients: AppClients, principal: Principal) -> logos.Logo:
-    with read_transaction(clients.replica, principal.names, principal.session_id) as conn:
+    with read_transaction(
+        clients.replica, principal.names, principal.session_id, principal.pending_lsn
+    ) as conn:
         value = system_settings.get(conn, LOGO_KEY)
     if value is None:
         raise LogoNotSet("no logo uploaded; the platform default is logo_url in the branding")

@@ -78,7 +78,9 @@ def probe_provider(provider_id: ProviderId, clients: Clients, principal: Writer)
     """Calls the provider (``/models``, or one tiny embedding) with its timeouts."""
     # The transaction is closed before the outbound call: a slow provider
     # must not hold a database connection.
-    with read_transaction(clients.replica, principal.names, principal.session_id) as conn:
+    with read_transaction(
+        clients.replica, principal.names, principal.session_id, principal.pending_lsn
+    ) as conn:
         provider, api_key = service.credentials(
             conn, clients.encryption, principal.slug, provider_id
         )

@@ -41,13 +41,15 @@ case "$cmd" in
     run kind create cluster --config kind-config.yaml --name "$CLUSTER"
     run docker build -f operator/Dockerfile -t "pulse-operator:$TAG" .
     run docker build -f services/etl/Dockerfile -t "pulse-etl:$TAG" .
-    run kind load docker-image "pulse-operator:$TAG" "pulse-etl:$TAG" --name "$CLUSTER"
+    run docker build -f services/backend/Dockerfile -t "pulse-backend:$TAG" .
+    run kind load docker-image "pulse-operator:$TAG" "pulse-etl:$TAG" "pulse-backend:$TAG" --name "$CLUSTER"
     run helm repo add cnpg https://cloudnative-pg.github.io/charts --force-update
     run helm upgrade --install cnpg cnpg/cloudnative-pg --version "$CNPG_VERSION" \
       --namespace cnpg-system --create-namespace --wait
     run helm upgrade --install pulse charts/pulse --namespace "$NAMESPACE" --create-namespace \
       --set operator.image.repository=pulse-operator --set operator.image.tag="$TAG" \
-      --set etl.image="pulse-etl:$TAG"
+      --set etl.image="pulse-etl:$TAG" \
+      --set backend.image.repository=pulse-backend --set backend.image.tag="$TAG"
     run kubectl -n "$NAMESPACE" wait --for=condition=Ready "cluster/pulse-postgres" --timeout=10m
     run kubectl apply -f examples/tenants/
     run kubectl wait --for=condition=Ready pt --all --timeout=10m

@@ -32,7 +32,8 @@ def test_up_dry_run_prints_the_whole_sequence() -> None:
     assert lines[0] == "kind create cluster --config kind-config.yaml --name pulse"
     assert lines[1] == "docker build -f operator/Dockerfile -t pulse-operator:dev ."
     assert any(
-        line.startswith("kind load docker-image pulse-operator:dev pulse-etl:dev") for line in lines
+        line.startswith("kind load docker-image pulse-operator:dev pulse-etl:dev pulse-backend:dev")
+        for line in lines
     )
     cnpg = next(i for i, line in enumerate(lines) if "cnpg/cloudnative-pg" in line)
     pulse = next(

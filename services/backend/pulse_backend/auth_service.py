@@ -1,0 +1,269 @@
+"""Login, refresh rotation, logout and passwords: the typed core behind
+``routes/auth.py``.
+
+Refresh tokens are ``<slug>.<session id>.<secret>``; ``users_sessions``
+stores only the secret's SHA-256. Each refresh replaces the secret (rotation).
+A refresh token whose session exists but whose secret is not the current
+one can only be a rotated (stolen or replayed) token: the whole session (the
+token family, with every access token issued in it) ends at once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy import Connection, text
+
+from pulse_backend import passwords, ratelimit, registry, sessions, users_repo
+from pulse_backend.context import Principal, tenant_lookup, tenant_record
+from pulse_backend.db import tenant_write
+from pulse_backend.errors import (
+    FieldInvalid,
+    InvalidCredentials,
+    RefreshTokenReused,
+    Unauthenticated,
+)
+from pulse_backend.schemas import UserOut
+from pulse_backend.state import AppClients
+from pulse_backend.tx import write_transaction
+from pulse_common.errors import InvalidInput
+from pulse_common.tenancy import TenantNames
+
+log = structlog.get_logger("pulse_backend.auth")
+FAILED = "invalid tenant, email or password"
+
+
+@dataclass(frozen=True)
+class Issued:
+    access_token: str
+    expires_in: int
+    refresh_token: str
+    user: UserOut
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    address: str | None
+    user_agent: str | None
+
+
+def _access_token(clients: AppClients, tenant_id: int, slug: str, sid: int, user: UserOut) -> str:
+    claims = {"sub": str(user.id), "tid": tenant_id, "ten": slug, "role": user.role.value}
+    return clients.keys.sign({**claims, "sid": sid}, clients.settings.access_token_ttl_seconds)
+
+
+def _cache_session(
+    clients: AppClients, conn: Connection, slug: str, sid: int, user: UserOut
+) -> None:
+    info = sessions.SessionInfo(
+        session_id=sid,
+        user_id=user.id,
+        role=user.role,
+        must_change_password=user.must_change_password,
+        grants=sessions.load_grants(conn, user.id),
+    )
+    sessions.safe(
+        clients.metrics,
+        "session_not_cached",
+        sessions.cache_put,
+        clients.redis,
+        slug,
+        info,
+        sessions.CACHE_SECONDS,
+    )
+
+
+def _login_limits(clients: AppClients, names: TenantNames, email: str, address: str | None) -> None:
+    rate = clients.settings.rate
+    limits = [
+        ratelimit.Limit(
+            "login_email",
+            f"{names.key_prefix}rl:login:{passwords.digest(email)}",
+            rate.login_per_email,
+            rate.login_window_seconds,
+        )
+    ]
+    if address:
+        limits.append(
+            ratelimit.Limit(
+                "login_address",
+                f"pulse:rl:login-addr:{address}",
+                rate.login_per_address,
+                rate.login_window_seconds,
+            )
+        )
+    ratelimit.check(clients.redis, clients.metrics, limits, fail_closed=True)
+
+
+def login(clients: AppClients, slug: str, email: str, password: str, client: ClientInfo) -> Issued:
+    try:
+        names = TenantNames(slug)
+    except InvalidInput:
+        raise InvalidCredentials(FAILED) from None
+    _login_limits(clients, names, email, client.address)
+    record = tenant_lookup(clients, slug)
+    if record is None:
+        passwords.verify(password, None)
+        raise InvalidCredentials(FAILED)
+    registry.require_active(record)
+    refresh_secret = secrets.token_urlsafe(32)
+    lsn: list[str] = []
+    with write_transaction(clients.engines.primary, names, lsn) as conn:
+        row = users_repo.by_email(conn, email)
+        ok = passwords.verify(password, row.password_hash if row else None)
+        if row is None or not ok or not row.active:
+            log.info("login refused", category="AUTH", tenant=slug)
+            raise InvalidCredentials(FAILED)
+        if passwords.needs_rehash(row.password_hash):
+            users_repo.update_user(conn, row.id, password_hash=passwords.hash_password(password))
+        users_repo.touch_login(conn, row.id)
+        user = users_repo.get(conn, row.id)
+        sid = sessions.create(
+            conn,
+            tenant_id=record.tenant_id,
+            user_id=user.id,
+            token_hash=passwords.digest(refresh_secret),
+            ttl_seconds=clients.settings.refresh_token_ttl_seconds,
+            ip_address=client.address,
+            user_agent=client.user_agent,
+        )
+        _cache_session(clients, conn, slug, sid, user)
+    if lsn and clients.replica.has_replica:
+        clients.replica.remember_write(slug, sid, lsn[0])
+    log.info("login", category="AUTH", tenant=slug, user_id=user.id, session_id=sid)
+    return Issued(
+        access_token=_access_token(clients, record.tenant_id, slug, sid, user),
+        expires_in=clients.settings.access_token_ttl_seconds,
+        refresh_token=f"{slug}.{sid}.{refresh_secret}",
+        user=user,
+    )
+
+
+def _parse_refresh(token: str) -> tuple[TenantNames, int, str]:
+    try:
+        slug, sid, secret = token.split(".", 2)
+        return TenantNames(slug), int(sid), secret
+    except (ValueError, InvalidInput):
+        raise Unauthenticated("invalid refresh token") from None
+
+
+def refresh(clients: AppClients, token: str) -> Issued:
+    names, sid, secret = _parse_refresh(token)
+    record = tenant_record(clients, names.slug, None)
+    new_secret = secrets.token_urlsafe(32)
+    reused = False
+    with write_transaction(clients.engines.primary, names) as conn:
+        row = conn.execute(
+            text(
+                "SELECT user_id, token_hash FROM users_sessions "
+                "WHERE id = :sid AND active AND expires_at > now() FOR UPDATE"
+            ),
+            {"sid": sid},
+        ).first()
+        if row is None:
+            raise Unauthenticated("session ended")
+        if not secrets.compare_digest(row.token_hash, passwords.digest(secret)):
+            # Committed (not raised here): the revocation must survive.
+            sessions.revoke_in_db(conn, session_id=sid)
+            reused = True
+        else:
+            info = sessions.load(conn, sid)
+            if info is None:  # the user was deactivated
+                raise Unauthenticated("session ended")
+            conn.execute(
+                text(
+                    "UPDATE users_sessions SET token_hash = :h, last_updated_at = now(), "
+                    "expires_at = now() + make_interval(secs => :ttl) WHERE id = :sid"
+                ),
+                {
+                    "h": passwords.digest(new_secret),
+                    "ttl": clients.settings.refresh_token_ttl_seconds,
+                    "sid": sid,
+                },
+            )
+            user = users_repo.get(conn, info.user_id)
+            _cache_session(clients, conn, names.slug, sid, user)
+    if reused:
+        _forget_sessions(clients, names, [sid])
+        log.warning("refresh token reused; session ended", category="AUTH", session_id=sid)
+        raise RefreshTokenReused("refresh token already used; the session has been ended")
+    return Issued(
+        access_token=_access_token(clients, record.tenant_id, names.slug, sid, user),
+        expires_in=clients.settings.access_token_ttl_seconds,
+        refresh_token=f"{names.slug}.{sid}.{new_secret}",
+        user=user,
+    )
+
+
+def _forget_sessions(clients: AppClients, names: TenantNames, ids: list[int]) -> None:
+    if ids:
+        sessions.safe(
+            clients.metrics,
+            "session_revoke_not_cached",
+            sessions.cache_revoke,
+            clients.redis,
+            names.slug,
+            ids,
+            sessions.CACHE_SECONDS,
+        )
+
+
+def logout(clients: AppClients, principal: Principal) -> None:
+    with tenant_write(clients, principal) as conn:
+        ended = sessions.revoke_in_db(conn, session_id=principal.session_id)
+    _forget_sessions(clients, principal.names, ended or [principal.session_id])
+    log.info("logout", category="AUTH", session_id=principal.session_id)
+
+
+def end_user_sessions(
+    clients: AppClients, conn: Connection, names: TenantNames, user_id: int, keep: int | None
+) -> list[int]:
+    """Ends a user's sessions in the transaction; call ``forget`` after commit."""
+    ids = [s for s in sessions.live_ids(conn, user_id) if s != keep]
+    for sid in ids:
+        sessions.revoke_in_db(conn, session_id=sid)
+    return ids
+
+
+def forget(clients: AppClients, names: TenantNames, ids: list[int]) -> None:
+    _forget_sessions(clients, names, ids)
+
+
+def recache_user(clients: AppClients, conn: Connection, names: TenantNames, user: UserOut) -> None:
+    """After a role or password-state change: live sessions see it at once."""
+    for sid in sessions.live_ids(conn, user.id):
+        _cache_session(clients, conn, names.slug, sid, user)
+
+
+def change_password(clients: AppClients, principal: Principal, current: str, new: str) -> UserOut:
+    passwords.validate_new(new)
+    with tenant_write(clients, principal) as conn:
+        row = users_repo.by_id(conn, principal.user_id, for_update=True)
+        if not passwords.verify(current, row.password_hash):
+            raise InvalidCredentials("current password is wrong")
+        if secrets.compare_digest(current, new):
+            raise FieldInvalid("new_password", "must differ from the current password")
+        user = users_repo.set_password(conn, principal.user_id, passwords.hash_password(new))
+        # Other sessions (possibly an attacker's) end; this one continues.
+        ended = end_user_sessions(clients, conn, principal.names, user.id, principal.session_id)
+        recache_user(clients, conn, principal.names, user)
+    forget(clients, principal.names, ended)
+    log.info("password changed", category="AUTH", sessions_ended=len(ended))
+    return user
+
+
+def set_password_with_link(clients: AppClients, token: str, new: str) -> UserOut:
+    passwords.validate_new(new, "password")
+    names, user_id = passwords.consume_link_token(clients.redis, token)
+    tenant_record(clients, names.slug, None)
+    with write_transaction(clients.engines.primary, names) as conn:
+        row = users_repo.by_id(conn, user_id, for_update=True)
+        if not row.active:
+            raise Unauthenticated("invalid or expired set-password link")
+        user = users_repo.set_password(conn, user_id, passwords.hash_password(new))
+        ended = end_user_sessions(clients, conn, names, user_id, None)
+    forget(clients, names, ended)
+    log.info("password set with link", category="AUTH", tenant=names.slug, user_id=user_id)
+    return user

@@ -1,0 +1,148 @@
+"""Ed25519 signing keys for access tokens, and the JWKS that publishes them.
+
+Keys live in a directory as ``<kid>.pem`` (PKCS#8 private keys). The active
+kid signs; every key verifies, so rotation is: add a key, make it active once
+every verifier has the new JWKS, remove the old one after the access-token
+TTL. ETL services and other verifiers need only the public keys.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from pulse_backend.errors import Unauthenticated
+from pulse_backend.settings import Settings
+from pulse_common.errors import InvalidInput
+
+ALGORITHM = "EdDSA"
+KID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+REQUIRED_CLAIMS = ("sub", "tid", "ten", "role", "sid", "exp", "iat", "jti", "iss", "aud")
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    active_kid: str
+    private: dict[str, Ed25519PrivateKey]
+    issuer: str
+    audience: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> KeyRing:
+        if settings.jwt_keys_dir:
+            keys = load_dir(Path(settings.jwt_keys_dir))
+            kid = settings.jwt_active_kid or (sorted(keys)[-1] if keys else "")
+            if kid not in keys:
+                raise InvalidInput(
+                    f"PULSE_BACKEND_JWT_ACTIVE_KID {kid!r} has no key in PULSE_BACKEND_JWT_KEYS_DIR"
+                )
+        elif settings.is_dev:
+            # Dev only (settings refuse this elsewhere): tokens die with the process.
+            kid = settings.jwt_active_kid or f"dev-{secrets.token_hex(4)}"
+            keys = {kid: Ed25519PrivateKey.generate()}
+        else:
+            raise InvalidInput("PULSE_BACKEND_JWT_KEYS_DIR is required outside dev")
+        return cls(kid, keys, settings.jwt_issuer, settings.jwt_audience)
+
+    def public(self, kid: str) -> Ed25519PublicKey | None:
+        key = self.private.get(kid)
+        return key.public_key() if key else None
+
+    def jwks(self) -> dict[str, list[dict[str, str]]]:
+        out = []
+        for kid, key in sorted(self.private.items()):
+            raw = key.public_key().public_bytes(
+                serialization.Encoding.Raw, serialization.PublicFormat.Raw
+            )
+            out.append(
+                {"kty": "OKP", "crv": "Ed25519", "x": _b64url(raw), "kid": kid, "alg": ALGORITHM}
+                | {"use": "sig"}
+            )
+        return {"keys": out}
+
+    def sign(self, claims: dict[str, Any], ttl_seconds: int) -> str:
+        now = int(time.time())
+        payload = {
+            **claims,
+            "iat": now,
+            "exp": now + ttl_seconds,
+            "jti": uuid.uuid4().hex,
+            "iss": self.issuer,
+            "aud": self.audience,
+        }
+        return jwt.encode(
+            payload,
+            self.private[self.active_kid],
+            algorithm=ALGORITHM,
+            headers={"kid": self.active_kid},
+        )
+
+    def verify(self, token: str) -> dict[str, Any]:
+        """The claims of a valid token; anything else is Unauthenticated with a
+        reason that says what, never echoing the token."""
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.InvalidTokenError:
+            raise Unauthenticated("malformed access token") from None
+        key = self.public(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise Unauthenticated("access token signed by an unknown key")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": list(REQUIRED_CLAIMS)},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthenticated("access token expired") from None
+        except jwt.InvalidTokenError:
+            raise Unauthenticated("invalid access token") from None
+        return claims
+
+
+def load_dir(path: Path) -> dict[str, Ed25519PrivateKey]:
+    if not path.is_dir():
+        raise InvalidInput(f"PULSE_BACKEND_JWT_KEYS_DIR {str(path)!r} is not a directory")
+    keys: dict[str, Ed25519PrivateKey] = {}
+    for pem in sorted(path.glob("*.pem")):
+        kid = pem.stem
+        if not KID_RE.fullmatch(kid):
+            raise InvalidInput(f"JWT key file {pem.name!r}: the kid must match {KID_RE.pattern}")
+        try:
+            key = serialization.load_pem_private_key(pem.read_bytes(), password=None)
+        except ValueError:
+            raise InvalidInput(f"JWT key file {pem.name!r} is not a PEM private key") from None
+        if not isinstance(key, Ed25519PrivateKey):
+            raise InvalidInput(f"JWT key file {pem.name!r} is not an Ed25519 key")
+        keys[kid] = key
+    if not keys:
+        raise InvalidInput(f"PULSE_BACKEND_JWT_KEYS_DIR {str(path)!r} holds no <kid>.pem key")
+    return keys
+
+
+def write_key(path: Path, kid: str) -> Path:
+    """Generates ``<kid>.pem`` (for tests, ``make dev`` and key rotation)."""
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    target = path / f"{kid}.pem"
+    target.write_bytes(pem)
+    target.chmod(0o600)
+    return target

@@ -1,0 +1,70 @@
+"""Fixed-window rate limits in Redis (``INCR`` + ``EXPIRE NX``, one round trip).
+
+What happens when Redis is down differs on purpose:
+
+- **Login fails closed** (503): without counters nothing stops password
+  guessing, and refusing logins for the length of an outage costs little
+  (existing sessions keep working).
+- **Everything else fails open**: those requests already carry a verified
+  token and a live session; refusing them would turn a cache outage into a
+  full API outage, while the abuse they could do is bounded by the session
+  itself. The outage is counted in ``pulse_redis_errors_total``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+import redis
+import structlog
+
+from pulse_backend.errors import RateLimited
+from pulse_backend.metrics import Metrics
+from pulse_common.errors import BackendUnavailable
+
+log = structlog.get_logger("pulse_backend.ratelimit")
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str  # metric label and message: "login_email", "user", ...
+    key: str
+    allowed: int
+    window_seconds: int
+
+
+def _hit(cache: redis.Redis, limits: list[Limit]) -> tuple[Limit, int] | None:
+    pipe = cache.pipeline(transaction=False)
+    for lim in limits:
+        pipe.incr(lim.key)
+        pipe.expire(lim.key, lim.window_seconds, nx=True)
+        pipe.ttl(lim.key)
+    out = pipe.execute()
+    for i, lim in enumerate(limits):
+        count, ttl = int(out[i * 3]), int(out[i * 3 + 2])
+        if count > lim.allowed:
+            return lim, ttl if ttl > 0 else lim.window_seconds
+    return None
+
+
+def check(cache: redis.Redis, metrics: Metrics, limits: list[Limit], *, fail_closed: bool) -> None:
+    """Counts one request against every limit; raises RateLimited (429 with
+    Retry-After) when one is exceeded."""
+    try:
+        over = _hit(cache, limits)
+    except redis.RedisError:
+        metrics.redis_errors.labels("ratelimit_closed" if fail_closed else "ratelimit_open").inc()
+        if fail_closed:
+            raise BackendUnavailable("redis", "rate limits unavailable") from None
+        return
+    if over is not None:
+        lim, retry_after = over
+        metrics.rate_limited.labels(lim.name).inc()
+        log.info("rate limited", category="HTTP", limit=lim.name, retry_after=retry_after)
+        raise RateLimited(f"too many requests ({lim.name}); retry later", retry_after)
+
+
+def reset(cache: redis.Redis, key: str) -> None:
+    with contextlib.suppress(redis.RedisError):
+        cache.delete(key)

@@ -1,0 +1,126 @@
+"""Which server answers a read: the replica unless that would be stale.
+
+Two guards, both measured, not guessed:
+
+- **Lag**: the replica's replay lag (``now() - pg_last_xact_replay_timestamp()``,
+  zero when it has replayed everything it received) is measured at most once
+  per ``replica_lag_cache_seconds`` per process. Above
+  ``replica_max_lag_seconds`` (or when the replica cannot be reached) reads go
+  to the primary and ``pulse_replica_fallbacks_total`` says why.
+- **Read-your-writes**: after a session's transaction wrote something, the
+  primary's WAL insert position (``pg_current_wal_insert_lsn()``) is stored in Redis for that
+  session; its reads go to the primary until the replica has replayed past it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING
+
+import redis
+import sqlalchemy.exc
+import structlog
+from sqlalchemy import Connection, Engine, text
+
+if TYPE_CHECKING:
+    from pulse_backend.metrics import Metrics
+    from pulse_backend.settings import Settings
+    from pulse_common.db import Engines
+
+log = structlog.get_logger("pulse_backend.replica")
+
+LAG_SQL = text(
+    "SELECT CASE WHEN NOT pg_is_in_recovery() "
+    "OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0.0 "
+    "ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0.0) END"
+)
+REPLAYED_SQL = text(
+    "SELECT NOT pg_is_in_recovery() OR pg_last_wal_replay_lsn() >= CAST(:lsn AS pg_lsn)"
+)
+
+
+class ReplicaRouter:
+    def __init__(
+        self, engines: Engines, cache: redis.Redis, metrics: Metrics, settings: Settings
+    ) -> None:
+        self.engines = engines
+        self.redis = cache
+        self.metrics = metrics
+        self.max_lag = settings.replica_max_lag_seconds
+        self.cache_seconds = settings.replica_lag_cache_seconds
+        # After a write the primary is authoritative for at least this long.
+        self.ryw_ttl = max(30, int(settings.replica_max_lag_seconds * 3))
+        self._lock = threading.Lock()
+        self._lag: tuple[float, float | None] | None = None  # (measured at, lag or None)
+
+    @property
+    def has_replica(self) -> bool:
+        return self.engines.replica is not self.engines.primary
+
+    def lag_seconds(self) -> float | None:
+        """The replica's replay lag, or None when it cannot be measured."""
+        now = time.monotonic()
+        with self._lock:
+            if self._lag is not None and now - self._lag[0] < self.cache_seconds:
+                return self._lag[1]
+        lag: float | None
+        try:
+            with self.engines.replica.connect() as conn:
+                lag = float(conn.execute(LAG_SQL).scalar_one())
+            self.metrics.replica_lag.observe(lag)
+        except sqlalchemy.exc.SQLAlchemyError as exc:
+            log.warning("replica lag not measurable", category="DB", error=type(exc).__name__)
+            lag = None
+        with self._lock:
+            self._lag = (time.monotonic(), lag)
+        return lag
+
+    def forget_lag(self) -> None:
+        with self._lock:
+            self._lag = None
+
+    def _ryw_key(self, slug: str, session_id: int) -> str:
+        return f"t:{slug}:ryw:{session_id}"
+
+    def remember_write(self, slug: str, session_id: int, lsn: str) -> None:
+        try:
+            self.redis.set(self._ryw_key(slug, session_id), lsn, ex=self.ryw_ttl)
+        except redis.RedisError:
+            # Without the marker the next read might miss the write; the
+            # replica usually replays within milliseconds, so log and go on.
+            self.metrics.redis_errors.labels("ryw_not_recorded").inc()
+
+    def pending_write(self, slug: str, session_id: int | None) -> str | bool | None:
+        """The LSN this session must see, None if none, False if unknown (Redis down)."""
+        if session_id is None:
+            return None
+        try:
+            value = self.redis.get(self._ryw_key(slug, session_id))
+        except redis.RedisError:
+            self.metrics.redis_errors.labels("ryw_primary").inc()
+            return False
+        return str(value) if value else None
+
+    def engine_for_read(self, slug: str, session_id: int | None) -> tuple[Engine, str | None]:
+        """The engine to read from, and the LSN the replica must have replayed
+        (checked on the replica connection itself, see ``replayed``)."""
+        if not self.has_replica:
+            return self.engines.primary, None
+        lag = self.lag_seconds()
+        if lag is None:
+            return self.fallback("replica_unreachable"), None
+        if lag > self.max_lag:
+            return self.fallback("lag"), None
+        pending = self.pending_write(slug, session_id)
+        if pending is False:
+            return self.fallback("redis_down"), None
+        return self.engines.replica, pending if isinstance(pending, str) else None
+
+    def replayed(self, conn: Connection, lsn: str) -> bool:
+        return bool(conn.execute(REPLAYED_SQL, {"lsn": lsn}).scalar_one())
+
+    def fallback(self, reason: str) -> Engine:
+        """The primary, counted by why the replica was not used."""
+        self.metrics.replica_fallbacks.labels(reason).inc()
+        return self.engines.primary

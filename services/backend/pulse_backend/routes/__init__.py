@@ -1,0 +1,8 @@
+"""Route modules. Each holds one ``router``; ``API_ROUTERS`` lists those
+mounted under /api/v1 (add a new feature's router here)."""
+
+from fastapi import APIRouter
+
+from pulse_backend.routes import auth, profile, users
+
+API_ROUTERS: list[APIRouter] = [auth.router, users.router, profile.router]

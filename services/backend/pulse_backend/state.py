@@ -1,0 +1,88 @@
+"""The clients an app instance uses, created once in the lifespan and reached
+by routes through the ``Clients`` dependency (never module globals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+import redis
+from fastapi import Depends, Request
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+from sqlalchemy import Engine, create_engine
+
+from pulse_backend.crypto import EncryptionKeys
+from pulse_backend.keys import KeyRing
+from pulse_backend.metrics import Metrics
+from pulse_backend.replica import ReplicaRouter
+from pulse_backend.settings import Settings
+from pulse_common.db import Engines, sqlalchemy_url
+
+
+def _engine(dsn: str, settings: Settings, name: str) -> Engine:
+    return create_engine(
+        sqlalchemy_url(dsn),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+        pool_pre_ping=True,
+        # Statement parameters (password hashes, tokens) never reach an error or a log.
+        hide_parameters=True,
+        connect_args={"application_name": name, "connect_timeout": 5},
+    )
+
+
+def make_redis(settings: Settings) -> redis.Redis:
+    # Short timeouts and one retry: an outage must answer in well under a
+    # second so that the fallbacks (PostgreSQL, fail open/closed) kick in.
+    return redis.Redis.from_url(
+        settings.secret("redis_url"),
+        decode_responses=True,
+        socket_timeout=settings.redis_timeout_seconds,
+        socket_connect_timeout=settings.redis_timeout_seconds,
+        retry=Retry(NoBackoff(), 1),
+    )
+
+
+@dataclass
+class AppClients:
+    settings: Settings
+    engines: Engines
+    redis: redis.Redis
+    keys: KeyRing
+    encryption: EncryptionKeys
+    metrics: Metrics
+    replica: ReplicaRouter
+
+    @classmethod
+    def create(cls, settings: Settings, metrics: Metrics) -> AppClients:
+        primary = _engine(settings.secret("database_url"), settings, "pulse-backend")
+        replica_dsn = settings.database_replica_url
+        replica = (
+            _engine(replica_dsn.get_secret_value(), settings, "pulse-backend-replica")
+            if replica_dsn is not None
+            else primary
+        )
+        engines = Engines(primary, replica)
+        cache = make_redis(settings)
+        return cls(
+            settings=settings,
+            engines=engines,
+            redis=cache,
+            keys=KeyRing.from_settings(settings),
+            encryption=EncryptionKeys.parse(settings.secret("encryption_keys")),
+            metrics=metrics,
+            replica=ReplicaRouter(engines, cache, metrics, settings),
+        )
+
+    def close(self) -> None:
+        self.engines.dispose()
+        self.redis.close()
+
+
+def _clients(request: Request) -> AppClients:
+    clients: AppClients = request.app.state.clients
+    return clients
+
+
+Clients = Annotated[AppClients, Depends(_clients)]

@@ -29,6 +29,7 @@ export function SignInForm({ again = false }: { again?: boolean }) {
   const fields = fieldErrors(error);
   return (
     <form className="card auth-card" onSubmit={(e) => void submit(e)} noValidate>
+      {!again && <img className="auth-logo" src="/favicon.svg" alt="" width="40" height="40" />}
       <h1>{again ? "Your session has ended" : "Sign in to Pulse"}</h1>
       {again && <p className="muted">Sign in again to carry on where you were.</p>}
       <Field label="Tenant" name="tenant" autoComplete="organization" required value={tenant} onChange={(e) => setTenant(e.target.value)} error={fields.tenant} />

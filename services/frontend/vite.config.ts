@@ -1,6 +1,7 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
+import securityHeaders from "./security-headers.json";
 
 // The browser talks to one origin: /api is proxied to the backend in dev and
 // preview (production serves both behind one ingress).
@@ -10,7 +11,9 @@ const proxy = { "/api": { target: api, changeOrigin: false, ws: true } };
 export default defineConfig({
   plugins: [react()],
   server: { port: 5173, strictPort: true, proxy },
-  preview: { port: 5173, strictPort: true, proxy },
+  // The browser tests run the built app under the production headers (CSP
+  // included); nginx.conf sends the same ones (a test compares them).
+  preview: { port: 5173, strictPort: true, proxy, headers: securityHeaders },
   // The budget (250 kB gzipped initial JS) is checked by scripts/bundle-size.mjs.
   build: { sourcemap: false, chunkSizeWarningLimit: 600 },
   test: {

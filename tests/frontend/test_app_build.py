@@ -55,3 +55,15 @@ def test_generated_client_types_match_the_document(tmp_path: Path) -> None:
     assert out.read_text() == (FRONTEND / "src" / "api" / "schema.d.ts").read_text(), (
         "src/api/schema.d.ts is stale: run `npm run gen:api` in services/frontend"
     )
+
+
+def test_nginx_sends_the_same_security_headers_in_every_location() -> None:
+    headers = json.loads((FRONTEND / "security-headers.json").read_text())
+    conf = (FRONTEND / "nginx.conf").read_text()
+    # nginx drops the server's add_header lines in a location that has its
+    # own, so every block with an add_header must repeat them all.
+    blocks = [b for b in conf.split("location ") if "add_header" in b]
+    assert len(blocks) == 3
+    for block in blocks:
+        for name, value in headers.items():
+            assert f'add_header {name} "{value}" always;' in block, name

@@ -29,6 +29,8 @@ def test_first_login_forces_a_password_change(stack: Stack) -> None:
     assert "invalid" in r["wrongPasswordAlert"].lower()
     assert r["tooShortShown"]
     assert r["tenantBadge"] == t.slug
+    # The app works under the production CSP (no inline script or style).
+    assert "script-src 'self'" in r["csp"]
     assert r["consoleErrors"] == []
     _no_violations(r)
     assert all(Path(p).stat().st_size > 5_000 for p in r["screenshots"])

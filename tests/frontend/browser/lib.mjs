@@ -15,6 +15,12 @@ export async function newPage(browser, config, { viewport = DESKTOP, colorScheme
   page.setDefaultTimeout(20_000);
   const consoleErrors = [];
   page.on("pageerror", (e) => consoleErrors.push(String(e)));
+  // Refused requests (a 401 at start-up without a session) log "Failed to
+  // load resource"; anything else logged as an error (a CSP violation, a
+  // React warning) fails the scenario's check.
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) consoleErrors.push(m.text());
+  });
   return { context, page, consoleErrors };
 }
 

@@ -29,7 +29,7 @@ export async function firstLogin({ browser, config, axeSource }) {
     await context.close();
   }
   const { page, consoleErrors } = await newPage(browser, config);
-  await page.goto("/");
+  const csp = (await page.goto("/")).headers()["content-security-policy"];
   await signIn(page, { tenant: config.tenant, email: config.email, password: "wrong-password-123" });
   const wrong = await page.getByRole("alert").textContent();
   await signIn(page, config);
@@ -44,7 +44,7 @@ export async function firstLogin({ browser, config, axeSource }) {
   await page.getByRole("button", { name: "Change password" }).click();
   await heading(page, "Overview");
   const badge = await page.locator(".tenant-badge").textContent();
-  return { wrongPasswordAlert: wrong, tooShortShown: tooShort, tenantBadge: badge, violations, screenshots, consoleErrors };
+  return { csp, wrongPasswordAlert: wrong, tooShortShown: tooShort, tenantBadge: badge, violations, screenshots, consoleErrors };
 }
 
 /** Every page in light and dark (axe + screenshots), keyboard use, phone width. */

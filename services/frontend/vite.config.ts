@@ -1,7 +1,7 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
-import securityHeaders from "./security-headers.json";
+import securityHeaders from "./security-headers.json" with { type: "json" };
 
 // The browser talks to one origin: /api is proxied to the backend in dev and
 // preview (production serves both behind one ingress).
@@ -21,5 +21,7 @@ export default defineConfig({
     globals: true,
     setupFiles: ["./src/test-setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
+    // The machine is shared by several jobs: no test here measures speed.
+    testTimeout: 30_000,
   },
 });

@@ -46,7 +46,7 @@ def test_shell_pages_light_and_dark_keyboard_and_phone(stack: Stack, tenant: Ten
     assert r["afterSkip"] == "main"
     assert r["keyboardPath"] == "/profile"
     assert r["navHiddenAtFirst"]
-    assert r["overflow"] <= 0
+    assert r["overflow"] <= 0, r["wide"]
     # Each page really changed colours between the modes.
     for path in ("/", "/profile", "/admin/users"):
         assert r["seen"][f"{path} light"] != r["seen"][f"{path} dark"]
@@ -97,3 +97,4 @@ def test_invited_viewer_cannot_reach_admin_pages(stack: Stack, tenant: Tenant) -
     assert "Overview" in r["navLabels"]
     assert r["apiStatus"] == 403
     assert r["apiCode"] == "permission_denied"
+    assert r["refreshAfterSignOut"] == 401

@@ -37,9 +37,9 @@ export async function firstLogin({ browser, config, axeSource }) {
   violations.push(...(await axe(page, axeSource, "change-password light")));
   screenshots.push(await shot(page, config, "change-password-light"));
   await page.getByLabel("Current password").fill(config.password);
-  await page.getByLabel("New password").fill("short");
+  await page.getByLabel("New password", { exact: true }).fill("short");
   const tooShort = await page.getByText("At least 12 characters.").isVisible();
-  await page.getByLabel("New password").fill(config.newPassword);
+  await page.getByLabel("New password", { exact: true }).fill(config.newPassword);
   await page.getByLabel("Repeat the new password").fill(config.newPassword);
   await page.getByRole("button", { name: "Change password" }).click();
   await heading(page, "Overview");
@@ -107,10 +107,18 @@ export async function shell({ browser, config, axeSource }) {
   screenshots.push(await shot(phone.page, config, "phone-menu-dark"));
   await nav.getByRole("link", { name: "Users" }).click();
   await heading(phone.page, "Users");
-  const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  const overflow = await phone.page.evaluate(
+    () => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - window.innerWidth,
+  );
+  const wide = await phone.page.evaluate(() =>
+    [...document.querySelectorAll("body *")]
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+      .slice(0, 5)
+      .map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`),
+  );
   screenshots.push(await shot(phone.page, config, "phone-users-dark"));
   violations.push(...(await axe(phone.page, axeSource, "phone users")));
-  return { firstFocus, afterSkip, keyboardPath, navHiddenAtFirst, overflow, seen, violations, screenshots, consoleErrors };
+  return { firstFocus, afterSkip, keyboardPath, navHiddenAtFirst, overflow, wide, seen, violations, screenshots, consoleErrors };
 }
 
 /** Dark mode chosen once is there on reload before the app's code runs, and on another device. */
@@ -154,7 +162,7 @@ export async function sessionExpiry({ browser, config }) {
   await heading(page, "Overview");
   await page.getByRole("link", { name: "Users" }).click();
   await heading(page, "Users");
-  const invite = page.getByLabel("Email");
+  const invite = page.getByRole("form", { name: "Invite a user" }).getByLabel("Email");
 
   // (a) The server says the token expired: one refresh, the request is replayed.
   let answered401 = false;
@@ -201,17 +209,18 @@ export async function viewer({ browser, config }) {
   await admin.page.goto("/admin/users");
   await heading(admin.page, "Users");
   const email = `viewer-${Date.now()}@example.com`;
-  await admin.page.getByLabel("Email").fill(email);
-  await admin.page.getByLabel("Role").selectOption("viewer");
+  const form = admin.page.getByRole("form", { name: "Invite a user" });
+  await form.getByLabel("Email").fill(email);
+  await form.getByLabel("Role").selectOption("viewer");
   await admin.page.getByRole("button", { name: "Invite" }).click();
   const link = await admin.page.getByLabel("Set-password link").inputValue();
-  await admin.page.getByRole("cell", { name: email }).waitFor();
+  await admin.page.getByRole("cell", { name: email, exact: true }).waitFor();
 
   const v = await newPage(browser, config);
   await v.page.goto(link);
   await heading(v.page, "Set your password");
   const password = "viewer-password-12345";
-  await v.page.getByLabel("New password").fill(password);
+  await v.page.getByLabel("New password", { exact: true }).fill(password);
   await v.page.getByLabel("Repeat the new password").fill(password);
   await v.page.getByRole("button", { name: "Set password" }).click();
   await heading(v.page, "Password set");
@@ -225,5 +234,12 @@ export async function viewer({ browser, config }) {
   // The API refuses too, whatever the page shows.
   const tokens = await v.page.evaluate(async () => (await fetch("/api/v1/auth/refresh", { method: "POST" })).json());
   const api = await v.page.request.get("/api/v1/users", { headers: { Authorization: `Bearer ${tokens.access_token}` } });
-  return { link, fragmentGone, navLabels, apiStatus: api.status(), apiCode: (await api.json()).code };
+  const apiCode = (await api.json()).code;
+  // Sign out ends the session: a reload does not bring it back.
+  await v.page.getByRole("button", { name: "Sign out" }).click();
+  await heading(v.page, "Sign in to Pulse");
+  await v.page.reload();
+  await heading(v.page, "Sign in to Pulse");
+  const refreshAfterSignOut = (await v.page.request.post("/api/v1/auth/refresh")).status();
+  return { link, fragmentGone, navLabels, apiStatus: api.status(), apiCode, refreshAfterSignOut };
 }

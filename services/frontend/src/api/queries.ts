@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useAuth } from "../auth/AuthContext";
+import { applyThemeMode } from "../theme/theme";
 import { unwrap } from "./client";
 import type { components } from "./schema";
 
@@ -39,8 +40,17 @@ export function useSetThemeMode() {
   const { api, user, updateUser } = useAuth();
   return useMutation({
     mutationFn: (theme_mode: ThemeModeValue) => unwrap(api.PUT("/api/v1/profile/preferences", { body: { theme_mode } })),
-    onSuccess: (prefs) => {
-      if (user) updateUser({ ...user, theme_mode: prefs.theme_mode });
+    // Shown at once; put back if the server refuses.
+    onMutate: (theme_mode) => {
+      const before = user;
+      if (user) updateUser({ ...user, theme_mode });
+      return before;
+    },
+    onError: (_error, _mode, before) => {
+      if (before) {
+        updateUser(before);
+        applyThemeMode(before.theme_mode);
+      }
     },
   });
 }

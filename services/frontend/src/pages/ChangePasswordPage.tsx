@@ -7,7 +7,7 @@ export function ChangePasswordPage() {
   const { api, updateUser, signOut } = useAuth();
   return (
     <main id="main" className="auth-page">
-      <div>
+      <div className="auth-stack">
         <PasswordForm
           title="Choose a new password"
           intro="You signed in with an initial password. Choose your own to continue."

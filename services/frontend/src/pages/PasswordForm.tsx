@@ -12,7 +12,9 @@ export function PasswordForm({
   current,
   submitLabel,
   onSubmit,
+  level = 1,
 }: {
+  level?: 1 | 2;
   title: string;
   intro?: string;
   current: boolean;
@@ -24,6 +26,7 @@ export function PasswordForm({
   const [again, setAgain] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState(false);
 
   const mismatch = again !== "" && next !== again ? "The two passwords differ." : undefined;
   const tooShort = next !== "" && next.length < MIN_PASSWORD ? `At least ${MIN_PASSWORD} characters.` : undefined;
@@ -33,8 +36,13 @@ export function PasswordForm({
     if (mismatch || tooShort || !next) return;
     setBusy(true);
     setError(null);
+    setDone(false);
     try {
       await onSubmit(old, next);
+      setOld("");
+      setNext("");
+      setAgain("");
+      setDone(true);
     } catch (err) {
       setError(err);
     } finally {
@@ -45,7 +53,7 @@ export function PasswordForm({
   const fields = fieldErrors(error);
   return (
     <form className="card auth-card" onSubmit={(e) => void submit(e)} noValidate>
-      <h1>{title}</h1>
+      {level === 1 ? <h1>{title}</h1> : <h2>{title}</h2>}
       {intro && <p className="muted">{intro}</p>}
       {current && (
         <Field label="Current password" type="password" autoComplete="current-password" required value={old} onChange={(e) => setOld(e.target.value)} error={fields.current_password} />
@@ -53,6 +61,7 @@ export function PasswordForm({
       <Field label="New password" type="password" autoComplete="new-password" required value={next} onChange={(e) => setNext(e.target.value)} error={tooShort ?? fields.new_password ?? fields.password} />
       <Field label="Repeat the new password" type="password" autoComplete="new-password" required value={again} onChange={(e) => setAgain(e.target.value)} error={mismatch} />
       <FormError error={error} />
+      {done && <p role="status">Password changed.</p>}
       <button type="submit" className="btn btn-primary" disabled={busy}>
         {submitLabel}
       </button>

@@ -70,16 +70,15 @@ export function ProfilePage() {
         <section className="card" aria-label="Appearance">
           <ThemePicker />
         </section>
-        <section className="card" aria-label="Password">
-          <PasswordForm
-            title="Change password"
-            current
-            submitLabel="Change password"
-            onSubmit={async (current_password, new_password) => {
-              updateUser(await unwrap(api.POST("/api/v1/auth/password", { body: { current_password, new_password } })));
-            }}
-          />
-        </section>
+        <PasswordForm
+          title="Change password"
+          level={2}
+          current
+          submitLabel="Change password"
+          onSubmit={async (current_password, new_password) => {
+            updateUser(await unwrap(api.POST("/api/v1/auth/password", { body: { current_password, new_password } })));
+          }}
+        />
       </div>
     </>
   );

@@ -37,7 +37,7 @@ describe("sign in", () => {
       return problem(401, "invalid_credentials", "invalid tenant, email or password");
     });
     renderApp();
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     await user.type(await screen.findByLabelText("Tenant"), "acme");
     await user.type(screen.getByLabelText("Email"), "admin@acme.example");
     await user.type(screen.getByLabelText("Password"), "wrong-password");
@@ -53,7 +53,7 @@ describe("sign in", () => {
       return problem(422, "invalid_input", "invalid value for: tenant", [{ field: "tenant", message: "String should match pattern" }]);
     });
     renderApp();
-    const user = userEvent.setup();
+    const user = userEvent.setup({ delay: null });
     await user.type(await screen.findByLabelText("Tenant"), "A");
     await user.type(screen.getByLabelText("Email"), "a@b.example");
     await user.type(screen.getByLabelText("Password"), "x");

@@ -91,7 +91,7 @@ export function UsersPage() {
         <section className="card table-card" aria-label="All users">
           <QueryState query={users} isEmpty={(u) => u.length === 0} empty="No users yet.">
             {(list) => (
-              <div className="table-scroll">
+              <div className="table-scroll" role="region" aria-label="Users table" tabIndex={0}>
                 <table>
                   <caption className="sr-only">Users of this tenant</caption>
                   <thead>

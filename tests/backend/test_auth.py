@@ -113,7 +113,7 @@ def test_must_change_password_gate(client: TestClient, tenant: TenantInfo) -> No
         json={"current_password": "not-it", "new_password": NEW_PASSWORD},
         headers=headers,
     )
-    assert r.status_code == 401
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "current_password"
     r = client.post(
         "/api/v1/auth/password",
         json={"current_password": tenant.admin_password, "new_password": "short"},
@@ -255,3 +255,47 @@ def test_admin_issued_reset_link(client: TestClient, admin: Session) -> None:
     # Setting a password through a link ends the user's sessions.
     assert client.get("/api/v1/auth/me", headers=member.headers).status_code == 401
     login(client, admin.tenant.slug, r.json()["email"], other)
+
+
+def test_key_rotation_old_kid_still_verifies(make_client, tenant: TenantInfo) -> None:  # type: ignore[no-untyped-def]
+    """Tokens signed by the previous key stay valid while that key is kept
+    for verification; the JWKS publishes both; a removed key's tokens die."""
+    old = make_client(jwt_active_kid="k1")
+    body = login(old, tenant.slug, tenant.admin_email, tenant.admin_password)
+    assert jwt.get_unverified_header(body["access_token"])["kid"] == "k1"
+    new = make_client(jwt_active_kid="k2")
+    assert new.get("/api/v1/auth/me", headers=bearer(body["access_token"])).status_code == 200
+    fresh = login(new, tenant.slug, tenant.admin_email, tenant.admin_password)
+    assert jwt.get_unverified_header(fresh["access_token"])["kid"] == "k2"
+
+
+def test_unknown_kid_is_refused(
+    make_client, platform: Platform, tenant: TenantInfo, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from pulse_backend.keys import write_key
+
+    write_key(tmp_path, "k9")
+    other = make_client(jwt_keys_dir=str(tmp_path), jwt_active_kid="k9")
+    body = login(other, tenant.slug, tenant.admin_email, tenant.admin_password)
+    ours = make_client()
+    r = ours.get("/api/v1/auth/me", headers=bearer(body["access_token"]))
+    assert r.status_code == 401 and "unknown key" in r.json()["detail"]
+
+
+def test_login_rehashes_when_security_says_so(
+    client: TestClient, admin: Session, platform: Platform, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """``needs_rehash`` is used when pulse_common.security offers it (the
+    argon2id change): an outdated hash is replaced at the next good login."""
+    from pulse_common import security
+
+    schema = "tenant_" + admin.tenant.slug.replace("-", "_")
+    query = text(f"SELECT password_hash FROM {schema}.users WHERE id = :u")
+    with platform.engine.connect() as conn:
+        before = conn.execute(query, {"u": admin.user_id}).scalar_one()
+    monkeypatch.setattr(security, "needs_rehash", lambda stored: stored == before, raising=False)
+    login(client, admin.tenant.slug, admin.tenant.admin_email, NEW_PASSWORD)
+    with platform.engine.connect() as conn:
+        after = conn.execute(query, {"u": admin.user_id}).scalar_one()
+    assert after != before and security.verify_password(NEW_PASSWORD, after)
+    login(client, admin.tenant.slug, admin.tenant.admin_email, NEW_PASSWORD)

@@ -17,7 +17,11 @@ def main() -> None:
         factory=True,
         host=host,
         port=port,
+        # Behind an ingress the client address (login limits per address)
+        # comes from X-Forwarded-For, trusted only from these peers; uvicorn
+        # also reads FORWARDED_ALLOW_IPS when this is unset.
         proxy_headers=True,
+        forwarded_allow_ips=os.environ.get("PULSE_BACKEND_FORWARDED_ALLOW_IPS"),
         access_log=False,  # the app logs each request itself (category HTTP)
         log_level="info",
     )

@@ -239,10 +239,20 @@ def recache_user(clients: AppClients, conn: Connection, names: TenantNames, user
 
 def change_password(clients: AppClients, principal: Principal, current: str, new: str) -> UserOut:
     passwords.validate_new(new)
+    rate = clients.settings.rate
+    # A stolen access token must not become a fast password oracle.
+    limit = ratelimit.Limit(
+        "password_change",
+        f"{principal.names.key_prefix}rl:pwchange:{principal.user_id}",
+        rate.login_per_email,
+        rate.login_window_seconds,
+    )
+    ratelimit.check(clients.redis, clients.metrics, [limit], fail_closed=True)
     with tenant_write(clients, principal) as conn:
         row = users_repo.by_id(conn, principal.user_id, for_update=True)
         if not passwords.verify(current, row.password_hash):
-            raise InvalidCredentials("current password is wrong")
+            # 422 on the field, not 401: the session itself is fine.
+            raise FieldInvalid("current_password", "is not your current password")
         if secrets.compare_digest(current, new):
             raise FieldInvalid("new_password", "must differ from the current password")
         user = users_repo.set_password(conn, principal.user_id, passwords.hash_password(new))

@@ -25,6 +25,7 @@ from pulse_backend.errors import (
     Unauthenticated,
 )
 from pulse_backend.rbac import PASSWORD_CHANGE_ALLOWED, PERMISSIONS, Role, allowed
+from pulse_backend.replica import ReplicaRouter
 from pulse_backend.state import AppClients, Clients
 from pulse_backend.tx import write_transaction
 from pulse_common.errors import InvalidInput
@@ -43,6 +44,8 @@ class Principal:
     session_id: int
     must_change_password: bool
     grants: frozenset[str]
+    # The LSN this session's reads must see (None: none; False: unknown).
+    pending_lsn: str | bool | None = True
 
     @property
     def names(self) -> TenantNames:
@@ -67,14 +70,12 @@ def tenant_record(clients: AppClients, slug: str, tenant_id: int | None) -> regi
     return registry.require_active(tenant_lookup(clients, slug), tenant_id)
 
 
-def session_info(clients: AppClients, names: TenantNames, session_id: int) -> sessions.SessionInfo:
-    """The live session: from Redis, else from PostgreSQL (and re-cached)."""
-    cached: sessions.SessionInfo | str | None
-    try:
-        cached = sessions.cache_get(clients.redis, names.slug, session_id)
-    except redis.RedisError:
-        clients.metrics.redis_errors.labels("session_primary").inc()
-        cached = None
+def session_info(
+    clients: AppClients, names: TenantNames, session_id: int, raw: dict[Any, Any] | None
+) -> sessions.SessionInfo:
+    """The live session: from its cached hash ``raw`` (None: Redis is down),
+    else from PostgreSQL (and re-cached)."""
+    cached = sessions.parse(raw, session_id) if raw is not None else None
     if cached == sessions.REVOKED:
         raise Unauthenticated("session ended")
     if isinstance(cached, sessions.SessionInfo):
@@ -112,29 +113,70 @@ def _claims_principal(claims: dict[str, Any]) -> tuple[TenantNames, int, int, in
         raise Unauthenticated("invalid access token") from None
 
 
-def _verify(clients: AppClients, credentials: HTTPAuthorizationCredentials | None) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthenticated("missing bearer access token")
-    claims = clients.keys.verify(credentials.credentials)
+@dataclass(frozen=True)
+class _Preflight:
+    """What one request needs from Redis, fetched in one round trip."""
+
+    tenant: Any  # the cached registry value, None if not cached
+    session: dict[Any, Any]  # the cached session hash, empty if not cached
+    exceeded: tuple[ratelimit.Limit, int] | None
+    pending_lsn: str | None
+
+
+def _preflight(
+    clients: AppClients, names: TenantNames, session_id: int, limits: list[ratelimit.Limit]
+) -> _Preflight | None:
+    """None when Redis is down: then the registry and the session come from
+    PostgreSQL, limits fail open and reads go to the primary."""
+    pipe = clients.redis.pipeline(transaction=False)
+    pipe.get(registry.key(names.slug))
+    pipe.hgetall(sessions.key(names.slug, session_id))
+    ratelimit.queue(pipe, limits)
+    pipe.get(ReplicaRouter.ryw_key(names.slug, session_id))
+    try:
+        out = pipe.execute()
+    except redis.RedisError:
+        for fallback in ("registry_primary", "session_primary", "ratelimit_open"):
+            clients.metrics.redis_errors.labels(fallback).inc()
+        return None
+    return _Preflight(
+        tenant=out[0],
+        session=out[1] or {},
+        exceeded=ratelimit.over(limits, out[2:-1]),
+        pending_lsn=str(out[-1]) if out[-1] else None,
+    )
+
+
+def authenticate_token(clients: AppClients, token: str) -> Principal:
+    """The principal of an access token (signature, tenant state, live
+    session, per-user/tenant limits). Blocking: for routes use
+    ``current_principal``; the WebSocket calls it in the thread pool."""
+    claims = clients.keys.verify(token)
     names, tenant_id, user_id, session_id = _claims_principal(claims)
-    tenant_record(clients, names.slug, tenant_id)
-    info = session_info(clients, names, session_id)
-    if info.user_id != user_id:
-        raise Unauthenticated("session ended")
     rate = clients.settings.rate
-    ratelimit.check(
+    limits = [
+        ratelimit.Limit(
+            "user", f"{names.key_prefix}rl:user:{user_id}", rate.per_user, rate.window_seconds
+        ),
+        ratelimit.Limit(
+            "tenant", f"{names.key_prefix}rl:tenant", rate.per_tenant, rate.window_seconds
+        ),
+    ]
+    pre = _preflight(clients, names, session_id, limits)
+    record = registry.resolve(
+        clients.engines.primary,
         clients.redis,
         clients.metrics,
-        [
-            ratelimit.Limit(
-                "user", f"{names.key_prefix}rl:user:{user_id}", rate.per_user, rate.window_seconds
-            ),
-            ratelimit.Limit(
-                "tenant", f"{names.key_prefix}rl:tenant", rate.per_tenant, rate.window_seconds
-            ),
-        ],
-        fail_closed=False,
+        names.slug,
+        clients.settings.tenant_state_cache_seconds if pre else 0,
+        pre.tenant if pre else None,
     )
+    registry.require_active(record, tenant_id)
+    info = session_info(clients, names, session_id, pre.session if pre else None)
+    if info.user_id != user_id:
+        raise Unauthenticated("session ended")
+    if pre is not None:
+        ratelimit.refuse(clients.metrics, pre.exceeded)
     return Principal(
         user_id=user_id,
         tenant_id=tenant_id,
@@ -143,6 +185,7 @@ def _verify(clients: AppClients, credentials: HTTPAuthorizationCredentials | Non
         session_id=session_id,
         must_change_password=info.must_change_password,
         grants=info.grants,
+        pending_lsn=pre.pending_lsn if pre else False,
     )
 
 
@@ -153,7 +196,9 @@ async def current_principal(
     # Async on purpose: the log context bound here (in the request's task)
     # reaches every later log line of the request, the access log included;
     # the blocking checks run in the thread pool.
-    principal = await run_in_threadpool(_verify, clients, credentials)
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated("missing bearer access token")
+    principal = await run_in_threadpool(authenticate_token, clients, credentials.credentials)
     structlog.contextvars.bind_contextvars(tenant=principal.slug, user_id=principal.user_id)
     return principal
 

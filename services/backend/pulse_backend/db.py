@@ -46,7 +46,9 @@ def _write_conn(
 def _read_conn(
     clients: Clients, principal: Annotated[Principal, Depends(current_principal)]
 ) -> Iterator[Connection]:
-    with read_transaction(clients.replica, principal.names, principal.session_id) as conn:
+    with read_transaction(
+        clients.replica, principal.names, principal.session_id, principal.pending_lsn
+    ) as conn:
         yield conn
 
 

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 import structlog
+from redis.client import Pipeline
 
 from pulse_backend.errors import RateLimited
 from pulse_backend.metrics import Metrics
@@ -34,13 +36,19 @@ class Limit:
     window_seconds: int
 
 
-def _hit(cache: redis.Redis, limits: list[Limit]) -> tuple[Limit, int] | None:
-    pipe = cache.pipeline(transaction=False)
+COMMANDS_PER_LIMIT = 3
+
+
+def queue(pipe: Pipeline, limits: list[Limit]) -> None:
+    """Adds the counting commands to a pipeline (see ``over`` for the results)."""
     for lim in limits:
         pipe.incr(lim.key)
         pipe.expire(lim.key, lim.window_seconds, nx=True)
         pipe.ttl(lim.key)
-    out = pipe.execute()
+
+
+def over(limits: list[Limit], out: list[Any]) -> tuple[Limit, int] | None:
+    """The first exceeded limit and its Retry-After, from ``queue``'s results."""
     for i, lim in enumerate(limits):
         count, ttl = int(out[i * 3]), int(out[i * 3 + 2])
         if count > lim.allowed:
@@ -48,21 +56,33 @@ def _hit(cache: redis.Redis, limits: list[Limit]) -> tuple[Limit, int] | None:
     return None
 
 
+def _hit(cache: redis.Redis, limits: list[Limit]) -> tuple[Limit, int] | None:
+    pipe = cache.pipeline(transaction=False)
+    queue(pipe, limits)
+    return over(limits, pipe.execute())
+
+
+def refuse(metrics: Metrics, exceeded: tuple[Limit, int] | None) -> None:
+    """Raises RateLimited (429 with Retry-After) for an exceeded limit."""
+    if exceeded is None:
+        return
+    lim, retry_after = exceeded
+    metrics.rate_limited.labels(lim.name).inc()
+    log.info("rate limited", category="HTTP", limit=lim.name, retry_after=retry_after)
+    raise RateLimited(f"too many requests ({lim.name}); retry later", retry_after)
+
+
 def check(cache: redis.Redis, metrics: Metrics, limits: list[Limit], *, fail_closed: bool) -> None:
     """Counts one request against every limit; raises RateLimited (429 with
     Retry-After) when one is exceeded."""
     try:
-        over = _hit(cache, limits)
+        exceeded = _hit(cache, limits)
     except redis.RedisError:
         metrics.redis_errors.labels("ratelimit_closed" if fail_closed else "ratelimit_open").inc()
         if fail_closed:
             raise BackendUnavailable("redis", "rate limits unavailable") from None
         return
-    if over is not None:
-        lim, retry_after = over
-        metrics.rate_limited.labels(lim.name).inc()
-        log.info("rate limited", category="HTTP", limit=lim.name, retry_after=retry_after)
-        raise RateLimited(f"too many requests ({lim.name}); retry later", retry_after)
+    refuse(metrics, exceeded)
 
 
 def reset(cache: redis.Redis, key: str) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 import sqlalchemy.exc
@@ -25,7 +26,7 @@ class TenantRecord:
     state: TenantState
 
 
-def _key(slug: str) -> str:
+def key(slug: str) -> str:
     return f"pulse:tenant:{slug}"
 
 
@@ -34,11 +35,18 @@ def lookup(
 ) -> TenantRecord | None:
     """The tenant's registry row, or None if there is no such tenant."""
     try:
-        cached = cache.get(_key(slug))
+        cached = cache.get(key(slug))
     except redis.RedisError:
         metrics.redis_errors.labels("registry_primary").inc()
-        cached = None
-        ttl = 0
+        return resolve(engine, cache, metrics, slug, 0, None)
+    return resolve(engine, cache, metrics, slug, ttl, cached)
+
+
+def resolve(
+    engine: Engine, cache: redis.Redis, metrics: Metrics, slug: str, ttl: float, cached: Any
+) -> TenantRecord | None:
+    """From the cached value (already fetched, None if absent), else from the
+    primary (re-cached for ``ttl`` seconds when ``ttl`` > 0)."""
     if cached:
         metrics.cache.labels("tenant_state", "hit").inc()
         if cached == "-":
@@ -57,7 +65,7 @@ def lookup(
     if ttl > 0:
         value = f"{record.tenant_id}:{record.state.value}" if record else "-"
         try:
-            cache.set(_key(slug), value, px=int(ttl * 1000))
+            cache.set(key(slug), value, px=int(ttl * 1000))
         except redis.RedisError:
             metrics.redis_errors.labels("registry_not_cached").inc()
     return record
@@ -76,4 +84,4 @@ def require_active(record: TenantRecord | None, tenant_id: int | None = None) ->
 def forget(cache: redis.Redis, slug: str) -> None:
     """Drops the cached state (after the backend itself changes it)."""
     with contextlib.suppress(redis.RedisError):
-        cache.delete(_key(slug))
+        cache.delete(key(slug))

@@ -80,12 +80,13 @@ class ReplicaRouter:
         with self._lock:
             self._lag = None
 
-    def _ryw_key(self, slug: str, session_id: int) -> str:
+    @staticmethod
+    def ryw_key(slug: str, session_id: int) -> str:
         return f"t:{slug}:ryw:{session_id}"
 
     def remember_write(self, slug: str, session_id: int, lsn: str) -> None:
         try:
-            self.redis.set(self._ryw_key(slug, session_id), lsn, ex=self.ryw_ttl)
+            self.redis.set(self.ryw_key(slug, session_id), lsn, ex=self.ryw_ttl)
         except redis.RedisError:
             # Without the marker the next read might miss the write; the
             # replica usually replays within milliseconds, so log and go on.
@@ -96,15 +97,19 @@ class ReplicaRouter:
         if session_id is None:
             return None
         try:
-            value = self.redis.get(self._ryw_key(slug, session_id))
+            value = self.redis.get(self.ryw_key(slug, session_id))
         except redis.RedisError:
             self.metrics.redis_errors.labels("ryw_primary").inc()
             return False
         return str(value) if value else None
 
-    def engine_for_read(self, slug: str, session_id: int | None) -> tuple[Engine, str | None]:
+    def engine_for_read(
+        self, slug: str, session_id: int | None, pending: str | bool | None = True
+    ) -> tuple[Engine, str | None]:
         """The engine to read from, and the LSN the replica must have replayed
-        (checked on the replica connection itself, see ``replayed``)."""
+        (checked on the replica connection itself, see ``replayed``).
+        ``pending``: the session's LSN if already fetched (None: none, False:
+        Redis was down), True to fetch it here."""
         if not self.has_replica:
             return self.engines.primary, None
         lag = self.lag_seconds()
@@ -112,7 +117,8 @@ class ReplicaRouter:
             return self.fallback("replica_unreachable"), None
         if lag > self.max_lag:
             return self.fallback("lag"), None
-        pending = self.pending_write(slug, session_id)
+        if pending is True:
+            pending = self.pending_write(slug, session_id)
         if pending is False:
             return self.fallback("redis_down"), None
         return self.engines.replica, pending if isinstance(pending, str) else None

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 from sqlalchemy import Connection, text
@@ -41,9 +42,8 @@ def key(slug: str, session_id: int) -> str:
     return f"t:{slug}:sess:{session_id}"
 
 
-def cache_get(cache: redis.Redis, slug: str, session_id: int) -> SessionInfo | str | None:
-    """The cached session, ``REVOKED``, or None when not cached. Raises RedisError."""
-    raw = cache.hgetall(key(slug, session_id))
+def parse(raw: dict[Any, Any], session_id: int) -> SessionInfo | str | None:
+    """A cached session hash: the session, ``REVOKED``, or None if empty."""
     if not raw:
         return None
     if raw.get("revoked"):

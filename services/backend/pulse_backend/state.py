@@ -56,6 +56,9 @@ class AppClients:
 
     @classmethod
     def create(cls, settings: Settings, metrics: Metrics) -> AppClients:
+        # Keys first: a bad key file stops startup before anything connects.
+        keys = KeyRing.from_settings(settings)
+        encryption = EncryptionKeys.parse(settings.secret("encryption_keys"))
         primary = _engine(settings.secret("database_url"), settings, "pulse-backend")
         replica_dsn = settings.database_replica_url
         replica = (
@@ -69,8 +72,8 @@ class AppClients:
             settings=settings,
             engines=engines,
             redis=cache,
-            keys=KeyRing.from_settings(settings),
-            encryption=EncryptionKeys.parse(settings.secret("encryption_keys")),
+            keys=keys,
+            encryption=encryption,
             metrics=metrics,
             replica=ReplicaRouter(engines, cache, metrics, settings),
         )

@@ -33,10 +33,14 @@ def _open(engine: Engine, what: str) -> Connection:
 
 
 def _enter_tenant(conn: Connection, names: TenantNames, *, read_only: bool) -> None:
+    # One round trip (no bind parameters, so several statements are allowed).
+    statements = [
+        f"SET LOCAL ROLE {quote_ident(names.login_role)}",
+        f"SET LOCAL search_path TO {quote_ident(names.schema)}",
+    ]
     if read_only:
-        conn.execute(text("SET TRANSACTION READ ONLY"))
-    conn.execute(text(f"SET LOCAL ROLE {quote_ident(names.login_role)}"))
-    conn.execute(text(f"SET LOCAL search_path TO {quote_ident(names.schema)}"))
+        statements.insert(0, "SET TRANSACTION READ ONLY")
+    conn.execute(text("; ".join(statements)))
 
 
 @contextmanager
@@ -61,11 +65,14 @@ def write_transaction(
 
 @contextmanager
 def read_transaction(
-    router: ReplicaRouter, names: TenantNames, session_id: int | None
+    router: ReplicaRouter,
+    names: TenantNames,
+    session_id: int | None,
+    pending: str | bool | None = True,
 ) -> Iterator[Connection]:
     """A read-only transaction as the tenant on the replica, or on the primary
     when the replica lags or has not replayed this session's last write."""
-    engine, must_see = router.engine_for_read(names.slug, session_id)
+    engine, must_see = router.engine_for_read(names.slug, session_id, pending)
     try:
         conn = engine.connect()
     except sqlalchemy.exc.OperationalError:

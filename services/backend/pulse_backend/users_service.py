@@ -19,6 +19,7 @@ from sqlalchemy import Connection, func, insert, select
 from pulse_backend import auth_service, passwords, users_repo
 from pulse_backend.context import Principal
 from pulse_backend.db import tenant_write
+from pulse_backend.errors import FieldInvalid
 from pulse_backend.rbac import Role
 from pulse_backend.schemas import NAME, Email, UserOut
 from pulse_backend.state import AppClients
@@ -140,10 +141,11 @@ def _guard_admin_loss(
 
 def update(clients: AppClients, principal: Principal, user_id: int, patch: UserPatch) -> UserOut:
     values = patch.model_dump(exclude_unset=True)
-    if "role" in values and patch.role is not None:
+    for field in ("role", "active"):
+        if field in values and values[field] is None:
+            raise FieldInvalid(field, "must not be null")
+    if patch.role is not None:
         values["role"] = patch.role.to_db()
-    if values.get("role", "") is None or values.get("active", "") is None:
-        raise Conflict("role and active cannot be null")
     ended: list[int] = []
     with tenant_write(clients, principal) as conn:
         target = users_repo.by_id(conn, user_id, for_update=True)

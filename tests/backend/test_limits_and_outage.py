@@ -1,0 +1,145 @@
+"""Rate limits in the real Redis (429 with Retry-After), and what the API
+does while Redis is down: logins fail closed (503), authenticated reads and
+writes keep working from PostgreSQL, /readyz names Redis."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import redis
+from fastapi.testclient import TestClient
+
+from pulse_backend.settings import RateLimits
+from pulse_testworld import World
+from tests.backend.conftest import NEW_PASSWORD, Session, TenantFactory, admin_session
+
+
+def _address() -> str:
+    return f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+
+
+def _login(client: TestClient, tenant: str, email: str, password: str) -> int:
+    r = client.post(
+        "/api/v1/auth/login", json={"tenant": tenant, "email": email, "password": password}
+    )
+    if r.status_code == 429:
+        assert r.json()["code"] == "rate_limited"
+        retry_after = int(r.headers["retry-after"])
+        assert 0 < retry_after <= 900
+    return r.status_code
+
+
+def test_login_attempts_per_tenant_and_email(
+    make_client: Callable[..., TestClient], make_tenant: TenantFactory
+) -> None:
+    client = make_client(
+        client_address=_address(),
+        rate=RateLimits(login_per_email=3, login_per_address=1000, per_user=1000),
+    )
+    t = make_tenant()
+    statuses = [_login(client, t.slug, t.admin_email, "wrong-password") for _ in range(4)]
+    assert statuses == [401, 401, 401, 429]
+    # Limited even with the right password: guessing cannot continue.
+    assert _login(client, t.slug, t.admin_email, t.admin_password) == 429
+    # Another email of the same tenant is counted separately.
+    assert _login(client, t.slug, f"other@{t.slug}.example", "x") == 401
+
+
+def test_login_attempts_per_client_address(
+    make_client: Callable[..., TestClient], make_tenant: TenantFactory
+) -> None:
+    rate = RateLimits(login_per_email=1000, login_per_address=3, per_user=1000)
+    client = make_client(client_address=_address(), rate=rate)
+    t = make_tenant()
+    emails = [f"u{i}@{t.slug}.example" for i in range(4)]
+    assert [_login(client, t.slug, e, "nope") for e in emails] == [401, 401, 401, 429]
+    # Another address is not affected.
+    other = make_client(client_address=_address(), rate=rate)
+    assert _login(other, t.slug, t.admin_email, t.admin_password) == 200
+
+
+def test_requests_per_user(
+    make_client: Callable[..., TestClient], make_tenant: TenantFactory
+) -> None:
+    rate = RateLimits(per_user=5, window_seconds=3600, login_per_address=1000)
+    client = make_client(client_address=_address(), rate=rate)
+    s = admin_session(client, make_tenant())  # the password change is request 1
+    statuses = [client.get("/api/v1/auth/me", headers=s.headers).status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 200, 429]
+    r = client.get("/api/v1/auth/me", headers=s.headers)
+    assert r.status_code == 429 and 0 < int(r.headers["retry-after"]) <= 3600
+    assert "pulse_rate_limited_total" in client.get("/metrics").text
+
+
+def test_requests_per_tenant(
+    make_client: Callable[..., TestClient], make_tenant: TenantFactory
+) -> None:
+    rate = RateLimits(per_tenant=4, per_user=1000, window_seconds=3600, login_per_address=1000)
+    client = make_client(client_address=_address(), rate=rate)
+    t = make_tenant()
+    s = admin_session(client, t)  # request 1
+    statuses = [client.get("/api/v1/profile", headers=s.headers).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def _admin_login(client: TestClient, admin: Session) -> Any:
+    body = {
+        "tenant": admin.tenant.slug,
+        "email": admin.tenant.admin_email,
+        "password": NEW_PASSWORD,
+    }
+    return client.post("/api/v1/auth/login", json=body)
+
+
+def test_redis_outage(client: TestClient, admin: Session, world: World) -> None:
+    assert client.get("/readyz").status_code == 200
+    world.stop_service("redis")
+    try:
+        r = _admin_login(client, admin)
+        assert r.status_code == 503, r.text
+        assert r.json()["code"] == "backend_unavailable"
+        assert r.json()["detail"] == "redis is unavailable; retry later"
+        assert "retry-after" in r.headers
+        # Authenticated requests go on, answered from PostgreSQL.
+        assert client.get("/api/v1/auth/me", headers=admin.headers).status_code == 200
+        assert client.get("/api/v1/users", headers=admin.headers).status_code == 200
+        r = client.put(
+            "/api/v1/profile/preferences", json={"theme_mode": "dark"}, headers=admin.headers
+        )
+        assert r.status_code == 200
+        ready = client.get("/readyz")
+        assert ready.status_code == 503
+        body = ready.json()
+        assert body["checks"]["redis"]["ok"] is False and "redis" in body["status"]
+        assert body["checks"]["primary"]["ok"] and body["checks"]["replica"]["ok"]
+        assert world.redis.admin_password not in ready.text
+        metrics = client.get("/metrics").text
+        assert 'pulse_redis_errors_total{fallback="ratelimit_closed"}' in metrics
+        assert 'pulse_redis_errors_total{fallback="session_primary"}' in metrics
+    finally:
+        admin_redis = redis.Redis.from_url(world.redis.url)
+        world.restart_service("redis", lambda: bool(admin_redis.ping()))
+        admin_redis.close()
+    assert _admin_login(client, admin).status_code == 200
+    assert client.get("/readyz").status_code == 200
+
+
+def test_password_change_attempts_are_limited(
+    make_client: Callable[..., TestClient], make_tenant: TenantFactory
+) -> None:
+    rate = RateLimits(login_per_email=3, login_per_address=1000, per_user=1000)
+    client = make_client(client_address=_address(), rate=rate)
+    t = make_tenant()
+    r = client.post(
+        "/api/v1/auth/login",
+        json={"tenant": t.slug, "email": t.admin_email, "password": t.admin_password},
+    )
+    headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    body = {"current_password": "guess-guess-1", "new_password": NEW_PASSWORD}
+    statuses = [
+        client.post("/api/v1/auth/password", json=body, headers=headers).status_code
+        for _ in range(4)
+    ]
+    assert statuses == [422, 422, 422, 429]

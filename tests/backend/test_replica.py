@@ -1,0 +1,141 @@
+"""Read/write split on the real streaming replica: reads are served by the
+replica, a lagging replica (replay paused) sends reads to the primary with
+a metric saying so, and a user's own write is visible on their next read."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from pulse_backend.tx import read_transaction
+from pulse_common.tenancy import TenantNames
+from tests.backend.conftest import (
+    Platform,
+    Session,
+    TenantFactory,
+    admin_session,
+    bearer,
+    login,
+)
+
+
+def _server_of_read(client: TestClient, slug: str, session_id: int | None) -> bool:
+    """pg_is_in_recovery() of the server that answers a read."""
+    clients = client.app.state.clients  # type: ignore[attr-defined]
+    with read_transaction(clients.replica, TenantNames(slug), session_id) as conn:
+        return bool(conn.execute(text("SELECT pg_is_in_recovery()")).scalar_one())
+
+
+def _fallbacks(client: TestClient, reason: str) -> float:
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith(f'pulse_replica_fallbacks_total{{reason="{reason}"}}'):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+@pytest.fixture
+def paused_replay(platform: Platform) -> Iterator[Callable[[], None]]:
+    """Pauses WAL replay on the replica when called; always resumes after."""
+
+    def pause() -> None:
+        with platform.replica_engine.connect() as conn:
+            conn.execute(text("SELECT pg_wal_replay_pause()"))
+            conn.commit()
+
+    yield pause
+    with platform.replica_engine.connect() as conn:
+        conn.execute(text("SELECT pg_wal_replay_resume()"))
+        conn.commit()
+
+
+def _write_on_primary(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS _tick (x int)"))
+        conn.execute(text("SELECT pg_logical_emit_message(false, 'tick', 'x')"))
+
+
+def _wait_lag_above(platform: Platform, seconds: float) -> None:
+    """Writes on the primary until the paused replica measurably lags."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        _write_on_primary(platform.engine)
+        with platform.replica_engine.connect() as conn:
+            lag = conn.execute(
+                text(
+                    "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() "
+                    "THEN 0 ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END"
+                )
+            ).scalar_one()
+        if lag is not None and float(lag) > seconds:
+            return
+        time.sleep(0.2)
+    raise AssertionError("replica never lagged")
+
+
+def _wait_caught_up(platform: Platform) -> None:
+    with platform.engine.connect() as conn:
+        target = conn.execute(text("SELECT pg_current_wal_insert_lsn()::text")).scalar_one()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with platform.replica_engine.connect() as conn:
+            done = conn.execute(
+                text("SELECT pg_last_wal_replay_lsn() >= CAST(:t AS pg_lsn)"), {"t": target}
+            ).scalar_one()
+        if done:
+            return
+        time.sleep(0.05)
+    raise AssertionError("replica never caught up")
+
+
+def test_reads_are_served_by_the_replica(client: TestClient, admin: Session) -> None:
+    assert _server_of_read(client, admin.tenant.slug, None) is True
+    r = client.get("/api/v1/users", headers=admin.headers)
+    assert r.status_code == 200
+
+
+def test_lagging_replica_falls_back_to_primary(
+    make_client: Callable[..., TestClient],
+    make_tenant: TenantFactory,
+    platform: Platform,
+    paused_replay: Callable[[], None],
+) -> None:
+    client = make_client(replica_max_lag_seconds=1.0, replica_lag_cache_seconds=0)
+    t = make_tenant()
+    s = admin_session(client, t)
+    assert _server_of_read(client, t.slug, None) is True
+    before = _fallbacks(client, "lag")
+    paused_replay()
+    _wait_lag_above(platform, 1.5)
+    assert _server_of_read(client, t.slug, None) is False
+    assert client.get("/api/v1/users", headers=s.headers).status_code == 200
+    assert _fallbacks(client, "lag") >= before + 2
+
+
+def test_read_your_writes_while_the_replica_is_behind(
+    make_client: Callable[..., TestClient],
+    make_tenant: TenantFactory,
+    platform: Platform,
+    paused_replay: Callable[[], None],
+) -> None:
+    # The lag bound is huge: only read-your-writes can send reads to the primary.
+    client = make_client(replica_max_lag_seconds=3600, replica_lag_cache_seconds=0)
+    s = admin_session(client, make_tenant())
+    body = login(client, s.tenant.slug, s.tenant.admin_email, s.tenant.admin_password)
+    other = bearer(body["access_token"])
+    # Let the replica catch up with the login writes, then stop it.
+    _wait_caught_up(platform)
+    paused_replay()
+    before = _fallbacks(client, "read_your_writes")
+    r = client.put("/api/v1/profile/preferences", json={"theme_mode": "dark"}, headers=s.headers)
+    assert r.status_code == 200
+    r = client.get("/api/v1/profile/preferences", headers=s.headers)
+    assert r.json() == {"theme_mode": "dark"}
+    assert _fallbacks(client, "read_your_writes") == before + 1
+    # Another session of the same user has no pending write: it reads the
+    # (paused, stale) replica. This is what proves the reads really go there.
+    stale = client.get("/api/v1/profile/preferences", headers=other).json()
+    assert stale == {"theme_mode": "system"}

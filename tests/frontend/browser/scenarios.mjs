@@ -107,6 +107,8 @@ export async function shell({ browser, config, axeSource }) {
   screenshots.push(await shot(phone.page, config, "phone-menu-dark"));
   await nav.getByRole("link", { name: "Users" }).click();
   await heading(phone.page, "Users");
+  // Measured with the table on screen (it is the widest thing on the page).
+  await phone.page.getByRole("cell", { name: config.email }).waitFor();
   const overflow = await phone.page.evaluate(
     () => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - window.innerWidth,
   );

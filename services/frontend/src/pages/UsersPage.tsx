@@ -115,7 +115,7 @@ export function UsersPage() {
             )}
           </QueryState>
         </section>
-        <section className="card">
+        <section className="card invite-card">
           <InviteForm />
         </section>
       </div>

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests and `make dev` need on a fresh machine of this kind:
-# Debian packages (PostgreSQL 15, Redis, openssl), a virtualenv cached under
-# $PULSE_CACHE keyed by the Python version and pyproject.toml, and the
-# control-plane binaries (hack/build-binaries.sh). Idempotent; a warm run
+# Debian packages (PostgreSQL 15, Redis, openssl, chromium), a virtualenv cached
+# under $PULSE_CACHE keyed by the Python version and pyproject.toml, the
+# frontend's node modules keyed by its lock file, and the control-plane
+# binaries (hack/build-binaries.sh). Idempotent; a warm run
 # installs nothing. Leaves ./.venv pointing at the cached virtualenv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,8 @@ need_pkgs=()
 [ -x /usr/lib/postgresql/15/bin/postgres ] || need_pkgs+=(postgresql-15 postgresql-client-15)
 command -v redis-server >/dev/null || need_pkgs+=(redis-server)
 command -v openssl >/dev/null || need_pkgs+=(openssl)
+# The browser tests drive Debian's chromium (Playwright cannot download its own).
+[ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     log "missing Debian packages: ${need_pkgs[*]} (run as root, or: sudo apt-get install ${need_pkgs[*]})"
@@ -51,5 +54,23 @@ fi
 # Makefile and tests/conftest.py put this checkout's folders first on
 # PYTHONPATH, so several checkouts share one venv without re-installing.
 ln -sfn "$VENV" .venv
+
+# The frontend's node modules: `npm ci` once per lock file (and Node version)
+# into the cache, linked into services/frontend.
+FRONTEND=services/frontend
+command -v npm >/dev/null || { log "node and npm (Node >= 20.19) are required for the frontend"; exit 1; }
+lock_key=$(cat "$FRONTEND/package-lock.json" | sha256sum | cut -c1-16)
+NODE_DIR="$CACHE/node/$(node --version)-$lock_key"
+if [ ! -f "$NODE_DIR/.complete" ]; then
+  log "installing the frontend's node modules into $NODE_DIR"
+  rm -rf "$NODE_DIR"
+  mkdir -p "$NODE_DIR"
+  cp "$FRONTEND/package.json" "$FRONTEND/package-lock.json" "$NODE_DIR/"
+  (cd "$NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+  touch "$NODE_DIR/.complete"
+fi
+# A checkout's own node_modules (from a manual `npm install`) gives way to the cached one.
+[ -d "$FRONTEND/node_modules" ] && [ ! -L "$FRONTEND/node_modules" ] && rm -rf "$FRONTEND/node_modules"
+ln -sfn "$NODE_DIR/node_modules" "$FRONTEND/node_modules"
 
 hack/build-binaries.sh >/dev/null

@@ -1,0 +1,48 @@
+import type { components } from "./schema";
+
+export type Problem = components["schemas"]["Problem"];
+
+/** A failed API call, carrying the backend's RFC 9457 problem details. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly problem: Problem;
+
+  constructor(status: number, problem: Problem) {
+    super(problem.detail);
+    this.name = "ApiError";
+    this.status = status;
+    this.problem = problem;
+  }
+
+  get code(): string {
+    return this.problem.code;
+  }
+}
+
+function isProblem(body: unknown): body is Problem {
+  if (typeof body !== "object" || body === null) return false;
+  const b = body as Record<string, unknown>;
+  return typeof b.detail === "string" && typeof b.code === "string";
+}
+
+/** Turns whatever an openapi-fetch call returned as `error` into an ApiError. */
+export function toApiError(response: Response, body: unknown): ApiError {
+  if (isProblem(body)) return new ApiError(response.status, body);
+  // A proxy or a crashed server answers without problem details: say what we know.
+  const detail = typeof body === "string" && body.trim() ? body.trim().slice(0, 200) : response.statusText;
+  return new ApiError(response.status, {
+    type: "about:blank",
+    title: response.statusText || "Error",
+    status: response.status,
+    detail: detail || `request failed with status ${response.status}`,
+    code: "http_error",
+  });
+}
+
+/** The text a person should see for any thrown value. */
+export function describeError(error: unknown): string {
+  if (error instanceof ApiError) return error.problem.detail;
+  if (error instanceof TypeError) return "The server could not be reached. Check your connection and retry.";
+  if (error instanceof Error) return error.message;
+  return "Something went wrong.";
+}

@@ -1,0 +1,70 @@
+import { useState, type FormEvent } from "react";
+import { fieldErrors } from "../api/fieldErrors";
+import { Field } from "../components/Field";
+import { FormError } from "../components/States";
+
+export const MIN_PASSWORD = 12;
+
+/** New password twice; `current` adds the current-password field. */
+export function PasswordForm({
+  title,
+  intro,
+  current,
+  submitLabel,
+  onSubmit,
+  level = 1,
+}: {
+  level?: 1 | 2;
+  title: string;
+  intro?: string;
+  current: boolean;
+  submitLabel: string;
+  onSubmit(currentPassword: string, newPassword: string): Promise<void>;
+}) {
+  const [old, setOld] = useState("");
+  const [next, setNext] = useState("");
+  const [again, setAgain] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState(false);
+
+  const mismatch = again !== "" && next !== again ? "The two passwords differ." : undefined;
+  const tooShort = next !== "" && next.length < MIN_PASSWORD ? `At least ${MIN_PASSWORD} characters.` : undefined;
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (mismatch || tooShort || !next) return;
+    setBusy(true);
+    setError(null);
+    setDone(false);
+    try {
+      await onSubmit(old, next);
+      setOld("");
+      setNext("");
+      setAgain("");
+      setDone(true);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const fields = fieldErrors(error);
+  return (
+    <form className="card auth-card" onSubmit={(e) => void submit(e)} noValidate>
+      {level === 1 ? <h1>{title}</h1> : <h2>{title}</h2>}
+      {intro && <p className="muted">{intro}</p>}
+      {current && (
+        <Field label="Current password" type="password" autoComplete="current-password" required value={old} onChange={(e) => setOld(e.target.value)} error={fields.current_password} />
+      )}
+      <Field label="New password" type="password" autoComplete="new-password" required value={next} onChange={(e) => setNext(e.target.value)} error={tooShort ?? fields.new_password ?? fields.password} />
+      <Field label="Repeat the new password" type="password" autoComplete="new-password" required value={again} onChange={(e) => setAgain(e.target.value)} error={mismatch} />
+      <FormError error={error} />
+      {done && <p role="status">Password changed.</p>}
+      <button type="submit" className="btn btn-primary" disabled={busy}>
+        {submitLabel}
+      </button>
+    </form>
+  );
+}

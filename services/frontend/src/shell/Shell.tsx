@@ -1,0 +1,87 @@
+import { useState, type ReactNode } from "react";
+import { NavLink } from "react-router-dom";
+import { useSetThemeMode, type ThemeModeValue } from "../api/queries";
+import { useAuth, useUser } from "../auth/AuthContext";
+import { applyThemeMode } from "../theme/theme";
+
+interface NavItem {
+  to: string;
+  label: string;
+  admin?: boolean;
+}
+
+export const NAV: NavItem[] = [
+  { to: "/", label: "Overview" },
+  { to: "/profile", label: "Profile" },
+  { to: "/admin/users", label: "Users", admin: true },
+];
+
+const NEXT_MODE: Record<ThemeModeValue, ThemeModeValue> = { light: "dark", dark: "system", system: "light" };
+const MODE_LABEL: Record<ThemeModeValue, string> = { light: "Light", dark: "Dark", system: "System" };
+
+function ThemeButton() {
+  const user = useUser();
+  const setMode = useSetThemeMode();
+  const next = NEXT_MODE[user.theme_mode];
+  return (
+    <button
+      type="button"
+      className="btn btn-ghost"
+      aria-label={`Theme: ${MODE_LABEL[user.theme_mode]}. Switch to ${MODE_LABEL[next]}`}
+      onClick={() => {
+        applyThemeMode(next);
+        setMode.mutate(next);
+      }}
+    >
+      <span aria-hidden="true">{user.theme_mode === "dark" ? "☾" : user.theme_mode === "light" ? "☀" : "◐"}</span>
+      <span className="hide-narrow"> {MODE_LABEL[user.theme_mode]}</span>
+    </button>
+  );
+}
+
+export function Shell({ children }: { children: ReactNode }) {
+  const user = useUser();
+  const { session, signOut } = useAuth();
+  const [open, setOpen] = useState(false);
+
+  const items = NAV.filter((i) => !i.admin || user.role === "admin");
+  return (
+    <div className="shell">
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <button type="button" className="btn btn-ghost nav-toggle" aria-expanded={open} aria-controls="primary-nav" onClick={() => setOpen((o) => !o)}>
+          <span aria-hidden="true">☰</span>
+          <span className="sr-only">Menu</span>
+        </button>
+        <div className="brand">
+          <span className="brand-logo" aria-hidden="true" />
+          <span className="brand-name">Pulse</span>
+          {session.tenant && <span className="tenant-badge">{session.tenant}</span>}
+        </div>
+        <div className="topbar-actions">
+          <ThemeButton />
+          <span className="user-email hide-narrow">{user.email}</span>
+          <button type="button" className="btn" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <nav id="primary-nav" className={open ? "sidenav open" : "sidenav"} aria-label="Main">
+        <ul>
+          {items.map((i) => (
+            <li key={i.to}>
+              <NavLink to={i.to} end={i.to === "/"} onClick={() => setOpen(false)}>
+                {i.label}
+              </NavLink>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main id="main" className="content" tabIndex={-1}>
+        {children}
+      </main>
+    </div>
+  );
+}

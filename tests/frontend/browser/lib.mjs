@@ -1,0 +1,86 @@
+// Helpers shared by the scenarios: sign in, axe, screenshots, assertions.
+import { join } from "node:path";
+
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 375, height: 740 };
+const WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
+
+export function check(cond, message) {
+  if (!cond) throw new Error(`check failed: ${message}`);
+}
+
+export async function newPage(browser, config, { viewport = DESKTOP, colorScheme = "light" } = {}) {
+  const context = await browser.newContext({ baseURL: config.baseUrl, viewport, colorScheme });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  const consoleErrors = [];
+  page.on("pageerror", (e) => consoleErrors.push(String(e)));
+  // Refused requests (a 401 at start-up without a session) log "Failed to
+  // load resource"; anything else logged as an error (a CSP violation, a
+  // React warning) fails the scenario's check.
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) consoleErrors.push(m.text());
+  });
+  return { context, page, consoleErrors };
+}
+
+/** Fills the sign-in form (page or dialog) and submits it. */
+export async function signIn(page, { tenant, email, password }, scope = page) {
+  const tenantField = scope.getByLabel("Tenant");
+  await tenantField.fill(tenant);
+  await scope.getByLabel("Email").fill(email);
+  await scope.getByLabel("Password", { exact: true }).fill(password);
+  await scope.getByRole("button", { name: "Sign in" }).click();
+}
+
+export async function heading(page, name) {
+  await page.getByRole("heading", { level: 1, name }).waitFor();
+}
+
+/** axe-core A/AA violations of the page as it is now: [{id, impact, targets}]. */
+export async function axe(page, axeSource, label) {
+  // Evaluated over the DevTools protocol: the page's CSP (no inline script) stays on.
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(
+    async (tags) => (await window.axe.run(document, { runOnly: { type: "tag", values: tags } })).violations,
+    WCAG_A_AA,
+  );
+  return violations.map((v) => ({
+    page: label,
+    id: v.id,
+    impact: v.impact,
+    help: v.help,
+    targets: v.nodes.slice(0, 5).map((n) => n.target.join(" ")),
+  }));
+}
+
+export async function shot(page, config, name) {
+  // Let transitions and web fonts settle: screenshots are for people to look at.
+  await page.evaluate(() => document.fonts.ready);
+  const path = join(config.artifacts, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+export async function theme(page) {
+  return page.evaluate(() => ({
+    theme: document.documentElement.dataset.theme,
+    background: getComputedStyle(document.body).backgroundColor,
+  }));
+}
+
+/** Access tokens the app received (login and refresh responses), newest last. */
+export function captureTokens(page) {
+  const tokens = [];
+  page.on("response", async (r) => {
+    const path = new URL(r.url()).pathname;
+    if ((path === "/api/v1/auth/login" || path === "/api/v1/auth/refresh") && r.status() === 200) {
+      try {
+        tokens.push((await r.json()).access_token);
+      } catch {
+        // a navigation can discard the body; the next token will do
+      }
+    }
+  });
+  return tokens;
+}

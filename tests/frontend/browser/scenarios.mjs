@@ -1,0 +1,247 @@
+// Browser scenarios, one exported function each; see run.mjs.
+import { axe, captureTokens, check, heading, newPage, PHONE, shot, signIn, theme } from "./lib.mjs";
+
+const PAGES = [
+  { path: "/", nav: "Overview", title: "Overview" },
+  { path: "/profile", nav: "Profile", title: "Profile" },
+  { path: "/admin/users", nav: "Users", title: "Users" },
+];
+
+async function setMode(page, mode) {
+  await page.goto("/profile");
+  await heading(page, "Profile");
+  const saved = page.waitForResponse((r) => r.url().endsWith("/api/v1/profile/preferences") && r.request().method() === "PUT");
+  await page.getByRole("radio", { name: mode }).check();
+  check((await saved).status() === 200, `saving the ${mode} mode`);
+}
+
+/** First sign-in with the initial password: forced change, then the shell. */
+export async function firstLogin({ browser, config, axeSource }) {
+  const violations = [];
+  const screenshots = [];
+  for (const scheme of ["light", "dark"]) {
+    const { page, context } = await newPage(browser, config, { colorScheme: scheme });
+    await page.goto("/");
+    await heading(page, "Sign in to Pulse");
+    check((await theme(page)).theme === scheme, `sign-in page follows the system ${scheme} scheme`);
+    violations.push(...(await axe(page, axeSource, `sign-in ${scheme}`)));
+    screenshots.push(await shot(page, config, `sign-in-${scheme}`));
+    await context.close();
+  }
+  const { page, consoleErrors } = await newPage(browser, config);
+  const csp = (await page.goto("/")).headers()["content-security-policy"];
+  await signIn(page, { tenant: config.tenant, email: config.email, password: "wrong-password-123" });
+  const wrong = await page.getByRole("alert").textContent();
+  await signIn(page, config);
+  await heading(page, "Choose a new password");
+  violations.push(...(await axe(page, axeSource, "change-password light")));
+  screenshots.push(await shot(page, config, "change-password-light"));
+  await page.getByLabel("Current password").fill(config.password);
+  await page.getByLabel("New password", { exact: true }).fill("short");
+  const tooShort = await page.getByText("At least 12 characters.").isVisible();
+  await page.getByLabel("New password", { exact: true }).fill(config.newPassword);
+  await page.getByLabel("Repeat the new password").fill(config.newPassword);
+  await page.getByRole("button", { name: "Change password" }).click();
+  await heading(page, "Overview");
+  const badge = await page.locator(".tenant-badge").textContent();
+  return { csp, wrongPasswordAlert: wrong, tooShortShown: tooShort, tenantBadge: badge, violations, screenshots, consoleErrors };
+}
+
+/** Every page in light and dark (axe + screenshots), keyboard use, phone width. */
+export async function shell({ browser, config, axeSource }) {
+  const { page, consoleErrors } = await newPage(browser, config);
+  await page.goto("/");
+  await signIn(page, config);
+  await heading(page, "Overview");
+  const violations = [];
+  const screenshots = [];
+  const seen = {};
+  for (const mode of ["Light", "Dark"]) {
+    await setMode(page, mode);
+    for (const p of PAGES) {
+      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: p.nav }).click();
+      await heading(page, p.title);
+      await page.waitForLoadState("networkidle");
+      const t = await theme(page);
+      check(t.theme === mode.toLowerCase(), `${p.path} is in ${mode} mode (got ${t.theme})`);
+      seen[`${p.path} ${t.theme}`] = t.background;
+      violations.push(...(await axe(page, axeSource, `${p.path} ${t.theme}`)));
+      screenshots.push(await shot(page, config, `${p.nav.toLowerCase()}-${t.theme}`));
+    }
+  }
+  // The users page lists this admin.
+  await page.goto("/admin/users");
+  await page.getByRole("cell", { name: config.email }).waitFor();
+
+  // Keyboard: the first Tab reaches the skip link, which moves focus to the content.
+  await page.goto("/");
+  await heading(page, "Overview");
+  await page.keyboard.press("Tab");
+  const firstFocus = await page.evaluate(() => document.activeElement?.textContent?.trim());
+  await page.keyboard.press("Enter");
+  const afterSkip = await page.evaluate(() => document.activeElement?.id);
+  // Tab from the top until the Profile link has focus, then follow it.
+  await page.goto("/");
+  await heading(page, "Overview");
+  let reached = false;
+  for (let i = 0; i < 15 && !reached; i++) {
+    await page.keyboard.press("Tab");
+    reached = await page.evaluate(() => document.activeElement?.textContent?.trim() === "Profile");
+  }
+  check(reached, "Tab reaches the Profile link");
+  await page.keyboard.press("Enter");
+  await heading(page, "Profile");
+  const keyboardPath = new URL(page.url()).pathname;
+
+  // Phone width: navigation behind a menu button, nothing wider than the screen.
+  const phone = await newPage(browser, config, { viewport: PHONE });
+  await phone.page.goto("/");
+  await signIn(phone.page, config);
+  await heading(phone.page, "Overview");
+  const nav = phone.page.getByRole("navigation", { name: "Main" });
+  const navHiddenAtFirst = !(await nav.isVisible());
+  const menu = phone.page.getByRole("button", { name: "Menu" });
+  await menu.focus();
+  await phone.page.keyboard.press("Enter");
+  await nav.waitFor({ state: "visible" });
+  screenshots.push(await shot(phone.page, config, "phone-menu-dark"));
+  await nav.getByRole("link", { name: "Users" }).click();
+  await heading(phone.page, "Users");
+  // Measured with the table on screen (it is the widest thing on the page).
+  await phone.page.getByRole("cell", { name: config.email }).waitFor();
+  const overflow = await phone.page.evaluate(
+    () => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - window.innerWidth,
+  );
+  const wide = await phone.page.evaluate(() =>
+    [...document.querySelectorAll("body *")]
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+      .slice(0, 5)
+      .map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`),
+  );
+  screenshots.push(await shot(phone.page, config, "phone-users-dark"));
+  violations.push(...(await axe(phone.page, axeSource, "phone users")));
+  return { firstFocus, afterSkip, keyboardPath, navHiddenAtFirst, overflow, wide, seen, violations, screenshots, consoleErrors };
+}
+
+/** Dark mode chosen once is there on reload before the app's code runs, and on another device. */
+export async function darkPersists({ browser, config }) {
+  const { page, context } = await newPage(browser, config, { colorScheme: "light" });
+  await page.goto("/");
+  await signIn(page, config);
+  await heading(page, "Overview");
+  await setMode(page, "Dark");
+  // Without the app's JavaScript, only the blocking theme script can set the mode.
+  await page.route("**/assets/*.js", (route) => route.abort());
+  await page.reload();
+  const beforeApp = await theme(page);
+  await page.unroute("**/assets/*.js");
+  await page.reload();
+  await heading(page, "Profile"); // still signed in, same page (refresh cookie)
+  const afterReload = await theme(page);
+  const radioChecked = await page.getByRole("radio", { name: "Dark" }).isChecked();
+  await context.close();
+  // A new browser (nothing stored) gets the mode from the API at sign-in.
+  const other = await newPage(browser, config, { colorScheme: "light" });
+  await other.page.goto("/");
+  const beforeSignIn = await theme(other.page);
+  await signIn(other.page, config);
+  await heading(other.page, "Overview");
+  await other.page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
+  const otherDevice = await theme(other.page);
+  return { beforeApp, afterReload, radioChecked, beforeSignIn, otherDevice };
+}
+
+/** An expired token is renewed without losing the page; an ended session asks again in place. */
+export async function sessionExpiry({ browser, config }) {
+  const { page } = await newPage(browser, config);
+  const tokens = captureTokens(page);
+  const refreshes = [];
+  page.on("response", (r) => {
+    if (r.url().endsWith("/api/v1/auth/refresh")) refreshes.push(r.status());
+  });
+  await page.goto("/");
+  await signIn(page, config);
+  await heading(page, "Overview");
+  await page.getByRole("link", { name: "Users" }).click();
+  await heading(page, "Users");
+  const invite = page.getByRole("form", { name: "Invite a user" }).getByLabel("Email");
+
+  // (a) The server says the token expired: one refresh, the request is replayed.
+  let answered401 = false;
+  await page.route("**/api/v1/users", async (route) => {
+    if (!answered401 && route.request().method() === "POST") {
+      answered401 = true;
+      await route.fulfill({
+        status: 401,
+        contentType: "application/problem+json",
+        body: JSON.stringify({ type: "x", title: "Unauthenticated", status: 401, code: "unauthenticated", detail: "token expired" }),
+      });
+    } else await route.continue();
+  });
+  await invite.fill(`first-${Date.now()}@example.com`);
+  await page.getByRole("button", { name: "Invite" }).click();
+  await page.getByRole("status").filter({ hasText: "Invited" }).waitFor();
+  const afterReplay = { answered401, refreshes: [...refreshes] };
+
+  // (b) The session ends on the server (signed out elsewhere): the page stays, a dialog asks again.
+  const token = tokens.at(-1);
+  const out = await page.request.post("/api/v1/auth/logout", { headers: { Authorization: `Bearer ${token}` } });
+  check(out.status() === 204, `logout elsewhere answered ${out.status()}`);
+  const draft = `second-${Date.now()}@example.com`;
+  await invite.fill(draft);
+  await page.getByRole("button", { name: "Invite" }).click();
+  const dialog = page.getByRole("dialog", { name: "Sign in again" });
+  await dialog.waitFor();
+  await shot(page, config, "session-ended-dialog-light");
+  const underDialog = await invite.inputValue();
+  await signIn(page, config, dialog);
+  await dialog.waitFor({ state: "detached" });
+  const afterSignIn = await invite.inputValue();
+  await page.getByRole("button", { name: "Invite" }).click();
+  await page.getByRole("status").filter({ hasText: draft }).waitFor();
+  return { afterReplay, draft, underDialog, afterSignIn, url: new URL(page.url()).pathname };
+}
+
+/** An invited viewer sets a password from the link, signs in and cannot reach admin pages. */
+export async function viewer({ browser, config }) {
+  const admin = await newPage(browser, config);
+  await admin.page.goto("/");
+  await signIn(admin.page, config);
+  await heading(admin.page, "Overview");
+  await admin.page.goto("/admin/users");
+  await heading(admin.page, "Users");
+  const email = `viewer-${Date.now()}@example.com`;
+  const form = admin.page.getByRole("form", { name: "Invite a user" });
+  await form.getByLabel("Email").fill(email);
+  await form.getByLabel("Role").selectOption("viewer");
+  await admin.page.getByRole("button", { name: "Invite" }).click();
+  const link = await admin.page.getByLabel("Set-password link").inputValue();
+  await admin.page.getByRole("cell", { name: email, exact: true }).waitFor();
+
+  const v = await newPage(browser, config);
+  await v.page.goto(link);
+  await heading(v.page, "Set your password");
+  const password = "viewer-password-12345";
+  await v.page.getByLabel("New password", { exact: true }).fill(password);
+  await v.page.getByLabel("Repeat the new password").fill(password);
+  await v.page.getByRole("button", { name: "Set password" }).click();
+  await heading(v.page, "Password set");
+  const fragmentGone = !v.page.url().includes("token=");
+  await v.page.getByRole("link", { name: "sign in" }).click();
+  await signIn(v.page, { tenant: config.tenant, email, password });
+  await heading(v.page, "Overview");
+  const navLabels = await v.page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents();
+  await v.page.goto("/admin/users");
+  await heading(v.page, "Not allowed");
+  // The API refuses too, whatever the page shows.
+  const tokens = await v.page.evaluate(async () => (await fetch("/api/v1/auth/refresh", { method: "POST" })).json());
+  const api = await v.page.request.get("/api/v1/users", { headers: { Authorization: `Bearer ${tokens.access_token}` } });
+  const apiCode = (await api.json()).code;
+  // Sign out ends the session: a reload does not bring it back.
+  await v.page.getByRole("button", { name: "Sign out" }).click();
+  await heading(v.page, "Sign in to Pulse");
+  await v.page.reload();
+  await heading(v.page, "Sign in to Pulse");
+  const refreshAfterSignOut = (await v.page.request.post("/api/v1/auth/refresh")).status();
+  return { link, fragmentGone, navLabels, apiStatus: api.status(), apiCode, refreshAfterSignOut };
+}

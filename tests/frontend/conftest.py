@@ -1,0 +1,213 @@
+"""Fixtures for the web app's tests: the built app served by ``vite preview``
+(which proxies /api, as the ingress does in a cluster) in front of the real
+backend (uvicorn) on the test world's PostgreSQL primary + replica and Redis,
+with tenants provisioned by ``ensure_tenant``; Debian's chromium is driven by
+``playwright-core`` from Node scripts in tests/frontend/browser/."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from pulse_common.db import make_engine
+from pulse_common.provisioning import TenantRequest, drop_tenant, ensure_platform, ensure_tenant
+from pulse_testworld import World
+from pulse_testworld.procs import Supervisor, free_port, wait_until
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+REPO = Path(__file__).resolve().parents[2]
+FRONTEND = REPO / "services" / "frontend"
+BROWSER_DIR = Path(__file__).resolve().parent / "browser"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+DB_NAME = "pulse_frontend_test"
+BACKEND_PASSWORD = "frontend-test-backend-1"
+NEW_PASSWORD = "frontend-e2e-password-1"
+
+
+def npm(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    if not (FRONTEND / "node_modules").exists():
+        pytest.fail("services/frontend/node_modules is missing: run `make bootstrap`")
+    return subprocess.run(
+        ["npm", *args], cwd=FRONTEND, capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.fixture(scope="session")
+def frontend_dist() -> Path:
+    """``npm run build`` once per session (type check included)."""
+    r = npm("run", "build")
+    assert r.returncode == 0, r.stdout + r.stderr
+    return FRONTEND / "dist"
+
+
+def _dsn(dsn: str, user: str | None = None, password: str | None = None) -> str:
+    base = dsn.rsplit("/", 1)[0] + "/" + DB_NAME
+    if user is None:
+        return base
+    return f"postgresql://{user}:{password}@{base.split('@', 1)[1]}"
+
+
+@dataclass
+class Tenant:
+    slug: str
+    admin_email: str
+    password: str
+
+
+@dataclass
+class Stack:
+    url: str  # what the browser opens (the app, with /api proxied)
+    api_url: str  # the backend itself
+    engine: Any
+
+    def provision(self, prefix: str = "fe", **extra: Any) -> Tenant:
+        slug = f"{prefix}-{uuid.uuid4().hex[:8]}"
+        req = TenantRequest(
+            slug=slug, display_name=f"Tenant {slug}", admin_email=f"admin@{slug}.example", **extra
+        )
+        out = ensure_tenant(self.engine, req)
+        assert out.admin_password is not None
+        return Tenant(slug, out.admin_email, out.admin_password.get_secret_value())
+
+    def activate(self, tenant: Tenant) -> Tenant:
+        """Does the first admin's first login (password change) through the API."""
+        with httpx.Client(base_url=self.api_url, timeout=30) as http:
+            body = {"tenant": tenant.slug, "email": tenant.admin_email, "password": tenant.password}
+            r = http.post("/api/v1/auth/login", json=body)
+            assert r.status_code == 200, r.text
+            token = r.json()["access_token"]
+            r = http.post(
+                "/api/v1/auth/password",
+                json={"current_password": tenant.password, "new_password": NEW_PASSWORD},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert r.status_code == 200, r.text
+        tenant.password = NEW_PASSWORD
+        return tenant
+
+
+@pytest.fixture(scope="session")
+def stack(
+    world: World, frontend_dist: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    from pulse_backend.keys import write_key
+
+    with psycopg.connect(world.postgres.primary_dsn, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+    engine = make_engine(_dsn(world.postgres.primary_dsn))
+    ensure_platform(engine, backend_password=BACKEND_PASSWORD)
+    keys = tmp_path_factory.mktemp("jwt-keys")
+    write_key(keys, "k1")
+    api_port, web_port = free_port(), free_port()
+    web_url = f"http://localhost:{web_port}"
+    env = {
+        "PULSE_BACKEND_ENVIRONMENT": "production",
+        "PULSE_BACKEND_DATABASE_URL": _dsn(
+            world.postgres.primary_dsn, "pulse_backend", BACKEND_PASSWORD
+        ),
+        "PULSE_BACKEND_DATABASE_REPLICA_URL": _dsn(
+            world.postgres.replica_dsn, "pulse_backend", BACKEND_PASSWORD
+        ),
+        "PULSE_BACKEND_REDIS_URL": world.redis.url,
+        "PULSE_BACKEND_JWT_KEYS_DIR": str(keys),
+        "PULSE_BACKEND_JWT_ACTIVE_KID": "k1",
+        "PULSE_BACKEND_ENCRYPTION_KEYS": "k1:" + "B" * 43 + "=",
+        "PULSE_BACKEND_PUBLIC_URL": web_url,
+        # The browser tests sign in many times from one address.
+        "PULSE_BACKEND_RATE_LOGIN_PER_EMAIL": "1000",
+        "PULSE_BACKEND_RATE_LOGIN_PER_ADDRESS": "100000",
+    }
+    sup = Supervisor(log_dir=tmp_path_factory.mktemp("frontend-logs"))
+    backend = sup.start(
+        "backend",
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "pulse_backend.app:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(api_port),
+        ],
+        env=env,
+    )
+    api_url = f"http://127.0.0.1:{api_port}"
+    try:
+        wait_until(
+            "the backend's /readyz",
+            lambda: httpx.get(f"{api_url}/readyz", timeout=2).status_code == 200,
+            timeout=60,
+            proc=backend,
+        )
+        web = sup.start(
+            "web",
+            [
+                str(FRONTEND / "node_modules" / ".bin" / "vite"),
+                "preview",
+                str(FRONTEND),
+                "--config",
+                str(FRONTEND / "vite.config.ts"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(web_port),
+                "--strictPort",
+            ],
+            env={"PULSE_API_URL": api_url},
+        )
+        wait_until(
+            "vite preview",
+            lambda: httpx.get(f"http://127.0.0.1:{web_port}/", timeout=2).status_code == 200,
+            timeout=60,
+            proc=web,
+        )
+        yield Stack(url=web_url, api_url=api_url, engine=engine)
+    finally:
+        sup.stop_all()
+        engine.dispose()
+
+
+@pytest.fixture
+def tenant(stack: Stack) -> Iterator[Tenant]:
+    """A fresh tenant whose first admin already chose a password."""
+    t = stack.activate(stack.provision())
+    yield t
+    drop_tenant(stack.engine, t.slug)
+
+
+def run_browser(scenario: str, stack: Stack, **params: Any) -> dict[str, Any]:
+    """Runs one scenario of browser/scenarios.mjs in chromium; returns what it reports."""
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run `make bootstrap`"
+    assert shutil.which("node"), "node is missing"
+    ARTIFACTS.mkdir(exist_ok=True)
+    config = {"baseUrl": stack.url, "artifacts": str(ARTIFACTS), "chromium": CHROMIUM, **params}
+    r = subprocess.run(
+        ["node", str(BROWSER_DIR / "run.mjs"), scenario],
+        input=json.dumps(config),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PULSE_FRONTEND": str(FRONTEND)},
+    )
+    assert r.returncode == 0, f"scenario {scenario} failed:\n{r.stdout}\n{r.stderr}"
+    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("RESULT ")]
+    assert lines, f"scenario {scenario} reported nothing:\n{r.stdout}\n{r.stderr}"
+    result: dict[str, Any] = json.loads(lines[-1][len("RESULT ") :])
+    return result

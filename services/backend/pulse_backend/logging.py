@@ -18,6 +18,7 @@ from typing import Any, TextIO
 import structlog
 
 from pulse_backend.settings import LogFormat
+from pulse_common.logging import stderr_logger_factory
 
 CATEGORIES = ("HTTP", "AUTH", "DB", "CACHE", "WS", "COLOR", "ETL", "AI", "ERROR", "SYSTEM")
 
@@ -72,6 +73,8 @@ def default_category(
 
 def configure(fmt: LogFormat, level: str = "INFO", stream: TextIO | None = None) -> None:
     out = stream or sys.stderr
+    # Without an explicit stream, resolve stderr per line (see StderrLogger).
+    factory: Any = structlog.PrintLoggerFactory(stream) if stream else stderr_logger_factory
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()
         if fmt is LogFormat.json
@@ -89,7 +92,7 @@ def configure(fmt: LogFormat, level: str = "INFO", stream: TextIO | None = None)
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(out),
+        logger_factory=factory,
         # Not cached: tests reconfigure the output per app instance.
         cache_logger_on_first_use=False,
     )

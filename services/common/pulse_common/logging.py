@@ -5,8 +5,24 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import structlog
+
+
+class StderrLogger:
+    """Prints to whatever ``sys.stderr`` is when a line is written. A stream
+    bound at configure time may be closed later (pytest's capture, a daemon's
+    redirection), and structlog's PrintLogger would then fail the caller."""
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    log = debug = info = warn = warning = error = critical = exception = fatal = msg
+
+
+def stderr_logger_factory(*_args: Any) -> StderrLogger:
+    return StderrLogger()
 
 
 def configure_logging(*, json: bool = True, level: str = "INFO") -> None:
@@ -23,6 +39,6 @@ def configure_logging(*, json: bool = True, level: str = "INFO") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=stderr_logger_factory,
         cache_logger_on_first_use=True,
     )

@@ -21,6 +21,7 @@ from kubernetes import config as k8s_config
 from qdrant_client import QdrantClient
 
 from pulse_testworld import World, start_world
+from tests.pulse_db import make_tenant, pulse_db  # noqa: F401 - fixtures, registered once here
 
 REPO = Path(__file__).resolve().parents[1]
 # Subprocesses (operator, make dev, services) import this checkout's code,

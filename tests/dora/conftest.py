@@ -22,14 +22,9 @@ from pulse_common.dora.link import RelinkReport, relink
 from pulse_common.dora.settings import DoraRules
 from pulse_common.provisioning import TenantProvisioned
 from pulse_common.tenancy import quote_ident
-from tests.db import conftest as db_fixtures
-from tests.db.conftest import PulseDb
+from tests.pulse_db import PulseDb
 
 pytestmark = pytest.mark.postgres
-
-# The data-model fixtures (a Pulse database on the primary, a tenant factory).
-pulse_db = db_fixtures.pulse_db
-make_tenant = db_fixtures.make_tenant
 
 T0 = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)  # a Monday
 

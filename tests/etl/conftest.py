@@ -26,7 +26,7 @@ from pulse_etl.jobs.runner import RunContext
 from pulse_etl.sources.http import Retry
 from pulse_fakes import FakeServer, GithubOrg, JiraOrg, OrgSpec, generate, serve_github, serve_jira
 from pulse_fakes.app import RateLimit
-from tests.db.conftest import PulseDb, make_tenant, pulse_db  # noqa: F401 - fixtures
+from tests.pulse_db import PulseDb
 
 pytestmark = pytest.mark.postgres
 
@@ -158,8 +158,8 @@ TenantMaker = Callable[..., EtlTenant]
 
 @pytest.fixture
 def etl_tenant_factory(
-    make_tenant: Any,  # noqa: F811
-    pulse_db: PulseDb,  # noqa: F811
+    make_tenant: Any,
+    pulse_db: PulseDb,
     redis_admin: redis.Redis,
     tmp_path: Path,
 ) -> Iterator[TenantMaker]:

@@ -79,9 +79,15 @@ class GithubConnector:
         page = await self.client.get(f"{self.base}/repos/{repo}/compare/{base}...{head}")
         return parse("github", f"compare {repo}", gm.Compare, page.body)
 
+    async def commit(self, repo: str, ref: str) -> gm.Commit:
+        page = await self.client.get(f"{self.base}/repos/{repo}/commits/{ref}")
+        return parse("github", f"commit {ref} of {repo}", gm.Commit, page.body)
+
     async def batches(
         self, cursor: dict[str, Any], since: dt.datetime | None
     ) -> AsyncIterator[Batch]:
+        if cursor.get("done"):  # killed after the listings: only the ranges remain
+            return
         repos = await self.repositories()
         rows = [
             (r.full_name, str(r.id), r.name, r.default_branch, r.language, r.private, r.html_url)
@@ -251,6 +257,9 @@ class GithubConnector:
                         state,
                         finished or d.created_at,
                         seconds,
+                        d.created_at,
+                        finished,
+                        "deployment",
                     )
                 )
             url = page.link("next")

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import Connection, create_engine
 from sqlalchemy.engine import make_url
@@ -143,3 +144,33 @@ async def test_incidents_link_to_the_last_production_deployment(etl_tenant: EtlT
         assert links[inc_id] == max(before)[1]
         linked_any = True
     assert linked_any
+
+
+async def test_releases_load_as_the_fallback_when_the_settings_ask(etl_tenant: EtlTenant) -> None:
+    t = etl_tenant
+    github = t.integrations()["github-main"]
+    assert (await run_job(t.context(), github)).state is JobState.succeeded
+    release = "SELECT external_id, commit_sha FROM deployments WHERE source = 'release' ORDER BY 1"
+    assert t.query(release) == []  # not asked for
+    with psycopg.connect(t.dsn) as conn:
+        conn.execute(
+            "INSERT INTO dora_settings (tenant_id, deployment_fallback) VALUES (%s, 'releases')",
+            (t.tenant_id,),
+        )
+    assert (await run_job(t.context(), github)).state is JobState.succeeded
+    org = t.sources.github_org
+    assert t.query(release) == sorted(
+        (f"release:{r['id']}", r["target_commitish"]) for rs in org.releases.values() for r in rs
+    )
+    # Releases are their own chain: their ranges link PRs too.
+    shipped = t.query(
+        "SELECT count(DISTINCT dp.pr_id) FROM deployments_prs dp "
+        "JOIN deployments d ON d.id = dp.deployment_id WHERE d.source = 'release'"
+    )[0][0]
+    # The first release of a repository ships only its head (nothing to diff
+    # from); each later one the merges since the previous release.
+    index = {
+        repo: [org.history[repo].index(r["target_commitish"]) for r in rs]
+        for repo, rs in org.releases.items()
+    }
+    assert shipped == sum(max(ix) - min(ix) + 1 for ix in index.values())

@@ -3,8 +3,11 @@
 - Releases, loaded as deployments marked ``release``, when the tenant's DORA
   settings ask for them as the fallback (``dora_settings.deployment_fallback``).
 - The default-branch commits each successful deployment shipped: GitHub's
-  compare between consecutive successful deployments of a repository and
-  environment (and the head commit alone for the first one).
+  compare between consecutive successful deployments of a repository, all
+  environments together (and the head commit alone for the first one). Each
+  environment's range (what the linking rules cut) is then a union of these,
+  so every commit it needs is loaded, with fewer requests than per
+  environment.
 
 Which ranges to fetch is read from the database, not from the run: a range is
 fetched while one of its ends is not loaded yet, so an incremental run
@@ -28,10 +31,10 @@ DONE = {"done": True}
 SHA = re.compile(r"^[0-9a-f]{40}$")
 
 _DEPLOYMENTS = """
-SELECT r.full_name, d.environment, d.source, d.commit_sha
+SELECT r.full_name, d.source, d.commit_sha
 FROM deployments d JOIN repositories r ON r.id = d.repository_id
 WHERE r.integration_id = %s AND d.status = 'success' AND d.finished_at IS NOT NULL
-ORDER BY r.full_name, d.environment, d.source, d.finished_at, d.id
+ORDER BY r.full_name, d.source, d.finished_at, d.id
 """
 _LOADED = """
 SELECT r.full_name, c.sha FROM commits c JOIN repositories r ON r.id = c.repository_id
@@ -85,10 +88,10 @@ async def range_batches(
     cur = await conn.execute(_LOADED, (integration_id,))
     loaded = {(str(repo), str(sha)) for repo, sha in await cur.fetchall()}
     cur = await conn.execute(_DEPLOYMENTS, (integration_id,))
-    chains: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-    for repo, env, source, sha in await cur.fetchall():
-        chains[(str(repo), str(env), str(source))].append(str(sha))
-    for (repo, _env, _source), heads in chains.items():
+    chains: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for repo, source, sha in await cur.fetchall():
+        chains[(str(repo), str(source))].append(str(sha))
+    for (repo, _source), heads in chains.items():
         previous: str | None = None
         for head in heads:
             if previous is None:

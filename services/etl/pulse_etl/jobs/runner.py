@@ -18,6 +18,7 @@ import httpx
 import psycopg
 import redis.asyncio as aioredis
 from psycopg import AsyncConnection
+from sqlalchemy.exc import DBAPIError
 
 from pulse_common.errors import PulseError
 from pulse_common.tenancy import TenantNames
@@ -164,8 +165,9 @@ async def _run_locked(
         await events.line("ORCH", f"run {stop.state}", integration=name)
     except PulseError as exc:
         job = await _fail(conn, name, str(exc), events, type(exc).__name__)
-    except psycopg.Error as exc:
-        # The database refused a batch; the driver's first line names the constraint.
+    except (psycopg.Error, DBAPIError) as exc:
+        # The database refused a batch (or the relink, through SQLAlchemy); the
+        # driver's first line names the constraint.
         message = (
             f"database: {str(exc).strip().splitlines()[0] if str(exc) else type(exc).__name__}"
         )

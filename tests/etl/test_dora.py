@@ -174,3 +174,31 @@ async def test_releases_load_as_the_fallback_when_the_settings_ask(etl_tenant: E
         for repo, rs in org.releases.items()
     }
     assert shipped == sum(max(ix) - min(ix) + 1 for ix in index.values())
+
+
+async def test_a_mapped_project_scopes_its_incidents(etl_tenant: EtlTenant) -> None:
+    """Unmapped, a Jira project gives no scope (tenant-wide, as above); once
+    an admin maps it to one repository, the next sync links its incidents
+    to that repository's deployments only."""
+    t = etl_tenant
+    await _sync(t)
+    (repo_id, repo), *_ = t.query("SELECT id, full_name FROM repositories ORDER BY full_name")
+    with psycopg.connect(t.dsn) as conn:
+        conn.execute(
+            "INSERT INTO projects_repositories (tenant_id, project_id, repository_id) "
+            "SELECT %s, id, %s FROM projects",
+            (t.tenant_id, repo_id),
+        )
+    await _sync(t)
+    prod = t.query(
+        "SELECT id, finished_at FROM deployments WHERE status = 'success' "
+        "AND environment = 'production' AND repository_id = %s",
+        repo_id,
+    )
+    links = dict(t.query("SELECT incident_id, deployment_id FROM incidents_deployments"))
+    checked = 0
+    for inc_id, detected in t.query("SELECT id, detected_at FROM incidents"):
+        before = [(at, d) for d, at in prod if at < detected]
+        assert links.get(inc_id) == (max(before)[1] if before else None), repo
+        checked += bool(before)
+    assert checked

@@ -365,11 +365,32 @@ def _github(spec: OrgSpec, rnd: random.Random) -> GithubOrg:
                     "published_at": gh_time(at),
                 }
             )
+        _supersede(org, deps)
         deps.reverse()  # GitHub lists newest first
         rels.reverse()
         org.deployments[full] = deps
         org.releases[full] = rels
     return org
+
+
+def _supersede(org: GithubOrg, deps: list[dict[str, Any]]) -> None:
+    """As GitHub does (``auto_inactive``): a successful deployment marks the
+    previous successful one of its environment ``inactive``, newest first."""
+    last: dict[str, dict[str, Any]] = {}
+    for d in deps:  # oldest first
+        if org.statuses[d["id"]][0]["state"] != "success":
+            continue
+        before = last.get(d["environment"])
+        if before is not None:
+            org.statuses[before["id"]].insert(
+                0,
+                {
+                    "id": before["id"] * 10 + 2,
+                    "state": "inactive",
+                    "created_at": org.statuses[d["id"]][0]["created_at"],
+                },
+            )
+        last[d["environment"]] = d
 
 
 def generate(spec: OrgSpec) -> tuple[JiraOrg, GithubOrg]:

@@ -49,7 +49,8 @@ def expected_first_deployments(org: GithubOrg) -> dict[tuple[str, int], tuple[in
         history = org.history[repo]
         chain = []
         for d in deps:
-            final = org.statuses[d["id"]][0]  # newest first
+            # Newest first; inactive only says a later one superseded it.
+            final = next(s for s in org.statuses[d["id"]] if s["state"] != "inactive")
             if d["environment"] == PROD and final["state"] == "success":
                 chain.append((ISO(final["created_at"]), d["id"], history.index(d["sha"])))
         shipped: dict[str, tuple[int, dt.datetime]] = {}

@@ -270,9 +270,12 @@ class GithubConnector:
                 return
 
     async def _latest_status(self, repo: str, d: gm.Deployment) -> gm.DeploymentStatus | None:
+        """The status that ended the deployment: the newest one, skipping
+        ``inactive`` (a later deployment superseded it; that is not when it
+        finished). Statuses come newest first; one page covers any real one."""
         async with self._children:
             page = await self.client.get(
-                f"{self.base}/repos/{repo}/deployments/{d.id}/statuses", params={"per_page": 1}
+                f"{self.base}/repos/{repo}/deployments/{d.id}/statuses", params={"per_page": 100}
             )
         found = parse(
             "github",
@@ -280,7 +283,8 @@ class GithubConnector:
             TypeAdapter(list[gm.DeploymentStatus]),
             page.body,
         )
-        return found[0] if found else None  # newest first
+        ended = [s for s in found if s.state != "inactive"] or found
+        return ended[0] if ended else None
 
 
 def _estimate(page: Page, size: int) -> int | None:

@@ -124,6 +124,7 @@ class GithubOrg:
     statuses: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     releases: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     history: dict[str, list[str]] = field(default_factory=dict)  # main-branch shas, oldest first
+    commit_times: dict[str, dt.datetime] = field(default_factory=dict)  # main-branch sha → time
 
     def pull(self, repo: str, number: int) -> Pull:
         for p in self.pulls[repo]:
@@ -252,7 +253,9 @@ def _github(spec: OrgSpec, rnd: random.Random) -> GithubOrg:
             }
         )
         pulls: list[Pull] = []
-        history: list[str] = [sha_of(full, "root")]
+        root = sha_of(full, "root")
+        org.commit_times[root] = spec.start - dt.timedelta(days=1)
+        merges: list[tuple[dt.datetime, str]] = []
         for n in range(1, spec.prs_per_repo + 1):
             created = spec.start + dt.timedelta(hours=5 * n + r, minutes=rnd.randrange(60))
             author = rnd.choice(PEOPLE)
@@ -300,8 +303,9 @@ def _github(spec: OrgSpec, rnd: random.Random) -> GithubOrg:
                 for k in range(rnd.randrange(0, 3))
             ]
             merge_sha = sha_of(full, n, "merge") if merged else None
-            if merge_sha:
-                history.append(merge_sha)
+            if merge_sha and merged:
+                merges.append((merged, merge_sha))
+                org.commit_times[merge_sha] = merged
             updated = max(t for t in (created, merged, closed) if t) + dt.timedelta(minutes=1)
             data = {
                 "id": 30000 + r * 1000 + n,
@@ -321,12 +325,15 @@ def _github(spec: OrgSpec, rnd: random.Random) -> GithubOrg:
             }
             pulls.append(Pull(full, data, commits, reviews, comments, updated))
         org.pulls[full] = pulls
+        # The default branch's history is its merges in time order (as git has it).
+        history = [root, *(sha for _, sha in sorted(merges))]
         org.history[full] = history
         deps, rels = [], []
         step = max(1, (len(history) - 1) // max(1, spec.deployments_per_repo))
         for d in range(spec.deployments_per_repo):
             idx = min(len(history) - 1, (d + 1) * step)
-            at = spec.start + dt.timedelta(hours=5 * idx * step + 12, minutes=d)
+            # After its head was merged, and each deployment after the previous one.
+            at = org.commit_times[history[idx]] + dt.timedelta(hours=2, minutes=d)
             did = 80000 + r * 1000 + d
             state = "success" if rnd.random() < 0.85 else "failure"
             deps.append(
@@ -358,11 +365,32 @@ def _github(spec: OrgSpec, rnd: random.Random) -> GithubOrg:
                     "published_at": gh_time(at),
                 }
             )
+        _supersede(org, deps)
         deps.reverse()  # GitHub lists newest first
         rels.reverse()
         org.deployments[full] = deps
         org.releases[full] = rels
     return org
+
+
+def _supersede(org: GithubOrg, deps: list[dict[str, Any]]) -> None:
+    """As GitHub does (``auto_inactive``): a successful deployment marks the
+    previous successful one of its environment ``inactive``, newest first."""
+    last: dict[str, dict[str, Any]] = {}
+    for d in deps:  # oldest first
+        if org.statuses[d["id"]][0]["state"] != "success":
+            continue
+        before = last.get(d["environment"])
+        if before is not None:
+            org.statuses[before["id"]].insert(
+                0,
+                {
+                    "id": before["id"] * 10 + 2,
+                    "state": "inactive",
+                    "created_at": org.statuses[d["id"]][0]["created_at"],
+                },
+            )
+        last[d["environment"]] = d
 
 
 def generate(spec: OrgSpec) -> tuple[JiraOrg, GithubOrg]:

@@ -9,7 +9,7 @@ from typing import Any
 from starlette.requests import Request
 
 from pulse_fakes.app import FakeApi, Reply, int_param, page_of, route
-from pulse_fakes.data import GithubOrg
+from pulse_fakes.data import GithubOrg, gh_time
 from pulse_fakes.faults import FaultPlan
 
 DOCS = "https://docs.github.com/rest"
@@ -113,10 +113,28 @@ def build(org: GithubOrg, *, token: str, plan: FaultPlan) -> FakeApi:
         lo, hi = history.index(m["base"]), history.index(m["head"])
         shas = history[lo + 1 : hi + 1] if hi >= lo else []
         status = "ahead" if hi > lo else ("identical" if hi == lo else "behind")
-        commits = [{"sha": s, "commit": {"message": f"merge {s[:7]}"}} for s in shas]
+        commits = [_commit(org, s) for s in shas]
         body = {"status": status, "ahead_by": len(shas), "behind_by": 0, "total_commits": len(shas)}
         return Reply(body | {"commits": commits})
 
+    @route("GET", REPO + r"/commits/(?P<ref>[^/]+)")
+    async def commit(request: Request, m: re.Match[str]) -> Reply:
+        history = org.history.get(repo_of(m) or "", [])
+        found = [s for s in history if s == m["ref"]]
+        found = found or (history[-1:] if m["ref"] == "main" else [])
+        return Reply(_commit(org, found[0])) if found else missing()
+
     routes = [org_repos, repo, pulls, pull_part("commits"), pull_part("reviews")]
-    routes += [pull_part("comments"), deployments, statuses, releases, compare]
+    routes += [pull_part("comments"), deployments, statuses, releases, compare, commit]
     return FakeApi(routes, accepts, _error, plan, etags=True)
+
+
+def _commit(org: GithubOrg, sha: str) -> dict[str, Any]:
+    """A default-branch commit as the commits and compare APIs show it."""
+    at = gh_time(org.commit_times[sha])
+    person = {"name": "merge-bot", "email": "merge-bot@x", "date": at}
+    return {
+        "sha": sha,
+        "commit": {"author": person, "committer": person, "message": f"merge {sha[:7]}"},
+        "author": {"login": "merge-bot"},
+    }

@@ -169,7 +169,7 @@ def etl_tenant_factory(
         req, prov = make_tenant(prefix)
         names = TenantNames(req.slug)
         password = req.login_password.get_secret_value()
-        cache.ensure_user(redis_admin, names, password)
+        cache.ensure_user(redis_admin, names, password, prov.tenant_id)
         host = redis_admin.connection_pool.connection_kwargs
         creds = tmp_path / f"creds-{req.slug}"
         write_credentials(creds)
@@ -189,7 +189,7 @@ def etl_tenant_factory(
     yield make
     for t in made:
         t.sources.stop()
-        cache.delete_user_and_keys(redis_admin, t.names)
+        cache.delete_user_and_keys(redis_admin, t.names, t.tenant_id)
 
 
 @pytest.fixture

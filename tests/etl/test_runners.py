@@ -12,6 +12,7 @@ import pytest
 import redis
 
 from pulse_etl.errors import JobAlreadyRunning
+from pulse_etl.jobs.events import DATA_VERSION_TTL, LOG_LINES
 from pulse_etl.jobs.runner import run_job
 from pulse_etl.jobs.store import JobState
 from pulse_etl.sources.batch import Batch
@@ -83,6 +84,12 @@ async def test_progress_events_log_and_data_version(etl_tenant: EtlTenant) -> No
     )
     assert all({"rate", "eta_seconds", "rate_limit_waits"} <= e.keys() for e in events)
     assert int(tenant_redis.get(f"{t.names.key_prefix}data_version") or 0) == len(events)
+    # Every key the ETL wrote (as the tenant's ACL user) expires or is capped.
+    for key in t.redis_admin.scan_iter(f"{t.names.key_prefix}*"):
+        if t.redis_admin.type(key) in (b"stream", "stream"):
+            assert 0 < t.redis_admin.xlen(key) <= LOG_LINES
+        else:
+            assert 0 < t.redis_admin.ttl(key) <= DATA_VERSION_TTL, key
     lines = tenant_redis.xrange(f"{t.names.key_prefix}etl:log")
     assert [line["category"] for _, line in lines][:1] == ["ORCH"]
     assert any(line["message"] == "run succeeded" for _, line in lines)

@@ -126,28 +126,6 @@ async def test_github_full_then_incremental(etl_tenant: EtlTenant) -> None:
     }
 
 
-async def test_incidents_link_to_the_last_production_deployment(etl_tenant: EtlTenant) -> None:
-    t = etl_tenant
-    ints = t.integrations()
-    assert (await run_job(t.context(), ints["github-main"])).state is JobState.succeeded
-    assert (await run_job(t.context(), ints["jira-main"])).state is JobState.succeeded
-    rows = t.query(
-        "SELECT i.started_at, d.deployed_at, d.environment, d.status, i.id FROM incidents i "
-        "LEFT JOIN deployments d ON d.id = i.deployment_id"
-    )
-    assert rows
-    prod = t.query(
-        "SELECT deployed_at FROM deployments WHERE status = 'success' AND environment = 'production'"
-    )
-    for started, deployed, env, status, _ in rows:
-        candidates = [d for (d,) in prod if d <= started]
-        if not candidates:
-            assert deployed is None
-            continue
-        assert (env, status) == ("production", "success")
-        assert deployed == max(candidates)
-
-
 async def test_watermark_is_the_run_start_and_overlaps(etl_tenant: EtlTenant) -> None:
     t = etl_tenant
     jira = t.integrations()["jira-main"]

@@ -231,9 +231,17 @@ def _link_incidents(
     manual = select(IncidentDeployment.incident_id).where(
         IncidentDeployment.link_method == IncidentLinkMethod.manual
     )
+    project_repos: dict[int, list[int]] = defaultdict(list)
+    for p, repo in conn.execute(
+        select(ProjectRepository.project_id, ProjectRepository.repository_id)
+    ):
+        project_repos[p].append(repo)
+    # A project no repository is mapped to gives no scope (the ETL loads Jira
+    # projects long before an admin maps them): such incidents fall back to
+    # their repository's scope, else the tenant's.
     incidents = [
-        r.IncidentRow(*row)
-        for row in conn.execute(
+        r.IncidentRow(i, at, p if p in project_repos else None, repo, declared)
+        for i, at, p, repo, declared in conn.execute(
             select(
                 Incident.id,
                 func.coalesce(Incident.detected_at, Incident.started_at),
@@ -251,11 +259,6 @@ def _link_incidents(
         ).scalars()
     )
     production = [d for d in successful if d.id in counted and rules.is_production(d.environment)]
-    project_repos: dict[int, list[int]] = defaultdict(list)
-    for p, repo in conn.execute(
-        select(ProjectRepository.project_id, ProjectRepository.repository_id)
-    ):
-        project_repos[p].append(repo)
     links = r.incident_links(incidents, production, project_repos, rules.incident_window_hours)
     _sync(
         conn,

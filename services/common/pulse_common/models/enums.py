@@ -72,11 +72,14 @@ class IncidentSeverity(enum.StrEnum):
 
 
 class EtlJobStatus(enum.StrEnum):
-    idle = "idle"
+    """An integration's ETL job (its transitions are in pulse_etl.jobs.store)."""
+
+    queued = "queued"
     running = "running"
-    success = "success"
-    failed = "failed"
     paused = "paused"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
 
 
 class ColorMode(enum.StrEnum):

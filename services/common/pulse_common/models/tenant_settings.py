@@ -56,7 +56,7 @@ class EtlJob(TenantRow, Deactivatable, TenantBase):
         BigInteger, ForeignKey("integrations.id", ondelete="SET NULL")
     )
     status: Mapped[EtlJobStatus] = mapped_column(
-        checked(EtlJobStatus, "etl_job_status"), nullable=False, server_default="idle"
+        checked(EtlJobStatus, "etl_job_status"), nullable=False, server_default="queued"
     )
     schedule: Mapped[str | None] = mapped_column(String(100))
     last_run_started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,33 +1,36 @@
-"""Links derived after a load, in the run's final transaction.
-
-Incidents → the deployment that caused them: the latest successful deployment
-to a production environment (``dora.production_environments``) that finished
-before the incident started (DevLake's rule). The DORA branch adds
-deployment↔commit and incident link tables; these queries move there then."""
+"""The DORA links derived after a load: ``pulse_common.dora.relink`` (one
+definition for the ETL, the seed and the tests), which is synchronous
+SQLAlchemy, so it runs in a worker thread on its own connection to the same
+database as the tenant's login role. It is idempotent: the runner calls it
+before the final checkpoint, and a run killed between the two derives again
+when it resumes."""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
 
-from psycopg import AsyncConnection
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
-LINK_INCIDENTS = """
-UPDATE incidents i
-   SET deployment_id = d.id, repository_id = d.repository_id, last_updated_at = now()
-FROM (
-  SELECT i2.id AS incident_id,
-         (SELECT d2.id FROM deployments d2
-           WHERE d2.status = 'success' AND d2.deployed_at <= i2.started_at
-             AND d2.environment IN (SELECT jsonb_array_elements_text(COALESCE(
-                   (SELECT value FROM system_settings WHERE key = 'dora.production_environments'),
-                   '["production"]'::jsonb)))
-           ORDER BY d2.deployed_at DESC, d2.id DESC LIMIT 1) AS deployment_id
-  FROM incidents i2
-) pick JOIN deployments d ON d.id = pick.deployment_id
-WHERE i.id = pick.incident_id AND i.deployment_id IS DISTINCT FROM d.id
-"""
+from pulse_common.dora.link import RelinkReport, relink
+
+LOCK = "pulse-etl:dora-relink"
 
 
-async def derive_links(conn: AsyncConnection[Any]) -> int:
-    cur = await conn.execute(LINK_INCIDENTS)
-    return int(cur.rowcount)
+def _relink(database_url: str, tenant_id: int) -> RelinkReport:
+    url = make_url(database_url).set(drivername="postgresql+psycopg")
+    # One short-lived connection per run: nothing to pool between syncs.
+    engine = create_engine(url, pool_size=1, max_overflow=0)
+    try:
+        with engine.begin() as conn:
+            # The tenant's integrations sync in parallel; their relinks take turns.
+            conn.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:k || current_schema()))"), {"k": LOCK}
+            )
+            return relink(conn, tenant_id)
+    finally:
+        engine.dispose()
+
+
+async def derive_links(database_url: str, tenant_id: int) -> RelinkReport:
+    return await asyncio.to_thread(_relink, database_url, tenant_id)

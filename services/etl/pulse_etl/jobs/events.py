@@ -20,6 +20,11 @@ from pulse_common.tenancy import TenantNames
 
 log = structlog.get_logger("pulse_etl")
 LOG_LINES = 5000
+# Every key the ETL writes expires or is capped. The data version lives this
+# long after its last bump: a tenant with no sync for that long starts again
+# at 1, which is safe as long as cached results (keyed on the version) live
+# far shorter, as they do (minutes).
+DATA_VERSION_TTL = 30 * 24 * 3600
 
 
 class Progress(BaseModel):
@@ -59,7 +64,10 @@ class Events:
 
     async def data_changed(self) -> None:
         if self.redis is not None:
-            await self._safe("data version", self.redis.incr(self.version_key))
+            pipe = self.redis.pipeline(transaction=True)
+            pipe.incr(self.version_key)
+            pipe.expire(self.version_key, DATA_VERSION_TTL)
+            await self._safe("data version", pipe.execute())
 
     async def line(self, category: str, message: str, **fields: Any) -> None:
         """A job log line: to structlog (stderr) and to the tenant's stream."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,12 +18,13 @@ import httpx
 import psycopg
 import redis.asyncio as aioredis
 from psycopg import AsyncConnection
+from sqlalchemy.exc import DBAPIError
 
 from pulse_common.errors import PulseError
 from pulse_common.tenancy import TenantNames
 from pulse_etl.errors import JobAlreadyRunning, JobCancelled
 from pulse_etl.integrations import Credentials, Integration, Kind, load_credentials
-from pulse_etl.jobs import store
+from pulse_etl.jobs import ranges, store
 from pulse_etl.jobs.derive import derive_links
 from pulse_etl.jobs.events import Events, Progress
 from pulse_etl.jobs.store import Job, JobState
@@ -124,16 +125,18 @@ async def _run_locked(
         connector = _connector(client, integration, cp)
         since = ISO(run["since"]) if run["since"] else None
         cursor = dict((job.cursor if "resumed" in run else None) or {})
-        async for batch in connector.batches(cursor, since):
-            control = await _commit(ctx, conn, integration_id, name, batch, run, tracker)
-            if ctx.on_batch is not None:
-                ctx.on_batch(batch)
-            await events.data_changed()
-            await events.progress(tracker.progress(JobState.running, batch, client))
-            if control:
-                raise JobCancelled("paused" if control == "pause" else "cancelled")
+        for batches in _phases(conn, connector, integration_id, cursor, since):
+            async for batch in batches:
+                control = await _commit(ctx, conn, integration_id, name, batch, run, tracker)
+                if ctx.on_batch is not None:
+                    ctx.on_batch(batch)
+                await events.data_changed()
+                await events.progress(tracker.progress(JobState.running, batch, client))
+                if control:
+                    raise JobCancelled("paused" if control == "pause" else "cancelled")
+        # Before the final checkpoint: a succeeded job always has its links.
+        linked = await derive_links(ctx.database_url, ctx.tenant_id)
         async with conn.transaction():
-            linked = await derive_links(conn)
             etags = {**cp.get("etags", {}), **run.get("etags", {})}
             job = await store.transition(
                 conn,
@@ -152,7 +155,7 @@ async def _run_locked(
             )
         await events.data_changed()
         await events.line(
-            "ORCH", "run succeeded", integration=name, items=tracker.done, incidents_linked=linked
+            "ORCH", "run succeeded", integration=name, items=tracker.done, **linked.model_dump()
         )
     except JobCancelled as stop:
         state = JobState.paused if stop.state == "paused" else JobState.cancelled
@@ -162,8 +165,9 @@ async def _run_locked(
         await events.line("ORCH", f"run {stop.state}", integration=name)
     except PulseError as exc:
         job = await _fail(conn, name, str(exc), events, type(exc).__name__)
-    except psycopg.Error as exc:
-        # The database refused a batch; the driver's first line names the constraint.
+    except (psycopg.Error, DBAPIError) as exc:
+        # The database refused a batch (or the relink, through SQLAlchemy); the
+        # driver's first line names the constraint.
         message = (
             f"database: {str(exc).strip().splitlines()[0] if str(exc) else type(exc).__name__}"
         )
@@ -189,6 +193,22 @@ def _resume_or_start(job: Job, cp: dict[str, Any], overlap: dt.timedelta) -> dic
     now = dt.datetime.now(dt.UTC)
     since = (job.watermark - overlap).isoformat() if job.watermark else None
     return {"started_at": now.isoformat(), "since": since, "done": 0, "etags": {}}
+
+
+def _phases(
+    conn: AsyncConnection[Any],
+    connector: Connector,
+    integration_id: int,
+    cursor: dict[str, Any],
+    since: dt.datetime | None,
+) -> list[AsyncIterator[Batch]]:
+    """The connector's batches, then (GitHub) the fallback releases and the
+    deployments' commit ranges, which depend on what is loaded."""
+    phases = [connector.batches(cursor, since)]
+    if isinstance(connector, GithubConnector):
+        phases.append(ranges.release_batches(conn, connector, integration_id))
+        phases.append(ranges.range_batches(conn, connector, integration_id))
+    return phases
 
 
 def _connector(client: SourceClient, integration: Integration, cp: dict[str, Any]) -> Connector:

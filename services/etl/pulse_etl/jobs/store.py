@@ -1,15 +1,9 @@
-"""The ``etl_jobs`` row of an integration: its state machine, attempts, last
-error, watermark and checkpoint.
-
-The table's ``status`` column only allows idle/running/success/failed/paused
-(no migration here: the data model is changing in another branch), so the
-precise state lives in ``checkpoint.state`` and ``status`` carries its
-closest allowed value (queued and cancelled → idle, succeeded → success)."""
+"""The ``etl_jobs`` row of an integration: its state machine (``status``),
+attempts, last error, watermark and checkpoint."""
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -18,26 +12,12 @@ from psycopg.types.json import Jsonb
 from pydantic import BaseModel
 
 from pulse_common.errors import Conflict, NotFound
+from pulse_common.models.enums import EtlJobStatus
 from pulse_etl.integrations import Integration
 
+# The ETL's name for the column's value set.
+JobState = EtlJobStatus
 
-class JobState(enum.StrEnum):
-    queued = "queued"
-    running = "running"
-    paused = "paused"
-    succeeded = "succeeded"
-    failed = "failed"
-    cancelled = "cancelled"
-
-
-COLUMN = {
-    JobState.queued: "idle",
-    JobState.running: "running",
-    JobState.paused: "paused",
-    JobState.succeeded: "success",
-    JobState.failed: "failed",
-    JobState.cancelled: "idle",
-}
 _ENDED = {JobState.succeeded, JobState.failed, JobState.cancelled}
 # running → running: a runner that died mid-run left it so; the next one resumes.
 ALLOWED: dict[JobState, set[JobState]] = {
@@ -76,7 +56,7 @@ def _job(row: dict[str, Any]) -> Job:
     return Job(
         integration=row["job_name"],
         integration_id=row["integration_id"],
-        state=JobState(cp.get("state", "queued")),
+        state=JobState(row["status"]),
         attempts=row["retry_count"],
         last_error=row["error_message"],
         watermark=row["last_success_watermark"],
@@ -105,9 +85,9 @@ async def ensure(conn: AsyncConnection[Any], tenant_id: int, integration: Integr
     integration_id = int(row[0])
     await conn.execute(
         "INSERT INTO etl_jobs (tenant_id, job_name, integration_id, status, checkpoint) "
-        "VALUES (%s, %s, %s, 'idle', %s) ON CONFLICT (job_name) DO UPDATE SET "
+        "VALUES (%s, %s, %s, 'queued', '{}') ON CONFLICT (job_name) DO UPDATE SET "
         "integration_id = EXCLUDED.integration_id",
-        (tenant_id, integration.name, integration_id, Jsonb({"state": "queued"})),
+        (tenant_id, integration.name, integration_id),
     )
     return integration_id
 
@@ -147,9 +127,8 @@ async def transition(
     if to not in ALLOWED[job.state]:
         raise Conflict(f"job {name}: cannot go from {job.state} to {to}")
     cp |= checkpoint or {}
-    cp["state"] = to.value
     sets = ["status = %(status)s", "checkpoint = %(cp)s", "last_updated_at = now()"]
-    params: dict[str, Any] = {"status": COLUMN[to], "cp": Jsonb(cp), "name": name}
+    params: dict[str, Any] = {"status": to.value, "cp": Jsonb(cp), "name": name}
     if to in _ENDED or to is JobState.paused:
         sets += ["error_message = %(error)s", "last_run_finished_at = now()"]
         params["error"] = error

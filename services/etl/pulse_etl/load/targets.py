@@ -123,7 +123,8 @@ CHANGELOGS = Target(
     conflict=("work_item_id", "external_id"),
 )
 
-# deployment_id is derived after the load (see jobs.derive), never overwritten here.
+# Links to deployments are derived after the load (pulse_common.dora.link);
+# the project scopes them: the incident's work item's project.
 INCIDENTS = Target(
     table="incidents",
     staging=(
@@ -133,10 +134,25 @@ INCIDENTS = Target(
         ("item_key", "text"),
         ("started_at", TS),
         ("resolved_at", TS),
+        ("status", "text"),
+        ("detected_at", TS),
     ),
     key=("external_id",),
-    columns=("external_id", "title", "severity", "work_item_id", "started_at", "resolved_at"),
-    select="s.external_id, s.title, s.severity, w.id, s.started_at, s.resolved_at",
+    columns=(
+        "external_id",
+        "title",
+        "severity",
+        "work_item_id",
+        "project_id",
+        "started_at",
+        "resolved_at",
+        "status",
+        "detected_at",
+    ),
+    select=(
+        "s.external_id, s.title, s.severity, w.id, w.project_id, s.started_at, s.resolved_at, "
+        "s.status, s.detected_at"
+    ),
     joins="LEFT JOIN work_items w ON w.key = s.item_key",
     conflict=("external_id",),
 )
@@ -263,6 +279,7 @@ PR_COMMENTS = Target(
 )
 
 # The PR a deployment shipped: the one whose merge commit it deployed.
+# ``source`` says whether it is a real deployment or a release (the fallback).
 DEPLOYMENTS = Target(
     table="deployments",
     staging=(
@@ -273,6 +290,9 @@ DEPLOYMENTS = Target(
         ("status", "text"),
         ("deployed_at", TS),
         ("duration_seconds", "int"),
+        ("started_at", TS),
+        ("finished_at", TS),
+        ("source", "text"),
     ),
     key=("external_id",),
     columns=(
@@ -284,15 +304,38 @@ DEPLOYMENTS = Target(
         "status",
         "deployed_at",
         "duration_seconds",
+        "started_at",
+        "finished_at",
+        "source",
     ),
     select=(
         "s.external_id, r.id, s.environment, s.commit_sha, "
         "(SELECT p.id FROM prs p "
         "WHERE p.repository_id = r.id AND p.merge_commit_sha = s.commit_sha "
-        "LIMIT 1), s.status, s.deployed_at, s.duration_seconds"
+        "LIMIT 1), s.status, s.deployed_at, s.duration_seconds, s.started_at, s.finished_at, "
+        "s.source"
     ),
     joins="JOIN repositories r ON r.full_name = s.repo",
     conflict=("external_id",),
+)
+
+# Default-branch commits (from compare between deployments): the history the
+# deployment commit ranges are cut from.
+COMMITS = Target(
+    table="commits",
+    staging=(
+        ("repo", "text"),
+        ("sha", "text"),
+        ("author", "text"),
+        ("message", "text"),
+        ("authored_at", TS),
+        ("committed_at", TS),
+    ),
+    key=("repo", "sha"),
+    columns=("repository_id", "sha", "author", "message", "authored_at", "committed_at"),
+    select="r.id, s.sha, s.author, s.message, s.authored_at, s.committed_at",
+    joins="JOIN repositories r ON r.full_name = s.repo",
+    conflict=("repository_id", "sha"),
 )
 
 # Load order inside one batch: parents before children.
@@ -309,4 +352,5 @@ ORDER = (
     PR_REVIEWS,
     PR_COMMENTS,
     DEPLOYMENTS,
+    COMMITS,
 )

@@ -79,9 +79,15 @@ class GithubConnector:
         page = await self.client.get(f"{self.base}/repos/{repo}/compare/{base}...{head}")
         return parse("github", f"compare {repo}", gm.Compare, page.body)
 
+    async def commit(self, repo: str, ref: str) -> gm.Commit:
+        page = await self.client.get(f"{self.base}/repos/{repo}/commits/{ref}")
+        return parse("github", f"commit {ref} of {repo}", gm.Commit, page.body)
+
     async def batches(
         self, cursor: dict[str, Any], since: dt.datetime | None
     ) -> AsyncIterator[Batch]:
+        if cursor.get("done"):  # killed after the listings: only the ranges remain
+            return
         repos = await self.repositories()
         rows = [
             (r.full_name, str(r.id), r.name, r.default_branch, r.language, r.private, r.html_url)
@@ -251,6 +257,9 @@ class GithubConnector:
                         state,
                         finished or d.created_at,
                         seconds,
+                        d.created_at,
+                        finished,
+                        "deployment",
                     )
                 )
             url = page.link("next")
@@ -261,9 +270,12 @@ class GithubConnector:
                 return
 
     async def _latest_status(self, repo: str, d: gm.Deployment) -> gm.DeploymentStatus | None:
+        """The status that ended the deployment: the newest one, skipping
+        ``inactive`` (a later deployment superseded it; that is not when it
+        finished). Statuses come newest first; one page covers any real one."""
         async with self._children:
             page = await self.client.get(
-                f"{self.base}/repos/{repo}/deployments/{d.id}/statuses", params={"per_page": 1}
+                f"{self.base}/repos/{repo}/deployments/{d.id}/statuses", params={"per_page": 100}
             )
         found = parse(
             "github",
@@ -271,7 +283,8 @@ class GithubConnector:
             TypeAdapter(list[gm.DeploymentStatus]),
             page.body,
         )
-        return found[0] if found else None  # newest first
+        ended = [s for s in found if s.state != "inactive"] or found
+        return ended[0] if ended else None
 
 
 def _estimate(page: Page, size: int) -> int | None:

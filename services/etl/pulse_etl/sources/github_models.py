@@ -97,11 +97,7 @@ class Release(Strict):
     published_at: dt.datetime | None = None
 
 
-class CompareCommit(Strict):
-    sha: str
-
-
 class Compare(Strict):
     status: str
     total_commits: int
-    commits: list[CompareCommit] = Field(default=[])
+    commits: list[Commit] = Field(default=[])

@@ -223,7 +223,17 @@ class JiraConnector:
                 severity = SEVERITY.get(f.priority.name if f.priority else "", "sev3")
                 if f.priority and f.priority.name in ("Low", "Lowest", "Minor", "Trivial"):
                     severity = "sev4"
+                state = "resolved" if f.resolutiondate else "open"
                 incidents.append(
-                    (issue.key, f.summary[:500], severity, issue.key, f.created, f.resolutiondate)
+                    (
+                        issue.key,
+                        f.summary[:500],
+                        severity,
+                        issue.key,
+                        f.created,
+                        f.resolutiondate,
+                        state,
+                        f.created,  # raised = detected (DevLake's created_date)
+                    )
                 )
         return {"work_items": items, "changelogs": changes, "incidents": incidents}

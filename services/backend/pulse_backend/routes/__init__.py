@@ -3,6 +3,16 @@ mounted under /api/v1 (add a new feature's router here)."""
 
 from fastapi import APIRouter
 
-from pulse_backend.routes import auth, profile, users
+from pulse_backend import ws
+from pulse_backend.routes import auth, logs, ml, profile, providers, settings, users
 
-API_ROUTERS: list[APIRouter] = [auth.router, users.router, profile.router]
+API_ROUTERS: list[APIRouter] = [
+    auth.router,
+    users.router,
+    profile.router,
+    settings.router,
+    providers.router,
+    ml.router,
+    logs.router,
+    ws.router,
+]

@@ -1,0 +1,1 @@
+"""Data integrations (read-only) and AI / embedding provider configuration."""

@@ -1,0 +1,104 @@
+"""A response cache for read endpoints, in Redis.
+
+Keys are ``t:<slug>:rc:<route>:<data version>:<hash of the parameters>``:
+the tenant's data version (``t:<slug>:data_version``, bumped by the ETL
+after each load) is part of the key, so a load makes every older entry
+unreachable at once without scanning or deleting anything (they expire by
+TTL). On a miss the value is computed in a read transaction opened only
+then, so a hit costs one Redis round trip and no database connection.
+
+Redis down: the value is computed from PostgreSQL every time (fail open:
+the cache is an optimisation, the data is in the database).
+
+Usage from a route::
+
+    return response_cache.cached(
+        clients, principal, "ml.performance", params.model_dump(), PerformanceOut,
+        lambda conn: compute(conn, params), response=response,
+    )
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import redis
+from fastapi import Response
+from pydantic import TypeAdapter
+from sqlalchemy import Connection
+
+from pulse_backend.context import Principal
+from pulse_backend.state import AppClients
+from pulse_backend.tx import read_transaction
+from pulse_common.tenancy import TenantNames
+
+T = TypeVar("T")
+DEFAULT_TTL_SECONDS = 300
+CACHE_HEADER = "X-Cache"
+
+
+def data_version_key(slug: str) -> str:
+    return f"{TenantNames(slug).key_prefix}data_version"
+
+
+def bump_data_version(cache: redis.Redis, slug: str) -> int:
+    """What the ETL does after a load (here for tests and admin tools)."""
+    return int(cache.incr(data_version_key(slug)))
+
+
+def cache_key(slug: str, route: str, version: str, params: Mapping[str, Any]) -> str:
+    canonical = json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
+    digest = hashlib.sha256(canonical.encode()).hexdigest()[:32]
+    return f"{TenantNames(slug).key_prefix}rc:{route}:{version}:{digest}"
+
+
+def _mark(response: Response | None, result: str) -> None:
+    if response is not None:
+        response.headers[CACHE_HEADER] = result
+
+
+def cached(
+    clients: AppClients,
+    principal: Principal,
+    route: str,
+    params: Mapping[str, Any],
+    model: Any,
+    compute: Callable[[Connection], T],
+    *,
+    ttl_seconds: int = DEFAULT_TTL_SECONDS,
+    response: Response | None = None,
+) -> T:
+    """The cached value for (tenant, route, params, data version), else
+    ``compute(conn)`` on a read transaction of the tenant, stored for
+    ``ttl_seconds``. ``model`` is the return type (a pydantic model or any
+    type TypeAdapter accepts). Only put in ``params`` what the value depends
+    on, including the caller's identity when the answer is per user."""
+    adapter: TypeAdapter[T] = TypeAdapter(model)
+    metrics = clients.metrics
+    key: str | None = None
+    try:
+        version = clients.redis.get(data_version_key(principal.slug))
+        key = cache_key(principal.slug, route, str(version or "0"), params)
+        hit = clients.redis.get(key)
+    except redis.RedisError:
+        metrics.redis_errors.labels("response_cache_bypassed").inc()
+        hit = None
+    if isinstance(hit, str):
+        metrics.cache.labels("response", "hit").inc()
+        _mark(response, "hit")
+        return adapter.validate_json(hit)
+    metrics.cache.labels("response", "miss").inc()
+    _mark(response, "miss")
+    with read_transaction(
+        clients.replica, principal.names, principal.session_id, principal.pending_lsn
+    ) as conn:
+        value = compute(conn)
+    if key is not None:
+        try:
+            clients.redis.set(key, adapter.dump_json(value), ex=ttl_seconds)
+        except redis.RedisError:
+            metrics.redis_errors.labels("response_not_cached").inc()
+    return value

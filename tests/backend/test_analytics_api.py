@@ -263,3 +263,28 @@ def test_cached_until_the_data_version_moves(
     third = get(client, s, "deployment-frequency")
     assert (third.headers["X-Cache"], third.json()["sample_size"]) == ("miss", 2)
     assert get(client, s, "deployment-frequency").headers["X-Cache"] == "hit"
+
+
+def test_admins_store_the_summarys_insights_viewers_cannot(
+    client: TestClient, platform: Platform, demo_admin: Session
+) -> None:
+    viewer = invite_and_login(client, demo_admin, "viewer")
+    url = f"{API}/insights"
+    assert client.post(url, params=RANGE, headers=viewer.headers).status_code == 403
+    r = client.post(url, params=RANGE, headers=demo_admin.headers)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    expected = direct(
+        platform, demo_admin.tenant.slug, executive_summary, Scope(start=START, end=AS_OF)
+    )
+    assert body["summary"] == expected.model_dump(mode="json")
+    assert body["stored"] == len(expected.insights) > 0
+    rows = tenant_sql(
+        platform,
+        demo_admin.tenant.slug,
+        "SELECT insight_text, generated_by, period_start, period_end FROM dora_metric_insights "
+        "WHERE period_end = :end ORDER BY id",
+        {"end": AS_OF},
+    )
+    assert [r.insight_text for r in rows][-body["stored"] :] == list(expected.insights)
+    assert {(r.generated_by, r.period_start) for r in rows} == {("rules", START)}

@@ -25,7 +25,10 @@ from sqlalchemy import Connection, Engine
 
 from pulse_backend import response_cache
 from pulse_backend.analytics.levels import Benchmarks, load_benchmarks
+from pulse_backend.analytics.results import ExecutiveSummary
 from pulse_backend.analytics.scope import MAX_RANGE, ReportYear, Scope, Zone
+from pulse_backend.analytics.summary import executive_summary
+from pulse_backend.analytics.summary import store_insights as summary_insights
 from pulse_backend.context import Principal
 from pulse_backend.errors import FieldInvalid
 from pulse_backend.params import Text, aware
@@ -62,6 +65,24 @@ class AnalyticsQuery(BaseModel):
     report_year: ReportYear = Field(None, json_schema_extra={"enum": list(REPORT_YEARS)})
     limit: int = Field(100, ge=0, le=1000, description="drill-down rows per page")
     offset: int = Field(0, ge=0, le=1_000_000, description="first drill-down row")
+
+
+class StoredInsights(BaseModel):
+    """What ``POST /analytics/insights`` wrote to ``dora_metric_insights``."""
+
+    stored: int
+    summary: ExecutiveSummary
+
+
+def store_insights(
+    clients: AppClients, principal: Principal, conn: Connection, scope: Scope
+) -> StoredInsights:
+    """Computes the executive summary on the primary (the transaction that
+    writes) and stores its rule-based insights."""
+    summary = executive_summary(conn, scope, load_rules(conn), benchmarks(clients))
+    return StoredInsights(
+        stored=summary_insights(conn, principal.tenant_id, summary), summary=summary
+    )
 
 
 class TrendMetric(StrEnum):

@@ -41,6 +41,7 @@ PERMISSIONS: dict[str, str] = {
     "session:write": "end one's own session",
     "dashboards:read": "DORA and analytics dashboards",
     "analytics:read": "DORA, engineering and work-item analytics (/api/v1/analytics)",
+    "analytics:write": "store generated DORA insights",
     "search:read": "semantic search",
     "agent:use": "the AI agent",
     "settings:read": "tenant settings and branding",

@@ -28,13 +28,15 @@ from pulse_backend.analytics.scope import MAX_RANGE, Scope
 from pulse_backend.analytics.summary import executive_summary
 from pulse_backend.analytics.trends import Granularity, trend
 from pulse_backend.analytics.work_items import WorkItemFlow, work_item_flow
-from pulse_backend.analytics_service import AnalyticsQuery, TrendMetric
+from pulse_backend.analytics_service import AnalyticsQuery, StoredInsights, TrendMetric
 from pulse_backend.context import Principal, require
+from pulse_backend.db import WriteConn
 from pulse_backend.state import Clients
 from pulse_common.dora.settings import DoraRules
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 Reader = Annotated[Principal, require("analytics:read")]
+Writer = Annotated[Principal, require("analytics:write")]
 Params = Annotated[AnalyticsQuery, Query()]
 
 
@@ -117,3 +119,12 @@ def trends(
         metric=metric.value,
         granularity=granularity.value,
     )
+
+
+@router.post("/insights", status_code=201)
+def store_insights(
+    clients: Clients, principal: Writer, conn: WriteConn, params: Params
+) -> StoredInsights:
+    """Generates the executive summary's rule-based insights for the range and
+    stores them in ``dora_metric_insights`` (``generated_by = rules``)."""
+    return svc.store_insights(clients, principal, conn, svc.to_scope(params))

@@ -123,3 +123,14 @@ def test_profile_and_preferences(client: TestClient, admin: Session) -> None:
     r = client.patch("/api/v1/profile", json={"role": "admin"}, headers=viewer.headers)
     assert r.status_code == 422
     assert client.get("/api/v1/profile", headers=viewer.headers).json()["role"] == "viewer"
+
+
+def test_names_with_nul_are_422s_not_database_errors(client: TestClient, admin: Session) -> None:
+    # PostgreSQL text cannot hold U+0000 (found by the schemathesis fuzz).
+    r = client.patch("/api/v1/profile", json={"first_name": "a\x00b"}, headers=admin.headers)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == "first_name"
+    r = client.post(
+        "/api/v1/users", json={"email": "n@x.example", "last_name": "\x00"}, headers=admin.headers
+    )
+    assert r.status_code == 422, r.text

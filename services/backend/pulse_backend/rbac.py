@@ -40,6 +40,8 @@ PERMISSIONS: dict[str, str] = {
     "profile:write": "change one's own profile, preferences and password",
     "session:write": "end one's own session",
     "dashboards:read": "DORA and analytics dashboards",
+    "analytics:read": "DORA, engineering and work-item analytics (/api/v1/analytics)",
+    "analytics:write": "store generated DORA insights",
     "search:read": "semantic search",
     "agent:use": "the AI agent",
     "settings:read": "tenant settings and branding",
@@ -55,7 +57,14 @@ PERMISSIONS: dict[str, str] = {
     "logs:read": "the tenant's log events",
 }
 
-_VIEWER = {"profile:read", "profile:write", "session:write", "dashboards:read", "settings:read"}
+_VIEWER = {
+    "profile:read",
+    "profile:write",
+    "session:write",
+    "dashboards:read",
+    "analytics:read",
+    "settings:read",
+}
 _MEMBER = _VIEWER | {"search:read", "agent:use", "ml:read", "ml:write", "jobs:read"}
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.viewer: frozenset(_VIEWER),

@@ -20,6 +20,7 @@ from pulse_backend import auth_service, passwords, users_repo
 from pulse_backend.context import Principal
 from pulse_backend.db import tenant_write
 from pulse_backend.errors import FieldInvalid
+from pulse_backend.params import Text
 from pulse_backend.rbac import Role
 from pulse_backend.schemas import NAME, Email, UserOut
 from pulse_backend.state import AppClients
@@ -32,24 +33,24 @@ users = users_repo.users
 
 class Invite(Email):
     role: Role = Role.member
-    first_name: str | None = NAME
-    last_name: str | None = NAME
+    first_name: Text | None = NAME
+    last_name: Text | None = NAME
 
 
 class UserPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Role | None = None
-    first_name: str | None = NAME
-    last_name: str | None = NAME
+    first_name: Text | None = NAME
+    last_name: Text | None = NAME
     active: bool | None = None
 
 
 class ProfilePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    first_name: str | None = NAME
-    last_name: str | None = NAME
+    first_name: Text | None = NAME
+    last_name: Text | None = NAME
 
 
 class Preferences(BaseModel):

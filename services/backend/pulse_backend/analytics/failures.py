@@ -56,7 +56,6 @@ def change_failure_rate(
     failed = {r.deployment_id for r in incidents}
     value = 100.0 * len(failed) / len(deps) if deps else None
     year = report_year(scope, rules)
-    n = scope.drilldown_limit
     return ChangeFailureRate(
         **figure(
             DoraMetric.change_failure_rate.value,
@@ -65,10 +64,10 @@ def change_failure_rate(
             bench.classify(year, DoraMetric.change_failure_rate, value),
             year,
             len(deps),
-            [deployment_ref(d, failed=d.id in failed) for d in deps[:n]],
+            [deployment_ref(d, failed=d.id in failed) for d in scope.page(deps)],
         ),
         failed_deployments=len(failed),
-        incidents=tuple(_incident(r, None) for r in incidents[:n]),
+        incidents=tuple(_incident(r, None) for r in scope.page(incidents)),
     )
 
 
@@ -96,7 +95,7 @@ def _recovery(
             _recovery_level(bench, year, value, len(refs)),
             year,
             len(refs),
-            refs[: scope.drilldown_limit],
+            scope.page(refs),
         ),
         resolved=resolved,
         unresolved=len(refs) - resolved,
@@ -174,10 +173,7 @@ def rework_rate(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchma
             None,
             year,
             len(deps),
-            [
-                deployment_ref(d, reasons=sorted(reasons[d.id]))
-                for d in deps[: scope.drilldown_limit]
-            ],
+            [deployment_ref(d, reasons=sorted(reasons[d.id])) for d in scope.page(deps)],
         ),
         rework_deployments=rework,
     )

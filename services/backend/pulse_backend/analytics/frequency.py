@@ -72,7 +72,7 @@ def deployment_frequency(
             bench.classify(year, DoraMetric.deployment_frequency, rate),
             year,
             len(rows),
-            [deployment_ref(r) for r in rows[: scope.drilldown_limit]],
+            [deployment_ref(r) for r in scope.page(rows)],
         ),
         median_days_per_week=weekly,
         median_days_per_month=monthly,

@@ -100,7 +100,6 @@ def lead_time(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmark
     steps = [_steps(r) for r in rows]
     value = lower_median(s[0] for s in steps)
     year = report_year(scope, rules)
-    n = scope.drilldown_limit
     return LeadTime(
         **figure(
             DoraMetric.lead_time_for_changes.value,
@@ -109,7 +108,7 @@ def lead_time(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmark
             bench.classify(year, DoraMetric.lead_time_for_changes, value),
             year,
             len(rows),
-            [_ref(r, s) for r, s in zip(rows[:n], steps[:n], strict=True)],
+            [_ref(r, s) for r, s in scope.page(list(zip(rows, steps, strict=True)))],
         ),
         coding=component([s[1] for s in steps]),
         pickup=component([s[2] for s in steps]),

@@ -1,5 +1,6 @@
 """Typed results. Every figure carries its sample size and the rows behind it
-(``drilldown``, at most ``Scope.drilldown_limit``; ``drilldown_total`` says
+(``drilldown``, one page of ``Scope.drilldown_limit`` rows from
+``Scope.drilldown_offset``; ``drilldown_total`` says
 how many there are)."""
 
 from __future__ import annotations

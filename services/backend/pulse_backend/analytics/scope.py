@@ -4,13 +4,36 @@ the DORA report year whose bands classify it."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Annotated, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pulse_common.dora.settings import REPORT_YEARS
 
 MAX_RANGE = dt.timedelta(days=800)
+T = TypeVar("T")
+
+
+def check_zone(v: str) -> str:
+    """An IANA time zone name (a pydantic validator, shared with the API's query)."""
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {v!r} (an IANA name, e.g. Europe/Berlin)") from None
+    return v
+
+
+def check_year(v: int | None) -> int | None:
+    """A DORA report year with bands (a pydantic validator)."""
+    if v is not None and v not in REPORT_YEARS:
+        raise ValueError(f"must be one of {', '.join(map(str, REPORT_YEARS))}")
+    return v
+
+
+Zone = Annotated[str, AfterValidator(check_zone)]
+ReportYear = Annotated[int | None, AfterValidator(check_year)]
 
 
 class Scope(BaseModel):
@@ -23,13 +46,14 @@ class Scope(BaseModel):
 
     start: dt.datetime
     end: dt.datetime
-    timezone: str = "UTC"
+    timezone: Zone = "UTC"
     project_ids: tuple[int, ...] = ()
     repository_ids: tuple[int, ...] = ()
     environment: str | None = Field(None, min_length=1, max_length=50)
     authors: tuple[str, ...] = ()
-    report_year: int | None = None
+    report_year: ReportYear = None
     drilldown_limit: int = Field(100, ge=0, le=1000)
+    drilldown_offset: int = Field(0, ge=0, le=10_000_000)
 
     @field_validator("start", "end")
     @classmethod
@@ -38,22 +62,6 @@ class Scope(BaseModel):
             raise ValueError("must carry a UTC offset (e.g. 2026-06-01T00:00:00Z)")
         return v.astimezone(dt.UTC)
 
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {v!r}") from None
-        return v
-
-    @field_validator("report_year")
-    @classmethod
-    def _year(cls, v: int | None) -> int | None:
-        if v is not None and v not in REPORT_YEARS:
-            raise ValueError(f"must be one of {REPORT_YEARS}")
-        return v
-
     @model_validator(mode="after")
     def _range(self) -> Scope:
         if self.end <= self.start:
@@ -61,6 +69,10 @@ class Scope(BaseModel):
         if self.end - self.start > MAX_RANGE:
             raise ValueError(f"the range may span at most {MAX_RANGE.days} days")
         return self
+
+    def page(self, rows: Sequence[T]) -> list[T]:
+        """The drill-down page: ``drilldown_limit`` rows from ``drilldown_offset``."""
+        return list(rows[self.drilldown_offset : self.drilldown_offset + self.drilldown_limit])
 
     @property
     def zone(self) -> ZoneInfo:

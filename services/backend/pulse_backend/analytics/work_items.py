@@ -108,6 +108,6 @@ def work_item_flow(conn: Connection, scope: Scope) -> WorkItemFlow:
         median_wip_age_hours=component(ages).median_hours,
         oldest=tuple(
             AgeingItem(id=r.id, key=r.key, started_at=r.started_at, age_hours=a)
-            for r, a in list(zip(wip, ages, strict=True))[: scope.drilldown_limit]
+            for r, a in scope.page(list(zip(wip, ages, strict=True)))
         ),
     )

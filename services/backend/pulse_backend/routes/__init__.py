@@ -4,7 +4,7 @@ mounted under /api/v1 (add a new feature's router here)."""
 from fastapi import APIRouter
 
 from pulse_backend import ws
-from pulse_backend.routes import auth, logs, ml, profile, providers, settings, users
+from pulse_backend.routes import analytics, auth, logs, ml, profile, providers, settings, users
 
 API_ROUTERS: list[APIRouter] = [
     auth.router,
@@ -13,6 +13,7 @@ API_ROUTERS: list[APIRouter] = [
     settings.router,
     providers.router,
     ml.router,
+    analytics.router,
     logs.router,
     ws.router,
 ]

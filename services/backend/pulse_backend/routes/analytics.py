@@ -1,0 +1,130 @@
+"""/api/v1/analytics: DORA figures with their drill-downs, trends, the
+executive summary, engineering and work-item flow. Every read runs on the
+replica as the caller's tenant and is cached per data version
+(``analytics_service.read``); definitions are in docs/metrics.md."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import Connection
+
+from pulse_backend import analytics_service as svc
+from pulse_backend.analytics import dora
+from pulse_backend.analytics.engineering import Engineering, engineering
+from pulse_backend.analytics.levels import Benchmarks
+from pulse_backend.analytics.results import (
+    ChangeFailureRate,
+    DeploymentFrequency,
+    ExecutiveSummary,
+    LeadTime,
+    RecoveryTime,
+    ReworkRate,
+    Trend,
+)
+from pulse_backend.analytics.scope import MAX_RANGE, Scope
+from pulse_backend.analytics.summary import executive_summary
+from pulse_backend.analytics.trends import Granularity, trend
+from pulse_backend.analytics.work_items import WorkItemFlow, work_item_flow
+from pulse_backend.analytics_service import AnalyticsQuery, StoredInsights, TrendMetric
+from pulse_backend.context import Principal, require
+from pulse_backend.db import WriteConn
+from pulse_backend.state import Clients
+from pulse_common.dora.settings import DoraRules
+
+router = APIRouter(prefix="/analytics", tags=["analytics"])
+Reader = Annotated[Principal, require("analytics:read")]
+Writer = Annotated[Principal, require("analytics:write")]
+Params = Annotated[AnalyticsQuery, Query()]
+
+
+def _flow(fn: Callable[[Connection, Scope], Any]) -> svc.Compute[Any]:
+    """Engineering and work-item flow need neither the DORA rules nor the bands."""
+
+    def compute(conn: Connection, scope: Scope, _rules: DoraRules, _bench: Benchmarks) -> Any:
+        return fn(conn, scope)
+
+    return compute
+
+
+def _scoped_route(path: str, model: type[Any], fn: svc.Compute[Any], doc: str) -> None:
+    """A GET that takes the common parameters and returns ``fn``'s result;
+    a DORA figure comes with one page of its drill-down (``limit``/``offset``)."""
+
+    def endpoint(clients: Clients, principal: Reader, response: Response, params: Params) -> Any:
+        scope = svc.to_scope(params)
+        return svc.read(clients, principal, response, path, scope, model, fn)
+
+    endpoint.__name__ = path.replace("-", "_")
+    router.add_api_route(f"/{path}", endpoint, methods=["GET"], response_model=model, summary=doc)
+
+
+_scoped_route(
+    "summary",
+    ExecutiveSummary,
+    executive_summary,
+    "The four keys and the rework rate with levels, against the previous period",
+)
+_scoped_route(
+    "deployment-frequency", DeploymentFrequency, dora.deployment_frequency, "Deployment frequency"
+)
+_scoped_route("lead-time", LeadTime, dora.lead_time, "Lead time for changes")
+_scoped_route(
+    "change-failure-rate", ChangeFailureRate, dora.change_failure_rate, "Change failure rate"
+)
+_scoped_route("recovery-time", RecoveryTime, dora.recovery_time, "Failed deployment recovery time")
+_scoped_route("mean-time-to-restore", RecoveryTime, dora.mttr, "Mean time to restore (older MTTR)")
+_scoped_route("rework-rate", ReworkRate, dora.rework_rate, "Rework rate (2024)")
+_scoped_route(
+    "engineering",
+    Engineering,
+    _flow(engineering),
+    "Merged PRs: throughput, cycle breakdown, review load, size distribution",
+)
+_scoped_route(
+    "work-items",
+    WorkItemFlow,
+    _flow(work_item_flow),
+    "Work items: throughput, lead and cycle time, WIP and ageing",
+)
+
+
+@router.get("/trends")
+def trends(
+    clients: Clients,
+    principal: Reader,
+    response: Response,
+    params: Params,
+    metric: TrendMetric,
+    granularity: Granularity = Granularity.week,
+) -> Trend:
+    """One metric per calendar week or month, each point with its level, and
+    the previous period's points."""
+    span = svc.MAX_WEEKLY_SPAN if granularity is Granularity.week else MAX_RANGE
+    scope = svc.to_scope(params, max_span=span)
+
+    def compute(conn: Connection, s: Scope, rules: DoraRules, bench: Benchmarks) -> Trend:
+        return trend(conn, s, rules, bench, metric.value, granularity)
+
+    return svc.read(
+        clients,
+        principal,
+        response,
+        "trends",
+        scope,
+        Trend,
+        compute,
+        metric=metric.value,
+        granularity=granularity.value,
+    )
+
+
+@router.post("/insights", status_code=201)
+def store_insights(
+    clients: Clients, principal: Writer, conn: WriteConn, params: Params
+) -> StoredInsights:
+    """Generates the executive summary's rule-based insights for the range and
+    stores them in ``dora_metric_insights`` (``generated_by = rules``)."""
+    return svc.store_insights(clients, principal, conn, svc.to_scope(params))

@@ -1,0 +1,290 @@
+"""/api/v1/analytics against a demo-seeded tenant on the real primary and
+replica: each route gives what its service function gives when called
+directly, parameters are validated field by field, tenants stay apart, and
+responses are cached until the tenant's data version moves."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, text
+
+from pulse_backend.analytics import dora
+from pulse_backend.analytics.engineering import engineering
+from pulse_backend.analytics.levels import Benchmarks, load_benchmarks
+from pulse_backend.analytics.scope import Scope
+from pulse_backend.analytics.summary import executive_summary
+from pulse_backend.analytics.trends import Granularity, trend
+from pulse_backend.analytics.work_items import work_item_flow
+from pulse_backend.response_cache import bump_data_version
+from pulse_common.dora.settings import DoraRules, load_rules
+from pulse_common.provisioning import TenantRequest, drop_tenant, ensure_tenant
+from pulse_common.tenancy import TenantNames, quote_ident
+from tests.backend.conftest import (
+    NEW_PASSWORD,
+    Platform,
+    Session,
+    TenantInfo,
+    admin_session,
+    invite_and_login,
+    login,
+)
+from tests.backend.support import tenant_sql, wait_replica
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+AS_OF = dt.datetime(2026, 6, 30, tzinfo=dt.UTC)
+START = AS_OF - dt.timedelta(days=45)
+RANGE = {"start": START.isoformat(), "end": AS_OF.isoformat()}
+API = "/api/v1/analytics"
+Direct = Callable[[Connection, Scope, DoraRules, Benchmarks], Any]
+
+FIGURES: dict[str, Direct] = {
+    "deployment-frequency": dora.deployment_frequency,
+    "lead-time": dora.lead_time,
+    "change-failure-rate": dora.change_failure_rate,
+    "recovery-time": dora.recovery_time,
+    "mean-time-to-restore": dora.mttr,
+    "rework-rate": dora.rework_rate,
+    "summary": executive_summary,
+    "engineering": lambda c, s, _r, _b: engineering(c, s),
+    "work-items": lambda c, s, _r, _b: work_item_flow(c, s),
+}
+
+
+@pytest.fixture(scope="module")
+def demo(platform: Platform) -> Iterator[TenantInfo]:
+    slug = f"an-{uuid.uuid4().hex[:8]}"
+    req = TenantRequest.model_validate(
+        {
+            "slug": slug,
+            "display_name": "Analytics demo",
+            "admin_email": f"admin@{slug}.example",
+            "admin_password": "initial-admin-password-1",
+            "seed_profile": "demo",
+            "demo_as_of": AS_OF.date(),
+        }
+    )
+    out = ensure_tenant(platform.engine, req)
+    wait_replica(platform)
+    yield TenantInfo(slug, out.tenant_id, out.admin_email, "initial-admin-password-1")
+    drop_tenant(platform.engine, slug)
+
+
+def _admin(client: TestClient, tenant: TenantInfo) -> Session:
+    """The first admin; the initial password is changed at the first login
+    only (the demo tenant lives for the whole module)."""
+    if tenant.admin_password != NEW_PASSWORD:
+        return admin_session(client, tenant)
+    body = login(client, tenant.slug, tenant.admin_email, NEW_PASSWORD)
+    return Session(tenant, body["access_token"], body["user"]["id"])
+
+
+@pytest.fixture
+def demo_admin(client: TestClient, demo: TenantInfo) -> Session:
+    return _admin(client, demo)
+
+
+def direct(platform: Platform, slug: str, fn: Direct, scope: Scope) -> Any:
+    """The service function on the primary, in the tenant's schema."""
+    with platform.engine.begin() as conn:
+        bench = load_benchmarks(conn)
+        conn.execute(text(f"SET LOCAL search_path TO {quote_ident(TenantNames(slug).schema)}"))
+        return fn(conn, scope, load_rules(conn), bench)
+
+
+def get(client: TestClient, s: Session, path: str, **params: Any) -> Any:
+    return client.get(f"{API}/{path}", params={**RANGE, **params}, headers=s.headers)
+
+
+@pytest.mark.parametrize("path", sorted(FIGURES))
+def test_each_route_gives_the_service_functions_figures(
+    client: TestClient, platform: Platform, demo_admin: Session, path: str
+) -> None:
+    r = get(client, demo_admin, path)
+    assert r.status_code == 200, r.text
+    expected = direct(
+        platform, demo_admin.tenant.slug, FIGURES[path], Scope(start=START, end=AS_OF)
+    )
+    assert r.json() == expected.model_dump(mode="json")
+
+
+def test_the_demo_figures_are_not_empty(client: TestClient, demo_admin: Session) -> None:
+    # Guards the comparison above against two empty answers agreeing.
+    lt = get(client, demo_admin, "lead-time").json()
+    assert lt["sample_size"] > 0 and lt["value"] > 0 and lt["level"] is not None
+    summary = get(client, demo_admin, "summary").json()
+    assert {ln["metric"] for ln in summary["lines"]} >= {"deployment_frequency", "rework_rate"}
+    assert summary["insights"]
+
+
+def test_filters_and_drilldown_pages_reach_the_service(
+    client: TestClient, platform: Platform, demo_admin: Session
+) -> None:
+    full = get(client, demo_admin, "change-failure-rate").json()
+    assert full["drilldown_total"] >= 4
+    page = get(client, demo_admin, "change-failure-rate", limit=2, offset=1).json()
+    assert page["drilldown"] == full["drilldown"][1:3]
+    assert page["drilldown_total"] == full["drilldown_total"]
+    assert page["value"] == full["value"]
+
+    repo = full["drilldown"][0]["repository_id"]
+    params = {"repository": [repo], "timezone": "Europe/Berlin", "report_year": 2023}
+    r = get(client, demo_admin, "lead-time", **params)
+    assert r.status_code == 200, r.text
+    scope = Scope(
+        start=START,
+        end=AS_OF,
+        repository_ids=(repo,),
+        timezone="Europe/Berlin",
+        report_year=2023,
+    )
+    expected = direct(platform, demo_admin.tenant.slug, dora.lead_time, scope)
+    assert r.json() == expected.model_dump(mode="json")
+    assert r.json()["report_year"] == 2023
+
+    r = get(client, demo_admin, "trends", metric="lead_time_for_changes", granularity="month")
+    assert r.status_code == 200, r.text
+
+    def monthly(c: Connection, s: Scope, rules: DoraRules, bench: Benchmarks) -> Any:
+        return trend(c, s, rules, bench, "lead_time_for_changes", Granularity.month)
+
+    expected = direct(platform, demo_admin.tenant.slug, monthly, Scope(start=START, end=AS_OF))
+    assert r.json() == expected.model_dump(mode="json")
+    assert len(r.json()["points"]) == 2 and len(r.json()["previous"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("lead-time", {"timezone": "Mars/Olympus"}, "timezone"),
+        ("lead-time", {"report_year": 2022}, "report_year"),
+        ("lead-time", {"start": "2026-06-01T00:00:00"}, "start"),
+        ("lead-time", {"start": "2026-07-01T00:00:00Z"}, "end"),
+        ("lead-time", {"start": "2024-01-01T00:00:00Z"}, "start"),
+        ("lead-time", {"limit": 5000}, "limit"),
+        ("lead-time", {"offset": -1}, "offset"),
+        ("lead-time", {"project": ["0"]}, "project.0"),
+        ("lead-time", {"repository": ["x"]}, "repository.0"),
+        ("lead-time", {"environment": ""}, "environment"),
+        ("trends", {"metric": "velocity"}, "metric"),
+        ("trends", {"metric": "rework_rate", "granularity": "day"}, "granularity"),
+        ("trends", {"metric": "rework_rate", "start": "2025-05-01T00:00:00Z"}, "start"),
+    ],
+)
+def test_bad_parameters_are_422s_naming_the_field(
+    client: TestClient, demo_admin: Session, path: str, params: dict[str, Any], field: str
+) -> None:
+    r = get(client, demo_admin, path, **params)
+    assert r.status_code == 422, r.text
+    assert field in {e["field"] for e in r.json()["errors"]}, r.json()
+
+
+def test_every_role_reads_analytics_and_anonymous_cannot(
+    client: TestClient, demo_admin: Session
+) -> None:
+    viewer = invite_and_login(client, demo_admin, "viewer")
+    r = get(client, viewer, "summary")
+    assert r.status_code == 200, r.text
+    assert r.json() == get(client, demo_admin, "summary").json()
+    assert client.get(f"{API}/summary", params=RANGE).status_code == 401
+
+
+def test_another_tenant_sees_none_of_the_demo_data(
+    client: TestClient, demo_admin: Session, make_tenant: Callable[..., TenantInfo]
+) -> None:
+    other = _admin(client, make_tenant())
+    mine = get(client, demo_admin, "deployment-frequency")
+    assert mine.json()["sample_size"] > 0
+    # Same route and parameters: the other tenant neither gets the demo's
+    # cached answer nor reads its rows.
+    theirs = get(client, other, "deployment-frequency")
+    assert theirs.status_code == 200, theirs.text
+    assert theirs.headers["X-Cache"] == "miss"
+    assert theirs.json()["sample_size"] == 0 and theirs.json()["drilldown"] == []
+    # Ids from the demo tenant used as filters find nothing either.
+    repo = mine.json()["drilldown"][0]["repository_id"]
+    theirs = get(client, other, "deployment-frequency", repository=[repo])
+    assert theirs.json()["sample_size"] == 0
+
+
+def test_cached_until_the_data_version_moves(
+    client: TestClient, platform: Platform, make_tenant: Callable[..., TenantInfo]
+) -> None:
+    # A tenant of its own: the demo tenant's figures must stay as seeded.
+    s = _admin(client, make_tenant())
+    slug = s.tenant.slug
+    [(repo,)] = tenant_sql(
+        platform,
+        slug,
+        "INSERT INTO repositories (tenant_id, full_name, name) VALUES (:t, 'acme/api', 'api') "
+        "RETURNING id",
+        {"t": s.tenant.tenant_id},
+    )
+
+    def deploy(n: int) -> None:
+        tenant_sql(
+            platform,
+            slug,
+            "INSERT INTO deployments (tenant_id, external_id, repository_id, environment, "
+            "commit_sha, status, deployed_at, started_at, finished_at, source) VALUES "
+            "(:t, :x, :r, 'production', :sha, 'success', :at, :at, :at, 'deployment')",
+            {
+                "t": s.tenant.tenant_id,
+                "x": f"d-{n}",
+                "r": repo,
+                "sha": f"{n:040d}",
+                "at": START + dt.timedelta(days=n),
+            },
+        )
+        wait_replica(platform)
+
+    deploy(1)
+    first = get(client, s, "deployment-frequency")
+    assert (first.headers["X-Cache"], first.json()["sample_size"]) == ("miss", 1)
+    deploy(2)
+    second = get(client, s, "deployment-frequency")
+    # Same data version: the cached figure, although the database moved on.
+    assert (second.headers["X-Cache"], second.json()) == ("hit", first.json())
+    other_params = get(client, s, "deployment-frequency", limit=1)
+    assert other_params.headers["X-Cache"] == "miss"
+
+    cache = redis.Redis.from_url(platform.redis_url)
+    try:
+        bump_data_version(cache, slug)
+    finally:
+        cache.close()
+    third = get(client, s, "deployment-frequency")
+    assert (third.headers["X-Cache"], third.json()["sample_size"]) == ("miss", 2)
+    assert get(client, s, "deployment-frequency").headers["X-Cache"] == "hit"
+
+
+def test_admins_store_the_summarys_insights_viewers_cannot(
+    client: TestClient, platform: Platform, demo_admin: Session
+) -> None:
+    viewer = invite_and_login(client, demo_admin, "viewer")
+    url = f"{API}/insights"
+    assert client.post(url, params=RANGE, headers=viewer.headers).status_code == 403
+    r = client.post(url, params=RANGE, headers=demo_admin.headers)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    expected = direct(
+        platform, demo_admin.tenant.slug, executive_summary, Scope(start=START, end=AS_OF)
+    )
+    assert body["summary"] == expected.model_dump(mode="json")
+    assert body["stored"] == len(expected.insights) > 0
+    rows = tenant_sql(
+        platform,
+        demo_admin.tenant.slug,
+        "SELECT insight_text, generated_by, period_start, period_end FROM dora_metric_insights "
+        "WHERE period_end = :end ORDER BY id",
+        {"end": AS_OF},
+    )
+    assert [r.insight_text for r in rows][-body["stored"] :] == list(expected.insights)
+    assert {(r.generated_by, r.period_start) for r in rows} == {("rules", START)}

@@ -24,6 +24,278 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ai-providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Providers */
+        get: operations["providers_list_providers"];
+        put?: never;
+        /** Create Provider */
+        post: operations["providers_create_provider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ai-providers/rotate-credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Credentials
+         * @description Re-encrypts every stored credential with the active platform key.
+         */
+        post: operations["providers_rotate_credentials"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ai-providers/{provider_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Provider */
+        get: operations["providers_get_provider"];
+        put?: never;
+        post?: never;
+        /** Delete Provider */
+        delete: operations["providers_delete_provider"];
+        options?: never;
+        head?: never;
+        /** Update Provider */
+        patch: operations["providers_update_provider"];
+        trace?: never;
+    };
+    "/api/v1/ai-providers/{provider_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Probe Provider
+         * @description Calls the provider (``/models``, or one tiny embedding) with its timeouts.
+         */
+        post: operations["providers_probe_provider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/change-failure-rate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Change failure rate */
+        get: operations["analytics_change_failure_rate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/deployment-frequency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Deployment frequency */
+        get: operations["analytics_deployment_frequency"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/engineering": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Merged PRs: throughput, cycle breakdown, review load, size distribution */
+        get: operations["analytics_engineering"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/insights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Store Insights
+         * @description Generates the executive summary's rule-based insights for the range and
+         *     stores them in ``dora_metric_insights`` (``generated_by = rules``).
+         */
+        post: operations["analytics_store_insights"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/lead-time": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Lead time for changes */
+        get: operations["analytics_lead_time"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/mean-time-to-restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Mean time to restore (older MTTR) */
+        get: operations["analytics_mean_time_to_restore"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/recovery-time": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Failed deployment recovery time */
+        get: operations["analytics_recovery_time"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/rework-rate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Rework rate (2024) */
+        get: operations["analytics_rework_rate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The four keys and the rework rate with levels, against the previous period */
+        get: operations["analytics_summary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/trends": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Trends
+         * @description One metric per calendar week or month, each point with its level, and
+         *     the previous period's points.
+         */
+        get: operations["analytics_trends"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/work-items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Work items: throughput, lead and cycle time, WIP and ageing */
+        get: operations["analytics_work_items"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -129,6 +401,141 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/integrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Integrations
+         * @description Jira and GitHub integrations (from the tenant's spec) with their sync status.
+         */
+        get: operations["providers_list_integrations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Logs
+         * @description Newest first; ``level`` is the minimum level. Live: the WebSocket.
+         */
+        get: operations["logs_list_logs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ml/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Alerts */
+        get: operations["ml_list_alerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ml/alerts/{alert_id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Acknowledge Alert
+         * @description Records who acknowledged and when; acknowledging again changes nothing.
+         */
+        post: operations["ml_acknowledge_alert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ml/learning-memory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Learning Memory */
+        get: operations["ml_list_learning_memory"];
+        put?: never;
+        /**
+         * Add Feedback
+         * @description Feedback on an agent answer, kept for the agent to learn from.
+         */
+        post: operations["ml_add_feedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ml/performance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Performance
+         * @description Aggregates per time bucket; cached until the tenant's data changes.
+         */
+        get: operations["ml_performance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ml/predictions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Predictions */
+        get: operations["ml_list_predictions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/profile": {
         parameters: {
             query?: never;
@@ -158,6 +565,110 @@ export interface paths {
         get: operations["profile_get_preferences"];
         /** Set Preferences */
         put: operations["profile_set_preferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/branding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Branding
+         * @description The effective light and dark schemes with accessible text colours.
+         */
+        get: operations["settings_get_branding"];
+        /**
+         * Set Branding
+         * @description Overrides the platform default; refused if body text would not reach 4.5:1.
+         */
+        put: operations["settings_set_branding"];
+        post?: never;
+        /**
+         * Reset Branding
+         * @description Back to the platform default (the operator's spec.branding).
+         */
+        delete: operations["settings_reset_branding"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/branding/logo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Logo */
+        get: operations["settings_get_logo"];
+        /**
+         * Upload Logo
+         * @description PNG, JPEG, WebP or SVG up to 512 KiB; the type is judged by content.
+         */
+        put: operations["settings_upload_logo"];
+        post?: never;
+        /** Delete Logo */
+        delete: operations["settings_delete_logo"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/features": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Features */
+        get: operations["settings_get_features"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/features/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set Feature */
+        put: operations["settings_set_feature"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/settings/system": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List System Settings
+         * @description Every setting but the stored logo (served by /branding/logo).
+         */
+        get: operations["settings_list_system_settings"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -283,12 +794,357 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AgeingItem */
+        AgeingItem: {
+            /** Age Hours */
+            age_hours: number | null;
+            /** Id */
+            id: number;
+            /** Key */
+            key: string;
+            /** Started At */
+            started_at: string | null;
+        };
+        /** AlertOut */
+        AlertOut: {
+            /** Acknowledged */
+            acknowledged: boolean;
+            /** Acknowledged At */
+            acknowledged_at: string | null;
+            /** Acknowledged By */
+            acknowledged_by: string | null;
+            /** Alert Data */
+            alert_data: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Model Name */
+            model_name: string;
+            /** Severity */
+            severity: string;
+        };
+        /** Body_settings_upload_logo */
+        Body_settings_upload_logo: {
+            /** File */
+            file: string;
+        };
+        /** BrandingOut */
+        BrandingOut: {
+            dark: components["schemas"]["ColorScheme"];
+            light: components["schemas"]["ColorScheme"];
+            /**
+             * Logo Source
+             * @enum {string}
+             */
+            logo_source: "platform" | "tenant" | "none";
+            /** Logo Url */
+            logo_url: string | null;
+            /**
+             * Source
+             * @enum {string}
+             */
+            source: "platform" | "tenant";
+        };
+        /**
+         * BrandingUpdate
+         * @description A tenant's override of the platform default: two brand colours from
+         *     which both modes are derived, plus optional per-mode colours.
+         */
+        BrandingUpdate: {
+            /** @default {} */
+            dark: components["schemas"]["SchemeOverride"];
+            /** @default {} */
+            light: components["schemas"]["SchemeOverride"];
+            /** Primary Color */
+            primary_color: string;
+            /** Secondary Color */
+            secondary_color: string;
+        };
+        /** Bucket */
+        Bucket: {
+            /** Deployment Days */
+            deployment_days: number;
+            /** Deployments */
+            deployments: number;
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+        };
+        /** ChangeFailureRate */
+        ChangeFailureRate: {
+            /** Drilldown */
+            drilldown: components["schemas"]["DeploymentRef"][];
+            /** Drilldown Total */
+            drilldown_total: number;
+            /** Failed Deployments */
+            failed_deployments: number;
+            /** Incidents */
+            incidents: components["schemas"]["IncidentRef"][];
+            level: components["schemas"]["DoraLevel"] | null;
+            /** Metric */
+            metric: string;
+            /** Report Year */
+            report_year: number;
+            /** Sample Size */
+            sample_size: number;
+            /** Unit */
+            unit: string;
+            /** Value */
+            value: number | null;
+        };
         /** Check */
         Check: {
             /** Message */
             message: string;
             /** Ok */
             ok: boolean;
+        };
+        /**
+         * ColorMode
+         * @enum {string}
+         */
+        ColorMode: "light" | "dark";
+        /**
+         * ColorScheme
+         * @description One mode's palette; ``on_*`` are text colours computed to reach WCAG
+         *     contrast >= 4.5:1 on the colour they name.
+         */
+        ColorScheme: {
+            /** Accent Color */
+            accent_color: string;
+            /** Background Color */
+            background_color: string;
+            mode: components["schemas"]["ColorMode"];
+            /** On Accent */
+            on_accent: string;
+            /** On Primary */
+            on_primary: string;
+            /** On Secondary */
+            on_secondary: string;
+            /** On Surface */
+            on_surface: string;
+            /** Primary Color */
+            primary_color: string;
+            /** Secondary Color */
+            secondary_color: string;
+            /** Surface Color */
+            surface_color: string;
+            /** Text Color */
+            text_color: string;
+            /** Text Contrast */
+            text_contrast: number;
+        };
+        /** Component */
+        Component: {
+            /** Median Hours */
+            median_hours: number | null;
+            /** Sample Size */
+            sample_size: number;
+        };
+        /** ConnectionTest */
+        ConnectionTest: {
+            /** Detail */
+            detail: string;
+            /** Dimensions */
+            dimensions?: number | null;
+            /** Latency Ms */
+            latency_ms: number;
+            /**
+             * Models
+             * @default []
+             */
+            models: string[];
+            /** Ok */
+            ok: boolean;
+            /** Status Code */
+            status_code: number | null;
+        };
+        /** DataIntegrationOut */
+        DataIntegrationOut: {
+            /** Active */
+            active: boolean;
+            /** Base Url */
+            base_url: string | null;
+            /** Id */
+            id: number;
+            /** Jobs */
+            jobs: components["schemas"]["SyncStatus"][];
+            /** Last Sync At */
+            last_sync_at: string | null;
+            /** Name */
+            name: string;
+            /** Provider */
+            provider: ("jira" | "github") | string;
+            /** Settings */
+            settings: {
+                [key: string]: unknown;
+            };
+        };
+        /** DayCount */
+        DayCount: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Deployments */
+            deployments: number;
+        };
+        /**
+         * DeploymentFrequency
+         * @description ``value`` is the rate per day the level is read from: the weekly
+         *     median of deployment days / 7 when that median is at least 1, else the
+         *     monthly median / 30 (DevLake's weekly-then-monthly reading).
+         */
+        DeploymentFrequency: {
+            /** Drilldown */
+            drilldown: components["schemas"]["DeploymentRef"][];
+            /** Drilldown Total */
+            drilldown_total: number;
+            /** Fallback Repository Ids */
+            fallback_repository_ids: number[];
+            level: components["schemas"]["DoraLevel"] | null;
+            /** Median Days Per Month */
+            median_days_per_month: number | null;
+            /** Median Days Per Week */
+            median_days_per_week: number | null;
+            /** Metric */
+            metric: string;
+            /** Months */
+            months: components["schemas"]["Bucket"][];
+            /** Per Day */
+            per_day: components["schemas"]["DayCount"][];
+            /** Report Year */
+            report_year: number;
+            /** Sample Size */
+            sample_size: number;
+            /** Unit */
+            unit: string;
+            /** Uses Fallback */
+            uses_fallback: boolean;
+            /** Value */
+            value: number | null;
+            /** Weeks */
+            weeks: components["schemas"]["Bucket"][];
+        };
+        /** DeploymentRef */
+        DeploymentRef: {
+            /** Commit Sha */
+            commit_sha: string;
+            /** Environment */
+            environment: string;
+            /** External Id */
+            external_id: string;
+            /**
+             * Failed
+             * @default false
+             */
+            failed: boolean;
+            /**
+             * Finished At
+             * Format: date-time
+             */
+            finished_at: string;
+            /** Id */
+            id: number;
+            /** Repository Id */
+            repository_id: number;
+            /**
+             * Rework Reasons
+             * @default []
+             */
+            rework_reasons: string[];
+            source: components["schemas"]["DeploymentSource"];
+        };
+        /**
+         * DeploymentSource
+         * @description Where a deployment row came from: a real deployment, or a stand-in for
+         *     repositories that have none (the per-tenant fallback).
+         * @enum {string}
+         */
+        DeploymentSource: "deployment" | "release" | "default_branch_merge";
+        /**
+         * DoraLevel
+         * @enum {string}
+         */
+        DoraLevel: "elite" | "high" | "medium" | "low";
+        /**
+         * DoraMetric
+         * @enum {string}
+         */
+        DoraMetric: "deployment_frequency" | "lead_time_for_changes" | "change_failure_rate" | "time_to_restore";
+        /** Engineering */
+        Engineering: {
+            coding: components["schemas"]["Component"];
+            /** Merged Prs */
+            merged_prs: number;
+            pickup: components["schemas"]["Component"];
+            review: components["schemas"]["Component"];
+            /** Reviewers */
+            reviewers: components["schemas"]["ReviewerLoad"][];
+            /** Sizes */
+            sizes: components["schemas"]["SizeBucket"][];
+            /** Throughput */
+            throughput: components["schemas"]["WeekCount"][];
+        };
+        /** ExecutiveSummary */
+        ExecutiveSummary: {
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /** Insights */
+            insights: string[];
+            /** Lines */
+            lines: components["schemas"]["SummaryLine"][];
+            /** Report Year */
+            report_year: number;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+        };
+        /** FeatureFlag */
+        FeatureFlag: {
+            /** Enabled */
+            enabled: boolean;
+        };
+        /** FeatureFlags */
+        FeatureFlags: {
+            /** Flags */
+            flags: {
+                [key: string]: boolean;
+            };
+        };
+        /**
+         * FeedbackIn
+         * @description What a user tells the agent about one of its answers.
+         */
+        FeedbackIn: {
+            /** Context */
+            context?: {
+                [key: string]: unknown;
+            };
+            /** Corrected Answer */
+            corrected_answer?: string | null;
+            /** Kind */
+            kind: string;
+            /** Original Answer */
+            original_answer?: string | null;
+            /** User Feedback */
+            user_feedback?: string | null;
+            /** User Intent */
+            user_intent: string;
         };
         /** FieldError */
         FieldError: {
@@ -297,6 +1153,46 @@ export interface components {
             /** Message */
             message: string;
         };
+        /**
+         * Granularity
+         * @enum {string}
+         */
+        Granularity: "week" | "month";
+        /**
+         * IncidentLinkMethod
+         * @description How an incident was tied to a deployment (shown next to the link).
+         * @enum {string}
+         */
+        IncidentLinkMethod: "last_production_deployment" | "declared" | "manual";
+        /** IncidentRef */
+        IncidentRef: {
+            /** Deployment Finished At */
+            deployment_finished_at: string | null;
+            /** Deployment Id */
+            deployment_id: number | null;
+            /**
+             * Detected At
+             * Format: date-time
+             */
+            detected_at: string;
+            /** External Id */
+            external_id: string;
+            /** Hours */
+            hours: number | null;
+            /** Id */
+            id: number;
+            link_method: components["schemas"]["IncidentLinkMethod"] | null;
+            /** Resolved At */
+            resolved_at: string | null;
+            status: components["schemas"]["IncidentStatus"];
+            /** Title */
+            title: string;
+        };
+        /**
+         * IncidentStatus
+         * @enum {string}
+         */
+        IncidentStatus: "open" | "mitigated" | "resolved";
         /** Invite */
         Invite: {
             /**
@@ -310,6 +1206,50 @@ export interface components {
             last_name?: string | null;
             /** @default member */
             role: components["schemas"]["Role"];
+        };
+        /** LeadTime */
+        LeadTime: {
+            coding: components["schemas"]["Component"];
+            deploy: components["schemas"]["Component"];
+            /** Drilldown */
+            drilldown: components["schemas"]["PrRef"][];
+            /** Drilldown Total */
+            drilldown_total: number;
+            level: components["schemas"]["DoraLevel"] | null;
+            /** Metric */
+            metric: string;
+            pickup: components["schemas"]["Component"];
+            /** Report Year */
+            report_year: number;
+            review: components["schemas"]["Component"];
+            /** Sample Size */
+            sample_size: number;
+            /** Unit */
+            unit: string;
+            /** Value */
+            value: number | null;
+        };
+        /**
+         * Level
+         * @enum {string}
+         */
+        Level: "debug" | "info" | "warning" | "error" | "critical";
+        /** LogEvent */
+        LogEvent: {
+            /** Category */
+            category: string;
+            /** Event */
+            event: string;
+            /** Fields */
+            fields: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: string;
+            /** Level */
+            level: string;
+            /** Timestamp */
+            timestamp: string;
         };
         /** LoginRequest */
         LoginRequest: {
@@ -326,12 +1266,152 @@ export interface components {
              */
             tenant: string;
         };
+        /** MemoryOut */
+        MemoryOut: {
+            /** Active */
+            active: boolean;
+            /** Context */
+            context: {
+                [key: string]: unknown;
+            };
+            /** Corrected Answer */
+            corrected_answer: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Original Answer */
+            original_answer: string | null;
+            /** User Feedback */
+            user_feedback: string | null;
+            /** User Intent */
+            user_intent: string;
+        };
         /** PasswordChange */
         PasswordChange: {
             /** Current Password */
             current_password: string;
             /** New Password */
             new_password: string;
+        };
+        /** PerformanceBucket */
+        PerformanceBucket: {
+            /** Avg */
+            avg: number;
+            /**
+             * Bucket Start
+             * Format: date-time
+             */
+            bucket_start: string;
+            /** Max */
+            max: number;
+            /** Metric Name */
+            metric_name: string;
+            /** Metric Unit */
+            metric_unit: string | null;
+            /** Min */
+            min: number;
+            /** Samples */
+            samples: number;
+            /** Service Name */
+            service_name: string | null;
+        };
+        /** PerformanceOut */
+        PerformanceOut: {
+            /** Buckets */
+            buckets: components["schemas"]["PerformanceBucket"][];
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
+            window: components["schemas"]["Window"];
+        };
+        /** PrRef */
+        PrRef: {
+            /** Author */
+            author: string | null;
+            /** Coding Hours */
+            coding_hours: number | null;
+            /** Cycle Hours */
+            cycle_hours: number;
+            /** Deploy Hours */
+            deploy_hours: number | null;
+            /**
+             * Deployed At
+             * Format: date-time
+             */
+            deployed_at: string;
+            /** Deployment Id */
+            deployment_id: number;
+            /**
+             * First Commit At
+             * Format: date-time
+             */
+            first_commit_at: string;
+            /** First Review At */
+            first_review_at: string | null;
+            /** Id */
+            id: number;
+            /** Merged At */
+            merged_at: string | null;
+            /** Number */
+            number: number;
+            /**
+             * Opened At
+             * Format: date-time
+             */
+            opened_at: string;
+            /** Pickup Hours */
+            pickup_hours: number | null;
+            /** Repository Id */
+            repository_id: number;
+            /** Review Hours */
+            review_hours: number | null;
+            /** Title */
+            title: string;
+        };
+        /** PredictionOut */
+        PredictionOut: {
+            /** Accuracy Score */
+            accuracy_score: number | null;
+            /** Actual Outcome */
+            actual_outcome: {
+                [key: string]: unknown;
+            } | null;
+            /** Confidence Score */
+            confidence_score: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Input Data */
+            input_data: {
+                [key: string]: unknown;
+            };
+            /** Model Name */
+            model_name: string;
+            /** Model Version */
+            model_version: string | null;
+            /** Prediction Result */
+            prediction_result: {
+                [key: string]: unknown;
+            };
+            /** Prediction Type */
+            prediction_type: string;
         };
         /** Preferences */
         Preferences: {
@@ -362,6 +1442,107 @@ export interface components {
             /** Last Name */
             last_name?: string | null;
         };
+        /**
+         * ProviderConfig
+         * @description How the ETL/agent reaches the provider (stored as integrations.settings).
+         */
+        ProviderConfig: {
+            /** Api Version */
+            api_version?: string | null;
+            /**
+             * Base Url
+             * Format: uri
+             */
+            base_url: string;
+            /** Deployment */
+            deployment?: string | null;
+            /** Dimensions */
+            dimensions?: number | null;
+            /** Fallback */
+            fallback?: string | null;
+            /**
+             * Gateway Route
+             * @default default
+             */
+            gateway_route: string;
+            kind: components["schemas"]["ProviderKind"];
+            /** @default {} */
+            limits: components["schemas"]["TokenLimits"];
+            /** Model */
+            model: string;
+            /**
+             * Priority
+             * @default 100
+             */
+            priority: number;
+            /**
+             * @default {
+             *       "connect_seconds": 5,
+             *       "read_seconds": 60
+             *     }
+             */
+            timeouts: components["schemas"]["Timeouts"];
+        };
+        /** ProviderCreate */
+        ProviderCreate: {
+            /** Api Key */
+            api_key?: string | null;
+            config: components["schemas"]["ProviderConfig"];
+            /** Name */
+            name: string;
+            type: components["schemas"]["ProviderType"];
+        };
+        /**
+         * ProviderKind
+         * @enum {string}
+         */
+        ProviderKind: "openai-compatible" | "azure-openai" | "local";
+        /** ProviderOut */
+        ProviderOut: {
+            /** Active */
+            active: boolean;
+            config: components["schemas"]["ProviderConfig"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Credentials Last4 */
+            credentials_last4: string | null;
+            /** Has Credentials */
+            has_credentials: boolean;
+            /** Id */
+            id: number;
+            /**
+             * Last Updated At
+             * Format: date-time
+             */
+            last_updated_at: string;
+            /** Name */
+            name: string;
+            type: components["schemas"]["ProviderType"];
+        };
+        /**
+         * ProviderPatch
+         * @description ``api_key``: a new key; ``clear_api_key``: forget the stored one.
+         */
+        ProviderPatch: {
+            /** Active */
+            active?: boolean | null;
+            /** Api Key */
+            api_key?: string | null;
+            /**
+             * Clear Api Key
+             * @default false
+             */
+            clear_api_key: boolean;
+            config?: components["schemas"]["ProviderConfig"] | null;
+        };
+        /**
+         * ProviderType
+         * @enum {string}
+         */
+        ProviderType: "ai" | "embedding";
         /** Readiness */
         Readiness: {
             /** Checks */
@@ -372,10 +1553,93 @@ export interface components {
             status: string;
         };
         /**
+         * RecoveryTime
+         * @description Open incidents are in the sample as unresolved (longer than any
+         *     resolved one), never as zero: ``value`` is None when they are more than
+         *     half of it.
+         */
+        RecoveryTime: {
+            /** Drilldown */
+            drilldown: components["schemas"]["IncidentRef"][];
+            /** Drilldown Total */
+            drilldown_total: number;
+            level: components["schemas"]["DoraLevel"] | null;
+            /** Metric */
+            metric: string;
+            /** Report Year */
+            report_year: number;
+            /** Resolved */
+            resolved: number;
+            /** Sample Size */
+            sample_size: number;
+            /** Unit */
+            unit: string;
+            /** Unresolved */
+            unresolved: number;
+            /** Value */
+            value: number | null;
+        };
+        /** ReviewerLoad */
+        ReviewerLoad: {
+            /** Median Response Hours */
+            median_response_hours: number | null;
+            /** Prs Reviewed */
+            prs_reviewed: number;
+            /** Reviewer */
+            reviewer: string | null;
+        };
+        /** ReworkRate */
+        ReworkRate: {
+            /** Drilldown */
+            drilldown: components["schemas"]["DeploymentRef"][];
+            /** Drilldown Total */
+            drilldown_total: number;
+            level: components["schemas"]["DoraLevel"] | null;
+            /** Metric */
+            metric: string;
+            /** Report Year */
+            report_year: number;
+            /** Rework Deployments */
+            rework_deployments: number;
+            /** Sample Size */
+            sample_size: number;
+            /** Unit */
+            unit: string;
+            /** Value */
+            value: number | null;
+        };
+        /**
          * Role
          * @enum {string}
          */
         Role: "admin" | "member" | "viewer";
+        /** RotationResult */
+        RotationResult: {
+            /** Active Key */
+            active_key: string;
+            /** Reencrypted */
+            reencrypted: number;
+            /** Unreadable */
+            unreadable: number;
+        };
+        /**
+         * SchemeOverride
+         * @description Colours of one mode set explicitly instead of derived from the brand colours.
+         */
+        SchemeOverride: {
+            /** Accent Color */
+            accent_color?: string | null;
+            /** Background Color */
+            background_color?: string | null;
+            /** Primary Color */
+            primary_color?: string | null;
+            /** Secondary Color */
+            secondary_color?: string | null;
+            /** Surface Color */
+            surface_color?: string | null;
+            /** Text Color */
+            text_color?: string | null;
+        };
         /** SetPassword */
         SetPassword: {
             /** Password */
@@ -395,10 +1659,96 @@ export interface components {
             user: components["schemas"]["UserOut"];
         };
         /**
+         * Severity
+         * @enum {string}
+         */
+        Severity: "low" | "medium" | "high" | "critical";
+        /** SizeBucket */
+        SizeBucket: {
+            /** Max Lines */
+            max_lines: number | null;
+            /** Prs */
+            prs: number;
+            /** Size */
+            size: string;
+        };
+        /**
+         * StoredInsights
+         * @description What ``POST /analytics/insights`` wrote to ``dora_metric_insights``.
+         */
+        StoredInsights: {
+            /** Stored */
+            stored: number;
+            summary: components["schemas"]["ExecutiveSummary"];
+        };
+        /** SummaryLine */
+        SummaryLine: {
+            /** Change */
+            change: string;
+            level: components["schemas"]["DoraLevel"] | null;
+            /** Metric */
+            metric: string;
+            previous_level: components["schemas"]["DoraLevel"] | null;
+            /** Previous Value */
+            previous_value: number | null;
+            /** Sample Size */
+            sample_size: number;
+            /** Unit */
+            unit: string;
+            /** Value */
+            value: number | null;
+        };
+        /** SyncStatus */
+        SyncStatus: {
+            /** Error Message */
+            error_message: string | null;
+            /** Job Name */
+            job_name: string;
+            /** Last Run Finished At */
+            last_run_finished_at: string | null;
+            /** Last Run Started At */
+            last_run_started_at: string | null;
+            /** Last Success Watermark */
+            last_success_watermark: string | null;
+            /** Status */
+            status: string;
+        };
+        /** SystemSettingOut */
+        SystemSettingOut: {
+            /** Description */
+            description: string | null;
+            /** Key */
+            key: string;
+            /** Value */
+            value: unknown;
+        };
+        /**
          * ThemeMode
          * @enum {string}
          */
         ThemeMode: "light" | "dark" | "system";
+        /** Timeouts */
+        Timeouts: {
+            /**
+             * Connect Seconds
+             * @default 5
+             */
+            connect_seconds: number;
+            /**
+             * Read Seconds
+             * @default 60
+             */
+            read_seconds: number;
+        };
+        /** TokenLimits */
+        TokenLimits: {
+            /** Max Input Tokens */
+            max_input_tokens?: number | null;
+            /** Max Output Tokens */
+            max_output_tokens?: number | null;
+            /** Tokens Per Minute */
+            tokens_per_minute?: number | null;
+        };
         /** TokenResponse */
         TokenResponse: {
             /** Access Token */
@@ -413,6 +1763,42 @@ export interface components {
              */
             token_type: string;
             user: components["schemas"]["UserOut"];
+        };
+        /** Trend */
+        Trend: {
+            /** Granularity */
+            granularity: string;
+            /** Metric */
+            metric: components["schemas"]["DoraMetric"] | string;
+            /** Points */
+            points: components["schemas"]["TrendPoint"][];
+            /** Previous */
+            previous: components["schemas"]["TrendPoint"][];
+            /** Unit */
+            unit: string;
+        };
+        /**
+         * TrendMetric
+         * @enum {string}
+         */
+        TrendMetric: "deployment_frequency" | "lead_time_for_changes" | "change_failure_rate" | "failed_deployment_recovery_time" | "mean_time_to_restore" | "rework_rate";
+        /** TrendPoint */
+        TrendPoint: {
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            level: components["schemas"]["DoraLevel"] | null;
+            /** Sample Size */
+            sample_size: number;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+            /** Value */
+            value: number | null;
         };
         /** UserOut */
         UserOut: {
@@ -448,6 +1834,39 @@ export interface components {
             last_name?: string | null;
             role?: components["schemas"]["Role"] | null;
         };
+        /** WeekCount */
+        WeekCount: {
+            /** Merged Prs */
+            merged_prs: number;
+            /**
+             * Week
+             * Format: date
+             */
+            week: string;
+        };
+        /**
+         * Window
+         * @enum {string}
+         */
+        Window: "hour" | "day" | "week";
+        /** WorkItemFlow */
+        WorkItemFlow: {
+            cycle_time: components["schemas"]["Component"];
+            lead_time: components["schemas"]["Component"];
+            /** Median Wip Age Hours */
+            median_wip_age_hours: number | null;
+            /** Oldest */
+            oldest: components["schemas"]["AgeingItem"][];
+            /** Resolved */
+            resolved: number;
+            /** Throughput */
+            throughput: [
+                string,
+                number
+            ][];
+            /** Wip */
+            wip: number;
+        };
     };
     responses: never;
     parameters: never;
@@ -477,6 +1896,1173 @@ export interface operations {
                             [key: string]: string;
                         }[];
                     };
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    providers_list_providers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderOut"][];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    providers_create_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderOut"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    providers_rotate_credentials: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RotationResult"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    providers_get_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderOut"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    providers_delete_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    providers_update_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProviderPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProviderOut"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    providers_probe_provider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionTest"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    analytics_change_failure_rate: {
+        parameters: {
+            query?: {
+                start?: string | null;
+                end?: string | null;
+                timezone?: string;
+                project?: number[];
+                repository?: number[];
+                environment?: string | null;
+                author?: string[];
+                report_year?: 2023 | 2024;
+                /** @description drill-down rows per page */
+                limit?: number;
+                /** @description first drill-down row */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangeFailureRate"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    analytics_deployment_frequency: {
+        parameters: {
+            query?: {
+                start?: string | null;
+                end?: string | null;
+                timezone?: string;
+                project?: number[];
+                repository?: number[];
+                environment?: string | null;
+                author?: string[];
+                report_year?: 2023 | 2024;
+                /** @description drill-down rows per page */
+                limit?: number;
+                /** @description first drill-down row */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeploymentFrequency"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    analytics_engineering: {
+        parameters: {
+            query?: {
+                start?: string | null;
+                end?: string | null;
+                timezone?: string;
+                project?: number[];
+                repository?: number[];
+                environment?: string | null;
+                author?: string[];
+                report_year?: 2023 | 2024;
+                /** @description drill-down rows per page */
+                limit?: number;
+                /** @description first drill-down row */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Engineering"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    analytics_store_insights: {
+        parameters: {
+            query?: {
+                start?: string | null;
+                end?: string | null;
+                timezone?: string;
+                project?: number[];
+                repository?: number[];
+                environment?: string | null;
+                author?: string[];
+                report_year?: 2023 | 2024;
+                /** @description drill-down rows per page */
+                limit?: number;
+                /** @description first drill-down row */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredInsights"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    analytics_lead_time: {
+        parameters: {
+            query?: {
+                start?: string | null;
+                end?: string | null;
+                timezone?: string;
+                project?: number[];
+                repository?: number[];
+                environment?: string | null;
+                author?: string[];
+                report_year?: 2023 | 2024;
+                /** @description drill-down rows per page */
+                limit?: number;
+                /** @description first drill-down row */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LeadTime"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    analytics_mean_time_to_restore: {
+        parameters: {
+            query?: {
+                start?: string | null;
+                end?: string | null;
+                timezone?: string;
+                project?: number[];
+                repository?: number[];
+                environment?: string | null;
+                author?: string[];
+                report_year?: 2023 | 2024;
+                /** @description drill-down rows per page */
+                limit?: number;
+                /** @description first drill-down row */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryTime"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    analytics_recovery_time: {
+        parameters: {
+            query?: {
+                start?: string | null;
+                end?: string | null;
+                timezone?: string;
+                project?: number[];
+                repository?: number[];
+                environment?: string | null;
+                author?: string[];
+                report_year?: 2023 | 2024;
+                /** @description drill-down rows per page */
+                limit?: number;
+                /** @description first drill-down row */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryTime"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    analytics_rework_rate: {
+        parameters: {
+            query?: {
+                start?: string | null;
+                end?: string | null;
+                timezone?: string;
+                project?: number[];
+                repository?: number[];
+                environment?: string | null;
+                author?: string[];
+                report_year?: 2023 | 2024;
+                /** @description drill-down rows per page */
+                limit?: number;
+                /** @description first drill-down row */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReworkRate"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    analytics_summary: {
+        parameters: {
+            query?: {
+                start?: string | null;
+                end?: string | null;
+                timezone?: string;
+                project?: number[];
+                repository?: number[];
+                environment?: string | null;
+                author?: string[];
+                report_year?: 2023 | 2024;
+                /** @description drill-down rows per page */
+                limit?: number;
+                /** @description first drill-down row */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutiveSummary"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    analytics_trends: {
+        parameters: {
+            query: {
+                start?: string | null;
+                end?: string | null;
+                timezone?: string;
+                project?: number[];
+                repository?: number[];
+                environment?: string | null;
+                author?: string[];
+                report_year?: 2023 | 2024;
+                /** @description drill-down rows per page */
+                limit?: number;
+                /** @description first drill-down row */
+                offset?: number;
+                metric: components["schemas"]["TrendMetric"];
+                granularity?: components["schemas"]["Granularity"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trend"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    analytics_work_items: {
+        parameters: {
+            query?: {
+                start?: string | null;
+                end?: string | null;
+                timezone?: string;
+                project?: number[];
+                repository?: number[];
+                environment?: string | null;
+                author?: string[];
+                report_year?: 2023 | 2024;
+                /** @description drill-down rows per page */
+                limit?: number;
+                /** @description first drill-down row */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkItemFlow"];
                 };
             };
             /** @description Unauthenticated */
@@ -865,6 +3451,489 @@ export interface operations {
             };
         };
     };
+    providers_list_integrations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataIntegrationOut"][];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logs_list_logs: {
+        parameters: {
+            query?: {
+                level?: components["schemas"]["Level"] | null;
+                category?: string[] | null;
+                since?: string | null;
+                until?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogEvent"][];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ml_list_alerts: {
+        parameters: {
+            query?: {
+                severity?: components["schemas"]["Severity"][] | null;
+                acknowledged?: boolean | null;
+                model_name?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertOut"][];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ml_acknowledge_alert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                alert_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertOut"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ml_list_learning_memory: {
+        parameters: {
+            query?: {
+                kind?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemoryOut"][];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ml_add_feedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeedbackIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemoryOut"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ml_performance: {
+        parameters: {
+            query?: {
+                window?: components["schemas"]["Window"];
+                since?: string | null;
+                until?: string | null;
+                metric_name?: string | null;
+                service_name?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PerformanceOut"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ml_list_predictions: {
+        parameters: {
+            query?: {
+                model_name?: string | null;
+                prediction_type?: string | null;
+                since?: string | null;
+                until?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PredictionOut"][];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     profile_get_profile: {
         parameters: {
             query?: never;
@@ -1057,6 +4126,526 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    settings_get_branding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrandingOut"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    settings_set_branding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BrandingUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrandingOut"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    settings_reset_branding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrandingOut"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    settings_get_logo: {
+        parameters: {
+            query?: never;
+            header?: {
+                "if-none-match"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The logo */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/*": unknown;
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    settings_upload_logo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_settings_upload_logo"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrandingOut"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    settings_delete_logo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrandingOut"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    settings_get_features: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureFlags"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    settings_set_feature: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeatureFlag"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeatureFlags"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    settings_list_system_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemSettingOut"][];
                 };
             };
             /** @description Unauthenticated */

@@ -8,8 +8,13 @@ the very same bytes, with no auth, no Redis, no SQL.
 Scenarios: ``login`` (POST /api/v1/auth/login: password hash check, session
 row, Redis session, token signing), ``read`` (GET /api/v1/users with a
 Bearer token: token verify, session and tenant-state checks in Redis, rate
-limit counters, a replica read as the tenant's role). Starts PostgreSQL
-(primary + replica) and Redis with the test-world scripts and stops them.
+limit counters, a replica read as the tenant's role), and the executive
+dashboard (GET /api/v1/analytics/summary over the demo seed's 90 days):
+``dash-hit`` with the same parameters each time (served from the Redis
+response cache after the first), ``dash-miss`` with a different ``end`` on
+every request, so that each one computes the summary on the replica. Starts
+PostgreSQL (primary + replica) and Redis with the test-world scripts and
+stops them.
 """
 
 from __future__ import annotations
@@ -100,16 +105,18 @@ def _serve(target: str, port: int, env: dict[str, str]) -> subprocess.Popen[byte
 
 
 async def _load(
-    url: str, n: int, concurrency: int, method: str, **kw: object
+    url: str | list[str], n: int, concurrency: int, method: str, **kw: object
 ) -> tuple[float, list[float]]:
+    """``url``: one URL, or one per request (cache misses)."""
     latencies: list[float] = []
     queue = iter(range(n))
     async with httpx.AsyncClient(timeout=30) as client:
 
         async def worker() -> None:
-            for _ in queue:
+            for i in queue:
+                target = url[i % len(url)] if isinstance(url, list) else url
                 t = time.perf_counter()
-                r = await client.request(method, url, **kw)  # type: ignore[arg-type]
+                r = await client.request(method, target, **kw)  # type: ignore[arg-type]
                 latencies.append(time.perf_counter() - t)
                 if r.status_code != 200:
                     raise RuntimeError(f"{url}: {r.status_code} {r.text[:200]}")
@@ -129,7 +136,7 @@ def _report(
     name: str, rps: float, lat: list[float], floor_rps: float, floor_lat: list[float]
 ) -> None:
     print(
-        f"{name:<8} {rps:8.1f} req/s  p50 {_pct(lat, 0.5):7.2f} ms  p99 {_pct(lat, 0.99):7.2f} ms"
+        f"{name:<10} {rps:8.1f} req/s  p50 {_pct(lat, 0.5):7.2f} ms  p99 {_pct(lat, 0.99):7.2f} ms"
         f"   | floor {floor_rps:8.1f} req/s  p50 {_pct(floor_lat, 0.5):6.2f} ms  p99 {_pct(floor_lat, 0.99):6.2f} ms"
         f"   | ratio rps {floor_rps / rps:5.1f}x  p50 {statistics.median(lat) / statistics.median(floor_lat):5.1f}x"
     )
@@ -164,7 +171,12 @@ def main() -> int:
         ensure_platform(engine, backend_password="bench-backend-pw")
         out = ensure_tenant(
             engine,
-            TenantRequest(slug="bench", display_name="Bench", admin_email="admin@bench.example"),
+            TenantRequest(
+                slug="bench",
+                display_name="Bench",
+                admin_email="admin@bench.example",
+                seed_profile="demo",
+            ),
         )
         keys = base / "keys"
         keys.mkdir()
@@ -207,9 +219,23 @@ def main() -> int:
         login_body = {**creds, "password": PASSWORD}
         read_bytes = httpx.get(f"{api}/users", headers=headers).content
         login_bytes = httpx.post(f"{api}/auth/login", json=login_body).content
+        dash = f"{api}/analytics/summary"
+        dash_bytes = httpx.get(dash, headers=headers).content  # fills the cache
+        end0 = time.time() + 86400
+        misses = [
+            f"{dash}?end={time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(end0 + i))}"
+            for i in range(args.requests)
+        ]
+        assert httpx.get(misses[0], headers=headers).headers["x-cache"] == "miss"
+        assert httpx.get(dash, headers=headers).headers["x-cache"] == "hit"
 
         results = {}
-        for name, body in (("read", read_bytes), ("login", login_bytes)):
+        for name, body in (
+            ("read", read_bytes),
+            ("dash-hit", dash_bytes),
+            ("dash-miss", dash_bytes),
+            ("login", login_bytes),
+        ):
             f = base / f"{name}.json"
             f.write_bytes(body)
             fport = _free_port()
@@ -223,6 +249,9 @@ def main() -> int:
                 real = asyncio.run(
                     _load(f"{api}/users", n, args.concurrency, "GET", headers=headers)
                 )
+            elif name.startswith("dash"):
+                target: str | list[str] = dash if name == "dash-hit" else misses[1:]
+                real = asyncio.run(_load(target, n, args.concurrency, "GET", headers=headers))
             else:
                 real = asyncio.run(
                     _load(f"{api}/auth/login", n, args.concurrency, "POST", json=login_body)

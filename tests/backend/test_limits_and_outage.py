@@ -109,6 +109,15 @@ def test_redis_outage(client: TestClient, admin: Session, world: World) -> None:
             "/api/v1/profile/preferences", json={"theme_mode": "dark"}, headers=admin.headers
         )
         assert r.status_code == 200
+        # Reads behind the Redis caches (response cache, colour cache) are
+        # computed from PostgreSQL instead; the metrics count the bypass.
+        for path in (
+            "/api/v1/analytics/summary",
+            "/api/v1/ml/performance",
+            "/api/v1/settings/branding",
+        ):
+            r = client.get(path, headers=admin.headers)
+            assert r.status_code == 200, (path, r.text)
         ready = client.get("/readyz")
         assert ready.status_code == 503
         body = ready.json()
@@ -118,6 +127,7 @@ def test_redis_outage(client: TestClient, admin: Session, world: World) -> None:
         metrics = client.get("/metrics").text
         assert 'pulse_redis_errors_total{fallback="ratelimit_closed"}' in metrics
         assert 'pulse_redis_errors_total{fallback="session_primary"}' in metrics
+        assert 'pulse_redis_errors_total{fallback="response_cache_bypassed"}' in metrics
     finally:
         admin_redis = redis.Redis.from_url(world.redis.url)
         world.restart_service("redis", lambda: bool(admin_redis.ping()))

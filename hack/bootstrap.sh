@@ -47,7 +47,7 @@ if [ ! -f "$VENV/.complete" ]; then
   mkdir -p "$CACHE/venv"
   "$PYTHON" -m venv "$VENV"
   "$VENV/bin/pip" install -q --upgrade pip
-  "$VENV/bin/pip" install -q -e ".[operator,backend,etl,dev]"
+  "$VENV/bin/pip" install -q -e ".[operator,backend,etl,ai,dev]"
   touch "$VENV/.complete"
 fi
 # The editable install points at whichever checkout created the venv; the

@@ -1,6 +1,9 @@
 """ "Test connection": one small authenticated request to the provider with
-the configured timeouts. An AI provider is asked for ``/models``; an
-embedding provider embeds one word (which also proves the dimension).
+the configured timeouts, through the same client code the router uses
+(``pulse_common.ai.http``), so that a passing test means the router can
+reach it. An AI provider is asked for ``/models``; an embedding provider
+embeds one word (which also proves the dimension); a ``local`` embedding
+provider without a base URL runs the in-process model.
 
 The API key goes in a header and nothing of the request or the provider's
 answer is echoed back except status, model ids and the dimension, so that
@@ -16,84 +19,93 @@ from typing import Any
 
 import httpx
 
-from pulse_backend.providers.models import (
-    ConnectionTest,
-    ProviderKind,
-    ProviderOut,
-    ProviderType,
+from pulse_backend.providers.models import ConnectionTest, ProviderKind, ProviderOut, ProviderType
+from pulse_common.ai.embeddings import local_embedder, parse_embeddings
+from pulse_common.ai.errors import (
+    AiConfigurationError,
+    ProviderError,
+    ProviderMalformed,
+    ProviderTimeout,
 )
+from pulse_common.ai.http import ProviderEndpoint, post_json
 
 _MAX_MODELS = 50
 
 
-def _request(
-    provider: ProviderOut, api_key: str | None
-) -> tuple[str, str, dict[str, str], dict[str, Any] | None]:
-    config = provider.config
-    base = str(config.base_url).rstrip("/")
-    headers: dict[str, str] = {"Accept": "application/json"}
-    params = ""
-    if config.kind is ProviderKind.azure_openai:
-        base = f"{base}/openai/deployments/{config.deployment}"
-        params = f"?api-version={config.api_version}"
-        if api_key:
-            headers["api-key"] = api_key
-    elif api_key:
-        headers["Authorization"] = f"Bearer {api_key}"
-    if provider.type is ProviderType.embedding:
-        body = {"model": config.model, "input": "ping"}
-        return "POST", f"{base}/embeddings{params}", headers, body
-    if config.kind is ProviderKind.azure_openai:
-        # Azure lists models at the resource, not the deployment.
-        base = str(config.base_url).rstrip("/") + "/openai"
-    return "GET", f"{base}/models{params}", headers, None
+def _detail(exc: ProviderError) -> str:
+    # Fixed phrases, not the exception text: nothing of the provider's
+    # answer is echoed to the browser.
+    if isinstance(exc, ProviderTimeout):
+        return "timed out"
+    if exc.status_code in (401, 403):
+        return "the provider refused the credentials"
+    if exc.status_code is not None:
+        return f"the provider answered {exc.status_code}"
+    if isinstance(exc, ProviderMalformed):
+        return "the provider did not answer JSON"
+    # The class name only: transport errors' text may carry the URL.
+    return f"cannot connect ({type(exc.__cause__ or exc).__name__})"
 
 
-def _summary(provider: ProviderOut, payload: Any) -> tuple[list[str], int | None, str]:
-    data = payload.get("data") if isinstance(payload, dict) else None
+def _models(provider: ProviderOut, payload: dict[str, Any]) -> tuple[list[str], str]:
+    data = payload.get("data")
     if not isinstance(data, list):
-        return [], None, "unexpected response shape (no data list)"
-    if provider.type is ProviderType.embedding:
-        first = data[0] if data and isinstance(data[0], dict) else {}
-        vector = first.get("embedding")
-        if not isinstance(vector, list):
-            return [], None, "unexpected response shape (no embedding)"
-        dims = len(vector)
-        expected = provider.config.dimensions
-        if expected is not None and dims != expected:
-            return [], dims, f"embedding has {dims} dimensions, config says {expected}"
-        return [], dims, "ok"
+        return [], "unexpected response shape (no data list)"
     ids = [str(m.get("id")) for m in data if isinstance(m, dict) and m.get("id")][:_MAX_MODELS]
     if provider.config.model not in ids and provider.config.kind is not ProviderKind.azure_openai:
-        return ids, None, f"model {provider.config.model!r} is not offered by the provider"
-    return ids, None, "ok"
+        return ids, f"model {provider.config.model!r} is not offered by the provider"
+    return ids, "ok"
+
+
+def _dimensions(provider: ProviderOut, payload: dict[str, Any]) -> tuple[int | None, str]:
+    try:
+        size = len(payload["data"][0]["embedding"])
+        [vector] = parse_embeddings(provider.name, payload, 1, size)
+    except (ProviderMalformed, TypeError, KeyError, IndexError):
+        return None, "unexpected response shape (no embedding)"
+    expected = provider.config.dimensions
+    if expected is not None and len(vector) != expected:
+        return len(vector), f"embedding has {len(vector)} dimensions, config says {expected}"
+    return len(vector), "ok"
 
 
 def check_connection(provider: ProviderOut, api_key: str | None) -> ConnectionTest:
-    method, url, headers, body = _request(provider, api_key)
-    t = provider.config.timeouts
-    timeout = httpx.Timeout(t.read_seconds, connect=t.connect_seconds)
+    config = provider.config
     start = time.perf_counter()
+    if config.kind is ProviderKind.local and config.base_url is None:
+        return _local(provider, start)
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
-            response = client.request(method, url, headers=headers, json=body)
-    except httpx.TimeoutException:
-        return _result(False, None, start, "timed out")
-    except httpx.HTTPError as exc:
-        # The class name only: exception text may carry the URL or headers.
-        return _result(False, None, start, f"cannot connect ({type(exc).__name__})")
-    if response.status_code in (401, 403):
-        return _result(False, response.status_code, start, "the provider refused the credentials")
-    if response.status_code >= 400:
-        return _result(
-            False, response.status_code, start, f"the provider answered {response.status_code}"
-        )
+        endpoint = ProviderEndpoint.build(provider.name, config, api_key)
+        with httpx.Client(
+            timeout=endpoint.timeout, follow_redirects=False, trust_env=False
+        ) as client:
+            if provider.type is ProviderType.embedding:
+                body = {"model": config.model, "input": "ping"}
+                payload = post_json(client, endpoint, "embeddings", body)
+            else:
+                payload = post_json(client, endpoint, "models", None)
+    except ProviderError as exc:
+        return _result(False, exc.status_code, start, _detail(exc))
+    if provider.type is ProviderType.embedding:
+        dims, detail = _dimensions(provider, payload)
+        return _result(detail == "ok", 200, start, detail, dims=dims)
+    models, detail = _models(provider, payload)
+    return _result(detail == "ok", 200, start, detail, models)
+
+
+def _local(provider: ProviderOut, start: float) -> ConnectionTest:
+    if provider.type is not ProviderType.embedding:
+        return _result(False, None, start, "a local chat provider needs the base URL of its server")
     try:
-        payload = response.json()
-    except ValueError:
-        return _result(False, response.status_code, start, "the provider did not answer JSON")
-    models, dims, detail = _summary(provider, payload)
-    return _result(detail == "ok", response.status_code, start, detail, models, dims)
+        model = local_embedder()
+        [vector] = model.embed(["ping"])
+    except AiConfigurationError as exc:
+        return _result(False, None, start, str(exc))
+    expected = provider.config.dimensions
+    if expected is not None and len(vector) != expected:
+        detail = f"embedding has {len(vector)} dimensions, config says {expected}"
+        return _result(False, None, start, detail, dims=len(vector))
+    return _result(True, None, start, "ok", [model.name], len(vector))
 
 
 def _result(

@@ -110,11 +110,16 @@ def transport_error(provider: str, exc: httpx.HTTPError) -> ProviderError:
 
 
 def post_json(
-    client: httpx.Client, endpoint: ProviderEndpoint, operation: str, body: dict[str, Any]
+    client: httpx.Client, endpoint: ProviderEndpoint, operation: str, body: dict[str, Any] | None
 ) -> dict[str, Any]:
+    """POST ``body`` (or GET when it is None) and decode the answer."""
     try:
-        response = client.post(
-            endpoint.url(operation), json=body, headers=endpoint.headers, params=endpoint.params
+        response = client.request(
+            "GET" if body is None else "POST",
+            endpoint.url(operation),
+            json=body,
+            headers=endpoint.headers,
+            params=endpoint.params,
         )
     except httpx.HTTPError as exc:
         raise transport_error(endpoint.provider, exc) from exc

@@ -98,7 +98,7 @@ def test_collection_size_mismatch_is_a_clear_fallback(
     r = search(search_client, session, q="checkout")
     body = r.json()
     assert body["mode"] == "fulltext"
-    assert "size 1536" in body["notice"] and "384" in body["notice"]
+    assert "size 1536" in body["notice"] and "produces 384" in body["notice"]
     assert [h["title"] for h in body["results"]] == ["PAY-1 Checkout page crashes"]
 
 

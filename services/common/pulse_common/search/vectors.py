@@ -13,16 +13,9 @@ from dataclasses import dataclass
 import jwt
 from qdrant_client import QdrantClient, models
 
-from pulse_common.errors import PulseError
+from pulse_common.ai.embeddings import check_dimension
 from pulse_common.search.documents import Document, Kind
 from pulse_common.vectorstore import GRANTS, _call
-
-
-class CollectionSizeMismatch(PulseError):
-    """The collection's vector size is not the embedding model's dimension:
-    a configuration error (never truncated or padded)."""
-
-    code = "embedding_dimension_mismatch"
 
 
 def read_token(
@@ -42,15 +35,12 @@ def read_token(
 
 
 def check_size(client: QdrantClient, collection: str, model: str, dimension: int) -> None:
+    """Raises ``DimensionMismatch`` (a configuration error naming both ways
+    out) when the collection's vectors are not the model's size."""
     info = _call("get_collection", lambda: client.get_collection(collection))
     params = info.config.params.vectors
-    size = params.size if isinstance(params, models.VectorParams) else None
-    if size != dimension:
-        raise CollectionSizeMismatch(
-            f"collection {collection} holds vectors of size {size}, but the embedding model "
-            f"{model} makes {dimension}: configure an embedding provider with {size} dimensions "
-            f"or re-index into a new collection of size {dimension}"
-        )
+    size = params.size if isinstance(params, models.VectorParams) else 0
+    check_dimension(collection, size, model, dimension)
 
 
 def upsert(

@@ -27,6 +27,7 @@ from pydantic import BaseModel
 from qdrant_client import QdrantClient
 
 from pulse_common.ai import Embedder
+from pulse_common.ai.embeddings import LOCAL_DIMENSION, MODEL_NAME, local_embedder
 from pulse_common.search import vectors
 from pulse_common.search.documents import ALIAS, SELECT, TABLES, Document, Kind, document, point_id
 
@@ -41,6 +42,22 @@ class DrainResult(BaseModel):
     removed: int = 0
     batches: int = 0
     skipped_locked: bool = False
+
+
+class LazyLocalEmbedder:
+    """The local model, loaded at the first text to embed (not when the ETL
+    starts, nor when a drain finds the collection misconfigured)."""
+
+    @property
+    def name(self) -> str:
+        return f"local/{MODEL_NAME}"
+
+    @property
+    def dimension(self) -> int:
+        return LOCAL_DIMENSION
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        return local_embedder().embed(texts)
 
 
 @dataclass(frozen=True)

@@ -199,6 +199,10 @@ async def _embed(ctx: RunContext, events: Events, name: str) -> None:
     except (PulseError, psycopg.Error) as exc:
         await events.line("EMBED", "embedding deferred", integration=name, reason=str(exc)[:300])
         return
+    except Exception as exc:
+        reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+        await events.line("EMBED", "embedding deferred", integration=name, reason=reason)
+        return
     await events.line("EMBED", "embeddings updated", integration=name, **done.model_dump())
 
 

@@ -18,6 +18,7 @@ from pulse_common.errors import PulseError
 from pulse_common.tenancy import TenantNames
 from pulse_etl.api import pulse_error
 from pulse_etl.api import router as jobs_router
+from pulse_etl.embed.queue import LazyLocalEmbedder, Target
 from pulse_etl.integrations import read_integrations
 from pulse_etl.jobs.manager import JobManager
 from pulse_etl.jobs.runner import RunContext
@@ -27,7 +28,17 @@ from pulse_etl.settings import EtlSettings
 log = structlog.get_logger("pulse_etl")
 
 
-def run_context(settings: EtlSettings, cache: aioredis.Redis | None) -> RunContext:
+def run_context(
+    settings: EtlSettings, cache: aioredis.Redis | None, vectors: QdrantClient | None = None
+) -> RunContext:
+    embed = None
+    if vectors is not None:
+        embed = Target(
+            settings.database_url.get_secret_value(),
+            vectors,
+            settings.qdrant_collection,
+            LazyLocalEmbedder(),
+        )
     return RunContext(
         tenant=TenantNames(settings.tenant_slug),
         tenant_id=settings.tenant_id,
@@ -36,6 +47,7 @@ def run_context(settings: EtlSettings, cache: aioredis.Redis | None) -> RunConte
         redis=cache,
         overlap=dt.timedelta(seconds=settings.etl_overlap_seconds),
         timeout=settings.etl_http_timeout,
+        embed=embed,
     )
 
 
@@ -56,7 +68,9 @@ def create_app(settings: EtlSettings, *, qdrant: QdrantClient | None = None) -> 
         app.state.vectors = qdrant or vectorstore.connect(
             settings.qdrant_url, settings.qdrant_token.get_secret_value()
         )
-        app.state.jobs = JobManager(run_context(settings, app.state.cache), integrations)
+        app.state.jobs = JobManager(
+            run_context(settings, app.state.cache, app.state.vectors), integrations
+        )
         scheduler = None
         if settings.etl_schedule and integrations:
             scheduler = asyncio.create_task(app.state.jobs.schedule(settings.etl_schedule))

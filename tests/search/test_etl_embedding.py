@@ -1,0 +1,89 @@
+"""The ETL's sync drains the embedding queue after load and derive: every
+synced work item and PR gets its vector (through the local Qdrant server,
+with the tenant's collection-scoped token) and its ``embedding_id``; a sync
+that changes nothing embeds nothing; a vector store that cannot take the
+vectors defers them without failing the sync."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterator
+
+import pytest
+
+from pulse_common import vectorstore
+from pulse_common.ai import Embedder
+from pulse_etl.embed.queue import Target
+from pulse_etl.jobs.runner import run_job
+from pulse_etl.jobs.store import JobState
+from pulse_fakes.qdrant import QdrantServer, serve_qdrant
+from tests.etl import conftest as etl
+from tests.etl.conftest import EtlTenant
+
+pytestmark = pytest.mark.postgres
+
+etl_tenant_factory = etl.etl_tenant_factory
+etl_tenant = etl.etl_tenant
+
+
+@pytest.fixture
+def qdrant_etl() -> Iterator[QdrantServer]:
+    server = serve_qdrant(secrets.token_urlsafe(32))
+    yield server
+    server.stop()
+
+
+def _target(t: EtlTenant, server: QdrantServer, embedder: Embedder, size: int = 384) -> Target:
+    admin = vectorstore.connect(server.url, server.app.api_key)
+    name = t.names.collection
+    vectorstore.ensure_collection(
+        admin, vectorstore.CollectionSpec(name, size, "Cosine", t.tenant_id)
+    )
+    token = vectorstore.issue_token(
+        admin, server.app.api_key, name, t.slug, ttl=dt.timedelta(hours=1)
+    )
+    admin.close()
+    return Target(t.dsn, vectorstore.connect(server.url, token), name, embedder)
+
+
+async def test_sync_embeds_what_it_loaded(
+    etl_tenant: EtlTenant, qdrant_etl: QdrantServer, embedder: Embedder
+) -> None:
+    t = etl_tenant
+    target = _target(t, qdrant_etl, embedder)
+    for name in ("jira-main", "github-main"):
+        job = await run_job(t.context(embed=target), t.integrations()[name])
+        assert job.state is JobState.succeeded, job.last_error
+    rows = t.query(
+        "SELECT count(*) FROM work_items WHERE active "
+        "UNION ALL SELECT count(*) FROM prs UNION ALL SELECT count(*) FROM incidents"
+    )
+    expected = sum(n for (n,) in rows)
+    assert expected > 0
+    assert target.qdrant.count(t.names.collection).count == expected
+    assert t.query("SELECT count(*) FROM work_items WHERE embedding_id IS NULL") == [(0,)]
+    assert t.query("SELECT count(*) FROM prs WHERE embedding_id IS NULL") == [(0,)]
+    assert t.query("SELECT count(*) FROM embedding_queue") == [(0,)]
+    before = t.query("SELECT kind, row_id, embedded_at FROM embedding_state ORDER BY 1, 2")
+    # Nothing changed at the source: the incremental sync re-embeds nothing.
+    job = await run_job(t.context(embed=target), t.integrations()["jira-main"])
+    assert job.state is JobState.succeeded, job.last_error
+    assert t.query("SELECT kind, row_id, embedded_at FROM embedding_state ORDER BY 1, 2") == before
+    target.qdrant.close()
+
+
+async def test_misconfigured_collection_defers_without_failing_the_sync(
+    etl_tenant: EtlTenant, qdrant_etl: QdrantServer, embedder: Embedder
+) -> None:
+    t = etl_tenant
+    target = _target(t, qdrant_etl, embedder, size=1536)
+    job = await run_job(t.context(embed=target), t.integrations()["jira-main"])
+    assert job.state is JobState.succeeded, job.last_error
+    [(queued,)] = t.query("SELECT count(*) FROM embedding_queue")
+    rows = t.query(
+        "SELECT count(*) FROM work_items UNION ALL SELECT count(*) FROM prs "
+        "UNION ALL SELECT count(*) FROM incidents"
+    )
+    assert queued == sum(n for (n,) in rows) > 0
+    target.qdrant.close()

@@ -142,7 +142,7 @@ def create_provider(
                     name=body.name,
                     type=body.type.value,
                     provider=body.config.kind.value,
-                    base_url=str(body.config.base_url),
+                    base_url=_url(body.config),
                     credentials_encrypted=sealed,
                     settings=_settings(body.config, last4),
                 )
@@ -152,6 +152,10 @@ def create_provider(
         raise Conflict(f"an integration named {body.name!r} already exists") from None
     log.info("provider created", category="AI", provider_id=row.id, type=body.type.value)
     return _out(row)
+
+
+def _url(config: ProviderConfig) -> str | None:
+    return None if config.base_url is None else str(config.base_url)
 
 
 def update_provider(
@@ -165,7 +169,7 @@ def update_provider(
     current = _out(row)
     config = body.config or current.config
     _check_fallback(conn, current.name, current.type, config)
-    values: dict[str, Any] = {"provider": config.kind.value, "base_url": str(config.base_url)}
+    values: dict[str, Any] = {"provider": config.kind.value, "base_url": _url(config)}
     last4 = current.credentials_last4
     if body.clear_api_key:
         values["credentials_encrypted"], last4 = None, None

@@ -1444,16 +1444,18 @@ export interface components {
         };
         /**
          * ProviderConfig
-         * @description How the ETL/agent reaches the provider (stored as integrations.settings).
+         * @description How the ETL/agent reaches the provider.
+         *
+         *     ``gateway_route``: true for a paid gateway (preferred by interactive
+         *     requests, for quality), false for a local/self-hosted model (preferred by
+         *     ETL work, for cost). ``fallback`` names the provider to try next when this
+         *     one errs, times out or is rate limited.
          */
         ProviderConfig: {
             /** Api Version */
             api_version?: string | null;
-            /**
-             * Base Url
-             * Format: uri
-             */
-            base_url: string;
+            /** Base Url */
+            base_url?: string | null;
             /** Deployment */
             deployment?: string | null;
             /** Dimensions */
@@ -1462,9 +1464,9 @@ export interface components {
             fallback?: string | null;
             /**
              * Gateway Route
-             * @default default
+             * @default true
              */
-            gateway_route: string;
+            gateway_route: boolean;
             kind: components["schemas"]["ProviderKind"];
             /** @default {} */
             limits: components["schemas"]["TokenLimits"];

@@ -17,7 +17,7 @@ from pulse_backend.agent.runtime import AgentRuntime, agent_runtime
 from pulse_backend.context import Principal
 from pulse_backend.rbac import Role
 from pulse_backend.state import AppClients
-from pulse_common.ai import ChatModel
+from pulse_common.ai import ChatModel, Embedder
 from pulse_common.provisioning import TenantRequest, drop_tenant, ensure_tenant
 from tests.agent.fake_llm import FakeLLM, serve
 from tests.agent.openai_chat import OpenAIChat
@@ -87,6 +87,8 @@ def use_runtime(tc: TestClient, runtime: AgentRuntime) -> AgentRuntime:
 
 
 def llm_runtime(fake: FakeLLM, **kw: Any) -> AgentRuntime:
+    """The tenant's model is the scripted gateway (as the Router would give)."""
+
     def model(_c: AppClients, _p: Principal) -> ChatModel:
         return OpenAIChat(fake.url, fake.model, provider="gateway-test")
 
@@ -137,3 +139,16 @@ def principal_of(info: TenantInfo, user_id: int = 1) -> Principal:
         grants=frozenset(),
         pending_lsn=None,
     )
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The real offline MiniLM, loaded once (seconds of numpy work)."""
+    from pulse_common.ai.embeddings import LocalMiniLM
+
+    return LocalMiniLM()
+
+
+def local_runtime(embedder: Embedder, **kw: Any) -> AgentRuntime:
+    """No provider configured: every answer is local."""
+    return AgentRuntime(make_embedder=lambda: embedder, **kw)

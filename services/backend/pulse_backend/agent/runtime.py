@@ -6,11 +6,10 @@ model weights load lazily, never at import); tests replace it with
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 
@@ -24,9 +23,11 @@ ChatModelFor = Callable[[AppClients, Principal], ChatModel | None]
 
 
 def _local_embedder() -> Embedder:
-    module: Any = importlib.import_module("pulse_common.ai.embeddings")
-    embedder: Embedder = module.LocalMiniLM()
-    return embedder
+    # Imported here: loading the weights takes seconds and memory, and only
+    # local mode needs them.
+    from pulse_common.ai.embeddings import LocalMiniLM
+
+    return LocalMiniLM()
 
 
 def _no_model(clients: AppClients, principal: Principal) -> ChatModel | None:

@@ -33,7 +33,7 @@ def test_local_mode_answers_from_seeded_data_with_citations(
     s = signed_in(client, demo)
     # Worded unlike the intent's exemplars: the embedding, not a keyword, matches.
     events = ask(s, "Where do most of our production outages originate, by repo?")
-    assert [k for k, _ in events][0] == "step" and events[-1][0] == "done"
+    assert events[0][0] == "step" and events[-1][0] == "done"
     assert events[0][1]["tool"] == "incidents_by_repository"
     assert events[-1][1] == {
         "message_id": events[-1][1]["message_id"],

@@ -12,7 +12,7 @@ from types import TracebackType
 
 import uvicorn
 
-from pulse_fakes import github, jira
+from pulse_fakes import gateway, github, jira
 from pulse_fakes.app import FakeApi, RateLimit
 from pulse_fakes.data import GithubOrg, JiraOrg
 from pulse_fakes.faults import FaultPlan
@@ -26,6 +26,7 @@ class FakeServer:
     _server: uvicorn.Server | None = None
     _thread: threading.Thread | None = None
     jira_state: JiraState | None = field(default=None)
+    gateway_state: gateway.GatewayState | None = field(default=None)
 
     @property
     def url(self) -> str:
@@ -102,3 +103,14 @@ def serve_github(
     api.limit, api.latency = limit or RateLimit(5000, 3600.0), latency
     api.limit.style = "github"
     return FakeServer(api, port).start()
+
+
+def serve_gateway(
+    state: gateway.GatewayState | None = None, *, latency: float = 0.0, port: int = 0
+) -> FakeServer:
+    """The local OpenAI-compatible gateway; its base URL for clients is
+    ``server.url + "/v1"``."""
+    state = state or gateway.GatewayState()
+    api = gateway.build(state, FaultPlan())
+    api.latency = latency
+    return FakeServer(api, port, gateway_state=state).start()

@@ -7,8 +7,10 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 
@@ -17,6 +19,27 @@ from pulse_fakes.app import FakeApi, RateLimit
 from pulse_fakes.data import GithubOrg, JiraOrg
 from pulse_fakes.faults import FaultPlan
 from pulse_fakes.jira import JiraState
+
+
+def start_uvicorn(
+    app: Callable[..., Any], port: int = 0
+) -> tuple[uvicorn.Server, threading.Thread, int]:
+    """Serves ``app`` on a loopback port (0: chosen by the OS) in a daemon
+    thread; returns once it accepts connections."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    port = int(sock.getsockname()[1])
+    config = uvicorn.Config(app, log_level="critical", access_log=False, lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError(f"local server on port {port} did not start")
+        time.sleep(0.01)
+    return server, thread, port
 
 
 @dataclass
@@ -37,21 +60,7 @@ class FakeServer:
         return self.api.plan
 
     def start(self) -> FakeServer:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", self.port))
-        self.port = int(sock.getsockname()[1])
-        config = uvicorn.Config(self.api, log_level="critical", access_log=False, lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError(f"local server on port {self.port} did not start")
-            time.sleep(0.01)
+        self._server, self._thread, self.port = start_uvicorn(self.api, self.port)
         return self
 
     def stop(self) -> None:

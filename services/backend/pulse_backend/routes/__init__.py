@@ -12,6 +12,7 @@ from pulse_backend.routes import (
     ml,
     profile,
     providers,
+    search,
     settings,
     users,
 )
@@ -26,5 +27,6 @@ API_ROUTERS: list[APIRouter] = [
     analytics.router,
     assistant.router,
     logs.router,
+    search.router,
     ws.router,
 ]

@@ -8,6 +8,7 @@ from pulse_common.models import (
     tenant_delivery,
     tenant_dora,
     tenant_identity,
+    tenant_search,
     tenant_settings,
     tenant_work,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "tenant_delivery",
     "tenant_dora",
     "tenant_identity",
+    "tenant_search",
     "tenant_settings",
     "tenant_work",
 ]

@@ -6,6 +6,7 @@ leaves every committed batch (and only those) in place."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import time
@@ -22,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from pulse_common.errors import PulseError
 from pulse_common.tenancy import TenantNames
+from pulse_etl.embed.queue import Target, drain
 from pulse_etl.errors import JobAlreadyRunning, JobCancelled
 from pulse_etl.integrations import Credentials, Integration, Kind, load_credentials
 from pulse_etl.jobs import ranges, store
@@ -50,6 +52,8 @@ class RunContext:
     retry: Retry = field(default_factory=Retry)
     # Tests observe batches (e.g. to count them); production leaves it unset.
     on_batch: Callable[[Batch], None] | None = None
+    # Where loaded rows' vectors go; None: no embedding (the queue keeps them).
+    embed: Target | None = None
 
 
 def lock_key(ctx: RunContext, integration: str) -> str:
@@ -136,6 +140,7 @@ async def _run_locked(
                     raise JobCancelled("paused" if control == "pause" else "cancelled")
         # Before the final checkpoint: a succeeded job always has its links.
         linked = await derive_links(ctx.database_url, ctx.tenant_id)
+        await _embed(ctx, events, name)
         async with conn.transaction():
             etags = {**cp.get("etags", {}), **run.get("etags", {})}
             job = await store.transition(
@@ -182,6 +187,19 @@ async def _run_locked(
             await client.aclose()
     await events.progress(tracker.final(job, client))
     return job
+
+
+async def _embed(ctx: RunContext, events: Events, name: str) -> None:
+    """Drains the embedding queue the load filled. Its failures never fail
+    the sync: the queue keeps the rows for the next run."""
+    if ctx.embed is None:
+        return
+    try:
+        done = await asyncio.to_thread(drain, ctx.embed)
+    except (PulseError, psycopg.Error) as exc:
+        await events.line("EMBED", "embedding deferred", integration=name, reason=str(exc)[:300])
+        return
+    await events.line("EMBED", "embeddings updated", integration=name, **done.model_dump())
 
 
 def _resume_or_start(job: Job, cp: dict[str, Any], overlap: dt.timedelta) -> dict[str, Any]:

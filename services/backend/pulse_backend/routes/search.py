@@ -1,0 +1,47 @@
+"""/api/v1/search: semantic search over the tenant's work items, pull
+requests and incidents (``pulse_backend.search.service``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from pulse_backend.context import Principal, require
+from pulse_backend.search.schemas import SearchParams, SearchResponse
+from pulse_backend.search.service import SearchDeps, search
+from pulse_backend.search.vectors import TenantVectors
+from pulse_backend.state import AppClients, Clients
+
+router = APIRouter(tags=["search"])
+Reader = Annotated[Principal, require("search:read")]
+
+
+def search_deps(request: Request, clients: AppClients) -> SearchDeps:
+    """Built at the first search (loading the model takes a moment), then kept
+    on the app; tests may put their own on ``app.state.search``."""
+    deps: SearchDeps | None = getattr(request.app.state, "search", None)
+    if deps is None:
+        from pulse_common.ai.embeddings import local_embedder
+
+        key = clients.settings.qdrant_api_key
+        deps = SearchDeps(
+            embedder=local_embedder(),
+            vectors=TenantVectors(
+                clients.settings.qdrant_url, key.get_secret_value() if key else None
+            ),
+        )
+        request.app.state.search = deps
+    return deps
+
+
+@router.get(
+    "/search", response_model=SearchResponse, summary="Search work items, PRs and incidents"
+)
+def search_route(
+    request: Request,
+    clients: Clients,
+    principal: Reader,
+    params: Annotated[SearchParams, Query()],
+) -> SearchResponse:
+    return search(clients, principal, params, search_deps(request, clients))

@@ -1,0 +1,77 @@
+"""The search API's input and output."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from pulse_common.search.documents import Kind
+
+MAX_LIMIT = 50
+
+
+class SearchParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    q: str = Field(min_length=1, max_length=500, description="what to look for, in words")
+    types: str | None = Field(
+        default=None,
+        description="comma-separated: work_item, pull_request, incident (default: all)",
+    )
+    limit: int = Field(default=10, ge=1, le=MAX_LIMIT)
+    project: str | None = Field(
+        default=None, min_length=1, max_length=50, description="project key"
+    )
+    repository: str | None = Field(
+        default=None, min_length=1, max_length=255, description="repository full name (org/name)"
+    )
+
+    @field_validator("q")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must contain more than spaces")
+        return value.strip()
+
+    @field_validator("types")
+    @classmethod
+    def _known_types(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        unknown = [t for t in _split(value) if t not in Kind.__members__]
+        if unknown or not _split(value):
+            allowed = ", ".join(k.value for k in Kind)
+            raise ValueError(f"unknown type {', '.join(unknown) or '(none)'}; allowed: {allowed}")
+        return value
+
+    def kinds(self) -> list[Kind]:
+        if self.types is None:
+            return list(Kind)
+        return sorted({Kind(t) for t in _split(self.types)}, key=list(Kind).index)
+
+
+def _split(value: str) -> list[str]:
+    return [t.strip() for t in value.split(",") if t.strip()]
+
+
+class SearchMode(enum.StrEnum):
+    semantic = "semantic"
+    fulltext = "fulltext"
+
+
+class SearchHit(BaseModel):
+    type: Kind
+    id: int
+    title: str
+    snippet: str
+    score: float
+    url: str | None
+    updated_at: dt.datetime | None
+
+
+class SearchResponse(BaseModel):
+    mode: SearchMode
+    notice: str | None = None
+    results: list[SearchHit]

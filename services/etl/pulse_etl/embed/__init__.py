@@ -1,0 +1,1 @@
+"""Keeps the tenant's Qdrant collection in step with its rows (see ``queue``)."""

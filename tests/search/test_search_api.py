@@ -1,0 +1,140 @@
+"""GET /api/v1/search against the real primary/replica, the real model and
+the local Qdrant server over HTTP (RBAC enforced)."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.backend.conftest import admin_session
+from tests.search.conftest import SearchTenant, SearchTenantFactory, search
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+
+def _acme(t: SearchTenant) -> dict[str, int]:
+    pay = t.project("PAY")
+    ops = t.project("OPS")
+    repo = t.repository("acme/api")
+    ids = {
+        "checkout": t.work_item(
+            pay,
+            "PAY-1",
+            "Checkout page crashes when the customer pays with a credit card",
+            "Stack trace in the card form after submitting.",
+        ),
+        "logging": t.work_item(ops, "OPS-1", "Upgrade the structured logging library"),
+        "colours": t.work_item(ops, "OPS-2", "Dark mode colours for the dashboard"),
+        "pool": t.pull_request(repo, 7, "Reuse database connections through a pool"),
+        "outage": t.incident("Payment provider outage in Europe", project_id=pay),
+    }
+    assert t.drain().embedded == len(ids)
+    return ids
+
+
+def test_finds_an_item_with_no_shared_words(
+    search_client: TestClient, make_search_tenant: SearchTenantFactory
+) -> None:
+    t = make_search_tenant()
+    ids = _acme(t)
+    session = admin_session(search_client, t.info)
+    r = search(search_client, session, q="purchase fails during billing")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["mode"] == "semantic" and body["notice"] is None
+    top = body["results"][0]
+    assert (top["type"], top["id"]) == ("work_item", ids["checkout"])
+    assert top["title"].startswith("PAY-1 Checkout page crashes")
+    assert "card form" in top["snippet"]
+    scores = [h["score"] for h in body["results"]]
+    assert scores == sorted(scores, reverse=True)
+    # The query had to go through the server (the fake counts requests).
+    assert t.qdrant.app.requests > 0
+
+    r = search(search_client, session, q="sql sessions reused", types="pull_request")
+    assert [(h["type"], h["id"]) for h in r.json()["results"]] == [("pull_request", ids["pool"])]
+    assert r.json()["results"][0]["url"] == "https://github.com/acme/api/pull/7"
+
+
+def test_filters_by_project_and_repository(
+    search_client: TestClient, make_search_tenant: SearchTenantFactory
+) -> None:
+    t = make_search_tenant()
+    ids = _acme(t)
+    session = admin_session(search_client, t.info)
+    r = search(search_client, session, q="money", project="PAY", limit=10)
+    got = {(h["type"], h["id"]) for h in r.json()["results"]}
+    assert got == {("work_item", ids["checkout"]), ("incident", ids["outage"])}
+    r = search(search_client, session, q="money", repository="acme/api")
+    assert {h["type"] for h in r.json()["results"]} == {"pull_request"}
+    r = search(search_client, session, q="money", project="NOPE")
+    assert r.json()["results"] == []
+
+
+def test_qdrant_down_falls_back_to_full_text(
+    search_client: TestClient, make_search_tenant: SearchTenantFactory
+) -> None:
+    t = make_search_tenant()
+    ids = _acme(t)
+    session = admin_session(search_client, t.info)
+    t.qdrant.stop()
+    r = search(search_client, session, q="dashboard colours")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["mode"] == "fulltext"
+    assert "unavailable" in body["notice"] and "full-text" in body["notice"]
+    assert [(h["type"], h["id"]) for h in body["results"]] == [("work_item", ids["colours"])]
+    # Full text is about words: the semantic query above finds nothing here.
+    r = search(search_client, session, q="purchase fails during billing")
+    assert r.json()["results"] == []
+
+
+def test_collection_size_mismatch_is_a_clear_fallback(
+    search_client: TestClient, make_search_tenant: SearchTenantFactory
+) -> None:
+    t = make_search_tenant(vector_size=1536)
+    t.work_item(t.project("PAY"), "PAY-1", "Checkout page crashes")
+    session = admin_session(search_client, t.info)
+    r = search(search_client, session, q="checkout")
+    body = r.json()
+    assert body["mode"] == "fulltext"
+    assert "size 1536" in body["notice"] and "384" in body["notice"]
+    assert [h["title"] for h in body["results"]] == ["PAY-1 Checkout page crashes"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({}, "q"),
+        ({"q": "   "}, "q"),
+        ({"q": "x" * 501}, "q"),
+        ({"q": "x", "limit": 0}, "limit"),
+        ({"q": "x", "limit": 51}, "limit"),
+        ({"q": "x", "types": "work_item,secrets"}, "types"),
+        ({"q": "x", "collection": "tenant_other"}, "collection"),
+    ],
+)
+def test_bad_parameters_are_problems_naming_the_field(
+    search_client: TestClient,
+    make_search_tenant: SearchTenantFactory,
+    params: dict[str, object],
+    field: str,
+) -> None:
+    t = make_search_tenant()
+    session = admin_session(search_client, t.info)
+    r = search(search_client, session, **params)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert any(field in e["field"] for e in r.json()["errors"]), r.json()
+
+
+def test_requires_search_permission(
+    search_client: TestClient, make_search_tenant: SearchTenantFactory
+) -> None:
+    from tests.backend.conftest import invite_and_login
+
+    t = make_search_tenant()
+    admin = admin_session(search_client, t.info)
+    viewer = invite_and_login(search_client, admin, "viewer")
+    assert search(search_client, viewer, q="x").status_code == 403
+    assert search_client.get("/api/v1/search", params={"q": "x"}).status_code == 401

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from pulse_backend import ws
 from pulse_backend.routes import (
     analytics,
+    assistant,
     auth,
     logs,
     ml,
@@ -24,6 +25,7 @@ API_ROUTERS: list[APIRouter] = [
     providers.router,
     ml.router,
     analytics.router,
+    assistant.router,
     logs.router,
     search.router,
     ws.router,

@@ -1,0 +1,12 @@
+"""The assistant: a LangGraph agent over the tenant's engineering data.
+
+- ``sqlguard`` / ``sql_tool``: the read-only SQL tool and its gates;
+- ``links`` / ``tools``: the tools the model may call, each returning a
+  summary, data and the citations (source URLs) of the rows it used;
+- ``graph``: plan → tools → answer with a step limit (LLM mode);
+- ``local``: intent classification by embeddings and templated answers
+  from the same tools when no provider answers (local mode);
+- ``memory``: feedback into ``ai_learning_memory`` and its reuse;
+- ``conversations``: conversation state in the tenant's Redis prefix;
+- ``service``: one question → a stream of ``AgentEvent``.
+"""

@@ -1,0 +1,121 @@
+"""One question → a stream of events: LLM mode through the graph when the
+tenant has a model and it answers, else local mode; then the citations,
+the stored messages and ``done`` naming the mode that answered."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator, Iterable
+
+from pulse_backend.agent import conversations, graph, local, memory
+from pulse_backend.agent.models import (
+    AgentEvent,
+    Citation,
+    CitationEvent,
+    Conversation,
+    DoneEvent,
+    FeedbackBody,
+    FeedbackOut,
+    Mode,
+    StepEvent,
+    StoredMessage,
+    TokenEvent,
+)
+from pulse_backend.agent.prompts import system_prompt
+from pulse_backend.agent.runtime import AgentRuntime
+from pulse_backend.agent.tools import ToolContext
+from pulse_backend.db import tenant_write
+from pulse_common.ai import ChatMessage
+
+HISTORY = 10
+MAX_CITATIONS = 20
+
+
+def _corrections(ctx: ToolContext, question: str) -> list[memory.Correction]:
+    with ctx.read() as conn:
+        return memory.relevant(conn, question)
+
+
+def _unique(citations: Iterable[Citation]) -> list[Citation]:
+    seen: dict[tuple[str, int], Citation] = {}
+    for c in citations:
+        seen.setdefault((c.type, c.id), c)
+    return list(seen.values())[:MAX_CITATIONS]
+
+
+def _pieces(text: str) -> Iterable[str]:
+    # Local answers are streamed line by line like an LLM's tokens would be.
+    yield from text.splitlines(keepends=True)
+
+
+async def respond(
+    rt: AgentRuntime, ctx: ToolContext, conv: Conversation, question: str
+) -> AsyncIterator[AgentEvent]:
+    clients, principal = ctx.clients, ctx.principal
+    corrections = await asyncio.to_thread(_corrections, ctx, question)
+    steps: list[StepEvent] = []
+    citations: list[Citation] = []
+    text, mode, provider = "", "local", None
+    model = rt.chat_model_for(clients, principal)
+    if model is not None:
+        messages = [
+            ChatMessage(role="system", content=system_prompt(rt.max_steps, corrections)),
+            *(ChatMessage(role=m.role, content=m.content) for m in conv.messages[-HISTORY:]),
+            ChatMessage(role="user", content=question),
+        ]
+        try:
+            async for item in graph.run(model, ctx, messages, rt.max_steps):
+                if isinstance(item, StepEvent | TokenEvent):
+                    if isinstance(item, StepEvent):
+                        steps.append(item)
+                    yield item
+                elif isinstance(item, dict):
+                    text, provider = item["answer"], item["provider"]
+                    citations = item["citations"]
+            mode = "llm"
+        except graph.ModelFailed:
+            steps, citations = [], []
+    final_mode: Mode = "llm" if mode == "llm" else "local"
+    if final_mode == "local":
+        provider = None
+        ans = await asyncio.to_thread(local.answer, rt.classifier(), ctx, question, corrections)
+        step = StepEvent(tool=ans.tool, arguments=ans.arguments, summary=ans.output.summary)
+        steps.append(step)
+        yield step
+        for piece in _pieces(ans.text):
+            yield TokenEvent(text=piece)
+        text, citations = ans.text, ans.output.citations
+    cited = _unique(citations)
+    for c in cited:
+        yield CitationEvent(**c.model_dump())
+    now = dt.datetime.now(dt.UTC)
+    reply = StoredMessage(
+        id=conversations.new_id(),
+        role="assistant",
+        content=text,
+        created_at=now,
+        mode=final_mode,
+        provider=provider,
+        steps=steps,
+        citations=cited,
+    )
+    asked = StoredMessage(id=conversations.new_id(), role="user", content=question, created_at=now)
+    await asyncio.to_thread(conversations.append, clients.redis, principal, conv, asked, reply)
+    yield DoneEvent(message_id=reply.id, mode=final_mode, provider=provider)
+
+
+def feedback(ctx: ToolContext, message_id: str, body: FeedbackBody) -> FeedbackOut:
+    reply, question = conversations.find_message(ctx.clients.redis, ctx.principal, message_id)
+    with tenant_write(ctx.clients, ctx.principal) as conn:
+        memory_id = memory.record(
+            conn,
+            ctx.principal.tenant_id,
+            ctx.principal.user_id,
+            question=question.content if question else "(question expired)",
+            answer=reply.content,
+            rating=body.rating,
+            correction=body.correction,
+            context={"message_id": message_id, "mode": reply.mode, "provider": reply.provider},
+        )
+    return FeedbackOut(memory_id=memory_id, message_id=message_id, rating=body.rating)

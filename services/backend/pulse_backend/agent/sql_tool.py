@@ -1,0 +1,85 @@
+"""Runs a vetted SELECT as the tenant on the replica: READ ONLY transaction,
+the tenant's login role and schema (``read_transaction``), a statement
+timeout, a row cap, and an EXPLAIN check that every relation PostgreSQL
+resolved is an allowed table of the tenant's own schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy.exc
+from psycopg import errors as pg_errors
+from pydantic import BaseModel
+
+from pulse_backend.agent.sqlguard import ALLOWED_TABLES, SqlRefused, vet_sql
+from pulse_backend.context import Principal
+from pulse_backend.state import AppClients
+from pulse_backend.tx import read_transaction
+
+DEFAULT_TIMEOUT_MS = 3000
+MAX_ROWS = 200
+
+
+class SqlTimedOut(SqlRefused):
+    code = "sql_timeout"
+
+
+class SqlResult(BaseModel):
+    columns: list[str]
+    rows: list[list[Any]]
+    truncated: bool
+
+
+def _relations(node: Any) -> Iterator[tuple[str | None, str]]:
+    if isinstance(node, dict):
+        if "Relation Name" in node:
+            yield node.get("Schema"), str(node["Relation Name"])
+        for value in node.values():
+            yield from _relations(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _relations(item)
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def run_sql(
+    clients: AppClients,
+    principal: Principal,
+    sql: str,
+    *,
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
+    max_rows: int = MAX_ROWS,
+) -> SqlResult:
+    body = vet_sql(sql)
+    schema = principal.names.schema
+    try:
+        with read_transaction(
+            clients.replica, principal.names, principal.session_id, principal.pending_lsn
+        ) as conn:
+            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout_ms)}")
+            plan = conn.exec_driver_sql(f"EXPLAIN (VERBOSE, FORMAT JSON) {body}").scalar_one()
+            for rel_schema, name in _relations(plan):
+                if rel_schema != schema:
+                    raise SqlRefused(f"table {rel_schema}.{name}: other schemas are not allowed")
+                if name not in ALLOWED_TABLES:
+                    raise SqlRefused(f"table {name!r} is not allowed")
+            result = conn.exec_driver_sql(f"SELECT * FROM ({body}) AS agent_q LIMIT {max_rows + 1}")
+            columns = list(result.keys())
+            rows = [[_jsonable(v) for v in row] for row in result.fetchall()]
+    except sqlalchemy.exc.DBAPIError as exc:
+        if isinstance(exc.orig, pg_errors.QueryCanceled):
+            raise SqlTimedOut(f"the query ran longer than {timeout_ms} ms") from None
+        if isinstance(exc.orig, pg_errors.InsufficientPrivilege):
+            raise SqlRefused("permission denied (outside the tenant's data)") from None
+        if isinstance(exc.orig, pg_errors.ReadOnlySqlTransaction):
+            raise SqlRefused("writes are not allowed") from None
+        diag = getattr(exc.orig, "diag", None)
+        message = getattr(diag, "message_primary", None) or type(exc.orig).__name__
+        raise SqlRefused(f"the query failed: {message}") from None
+    return SqlResult(columns=columns, rows=rows[:max_rows], truncated=len(rows) > max_rows)

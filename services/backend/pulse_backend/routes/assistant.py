@@ -1,0 +1,78 @@
+"""/api/v1/assistant: conversations with the agent, answers streamed as
+server-sent events, and feedback on answers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from fastapi.responses import StreamingResponse
+
+from pulse_backend.agent import conversations, service
+from pulse_backend.agent.models import (
+    AgentEvent,
+    Conversation,
+    ConversationOut,
+    FeedbackBody,
+    FeedbackOut,
+    MessageIn,
+)
+from pulse_backend.agent.runtime import Runtime
+from pulse_backend.agent.tools import ToolContext
+from pulse_backend.context import Principal, require
+from pulse_backend.state import Clients
+
+router = APIRouter(prefix="/assistant", tags=["assistant"])
+# agent:use (members and admins): the agent reads across the tenant's data
+# like analytics:read, and RBAC keeps viewers to dashboards only.
+User = Annotated[Principal, require("agent:use")]
+Id = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+SSE_DESCRIPTION = (
+    "Server-sent events, in order: `step` {tool, arguments, summary} per tool call, "
+    "`token` {text} pieces of the answer, `citation` {type, id, title, url} per row "
+    'used, then `done` {message_id, mode: "llm"|"local", provider}.'
+)
+
+
+async def _sse(events: AsyncIterator[AgentEvent]) -> AsyncIterator[str]:
+    async for ev in events:
+        data = ev.model_dump(mode="json", exclude={"event"})
+        yield f"event: {ev.event}\ndata: {json.dumps(data)}\n\n"
+
+
+@router.post("/conversations", status_code=201)
+def create_conversation(clients: Clients, principal: User) -> ConversationOut:
+    return ConversationOut(id=conversations.create(clients.redis, principal).id)
+
+
+@router.get("/conversations/{conversation_id}")
+def get_conversation(clients: Clients, principal: User, conversation_id: Id) -> Conversation:
+    return conversations.load(clients.redis, principal, conversation_id)
+
+
+@router.post(
+    "/conversations/{conversation_id}/messages",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": SSE_DESCRIPTION}},
+)
+def post_message(
+    clients: Clients, principal: User, rt: Runtime, conversation_id: Id, body: MessageIn
+) -> StreamingResponse:
+    # Loaded before the stream starts: an unknown id is a plain 404.
+    conv = conversations.load(clients.redis, principal, conversation_id)
+    ctx = ToolContext(clients, principal)
+    return StreamingResponse(
+        _sse(service.respond(rt, ctx, conv, body.content)),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.post("/messages/{message_id}/feedback", status_code=201)
+def post_feedback(
+    clients: Clients, principal: User, message_id: Id, body: FeedbackBody
+) -> FeedbackOut:
+    return service.feedback(ToolContext(clients, principal), message_id, body)

@@ -1,0 +1,154 @@
+"""Fixtures for the agent tests: the backend's platform (real primary,
+replica and Redis), a demo-seeded tenant whose data ends today, the
+scripted LLM over HTTP, and an app whose agent runtime points at it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pulse_backend.agent.runtime import AgentRuntime, agent_runtime
+from pulse_backend.context import Principal
+from pulse_backend.rbac import Role
+from pulse_backend.state import AppClients
+from pulse_common.ai import ChatModel, Embedder
+from pulse_common.provisioning import TenantRequest, drop_tenant, ensure_tenant
+from tests.agent.fake_llm import FakeLLM, serve
+from tests.agent.openai_chat import OpenAIChat
+from tests.backend.conftest import (  # noqa: F401 - fixtures
+    NEW_PASSWORD,
+    Platform,
+    Session,
+    TenantInfo,
+    admin,
+    admin_session,
+    client,
+    login,
+    make_client,
+    make_tenant,
+    platform,
+    tenant,
+)
+from tests.backend.support import wait_replica
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+API = "/api/v1/assistant"
+
+
+def seed_demo(plat: Platform, prefix: str) -> TenantInfo:
+    slug = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    req = TenantRequest.model_validate(
+        {
+            "slug": slug,
+            "display_name": "Agent demo",
+            "admin_email": f"admin@{slug}.example",
+            "admin_password": "initial-admin-password-1",
+            "seed_profile": "demo",
+            "demo_as_of": dt.datetime.now(dt.UTC).date(),
+        }
+    )
+    out = ensure_tenant(plat.engine, req)
+    wait_replica(plat)
+    return TenantInfo(slug, out.tenant_id, out.admin_email, "initial-admin-password-1")
+
+
+@pytest.fixture(scope="module")
+def demo(platform: Platform) -> Iterator[TenantInfo]:  # noqa: F811
+    info = seed_demo(platform, "ag")
+    yield info
+    drop_tenant(platform.engine, info.slug)
+
+
+def signed_in(tc: TestClient, info: TenantInfo) -> Session:
+    """The first admin; the initial password is changed at the first login
+    only (a module-scoped tenant outlives one test)."""
+    if info.admin_password != NEW_PASSWORD:
+        return admin_session(tc, info)
+    body = login(tc, info.slug, info.admin_email, NEW_PASSWORD)
+    return Session(info, body["access_token"], body["user"]["id"])
+
+
+@pytest.fixture
+def llm() -> Iterator[FakeLLM]:
+    with serve(FakeLLM()) as fake:
+        yield fake
+
+
+def use_runtime(tc: TestClient, runtime: AgentRuntime) -> AgentRuntime:
+    app: Any = tc.app
+    app.dependency_overrides[agent_runtime] = lambda: runtime
+    return runtime
+
+
+def llm_runtime(fake: FakeLLM, **kw: Any) -> AgentRuntime:
+    """The tenant's model is the scripted gateway (as the Router would give)."""
+
+    def model(_c: AppClients, _p: Principal) -> ChatModel:
+        return OpenAIChat(fake.url, fake.model, provider="gateway-test")
+
+    return AgentRuntime(chat_model_for=model, **kw)
+
+
+@pytest.fixture
+def ask(client: TestClient) -> Callable[..., list[tuple[str, dict[str, Any]]]]:  # noqa: F811
+    """Opens a conversation (or reuses ``conversation``), posts ``content``
+    and returns the SSE events in order."""
+
+    def run(
+        s: Session, content: str, conversation: str | None = None
+    ) -> list[tuple[str, dict[str, Any]]]:
+        if conversation is None:
+            r = client.post(f"{API}/conversations", headers=s.headers)
+            assert r.status_code == 201, r.text
+            conversation = r.json()["id"]
+        r = client.post(
+            f"{API}/conversations/{conversation}/messages",
+            json={"content": content},
+            headers=s.headers,
+        )
+        assert r.status_code == 200, r.text
+        assert r.headers["content-type"].startswith("text/event-stream")
+        return parse_sse(r.text)
+
+    return run
+
+
+def parse_sse(body: str) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for block in body.strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.splitlines())
+        out.append((lines["event"], json.loads(lines["data"])))
+    return out
+
+
+def principal_of(info: TenantInfo, user_id: int = 1) -> Principal:
+    """A tenant principal for calling services directly (no pending write)."""
+    return Principal(
+        user_id=user_id,
+        tenant_id=info.tenant_id,
+        slug=info.slug,
+        role=Role.member,
+        session_id=0,
+        must_change_password=False,
+        grants=frozenset(),
+        pending_lsn=None,
+    )
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The real offline MiniLM, loaded once (seconds of numpy work)."""
+    from pulse_common.ai.embeddings import LocalMiniLM
+
+    return LocalMiniLM()
+
+
+def local_runtime(embedder: Embedder, **kw: Any) -> AgentRuntime:
+    """No provider configured: every answer is local."""
+    return AgentRuntime(make_embedder=lambda: embedder, **kw)

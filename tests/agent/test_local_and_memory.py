@@ -1,0 +1,148 @@
+"""Local mode (no language model: intents by the real MiniLM embeddings,
+templated answers from the same tools) and feedback: stored in
+``ai_learning_memory`` and used by later answers of the same tenant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pulse_common.ai import Embedder
+from tests.agent.conftest import API, llm_runtime, local_runtime, signed_in, use_runtime
+from tests.agent.fake_llm import FakeLLM
+from tests.agent.test_tool_loop import TOP_REPOS
+from tests.backend.conftest import Platform, TenantInfo
+from tests.backend.support import tenant_sql, wait_replica
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+QUESTION = "Which repositories cause most incidents?"
+CORRECTION = "Only count incidents of severity critical; minor ones are noise for us."
+
+
+def text_of(events: list[tuple[str, dict[str, Any]]]) -> str:
+    return "".join(d["text"] for k, d in events if k == "token")
+
+
+def test_local_mode_answers_from_seeded_data_with_citations(
+    client: TestClient, platform: Platform, demo: TenantInfo, embedder: Embedder, ask: Any
+) -> None:
+    use_runtime(client, local_runtime(embedder))
+    s = signed_in(client, demo)
+    # Worded unlike the intent's exemplars: the embedding, not a keyword, matches.
+    events = ask(s, "Where do most of our production outages originate, by repo?")
+    assert events[0][0] == "step" and events[-1][0] == "done"
+    assert events[0][1]["tool"] == "incidents_by_repository"
+    assert events[-1][1] == {
+        "message_id": events[-1][1]["message_id"],
+        "mode": "local",
+        "provider": None,
+    }
+    expected = tenant_sql(platform, demo.slug, TOP_REPOS)
+    answer = text_of(events)
+    first_line = answer.splitlines()[1]
+    assert first_line == f"1. {expected[0].full_name}: {expected[0].incidents} incidents"
+    assert "local mode" in answer
+    repos = [d for k, d in events if k == "citation" and d["type"] == "repository"]
+    assert [c["id"] for c in repos] == [r.id for r in expected[:5]]
+    assert [c["url"] for c in repos] == [r.url for r in expected[:5]]
+
+
+def test_local_mode_classifies_other_intents(
+    client: TestClient, demo: TenantInfo, embedder: Embedder, ask: Any
+) -> None:
+    use_runtime(client, local_runtime(embedder))
+    s = signed_in(client, demo)
+    events = ask(s, "Why has the time from commit to production gone up?")
+    assert events[0][1]["tool"] == "dora_metric"
+    assert events[0][1]["arguments"]["metric"] == "lead_time"
+    cites = [d for k, d in events if k == "citation"]
+    assert cites and all(c["type"] == "pr" and "/pull/" in c["url"] for c in cites)
+    assert text_of(events).startswith("lead_time over the last 90 days:")
+
+
+def test_a_failing_model_falls_back_to_local_mode(
+    client: TestClient, demo: TenantInfo, embedder: Embedder, llm: FakeLLM, ask: Any
+) -> None:
+    use_runtime(client, llm_runtime(llm, make_embedder=lambda: embedder))
+    s = signed_in(client, demo)
+    llm.fail(500)
+    events = ask(s, QUESTION)
+    assert len(llm.requests) == 1
+    assert events[-1][1]["mode"] == "local" and events[-1][1]["provider"] is None
+    assert events[0][1]["tool"] == "incidents_by_repository"
+
+
+def test_feedback_is_stored_and_changes_a_later_answer(
+    client: TestClient, platform: Platform, demo: TenantInfo, embedder: Embedder, ask: Any
+) -> None:
+    use_runtime(client, local_runtime(embedder))
+    s = signed_in(client, demo)
+    before = ask(s, QUESTION)
+    assert CORRECTION not in text_of(before)
+    message_id = before[-1][1]["message_id"]
+
+    r = client.post(
+        f"{API}/messages/{message_id}/feedback",
+        json={"rating": "down", "correction": CORRECTION},
+        headers=s.headers,
+    )
+    assert r.status_code == 201, r.text
+    row = tenant_sql(
+        platform,
+        demo.slug,
+        "SELECT kind, user_intent, original_answer, user_feedback, corrected_answer, context "
+        "FROM ai_learning_memory WHERE id = :id",
+        {"id": r.json()["memory_id"]},
+    )[0]
+    assert row.kind == "assistant_feedback" and row.user_intent == QUESTION
+    assert row.original_answer == text_of(before) and row.user_feedback == "down"
+    assert row.corrected_answer == CORRECTION
+    assert row.context["message_id"] == message_id and row.context["user_id"] == s.user_id
+    wait_replica(platform)
+
+    after = ask(s, "which repositories cause the most incidents")
+    assert CORRECTION in text_of(after)
+    unrelated = ask(s, "How often do we deploy?")
+    assert CORRECTION not in text_of(unrelated)
+
+
+def test_a_correction_reaches_the_models_prompt(
+    client: TestClient, platform: Platform, demo: TenantInfo, llm: FakeLLM, ask: Any
+) -> None:
+    use_runtime(client, llm_runtime(llm))
+    s = signed_in(client, demo)
+    correction = "Always report lead time in days, never in hours."
+    llm.say("Lead time is 30 hours.")
+    done = ask(s, "What is our lead time for changes?")[-1][1]
+    r = client.post(
+        f"{API}/messages/{done['message_id']}/feedback",
+        json={"rating": "down", "correction": correction},
+        headers=s.headers,
+    )
+    assert r.status_code == 201
+    wait_replica(platform)
+    assert correction not in llm.requests[0]["messages"][0]["content"]
+    llm.say("Lead time is 1.25 days.")
+    ask(s, "what is our lead time for changes this quarter?")
+    system = llm.requests[1]["messages"][0]
+    assert system["role"] == "system" and correction in system["content"]
+
+
+def test_feedback_is_validated(
+    client: TestClient, demo: TenantInfo, llm: FakeLLM, ask: Any
+) -> None:
+    use_runtime(client, llm_runtime(llm))
+    s = signed_in(client, demo)
+    llm.say("ok")
+    message_id = ask(s, "hello")[-1][1]["message_id"]
+    url = f"{API}/messages/{message_id}/feedback"
+    r = client.post(url, json={"rating": "meh"}, headers=s.headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "rating"
+    r = client.post(url, json={"rating": "up", "correction": ""}, headers=s.headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "correction"
+    r = client.post(f"{API}/messages/nope/feedback", json={"rating": "up"}, headers=s.headers)
+    assert r.status_code == 404 and r.json()["code"] == "message_not_found"
+    assert client.post(url, json={"rating": "up"}, headers=s.headers).status_code == 201

@@ -17,13 +17,6 @@ class Window(enum.StrEnum):
     week = "week"
 
 
-class Severity(enum.StrEnum):
-    low = "low"
-    medium = "medium"
-    high = "high"
-    critical = "critical"
-
-
 class PredictionOut(BaseModel):
     id: int
     model_name: str

@@ -15,9 +15,9 @@ from pulse_backend.ml.models import (
     PerformanceBucket,
     PerformanceOut,
     PredictionOut,
-    Severity,
     Window,
 )
+from pulse_backend.ml.robust import Severity
 from pulse_common.errors import NotFound
 from pulse_common.models.base import table_of
 from pulse_common.models.tenant_ai import (

@@ -1,5 +1,5 @@
-"""/api/v1/ml: ML monitoring (predictions, performance, anomaly alerts,
-learning memory)."""
+"""/api/v1/ml: ML monitoring (predictions and their accuracy, performance,
+anomaly alerts, on-demand monitoring runs, learning memory)."""
 
 from __future__ import annotations
 
@@ -12,22 +12,27 @@ from pulse_backend import response_cache
 from pulse_backend.context import Principal, require
 from pulse_backend.db import ReadConn, WriteConn
 from pulse_backend.errors import FieldInvalid
-from pulse_backend.ml import service
+from pulse_backend.ml import runs, service
 from pulse_backend.ml.models import (
     AlertOut,
     FeedbackIn,
     MemoryOut,
     PerformanceOut,
     PredictionOut,
-    Severity,
     Window,
 )
+from pulse_backend.ml.monitor import MonitoringReport
+from pulse_backend.ml.robust import Severity
+from pulse_backend.ml.runs import ModelAccuracy
 from pulse_backend.params import aware
 from pulse_backend.state import Clients
 
 router = APIRouter(prefix="/ml", tags=["ml"])
 Reader = Annotated[Principal, require("ml:read")]
 Writer = Annotated[Principal, require("ml:write")]
+# Monitoring writes alerts and predictions for the whole tenant: admins only,
+# as for the other generated analytics (POST /analytics/insights).
+Runner = Annotated[Principal, require("analytics:write")]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=100_000)]
 Text = Annotated[str | None, Query(min_length=1, max_length=100, pattern=r"^[^\x00]+$")]
@@ -55,6 +60,23 @@ def list_predictions(
         limit=limit,
         offset=offset,
     )
+
+
+@router.get("/accuracy")
+def prediction_accuracy(
+    conn: ReadConn, _: Reader, since: dt.datetime | None = None
+) -> list[ModelAccuracy]:
+    """How accurate each model's scored predictions were (default: 90 days)."""
+    start = aware("since", since) or dt.datetime.now(dt.UTC) - dt.timedelta(days=90)
+    return runs.accuracy(conn, start)
+
+
+@router.post("/monitoring/run")
+def run_monitoring(clients: Clients, principal: Runner) -> MonitoringReport:
+    """Anomaly detection, prediction scoring and new predictions now (the ETL
+    runs the same after each sync); new alerts go live to the tenant's
+    WebSocket."""
+    return runs.run(clients, principal, dt.datetime.now(dt.UTC))
 
 
 @router.get("/performance")

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, Index, Numeric, String, Text
+from sqlalchemy import DateTime, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -46,7 +46,11 @@ class AiLearningMemory(TenantRow, Deactivatable, TenantBase):
 
 class AiPrediction(TenantRow, TenantBase):
     __tablename__ = "ai_predictions"
-    __table_args__ = (Index(None, "model_name", "created_at"),)
+    __table_args__ = (
+        Index(None, "model_name", "created_at"),
+        # One prediction per subject (an open PR, a future week) and model.
+        UniqueConstraint("model_name", "subject_key"),
+    )
 
     model_name: Mapped[str] = mapped_column(String(100), nullable=False)
     model_version: Mapped[str | None] = mapped_column(String(50))
@@ -56,6 +60,7 @@ class AiPrediction(TenantRow, TenantBase):
     confidence_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
     actual_outcome: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     accuracy_score: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
+    subject_key: Mapped[str | None] = mapped_column(String(200))
 
 
 class AiPerformanceMetric(TenantRow, TenantBase):
@@ -72,7 +77,11 @@ class AiPerformanceMetric(TenantRow, TenantBase):
 
 class MlAnomalyAlert(TenantRow, TenantBase):
     __tablename__ = "ml_anomaly_alert"
-    __table_args__ = (Index(None, "acknowledged", "created_at"),)
+    __table_args__ = (
+        Index(None, "acknowledged", "created_at"),
+        # The same anomaly (series and week) is raised once.
+        UniqueConstraint("model_name", "dedup_key"),
+    )
 
     model_name: Mapped[str] = mapped_column(String(100), nullable=False)
     severity: Mapped[str] = mapped_column(String(20), nullable=False)
@@ -80,3 +89,4 @@ class MlAnomalyAlert(TenantRow, TenantBase):
     acknowledged: Mapped[bool] = mapped_column(nullable=False, server_default="false")
     acknowledged_by: Mapped[str | None] = mapped_column(String(254))
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    dedup_key: Mapped[str | None] = mapped_column(String(200))

@@ -23,6 +23,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -72,6 +73,9 @@ class DeploymentPr(TenantRow, TenantBase):
 
     deployment_id: Mapped[int] = _fk("deployments")
     pr_id: Mapped[int] = _fk("prs")
+    # The PR's first successful production deployment under the tenant's
+    # rules (set by relink): lead time reads it instead of ranking the links.
+    is_first: Mapped[bool] = mapped_column(nullable=False, server_default=false())
 
 
 class IncidentDeployment(TenantRow, TenantBase):

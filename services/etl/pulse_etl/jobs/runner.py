@@ -29,6 +29,7 @@ from pulse_etl.integrations import Credentials, Integration, Kind, load_credenti
 from pulse_etl.jobs import ranges, store
 from pulse_etl.jobs.derive import derive_links
 from pulse_etl.jobs.events import Events, Progress
+from pulse_etl.jobs.monitor import monitor_after_sync
 from pulse_etl.jobs.store import Job, JobState
 from pulse_etl.load import bulk
 from pulse_etl.load.targets import ORDER
@@ -162,6 +163,7 @@ async def _run_locked(
         await events.line(
             "ORCH", "run succeeded", integration=name, items=tracker.done, **linked.model_dump()
         )
+        await monitor_after_sync(ctx.database_url, ctx.tenant_id, events)
     except JobCancelled as stop:
         state = JobState.paused if stop.state == "paused" else JobState.cancelled
         keep = {} if state is JobState.paused else {"cursor": None, "run": None}

@@ -509,6 +509,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ml/accuracy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prediction Accuracy
+         * @description How accurate each model's scored predictions were (default: 90 days).
+         */
+        get: operations["ml_prediction_accuracy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ml/alerts": {
         parameters: {
             query?: never;
@@ -561,6 +581,28 @@ export interface paths {
          * @description Feedback on an agent answer, kept for the agent to learn from.
          */
         post: operations["ml_add_feedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ml/monitoring/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Monitoring
+         * @description Anomaly detection, prediction scoring and new predictions now (the ETL
+         *     runs the same after each sync); new alerts go live to the tenant's
+         *     WebSocket.
+         */
+        post: operations["ml_run_monitoring"];
         delete?: never;
         options?: never;
         head?: never;
@@ -633,6 +675,23 @@ export interface paths {
         get: operations["profile_get_preferences"];
         /** Set Preferences */
         put: operations["profile_set_preferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search work items, PRs and incidents */
+        get: operations["search_search_route"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1330,6 +1389,11 @@ export interface components {
             /** @default member */
             role: components["schemas"]["Role"];
         };
+        /**
+         * Kind
+         * @enum {string}
+         */
+        Kind: "work_item" | "pull_request" | "incident";
         /** LeadTime */
         LeadTime: {
             coding: components["schemas"]["Component"];
@@ -1419,6 +1483,68 @@ export interface components {
         MessageIn: {
             /** Content */
             content: string;
+        };
+        /**
+         * ModelAccuracy
+         * @description ``accuracy_score`` is 1 - |predicted - actual| / max(|predicted|,
+         *     |actual|, floor), clamped to [0, 1] (pulse_backend.ml.robust.accuracy).
+         */
+        ModelAccuracy: {
+            /** Last Scored At */
+            last_scored_at: string | null;
+            /** Mean Accuracy */
+            mean_accuracy: number | null;
+            /** Median Accuracy */
+            median_accuracy: number | null;
+            /** Model Name */
+            model_name: string;
+            /** Pending */
+            pending: number;
+            /** Prediction Type */
+            prediction_type: string;
+            /** Predictions */
+            predictions: number;
+            /** Scored */
+            scored: number;
+            /** Unscorable */
+            unscorable: number;
+        };
+        /** MonitoringReport */
+        MonitoringReport: {
+            /** Alerts */
+            alerts: components["schemas"]["NewAlert"][];
+            /**
+             * Evaluated From
+             * Format: date
+             */
+            evaluated_from: string;
+            /**
+             * Evaluated To
+             * Format: date
+             */
+            evaluated_to: string;
+            /** Predictions Made */
+            predictions_made: number;
+            /** Predictions Scored */
+            predictions_scored: number;
+        };
+        /** NewAlert */
+        NewAlert: {
+            /** Alert Data */
+            alert_data: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Model Name */
+            model_name: string;
+            /** Severity */
+            severity: string;
         };
         /** PasswordChange */
         PasswordChange: {
@@ -1769,6 +1895,35 @@ export interface components {
             surface_color?: string | null;
             /** Text Color */
             text_color?: string | null;
+        };
+        /** SearchHit */
+        SearchHit: {
+            /** Id */
+            id: number;
+            /** Score */
+            score: number;
+            /** Snippet */
+            snippet: string;
+            /** Title */
+            title: string;
+            type: components["schemas"]["Kind"];
+            /** Updated At */
+            updated_at: string | null;
+            /** Url */
+            url: string | null;
+        };
+        /**
+         * SearchMode
+         * @enum {string}
+         */
+        SearchMode: "semantic" | "fulltext";
+        /** SearchResponse */
+        SearchResponse: {
+            mode: components["schemas"]["SearchMode"];
+            /** Notice */
+            notice?: string | null;
+            /** Results */
+            results: components["schemas"]["SearchHit"][];
         };
         /** SetPassword */
         SetPassword: {
@@ -3979,6 +4134,64 @@ export interface operations {
             };
         };
     };
+    ml_prediction_accuracy: {
+        parameters: {
+            query?: {
+                since?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelAccuracy"][];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     ml_list_alerts: {
         parameters: {
             query?: {
@@ -4179,6 +4392,62 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MemoryOut"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ml_run_monitoring: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitoringReport"];
                 };
             };
             /** @description Unauthenticated */
@@ -4536,6 +4805,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    search_search_route: {
+        parameters: {
+            query: {
+                /** @description what to look for, in words */
+                q: string;
+                /** @description comma-separated: work_item, pull_request, incident (default: all) */
+                types?: string | null;
+                limit?: number;
+                /** @description project key */
+                project?: string | null;
+                /** @description repository full name (org/name) */
+                repository?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResponse"];
                 };
             };
             /** @description Unauthenticated */

@@ -1,0 +1,47 @@
+"""ML monitoring keys and each PR's first deployment
+
+- ``ml_anomaly_alert.dedup_key`` and ``ai_predictions.subject_key``, unique
+  per model: monitoring raises an alert for a (series, week) once and makes
+  one prediction per subject (an open PR, a future week), whatever the
+  number of runs, and concurrent runs cannot race past each other. Rows made
+  by hand leave them null (PostgreSQL treats nulls as distinct).
+- ``deployments_prs.is_first``: the link to the PR's first successful
+  production deployment, stored by ``relink`` so that lead time reads it
+  instead of ranking every link of every PR again. Existing links are
+  marked by the next relink (the ETL runs it after each sync).
+
+Revision ID: a7c3e91d4b62
+Revises: 5e2b8f41c7d3
+Create Date: 2026-11-29 03:00:00+00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "a7c3e91d4b62"
+down_revision: str | Sequence[str] | None = "5e2b8f41c7d3"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+KEYS = (("ml_anomaly_alert", "dedup_key"), ("ai_predictions", "subject_key"))
+
+
+def upgrade() -> None:
+    for table, column in KEYS:
+        op.add_column(table, sa.Column(column, sa.String(200), nullable=True))
+        op.create_unique_constraint(
+            op.f(f"uq_{table}_model_name_{column}"), table, ["model_name", column]
+        )
+    op.add_column(
+        "deployments_prs",
+        sa.Column("is_first", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_column("deployments_prs", "is_first")
+    for table, column in KEYS:
+        op.drop_constraint(op.f(f"uq_{table}_model_name_{column}"), table, type_="unique")
+        op.drop_column(table, column)

@@ -219,3 +219,29 @@ async def test_azure_openai_route(paid: FakeServer) -> None:
     [request] = paid.plan.served("/chat/completions$")
     assert request.path == "/openai/deployments/gpt4o-prod/chat/completions"
     assert request.query == "api-version=2024-10-21"
+
+
+async def test_admin_endpoints_script_and_inject(paid: FakeServer) -> None:
+    auth = {"Authorization": "Bearer paid-key-123"}
+    ask = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+    async with httpx.AsyncClient(base_url=paid.url) as client:
+        r = await client.post("/admin/script", json={"answers": [{"content": "scripted"}]})
+        assert r.json() == {"queued": 1}
+        r = await client.post(
+            "/admin/faults", json={"path": "/chat/completions$", "status": 429, "retry_after": 2}
+        )
+        assert r.status_code == 200
+        limited = await client.post("/v1/chat/completions", headers=auth, json=ask)
+        assert limited.status_code == 429 and limited.headers["retry-after"] == "2"
+        assert limited.json()["error"]["code"] == "rate_limit_exceeded"
+        answer = await client.post("/v1/chat/completions", headers=auth, json=ask)
+        assert answer.json()["choices"][0]["message"]["content"] == "scripted"
+        bad = await client.post("/v1/chat/completions", headers=auth, json={"model": "m"})
+        assert bad.status_code == 400 and bad.json()["error"]["param"] == "messages"
+        emb = await client.post(
+            "/v1/embeddings", headers=auth, json={"input": "x", "dimensions": 64}
+        )
+        assert len(emb.json()["data"][0]["embedding"]) == 64
+        assert (await client.get("/v1/models")).status_code == 401
+        await client.post("/admin/reset")
+        assert (await client.get("/admin/requests")).json() == {"requests": []}

@@ -3,7 +3,12 @@ provider in the fallback chain) can help, and never carries a credential."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pulse_common.errors import PulseError
+
+# What ai_performance_metrics records of a call.
+Outcome = Literal["ok", "error", "rate_limited", "timeout", "malformed", "rejected"]
 
 
 class AiConfigurationError(PulseError):
@@ -40,7 +45,7 @@ class ProviderError(PulseError):
     retryable = True
     http_status = 502
     code = "ai_provider_error"
-    outcome = "error"  # the ai_performance_metrics outcome
+    outcome: Outcome = "error"
 
     def __init__(self, provider: str, message: str, *, status_code: int | None = None) -> None:
         super().__init__(f"AI provider {provider!r}: {message}")
@@ -49,7 +54,7 @@ class ProviderError(PulseError):
 
 
 class ProviderRateLimited(ProviderError):
-    outcome = "rate_limited"
+    outcome: Outcome = "rate_limited"
 
     def __init__(self, provider: str, retry_after: float | None) -> None:
         hint = f" (retry after {retry_after:g} s)" if retry_after is not None else ""
@@ -58,20 +63,20 @@ class ProviderRateLimited(ProviderError):
 
 
 class ProviderTimeout(ProviderError):
-    outcome = "timeout"
+    outcome: Outcome = "timeout"
 
 
 class ProviderMalformed(ProviderError):
     """The answer was not the API's shape (bad JSON, missing fields)."""
 
-    outcome = "malformed"
+    outcome: Outcome = "malformed"
 
 
 class ProviderRejected(ProviderError):
     """4xx other than 429: bad key, unknown model. The next provider may
     still work, but this one will not until an admin fixes it."""
 
-    outcome = "rejected"
+    outcome: Outcome = "rejected"
 
 
 class NoProviderAvailable(PulseError):

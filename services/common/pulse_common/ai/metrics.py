@@ -9,15 +9,14 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
 
 from sqlalchemy import Connection, insert
 
+from pulse_common.ai.errors import Outcome
 from pulse_common.models.base import table_of
 from pulse_common.models.tenant_ai import AiPerformanceMetric
 
 METRIC = "ai_call_latency"
-Outcome = Literal["ok", "error", "rate_limited", "timeout", "malformed", "rejected"]
 
 
 @dataclass(frozen=True)

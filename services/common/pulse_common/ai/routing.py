@@ -24,10 +24,11 @@ from pulse_common.ai.embeddings import build_embedder
 from pulse_common.ai.errors import (
     AiConfigurationError,
     NoProviderAvailable,
+    Outcome,
     ProviderError,
     ProviderRejected,
 )
-from pulse_common.ai.metrics import CallRecord, Outcome
+from pulse_common.ai.metrics import CallRecord
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def chain(
 
 def _failure(exc: Exception) -> tuple[Outcome, str]:
     if isinstance(exc, ProviderError):
-        return exc.outcome, str(exc)  # type: ignore[return-value]
+        return exc.outcome, str(exc)
     return "rejected", str(exc)
 
 

@@ -1,6 +1,7 @@
 """Fixtures for the agent tests: the backend's platform (real primary,
-replica and Redis), a demo-seeded tenant whose data ends today, the
-scripted LLM over HTTP, and an app whose agent runtime points at it."""
+replica and Redis), a demo-seeded tenant whose data ends today, and
+aicore's local OpenAI-compatible gateway with scripted answers, reached
+through the tenant's AI provider row and the real Router."""
 
 from __future__ import annotations
 
@@ -8,19 +9,19 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from pulse_backend.agent.runtime import AgentRuntime, agent_runtime
 from pulse_backend.context import Principal
 from pulse_backend.rbac import Role
-from pulse_backend.state import AppClients
-from pulse_common.ai import ChatModel, Embedder
+from pulse_common.ai import Embedder
 from pulse_common.provisioning import TenantRequest, drop_tenant, ensure_tenant
-from tests.agent.fake_llm import FakeLLM, serve
-from tests.agent.openai_chat import OpenAIChat
+from pulse_fakes import FakeServer, GatewayState, serve_gateway
 from tests.backend.conftest import (  # noqa: F401 - fixtures
     NEW_PASSWORD,
     Platform,
@@ -74,10 +75,63 @@ def signed_in(tc: TestClient, info: TenantInfo) -> Session:
     return Session(info, body["access_token"], body["user"]["id"])
 
 
+PROVIDER = "gateway-test"
+
+
+@dataclass
+class ScriptedLLM:
+    """Scripts aicore's gateway turn by turn and reads what it was sent."""
+
+    server: FakeServer
+    state: GatewayState
+
+    def say(self, content: str) -> ScriptedLLM:
+        self.state.script({"content": content})
+        return self
+
+    def call(self, name: str, **arguments: Any) -> ScriptedLLM:
+        self.state.script({"tool_calls": [{"name": name, "arguments": arguments}]})
+        return self
+
+    def fail(self, status: int = 500) -> ScriptedLLM:
+        fault = {"path": "/v1/chat/completions", "kind": "status", "status": status, "times": 5}
+        httpx.post(f"{self.server.url}/admin/faults", json=fault).raise_for_status()
+        return self
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        return [r["body"] for r in self.state.requests if r["path"].endswith("/completions")]
+
+    def connect(self, tc: TestClient, s: Session) -> None:
+        """Makes the gateway the tenant's AI provider (once per tenant)."""
+        body = {
+            "name": PROVIDER,
+            "type": "ai",
+            "api_key": self.state.api_key,
+            "config": {
+                "kind": "openai-compatible",
+                "base_url": f"{self.server.url}/v1",
+                "model": "pulse-chat",
+                "timeouts": {"connect_seconds": 2, "read_seconds": 5},
+            },
+        }
+        r = tc.post("/api/v1/ai-providers", json=body, headers=s.headers)
+        assert r.status_code in (201, 409), r.text
+
+
+@pytest.fixture(scope="session")
+def gateway_server() -> Iterator[FakeServer]:
+    server = serve_gateway(GatewayState(api_key="agent-gateway-key-1"))
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def llm() -> Iterator[FakeLLM]:
-    with serve(FakeLLM()) as fake:
-        yield fake
+def llm(gateway_server: FakeServer) -> ScriptedLLM:
+    state = gateway_server.gateway_state
+    assert state is not None
+    httpx.post(f"{gateway_server.url}/admin/reset").raise_for_status()
+    return ScriptedLLM(gateway_server, state)
 
 
 def use_runtime(tc: TestClient, runtime: AgentRuntime) -> AgentRuntime:
@@ -86,13 +140,10 @@ def use_runtime(tc: TestClient, runtime: AgentRuntime) -> AgentRuntime:
     return runtime
 
 
-def llm_runtime(fake: FakeLLM, **kw: Any) -> AgentRuntime:
-    """The tenant's model is the scripted gateway (as the Router would give)."""
-
-    def model(_c: AppClients, _p: Principal) -> ChatModel:
-        return OpenAIChat(fake.url, fake.model, provider="gateway-test")
-
-    return AgentRuntime(chat_model_for=model, **kw)
+def with_llm(tc: TestClient, s: Session, llm: ScriptedLLM, **kw: Any) -> AgentRuntime:
+    """The default runtime (the tenant's Router) with the gateway as provider."""
+    llm.connect(tc, s)
+    return use_runtime(tc, AgentRuntime(**kw))
 
 
 @pytest.fixture
@@ -150,5 +201,6 @@ def embedder() -> Embedder:
 
 
 def local_runtime(embedder: Embedder, **kw: Any) -> AgentRuntime:
-    """No provider configured: every answer is local."""
-    return AgentRuntime(make_embedder=lambda: embedder, **kw)
+    """Local mode whatever providers the (shared) demo tenant has: the
+    no-provider path itself is tested on a tenant without any."""
+    return AgentRuntime(chat_model_for=lambda _c, _p: None, make_embedder=lambda: embedder, **kw)

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.agent.conftest import API, llm_runtime, signed_in, use_runtime
-from tests.agent.fake_llm import FakeLLM
+from tests.agent.conftest import API, ScriptedLLM, signed_in, with_llm
 from tests.backend.conftest import (
     Platform,
     TenantFactory,
@@ -28,11 +27,11 @@ def test_tenants_and_users_see_only_their_own_conversations_and_data(
     platform: Platform,
     demo: TenantInfo,
     make_tenant: TenantFactory,
-    llm: FakeLLM,
+    llm: ScriptedLLM,
     ask: Any,
 ) -> None:
-    use_runtime(client, llm_runtime(llm))
     a = signed_in(client, demo)
+    with_llm(client, a, llm)
     conv = client.post(f"{API}/conversations", headers=a.headers).json()["id"]
     llm.say("A's answer")
     events = ask(a, "Which repositories cause most incidents?", conversation=conv)
@@ -47,6 +46,7 @@ def test_tenants_and_users_see_only_their_own_conversations_and_data(
     wait_replica(platform)
 
     b = admin_session(client, make_tenant("agb"))
+    llm.connect(client, b)
     # Another tenant: A's ids are unknown, whatever the path.
     r = client.get(f"{API}/conversations/{conv}", headers=b.headers)
     assert r.status_code == 404 and r.json()["code"] == "conversation_not_found"

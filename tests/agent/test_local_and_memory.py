@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from pulse_backend.agent.runtime import AgentRuntime
 from pulse_common.ai import Embedder
-from tests.agent.conftest import API, llm_runtime, local_runtime, signed_in, use_runtime
-from tests.agent.fake_llm import FakeLLM
+from tests.agent.conftest import API, ScriptedLLM, local_runtime, signed_in, use_runtime, with_llm
 from tests.agent.test_tool_loop import TOP_REPOS
-from tests.backend.conftest import Platform, TenantInfo
+from tests.backend.conftest import Platform, TenantInfo, admin_session
 from tests.backend.support import tenant_sql, wait_replica
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -50,6 +50,18 @@ def test_local_mode_answers_from_seeded_data_with_citations(
     assert [c["url"] for c in repos] == [r.url for r in expected[:5]]
 
 
+def test_a_tenant_without_ai_provider_is_answered_locally(
+    client: TestClient, make_tenant: Any, embedder: Embedder, ask: Any
+) -> None:
+    # The default runtime: the tenant's providers decide, and it has none.
+    use_runtime(client, AgentRuntime(make_embedder=lambda: embedder))
+    s = admin_session(client, make_tenant("agl"))
+    events = ask(s, "How often do we deploy?")
+    assert events[0][1]["tool"] == "dora_metric"
+    assert events[-1][1]["mode"] == "local" and events[-1][1]["provider"] is None
+    assert "no data" in text_of(events)
+
+
 def test_local_mode_classifies_other_intents(
     client: TestClient, demo: TenantInfo, embedder: Embedder, ask: Any
 ) -> None:
@@ -64,13 +76,12 @@ def test_local_mode_classifies_other_intents(
 
 
 def test_a_failing_model_falls_back_to_local_mode(
-    client: TestClient, demo: TenantInfo, embedder: Embedder, llm: FakeLLM, ask: Any
+    client: TestClient, demo: TenantInfo, embedder: Embedder, llm: ScriptedLLM, ask: Any
 ) -> None:
-    use_runtime(client, llm_runtime(llm, make_embedder=lambda: embedder))
     s = signed_in(client, demo)
+    with_llm(client, s, llm, make_embedder=lambda: embedder)
     llm.fail(500)
     events = ask(s, QUESTION)
-    assert len(llm.requests) == 1
     assert events[-1][1]["mode"] == "local" and events[-1][1]["provider"] is None
     assert events[0][1]["tool"] == "incidents_by_repository"
 
@@ -110,10 +121,10 @@ def test_feedback_is_stored_and_changes_a_later_answer(
 
 
 def test_a_correction_reaches_the_models_prompt(
-    client: TestClient, platform: Platform, demo: TenantInfo, llm: FakeLLM, ask: Any
+    client: TestClient, platform: Platform, demo: TenantInfo, llm: ScriptedLLM, ask: Any
 ) -> None:
-    use_runtime(client, llm_runtime(llm))
     s = signed_in(client, demo)
+    with_llm(client, s, llm)
     correction = "Always report lead time in days, never in hours."
     llm.say("Lead time is 30 hours.")
     done = ask(s, "What is our lead time for changes?")[-1][1]
@@ -132,10 +143,10 @@ def test_a_correction_reaches_the_models_prompt(
 
 
 def test_feedback_is_validated(
-    client: TestClient, demo: TenantInfo, llm: FakeLLM, ask: Any
+    client: TestClient, demo: TenantInfo, llm: ScriptedLLM, ask: Any
 ) -> None:
-    use_runtime(client, llm_runtime(llm))
     s = signed_in(client, demo)
+    with_llm(client, s, llm)
     llm.say("ok")
     message_id = ask(s, "hello")[-1][1]["message_id"]
     url = f"{API}/messages/{message_id}/feedback"

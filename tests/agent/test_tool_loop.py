@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.agent.conftest import API, llm_runtime, signed_in, use_runtime
-from tests.agent.fake_llm import FakeLLM
+from pulse_backend.search.service import SearchDeps
+from pulse_backend.search.vectors import TenantVectors
+from pulse_common.ai import Embedder
+from tests.agent.conftest import API, ScriptedLLM, signed_in, with_llm
 from tests.backend.conftest import Platform, TenantInfo
 from tests.backend.support import tenant_sql
 
@@ -35,10 +37,10 @@ def kinds(events: list[tuple[str, dict[str, Any]]]) -> list[str]:
 
 
 def test_the_tool_loop_runs_tools_and_cites(
-    client: TestClient, platform: Platform, demo: TenantInfo, llm: FakeLLM, ask: Any
+    client: TestClient, platform: Platform, demo: TenantInfo, llm: ScriptedLLM, ask: Any
 ) -> None:
-    use_runtime(client, llm_runtime(llm))
     s = signed_in(client, demo)
+    with_llm(client, s, llm)
     answer = "Most incidents come from the repository ranked first above."
     llm.call("incidents_by_repository", days=90).say(answer)
 
@@ -61,20 +63,30 @@ def test_the_tool_loop_runs_tools_and_cites(
     done = events[-1][1]
     assert done["mode"] == "llm" and done["provider"] == "gateway-test"
 
+    # The Router recorded both calls in the tenant's performance metrics.
+    calls = tenant_sql(
+        platform,
+        demo.slug,
+        "SELECT count(*) FROM ai_performance_metrics WHERE context->>'provider' = 'gateway-test' "
+        "AND context->>'outcome' = 'ok' AND context->>'context' = 'interactive'",
+    )[0][0]
+    assert calls >= 2
+
     # The model saw the tool's result: its second request carries it.
     assert len(llm.requests) == 2
     first, second = llm.requests
     assert {t["function"]["name"] for t in first["tools"]} >= {"sql_query", "dora_metric"}
     tool_msg = second["messages"][-1]
-    assert tool_msg["role"] == "tool" and tool_msg["tool_call_id"] == "call_1_0"
+    assert tool_msg["role"] == "tool"
+    assert tool_msg["tool_call_id"] == second["messages"][-2]["tool_calls"][0]["id"]
     assert top.full_name in json.loads(tool_msg["content"])["data"][0]["repository"]
 
 
 def test_the_history_keeps_the_exchange_with_mode_steps_and_citations(
-    client: TestClient, demo: TenantInfo, llm: FakeLLM
+    client: TestClient, demo: TenantInfo, llm: ScriptedLLM
 ) -> None:
-    use_runtime(client, llm_runtime(llm))
     s = signed_in(client, demo)
+    with_llm(client, s, llm)
     conv = client.post(f"{API}/conversations", headers=s.headers).json()["id"]
     llm.call("dora_metric", metric="lead_time", days=30).say("Lead time is shown above.")
     r = client.post(
@@ -98,10 +110,10 @@ def test_the_history_keeps_the_exchange_with_mode_steps_and_citations(
 
 
 def test_a_refused_sql_call_goes_back_to_the_model(
-    client: TestClient, platform: Platform, demo: TenantInfo, llm: FakeLLM, ask: Any
+    client: TestClient, platform: Platform, demo: TenantInfo, llm: ScriptedLLM, ask: Any
 ) -> None:
-    use_runtime(client, llm_runtime(llm))
     s = signed_in(client, demo)
+    with_llm(client, s, llm)
     before = tenant_sql(platform, demo.slug, "SELECT count(*) FROM prs")[0][0]
     llm.call("sql_query", sql="DELETE FROM prs").call(
         "sql_query", sql="SELECT count(*) AS n FROM prs"
@@ -117,10 +129,10 @@ def test_a_refused_sql_call_goes_back_to_the_model(
 
 
 def test_the_step_limit_forces_an_answer_without_tools(
-    client: TestClient, demo: TenantInfo, llm: FakeLLM, ask: Any
+    client: TestClient, demo: TenantInfo, llm: ScriptedLLM, ask: Any
 ) -> None:
-    use_runtime(client, llm_runtime(llm, max_steps=2))
     s = signed_in(client, demo)
+    with_llm(client, s, llm, max_steps=2)
     for _ in range(2):
         llm.call("dora_summary", days=30)
     llm.say("Here is what I found.")
@@ -133,13 +145,36 @@ def test_the_step_limit_forces_an_answer_without_tools(
 
 
 def test_a_bad_tool_argument_is_reported_to_the_model(
-    client: TestClient, demo: TenantInfo, llm: FakeLLM, ask: Any
+    client: TestClient, demo: TenantInfo, llm: ScriptedLLM, ask: Any
 ) -> None:
-    use_runtime(client, llm_runtime(llm))
     s = signed_in(client, demo)
+    with_llm(client, s, llm)
     llm.call("dora_metric", metric="happiness").call("no_such_tool").say("Sorry.")
     events = ask(s, "How happy are we?")
     steps = [d["summary"] for k, d in events if k == "step"]
     assert steps[0].startswith("error: dora_metric: metric:")
     assert steps[1] == "unknown tool no_such_tool"
     assert events[-1][1]["mode"] == "llm"
+
+
+def test_the_search_tool_uses_the_search_service_and_cites(
+    client: TestClient,
+    platform: Platform,
+    demo: TenantInfo,
+    llm: ScriptedLLM,
+    embedder: Embedder,
+    ask: Any,
+) -> None:
+    s = signed_in(client, demo)
+    with_llm(client, s, llm)
+    # No vector store answers here: the search service falls back to
+    # PostgreSQL full text, and says so in the step.
+    app: Any = client.app
+    app.state.search = SearchDeps(embedder, TenantVectors("http://127.0.0.1:9", None))
+    title = tenant_sql(platform, demo.slug, "SELECT title FROM prs ORDER BY id LIMIT 1")[0][0]
+    llm.call("search", query=title, limit=5).say("Found it.")
+    events = ask(s, f"Find the PR about {title}")
+    step = events[0][1]
+    assert step["tool"] == "search" and "fulltext results for" in step["summary"], step
+    cited = [d for k, d in events if k == "citation"]
+    assert any(c["type"] == "pr" and c["title"].endswith(title) for c in cited), cited

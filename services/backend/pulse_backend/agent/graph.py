@@ -11,6 +11,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any, TypedDict
 
+import structlog
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 
@@ -19,6 +20,8 @@ from pulse_backend.agent.prompts import OUT_OF_STEPS
 from pulse_backend.agent.tools import TOOLS, ToolContext
 from pulse_common.ai import ChatMessage, ChatModel, ChatResult, ToolSpec
 from pulse_common.errors import BackendUnavailable, PulseError
+
+log = structlog.get_logger("pulse_backend.agent")
 
 MAX_STEPS = 4
 MAX_TOOL_RESULT_CHARS = 12_000
@@ -71,6 +74,12 @@ def _run_tool(
         raise
     except PulseError as exc:
         return f"error: {exc}", json.dumps({"error": str(exc)}), []
+    except Exception as exc:
+        # A tool's bug must not break the answer's stream: the model is told
+        # the tool failed (by class, no details) and the log keeps the trace.
+        log.exception("agent tool failed", category="AI", tool=name)
+        message = f"the tool failed ({type(exc).__name__})"
+        return f"error: {message}", json.dumps({"error": message}), []
     content = json.dumps(
         {
             "summary": out.summary,

@@ -1,5 +1,6 @@
 """What the assistant needs besides the app's clients: the chat model of a
-tenant (None: no provider configured, so local mode) and the local
+tenant (aicore's Router over its AI providers; None when it has none, so
+local mode) and the local
 embedder for intent classification. One per app, built on first use (the
 model weights load lazily, never at import); tests replace it with
 ``app.dependency_overrides[agent_runtime]``."""
@@ -15,6 +16,7 @@ from fastapi import Depends, Request
 
 from pulse_backend.agent.graph import MAX_STEPS
 from pulse_backend.agent.local import IntentClassifier
+from pulse_backend.agent.model import tenant_chat_model
 from pulse_backend.context import Principal
 from pulse_backend.state import AppClients
 from pulse_common.ai import ChatModel, Embedder
@@ -24,19 +26,15 @@ ChatModelFor = Callable[[AppClients, Principal], ChatModel | None]
 
 def _local_embedder() -> Embedder:
     # Imported here: loading the weights takes seconds and memory, and only
-    # local mode needs them.
-    from pulse_common.ai.embeddings import LocalMiniLM
+    # local mode needs them. The process shares one model with search.
+    from pulse_common.ai.embeddings import local_embedder
 
-    return LocalMiniLM()
-
-
-def _no_model(clients: AppClients, principal: Principal) -> ChatModel | None:
-    return None
+    return local_embedder()
 
 
 @dataclass
 class AgentRuntime:
-    chat_model_for: ChatModelFor = _no_model
+    chat_model_for: ChatModelFor = tenant_chat_model
     make_embedder: Callable[[], Embedder] = _local_embedder
     max_steps: int = MAX_STEPS
     _classifier: IntentClassifier | None = field(default=None, init=False)

@@ -57,7 +57,7 @@ async def respond(
     steps: list[StepEvent] = []
     citations: list[Citation] = []
     text, mode, provider = "", "local", None
-    model = rt.chat_model_for(clients, principal)
+    model = await asyncio.to_thread(rt.chat_model_for, clients, principal)
     if model is not None:
         messages = [
             ChatMessage(role="system", content=system_prompt(rt.max_steps, corrections)),

@@ -15,13 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Connection, text
 
 from pulse_backend.agent import links
-from pulse_backend.agent.models import Citation, ToolOutput
+from pulse_backend.agent.models import Citation, CitationType, ToolOutput
 from pulse_backend.agent.sql_tool import run_sql
 from pulse_backend.analytics import dora
 from pulse_backend.analytics.scope import Scope
 from pulse_backend.analytics.summary import executive_summary
 from pulse_backend.analytics_service import benchmarks
 from pulse_backend.context import Principal
+from pulse_backend.search.schemas import SearchParams, SearchResponse
 from pulse_backend.state import AppClients
 from pulse_backend.tx import read_transaction
 from pulse_common.ai import ToolSpec
@@ -31,10 +32,16 @@ from pulse_common.errors import InvalidInput, NotFound
 TOP = 5
 
 
+class SearchUnavailable(InvalidInput):
+    code = "search_unavailable"
+
+
 @dataclass(frozen=True)
 class ToolContext:
     clients: AppClients
     principal: Principal
+    # The search service bound to the app's embedder and vector store.
+    search: Callable[[SearchParams], SearchResponse] | None = None
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -155,33 +162,30 @@ def incidents_by_repository(ctx: ToolContext, args: Period) -> ToolOutput:
     )
 
 
-_SEARCH = {
-    "pr": "SELECT id, title AS text FROM prs WHERE {cond} ORDER BY created DESC LIMIT :limit",
-    "work_item": "SELECT id, key || ' ' || summary AS text FROM work_items WHERE {cond} "
-    "ORDER BY created DESC LIMIT :limit",
-    "incident": "SELECT id, title AS text FROM incidents WHERE {cond} "
-    "ORDER BY detected_at DESC LIMIT :limit",
+_CITED_AS: dict[str, CitationType] = {
+    "pull_request": "pr",
+    "work_item": "work_item",
+    "incident": "incident",
 }
-_SEARCH_FIELD = {"pr": "title", "work_item": "summary", "incident": "title"}
 
 
 def search(ctx: ToolContext, args: SearchArgs) -> ToolOutput:
-    """Word search over PR titles, work items and incidents (PostgreSQL).
-    TODO(search branch): call the semantic search service instead."""
-    words = [w for w in args.query.lower().split() if len(w) > 2][:8] or [args.query.lower()]
-    params: dict[str, Any] = {f"w{i}": f"%{w}%" for i, w in enumerate(words)}
-    params["limit"] = args.limit
-    hits: list[Citation] = []
-    with ctx.read() as conn:
-        for kind, sql in _SEARCH.items():
-            field = _SEARCH_FIELD[kind]
-            cond = " OR ".join(f"{field} ILIKE :w{i}" for i in range(len(words)))
-            ids = [r.id for r in conn.execute(text(sql.format(cond=f"({cond})")), params)]
-            hits += links.cite(conn, kind, ids)
+    """The search service (semantic, or its full-text fallback)."""
+    if ctx.search is None:
+        raise SearchUnavailable("search is not available here")
+    found = ctx.search(SearchParams(q=args.query, limit=args.limit))
+    cites = [
+        Citation(type=_CITED_AS[h.type.value], id=h.id, title=h.title, url=h.url)
+        for h in found.results
+    ]
+    data = [
+        {"type": h.type.value, "id": h.id, "title": h.title, "snippet": h.snippet}
+        for h in found.results
+    ]
     return ToolOutput(
-        summary=f"{len(hits)} results for {args.query!r}",
-        data=[c.model_dump() for c in hits[: args.limit * 3]],
-        citations=hits[: args.limit * 3],
+        summary=f"{len(cites)} {found.mode.value} results for {args.query!r}",
+        data=data,
+        citations=cites,
     )
 
 
@@ -272,7 +276,7 @@ TOOLS: dict[str, Tool] = {
             Period,
             incidents_by_repository,
         ),
-        Tool("search", "Find PRs, work items and incidents by words", SearchArgs, search),
+        Tool("search", "Find PRs, work items and incidents by meaning", SearchArgs, search),
         Tool("pr_details", "One pull request by id", IdArgs, pr_details),
         Tool("work_item_details", "One work item by key (e.g. PAY-12)", KeyArgs, work_item_details),
         Tool("incident_details", "One incident by id", IdArgs, incident_details),

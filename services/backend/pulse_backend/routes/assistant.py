@@ -7,7 +7,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import StreamingResponse
 
 from pulse_backend.agent import conversations, service
@@ -22,6 +22,9 @@ from pulse_backend.agent.models import (
 from pulse_backend.agent.runtime import Runtime
 from pulse_backend.agent.tools import ToolContext
 from pulse_backend.context import Principal, require
+from pulse_backend.routes.search import search_deps
+from pulse_backend.search.schemas import SearchParams, SearchResponse
+from pulse_backend.search.service import search
 from pulse_backend.state import Clients
 
 router = APIRouter(prefix="/assistant", tags=["assistant"])
@@ -59,11 +62,20 @@ def get_conversation(clients: Clients, principal: User, conversation_id: Id) -> 
     responses={200: {"content": {"text/event-stream": {}}, "description": SSE_DESCRIPTION}},
 )
 def post_message(
-    clients: Clients, principal: User, rt: Runtime, conversation_id: Id, body: MessageIn
+    request: Request,
+    clients: Clients,
+    principal: User,
+    rt: Runtime,
+    conversation_id: Id,
+    body: MessageIn,
 ) -> StreamingResponse:
     # Loaded before the stream starts: an unknown id is a plain 404.
     conv = conversations.load(clients.redis, principal, conversation_id)
-    ctx = ToolContext(clients, principal)
+
+    def find(params: SearchParams) -> SearchResponse:
+        return search(clients, principal, params, search_deps(request, clients))
+
+    ctx = ToolContext(clients, principal, find)
     return StreamingResponse(
         _sse(service.respond(rt, ctx, conv, body.content)),
         media_type="text/event-stream",

@@ -30,6 +30,7 @@ from sqlalchemy import Connection, text
 
 from pulse_backend.analytics import dora
 from pulse_backend.analytics import queries as q
+from pulse_backend.analytics.lead_time import lead_time_statement
 from pulse_backend.analytics.levels import Benchmarks, load_benchmarks
 from pulse_backend.analytics.scope import Scope
 from pulse_common.db import connect, make_engine
@@ -252,15 +253,11 @@ def bare_statements(conn: Connection, scope: Scope, rules: DoraRules) -> dict[st
     rng_ = {"start": scope.start, "end": scope.end}
     deps: Statement = (q.render(q.DEPLOYMENTS, deployments=f.sql), {**f.params, **rng_})
     ids = {"ids": [r.id for r in q.rows(conn, *deps)]}
-    base = q.deployment_filter(conn, scope, rules, with_scope=False)
     envs: Statement = (q.ENVIRONMENTS, {})
     incidents: Statement = (q.INCIDENTS_OF_DEPLOYMENTS, ids)
     return {
         "deployment_frequency": [envs, deps],
-        "lead_time": [
-            envs,
-            (q.render(q.LEAD_TIME, deployments=base.sql, pr_filter=""), {**base.params, **rng_}),
-        ],
+        "lead_time": [envs, lead_time_statement(conn, scope, rules)],
         "change_failure_rate": [envs, deps, incidents],
         "recovery_time": [envs, deps, incidents],
         "mttr": [(q.render(q.INCIDENTS_DETECTED, incident_filter=""), rng_)],

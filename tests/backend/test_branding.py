@@ -334,7 +334,8 @@ def test_feature_flags(client: TestClient, admin: Session) -> None:
     r = client.put("/api/v1/settings/features/ai", json={"enabled": "maybe"}, headers=admin.headers)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "enabled"
     keys = {s["key"] for s in client.get("/api/v1/settings/system", headers=admin.headers).json()}
-    assert "ai.enabled" in keys and "dora.benchmark_year" in keys
+    assert "ai.enabled" in keys and "etl.default_lookback_days" in keys
+    assert not any(k.startswith("dora.") for k in keys)  # dora_settings replaced them
 
 
 def test_tenants_do_not_see_each_others_branding(

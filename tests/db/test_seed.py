@@ -52,7 +52,7 @@ def test_minimal_profile_defaults(pulse_db: PulseDb, make_tenant: TenantFactory)
         "workflows": 1,
         "status_mappings": 14,
         "wit_mappings": 8,
-        "system_settings": 7,
+        "system_settings": 5,  # no dora.* keys: dora_settings holds the rules
         "client_color_settings": 2,
         "users": 1,
         "work_items": 0,

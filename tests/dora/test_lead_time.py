@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pulse_backend.analytics import dora
+from pulse_common.dora.settings import DoraRules
 from pulse_common.models.control import DoraLevel
 from tests.dora.conftest import Scenario, h
 
@@ -82,3 +83,32 @@ def test_team_filter_keeps_the_teams_prs(sc: Scenario) -> None:
     assert [p.id for p in team.drilldown] == [mine]
     other = dora.lead_time(sc.conn, sc.scope(authors=("zed",)), sc.rules, sc.bench)
     assert [p.id for p in other.drilldown] == [theirs]
+
+
+def test_relink_stores_each_prs_first_production_deployment(sc: Scenario) -> None:
+    """deployments_prs.is_first, which lead time reads: the first production
+    deployment under the tenant's rules, moved when the rules change; a scope
+    naming another environment ranks that environment's deployments."""
+    ids = _three_prs(sc)
+    first = "SELECT pr_id, deployment_id FROM deployments_prs WHERE is_first ORDER BY pr_id"
+    assert sc.rows(first) == [
+        (ids["pr1"], ids["d1"]),
+        (ids["pr2"], ids["d2"]),
+        (ids["pr3"], ids["d2"]),
+    ]
+    staging = sc.rows("SELECT id FROM deployments WHERE environment = 'staging'")[0][0]
+    in_staging = dora.lead_time(sc.conn, sc.scope(environment="staging"), sc.rules, sc.bench)
+    assert [(p.id, p.deployment_id) for p in in_staging.drilldown] == [(ids["pr2"], staging)]
+
+    sc.link(DoraRules(production_pattern="^(staging|production)$"))
+    assert sc.rows(first) == [
+        (ids["pr1"], ids["d1"]),
+        (ids["pr2"], staging),
+        (ids["pr3"], ids["d2"]),
+    ]
+    lt = dora.lead_time(sc.conn, sc.scope(), sc.rules, sc.bench)
+    assert {p.id: p.deployment_id for p in lt.drilldown}[ids["pr2"]] == staging
+    # a relink over unchanged data writes nothing
+    before = sc.rows("SELECT id, is_first FROM deployments_prs ORDER BY id")
+    sc.link()
+    assert sc.rows("SELECT id, is_first FROM deployments_prs ORDER BY id") == before

@@ -9,6 +9,10 @@
   production deployment, stored by ``relink`` so that lead time reads it
   instead of ranking every link of every PR again. Existing links are
   marked by the next relink (the ETL runs it after each sync).
+- The ``system_settings`` keys ``dora.production_environments`` and
+  ``dora.benchmark_year`` go: nothing reads them, ``dora_settings`` (edited
+  through ``PUT /api/v1/analytics/settings``) holds the rules. The downgrade
+  does not bring them back (they were never read).
 
 Revision ID: a7c3e91d4b62
 Revises: 5e2b8f41c7d3
@@ -26,6 +30,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 KEYS = (("ml_anomaly_alert", "dedup_key"), ("ai_predictions", "subject_key"))
+UNUSED_SETTINGS = ("dora.production_environments", "dora.benchmark_year")
 
 
 def upgrade() -> None:
@@ -38,6 +43,8 @@ def upgrade() -> None:
         "deployments_prs",
         sa.Column("is_first", sa.Boolean(), server_default=sa.false(), nullable=False),
     )
+    settings = sa.table("system_settings", sa.column("key", sa.String()))
+    op.execute(settings.delete().where(settings.c.key.in_(UNUSED_SETTINGS)))
 
 
 def downgrade() -> None:

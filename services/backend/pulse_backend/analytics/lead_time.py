@@ -27,11 +27,21 @@ def pr_filter(scope: Scope) -> q.Filter:
     return q.Filter("".join(f" AND {p}" for p in parts), params)
 
 
-def lead_time_rows(conn: Connection, scope: Scope, rules: DoraRules) -> list[Row[Any]]:
+def lead_time_statement(
+    conn: Connection, scope: Scope, rules: DoraRules
+) -> tuple[str, dict[str, Any]]:
+    """The statement and its parameters (the benchmark runs them bare)."""
     f = q.deployment_filter(conn, scope, rules, with_scope=False)
     pf = pr_filter(scope)
-    sql = q.render(q.LEAD_TIME, deployments=f.sql, pr_filter=pf.sql)
-    return q.rows(conn, sql, {**f.params, **pf.params, "start": scope.start, "end": scope.end})
+    # The stored first deployment follows the tenant's production rules; a
+    # scope naming one environment ranks that environment's deployments.
+    first = q.FIRST_STORED if scope.environment is None else q.FIRST_RANKED
+    sql = q.render(q.LEAD_TIME, deployments=f.sql, first=first, pr_filter=pf.sql)
+    return sql, {**f.params, **pf.params, "start": scope.start, "end": scope.end}
+
+
+def lead_time_rows(conn: Connection, scope: Scope, rules: DoraRules) -> list[Row[Any]]:
+    return q.rows(conn, *lead_time_statement(conn, scope, rules))
 
 
 def span(a: float | None, b: float | None) -> float | None:

@@ -95,19 +95,27 @@ ORDER BY d.finished_at, d.id
 
 # A PR's deployment is its first successful production deployment (any
 # repository filter applies to the PR, not to which deployment shipped it).
-# Instants come back as epoch seconds: the steps are plain float arithmetic.
+# relink stores it (deployments_prs.is_first) under the tenant's production
+# rules; {first} is FIRST_STORED then, or FIRST_RANKED for a scope that
+# names another environment. Instants come back as epoch seconds: the steps
+# are plain float arithmetic.
+FIRST_STORED = """
+    SELECT dp.pr_id, p.id AS deployment_id, p.finished_at
+    FROM prod p JOIN deployments_prs dp ON dp.deployment_id = p.id AND dp.is_first
+    WHERE p.finished_at >= :start AND p.finished_at < :end
+"""
+FIRST_RANKED = """
+    SELECT DISTINCT ON (dp.pr_id) dp.pr_id, p.id AS deployment_id, p.finished_at
+    FROM deployments_prs dp JOIN prod p ON p.id = dp.deployment_id
+    WHERE dp.pr_id IN (
+        SELECT dp.pr_id FROM deployments_prs dp JOIN prod p ON p.id = dp.deployment_id
+        WHERE p.finished_at >= :start AND p.finished_at < :end)
+    ORDER BY dp.pr_id, p.finished_at, p.id
+"""
 LEAD_TIME = """
 WITH prod AS (
     SELECT d.id, d.finished_at FROM deployments d WHERE {deployments}
-), candidates AS (
-    SELECT DISTINCT dp.pr_id FROM deployments_prs dp JOIN prod p ON p.id = dp.deployment_id
-    WHERE p.finished_at >= :start AND p.finished_at < :end
-), first AS (
-    SELECT DISTINCT ON (dp.pr_id) dp.pr_id, p.id AS deployment_id, p.finished_at
-    FROM deployments_prs dp JOIN prod p ON p.id = dp.deployment_id
-    WHERE dp.pr_id IN (SELECT pr_id FROM candidates)
-    ORDER BY dp.pr_id, p.finished_at, p.id
-), timed AS (
+), first AS ({first}), timed AS (
     SELECT pr.id, pr.repository_id, pr.number, pr.title, pr.author, pr.created, pr.merged_at,
            coalesce((SELECT min(c.authored_at) FROM prs_commits c WHERE c.pr_id = pr.id),
                     pr.first_commit_at, pr.created) AS first_commit_at,

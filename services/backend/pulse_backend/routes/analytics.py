@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy import Connection
 
 from pulse_backend import analytics_service as svc
+from pulse_backend import dora_settings_service as dora_settings
 from pulse_backend.analytics import dora
 from pulse_backend.analytics.engineering import Engineering, engineering
 from pulse_backend.analytics.levels import Benchmarks
@@ -30,13 +31,14 @@ from pulse_backend.analytics.trends import Granularity, trend
 from pulse_backend.analytics.work_items import WorkItemFlow, work_item_flow
 from pulse_backend.analytics_service import AnalyticsQuery, StoredInsights, TrendMetric
 from pulse_backend.context import Principal, require
-from pulse_backend.db import WriteConn
+from pulse_backend.db import ReadConn, WriteConn
 from pulse_backend.state import Clients
 from pulse_common.dora.settings import DoraRules
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
 Reader = Annotated[Principal, require("analytics:read")]
 Writer = Annotated[Principal, require("analytics:write")]
+SettingsWriter = Annotated[Principal, require("settings:write")]
 Params = Annotated[AnalyticsQuery, Query()]
 
 
@@ -128,3 +130,18 @@ def store_insights(
     """Generates the executive summary's rule-based insights for the range and
     stores them in ``dora_metric_insights`` (``generated_by = rules``)."""
     return svc.store_insights(clients, principal, conn, svc.to_scope(params))
+
+
+@router.get("/settings")
+def get_dora_settings(conn: ReadConn, _: Reader) -> dora_settings.DoraSettingsOut:
+    """The tenant's DORA rules (defaults when none were set)."""
+    return dora_settings.read(conn)
+
+
+@router.put("/settings")
+def put_dora_settings(
+    body: dora_settings.DoraSettingsIn, clients: Clients, principal: SettingsWriter
+) -> dora_settings.DoraSettingsOut:
+    """Replaces the rules (admins), relinks deployments, PRs and incidents
+    under them and invalidates every cached figure."""
+    return dora_settings.replace(clients, principal, body)

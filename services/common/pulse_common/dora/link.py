@@ -5,6 +5,7 @@ replaced, manual ones kept."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel
@@ -212,9 +213,17 @@ def relink(conn: Connection, tenant_id: int, rules: DoraRules | None = None) -> 
     dep_prs = r.pr_links(ranges, commits, prs)
     dc = {(d, c) for d, cs in ranges.items() for c in cs}
     _sync(conn, tenant_id, DeploymentCommit, ("deployment_id", "commit_id"), dc)
-    _sync(conn, tenant_id, DeploymentPr, ("deployment_id", "pr_id"), set(dep_prs))
+    production = _production(conn, rules, successful)
+    first = first_deployments(dep_prs, production)
+    _sync(
+        conn,
+        tenant_id,
+        DeploymentPr,
+        ("deployment_id", "pr_id", "is_first"),
+        {(d, p, first.get(p) == d) for d, p in dep_prs},
+    )
 
-    n_incidents = _link_incidents(conn, tenant_id, rules, successful)
+    n_incidents = _link_incidents(conn, tenant_id, rules, production)
     return RelinkReport(
         fallback_deployments=fallback,
         deployment_commits=len(dc),
@@ -225,8 +234,35 @@ def relink(conn: Connection, tenant_id: int, rules: DoraRules | None = None) -> 
     )
 
 
+def _production(
+    conn: Connection, rules: DoraRules, successful: list[r.DeploymentRow]
+) -> list[r.DeploymentRow]:
+    """The successful deployments that count as production ones."""
+    counted = set(
+        conn.execute(
+            select(Deployment.id).where(
+                counted_deployments(rules), Deployment.status == DeploymentStatus.success
+            )
+        ).scalars()
+    )
+    return [d for d in successful if d.id in counted and rules.is_production(d.environment)]
+
+
+def first_deployments(
+    links: Iterable[tuple[int, int]], production: list[r.DeploymentRow]
+) -> dict[int, int]:
+    """PR id → its first production deployment (earliest to finish, then the
+    lowest id: DevLake's change_lead_time_calculator), among ``links``."""
+    order = {d.id: (d.finished_at, d.id) for d in production}
+    first: dict[int, int] = {}
+    for dep, pr in links:
+        if dep in order and (pr not in first or order[dep] < order[first[pr]]):
+            first[pr] = dep
+    return first
+
+
 def _link_incidents(
-    conn: Connection, tenant_id: int, rules: DoraRules, successful: list[r.DeploymentRow]
+    conn: Connection, tenant_id: int, rules: DoraRules, production: list[r.DeploymentRow]
 ) -> int:
     manual = select(IncidentDeployment.incident_id).where(
         IncidentDeployment.link_method == IncidentLinkMethod.manual
@@ -251,14 +287,6 @@ def _link_incidents(
             ).where(not_(Incident.id.in_(manual)))
         )
     ]
-    counted = set(
-        conn.execute(
-            select(Deployment.id).where(
-                counted_deployments(rules), Deployment.status == DeploymentStatus.success
-            )
-        ).scalars()
-    )
-    production = [d for d in successful if d.id in counted and rules.is_production(d.environment)]
     links = r.incident_links(incidents, production, project_repos, rules.incident_window_hours)
     _sync(
         conn,

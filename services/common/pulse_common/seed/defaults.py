@@ -63,8 +63,6 @@ WIT_MAPPINGS: dict[str, str] = {
     "Incident": "Incident",
 }
 SYSTEM_SETTINGS: dict[str, tuple[Any, str]] = {
-    "dora.production_environments": (["production"], "Environments whose deployments count"),
-    "dora.benchmark_year": (2024, "DORA report year whose bands rate this tenant"),
     "etl.default_lookback_days": (90, "How far back the first sync reaches"),
     "data.retention_days": (730, "How long extracted data is kept"),
     "ui.default_theme_mode": ("system", "Theme for users who chose none"),

@@ -241,6 +241,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analytics/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Dora Settings
+         * @description The tenant's DORA rules (defaults when none were set).
+         */
+        get: operations["analytics_get_dora_settings"];
+        /**
+         * Put Dora Settings
+         * @description Replaces the rules (admins), relinks deployments, PRs and incidents
+         *     under them and invalidates every cached figure.
+         */
+        put: operations["analytics_put_dora_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/analytics/summary": {
         parameters: {
             query?: never;
@@ -1159,6 +1184,11 @@ export interface components {
             deployments: number;
         };
         /**
+         * DeploymentFallback
+         * @enum {string}
+         */
+        DeploymentFallback: "none" | "releases" | "default_branch_merges";
+        /**
          * DeploymentFrequency
          * @description ``value`` is the rate per day the level is read from: the weekly
          *     median of deployment days / 7 when that median is at least 1, else the
@@ -1241,6 +1271,72 @@ export interface components {
          * @enum {string}
          */
         DoraMetric: "deployment_frequency" | "lead_time_for_changes" | "change_failure_rate" | "time_to_restore";
+        /**
+         * DoraRules
+         * @description Patterns are Python regular expressions, searched case-insensitively.
+         */
+        DoraRules: {
+            /** @default none */
+            deployment_fallback: components["schemas"]["DeploymentFallback"];
+            /**
+             * Hotfix Pattern
+             * @default (^|[^a-z])hot-?fix([^a-z]|$)
+             */
+            hotfix_pattern: string;
+            /** Incident Window Hours */
+            incident_window_hours?: number | null;
+            /**
+             * Production Pattern
+             * @default ^(prod|production)$
+             */
+            production_pattern: string;
+            /**
+             * Report Year
+             * @default 2024
+             */
+            report_year: number;
+            /**
+             * Revert Pattern
+             * @default ^revert([^a-z]|$)
+             */
+            revert_pattern: string;
+        };
+        /**
+         * DoraSettingsIn
+         * @description Every field, as ``DoraRules`` validates it (a bad pattern names its
+         *     field); omitted fields take the defaults.
+         */
+        DoraSettingsIn: {
+            /** @default none */
+            deployment_fallback: components["schemas"]["DeploymentFallback"];
+            /**
+             * Hotfix Pattern
+             * @default (^|[^a-z])hot-?fix([^a-z]|$)
+             */
+            hotfix_pattern: string;
+            /** Incident Window Hours */
+            incident_window_hours?: number | null;
+            /**
+             * Production Pattern
+             * @default ^(prod|production)$
+             */
+            production_pattern: string;
+            /**
+             * Report Year
+             * @default 2024
+             */
+            report_year: number;
+            /**
+             * Revert Pattern
+             * @default ^revert([^a-z]|$)
+             */
+            revert_pattern: string;
+        };
+        /** DoraSettingsOut */
+        DoraSettingsOut: {
+            relinked?: components["schemas"]["RelinkReport"] | null;
+            rules: components["schemas"]["DoraRules"];
+        };
         /** Engineering */
         Engineering: {
             coding: components["schemas"]["Component"];
@@ -1834,6 +1930,21 @@ export interface components {
             unresolved: number;
             /** Value */
             value: number | null;
+        };
+        /** RelinkReport */
+        RelinkReport: {
+            /** Deployment Commits */
+            deployment_commits: number;
+            /** Deployment Prs */
+            deployment_prs: number;
+            /** Fallback Deployments */
+            fallback_deployments: number;
+            /** Hotfix Prs */
+            hotfix_prs: number;
+            /** Incident Links */
+            incident_links: number;
+            /** Revert Prs */
+            revert_prs: number;
         };
         /** ReviewerLoad */
         ReviewerLoad: {
@@ -3181,6 +3292,122 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReworkRate"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    analytics_get_dora_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DoraSettingsOut"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    analytics_put_dora_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DoraSettingsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DoraSettingsOut"];
                 };
             };
             /** @description Unauthenticated */

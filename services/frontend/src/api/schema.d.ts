@@ -572,6 +572,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search work items, PRs and incidents */
+        get: operations["search_search_route"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/settings/branding": {
         parameters: {
             query?: never;
@@ -1207,6 +1224,11 @@ export interface components {
             /** @default member */
             role: components["schemas"]["Role"];
         };
+        /**
+         * Kind
+         * @enum {string}
+         */
+        Kind: "work_item" | "pull_request" | "incident";
         /** LeadTime */
         LeadTime: {
             coding: components["schemas"]["Component"];
@@ -1641,6 +1663,35 @@ export interface components {
             surface_color?: string | null;
             /** Text Color */
             text_color?: string | null;
+        };
+        /** SearchHit */
+        SearchHit: {
+            /** Id */
+            id: number;
+            /** Score */
+            score: number;
+            /** Snippet */
+            snippet: string;
+            /** Title */
+            title: string;
+            type: components["schemas"]["Kind"];
+            /** Updated At */
+            updated_at: string | null;
+            /** Url */
+            url: string | null;
+        };
+        /**
+         * SearchMode
+         * @enum {string}
+         */
+        SearchMode: "semantic" | "fulltext";
+        /** SearchResponse */
+        SearchResponse: {
+            mode: components["schemas"]["SearchMode"];
+            /** Notice */
+            notice?: string | null;
+            /** Results */
+            results: components["schemas"]["SearchHit"][];
         };
         /** SetPassword */
         SetPassword: {
@@ -4128,6 +4179,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Preferences"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    search_search_route: {
+        parameters: {
+            query: {
+                /** @description what to look for, in words */
+                q: string;
+                /** @description comma-separated: work_item, pull_request, incident (default: all) */
+                types?: string | null;
+                limit?: number;
+                /** @description project key */
+                project?: string | null;
+                /** @description repository full name (org/name) */
+                repository?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResponse"];
                 };
             };
             /** @description Unauthenticated */

@@ -77,9 +77,13 @@ def search(
     repository_ids: Sequence[int] | None,
     limit: int,
 ) -> list[Hit]:
-    must: list[models.Condition] = [
-        models.FieldCondition(key="type", match=models.MatchAny(any=[k.value for k in kinds]))
-    ]
+    must: list[models.Condition] = []
+    # Every kind is the common case: no condition (a filter costs a scan of
+    # the payloads in local mode, and is pointless on a real server).
+    if set(kinds) != set(Kind):
+        must.append(
+            models.FieldCondition(key="type", match=models.MatchAny(any=[k.value for k in kinds]))
+        )
     if project_ids is not None:
         must.append(
             models.FieldCondition(key="project_id", match=models.MatchAny(any=list(project_ids)))
@@ -93,7 +97,10 @@ def search(
     found = _call(
         "query_points",
         lambda: client.query_points(
-            collection, query=vector, query_filter=models.Filter(must=must), limit=limit
+            collection,
+            query=vector,
+            query_filter=models.Filter(must=must) if must else None,
+            limit=limit,
         ),
     )
     hits = []

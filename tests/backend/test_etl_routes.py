@@ -201,6 +201,12 @@ def test_admin_runs_pauses_resumes_and_cancels(etl: Etl) -> None:
         and "succeeded" in r.json()["detail"]
     )
     assert c.post(f"{JOBS}/jira-main/resume", headers=h).status_code == 409
+    # The ETL's log lines are in the tenant's log API, by category.
+    r = c.get("/api/v1/logs", params={"category": ["ORCH", "ERROR"], "limit": 1000}, headers=h)
+    assert r.status_code == 200, r.text
+    orch = [(e["event"], e["fields"].get("integration")) for e in r.json()]
+    assert ("run succeeded", "github-main") in orch and ("run paused", "jira-main") in orch
+    assert {e["category"] for e in r.json()} <= {"ORCH", "ERROR"}
 
 
 def test_errors_and_rights(etl: Etl, make_client: Callable[..., TestClient]) -> None:

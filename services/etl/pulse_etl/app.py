@@ -20,6 +20,7 @@ from pulse_etl.api import pulse_error
 from pulse_etl.api import router as jobs_router
 from pulse_etl.auth import TokenVerifier
 from pulse_etl.integrations import read_integrations
+from pulse_etl.jobs import schedule
 from pulse_etl.jobs.manager import JobManager
 from pulse_etl.jobs.runner import RunContext
 from pulse_etl.readiness import check_all
@@ -37,6 +38,7 @@ def run_context(settings: EtlSettings, cache: aioredis.Redis | None) -> RunConte
         redis=cache,
         overlap=dt.timedelta(seconds=settings.etl_overlap_seconds),
         timeout=settings.etl_http_timeout,
+        sweep_interval=dt.timedelta(hours=settings.etl_sweep_hours),
     )
 
 
@@ -74,7 +76,14 @@ def create_app(settings: EtlSettings, *, qdrant: QdrantClient | None = None) -> 
         app.state.jobs = JobManager(run_context(settings, app.state.cache), integrations)
         scheduler = None
         if settings.etl_schedule and integrations:
-            scheduler = asyncio.create_task(app.state.jobs.schedule(settings.etl_schedule))
+            try:
+                tz = schedule.zone(settings.etl_timezone)
+                cron = schedule.check_cron(settings.etl_schedule)
+            except PulseError as exc:
+                # No schedule rather than a crash loop; on-demand runs still work.
+                log.error("schedule disabled", category="SCHED", reason=str(exc))
+            else:
+                scheduler = asyncio.create_task(app.state.jobs.schedule(cron, tz))
         try:
             yield
         finally:

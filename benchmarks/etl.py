@@ -9,9 +9,10 @@ Prints, in one run:
 - end to end: run_job for both integrations into a fresh tenant.
 
     PYTHONPATH=hack:services/etl:services/common .venv/bin/python benchmarks/etl.py \
-        [--issues 2000] [--prs 400]
+        [--issues 2000] [--prs 400] [--full]
 
-The issue's full size is --issues 100000 --prs 20000. Starts its own test
+``--full`` is the issue's size: 100000 issues with changelogs, 20000 PRs
+(long: run it alone on a quiet machine). Starts its own test
 world (PostgreSQL only is used) and stops it.
 """
 
@@ -203,11 +204,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--issues", type=int, default=2000)
     parser.add_argument("--prs", type=int, default=400)
+    parser.add_argument(
+        "--full", action="store_true", help="the issue's size: 100000 issues, 20000 PRs"
+    )
     args = parser.parse_args()
+    if args.full:
+        args.issues, args.prs = 100_000, 20_000
     configure_logging(json=False, level="WARNING")
     print(
         "command: PYTHONPATH=hack:services/etl:services/common .venv/bin/python benchmarks/etl.py "
-        f"--issues {args.issues} --prs {args.prs}"
+        + ("--full" if args.full else f"--issues {args.issues} --prs {args.prs}")
     )
     asyncio.run(bench(args))
 

@@ -4,6 +4,7 @@ is the second line for anything that slipped past (e.g. an older CRD)."""
 from __future__ import annotations
 
 import enum
+import zoneinfo
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -79,7 +80,17 @@ class EtlSpec(_Model):
     replicas: int = Field(default=1, ge=0, le=5)
     image: str = ""
     schedule: str = "0 */2 * * *"
+    time_zone: str = Field(default="UTC", alias="timeZone", max_length=64)
     egress: EgressSpec = EgressSpec()
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(v)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {v!r}") from None
+        return v
 
 
 class VectorStoreSpec(_Model):

@@ -100,8 +100,15 @@ async def test_missing_secret_is_a_clear_failure(etl_tenant: EtlTenant) -> None:
     shutil.rmtree(t.credentials / "github-main")
     job = await run_job(t.context(), t.integrations()["github-main"])
     assert job.state is JobState.failed
-    assert job.last_error == "integration github-main: Secret acme-github is not mounted"
+    missing = (
+        "integration github-main: Secret acme-github is not mounted "
+        "(missing in the tenant's namespace?)"
+    )
+    assert job.last_error == missing
+    # An optional Secret volume whose Secret does not exist: an empty folder.
     (t.credentials / "github-main").mkdir()
+    job = await run_job(t.context(), t.integrations()["github-main"])
+    assert job.state is JobState.failed and job.last_error == missing
     (t.credentials / "github-main" / "token").write_text("wrong-token")
     job = await run_job(t.context(), t.integrations()["github-main"])
     assert job.state is JobState.failed

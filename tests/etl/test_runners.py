@@ -11,7 +11,9 @@ import psycopg
 import pytest
 import redis
 
+from pulse_backend import tenant_logs
 from pulse_etl.errors import JobAlreadyRunning
+from pulse_etl.jobs import locks
 from pulse_etl.jobs.events import DATA_VERSION_TTL, LOG_LINES
 from pulse_etl.jobs.runner import run_job
 from pulse_etl.jobs.store import JobState
@@ -33,9 +35,44 @@ async def test_two_runners_never_run_one_integration(etl_tenant: EtlTenant) -> N
     assert (await run_job(t.context(), jira)).state is JobState.succeeded
 
 
+async def test_tenants_never_block_each_other(etl_tenant_factory: TenantMaker) -> None:
+    """The lock key is (tenant id, hash of the integration): tenant A holding
+    its ``jira-main`` leaves tenant B's ``jira-main`` free."""
+    a = etl_tenant_factory(prefix="lk")
+    b = etl_tenant_factory(a.sources, prefix="lk")
+    held = await psycopg.AsyncConnection.connect(a.dsn, autocommit=True)
+    try:
+        assert await locks.try_lock(held, a.tenant_id, locks.integration_key("jira-main"))
+        with pytest.raises(JobAlreadyRunning):
+            await run_job(a.context(), a.integrations()["jira-main"])
+        job = await run_job(b.context(), b.integrations()["jira-main"])
+        assert job.state is JobState.succeeded
+        with psycopg.connect(a.admin_dsn) as admin:
+            keys = admin.execute(
+                "SELECT classid::int, objid::int, objsubid FROM pg_locks "
+                "WHERE locktype = 'advisory' AND pid = %s",
+                (held.info.backend_pid,),
+            ).fetchall()
+            (expected,) = admin.execute("SELECT hashtext('integration:jira-main')").fetchone() or ()
+        assert keys == [(a.tenant_id, expected, 2)]
+    finally:
+        await held.close()
+
+
+def _advisory_holders(t: EtlTenant) -> list[tuple[int]]:
+    with psycopg.connect(t.admin_dsn) as admin:
+        return admin.execute(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid::int = %s "
+            "AND objid::int = hashtext('integration:github-main') AND granted",
+            (t.tenant_id,),
+        ).fetchall()
+
+
 async def test_a_runner_in_another_process_holds_the_integration(etl_tenant: EtlTenant) -> None:
     t = etl_tenant
-    t.sources.github.api.latency = 0.05
+    # Slow enough that a loaded machine cannot finish the whole sync between
+    # the check below and the second runner's attempt.
+    t.sources.github.api.latency = 0.2
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -47,13 +84,20 @@ async def test_a_runner_in_another_process_holds_the_integration(etl_tenant: Etl
         stderr=asyncio.subprocess.PIPE,
     )
     try:
-        # Wait until the other process has its lock and is fetching.
+        # Wait until the other process holds its lock (tenant id, integration) and is fetching.
         for _ in range(400):
-            if t.sources.github.plan.served("/pulls"):
+            if t.sources.github.plan.served("/pulls") and _advisory_holders(t):
                 break
             await asyncio.sleep(0.05)
-        with pytest.raises(JobAlreadyRunning):
-            await run_job(t.context(), t.integrations()["github-main"])
+        if proc.returncode is not None:  # it must still be syncing: say why not
+            raise AssertionError((await proc.communicate())[1].decode()[-3000:])
+        try:
+            job = await run_job(t.context(), t.integrations()["github-main"])
+        except JobAlreadyRunning:
+            pass
+        else:
+            out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+            raise AssertionError(f"a second runner ran ({job.state}): {err.decode()[-3000:]}")
         out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
     finally:
         if proc.returncode is None:
@@ -90,9 +134,13 @@ async def test_progress_events_log_and_data_version(etl_tenant: EtlTenant) -> No
             assert 0 < t.redis_admin.xlen(key) <= LOG_LINES
         else:
             assert 0 < t.redis_admin.ttl(key) <= DATA_VERSION_TTL, key
-    lines = tenant_redis.xrange(f"{t.names.key_prefix}etl:log")
-    assert [line["category"] for _, line in lines][:1] == ["ORCH"]
-    assert any(line["message"] == "run succeeded" for _, line in lines)
+    # The log lines are in the stream the backend's log API reads, in its format.
+    lines = [
+        tenant_logs._entry(i, e) for i, e in tenant_redis.xrange(tenant_logs.stream_key(t.slug))
+    ]
+    assert [line.category for line in lines][:1] == ["ORCH"]
+    done = [line for line in lines if line.event == "run succeeded"]
+    assert done and done[0].level == "info" and done[0].fields["integration"] == "jira-main"
     # Another tenant's user can neither read these keys nor subscribe.
     tenant_redis.close()
 

@@ -18,6 +18,10 @@ DATABASE, CACHE, VECTOR, WORKLOAD, READY = (
     "Ready",
 )
 PARTS = (DATABASE, CACHE, VECTOR, WORKLOAD)
+# Reported, but not part of Ready: a tenant whose Jira token is missing still
+# serves its users; only that integration's sync waits for the Secret.
+INTEGRATIONS = "IntegrationsReady"
+INFORMATIONAL = (INTEGRATIONS,)
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ def merge_conditions(
     the transitions among them. ``Ready`` is True only when every part is."""
     old = {c["type"]: c for c in previous}
     by_type: dict[str, Check] = {c.type: c for c in checks}
-    for part in PARTS:
+    for part in (*PARTS, *INFORMATIONAL):
         if part not in by_type and part in old:
             c = old[part]
             by_type[part] = Check(
@@ -67,7 +71,7 @@ def merge_conditions(
 
     stamp = now or now_iso()
     conditions, transitions = [], []
-    for kind in (READY, *PARTS):
+    for kind in (READY, *PARTS, *INFORMATIONAL):
         check = by_type.get(kind)
         if check is None:
             continue

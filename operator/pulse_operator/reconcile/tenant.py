@@ -32,7 +32,7 @@ from pulse_common.provisioning import (
 )
 from pulse_common.tenancy import TenantNames
 from pulse_operator.config import OperatorConfig
-from pulse_operator.reconcile import credentials, database, kube, workload
+from pulse_operator.reconcile import credentials, database, integrations, kube, workload
 from pulse_operator.reconcile.failures import classify
 from pulse_operator.reconcile.status import (
     CACHE,
@@ -248,6 +248,8 @@ def reconcile(
                 != after["metadata"]["resourceVersion"]
             ):
                 changed.append(f"{obj['kind']}/{obj['metadata']['name']}")
+        # After the namespace exists: Secrets the tenant's admins create there.
+        checks.append(integrations.check(clients.kube, tenant))
         replicas = 0 if spec.suspended else spec.etl.replicas
         return f"{len(objs)} objects applied in {n.namespace}; ETL replicas {replicas}"
 

@@ -13,6 +13,7 @@ from typing import Any
 from pulse_common.models.control import TenantTier
 from pulse_common.tenancy import TenantNames
 from pulse_operator.config import OperatorConfig
+from pulse_operator.reconcile import integrations as integration_secrets
 from pulse_operator.reconcile import network_policy
 from pulse_operator.spec import Tenant
 
@@ -123,12 +124,14 @@ def config_map(tenant: Tenant, tenant_id: int, cfg: OperatorConfig) -> dict[str,
         "PULSE_TENANT_ID": str(tenant_id),
         "PULSE_TENANT_TIER": spec.tier.value,
         "PULSE_ETL_SCHEDULE": spec.etl.schedule,
+        "PULSE_ETL_TIMEZONE": spec.etl.time_zone,
         "PULSE_ETL_INTEGRATIONS": json.dumps(integrations, sort_keys=True),
         "PULSE_DATABASE_SCHEMA": n.schema,
         "PULSE_REDIS_KEY_PREFIX": n.key_prefix,
         "PULSE_QDRANT_COLLECTION": n.collection,
         "PULSE_QDRANT_VECTOR_SIZE": str(spec.vector_store.vector_size),
         "PULSE_BACKEND_URL": f"http://{cfg.backend_service}:{cfg.backend_port}",
+        "PULSE_ETL_CREDENTIALS_DIR": integration_secrets.ROOT,
     }
     return {
         "apiVersion": "v1",
@@ -141,6 +144,7 @@ def config_map(tenant: Tenant, tenant_id: int, cfg: OperatorConfig) -> dict[str,
 def deployment(tenant: Tenant, cfg: OperatorConfig, secrets_digest: str) -> dict[str, Any]:
     spec, ns = tenant.spec, TenantNames(tenant.slug).namespace
     cpu_req, mem_req, cpu_lim, mem_lim = TIER_RESOURCES[spec.tier]
+    secret_volumes, secret_mounts = integration_secrets.volumes(tenant)
     probe = {
         "httpGet": {"path": "/healthz", "port": "http"},
         "periodSeconds": 10,
@@ -172,7 +176,10 @@ def deployment(tenant: Tenant, cfg: OperatorConfig, secrets_digest: str) -> dict
             "runAsNonRoot": True,
             "capabilities": {"drop": ["ALL"]},
         },
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108 - an emptyDir
+        "volumeMounts": [
+            {"name": "tmp", "mountPath": "/tmp"},  # noqa: S108 - an emptyDir
+            *secret_mounts,
+        ],
     }
     return {
         "apiVersion": "apps/v1",
@@ -199,7 +206,10 @@ def deployment(tenant: Tenant, cfg: OperatorConfig, secrets_digest: str) -> dict
                         "seccompProfile": {"type": "RuntimeDefault"},
                     },
                     "containers": [container],
-                    "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}],
+                    "volumes": [
+                        {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
+                        *secret_volumes,
+                    ],
                 },
             },
         },

@@ -18,8 +18,10 @@ from pulse_common.errors import PulseError
 from pulse_common.tenancy import TenantNames
 from pulse_etl.api import pulse_error
 from pulse_etl.api import router as jobs_router
+from pulse_etl.auth import TokenVerifier
 from pulse_etl.embed.queue import LazyLocalEmbedder, Target
 from pulse_etl.integrations import read_integrations
+from pulse_etl.jobs import schedule
 from pulse_etl.jobs.manager import JobManager
 from pulse_etl.jobs.runner import RunContext
 from pulse_etl.readiness import check_all
@@ -48,6 +50,7 @@ def run_context(
         overlap=dt.timedelta(seconds=settings.etl_overlap_seconds),
         timeout=settings.etl_http_timeout,
         embed=embed,
+        sweep_interval=dt.timedelta(hours=settings.etl_sweep_hours),
     )
 
 
@@ -68,12 +71,33 @@ def create_app(settings: EtlSettings, *, qdrant: QdrantClient | None = None) -> 
         app.state.vectors = qdrant or vectorstore.connect(
             settings.qdrant_url, settings.qdrant_token.get_secret_value()
         )
+        jwks = settings.jwks_source
+        app.state.verifier = (
+            TokenVerifier(
+                jwks,
+                settings.tenant_slug,
+                settings.tenant_id,
+                settings.jwt_issuer,
+                settings.jwt_audience,
+            )
+            if jwks
+            else None
+        )
+        if jwks is None:
+            log.error("job API disabled: no JWKS configured", category="ERROR")
         app.state.jobs = JobManager(
             run_context(settings, app.state.cache, app.state.vectors), integrations
         )
         scheduler = None
         if settings.etl_schedule and integrations:
-            scheduler = asyncio.create_task(app.state.jobs.schedule(settings.etl_schedule))
+            try:
+                tz = schedule.zone(settings.etl_timezone)
+                cron = schedule.check_cron(settings.etl_schedule)
+            except PulseError as exc:
+                # No schedule rather than a crash loop; on-demand runs still work.
+                log.error("schedule disabled", category="SCHED", reason=str(exc))
+            else:
+                scheduler = asyncio.create_task(app.state.jobs.schedule(cron, tz))
         try:
             yield
         finally:

@@ -100,8 +100,10 @@ def load_credentials(root: Path, integration: Integration) -> Credentials:
     folder = root / integration.name
     token_file = folder / integration.credentials.key
     where = f"integration {integration.name}: Secret {integration.credentials.name}"
-    if not folder.is_dir():
-        raise MissingCredentials(f"{where} is not mounted")
+    # The operator's volume is optional: a Secret missing from the namespace
+    # leaves an empty folder (the kubelet's own entries start with "..").
+    if not folder.is_dir() or not any(not p.name.startswith("..") for p in folder.iterdir()):
+        raise MissingCredentials(f"{where} is not mounted (missing in the tenant's namespace?)")
     try:
         token = token_file.read_text().strip()
     except OSError:

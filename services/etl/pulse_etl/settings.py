@@ -25,7 +25,23 @@ class EtlSettings(BaseSettings):
     log_json: bool = True
     port: int = 8000
     etl_integrations: str = "[]"  # spec.integrations as JSON
-    etl_schedule: str | None = None  # cron, UTC
+    etl_schedule: str | None = None  # cron, in etl_timezone
+    etl_timezone: str = "UTC"  # IANA (spec.etl.timeZone)
     etl_credentials_dir: Path = Path("/var/run/pulse/integrations")
     etl_overlap_seconds: int = 600
     etl_http_timeout: float = 30.0
+    etl_sweep_hours: float = 24.0  # deleted Jira issues: a full id pass this often
+    # The job API verifies forwarded tokens with the backend's public keys:
+    # ``etl_jwks`` (a URL or a JWKS file) or else the backend's JWKS route.
+    backend_url: str | None = None
+    etl_jwks: str | None = None
+    jwt_issuer: str = "pulse"
+    jwt_audience: str = "pulse-api"
+
+    @property
+    def jwks_source(self) -> str | None:
+        if self.etl_jwks:
+            return self.etl_jwks
+        if self.backend_url:
+            return self.backend_url.rstrip("/") + "/api/v1/.well-known/jwks.json"
+        return None

@@ -8,6 +8,7 @@ from pulse_backend.routes import (
     analytics,
     assistant,
     auth,
+    etl,
     logs,
     ml,
     profile,
@@ -28,5 +29,6 @@ API_ROUTERS: list[APIRouter] = [
     assistant.router,
     logs.router,
     search.router,
+    etl.router,
     ws.router,
 ]

@@ -13,8 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from pulse_common.dora.link import RelinkReport, relink
-
-LOCK = "pulse-etl:dora-relink"
+from pulse_etl.jobs import locks
 
 
 def _relink(database_url: str, tenant_id: int) -> RelinkReport:
@@ -24,9 +23,7 @@ def _relink(database_url: str, tenant_id: int) -> RelinkReport:
     try:
         with engine.begin() as conn:
             # The tenant's integrations sync in parallel; their relinks take turns.
-            conn.execute(
-                text("SELECT pg_advisory_xact_lock(hashtext(:k || current_schema()))"), {"k": LOCK}
-            )
+            conn.execute(text(locks.XACT_LOCK_SQL), {"tid": tenant_id, "k": locks.RELINK})
             return relink(conn, tenant_id)
     finally:
         engine.dispose()

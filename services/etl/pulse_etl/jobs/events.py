@@ -1,8 +1,10 @@
 """Progress events on the tenant's Redis channel ``t:<slug>:events``, the
-job's log lines in ``t:<slug>:etl:log`` (a capped stream the backend's log
-API reads), and the tenant's data version (``t:<slug>:data_version``), which
-the backend's caches key on. Redis being down never fails a sync: events are
-best effort, the database is the record."""
+job's log lines in ``t:<slug>:logs`` (the capped stream the backend's log
+API reads, in its entry format, also published on the channel of that name
+for live viewers; ``pulse_backend.tenant_logs``), and the tenant's data
+version (``t:<slug>:data_version``), which the backend's caches key on.
+Redis being down never fails a sync: events are best effort, the database
+is the record."""
 
 from __future__ import annotations
 
@@ -57,7 +59,7 @@ class Events:
 
     @property
     def log_key(self) -> str:
-        return f"{self.names.key_prefix}etl:log"
+        return f"{self.names.key_prefix}logs"
 
     async def progress(self, p: Progress) -> None:
         await self._safe("publish", self._publish(p.model_dump_json()))
@@ -75,13 +77,16 @@ class Events:
         getattr(log, level)(message, category=category, tenant=self.names.slug, **fields)
         if self.redis is not None:
             entry: dict[FieldT, EncodableT] = {
+                "timestamp": dt.datetime.now(dt.UTC).isoformat(),
+                "level": level,
                 "category": category,
-                "message": message,
-                "fields": json.dumps(fields, default=str),
+                "event": message,
+                "fields": json.dumps({"source": "etl", **fields}, default=str),
             }
-            await self._safe(
-                "log", self.redis.xadd(self.log_key, entry, maxlen=LOG_LINES, approximate=True)
-            )
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.xadd(self.log_key, entry, maxlen=LOG_LINES, approximate=True)
+            pipe.publish(self.log_key, json.dumps(entry))
+            await self._safe("log", pipe.execute())
 
     async def _publish(self, payload: str) -> None:
         if self.redis is not None:

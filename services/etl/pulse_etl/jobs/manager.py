@@ -6,18 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from croniter import croniter
 from psycopg import AsyncConnection
 
 from pulse_common.errors import Conflict, NotFound, PulseError
 from pulse_etl.errors import JobAlreadyRunning
 from pulse_etl.integrations import Integration
-from pulse_etl.jobs import store
-from pulse_etl.jobs.runner import RunContext, lock_key, run_job
+from pulse_etl.jobs import locks, store
+from pulse_etl.jobs.runner import RunContext, run_job
+from pulse_etl.jobs.schedule import next_run
 from pulse_etl.jobs.store import Job, JobState
 
 log = structlog.get_logger("pulse_etl.jobs")
@@ -28,6 +29,7 @@ class JobManager:
     ctx: RunContext
     integrations: dict[str, Integration]
     tasks: dict[str, asyncio.Task[Job]] = field(default_factory=dict)
+    registered: bool = False
 
     def _integration(self, name: str) -> Integration:
         if name not in self.integrations:
@@ -50,6 +52,10 @@ class JobManager:
             await conn.close()
 
     async def status(self, name: str | None = None) -> list[Job]:
+        """Every configured integration has a job, even before its first run."""
+        if not self.registered:
+            await self.sync_registry()
+            self.registered = True
         conn = await self._conn()
         try:
             if name is None:
@@ -60,23 +66,24 @@ class JobManager:
         finally:
             await conn.close()
 
-    async def start(self, name: str) -> Job:
-        """Queues a run and starts it here; 409 when a run is already going."""
+    async def start(self, name: str, *, resume_only: bool = False) -> Job:
+        """Queues a run and starts it here; 409 when a run is already going
+        (or, with ``resume_only``, when the job is not paused)."""
         integration = self._integration(name)
         if name in self.tasks and not self.tasks[name].done():
             raise JobAlreadyRunning(f"integration {name} is already syncing on this replica")
         conn = await self._conn()
         try:
             # A probe: a run elsewhere holds the lock (the task would find out too late for a 409).
-            key = lock_key(self.ctx, name)
-            cur = await conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,))
-            row = await cur.fetchone()
-            if not row or not row[0]:
+            key = locks.integration_key(name)
+            if not await locks.try_lock(conn, self.ctx.tenant_id, key):
                 raise JobAlreadyRunning(f"integration {name} is being synced by another runner")
-            await conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+            await locks.unlock(conn, self.ctx.tenant_id, key)
             async with conn.transaction():
                 await store.ensure(conn, self.ctx.tenant_id, integration)
                 job, _ = await store.get(conn, name, lock=True)
+                if resume_only and job.state is not JobState.paused:
+                    raise Conflict(f"job {name} is {job.state}: nothing to resume")
                 if job.state not in (JobState.running, JobState.queued):
                     job = await store.transition(conn, name, JobState.queued)
         finally:
@@ -104,11 +111,12 @@ class JobManager:
         task = self.tasks.get(name)
         return await task if task else None
 
-    async def schedule(self, cron: str) -> None:
-        """Starts every integration at each cron tick (UTC) until cancelled."""
-        it = croniter(cron, dt.datetime.now(dt.UTC))
+    async def schedule(self, cron: str, tz: zoneinfo.ZoneInfo) -> None:
+        """Starts every integration at each cron tick (in the tenant's time
+        zone, ``jobs/schedule.py``) until cancelled."""
+        at = dt.datetime.now(dt.UTC)
         while True:
-            at: dt.datetime = it.get_next(dt.datetime)
+            at = next_run(cron, tz, at)
             await asyncio.sleep(max(0.0, (at - dt.datetime.now(dt.UTC)).total_seconds()))
             for name in self.integrations:
                 try:

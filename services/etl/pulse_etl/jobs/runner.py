@@ -26,7 +26,7 @@ from pulse_common.tenancy import TenantNames
 from pulse_etl.embed.queue import Target, drain
 from pulse_etl.errors import JobAlreadyRunning, JobCancelled
 from pulse_etl.integrations import Credentials, Integration, Kind, load_credentials
-from pulse_etl.jobs import ranges, store
+from pulse_etl.jobs import locks, ranges, store, sweep
 from pulse_etl.jobs.derive import derive_links
 from pulse_etl.jobs.events import Events, Progress
 from pulse_etl.jobs.monitor import monitor_after_sync
@@ -51,14 +51,12 @@ class RunContext:
     overlap: dt.timedelta = dt.timedelta(minutes=10)
     timeout: float = 30.0
     retry: Retry = field(default_factory=Retry)
+    # How often a Jira run also sweeps deleted issues (jobs/sweep.py).
+    sweep_interval: dt.timedelta = dt.timedelta(hours=24)
     # Tests observe batches (e.g. to count them); production leaves it unset.
     on_batch: Callable[[Batch], None] | None = None
     # Where loaded rows' vectors go; None: no embedding (the queue keeps them).
     embed: Target | None = None
-
-
-def lock_key(ctx: RunContext, integration: str) -> str:
-    return f"pulse-etl:{ctx.tenant.schema}:{integration}"
 
 
 def make_client(ctx: RunContext, integration: Integration, creds: Credentials) -> SourceClient:
@@ -80,12 +78,10 @@ async def run_job(ctx: RunContext, integration: Integration) -> Job:
     """Runs (or resumes) the job; raises JobAlreadyRunning if another runner holds it."""
     events = Events(ctx.tenant, ctx.redis)
     conn = await AsyncConnection.connect(ctx.database_url, autocommit=True, connect_timeout=10)
-    key = lock_key(ctx, integration.name)
+    key = locks.integration_key(integration.name)
     locked = False
     try:
-        cur = await conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (key,))
-        row = await cur.fetchone()
-        locked = bool(row and row[0])
+        locked = await locks.try_lock(conn, ctx.tenant_id, key)
         if not locked:
             raise JobAlreadyRunning(
                 f"integration {integration.name} is being synced by another runner"
@@ -95,7 +91,7 @@ async def run_job(ctx: RunContext, integration: Integration) -> Job:
         if locked and not conn.closed:
             # Explicitly: a closed session's locks go only when its backend exits, a moment later.
             with contextlib.suppress(psycopg.Error):
-                await conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+                await locks.unlock(conn, ctx.tenant_id, key)
         await conn.close()
 
 
@@ -139,6 +135,12 @@ async def _run_locked(
                 await events.progress(tracker.progress(JobState.running, batch, client))
                 if control:
                     raise JobCancelled("paused" if control == "pause" else "cancelled")
+        swept_at = cp.get("swept_at")
+        if isinstance(connector, JiraConnector) and sweep.due(
+            swept_at, ctx.sweep_interval, dt.datetime.now(dt.UTC)
+        ):
+            await sweep.deleted_issues(conn, connector, integration_id, events)
+            swept_at = dt.datetime.now(dt.UTC).isoformat()
         # Before the final checkpoint: a succeeded job always has its links.
         linked = await derive_links(ctx.database_url, ctx.tenant_id)
         await _embed(ctx, events, name)
@@ -153,6 +155,7 @@ async def _run_locked(
                     "run": None,
                     "etags": etags,
                     "progress": tracker.summary(),
+                    "swept_at": swept_at,
                 },
                 extra={"last_success_watermark": ISO(run["started_at"]), "retry_count": 0},
             )

@@ -156,6 +156,23 @@ class JiraConnector:
             if token is None:
                 return
 
+    async def all_ids(self, project: str) -> set[str]:
+        """Every issue id the project has now (ids only: Jira pages these up
+        to 5000 at a time), for the deleted-issue sweep."""
+        ids: set[str] = set()
+        token: str | None = None
+        jql = jql_for(project, None, ZoneInfo("UTC"))
+        while True:
+            body: dict[str, Any] = {"jql": jql, "fields": ["id"], "maxResults": 5000}
+            if token:
+                body["nextPageToken"] = token
+            raw = await self.client.post(self.base + "/search/jql", body)
+            page = parse("jira", f"search ids {project}", jm.IdPage, raw.body)
+            ids.update(i.id for i in page.issues)
+            if page.is_last or not page.next_page_token:
+                return ids
+            token = page.next_page_token
+
     async def _histories(self, issue: jm.Issue) -> list[jm.History]:
         embedded = issue.changelog
         if (

@@ -99,6 +99,18 @@ class SearchPage(Strict):
     is_last: bool | None = Field(default=None, alias="isLast")
 
 
+class IssueId(Strict):
+    id: str = Field(min_length=1)
+
+
+class IdPage(Strict):
+    """A search page asked for ids only (the deleted-issue sweep)."""
+
+    issues: list[IssueId]
+    next_page_token: str | None = Field(default=None, alias="nextPageToken")
+    is_last: bool | None = Field(default=None, alias="isLast")
+
+
 class ChangelogPage(Strict):
     start_at: int = Field(alias="startAt")
     max_results: int = Field(alias="maxResults")

@@ -1,7 +1,7 @@
 // Admin page scenarios (see run.mjs): every admin page with real data in
 // light and dark, the actions on them, and a viewer kept out.
 import { crc32, deflateSync } from "node:zlib";
-import { axe, check, heading, newPage, shot, signIn, theme } from "./lib.mjs";
+import { axe, check, heading, newPage, setMode, shot, signIn, theme } from "./lib.mjs";
 
 const PAGES = [
   { path: "/admin/branding", nav: "Branding", title: "Branding", ready: (p) => p.getByLabel("Primary colour", { exact: true }) },
@@ -33,14 +33,6 @@ function png() {
     chunk("IDAT", deflateSync(raw)),
     chunk("IEND", Buffer.alloc(0)),
   ]);
-}
-
-async function setMode(page, mode) {
-  await page.goto("/profile");
-  await heading(page, "Profile");
-  const saved = page.waitForResponse((r) => r.url().endsWith("/api/v1/profile/preferences") && r.request().method() === "PUT");
-  await page.getByRole("radio", { name: mode }).check();
-  check((await saved).status() === 200, `saving the ${mode} mode`);
 }
 
 const bg = (locator) => locator.evaluate((e) => getComputedStyle(e).backgroundColor);

@@ -19,10 +19,12 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
+from pulse_backend.keys import KeyRing, load_dir, write_key
 from pulse_common import cache
 from pulse_common.tenancy import TenantNames
 from pulse_etl.integrations import Integration, parse_integrations
 from pulse_etl.jobs.runner import RunContext
+from pulse_etl.settings import EtlSettings
 from pulse_etl.sources.http import Retry
 from pulse_fakes import FakeServer, GithubOrg, JiraOrg, OrgSpec, generate, serve_github, serve_jira
 from pulse_fakes.app import RateLimit
@@ -64,6 +66,30 @@ def start_sources(
 
 
 @dataclass
+class Signer:
+    """The backend's side of job-API auth: a key ring that signs access
+    tokens and the JWKS file the ETL verifies them with."""
+
+    ring: KeyRing
+    jwks: Path
+
+    @classmethod
+    def create(cls, folder: Path, kid: str = "etl-k1") -> Signer:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_key(folder, kid)
+        ring = KeyRing(kid, load_dir(folder), "pulse", "pulse-api")
+        jwks = folder / "jwks.json"
+        jwks.write_text(json.dumps(ring.jwks()))
+        return cls(ring, jwks)
+
+    def token(
+        self, slug: str, tenant_id: int, role: str = "admin", ttl: int = 300, **claims: Any
+    ) -> str:
+        base = {"sub": "1", "tid": tenant_id, "ten": slug, "role": role, "sid": 1}
+        return self.ring.sign({**base, **claims}, ttl)
+
+
+@dataclass
 class EtlTenant:
     slug: str
     tenant_id: int
@@ -73,7 +99,14 @@ class EtlTenant:
     credentials: Path
     sources: Sources
     redis_admin: redis.Redis
+    signer: Signer
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def token(self, role: str = "admin", **claims: Any) -> str:
+        return self.signer.token(self.slug, self.tenant_id, role, **claims)
+
+    def auth(self, role: str = "admin") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(role)}"}
 
     @property
     def names(self) -> TenantNames:
@@ -133,10 +166,18 @@ class EtlTenant:
             "PULSE_QDRANT_COLLECTION": self.names.collection,
             "PULSE_ETL_INTEGRATIONS": self.integrations_json(**overrides),
             "PULSE_ETL_CREDENTIALS_DIR": str(self.credentials),
+            "PULSE_ETL_JWKS": str(self.signer.jwks),
             "PULSE_ETL_OVERLAP_SECONDS": "300",
             "PULSE_ETL_HTTP_TIMEOUT": "5",
             "PULSE_LOG_JSON": "true",
         }
+
+    def settings(self, **env: str) -> EtlSettings:
+        """The ETL's settings from ``env()`` (plus ``env``), without the process."""
+        values = {**self.env(), **env}
+        return EtlSettings.model_validate(
+            {k[len("PULSE_") :].lower(): v for k, v in values.items() if k.startswith("PULSE_")}
+        )
 
     def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         with psycopg.connect(self.dsn) as conn:
@@ -182,6 +223,7 @@ def etl_tenant_factory(
             credentials=creds,
             sources=sources or start_sources(),
             redis_admin=redis_admin,
+            signer=Signer.create(tmp_path / f"keys-{req.slug}"),
         )
         made.append(t)
         return t

@@ -11,18 +11,13 @@ from fastapi.testclient import TestClient
 from qdrant_client import QdrantClient
 
 from pulse_etl.app import create_app
-from pulse_etl.settings import EtlSettings
 from tests.etl.conftest import EtlTenant
 
 
 @pytest.fixture
 def api(etl_tenant: EtlTenant) -> Iterator[TestClient]:
-    env = etl_tenant.env()
-    settings = EtlSettings.model_validate(
-        {k[len("PULSE_") :].lower(): v for k, v in env.items() if k.startswith("PULSE_")}
-    )
-    app = create_app(settings, qdrant=QdrantClient(location=":memory:"))
-    with TestClient(app) as client:
+    app = create_app(etl_tenant.settings(), qdrant=QdrantClient(location=":memory:"))
+    with TestClient(app, headers=etl_tenant.auth("admin")) as client:
         yield client
 
 
@@ -42,6 +37,7 @@ def test_start_pause_resume_cancel(api: TestClient, etl_tenant: EtlTenant) -> No
     r = api.post("/api/v1/jobs/github-main/start")
     assert r.status_code == 202, r.text
     assert api.post("/api/v1/jobs/github-main/start").status_code == 409  # already running
+    assert api.post("/api/v1/jobs/github-main/resume").status_code == 409  # not paused
     # Pause lands at the next checkpoint; the cursor is kept.
     _wait(api, "github-main", {"running"})
     while not api.get("/api/v1/jobs/github-main").json()["progress"].get("done"):
@@ -51,7 +47,7 @@ def test_start_pause_resume_cancel(api: TestClient, etl_tenant: EtlTenant) -> No
     assert paused["cursor"] and paused["last_error"] is None
     assert api.post("/api/v1/jobs/github-main/pause").status_code == 409
     # Resume: the run goes on from the cursor to the end.
-    assert api.post("/api/v1/jobs/github-main/start").status_code == 202
+    assert api.post("/api/v1/jobs/github-main/resume").status_code == 202
     done = _wait(api, "github-main", {"succeeded", "failed"})
     assert done["state"] == "succeeded", done
     total = sum(len(ps) for ps in etl_tenant.sources.github_org.pulls.values())

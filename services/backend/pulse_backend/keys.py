@@ -23,9 +23,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from pulse_backend.errors import Unauthenticated
 from pulse_backend.settings import Settings
+from pulse_common import tokens
 from pulse_common.errors import InvalidInput
 
-ALGORITHM = "EdDSA"
+ALGORITHM = tokens.ALGORITHM
 KID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 REQUIRED_CLAIMS = ("sub", "tid", "ten", "role", "sid", "exp", "iat", "jti", "iss", "aud")
 
@@ -95,26 +96,16 @@ class KeyRing:
         """The claims of a valid token; anything else is Unauthenticated with a
         reason that says what, never echoing the token."""
         try:
-            kid = jwt.get_unverified_header(token).get("kid")
-        except jwt.InvalidTokenError:
-            raise Unauthenticated("malformed access token") from None
-        key = self.public(kid) if isinstance(kid, str) else None
-        if key is None:
-            raise Unauthenticated("access token signed by an unknown key")
-        try:
-            claims: dict[str, Any] = jwt.decode(
+            kid = tokens.kid_of(token)
+            return tokens.decode(
                 token,
-                key,
-                algorithms=[ALGORITHM],
-                audience=self.audience,
+                self.public(kid) if kid else None,
                 issuer=self.issuer,
-                options={"require": list(REQUIRED_CLAIMS)},
+                audience=self.audience,
+                required=REQUIRED_CLAIMS,
             )
-        except jwt.ExpiredSignatureError:
-            raise Unauthenticated("access token expired") from None
-        except jwt.InvalidTokenError:
-            raise Unauthenticated("invalid access token") from None
-        return claims
+        except tokens.TokenRejected as exc:
+            raise Unauthenticated(str(exc)) from None
 
 
 def load_dir(path: Path) -> dict[str, Ed25519PrivateKey]:

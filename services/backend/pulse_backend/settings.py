@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     tenant_state_cache_seconds: float = Field(default=5.0, ge=0)
     redis_timeout_seconds: float = Field(default=0.5, gt=0)
     db_pool_size: int = Field(default=10, ge=1)
+    # The tenant ETL's internal Service (the operator's ``pulse-etl`` in ``tenant-<slug>``).
+    etl_url_template: str = Field(
+        default="http://pulse-etl.tenant-{slug}.svc:8000", pattern=r"^https?://"
+    )
+    etl_timeout_seconds: float = Field(default=10.0, gt=0)
     rate: RateLimits = Field(default_factory=RateLimits)
 
     @property

@@ -18,6 +18,7 @@ from pulse_common.errors import PulseError
 from pulse_common.tenancy import TenantNames
 from pulse_etl.api import pulse_error
 from pulse_etl.api import router as jobs_router
+from pulse_etl.auth import TokenVerifier
 from pulse_etl.integrations import read_integrations
 from pulse_etl.jobs.manager import JobManager
 from pulse_etl.jobs.runner import RunContext
@@ -56,6 +57,20 @@ def create_app(settings: EtlSettings, *, qdrant: QdrantClient | None = None) -> 
         app.state.vectors = qdrant or vectorstore.connect(
             settings.qdrant_url, settings.qdrant_token.get_secret_value()
         )
+        jwks = settings.jwks_source
+        app.state.verifier = (
+            TokenVerifier(
+                jwks,
+                settings.tenant_slug,
+                settings.tenant_id,
+                settings.jwt_issuer,
+                settings.jwt_audience,
+            )
+            if jwks
+            else None
+        )
+        if jwks is None:
+            log.error("job API disabled: no JWKS configured", category="ERROR")
         app.state.jobs = JobManager(run_context(settings, app.state.cache), integrations)
         scheduler = None
         if settings.etl_schedule and integrations:

@@ -29,3 +29,17 @@ class EtlSettings(BaseSettings):
     etl_credentials_dir: Path = Path("/var/run/pulse/integrations")
     etl_overlap_seconds: int = 600
     etl_http_timeout: float = 30.0
+    # The job API verifies forwarded tokens with the backend's public keys:
+    # ``etl_jwks`` (a URL or a JWKS file) or else the backend's JWKS route.
+    backend_url: str | None = None
+    etl_jwks: str | None = None
+    jwt_issuer: str = "pulse"
+    jwt_audience: str = "pulse-api"
+
+    @property
+    def jwks_source(self) -> str | None:
+        if self.etl_jwks:
+            return self.etl_jwks
+        if self.backend_url:
+            return self.backend_url.rstrip("/") + "/api/v1/.well-known/jwks.json"
+        return None

@@ -4,7 +4,17 @@ mounted under /api/v1 (add a new feature's router here)."""
 from fastapi import APIRouter
 
 from pulse_backend import ws
-from pulse_backend.routes import analytics, auth, logs, ml, profile, providers, settings, users
+from pulse_backend.routes import (
+    analytics,
+    auth,
+    etl,
+    logs,
+    ml,
+    profile,
+    providers,
+    settings,
+    users,
+)
 
 API_ROUTERS: list[APIRouter] = [
     auth.router,
@@ -15,5 +25,6 @@ API_ROUTERS: list[APIRouter] = [
     ml.router,
     analytics.router,
     logs.router,
+    etl.router,
     ws.router,
 ]

@@ -28,6 +28,7 @@ class JobManager:
     ctx: RunContext
     integrations: dict[str, Integration]
     tasks: dict[str, asyncio.Task[Job]] = field(default_factory=dict)
+    registered: bool = False
 
     def _integration(self, name: str) -> Integration:
         if name not in self.integrations:
@@ -50,6 +51,10 @@ class JobManager:
             await conn.close()
 
     async def status(self, name: str | None = None) -> list[Job]:
+        """Every configured integration has a job, even before its first run."""
+        if not self.registered:
+            await self.sync_registry()
+            self.registered = True
         conn = await self._conn()
         try:
             if name is None:
@@ -60,8 +65,9 @@ class JobManager:
         finally:
             await conn.close()
 
-    async def start(self, name: str) -> Job:
-        """Queues a run and starts it here; 409 when a run is already going."""
+    async def start(self, name: str, *, resume_only: bool = False) -> Job:
+        """Queues a run and starts it here; 409 when a run is already going
+        (or, with ``resume_only``, when the job is not paused)."""
         integration = self._integration(name)
         if name in self.tasks and not self.tasks[name].done():
             raise JobAlreadyRunning(f"integration {name} is already syncing on this replica")
@@ -77,6 +83,8 @@ class JobManager:
             async with conn.transaction():
                 await store.ensure(conn, self.ctx.tenant_id, integration)
                 job, _ = await store.get(conn, name, lock=True)
+                if resume_only and job.state is not JobState.paused:
+                    raise Conflict(f"job {name} is {job.state}: nothing to resume")
                 if job.state not in (JobState.running, JobState.queued):
                     job = await store.transition(conn, name, JobState.queued)
         finally:

@@ -401,6 +401,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/etl/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Jobs
+         * @description Every data integration's job: state, progress, attempts, last error.
+         */
+        get: operations["etl_list_jobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/etl/jobs/{integration}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Job */
+        get: operations["etl_get_job"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/etl/jobs/{integration}/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Control Job
+         * @description ``start`` a run (or resume an interrupted one), ``pause`` or ``cancel``
+         *     (a running job obeys at its next checkpoint), ``resume`` a paused one.
+         *     409 when the job's state does not allow it.
+         */
+        post: operations["etl_control_job"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/integrations": {
         parameters: {
             query?: never;
@@ -1095,6 +1154,48 @@ export interface components {
             /** Throughput */
             throughput: components["schemas"]["WeekCount"][];
         };
+        /**
+         * EtlJob
+         * @description One integration's job as admins see it (never a credential, never the
+         *     raw cursor: ``resumable`` says whether a start resumes a run).
+         */
+        EtlJob: {
+            /**
+             * Attempts
+             * @description runs since the last success
+             */
+            attempts: number;
+            /**
+             * Control
+             * @description a pause or cancel the running job will obey at its next checkpoint
+             */
+            control: ("pause" | "cancel") | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Integration */
+            integration: string;
+            /** Integration Id */
+            integration_id: number;
+            /** Last Error */
+            last_error: string | null;
+            progress: components["schemas"]["JobProgress"];
+            /** Resumable */
+            resumable: boolean;
+            /** Started At */
+            started_at: string | null;
+            state: components["schemas"]["EtlJobStatus"];
+            /**
+             * Watermark
+             * @description start of the last successful run
+             */
+            watermark: string | null;
+        };
+        /**
+         * EtlJobStatus
+         * @description An integration's ETL job (its transitions are in pulse_etl.jobs.store).
+         * @enum {string}
+         */
+        EtlJobStatus: "queued" | "running" | "paused" | "succeeded" | "failed" | "cancelled";
         /** ExecutiveSummary */
         ExecutiveSummary: {
             /**
@@ -1206,6 +1307,18 @@ export interface components {
             last_name?: string | null;
             /** @default member */
             role: components["schemas"]["Role"];
+        };
+        /** JobProgress */
+        JobProgress: {
+            /**
+             * Done
+             * @default 0
+             */
+            done: number;
+            /** Estimated */
+            estimated?: number | null;
+            /** Phase */
+            phase?: string | null;
         };
         /** LeadTime */
         LeadTime: {
@@ -3411,6 +3524,179 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    etl_list_jobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EtlJob"][];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    etl_get_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                integration: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EtlJob"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    etl_control_job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                integration: string;
+                action: "start" | "pause" | "resume" | "cancel";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EtlJob"];
                 };
             };
             /** @description Unauthenticated */

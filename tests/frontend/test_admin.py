@@ -131,7 +131,7 @@ def test_admin_pages_show_real_data_and_act(
     # Every page rendered its rows in both modes, and the modes differ.
     for path in ADMIN_PAGES:
         assert r["seen"][f"{path} light"] != r["seen"][f"{path} dark"], path
-    assert len(r["screenshots"]) == 2 * len(ADMIN_PAGES)
+    assert len(r["screenshots"]) == 2 * len(ADMIN_PAGES) + 1
 
     b = r["branding"]
     assert b["sameDocument"], "the page was reloaded"
@@ -153,6 +153,8 @@ def test_admin_pages_show_real_data_and_act(
     assert "HTTP 429 from Jira" in r["integrations"]
     assert r["ml"]["acknowledged"].startswith("Acknowledged by")
     assert "lead-time" in r["ml"]["accuracy"] and "80.0 %" in r["ml"]["accuracy"]
+    # The backend cannot reach a tenant ETL here (conftest): its 503 detail is shown.
+    assert r["etlError"].startswith("etl is unavailable; retry later") and r["etlRetry"]
     logs = r["logs"]
     assert logs["initialRows"] > 0
     assert logs["live"] and logs["afterLive"] > logs["beforeLive"]
@@ -167,16 +169,18 @@ def test_viewer_reaches_no_admin_page(stack: Stack, seeded: tuple[Tenant, dict[s
         tenant=t.slug,
         email=extra["viewerEmail"],
         password=extra["viewerPassword"],
-        paths=ADMIN_PAGES,
+        paths=[*ADMIN_PAGES, "/admin/etl", "/admin/users"],
     )
     assert "Overview" in r["navLabels"]
-    admin_labels = {"Users", "Branding", "AI providers", "Integrations", "Logs", "ML monitoring"}
+    admin_labels = {"Users", "Branding", "AI providers", "Integrations", "ETL jobs", "Logs"}
+    admin_labels.add("ML monitoring")
     assert not admin_labels & set(r["navLabels"]), r["navLabels"]
-    assert r["blocked"] == ADMIN_PAGES
+    assert r["blocked"] == [*ADMIN_PAGES, "/admin/etl", "/admin/users"]
     # The API refuses them too.
     assert r["api"] == {
         "/api/v1/ai-providers": 403,
         "/api/v1/logs": 403,
         "/api/v1/integrations": 403,
         "/api/v1/ml/alerts": 403,
+        "/api/v1/etl/jobs": 403,
     }

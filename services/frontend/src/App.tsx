@@ -16,6 +16,7 @@ const BrandingPage = lazy(() => import("./pages/admin/BrandingPage").then((m) =>
 const ProvidersPage = lazy(() => import("./pages/admin/ProvidersPage").then((m) => ({ default: m.ProvidersPage })));
 const IntegrationsPage = lazy(() => import("./pages/admin/IntegrationsPage").then((m) => ({ default: m.IntegrationsPage })));
 const LogsPage = lazy(() => import("./pages/admin/LogsPage").then((m) => ({ default: m.LogsPage })));
+const EtlPage = lazy(() => import("./pages/admin/EtlPage").then((m) => ({ default: m.EtlPage })));
 const MlPage = lazy(() => import("./pages/admin/MlPage").then((m) => ({ default: m.MlPage })));
 
 function AdminOnly({ children }: { children: ReactNode }) {
@@ -54,6 +55,7 @@ function SignedIn({ expired }: { expired: boolean }) {
               <Route path="/admin/providers" element={<AdminOnly><ProvidersPage /></AdminOnly>} />
               <Route path="/admin/integrations" element={<AdminOnly><IntegrationsPage /></AdminOnly>} />
               <Route path="/admin/logs" element={<AdminOnly><LogsPage /></AdminOnly>} />
+              <Route path="/admin/etl" element={<AdminOnly><EtlPage /></AdminOnly>} />
               <Route path="/admin/ml" element={<AdminOnly><MlPage /></AdminOnly>} />
               <Route path="*" element={<NotFound />} />
             </Routes>

@@ -174,6 +174,13 @@ export async function adminPages({ browser, config, axeSource }) {
   result.logs = await logs(page, config);
   // The forms with their errors and warnings shown are checked by axe too.
   violations.push(...(await axe(page, axeSource, "logs filtered light")));
+  // No tenant ETL runs in this stack: the jobs page says so with the API's problem detail.
+  await page.goto("/admin/etl");
+  await heading(page, "ETL jobs");
+  result.etlError = await page.getByRole("alert").textContent({ timeout: 30_000 });
+  result.etlRetry = await page.getByRole("alert").getByRole("button", { name: "Retry" }).isVisible();
+  violations.push(...(await axe(page, axeSource, "/admin/etl error light")));
+  screenshots.push(await shot(page, config, "admin-etl-unreachable-light"));
   return result;
 }
 
@@ -192,7 +199,7 @@ export async function viewerAdmin({ browser, config }) {
   }
   const tokens = await page.evaluate(async () => (await fetch("/api/v1/auth/refresh", { method: "POST" })).json());
   const api = {};
-  for (const path of ["/api/v1/ai-providers", "/api/v1/logs", "/api/v1/integrations", "/api/v1/ml/alerts"]) {
+  for (const path of ["/api/v1/ai-providers", "/api/v1/logs", "/api/v1/integrations", "/api/v1/ml/alerts", "/api/v1/etl/jobs"]) {
     api[path] = (await page.request.get(path, { headers: { Authorization: `Bearer ${tokens.access_token}` } })).status();
   }
   return { navLabels, blocked, api };

@@ -23,6 +23,7 @@ export const adminKeys = {
   logs: (level: string, category: string) => ["logs", level, category] as const,
   alerts: (acknowledged: boolean | undefined) => ["ml-alerts", acknowledged ?? "all"] as const,
   predictions: ["ml-predictions"] as const,
+  etlJobs: ["etl-jobs"] as const,
 };
 
 export function useBranding(enabled = true) {
@@ -178,5 +179,23 @@ export function usePredictions() {
   return useQuery({
     queryKey: adminKeys.predictions,
     queryFn: () => unwrap(api.GET("/api/v1/ml/predictions", { params: { query: { limit: 500 } } })),
+  });
+}
+
+export type EtlJob = Schemas["EtlJob"];
+export type EtlAction = "start" | "pause" | "resume" | "cancel";
+
+export function useEtlJobs() {
+  const { api } = useAuth();
+  return useQuery({ queryKey: adminKeys.etlJobs, queryFn: () => unwrap(api.GET("/api/v1/etl/jobs")) });
+}
+
+export function useEtlAction() {
+  const { api } = useAuth();
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ integration, action }: { integration: string; action: EtlAction }) =>
+      unwrap(api.POST("/api/v1/etl/jobs/{integration}/{action}", { params: { path: { integration, action } } })),
+    onSuccess: () => qc.invalidateQueries({ queryKey: adminKeys.etlJobs }),
   });
 }

@@ -17,6 +17,7 @@ export const NAV: NavItem[] = [
   { to: "/admin/branding", label: "Branding", admin: true },
   { to: "/admin/providers", label: "AI providers", admin: true },
   { to: "/admin/integrations", label: "Integrations", admin: true },
+  { to: "/admin/etl", label: "ETL jobs", admin: true },
   { to: "/admin/logs", label: "Logs", admin: true },
   { to: "/admin/ml", label: "ML monitoring", admin: true },
 ];

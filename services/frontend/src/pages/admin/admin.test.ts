@@ -1,4 +1,6 @@
+import type { EtlJob } from "../../api/adminQueries";
 import { contrastWarnings } from "./BrandingPage";
+import { actionsFor, formatEta, parseProgress } from "./EtlPage";
 import { liveEntry } from "./LogsPage";
 import { accuracyByModel } from "./MlPage";
 import { toProviderCreate } from "./ProvidersPage";
@@ -37,5 +39,31 @@ describe("admin page logic", () => {
     });
     const rows = accuracyByModel([p("b", 0.5), p("a", 1), p("a", null), p("a", 0.5)]);
     expect(rows.map((r) => [r.model, r.predictions, r.scored, r.accuracy])).toEqual([["a", 3, 2, 0.75], ["b", 1, 1, 0.5]]);
+  });
+});
+
+describe("ETL jobs page logic", () => {
+  const job = (state: string, control: "pause" | "cancel" | null = null) =>
+    ({ integration: "jira", integration_id: 1, state, attempts: 0, last_error: null, watermark: null, started_at: null, finished_at: null, control, resumable: false, progress: { phase: null, done: 0, estimated: null } }) as EtlJob;
+
+  it("offers only the controls the job's state allows", () => {
+    expect(actionsFor(job("running"))).toEqual(["pause", "cancel"]);
+    expect(actionsFor(job("running", "pause"))).toEqual([]);
+    expect(actionsFor(job("paused"))).toEqual(["resume", "cancel"]);
+    expect(actionsFor(job("failed"))).toEqual(["start"]);
+  });
+
+  it("reads progress events and nothing else", () => {
+    const p = parseProgress({ type: "etl.progress", integration: "jira", state: "running", phase: "issues", done: 40, estimated: 100, rate: 12.5, eta_seconds: 4.8 });
+    expect(p).toMatchObject({ done: 40, estimated: 100, eta_seconds: 4.8 });
+    expect(parseProgress({ type: "log", integration: "jira", done: 1 })).toBeNull();
+    expect(parseProgress({ type: "etl.progress", integration: "jira", done: "40" })).toBeNull();
+  });
+
+  it("words the ETA", () => {
+    expect(formatEta(null)).toBe("unknown");
+    expect(formatEta(4.2)).toBe("4 s");
+    expect(formatEta(600)).toBe("10 min");
+    expect(formatEta(5400)).toBe("1.5 h");
   });
 });

@@ -196,7 +196,7 @@ def test_no_service_account_token_where_no_api_access_is_needed(helm: Any) -> No
 
 def test_platform_policies_select_pods_not_namespaces(helm: Any) -> None:
     policies = {d["metadata"]["name"]: d for d in render(helm) if d["kind"] == "NetworkPolicy"}
-    assert set(policies) == {"pulse-data", "pulse-backend", "pulse-operator"}
+    assert set(policies) == {"pulse-data", "pulse-backend", "pulse-operator", "pulse-frontend"}
     data = policies["pulse-data"]["spec"]
     assert data["podSelector"]["matchExpressions"][0]["values"] == ["postgres", "qdrant", "redis"]
     same_ns, cnpg = data["ingress"]

@@ -75,6 +75,9 @@ def test_every_object_passes_a_server_side_dry_run(
         ("etl.egress.allowCIDRs={jira.internal}", "allowCIDRs"),
         ("etl.egress.ports={0}", "ports"),
         ("serviceMonitor.interval=often", "interval"),
+        ("frontend.replicas=0", "replicas"),
+        ("frontend.image.pullPolicy=Sometimes", "pullPolicy"),
+        ("frontend.typo=1", "typo"),
     ],
 )
 def test_schema_rejects_bad_values_naming_the_field(helm: Any, setting: str, field: str) -> None:

@@ -128,6 +128,9 @@ def stack(
         "PULSE_BACKEND_JWT_ACTIVE_KID": "k1",
         "PULSE_BACKEND_ENCRYPTION_KEYS": "k1:" + "B" * 43 + "=",
         "PULSE_BACKEND_PUBLIC_URL": web_url,
+        # No tenant ETL runs here: a closed loopback port fails at once
+        # (the cluster default, a .svc name, would wait for DNS).
+        "PULSE_BACKEND_ETL_URL_TEMPLATE": "http://127.0.0.1:9/{slug}",
         # The browser tests sign in many times from one address.
         "PULSE_BACKEND_RATE_LOGIN_PER_EMAIL": "1000",
         "PULSE_BACKEND_RATE_LOGIN_PER_ADDRESS": "100000",

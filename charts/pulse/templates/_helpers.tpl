@@ -99,6 +99,9 @@ capabilities:
 {{- define "pulse.backend.encryptionSecret" -}}{{ .Values.backend.encryption.existingSecret | default (include "pulse.componentName" (dict "root" . "component" "backend-encryption")) }}{{- end }}
 {{- define "pulse.backend.databaseSecret" -}}{{ .Values.backend.database.existingSecret | default (include "pulse.componentName" (dict "root" . "component" "backend-db")) }}{{- end }}
 
+{{/* The web app (static files behind the Ingress route /). */}}
+{{- define "pulse.frontend.name" -}}{{ include "pulse.componentName" (dict "root" . "component" "frontend") }}{{- end }}
+
 {{/* Labels every pod of this release carries, minus the component (JSON, for the operator's NetworkPolicies). */}}
 {{- define "pulse.platformPodLabels" -}}
 {{- dict "app.kubernetes.io/name" (include "pulse.name" .) "app.kubernetes.io/instance" (.Release.Name | trunc 63 | trimSuffix "-") | toJson }}

@@ -7,10 +7,17 @@ import { OverviewPage } from "./pages/OverviewPage";
 import { SetPasswordPage } from "./pages/SetPasswordPage";
 import { SignInForm, SignInPage } from "./pages/SignInPage";
 import { Shell } from "./shell/Shell";
+import { BrandingSync } from "./theme/BrandingSync";
 
 // Pages beyond the first screen load on demand: the initial bundle stays small.
 const ProfilePage = lazy(() => import("./pages/ProfilePage").then((m) => ({ default: m.ProfilePage })));
 const UsersPage = lazy(() => import("./pages/UsersPage").then((m) => ({ default: m.UsersPage })));
+const BrandingPage = lazy(() => import("./pages/admin/BrandingPage").then((m) => ({ default: m.BrandingPage })));
+const ProvidersPage = lazy(() => import("./pages/admin/ProvidersPage").then((m) => ({ default: m.ProvidersPage })));
+const IntegrationsPage = lazy(() => import("./pages/admin/IntegrationsPage").then((m) => ({ default: m.IntegrationsPage })));
+const LogsPage = lazy(() => import("./pages/admin/LogsPage").then((m) => ({ default: m.LogsPage })));
+const EtlPage = lazy(() => import("./pages/admin/EtlPage").then((m) => ({ default: m.EtlPage })));
+const MlPage = lazy(() => import("./pages/admin/MlPage").then((m) => ({ default: m.MlPage })));
 
 function AdminOnly({ children }: { children: ReactNode }) {
   const user = useUser();
@@ -36,6 +43,7 @@ function SignedIn({ expired }: { expired: boolean }) {
   return (
     <>
       {/* The page stays mounted (and inert) under the sign-in dialog, so nothing on it is lost. */}
+      <BrandingSync />
       <div inert={expired}>
         <Shell>
           <Suspense fallback={<Loading />}>
@@ -43,6 +51,12 @@ function SignedIn({ expired }: { expired: boolean }) {
               <Route path="/" element={<OverviewPage />} />
               <Route path="/profile" element={<ProfilePage />} />
               <Route path="/admin/users" element={<AdminOnly><UsersPage /></AdminOnly>} />
+              <Route path="/admin/branding" element={<AdminOnly><BrandingPage /></AdminOnly>} />
+              <Route path="/admin/providers" element={<AdminOnly><ProvidersPage /></AdminOnly>} />
+              <Route path="/admin/integrations" element={<AdminOnly><IntegrationsPage /></AdminOnly>} />
+              <Route path="/admin/logs" element={<AdminOnly><LogsPage /></AdminOnly>} />
+              <Route path="/admin/etl" element={<AdminOnly><EtlPage /></AdminOnly>} />
+              <Route path="/admin/ml" element={<AdminOnly><MlPage /></AdminOnly>} />
               <Route path="*" element={<NotFound />} />
             </Routes>
           </Suspense>

@@ -37,6 +37,15 @@ export async function heading(page, name) {
   await page.getByRole("heading", { level: 1, name }).waitFor();
 }
 
+/** Chooses Light/Dark/System on the profile page, saved through the API. */
+export async function setMode(page, mode) {
+  await page.goto("/profile");
+  await heading(page, "Profile");
+  const saved = page.waitForResponse((r) => r.url().endsWith("/api/v1/profile/preferences") && r.request().method() === "PUT");
+  await page.getByRole("radio", { name: mode }).check();
+  check((await saved).status() === 200, `saving the ${mode} mode`);
+}
+
 /** axe-core A/AA violations of the page as it is now: [{id, impact, targets}]. */
 export async function axe(page, axeSource, label) {
   // Evaluated over the DevTools protocol: the page's CSP (no inline script) stays on.

@@ -14,6 +14,12 @@ export const NAV: NavItem[] = [
   { to: "/", label: "Overview" },
   { to: "/profile", label: "Profile" },
   { to: "/admin/users", label: "Users", admin: true },
+  { to: "/admin/branding", label: "Branding", admin: true },
+  { to: "/admin/providers", label: "AI providers", admin: true },
+  { to: "/admin/integrations", label: "Integrations", admin: true },
+  { to: "/admin/etl", label: "ETL jobs", admin: true },
+  { to: "/admin/logs", label: "Logs", admin: true },
+  { to: "/admin/ml", label: "ML monitoring", admin: true },
 ];
 
 const NEXT_MODE: Record<ThemeModeValue, ThemeModeValue> = { light: "dark", dark: "system", system: "light" };

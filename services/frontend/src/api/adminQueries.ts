@@ -1,0 +1,201 @@
+/**
+ * Queries and mutations of the admin pages (branding, AI providers, data
+ * integrations, logs, ML monitoring). Kept apart from queries.ts so that the
+ * data pages and the admin pages grow without touching the same file.
+ */
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useAuth } from "../auth/AuthContext";
+import { unwrap } from "./client";
+import type { Schemas } from "./queries";
+
+export type BrandingOut = Schemas["BrandingOut"];
+export type BrandingUpdate = Schemas["BrandingUpdate"];
+export type ProviderOut = Schemas["ProviderOut"];
+export type ProviderCreate = Schemas["ProviderCreate"];
+export type LogEvent = Schemas["LogEvent"];
+export type LogLevel = Schemas["Level"];
+
+export const adminKeys = {
+  branding: ["branding"] as const,
+  logo: (url: string) => ["branding-logo", url] as const,
+  providers: ["ai-providers"] as const,
+  integrations: ["integrations"] as const,
+  logs: (level: string, category: string) => ["logs", level, category] as const,
+  alerts: (acknowledged: boolean | undefined) => ["ml-alerts", acknowledged ?? "all"] as const,
+  predictions: ["ml-predictions"] as const,
+  etlJobs: ["etl-jobs"] as const,
+};
+
+export function useBranding(enabled = true) {
+  const { api } = useAuth();
+  return useQuery({
+    queryKey: adminKeys.branding,
+    queryFn: () => unwrap(api.GET("/api/v1/settings/branding")),
+    enabled,
+    staleTime: 5 * 60_000,
+  });
+}
+
+/** Sets the branding query's data from a mutation's answer: every subscriber (the shell too) sees it at once. */
+function useBrandingWrite<V>(call: (v: V) => Promise<BrandingOut>) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: call,
+    onSuccess: (data) => qc.setQueryData(adminKeys.branding, data),
+  });
+}
+
+export function useSetBranding() {
+  const { api } = useAuth();
+  return useBrandingWrite((body: BrandingUpdate) => unwrap(api.PUT("/api/v1/settings/branding", { body })));
+}
+
+export function useResetBranding() {
+  const { api } = useAuth();
+  return useBrandingWrite<undefined>(() => unwrap(api.DELETE("/api/v1/settings/branding")));
+}
+
+export function useUploadLogo() {
+  const { api } = useAuth();
+  return useBrandingWrite((file: File) => {
+    const form = new FormData();
+    form.append("file", file);
+    return unwrap(
+      api.PUT("/api/v1/settings/branding/logo", {
+        // The generated type says string; the browser sends the file as multipart.
+        body: form as unknown as { file: string },
+        bodySerializer: (b) => b as unknown as FormData,
+      }),
+    );
+  });
+}
+
+export function useDeleteLogo() {
+  const { api } = useAuth();
+  return useBrandingWrite<undefined>(() => unwrap(api.DELETE("/api/v1/settings/branding/logo")));
+}
+
+/**
+ * The tenant's logo as a data: URL. The logo endpoint wants the access token,
+ * which CSS cannot send; a data: URL also fits the CSP (img-src 'self' data:)
+ * and can be cached for the pre-paint script.
+ */
+export function useLogoDataUrl(url: string | null | undefined) {
+  const { session } = useAuth();
+  return useQuery({
+    queryKey: adminKeys.logo(url ?? ""),
+    enabled: Boolean(url),
+    staleTime: Infinity,
+    queryFn: async () => {
+      const r = await fetch(url as string, { headers: session.token ? { Authorization: `Bearer ${session.token}` } : {} });
+      if (!r.ok) throw new Error(`the logo could not be loaded (${r.status})`);
+      const blob = await r.blob();
+      return new Promise<string>((resolve, reject) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(String(reader.result));
+        reader.onerror = () => reject(new Error("the logo could not be read"));
+        reader.readAsDataURL(blob);
+      });
+    },
+  });
+}
+
+export function useProviders() {
+  const { api } = useAuth();
+  return useQuery({ queryKey: adminKeys.providers, queryFn: () => unwrap(api.GET("/api/v1/ai-providers")) });
+}
+
+function useProviderWrite<V, R>(call: (v: V) => Promise<R>) {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: call, onSuccess: () => qc.invalidateQueries({ queryKey: adminKeys.providers }) });
+}
+
+export function useCreateProvider() {
+  const { api } = useAuth();
+  return useProviderWrite((body: ProviderCreate) => unwrap(api.POST("/api/v1/ai-providers", { body })));
+}
+
+export function useDeleteProvider() {
+  const { api } = useAuth();
+  return useProviderWrite((id: number) => unwrap(api.DELETE("/api/v1/ai-providers/{provider_id}", { params: { path: { provider_id: id } } })));
+}
+
+export function useSetProviderActive() {
+  const { api } = useAuth();
+  return useProviderWrite(({ id, active }: { id: number; active: boolean }) =>
+    unwrap(api.PATCH("/api/v1/ai-providers/{provider_id}", { params: { path: { provider_id: id } }, body: { active, clear_api_key: false } })),
+  );
+}
+
+export function useRotateCredentials() {
+  const { api } = useAuth();
+  return useProviderWrite<undefined, Schemas["RotationResult"]>(() => unwrap(api.POST("/api/v1/ai-providers/rotate-credentials")));
+}
+
+export function useTestProvider() {
+  const { api } = useAuth();
+  return useMutation({
+    mutationFn: (id: number) => unwrap(api.POST("/api/v1/ai-providers/{provider_id}/test", { params: { path: { provider_id: id } } })),
+  });
+}
+
+export function useIntegrations() {
+  const { api } = useAuth();
+  return useQuery({ queryKey: adminKeys.integrations, queryFn: () => unwrap(api.GET("/api/v1/integrations")) });
+}
+
+export function useLogs(level: LogLevel | "", category: string) {
+  const { api } = useAuth();
+  return useQuery({
+    queryKey: adminKeys.logs(level, category),
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/logs", {
+          params: { query: { level: level || undefined, category: category ? [category] : undefined, limit: 200 } },
+        }),
+      ),
+  });
+}
+
+export function useAlerts(acknowledged: boolean | undefined) {
+  const { api } = useAuth();
+  return useQuery({
+    queryKey: adminKeys.alerts(acknowledged),
+    queryFn: () => unwrap(api.GET("/api/v1/ml/alerts", { params: { query: { acknowledged, limit: 100 } } })),
+  });
+}
+
+export function useAcknowledgeAlert() {
+  const { api } = useAuth();
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => unwrap(api.POST("/api/v1/ml/alerts/{alert_id}/acknowledge", { params: { path: { alert_id: id } } })),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ["ml-alerts"] }),
+  });
+}
+
+export function usePredictions() {
+  const { api } = useAuth();
+  return useQuery({
+    queryKey: adminKeys.predictions,
+    queryFn: () => unwrap(api.GET("/api/v1/ml/predictions", { params: { query: { limit: 500 } } })),
+  });
+}
+
+export type EtlJob = Schemas["EtlJob"];
+export type EtlAction = "start" | "pause" | "resume" | "cancel";
+
+export function useEtlJobs() {
+  const { api } = useAuth();
+  return useQuery({ queryKey: adminKeys.etlJobs, queryFn: () => unwrap(api.GET("/api/v1/etl/jobs")) });
+}
+
+export function useEtlAction() {
+  const { api } = useAuth();
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ integration, action }: { integration: string; action: EtlAction }) =>
+      unwrap(api.POST("/api/v1/etl/jobs/{integration}/{action}", { params: { path: { integration, action } } })),
+    onSuccess: () => qc.invalidateQueries({ queryKey: adminKeys.etlJobs }),
+  });
+}

@@ -1,0 +1,186 @@
+import { useState, type CSSProperties, type FormEvent } from "react";
+import { useBranding, useDeleteLogo, useResetBranding, useSetBranding, useUploadLogo, type BrandingOut } from "../../api/adminQueries";
+import { fieldErrors } from "../../api/fieldErrors";
+import { Field } from "../../components/Field";
+import { FormError, QueryState } from "../../components/States";
+import { AA_TEXT, contrast, parseHex, readableOn } from "../../theme/contrast";
+
+// The neutral surfaces of styles.css: what the brand colours sit on in each mode.
+const SURFACE = { light: "#FFFFFF", dark: "#161B22" } as const;
+type Mode = keyof typeof SURFACE;
+
+interface Draft {
+  primary: string;
+  secondary: string;
+  darkPrimary: string;
+}
+
+function draftOf(b: BrandingOut): Draft {
+  const derived = b.dark.primary_color === b.light.primary_color;
+  return { primary: b.light.primary_color, secondary: b.light.secondary_color, darkPrimary: derived ? "" : b.dark.primary_color };
+}
+
+/** Contrast problems of one mode's colours, worded for a person. */
+export function contrastWarnings(primary: string, secondary: string, mode: Mode): string[] {
+  const out: string[] = [];
+  const onSurface = contrast(primary, SURFACE[mode]);
+  if (onSurface !== null && onSurface < 3)
+    out.push(`${mode}: the primary colour reaches only ${onSurface.toFixed(2)}:1 against the page (3:1 needed for buttons and focus).`);
+  const onPrimary = contrast(primary, readableOn(primary));
+  if (onPrimary !== null && onPrimary < AA_TEXT) out.push(`${mode}: text on the primary colour reaches only ${onPrimary.toFixed(2)}:1 (4.5:1 needed).`);
+  const onSecondary = contrast(secondary, readableOn(secondary));
+  if (onSecondary !== null && onSecondary < AA_TEXT) out.push(`${mode}: text on the secondary colour reaches only ${onSecondary.toFixed(2)}:1 (4.5:1 needed).`);
+  return out;
+}
+
+function Preview({ primary, secondary, mode }: { primary: string; secondary: string; mode: Mode }) {
+  const ok = parseHex(primary) && parseHex(secondary);
+  const style = ok
+    ? ({
+        "--brand-primary": primary,
+        "--brand-on-primary": readableOn(primary),
+        "--brand-secondary": secondary,
+        "--brand-on-secondary": readableOn(secondary),
+      } as CSSProperties)
+    : undefined;
+  return (
+    <figure className={`brand-preview brand-preview-${mode}`} style={style}>
+      <div className="brand-preview-bar">
+        <span className="brand-logo" aria-hidden="true" /> Pulse
+      </div>
+      <div className="brand-preview-body">
+        <span className="btn btn-primary">Primary button</span>
+        <span className="brand-preview-chip">Selected</span>
+      </div>
+      <figcaption>{mode === "light" ? "Light" : "Dark"} mode preview</figcaption>
+    </figure>
+  );
+}
+
+function ColorField({ label, value, onChange, error, required }: { label: string; value: string; onChange: (v: string) => void; error?: string | undefined; required?: boolean }) {
+  return (
+    <div className="color-field">
+      <Field label={label} value={value} required={required} placeholder="#RRGGBB" pattern="#[0-9A-Fa-f]{6}" onChange={(e) => onChange(e.target.value)} error={error} />
+      <input type="color" aria-label={`${label} picker`} value={parseHex(value) ? value.toLowerCase() : "#000000"} onChange={(e) => onChange(e.target.value.toUpperCase())} />
+    </div>
+  );
+}
+
+function BrandingForm({ branding }: { branding: BrandingOut }) {
+  const save = useSetBranding();
+  const reset = useResetBranding();
+  const [draft, setDraft] = useState<Draft>(() => draftOf(branding));
+  const set = (k: keyof Draft) => (v: string) => setDraft((d) => ({ ...d, [k]: v }));
+  const darkPrimary = draft.darkPrimary || draft.primary;
+  const warnings = [...contrastWarnings(draft.primary, draft.secondary, "light"), ...contrastWarnings(darkPrimary, draft.secondary, "dark")];
+  const fields = fieldErrors(save.error);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    save.mutate({
+      primary_color: draft.primary.trim(),
+      secondary_color: draft.secondary.trim(),
+      light: {},
+      dark: draft.darkPrimary.trim() ? { primary_color: draft.darkPrimary.trim() } : {},
+    });
+  };
+  return (
+    <form className="stack" onSubmit={submit} aria-labelledby="colours-heading">
+      <h2 id="colours-heading">Colours</h2>
+      <p className="muted">
+        Currently {branding.source === "tenant" ? "your tenant's colours" : "the platform default"}. Text colours on each brand colour are chosen for contrast by the server.
+      </p>
+      <ColorField label="Primary colour" required value={draft.primary} onChange={set("primary")} error={fields.primary_color} />
+      <ColorField label="Secondary colour (top bar)" required value={draft.secondary} onChange={set("secondary")} error={fields.secondary_color} />
+      <ColorField label="Primary colour in dark mode (optional)" value={draft.darkPrimary} onChange={set("darkPrimary")} error={fields["dark.primary_color"]} />
+      <div className="preview-row" aria-label="Live preview" role="group">
+        <Preview primary={draft.primary} secondary={draft.secondary} mode="light" />
+        <Preview primary={darkPrimary} secondary={draft.secondary} mode="dark" />
+      </div>
+      {warnings.length > 0 && (
+        <div className="notice notice-warn" role="status">
+          <strong>Contrast warning (WCAG AA)</strong>
+          <ul>
+            {warnings.map((w) => (
+              <li key={w}>{w}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      <FormError error={save.error ?? reset.error} />
+      {save.isSuccess && !save.isPending && (
+        <p role="status" className="ok-text">
+          Saved. The new colours are in use.
+        </p>
+      )}
+      <div className="actions">
+        <button type="submit" className="btn btn-primary" disabled={save.isPending}>
+          Save colours
+        </button>
+        <button
+          type="button"
+          className="btn"
+          disabled={reset.isPending || branding.source === "platform"}
+          onClick={() => reset.mutate(undefined, { onSuccess: (b) => setDraft(draftOf(b)) })}
+        >
+          Reset to the platform default
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function LogoForm({ branding }: { branding: BrandingOut }) {
+  const upload = useUploadLogo();
+  const remove = useDeleteLogo();
+  const [file, setFile] = useState<File | null>(null);
+  const fields = fieldErrors(upload.error);
+  return (
+    <form
+      className="stack"
+      aria-labelledby="logo-heading"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (file) upload.mutate(file);
+      }}
+    >
+      <h2 id="logo-heading">Logo</h2>
+      <p className="muted">PNG, JPEG, WebP or SVG up to 512 KiB. Now: {branding.logo_source === "tenant" ? "your logo" : branding.logo_source === "platform" ? "the platform logo" : "none"}.</p>
+      <div className="field">
+        <label htmlFor="logo-file">Logo file</label>
+        <input id="logo-file" type="file" accept="image/png,image/jpeg,image/webp,image/svg+xml" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+        {fields.file && <p className="field-error">{fields.file}</p>}
+      </div>
+      <FormError error={upload.error ?? remove.error} />
+      {upload.isSuccess && <p role="status" className="ok-text">Logo uploaded.</p>}
+      <div className="actions">
+        <button type="submit" className="btn btn-primary" disabled={!file || upload.isPending}>
+          Upload logo
+        </button>
+        <button type="button" className="btn" disabled={branding.logo_source !== "tenant" || remove.isPending} onClick={() => remove.mutate(undefined)}>
+          Remove logo
+        </button>
+      </div>
+    </form>
+  );
+}
+
+export function BrandingPage() {
+  const branding = useBranding();
+  return (
+    <>
+      <h1>Branding</h1>
+      <QueryState query={branding}>
+        {(b) => (
+          <div className="grid-2">
+            <section className="card">
+              <BrandingForm branding={b} />
+            </section>
+            <section className="card">
+              <LogoForm branding={b} />
+            </section>
+          </div>
+        )}
+      </QueryState>
+    </>
+  );
+}

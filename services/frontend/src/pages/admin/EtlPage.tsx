@@ -1,0 +1,132 @@
+import { useQueryClient } from "@tanstack/react-query";
+import { useCallback, useState } from "react";
+import { adminKeys, useEtlAction, useEtlJobs, type EtlAction, type EtlJob } from "../../api/adminQueries";
+import { useLiveEvents } from "../../api/liveEvents";
+import { FormError, QueryState } from "../../components/States";
+
+/** What an etl.progress event carries (pulse_etl.jobs.events.Progress). */
+export interface LiveProgress {
+  integration: string;
+  state: string;
+  phase: string;
+  done: number;
+  estimated: number | null;
+  rate: number;
+  eta_seconds: number | null;
+}
+
+export function parseProgress(msg: Record<string, unknown>): LiveProgress | null {
+  if (msg.type !== "etl.progress" || typeof msg.integration !== "string" || typeof msg.done !== "number") return null;
+  const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : null);
+  return {
+    integration: msg.integration,
+    state: typeof msg.state === "string" ? msg.state : "running",
+    phase: typeof msg.phase === "string" ? msg.phase : "",
+    done: msg.done,
+    estimated: num(msg.estimated),
+    rate: num(msg.rate) ?? 0,
+    eta_seconds: num(msg.eta_seconds),
+  };
+}
+
+export function formatEta(seconds: number | null): string {
+  if (seconds === null) return "unknown";
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** Which controls a job's state allows (the ETL answers 409 otherwise). */
+export function actionsFor(job: EtlJob): EtlAction[] {
+  switch (job.state) {
+    case "running":
+    case "queued":
+      return job.control ? [] : ["pause", "cancel"];
+    case "paused":
+      return ["resume", "cancel"];
+    default:
+      return ["start"];
+  }
+}
+
+const LABEL: Record<EtlAction, string> = { start: "Run", pause: "Pause", resume: "Resume", cancel: "Cancel" };
+
+function JobCard({ job, live }: { job: EtlJob; live: LiveProgress | undefined }) {
+  const act = useEtlAction();
+  const state = live?.state ?? job.state;
+  const done = live?.done ?? job.progress.done;
+  const estimated = live?.estimated ?? job.progress.estimated ?? null;
+  const phase = live?.phase ?? job.progress.phase ?? "";
+  const id = `job-${job.integration}`;
+  return (
+    <section className="card" aria-labelledby={id}>
+      <div className="card-head">
+        <h2 id={id}>{job.integration}</h2>
+        <span className={`badge ${state === "failed" ? "badge-bad" : state === "succeeded" ? "badge-good" : "badge-neutral"}`}>{state}</span>
+      </div>
+      <div className="progress-line">
+        <progress aria-label={`Progress of ${job.integration}`} max={estimated || undefined} value={estimated ? Math.min(done, estimated) : undefined} />
+        <span>
+          {done}
+          {estimated ? ` of ${estimated}` : ""} items{phase ? ` · ${phase}` : ""}
+        </span>
+      </div>
+      {live && state === "running" && (
+        <p className="muted">
+          {live.rate.toFixed(1)} items/s · ETA {formatEta(live.eta_seconds)}
+        </p>
+      )}
+      <p className="muted">
+        Last success {job.watermark ? new Date(job.watermark).toLocaleString() : "never"}
+        {job.attempts > 0 && ` · ${job.attempts} attempt(s) since`}
+        {job.control && ` · ${job.control} requested`}
+      </p>
+      {job.last_error && <p className="field-error">Last error: {job.last_error}</p>}
+      <div className="actions">
+        {actionsFor({ ...job, state: state as EtlJob["state"] }).map((a) => (
+          <button key={a} type="button" className={a === "start" ? "btn btn-primary" : "btn"} disabled={act.isPending} onClick={() => act.mutate({ integration: job.integration, action: a })}>
+            {a === "start" && job.resumable ? "Resume run" : LABEL[a]}
+            <span className="sr-only"> {job.integration}</span>
+          </button>
+        ))}
+      </div>
+      <FormError error={act.error} />
+    </section>
+  );
+}
+
+export function EtlPage() {
+  const jobs = useEtlJobs();
+  const qc = useQueryClient();
+  const [live, setLive] = useState<Record<string, LiveProgress>>({});
+  const onMessage = useCallback(
+    (msg: Record<string, unknown>) => {
+      const p = parseProgress(msg);
+      if (!p) return;
+      setLive((l) => {
+        // A state change (finished, paused…) changes more than the bar: read the job again.
+        if (l[p.integration]?.state !== p.state) void qc.invalidateQueries({ queryKey: adminKeys.etlJobs });
+        return { ...l, [p.integration]: p };
+      });
+    },
+    [qc],
+  );
+  const status = useLiveEvents(true, onMessage);
+  return (
+    <>
+      <h1>ETL jobs</h1>
+      <p className="muted" role="status">
+        {status === "live" ? "Live: progress updates as the jobs run." : status === "closed" ? "Live updates disconnected; the figures may be stale." : "Connecting to live updates…"}
+      </p>
+      <QueryState query={jobs} isEmpty={(l) => l.length === 0} empty="No data integration, so no ETL job.">
+        {(list) => (
+          <div className="grid-2">
+            {list.map((j) => (
+              <JobCard key={j.integration} job={j} live={live[j.integration]} />
+            ))}
+          </div>
+        )}
+      </QueryState>
+    </>
+  );
+}

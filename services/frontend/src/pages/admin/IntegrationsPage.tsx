@@ -1,0 +1,65 @@
+import { useIntegrations } from "../../api/adminQueries";
+import type { Schemas } from "../../api/queries";
+import { Table } from "../../components/Table";
+import { QueryState } from "../../components/States";
+
+type Integration = Schemas["DataIntegrationOut"];
+
+const when = (v: string | null | undefined) => (v ? new Date(v).toLocaleString() : "never");
+
+function StatusBadge({ status }: { status: string }) {
+  const tone = status === "failed" ? "bad" : status === "completed" || status === "success" ? "good" : "neutral";
+  return <span className={`badge badge-${tone}`}>{status}</span>;
+}
+
+function IntegrationCard({ i }: { i: Integration }) {
+  return (
+    <section className="card" aria-labelledby={`integration-${i.id}`}>
+      <div className="card-head">
+        <h2 id={`integration-${i.id}`}>
+          {i.name} <span className="muted">({i.provider})</span>
+        </h2>
+        <span className={`badge ${i.active ? "badge-good" : "badge-neutral"}`}>{i.active ? "active" : "inactive"}</span>
+      </div>
+      <p className="muted break">
+        {i.base_url ?? "no URL"} · last sync {when(i.last_sync_at)}
+      </p>
+      {i.jobs.length === 0 ? (
+        <p>No sync has run yet.</p>
+      ) : (
+        <Table label={`Sync jobs of ${i.name}`} caption={`Sync jobs of ${i.name}`} columns={["Job", "Status", "Last run", "Data up to", "Error"]}>
+              {i.jobs.map((j) => (
+                <tr key={j.job_name}>
+                  <td>{j.job_name}</td>
+                  <td>
+                    <StatusBadge status={j.status} />
+                  </td>
+                  <td>{when(j.last_run_finished_at ?? j.last_run_started_at)}</td>
+                  <td>{when(j.last_success_watermark)}</td>
+                  <td>{j.error_message ?? "—"}</td>
+                </tr>
+              ))}
+            </Table>
+      )}
+    </section>
+  );
+}
+
+export function IntegrationsPage() {
+  const integrations = useIntegrations();
+  return (
+    <>
+      <h1>Integrations</h1>
+      <p className="muted">Jira and GitHub connections come from the tenant's configuration; their sync status is live from the ETL.</p>
+      <QueryState query={integrations} isEmpty={(l) => l.length === 0} empty="No data integration is configured for this tenant.">
+        {(list) => (
+          <div className="grid-1">
+            {list.map((i) => (
+              <IntegrationCard key={i.id} i={i} />
+            ))}
+          </div>
+        )}
+      </QueryState>
+    </>
+  );
+}

@@ -1,0 +1,206 @@
+import { useState, type FormEvent } from "react";
+import {
+  useCreateProvider,
+  useDeleteProvider,
+  useProviders,
+  useRotateCredentials,
+  useSetProviderActive,
+  useTestProvider,
+  type ProviderCreate,
+  type ProviderOut,
+} from "../../api/adminQueries";
+import { fieldErrors } from "../../api/fieldErrors";
+import type { Schemas } from "../../api/queries";
+import { Field } from "../../components/Field";
+import { Table } from "../../components/Table";
+import { FormError, QueryState } from "../../components/States";
+
+type Kind = Schemas["ProviderKind"];
+type PType = Schemas["ProviderType"];
+const KINDS: Kind[] = ["openai-compatible", "azure-openai", "local"];
+const EMPTY = { name: "", type: "ai" as PType, kind: "openai-compatible" as Kind, base_url: "", model: "", gateway_route: "default", priority: "100", fallback: "", api_version: "", deployment: "", api_key: "", connect: "5", read: "60" };
+type Draft = typeof EMPTY;
+
+/** The form as the API's ProviderCreate; empty optional fields are left out so the API's defaults apply. */
+export function toProviderCreate(d: Draft): ProviderCreate {
+  const opt = (v: string) => (v.trim() ? v.trim() : undefined);
+  // Sent as typed: a non-number reaches the API, which names the field.
+  const num = (v: string, fallback: number) => (v.trim() === "" ? fallback : Number(v));
+  return {
+    name: d.name.trim(),
+    type: d.type,
+    api_key: opt(d.api_key) ?? null,
+    config: {
+      kind: d.kind,
+      base_url: d.base_url.trim(),
+      model: d.model.trim(),
+      gateway_route: d.gateway_route.trim() || "default",
+      priority: num(d.priority, 100),
+      timeouts: { connect_seconds: num(d.connect, 5), read_seconds: num(d.read, 60) },
+      limits: {},
+      fallback: opt(d.fallback) ?? null,
+      api_version: opt(d.api_version) ?? null,
+      deployment: opt(d.deployment) ?? null,
+    },
+  };
+}
+
+function ProviderForm() {
+  const create = useCreateProvider();
+  const [d, setD] = useState<Draft>(EMPTY);
+  const set = (k: keyof Draft) => (e: { target: { value: string } }) => setD((x) => ({ ...x, [k]: e.target.value }));
+  const f = fieldErrors(create.error);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    create.mutate(toProviderCreate(d), { onSuccess: () => setD(EMPTY) });
+  };
+  return (
+    <form className="stack" onSubmit={submit} aria-labelledby="provider-form-heading" noValidate>
+      <h2 id="provider-form-heading">Add a provider</h2>
+      <Field label="Name" value={d.name} onChange={set("name")} error={f.name} placeholder="e.g. gateway-main" />
+      <div className="grid-2 tight">
+        <label className="field">
+          <span>Type</span>
+          <select value={d.type} onChange={set("type")}>
+            <option value="ai">Chat (ai)</option>
+            <option value="embedding">Embedding</option>
+          </select>
+        </label>
+        <label className="field">
+          <span>Kind</span>
+          <select value={d.kind} onChange={set("kind")}>
+            {KINDS.map((k) => (
+              <option key={k}>{k}</option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {f.config && <p className="field-error" role="alert">{f.config}</p>}
+      <Field label="Base URL" value={d.base_url} onChange={set("base_url")} error={f["config.base_url"]} placeholder="https://gateway.example/v1" />
+      <Field label="Model" value={d.model} onChange={set("model")} error={f["config.model"]} />
+      <div className="grid-2 tight">
+        <Field label="Gateway route" value={d.gateway_route} onChange={set("gateway_route")} error={f["config.gateway_route"]} />
+        <Field label="Priority (0–1000)" inputMode="numeric" value={d.priority} onChange={set("priority")} error={f["config.priority"]} />
+      </div>
+      <div className="grid-2 tight">
+        <Field label="Connect timeout (s)" inputMode="decimal" value={d.connect} onChange={set("connect")} error={f["config.timeouts.connect_seconds"]} />
+        <Field label="Read timeout (s)" inputMode="decimal" value={d.read} onChange={set("read")} error={f["config.timeouts.read_seconds"]} />
+      </div>
+      <Field label="Fallback provider (name)" value={d.fallback} onChange={set("fallback")} error={f["config.fallback"]} />
+      {d.kind === "azure-openai" && (
+        <div className="grid-2 tight">
+          <Field label="API version" value={d.api_version} onChange={set("api_version")} error={f["config.api_version"]} />
+          <Field label="Deployment" value={d.deployment} onChange={set("deployment")} error={f["config.deployment"]} />
+        </div>
+      )}
+      <Field label="API key" type="password" autoComplete="off" value={d.api_key} onChange={set("api_key")} error={f.api_key} />
+      <FormError error={create.error} />
+      {create.isSuccess && <p role="status" className="ok-text">Provider {create.data.name} added.</p>}
+      <button type="submit" className="btn btn-primary" disabled={create.isPending}>
+        Add provider
+      </button>
+    </form>
+  );
+}
+
+function ProviderRow({ p }: { p: ProviderOut }) {
+  const probe = useTestProvider();
+  const del = useDeleteProvider();
+  const active = useSetProviderActive();
+  const [confirm, setConfirm] = useState(false);
+  return (
+    <tr>
+      <td>
+        <strong>{p.name}</strong>
+        <div className="muted">{p.type === "ai" ? "chat" : "embedding"} · {p.config.kind}</div>
+      </td>
+      <td>
+        {p.config.model}
+        <div className="muted break">{p.config.base_url}</div>
+      </td>
+      <td>
+        {p.config.priority}
+        {p.config.fallback && <div className="muted">then {p.config.fallback}</div>}
+      </td>
+      <td>{p.has_credentials ? `••••${p.credentials_last4 ?? ""}` : "none"}</td>
+      <td>{p.active ? "Active" : "Inactive"}</td>
+      <td className="row-actions">
+        <button type="button" className="btn" disabled={probe.isPending} onClick={() => probe.mutate(p.id)}>
+          Test connection<span className="sr-only"> of {p.name}</span>
+        </button>
+        <button type="button" className="btn" disabled={active.isPending} onClick={() => active.mutate({ id: p.id, active: !p.active })}>
+          {p.active ? "Deactivate" : "Activate"}
+          <span className="sr-only"> {p.name}</span>
+        </button>
+        {confirm ? (
+          <>
+            <button type="button" className="btn btn-danger" onClick={() => del.mutate(p.id)} disabled={del.isPending}>
+              Confirm delete<span className="sr-only"> {p.name}</span>
+            </button>
+            <button type="button" className="btn" onClick={() => setConfirm(false)}>
+              Keep
+            </button>
+          </>
+        ) : (
+          <button type="button" className="btn" onClick={() => setConfirm(true)}>
+            Delete<span className="sr-only"> {p.name}</span>
+          </button>
+        )}
+        {probe.isPending && <p role="status">Testing…</p>}
+        {probe.data && (
+          <p role="status" className={probe.data.ok ? "ok-text" : "field-error"}>
+            {probe.data.ok ? "Connected" : "Failed"} in {Math.round(probe.data.latency_ms)} ms: {probe.data.detail}
+          </p>
+        )}
+        <FormError error={probe.error ?? del.error ?? active.error} />
+      </td>
+    </tr>
+  );
+}
+
+function Rotate() {
+  const rotate = useRotateCredentials();
+  return (
+    <div className="stack">
+      <button type="button" className="btn" disabled={rotate.isPending} onClick={() => rotate.mutate(undefined)}>
+        Rotate credentials
+      </button>
+      {rotate.data && (
+        <p role="status">
+          Re-encrypted {rotate.data.reencrypted} credential(s) with key {rotate.data.active_key}
+          {rotate.data.unreadable > 0 && `; ${rotate.data.unreadable} could not be read and must be entered again`}.
+        </p>
+      )}
+      <FormError error={rotate.error} />
+    </div>
+  );
+}
+
+export function ProvidersPage() {
+  const providers = useProviders();
+  return (
+    <>
+      <h1>AI providers</h1>
+      <div className="grid-1">
+        <section className="card table-card" aria-labelledby="providers-heading">
+          <div className="card-head">
+            <h2 id="providers-heading">Configured providers</h2>
+            <Rotate />
+          </div>
+          <QueryState query={providers} isEmpty={(l) => l.length === 0} empty="No AI provider yet: add one below.">
+            {(list) => (
+              <Table label="Providers table" caption="AI and embedding providers" columns={["Provider", "Model", "Priority", "Key", "Status", ""]}>
+                    {list.map((p) => (
+                      <ProviderRow key={p.id} p={p} />
+                    ))}
+                  </Table>
+            )}
+          </QueryState>
+        </section>
+        <section className="card form-card">
+          <ProviderForm />
+        </section>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,69 @@
+import type { EtlJob } from "../../api/adminQueries";
+import { contrastWarnings } from "./BrandingPage";
+import { actionsFor, formatEta, parseProgress } from "./EtlPage";
+import { liveEntry } from "./LogsPage";
+import { accuracyByModel } from "./MlPage";
+import { toProviderCreate } from "./ProvidersPage";
+
+describe("admin page logic", () => {
+  it("warns about a pale primary colour and not about a strong one", () => {
+    expect(contrastWarnings("#FFEE88", "#0B1F3A", "light").join(" ")).toMatch(/against the page/);
+    expect(contrastWarnings("#1F6FEB", "#0B1F3A", "light")).toEqual([]);
+  });
+
+  it("sends the provider form as the API's body, defaults for empty optional fields", () => {
+    const body = toProviderCreate({
+      name: " gw ", type: "ai", kind: "openai-compatible", base_url: "http://x/v1", model: "m", gateway_route: "",
+      priority: "abc", fallback: "", api_version: "", deployment: "", api_key: "", connect: "", read: "30",
+    });
+    expect(body.name).toBe("gw");
+    expect(body.api_key).toBeNull();
+    expect(body.config.gateway_route).toBe("default");
+    // Not a number: sent as NaN -> JSON null, which the API refuses naming config.priority.
+    expect(Number.isNaN(body.config.priority)).toBe(true);
+    expect(body.config.timeouts).toEqual({ connect_seconds: 5, read_seconds: 30 });
+  });
+
+  it("turns a live log message into a row and applies the filters", () => {
+    const msg = { type: "log", entry: { timestamp: "2026-01-01T00:00:00Z", level: "warning", category: "AUTH", event: "login failed", fields: '{"ip": "1.2.3.4"}' } };
+    expect(liveEntry(msg, "", "")?.fields).toEqual({ ip: "1.2.3.4" });
+    expect(liveEntry(msg, "error", "")).toBeNull();
+    expect(liveEntry(msg, "info", "HTTP")).toBeNull();
+    expect(liveEntry({ type: "job" }, "", "")).toBeNull();
+  });
+
+  it("averages accuracy per model over the predictions that have one", () => {
+    const p = (model_name: string, accuracy_score: number | null) => ({
+      id: 1, model_name, model_version: null, prediction_type: "f", input_data: {}, prediction_result: {},
+      confidence_score: 0.5, actual_outcome: null, accuracy_score, created_at: "2026-01-01T00:00:00Z",
+    });
+    const rows = accuracyByModel([p("b", 0.5), p("a", 1), p("a", null), p("a", 0.5)]);
+    expect(rows.map((r) => [r.model, r.predictions, r.scored, r.accuracy])).toEqual([["a", 3, 2, 0.75], ["b", 1, 1, 0.5]]);
+  });
+});
+
+describe("ETL jobs page logic", () => {
+  const job = (state: string, control: "pause" | "cancel" | null = null) =>
+    ({ integration: "jira", integration_id: 1, state, attempts: 0, last_error: null, watermark: null, started_at: null, finished_at: null, control, resumable: false, progress: { phase: null, done: 0, estimated: null } }) as EtlJob;
+
+  it("offers only the controls the job's state allows", () => {
+    expect(actionsFor(job("running"))).toEqual(["pause", "cancel"]);
+    expect(actionsFor(job("running", "pause"))).toEqual([]);
+    expect(actionsFor(job("paused"))).toEqual(["resume", "cancel"]);
+    expect(actionsFor(job("failed"))).toEqual(["start"]);
+  });
+
+  it("reads progress events and nothing else", () => {
+    const p = parseProgress({ type: "etl.progress", integration: "jira", state: "running", phase: "issues", done: 40, estimated: 100, rate: 12.5, eta_seconds: 4.8 });
+    expect(p).toMatchObject({ done: 40, estimated: 100, eta_seconds: 4.8 });
+    expect(parseProgress({ type: "log", integration: "jira", done: 1 })).toBeNull();
+    expect(parseProgress({ type: "etl.progress", integration: "jira", done: "40" })).toBeNull();
+  });
+
+  it("words the ETA", () => {
+    expect(formatEta(null)).toBe("unknown");
+    expect(formatEta(4.2)).toBe("4 s");
+    expect(formatEta(600)).toBe("10 min");
+    expect(formatEta(5400)).toBe("1.5 h");
+  });
+});

@@ -1,0 +1,206 @@
+// Admin page scenarios (see run.mjs): every admin page with real data in
+// light and dark, the actions on them, and a viewer kept out.
+import { crc32, deflateSync } from "node:zlib";
+import { axe, check, heading, newPage, setMode, shot, signIn, theme } from "./lib.mjs";
+
+const PAGES = [
+  { path: "/admin/branding", nav: "Branding", title: "Branding", ready: (p) => p.getByLabel("Primary colour", { exact: true }) },
+  { path: "/admin/providers", nav: "AI providers", title: "AI providers", ready: (p) => p.getByRole("cell", { name: /^gateway-main/ }) },
+  { path: "/admin/integrations", nav: "Integrations", title: "Integrations", ready: (p) => p.getByRole("cell", { name: "HTTP 429 from Jira" }) },
+  { path: "/admin/logs", nav: "Logs", title: "Logs", ready: (p) => p.getByRole("region", { name: "Log events" }).locator("tbody tr").first() },
+  { path: "/admin/ml", nav: "ML monitoring", title: "ML monitoring", ready: (p) => p.getByRole("cell", { name: "lead-time", exact: true }) },
+];
+
+/** A real 4×4 PNG (the server judges an upload by its content). */
+function png() {
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(4, 0);
+  ihdr.writeUInt32BE(4, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  const row = Buffer.from([0, ...Array(4).fill([200, 40, 90]).flat()]);
+  const raw = Buffer.concat(Array(4).fill(row));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(raw)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+
+const bg = (locator) => locator.evaluate((e) => getComputedStyle(e).backgroundColor);
+
+async function branding(page) {
+  await page.goto("/admin/branding");
+  await heading(page, "Branding");
+  // Navigations inside the app keep this mark; a reload would drop it.
+  await page.evaluate(() => (window.__sameDocument = true));
+  const topbar = page.locator(".topbar");
+  const topbarBefore = await bg(topbar);
+  const form = page.getByRole("form", { name: "Colours" });
+  // A pale primary: the live preview follows at once and the contrast warning shows.
+  await form.getByLabel("Primary colour", { exact: true }).fill("#FFEE88");
+  await form.getByLabel("Secondary colour (top bar)", { exact: true }).fill("#7A1FA2");
+  const warning = await page.getByRole("status").filter({ hasText: "Contrast warning" }).textContent();
+  const previewBar = await bg(page.locator(".brand-preview-light .brand-preview-bar"));
+  await form.getByLabel("Primary colour", { exact: true }).fill("#1F6FEB");
+  const saved = page.waitForResponse((r) => r.url().endsWith("/api/v1/settings/branding") && r.request().method() === "PUT");
+  await form.getByRole("button", { name: "Save colours" }).click();
+  check((await saved).status() === 200, "saving the colours");
+  await page.waitForFunction((before) => getComputedStyle(document.querySelector(".topbar")).backgroundColor !== before, topbarBefore);
+  const topbarAfter = await bg(topbar);
+
+  const logoForm = page.getByRole("form", { name: "Logo" });
+  await logoForm.getByLabel("Logo file").setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: png() });
+  await logoForm.getByRole("button", { name: "Upload logo" }).click();
+  await page.getByRole("status").filter({ hasText: "Logo uploaded." }).waitFor();
+  await page.waitForFunction(() => getComputedStyle(document.querySelector(".topbar .brand-logo")).backgroundImage.startsWith('url("data:image/png'));
+  const logo = await page.locator(".topbar .brand-logo").evaluate((e) => getComputedStyle(e).backgroundImage.slice(0, 40));
+  const sameDocument = await page.evaluate(() => window.__sameDocument === true);
+
+  await logoForm.getByRole("button", { name: "Remove logo" }).click();
+  await form.getByRole("button", { name: "Reset to the platform default" }).click();
+  await page.waitForFunction((before) => getComputedStyle(document.querySelector(".topbar")).backgroundColor === before, topbarBefore);
+  const afterReset = await bg(topbar);
+  return { topbarBefore, topbarAfter, previewBar, warning, logo, sameDocument, afterReset };
+}
+
+async function providers(page) {
+  await page.goto("/admin/providers");
+  await heading(page, "AI providers");
+  const row = await page.getByRole("row").filter({ hasText: "gateway-main" }).textContent();
+  const form = page.getByRole("form", { name: "Add a provider" });
+  await form.getByLabel("Name", { exact: true }).fill("Bad Name!");
+  await form.getByLabel("Base URL").fill("not a url");
+  await form.getByLabel("Model", { exact: true }).fill("m1");
+  await form.getByRole("button", { name: "Add provider" }).click();
+  const baseUrl = form.getByLabel("Base URL");
+  await page.waitForFunction(() => document.querySelectorAll('form input[aria-invalid="true"]').length >= 2);
+  const baseUrlInvalid = await baseUrl.getAttribute("aria-invalid");
+  const errId = await baseUrl.getAttribute("aria-describedby");
+  const baseUrlError = await page.locator(`[id="${errId}"]`).textContent();
+  const nameErrId = await form.getByLabel("Name", { exact: true }).getAttribute("aria-describedby");
+  const nameError = await page.locator(`[id="${nameErrId}"]`).textContent();
+
+  // A valid one is added, then deleted; the seeded one answers a connection test.
+  await form.getByLabel("Name", { exact: true }).fill("spare");
+  await form.getByLabel("Base URL").fill("http://127.0.0.1:9/v1");
+  await form.getByRole("button", { name: "Add provider" }).click();
+  await page.getByRole("cell", { name: /^spare/ }).waitFor();
+  const seededRow = page.getByRole("row").filter({ hasText: "gateway-main" });
+  await seededRow.getByRole("button", { name: /Test connection/ }).click();
+  const probe = await seededRow.getByRole("status").filter({ hasText: / in \d+ ms/ }).textContent();
+  const spare = page.getByRole("row").filter({ hasText: "spare" });
+  await spare.getByRole("button", { name: /^Delete/ }).click();
+  await spare.getByRole("button", { name: /Confirm delete/ }).click();
+  await page.getByRole("cell", { name: /^spare/ }).waitFor({ state: "detached" });
+  return { row, baseUrlInvalid, baseUrlError, nameError, probe, deleted: true };
+}
+
+async function ml(page) {
+  await page.goto("/admin/ml");
+  await heading(page, "ML monitoring");
+  const alerts = page.getByRole("region", { name: "Alerts table" });
+  const first = alerts.getByRole("row").filter({ hasText: "high" });
+  await first.getByRole("button", { name: /Acknowledge/ }).click();
+  // Open alerts only: the acknowledged one leaves the list; all alerts show who acknowledged.
+  await alerts.getByRole("row").filter({ hasText: "high" }).waitFor({ state: "detached" });
+  await page.getByLabel("Only unacknowledged").uncheck();
+  const acknowledged = await alerts.getByRole("row").filter({ hasText: "high" }).getByText(/^Acknowledged/).textContent();
+  const accuracy = await page.getByRole("region", { name: "Accuracy table" }).textContent();
+  return { acknowledged, accuracy };
+}
+
+async function logs(page, config) {
+  await page.goto("/admin/logs");
+  await heading(page, "Logs");
+  const rows = page.getByRole("region", { name: "Log events" }).locator("tbody tr");
+  await rows.first().waitFor();
+  const initialRows = await rows.count();
+  await page.getByLabel("Live tail").check();
+  await page.getByRole("status").filter({ hasText: "Live:" }).waitFor();
+  const beforeLive = await rows.count();
+  // Something happens in the tenant meanwhile: a failed sign-in is logged.
+  await page.request.post("/api/v1/auth/login", { data: { tenant: config.tenant, email: config.email, password: "not-the-password-1" } });
+  await page.waitForFunction((n) => document.querySelectorAll('[aria-label="Log events"] tbody tr').length > n, beforeLive);
+  const afterLive = await rows.count();
+  await page.getByLabel("Live tail").uncheck();
+  await page.getByLabel("Minimum level").selectOption("warning");
+  await page.waitForResponse((r) => r.url().includes("/api/v1/logs?") && r.url().includes("level=warning"));
+  await page.waitForLoadState("networkidle");
+  const filteredLevels = await page.locator('[aria-label="Log events"] tbody tr td:nth-child(2)').allTextContents();
+  return { initialRows, live: true, beforeLive, afterLive, filteredLevels };
+}
+
+/** Each admin page in light and dark with real rows (axe, screenshots), then what each page does. */
+export async function adminPages({ browser, config, axeSource }) {
+  const { page, consoleErrors } = await newPage(browser, config);
+  await page.goto("/");
+  await signIn(page, config);
+  await heading(page, "Overview");
+  const violations = [];
+  const screenshots = [];
+  const seen = {};
+  for (const mode of ["Light", "Dark"]) {
+    await setMode(page, mode);
+    for (const p of PAGES) {
+      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: p.nav, exact: true }).click();
+      await heading(page, p.title);
+      await p.ready(page).waitFor();
+      await page.waitForLoadState("networkidle");
+      const t = await theme(page);
+      check(t.theme === mode.toLowerCase(), `${p.path} is in ${mode} mode`);
+      seen[`${p.path} ${t.theme}`] = await bg(page.locator(".card").first());
+      violations.push(...(await axe(page, axeSource, `${p.path} ${t.theme}`)));
+      screenshots.push(await shot(page, config, `admin-${p.path.split("/").at(-1)}-${t.theme}`));
+    }
+  }
+  await setMode(page, "Light");
+  const result = { seen, violations, screenshots, consoleErrors };
+  result.branding = await branding(page);
+  result.providers = await providers(page);
+  result.integrations = await page.goto("/admin/integrations").then(async () => {
+    await heading(page, "Integrations");
+    return page.getByRole("region", { name: "Sync jobs of jira-main" }).textContent();
+  });
+  result.ml = await ml(page);
+  result.logs = await logs(page, config);
+  // The forms with their errors and warnings shown are checked by axe too.
+  violations.push(...(await axe(page, axeSource, "logs filtered light")));
+  // No tenant ETL runs in this stack: the jobs page says so with the API's problem detail.
+  await page.goto("/admin/etl");
+  await heading(page, "ETL jobs");
+  result.etlError = await page.getByRole("alert").textContent({ timeout: 30_000 });
+  result.etlRetry = await page.getByRole("alert").getByRole("button", { name: "Retry" }).isVisible();
+  violations.push(...(await axe(page, axeSource, "/admin/etl error light")));
+  screenshots.push(await shot(page, config, "admin-etl-unreachable-light"));
+  return result;
+}
+
+/** A viewer sees no admin link, and each admin address says "Not allowed". */
+export async function viewerAdmin({ browser, config }) {
+  const { page } = await newPage(browser, config);
+  await page.goto("/");
+  await signIn(page, config);
+  await heading(page, "Overview");
+  const navLabels = await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents();
+  const blocked = [];
+  for (const path of config.paths) {
+    await page.goto(path);
+    await heading(page, "Not allowed");
+    blocked.push(path);
+  }
+  const tokens = await page.evaluate(async () => (await fetch("/api/v1/auth/refresh", { method: "POST" })).json());
+  const api = {};
+  for (const path of ["/api/v1/ai-providers", "/api/v1/logs", "/api/v1/integrations", "/api/v1/ml/alerts", "/api/v1/etl/jobs"]) {
+    api[path] = (await page.request.get(path, { headers: { Authorization: `Bearer ${tokens.access_token}` } })).status();
+  }
+  return { navLabels, blocked, api };
+}

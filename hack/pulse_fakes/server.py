@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 
 import uvicorn
@@ -26,10 +27,13 @@ class FakeServer:
     _server: uvicorn.Server | None = None
     _thread: threading.Thread | None = None
     jira_state: JiraState | None = field(default=None)
+    # (certificate, key): serve https, as the real APIs do (make dev; a
+    # PulseTenant's baseUrl must be https).
+    tls: tuple[Path, Path] | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def plan(self) -> FaultPlan:
@@ -40,7 +44,15 @@ class FakeServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", self.port))
         self.port = int(sock.getsockname()[1])
-        config = uvicorn.Config(self.api, log_level="critical", access_log=False, lifespan="off")
+        cert, key = self.tls or (None, None)
+        config = uvicorn.Config(
+            self.api,
+            log_level="critical",
+            access_log=False,
+            lifespan="off",
+            ssl_certfile=cert,
+            ssl_keyfile=key,
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, daemon=True
@@ -79,6 +91,7 @@ def serve_jira(
     embedded_changelog: int = 100,
     latency: float = 0.0,
     port: int = 0,
+    tls: tuple[Path, Path] | None = None,
 ) -> FakeServer:
     api, state = jira.build(
         org, email=email, token=token, plan=FaultPlan(), embedded_changelog=embedded_changelog
@@ -86,7 +99,7 @@ def serve_jira(
     api.limit, api.latency = limit, latency
     if limit is not None:
         limit.style = "jira"
-    return FakeServer(api, port, jira_state=state).start()
+    return FakeServer(api, port, jira_state=state, tls=tls).start()
 
 
 def serve_github(
@@ -96,9 +109,10 @@ def serve_github(
     limit: RateLimit | None = None,
     latency: float = 0.0,
     port: int = 0,
+    tls: tuple[Path, Path] | None = None,
 ) -> FakeServer:
     api = github.build(org, token=token, plan=FaultPlan())
     # GitHub always answers with its rate-limit headers.
     api.limit, api.latency = limit or RateLimit(5000, 3600.0), latency
     api.limit.style = "github"
-    return FakeServer(api, port).start()
+    return FakeServer(api, port, tls=tls).start()

@@ -4,7 +4,8 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import * as scenarios from "./scenarios.mjs";
+// PULSE_BROWSER_SCENARIOS: another suite's scenarios (tests/journey).
+const scenarios = await import(process.env.PULSE_BROWSER_SCENARIOS ?? "./scenarios.mjs");
 
 const frontend = process.env.PULSE_FRONTEND;
 const require = createRequire(join(frontend, "package.json"));

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pulse_testworld.etl_fleet import EtlFleet
-from pulse_testworld.procs import StartError, free_port, port_free, wait_until
+from pulse_testworld.procs import StartError, free_port, preferred_port, wait_until
 from pulse_testworld.saas import Saas, ca_file, sample_spec, start_saas
 from pulse_testworld.svc_proxy import ServiceProxy
 from pulse_testworld.web import build as build_web
@@ -106,7 +106,7 @@ def start_backend(
     world: World, backend_password: str, *, extra_env: dict[str, str] | None = None
 ) -> str:
     """Starts the backend API (3001 when free) and returns its base URL once ready."""
-    port = BACKEND_PORT if port_free(BACKEND_PORT) else free_port()
+    port = preferred_port(BACKEND_PORT)
     env = {**backend_env(world, backend_password), "PULSE_BACKEND_PORT": str(port)}
     proc = world._sup.start(
         "pulse-backend",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import subprocess
 import urllib.request
 
-from pulse_testworld.procs import StartError, Supervisor, free_port, port_free, wait_until
+from pulse_testworld.procs import StartError, Supervisor, preferred_port, wait_until
 from pulse_testworld.world import REPO
 
 FRONTEND = REPO / "services" / "frontend"
@@ -32,7 +32,7 @@ def build() -> None:
 
 def serve(sup: Supervisor, api_url: str, *, port: int | None = None) -> str:
     """Starts ``vite preview`` (5173 when free); returns the app's URL."""
-    port = port or (WEB_PORT if port_free(WEB_PORT) else free_port())
+    port = port or preferred_port(WEB_PORT)
     vite = FRONTEND / "node_modules" / ".bin" / "vite"
     config = FRONTEND / "vite.config.ts"
     argv = [str(vite), "preview", str(FRONTEND), "--config", str(config)]

@@ -106,7 +106,11 @@ def dev(frontend_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     argv = [sys.executable, "-m", "pulse_testworld", "up", "--platform", "--no-build"]
     argv += ["--tenants", str(no_tenants), "--state-file", str(state)]
     proc = subprocess.Popen(
-        argv, stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=REPO, env={**os.environ}
+        argv,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        cwd=REPO,
+        env={**os.environ, "PULSE_DEV_FREE_PORTS": "1"},
     )
     try:
         deadline = time.monotonic() + 300

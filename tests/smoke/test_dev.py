@@ -31,7 +31,7 @@ pytestmark = [pytest.mark.kube, pytest.mark.postgres]
 def test_make_dev_brings_the_platform_up_and_down(world: World, tmp_path: Path) -> None:
     state = tmp_path / "dev.json"
     log = tmp_path / "dev.log"
-    env = {**os.environ}
+    env = {**os.environ, "PULSE_DEV_FREE_PORTS": "1"}  # other sessions may run make dev
     proc = subprocess.Popen(
         [sys.executable, "-m", "pulse_testworld", "up", "--platform", "--state-file", str(state)],
         stdout=log.open("w"),

@@ -226,13 +226,17 @@ def start_platform(
     )
     # The ETL trusts the world's CA, which signed the local SaaS's certificate
     # (a pod would have it in its trust store).
+    via_proxy = {"NO_PROXY": "127.0.0.1,localhost"}  # HTTP_PROXY set below
     fleet = EtlFleet(
         world.kube,
         world._sup,
         world.base / "etl",
-        {"SSL_CERT_FILE": str(ca_file(world.base)), "PULSE_LOG_JSON": "true"},
-    ).start()
+        {"SSL_CERT_FILE": str(ca_file(world.base)), "PULSE_LOG_JSON": "true", **via_proxy},
+    )
     proxy = ServiceProxy(fleet.url_of).start()
+    # Service names resolve through the proxy, for the ETL as for the backend.
+    fleet.extra_env["HTTP_PROXY"] = via_proxy["HTTP_PROXY"] = proxy.url
+    fleet.start()
     platform = Platform("", None, fleet, proxy, {})
     try:
         manifests = load_manifests(tenants_dir)
@@ -265,8 +269,9 @@ def start_platform(
             world,
             backend_password,
             # The backend reaches pulse-etl.tenant-<slug>.svc through the proxy.
-            extra_env={"HTTP_PROXY": proxy.url, "NO_PROXY": "127.0.0.1,localhost"},
+            extra_env=via_proxy,
         )
+        proxy.backend_url = platform.api_url
         if web:
             platform.web_url = serve_web(world._sup, platform.api_url)
     except BaseException:

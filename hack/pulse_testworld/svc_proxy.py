@@ -1,9 +1,10 @@
-"""Cluster DNS for the backend outside a cluster: an HTTP forward proxy (the
-backend gets ``HTTP_PROXY``) that sends ``http://pulse-etl.tenant-<slug>.svc
-[.cluster.local]:8000/...``, the tenant ETL Service's address as the operator
-names it, to that tenant's ETL process. Whatever URL the backend builds from
-the Service name works unchanged; any other host is a 502 (nothing else is
-reachable here)."""
+"""Cluster DNS outside a cluster: an HTTP forward proxy (the backend and the
+ETL processes get ``HTTP_PROXY``) that sends ``http://pulse-etl.tenant-<slug>
+.svc[.cluster.local]:8000/...``, the tenant ETL Service's address as the
+operator names it, to that tenant's ETL process, and the backend Service's
+address (the ConfigMap's ``PULSE_BACKEND_URL``: the ETL reads the backend's
+JWKS there) to the backend. URLs built from Service names work unchanged; any
+other host is a 502 (nothing else is reachable here)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,13 @@ from urllib.parse import urlsplit
 import httpx
 
 SERVICE = re.compile(r"^pulse-etl\.tenant-([a-z0-9-]+)\.svc(?:\.cluster\.local)?$")
+BACKEND = re.compile(r"^pulse-backend\.[a-z0-9-]+\.svc(?:\.cluster\.local)?$")
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"}
 
 
-def _handler(resolve: Callable[[str], str | None]) -> type[BaseHTTPRequestHandler]:
+def _handler(
+    resolve: Callable[[str], str | None], backend: Callable[[], str | None]
+) -> type[BaseHTTPRequestHandler]:
     class Forward(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -28,10 +32,14 @@ def _handler(resolve: Callable[[str], str | None]) -> type[BaseHTTPRequestHandle
             host = target.hostname or (self.headers.get("Host") or "").split(":")[0]
             match = SERVICE.match(host)
             base = resolve(match.group(1)) if match else None
+            if BACKEND.match(host):
+                match, base = BACKEND.match(host), backend()
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             if base is None:
-                why = "no ETL runs for this tenant" if match else f"{host} is not a tenant ETL"
+                why = (
+                    "nothing serves this Service yet" if match else f"{host} is not a Service here"
+                )
                 self._reply(502, {"content-type": "text/plain"}, why.encode())
                 return
             path = target.path + (f"?{target.query}" if target.query else "")
@@ -64,8 +72,13 @@ def _handler(resolve: Callable[[str], str | None]) -> type[BaseHTTPRequestHandle
 
 
 class ServiceProxy:
+    """``resolve(slug)``: that tenant's ETL URL; ``backend_url``: set once the
+    backend runs."""
+
     def __init__(self, resolve: Callable[[str], str | None]) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(resolve))
+        self.backend_url: str | None = None
+        handler = _handler(resolve, lambda: self.backend_url)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

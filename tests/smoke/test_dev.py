@@ -90,7 +90,10 @@ def test_make_dev_brings_the_platform_up_and_down(world: World, tmp_path: Path) 
         # The backend reaches a tenant's ETL by its Service name, as in a cluster.
         with httpx.Client(proxy=described["service_proxy"], timeout=30) as via_dns:
             jobs = via_dns.get("http://pulse-etl.tenant-acme.svc:8000/api/v1/jobs").json()
-        assert {j["integration"] for j in jobs} == {"jira-main", "github-main"}
+            assert {j["integration"] for j in jobs} == {"jira-main", "github-main"}
+            # And the ETL reaches the backend by the ConfigMap's PULSE_BACKEND_URL.
+            backend = via_dns.get("http://pulse-backend.pulse-system.svc:3001/healthz")
+            assert backend.status_code == 200, backend.text
         # The web app, with the API on the same origin.
         web = re.search(r"Web app +(http://\S+)", out)
         assert web, out

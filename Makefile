@@ -33,7 +33,7 @@ test: bootstrap lint test-only ## install everything, lint, start the test world
 test-only: ## run the tests without bootstrap/lint (PYTEST_ARGS="tests/smoke -k redis")
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-dev: bootstrap ## bring the platform up locally (control plane, PostgreSQL, Redis, operator, example tenants) until Ctrl-C
+dev: bootstrap ## the whole platform locally (world, operator, example tenants, their ETL, local Jira/GitHub, backend, web app) until Ctrl-C
 	$(PY) -m pulse_testworld up --platform --state-file .dev-world.json
 
 kind-up: ## run Pulse on a local kind cluster (needs Docker, kind, helm, kubectl; see hack/kind.sh)

@@ -41,6 +41,22 @@ class OrgSpec:
     start: dt.datetime = dt.datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
     time_zone: str = "America/New_York"  # the API user's zone (JQL dates use it)
     org: str = "acme"
+    # Names matching a tenant's spec.integrations (make dev's sample
+    # organisations); empty: PRJA, PRJB... and service-0, service-1...
+    project_keys: tuple[str, ...] = ()
+    repo_names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.project_keys and len(self.project_keys) != self.projects:
+            raise ValueError("OrgSpec.project_keys: one key per project")
+        if self.repo_names and len(self.repo_names) != self.repos:
+            raise ValueError("OrgSpec.repo_names: one name per repository")
+
+    def project_key(self, p: int) -> str:
+        return self.project_keys[p] if self.project_keys else "PRJ" + chr(ord("A") + p)
+
+    def repo_name(self, r: int) -> str:
+        return self.repo_names[r] if self.repo_names else f"service-{r}"
 
 
 def jira_time(t: dt.datetime, tz: ZoneInfo) -> str:
@@ -146,7 +162,7 @@ def _jira(spec: OrgSpec, rnd: random.Random) -> JiraOrg:
     names = {s[1]: s for s in JIRA_STATUSES}
     flow = ["To Do", "In Progress", "Code Review", "QA", "Done"]
     for p in range(spec.projects):
-        pkey = "PRJ" + chr(ord("A") + p)
+        pkey = spec.project_key(p)
         org.projects.append(
             {
                 "id": str(10000 + p),
@@ -238,7 +254,7 @@ def _jira(spec: OrgSpec, rnd: random.Random) -> JiraOrg:
 def _github(spec: OrgSpec, rnd: random.Random) -> GithubOrg:
     org = GithubOrg(spec)
     for r in range(spec.repos):
-        name = f"service-{r}"
+        name = spec.repo_name(r)
         full = f"{spec.org}/{name}"
         org.repos.append(
             {
@@ -312,7 +328,7 @@ def _github(spec: OrgSpec, rnd: random.Random) -> GithubOrg:
                 "number": n,
                 "state": "closed" if closed else "open",
                 "title": f"PR {n} of {name}",
-                "body": f"Implements PRJA-{n}",
+                "body": f"Implements {spec.project_key(0)}-{n}",
                 "user": {"login": author},
                 "created_at": gh_time(created),
                 "updated_at": gh_time(updated),

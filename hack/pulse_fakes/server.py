@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -22,15 +23,24 @@ from pulse_fakes.jira import JiraState
 
 
 def start_uvicorn(
-    app: Callable[..., Any], port: int = 0
+    app: Callable[..., Any], port: int = 0, tls: tuple[Path, Path] | None = None
 ) -> tuple[uvicorn.Server, threading.Thread, int]:
     """Serves ``app`` on a loopback port (0: chosen by the OS) in a daemon
-    thread; returns once it accepts connections."""
+    thread, over https with ``tls`` (certificate, key); returns once it
+    accepts connections."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
     port = int(sock.getsockname()[1])
-    config = uvicorn.Config(app, log_level="critical", access_log=False, lifespan="off")
+    cert, key = tls or (None, None)
+    config = uvicorn.Config(
+        app,
+        log_level="critical",
+        access_log=False,
+        lifespan="off",
+        ssl_certfile=cert,
+        ssl_keyfile=key,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -50,17 +60,20 @@ class FakeServer:
     _thread: threading.Thread | None = None
     jira_state: JiraState | None = field(default=None)
     gateway_state: gateway.GatewayState | None = field(default=None)
+    # (certificate, key): serve https, as the real APIs do (make dev; a
+    # PulseTenant's baseUrl must be https).
+    tls: tuple[Path, Path] | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def plan(self) -> FaultPlan:
         return self.api.plan
 
     def start(self) -> FakeServer:
-        self._server, self._thread, self.port = start_uvicorn(self.api, self.port)
+        self._server, self._thread, self.port = start_uvicorn(self.api, self.port, self.tls)
         return self
 
     def stop(self) -> None:
@@ -89,6 +102,7 @@ def serve_jira(
     embedded_changelog: int = 100,
     latency: float = 0.0,
     port: int = 0,
+    tls: tuple[Path, Path] | None = None,
 ) -> FakeServer:
     api, state = jira.build(
         org, email=email, token=token, plan=FaultPlan(), embedded_changelog=embedded_changelog
@@ -96,7 +110,7 @@ def serve_jira(
     api.limit, api.latency = limit, latency
     if limit is not None:
         limit.style = "jira"
-    return FakeServer(api, port, jira_state=state).start()
+    return FakeServer(api, port, jira_state=state, tls=tls).start()
 
 
 def serve_github(
@@ -106,12 +120,13 @@ def serve_github(
     limit: RateLimit | None = None,
     latency: float = 0.0,
     port: int = 0,
+    tls: tuple[Path, Path] | None = None,
 ) -> FakeServer:
     api = github.build(org, token=token, plan=FaultPlan())
     # GitHub always answers with its rate-limit headers.
     api.limit, api.latency = limit or RateLimit(5000, 3600.0), latency
     api.limit.style = "github"
-    return FakeServer(api, port).start()
+    return FakeServer(api, port, tls=tls).start()
 
 
 def serve_gateway(

@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from pulse_testworld.world import World, start_world
+from pulse_testworld.world import REPO, World, start_world
 
 
 def _print_world(world: World) -> None:
@@ -42,7 +42,17 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument(
         "--platform",
         action="store_true",
-        help="also run the operator and apply examples/tenants/*.yaml",
+        help="also run the operator, the example tenants, their ETL, the backend and the web app",
+    )
+    up.add_argument("--no-web", action="store_true", help="skip building and serving the web app")
+    up.add_argument(
+        "--no-build", action="store_true", help="serve services/frontend/dist as it is (tests)"
+    )
+    up.add_argument(
+        "--tenants",
+        type=Path,
+        default=REPO / "examples" / "tenants",
+        help="the folder of PulseTenant manifests to apply (default: examples/tenants)",
     )
     args = parser.parse_args(argv)
 
@@ -55,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    platform = None
     try:
         if args.state_file:
             args.state_file.write_text(json.dumps(world.describe(), indent=2))
@@ -62,11 +73,21 @@ def main(argv: list[str] | None = None) -> int:
         if args.platform:
             from pulse_testworld.platform import start_platform
 
-            print(start_platform(world), flush=True)
+            platform = start_platform(
+                world, tenants_dir=args.tenants, web=not args.no_web, build=not args.no_build
+            )
+            if args.state_file:
+                described = {**world.describe(), "etl_dir": str(platform.fleet.folder)}
+                described |= {"api_url": platform.api_url, "web_url": platform.web_url}
+                described |= {"service_proxy": platform.proxy.url}
+                args.state_file.write_text(json.dumps(described, indent=2))
+            print(platform.summary, flush=True)
         print("Ctrl-C stops everything.", flush=True)
         stop.wait()
     finally:
         print("stopping the test world...", flush=True)
+        if platform is not None:
+            platform.stop()
         world.stop()
     return 0
 

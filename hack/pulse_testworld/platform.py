@@ -1,6 +1,8 @@
 """``make dev`` on top of the test world: the Pulse database, the CRD, the
-operator (as a supervised process), the example tenants and the backend API
-with a login per tenant (from its ``pulse-admin-initial`` Secret)."""
+operator (as a supervised process), the local Jira and GitHub with a sample
+organisation per example tenant, the example tenants, one ETL process per
+Ready tenant, the backend API and the web app, with a login per tenant (from
+its ``pulse-admin-initial`` Secret)."""
 
 from __future__ import annotations
 
@@ -14,8 +16,14 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from pulse_testworld.procs import StartError, free_port, wait_until
+from pulse_testworld.etl_fleet import EtlFleet
+from pulse_testworld.procs import StartError, free_port, preferred_port, wait_until
+from pulse_testworld.saas import Saas, ca_file, sample_spec, start_saas
+from pulse_testworld.svc_proxy import ServiceProxy
+from pulse_testworld.web import build as build_web
+from pulse_testworld.web import serve as serve_web
 from pulse_testworld.world import REPO, World
 
 DATABASE = "pulse"
@@ -59,7 +67,10 @@ def operator_env(world: World, qdrant_dir: Path) -> dict[str, str]:
         "PULSE_OPERATOR_TENANT_DATABASE_REPLICA_HOST": f"127.0.0.1:{pg.replica_port}",
         "PULSE_OPERATOR_TENANT_DATABASE_NAME": DATABASE,
         "PULSE_OPERATOR_TENANT_REDIS_HOST": f"127.0.0.1:{rd.port}",
-        "PULSE_OPERATOR_TENANT_QDRANT_URL": f"path:{qdrant_dir}",
+        # Local mode locks its folder to one process (the operator's): until a
+        # Qdrant server runs here, each ETL process gets its own empty store
+        # (its /readyz then says the collection is missing, which is true).
+        "PULSE_OPERATOR_TENANT_QDRANT_URL": ":memory:",
         "PULSE_OPERATOR_DRIFT_INTERVAL_SECONDS": "30",
         "PULSE_OPERATOR_LOG_JSON": "true",
     }
@@ -91,19 +102,16 @@ def backend_env(world: World, backend_password: str) -> dict[str, str]:
     }
 
 
-def _port_free(port: int) -> bool:
-    import socket
-
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) != 0
-
-
-def start_backend(world: World, backend_password: str) -> str:
+def start_backend(
+    world: World, backend_password: str, *, extra_env: dict[str, str] | None = None
+) -> str:
     """Starts the backend API (3001 when free) and returns its base URL once ready."""
-    port = BACKEND_PORT if _port_free(BACKEND_PORT) else free_port()
+    port = preferred_port(BACKEND_PORT)
     env = {**backend_env(world, backend_password), "PULSE_BACKEND_PORT": str(port)}
     proc = world._sup.start(
-        "pulse-backend", [sys.executable, "-m", "pulse_backend"], env={**os.environ, **env}
+        "pulse-backend",
+        [sys.executable, "-m", "pulse_backend"],
+        env={**os.environ, **env, **(extra_env or {})},
     )
     url = f"http://127.0.0.1:{port}"
 
@@ -132,11 +140,66 @@ def tenant_logins(world: World, slugs: list[str]) -> list[Login]:
     return logins
 
 
+@dataclass
+class Platform:
+    """What ``make dev`` runs besides the world's own processes."""
+
+    api_url: str
+    web_url: str | None
+    fleet: EtlFleet
+    proxy: ServiceProxy
+    saas: dict[str, Saas]
+    summary: str = ""
+
+    def stop(self) -> None:
+        self.fleet.stop()
+        self.proxy.stop()
+        for s in self.saas.values():
+            s.stop()
+
+
+def load_manifests(tenants_dir: Path) -> list[dict[str, Any]]:
+    import yaml
+
+    return [
+        doc
+        for path in sorted(tenants_dir.glob("*.yaml"))
+        for doc in yaml.safe_load_all(path.read_text())
+        if doc
+    ]
+
+
+def apply_tenant(world: World, manifest: dict[str, Any], saas: Saas | None) -> None:
+    """As an admin would: the namespace and the integrations' credential
+    Secrets first (the ETL reads them), then the PulseTenant."""
+    if saas is not None:
+        manifest = saas.point(manifest)
+        ns = {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": f"tenant-{manifest['metadata']['name']}"},
+        }
+        items = [ns, *saas.secrets(manifest)]
+        _kubectl(
+            world,
+            "apply",
+            "-f",
+            "-",
+            input=json.dumps({"apiVersion": "v1", "kind": "List", "items": items}),
+        )
+    _kubectl(world, "apply", "-f", "-", input=json.dumps(manifest))
+
+
 def start_platform(
-    world: World, *, tenants_dir: Path = REPO / "examples" / "tenants", timeout: float = 120
-) -> str:
-    """Starts everything; returns what to print: ``kubectl get pt``, the API URL
-    and a login per example tenant."""
+    world: World,
+    *,
+    tenants_dir: Path = REPO / "examples" / "tenants",
+    timeout: float = 120,
+    web: bool = True,
+    build: bool = True,
+) -> Platform:
+    """Starts everything; its summary is what to print: ``kubectl get pt``,
+    the URLs and a login per example tenant."""
     import psycopg
 
     from pulse_common.db import make_engine
@@ -161,32 +224,78 @@ def start_platform(
         [*OPERATOR_ARGV, f"--liveness=http://127.0.0.1:{liveness}/healthz"],
         env=env,
     )
-
-    _kubectl(world, "apply", "-f", str(tenants_dir))
-    wanted = {
-        json.loads(_kubectl(world, "get", "-f", str(p), "-o", "json"))["metadata"]["name"]
-        for p in sorted(tenants_dir.glob("*.yaml"))
-    }
-
-    def all_ready() -> bool:
-        items = json.loads(_kubectl(world, "get", "pt", "-o", "json"))["items"]
-        phases = {i["metadata"]["name"]: i.get("status", {}).get("phase") for i in items}
-        return all(phases.get(name) == "Ready" for name in wanted)
-
-    started = time.monotonic()
-    wait_until("the example tenants to be Ready", all_ready, timeout=timeout, proc=proc, interval=1)
-    print(
-        f"example tenants Ready in {time.monotonic() - started:.1f}s "
-        f"(operator log: {proc.log_path})",
-        flush=True,
+    # The ETL trusts the world's CA, which signed the local SaaS's certificate
+    # (a pod would have it in its trust store).
+    via_proxy = {"NO_PROXY": "127.0.0.1,localhost"}  # HTTP_PROXY set below
+    fleet = EtlFleet(
+        world.kube,
+        world._sup,
+        world.base / "etl",
+        {"SSL_CERT_FILE": str(ca_file(world.base)), "PULSE_LOG_JSON": "true", **via_proxy},
     )
-    api = start_backend(world, backend_password)
+    proxy = ServiceProxy(fleet.url_of).start()
+    # Service names resolve through the proxy, for the ETL as for the backend.
+    fleet.extra_env["HTTP_PROXY"] = via_proxy["HTTP_PROXY"] = proxy.url
+    fleet.start()
+    platform = Platform("", None, fleet, proxy, {})
+    try:
+        manifests = load_manifests(tenants_dir)
+        for seed, manifest in enumerate(manifests, start=1):
+            integrations = manifest["spec"].get("integrations", [])
+            if integrations:
+                saas = start_saas(world.base, sample_spec(integrations, seed=seed))
+                platform.saas[manifest["metadata"]["name"]] = saas
+            apply_tenant(world, manifest, platform.saas.get(manifest["metadata"]["name"]))
+        wanted = sorted(m["metadata"]["name"] for m in manifests)
+
+        def all_ready() -> bool:
+            items = json.loads(_kubectl(world, "get", "pt", "-o", "json"))["items"]
+            phases = {i["metadata"]["name"]: i.get("status", {}).get("phase") for i in items}
+            return all(phases.get(name) == "Ready" for name in wanted)
+
+        started = time.monotonic()
+        wait_until(
+            "the example tenants to be Ready", all_ready, timeout=timeout, proc=proc, interval=1
+        )
+        print(
+            f"example tenants Ready in {time.monotonic() - started:.1f}s "
+            f"(operator log: {proc.log_path})",
+            flush=True,
+        )
+        if web and build:
+            print("building the web app (npm run build)...", flush=True)
+            build_web()
+        platform.api_url = start_backend(
+            world,
+            backend_password,
+            # The backend reaches pulse-etl.tenant-<slug>.svc through the proxy.
+            extra_env=via_proxy,
+        )
+        proxy.backend_url = platform.api_url
+        if web:
+            platform.web_url = serve_web(world._sup, platform.api_url)
+    except BaseException:
+        platform.stop()
+        raise
+    platform.summary = summary(world, platform, wanted)
+    return platform
+
+
+def summary(world: World, platform: Platform, slugs: list[str]) -> str:
+    api = platform.api_url
     lines = [_kubectl(world, "get", "pt", "-o", "wide")]
+    if platform.web_url:
+        lines.append(f"Web app      {platform.web_url}")
     lines.append(f"Backend API  {api}/api/v1   (OpenAPI: {api}/api/v1/docs)")
-    lines.append(f"Logs         {world.base / 'logs'}")
+    for slug, saas in sorted(platform.saas.items()):
+        lines.append(f"Local Jira   {saas.jira.url}   GitHub {saas.github.url}   (tenant {slug})")
+    lines.append(
+        f"ETL          one process per Ready tenant: {platform.fleet.folder}/processes.json"
+    )
+    lines.append(f"Logs         {world.base / 'logs'}   (every process, ETLs as etl-<tenant>.log)")
     lines.append("Logins (the first admin must choose a new password at first sign-in):")
     lines += [
         f"  tenant {x.tenant:<10} email {x.email:<28} password {x.password}"
-        for x in tenant_logins(world, sorted(wanted))
+        for x in tenant_logins(world, slugs)
     ]
     return "\n".join(lines)

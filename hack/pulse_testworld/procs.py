@@ -29,6 +29,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def preferred_port(port: int) -> int:
+    """``port`` when free, else any free one. With PULSE_DEV_FREE_PORTS=1
+    (tests, which may run in parallel) always any free one: two runs that
+    both see ``port`` free would race for it."""
+    if os.environ.get("PULSE_DEV_FREE_PORTS") != "1" and port_free(port):
+        return port
+    return free_port()
+
+
 class StartError(RuntimeError):
     """A service of the test world did not come up; the message says which and why."""
 

@@ -1,6 +1,10 @@
 """``make dev`` (python -m pulse_testworld up --platform) as a developer uses it:
 it prints a kubeconfig and DSNs that work, brings the example tenants to Ready,
-prints ``kubectl get pt``, and stops everything on Ctrl-C."""
+prints ``kubectl get pt``, runs one ETL process per Ready tenant that syncs
+from the local Jira and GitHub with the credentials in the tenant's Secrets,
+serves the web app with the API on its origin, gives a tenant applied later
+its ETL and a working login within a minute, stops a suspended tenant's ETL,
+and stops everything on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -26,7 +31,7 @@ pytestmark = [pytest.mark.kube, pytest.mark.postgres]
 def test_make_dev_brings_the_platform_up_and_down(world: World, tmp_path: Path) -> None:
     state = tmp_path / "dev.json"
     log = tmp_path / "dev.log"
-    env = {**os.environ}
+    env = {**os.environ, "PULSE_DEV_FREE_PORTS": "1"}  # other sessions may run make dev
     proc = subprocess.Popen(
         [sys.executable, "-m", "pulse_testworld", "up", "--platform", "--state-file", str(state)],
         stdout=log.open("w"),
@@ -35,7 +40,7 @@ def test_make_dev_brings_the_platform_up_and_down(world: World, tmp_path: Path) 
         cwd=REPO,
     )
     try:
-        deadline = time.monotonic() + 240
+        deadline = time.monotonic() + 480
         while "Ctrl-C stops everything" not in log.read_text() and time.monotonic() < deadline:
             assert proc.poll() is None, log.read_text()
             time.sleep(0.5)
@@ -73,7 +78,45 @@ def test_make_dev_brings_the_platform_up_and_down(world: World, tmp_path: Path) 
             )
             assert resp.status_code == 200, resp.text
             assert resp.json()["must_change_password"] is True
-        pids = described["pids"]
+        etls = _etl_processes(described)
+        assert set(etls) == {"acme", "globex"}
+        for etl in etls.values():
+            assert httpx.get(f"{etl['url']}/healthz", timeout=10).status_code == 200
+        # acme's integrations point at the printed local servers and sync with
+        # the credentials of the Secrets make dev created.
+        assert re.search(r"Local Jira +https://127\.0\.0\.1:\d+ +GitHub https://", out), out
+        for integration in ("jira-main", "github-main"):
+            assert _sync(etls["acme"]["url"], integration)["state"] == "succeeded"
+        # The backend reaches a tenant's ETL by its Service name, as in a cluster.
+        with httpx.Client(proxy=described["service_proxy"], timeout=30) as via_dns:
+            jobs = via_dns.get("http://pulse-etl.tenant-acme.svc:8000/api/v1/jobs").json()
+            assert {j["integration"] for j in jobs} == {"jira-main", "github-main"}
+            # And the ETL reaches the backend by the ConfigMap's PULSE_BACKEND_URL.
+            backend = via_dns.get("http://pulse-backend.pulse-system.svc:3001/healthz")
+            assert backend.status_code == 200, backend.text
+        # The web app, with the API on the same origin.
+        web = re.search(r"Web app +(http://\S+)", out)
+        assert web, out
+        assert '<div id="root">' in httpx.get(web.group(1), timeout=30).text
+        me = httpx.get(f"{web.group(1)}/api/v1/auth/me", timeout=30)
+        assert me.status_code == 401, me.text  # answered by the backend, not vite
+        assert f"Logs         {described['base']}/logs" in out
+        assert (Path(described["base"]) / "logs" / "etl-acme.log").exists()
+
+        late = _apply_late_tenant(world, kubeconfig)
+        _wait(lambda: "late" in _etl_processes(described), "the late tenant's ETL")
+        password = _initial_password(world, kubeconfig, "late")
+        _wait(lambda: _login(api_url, "late", password) == 200, "the late tenant's login")
+        late_pid = _etl_processes(described)["late"]["pid"]
+        _kubectl(world, kubeconfig, "patch", "pt", late, "--type", "merge", "-p", SUSPEND)
+        _wait(lambda: "late" not in _etl_processes(described), "the suspended tenant's ETL stop")
+        with pytest.raises(ProcessLookupError):
+            os.kill(late_pid, 0)
+        # Sign-in is refused once the operator has revoked the tenant (the
+        # backend caches a tenant's state for 5 s).
+        _wait(lambda: _phase(world, kubeconfig, late) == "Suspended", "the suspension")
+        _wait(lambda: _login(api_url, "late", password) == 403, "sign-in to be refused")
+        pids = described["pids"] | {s: e["pid"] for s, e in _etl_processes(described).items()}
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(60)
@@ -83,3 +126,91 @@ def test_make_dev_brings_the_platform_up_and_down(world: World, tmp_path: Path) 
             os.kill(pid, 0)
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{api_url}/healthz", timeout=5)
+
+
+SUSPEND = '{"spec": {"suspended": true}}'
+LATE = """
+apiVersion: pulse.dev/v1alpha1
+kind: PulseTenant
+metadata: {name: late}
+spec:
+  displayName: Late Inc
+  admin: {email: admin@late.example}
+"""
+
+
+def _kubectl(world: World, kubeconfig: str, *args: str, input: str | None = None) -> str:
+    return subprocess.run(
+        [str(world.kubectl), "--kubeconfig", kubeconfig, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        input=input,
+    ).stdout
+
+
+def _apply_late_tenant(world: World, kubeconfig: str) -> str:
+    _kubectl(world, kubeconfig, "apply", "-f", "-", input=LATE)
+    return "late"
+
+
+def _phase(world: World, kubeconfig: str, slug: str) -> str:
+    return _kubectl(world, kubeconfig, "get", "pt", slug, "-o", "jsonpath={.status.phase}")
+
+
+def _initial_password(world: World, kubeconfig: str, slug: str) -> str:
+    def secret() -> str:
+        return _kubectl(
+            world,
+            kubeconfig,
+            "get",
+            "secret",
+            "pulse-admin-initial",
+            "-n",
+            f"tenant-{slug}",
+            "-o",
+            "jsonpath={.data.password}",
+        )
+
+    _wait(lambda: bool(secret()), "the late tenant's initial password")
+    import base64
+
+    return base64.b64decode(secret()).decode()
+
+
+def _login(api_url: str, tenant: str, password: str) -> int:
+    body = {"tenant": tenant, "email": f"admin@{tenant}.example", "password": password}
+    return httpx.post(f"{api_url}/api/v1/auth/login", json=body, timeout=30).status_code
+
+
+def _etl_processes(described: dict[str, object]) -> dict[str, dict[str, object]]:
+    path = Path(str(described["etl_dir"])) / "processes.json"
+    return json.loads(path.read_text()) if path.exists() else {}  # type: ignore[no-any-return]
+
+
+def _sync(etl_url: str, integration: str) -> dict[str, object]:
+    r = httpx.post(f"{etl_url}/api/v1/jobs/{integration}/start", timeout=30)
+    assert r.status_code == 202, r.text
+    job: dict[str, object] = {}
+
+    def done() -> bool:
+        nonlocal job
+        job = httpx.get(f"{etl_url}/api/v1/jobs/{integration}", timeout=30).json()
+        return job["state"] in ("succeeded", "failed", "cancelled")
+
+    _wait(done, f"the {integration} sync")
+    assert job["last_error"] is None, job
+    return job
+
+
+def _wait(check: Callable[[], bool], what: str, timeout: float = 60) -> None:
+    """A tenant applied while make dev runs must work within a minute (issue 14)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except (httpx.HTTPError, subprocess.CalledProcessError, json.JSONDecodeError):
+            pass
+        time.sleep(1)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")

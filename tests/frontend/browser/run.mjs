@@ -6,6 +6,10 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import * as admin from "./admin.mjs";
 import * as shared from "./scenarios.mjs";
+// PULSE_BROWSER_SCENARIOS: another suite's scenarios (tests/journey).
+const extra = process.env.PULSE_BROWSER_SCENARIOS
+  ? await import(process.env.PULSE_BROWSER_SCENARIOS)
+  : {};
 
 const frontend = process.env.PULSE_FRONTEND;
 const require = createRequire(join(frontend, "package.json"));
@@ -14,7 +18,7 @@ const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
 const name = process.argv[2];
 const config = JSON.parse(readFileSync(0, "utf8"));
-const scenario = shared[name] ?? admin[name];
+const scenario = extra[name] ?? shared[name] ?? admin[name];
 if (!scenario) throw new Error(`unknown scenario ${name}`);
 
 const browser = await chromium.launch({

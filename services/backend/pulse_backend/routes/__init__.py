@@ -4,7 +4,17 @@ mounted under /api/v1 (add a new feature's router here)."""
 from fastapi import APIRouter
 
 from pulse_backend import ws
-from pulse_backend.routes import analytics, auth, logs, ml, profile, providers, settings, users
+from pulse_backend.routes import (
+    analytics,
+    auth,
+    catalog,
+    logs,
+    ml,
+    profile,
+    providers,
+    settings,
+    users,
+)
 
 API_ROUTERS: list[APIRouter] = [
     auth.router,
@@ -14,6 +24,7 @@ API_ROUTERS: list[APIRouter] = [
     providers.router,
     ml.router,
     analytics.router,
+    catalog.router,
     logs.router,
     ws.router,
 ]

@@ -4,13 +4,15 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import * as scenarios from "./scenarios.mjs";
+import * as dashboards from "./dashboards.mjs";
+import * as shellScenarios from "./scenarios.mjs";
 
 const frontend = process.env.PULSE_FRONTEND;
 const require = createRequire(join(frontend, "package.json"));
 const { chromium } = require("playwright-core");
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
+const scenarios = { ...shellScenarios, ...dashboards };
 const name = process.argv[2];
 const config = JSON.parse(readFileSync(0, "utf8"));
 const scenario = scenarios[name];

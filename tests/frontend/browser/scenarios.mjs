@@ -1,19 +1,11 @@
 // Browser scenarios, one exported function each; see run.mjs.
-import { axe, captureTokens, check, heading, newPage, PHONE, shot, signIn, theme } from "./lib.mjs";
+import { axe, captureTokens, check, heading, newPage, PHONE, setMode, shot, signIn, theme } from "./lib.mjs";
 
 const PAGES = [
   { path: "/", nav: "Overview", title: "Overview" },
   { path: "/profile", nav: "Profile", title: "Profile" },
   { path: "/admin/users", nav: "Users", title: "Users" },
 ];
-
-async function setMode(page, mode) {
-  await page.goto("/profile");
-  await heading(page, "Profile");
-  const saved = page.waitForResponse((r) => r.url().endsWith("/api/v1/profile/preferences") && r.request().method() === "PUT");
-  await page.getByRole("radio", { name: mode }).check();
-  check((await saved).status() === 200, `saving the ${mode} mode`);
-}
 
 /** First sign-in with the initial password: forced change, then the shell. */
 export async function firstLogin({ browser, config, axeSource }) {

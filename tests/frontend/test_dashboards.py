@@ -82,3 +82,16 @@ def test_keyboard_and_phone_width(stack: Stack, demo: Tenant) -> None:
     widths = r["widths"]
     assert isinstance(widths, dict)
     assert all(w <= 0 for w in widths.values()), widths
+
+
+def test_tenant_branding_applies_from_the_api(stack: Stack, tenant: Tenant) -> None:
+    r = _run("branding", stack, tenant)
+    assert r["consoleErrors"] == []
+    applied = r["applied"]
+    assert applied["primary"].upper() == "#7A1FA2" == r["api"]["light"]
+    assert applied["activeBackground"] == "rgb(122, 31, 162)"
+    assert applied["logo"].startswith('url("data:image/svg+xml')
+    assert r["beforeApp"].upper() == "#7A1FA2"
+    # The dark scheme's own colours once the mode changes, without a reload.
+    assert r["dark"]["primary"].upper() == r["api"]["dark"].upper()
+    assert r["dark"]["secondary"].upper() == r["api"]["darkSecondary"].upper()

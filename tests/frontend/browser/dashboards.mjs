@@ -1,6 +1,6 @@
 // Browser scenarios for the data pages (overview, DORA, engineering, work
 // items) on a tenant seeded with the demo profile; see run.mjs.
-import { axe, check, heading, newPage, PHONE, setMode, shot, signIn, theme } from "./lib.mjs";
+import { axe, captureTokens, check, heading, newPage, PHONE, setMode, shot, signIn, theme } from "./lib.mjs";
 
 const PAGES = [
   { path: "/", title: "Overview", name: "overview" },
@@ -13,10 +13,20 @@ const PAGES = [
   { path: "/work-items", title: "Work items", name: "work-items" },
 ];
 
-/** Waits until every panel has left its loading state. */
+/** Waits until every panel has left its loading state (and kept data is not being refetched). */
 async function settled(page) {
   await page.waitForLoadState("networkidle");
-  await page.waitForFunction(() => !document.querySelector(".state-loading") && !document.body.textContent.includes("Loading trend"));
+  await page.waitForFunction(
+    () => !document.querySelector(".state-loading, [aria-busy='true']") && !document.body.textContent.includes("Loading trend"),
+  );
+}
+
+/** Does `action` and waits for the API answer it causes. */
+async function answered(page, path, action) {
+  const response = page.waitForResponse((r) => new URL(r.url()).pathname === path && r.status() === 200);
+  await action();
+  await response;
+  await settled(page);
 }
 
 async function tiles(page) {
@@ -62,9 +72,8 @@ export async function filters({ browser, config }) {
   await heading(page, "Overview");
   await settled(page);
   const before = await tiles(page);
-  await page.getByLabel("Period").selectOption("30");
-  await page.waitForURL(/days=30/);
-  await settled(page);
+  await answered(page, "/api/v1/analytics/summary", () => page.getByLabel("Period").selectOption("30"));
+  check(new URL(page.url()).searchParams.get("days") === "30", "the period is in the URL");
   const after30 = await tiles(page);
   const url30 = new URL(page.url()).search;
   // The URL alone restores the same view.
@@ -81,9 +90,8 @@ export async function filters({ browser, config }) {
   const allRepos = await merged();
   const repos = page.getByLabel("Repositories");
   const first = await repos.locator("option").first().textContent();
-  await repos.selectOption({ index: 0 });
-  await page.waitForURL(/repository=/);
-  await settled(page);
+  await answered(page, "/api/v1/analytics/engineering", () => repos.selectOption({ index: 0 }));
+  check(new URL(page.url()).searchParams.has("repository"), "the repository filter is in the URL");
   const oneRepo = await merged();
   return { before, after30, url30, reloaded, period, allRepos, oneRepo, firstRepo: first, consoleErrors };
 }
@@ -112,10 +120,10 @@ export async function drilldown({ browser, config }) {
     .locator("tbody a")
     .evaluateAll((as) => as.slice(0, 3).map((a) => a.href));
   // The data table behind the trend chart is there for screen readers.
-  const trendTable = await page.getByRole("table", { name: /Deployment frequency by week/ }).locator("tbody tr").count();
-  await page.getByRole("radio", { name: "By month" }).check();
-  await page.getByRole("table", { name: /Deployment frequency by month/ }).waitFor({ state: "attached" });
-  const monthRows = await page.getByRole("table", { name: /Deployment frequency by month/ }).locator("tbody tr").count();
+  const table = (name) => page.getByRole("table", { name, includeHidden: true });
+  const trendTable = await table(/Deployment frequency by week/).locator("tbody tr").count();
+  await answered(page, "/api/v1/analytics/trends", () => page.getByRole("radio", { name: "By month" }).check());
+  const monthRows = await table(/Deployment frequency by month/).locator("tbody tr").count();
   return { prLinks, pager, before, afterNext, heading: heading2, commitLinks, trendTable, monthRows };
 }
 
@@ -157,4 +165,50 @@ export async function keyboardAndPhone({ browser, config, axeSource }) {
     screenshots.push(await shot(phone.page, config, `phone-${name}`));
   }
   return { keyboardPath, widths, violations, screenshots };
+}
+
+/** The tenant's colours and logo from the API, applied as --brand-* properties, and before the first paint next time. */
+export async function branding({ browser, config }) {
+  const { page, consoleErrors } = await newPage(browser, config);
+  const tokens = captureTokens(page);
+  await page.goto("/");
+  await signIn(page, config);
+  await heading(page, "Overview");
+  const headers = { Authorization: `Bearer ${tokens.at(-1)}` };
+  const put = await page.request.put("/api/v1/settings/branding", { headers, data: { primary_color: "#7A1FA2", secondary_color: "#102A43" } });
+  check(put.status() === 200, `PUT branding answered ${put.status()}`);
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16"><rect width="16" height="16" fill="#7A1FA2"/></svg>';
+  const logo = await page.request.put("/api/v1/settings/branding/logo", {
+    headers,
+    multipart: { file: { name: "logo.svg", mimeType: "image/svg+xml", buffer: Buffer.from(svg) } },
+  });
+  check(logo.status() === 200, `PUT logo answered ${logo.status()}`);
+  const brand = () =>
+    page.evaluate(() => {
+      const root = getComputedStyle(document.documentElement);
+      const active = document.querySelector('.sidenav a[aria-current="page"]');
+      return {
+        primary: root.getPropertyValue("--brand-primary").trim(),
+        secondary: root.getPropertyValue("--brand-secondary").trim(),
+        logo: root.getPropertyValue("--brand-logo").trim().slice(0, 40),
+        activeBackground: active ? getComputedStyle(active).backgroundColor : null,
+        topbar: getComputedStyle(document.querySelector(".topbar")).backgroundColor,
+      };
+    });
+  await page.reload();
+  await heading(page, "Overview");
+  await page.waitForFunction(() => getComputedStyle(document.documentElement).getPropertyValue("--brand-logo").includes("data:"));
+  const applied = await brand();
+  // Without the app's JavaScript only theme-init.js runs: the cached brand paints first.
+  await page.route("**/assets/*.js", (route) => route.abort());
+  await page.reload();
+  const beforeApp = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue("--brand-primary").trim());
+  await page.unroute("**/assets/*.js");
+  // Dark mode takes the dark scheme's colours.
+  await setMode(page, "Dark");
+  await page.waitForFunction((light) => getComputedStyle(document.documentElement).getPropertyValue("--brand-primary").trim() !== light, applied.primary);
+  const dark = await brand();
+  const api = await (await page.request.get("/api/v1/settings/branding", { headers })).json();
+  await shot(page, config, "branded-profile-dark");
+  return { applied, beforeApp, dark, api: { light: api.light.primary_color, dark: api.dark.primary_color, darkSecondary: api.dark.secondary_color }, consoleErrors };
 }

@@ -39,7 +39,11 @@ function Trend({ metric }: { metric: MetricDef }) {
         </fieldset>
       </div>
       <QueryState query={trend} isEmpty={(t) => t.points.every((p) => p.value === null)} empty="No data to draw for this period.">
-        {(t) => <TrendChart title={`${metric.title} by ${granularity}`} points={t.points} previous={t.previous} unit={t.unit} regions={regions(bands, metric.higherIsBetter)} />}
+        {(t) => (
+          <div aria-busy={trend.isFetching}>
+            <TrendChart title={`${metric.title} by ${granularity}`} points={t.points} previous={t.previous} unit={t.unit} regions={regions(bands, metric.higherIsBetter)} />
+          </div>
+        )}
       </QueryState>
     </section>
   );
@@ -120,7 +124,7 @@ function Figure({ metric, trend }: { metric: MetricDef; trend: ReactNode }) {
       {(f) => {
         const dist = distribution(metric, f);
         return (
-          <>
+          <div aria-busy={fig.isFetching}>
             <section className="card section figure-head" aria-label="Figure">
               <p className="tile-value" data-metric={metric.metric}>
                 {formatValue(f.value, f.unit)}
@@ -141,7 +145,7 @@ function Figure({ metric, trend }: { metric: MetricDef; trend: ReactNode }) {
               <h2 id="rows-heading">Behind the figure ({f.drilldown_total})</h2>
               <Rows metric={metric} fig={f} src={src} />
             </section>
-          </>
+          </div>
         );
       }}
     </QueryState>

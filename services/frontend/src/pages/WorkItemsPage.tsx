@@ -18,7 +18,7 @@ export function WorkItemsPage() {
       <FilterBar filters={filters} update={update} showYear={false} />
       <QueryState query={flow} isEmpty={(f) => f.resolved === 0 && f.wip === 0} empty="No work items resolved or in progress in this period and scope.">
         {(f) => (
-          <>
+          <div aria-busy={flow.isFetching}>
             <dl className="stats card section">
               <div>
                 <dt>Resolved</dt>
@@ -77,7 +77,7 @@ export function WorkItemsPage() {
                 The {f.oldest.length} oldest of {f.wip} items in progress.
               </p>
             </section>
-          </>
+          </div>
         )}
       </QueryState>
     </>

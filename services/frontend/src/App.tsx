@@ -1,15 +1,19 @@
 import { lazy, Suspense, type ReactNode } from "react";
-import { Route, Routes } from "react-router-dom";
+import { Navigate, Route, Routes } from "react-router-dom";
 import { useAuth, useUser } from "./auth/AuthContext";
 import { Loading } from "./components/States";
 import { ChangePasswordPage } from "./pages/ChangePasswordPage";
-import { OverviewPage } from "./pages/OverviewPage";
 import { SetPasswordPage } from "./pages/SetPasswordPage";
 import { SignInForm, SignInPage } from "./pages/SignInPage";
 import { Shell } from "./shell/Shell";
 import { BrandingSync } from "./theme/BrandingSync";
 
 // Pages beyond the first screen load on demand: the initial bundle stays small.
+// The dashboards (and their charts) are code-split too.
+const OverviewPage = lazy(() => import("./pages/OverviewPage").then((m) => ({ default: m.OverviewPage })));
+const DoraPage = lazy(() => import("./pages/DoraPage").then((m) => ({ default: m.DoraPage })));
+const EngineeringPage = lazy(() => import("./pages/EngineeringPage").then((m) => ({ default: m.EngineeringPage })));
+const WorkItemsPage = lazy(() => import("./pages/WorkItemsPage").then((m) => ({ default: m.WorkItemsPage })));
 const ProfilePage = lazy(() => import("./pages/ProfilePage").then((m) => ({ default: m.ProfilePage })));
 const UsersPage = lazy(() => import("./pages/UsersPage").then((m) => ({ default: m.UsersPage })));
 const BrandingPage = lazy(() => import("./pages/admin/BrandingPage").then((m) => ({ default: m.BrandingPage })));
@@ -49,6 +53,10 @@ function SignedIn({ expired }: { expired: boolean }) {
           <Suspense fallback={<Loading />}>
             <Routes>
               <Route path="/" element={<OverviewPage />} />
+              <Route path="/dora" element={<Navigate to="/dora/deployment-frequency" replace />} />
+              <Route path="/dora/:metric" element={<DoraPage />} />
+              <Route path="/engineering" element={<EngineeringPage />} />
+              <Route path="/work-items" element={<WorkItemsPage />} />
               <Route path="/profile" element={<ProfilePage />} />
               <Route path="/admin/users" element={<AdminOnly><UsersPage /></AdminOnly>} />
               <Route path="/admin/branding" element={<AdminOnly><BrandingPage /></AdminOnly>} />

@@ -5,7 +5,8 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import * as admin from "./admin.mjs";
-import * as shared from "./scenarios.mjs";
+import * as dashboards from "./dashboards.mjs";
+import * as shellScenarios from "./scenarios.mjs";
 // PULSE_BROWSER_SCENARIOS: another suite's scenarios (tests/journey).
 const extra = process.env.PULSE_BROWSER_SCENARIOS
   ? await import(process.env.PULSE_BROWSER_SCENARIOS)
@@ -16,9 +17,10 @@ const require = createRequire(join(frontend, "package.json"));
 const { chromium } = require("playwright-core");
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
+const scenarios = { ...shellScenarios, ...dashboards, ...admin, ...extra };
 const name = process.argv[2];
 const config = JSON.parse(readFileSync(0, "utf8"));
-const scenario = extra[name] ?? shared[name] ?? admin[name];
+const scenario = scenarios[name];
 if (!scenario) throw new Error(`unknown scenario ${name}`);
 
 const browser = await chromium.launch({

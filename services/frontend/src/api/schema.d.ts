@@ -494,6 +494,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Catalog
+         * @description Projects, repositories, PR authors, the Jira address and the DORA bands.
+         */
+        get: operations["catalog_get_catalog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/etl/jobs": {
         parameters: {
             query?: never;
@@ -1040,6 +1060,19 @@ export interface components {
             /** Severity */
             severity: string;
         };
+        /** BandOut */
+        BandOut: {
+            /** Description */
+            description: string;
+            /** Level */
+            level: string;
+            /** Lower */
+            lower: number | null;
+            /** Unit */
+            unit: string;
+            /** Upper */
+            upper: number | null;
+        };
         /** Body_settings_upload_logo */
         Body_settings_upload_logo: {
             /** File */
@@ -1088,6 +1121,21 @@ export interface components {
              * Format: date
              */
             start: string;
+        };
+        /** Catalog */
+        Catalog: {
+            /** Authors */
+            authors: string[];
+            /** Bands */
+            bands: {
+                [key: string]: components["schemas"]["BandOut"][];
+            };
+            /** Jira Url */
+            jira_url: string | null;
+            /** Projects */
+            projects: components["schemas"]["ProjectOut"][];
+            /** Repositories */
+            repositories: components["schemas"]["RepositoryOut"][];
         };
         /** ChangeFailureRate */
         ChangeFailureRate: {
@@ -1905,6 +1953,15 @@ export interface components {
             /** Last Name */
             last_name?: string | null;
         };
+        /** ProjectOut */
+        ProjectOut: {
+            /** Id */
+            id: number;
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+        };
         /**
          * ProviderConfig
          * @description How the ETL/agent reaches the provider.
@@ -2058,6 +2115,15 @@ export interface components {
             incident_links: number;
             /** Revert Prs */
             revert_prs: number;
+        };
+        /** RepositoryOut */
+        RepositoryOut: {
+            /** Full Name */
+            full_name: string;
+            /** Id */
+            id: number;
+            /** Url */
+            url: string | null;
         };
         /** ReviewerLoad */
         ReviewerLoad: {
@@ -4316,6 +4382,62 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    catalog_get_catalog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Catalog"];
                 };
             };
             /** @description Unauthenticated */

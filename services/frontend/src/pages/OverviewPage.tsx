@@ -1,23 +1,85 @@
-import { useUser, useAuth } from "../auth/AuthContext";
-import { Empty } from "../components/States";
+import { Link } from "react-router-dom";
+import { useSummary, useTrend } from "../api/analytics";
+import type { Schemas } from "../api/queries";
+import { useFilters, type AnalyticsParams } from "../analytics/filters";
+import { formatValue, metricByName, METRICS, type MetricDef } from "../analytics/metrics";
+import { Sparkline } from "../charts/Sparkline";
+import { FilterBar } from "../components/FilterBar";
+import { LevelBadge } from "../components/LevelBadge";
+import { ErrorState, QueryState } from "../components/States";
 
-/**
- * The executive overview. The DORA and analytics APIs are not in the backend
- * yet (another issue): until they are, the page says so rather than showing
- * invented figures.
- */
+type Line = Schemas["SummaryLine"];
+
+const CHANGE: Record<string, string> = { improved: "▲ improved", worsened: "▼ worsened", unchanged: "= unchanged", no_data: "no comparison" };
+
+function Spark({ metric, params }: { metric: MetricDef; params: AnalyticsParams }) {
+  const trend = useTrend(params, metric.metric);
+  if (trend.isPending) return <span className="muted sparkline-empty">Loading trend…</span>;
+  if (trend.isError) return <ErrorState error={trend.error} />;
+  const values = trend.data.points.map((p) => p.value);
+  const known = values.filter((v): v is number => v !== null);
+  const label = known.length
+    ? `Weekly ${metric.short}: from ${formatValue(known[0], trend.data.unit)} to ${formatValue(known[known.length - 1], trend.data.unit)} over ${values.length} weeks`
+    : `No weekly ${metric.short} data`;
+  return <Sparkline values={values} label={label} />;
+}
+
+function Tile({ line, params, query }: { line: Line; params: AnalyticsParams; query: string }) {
+  const metric = metricByName(line.metric);
+  if (!metric) return null;
+  return (
+    <li className="tile card">
+      <h3>
+        <Link to={`/dora/${metric.slug}${query}`}>{metric.title}</Link>
+      </h3>
+      <p className="tile-value" data-metric={metric.metric}>
+        {formatValue(line.value, line.unit)}
+      </p>
+      <p className="tile-meta">
+        <LevelBadge level={line.level} />
+        <span className={`change change-${line.change}`}>
+          {CHANGE[line.change] ?? line.change}
+          {line.previous_value !== null && <> from {formatValue(line.previous_value, line.unit)}</>}
+        </span>
+      </p>
+      <Spark metric={metric} params={params} />
+      <p className="muted small">Sample: {line.sample_size}</p>
+    </li>
+  );
+}
+
+/** The executive overview: the four keys and rework rate, their trend and the insights. */
 export function OverviewPage() {
-  const user = useUser();
-  const { session } = useAuth();
+  const { filters, params, update, query } = useFilters();
+  const summary = useSummary(params);
   return (
     <>
       <h1>Overview</h1>
-      <p className="muted">
-        Welcome{user.first_name ? `, ${user.first_name}` : ""}. Tenant <strong>{session.tenant}</strong>, signed in as {user.role}.
-      </p>
-      <section className="card" aria-labelledby="dora-heading">
-        <h2 id="dora-heading">DORA metrics</h2>
-        <Empty>The DORA metrics service is not available yet: figures will appear here once it is deployed.</Empty>
+      <FilterBar filters={filters} update={update} />
+      <section aria-labelledby="dora-heading" className="section">
+        <h2 id="dora-heading">DORA metrics, last {filters.days} days</h2>
+        <QueryState query={summary} isEmpty={(s) => s.lines.every((l) => l.sample_size === 0)} empty="No deployments, PRs or incidents in this period and scope.">
+          {(s) => (
+            <ul className="tiles" aria-busy={summary.isFetching}>
+              {METRICS.map((m) => {
+                const line = s.lines.find((l) => l.metric === m.metric);
+                return line ? <Tile key={m.metric} line={line} params={params} query={query} /> : null;
+              })}
+            </ul>
+          )}
+        </QueryState>
+      </section>
+      <section aria-labelledby="insights-heading" className="card section">
+        <h2 id="insights-heading">Insights</h2>
+        <QueryState query={summary} isEmpty={(s) => s.insights.length === 0} empty="No insights for this period.">
+          {(s) => (
+            <ul className="insights">
+              {s.insights.map((i) => (
+                <li key={i}>{i}</li>
+              ))}
+            </ul>
+          )}
+        </QueryState>
       </section>
     </>
   );

@@ -3,6 +3,7 @@ import { NavLink } from "react-router-dom";
 import { useSetThemeMode, type ThemeModeValue } from "../api/queries";
 import { useAuth, useUser } from "../auth/AuthContext";
 import { applyThemeMode } from "../theme/theme";
+import { useBranding } from "../theme/useBranding";
 
 interface NavItem {
   to: string;
@@ -12,6 +13,9 @@ interface NavItem {
 
 export const NAV: NavItem[] = [
   { to: "/", label: "Overview" },
+  { to: "/dora", label: "DORA" },
+  { to: "/engineering", label: "Engineering" },
+  { to: "/work-items", label: "Work items" },
   { to: "/profile", label: "Profile" },
   { to: "/admin/users", label: "Users", admin: true },
   { to: "/admin/branding", label: "Branding", admin: true },
@@ -49,6 +53,7 @@ export function Shell({ children }: { children: ReactNode }) {
   const user = useUser();
   const { session, signOut } = useAuth();
   const [open, setOpen] = useState(false);
+  useBranding();
 
   const items = NAV.filter((i) => !i.admin || user.role === "admin");
   return (

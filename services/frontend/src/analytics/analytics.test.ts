@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { sources } from "./sources";
+import { DEFAULT_DAYS, parseFilters, toParams, writeFilters } from "./filters";
+import { formatHours, formatValue } from "./metrics";
+
+describe("filters in the URL", () => {
+  it("round-trips and drops what the API would refuse", () => {
+    const f = parseFilters(new URLSearchParams("days=30&year=2024&project=2&project=x&repository=-1&repository=7&author=ada&author="));
+    expect(f).toEqual({ days: 30, year: 2024, projects: [2], repositories: [7], authors: ["ada"] });
+    expect(parseFilters(writeFilters(f))).toEqual(f);
+    expect(parseFilters(new URLSearchParams("days=13&year=1999"))).toMatchObject({ days: DEFAULT_DAYS, year: 2023 });
+    // Defaults stay out of the URL.
+    expect(writeFilters(parseFilters(new URLSearchParams())).toString()).toBe("");
+  });
+
+  it("ends the range at the next UTC midnight, so it is stable all day", () => {
+    const p = toParams(parseFilters(new URLSearchParams("days=7")), new Date("2026-06-10T15:30:00+02:00"));
+    expect(p.end).toBe("2026-06-11T00:00:00.000Z");
+    expect(p.start).toBe("2026-06-04T00:00:00.000Z");
+    expect(toParams(parseFilters(new URLSearchParams("days=7")), new Date("2026-06-10T23:59:00Z")).end).toBe(p.end);
+  });
+});
+
+describe("formatting", () => {
+  it.each([
+    [0.25, "15 min"],
+    [5, "5.0 h"],
+    [30, "30 h"],
+    [72, "3.0 days"],
+    [null, "—"],
+  ])("hours %s read %s", (h, text) => expect(formatHours(h)).toBe(text));
+
+  it("reads each unit", () => {
+    expect(formatValue(2, "per_day")).toBe("2.0 / day");
+    expect(formatValue(0.5, "per_day")).toBe("3.5 / week");
+    expect(formatValue(16.25, "percent")).toBe("16.3 %");
+    expect(formatValue(null, "percent")).toBe("—");
+  });
+});
+
+describe("source links", () => {
+  const catalog = {
+    projects: [],
+    repositories: [
+      { id: 1, full_name: "demo/api", url: "https://github.example/demo/api/" },
+      { id: 2, full_name: "evil/x", url: "javascript:alert(1)" },
+    ],
+    authors: [],
+    jira_url: "https://acme.atlassian.net",
+    bands: {},
+  };
+  it("builds GitHub and Jira addresses, and none from a non-web URL", () => {
+    const s = sources(catalog);
+    expect(s.pr(1, 12)).toBe("https://github.example/demo/api/pull/12");
+    expect(s.commit(1, "abc123")).toBe("https://github.example/demo/api/commit/abc123");
+    expect(s.issue("OPS-3")).toBe("https://acme.atlassian.net/browse/OPS-3");
+    expect(s.pr(2, 1)).toBeNull();
+    expect(s.pr(99, 1)).toBeNull();
+    expect(s.repo(99).name).toBe("repository 99");
+    expect(sources(undefined).issue("OPS-3")).toBeNull();
+  });
+});

@@ -1,0 +1,122 @@
+/**
+ * The five headline metrics: their page slug, API route, trend metric and
+ * benchmark key, and how their values read. One table, so the overview,
+ * the detail page and the charts agree.
+ */
+import type { Schemas } from "../api/queries";
+
+export type Level = Schemas["DoraLevel"];
+export type TrendMetric = Schemas["TrendMetric"];
+export type FigurePath =
+  | "/api/v1/analytics/deployment-frequency"
+  | "/api/v1/analytics/lead-time"
+  | "/api/v1/analytics/change-failure-rate"
+  | "/api/v1/analytics/recovery-time"
+  | "/api/v1/analytics/rework-rate";
+
+export interface MetricDef {
+  slug: string;
+  title: string;
+  short: string;
+  /** The executive summary's and the trend API's metric name. */
+  metric: TrendMetric;
+  path: FigurePath;
+  /** The benchmark table's metric (bands per report year), if any. */
+  bands?: string;
+  higherIsBetter: boolean;
+  what: string;
+}
+
+export const METRICS: MetricDef[] = [
+  {
+    slug: "deployment-frequency",
+    title: "Deployment frequency",
+    short: "Deploy frequency",
+    metric: "deployment_frequency",
+    path: "/api/v1/analytics/deployment-frequency",
+    bands: "deployment_frequency",
+    higherIsBetter: true,
+    what: "How often production receives a successful deployment (days with a deployment).",
+  },
+  {
+    slug: "lead-time",
+    title: "Lead time for changes",
+    short: "Lead time",
+    metric: "lead_time_for_changes",
+    path: "/api/v1/analytics/lead-time",
+    bands: "lead_time_for_changes",
+    higherIsBetter: false,
+    what: "Median time from a PR's first commit to its deployment in production.",
+  },
+  {
+    slug: "change-failure-rate",
+    title: "Change failure rate",
+    short: "Change failure rate",
+    metric: "change_failure_rate",
+    path: "/api/v1/analytics/change-failure-rate",
+    bands: "change_failure_rate",
+    higherIsBetter: false,
+    what: "Share of production deployments that caused an incident.",
+  },
+  {
+    slug: "recovery-time",
+    title: "Failed deployment recovery time",
+    short: "Recovery time",
+    metric: "failed_deployment_recovery_time",
+    path: "/api/v1/analytics/recovery-time",
+    bands: "time_to_restore",
+    higherIsBetter: false,
+    what: "Median time from the deployment that failed to the incident's resolution.",
+  },
+  {
+    slug: "rework-rate",
+    title: "Rework rate",
+    short: "Rework rate",
+    metric: "rework_rate",
+    path: "/api/v1/analytics/rework-rate",
+    higherIsBetter: false,
+    what: "Share of deployments that were unplanned: hotfixes, rollbacks and fixes of incidents.",
+  },
+];
+
+export function metricBySlug(slug: string | undefined): MetricDef | undefined {
+  return METRICS.find((m) => m.slug === slug);
+}
+
+export function metricByName(name: string): MetricDef | undefined {
+  return METRICS.find((m) => m.metric === name);
+}
+
+export const LEVELS: Level[] = ["elite", "high", "medium", "low"];
+
+/** Hours as a person reads them: minutes, hours or days. */
+export function formatHours(h: number | null | undefined): string {
+  if (h === null || h === undefined || Number.isNaN(h)) return "—";
+  if (h < 1) return `${Math.round(h * 60)} min`;
+  if (h < 48) return `${h < 10 ? h.toFixed(1) : Math.round(h)} h`;
+  const d = h / 24;
+  return `${d < 10 ? d.toFixed(1) : Math.round(d)} days`;
+}
+
+/** A figure in its unit, as the API sends it (per_day, hours, percent, ratio). */
+export function formatValue(value: number | null | undefined, unit: string): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return "—";
+  switch (unit) {
+    case "hours":
+      return formatHours(value);
+    case "per_day":
+      return value >= 1 ? `${value.toFixed(1)} / day` : `${(value * 7).toFixed(1)} / week`;
+    case "percent":
+      return `${value.toFixed(1)} %`;
+    case "ratio":
+      return `${(value * 100).toFixed(1)} %`;
+    default:
+      return `${Number.isInteger(value) ? value : value.toFixed(2)} ${unit}`;
+  }
+}
+
+/** A value in a band's unit, for comparison with the band's bounds. */
+export function toBandUnit(value: number, unit: string, bandUnit: string): number {
+  if (unit === "ratio" && bandUnit === "percent") return value * 100;
+  return value;
+}

@@ -1,0 +1,71 @@
+/** Queries of the analytics API, keyed by their parameters. */
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import type { AnalyticsParams } from "../analytics/filters";
+import type { FigurePath, TrendMetric } from "../analytics/metrics";
+import { useAuth } from "../auth/AuthContext";
+import { unwrap } from "./client";
+import type { Schemas } from "./queries";
+
+export type Catalog = Schemas["Catalog"];
+export type Granularity = Schemas["Granularity"];
+
+export function useCatalog() {
+  const { api } = useAuth();
+  return useQuery({ queryKey: ["catalog"], queryFn: () => unwrap(api.GET("/api/v1/catalog")), staleTime: 5 * 60_000 });
+}
+
+export function useSummary(params: AnalyticsParams) {
+  const { api } = useAuth();
+  return useQuery({
+    queryKey: ["analytics", "summary", params],
+    queryFn: () => unwrap(api.GET("/api/v1/analytics/summary", { params: { query: { ...params, limit: 0 } } })),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useTrend(params: AnalyticsParams, metric: TrendMetric, granularity: Granularity = "week") {
+  const { api } = useAuth();
+  return useQuery({
+    queryKey: ["analytics", "trend", metric, granularity, params],
+    queryFn: () => unwrap(api.GET("/api/v1/analytics/trends", { params: { query: { ...params, metric, granularity } } })),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useFigure<P extends FigurePath>(path: P, params: AnalyticsParams, page: { limit: number; offset: number }) {
+  const { api } = useAuth();
+  return useQuery({
+    queryKey: ["analytics", path, params, page],
+    // Every figure route takes the same query; the union of their result types is what the page narrows.
+    queryFn: () => unwrap(api.GET(path as "/api/v1/analytics/lead-time", { params: { query: { ...params, ...page } } })) as Promise<FigureOf<P>>,
+    placeholderData: keepPreviousData,
+  });
+}
+
+export type FigureOf<P extends FigurePath> = P extends "/api/v1/analytics/deployment-frequency"
+  ? Schemas["DeploymentFrequency"]
+  : P extends "/api/v1/analytics/lead-time"
+    ? Schemas["LeadTime"]
+    : P extends "/api/v1/analytics/change-failure-rate"
+      ? Schemas["ChangeFailureRate"]
+      : P extends "/api/v1/analytics/recovery-time"
+        ? Schemas["RecoveryTime"]
+        : Schemas["ReworkRate"];
+
+export function useEngineering(params: AnalyticsParams) {
+  const { api } = useAuth();
+  return useQuery({
+    queryKey: ["analytics", "engineering", params],
+    queryFn: () => unwrap(api.GET("/api/v1/analytics/engineering", { params: { query: { ...params, limit: 0 } } })),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useWorkItems(params: AnalyticsParams) {
+  const { api } = useAuth();
+  return useQuery({
+    queryKey: ["analytics", "work-items", params],
+    queryFn: () => unwrap(api.GET("/api/v1/analytics/work-items", { params: { query: { ...params, limit: 20 } } })),
+    placeholderData: keepPreviousData,
+  });
+}

@@ -1,0 +1,77 @@
+import { DataTable } from "./DataTable";
+import { linear, niceMax, ticks } from "./scale";
+
+export interface Bar {
+  label: string;
+  value: number;
+}
+
+/**
+ * Vertical bars (a distribution or counts per period) with the same
+ * numbers in a table for screen readers and anyone who prefers text.
+ */
+export function BarChart({ bars, title, unit, height = 220 }: { bars: Bar[]; title: string; unit: string; height?: number }) {
+  const width = 640;
+  const top = niceMax(Math.max(0, ...bars.map((b) => b.value)));
+  const left = 40;
+  const bottom = height - 28;
+  const y = linear([0, top], [bottom, 8]);
+  const slot = (width - left - 8) / Math.max(1, bars.length);
+  return (
+    <figure className="chart">
+      <svg viewBox={`0 0 ${width} ${height}`} className="chart-svg" aria-hidden="true" preserveAspectRatio="xMinYMin meet">
+        {ticks(top).map((t) => (
+          <g key={t}>
+            <line x1={left} x2={width - 4} y1={y(t)} y2={y(t)} className="grid" />
+            <text x={left - 6} y={y(t) + 4} className="axis" textAnchor="end">
+              {Number.isInteger(t) ? t : t.toFixed(1)}
+            </text>
+          </g>
+        ))}
+        {bars.map((b, i) => {
+          const x = left + i * slot + slot * 0.15;
+          return (
+            <g key={b.label}>
+              <rect x={x} y={y(b.value)} width={slot * 0.7} height={Math.max(0, bottom - y(b.value))} className="bar" rx={2} />
+              {(bars.length <= 12 || i % Math.ceil(bars.length / 12) === 0) && (
+                <text x={x + slot * 0.35} y={height - 10} className="axis" textAnchor="middle">
+                  {b.label}
+                </text>
+              )}
+            </g>
+          );
+        })}
+      </svg>
+      <DataTable title={title} head={["Bucket", unit]}>
+        {bars.map((b) => (
+          <tr key={b.label}>
+            <td>{b.label}</td>
+            <td>{b.value}</td>
+          </tr>
+        ))}
+      </DataTable>
+    </figure>
+  );
+}
+
+const HOUR_BINS: [string, number][] = [
+  ["< 1 h", 1],
+  ["1–4 h", 4],
+  ["4–24 h", 24],
+  ["1–3 d", 72],
+  ["3–7 d", 168],
+  ["1–4 w", 672],
+  ["> 4 w", Infinity],
+];
+
+/** Durations in hours counted in bins a person reads at a glance. */
+export function binHours(values: (number | null | undefined)[]): Bar[] {
+  const counts = HOUR_BINS.map(([label]) => ({ label, value: 0 }));
+  for (const v of values) {
+    if (v === null || v === undefined) continue;
+    const i = HOUR_BINS.findIndex(([, top]) => v < top);
+    const bin = counts[i];
+    if (bin) bin.value += 1;
+  }
+  return counts;
+}

@@ -1,0 +1,112 @@
+import { formatValue, type Level } from "../analytics/metrics";
+import type { Region } from "./bands";
+import { DataTable } from "./DataTable";
+import { linear, niceMax, shortDate, ticks } from "./scale";
+
+export interface Point {
+  start: string;
+  value: number | null;
+  level: Level | null;
+  sample_size: number;
+}
+
+function path(points: (number | null)[], x: (i: number) => number, y: (v: number) => number): string {
+  let d = "";
+  let pen = false;
+  points.forEach((v, i) => {
+    if (v === null) {
+      pen = false;
+      return;
+    }
+    d += `${pen ? "L" : "M"}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
+    pen = true;
+  });
+  return d;
+}
+
+/**
+ * A metric per week or month over the DORA level bands of the report year,
+ * with the previous period dashed; the figures are also in a table.
+ */
+export function TrendChart({
+  title,
+  points,
+  previous,
+  unit,
+  regions,
+  scale = 1,
+}: {
+  title: string;
+  points: Point[];
+  previous: { value: number | null }[];
+  unit: string;
+  regions: Region[];
+  /** Multiplies values into the bands' unit (a ratio against percent bands). */
+  scale?: number;
+}) {
+  const width = 640;
+  const height = 240;
+  const left = 56;
+  const bottom = height - 28;
+  const values = points.map((p) => (p.value === null ? null : p.value * scale));
+  const before = previous.map((p) => (p.value === null ? null : p.value * scale));
+  const known = [...values, ...before].filter((v): v is number => v !== null);
+  const finite = regions.flatMap((r) => [r.from, r.to]).filter((v) => Number.isFinite(v) && v > 0);
+  // Show the next band edge above the figures when it is near, without
+  // squashing the line at the bottom of the chart.
+  const dataMax = Math.max(0, ...known);
+  const nextEdge = finite.filter((v) => v > dataMax).sort((a, b) => a - b)[0];
+  const top = niceMax(Math.max(dataMax * 1.15, nextEdge !== undefined && nextEdge <= dataMax * 2 ? nextEdge * 1.05 : 0));
+  const x = linear([0, Math.max(1, points.length - 1)], [left + 8, width - 12]);
+  const y = linear([0, top], [bottom, 8]);
+  const clip = (v: number) => Math.min(top, Math.max(0, v));
+  return (
+    <figure className="chart">
+      <svg viewBox={`0 0 ${width} ${height}`} className="chart-svg" aria-hidden="true">
+        {regions.map((r) => (
+          <g key={r.level}>
+            <rect x={left} width={width - left - 4} y={y(clip(r.to))} height={Math.max(0, y(clip(r.from)) - y(clip(r.to)))} className={`band band-${r.level}`} />
+            {y(clip(r.from)) - y(clip(r.to)) > 14 && (
+              <text x={width - 8} y={y(clip(r.to)) + 13} className="band-label" textAnchor="end">
+                {r.level}
+              </text>
+            )}
+          </g>
+        ))}
+        {ticks(top).map((t) => (
+          <text key={t} x={left - 6} y={y(t) + 4} className="axis" textAnchor="end">
+            {formatValue(t / scale, unit)}
+          </text>
+        ))}
+        <line x1={left} x2={width - 4} y1={bottom} y2={bottom} className="grid" />
+        <path d={path(before, x, y)} className="trend-previous" />
+        <path d={path(values, x, y)} className="trend-line" />
+        {points.map((p, i) => {
+          const v = values[i];
+          return v === null || v === undefined ? null : <circle key={p.start} cx={x(i)} cy={y(v)} r={3.5} className={`trend-dot level-${p.level ?? "none"}`} />;
+        })}
+        {points.map((p, i) =>
+          points.length <= 8 || i % Math.ceil(points.length / 8) === 0 ? (
+            <text key={p.start} x={x(i)} y={height - 8} className="axis" textAnchor="middle">
+              {shortDate(p.start)}
+            </text>
+          ) : null,
+        )}
+      </svg>
+      <figcaption className="chart-legend muted">
+        <span className="legend-line" aria-hidden="true" /> this period <span className="legend-dash" aria-hidden="true" /> previous period; shaded: DORA levels
+      </figcaption>
+      <DataTable title={title} head={["Period from", "Value", "Level", "Sample", "Previous period"]}>
+        {points.map((p, i) => (
+          <tr key={p.start}>
+            <td>{shortDate(p.start)}</td>
+            <td>{formatValue(p.value, unit)}</td>
+            <td>{p.level ?? "—"}</td>
+            <td>{p.sample_size}</td>
+            <td>{formatValue(previous[i]?.value ?? null, unit)}</td>
+          </tr>
+        ))}
+      </DataTable>
+    </figure>
+  );
+}

@@ -1,0 +1,135 @@
+import { render, screen, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import { LevelBadge } from "../components/LevelBadge";
+import { regions } from "./bands";
+import { BarChart, binHours } from "./BarChart";
+import { Sparkline } from "./Sparkline";
+import { TrendChart } from "./TrendChart";
+
+const H = 1;
+const DAY = 24;
+
+describe("level regions", () => {
+  it("tiles lead time (2023): the overlapping low band owns everything past medium", () => {
+    const r = regions(
+      [
+        { level: "elite", lower: 0, upper: DAY },
+        { level: "high", lower: DAY, upper: 7 * DAY },
+        { level: "medium", lower: 7 * DAY, upper: 30 * DAY },
+        { level: "low", lower: 7 * DAY, upper: 30 * DAY },
+      ],
+      false,
+    );
+    expect(r).toEqual([
+      { level: "elite", from: 0, to: DAY },
+      { level: "high", from: DAY, to: 7 * DAY },
+      { level: "medium", from: 7 * DAY, to: 30 * DAY },
+      { level: "low", from: 30 * DAY, to: Infinity },
+    ]);
+  });
+
+  it("drops a level a better one covers (2024 change failure rate: medium 10 % under high 20 %)", () => {
+    const r = regions(
+      [
+        { level: "elite", lower: 5, upper: 5 },
+        { level: "high", lower: 20, upper: 20 },
+        { level: "medium", lower: 10, upper: 10 },
+        { level: "low", lower: 40, upper: 40 },
+      ],
+      false,
+    );
+    expect(r.map((x) => [x.level, x.from, x.to])).toEqual([
+      ["elite", 0, 5],
+      ["high", 5, 20],
+      ["low", 20, Infinity],
+    ]);
+  });
+
+  it("stacks higher-is-better bands from the top (deployment frequency per day)", () => {
+    const r = regions(
+      [
+        { level: "elite", lower: 1, upper: null },
+        { level: "high", lower: 1 / 7, upper: 1 },
+        { level: "medium", lower: 1 / 30, upper: 1 / 7 },
+        { level: "low", lower: 1 / 30, upper: 1 / 7 },
+      ],
+      true,
+    );
+    expect(r.map((x) => x.level)).toEqual(["elite", "high", "medium", "low"]);
+    expect(r[0]).toEqual({ level: "elite", from: 1, to: Infinity });
+    expect(r[3]).toEqual({ level: "low", from: 0, to: 1 / 30 });
+  });
+});
+
+describe("binHours", () => {
+  it("counts durations in readable bins and skips unknowns", () => {
+    const bins = binHours([0.5 * H, 2, 3, 30, 200, 2000, null, undefined]);
+    expect(Object.fromEntries(bins.map((b) => [b.label, b.value]))).toEqual({
+      "< 1 h": 1,
+      "1–4 h": 2,
+      "4–24 h": 0,
+      "1–3 d": 1,
+      "3–7 d": 0,
+      "1–4 w": 1,
+      "> 4 w": 1,
+    });
+  });
+});
+
+describe("charts have text alternatives", () => {
+  it("BarChart repeats every bar in its data table", () => {
+    render(<BarChart title="PRs per week" unit="PRs" bars={[{ label: "Jun 1", value: 3 }, { label: "Jun 8", value: 5 }]} />);
+    const table = screen.getByRole("table", { name: "PRs per week" });
+    const rows = within(table).getAllByRole("row").slice(1);
+    expect(rows.map((r) => r.textContent)).toEqual(["Jun 13", "Jun 85"]);
+    expect(document.querySelectorAll("rect.bar")).toHaveLength(2);
+  });
+
+  it("Sparkline describes its line, and says when there is too little data", () => {
+    const { rerender } = render(<Sparkline values={[1, null, 3, 2]} label="Weekly lead time: from 1 h to 2 h" />);
+    expect(screen.getByRole("img", { name: "Weekly lead time: from 1 h to 2 h" })).toBeInTheDocument();
+    // The gap (null) splits the line in two.
+    expect(document.querySelectorAll("path.spark-line")).toHaveLength(2);
+    rerender(<Sparkline values={[null, 4]} label="x" />);
+    expect(screen.getByText("Not enough data for a trend")).toBeInTheDocument();
+  });
+
+  it("TrendChart draws the bands and the points and lists them with their level", () => {
+    const points = [
+      { start: "2026-06-01T00:00:00Z", value: 10, level: "elite" as const, sample_size: 4 },
+      { start: "2026-06-08T00:00:00Z", value: null, level: null, sample_size: 0 },
+      { start: "2026-06-15T00:00:00Z", value: 30, level: "high" as const, sample_size: 6 },
+    ];
+    render(
+      <TrendChart
+        title="Lead time by week"
+        unit="hours"
+        points={points}
+        previous={[{ value: 20 }, { value: 20 }, { value: null }]}
+        regions={[
+          { level: "elite", from: 0, to: 24 },
+          { level: "high", from: 24, to: 168 },
+          { level: "low", from: 168, to: Infinity },
+        ]}
+      />,
+    );
+    expect(document.querySelectorAll("circle.trend-dot")).toHaveLength(2);
+    expect(document.querySelector("rect.band-elite")).not.toBeNull();
+    const rows = within(screen.getByRole("table", { name: "Lead time by week" })).getAllByRole("row").slice(1);
+    expect(rows).toHaveLength(3);
+    const cells = rows.map((r) => within(r).getAllByRole("cell").map((c) => c.textContent));
+    expect(cells[0]).toEqual([expect.any(String), "10 h", "elite", "4", "20 h"]);
+    expect(cells[1]?.[1]).toBe("—");
+  });
+
+  it("LevelBadge names the level in words", () => {
+    render(
+      <>
+        <LevelBadge level="medium" />
+        <LevelBadge level={null} />
+      </>,
+    );
+    expect(screen.getByText("medium")).toHaveClass("level-medium");
+    expect(screen.getByText("no level")).toBeInTheDocument();
+  });
+});

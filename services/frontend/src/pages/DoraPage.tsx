@@ -1,0 +1,187 @@
+import { useState, type ReactNode } from "react";
+import { Link, NavLink, useParams } from "react-router-dom";
+import { useCatalog, useFigure, useTrend, type FigureOf, type Granularity } from "../api/analytics";
+import type { Schemas } from "../api/queries";
+import { useFilters } from "../analytics/filters";
+import { formatHours, formatValue, metricBySlug, METRICS, type MetricDef } from "../analytics/metrics";
+import { sources, type Sources } from "../analytics/sources";
+import { regions } from "../charts/bands";
+import { BarChart, binHours, type Bar } from "../charts/BarChart";
+import { shortDate } from "../charts/scale";
+import { TrendChart } from "../charts/TrendChart";
+import { FilterBar } from "../components/FilterBar";
+import { LevelBadge } from "../components/LevelBadge";
+import { QueryState } from "../components/States";
+import { Deployments, Incidents, Prs } from "./dora/Drilldown";
+
+// Enough rows for the distribution; the table pages through them.
+const ROWS = { limit: 500, offset: 0 };
+type Any = FigureOf<MetricDef["path"]>;
+
+function Trend({ metric }: { metric: MetricDef }) {
+  const { filters, params } = useFilters();
+  const [granularity, setGranularity] = useState<Granularity>("week");
+  const trend = useTrend(params, metric.metric, granularity);
+  const catalog = useCatalog();
+  const bands = metric.bands ? (catalog.data?.bands[`${filters.year}:${metric.bands}`] ?? []) : [];
+  return (
+    <section className="card section" aria-labelledby="trend-heading">
+      <div className="section-head">
+        <h2 id="trend-heading">Trend</h2>
+        <fieldset className="segmented">
+          <legend className="sr-only">Trend granularity</legend>
+          {(["week", "month"] as const).map((g) => (
+            <label key={g} className="radio">
+              <input type="radio" name="granularity" value={g} checked={granularity === g} onChange={() => setGranularity(g)} />
+              By {g}
+            </label>
+          ))}
+        </fieldset>
+      </div>
+      <QueryState query={trend} isEmpty={(t) => t.points.every((p) => p.value === null)} empty="No data to draw for this period.">
+        {(t) => (
+          <div aria-busy={trend.isFetching}>
+            <TrendChart title={`${metric.title} by ${granularity}`} points={t.points} previous={t.previous} unit={t.unit} regions={regions(bands, metric.higherIsBetter)} />
+          </div>
+        )}
+      </QueryState>
+    </section>
+  );
+}
+
+function distribution(metric: MetricDef, fig: Any): { title: string; unit: string; bars: Bar[] } {
+  switch (metric.slug) {
+    case "deployment-frequency": {
+      const f = fig as Schemas["DeploymentFrequency"];
+      return { title: "Deployment days per week", unit: "days with a deployment", bars: f.weeks.map((w) => ({ label: shortDate(w.start), value: w.deployment_days })) };
+    }
+    case "lead-time":
+      return { title: "Lead time of the PRs", unit: "PRs", bars: binHours((fig as Schemas["LeadTime"]).drilldown.map((p) => p.cycle_hours)) };
+    case "change-failure-rate": {
+      const incidents = (fig as Schemas["ChangeFailureRate"]).incidents;
+      const after = incidents.map((i) => (i.deployment_finished_at ? (Date.parse(i.detected_at) - Date.parse(i.deployment_finished_at)) / 3_600_000 : null));
+      return { title: "Time from deployment to incident", unit: "incidents", bars: binHours(after) };
+    }
+    case "recovery-time":
+      return { title: "Recovery time of the incidents", unit: "incidents", bars: binHours((fig as Schemas["RecoveryTime"]).drilldown.map((i) => i.hours)) };
+    default: {
+      const counts = new Map<string, number>();
+      for (const d of (fig as Schemas["ReworkRate"]).drilldown) for (const r of d.rework_reasons.length ? d.rework_reasons : ["planned"]) counts.set(r, (counts.get(r) ?? 0) + 1);
+      return { title: "Deployments by reason", unit: "deployments", bars: [...counts].map(([label, value]) => ({ label, value })) };
+    }
+  }
+}
+
+function Rows({ metric, fig, src }: { metric: MetricDef; fig: Any; src: Sources }) {
+  switch (metric.slug) {
+    case "lead-time":
+      return <Prs rows={(fig as Schemas["LeadTime"]).drilldown} total={fig.drilldown_total} src={src} />;
+    case "recovery-time":
+      return <Incidents rows={(fig as Schemas["RecoveryTime"]).drilldown} total={fig.drilldown_total} src={src} />;
+    case "change-failure-rate": {
+      const f = fig as Schemas["ChangeFailureRate"];
+      return (
+        <>
+          <Deployments rows={f.drilldown} total={f.drilldown_total} src={src} />
+          <h3>Incidents linked to these deployments</h3>
+          <Incidents rows={f.incidents} total={f.incidents.length} src={src} />
+        </>
+      );
+    }
+    default:
+      return <Deployments rows={(fig as Schemas["DeploymentFrequency"]).drilldown} total={fig.drilldown_total} src={src} />;
+  }
+}
+
+function Breakdown({ fig }: { fig: Schemas["LeadTime"] }) {
+  const parts = [
+    ["Coding", fig.coding],
+    ["Pickup", fig.pickup],
+    ["Review", fig.review],
+    ["Deploy", fig.deploy],
+  ] as const;
+  return (
+    <dl className="breakdown">
+      {parts.map(([name, c]) => (
+        <div key={name}>
+          <dt>{name}</dt>
+          <dd>
+            {formatHours(c.median_hours)} <span className="muted small">median of {c.sample_size}</span>
+          </dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+function Figure({ metric, trend }: { metric: MetricDef; trend: ReactNode }) {
+  const { params } = useFilters();
+  const fig = useFigure(metric.path, params, ROWS);
+  const catalog = useCatalog();
+  const src = sources(catalog.data);
+  return (
+    <QueryState query={fig}>
+      {(f) => {
+        const dist = distribution(metric, f);
+        return (
+          <div aria-busy={fig.isFetching}>
+            <section className="card section figure-head" aria-label="Figure">
+              <p className="tile-value" data-metric={metric.metric}>
+                {formatValue(f.value, f.unit)}
+              </p>
+              <LevelBadge level={f.level} />
+              <p className="muted">
+                Report {f.report_year} · sample size {f.sample_size}
+              </p>
+              {metric.slug === "lead-time" && <Breakdown fig={f as Schemas["LeadTime"]} />}
+            </section>
+            {trend}
+            <section className="card section" aria-labelledby="dist-heading">
+              <h2 id="dist-heading">Distribution</h2>
+              {dist.bars.some((b) => b.value > 0) ? <BarChart title={dist.title} unit={dist.unit} bars={dist.bars} /> : <p className="muted">Nothing to distribute in this period.</p>}
+              <p className="muted small">{dist.title}.</p>
+            </section>
+            <section className="card section" aria-labelledby="rows-heading">
+              <h2 id="rows-heading">Behind the figure ({f.drilldown_total})</h2>
+              <Rows metric={metric} fig={f} src={src} />
+            </section>
+          </div>
+        );
+      }}
+    </QueryState>
+  );
+}
+
+/** One DORA metric: figure and level, trend over the level bands, distribution and the rows behind it. */
+export function DoraPage() {
+  const { metric: slug } = useParams();
+  const metric = metricBySlug(slug);
+  const { filters, update, query } = useFilters();
+  if (!metric)
+    return (
+      <div className="state">
+        <h1>Unknown metric</h1>
+        <Link to={`/${query}`}>Back to the overview</Link>
+      </div>
+    );
+  return (
+    <>
+      <p className="crumbs">
+        <Link to={`/${query}`}>Overview</Link> / {metric.short}
+      </p>
+      <nav aria-label="DORA metrics">
+        <ul className="metric-tabs">
+          {METRICS.map((m) => (
+            <li key={m.slug}>
+              <NavLink to={`/dora/${m.slug}${query}`}>{m.short}</NavLink>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <h1>{metric.title}</h1>
+      <p className="muted">{metric.what}</p>
+      <FilterBar filters={filters} update={update} />
+      <Figure metric={metric} trend={<Trend metric={metric} />} />
+    </>
+  );
+}

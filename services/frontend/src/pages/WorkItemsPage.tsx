@@ -1,0 +1,85 @@
+import { useCatalog, useWorkItems } from "../api/analytics";
+import { useFilters } from "../analytics/filters";
+import { formatHours } from "../analytics/metrics";
+import { sources } from "../analytics/sources";
+import { BarChart } from "../charts/BarChart";
+import { shortDate } from "../charts/scale";
+import { FilterBar } from "../components/FilterBar";
+import { SourceLink } from "../components/SourceLink";
+import { QueryState } from "../components/States";
+
+export function WorkItemsPage() {
+  const { filters, params, update } = useFilters();
+  const flow = useWorkItems(params);
+  const src = sources(useCatalog().data);
+  return (
+    <>
+      <h1>Work items</h1>
+      <FilterBar filters={filters} update={update} showYear={false} />
+      <QueryState query={flow} isEmpty={(f) => f.resolved === 0 && f.wip === 0} empty="No work items resolved or in progress in this period and scope.">
+        {(f) => (
+          <div aria-busy={flow.isFetching}>
+            <dl className="stats card section">
+              <div>
+                <dt>Resolved</dt>
+                <dd data-metric="resolved">{f.resolved}</dd>
+              </div>
+              <div>
+                <dt>Lead time (median)</dt>
+                <dd>{formatHours(f.lead_time.median_hours)}</dd>
+              </div>
+              <div>
+                <dt>Cycle time (median)</dt>
+                <dd>{formatHours(f.cycle_time.median_hours)}</dd>
+              </div>
+              <div>
+                <dt>Work in progress</dt>
+                <dd data-metric="wip">{f.wip}</dd>
+              </div>
+              <div>
+                <dt>WIP age (median)</dt>
+                <dd>{formatHours(f.median_wip_age_hours)}</dd>
+              </div>
+            </dl>
+            <section className="card section" aria-labelledby="flow-heading">
+              <h2 id="flow-heading">Flow: items resolved per week</h2>
+              <BarChart title="Items resolved per week" unit="items" bars={f.throughput.map(([week, n]) => ({ label: shortDate(String(week)), value: Number(n) }))} />
+            </section>
+            <section className="card section" aria-labelledby="ageing-heading">
+              <h2 id="ageing-heading">Ageing work in progress</h2>
+              {f.oldest.length === 0 ? (
+                <p className="muted">Nothing in progress.</p>
+              ) : (
+                <div className="table-scroll">
+                  <table>
+                    <thead>
+                      <tr>
+                        <th scope="col">Item</th>
+                        <th scope="col">Started</th>
+                        <th scope="col">Age</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {f.oldest.map((i) => (
+                        <tr key={i.id}>
+                          <td>
+                            <SourceLink href={src.issue(i.key)}>{i.key}</SourceLink>
+                          </td>
+                          <td>{i.started_at ? new Date(i.started_at).toLocaleDateString() : "—"}</td>
+                          <td>{formatHours(i.age_hours)}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              )}
+              <p className="muted small">
+                The {f.oldest.length} oldest of {f.wip} items in progress.
+              </p>
+            </section>
+          </div>
+        )}
+      </QueryState>
+    </>
+  );
+}

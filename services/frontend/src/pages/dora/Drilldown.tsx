@@ -1,0 +1,128 @@
+import { useState, type ReactNode } from "react";
+import type { Schemas } from "../../api/queries";
+import { formatHours } from "../../analytics/metrics";
+import type { Sources } from "../../analytics/sources";
+import { Empty } from "../../components/States";
+import { SourceLink } from "../../components/SourceLink";
+
+const PAGE = 20;
+const when = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }) : "—");
+
+/** Rows of a drill-down, PAGE at a time, with what the figure is based on. */
+function Paged<T>({ rows, total, head, row, caption }: { rows: readonly T[]; total: number; head: string[]; row: (r: T) => ReactNode; caption: string }) {
+  const [page, setPage] = useState(0);
+  if (rows.length === 0) return <Empty>No rows behind this figure in the period.</Empty>;
+  const pages = Math.ceil(rows.length / PAGE);
+  const current = Math.min(page, pages - 1);
+  const shown = rows.slice(current * PAGE, current * PAGE + PAGE);
+  return (
+    <>
+      <div className="table-scroll">
+        <table>
+          <caption className="sr-only">{caption}</caption>
+          <thead>
+            <tr>
+              {head.map((h) => (
+                <th key={h} scope="col">
+                  {h}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>{shown.map(row)}</tbody>
+        </table>
+      </div>
+      <nav className="pager" aria-label={`${caption} pages`}>
+        <span className="muted">
+          Rows {current * PAGE + 1}–{current * PAGE + shown.length} of {total}
+          {total > rows.length && ` (first ${rows.length} loaded)`}
+        </span>
+        <button type="button" className="btn" disabled={current === 0} onClick={() => setPage(current - 1)}>
+          Previous
+        </button>
+        <button type="button" className="btn" disabled={current >= pages - 1} onClick={() => setPage(current + 1)}>
+          Next
+        </button>
+      </nav>
+    </>
+  );
+}
+
+export function Deployments({ rows, total, src }: { rows: readonly Schemas["DeploymentRef"][]; total: number; src: Sources }) {
+  return (
+    <Paged
+      rows={rows}
+      total={total}
+      caption="Deployments"
+      head={["Finished", "Repository", "Commit", "Environment", "Outcome"]}
+      row={(d) => (
+        <tr key={d.id}>
+          <td>{when(d.finished_at)}</td>
+          <td>{src.repo(d.repository_id).name}</td>
+          <td>
+            <SourceLink href={src.commit(d.repository_id, d.commit_sha)} label={`Commit ${d.commit_sha.slice(0, 7)} of ${src.repo(d.repository_id).name}`}>
+              <code>{d.commit_sha.slice(0, 7)}</code>
+            </SourceLink>
+          </td>
+          <td>
+            {d.environment}
+            {d.source !== "deployment" && <span className="muted"> ({d.source})</span>}
+          </td>
+          <td>{d.failed ? "Caused an incident" : d.rework_reasons.length ? `Rework: ${d.rework_reasons.join(", ")}` : "OK"}</td>
+        </tr>
+      )}
+    />
+  );
+}
+
+export function Prs({ rows, total, src }: { rows: readonly Schemas["PrRef"][]; total: number; src: Sources }) {
+  return (
+    <Paged
+      rows={rows}
+      total={total}
+      caption="Pull requests"
+      head={["PR", "Author", "Lead time", "Coding", "Pickup", "Review", "Deploy", "Deployed"]}
+      row={(p) => (
+        <tr key={p.id}>
+          <td>
+            <SourceLink href={src.pr(p.repository_id, p.number)}>
+              {src.repo(p.repository_id).name}#{p.number}
+            </SourceLink>
+            <div className="muted">{p.title}</div>
+          </td>
+          <td>{p.author ?? "—"}</td>
+          <td>{formatHours(p.cycle_hours)}</td>
+          <td>{formatHours(p.coding_hours)}</td>
+          <td>{formatHours(p.pickup_hours)}</td>
+          <td>{formatHours(p.review_hours)}</td>
+          <td>{formatHours(p.deploy_hours)}</td>
+          <td>{when(p.deployed_at)}</td>
+        </tr>
+      )}
+    />
+  );
+}
+
+export function Incidents({ rows, total, src }: { rows: readonly Schemas["IncidentRef"][]; total: number; src: Sources }) {
+  return (
+    <Paged
+      rows={rows}
+      total={total}
+      caption="Incidents"
+      head={["Incident", "Status", "Detected", "Resolved", "Recovery", "Linked deployment"]}
+      row={(i) => (
+        <tr key={i.id}>
+          <td>
+            <SourceLink href={src.issue(i.external_id)}>{i.external_id}</SourceLink>
+            <div className="muted">{i.title}</div>
+          </td>
+          <td>{i.status}</td>
+          <td>{when(i.detected_at)}</td>
+          <td>{when(i.resolved_at)}</td>
+          <td>{i.hours === null ? "unresolved" : formatHours(i.hours)}</td>
+          <td>{i.deployment_finished_at ? `${when(i.deployment_finished_at)}${i.link_method ? ` (${i.link_method})` : ""}` : "—"}</td>
+        </tr>
+      )}
+    />
+  );
+}

@@ -1,0 +1,214 @@
+// Browser scenarios for the data pages (overview, DORA, engineering, work
+// items) on a tenant seeded with the demo profile; see run.mjs.
+import { axe, captureTokens, check, heading, newPage, PHONE, setMode, shot, signIn, theme } from "./lib.mjs";
+
+const PAGES = [
+  { path: "/", title: "Overview", name: "overview" },
+  { path: "/dora/deployment-frequency", title: "Deployment frequency", name: "dora-deployment-frequency" },
+  { path: "/dora/lead-time", title: "Lead time for changes", name: "dora-lead-time" },
+  { path: "/dora/change-failure-rate", title: "Change failure rate", name: "dora-change-failure-rate" },
+  { path: "/dora/recovery-time", title: "Failed deployment recovery time", name: "dora-recovery-time" },
+  { path: "/dora/rework-rate", title: "Rework rate", name: "dora-rework-rate" },
+  { path: "/engineering", title: "Engineering", name: "engineering" },
+  { path: "/work-items", title: "Work items", name: "work-items" },
+];
+
+/** Waits until every panel has left its loading state (and kept data is not being refetched). */
+async function settled(page) {
+  await page.waitForLoadState("networkidle");
+  await page.waitForFunction(
+    () => !document.querySelector(".state-loading, [aria-busy='true']") && !document.body.textContent.includes("Loading trend"),
+  );
+}
+
+/** Does `action` and waits for the API answer it causes. */
+async function answered(page, path, action) {
+  const response = page.waitForResponse((r) => new URL(r.url()).pathname === path && r.status() === 200);
+  await action();
+  await response;
+  await settled(page);
+}
+
+async function tiles(page) {
+  return page.evaluate(() => Object.fromEntries([...document.querySelectorAll(".tile-value")].map((e) => [e.dataset.metric, e.textContent])));
+}
+
+async function overflow(page) {
+  return page.evaluate(() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - window.innerWidth);
+}
+
+/** Every data page in light and dark with axe and screenshots; errors collected. */
+export async function dataPages({ browser, config, axeSource }) {
+  const { page, consoleErrors } = await newPage(browser, config);
+  await page.goto("/");
+  await signIn(page, config);
+  await heading(page, "Overview");
+  const violations = [];
+  const screenshots = [];
+  const seen = {};
+  for (const mode of ["Light", "Dark"]) {
+    await setMode(page, mode);
+    for (const p of PAGES) {
+      await page.goto(p.path);
+      await heading(page, p.title);
+      await settled(page);
+      const t = await theme(page);
+      check(t.theme === mode.toLowerCase(), `${p.path} in ${mode}`);
+      const errors = await page.locator(".state-error").allTextContents();
+      const empties = await page.locator(".state-empty").allTextContents();
+      seen[`${p.path} ${t.theme}`] = { errors, empties, text: (await page.locator("main").innerText()).slice(0, 4000) };
+      violations.push(...(await axe(page, axeSource, `${p.path} ${t.theme}`)));
+      screenshots.push(await shot(page, config, `${p.name}-${t.theme}`));
+    }
+  }
+  return { violations, screenshots, seen, consoleErrors };
+}
+
+/** A period or filter change changes the figures, and the URL keeps them. */
+export async function filters({ browser, config }) {
+  const { page, consoleErrors } = await newPage(browser, config);
+  await page.goto("/");
+  await signIn(page, config);
+  await heading(page, "Overview");
+  await settled(page);
+  const before = await tiles(page);
+  await answered(page, "/api/v1/analytics/summary", () => page.getByLabel("Period").selectOption("30"));
+  check(new URL(page.url()).searchParams.get("days") === "30", "the period is in the URL");
+  const after30 = await tiles(page);
+  const url30 = new URL(page.url()).search;
+  // The URL alone restores the same view.
+  await page.reload();
+  await heading(page, "Overview");
+  await settled(page);
+  const reloaded = await tiles(page);
+  const period = await page.getByLabel("Period").inputValue();
+
+  await page.goto("/engineering");
+  await heading(page, "Engineering");
+  await settled(page);
+  const merged = async () => page.locator('[data-metric="merged_prs"]').textContent();
+  const allRepos = await merged();
+  const repos = page.getByLabel("Repositories");
+  const first = await repos.locator("option").first().textContent();
+  await answered(page, "/api/v1/analytics/engineering", () => repos.selectOption({ index: 0 }));
+  check(new URL(page.url()).searchParams.has("repository"), "the repository filter is in the URL");
+  const oneRepo = await merged();
+  return { before, after30, url30, reloaded, period, allRepos, oneRepo, firstRepo: first, consoleErrors };
+}
+
+/** Drill-down rows link to their source; the list says how many there are. */
+export async function drilldown({ browser, config }) {
+  const { page } = await newPage(browser, config);
+  await page.goto("/");
+  await signIn(page, config);
+  await heading(page, "Overview");
+  await page.goto("/dora/lead-time");
+  await heading(page, "Lead time for changes");
+  await settled(page);
+  const rows = page.getByRole("table", { name: "Pull requests" }).locator("tbody tr");
+  const prLinks = await rows.locator("a").evaluateAll((as) => as.slice(0, 5).map((a) => ({ href: a.href, text: a.textContent, target: a.target, rel: a.rel })));
+  const pager = await page.getByRole("navigation", { name: "Pull requests pages" }).locator(".muted").textContent();
+  const before = await page.getByRole("navigation", { name: "Pull requests pages" }).locator(".muted").textContent();
+  await page.getByRole("navigation", { name: "Pull requests pages" }).getByRole("button", { name: "Next" }).click();
+  const afterNext = await page.getByRole("navigation", { name: "Pull requests pages" }).locator(".muted").textContent();
+  const heading2 = await page.getByRole("heading", { level: 2, name: /Behind the figure/ }).textContent();
+  await page.goto("/dora/deployment-frequency");
+  await heading(page, "Deployment frequency");
+  await settled(page);
+  const commitLinks = await page
+    .getByRole("table", { name: "Deployments" })
+    .locator("tbody a")
+    .evaluateAll((as) => as.slice(0, 3).map((a) => a.href));
+  // The data table behind the trend chart is there for screen readers.
+  const table = (name) => page.getByRole("table", { name, includeHidden: true });
+  const trendTable = await table(/Deployment frequency by week/).locator("tbody tr").count();
+  await answered(page, "/api/v1/analytics/trends", () => page.getByRole("radio", { name: "By month" }).check());
+  const monthRows = await table(/Deployment frequency by month/).locator("tbody tr").count();
+  return { prLinks, pager, before, afterNext, heading: heading2, commitLinks, trendTable, monthRows };
+}
+
+/** Keyboard only: from the overview to a metric's page; phone width fits. */
+export async function keyboardAndPhone({ browser, config, axeSource }) {
+  const { page } = await newPage(browser, config);
+  await page.goto("/");
+  await signIn(page, config);
+  await heading(page, "Overview");
+  await settled(page);
+  let reached = false;
+  for (let i = 0; i < 40 && !reached; i++) {
+    await page.keyboard.press("Tab");
+    reached = await page.evaluate(() => document.activeElement?.textContent?.trim() === "Lead time for changes");
+  }
+  check(reached, "Tab reaches the lead time tile");
+  await page.keyboard.press("Enter");
+  await heading(page, "Lead time for changes");
+  const keyboardPath = new URL(page.url()).pathname;
+
+  const phone = await newPage(browser, config, { viewport: PHONE, colorScheme: "dark" });
+  await phone.page.goto("/");
+  await signIn(phone.page, config);
+  await heading(phone.page, "Overview");
+  const widths = {};
+  const violations = [];
+  const screenshots = [];
+  for (const [path, title, name] of [
+    ["/", "Overview", "overview"],
+    ["/dora/lead-time", "Lead time for changes", "dora-lead-time"],
+    ["/engineering", "Engineering", "engineering"],
+    ["/work-items", "Work items", "work-items"],
+  ]) {
+    await phone.page.goto(path);
+    await heading(phone.page, title);
+    await settled(phone.page);
+    widths[path] = await overflow(phone.page);
+    violations.push(...(await axe(phone.page, axeSource, `phone ${path}`)));
+    screenshots.push(await shot(phone.page, config, `phone-${name}`));
+  }
+  return { keyboardPath, widths, violations, screenshots };
+}
+
+/** The tenant's colours and logo from the API, applied as --brand-* properties, and before the first paint next time. */
+export async function branding({ browser, config }) {
+  const { page, consoleErrors } = await newPage(browser, config);
+  const tokens = captureTokens(page);
+  await page.goto("/");
+  await signIn(page, config);
+  await heading(page, "Overview");
+  const headers = { Authorization: `Bearer ${tokens.at(-1)}` };
+  const put = await page.request.put("/api/v1/settings/branding", { headers, data: { primary_color: "#7A1FA2", secondary_color: "#102A43" } });
+  check(put.status() === 200, `PUT branding answered ${put.status()}`);
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16"><rect width="16" height="16" fill="#7A1FA2"/></svg>';
+  const logo = await page.request.put("/api/v1/settings/branding/logo", {
+    headers,
+    multipart: { file: { name: "logo.svg", mimeType: "image/svg+xml", buffer: Buffer.from(svg) } },
+  });
+  check(logo.status() === 200, `PUT logo answered ${logo.status()}`);
+  const brand = () =>
+    page.evaluate(() => {
+      const root = getComputedStyle(document.documentElement);
+      const active = document.querySelector('.sidenav a[aria-current="page"]');
+      return {
+        primary: root.getPropertyValue("--brand-primary").trim(),
+        secondary: root.getPropertyValue("--brand-secondary").trim(),
+        logo: root.getPropertyValue("--brand-logo").trim().slice(0, 40),
+        activeBackground: active ? getComputedStyle(active).backgroundColor : null,
+        topbar: getComputedStyle(document.querySelector(".topbar")).backgroundColor,
+      };
+    });
+  await page.reload();
+  await heading(page, "Overview");
+  await page.waitForFunction(() => getComputedStyle(document.documentElement).getPropertyValue("--brand-logo").includes("data:"));
+  const applied = await brand();
+  // Without the app's JavaScript only theme-init.js runs: the cached brand paints first.
+  await page.route("**/assets/*.js", (route) => route.abort());
+  await page.reload();
+  const beforeApp = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue("--brand-primary").trim());
+  await page.unroute("**/assets/*.js");
+  // Dark mode takes the dark scheme's colours.
+  await setMode(page, "Dark");
+  await page.waitForFunction((light) => getComputedStyle(document.documentElement).getPropertyValue("--brand-primary").trim() !== light, applied.primary);
+  const dark = await brand();
+  const api = await (await page.request.get("/api/v1/settings/branding", { headers })).json();
+  await shot(page, config, "branded-profile-dark");
+  return { applied, beforeApp, dark, api: { light: api.light.primary_color, dark: api.dark.primary_color, darkSecondary: api.dark.secondary_color }, consoleErrors };
+}

@@ -11,6 +11,8 @@ import { Shell } from "./shell/Shell";
 // Pages beyond the first screen load on demand: the initial bundle stays small.
 const ProfilePage = lazy(() => import("./pages/ProfilePage").then((m) => ({ default: m.ProfilePage })));
 const UsersPage = lazy(() => import("./pages/UsersPage").then((m) => ({ default: m.UsersPage })));
+const SearchPage = lazy(() => import("./ai/SearchPage").then((m) => ({ default: m.SearchPage })));
+const AssistantPage = lazy(() => import("./ai/AssistantPage").then((m) => ({ default: m.AssistantPage })));
 
 function AdminOnly({ children }: { children: ReactNode }) {
   const user = useUser();
@@ -42,6 +44,8 @@ function SignedIn({ expired }: { expired: boolean }) {
             <Routes>
               <Route path="/" element={<OverviewPage />} />
               <Route path="/profile" element={<ProfilePage />} />
+              <Route path="/search" element={<SearchPage />} />
+              <Route path="/assistant" element={<AssistantPage />} />
               <Route path="/admin/users" element={<AdminOnly><UsersPage /></AdminOnly>} />
               <Route path="*" element={<NotFound />} />
             </Routes>

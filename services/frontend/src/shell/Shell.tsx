@@ -12,6 +12,8 @@ interface NavItem {
 
 export const NAV: NavItem[] = [
   { to: "/", label: "Overview" },
+  { to: "/search", label: "Search" },
+  { to: "/assistant", label: "Assistant" },
   { to: "/profile", label: "Profile" },
   { to: "/admin/users", label: "Users", admin: true },
 ];

@@ -128,6 +128,9 @@ def stack(
         "PULSE_BACKEND_JWT_ACTIVE_KID": "k1",
         "PULSE_BACKEND_ENCRYPTION_KEYS": "k1:" + "B" * 43 + "=",
         "PULSE_BACKEND_PUBLIC_URL": web_url,
+        # No vector store here: a port nobody listens on, so search takes its
+        # documented full-text fallback (the ":memory:" default has no collection).
+        "PULSE_BACKEND_QDRANT_URL": f"http://127.0.0.1:{free_port()}",
         # The browser tests sign in many times from one address.
         "PULSE_BACKEND_RATE_LOGIN_PER_EMAIL": "1000",
         "PULSE_BACKEND_RATE_LOGIN_PER_ADDRESS": "100000",

@@ -4,7 +4,8 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import * as scenarios from "./scenarios.mjs";
+import * as aiScenarios from "./ai.mjs";
+import * as shellScenarios from "./scenarios.mjs";
 
 const frontend = process.env.PULSE_FRONTEND;
 const require = createRequire(join(frontend, "package.json"));
@@ -13,7 +14,7 @@ const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
 const name = process.argv[2];
 const config = JSON.parse(readFileSync(0, "utf8"));
-const scenario = scenarios[name];
+const scenario = { ...shellScenarios, ...aiScenarios }[name];
 if (!scenario) throw new Error(`unknown scenario ${name}`);
 
 const browser = await chromium.launch({

@@ -7,7 +7,7 @@ const PAGES = [
   { path: "/admin/users", nav: "Users", title: "Users" },
 ];
 
-async function setMode(page, mode) {
+export async function setMode(page, mode) {
   await page.goto("/profile");
   await heading(page, "Profile");
   const saved = page.waitForResponse((r) => r.url().endsWith("/api/v1/profile/preferences") && r.request().method() === "PUT");

@@ -28,11 +28,12 @@ function Feedback({ messageId }: { messageId: string }) {
   return (
     <div className="feedback">
       <div className="feedback-thumbs" role="group" aria-label="Was this answer useful?">
-        <button type="button" className="btn btn-ghost" aria-pressed={rating === "up"} aria-label="Good answer" disabled={feedback.isPending} onClick={() => send("up")}>
-          <span aria-hidden="true">👍</span>
+        <button type="button" className="btn" aria-pressed={rating === "up"} disabled={feedback.isPending} onClick={() => send("up")}>
+          {/* Words, not emoji: a machine without an emoji font shows empty boxes. */}
+          Good answer
         </button>
-        <button type="button" className="btn btn-ghost" aria-pressed={rating === "down"} aria-label="Bad answer" disabled={feedback.isPending} onClick={() => send("down")}>
-          <span aria-hidden="true">👎</span>
+        <button type="button" className="btn" aria-pressed={rating === "down"} disabled={feedback.isPending} onClick={() => send("down")}>
+          Bad answer
         </button>
         {saved && (
           <span className="feedback-saved" role="status">

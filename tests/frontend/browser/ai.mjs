@@ -73,7 +73,8 @@ async function aiPagesIn(page, consoleErrors, config, axeSource) {
   // Thumbs down with a correction: the API accepts it.
   await answer.getByRole("button", { name: "Bad answer" }).click();
   await answer.getByLabel("What should the answer have been?").fill(config.correction);
-  const fed = page.waitForResponse((r) => r.url().endsWith("/feedback") && r.request().method() === "POST");
+  // "Bad answer" already posted the rating alone: wait for the one carrying the correction.
+  const fed = page.waitForResponse((r) => r.url().endsWith("/feedback") && Boolean(r.request().postDataJSON()?.correction));
   await answer.getByRole("button", { name: "Send correction" }).click();
   const feedbackResponse = await fed;
   await answer.getByText("Correction saved").waitFor();

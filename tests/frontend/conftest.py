@@ -131,6 +131,9 @@ def stack(
         # No tenant ETL runs here: a closed loopback port fails at once
         # (the cluster default, a .svc name, would wait for DNS).
         "PULSE_BACKEND_ETL_URL_TEMPLATE": "http://127.0.0.1:9/{slug}",
+        # No vector store here: a port nobody listens on, so search takes its
+        # documented full-text fallback (the ":memory:" default has no collection).
+        "PULSE_BACKEND_QDRANT_URL": f"http://127.0.0.1:{free_port()}",
         # The browser tests sign in many times from one address.
         "PULSE_BACKEND_RATE_LOGIN_PER_EMAIL": "1000",
         "PULSE_BACKEND_RATE_LOGIN_PER_ADDRESS": "100000",

@@ -22,6 +22,8 @@ const IntegrationsPage = lazy(() => import("./pages/admin/IntegrationsPage").the
 const LogsPage = lazy(() => import("./pages/admin/LogsPage").then((m) => ({ default: m.LogsPage })));
 const EtlPage = lazy(() => import("./pages/admin/EtlPage").then((m) => ({ default: m.EtlPage })));
 const MlPage = lazy(() => import("./pages/admin/MlPage").then((m) => ({ default: m.MlPage })));
+const SearchPage = lazy(() => import("./ai/SearchPage").then((m) => ({ default: m.SearchPage })));
+const AssistantPage = lazy(() => import("./ai/AssistantPage").then((m) => ({ default: m.AssistantPage })));
 
 function AdminOnly({ children }: { children: ReactNode }) {
   const user = useUser();
@@ -58,6 +60,8 @@ function SignedIn({ expired }: { expired: boolean }) {
               <Route path="/engineering" element={<EngineeringPage />} />
               <Route path="/work-items" element={<WorkItemsPage />} />
               <Route path="/profile" element={<ProfilePage />} />
+              <Route path="/search" element={<SearchPage />} />
+              <Route path="/assistant" element={<AssistantPage />} />
               <Route path="/admin/users" element={<AdminOnly><UsersPage /></AdminOnly>} />
               <Route path="/admin/branding" element={<AdminOnly><BrandingPage /></AdminOnly>} />
               <Route path="/admin/providers" element={<AdminOnly><ProvidersPage /></AdminOnly>} />

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import * as admin from "./admin.mjs";
+import * as aiScenarios from "./ai.mjs";
 import * as dashboards from "./dashboards.mjs";
 import * as shellScenarios from "./scenarios.mjs";
 // PULSE_BROWSER_SCENARIOS: another suite's scenarios (tests/journey).
@@ -17,7 +18,7 @@ const require = createRequire(join(frontend, "package.json"));
 const { chromium } = require("playwright-core");
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
-const scenarios = { ...shellScenarios, ...dashboards, ...admin, ...extra };
+const scenarios = { ...shellScenarios, ...dashboards, ...admin, ...aiScenarios, ...extra };
 const name = process.argv[2];
 const config = JSON.parse(readFileSync(0, "utf8"));
 const scenario = scenarios[name];

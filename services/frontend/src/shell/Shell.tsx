@@ -16,6 +16,8 @@ export const NAV: NavItem[] = [
   { to: "/dora", label: "DORA" },
   { to: "/engineering", label: "Engineering" },
   { to: "/work-items", label: "Work items" },
+  { to: "/search", label: "Search" },
+  { to: "/assistant", label: "Assistant" },
   { to: "/profile", label: "Profile" },
   { to: "/admin/users", label: "Users", admin: true },
   { to: "/admin/branding", label: "Branding", admin: true },

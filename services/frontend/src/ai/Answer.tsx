@@ -1,0 +1,102 @@
+import { useState, type FormEvent } from "react";
+import { FormError } from "../components/States";
+import { useFeedback, type Rating } from "./api";
+import type { Turn } from "./turns";
+
+const CITATION_LABEL: Record<string, string> = {
+  repository: "Repository",
+  pr: "Pull request",
+  work_item: "Work item",
+  incident: "Incident",
+  deployment: "Deployment",
+};
+
+function Feedback({ messageId }: { messageId: string }) {
+  const feedback = useFeedback();
+  const [rating, setRating] = useState<Rating | null>(null);
+  const [correction, setCorrection] = useState("");
+  const [saved, setSaved] = useState<string | null>(null);
+  const send = (r: Rating, text?: string) => {
+    setRating(r);
+    feedback.mutate({ messageId, rating: r, correction: text?.trim() || undefined }, { onSuccess: () => setSaved(text?.trim() ? "Correction saved: the assistant will use it next time." : "Thanks for the feedback.") });
+  };
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (correction.trim()) send("down", correction);
+  };
+  const id = `correction-${messageId}`;
+  return (
+    <div className="feedback">
+      <div className="feedback-thumbs" role="group" aria-label="Was this answer useful?">
+        <button type="button" className="btn" aria-pressed={rating === "up"} disabled={feedback.isPending} onClick={() => send("up")}>
+          {/* Words, not emoji: a machine without an emoji font shows empty boxes. */}
+          Good answer
+        </button>
+        <button type="button" className="btn" aria-pressed={rating === "down"} disabled={feedback.isPending} onClick={() => send("down")}>
+          Bad answer
+        </button>
+        {saved && (
+          <span className="feedback-saved" role="status">
+            {saved}
+          </span>
+        )}
+      </div>
+      {rating === "down" && (
+        <form className="correction" onSubmit={submit}>
+          <label htmlFor={id}>What should the answer have been?</label>
+          <textarea id={id} rows={2} maxLength={4000} value={correction} onChange={(e) => setCorrection(e.target.value)} />
+          <button type="submit" className="btn" disabled={!correction.trim() || feedback.isPending}>
+            Send correction
+          </button>
+        </form>
+      )}
+      <FormError error={feedback.error} />
+    </div>
+  );
+}
+
+export function Answer({ turn }: { turn: Turn }) {
+  return (
+    <article className="turn turn-assistant" aria-busy={turn.streaming} aria-label="Assistant's answer">
+      {turn.steps.length > 0 && (
+        <ol className="steps" aria-label="Tools used">
+          {turn.steps.map((s, i) => (
+            <li key={i}>
+              <code>{s.tool}</code> {s.summary}
+            </li>
+          ))}
+        </ol>
+      )}
+      <div className="answer-text">
+        {turn.content}
+        {turn.streaming && <span className="caret" aria-hidden="true" />}
+      </div>
+      {turn.citations.length > 0 && (
+        <div className="citations">
+          <h3>Sources</h3>
+          <ol>
+            {turn.citations.map((c) => (
+              <li key={`${c.type}-${c.id}`}>
+                <span className="muted">{CITATION_LABEL[c.type] ?? c.type}: </span>
+                {c.url ? (
+                  <a href={c.url} target="_blank" rel="noreferrer noopener">
+                    {c.title}
+                  </a>
+                ) : (
+                  c.title
+                )}
+              </li>
+            ))}
+          </ol>
+        </div>
+      )}
+      {turn.mode && (
+        <p className="muted answer-mode" data-mode={turn.mode}>
+          {turn.mode === "llm" ? `Answered by the AI model${turn.provider ? ` (${turn.provider})` : ""}` : "Answered in local mode (no AI model: built from your data by templates)"}
+        </p>
+      )}
+      <FormError error={turn.error} />
+      {turn.messageId && !turn.streaming && <Feedback messageId={turn.messageId} />}
+    </article>
+  );
+}

@@ -1,0 +1,145 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { render, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { MemoryRouter, Route, Routes, useLocation } from "react-router-dom";
+import { describe, expect, it } from "vitest";
+import { makeApi } from "../api/client";
+import { Session } from "../api/session";
+import { AuthContext, type Auth } from "../auth/AuthContext";
+import { AssistantPage } from "./AssistantPage";
+import { SearchPage } from "./SearchPage";
+
+type Handler = (req: Request) => Response | Promise<Response>;
+
+function json(body: unknown, status = 200) {
+  const type = status >= 400 ? "application/problem+json" : "application/json";
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": type } });
+}
+
+function Where() {
+  const l = useLocation();
+  return <output data-testid="location">{l.pathname + l.search}</output>;
+}
+const location = () => screen.getByTestId("location").textContent;
+
+function renderPage(path: string, element: React.ReactNode, handler: Handler) {
+  const calls: Request[] = [];
+  const session = new Session();
+  const api = makeApi(session, () => {}, async (input, init) => {
+    const req = input instanceof Request ? input : new Request(input, init);
+    calls.push(req.clone());
+    return handler(req);
+  });
+  const auth = { api, status: "signed-in", session: session.current, user: null } as unknown as Auth;
+  render(
+    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
+      <AuthContext.Provider value={auth}>
+        <MemoryRouter initialEntries={[path]}>
+          <Where />
+          <Routes>
+            <Route path="*" element={element} />
+          </Routes>
+        </MemoryRouter>
+      </AuthContext.Provider>
+    </QueryClientProvider>,
+  );
+  return calls;
+}
+
+/** A body that hands out its chunks only when told: the test sees each step of the stream. */
+function controlledStream() {
+  let ctrl!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({ start: (c) => void (ctrl = c) });
+  const enc = new TextEncoder();
+  return {
+    body,
+    send: (event: string, data: unknown) => ctrl.enqueue(enc.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)),
+    close: () => ctrl.close(),
+  };
+}
+
+describe("SearchPage", () => {
+  it("groups results by type with links and scores, and says when full text answered", async () => {
+    const calls = renderPage("/search?q=checkout", <SearchPage />, () =>
+      json({
+        mode: "fulltext",
+        notice: "the vector store is unavailable: full-text results",
+        results: [
+          { type: "pull_request", id: 3, title: "Fix checkout", snippet: "retries the payment", score: 0.5, url: "https://github.com/a/b/pull/3", updated_at: null },
+          { type: "work_item", id: 9, title: "PAY-1 Checkout crashes", snippet: "stack trace", score: 0.25, url: null, updated_at: null },
+        ],
+      }),
+    );
+    const prs = await screen.findByRole("region", { name: /Pull requests/ });
+    expect(within(prs).getByRole("link", { name: "Fix checkout" })).toHaveAttribute("href", "https://github.com/a/b/pull/3");
+    expect(within(prs).getByText("score 0.500")).toBeInTheDocument();
+    expect(screen.getByRole("region", { name: /Work items/ })).toHaveTextContent("PAY-1 Checkout crashes");
+    expect(screen.getByRole("note")).toHaveTextContent("full-text results");
+    expect(screen.getByText(/full-text search \(fallback\)/)).toBeInTheDocument();
+    expect(new URL(calls[0]?.url ?? "").searchParams.get("q")).toBe("checkout");
+  });
+
+  it("puts the query in the URL and shows the API's problem detail", async () => {
+    renderPage("/search", <SearchPage />, () => json({ type: "about:blank", title: "x", status: 403, code: "permission_denied", detail: "role viewer lacks search:read" }, 403));
+    await userEvent.type(screen.getByRole("searchbox"), "deploys{Enter}");
+    expect(await screen.findByRole("alert")).toHaveTextContent("role viewer lacks search:read");
+    expect(location()).toBe("/search?q=deploys");
+  });
+});
+
+describe("AssistantPage", () => {
+  it("streams the answer with its steps, citations and mode, then takes feedback", async () => {
+    const s = controlledStream();
+    const calls = renderPage("/assistant", <AssistantPage />, async (req) => {
+      const path = new URL(req.url).pathname;
+      if (path === "/api/v1/assistant/conversations") return json({ id: "c1" }, 201);
+      if (path.endsWith("/messages")) return new Response(s.body, { headers: { "content-type": "text/event-stream" } });
+      if (path.endsWith("/feedback")) return json({ memory_id: 1, message_id: "m1", rating: "down" }, 201);
+      return json({ detail: "unexpected", code: "x" }, 500);
+    });
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText("Your question"), "Which repos break most?{Enter}");
+    s.send("step", { tool: "incidents_by_repository", arguments: {}, summary: "2 repositories" });
+    expect(await screen.findByText("2 repositories", { exact: false })).toBeInTheDocument();
+    s.send("token", { text: "Most incidents: " });
+    expect(await screen.findByText(/Most incidents:/)).toBeInTheDocument();
+    // Still streaming: nothing to rate yet.
+    expect(screen.queryByRole("button", { name: "Good answer" })).toBeNull();
+    s.send("token", { text: "acme/api" });
+    s.send("citation", { type: "repository", id: 4, title: "acme/api", url: "https://github.com/acme/api" });
+    s.send("done", { message_id: "m1", mode: "local", provider: null });
+    s.close();
+    expect(await screen.findByRole("link", { name: "acme/api" })).toHaveAttribute("href", "https://github.com/acme/api");
+    expect(screen.getByText(/Most incidents: acme\/api/)).toBeInTheDocument();
+    expect(screen.getByText(/local mode/)).toBeInTheDocument();
+    expect(location()).toBe("/assistant?c=c1");
+    expect(sessionStorage.getItem("pulse.assistant.conversation")).toBe("c1");
+
+    await user.click(screen.getByRole("button", { name: "Bad answer" }));
+    await user.type(screen.getByLabelText("What should the answer have been?"), "count only production");
+    await user.click(screen.getByRole("button", { name: "Send correction" }));
+    expect(await screen.findByText(/Correction saved/)).toBeInTheDocument();
+    const posted = calls.filter((c) => c.url.endsWith("/feedback"));
+    expect(await posted.at(-1)?.json()).toEqual({ rating: "down", correction: "count only production" });
+    const ask = calls.find((c) => c.url.endsWith("/messages"));
+    expect(await ask?.json()).toEqual({ content: "Which repos break most?" });
+  });
+
+  it("shows the stored transcript of the conversation in the URL", async () => {
+    renderPage("/assistant?c=c9", <AssistantPage />, () =>
+      json({
+        id: "c9",
+        user_id: 1,
+        created_at: "2026-01-01T00:00:00Z",
+        messages: [
+          { id: "u1", role: "user", content: "How often do we deploy?", created_at: "2026-01-01T00:00:00Z" },
+          { id: "m2", role: "assistant", content: "Daily.", created_at: "2026-01-01T00:00:01Z", mode: "llm", provider: "gw", steps: [], citations: [] },
+        ],
+      }),
+    );
+    expect(await screen.findByText("Daily.")).toBeInTheDocument();
+    expect(screen.getByText("How often do we deploy?")).toBeInTheDocument();
+    expect(screen.getByText(/AI model \(gw\)/)).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Good answer" })).toBeInTheDocument();
+  });
+});

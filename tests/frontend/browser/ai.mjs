@@ -1,0 +1,112 @@
+// Browser scenarios of the Search and Assistant pages (issue 13); see run.mjs.
+import { axe, heading, newPage, setMode, shot, signIn, theme } from "./lib.mjs";
+
+/** Search finds a seeded PR with its link; the assistant answers (streamed,
+ * cited, rated); both pages in light and dark with axe. */
+export async function aiPages({ browser, config, axeSource }) {
+  const { page, consoleErrors } = await newPage(browser, config);
+  // The first search and the first question load the offline embedding model.
+  page.setDefaultTimeout(90_000);
+  try {
+    return await aiPagesIn(page, consoleErrors, config, axeSource);
+  } catch (err) {
+    // What the page showed when it failed: a screenshot and its text.
+    await shot(page, config, "ai-failure").catch(() => {});
+    const shown = await page.locator("main").innerText().catch(() => "(no main)");
+    throw new Error(`${err.message}\nat ${page.url()} the page showed:\n${shown}`);
+  }
+}
+
+async function aiPagesIn(page, consoleErrors, config, axeSource) {
+  await page.goto("/");
+  await signIn(page, config);
+  await heading(page, "Overview");
+  const violations = [];
+  const screenshots = [];
+
+  // Search, from the menu and the box: the query lands in the URL.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Search" }).click();
+  await heading(page, "Search");
+  await page.getByRole("searchbox").fill(config.query);
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  const prs = page.getByRole("region", { name: /Pull requests/ });
+  await prs.getByRole("link").first().waitFor();
+  const searchUrl = new URL(page.url());
+  const search = {
+    q: searchUrl.searchParams.get("q"),
+    links: await prs.getByRole("link").evaluateAll((as) => as.map((a) => ({ text: a.textContent, href: a.getAttribute("href") }))),
+    groups: await page.locator(".result-group h2").allTextContents(),
+    mode: await page.locator(".search-mode").getAttribute("data-mode"),
+    notice: (await page.getByRole("note").count()) ? await page.getByRole("note").textContent() : null,
+  };
+
+  // The assistant, local mode: watch the answer's stream as the server sent it.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Assistant" }).click();
+  await heading(page, "Assistant");
+  // The stream's bytes are kept by passing them through a route: Chromium
+  // drops a response body once the URL changes (?c= is set as the answer starts).
+  let body = "";
+  let contentType = "";
+  await page.route("**/api/v1/assistant/conversations/*/messages", async (route) => {
+    const response = await route.fetch();
+    body = await response.text();
+    contentType = response.headers()["content-type"];
+    await route.fulfill({ response, body });
+  });
+  await page.getByLabel("Your question").fill(config.question);
+  await page.getByRole("button", { name: "Ask" }).click();
+  const answer = page.getByRole("article", { name: "Assistant's answer" });
+  await answer.getByRole("button", { name: "Good answer" }).waitFor();
+  const tokens = [...body.matchAll(/^event: token\ndata: (.*)$/gm)].map((m) => JSON.parse(m[1]).text);
+  const assistant = {
+    contentType,
+    tokenEvents: tokens.length,
+    streamedText: tokens.join(""),
+    shownText: await answer.locator(".answer-text").textContent(),
+    steps: await answer.locator(".steps li").allTextContents(),
+    citations: await answer.locator(".citations a").evaluateAll((as) => as.map((a) => ({ text: a.textContent, href: a.getAttribute("href") }))),
+    mode: await answer.locator(".answer-mode").getAttribute("data-mode"),
+    url: new URL(page.url()).search,
+  };
+
+  // Thumbs down with a correction: the API accepts it.
+  await answer.getByRole("button", { name: "Bad answer" }).click();
+  await answer.getByLabel("What should the answer have been?").fill(config.correction);
+  // "Bad answer" already posted the rating alone: wait for the one carrying the correction.
+  const fed = page.waitForResponse((r) => r.url().endsWith("/feedback") && Boolean(r.request().postDataJSON()?.correction));
+  await answer.getByRole("button", { name: "Send correction" }).click();
+  const feedbackResponse = await fed;
+  await answer.getByText("Correction saved").waitFor();
+  const feedback = { status: feedbackResponse.status(), body: feedbackResponse.request().postDataJSON() };
+
+  // A reload keeps the conversation (the id is in the URL; the transcript is the server's).
+  await page.reload();
+  await heading(page, "Assistant");
+  await page.getByRole("article", { name: "Assistant's answer" }).getByRole("link").first().waitFor();
+  const afterReload = {
+    question: await page.getByRole("article", { name: "Your question" }).first().textContent(),
+    citations: await page.locator(".citations a").count(),
+  };
+  // And so does leaving the page and coming back from the menu (sessionStorage).
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Overview" }).click();
+  await heading(page, "Overview");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Assistant" }).click();
+  await page.getByRole("article", { name: "Your question" }).first().waitFor();
+  const fromMenu = await page.getByRole("article", { name: "Your question" }).count();
+
+  const seen = {};
+  for (const mode of ["Light", "Dark"]) {
+    await setMode(page, mode);
+    for (const [path, title] of [[`/search?q=${encodeURIComponent(config.query)}`, "Search"], [`/assistant${assistant.url}`, "Assistant"]]) {
+      await page.goto(path);
+      await heading(page, title);
+      await page.locator(title === "Search" ? ".result-group" : ".citations").first().waitFor();
+      await page.waitForLoadState("networkidle");
+      const t = await theme(page);
+      seen[`${title} ${t.theme}`] = t.background;
+      violations.push(...(await axe(page, axeSource, `${title} ${t.theme}`)));
+      screenshots.push(await shot(page, config, `${title.toLowerCase()}-${t.theme}`));
+    }
+  }
+  return { search, assistant, feedback, afterReload, fromMenu, seen, violations, screenshots, consoleErrors };
+}

@@ -1,0 +1,116 @@
+"""The Search and Assistant pages in chromium against the real backend, on a
+demo-seeded tenant (no AI provider: the assistant answers in local mode; no
+Qdrant: search answers from PostgreSQL full text and says so)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from pulse_common.provisioning import drop_tenant
+from pulse_common.tenancy import TenantNames, quote_ident
+from pulse_testworld import World
+from pulse_testworld.procs import wait_until
+from tests.frontend.conftest import Stack, Tenant, _dsn, run_browser
+
+QUESTION = "Where do most of our production outages originate, by repo?"
+
+
+@pytest.fixture
+def demo_tenant(stack: Stack) -> Iterator[Tenant]:
+    t = stack.activate(
+        stack.provision("fa", seed_profile="demo", demo_as_of=dt.datetime.now(dt.UTC).date())
+    )
+    yield t
+    drop_tenant(stack.engine, t.slug)
+
+
+def _a_pull_request(stack: Stack, world: World, slug: str) -> tuple[str, str]:
+    """A seeded PR ("KEY-1: summary", the summary free of web-search operators) and its
+    GitHub link; waited for on the replica, which the search reads."""
+    from pulse_common.db import make_engine
+
+    schema = quote_ident(TenantNames(slug).schema)
+    sql = text(
+        f"SELECT p.title, 'https://github.com/' || r.full_name || '/pull/' || p.number AS url "
+        f"FROM {schema}.prs p JOIN {schema}.repositories r ON r.id = p.repository_id "
+        "WHERE p.title LIKE '%: %' AND p.title !~ '[\"]' AND p.title !~* '\\mor\\M' "
+        "ORDER BY p.id LIMIT 1"
+    )
+    with stack.engine.connect() as conn:
+        row = conn.execute(sql).one()
+    replica = make_engine(_dsn(world.postgres.replica_dsn))
+    try:
+
+        def replayed() -> bool:
+            with replica.connect() as conn:
+                return conn.execute(sql).one_or_none() is not None
+
+        wait_until("the replica has the demo data", replayed, timeout=30)
+    finally:
+        replica.dispose()
+    return str(row.title), str(row.url)
+
+
+def _repository_urls(stack: Stack, slug: str) -> dict[str, str]:
+    schema = quote_ident(TenantNames(slug).schema)
+    with stack.engine.connect() as conn:
+        rows = conn.execute(text(f"SELECT full_name, url FROM {schema}.repositories"))
+        return {str(r.full_name): str(r.url) for r in rows}
+
+
+def test_search_and_assistant_pages(stack: Stack, world: World, demo_tenant: Tenant) -> None:
+    title, url = _a_pull_request(stack, world, demo_tenant.slug)
+    words = title.split(": ", 1)[1]  # the summary, without the Jira key
+    r = run_browser(
+        "aiPages",
+        stack,
+        tenant=demo_tenant.slug,
+        email=demo_tenant.admin_email,
+        password=demo_tenant.password,
+        query=words,
+        question=QUESTION,
+        correction="Count only production incidents, newest first.",
+    )
+    assert r["consoleErrors"] == []
+    assert r["violations"] == [], r["violations"]
+
+    s = r["search"]
+    assert s["q"] == words
+    assert {"text": title, "href": url} in s["links"]
+    assert any(g.startswith("Pull requests") for g in s["groups"])
+    # No vector store in this stack: the page says the answer is full text.
+    assert s["mode"] == "fulltext"
+    assert s["notice"] and "full-text" in s["notice"]
+
+    a = r["assistant"]
+    assert a["contentType"].startswith("text/event-stream")
+    # Streamed token by token, and the page shows exactly what was streamed.
+    assert a["tokenEvents"] > 1
+    assert a["shownText"] == a["streamedText"]
+    assert a["steps"] and a["steps"][0].startswith("incidents_by_repository")
+    assert a["mode"] == "local"
+    assert a["citations"], "the answer cites the repositories it used"
+    # Each repository cited links to that repository's own URL.
+    repos = _repository_urls(stack, demo_tenant.slug)
+    assert {c["text"] for c in a["citations"]} <= repos.keys()
+    assert all(c["href"] == repos[c["text"]] for c in a["citations"])
+    assert a["citations"][0]["text"] in a["shownText"]
+    assert a["url"].startswith("?c=")
+
+    assert r["feedback"]["status"] == 201
+    assert r["feedback"]["body"] == {
+        "rating": "down",
+        "correction": "Count only production incidents, newest first.",
+    }
+    assert r["afterReload"] == {"question": QUESTION, "citations": len(a["citations"])}
+    assert r["fromMenu"] == 1
+
+    for page in ("Search", "Assistant"):
+        assert r["seen"][f"{page} light"] != r["seen"][f"{page} dark"]
+    assert len(r["screenshots"]) == 4
+    assert all(Path(p).stat().st_size > 5_000 for p in r["screenshots"])

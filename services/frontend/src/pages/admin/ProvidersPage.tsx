@@ -34,7 +34,7 @@ export function toProviderCreate(d: Draft): ProviderCreate {
       kind: d.kind,
       base_url: d.base_url.trim(),
       model: d.model.trim(),
-      gateway_route: d.gateway_route.trim() || "default",
+      gateway_route: d.gateway_route !== "no",
       priority: num(d.priority, 100),
       timeouts: { connect_seconds: num(d.connect, 5), read_seconds: num(d.read, 60) },
       limits: {},

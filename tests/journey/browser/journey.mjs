@@ -33,3 +33,25 @@ export async function signInAgain({ browser, config }) {
   if (await overview.isVisible()) return { overview: true, alert: null };
   return { overview: false, alert: await alert.textContent() };
 }
+
+/** The overview's DORA tiles once every panel has loaded: metric -> shown value and sample. */
+export async function overviewTiles({ browser, config }) {
+  const { page, consoleErrors } = await newPage(browser, config);
+  await page.goto("/");
+  await heading(page, "Sign in to Pulse");
+  await signIn(page, config);
+  await heading(page, "Overview");
+  await page.waitForLoadState("networkidle");
+  await page.waitForFunction(() => document.querySelectorAll(".tile-value").length > 0 && !document.querySelector(".state-loading, [aria-busy='true']"));
+  const tiles = await page.evaluate(() =>
+    Object.fromEntries(
+      [...document.querySelectorAll(".tile")].map((tile) => {
+        const value = tile.querySelector(".tile-value");
+        const sample = [...tile.querySelectorAll("p")].map((p) => p.textContent).find((t) => t.startsWith("Sample:"));
+        return [value.dataset.metric, { value: value.textContent, sample: sample ?? null }];
+      }),
+    ),
+  );
+  const screenshot = await shot(page, config, "journey-overview-synced");
+  return { tiles, screenshot, consoleErrors };
+}

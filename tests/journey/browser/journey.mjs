@@ -14,11 +14,21 @@ export async function firstSignIn({ browser, config }) {
   await page.getByLabel("New password", { exact: true }).fill(config.newPassword);
   await page.getByLabel("Repeat the new password").fill(config.newPassword);
   await page.getByRole("button", { name: "Change password" }).click();
-  await heading(page, "Overview");
+  await overviewOrWhatInstead(page);
   const badge = await page.locator(".tenant-badge").textContent();
   const screenshot = await shot(page, config, "journey-overview");
   check(tokens.length > 0, "the app received an access token");
   return { tenantBadge: badge, screenshot, consoleErrors };
+}
+
+/** Waits for the overview; on failure says what the page shows instead. */
+async function overviewOrWhatInstead(page) {
+  try {
+    await heading(page, "Overview");
+  } catch (e) {
+    const shown = (await page.locator("body").innerText()).slice(0, 1500);
+    throw new Error(`no Overview heading at ${page.url()}; the page shows:\n${shown}`, { cause: e });
+  }
 }
 
 /** Signs in with the chosen password: the overview, or the refusal shown. */
@@ -40,7 +50,7 @@ export async function overviewTiles({ browser, config }) {
   await page.goto("/");
   await heading(page, "Sign in to Pulse");
   await signIn(page, config);
-  await heading(page, "Overview");
+  await overviewOrWhatInstead(page);
   await page.waitForLoadState("networkidle");
   await page.waitForFunction(() => document.querySelectorAll(".tile-value").length > 0 && !document.querySelector(".state-loading, [aria-busy='true']"));
   const tiles = await page.evaluate(() =>

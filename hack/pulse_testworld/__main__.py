@@ -80,6 +80,11 @@ def main(argv: list[str] | None = None) -> int:
                 described = {**world.describe(), "etl_dir": str(platform.fleet.folder)}
                 described |= {"api_url": platform.api_url, "web_url": platform.web_url}
                 described |= {"service_proxy": platform.proxy.url}
+                described |= {
+                    "qdrant_url": platform.qdrant.url,
+                    "gateway_url": platform.gateway.url,
+                }
+                described |= {"qdrant_api_key": platform.qdrant.app.api_key}
                 args.state_file.write_text(json.dumps(described, indent=2))
             print(platform.summary, flush=True)
         print("Ctrl-C stops everything.", flush=True)

@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pulse_fakes.gateway import GatewayState
+from pulse_fakes.qdrant import QdrantServer, serve_qdrant
+from pulse_fakes.server import FakeServer, serve_gateway
 from pulse_testworld.etl_fleet import EtlFleet
 from pulse_testworld.procs import StartError, free_port, preferred_port, wait_until
 from pulse_testworld.saas import Saas, ca_file, sample_spec, start_saas
@@ -54,23 +57,23 @@ def _kubectl(world: World, *args: str, input: str | None = None) -> str:
     return out.stdout
 
 
-def operator_env(world: World, qdrant_dir: Path) -> dict[str, str]:
+def operator_env(world: World, qdrant: QdrantServer) -> dict[str, str]:
     pg, rd = world.postgres, world.redis
     dsn = pg.primary_dsn.rsplit("/", 1)[0] + f"/{DATABASE}"
     return {
         "KUBECONFIG": str(world.kube.kubeconfig),
         "PULSE_OPERATOR_DATABASE_ADMIN_URL": dsn,
         "PULSE_OPERATOR_REDIS_ADMIN_URL": rd.url,
-        "PULSE_OPERATOR_QDRANT_URL": f"path:{qdrant_dir}",
-        "PULSE_OPERATOR_QDRANT_API_KEY": secrets.token_urlsafe(32),
+        # One Qdrant server for every process (local mode would lock its
+        # folder to one): the operator creates each tenant's collection and
+        # token, the ETL fills it, the backend searches it.
+        "PULSE_OPERATOR_QDRANT_URL": qdrant.url,
+        "PULSE_OPERATOR_QDRANT_API_KEY": qdrant.app.api_key,
         "PULSE_OPERATOR_TENANT_DATABASE_HOST": f"127.0.0.1:{pg.primary_port}",
         "PULSE_OPERATOR_TENANT_DATABASE_REPLICA_HOST": f"127.0.0.1:{pg.replica_port}",
         "PULSE_OPERATOR_TENANT_DATABASE_NAME": DATABASE,
         "PULSE_OPERATOR_TENANT_REDIS_HOST": f"127.0.0.1:{rd.port}",
-        # Local mode locks its folder to one process (the operator's): until a
-        # Qdrant server runs here, each ETL process gets its own empty store
-        # (its /readyz then says the collection is missing, which is true).
-        "PULSE_OPERATOR_TENANT_QDRANT_URL": ":memory:",
+        "PULSE_OPERATOR_TENANT_QDRANT_URL": qdrant.url,
         "PULSE_OPERATOR_DRIFT_INTERVAL_SECONDS": "30",
         "PULSE_OPERATOR_LOG_JSON": "true",
     }
@@ -86,10 +89,12 @@ class Login:
     password: str
 
 
-def backend_env(world: World, backend_password: str) -> dict[str, str]:
+def backend_env(world: World, backend_password: str, qdrant: QdrantServer) -> dict[str, str]:
     pg, rd = world.postgres, world.redis
     user = f"pulse_backend:{backend_password}"
     return {
+        "PULSE_BACKEND_QDRANT_URL": qdrant.url,
+        "PULSE_BACKEND_QDRANT_API_KEY": qdrant.app.api_key,
         "PULSE_BACKEND_ENVIRONMENT": "dev",
         "PULSE_BACKEND_DATABASE_URL": f"postgresql://{user}@127.0.0.1:{pg.primary_port}/{DATABASE}",
         "PULSE_BACKEND_DATABASE_REPLICA_URL": (
@@ -103,11 +108,15 @@ def backend_env(world: World, backend_password: str) -> dict[str, str]:
 
 
 def start_backend(
-    world: World, backend_password: str, *, extra_env: dict[str, str] | None = None
+    world: World,
+    backend_password: str,
+    qdrant: QdrantServer,
+    *,
+    extra_env: dict[str, str] | None = None,
 ) -> str:
     """Starts the backend API (3001 when free) and returns its base URL once ready."""
     port = preferred_port(BACKEND_PORT)
-    env = {**backend_env(world, backend_password), "PULSE_BACKEND_PORT": str(port)}
+    env = {**backend_env(world, backend_password, qdrant), "PULSE_BACKEND_PORT": str(port)}
     proc = world._sup.start(
         "pulse-backend",
         [sys.executable, "-m", "pulse_backend"],
@@ -149,6 +158,8 @@ class Platform:
     fleet: EtlFleet
     proxy: ServiceProxy
     saas: dict[str, Saas]
+    qdrant: QdrantServer
+    gateway: FakeServer
     summary: str = ""
 
     def stop(self) -> None:
@@ -156,6 +167,8 @@ class Platform:
         self.proxy.stop()
         for s in self.saas.values():
             s.stop()
+        self.gateway.stop()
+        self.qdrant.stop()
 
 
 def load_manifests(tenants_dir: Path) -> list[dict[str, Any]]:
@@ -208,7 +221,11 @@ def start_platform(
     with psycopg.connect(world.postgres.primary_dsn, autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone():
             conn.execute(f"CREATE DATABASE {DATABASE}")
-    env = operator_env(world, world.base / "qdrant")
+    qdrant = serve_qdrant(secrets.token_urlsafe(32))
+    # The local OpenAI-compatible gateway, for AI provider rows that point at
+    # it; search and the assistant work without one (local MiniLM, local mode).
+    gateway = serve_gateway(GatewayState(api_key=secrets.token_urlsafe(24)))
+    env = operator_env(world, qdrant)
     engine = make_engine(env["PULSE_OPERATOR_DATABASE_ADMIN_URL"])
     backend_password = secrets.token_urlsafe(24)
     try:
@@ -237,7 +254,7 @@ def start_platform(
     # Service names resolve through the proxy, for the ETL as for the backend.
     fleet.extra_env["HTTP_PROXY"] = via_proxy["HTTP_PROXY"] = proxy.url
     fleet.start()
-    platform = Platform("", None, fleet, proxy, {})
+    platform = Platform("", None, fleet, proxy, {}, qdrant, gateway)
     try:
         manifests = load_manifests(tenants_dir)
         for seed, manifest in enumerate(manifests, start=1):
@@ -268,6 +285,7 @@ def start_platform(
         platform.api_url = start_backend(
             world,
             backend_password,
+            qdrant,
             # The backend reaches pulse-etl.tenant-<slug>.svc through the proxy.
             extra_env=via_proxy,
         )
@@ -289,6 +307,10 @@ def summary(world: World, platform: Platform, slugs: list[str]) -> str:
     lines.append(f"Backend API  {api}/api/v1   (OpenAPI: {api}/api/v1/docs)")
     for slug, saas in sorted(platform.saas.items()):
         lines.append(f"Local Jira   {saas.jira.url}   GitHub {saas.github.url}   (tenant {slug})")
+    lines.append(f"Qdrant       {platform.qdrant.url}   (API key in .dev-world.json)")
+    gw = platform.gateway
+    key = gw.gateway_state.api_key if gw.gateway_state else ""
+    lines.append(f"AI gateway   {gw.url}/v1   (OpenAI-compatible, key {key})")
     lines.append(
         f"ETL          one process per Ready tenant: {platform.fleet.folder}/processes.json"
     )

@@ -61,3 +61,28 @@ def expected(github: GithubOrg, jira: JiraOrg, incident_types: tuple[str, ...]) 
         lead_time_sample=len(hours),
         change_failure_rate=100.0 * len(failed) / len(deps) if deps else None,
     )
+
+
+def format_hours(h: float) -> str:
+    """The web app's formatHours (services/frontend/src/analytics/metrics.ts)."""
+    if h < 1:
+        return f"{round(h * 60)} min"
+    if h < 48:
+        return f"{h:.1f} h" if h < 10 else f"{round(h)} h"
+    d = h / 24
+    return f"{d:.1f} days" if d < 10 else f"{round(d)} days"
+
+
+def overview_tiles(want: Expected) -> dict[str, dict[str, str | None]]:
+    """What the overview's tiles must show, as the web app formats it."""
+    assert want.lead_time_hours is not None and want.change_failure_rate is not None
+    return {
+        "lead_time_for_changes": {
+            "value": format_hours(want.lead_time_hours),
+            "sample": f"Sample: {want.lead_time_sample}",
+        },
+        "change_failure_rate": {
+            "value": f"{want.change_failure_rate:.1f} %",
+            "sample": f"Sample: {want.deployments}",
+        },
+    }

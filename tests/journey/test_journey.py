@@ -18,7 +18,8 @@ import pytest
 
 from pulse_testworld.saas import Saas, sample_spec, start_saas
 from tests.journey.conftest import Dev, run_browser, wait_for
-from tests.journey.expected import Expected, expected
+from tests.journey.expected import Expected, expected, overview_tiles
+from tests.journey.issue12 import ISSUE_KEY, ISSUE_SUMMARY, ask_assistant, search_by_meaning
 
 pytestmark = [pytest.mark.kube, pytest.mark.postgres, pytest.mark.redis]
 
@@ -48,14 +49,18 @@ MANIFEST: dict[str, Any] = {
         "displayName": "Journey Ltd",
         "admin": {"email": f"admin@{SLUG}.example"},
         "integrations": INTEGRATIONS,
+        # The offline MiniLM's size: the ETL embeds into this collection.
+        "vectorStore": {"vectorSize": 384},
     },
 }
 ETL_SERVICE = f"http://pulse-etl.tenant-{SLUG}.svc:8000"
 
-# Issue 12's steps (search finds an issue by meaning, the assistant answers
-# with a citation) are appended here by the helpers that build them; each is
-# called with the platform and a signed-in access token after the sync.
-ISSUE_12_STEPS: list[Callable[[Dev, str], None]] = []
+# Issue 12's steps, after the sync: each gets the API as the signed-in admin
+# and the figures computed from the local servers' data.
+ISSUE_12_STEPS: list[Callable[[httpx.Client, Expected], object]] = [
+    lambda client, _: search_by_meaning(client),
+    ask_assistant,
+]
 
 
 def apply_tenant(dev: Dev, saas: Saas) -> dict[str, Any]:
@@ -66,16 +71,17 @@ def apply_tenant(dev: Dev, saas: Saas) -> dict[str, Any]:
     return manifest
 
 
-def sync(dev: Dev, integration: str) -> dict[str, Any]:
-    """Starts a run through the tenant ETL's Service, as the backend's
-    /api/v1/etl routes do, and follows its progress to the end."""
+def sync(dev: Dev, access: str, integration: str) -> dict[str, Any]:
+    """Starts a run as the admin does, through the backend's /api/v1/etl
+    routes on the web app's origin (the ETL verifies the forwarded token),
+    and follows its progress to the end."""
     seen: list[dict[str, Any]] = []
-    with dev.etl_client() as etl:
-        r = etl.post(f"{ETL_SERVICE}/api/v1/jobs/{integration}/start")
+    with api(dev, access) as client:
+        r = client.post(f"/etl/jobs/{integration}/start")
         assert r.status_code == 202, r.text
 
         def finished() -> bool:
-            job: dict[str, Any] = etl.get(f"{ETL_SERVICE}/api/v1/jobs/{integration}").json()
+            job: dict[str, Any] = client.get(f"/etl/jobs/{integration}").json()
             seen.append(job)
             return job["state"] in ("succeeded", "failed", "cancelled")
 
@@ -87,6 +93,14 @@ def sync(dev: Dev, integration: str) -> dict[str, Any]:
     if progress.get("estimated") is not None:  # GitHub gives no total up front
         assert progress["done"] == progress["estimated"], last
     return last
+
+
+def api(dev: Dev, access: str) -> httpx.Client:
+    return httpx.Client(
+        base_url=f"{dev.web_url}/api/v1",
+        headers={"Authorization": f"Bearer {access}"},
+        timeout=60,
+    )
 
 
 def token(dev: Dev, email: str) -> str:
@@ -137,6 +151,7 @@ def etl_stopped(dev: Dev, pid: int) -> bool:
 
 def test_journey(dev: Dev) -> None:
     saas = start_saas(dev.base, sample_spec(INTEGRATIONS, seed=14))
+    saas.jira_org.touch(ISSUE_KEY, ISSUE_SUMMARY)  # what search must find by meaning
     try:
         _journey(dev, saas)
     finally:
@@ -161,15 +176,21 @@ def _journey(dev: Dev, saas: Saas) -> None:
     assert dev.login(SLUG, email, initial).status_code == 401  # the initial one is gone
 
     wait_for(lambda: etl_serving(dev), "the tenant's ETL process", timeout=60)
+    access = token(dev, email)
     # GitHub first: an incident links to the deployments already loaded.
     for integration in ("github-main", "jira-main"):
-        sync(dev, integration)
+        sync(dev, access, integration)
     want = expected(saas.github_org, saas.jira_org, incident_types=("Incident",))
     assert want.deployments > 3 and want.lead_time_sample > 3  # enough to mean something
-    access = token(dev, email)
     assert_figures(figures(dev, access), want)
-    for step in ISSUE_12_STEPS:
-        step(dev, access)
+    shown = run_browser(
+        "overviewTiles", dev.web_url, tenant=SLUG, email=email, password=NEW_PASSWORD
+    )
+    assert shown["consoleErrors"] == []
+    assert shown["tiles"] | overview_tiles(want) == shown["tiles"], shown
+    with api(dev, access) as client:
+        for step in ISSUE_12_STEPS:
+            step(client, want)
 
     # Suspension: every credential revoked, sign-in refused, the ETL stopped.
     pid = int(dev.etl(SLUG)["pid"])  # type: ignore[index]
@@ -200,10 +221,11 @@ def _journey(dev: Dev, saas: Saas) -> None:
     assert dev.tenant(SLUG)["status"]["tenantId"] == tenant_id
     again = run_browser("signInAgain", dev.web_url, tenant=SLUG, email=email, password=NEW_PASSWORD)
     assert again["overview"] is True, again
-    assert_figures(figures(dev, token(dev, email)), want)
+    access = token(dev, email)
+    assert_figures(figures(dev, access), want)
     wait_for(lambda: etl_serving(dev), "the re-created tenant's ETL", timeout=60)
-    with dev.etl_client() as etl:
-        jobs = etl.get(f"{ETL_SERVICE}/api/v1/jobs").json()
+    with api(dev, access) as client:
+        jobs = client.get("/etl/jobs").json()
     assert {j["integration"]: j["state"] for j in jobs} == {
         "github-main": "succeeded",
         "jira-main": "succeeded",

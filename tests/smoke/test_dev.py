@@ -85,11 +85,19 @@ def test_make_dev_brings_the_platform_up_and_down(world: World, tmp_path: Path) 
         # acme's integrations point at the printed local servers and sync with
         # the credentials of the Secrets make dev created.
         assert re.search(r"Local Jira +https://127\.0\.0\.1:\d+ +GitHub https://", out), out
+        # Started as an admin does, through the backend (the ETL verifies the
+        # forwarded token with the backend's JWKS, via PULSE_BACKEND_URL).
+        acme = next(x for x in logins if x[0] == "acme")
+        access = _chosen_password_token(api_url, *acme)
         for integration in ("jira-main", "github-main"):
-            assert _sync(etls["acme"]["url"], integration)["state"] == "succeeded"
+            assert _sync(api_url, access, integration)["state"] == "succeeded"
         # The backend reaches a tenant's ETL by its Service name, as in a cluster.
         with httpx.Client(proxy=described["service_proxy"], timeout=30) as via_dns:
-            jobs = via_dns.get("http://pulse-etl.tenant-acme.svc:8000/api/v1/jobs").json()
+            # Unauthenticated, the ETL's job API refuses (only forwarded tokens).
+            etl_jobs = "http://pulse-etl.tenant-acme.svc:8000/api/v1/jobs"
+            assert via_dns.get(etl_jobs).status_code == 401
+            headers = {"Authorization": f"Bearer {access}"}
+            jobs = via_dns.get(etl_jobs, headers=headers).json()
             assert {j["integration"] for j in jobs} == {"jira-main", "github-main"}
             # And the ETL reaches the backend by the ConfigMap's PULSE_BACKEND_URL.
             backend = via_dns.get("http://pulse-backend.pulse-system.svc:3001/healthz")
@@ -188,17 +196,41 @@ def _etl_processes(described: dict[str, object]) -> dict[str, dict[str, object]]
     return json.loads(path.read_text()) if path.exists() else {}  # type: ignore[no-any-return]
 
 
-def _sync(etl_url: str, integration: str) -> dict[str, object]:
-    r = httpx.post(f"{etl_url}/api/v1/jobs/{integration}/start", timeout=30)
+def _chosen_password_token(api_url: str, tenant: str, email: str, password: str) -> str:
+    """The first admin's forced password change, then a full access token."""
+    login = httpx.post(
+        f"{api_url}/api/v1/auth/login",
+        json={"tenant": tenant, "email": email, "password": password},
+        timeout=30,
+    ).json()
+    chosen = password + "-changed"
+    changed = httpx.post(
+        f"{api_url}/api/v1/auth/password",
+        json={"current_password": password, "new_password": chosen},
+        headers={"Authorization": f"Bearer {login['access_token']}"},
+        timeout=30,
+    )
+    assert changed.status_code == 200, changed.text
+    body = {"tenant": tenant, "email": email, "password": chosen}
+    again = httpx.post(f"{api_url}/api/v1/auth/login", json=body, timeout=30)
+    assert again.status_code == 200, again.text
+    return str(again.json()["access_token"])
+
+
+def _sync(api_url: str, access: str, integration: str) -> dict[str, object]:
+    """Starts a run through the backend's /api/v1/etl routes and follows it."""
+    jobs = f"{api_url}/api/v1/etl/jobs/{integration}"
+    headers = {"Authorization": f"Bearer {access}"}
+    r = httpx.post(f"{jobs}/start", headers=headers, timeout=30)
     assert r.status_code == 202, r.text
     job: dict[str, object] = {}
 
     def done() -> bool:
         nonlocal job
-        job = httpx.get(f"{etl_url}/api/v1/jobs/{integration}", timeout=30).json()
+        job = httpx.get(jobs, headers=headers, timeout=30).json()
         return job["state"] in ("succeeded", "failed", "cancelled")
 
-    _wait(done, f"the {integration} sync")
+    _wait(done, f"the {integration} sync", timeout=180)
     assert job["last_error"] is None, job
     return job
 

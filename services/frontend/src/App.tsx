@@ -6,7 +6,6 @@ import { ChangePasswordPage } from "./pages/ChangePasswordPage";
 import { SetPasswordPage } from "./pages/SetPasswordPage";
 import { SignInForm, SignInPage } from "./pages/SignInPage";
 import { Shell } from "./shell/Shell";
-import { BrandingSync } from "./theme/BrandingSync";
 
 // Pages beyond the first screen load on demand: the initial bundle stays small.
 // The dashboards (and their charts) are code-split too.
@@ -49,7 +48,6 @@ function SignedIn({ expired }: { expired: boolean }) {
   return (
     <>
       {/* The page stays mounted (and inert) under the sign-in dialog, so nothing on it is lost. */}
-      <BrandingSync />
       <div inert={expired}>
         <Shell>
           <Suspense fallback={<Loading />}>

@@ -93,12 +93,3 @@ export function captureTokens(page) {
   });
   return tokens;
 }
-
-/** Chooses the light/dark mode on the profile page and waits until it is saved. */
-export async function setMode(page, mode) {
-  await page.goto("/profile");
-  await heading(page, "Profile");
-  const saved = page.waitForResponse((r) => r.url().endsWith("/api/v1/profile/preferences") && r.request().method() === "PUT");
-  await page.getByRole("radio", { name: mode }).check();
-  check((await saved).status() === 200, `saving the ${mode} mode`);
-}

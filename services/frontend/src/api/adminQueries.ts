@@ -7,8 +7,10 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useAuth } from "../auth/AuthContext";
 import { unwrap } from "./client";
 import type { Schemas } from "./queries";
+import { BRANDING_QUERY, type BrandingOut } from "../theme/useBranding";
 
-export type BrandingOut = Schemas["BrandingOut"];
+export type { BrandingOut };
+
 export type BrandingUpdate = Schemas["BrandingUpdate"];
 export type ProviderOut = Schemas["ProviderOut"];
 export type ProviderCreate = Schemas["ProviderCreate"];
@@ -16,8 +18,6 @@ export type LogEvent = Schemas["LogEvent"];
 export type LogLevel = Schemas["Level"];
 
 export const adminKeys = {
-  branding: ["branding"] as const,
-  logo: (url: string) => ["branding-logo", url] as const,
   providers: ["ai-providers"] as const,
   integrations: ["integrations"] as const,
   logs: (level: string, category: string) => ["logs", level, category] as const,
@@ -26,22 +26,12 @@ export const adminKeys = {
   etlJobs: ["etl-jobs"] as const,
 };
 
-export function useBranding(enabled = true) {
-  const { api } = useAuth();
-  return useQuery({
-    queryKey: adminKeys.branding,
-    queryFn: () => unwrap(api.GET("/api/v1/settings/branding")),
-    enabled,
-    staleTime: 5 * 60_000,
-  });
-}
-
 /** Sets the branding query's data from a mutation's answer: every subscriber (the shell too) sees it at once. */
 function useBrandingWrite<V>(call: (v: V) => Promise<BrandingOut>) {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: call,
-    onSuccess: (data) => qc.setQueryData(adminKeys.branding, data),
+    onSuccess: (data) => qc.setQueryData(BRANDING_QUERY, data),
   });
 }
 
@@ -75,30 +65,6 @@ export function useDeleteLogo() {
   return useBrandingWrite<undefined>(() => unwrap(api.DELETE("/api/v1/settings/branding/logo")));
 }
 
-/**
- * The tenant's logo as a data: URL. The logo endpoint wants the access token,
- * which CSS cannot send; a data: URL also fits the CSP (img-src 'self' data:)
- * and can be cached for the pre-paint script.
- */
-export function useLogoDataUrl(url: string | null | undefined) {
-  const { session } = useAuth();
-  return useQuery({
-    queryKey: adminKeys.logo(url ?? ""),
-    enabled: Boolean(url),
-    staleTime: Infinity,
-    queryFn: async () => {
-      const r = await fetch(url as string, { headers: session.token ? { Authorization: `Bearer ${session.token}` } : {} });
-      if (!r.ok) throw new Error(`the logo could not be loaded (${r.status})`);
-      const blob = await r.blob();
-      return new Promise<string>((resolve, reject) => {
-        const reader = new FileReader();
-        reader.onload = () => resolve(String(reader.result));
-        reader.onerror = () => reject(new Error("the logo could not be read"));
-        reader.readAsDataURL(blob);
-      });
-    },
-  });
-}
 
 export function useProviders() {
   const { api } = useAuth();

@@ -3,7 +3,7 @@ import { NavLink } from "react-router-dom";
 import { useSetThemeMode, type ThemeModeValue } from "../api/queries";
 import { useAuth, useUser } from "../auth/AuthContext";
 import { applyThemeMode } from "../theme/theme";
-import { useBranding } from "../theme/useBranding";
+import { useApplyBranding } from "../theme/useBranding";
 
 interface NavItem {
   to: string;
@@ -55,7 +55,8 @@ export function Shell({ children }: { children: ReactNode }) {
   const user = useUser();
   const { session, signOut } = useAuth();
   const [open, setOpen] = useState(false);
-  useBranding();
+  // Mounted once, here: the tenant's colours and logo follow the branding query.
+  useApplyBranding();
 
   const items = NAV.filter((i) => !i.admin || user.role === "admin");
   return (

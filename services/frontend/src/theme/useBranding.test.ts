@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { applyBranding, BRANDING_KEY, clearBranding } from "./branding";
-import { toBranding } from "./useBranding";
+import { tenantLogoUrl, toBranding } from "./useBranding";
 
 const scheme = (mode: "light" | "dark", primary: string) => ({
   mode,
@@ -45,5 +45,12 @@ describe("branding from the API", () => {
 
   it("sets no logo property without a logo", () => {
     expect(toBranding(api, null).light["--brand-logo"]).toBeUndefined();
+  });
+
+  it("fetches only the tenant's own logo from the API, by its versioned URL", () => {
+    expect(tenantLogoUrl(api)).toBe("/api/v1/settings/branding/logo?v=1");
+    expect(tenantLogoUrl({ ...api, logo_source: "platform", logo_url: "https://cdn.example/logo.svg" })).toBeNull();
+    expect(tenantLogoUrl({ ...api, logo_source: "none", logo_url: null })).toBeNull();
+    expect(tenantLogoUrl(undefined)).toBeNull();
   });
 });

@@ -1,8 +1,11 @@
 /**
- * The tenant's branding from the API, applied as --brand-* properties and
- * cached for theme-init.js (the next visit paints in the brand colours).
- * The logo is behind the API's token, so it is fetched and inlined as a
- * data: URL (the CSP allows images from 'self' and data: only).
+ * The tenant's branding: one query (key ["branding"], data BrandingOut) read
+ * by the shell and the admin page, and written by the admin mutations with
+ * the server's answer, so the whole app recolours without a reload.
+ * useApplyBranding (mounted once, in the shell) sets the --brand-*
+ * properties and caches them for theme-init.js, so the next visit paints in
+ * the brand colours. The logo is behind the API's token, so it is fetched and
+ * inlined as a data: URL (the CSP allows images from 'self' and data: only).
  */
 import { useQuery } from "@tanstack/react-query";
 import { useEffect } from "react";
@@ -11,8 +14,11 @@ import type { Schemas } from "../api/queries";
 import { useAuth } from "../auth/AuthContext";
 import { applyBranding, BRANDING_KEY, type BrandVars, type Branding } from "./branding";
 
+export type BrandingOut = Schemas["BrandingOut"];
 type Scheme = Schemas["ColorScheme"];
+
 export const BRANDING_QUERY = ["branding"] as const;
+const LOGO_PATH = "/api/v1/settings/branding/logo";
 // Larger logos are shown but not kept in localStorage (a few MB in all).
 const MAX_CACHED_LOGO = 150_000;
 
@@ -27,48 +33,67 @@ export function schemeVars(s: Scheme, logo: string | null): BrandVars {
   return vars;
 }
 
+export function toBranding(b: BrandingOut, logo: string | null): Branding {
+  return { light: schemeVars(b.light, logo), dark: schemeVars(b.dark, logo) };
+}
+
+/** The tenant's logo URL when it is the tenant's own (served by the API), else null. */
+export function tenantLogoUrl(b: BrandingOut | undefined): string | null {
+  return b?.logo_source === "tenant" && b.logo_url?.startsWith(LOGO_PATH) ? b.logo_url : null;
+}
+
 function readAsDataUrl(blob: Blob): Promise<string> {
   return new Promise((resolve, reject) => {
     const r = new FileReader();
     r.onload = () => resolve(String(r.result));
-    r.onerror = () => reject(r.error ?? new Error("cannot read the logo"));
+    r.onerror = () => reject(r.error ?? new Error("the logo could not be read"));
     r.readAsDataURL(blob);
   });
 }
 
-export function toBranding(b: Schemas["BrandingOut"], logo: string | null): Branding {
-  return { light: schemeVars(b.light, logo), dark: schemeVars(b.dark, logo) };
+export function useBranding(enabled = true) {
+  const { api } = useAuth();
+  return useQuery({
+    queryKey: BRANDING_QUERY,
+    queryFn: () => unwrap(api.GET("/api/v1/settings/branding")),
+    enabled,
+    staleTime: 5 * 60_000,
+  });
 }
 
-export function useBranding() {
+/** The logo as a data: URL; keyed by its URL, which carries the version, so an upload fetches anew. */
+function useLogoDataUrl(url: string | null) {
   const { api } = useAuth();
-  const query = useQuery({
-    queryKey: BRANDING_QUERY,
-    staleTime: 5 * 60_000,
+  return useQuery({
+    queryKey: ["branding-logo", url ?? ""],
+    enabled: url !== null,
+    staleTime: Infinity,
     queryFn: async () => {
-      const b = await unwrap(api.GET("/api/v1/settings/branding"));
-      let logo: string | null = null;
-      if (b.logo_url?.startsWith("/api/v1/settings/branding/logo")) {
-        const { data, response } = await api.GET("/api/v1/settings/branding/logo", { parseAs: "blob" });
-        // A missing or unreadable logo leaves the platform mark: the colours still apply.
-        if (response.ok && data) logo = await readAsDataUrl(data as Blob).catch(() => null);
-      }
-      return { branding: b, logo };
+      const { data, response } = await api.GET(LOGO_PATH, { parseAs: "blob" });
+      if (!response.ok || !data) throw new Error(`the logo could not be loaded (${response.status})`);
+      return readAsDataUrl(data as Blob);
     },
   });
-  const data = query.data;
+}
+
+export function useApplyBranding(): void {
+  const branding = useBranding().data;
+  const url = tenantLogoUrl(branding);
+  const logo = useLogoDataUrl(url);
+  // While a new logo loads the old one stays; without a tenant logo (or if it
+  // cannot be loaded) the platform mark shows, the colours apply regardless.
+  const logoData = url !== null ? (logo.data ?? null) : null;
+  const settled = url === null || !logo.isPending;
   useEffect(() => {
-    if (!data) return;
+    if (!branding) return;
     const root = document.documentElement;
     const apply = () => {
       const theme = root.dataset.theme === "dark" ? "dark" : "light";
-      const full = toBranding(data.branding, data.logo);
       // A logo removed since the last visit must not linger from the cache.
-      if (!data.logo) root.style.removeProperty("--brand-logo");
-      applyBranding(full, theme);
-      if (data.logo && data.logo.length > MAX_CACHED_LOGO) {
-        const lean = toBranding(data.branding, null);
-        localStorage.setItem(BRANDING_KEY, JSON.stringify(lean));
+      if (!logoData && settled) root.style.removeProperty("--brand-logo");
+      applyBranding(toBranding(branding, logoData), theme);
+      if (logoData && logoData.length > MAX_CACHED_LOGO) {
+        localStorage.setItem(BRANDING_KEY, JSON.stringify(toBranding(branding, null)));
       }
     };
     apply();
@@ -76,6 +101,5 @@ export function useBranding() {
     const watch = new MutationObserver(apply);
     watch.observe(root, { attributes: true, attributeFilter: ["data-theme"] });
     return () => watch.disconnect();
-  }, [data]);
-  return query;
+  }, [branding, logoData, settled]);
 }

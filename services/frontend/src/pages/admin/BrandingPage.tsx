@@ -1,5 +1,6 @@
 import { useState, type CSSProperties, type FormEvent } from "react";
-import { useBranding, useDeleteLogo, useResetBranding, useSetBranding, useUploadLogo, type BrandingOut } from "../../api/adminQueries";
+import { useDeleteLogo, useResetBranding, useSetBranding, useUploadLogo } from "../../api/adminQueries";
+import { useBranding, type BrandingOut } from "../../theme/useBranding";
 import { fieldErrors } from "../../api/fieldErrors";
 import { Field } from "../../components/Field";
 import { FormError, QueryState } from "../../components/States";

@@ -18,7 +18,7 @@ import { FormError, QueryState } from "../../components/States";
 type Kind = Schemas["ProviderKind"];
 type PType = Schemas["ProviderType"];
 const KINDS: Kind[] = ["openai-compatible", "azure-openai", "local"];
-const EMPTY = { name: "", type: "ai" as PType, kind: "openai-compatible" as Kind, base_url: "", model: "", gateway_route: "default", priority: "100", fallback: "", api_version: "", deployment: "", api_key: "", connect: "5", read: "60" };
+const EMPTY = { name: "", type: "ai" as PType, kind: "openai-compatible" as Kind, base_url: "", model: "", gateway_route: "yes", priority: "100", fallback: "", api_version: "", deployment: "", api_key: "", connect: "5", read: "60" };
 type Draft = typeof EMPTY;
 
 /** The form as the API's ProviderCreate; empty optional fields are left out so the API's defaults apply. */
@@ -34,7 +34,7 @@ export function toProviderCreate(d: Draft): ProviderCreate {
       kind: d.kind,
       base_url: d.base_url.trim(),
       model: d.model.trim(),
-      gateway_route: d.gateway_route.trim() || "default",
+      gateway_route: d.gateway_route !== "no",
       priority: num(d.priority, 100),
       timeouts: { connect_seconds: num(d.connect, 5), read_seconds: num(d.read, 60) },
       limits: {},
@@ -79,7 +79,14 @@ function ProviderForm() {
       <Field label="Base URL" value={d.base_url} onChange={set("base_url")} error={f["config.base_url"]} placeholder="https://gateway.example/v1" />
       <Field label="Model" value={d.model} onChange={set("model")} error={f["config.model"]} />
       <div className="grid-2 tight">
-        <Field label="Gateway route" value={d.gateway_route} onChange={set("gateway_route")} error={f["config.gateway_route"]} />
+        <label className="field">
+          <span>Route</span>
+          {/* Interactive requests prefer gateway providers (quality), ETL work the others (cost). */}
+          <select value={d.gateway_route} onChange={set("gateway_route")}>
+            <option value="yes">Paid gateway</option>
+            <option value="no">Local / self-hosted</option>
+          </select>
+        </label>
         <Field label="Priority (0–1000)" inputMode="numeric" value={d.priority} onChange={set("priority")} error={f["config.priority"]} />
       </div>
       <div className="grid-2 tight">
@@ -120,6 +127,7 @@ function ProviderRow({ p }: { p: ProviderOut }) {
       </td>
       <td>
         {p.config.priority}
+        <div className="muted">{p.config.gateway_route ? "gateway" : "local"}</div>
         {p.config.fallback && <div className="muted">then {p.config.fallback}</div>}
       </td>
       <td>{p.has_credentials ? `••••${p.credentials_last4 ?? ""}` : "none"}</td>

@@ -12,13 +12,15 @@ describe("admin page logic", () => {
   });
 
   it("sends the provider form as the API's body, defaults for empty optional fields", () => {
-    const body = toProviderCreate({
-      name: " gw ", type: "ai", kind: "openai-compatible", base_url: "http://x/v1", model: "m", gateway_route: "",
+    const draft = {
+      name: " gw ", type: "ai" as const, kind: "openai-compatible" as const, base_url: "http://x/v1", model: "m", gateway_route: "no",
       priority: "abc", fallback: "", api_version: "", deployment: "", api_key: "", connect: "", read: "30",
-    });
+    };
+    const body = toProviderCreate(draft);
     expect(body.name).toBe("gw");
     expect(body.api_key).toBeNull();
-    expect(body.config.gateway_route).toBe("default");
+    expect(body.config.gateway_route).toBe(false);
+    expect(toProviderCreate({ ...draft, gateway_route: "yes" }).config.gateway_route).toBe(true);
     // Not a number: sent as NaN -> JSON null, which the API refuses naming config.priority.
     expect(Number.isNaN(body.config.priority)).toBe(true);
     expect(body.config.timeouts).toEqual({ connect_seconds: 5, read_seconds: 30 });

@@ -5,8 +5,8 @@ import { useSetBranding } from "../api/adminQueries";
 import { makeApi } from "../api/client";
 import { Session } from "../api/session";
 import { AuthContext, type Auth } from "../auth/AuthContext";
-import { BRANDING_KEY, clearBranding } from "./branding";
-import { useApplyBranding, type BrandingOut } from "./useBranding";
+import { applyBranding, BRANDING_KEY, clearBranding } from "./branding";
+import { tenantLogoUrl, toBranding, useApplyBranding, type BrandingOut } from "./useBranding";
 
 const scheme = (mode: "light" | "dark", primary: string, onPrimary = "#FFFFFF") => ({
   mode,
@@ -22,14 +22,46 @@ const scheme = (mode: "light" | "dark", primary: string, onPrimary = "#FFFFFF") 
   on_surface: "#000000",
   text_contrast: 15,
 });
-const branded: BrandingOut = {
+const api: BrandingOut = {
   source: "tenant",
   light: scheme("light", "#7A1FA2"),
   dark: scheme("dark", "#9549B5"),
   logo_url: "/api/v1/settings/branding/logo?v=1",
   logo_source: "tenant",
 };
-const saved: BrandingOut = { ...branded, light: scheme("light", "#FFEE88", "#000000"), logo_url: null, logo_source: "none" };
+
+beforeEach(() => {
+  localStorage.clear();
+  clearBranding();
+});
+
+describe("branding from the API", () => {
+  it("maps each mode's scheme to --brand-* properties that applyBranding accepts", () => {
+    const b = toBranding(api, "data:image/svg+xml;base64,PHN2Zy8+");
+    expect(b.light["--brand-primary"]).toBe("#7A1FA2");
+    expect(b.dark["--brand-primary"]).toBe("#9549B5");
+    expect(b.dark["--brand-on-secondary"]).toBe("#FFFFFF");
+    applyBranding(b, "dark");
+    const style = document.documentElement.style;
+    expect(style.getPropertyValue("--brand-primary")).toBe("#9549B5");
+    expect(style.getPropertyValue("--brand-logo")).toBe('url("data:image/svg+xml;base64,PHN2Zy8+")');
+    // Cached for theme-init.js (the next visit's first paint).
+    expect(JSON.parse(localStorage.getItem(BRANDING_KEY) ?? "{}").light["--brand-primary"]).toBe("#7A1FA2");
+  });
+
+  it("sets no logo property without a logo", () => {
+    expect(toBranding(api, null).light["--brand-logo"]).toBeUndefined();
+  });
+
+  it("fetches only the tenant's own logo from the API, by its versioned URL", () => {
+    expect(tenantLogoUrl(api)).toBe("/api/v1/settings/branding/logo?v=1");
+    expect(tenantLogoUrl({ ...api, logo_source: "platform", logo_url: "https://cdn.example/logo.svg" })).toBeNull();
+    expect(tenantLogoUrl({ ...api, logo_source: "none", logo_url: null })).toBeNull();
+    expect(tenantLogoUrl(undefined)).toBeNull();
+  });
+});
+
+const saved: BrandingOut = { ...api, light: scheme("light", "#FFEE88", "#000000"), logo_url: null, logo_source: "none" };
 
 function json(body: unknown): Response {
   return new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json" } });
@@ -41,7 +73,7 @@ function fakeBackend() {
   const base = async (req: Request): Promise<Response> => {
     const path = new URL(req.url).pathname;
     calls.push(`${req.method} ${path}`);
-    if (path === "/api/v1/settings/branding" && req.method === "GET") return json(branded);
+    if (path === "/api/v1/settings/branding" && req.method === "GET") return json(api);
     if (path === "/api/v1/settings/branding" && req.method === "PUT") return json(saved);
     if (path === "/api/v1/settings/branding/logo") {
       const res = new Response("<svg/>", { headers: { "content-type": "image/svg+xml" } });
@@ -78,12 +110,10 @@ function renderWith(base: typeof fetch) {
 
 const prop = (name: string) => document.documentElement.style.getPropertyValue(name);
 
-beforeEach(() => {
-  localStorage.clear();
+afterEach(() => {
   clearBranding();
-  document.documentElement.dataset.theme = "light";
+  delete document.documentElement.dataset.theme;
 });
-afterEach(() => clearBranding());
 
 describe("the one branding query", () => {
   it("applies colours and the inlined logo, follows the mode, and recolours from a save without refetching", async () => {

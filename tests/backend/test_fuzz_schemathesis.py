@@ -1,6 +1,9 @@
 """Schemathesis over the backend's own OpenAPI document, authenticated as an
 admin of a provisioned tenant: no generated request may get a 5xx.
 
+The tenant has a live ETL (``running_etl``), so the /etl/jobs operations
+reach it rather than answering the 503 of an unreachable ETL.
+
 Operations that would end the admin's own session or rights (logout,
 password change, deactivating or demoting users) are left out so that the
 rest is exercised with a working token, not just 401s; their input handling
@@ -8,18 +11,22 @@ is covered by the auth and users tests."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
+import redis
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis.internal.conjecture import utils as cu
 from hypothesis_jsonschema import _from_schema
 
-from tests.backend.conftest import Session
+from tests.backend.conftest import Platform, Session
+from tests.backend.etl_world import Etl, running_etl
 
 pytestmark = pytest.mark.timeout(900)
 MAX_EXAMPLES = 25
@@ -62,6 +69,17 @@ def compatible_jsonschema(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(_from_schema, "cu", SimpleNamespace(many=_CompatMany))
 
 
+@pytest.fixture
+def etl(
+    platform: Platform,
+    make_client: Callable[..., TestClient],
+    redis_admin: redis.Redis,
+    tmp_path: Path,
+) -> Iterator[Etl]:
+    with running_etl(platform, make_client, redis_admin, tmp_path) as e:
+        yield e
+
+
 def _send(client: TestClient, admin: Session, case: Any) -> Any:
     kwargs = case.as_requests_kwargs(base_url="https://testserver", headers=admin.headers)
     body = kwargs.pop("data", None)
@@ -77,9 +95,8 @@ def _send(client: TestClient, admin: Session, case: Any) -> Any:
         return None
 
 
-def test_no_generated_request_gets_a_5xx(
-    compatible_jsonschema: None, client: TestClient, admin: Session
-) -> None:
+def test_no_generated_request_gets_a_5xx(compatible_jsonschema: None, etl: Etl) -> None:
+    client, admin = etl.client, etl.admin
     # FastAPI writes OpenAPI 3.1, which schemathesis 3.x supports behind a flag.
     schemathesis.experimental.OPEN_API_3_1.enable()
     schema = schemathesis.from_dict(client.app.openapi())  # type: ignore[attr-defined]

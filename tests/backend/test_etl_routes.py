@@ -7,33 +7,18 @@ the backend's WebSocket."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
-import pytest
-import redis
 from fastapi.testclient import TestClient
 
 from tests.backend.conftest import (
-    Platform,
     invite_and_login,
 )
-from tests.backend.etl_world import Etl, running_etl
+from tests.backend.etl_world import Etl
 
 JOBS = "/api/v1/etl/jobs"
-
-
-@pytest.fixture
-def etl(
-    platform: Platform,
-    make_client: Callable[..., TestClient],
-    redis_admin: redis.Redis,
-    tmp_path: Path,
-) -> Iterator[Etl]:
-    with running_etl(platform, make_client, redis_admin, tmp_path) as e:
-        yield e
 
 
 def _wait(e: Etl, name: str, states: set[str]) -> dict[str, Any]:

@@ -11,22 +11,19 @@ is covered by the auth and users tests."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
-import redis
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis.internal.conjecture import utils as cu
 from hypothesis_jsonschema import _from_schema
 
-from tests.backend.conftest import Platform, Session
-from tests.backend.etl_world import Etl, running_etl
+from tests.backend.conftest import Session
+from tests.backend.etl_world import Etl
 
 pytestmark = pytest.mark.timeout(900)
 MAX_EXAMPLES = 25
@@ -67,17 +64,6 @@ class _CompatMany:
 def compatible_jsonschema(monkeypatch: pytest.MonkeyPatch) -> None:
     if not hasattr(cu.many, "more"):
         monkeypatch.setattr(_from_schema, "cu", SimpleNamespace(many=_CompatMany))
-
-
-@pytest.fixture
-def etl(
-    platform: Platform,
-    make_client: Callable[..., TestClient],
-    redis_admin: redis.Redis,
-    tmp_path: Path,
-) -> Iterator[Etl]:
-    with running_etl(platform, make_client, redis_admin, tmp_path) as e:
-        yield e
 
 
 def _send(client: TestClient, admin: Session, case: Any) -> Any:

@@ -31,7 +31,7 @@ fmt: bootstrap ## format and auto-fix with ruff
 test: bootstrap lint test-only ## install everything, lint, start the test world, run every test, stop it
 
 test-only: ## run the tests without bootstrap/lint (PYTEST_ARGS="tests/smoke -k redis")
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	OPENBLAS_NUM_THREADS=1 $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 dev: bootstrap ## the whole platform locally (world, operator, example tenants, their ETL, local Jira/GitHub, backend, web app) until Ctrl-C
 	$(PY) -m pulse_testworld up --platform --state-file .dev-world.json

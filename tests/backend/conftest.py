@@ -9,10 +9,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
+import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
@@ -27,6 +28,9 @@ from pulse_common.provisioning import (
     ensure_tenant,
 )
 from pulse_testworld import World
+
+if TYPE_CHECKING:
+    from tests.backend.etl_world import Etl
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -199,6 +203,20 @@ def tenant(make_tenant: TenantFactory) -> TenantInfo:
 @pytest.fixture
 def admin(client: TestClient, tenant: TenantInfo) -> Session:
     return admin_session(client, tenant)
+
+
+@pytest.fixture
+def etl(
+    platform: Platform,
+    make_client: Callable[..., TestClient],
+    redis_admin: redis.Redis,
+    tmp_path: Path,
+) -> Iterator[Etl]:
+    """A fresh tenant with a live ETL, and a backend client pointed at it."""
+    from tests.backend.etl_world import running_etl  # it imports this module
+
+    with running_etl(platform, make_client, redis_admin, tmp_path) as e:
+        yield e
 
 
 def invite_and_login(

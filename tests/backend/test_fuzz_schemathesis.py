@@ -1,6 +1,9 @@
 """Schemathesis over the backend's own OpenAPI document, authenticated as an
 admin of a provisioned tenant: no generated request may get a 5xx.
 
+The tenant has a live ETL (``running_etl``), so the /etl/jobs operations
+reach it rather than answering the 503 of an unreachable ETL.
+
 Operations that would end the admin's own session or rights (logout,
 password change, deactivating or demoting users) are left out so that the
 rest is exercised with a working token, not just 401s; their input handling
@@ -20,6 +23,7 @@ from hypothesis.internal.conjecture import utils as cu
 from hypothesis_jsonschema import _from_schema
 
 from tests.backend.conftest import Session
+from tests.backend.etl_world import Etl
 
 pytestmark = pytest.mark.timeout(900)
 MAX_EXAMPLES = 25
@@ -77,9 +81,8 @@ def _send(client: TestClient, admin: Session, case: Any) -> Any:
         return None
 
 
-def test_no_generated_request_gets_a_5xx(
-    compatible_jsonschema: None, client: TestClient, admin: Session
-) -> None:
+def test_no_generated_request_gets_a_5xx(compatible_jsonschema: None, etl: Etl) -> None:
+    client, admin = etl.client, etl.admin
     # FastAPI writes OpenAPI 3.1, which schemathesis 3.x supports behind a flag.
     schemathesis.experimental.OPEN_API_3_1.enable()
     schema = schemathesis.from_dict(client.app.openapi())  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ import jwt
 from qdrant_client import QdrantClient, models
 
 from pulse_common.ai.embeddings import check_dimension
+from pulse_common.errors import NotFound
 from pulse_common.search.documents import Document, Kind
 from pulse_common.vectorstore import GRANTS, _call
 
@@ -36,8 +37,13 @@ def read_token(
 
 def check_size(client: QdrantClient, collection: str, model: str, dimension: int) -> None:
     """Raises ``DimensionMismatch`` (a configuration error naming both ways
-    out) when the collection's vectors are not the model's size."""
-    info = _call("get_collection", lambda: client.get_collection(collection))
+    out) when the collection's vectors are not the model's size, and
+    ``NotFound`` when the collection does not exist."""
+    try:
+        info = _call("get_collection", lambda: client.get_collection(collection))
+    except ValueError:
+        # Local mode's answer to a missing collection (a server answers 404).
+        raise NotFound(f"vector collection {collection} does not exist") from None
     params = info.config.params.vectors
     size = params.size if isinstance(params, models.VectorParams) else 0
     check_dimension(collection, size, model, dimension)

@@ -18,7 +18,7 @@ from pulse_common.provisioning import drop_tenant
 from pulse_common.tenancy import TenantNames
 from tests.agent.conftest import principal_of, seed_demo
 from tests.backend.conftest import Platform, TenantInfo
-from tests.backend.support import tenant_sql
+from tests.backend.support import tenant_sql, wait_replica
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -43,6 +43,7 @@ def test_a_select_runs_as_the_tenant_on_its_own_rows(
     assert out.rows == [[expected[0], expected[1]]]
     # Another tenant's role sees its own (empty) table, not the demo's.
     other = make_tenant()
+    wait_replica(platform)  # the query reads the replica, which replays the new schema later
     info = TenantInfo(other.slug, other.tenant_id, other.admin_email, other.admin_password)
     assert run_sql(clients_of(client), principal_of(info), "SELECT count(*) FROM prs").rows == [[0]]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import threading
 
 import psycopg
 import pytest
@@ -18,6 +19,7 @@ from pulse_etl.jobs.events import DATA_VERSION_TTL, LOG_LINES
 from pulse_etl.jobs.runner import run_job
 from pulse_etl.jobs.store import JobState
 from pulse_etl.sources.batch import Batch
+from pulse_fakes.faults import Fault
 from tests.etl.conftest import EtlTenant, TenantMaker
 
 
@@ -70,36 +72,40 @@ def _advisory_holders(t: EtlTenant) -> list[tuple[int]]:
 
 async def test_a_runner_in_another_process_holds_the_integration(etl_tenant: EtlTenant) -> None:
     t = etl_tenant
-    # Slow enough that a loaded machine cannot finish the whole sync between
-    # the check below and the second runner's attempt.
-    t.sources.github.api.latency = 0.2
+    # The other process's first /pulls request is held by the local GitHub
+    # until this test has tried its own run: the other runner is mid-sync,
+    # holding the lock, however slowly a loaded machine starts or runs it.
+    # (A fixed latency and a bounded wait used to leave that to timing.)
+    release = threading.Event()
+    held = t.sources.github.plan.add(
+        Fault(r"/pulls$", kind="call", method="GET", action=lambda: release.wait(300))
+    )
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "pulse_etl.cli",
         "sync",
         "github-main",
-        env=t.env(),
+        env={**t.env(), "PULSE_ETL_HTTP_TIMEOUT": "300"},  # outlasts the held request
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+    communicated = asyncio.ensure_future(proc.communicate())  # pipes drained meanwhile
     try:
-        # Wait until the other process holds its lock (tenant id, integration) and is fetching.
-        for _ in range(400):
-            if t.sources.github.plan.served("/pulls") and _advisory_holders(t):
-                break
+        while not (held.fired and _advisory_holders(t)):
+            if communicated.done():  # it must still be syncing: say why not
+                raise AssertionError(communicated.result()[1].decode()[-3000:])
             await asyncio.sleep(0.05)
-        if proc.returncode is not None:  # it must still be syncing: say why not
-            raise AssertionError((await proc.communicate())[1].decode()[-3000:])
         try:
             job = await run_job(t.context(), t.integrations()["github-main"])
         except JobAlreadyRunning:
             pass
         else:
-            out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
-            raise AssertionError(f"a second runner ran ({job.state}): {err.decode()[-3000:]}")
-        out, err = await asyncio.wait_for(proc.communicate(), timeout=120)
+            raise AssertionError(f"a second runner ran ({job.state})")
+        release.set()
+        out, err = await asyncio.wait_for(communicated, timeout=300)
     finally:
+        release.set()
         if proc.returncode is None:
             proc.kill()
     assert proc.returncode == 0, err.decode()[-2000:]

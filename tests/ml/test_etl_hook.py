@@ -66,7 +66,7 @@ async def test_a_sync_publishes_each_new_alert_once(
         bad = pulse_db.dsn_as(hook_tenant.login_role, "wrong")
         assert await monitor_after_sync(bad, hook_tenant.tenant_id, events, now) is None
         log = redis_admin.xrevrange(events.log_key, count=1)
-        assert log[0][1]["message"] == "monitoring failed"
+        assert log[0][1]["event"] == "monitoring failed"  # the backend log API's format
         assert "wrong" not in json.dumps(log)
     finally:
         sub.close()

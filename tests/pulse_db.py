@@ -28,6 +28,9 @@ from pulse_common.provisioning import (
 )
 from pulse_testworld import World
 
+# The pulse_backend role is cluster-wide: every suite's fixtures share one
+# world, so they must all give it this one password (a suite that set its own
+# would lock the others' connections out, depending on the order they ran).
 BACKEND_PASSWORD = "backend-test-password"
 
 

@@ -28,13 +28,13 @@ from pulse_common.provisioning import (
     ensure_tenant,
 )
 from pulse_testworld import World
+from tests.pulse_db import BACKEND_PASSWORD
 
 if TYPE_CHECKING:
     from tests.backend.etl_world import Etl
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
-BACKEND_PASSWORD = "backend-test-password-1"
 DB_NAME = "pulse_backend_test"
 NEW_PASSWORD = "a-new-long-password-123"
 ENCRYPTION_KEYS = "k1:" + "A" * 43 + "="

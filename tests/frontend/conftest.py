@@ -25,6 +25,7 @@ from pulse_common.db import make_engine
 from pulse_common.provisioning import TenantRequest, drop_tenant, ensure_platform, ensure_tenant
 from pulse_testworld import World
 from pulse_testworld.procs import Supervisor, free_port, wait_until
+from tests.pulse_db import BACKEND_PASSWORD
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -34,7 +35,6 @@ BROWSER_DIR = Path(__file__).resolve().parent / "browser"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 DB_NAME = "pulse_frontend_test"
-BACKEND_PASSWORD = "frontend-test-backend-1"
 NEW_PASSWORD = "frontend-e2e-password-1"
 
 

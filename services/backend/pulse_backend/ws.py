@@ -7,7 +7,10 @@ WebSocket API cannot send an Authorization header. The server answers
 ``{"type": "ready", ...}`` and from then on relays the tenant's channel
 ``t:<slug>:events`` (and, for users holding ``logs:read``, the live log
 channel ``t:<slug>:logs``) and nothing else: the channel names come from the
-verified token, never from the client.
+verified token, never from the client. Events whose type names a guarded
+family (``ml.*``: anomaly alerts carry the tenant's metrics) reach only
+users holding that family's right, checked against the current principal at
+each message, so a right withdrawn mid-connection stops them at once.
 
 The session is re-verified every ``session_check_seconds`` (signature,
 expiry, tenant state, the session in Redis/PostgreSQL): logout, user
@@ -46,6 +49,8 @@ from pulse_common.errors import PulseError
 
 log = structlog.get_logger("pulse_backend.ws")
 PERMISSION = "dashboards:read"
+# Event type prefix -> the right a user needs to receive those events.
+GUARDED_EVENTS = {"ml.": "ml:read"}
 
 
 class WsSettings(BaseSettings):
@@ -139,8 +144,22 @@ class Connection:
             data: Any = message["data"]
             if message["channel"] == logs:
                 await self.ws.send_text(json.dumps({"type": "log", "entry": json.loads(data)}))
-            else:
+            elif self.may_receive(data):
                 await self.ws.send_text(data)
+
+    def may_receive(self, data: str) -> bool:
+        try:
+            event = json.loads(data)
+        except ValueError:
+            return True  # not an event of a guarded family: nothing to hide
+        kind = event.get("type") if isinstance(event, dict) else None
+        if not isinstance(kind, str):
+            return True
+        return all(
+            self.principal.can(right)
+            for prefix, right in GUARDED_EVENTS.items()
+            if kind.startswith(prefix)
+        )
 
     async def watch_session(self, interval: float) -> None:
         while True:

@@ -3,6 +3,13 @@
 A conversation belongs to the user who opened it; another user of the
 same tenant gets "not found", as for an unknown id. Each assistant message
 is also indexed by id so that feedback can find its question and answer.
+
+Layout: ``assistant:conv:<id>`` holds the header (owner, creation time) and
+``assistant:conv:<id>:messages`` a list of messages. A question and its
+answer are appended with one RPUSH inside MULTI/EXEC, never by rewriting the
+whole conversation, so two messages posted at once both survive and each
+answer stays next to its question (scripting is not in the tenant's ACL;
+MULTI/EXEC and lists are).
 """
 
 from __future__ import annotations
@@ -39,6 +46,10 @@ def _conv_key(p: Principal, conv_id: str) -> str:
     return f"{p.names.key_prefix}assistant:conv:{conv_id}"
 
 
+def _list_key(p: Principal, conv_id: str) -> str:
+    return f"{_conv_key(p, conv_id)}:messages"
+
+
 def _msg_key(p: Principal, message_id: str) -> str:
     return f"{p.names.key_prefix}assistant:msg:{message_id}"
 
@@ -57,23 +68,34 @@ def create(r: redis.Redis, p: Principal) -> Conversation:
 
 
 def load(r: redis.Redis, p: Principal, conv_id: str) -> Conversation:
-    raw = _redis(lambda: r.get(_conv_key(p, conv_id)))
+    pipe = r.pipeline(transaction=True)
+    pipe.get(_conv_key(p, conv_id))
+    pipe.lrange(_list_key(p, conv_id), -MAX_MESSAGES, -1)
+    raw, items = _redis(pipe.execute)
     if raw is None:
         raise ConversationNotFound(f"no conversation {conv_id}")
+    # A header written before the message list existed carries its messages.
     conv = Conversation.model_validate_json(raw)
     if conv.user_id != p.user_id:
         raise ConversationNotFound(f"no conversation {conv_id}")
+    listed = [StoredMessage.model_validate_json(item) for item in items]
+    conv.messages = [*conv.messages, *listed][-MAX_MESSAGES:]
     return conv
 
 
 def append(r: redis.Redis, p: Principal, conv: Conversation, *messages: StoredMessage) -> None:
-    conv.messages = [*conv.messages, *messages][-MAX_MESSAGES:]
+    """Appends atomically: what others appended meanwhile is kept."""
+    key = _list_key(p, conv.id)
     pipe = r.pipeline(transaction=True)
-    pipe.set(_conv_key(p, conv.id), conv.model_dump_json(), ex=TTL_SECONDS)
+    pipe.rpush(key, *(m.model_dump_json() for m in messages))
+    pipe.ltrim(key, -MAX_MESSAGES, -1)
+    pipe.expire(key, TTL_SECONDS)
+    pipe.expire(_conv_key(p, conv.id), TTL_SECONDS)
     for m in messages:
         if m.role == "assistant":
             pipe.set(_msg_key(p, m.id), conv.id, ex=TTL_SECONDS)
     _redis(pipe.execute)
+    conv.messages = [*conv.messages, *messages][-MAX_MESSAGES:]
 
 
 def find_message(

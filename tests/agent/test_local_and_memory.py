@@ -4,11 +4,13 @@ templated answers from the same tools) and feedback: stored in
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from pulse_backend.agent import memory
 from pulse_backend.agent.runtime import AgentRuntime
 from pulse_common.ai import Embedder
 from tests.agent.conftest import API, ScriptedLLM, local_runtime, signed_in, use_runtime, with_llm
@@ -157,3 +159,39 @@ def test_feedback_is_validated(
     r = client.post(f"{API}/messages/nope/feedback", json={"rating": "up"}, headers=s.headers)
     assert r.status_code == 404 and r.json()["code"] == "message_not_found"
     assert client.post(url, json={"rating": "up"}, headers=s.headers).status_code == 201
+
+
+def test_a_paraphrase_with_no_shared_word_finds_the_correction(
+    client: TestClient, platform: Platform, make_tenant: Any, embedder: Embedder, ask: Any
+) -> None:
+    asked, paraphrase = "How often do we deploy?", "What is our deployment frequency?"
+    assert not set(re.findall(r"\w+", asked.lower())) & set(re.findall(r"\w+", paraphrase.lower()))
+    correction = "Count only production deployments; staging runs are not releases."
+    use_runtime(client, local_runtime(embedder))
+    s = admin_session(client, make_tenant("agm"))
+    message_id = ask(s, asked)[-1][1]["message_id"]
+    r = client.post(
+        f"{API}/messages/{message_id}/feedback",
+        json={"rating": "down", "correction": correction},
+        headers=s.headers,
+    )
+    assert r.status_code == 201, r.text
+    wait_replica(platform)
+    assert correction in text_of(ask(s, paraphrase))
+    # Same tenant, another question: the correction stays out.
+    assert correction not in text_of(ask(s, "Which repositories cause most incidents?"))
+
+
+def test_the_threshold_separates_paraphrases_from_other_questions(embedder: Embedder) -> None:
+    same, reworded, other_data, unrelated = memory.similarities(
+        embedder,
+        "How often do we deploy?",
+        [
+            "how often do we deploy to production",
+            "What is our deployment frequency?",
+            "What is our change failure rate?",
+            "Which repositories cause most incidents?",
+        ],
+    )
+    assert same > reworded >= memory.MIN_SIMILARITY
+    assert other_data < memory.MIN_SIMILARITY and unrelated < memory.MIN_SIMILARITY

@@ -1,34 +1,39 @@
 """Feedback on answers into ``ai_learning_memory``, and the corrections a
 later question of the same tenant should see.
 
-Relevance is by word overlap of the questions (Jaccard over content
-words): corrections are few per tenant and the question a user corrects is
-usually asked again in nearly the same words. The table lives in the
+Relevance is by meaning: the cosine similarity of the questions'
+embeddings (the same offline model as intent classification), so "what is
+our deployment frequency?" finds a correction given on "how often do we
+deploy?" although they share no word. Corrections are few per tenant (at most
+``SCANNED`` are compared) and their questions' vectors are kept in a small
+process cache, so a question costs one embedding. The table lives in the
 tenant's schema, so the tenant's transaction only ever sees its own rows.
 """
 
 from __future__ import annotations
 
-import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
 
+import numpy as np
 from pydantic import BaseModel
 from sqlalchemy import Connection, select
 
 from pulse_backend.ml.models import FeedbackIn
 from pulse_backend.ml.service import add_feedback
+from pulse_common.ai import Embedder
 from pulse_common.models.base import table_of
 from pulse_common.models.tenant_ai import AiLearningMemory
 
 KIND = "assistant_feedback"
-MIN_OVERLAP = 0.5
+# Measured with all-MiniLM-L6-v2: paraphrases of a question score 0.65-0.99,
+# other questions about the same data (repositories by incidents vs. by open
+# pull requests) up to about 0.61, unrelated metrics below 0.4.
+MIN_SIMILARITY = 0.65
 SCANNED = 200
+CACHED = 2048
 _MEM = table_of(AiLearningMemory)
-_WORD = re.compile(r"[a-z0-9]+")
-_STOP_WORDS = (
-    "a an the of in on to for and or is are was were do does did we our us i me my "
-    "what which who why how when where most more last this that with by from"
-)
-_STOP = frozenset(_STOP_WORDS.split())
 
 
 class Correction(BaseModel):
@@ -37,13 +42,41 @@ class Correction(BaseModel):
     correction: str
 
 
-def words(text: str) -> frozenset[str]:
-    return frozenset(w for w in _WORD.findall(text.lower()) if w not in _STOP)
+class _VectorCache:
+    """Question text -> unit vector, per model, least recently used out."""
+
+    def __init__(self, size: int = CACHED) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def vectors(self, embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+        keys = [(embedder.name, t) for t in texts]
+        with self._lock:
+            known = {k: self._items[k] for k in keys if k in self._items}
+            for k in known:
+                self._items.move_to_end(k)
+        missing = [k for k in dict.fromkeys(keys) if k not in known]
+        if missing:
+            fresh = np.asarray(embedder.embed([t for _, t in missing]), dtype=np.float64)
+            norms = np.linalg.norm(fresh, axis=1, keepdims=True)
+            known.update(zip(missing, fresh / np.where(norms == 0, 1.0, norms), strict=True))
+            with self._lock:
+                self._items.update((k, known[k]) for k in missing)
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
+        return np.stack([known[k] for k in keys])
 
 
-def overlap(a: str, b: str) -> float:
-    wa, wb = words(a), words(b)
-    return len(wa & wb) / len(wa | wb) if wa and wb else 0.0
+_cache = _VectorCache()
+
+
+def similarities(embedder: Embedder, question: str, others: Sequence[str]) -> list[float]:
+    """Cosine similarity of ``question`` to each of ``others``."""
+    if not others:
+        return []
+    vectors = _cache.vectors(embedder, [question, *others])
+    return [float(x) for x in vectors[1:] @ vectors[0]]
 
 
 def record(
@@ -68,16 +101,27 @@ def record(
     return add_feedback(conn, tenant_id, user_id, body).id
 
 
-def relevant(conn: Connection, question: str, limit: int = 3) -> list[Correction]:
-    """The tenant's corrections whose question resembles ``question``, best first."""
-    rows = conn.execute(
-        select(_MEM.c.id, _MEM.c.user_intent, _MEM.c.corrected_answer)
-        .where(_MEM.c.kind == KIND, _MEM.c.active.is_(True), _MEM.c.corrected_answer.is_not(None))
-        .order_by(_MEM.c.created_at.desc(), _MEM.c.id.desc())
-        .limit(SCANNED)
+def relevant(
+    conn: Connection, embedder: Embedder, question: str, limit: int = 3
+) -> list[Correction]:
+    """The tenant's corrections whose question means what ``question`` means, best first."""
+    rows = list(
+        conn.execute(
+            select(_MEM.c.id, _MEM.c.user_intent, _MEM.c.corrected_answer)
+            .where(
+                _MEM.c.kind == KIND,
+                _MEM.c.active.is_(True),
+                _MEM.c.corrected_answer.is_not(None),
+            )
+            .order_by(_MEM.c.created_at.desc(), _MEM.c.id.desc())
+            .limit(SCANNED)
+        )
     )
-    scored = [(overlap(question, r.user_intent), r) for r in rows]
-    best = sorted((s for s in scored if s[0] >= MIN_OVERLAP), key=lambda s: -s[0])[:limit]
+    if not rows:
+        return []  # no embedding (nor model load) for a tenant without corrections
+    scores = similarities(embedder, question, [r.user_intent for r in rows])
+    scored = [(s, r) for s, r in zip(scores, rows, strict=True) if s >= MIN_SIMILARITY]
+    best = sorted(scored, key=lambda s: -s[0])[:limit]
     return [
         Correction(memory_id=r.id, question=r.user_intent, correction=r.corrected_answer)
         for _, r in best

@@ -32,9 +32,9 @@ HISTORY = 10
 MAX_CITATIONS = 20
 
 
-def _corrections(ctx: ToolContext, question: str) -> list[memory.Correction]:
+def _corrections(rt: AgentRuntime, ctx: ToolContext, question: str) -> list[memory.Correction]:
     with ctx.read() as conn:
-        return memory.relevant(conn, question)
+        return memory.relevant(conn, rt.classifier().embedder, question)
 
 
 def _unique(citations: Iterable[Citation]) -> list[Citation]:
@@ -53,7 +53,7 @@ async def respond(
     rt: AgentRuntime, ctx: ToolContext, conv: Conversation, question: str
 ) -> AsyncIterator[AgentEvent]:
     clients, principal = ctx.clients, ctx.principal
-    corrections = await asyncio.to_thread(_corrections, ctx, question)
+    corrections = await asyncio.to_thread(_corrections, rt, ctx, question)
     steps: list[StepEvent] = []
     citations: list[Citation] = []
     text, mode, provider = "", "local", None

@@ -6,7 +6,12 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.backend.conftest import admin_session
+from pulse_common.ai.collection import embedder_for_collection
+from pulse_common.ai.config import ProviderConfig, ProviderType
+from pulse_common.ai.routing import ProviderEntry
+from pulse_fakes import GatewayState, serve_gateway
+from tests.backend.conftest import admin_session, invite_and_login
+from tests.backend.support import wait_replica
 from tests.search.conftest import SearchTenant, SearchTenantFactory, search
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -82,14 +87,17 @@ def test_qdrant_down_falls_back_to_full_text(
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["mode"] == "fulltext"
-    assert "unavailable" in body["notice"] and "full-text" in body["notice"]
+    # Words for users; the transport's text ("[Errno 111] ...") stays in the log.
+    assert body["notice"] == (
+        "Semantic search is unavailable (vector store unreachable); showing full-text results."
+    )
     assert [(h["type"], h["id"]) for h in body["results"]] == [("work_item", ids["colours"])]
     # Full text is about words: the semantic query above finds nothing here.
     r = search(search_client, session, q="purchase fails during billing")
     assert r.json()["results"] == []
 
 
-def test_collection_size_mismatch_is_a_clear_fallback(
+def test_collection_size_mismatch_is_a_clear_fallback_and_admin_status(
     search_client: TestClient, make_search_tenant: SearchTenantFactory
 ) -> None:
     t = make_search_tenant(vector_size=1536)
@@ -99,7 +107,72 @@ def test_collection_size_mismatch_is_a_clear_fallback(
     body = r.json()
     assert body["mode"] == "fulltext"
     assert "size 1536" in body["notice"] and "produces 384" in body["notice"]
+    assert "embedding provider with 1536 dimensions" in body["notice"]
     assert [h["title"] for h in body["results"]] == ["PAY-1 Checkout page crashes"]
+
+    r = search_client.get("/api/v1/search/status", headers=session.headers)
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert got["state"] == "dimension_mismatch" and got["collection"] == t.names.collection
+    assert (got["vector_size"], got["dimension"]) == (1536, 384)
+    assert got["model"] == "local/all-MiniLM-L6-v2"
+    assert "provider with 1536 dimensions" in got["message"] and "re-index" in got["message"]
+    member = invite_and_login(search_client, session, "member")
+    assert search_client.get("/api/v1/search/status", headers=member.headers).status_code == 403
+
+
+def test_an_embedding_provider_of_the_collections_size_is_the_way_out(
+    search_client: TestClient, make_search_tenant: SearchTenantFactory
+) -> None:
+    state = GatewayState(api_key="emb-key-1536", dimension=1536)
+    gateway = serve_gateway(state)
+    try:
+        t = make_search_tenant(vector_size=1536)
+        item = t.work_item(t.project("PAY"), "PAY-1", "Checkout page crashes")
+        session = admin_session(search_client, t.info)
+        config = {
+            "kind": "openai-compatible",
+            "base_url": f"{gateway.url}/v1",
+            "model": "pulse-embed-large",
+            "dimensions": 1536,
+        }
+        r = search_client.post(
+            "/api/v1/ai-providers",
+            json={
+                "name": "big-emb",
+                "type": "embedding",
+                "api_key": "emb-key-1536",
+                "config": config,
+            },
+            headers=session.headers,
+        )
+        assert r.status_code == 201, r.text
+        wait_replica(t.platform)
+        # Before any document is embedded the index is empty: full text, said so.
+        status = search_client.get("/api/v1/search/status", headers=session.headers).json()
+        assert status["state"] == "empty" and status["dimension"] == 1536
+        assert status["model"] == "big-emb/pulse-embed-large"
+        body = search(search_client, session, q="checkout").json()
+        assert body["mode"] == "fulltext" and "still being built" in body["notice"]
+
+        # The documents embedded with the same provider (what the ETL's drain does).
+        entry = ProviderEntry(
+            "big-emb", ProviderType.embedding, ProviderConfig.model_validate(config), "emb-key-1536"
+        )
+        embedder = embedder_for_collection(
+            [entry], collection=t.names.collection, size=1536, context="etl", builtin=t.embedder
+        )
+        t.embedder = embedder
+        assert t.drain().embedded == 1
+        body = search(search_client, session, q="payment failures").json()
+        assert body["mode"] == "semantic" and body["notice"] is None
+        assert [(h["type"], h["id"]) for h in body["results"]] == [("work_item", item)]
+        inputs = [r["body"]["input"] for r in state.requests if r["path"].endswith("/embeddings")]
+        assert ["payment failures"] in inputs
+        status = search_client.get("/api/v1/search/status", headers=session.headers).json()
+        assert (status["state"], status["vector_size"], status["points"]) == ("ready", 1536, 1)
+    finally:
+        gateway.stop()
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import datetime as dt
 import enum
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -20,7 +20,7 @@ import jwt
 from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
-from pulse_common.errors import BackendUnavailable, Conflict, PulseError
+from pulse_common.errors import BackendUnavailable, Conflict, NotFound, PulseError
 from pulse_common.tenancy import ownership_mark
 
 T = TypeVar("T")
@@ -152,6 +152,59 @@ def delete_collection(client: QdrantClient, name: str, tenant_id: int | None) ->
         raise _refuse(name, found.mark, tenant_id, "delete")
     _call("delete_collection", lambda: client.delete_collection(name))
     return True
+
+
+# Points of a tenant's collection (the ETL writes them, the backend queries
+# them), through a client holding the tenant's collection-scoped token.
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    vector_size: int
+    points: int
+
+
+def collection_info(client: QdrantClient, name: str) -> CollectionInfo:
+    """The collection's vector size and point count; ``NotFound`` when it
+    does not exist."""
+    try:
+        info = _call("get_collection", lambda: client.get_collection(name))
+    except ValueError:
+        # Local mode's answer to a missing collection (a server answers 404).
+        raise NotFound(f"vector collection {name} does not exist") from None
+    vectors = info.config.params.vectors
+    size = vectors.size if isinstance(vectors, models.VectorParams) else 0
+    return CollectionInfo(size, info.points_count or 0)
+
+
+def upsert_points(client: QdrantClient, name: str, points: Sequence[models.PointStruct]) -> None:
+    if points:
+        _call("upsert", lambda: client.upsert(name, list(points), wait=True))
+
+
+def delete_points(client: QdrantClient, name: str, ids: Sequence[str]) -> None:
+    if ids:
+        selector = models.PointIdsList(points=list(ids))
+        _call("delete", lambda: client.delete(name, selector, wait=True))
+
+
+def query_points(
+    client: QdrantClient,
+    name: str,
+    vector: list[float],
+    conditions: Sequence[models.Condition],
+    limit: int,
+) -> list[models.ScoredPoint]:
+    found = _call(
+        "query_points",
+        lambda: client.query_points(
+            name,
+            query=vector,
+            query_filter=models.Filter(must=list(conditions)) if conditions else None,
+            limit=limit,
+        ),
+    )
+    return list(found.points)
 
 
 # Revocation (Qdrant's ``value_exists`` claim): each token names a random

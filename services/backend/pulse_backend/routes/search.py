@@ -8,13 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from pulse_backend.context import Principal, require
-from pulse_backend.search.schemas import SearchParams, SearchResponse
-from pulse_backend.search.service import SearchDeps, search
+from pulse_backend.providers.routing import provider_entries
+from pulse_backend.search.schemas import SearchParams, SearchResponse, SearchStatus
+from pulse_backend.search.service import SearchDeps, search, status
 from pulse_backend.search.vectors import TenantVectors
 from pulse_backend.state import AppClients, Clients
 
 router = APIRouter(tags=["search"])
 Reader = Annotated[Principal, require("search:read")]
+# The status names the embedding configuration: for those who manage it.
+Admin = Annotated[Principal, require("integrations:read")]
 
 
 def search_deps(request: Request, clients: AppClients) -> SearchDeps:
@@ -30,6 +33,7 @@ def search_deps(request: Request, clients: AppClients) -> SearchDeps:
             vectors=TenantVectors(
                 clients.settings.qdrant_url, key.get_secret_value() if key else None
             ),
+            providers=lambda conn, p: provider_entries(conn, clients.encryption, p.slug),
         )
         request.app.state.search = deps
     return deps
@@ -45,3 +49,12 @@ def search_route(
     params: Annotated[SearchParams, Query()],
 ) -> SearchResponse:
     return search(clients, principal, params, search_deps(request, clients))
+
+
+@router.get(
+    "/search/status",
+    response_model=SearchStatus,
+    summary="Whether semantic search works for the tenant, and why not",
+)
+def search_status(request: Request, clients: Clients, principal: Admin) -> SearchStatus:
+    return status(clients, principal, search_deps(request, clients))

@@ -75,3 +75,25 @@ class SearchResponse(BaseModel):
     mode: SearchMode
     notice: str | None = None
     results: list[SearchHit]
+
+
+class SearchState(enum.StrEnum):
+    ready = "ready"
+    empty = "empty"  # the collection has no vectors yet
+    missing = "missing"  # no collection (the tenant is still being provisioned)
+    dimension_mismatch = "dimension_mismatch"
+    unavailable = "unavailable"
+
+
+class SearchStatus(BaseModel):
+    """The tenant's semantic search as an admin sees it: the collection's
+    vector size next to the embedding model's, and what to do when they
+    differ."""
+
+    state: SearchState
+    collection: str
+    vector_size: int | None = None
+    points: int | None = None
+    model: str | None = None
+    dimension: int | None = None
+    message: str | None = None

@@ -2,9 +2,15 @@
 hydrate the hits from the tenant's own rows on the replica, so that a hit
 whose row is gone, deactivated, outside the filters or (whatever a payload
 says) not the tenant's never reaches the answer. When the vector store cannot
-answer (down, token refused, collection missing, vector size not the model's
-dimension) the same rows are searched with PostgreSQL full text instead, and
-the answer says so.
+answer (down, token refused, collection missing or still empty, vector size
+not the model's dimension) the same rows are searched with PostgreSQL full
+text instead, and the answer says so in words meant for users; the
+transport's detail goes to the log only.
+
+The query is embedded by the built-in MiniLM when the collection has its
+size (384, the default), else by the tenant's embedding provider of the
+collection's size (``pulse_common.ai.collection``). ``status`` reports that
+choice, or the mismatch naming both sizes, to admins.
 
 Filters: ``project`` (a project key) narrows work items and incidents,
 ``repository`` (``org/name``) pull requests and incidents; a kind without
@@ -13,21 +19,33 @@ that field is left out when its filter is given.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from qdrant_client import QdrantClient
 from qdrant_client.http.exceptions import UnexpectedResponse
 from sqlalchemy import Connection, text
 
 from pulse_backend.context import Principal
-from pulse_backend.search.schemas import SearchHit, SearchMode, SearchParams, SearchResponse
+from pulse_backend.search.schemas import (
+    SearchHit,
+    SearchMode,
+    SearchParams,
+    SearchResponse,
+    SearchState,
+    SearchStatus,
+)
 from pulse_backend.search.vectors import TenantVectors
 from pulse_backend.state import AppClients
 from pulse_backend.tx import read_transaction
+from pulse_common import vectorstore
 from pulse_common.ai import Embedder
-from pulse_common.errors import PulseError
+from pulse_common.ai.collection import embedder_for_collection
+from pulse_common.ai.errors import DimensionMismatch, NoProviderAvailable
+from pulse_common.ai.routing import ProviderEntry
+from pulse_common.errors import BackendUnavailable, NotFound, PulseError
 from pulse_common.search import vectors
 from pulse_common.search.documents import ALIAS, FTS_TEXT, SELECT, Kind
 
@@ -39,10 +57,15 @@ SPARE = 10
 FTS_CONFIG = "english"
 
 
+# The tenant's embedding providers with their keys, read in the request's transaction.
+ProviderLookup = Callable[[Connection, Principal], Sequence[ProviderEntry]]
+
+
 @dataclass
 class SearchDeps:
-    embedder: Embedder
+    embedder: Embedder  # the built-in model, for collections of its size
     vectors: TenantVectors
+    providers: ProviderLookup | None = None
 
 
 @dataclass(frozen=True)
@@ -72,13 +95,12 @@ def search(
     ) as conn:
         scope = _scope(conn, params)
         try:
-            hits = _semantic(deps, principal, params, scope)
+            hits = _semantic(conn, deps, principal, params, scope)
         except _Unavailable as why:
-            log.warning("semantic search unavailable", tenant=principal.slug, reason=why.reason)
+            log.warning("semantic search unavailable", tenant=principal.slug, reason=why.detail)
             return SearchResponse(
                 mode=SearchMode.fulltext,
-                notice=f"Semantic search is unavailable ({why.reason}); "
-                "these results come from full-text search.",
+                notice=f"Semantic search is unavailable ({why.reason}); showing full-text results.",
                 results=_fulltext(conn, params, scope),
             )
         return SearchResponse(
@@ -87,9 +109,83 @@ def search(
 
 
 class _Unavailable(Exception):
-    def __init__(self, reason: str) -> None:
+    """``reason`` is for users; ``detail`` (transport text) for the log."""
+
+    def __init__(self, state: SearchState, reason: str, detail: str) -> None:
         super().__init__(reason)
+        self.state = state
         self.reason = reason
+        self.detail = detail
+
+
+def _unavailable(exc: Exception) -> _Unavailable:
+    detail = str(exc)
+    if isinstance(exc, DimensionMismatch):
+        reason = (
+            f"this tenant's vector collection holds vectors of size {exc.collection_size} "
+            f"but its embedding model produces {exc.model_size}; an admin must configure an "
+            f"embedding provider with {exc.collection_size} dimensions"
+        )
+        return _Unavailable(SearchState.dimension_mismatch, reason, detail)
+    if isinstance(exc, BackendUnavailable):
+        return _Unavailable(SearchState.unavailable, "vector store unreachable", detail)
+    if isinstance(exc, NoProviderAvailable):
+        return _Unavailable(SearchState.unavailable, "embedding provider unreachable", detail)
+    if isinstance(exc, NotFound):
+        return _Unavailable(SearchState.missing, "no vector collection yet", detail)
+    if isinstance(exc, UnexpectedResponse):
+        if exc.status_code == 404:
+            return _Unavailable(SearchState.missing, "no vector collection yet", detail)
+        return _Unavailable(
+            SearchState.unavailable, "vector store refused access", f"HTTP {exc.status_code}"
+        )
+    return _Unavailable(SearchState.unavailable, "semantic search failed", detail)
+
+
+def _model(
+    conn: Connection, deps: SearchDeps, principal: Principal
+) -> tuple[QdrantClient, vectorstore.CollectionInfo, Embedder]:
+    """The tenant's client, its collection and the embedder fit for it."""
+    names = principal.names
+    client = deps.vectors.client(names)
+    info = vectorstore.collection_info(client, names.collection)
+    entries = deps.providers(conn, principal) if deps.providers else []
+    embedder = embedder_for_collection(
+        entries,
+        collection=names.collection,
+        size=info.vector_size,
+        context="interactive",
+        builtin=deps.embedder,
+    )
+    return client, info, embedder
+
+
+def status(clients: AppClients, principal: Principal, deps: SearchDeps) -> SearchStatus:
+    """What an admin needs to know about the tenant's semantic search."""
+    names = principal.names
+    out = SearchStatus(state=SearchState.ready, collection=names.collection)
+    with read_transaction(
+        clients.replica, principal.names, principal.session_id, principal.pending_lsn
+    ) as conn:
+        try:
+            _, info, embedder = _model(conn, deps, principal)
+        except (PulseError, UnexpectedResponse) as exc:
+            why = _unavailable(exc)
+            out.state, out.message = why.state, why.reason
+            if isinstance(exc, DimensionMismatch):
+                out.vector_size, out.model, out.dimension = (
+                    exc.collection_size,
+                    exc.model,
+                    exc.model_size,
+                )
+                out.message = str(exc)
+            return out
+    out.vector_size, out.points = info.vector_size, info.points
+    out.model, out.dimension = embedder.name, embedder.dimension
+    if info.points == 0:
+        out.state = SearchState.empty
+        out.message = "no document has been embedded yet: the ETL embeds them after each sync"
+    return out
 
 
 def _scope(conn: Connection, params: SearchParams) -> Scope:
@@ -113,29 +209,30 @@ def _scope(conn: Connection, params: SearchParams) -> Scope:
 
 
 def _semantic(
-    deps: SearchDeps, principal: Principal, params: SearchParams, scope: Scope
+    conn: Connection, deps: SearchDeps, principal: Principal, params: SearchParams, scope: Scope
 ) -> list[vectors.Hit]:
     if not scope.kinds or scope.project_ids == [] or scope.repository_ids == []:
         return []
-    names = principal.names
     try:
-        client = deps.vectors.client(names)
-        vectors.check_size(client, names.collection, deps.embedder.name, deps.embedder.dimension)
-        [vector] = deps.embedder.embed([params.q])
+        client, info, embedder = _model(conn, deps, principal)
+        if info.points == 0:
+            # An empty index would answer "nothing found" for everything.
+            raise _Unavailable(
+                SearchState.empty, "the search index is still being built", "no points"
+            )
+        [vector] = embedder.embed([params.q])
         return vectors.search(
             client,
-            names.collection,
+            principal.names.collection,
             vector,
             kinds=scope.kinds,
             project_ids=scope.project_ids,
             repository_ids=scope.repository_ids,
             limit=params.limit + SPARE,
         )
-    except PulseError as exc:
-        raise _Unavailable(str(exc)) from None
-    except UnexpectedResponse as exc:
+    except (PulseError, UnexpectedResponse) as exc:
         # 401/403 (token refused, e.g. the tenant's grant revoked), 404 (no collection).
-        raise _Unavailable(f"vector store answered HTTP {exc.status_code}") from None
+        raise _unavailable(exc) from None
 
 
 def _hydrate(conn: Connection, hits: Sequence[vectors.Hit], scope: Scope) -> list[SearchHit]:

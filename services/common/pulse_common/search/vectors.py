@@ -1,7 +1,8 @@
-"""Points of a tenant's collection: write (the ETL's queue consumer), search
-(the backend). Errors map as in ``pulse_common.vectorstore``: transport
-failures and 5xx are ``BackendUnavailable``; the ETL and backend connect with
-a token scoped to the tenant's collection, never with the platform key.
+"""Search documents as points of a tenant's collection: write (the ETL's
+queue consumer), search (the backend). Qdrant itself is reached only through
+``pulse_common.vectorstore``, whose errors apply: transport failures and 5xx
+are ``BackendUnavailable``; the ETL and backend connect with a token scoped to
+the tenant's collection, never with the platform key.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from dataclasses import dataclass
 import jwt
 from qdrant_client import QdrantClient, models
 
+from pulse_common import vectorstore
 from pulse_common.ai.embeddings import check_dimension
-from pulse_common.errors import NotFound
 from pulse_common.search.documents import Document, Kind
-from pulse_common.vectorstore import GRANTS, _call
+from pulse_common.vectorstore import GRANTS
 
 
 def read_token(
@@ -39,13 +40,7 @@ def check_size(client: QdrantClient, collection: str, model: str, dimension: int
     """Raises ``DimensionMismatch`` (a configuration error naming both ways
     out) when the collection's vectors are not the model's size, and
     ``NotFound`` when the collection does not exist."""
-    try:
-        info = _call("get_collection", lambda: client.get_collection(collection))
-    except ValueError:
-        # Local mode's answer to a missing collection (a server answers 404).
-        raise NotFound(f"vector collection {collection} does not exist") from None
-    params = info.config.params.vectors
-    size = params.size if isinstance(params, models.VectorParams) else 0
+    size = vectorstore.collection_info(client, collection).vector_size
     check_dimension(collection, size, model, dimension)
 
 
@@ -56,14 +51,11 @@ def upsert(
         models.PointStruct(id=d.point_id, vector=v, payload=d.payload())
         for d, v in zip(docs, vectors, strict=True)
     ]
-    if points:
-        _call("upsert", lambda: client.upsert(collection, points, wait=True))
+    vectorstore.upsert_points(client, collection, points)
 
 
 def delete(client: QdrantClient, collection: str, point_ids: Sequence[str]) -> None:
-    if point_ids:
-        selector = models.PointIdsList(points=list(point_ids))
-        _call("delete", lambda: client.delete(collection, selector, wait=True))
+    vectorstore.delete_points(client, collection, point_ids)
 
 
 @dataclass(frozen=True)
@@ -100,17 +92,9 @@ def search(
                 key="repository_id", match=models.MatchAny(any=list(repository_ids))
             )
         )
-    found = _call(
-        "query_points",
-        lambda: client.query_points(
-            collection,
-            query=vector,
-            query_filter=models.Filter(must=must) if must else None,
-            limit=limit,
-        ),
-    )
+    found = vectorstore.query_points(client, collection, vector, must, limit)
     hits = []
-    for p in found.points:
+    for p in found:
         payload = p.payload or {}
         hits.append(Hit(Kind(payload["type"]), int(payload["row_id"]), float(p.score)))
     return hits

@@ -94,7 +94,8 @@ class EtlSpec(_Model):
 
 
 class VectorStoreSpec(_Model):
-    vector_size: int = Field(default=1536, ge=8, le=4096, alias="vectorSize")
+    # The built-in offline embedding model's size, so search works out of the box.
+    vector_size: int = Field(default=384, ge=8, le=4096, alias="vectorSize")
     distance: Literal["Cosine", "Dot", "Euclid"] = "Cosine"
 
 

@@ -139,7 +139,7 @@ def test_defaults_and_short_name(platform: Platform) -> None:
     assert spec["tier"] == "standard" and spec["deletionPolicy"] == "Retain"
     assert spec["suspended"] is False and spec["seed"] == {"profile": "minimal"}
     assert spec["etl"] == {"replicas": 1, "schedule": "0 */2 * * *", "timeZone": "UTC"}
-    assert spec["vectorStore"] == {"vectorSize": 1536, "distance": "Cosine"}
+    assert spec["vectorStore"] == {"vectorSize": 384, "distance": "Cosine"}
     assert spec["branding"] == {"primaryColor": "#1F6FEB", "secondaryColor": "#0B1F3A"}
     resources = platform.kubectl(
         "api-resources", "--api-group=pulse.dev", "--no-headers"

@@ -183,7 +183,7 @@ def test_apply_makes_a_ready_tenant_with_every_backend(
 
     # Qdrant: the collection with the spec's parameters, and a token for it alone
     info = platform.qdrant.get_collection(n.collection)
-    assert info.config.params.vectors.size == 1536  # type: ignore[union-attr]
+    assert info.config.params.vectors.size == 384  # type: ignore[union-attr]
     import jwt
 
     claims = jwt.decode(
@@ -442,7 +442,7 @@ def test_collection_mismatch_is_degraded_not_recreated(
         obj = tenants.wait_phase(slug, "Degraded")
         cond = condition(obj, "VectorStoreReady")
         assert cond["status"] == "False" and cond["reason"] == "CollectionMismatch"
-        assert "size 8" in cond["message"] and "1536" in cond["message"]
+        assert "size 8" in cond["message"] and "size 384" in cond["message"]
         assert platform.qdrant.count(n.collection).count == 1  # the vectors are still there
         assert condition(obj, "DatabaseReady")["status"] == "True"
     finally:

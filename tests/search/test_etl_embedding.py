@@ -11,13 +11,16 @@ import secrets
 from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 
 from pulse_common import vectorstore
 from pulse_common.ai import Embedder
+from pulse_etl.app import create_app
 from pulse_etl.embed.queue import Target
 from pulse_etl.jobs.runner import run_job
 from pulse_etl.jobs.store import JobState
 from pulse_fakes.qdrant import QdrantServer, serve_qdrant
+from tests.backend.support import wait_until
 from tests.etl import conftest as etl
 from tests.etl.conftest import EtlTenant
 
@@ -86,4 +89,30 @@ async def test_misconfigured_collection_defers_without_failing_the_sync(
         "UNION ALL SELECT count(*) FROM incidents"
     )
     assert queued == sum(n for (n,) in rows) > 0
+    target.qdrant.close()
+
+
+def test_the_etl_drains_at_start_without_a_sync(
+    etl_tenant: EtlTenant, qdrant_etl: QdrantServer, embedder: Embedder
+) -> None:
+    """A demo seed (or any row written without a sync) is embedded when the
+    ETL starts: no data integration needs to run first."""
+    t = etl_tenant
+    target = _target(t, qdrant_etl, embedder)
+    [(project,)] = t.query(
+        "INSERT INTO projects (tenant_id, key, name) VALUES (%s, 'DEMO', 'Demo') RETURNING id",
+        t.tenant_id,
+    )
+    t.query(
+        "INSERT INTO work_items (tenant_id, project_id, key, summary, created) "
+        "VALUES (%s, %s, 'DEMO-1', 'Seeded without a sync', now()) RETURNING id",
+        t.tenant_id,
+        project,
+    )
+    assert t.query("SELECT count(*) FROM embedding_queue") != [(0,)]
+    with TestClient(create_app(t.settings(), qdrant=target.qdrant)):
+        # The queue is emptied in the transaction that records the vectors.
+        wait_until(lambda: t.query("SELECT count(*) FROM embedding_queue") == [(0,)], timeout=120)
+    assert target.qdrant.count(t.names.collection).count == 1
+    assert t.query("SELECT count(*) FROM work_items WHERE embedding_id IS NULL") == [(0,)]
     target.qdrant.close()

@@ -19,6 +19,7 @@ from pulse_common.tenancy import TenantNames
 from pulse_etl.api import pulse_error
 from pulse_etl.api import router as jobs_router
 from pulse_etl.auth import TokenVerifier
+from pulse_etl.embed.background import keep_drained
 from pulse_etl.embed.queue import LazyLocalEmbedder, Target
 from pulse_etl.integrations import read_integrations
 from pulse_etl.jobs import schedule
@@ -88,6 +89,10 @@ def create_app(settings: EtlSettings, *, qdrant: QdrantClient | None = None) -> 
         app.state.jobs = JobManager(
             run_context(settings, app.state.cache, app.state.vectors), integrations
         )
+        context: RunContext = app.state.jobs.ctx
+        embedder = (
+            asyncio.create_task(keep_drained(context.embed)) if context.embed is not None else None
+        )
         scheduler = None
         if settings.etl_schedule and integrations:
             try:
@@ -101,6 +106,10 @@ def create_app(settings: EtlSettings, *, qdrant: QdrantClient | None = None) -> 
         try:
             yield
         finally:
+            if embedder is not None:
+                embedder.cancel()
+                with suppress(asyncio.CancelledError):
+                    await embedder
             if scheduler is not None:
                 scheduler.cancel()
                 with suppress(asyncio.CancelledError):

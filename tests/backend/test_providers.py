@@ -10,6 +10,7 @@ import io
 import json
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -17,6 +18,8 @@ import redis
 import structlog
 from fastapi.testclient import TestClient
 
+from pulse_fakes import FakeServer, Fault, GatewayState, serve_gateway
+from pulse_fakes.faults import Served
 from tests.backend.conftest import (
     ENCRYPTION_KEYS,
     Platform,
@@ -24,7 +27,6 @@ from tests.backend.conftest import (
     admin_session,
     invite_and_login,
 )
-from tests.backend.fake_openai import fake_openai
 from tests.backend.support import tenant_sql, wait_replica, wait_until
 
 API_KEY = "sk-test-DO-NOT-LEAK-5f1e2d3c4b5a6978"
@@ -148,6 +150,25 @@ def test_fallback_must_exist_and_blocks_deletion(client: TestClient, admin: Sess
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "config.fallback"
 
 
+@contextmanager
+def gateway(models: list[str], dimension: int = 8) -> Iterator[FakeServer]:
+    """The local OpenAI-compatible gateway, with this test's key and models."""
+    server = serve_gateway(GatewayState(api_key=API_KEY, models=models, dimension=dimension))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def state(server: FakeServer) -> GatewayState:
+    assert server.gateway_state is not None
+    return server.gateway_state
+
+
+def last(server: FakeServer) -> Served:
+    return server.plan.log[-1]
+
+
 @pytest.fixture
 def log_output() -> Iterator[io.StringIO]:
     """What the backend prints, in a buffer (the processors are kept)."""
@@ -160,32 +181,36 @@ def log_output() -> Iterator[io.StringIO]:
 def test_connection_test_against_an_openai_shaped_server(
     client: TestClient, admin: Session, redis_admin: redis.Redis, log_output: io.StringIO
 ) -> None:
-    with fake_openai(API_KEY, ["gpt-test", "gpt-other"]) as server:
-        ok = _create(client, admin, _provider(server.url))
+    with gateway(["gpt-test", "gpt-other"], dimension=8) as server:
+        ok = _create(client, admin, _provider(f"{server.url}/v1"))
         r = client.post(f"/api/v1/ai-providers/{ok['id']}/test", headers=admin.headers)
         assert r.status_code == 200, r.text
         assert r.json()["ok"] is True and set(r.json()["models"]) == {"gpt-test", "gpt-other"}
-        assert server.requests[-1]["path"] == "/v1/models"
+        assert last(server).path == "/v1/models"
 
         wrong = _create(
-            client, admin, _provider(server.url, name="wrong", api_key="sk-wrong-key-0000")
+            client, admin, _provider(f"{server.url}/v1", name="wrong", api_key="sk-wrong-key-0000")
         )
         r = client.post(f"/api/v1/ai-providers/{wrong['id']}/test", headers=admin.headers)
         assert r.json()["ok"] is False and r.json()["status_code"] == 401
         assert "refused the credentials" in r.json()["detail"]
 
-        missing = _create(client, admin, _provider(server.url, name="missing-model", model="gpt-9"))
+        missing = _create(
+            client, admin, _provider(f"{server.url}/v1", name="missing-model", model="gpt-9")
+        )
         r = client.post(f"/api/v1/ai-providers/{missing['id']}/test", headers=admin.headers)
         assert r.json()["ok"] is False and "gpt-9" in r.json()["detail"]
 
         emb = _create(
-            client, admin, _provider(server.url, name="emb", type="embedding", dimensions=8)
+            client, admin, _provider(f"{server.url}/v1", name="emb", type="embedding", dimensions=8)
         )
         r = client.post(f"/api/v1/ai-providers/{emb['id']}/test", headers=admin.headers)
         assert r.json()["ok"] is True and r.json()["dimensions"] == 8
-        assert server.requests[-1]["body"] == {"model": "gpt-test", "input": "ping"}
+        assert state(server).requests[-1]["body"] == {"model": "gpt-test", "input": "ping"}
         bad_dims = _create(
-            client, admin, _provider(server.url, name="emb2", type="embedding", dimensions=16)
+            client,
+            admin,
+            _provider(f"{server.url}/v1", name="emb2", type="embedding", dimensions=16),
         )
         r = client.post(f"/api/v1/ai-providers/{bad_dims['id']}/test", headers=admin.headers)
         assert r.json()["ok"] is False and "8 dimensions" in r.json()["detail"]
@@ -194,7 +219,7 @@ def test_connection_test_against_an_openai_shaped_server(
             client,
             admin,
             _provider(
-                server.url,
+                server.url,  # Azure's base is the resource, not an /v1 API root
                 name="azure",
                 kind="azure-openai",
                 api_version="2024-06-01",
@@ -203,9 +228,10 @@ def test_connection_test_against_an_openai_shaped_server(
         )
         r = client.post(f"/api/v1/ai-providers/{azure['id']}/test", headers=admin.headers)
         assert r.json()["ok"] is True
-        assert server.requests[-1]["path"].endswith("/openai/models?api-version=2024-06-01")
+        served = last(server)
+        assert served.path.endswith("/openai/models") and served.query == "api-version=2024-06-01"
 
-        server.delay_seconds = 1.0
+        server.plan.add(Fault(path=r"/models$", kind="timeout", delay=1.0))
         slow = _create(
             client,
             admin,
@@ -215,7 +241,6 @@ def test_connection_test_against_an_openai_shaped_server(
         )
         r = client.post(f"/api/v1/ai-providers/{slow['id']}/test", headers=admin.headers)
         assert r.json()["ok"] is False and r.json()["detail"] == "timed out"
-        server.delay_seconds = 0
 
     r = client.post(f"/api/v1/ai-providers/{ok['id']}/test", headers=admin.headers)
     assert r.json()["ok"] is False and "cannot connect" in r.json()["detail"]
@@ -232,8 +257,8 @@ def test_rotation_reencrypts_with_the_active_key(
 ) -> None:
     old = make_client()
     admin = admin_session(old, tenant)
-    with fake_openai(API_KEY, ["gpt-test"]) as server:
-        created = _create(old, admin, _provider(server.url))
+    with gateway(["gpt-test"]) as server:
+        created = _create(old, admin, _provider(f"{server.url}/v1"))
         rotated = make_client(encryption_keys=f"{K2},{ENCRYPTION_KEYS}")
         r = rotated.post("/api/v1/ai-providers/rotate-credentials", headers=admin.headers)
         assert r.status_code == 200 and r.json() == {

@@ -19,6 +19,8 @@ from pydantic import (
     model_validator,
 )
 
+from pulse_common.models.enums import IntegrationType
+
 
 def _no_nul(value: str) -> str:
     if "\x00" in value:
@@ -37,8 +39,12 @@ class ProviderKind(enum.StrEnum):
 
 
 class ProviderType(enum.StrEnum):
-    ai = "ai"
-    embedding = "embedding"
+    """The provider rows' subset of ``integrations.type``: the values are
+    the table's own (``models.enums``), so the two cannot drift; a separate
+    enum so that a provider can never be given the type ``data``."""
+
+    ai = IntegrationType.ai.value
+    embedding = IntegrationType.embedding.value
 
 
 class Timeouts(BaseModel):

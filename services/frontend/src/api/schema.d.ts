@@ -803,6 +803,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/search/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether semantic search works for the tenant, and why not */
+        get: operations["search_search_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/settings/branding": {
         parameters: {
             query?: never;
@@ -2062,6 +2079,9 @@ export interface components {
         };
         /**
          * ProviderType
+         * @description The provider rows' subset of ``integrations.type``: the values are
+         *     the table's own (``models.enums``), so the two cannot drift; a separate
+         *     enum so that a provider can never be given the type ``data``.
          * @enum {string}
          */
         ProviderType: "ai" | "embedding";
@@ -2214,6 +2234,32 @@ export interface components {
             notice?: string | null;
             /** Results */
             results: components["schemas"]["SearchHit"][];
+        };
+        /**
+         * SearchState
+         * @enum {string}
+         */
+        SearchState: "ready" | "empty" | "missing" | "dimension_mismatch" | "unavailable";
+        /**
+         * SearchStatus
+         * @description The tenant's semantic search as an admin sees it: the collection's
+         *     vector size next to the embedding model's, and what to do when they
+         *     differ.
+         */
+        SearchStatus: {
+            /** Collection */
+            collection: string;
+            /** Dimension */
+            dimension?: number | null;
+            /** Message */
+            message?: string | null;
+            /** Model */
+            model?: string | null;
+            /** Points */
+            points?: number | null;
+            state: components["schemas"]["SearchState"];
+            /** Vector Size */
+            vector_size?: number | null;
         };
         /** SetPassword */
         SetPassword: {
@@ -5506,6 +5552,62 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SearchResponse"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    search_search_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchStatus"];
                 };
             };
             /** @description Unauthenticated */

@@ -12,22 +12,38 @@ import psycopg
 import structlog
 
 from pulse_common.errors import PulseError
-from pulse_etl.embed.queue import Target, drain
+from pulse_etl.embed.queue import DrainResult, Target, drain
 
 log = structlog.get_logger("pulse_etl.embed")
 
 INTERVAL_SECONDS = 300.0
 
 
+async def _drain_in_batches(target: Target) -> DrainResult:
+    """One batch per thread call, so that stopping the ETL waits for one
+    batch at most, not for a whole backlog."""
+    total = DrainResult()
+    while True:
+        done = await asyncio.to_thread(drain, target, max_batches=1)
+        total.embedded += done.embedded
+        total.unchanged += done.unchanged
+        total.removed += done.removed
+        total.batches += done.batches
+        if done.batches == 0 or done.skipped_locked:
+            return total
+
+
 async def keep_drained(target: Target, interval: float = INTERVAL_SECONDS) -> None:
     while True:
         try:
-            done = await asyncio.to_thread(drain, target)
+            done = await _drain_in_batches(target)
         except (PulseError, psycopg.Error) as exc:
             log.warning("embedding deferred", category="EMBED", reason=str(exc)[:300])
         except Exception as exc:
-            # A bug must not end the loop (nor the ETL): logged, tried again later.
-            log.error("embedding failed", category="EMBED", error=type(exc).__name__)
+            # E.g. the vector store refusing the token (a 4xx): as after a
+            # sync, the queue keeps the rows and the next round tries again.
+            reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+            log.warning("embedding deferred", category="EMBED", reason=reason)
         else:
             if done.embedded or done.removed:
                 log.info("embeddings updated", category="EMBED", **done.model_dump())

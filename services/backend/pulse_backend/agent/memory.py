@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from pydantic import BaseModel
@@ -102,7 +102,7 @@ def record(
 
 
 def relevant(
-    conn: Connection, embedder: Embedder, question: str, limit: int = 3
+    conn: Connection, model: Callable[[], Embedder], question: str, limit: int = 3
 ) -> list[Correction]:
     """The tenant's corrections whose question means what ``question`` means, best first."""
     rows = list(
@@ -118,8 +118,8 @@ def relevant(
         )
     )
     if not rows:
-        return []  # no embedding (nor model load) for a tenant without corrections
-    scores = similarities(embedder, question, [r.user_intent for r in rows])
+        return []  # no model load (``model`` is lazy) for a tenant without corrections
+    scores = similarities(model(), question, [r.user_intent for r in rows])
     scored = [(s, r) for s, r in zip(scores, rows, strict=True) if s >= MIN_SIMILARITY]
     best = sorted(scored, key=lambda s: -s[0])[:limit]
     return [

@@ -34,7 +34,7 @@ MAX_CITATIONS = 20
 
 def _corrections(rt: AgentRuntime, ctx: ToolContext, question: str) -> list[memory.Correction]:
     with ctx.read() as conn:
-        return memory.relevant(conn, rt.classifier().embedder, question)
+        return memory.relevant(conn, lambda: rt.classifier().embedder, question)
 
 
 def _unique(citations: Iterable[Citation]) -> list[Citation]:

@@ -81,6 +81,15 @@ def test_rules_are_validated_and_only_admins_change_them(
         ({"incident_window_hours": 0}, "incident_window_hours"),
         ({"report_year": 2021}, "report_year"),
         ({"colour": "blue"}, "colour"),
+        # shapes that would stall relink's matching over every PR title
+        ({"production_pattern": "(a+)+$"}, "production_pattern"),
+        ({"hotfix_pattern": r"(hot)\1fix"}, "hotfix_pattern"),
+        ({"revert_pattern": ".*a.*b.*c"}, "revert_pattern"),
+        ({"incident_types": []}, "incident_types"),
+        ({"incident_types": ["Incident", "incident"]}, "incident_types"),
+        ({"incident_types": ["Out\x00age"]}, "incident_types"),
+        ({"incident_types": ["x" * 101]}, "incident_types"),
+        ({"incident_types": [f"T{i}" for i in range(51)]}, "incident_types"),
     ]:
         r = client.put("/api/v1/analytics/settings", json=body, headers=admin.headers)
         assert r.status_code == 422, body
@@ -89,3 +98,19 @@ def test_rules_are_validated_and_only_admins_change_them(
     assert tenant_sql(platform, admin.tenant.slug, "SELECT id FROM dora_settings") == []
     r = client.put("/api/v1/analytics/settings", json={"report_year": 2023}, headers=admin.headers)
     assert r.status_code == 200 and r.json()["rules"]["report_year"] == 2023
+
+
+def test_incident_types_are_stored_and_read_back(
+    client: TestClient, admin: Session, platform: Platform
+) -> None:
+    r = client.get("/api/v1/analytics/settings", headers=admin.headers)
+    # never set: each Jira integration's incidentTypes option decides
+    assert r.json()["rules"]["incident_types"] is None
+    body = {**r.json()["rules"], "incident_types": [" Incident ", "Outage"]}
+    r = client.put("/api/v1/analytics/settings", json=body, headers=admin.headers)
+    assert r.status_code == 200, r.text
+    assert r.json()["rules"]["incident_types"] == ["Incident", "Outage"]
+    (row,) = tenant_sql(platform, admin.tenant.slug, "SELECT incident_types FROM dora_settings")
+    assert row.incident_types == ["Incident", "Outage"]
+    r = client.get("/api/v1/analytics/settings", headers=admin.headers)
+    assert r.json()["rules"]["incident_types"] == ["Incident", "Outage"]

@@ -3,6 +3,8 @@ table (docs/metrics.md states the rule)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from pulse_backend.analytics.levels import Benchmarks
@@ -79,3 +81,47 @@ def test_no_value_or_no_bands_is_no_level(benchmarks: Benchmarks) -> None:
     assert benchmarks.classify(2023, LT, None) is None
     assert benchmarks.classify(2019, LT, 1.0) is None
     assert benchmarks.years() == [2023, 2024]
+
+
+# The cells docs/dora-benchmarks.md could not confirm from a published
+# source, with the values they could take without changing any level:
+# a low band never matters (low is also what no band admits), and a medium
+# band inside the high band's range is shadowed by it (high is tried first).
+Bounds = tuple[int, int | None]
+ANY: list[Bounds] = [(0, 0), (1, 1), (50, 50), (0, None), (10_000, 10_000)]
+UNCONFIRMED: list[tuple[int, DoraMetric, DoraLevel, list[Bounds]]] = [
+    (2023, CFR, L, ANY),
+    (2023, TTR, L, ANY),
+    (2024, CFR, L, ANY),
+    (2024, TTR, L, ANY),
+    (2024, CFR, M, [(0, 0), (10, 10), (15, 15), (20, 20)]),
+    (2024, TTR, M, [(0, 1), (1, 24), (0, 24), (12, 24)]),
+]
+PROBES = {
+    CFR: [x / 4 for x in range(0, 401)],  # 0 % to 100 % in quarter points
+    TTR: [x / 2 for x in range(0, 2 * 24 * 400)],  # 0 h to 400 days in half hours
+}
+
+
+@pytest.mark.parametrize(
+    ("year", "metric", "level", "replacement"),
+    [(y, m, lvl, r) for y, m, lvl, rs in UNCONFIRMED for r in rs],
+)
+def test_the_unconfirmed_cells_cannot_change_a_level(
+    benchmarks: Benchmarks,
+    year: int,
+    metric: DoraMetric,
+    level: DoraLevel,
+    replacement: Bounds,
+) -> None:
+    key = f"{year}:{metric.value}"
+    lo, hi = (Decimal(v) if v is not None else None for v in replacement)
+    changed = tuple(
+        b.model_copy(update={"lower": lo, "upper": hi}) if b.level is level else b
+        for b in benchmarks.bands[key]
+    )
+    other = Benchmarks(bands={**benchmarks.bands, key: changed})
+    for value in PROBES[metric]:
+        assert other.classify(year, metric, value) is benchmarks.classify(year, metric, value), (
+            value
+        )

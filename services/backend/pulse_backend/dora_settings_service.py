@@ -12,6 +12,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.dialects.postgresql import insert
 
 from pulse_backend import events, response_cache
+from pulse_backend.analytics.patterns import check_pattern
 from pulse_backend.context import Principal
 from pulse_backend.db import tenant_write
 from pulse_backend.state import AppClients
@@ -28,16 +29,17 @@ _SETTINGS = table_of(DoraSettings)
 
 class DoraSettingsIn(DoraRules):
     """Every field, as ``DoraRules`` validates it (a bad pattern names its
-    field); omitted fields take the defaults."""
+    field), and patterns of a shape that cannot stall relink
+    (``analytics.patterns``); omitted fields take the defaults."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     @field_validator("production_pattern", "hotfix_pattern", "revert_pattern")
     @classmethod
-    def _no_nul(cls, v: str) -> str:
+    def _safe(cls, v: str) -> str:
         if "\x00" in v:
             raise ValueError("must not contain U+0000")
-        return v
+        return check_pattern(v)
 
 
 class DoraSettingsOut(BaseModel):

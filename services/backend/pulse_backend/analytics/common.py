@@ -1,18 +1,18 @@
-"""What the metric modules share: hours between instants, the report year,
+"""What the metric modules share: the report year,
 the fields every figure has, and the counted deployments of a scope.
 
-Rows stay plain SQLAlchemy rows while a metric is computed; pydantic models
-are built only for the drill-down slice (the service must stay close to its
+The statements aggregate in PostgreSQL and return one drill-down page as
+JSON, which pydantic parses in one call (the service must stay close to its
 bare SQL, see benchmarks/dora.py).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Row
+from pydantic import TypeAdapter
+from sqlalchemy import Connection
 
 from pulse_backend.analytics import queries as q
 from pulse_backend.analytics.results import DeploymentRef
@@ -21,13 +21,7 @@ from pulse_common.dora.settings import DoraRules
 from pulse_common.models.control import DoraLevel
 
 HOUR = 3600.0
-
-
-def hours(a: dt.datetime | None, b: dt.datetime | None) -> float | None:
-    """b - a in hours, never negative (clock skew between sources)."""
-    if a is None or b is None:
-        return None
-    return max((b - a).total_seconds() / HOUR, 0.0)
+T = TypeVar("T")
 
 
 def report_year(scope: Scope, rules: DoraRules) -> int:
@@ -56,27 +50,24 @@ def figure(
     }
 
 
-def deployment_rows(conn: Connection, scope: Scope, rules: DoraRules) -> list[Row[Any]]:
-    """The counted production deployments finished in the scope, in time order."""
+def page_params(scope: Scope) -> dict[str, Any]:
+    return {"limit": scope.drilldown_limit, "offset": scope.drilldown_offset}
+
+
+def parse_page(adapter: TypeAdapter[tuple[T, ...]], page: str | None) -> tuple[T, ...]:
+    """A drill-down page the statement built as a JSON array (None: empty)."""
+    return () if page is None else adapter.validate_json(page)
+
+
+DEPLOYMENT_PAGE: TypeAdapter[tuple[DeploymentRef, ...]] = TypeAdapter(tuple[DeploymentRef, ...])
+
+
+def deployments_cte(conn: Connection, scope: Scope, rules: DoraRules) -> tuple[str, dict[str, Any]]:
+    """``d AS MATERIALIZED (...)``: the counted deployments finished in the
+    scope, and the parameters it binds (range and drill-down page included)."""
     f = q.deployment_filter(conn, scope, rules)
-    sql = q.render(q.DEPLOYMENTS, deployments=f.sql)
-    return q.rows(conn, sql, {**f.params, "start": scope.start, "end": scope.end})
-
-
-def deployment_ref(
-    r: Row[Any], *, failed: bool = False, reasons: Sequence[str] = ()
-) -> DeploymentRef:
-    return DeploymentRef(
-        id=r.id,
-        external_id=r.external_id,
-        repository_id=r.repository_id,
-        environment=r.environment,
-        commit_sha=r.commit_sha,
-        finished_at=r.finished_at,
-        source=r.source,
-        failed=failed,
-        rework_reasons=tuple(reasons),
-    )
+    sql = f"d AS MATERIALIZED ({q.render(q.SCOPED_DEPLOYMENTS, deployments=f.sql)})"
+    return sql, {**f.params, "start": scope.start, "end": scope.end, **page_params(scope)}
 
 
 def ever_deployed(conn: Connection, scope: Scope, rules: DoraRules) -> bool:

@@ -3,21 +3,21 @@ the rework rate."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row
+from pydantic import TypeAdapter
+from sqlalchemy import Connection
 
 from pulse_backend.analytics import queries as q
 from pulse_backend.analytics.common import (
-    deployment_ref,
-    deployment_rows,
+    DEPLOYMENT_PAGE,
+    deployments_cte,
     figure,
-    hours,
+    page_params,
+    parse_page,
     report_year,
 )
 from pulse_backend.analytics.levels import Benchmarks
-from pulse_backend.analytics.median import lower_median
 from pulse_backend.analytics.results import (
     ChangeFailureRate,
     IncidentRef,
@@ -28,33 +28,129 @@ from pulse_backend.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules
 from pulse_common.models.control import DoraLevel, DoraMetric
 
+INCIDENT_PAGE: TypeAdapter[tuple[IncidentRef, ...]] = TypeAdapter(tuple[IncidentRef, ...])
+Statement = tuple[str, dict[str, Any]]
 
-def _incident(r: Row[Any], hours_: float | None) -> IncidentRef:
-    return IncidentRef(
-        id=r.id,
-        external_id=r.external_id,
-        title=r.title,
-        status=r.status,
-        detected_at=r.detected_at,
-        resolved_at=r.resolved_at,
-        deployment_id=r.deployment_id,
-        deployment_finished_at=r.finished_at,
-        link_method=r.link_method,
-        hours=hours_,
+CHANGE_FAILURE_RATE = f"""
+WITH {{deployments}}, inc AS MATERIALIZED ({q.LINKED_INCIDENTS})
+SELECT (SELECT count(*) FROM d) AS total,
+       (SELECT count(DISTINCT deployment_id) FROM inc) AS failed,
+       {
+    q.page(
+        f"SELECT {q.DEPLOYMENT_REF},"
+        " EXISTS (SELECT 1 FROM inc WHERE inc.deployment_id = d.id) AS failed FROM d",
+        q.DEPLOYMENT_ORDER,
     )
+} AS page,
+       {
+    q.page(f"SELECT {q.INCIDENT_REF}, NULL::float8 AS hours FROM inc", q.INCIDENT_ORDER)
+} AS incidents
+"""
+
+# Incidents, in the drill-down order; unresolved ones rank above every
+# resolved one (infinity), so that the median is DevLake's lower median
+# with open incidents counted as unresolved, never as zero.
+RECOVERY = f"""
+SELECT count(*) AS total, count(hours) AS resolved,
+       percentile_disc(0.5) WITHIN GROUP (ORDER BY coalesce(hours, 'Infinity'::float8)) AS median,
+       {q.page(f"SELECT {q.INCIDENT_REF}, hours FROM inc", q.INCIDENT_ORDER)} AS page
+FROM inc
+"""
+RECOVERY_TIME = f"WITH {{deployments}}, inc AS MATERIALIZED ({q.LINKED_INCIDENTS})" + RECOVERY
+
+# The older time to restore: incidents detected in range, detection →
+# resolution, whether or not a deployment is linked.
+MTTR = (
+    f"""
+WITH inc AS MATERIALIZED (
+    SELECT i.id, i.external_id, i.title, i.status,
+           coalesce(i.detected_at, i.started_at) AS detected_at, i.resolved_at,
+           l.deployment_id, d.finished_at AS deployment_finished_at, l.link_method,
+           {q.HOURS.format(a="coalesce(i.detected_at, i.started_at)", b="i.resolved_at")} AS hours
+    FROM incidents i
+    LEFT JOIN LATERAL (
+        SELECT x.deployment_id, x.link_method FROM incidents_deployments x
+        WHERE x.incident_id = i.id ORDER BY x.deployment_id LIMIT 1
+    ) l ON true
+    LEFT JOIN deployments d ON d.id = l.deployment_id
+    WHERE coalesce(i.detected_at, i.started_at) >= :start
+      AND coalesce(i.detected_at, i.started_at) < :end {{incident_filter}}
+)"""
+    + RECOVERY
+)
+
+# A deployment is rework when it is marked (hotfix, rollback) or ships a PR
+# that is: a hotfix or a revert, or linked to a bug or incident work item.
+# The reasons are listed in alphabetical order. The flags are joined, not
+# correlated per row (which also keeps the planner's cost, and with it JIT
+# compilation, down).
+REWORK = f"""
+WITH {{deployments}}, shipped AS (
+    SELECT dp.deployment_id, dp.pr_id FROM deployments_prs dp
+    WHERE dp.deployment_id IN (SELECT id FROM d)
+), items AS (
+    SELECT wp.pr_id, wp.work_item_id FROM work_items_prs wp
+    WHERE wp.pr_id IN (SELECT pr_id FROM shipped)
+    UNION
+    SELECT p.id, p.work_item_id FROM prs p
+    WHERE p.id IN (SELECT pr_id FROM shipped) AND p.work_item_id IS NOT NULL
+), flags AS (
+    SELECT it.pr_id,
+           bool_or(lower(coalesce(m.wit_to, t.name)) IN ('bug', 'incident')) AS fixes_bug,
+           bool_or(i.work_item_id IS NOT NULL) AS fixes_incident
+    FROM items it
+    JOIN work_items w ON w.id = it.work_item_id
+    LEFT JOIN wits t ON t.id = w.wit_id
+    LEFT JOIN wit_mappings m ON m.wit_from = t.name AND m.active
+    LEFT JOIN (SELECT DISTINCT work_item_id FROM incidents) i ON i.work_item_id = it.work_item_id
+    GROUP BY it.pr_id
+), shipped_flags AS (
+    SELECT s.deployment_id, bool_or(pr.is_hotfix) AS hotfix_pr, bool_or(pr.is_revert) AS revert_pr,
+           bool_or(coalesce(f.fixes_bug, false)) AS fixes_bug,
+           bool_or(coalesce(f.fixes_incident, false)) AS fixes_incident
+    FROM shipped s
+    JOIN prs pr ON pr.id = s.pr_id
+    LEFT JOIN flags f ON f.pr_id = s.pr_id
+    WHERE pr.is_hotfix OR pr.is_revert OR f.fixes_bug OR f.fixes_incident
+    GROUP BY s.deployment_id
+), reasons AS MATERIALIZED (
+    SELECT {q.DEPLOYMENT_REF}, array_remove(ARRAY[
+               CASE WHEN x.fixes_bug THEN 'fixes_bug' END,
+               CASE WHEN x.fixes_incident THEN 'fixes_incident' END,
+               CASE WHEN d.is_hotfix THEN 'hotfix_deployment' END,
+               CASE WHEN x.hotfix_pr THEN 'hotfix_pr' END,
+               CASE WHEN x.revert_pr THEN 'revert_pr' END,
+               CASE WHEN d.is_rollback THEN 'rollback' END], NULL) AS rework_reasons
+    FROM d LEFT JOIN shipped_flags x ON x.deployment_id = d.id
+)
+SELECT count(*) AS total, count(*) FILTER (WHERE cardinality(rework_reasons) > 0) AS rework,
+       {q.page("SELECT * FROM reasons", q.DEPLOYMENT_ORDER)} AS page
+FROM reasons
+"""
 
 
-def _linked_incidents(conn: Connection, deps: Sequence[Row[Any]]) -> list[Row[Any]]:
-    return q.rows(conn, q.INCIDENTS_OF_DEPLOYMENTS, {"ids": [d.id for d in deps]})
+def _deployment_statement(sql: str, conn: Connection, scope: Scope, rules: DoraRules) -> Statement:
+    cte, params = deployments_cte(conn, scope, rules)
+    return sql.format(deployments=cte), params
+
+
+def change_failure_rate_statement(conn: Connection, scope: Scope, rules: DoraRules) -> Statement:
+    return _deployment_statement(CHANGE_FAILURE_RATE, conn, scope, rules)
+
+
+def recovery_time_statement(conn: Connection, scope: Scope, rules: DoraRules) -> Statement:
+    return _deployment_statement(RECOVERY_TIME, conn, scope, rules)
+
+
+def rework_rate_statement(conn: Connection, scope: Scope, rules: DoraRules) -> Statement:
+    return _deployment_statement(REWORK, conn, scope, rules)
 
 
 def change_failure_rate(
     conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmarks
 ) -> ChangeFailureRate:
-    deps = deployment_rows(conn, scope, rules)
-    incidents = _linked_incidents(conn, deps)
-    failed = {r.deployment_id for r in incidents}
-    value = 100.0 * len(failed) / len(deps) if deps else None
+    row = q.one(conn, *change_failure_rate_statement(conn, scope, rules))
+    value = 100.0 * row.failed / row.total if row.total else None
     year = report_year(scope, rules)
     return ChangeFailureRate(
         **figure(
@@ -63,11 +159,11 @@ def change_failure_rate(
             "percent",
             bench.classify(year, DoraMetric.change_failure_rate, value),
             year,
-            len(deps),
-            [deployment_ref(d, failed=d.id in failed) for d in scope.page(deps)],
+            row.total,
+            parse_page(DEPLOYMENT_PAGE, row.page),
         ),
-        failed_deployments=len(failed),
-        incidents=tuple(_incident(r, None) for r in scope.page(incidents)),
+        failed_deployments=row.failed,
+        incidents=parse_page(INCIDENT_PAGE, row.incidents),
     )
 
 
@@ -82,23 +178,22 @@ def _recovery_level(
 
 
 def _recovery(
-    scope: Scope, rules: DoraRules, bench: Benchmarks, metric: str, refs: list[IncidentRef]
+    scope: Scope, rules: DoraRules, bench: Benchmarks, metric: str, row: Any
 ) -> RecoveryTime:
-    value = lower_median(i.hours for i in refs)
+    value = None if row.median is None or row.median == float("inf") else row.median
     year = report_year(scope, rules)
-    resolved = sum(1 for i in refs if i.hours is not None)
     return RecoveryTime(
         **figure(
             metric,
             value,
             "hours",
-            _recovery_level(bench, year, value, len(refs)),
+            _recovery_level(bench, year, value, row.total),
             year,
-            len(refs),
-            scope.page(refs),
+            row.total,
+            parse_page(INCIDENT_PAGE, row.page),
         ),
-        resolved=resolved,
-        unresolved=len(refs) - resolved,
+        resolved=row.resolved,
+        unresolved=row.total - row.resolved,
     )
 
 
@@ -107,10 +202,8 @@ def recovery_time(
 ) -> RecoveryTime:
     """Failed deployment recovery time (2023+): for each incident linked to a
     deployment finished in range, the deployment's finish → the resolution."""
-    deps = deployment_rows(conn, scope, rules)
-    rows = _linked_incidents(conn, deps)
-    refs = [_incident(r, hours(r.finished_at, r.resolved_at)) for r in rows]
-    return _recovery(scope, rules, bench, "failed_deployment_recovery_time", refs)
+    row = q.one(conn, *recovery_time_statement(conn, scope, rules))
+    return _recovery(scope, rules, bench, "failed_deployment_recovery_time", row)
 
 
 def _incident_filter(scope: Scope) -> q.Filter:
@@ -137,43 +230,33 @@ def _incident_filter(scope: Scope) -> q.Filter:
     return q.Filter("".join(f" AND {p}" for p in parts), params)
 
 
+def mttr_statement(scope: Scope) -> Statement:
+    f = _incident_filter(scope)
+    params = {**f.params, "start": scope.start, "end": scope.end, **page_params(scope)}
+    return MTTR.format(incident_filter=f.sql), params
+
+
 def mttr(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmarks) -> RecoveryTime:
     """The older time to restore (2021): incidents detected in range,
     detection → resolution, whether or not a deployment is linked."""
-    f = _incident_filter(scope)
-    sql = q.render(q.INCIDENTS_DETECTED, incident_filter=f.sql)
-    rows = q.rows(conn, sql, {**f.params, "start": scope.start, "end": scope.end})
-    refs = [_incident(r, hours(r.detected_at, r.resolved_at)) for r in rows]
-    return _recovery(scope, rules, bench, "mean_time_to_restore", refs)
-
-
-REASONS = ("hotfix_pr", "revert_pr", "fixes_bug", "fixes_incident")
+    row = q.one(conn, *mttr_statement(scope))
+    return _recovery(scope, rules, bench, "mean_time_to_restore", row)
 
 
 def rework_rate(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmarks) -> ReworkRate:
     """Deployments that were unplanned fixes ÷ all deployments (2024 report's
     fifth metric; the report gives no bands, so there is no level)."""
-    deps = deployment_rows(conn, scope, rules)
-    reasons: dict[int, set[str]] = {
-        d.id: {
-            r for r, on in (("hotfix_deployment", d.is_hotfix), ("rollback", d.is_rollback)) if on
-        }
-        for d in deps
-    }
-    for r in q.rows(conn, q.REWORK, {"ids": list(reasons)}):
-        flags = (r.is_hotfix, r.is_revert, r.fixes_bug, r.fixes_incident)
-        reasons[r.deployment_id].update(name for name, on in zip(REASONS, flags, strict=True) if on)
-    rework = sum(1 for why in reasons.values() if why)
+    row = q.one(conn, *rework_rate_statement(conn, scope, rules))
     year = report_year(scope, rules)
     return ReworkRate(
         **figure(
             "rework_rate",
-            100.0 * rework / len(deps) if deps else None,
+            100.0 * row.rework / row.total if row.total else None,
             "percent",
             None,
             year,
-            len(deps),
-            [deployment_ref(d, reasons=sorted(reasons[d.id])) for d in scope.page(deps)],
+            row.total,
+            parse_page(DEPLOYMENT_PAGE, row.page),
         ),
-        rework_deployments=rework,
+        rework_deployments=row.rework,
     )

@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy import Connection
 
+from pulse_backend.analytics import queries as q
 from pulse_backend.analytics.common import (
-    deployment_ref,
-    deployment_rows,
+    DEPLOYMENT_PAGE,
+    deployments_cte,
     ever_deployed,
     figure,
+    parse_page,
     report_year,
 )
 from pulse_backend.analytics.levels import Benchmarks
@@ -21,7 +24,6 @@ from pulse_backend.analytics.results import Bucket, DayCount, DeploymentFrequenc
 from pulse_backend.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules
 from pulse_common.models.control import DoraMetric
-from pulse_common.models.enums import DeploymentSource
 
 
 def _local_days(scope: Scope) -> list[dt.date]:
@@ -47,23 +49,44 @@ def _buckets(
     )
 
 
+STATEMENT = f"""
+WITH {{deployments}}, days AS (
+    SELECT (d.finished_at AT TIME ZONE :tz)::date AS day, count(*) AS n FROM d GROUP BY 1
+)
+SELECT (SELECT count(*) FROM d) AS total,
+       (SELECT array_agg(day ORDER BY day) FROM days) AS days,
+       (SELECT array_agg(n ORDER BY day) FROM days) AS counts,
+       (SELECT array_agg(DISTINCT repository_id) FROM d
+        WHERE source <> 'deployment') AS fallback_repositories,
+       {q.page(f"SELECT {q.DEPLOYMENT_REF} FROM d", q.DEPLOYMENT_ORDER)} AS page
+"""
+
+
+def frequency_statement(
+    conn: Connection, scope: Scope, rules: DoraRules
+) -> tuple[str, dict[str, Any]]:
+    """The statement and its parameters (the benchmark runs them bare).
+    Deployments are counted per calendar day of the scope's time zone."""
+    cte, params = deployments_cte(conn, scope, rules)
+    return STATEMENT.format(deployments=cte), {**params, "tz": scope.timezone}
+
+
 def deployment_frequency(
     conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmarks
 ) -> DeploymentFrequency:
-    rows = deployment_rows(conn, scope, rules)
-    zone = scope.zone
-    per_day = Counter(r.finished_at.astimezone(zone).date() for r in rows)
+    row = q.one(conn, *frequency_statement(conn, scope, rules))
+    per_day = Counter(dict(zip(row.days or (), row.counts or (), strict=True)))
     days = _local_days(scope)
     weeks = _buckets(days, per_day, lambda d: d - dt.timedelta(days=d.weekday()))
     months = _buckets(days, per_day, lambda d: d.replace(day=1))
     weekly = lower_median(b.deployment_days for b in weeks)
     monthly = lower_median(b.deployment_days for b in months)
     rate: float | None = None
-    collected = bool(rows) or ever_deployed(conn, scope, rules)
+    collected = bool(row.total) or ever_deployed(conn, scope, rules)
     if collected and weekly is not None and monthly is not None:
         rate = weekly / 7 if weekly >= 1 else monthly / 30
     year = report_year(scope, rules)
-    fallback = sorted({r.repository_id for r in rows if r.source != DeploymentSource.deployment})
+    fallback = sorted(row.fallback_repositories or ())
     return DeploymentFrequency(
         **figure(
             DoraMetric.deployment_frequency.value,
@@ -71,8 +94,8 @@ def deployment_frequency(
             "per_day",
             bench.classify(year, DoraMetric.deployment_frequency, rate),
             year,
-            len(rows),
-            [deployment_ref(r) for r in scope.page(rows)],
+            row.total,
+            parse_page(DEPLOYMENT_PAGE, row.page),
         ),
         median_days_per_week=weekly,
         median_days_per_month=monthly,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row
+from pydantic import TypeAdapter
+from sqlalchemy import Connection
 
 from pulse_backend.analytics import queries as q
-from pulse_backend.analytics.common import HOUR, figure, report_year
+from pulse_backend.analytics.common import HOUR, figure, page_params, parse_page, report_year
 from pulse_backend.analytics.levels import Benchmarks
 from pulse_backend.analytics.median import lower_median
 from pulse_backend.analytics.results import Component, LeadTime, PrRef
@@ -27,6 +27,90 @@ def pr_filter(scope: Scope) -> q.Filter:
     return q.Filter("".join(f" AND {p}" for p in parts), params)
 
 
+# A PR's deployment is its first successful production deployment (any
+# repository filter applies to the PR, not to which deployment shipped it).
+# relink stores it (deployments_prs.is_first) under the tenant's production
+# rules; {first} is FIRST_STORED then, or FIRST_RANKED for a scope that
+# names another environment.
+FIRST_STORED = """
+    SELECT dp.pr_id, p.id AS deployment_id, p.finished_at
+    FROM prod p JOIN deployments_prs dp ON dp.deployment_id = p.id AND dp.is_first
+    WHERE p.finished_at >= :start AND p.finished_at < :end
+"""
+FIRST_RANKED = """
+    SELECT DISTINCT ON (dp.pr_id) dp.pr_id, p.id AS deployment_id, p.finished_at
+    FROM deployments_prs dp JOIN prod p ON p.id = dp.deployment_id
+    WHERE dp.pr_id IN (
+        SELECT dp.pr_id FROM deployments_prs dp JOIN prod p ON p.id = dp.deployment_id
+        WHERE p.finished_at >= :start AND p.finished_at < :end)
+    ORDER BY dp.pr_id, p.finished_at, p.id
+"""
+
+
+def _span(a: str, b: str) -> str:
+    """Hours from epoch a to epoch b; null when either is missing or b
+    precedes a (the step did not happen in that order: DevLake leaves it null)."""
+    return f"CASE WHEN {b} >= {a} THEN ({b} - {a}) / 3600::float8 END"
+
+
+# The steps in hours: plain float arithmetic on epoch seconds (date_part's
+# float8, not extract's numeric: several times faster, and the same value,
+# both being the exact microseconds / 1e6 correctly rounded). As DevLake's
+# pr_cycle_time, the cycle is coding + opened→merged + deploy, each counted
+# when not null (a merge commit without a merge time counts up to the
+# deployment); on consistent data that is simply the first commit (or the
+# opening, if earlier) → the deployment finishing.
+LEAD_TIME = f"""
+WITH prod AS (
+    SELECT d.id, d.finished_at FROM deployments d WHERE {{deployments}}
+), first AS ({{first}}), timed AS MATERIALIZED (
+    SELECT pr.id, pr.repository_id, pr.number, pr.title, pr.author, pr.created, pr.merged_at,
+           coalesce((SELECT min(c.authored_at) FROM prs_commits c WHERE c.pr_id = pr.id),
+                    pr.first_commit_at, pr.created) AS first_commit_at,
+           coalesce((SELECT min(r.submitted_at) FROM prs_reviews r
+                     WHERE r.pr_id = pr.id AND r.reviewer IS DISTINCT FROM pr.author),
+                    pr.first_review_at) AS first_review_at,
+           f.deployment_id, f.finished_at
+    FROM first f JOIN prs pr ON pr.id = f.pr_id
+    WHERE f.finished_at >= :start AND f.finished_at < :end {{pr_filter}}
+), epochs AS (
+    SELECT t.*, date_part('epoch', t.first_commit_at) AS e_first,
+           date_part('epoch', t.created) AS e_opened,
+           date_part('epoch', t.first_review_at) AS e_review,
+           date_part('epoch', t.merged_at) AS e_merged,
+           date_part('epoch', t.finished_at) AS e_deployed
+    FROM timed t
+), spans AS (
+    SELECT e.*, {_span("e_first", "e_opened")} AS coding,
+           {_span("e_opened", "e_review")} AS pickup,
+           {_span("e_review", "e_merged")} AS review,
+           {_span("e_merged", "e_deployed")} AS deploy,
+           coalesce({_span("e_opened", "coalesce(e_merged, e_deployed)")}, 0) AS middle
+    FROM epochs e
+), steps AS (
+    SELECT s.*, coalesce(s.coding, 0) + s.middle + coalesce(s.deploy, 0) AS cycle FROM spans s
+)
+SELECT count(*) AS total,
+       percentile_disc(0.5) WITHIN GROUP (ORDER BY cycle) AS cycle,
+       percentile_disc(0.5) WITHIN GROUP (ORDER BY coding) AS coding, count(coding) AS n_coding,
+       percentile_disc(0.5) WITHIN GROUP (ORDER BY pickup) AS pickup, count(pickup) AS n_pickup,
+       percentile_disc(0.5) WITHIN GROUP (ORDER BY review) AS review, count(review) AS n_review,
+       percentile_disc(0.5) WITHIN GROUP (ORDER BY deploy) AS deploy, count(deploy) AS n_deploy,
+       {
+    q.page(
+        "SELECT id, repository_id, number, title, author, deployment_id,"
+        " least(first_commit_at, created) AS first_commit_at, created AS opened_at,"
+        " first_review_at, merged_at, finished_at AS deployed_at, cycle AS cycle_hours,"
+        " coding AS coding_hours, pickup AS pickup_hours, review AS review_hours,"
+        " deploy AS deploy_hours FROM steps",
+        "p.deployed_at, p.id",
+    )
+} AS page
+FROM steps
+"""
+PR_PAGE: TypeAdapter[tuple[PrRef, ...]] = TypeAdapter(tuple[PrRef, ...])
+
+
 def lead_time_statement(
     conn: Connection, scope: Scope, rules: DoraRules
 ) -> tuple[str, dict[str, Any]]:
@@ -35,69 +119,18 @@ def lead_time_statement(
     pf = pr_filter(scope)
     # The stored first deployment follows the tenant's production rules; a
     # scope naming one environment ranks that environment's deployments.
-    first = q.FIRST_STORED if scope.environment is None else q.FIRST_RANKED
-    sql = q.render(q.LEAD_TIME, deployments=f.sql, first=first, pr_filter=pf.sql)
-    return sql, {**f.params, **pf.params, "start": scope.start, "end": scope.end}
-
-
-def lead_time_rows(conn: Connection, scope: Scope, rules: DoraRules) -> list[Row[Any]]:
-    return q.rows(conn, *lead_time_statement(conn, scope, rules))
+    first = FIRST_STORED if scope.environment is None else FIRST_RANKED
+    sql = q.render(LEAD_TIME, deployments=f.sql, first=first, pr_filter=pf.sql)
+    params = {**f.params, **pf.params, "start": scope.start, "end": scope.end}
+    return sql, {**params, **page_params(scope)}
 
 
 def span(a: float | None, b: float | None) -> float | None:
     """Hours from epoch a to epoch b; None when either is missing or b
-    precedes a (the step did not happen in that order: DevLake leaves it null)."""
+    precedes a (``_span`` in Python, for the engineering and work-item flow)."""
     if a is None or b is None or b < a:
         return None
     return (b - a) / HOUR
-
-
-Steps = tuple[float, float | None, float | None, float | None, float | None]
-
-
-def _steps(r: Row[Any]) -> Steps:
-    """(cycle, coding, pickup, review, deploy) hours. As DevLake's
-    ``pr_cycle_time``, the cycle is coding + opened→merged + deploy, each
-    counted when not null; on consistent data that is simply the first
-    commit (or the opening, if earlier) → the deployment finishing."""
-    first, created, review = r.first_commit_at, r.created, r.first_review_at
-    merged, finished = r.merged_at, r.finished_at
-    coding = span(first, created)
-    deploy = span(merged, finished)
-    # a merge commit without a merge time: count up to the deployment
-    middle = span(created, finished if merged is None else merged) or 0.0
-    return (
-        (coding or 0.0) + middle + (deploy or 0.0),
-        coding,
-        span(created, review),
-        span(review, merged),
-        deploy,
-    )
-
-
-def _at(epoch: float | None) -> dt.datetime | None:
-    return None if epoch is None else dt.datetime.fromtimestamp(epoch, dt.UTC)
-
-
-def _ref(r: Row[Any], steps: Steps) -> PrRef:
-    return PrRef(
-        id=r.id,
-        repository_id=r.repository_id,
-        number=r.number,
-        title=r.title,
-        author=r.author,
-        first_commit_at=_at(min(r.first_commit_at, r.created)),
-        opened_at=_at(r.created),
-        first_review_at=_at(r.first_review_at),
-        merged_at=_at(r.merged_at),
-        deployment_id=r.deployment_id,
-        deployed_at=_at(r.finished_at),
-        cycle_hours=steps[0],
-        coding_hours=steps[1],
-        pickup_hours=steps[2],
-        review_hours=steps[3],
-        deploy_hours=steps[4],
-    )
 
 
 def component(values: Sequence[float | None]) -> Component:
@@ -105,23 +138,25 @@ def component(values: Sequence[float | None]) -> Component:
     return Component(median_hours=lower_median(present), sample_size=len(present))
 
 
+def _component(median: float | None, n: int) -> Component:
+    return Component(median_hours=median, sample_size=n)
+
+
 def lead_time(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmarks) -> LeadTime:
-    rows = lead_time_rows(conn, scope, rules)
-    steps = [_steps(r) for r in rows]
-    value = lower_median(s[0] for s in steps)
+    row = q.one(conn, *lead_time_statement(conn, scope, rules))
     year = report_year(scope, rules)
     return LeadTime(
         **figure(
             DoraMetric.lead_time_for_changes.value,
-            value,
+            row.cycle,
             "hours",
-            bench.classify(year, DoraMetric.lead_time_for_changes, value),
+            bench.classify(year, DoraMetric.lead_time_for_changes, row.cycle),
             year,
-            len(rows),
-            [_ref(r, s) for r, s in scope.page(list(zip(rows, steps, strict=True)))],
+            row.total,
+            parse_page(PR_PAGE, row.page),
         ),
-        coding=component([s[1] for s in steps]),
-        pickup=component([s[2] for s in steps]),
-        review=component([s[3] for s in steps]),
-        deploy=component([s[4] for s in steps]),
+        coding=_component(row.coding, row.n_coding),
+        pickup=_component(row.pickup, row.n_pickup),
+        review=_component(row.review, row.n_review),
+        deploy=_component(row.deploy, row.n_deploy),
     )

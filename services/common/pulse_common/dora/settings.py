@@ -13,6 +13,7 @@ from pulse_common.models.enums import DeploymentFallback
 from pulse_common.models.tenant_dora import DoraSettings
 
 REPORT_YEARS = (2023, 2024)
+MAX_INCIDENT_TYPES = 50
 
 
 class DoraRules(BaseModel):
@@ -26,6 +27,11 @@ class DoraRules(BaseModel):
     revert_pattern: str = Field("^revert([^a-z]|$)", min_length=1, max_length=200)
     incident_window_hours: int | None = Field(None, ge=1, le=24 * 365)
     report_year: int = 2024
+    # Jira issue types loaded as incidents; None: each Jira integration's
+    # ``incidentTypes`` option decides (default ["Incident"]).
+    incident_types: tuple[str, ...] | None = Field(
+        None, min_length=1, max_length=MAX_INCIDENT_TYPES
+    )
 
     @field_validator("production_pattern", "hotfix_pattern", "revert_pattern")
     @classmethod
@@ -35,6 +41,21 @@ class DoraRules(BaseModel):
         except re.error as exc:
             raise ValueError(f"not a regular expression: {exc}") from None
         return v
+
+    @field_validator("incident_types")
+    @classmethod
+    def _type_names(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if v is None:
+            return None
+        names = tuple(n.strip() for n in v)
+        for n in names:
+            if not 1 <= len(n) <= 100:
+                raise ValueError("each issue type name has 1 to 100 characters")
+            if not n.isprintable():
+                raise ValueError(f"issue type name {n!r} has control characters")
+        if len({n.casefold() for n in names}) != len(names):
+            raise ValueError("issue type names must be unique (ignoring case)")
+        return names
 
     @field_validator("report_year")
     @classmethod
@@ -66,6 +87,7 @@ def load_rules(conn: Connection) -> DoraRules:
             s.revert_pattern,
             s.incident_window_hours,
             s.report_year,
+            s.incident_types,
         )
     ).first()
     if row is None:

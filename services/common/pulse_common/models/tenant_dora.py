@@ -26,6 +26,7 @@ from sqlalchemy import (
     false,
     true,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pulse_common.models.base import TenantBase, TenantRow
@@ -136,3 +137,6 @@ class DoraSettings(TenantRow, TenantBase):
     # it; null = no window (DevLake's rule).
     incident_window_hours: Mapped[int | None] = mapped_column(Integer)
     report_year: Mapped[int] = mapped_column(SmallInteger, nullable=False, server_default="2024")
+    # Jira issue types loaded as incidents; null: each Jira integration's
+    # ``incidentTypes`` option (default ["Incident"]).
+    incident_types: Mapped[list[str] | None] = mapped_column(ARRAY(String(100)))

@@ -123,7 +123,7 @@ async def _run_locked(
     try:
         creds = load_credentials(ctx.credentials_dir, integration)
         client = make_client(ctx, integration, creds)
-        connector = _connector(client, integration, cp)
+        connector = _connector(client, integration, cp, await _incident_types(conn))
         since = ISO(run["since"]) if run["since"] else None
         cursor = dict((job.cursor if "resumed" in run else None) or {})
         for batches in _phases(conn, connector, integration_id, cursor, since):
@@ -238,9 +238,23 @@ def _phases(
     return phases
 
 
-def _connector(client: SourceClient, integration: Integration, cp: dict[str, Any]) -> Connector:
+async def _incident_types(conn: AsyncConnection[Any]) -> list[str] | None:
+    """The tenant's DORA setting (``PUT /analytics/settings``); None when it
+    was never set, and each integration's ``incidentTypes`` option decides."""
+    async with conn.transaction():
+        cur = await conn.execute("SELECT incident_types FROM dora_settings LIMIT 1")
+        row = await cur.fetchone()
+    return None if row is None or row[0] is None else list(row[0])
+
+
+def _connector(
+    client: SourceClient,
+    integration: Integration,
+    cp: dict[str, Any],
+    incident_types: list[str] | None = None,
+) -> Connector:
     if integration.type is Kind.jira:
-        return JiraConnector(client, integration)
+        return JiraConnector(client, integration, incident_types)
     return GithubConnector(client, integration, dict(cp.get("etags", {})))
 
 

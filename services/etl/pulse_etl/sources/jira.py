@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -70,8 +70,18 @@ def adf_text(node: Any) -> str | None:
 
 
 class JiraConnector:
-    def __init__(self, client: SourceClient, integration: Integration) -> None:
+    def __init__(
+        self,
+        client: SourceClient,
+        integration: Integration,
+        incident_types: Iterable[str] | None = None,
+    ) -> None:
+        """``incident_types``: the tenant's DORA setting, when set; else the
+        integration's ``incidentTypes`` option decides."""
         self.client, self.integration = client, integration
+        self.incident_types = frozenset(
+            integration.incident_types if incident_types is None else incident_types
+        )
         self.base = integration.api_url + API
         self.categories: dict[str, str] = {}
 
@@ -236,7 +246,7 @@ class JiraConnector:
                     f.resolutiondate,
                 )
             )
-            if f.issuetype.name in self.integration.incident_types:
+            if f.issuetype.name in self.incident_types:
                 severity = SEVERITY.get(f.priority.name if f.priority else "", "sev3")
                 if f.priority and f.priority.name in ("Low", "Lowest", "Minor", "Trivial"):
                     severity = "sev4"

@@ -1407,6 +1407,8 @@ export interface components {
              * @default (^|[^a-z])hot-?fix([^a-z]|$)
              */
             hotfix_pattern: string;
+            /** Incident Types */
+            incident_types?: string[] | null;
             /** Incident Window Hours */
             incident_window_hours?: number | null;
             /**
@@ -1428,7 +1430,8 @@ export interface components {
         /**
          * DoraSettingsIn
          * @description Every field, as ``DoraRules`` validates it (a bad pattern names its
-         *     field); omitted fields take the defaults.
+         *     field), and patterns of a shape that cannot stall relink
+         *     (``analytics.patterns``); omitted fields take the defaults.
          */
         DoraSettingsIn: {
             /** @default none */
@@ -1438,6 +1441,8 @@ export interface components {
              * @default (^|[^a-z])hot-?fix([^a-z]|$)
              */
             hotfix_pattern: string;
+            /** Incident Types */
+            incident_types?: string[] | null;
             /** Incident Window Hours */
             incident_window_hours?: number | null;
             /**

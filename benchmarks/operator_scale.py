@@ -27,6 +27,7 @@ import secrets
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ import psycopg
 
 from pulse_common import cache, vectorstore
 from pulse_common.db import make_engine
+from pulse_common.logging import configure_logging
 from pulse_common.provisioning import ensure_platform
 from pulse_common.tenancy import TenantNames
 from pulse_fakes.qdrant import serve_qdrant
@@ -125,6 +127,8 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=900.0)
     args = parser.parse_args()
     n = args.tenants
+    configure_logging(json=False, level="WARNING")  # figures, not log lines
+    warnings.filterwarnings("ignore", message="Api key is used with an insecure connection")
     world = start_world()
     qdrant = serve_qdrant(secrets.token_urlsafe(32))
     figures: list[tuple[str, str, str]] = []

@@ -21,6 +21,7 @@ import kopf
 import structlog
 
 from pulse_common.errors import InvalidInput
+from pulse_operator import memory
 from pulse_operator.clients import Clients
 from pulse_operator.config import OperatorConfig
 from pulse_operator.reconcile import kube
@@ -75,6 +76,7 @@ async def drift_loop(memo: kopf.Memo) -> None:
         reports: deque[DriftReport] = memo.setdefault("drift_reports", deque(maxlen=20))
         reports.append(report)
         memo.drift_passes = memo.get("drift_passes", 0) + 1
+        await asyncio.to_thread(memory.trim)
         if report.outages or report.failed:
             log.warning("drift pass", **report.fields())
         else:

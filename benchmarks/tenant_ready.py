@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import secrets
-import subprocess
 import sys
 import threading
 import time
@@ -26,6 +25,9 @@ os.environ.setdefault("PULSE_OPERATOR_LOG_LEVEL", "WARNING")
 
 import kopf
 import psycopg
+
+# Run as a script: its folder is on sys.path.
+from operator_scale import kubectl, manifest
 from qdrant_client import QdrantClient
 
 import pulse_operator  # noqa: F401 - registers the handlers
@@ -40,25 +42,6 @@ from pulse_operator.reconcile import credentials, database, kube, workload
 from pulse_operator.spec import parse_tenant
 from pulse_testworld import start_world
 from pulse_testworld.platform import operator_env
-
-
-def kubectl(world, *args: str, input: str | None = None) -> str:  # type: ignore[no-untyped-def]
-    return subprocess.run(
-        [str(world.kubectl), "--kubeconfig", str(world.kube.kubeconfig), *args],
-        capture_output=True,
-        text=True,
-        check=True,
-        input=input,
-    ).stdout
-
-
-def manifest(slug: str) -> dict[str, object]:
-    return {
-        "apiVersion": "pulse.dev/v1alpha1",
-        "kind": "PulseTenant",
-        "metadata": {"name": slug},
-        "spec": {"displayName": slug, "admin": {"email": f"a@{slug}.example"}},
-    }
 
 
 def wait_ready(world, slugs: list[str]) -> None:  # type: ignore[no-untyped-def]
@@ -101,7 +84,7 @@ def main() -> int:
                 kubectl(world, "create", "-o", "json", "-f", "-", input=json.dumps(manifest(slug)))
             )
             tenant = parse_tenant(slug, body["metadata"]["uid"], 1, body["spec"])
-            creds = credentials.load(direct.kube, direct.qdrant, cfg, slug, suspended=False)
+            creds = credentials.load(direct, cfg, slug, suspended=False)
             result = database.ensure(direct.db, tenant, creds.db_password)
             cache.ensure_user(
                 direct.redis, TenantNames(slug), creds.redis_password, result.tenant_id

@@ -41,6 +41,8 @@ class OperatorConfig(AdminDatabaseSettings, NetworkSettings):
     vector_token_ttl_days: int = 30
     vector_token_renew_days: int = 7
     drift_interval_seconds: float = 300.0
+    # Tenants checked at once by a drift pass (each holds a worker thread).
+    drift_concurrency: int = Field(default=4, ge=1, le=32)
     metrics_port: int = 0  # 0: no metrics server (tests); the chart sets 9090
     log_json: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -1,21 +1,61 @@
-"""Drift repair: every ``drift_interval_seconds``, each PulseTenant whose
-current generation was handled is checked against its backends and repaired
-where it drifted (see ``reconcile(drift=True)``)."""
+"""Drift repair: every ``drift_interval_seconds`` a pass checks each
+PulseTenant whose current generation was handled against its backends and
+repairs only what drifted (``reconcile(drift=True)``).
+
+A pass costs O(what changed) on the Kubernetes API: the tenants and their
+children come from the watch cache, and a child is applied only when it
+differs from its manifest. Tenants run in parallel, at most
+``drift_concurrency`` at once, and a backend found down is not waited for
+again in the same pass (``Outages``), so an outage costs one timeout per pass.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Any
 
 import kopf
 import structlog
 
 from pulse_common.errors import InvalidInput
+from pulse_operator import memory
+from pulse_operator.clients import Clients
 from pulse_operator.config import OperatorConfig
 from pulse_operator.reconcile import kube
-from pulse_operator.runner import run, tenant_lock
+from pulse_operator.reconcile.failures import Outages
+from pulse_operator.runner import deleted_uids, reconcile_and_publish, tenant_lock
 from pulse_operator.spec import parse_tenant
 
 log = structlog.get_logger("pulse_operator")
+
+
+@dataclass
+class DriftReport:
+    tenants: int = 0
+    checked: int = 0
+    skipped: int = 0
+    repaired: dict[str, list[str]] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+    outages: dict[str, str] = field(default_factory=dict)  # step -> reason, once per pass
+    seconds: float = 0.0
+    # By verb, sent by this operator during the pass (the watches' own
+    # requests are counted apart, in WatchCache.requests).
+    kube_requests: dict[str, int] = field(default_factory=dict)
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "tenants": self.tenants,
+            "checked": self.checked,
+            "skipped": self.skipped,
+            "repaired": self.repaired,
+            "failed": len(self.failed),
+            "outages": self.outages,
+            "seconds": round(self.seconds, 3),
+            "kube_requests": self.kube_requests,
+        }
 
 
 async def drift_loop(memo: kopf.Memo) -> None:
@@ -29,25 +69,75 @@ async def drift_loop(memo: kopf.Memo) -> None:
     while True:
         await asyncio.sleep(cfg.drift_interval_seconds)
         try:
-            items = await asyncio.to_thread(kube.list_all, memo.clients.kube, "PulseTenant")
+            report = await drift_pass(memo)
         except Exception as exc:
-            log.warning("drift check could not list tenants", error=str(exc))
+            log.warning("drift pass failed", error=str(exc))
             continue
-        for obj in items:
-            await drift_one(memo, kopf.Body(obj))  # type: ignore[arg-type]
+        reports: deque[DriftReport] = memo.setdefault("drift_reports", deque(maxlen=20))
+        reports.append(report)
+        memo.drift_passes = memo.get("drift_passes", 0) + 1
+        await asyncio.to_thread(memory.trim)
+        if report.outages or report.failed:
+            log.warning("drift pass", **report.fields())
+        else:
+            log.info("drift pass", **report.fields())
 
 
-async def drift_one(memo: kopf.Memo, body: kopf.Body) -> None:
+async def _tenants(clients: Clients) -> list[dict[str, Any]]:
+    cache = clients.cache
+    if cache is not None and cache.synced("PulseTenant"):
+        return cache.items("PulseTenant")
+    return await asyncio.to_thread(kube.list_all, clients.kube, "PulseTenant")
+
+
+async def drift_pass(memo: kopf.Memo) -> DriftReport:
+    cfg: OperatorConfig = memo.cfg
+    clients: Clients = memo.clients
+    report, outages = DriftReport(), Outages()
+    bodies = await _tenants(clients)
+    report.tenants = len(bodies)
+    live_uids = {b["metadata"].get("uid") for b in bodies}
+    deleted_uids(memo).intersection_update(live_uids)  # forget tombstones of gone objects
+    limit = asyncio.Semaphore(cfg.drift_concurrency)
+    before, started = Counter(clients.kube.requests), time.monotonic()
+
+    async def one(body: dict[str, Any]) -> None:
+        async with limit:
+            await _drift_one(memo, kopf.Body(body), report, outages)  # type: ignore[arg-type]
+
+    await asyncio.gather(*(one(b) for b in bodies))
+    report.seconds = time.monotonic() - started
+    report.outages = outages.summary()
+    report.kube_requests = dict(Counter(clients.kube.requests) - before)
+    return report
+
+
+async def _drift_one(
+    memo: kopf.Memo, body: kopf.Body, report: DriftReport, outages: Outages
+) -> None:
     meta, status = body["metadata"], body.get("status") or {}
     name = meta["name"]
-    if meta.get("deletionTimestamp") or status.get("observedGeneration") != meta.get("generation"):
-        return  # a change or a deletion is being handled
-    if tenant_lock(memo, name).locked():
-        return  # busy: skip this round rather than queue behind it
+    handled = status.get("observedGeneration") == meta.get("generation")
+    if meta.get("deletionTimestamp") or not handled or tenant_lock(memo, name).locked():
+        report.skipped += 1  # being handled; the next pass checks it
+        return
     try:
         tenant = parse_tenant(name, meta["uid"], meta.get("generation"), dict(body["spec"]))
-        await run("drift", body, memo, tenant, frozenset(), drift=True)
-    except (kopf.TemporaryError, InvalidInput):
-        pass  # already in the status; the next round tries again
+        outcome = await reconcile_and_publish(
+            "drift", body, memo, tenant, frozenset(), drift=True, outages=outages
+        )
+    except InvalidInput as exc:
+        report.failed[name] = str(exc)  # already in the status
+        return
     except Exception as exc:
         log.warning("drift repair failed", tenant=name, error=str(exc))
+        report.failed[name] = str(exc)
+        return
+    if outcome is None:
+        report.skipped += 1
+        return
+    report.checked += 1
+    if outcome.changed:
+        report.repaired[name] = outcome.changed
+    if outcome.retryable_failure:
+        report.failed[name] = outcome.retryable_failure

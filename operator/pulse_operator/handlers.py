@@ -18,14 +18,16 @@ from pulse_common.logging import configure_logging
 from pulse_operator import clients as client_factory
 from pulse_operator import metrics
 from pulse_operator.admin_dsn import ensure_backend_role
+from pulse_operator.clients import Clients
 from pulse_operator.config import OperatorConfig
 from pulse_operator.drift import drift_loop
 from pulse_operator.reconcile import kube
 from pulse_operator.reconcile.deletion import finalize
 from pulse_operator.reconcile.failures import backoff, classify
-from pulse_operator.reconcile.tenant import ALL_PARTS, Clients, parts_for_diff
-from pulse_operator.runner import run, tenant_lock
+from pulse_operator.reconcile.tenant import ALL_PARTS, parts_for_diff
+from pulse_operator.runner import deleted_uids, run, tenant_lock
 from pulse_operator.spec import DeletionPolicy, Tenant, parse_tenant
+from pulse_operator.watchcache import WatchCache
 
 GVK = ("pulse.dev", "v1alpha1", "pulsetenants")
 
@@ -55,8 +57,14 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     settings.watching.server_timeout = 270
     settings.networking.request_timeout = 30
     memo.cfg = cfg
-    memo.clients = client_factory.build(cfg, qdrant=memo.get("qdrant"))
-    await asyncio.to_thread(ensure_backend_role, memo.clients.db, cfg)
+    clients = client_factory.build(cfg, qdrant=memo.get("qdrant"), settings=settings)
+    memo.clients = clients
+    # Listed before any handler runs: the resume handlers of every tenant
+    # then compare against it instead of reading each child.
+    clients.cache = WatchCache.for_operator(clients.kube)
+    async with asyncio.timeout(120):
+        await clients.cache.start()
+    await asyncio.to_thread(ensure_backend_role, clients.db, cfg)
     if cfg.metrics_port:
         start_http_server(cfg.metrics_port)
     memo.drift_task = asyncio.create_task(drift_loop(memo), name="pulse-drift-repair")
@@ -79,6 +87,8 @@ async def cleanup(memo: kopf.Memo, **_: Any) -> None:
             await task
     clients: Clients | None = memo.get("clients")
     if clients is not None:
+        if clients.cache is not None:
+            await clients.cache.stop()
         clients.close()
 
 
@@ -163,6 +173,7 @@ async def _delete_locked(
         try:
             tenant_id = (body.get("status") or {}).get("tenantId")
             summary = await asyncio.to_thread(finalize, memo.clients, name, policy, tenant_id)
+            deleted_uids(memo).add(body["metadata"]["uid"])
         except Exception as exc:
             # Retried with backoff, an outage and a refusal alike (a refusal
             # needs a person; it is retried slowly so that the fix is picked

@@ -9,15 +9,18 @@ from typing import Any
 import kopf
 
 from pulse_operator import metrics
+from pulse_operator.clients import Clients
 from pulse_operator.reconcile import kube
-from pulse_operator.reconcile.tenant import Clients, Outcome
+from pulse_operator.reconcile.tenant import Outcome
 
 
 async def publish(body: kopf.Body, clients: Clients, old: dict[str, Any], outcome: Outcome) -> None:
     new = outcome.status
     name = body["metadata"]["name"]
     if {k: old.get(k) for k in new} != new:
-        await asyncio.to_thread(kube.patch_status, clients.kube, "PulseTenant", name, new)
+        patched = await asyncio.to_thread(kube.patch_status, clients.kube, "PulseTenant", name, new)
+        if patched is not None and clients.cache is not None:
+            clients.cache.put(patched)
     metrics.record_phase(name, new["phase"])
     events: list[tuple[str, str, str]] = []
     if old.get("phase") != new["phase"]:

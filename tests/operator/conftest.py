@@ -32,6 +32,8 @@ from sqlalchemy import Engine
 import pulse_operator  # noqa: F401 - registers the handlers
 from pulse_common.db import make_engine
 from pulse_common.provisioning import ensure_platform
+from pulse_operator.clients import connection_info
+from pulse_operator.reconcile.kube import KubeClient
 from pulse_testworld import World
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,6 +49,7 @@ class Platform:
     env: dict[str, str]
     qdrant: QdrantClient
     api: k8s.ApiClient
+    kube: KubeClient  # the operator's own client (counts its requests)
 
     def kubectl(
         self, *args: str, input: str | None = None, check: bool = True
@@ -89,7 +92,8 @@ def platform(world: World, kube_api: k8s.ApiClient) -> Iterator[Platform]:
     }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
-    p = Platform(world, dsn, engine, env, QdrantClient(location=":memory:"), kube_api)
+    kube = KubeClient(connection_info())
+    p = Platform(world, dsn, engine, env, QdrantClient(location=":memory:"), kube_api, kube)
     # --force-conflicts: the chart tests may have left Helm owning the CRD.
     p.kubectl("apply", "--server-side", "--force-conflicts", "-f", str(CRD))
     p.kubectl("wait", "--for=condition=Established", "crd/pulsetenants.pulse.dev", "--timeout=60s")
@@ -99,6 +103,7 @@ def platform(world: World, kube_api: k8s.ApiClient) -> Iterator[Platform]:
             os.environ.pop(k, None)
         else:
             os.environ[k] = v
+    kube.close()
     engine.dispose()
 
 
@@ -107,11 +112,12 @@ class RunningOperator:
     qdrant: QdrantClient
     thread: threading.Thread | None = None
     stop_flag: threading.Event = field(default_factory=threading.Event)
+    memo: kopf.Memo = field(default_factory=kopf.Memo)  # the running operator's
 
     def start(self) -> None:
         self.stop_flag = threading.Event()
         ready = threading.Event()
-        memo = kopf.Memo(qdrant=self.qdrant)
+        memo = self.memo = kopf.Memo(qdrant=self.qdrant)
 
         def run() -> None:
             asyncio.run(

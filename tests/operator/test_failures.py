@@ -12,16 +12,17 @@ import httpx
 import kopf
 import pytest
 import redis
-from kubernetes.client.exceptions import ApiException
 from qdrant_client import QdrantClient
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
 from pulse_common import vectorstore
 from pulse_common.errors import BackendUnavailable
 from pulse_operator import handlers
+from pulse_operator.clients import Clients
 from pulse_operator.config import OperatorConfig
 from pulse_operator.reconcile.failures import backoff, classify
-from pulse_operator.reconcile.tenant import Clients, reconcile
+from pulse_operator.reconcile.kube import KubeApiError
+from pulse_operator.reconcile.tenant import reconcile
 from pulse_operator.spec import DeletionPolicy, parse_tenant
 from tests.operator.conftest import Platform, Tenants, events_for, wait_for
 
@@ -58,8 +59,8 @@ def test_an_unreachable_qdrant_is_an_outage(unreachable_qdrant: QdrantClient) ->
         (UnexpectedResponse(403, "Forbidden", b"", httpx.Headers()), "QdrantRejected", False),
         (redis.ConnectionError("refused"), "RedisUnavailable", True),
         (redis.AuthenticationError("bad"), "RedisRefused", False),
-        (ApiException(status=503, reason="Unavailable"), "KubernetesUnavailable", True),
-        (ApiException(status=422, reason="Invalid"), "KubernetesRejected", False),
+        (BackendUnavailable("kubernetes", "PATCH /x: 503"), "KubernetesUnavailable", True),
+        (KubeApiError(422, "PATCH /x: invalid"), "KubernetesRejected", False),
         (BackendUnavailable("postgresql", "down"), "PostgresqlUnavailable", True),
     ],
 )
@@ -80,7 +81,7 @@ def test_outage_shows_in_the_vector_condition(
     slug = tenants.apply()
     obj = tenants.wait_phase(slug, "Ready")
     clients = Clients(
-        kube=platform.api,
+        kube=platform.kube,
         db=platform.engine,
         redis=redis.Redis.from_url(platform.world.redis.url),
         qdrant=unreachable_qdrant,
@@ -102,7 +103,7 @@ def test_blocked_deletion_backs_off_and_says_why(
 ) -> None:
     slug = "op-blocked-del"
     clients = Clients(
-        kube=platform.api,
+        kube=platform.kube,
         db=platform.engine,
         redis=redis.Redis.from_url(platform.world.redis.url),
         qdrant=unreachable_qdrant,

@@ -45,10 +45,10 @@ def versions(platform: Platform, slug: str) -> dict[str, str]:
 
     out = {}
     for kind, ns, name in CHILDREN:
-        obj = kube.get(platform.api, kind, name.format(s=slug), ns.format(s=slug) if ns else None)
+        obj = kube.get(platform.kube, kind, name.format(s=slug), ns.format(s=slug) if ns else None)
         assert obj is not None, f"{kind} {name} missing"
         out[f"{kind}/{name}"] = obj["metadata"]["resourceVersion"]
-    pt = kube.get(platform.api, "PulseTenant", slug)
+    pt = kube.get(platform.kube, "PulseTenant", slug)
     assert pt is not None
     out["PulseTenant"] = pt["metadata"]["resourceVersion"]
     return out

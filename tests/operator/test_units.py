@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from pulse_common.errors import InvalidInput
 from pulse_operator.config import OperatorConfig
 from pulse_operator.reconcile import workload
+from pulse_operator.reconcile.diff import DIGEST, covers, with_digest
 from pulse_operator.reconcile.status import Check, merge_conditions, phase_of
 from pulse_operator.reconcile.tenant import ALL_PARTS, Part, parts_for_diff
 from pulse_operator.spec import parse_tenant
@@ -192,3 +194,49 @@ def test_metrics_count_tenants_by_phase() -> None:
     for slug in ("unit-a", "unit-b", "unit-c"):
         metrics.record_phase(slug, None)
     assert count("Ready") == ready - 2
+
+
+def _deployment() -> dict[str, Any]:
+
+    tenant = parse_tenant("acme", "uid-1", 1, SPEC)
+    return with_digest(workload.deployment(tenant, cfg(), "digest-1"))
+
+
+def test_a_server_copy_with_defaults_and_extra_fields_covers_the_manifest() -> None:
+
+    desired = _deployment()
+    observed = json.loads(json.dumps(desired))
+    observed["metadata"].update(resourceVersion="7", uid="u", generation=3)
+    observed["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = "1"
+    observed["spec"]["strategy"] = {"type": "RollingUpdate"}  # a server default
+    observed["spec"]["template"]["spec"]["containers"][0]["terminationMessagePath"] = "/dev/x"
+    assert covers(observed, desired)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda o: o["spec"].update(replicas=4),  # scaled by hand
+        lambda o: o["spec"]["template"]["spec"]["containers"].append({"name": "sidecar"}),
+        lambda o: o["spec"]["template"]["spec"]["containers"][0].pop("securityContext"),
+        lambda o: o["metadata"]["labels"].pop("pulse.dev/tenant"),
+    ],
+)
+def test_a_changed_server_copy_does_not_cover_the_manifest(edit: Any) -> None:
+
+    desired = _deployment()
+    observed = json.loads(json.dumps(desired))
+    edit(observed)
+    assert not covers(observed, desired)
+
+
+def test_a_field_the_operator_stops_setting_changes_the_digest() -> None:
+
+    tenant = parse_tenant("acme", "uid-1", 1, SPEC)
+    old = with_digest(workload.deployment(tenant, cfg(), "digest-1"))
+    slimmer = workload.deployment(tenant, cfg(), "digest-1")
+    slimmer["spec"].pop("revisionHistoryLimit")
+    new = with_digest(slimmer)
+    # Still contained in what the server has, but no longer what was applied.
+    assert new["metadata"]["annotations"][DIGEST] != old["metadata"]["annotations"][DIGEST]
+    assert not covers(old, new)

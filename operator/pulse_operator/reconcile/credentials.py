@@ -8,15 +8,12 @@ import base64
 import datetime as dt
 from dataclasses import dataclass
 
-from kubernetes import client as k8s
-from qdrant_client import QdrantClient
-
 from pulse_common import vectorstore
 from pulse_common.errors import BackendUnavailable
 from pulse_common.security import generate_password
 from pulse_common.tenancy import TenantNames
+from pulse_operator.clients import Clients
 from pulse_operator.config import OperatorConfig
-from pulse_operator.reconcile import kube
 from pulse_operator.reconcile.workload import (
     SECRET_ADMIN,
     SECRET_CACHE,
@@ -39,20 +36,20 @@ class Credentials:
     admin_password: str | None
 
 
-def _read(api: k8s.ApiClient, ns: str, name: str, key: str) -> str | None:
-    obj = kube.get(api, "Secret", name, ns)
+def _read(clients: Clients, ns: str, name: str, key: str) -> str | None:
+    obj = clients.confirmed("Secret", name, ns)
     raw = (obj or {}).get("data", {}).get(key)
     return base64.b64decode(raw).decode() if raw else None
 
 
-def load(
-    api: k8s.ApiClient, qdrant: QdrantClient, cfg: OperatorConfig, slug: str, *, suspended: bool
-) -> Credentials:
-    n = TenantNames(slug)
-    db = _read(api, n.namespace, SECRET_DB, "PULSE_DATABASE_PASSWORD")
-    rd = _read(api, n.namespace, SECRET_CACHE, "PULSE_REDIS_PASSWORD")
-    token = _read(api, n.namespace, SECRET_VECTOR, "PULSE_QDRANT_TOKEN")
-    admin = kube.get(api, "Secret", SECRET_ADMIN, n.namespace)
+def load(clients: Clients, cfg: OperatorConfig, slug: str, *, suspended: bool) -> Credentials:
+    """From the watch cache when there is one (no request); a missing Secret
+    is confirmed with the server before new credentials are made."""
+    n, qdrant = TenantNames(slug), clients.qdrant
+    db = _read(clients, n.namespace, SECRET_DB, "PULSE_DATABASE_PASSWORD")
+    rd = _read(clients, n.namespace, SECRET_CACHE, "PULSE_REDIS_PASSWORD")
+    token = _read(clients, n.namespace, SECRET_VECTOR, "PULSE_QDRANT_TOKEN")
+    admin = clients.confirmed("Secret", SECRET_ADMIN, n.namespace)
     key = cfg.qdrant_api_key.get_secret_value()
     # Suspended: a revoked token stays revoked; resumption issues a new one.
     current = token or ""

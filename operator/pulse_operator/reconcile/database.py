@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import psycopg
 from pydantic import SecretStr
 from sqlalchemy import Engine, make_url, text
@@ -11,6 +13,14 @@ from pulse_common.db import connect
 from pulse_common.provisioning import TenantProvisioned, TenantRequest, ensure_tenant
 from pulse_common.tenancy import TenantNames, ownership_mark, quote_ident
 from pulse_operator.spec import Tenant
+
+
+@functools.cache
+def tenant_head() -> str:
+    """Read once: the migrations shipped with this process do not change
+    while it runs, and reading them loads every revision script (a drift
+    check per tenant did so each time)."""
+    return migrate.head("tenant")
 
 
 def request(tenant: Tenant, password: str, admin_password: str | None = None) -> TenantRequest:
@@ -59,7 +69,7 @@ def in_sync(engine: Engine, slug: str, tenant_id: int, password: str, *, suspend
         if conn.execute(text("SELECT to_regclass(:t)"), {"t": table}).scalar() is None:
             return False
         version = conn.execute(text(f"SELECT version_num FROM {table}")).scalar()
-    if version != migrate.head("tenant"):
+    if version != tenant_head():
         return False
     if suspended:
         return True

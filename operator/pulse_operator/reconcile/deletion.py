@@ -11,7 +11,7 @@ from pulse_common import vectorstore
 from pulse_common.errors import NotFound
 from pulse_common.provisioning import drop_tenant, revoke_tenant, tenant_id_of
 from pulse_common.tenancy import TenantNames
-from pulse_operator.reconcile.tenant import Clients
+from pulse_operator.clients import Clients
 from pulse_operator.spec import DeletionPolicy
 
 

@@ -4,24 +4,25 @@ condition reason that says which.
 
 The client libraries raise their own exceptions, not ``OSError``: qdrant-client
 wraps transport errors in ``ResponseHandlingException`` and server answers in
-``UnexpectedResponse``; SQLAlchemy wraps psycopg; the Kubernetes client raises
-``ApiException`` with the HTTP status, or urllib3's errors for the transport.
+``UnexpectedResponse``; SQLAlchemy wraps psycopg; the operator's Kubernetes
+client (reconcile.kube) raises ``BackendUnavailable`` for an outage and
+``KubeApiError`` for a refusal.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import httpx
 import psycopg
 import redis
 import sqlalchemy.exc
-import urllib3.exceptions
-from kubernetes.client.exceptions import ApiException
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
 from pulse_common import vectorstore
 from pulse_common.errors import BackendUnavailable, Conflict, PulseError
+from pulse_operator.reconcile.kube import KubeApiError
 
 # HTTP statuses after which the same request can succeed later.
 TRANSIENT_HTTP = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -80,12 +81,8 @@ def classify(exc: BaseException) -> Failure:
             return _unavailable("Qdrant", exc)
         return Failure("QdrantRejected", False, f"HTTP {exc.status_code} {exc.reason_phrase}")
     # Kubernetes
-    if isinstance(exc, ApiException):
-        if exc.status in TRANSIENT_HTTP or not exc.status:
-            return Failure("KubernetesUnavailable", True, f"HTTP {exc.status} {exc.reason}")
-        return Failure("KubernetesRejected", False, f"HTTP {exc.status} {exc.reason}")
-    if isinstance(exc, urllib3.exceptions.HTTPError):
-        return _unavailable("Kubernetes", exc)
+    if isinstance(exc, KubeApiError):
+        return Failure("KubernetesRejected", False, first_line(exc))
     if isinstance(exc, ConnectionError | TimeoutError):
         return Failure("BackendUnavailable", True, first_line(exc))
     return Failure("Error", True, first_line(exc))
@@ -94,3 +91,36 @@ def classify(exc: BaseException) -> Failure:
 def backoff(retry: int, *, base: float = 2.0, cap: float = 300.0) -> float:
     """Seconds before retry number ``retry`` (0-based): doubling, capped."""
     return float(min(cap, base * 2 ** min(retry, 16)))
+
+
+# The backend each reconcile step depends on (status condition -> reason prefix).
+STEP_BACKENDS = {
+    "DatabaseReady": "Postgresql",
+    "CacheReady": "Redis",
+    "VectorStoreReady": "Qdrant",
+    "WorkloadReady": "Kubernetes",
+}
+
+
+class Outages:
+    """Backends found unavailable during one drift pass. A step whose backend
+    is down fails at once for the tenants that follow, with the same
+    reason, so that an outage costs one timeout per pass, not one per tenant
+    (500 tenants behind a PostgreSQL that does not answer took hours)."""
+
+    def __init__(self) -> None:
+        self._down: dict[str, Failure] = {}
+        self._lock = threading.Lock()
+
+    def get(self, step: str) -> Failure | None:
+        with self._lock:
+            return self._down.get(step)
+
+    def record(self, step: str, failure: Failure) -> None:
+        if failure.retryable and failure.reason == f"{STEP_BACKENDS.get(step)}Unavailable":
+            with self._lock:
+                self._down.setdefault(step, failure)
+
+    def summary(self) -> dict[str, str]:
+        with self._lock:
+            return {step: f.reason for step, f in self._down.items()}

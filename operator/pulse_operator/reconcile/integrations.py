@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubernetes import client as k8s
-
 from pulse_common.tenancy import TenantNames
+from pulse_operator.clients import Clients
 from pulse_operator.reconcile import kube
 from pulse_operator.reconcile.status import INTEGRATIONS, Check
 from pulse_operator.spec import Tenant
@@ -43,12 +42,14 @@ def volumes(tenant: Tenant) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
     return vols, mounts
 
 
-def check(api: k8s.ApiClient, tenant: Tenant) -> Check:
+def check(clients: Clients, tenant: Tenant) -> Check:
+    """One GET per integration: the tenant's own Secrets carry no label of
+    ours, so the watch cache does not hold them."""
     ns = TenantNames(tenant.slug).namespace
     problems: list[str] = []
     for integration in tenant.spec.integrations:
         ref = integration.credentials_secret_ref
-        secret = kube.get(api, "Secret", ref.name, ns)
+        secret = kube.get(clients.kube, "Secret", ref.name, ns)
         where = f"integration {integration.name}: Secret {ref.name}"
         if secret is None:
             problems.append(f"{where} not found in namespace {ns}")

@@ -1,10 +1,10 @@
 """Reconcile one PulseTenant: database, cache, vector store, workload; then
-the status. Plain and synchronous (the handlers run it in a thread), so it is
-testable without Kopf.
+the status. Plain and synchronous (the runner calls it in a thread), so it
+is testable without Kopf.
 
 ``parts`` says what to touch: everything on create/resume, only what the
-spec change concerns on update. ``drift=True`` (the timer) first checks each
-backend without writing and repairs only what drifted.
+spec change concerns on update. ``drift=True`` (the drift pass, a restart)
+first checks each backend without writing and repairs only what drifted.
 """
 
 from __future__ import annotations
@@ -14,11 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import redis
 import structlog
-from kubernetes import client as k8s
-from qdrant_client import QdrantClient
-from sqlalchemy import Engine
 
 from pulse_common import cache as cache_acl
 from pulse_common import vectorstore
@@ -31,9 +27,10 @@ from pulse_common.provisioning import (
     update_registry,
 )
 from pulse_common.tenancy import TenantNames
+from pulse_operator.clients import Clients
 from pulse_operator.config import OperatorConfig
-from pulse_operator.reconcile import credentials, database, integrations, kube, workload
-from pulse_operator.reconcile.failures import classify
+from pulse_operator.reconcile import credentials, database, diff, integrations, workload
+from pulse_operator.reconcile.failures import Outages, classify
 from pulse_operator.reconcile.status import (
     CACHE,
     DATABASE,
@@ -89,22 +86,6 @@ def parts_for_diff(diff: Iterable[tuple[Any, ...]]) -> frozenset[Part]:
 
 
 @dataclass
-class Clients:
-    kube: k8s.ApiClient
-    db: Engine
-    redis: redis.Redis
-    qdrant: QdrantClient
-    owns_qdrant: bool = True  # False when lent by the embedding process
-
-    def close(self) -> None:
-        self.db.dispose()
-        self.redis.close()
-        if self.owns_qdrant:
-            self.qdrant.close()
-        self.kube.close()
-
-
-@dataclass
 class Outcome:
     status: dict[str, Any]
     transitions: list[Transition]
@@ -113,18 +94,153 @@ class Outcome:
     changed: list[str] = field(default_factory=list)
 
 
-def _step(kind: str, checks: list[Check], failures: list[str], fn: Callable[[], str]) -> bool:
-    try:
-        message = fn()
-    except Exception as exc:
-        failure = classify(exc)
-        checks.append(Check(kind, False, failure.reason, failure.message))
-        if failure.retryable:
-            failures.append(f"{kind}: {failure.message}")
-        log.warning("backend step failed", step=kind, reason=failure.reason, error=failure.message)
-        return False
-    checks.append(Check(kind, True, "Reconciled", message))
-    return True
+@dataclass
+class Run:
+    """One reconcile's inputs and what its steps found so far."""
+
+    clients: Clients
+    cfg: OperatorConfig
+    tenant: Tenant
+    parts: frozenset[Part]
+    drift: bool
+    creds: credentials.Credentials
+    tenant_id: int | None
+    revision: str | None
+    adopted: bool = False
+    admin_issued: str | None = None  # written into Secret pulse-admin-initial
+    changed: list[str] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def names(self) -> TenantNames:
+        return TenantNames(self.tenant.slug)
+
+    def wants(self, part: Part) -> bool:
+        return self.drift or self.parts == ALL_PARTS or part in self.parts
+
+    def require_tenant_id(self) -> int:
+        if self.tenant_id is None:
+            raise BackendUnavailable("postgresql", "waiting for the database step")
+        return self.tenant_id
+
+
+def _database_needs_ensure(run: Run) -> bool:
+    spec = run.tenant.spec
+    if run.tenant_id is None or run.creds.db_new:
+        return True
+    if run.drift:
+        return not database.in_sync(
+            run.clients.db,
+            run.tenant.slug,
+            run.tenant_id,
+            run.creds.db_password,
+            suspended=spec.suspended,
+        )
+    return Part.database in run.parts
+
+
+def database_step(run: Run) -> str:
+    db, slug, spec = run.clients.db, run.tenant.slug, run.tenant.spec
+    done = f"schema {run.names.schema} at revision {{}}"
+    if _database_needs_ensure(run):
+        result = database.ensure(db, run.tenant, run.creds.db_password, run.creds.admin_password)
+        run.tenant_id, run.revision, run.adopted = (
+            result.tenant_id,
+            result.schema_revision,
+            result.adopted,
+        )
+        if result.admin_password is not None:
+            run.admin_issued = result.admin_password.get_secret_value()
+        run.changed.append("database")
+        if (result.state is TenantState.suspended) != spec.suspended:
+            set_suspended(db, slug, spec.suspended)
+        return done.format(run.revision)
+    if Part.registry in run.parts:
+        run.tenant_id = update_registry(db, slug, display_name=spec.display_name, tier=spec.tier)
+        run.changed.append("registry")
+    if Part.suspension in run.parts:
+        set_suspended(db, slug, spec.suspended)
+        run.changed.append("suspension")
+    if Part.branding in run.parts and run.tenant_id is not None:
+        apply_tenant_branding(db, slug, run.tenant_id, spec.branding.to_branding())
+        run.changed.append("branding")
+    admin = run.creds.admin_password
+    if admin is not None and reset_admin_password(db, slug, str(spec.admin.email), admin):
+        run.admin_issued = admin
+        run.changed.append("admin password")
+    return done.format(run.revision)
+
+
+def cache_step(run: Run) -> str:
+    tenant_id, n = run.require_tenant_id(), run.names
+    # Read first: an ACL user that already matches is left alone.
+    enabled = not run.tenant.spec.suspended
+    password, client = run.creds.redis_password, run.clients.redis
+    if run.creds.redis_new or not cache_acl.user_matches(
+        client, n, password, tenant_id, enabled=enabled
+    ):
+        cache_acl.ensure_user(client, n, password, tenant_id, enabled=enabled)
+        run.changed.append("cache")
+    state = "on" if enabled else "off (suspended)"
+    return f"ACL user {n.redis_user} ({state}) on keys {n.key_prefix}*"
+
+
+def vector_step(run: Run) -> str:
+    tenant_id, n, spec = run.require_tenant_id(), run.names, run.tenant.spec
+    collection = vectorstore.CollectionSpec(
+        n.collection, spec.vector_store.vector_size, spec.vector_store.distance, tenant_id
+    )
+    state = vectorstore.ensure_collection(run.clients.qdrant, collection)
+    if state is vectorstore.CollectionState.created:
+        run.changed.append("vector")
+    if spec.suspended:
+        vectorstore.revoke_tokens(run.clients.qdrant, run.tenant.slug)
+        return f"collection {n.collection} ({state.value}); tokens revoked (suspended)"
+    return f"collection {n.collection} ({state.value})"
+
+
+def workload_step(run: Run) -> str:
+    tenant, clients = run.tenant, run.clients
+    objs = workload.children(
+        tenant,
+        run.require_tenant_id(),
+        run.cfg,
+        credentials.secrets(run.cfg, tenant.slug, run.creds),
+    )
+    if run.admin_issued is not None:
+        objs.append(workload.admin_secret(tenant, str(tenant.spec.admin.email), run.admin_issued))
+    for obj in map(diff.with_digest, objs):
+        meta = obj["metadata"]
+        # Apply only what differs from the server's copy (the watch cache).
+        current = clients.observed(obj["kind"], meta["name"], meta.get("namespace"))
+        if current is not None and diff.covers(current, obj):
+            continue
+        clients.applied(obj)
+        run.changed.append(f"{obj['kind']}/{meta['name']}")
+    # After the namespace exists: Secrets the tenant's admins create there.
+    run.checks.append(integrations.check(clients, tenant))
+    replicas = 0 if tenant.spec.suspended else tenant.spec.etl.replicas
+    return f"{len(objs)} objects in {run.names.namespace}; ETL replicas {replicas}"
+
+
+def _step(run: Run, kind: str, fn: Callable[[Run], str], outages: Outages | None) -> None:
+    # Found down earlier in this pass: reported again without another wait.
+    failure = outages.get(kind) if outages is not None else None
+    if failure is None:
+        try:
+            run.checks.append(Check(kind, True, "Reconciled", fn(run)))
+            return
+        except Exception as exc:
+            failure = classify(exc)
+            log.warning(
+                "backend step failed", step=kind, reason=failure.reason, error=failure.message
+            )
+            if outages is not None:
+                outages.record(kind, failure)
+    run.checks.append(Check(kind, False, failure.reason, failure.message))
+    if failure.retryable:
+        run.failures.append(f"{kind}: {failure.message}")
 
 
 def reconcile(
@@ -135,140 +251,40 @@ def reconcile(
     parts: frozenset[Part] = ALL_PARTS,
     *,
     drift: bool = False,
+    outages: Outages | None = None,
 ) -> Outcome:
-    n, spec = TenantNames(tenant.slug), tenant.spec
-    checks: list[Check] = []
-    failures: list[str] = []
-    changed: list[str] = []
-    tenant_id: int | None = status.get("tenantId")
-    revision: str | None = status.get("schemaVersion")
-    adopted = False
-    creds = credentials.load(
-        clients.kube, clients.qdrant, cfg, tenant.slug, suspended=spec.suspended
+    """``outages``: shared by the tenants of one drift pass, so that a backend
+    that is down costs one timeout per pass, not one per tenant."""
+    creds = credentials.load(clients, cfg, tenant.slug, suspended=tenant.spec.suspended)
+    run = Run(
+        clients,
+        cfg,
+        tenant,
+        parts,
+        drift,
+        creds,
+        tenant_id=status.get("tenantId"),
+        revision=status.get("schemaVersion"),
     )
-    admin_issued: str | None = None  # written into Secret pulse-admin-initial
-
-    def do_database() -> str:
-        nonlocal tenant_id, revision, adopted, admin_issued
-        if drift:
-            full = (
-                creds.db_new
-                or tenant_id is None
-                or not database.in_sync(
-                    clients.db,
-                    tenant.slug,
-                    tenant_id,
-                    creds.db_password,
-                    suspended=spec.suspended,
-                )
-            )
-        else:
-            full = tenant_id is None or creds.db_new or Part.database in parts
-        if full:
-            result = database.ensure(clients.db, tenant, creds.db_password, creds.admin_password)
-            tenant_id, revision, adopted = result.tenant_id, result.schema_revision, result.adopted
-            if result.admin_password is not None:
-                admin_issued = result.admin_password.get_secret_value()
-            changed.append("database")
-            if (result.state is TenantState.suspended) != spec.suspended:
-                set_suspended(clients.db, tenant.slug, spec.suspended)
-            return f"schema {n.schema} at revision {revision}"
-        if Part.registry in parts:
-            tenant_id = update_registry(
-                clients.db, tenant.slug, display_name=spec.display_name, tier=spec.tier
-            )
-            changed.append("registry")
-        if Part.suspension in parts:
-            set_suspended(clients.db, tenant.slug, spec.suspended)
-            changed.append("suspension")
-        if Part.branding in parts and tenant_id is not None:
-            apply_tenant_branding(clients.db, tenant.slug, tenant_id, spec.branding.to_branding())
-            changed.append("branding")
-        if creds.admin_password is not None and reset_admin_password(
-            clients.db, tenant.slug, str(spec.admin.email), creds.admin_password
-        ):
-            admin_issued = creds.admin_password
-            changed.append("admin password")
-        return f"schema {n.schema} at revision {revision}"
-
-    def do_cache() -> str:
-        if tenant_id is None:
-            raise BackendUnavailable("postgresql", "waiting for the database step")
-        # Read first: an ACL user that already matches is left alone.
-        enabled = not spec.suspended
-        if creds.redis_new or not cache_acl.user_matches(
-            clients.redis, n, creds.redis_password, tenant_id, enabled=enabled
-        ):
-            cache_acl.ensure_user(
-                clients.redis, n, creds.redis_password, tenant_id, enabled=enabled
-            )
-            changed.append("cache")
-        state = "on" if enabled else "off (suspended)"
-        return f"ACL user {n.redis_user} ({state}) on keys {n.key_prefix}*"
-
-    def do_vector() -> str:
-        if tenant_id is None:
-            raise BackendUnavailable("postgresql", "waiting for the database step")
-        state = vectorstore.ensure_collection(
-            clients.qdrant,
-            vectorstore.CollectionSpec(
-                n.collection, spec.vector_store.vector_size, spec.vector_store.distance, tenant_id
-            ),
-        )
-        if state is vectorstore.CollectionState.created:
-            changed.append("vector")
-        if spec.suspended:
-            vectorstore.revoke_tokens(clients.qdrant, tenant.slug)
-            return f"collection {n.collection} ({state.value}); tokens revoked (suspended)"
-        return f"collection {n.collection} ({state.value})"
-
-    def do_workload() -> str:
-        if tenant_id is None:
-            raise BackendUnavailable("postgresql", "waiting for the database step")
-        objs = workload.children(
-            tenant, tenant_id, cfg, credentials.secrets(cfg, tenant.slug, creds)
-        )
-        if admin_issued is not None:
-            objs.append(workload.admin_secret(tenant, str(spec.admin.email), admin_issued))
-        for obj in objs:
-            before = (
-                kube.get(
-                    clients.kube,
-                    obj["kind"],
-                    obj["metadata"]["name"],
-                    obj["metadata"].get("namespace"),
-                )
-                if drift
-                else None
-            )
-            after = kube.apply(clients.kube, obj)
-            if (
-                drift
-                and (before or {}).get("metadata", {}).get("resourceVersion")
-                != after["metadata"]["resourceVersion"]
-            ):
-                changed.append(f"{obj['kind']}/{obj['metadata']['name']}")
-        # After the namespace exists: Secrets the tenant's admins create there.
-        checks.append(integrations.check(clients.kube, tenant))
-        replicas = 0 if spec.suspended else spec.etl.replicas
-        return f"{len(objs)} objects applied in {n.namespace}; ETL replicas {replicas}"
-
-    new_credentials = creds.db_new or creds.redis_new or creds.vector_new
-    everything = drift or parts == ALL_PARTS
-    _step(DATABASE, checks, failures, do_database)
-    if everything or Part.cache in parts or creds.redis_new:
-        _step(CACHE, checks, failures, do_cache)
-    if everything or Part.vector in parts:
-        _step(VECTOR, checks, failures, do_vector)
+    _step(run, DATABASE, database_step, outages)
+    if run.wants(Part.cache) or creds.redis_new:
+        _step(run, CACHE, cache_step, outages)
+    if run.wants(Part.vector):
+        _step(run, VECTOR, vector_step, outages)
     # (admin_issued is known once the database step ran.)
-    if everything or Part.workload in parts or new_credentials or admin_issued is not None:
-        _step(WORKLOAD, checks, failures, do_workload)
+    new_credentials = creds.db_new or creds.redis_new or creds.vector_new
+    if run.wants(Part.workload) or new_credentials or run.admin_issued is not None:
+        _step(run, WORKLOAD, workload_step, outages)
+    return _outcome(run, status)
 
+
+def _outcome(run: Run, status: dict[str, Any]) -> Outcome:
+    n, tenant = run.names, run.tenant
     conditions, transitions = merge_conditions(
-        status.get("conditions", []), checks, tenant.generation
+        status.get("conditions", []), run.checks, tenant.generation
     )
     new_status: dict[str, Any] = {
-        "phase": phase_of(conditions, suspended=spec.suspended),
+        "phase": phase_of(conditions, suspended=tenant.spec.suspended),
         "observedGeneration": tenant.generation,
         "conditions": conditions,
         "database": {"schema": n.schema, "role": n.login_role, "secretName": workload.SECRET_DB},
@@ -278,12 +294,11 @@ def reconcile(
             "secretName": workload.SECRET_CACHE,
         },
         "vectorStore": {"collection": n.collection, "secretName": workload.SECRET_VECTOR},
-        "endpoints": {"etl": f"http://{workload.ETL}.{n.namespace}.svc:{cfg.etl_port}"},
+        "endpoints": {"etl": f"http://{workload.ETL}.{n.namespace}.svc:{run.cfg.etl_port}"},
     }
-    if tenant_id is not None:
-        new_status["tenantId"] = tenant_id
-    if revision is not None:
-        new_status["schemaVersion"] = revision
-    return Outcome(
-        new_status, transitions, adopted, "; ".join(failures) if failures else None, changed
-    )
+    if run.tenant_id is not None:
+        new_status["tenantId"] = run.tenant_id
+    if run.revision is not None:
+        new_status["schemaVersion"] = run.revision
+    failure = "; ".join(run.failures) if run.failures else None
+    return Outcome(new_status, transitions, run.adopted, failure, run.changed)

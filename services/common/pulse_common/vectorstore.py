@@ -223,8 +223,15 @@ def _grant_id(slug: str) -> str:
 
 
 def _ensure_grants(client: QdrantClient) -> None:
-    if not _call("collection_exists", lambda: client.collection_exists(GRANTS)):
+    if _call("collection_exists", lambda: client.collection_exists(GRANTS)):
+        return
+    try:
         _call("create_collection", lambda: client.create_collection(GRANTS, vectors_config={}))
+    except UnexpectedResponse:
+        # Tenants provisioned at once race to create it: the loser sees
+        # "already exists", which is what it wanted.
+        if not _call("collection_exists", lambda: client.collection_exists(GRANTS)):
+            raise
 
 
 def _nonces(client: QdrantClient, slug: str) -> list[str]:

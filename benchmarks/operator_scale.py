@@ -1,0 +1,230 @@
+"""The operator at scale (issue 8): N PulseTenants applied at once -> all
+Ready; the operator's RSS at N; Kubernetes requests per idle drift pass per
+tenant. Each figure is printed next to its floor, measured in the same run:
+
+- Ready: the same work done directly with the same libraries and no Kopf
+  (ensure_tenant's SQL, the Redis ACL user, the Qdrant collection and the
+  children server-side applied with raw API calls), on as many threads as the
+  operator's default executor has;
+- RSS: the same operator process before the first tenant;
+- requests per idle pass: 0 (what a watch-based check needs).
+
+The operator runs as its own process (``kopf run``, as the chart runs it)
+against the test world's kube-apiserver, PostgreSQL and Redis, and a local
+Qdrant server in this process. Its drift passes report their requests in its
+log (kept in a file, not printed).
+
+    PYTHONPATH=hack:operator:services/common:. .venv/bin/python benchmarks/operator_scale.py --tenants 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from pulse_common import cache, vectorstore
+from pulse_common.db import make_engine
+from pulse_common.logging import configure_logging
+from pulse_common.provisioning import ensure_platform
+from pulse_common.tenancy import TenantNames
+from pulse_fakes.qdrant import serve_qdrant
+from pulse_operator import clients as client_factory
+from pulse_operator.config import OperatorConfig
+from pulse_operator.reconcile import credentials, database, kube, workload
+from pulse_operator.spec import parse_tenant
+from pulse_testworld import start_world
+from pulse_testworld.platform import OPERATOR_ARGV, operator_env
+from pulse_testworld.world import World
+
+
+def kubectl(world: World, *args: str, input: str | None = None) -> str:
+    return subprocess.run(
+        [str(world.kubectl), "--kubeconfig", str(world.kube.kubeconfig), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        input=input,
+    ).stdout
+
+
+def manifest(slug: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "pulse.dev/v1alpha1",
+        "kind": "PulseTenant",
+        "metadata": {"name": slug},
+        "spec": {"displayName": slug, "admin": {"email": f"a@{slug}.example"}},
+    }
+
+
+def phases(world: World) -> dict[str, str]:
+    items = json.loads(kubectl(world, "get", "pt", "-o", "json"))["items"]
+    return {i["metadata"]["name"]: i.get("status", {}).get("phase", "") for i in items}
+
+
+def wait_ready(world: World, slugs: list[str], timeout: float) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        seen = phases(world)
+        if all(seen.get(s) == "Ready" for s in slugs):
+            return time.perf_counter() - started
+        time.sleep(0.5)
+    ready = sum(1 for s in slugs if phases(world).get(s) == "Ready")
+    raise SystemExit(f"only {ready}/{len(slugs)} tenants Ready after {timeout:.0f}s")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def floor_one(direct: client_factory.Clients, cfg: OperatorConfig, slug: str) -> None:
+    """One tenant's work without Kopf: the same calls, no owner (no
+    PulseTenant) and not labelled as the operator's (its watch ignores it)."""
+    tenant = parse_tenant(slug, "00000000-0000-0000-0000-000000000000", 1, manifest(slug)["spec"])
+    creds = credentials.load(direct, cfg, slug, suspended=False)
+    result = database.ensure(direct.db, tenant, creds.db_password)
+    names = TenantNames(slug)
+    cache.ensure_user(direct.redis, names, creds.redis_password, result.tenant_id)
+    vectorstore.ensure_collection(
+        direct.qdrant,
+        vectorstore.CollectionSpec(names.collection, 1536, "Cosine", result.tenant_id),
+    )
+    secrets_ = credentials.secrets(cfg, slug, creds)
+    for obj in workload.children(tenant, result.tenant_id, cfg, secrets_):
+        obj["metadata"].pop("ownerReferences", None)
+        obj["metadata"]["labels"]["app.kubernetes.io/managed-by"] = "benchmark-floor"
+        kube.apply(direct.kube, obj)
+
+
+def drift_passes(log: Path) -> list[dict[str, Any]]:
+    out = []
+    for line in log.read_text(errors="replace").splitlines():
+        if '"drift pass"' in line:
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                continue
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tenants", type=int, default=100)
+    parser.add_argument("--drift-interval", type=float, default=15.0)
+    parser.add_argument("--timeout", type=float, default=900.0)
+    args = parser.parse_args()
+    n = args.tenants
+    configure_logging(json=False, level="WARNING")  # figures, not log lines
+    warnings.filterwarnings("ignore", message="Api key is used with an insecure connection")
+    world = start_world()
+    qdrant = serve_qdrant(secrets.token_urlsafe(32))
+    figures: list[tuple[str, str, str]] = []
+    op: subprocess.Popen[bytes] | None = None
+    log = world.base / "operator.log"
+    try:
+        with psycopg.connect(world.postgres.primary_dsn, autocommit=True) as c:
+            c.execute("CREATE DATABASE pulse")
+        env = {
+            **os.environ,
+            **operator_env(world, qdrant),
+            "PULSE_OPERATOR_LOG_LEVEL": "INFO",
+            "PULSE_OPERATOR_DRIFT_INTERVAL_SECONDS": str(args.drift_interval),
+        }
+        os.environ.update(env)
+        ensure_platform(make_engine(env["PULSE_OPERATOR_DATABASE_ADMIN_URL"]))
+        kubectl(world, "apply", "--server-side", "-f", "crds/pulsetenants.yaml")
+        kubectl(world, "wait", "--for=condition=Established", "crd/pulsetenants.pulse.dev")
+
+        # Floor for Ready: the same work, directly, on 6 threads (the size
+        # of the operator's default executor on 2 cores).
+        cfg = OperatorConfig()  # type: ignore[call-arg]
+        direct = client_factory.build(cfg)
+        started = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(6) as pool:
+            list(pool.map(lambda s: floor_one(direct, cfg, s), [f"fl-{i:03d}" for i in range(n)]))
+        floor_ready = time.perf_counter() - started
+        direct.close()
+
+        with log.open("wb") as out:
+            op = subprocess.Popen(OPERATOR_ARGV, env=env, stdout=out, stderr=subprocess.STDOUT)
+        time.sleep(3)
+        while '"operator started"' not in log.read_text(errors="replace"):
+            if op.poll() is not None:
+                raise SystemExit(f"the operator exited: see {log}")
+            time.sleep(0.5)
+        rss_empty = rss_mb(op.pid)
+
+        slugs = [f"t-{i:03d}" for i in range(n)]
+        body = {"apiVersion": "v1", "kind": "List", "items": [manifest(s) for s in slugs]}
+        started = time.perf_counter()
+        kubectl(world, "apply", "-f", "-", input=json.dumps(body))
+        ready = time.perf_counter() - started + wait_ready(world, slugs, args.timeout)
+        figures.append(
+            (f"{n} tenants applied at once -> all Ready", f"{ready:.1f} s", f"{floor_ready:.1f} s")
+        )
+        rss_ready = rss_mb(op.pid)
+
+        # Idle drift passes: wait for two that start after everything settled.
+        seen = len(drift_passes(log))
+        deadline = time.monotonic() + 4 * args.drift_interval + 60 + n / 5
+        while len(drift_passes(log)) < seen + 3 and time.monotonic() < deadline:
+            time.sleep(1)
+        idle = drift_passes(log)[seen + 1 :]
+        rss_idle = rss_mb(op.pid)
+        figures.append(
+            (
+                f"operator RSS at {n} tenants (after Ready)",
+                f"{rss_ready:.0f} MB",
+                f"{rss_empty:.0f} MB",
+            )
+        )
+        figures.append(
+            (
+                f"operator RSS at {n} tenants (after drift)",
+                f"{rss_idle:.0f} MB",
+                f"{rss_empty:.0f} MB",
+            )
+        )
+        for p in idle:
+            sent = sum(p.get("kube_requests", {}).values())
+            per = sent / max(p.get("tenants", 1), 1)
+            figures.append(
+                (
+                    f"idle drift pass: kube requests/tenant ({p['tenants']} tenants, {p['seconds']} s)",
+                    f"{per:.2f}",
+                    "0",
+                )
+            )
+        if not idle:
+            figures.append(("idle drift pass", "none completed in time", "-"))
+    finally:
+        if op is not None:
+            op.terminate()
+            op.wait(30)
+        qdrant.stop()
+        world.stop()
+    print(f"{'figure':<62} {'measured':>12} {'floor':>10}")
+    for name, value, floor in figures:
+        print(f"{name:<62} {value:>12} {floor:>10}")
+    print(
+        "\ncommand: PYTHONPATH=hack:operator:services/common:. "
+        f"{sys.executable} benchmarks/operator_scale.py --tenants {n}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -32,7 +32,7 @@ fmt: bootstrap ## format and auto-fix with ruff
 	$(VENV)/bin/ruff check --fix .
 
 test: bootstrap lint ## install everything, lint, start the test worlds, run every test in parallel, stop them
-	OPENBLAS_NUM_THREADS=1 $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	OPENBLAS_NUM_THREADS=1 $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
 test-only: ## run the tests without bootstrap/lint (PYTEST_ARGS="tests/smoke -k redis")
 	OPENBLAS_NUM_THREADS=1 $(VENV)/bin/pytest $(PYTEST_ARGS)

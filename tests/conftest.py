@@ -34,8 +34,10 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 
 
 # Files that take minutes. Under pytest-xdist they are handed out first, so
-# that no worker picks one up when the others are nearly done (the scheduler
-# hands out groups in collection order). Measured in a full run.
+# that no worker picks one up when the others are nearly done: make test
+# passes --no-loadscope-reorder, so groups go out in collection order (by
+# default xdist orders them by their number of tests, which put the journey
+# and make dev, one test each, last).
 SLOW_FIRST = (
     "tests/journey/test_journey.py",
     "tests/smoke/test_dev.py",

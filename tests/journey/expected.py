@@ -18,8 +18,9 @@ from tests.etl.test_dora import expected_first_deployments
 
 ISO = dt.datetime.fromisoformat
 DAYS = 90  # the web app's DEFAULT_DAYS and the API's default span
-ISSUE_KEY = re.compile(r"\b[A-Z][A-Z0-9]+-\d+\b")
-REWORK_TYPES = ("Bug", "Incident")
+# docs/metrics.md's default markers (dora_settings.hotfix_pattern, revert_pattern).
+HOTFIX = re.compile(r"(^|[^a-z])hot-?fix([^a-z]|$)")
+REVERT = re.compile(r"^revert([^a-z]|$)")
 
 
 @dataclass(frozen=True)
@@ -120,15 +121,12 @@ def expected(
         recovery.append(
             None if resolved is None else (ISO(resolved) - finished).total_seconds() / 3600
         )
-    # Rework: a deployment that shipped a PR naming a Bug or Incident issue
-    # (no PR title or branch here says hotfix or revert).
-    fixes = {i.key for i in jira.issues if i.fields["issuetype"]["name"] in REWORK_TYPES}
-    rework: set[int] = set()
-    for (repo, n), (dep_id, _) in shipped.items():
-        pr = github.pull(repo, n).data
-        named = ISSUE_KEY.findall(" ".join((pr["title"], pr.get("body") or "", pr["head"]["ref"])))
-        if fixes & set(named):
-            rework.add(dep_id)
+    # Rework: a deployment that shipped a hotfix or revert PR (title or
+    # branch). The other rule, a PR linked to a Bug or Incident work item,
+    # never applies here: the ETL stores no PR-work item links.
+    rework = {
+        dep_id for (repo, n), (dep_id, _) in shipped.items() if is_rework(github.pull(repo, n).data)
+    }
     return Expected(
         deployments=len(deps),
         deployment_frequency=deployment_frequency([f for f, _ in deps], start, end),
@@ -139,6 +137,24 @@ def expected(
         recovery_sample=len(recovery),
         rework_rate=100.0 * len(rework) / len(deps) if deps else None,
     )
+
+
+def is_rework(pr: dict[str, object]) -> bool:
+    title, branch = str(pr["title"]).lower(), str(pr["head"]["ref"]).lower()  # type: ignore[index]
+    return any(p.search(t) for p in (HOTFIX, REVERT) for t in (title, branch))
+
+
+def mark_rework(github: GithubOrg) -> list[tuple[str, int]]:
+    """Before the sync, as developers would: one shipped PR becomes a hotfix
+    and another a revert (in two different deployments)."""
+    by_deployment: dict[int, tuple[str, int]] = {}
+    for pr, (dep_id, _) in sorted(expected_first_deployments(github).items()):
+        by_deployment.setdefault(dep_id, pr)
+    chosen = list(by_deployment.values())[:2]
+    (r1, n1), (r2, n2) = chosen
+    github.touch(r1, n1, "Hotfix: billing totals rounded twice")
+    github.touch(r2, n2, 'Revert "Faster search index"')
+    return chosen
 
 
 def fixed(x: float, digits: int) -> str:

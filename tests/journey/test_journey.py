@@ -18,7 +18,7 @@ import pytest
 
 from pulse_testworld.saas import Saas, sample_spec, start_saas
 from tests.journey.conftest import Dev, run_browser, wait_for
-from tests.journey.expected import Expected, expected, overview_tiles
+from tests.journey.expected import Expected, expected, mark_rework, overview_tiles
 from tests.journey.issue12 import ISSUE_KEY, ISSUE_SUMMARY, ask_assistant, search_by_meaning
 
 pytestmark = [pytest.mark.kube, pytest.mark.postgres, pytest.mark.redis]
@@ -171,6 +171,7 @@ def etl_stopped(dev: Dev, pid: int) -> bool:
 def test_journey(dev: Dev) -> None:
     saas = start_saas(dev.base, sample_spec(INTEGRATIONS, seed=14))
     saas.jira_org.touch(ISSUE_KEY, ISSUE_SUMMARY)  # what search must find by meaning
+    mark_rework(saas.github_org)  # what the rework rate must count
     try:
         _journey(dev, saas)
     finally:
@@ -206,6 +207,7 @@ def _journey(dev: Dev, saas: Saas) -> None:
     want = expected(saas.github_org, saas.jira_org, incident_types=("Incident",))
     # Enough of each to mean something.
     assert want.deployments > 3 and want.lead_time_sample > 3 and want.recovery_sample > 1
+    assert want.rework_rate  # the hotfix and the revert count
     assert_figures(figures(dev, access), want)
     shown = run_browser("overviewTiles", dev.web_url, **login)
     assert shown["consoleErrors"] == []

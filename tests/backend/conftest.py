@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from pulse_common.provisioning import TenantRequest, drop_tenant, ensure_tenant
 from tests.backend_platform import ENCRYPTION_KEYS, Platform  # noqa: F401 - used by the tests
+from tests.pulse_db import BACKEND_PASSWORD  # noqa: F401 - used by the tests
 
 if TYPE_CHECKING:
     from tests.backend.etl_world import Etl

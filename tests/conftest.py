@@ -21,6 +21,7 @@ from kubernetes import config as k8s_config
 from qdrant_client import QdrantClient
 
 from pulse_testworld import World, start_world
+from tests.backend_platform import make_client, platform  # noqa: F401 - fixtures, registered once here
 from tests.pulse_db import make_tenant, pulse_db  # noqa: F401 - fixtures, registered once here
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,6 +31,41 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
     str(REPO / p)
     for p in ("hack", "operator", "services/backend", "services/etl", "services/common")
 )
+
+
+# Files that take minutes. Under pytest-xdist they are handed out first, so
+# that no worker picks one up when the others are nearly done: make test
+# passes --no-loadscope-reorder, so groups go out in collection order (by
+# default xdist orders them by their number of tests, which put the journey
+# and make dev, one test each, last).
+SLOW_FIRST = (
+    "tests/journey/test_journey.py",
+    "tests/smoke/test_dev.py",
+    "tests/etl/test_kill.py",
+    "tests/db/test_migrate_all.py",
+    "tests/backend/test_fuzz_schemathesis.py",
+    "tests/db/test_provisioning.py",
+    "tests/frontend/test_dashboards.py",
+    "tests/operator/test_lifecycle.py",
+    "tests/operator/test_many_tenants.py",
+)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """For ``--dist loadgroup``: one group per file unless a test names its
+    own (``xdist_group``), so a file's module and session fixtures are set
+    up on one worker; each worker has a test world of its own."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+    if getattr(config.option, "numprocesses", None):
+
+        def rank(item: pytest.Item) -> int:
+            path = item.nodeid.split("::", 1)[0]
+            return SLOW_FIRST.index(path) if path in SLOW_FIRST else len(SLOW_FIRST)
+
+        items.sort(key=rank)
 
 
 @pytest.fixture(scope="session")

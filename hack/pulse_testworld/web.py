@@ -1,23 +1,66 @@
-"""The web app for ``make dev``: built once (``npm run build``, type check
-included) and served by ``vite preview``, which proxies ``/api`` (WebSocket
-included) to the backend, so the browser sees one origin as behind the
-ingress."""
+"""The web app for ``make dev``: built (``npm run build``, type check
+included) once per source hash and served by ``vite preview``, which proxies
+``/api`` (WebSocket included) to the backend, so the browser sees one origin
+as behind the ingress."""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
+import shutil
 import subprocess
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from pulse_testworld.procs import StartError, Supervisor, preferred_port, wait_until
 from pulse_testworld.world import REPO
 
 FRONTEND = REPO / "services" / "frontend"
 WEB_PORT = 5173
+# What the build reads besides the sources: the installed dependency tree.
+_INSTALLED = FRONTEND / "node_modules" / ".package-lock.json"
+_NOT_SOURCES = {"node_modules", "dist"}
+_MARK = ".source-hash"
 
 
-def build() -> None:
-    if not (FRONTEND / "node_modules").exists():
-        raise StartError("services/frontend/node_modules is missing: run `make bootstrap`")
+def _cache_dir() -> Path:
+    return Path(os.environ.get("PULSE_CACHE") or Path.home() / ".cache" / "pulse") / "web"
+
+
+def source_hash() -> str:
+    """A digest of every file the build reads (paths and bytes)."""
+    digest = hashlib.sha256()
+    files = [_INSTALLED] if _INSTALLED.exists() else []
+    for path in sorted(FRONTEND.rglob("*")):
+        rel = path.relative_to(FRONTEND)
+        if rel.parts[0] in _NOT_SOURCES or not path.is_file():
+            continue
+        files.append(path)
+    for path in files:
+        digest.update(str(path.relative_to(FRONTEND)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:20]
+
+
+@contextmanager
+def frontend_lock() -> Iterator[None]:
+    """Held across processes while ``tsc -b`` runs or dist/ is replaced:
+    the build and the type check share tsbuildinfo files, and a served dist/
+    must not change under ``vite preview`` (parallel test workers)."""
+    folder = _cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _npm_build() -> None:
     out = subprocess.run(
         ["npm", "run", "build"],
         cwd=FRONTEND,
@@ -28,6 +71,32 @@ def build() -> None:
     )
     if out.returncode != 0:
         raise StartError(f"npm run build failed:\n{out.stdout[-3000:]}{out.stderr[-3000:]}")
+
+
+def build() -> Path:
+    """services/frontend/dist for the current sources: ``npm run build`` when
+    no build of them is cached, else the cached copy (the build is a function
+    of the sources and installed packages, which the hash covers)."""
+    if not (FRONTEND / "node_modules").exists():
+        raise StartError("services/frontend/node_modules is missing: run `make bootstrap`")
+    dist = FRONTEND / "dist"
+    with frontend_lock():
+        key = source_hash()
+        mark = dist / _MARK
+        if mark.exists() and mark.read_text() == key:
+            return dist
+        cached = _cache_dir() / key
+        if not cached.is_dir():
+            _npm_build()
+            (dist / _MARK).write_text(key)
+            partial = cached.with_name(f"{key}.partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            shutil.copytree(dist, partial)
+            partial.rename(cached)
+            return dist
+        shutil.rmtree(dist, ignore_errors=True)
+        shutil.copytree(cached, dist)
+    return dist
 
 
 def serve(sup: Supervisor, api_url: str, *, port: int | None = None) -> str:

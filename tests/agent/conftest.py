@@ -31,9 +31,7 @@ from tests.backend.conftest import (  # noqa: F401 - fixtures
     admin_session,
     client,
     login,
-    make_client,
     make_tenant,
-    platform,
     tenant,
 )
 from tests.backend.support import wait_replica
@@ -60,7 +58,7 @@ def seed_demo(plat: Platform, prefix: str) -> TenantInfo:
 
 
 @pytest.fixture(scope="module")
-def demo(platform: Platform) -> Iterator[TenantInfo]:  # noqa: F811
+def demo(platform: Platform) -> Iterator[TenantInfo]:
     info = seed_demo(platform, "ag")
     yield info
     drop_tenant(platform.engine, info.slug)

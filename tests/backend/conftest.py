@@ -11,112 +11,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import psycopg
 import pytest
 import redis
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
-from pulse_backend.app import create_app
-from pulse_backend.keys import write_key
-from pulse_backend.settings import RateLimits, Settings
-from pulse_common.db import make_engine
-from pulse_common.provisioning import (
-    TenantRequest,
-    drop_tenant,
-    ensure_platform,
-    ensure_tenant,
-)
-from pulse_testworld import World
-from tests.pulse_db import BACKEND_PASSWORD
+from pulse_common.provisioning import TenantRequest, drop_tenant, ensure_tenant
+from tests.backend_platform import ENCRYPTION_KEYS, Platform  # noqa: F401 - used by the tests
+from tests.pulse_db import BACKEND_PASSWORD  # noqa: F401 - used by the tests
 
 if TYPE_CHECKING:
     from tests.backend.etl_world import Etl
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
-DB_NAME = "pulse_backend_test"
 NEW_PASSWORD = "a-new-long-password-123"
-ENCRYPTION_KEYS = "k1:" + "A" * 43 + "="
-
-
-def _dsn(dsn: str, db: str, user: str | None = None, password: str | None = None) -> str:
-    base = dsn.rsplit("/", 1)[0] + "/" + db
-    if user is None:
-        return base
-    return f"postgresql://{user}:{password}@{base.split('@', 1)[1]}"
-
-
-@dataclass(frozen=True)
-class Platform:
-    engine: Engine  # superuser on the primary: provisioning and test-only inspection
-    replica_engine: Engine  # superuser on the replica
-    primary_dsn: str  # as the backend role
-    replica_dsn: str
-    redis_url: str
-    keys_dir: Path
-
-    def settings(self, **overrides: Any) -> Settings:
-        values: dict[str, Any] = {
-            "environment": "production",
-            "database_url": self.primary_dsn,
-            "database_replica_url": self.replica_dsn,
-            "redis_url": self.redis_url,
-            "jwt_keys_dir": str(self.keys_dir),
-            "jwt_active_kid": "k2",
-            "encryption_keys": ENCRYPTION_KEYS,
-            "log_format": "json",
-            # The test client always comes from the same address; limits are
-            # tested with their own small values.
-            "rate": RateLimits(login_per_address=100_000, login_per_email=1000, per_user=100_000),
-            **overrides,
-        }
-        return Settings(**values)
-
-
-@pytest.fixture(scope="session")
-def platform(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    with psycopg.connect(world.postgres.primary_dsn, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-    engine = make_engine(_dsn(world.postgres.primary_dsn, DB_NAME))
-    replica_engine = make_engine(_dsn(world.postgres.replica_dsn, DB_NAME))
-    ensure_platform(engine, backend_password=BACKEND_PASSWORD)
-    keys = tmp_path_factory.mktemp("jwt-keys")
-    write_key(keys, "k1")
-    write_key(keys, "k2")
-    yield Platform(
-        engine=engine,
-        replica_engine=replica_engine,
-        primary_dsn=_dsn(world.postgres.primary_dsn, DB_NAME, "pulse_backend", BACKEND_PASSWORD),
-        replica_dsn=_dsn(world.postgres.replica_dsn, DB_NAME, "pulse_backend", BACKEND_PASSWORD),
-        redis_url=world.redis.url,
-        keys_dir=keys,
-    )
-    engine.dispose()
-    replica_engine.dispose()
-
-
-@pytest.fixture
-def make_client(platform: Platform) -> Iterator[Callable[..., TestClient]]:
-    """Builds an app with settings overrides and enters its lifespan."""
-    opened: list[TestClient] = []
-
-    def make(client_address: str = "testclient", **overrides: Any) -> TestClient:
-        app = create_app(platform.settings(**overrides))
-        client = TestClient(
-            app,
-            base_url="https://testserver",
-            raise_server_exceptions=False,
-            client=(client_address, 50000),
-        )
-        client.__enter__()
-        opened.append(client)
-        return client
-
-    yield make
-    for c in opened:
-        c.__exit__(None, None, None)
 
 
 @pytest.fixture

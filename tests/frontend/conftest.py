@@ -13,6 +13,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,9 @@ import pytest
 from pulse_common.db import make_engine
 from pulse_common.provisioning import TenantRequest, drop_tenant, ensure_platform, ensure_tenant
 from pulse_testworld import World
-from pulse_testworld.procs import Supervisor, free_port, wait_until
+from pulse_testworld.procs import StartError, Supervisor, free_port, wait_until
+from pulse_testworld.web import build as build_web
+from pulse_testworld.web import frontend_lock
 from tests.pulse_db import BACKEND_PASSWORD
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -41,17 +44,21 @@ NEW_PASSWORD = "frontend-e2e-password-1"
 def npm(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     if not (FRONTEND / "node_modules").exists():
         pytest.fail("services/frontend/node_modules is missing: run `make bootstrap`")
-    return subprocess.run(
-        ["npm", *args], cwd=FRONTEND, capture_output=True, text=True, timeout=timeout
-    )
+    # Type checking (tsc -b) writes the build's tsbuildinfo files.
+    with frontend_lock() if "lint" in args or "build" in args else nullcontext():
+        return subprocess.run(
+            ["npm", *args], cwd=FRONTEND, capture_output=True, text=True, timeout=timeout
+        )
 
 
 @pytest.fixture(scope="session")
 def frontend_dist() -> Path:
-    """``npm run build`` once per session (type check included)."""
-    r = npm("run", "build")
-    assert r.returncode == 0, r.stdout + r.stderr
-    return FRONTEND / "dist"
+    """``npm run build`` (type check included) once per source hash, as
+    ``make dev`` does; the same dist/ for every test worker."""
+    try:
+        return build_web()
+    except StartError as exc:
+        pytest.fail(str(exc))
 
 
 def _dsn(dsn: str, user: str | None = None, password: str | None = None) -> str:

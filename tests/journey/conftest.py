@@ -110,7 +110,14 @@ def dev(frontend_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
         cwd=REPO,
-        env={**os.environ, "PULSE_DEV_FREE_PORTS": "1"},
+        env={
+            **os.environ,
+            "PULSE_DEV_FREE_PORTS": "1",
+            # One user signs in a dozen times in minutes (each browser step
+            # is a new session); the limits themselves are tests/backend's.
+            "PULSE_BACKEND_RATE_LOGIN_PER_EMAIL": "100",
+            "PULSE_BACKEND_RATE_LOGIN_PER_ADDRESS": "1000",
+        },
     )
     try:
         deadline = time.monotonic() + 300

@@ -1,25 +1,54 @@
-"""The DORA figures computed straight from the local servers' generated
-organisation (the rules of docs/metrics.md, default settings, no project
-mapped to a repository), never from Pulse's database: what the overview must
-show after a sync."""
+"""The five DORA figures computed straight from the local servers' generated
+organisation (the rules of docs/metrics.md, default settings, UTC, no
+project mapped to a repository), never from Pulse's database: what the API
+and the overview must show after a sync, over the overview's default period
+(the 90 days up to the next UTC midnight)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
+from collections import defaultdict
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from pulse_fakes import GithubOrg, JiraOrg
 from tests.etl.test_dora import expected_first_deployments
 
 ISO = dt.datetime.fromisoformat
+DAYS = 90  # the web app's DEFAULT_DAYS and the API's default span
+# docs/metrics.md's default markers (dora_settings.hotfix_pattern, revert_pattern).
+HOTFIX = re.compile(r"(^|[^a-z])hot-?fix([^a-z]|$)")
+REVERT = re.compile(r"^revert([^a-z]|$)")
 
 
 @dataclass(frozen=True)
 class Expected:
     deployments: int
+    deployment_frequency: float | None  # per day
     lead_time_hours: float | None
     lead_time_sample: int
     change_failure_rate: float | None
+    recovery_hours: float | None
+    recovery_sample: int
+    rework_rate: float | None
+
+
+def period(today: dt.date | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end): ``DAYS`` days up to the next UTC midnight."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), dt.UTC)
+    return end - dt.timedelta(days=DAYS), end
+
+
+def lower_median(values: list[float | None]) -> float | None:
+    """Unresolved (None) ranks above every value; None when it is the median."""
+    ordered = sorted(math.inf if v is None else v for v in values)
+    if not ordered:
+        return None
+    m = ordered[(len(ordered) - 1) // 2]
+    return None if math.isinf(m) else m
 
 
 def counted_deployments(org: GithubOrg) -> list[tuple[dt.datetime, int]]:
@@ -35,54 +64,152 @@ def counted_deployments(org: GithubOrg) -> list[tuple[dt.datetime, int]]:
     return sorted(out)
 
 
-def expected(github: GithubOrg, jira: JiraOrg, incident_types: tuple[str, ...]) -> Expected:
-    deps = counted_deployments(github)
-    shipped = expected_first_deployments(github)
+def deployment_frequency(
+    finished: list[dt.datetime], start: dt.datetime, end: dt.datetime
+) -> float:
+    """Deployment days per calendar week (Monday first) and month of the
+    period, empty and partial ones included: the weekly lower median ÷ 7
+    when it is at least 1, else the monthly one ÷ 30."""
+    deployed = {f.date() for f in finished}
+    first, last = start.date(), (end - dt.timedelta(microseconds=1)).date()
+    weeks: dict[dt.date, int] = defaultdict(int)
+    months: dict[dt.date, int] = defaultdict(int)
+    for i in range((last - first).days + 1):
+        day = first + dt.timedelta(days=i)
+        weeks[day - dt.timedelta(days=day.weekday())] += day in deployed
+        months[day.replace(day=1)] += day in deployed
+    weekly = lower_median(list(weeks.values()))
+    monthly = lower_median(list(months.values()))
+    assert weekly is not None and monthly is not None
+    return weekly / 7 if weekly >= 1 else monthly / 30
+
+
+def expected(
+    github: GithubOrg,
+    jira: JiraOrg,
+    incident_types: tuple[str, ...],
+    today: dt.date | None = None,
+) -> Expected:
+    start, end = period(today)
+    deps = [(f, i) for f, i in counted_deployments(github) if start <= f < end]
+    in_range = {i for _, i in deps}
+    shipped = {
+        pr: dep for pr, dep in expected_first_deployments(github).items() if dep[0] in in_range
+    }
 
     def first_commit(repo: str, number: int) -> dt.datetime:
         pr = github.pull(repo, number)
         return min(ISO(c["commit"]["author"]["date"]) for c in pr.commits)
 
-    hours = [
+    hours: list[float | None] = [
         (finished - first_commit(repo, n)).total_seconds() / 3600
         for (repo, n), (_, finished) in shipped.items()
     ]
     # An incident is raised when its issue is created, and caused by the last
     # production deployment that finished strictly before (tenant-wide).
-    failed = set()
+    failed: set[int] = set()
+    recovery: list[float | None] = []
     for issue in jira.issues:
-        if issue.fields["issuetype"]["name"] in incident_types:
-            before = [d for d in deps if d[0] < issue.created]
-            if before:
-                failed.add(before[-1][1])
+        if issue.fields["issuetype"]["name"] not in incident_types:
+            continue
+        before = [d for d in counted_deployments(github) if d[0] < issue.created]
+        if not before or before[-1][1] not in in_range:
+            continue
+        finished, dep_id = before[-1]
+        failed.add(dep_id)
+        resolved = issue.fields.get("resolutiondate")
+        recovery.append(
+            None if resolved is None else (ISO(resolved) - finished).total_seconds() / 3600
+        )
+    # Rework: a deployment that shipped a hotfix or revert PR (title or
+    # branch). The other rule, a PR linked to a Bug or Incident work item,
+    # never applies here: the ETL stores no PR-work item links.
+    rework = {
+        dep_id for (repo, n), (dep_id, _) in shipped.items() if is_rework(github.pull(repo, n).data)
+    }
     return Expected(
         deployments=len(deps),
-        lead_time_hours=sorted(hours)[(len(hours) - 1) // 2] if hours else None,  # lower median
+        deployment_frequency=deployment_frequency([f for f, _ in deps], start, end),
+        lead_time_hours=lower_median(hours),
         lead_time_sample=len(hours),
         change_failure_rate=100.0 * len(failed) / len(deps) if deps else None,
+        recovery_hours=lower_median(recovery),
+        recovery_sample=len(recovery),
+        rework_rate=100.0 * len(rework) / len(deps) if deps else None,
     )
 
 
-def format_hours(h: float) -> str:
+def is_rework(pr: dict[str, object]) -> bool:
+    title, branch = str(pr["title"]).lower(), str(pr["head"]["ref"]).lower()  # type: ignore[index]
+    return any(p.search(t) for p in (HOTFIX, REVERT) for t in (title, branch))
+
+
+def mark_rework(github: GithubOrg) -> list[tuple[str, int]]:
+    """Before the sync, as developers would: one shipped PR becomes a hotfix
+    and another a revert (in two different deployments)."""
+    by_deployment: dict[int, tuple[str, int]] = {}
+    for pr, (dep_id, _) in sorted(expected_first_deployments(github).items()):
+        by_deployment.setdefault(dep_id, pr)
+    chosen = list(by_deployment.values())[:2]
+    (r1, n1), (r2, n2) = chosen
+    github.touch(r1, n1, "Hotfix: billing totals rounded twice")
+    github.touch(r2, n2, 'Revert "Faster search index"')
+    return chosen
+
+
+def fixed(x: float, digits: int) -> str:
+    """JavaScript's ``toFixed``: the exact binary value, ties away from zero."""
+    return str(Decimal(x).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
+def js_round(x: float) -> int:
+    """JavaScript's ``Math.round``: halves up."""
+    return math.floor(x + 0.5)
+
+
+def format_hours(h: float | None) -> str:
     """The web app's formatHours (services/frontend/src/analytics/metrics.ts)."""
+    if h is None:
+        return "—"
     if h < 1:
-        return f"{round(h * 60)} min"
+        return f"{js_round(h * 60)} min"
     if h < 48:
-        return f"{h:.1f} h" if h < 10 else f"{round(h)} h"
+        return f"{fixed(h, 1)} h" if h < 10 else f"{js_round(h)} h"
     d = h / 24
-    return f"{d:.1f} days" if d < 10 else f"{round(d)} days"
+    return f"{fixed(d, 1)} days" if d < 10 else f"{js_round(d)} days"
+
+
+def format_per_day(v: float | None) -> str:
+    if v is None:
+        return "—"
+    return f"{fixed(v, 1)} / day" if v >= 1 else f"{fixed(v * 7, 1)} / week"
+
+
+def format_percent(v: float | None) -> str:
+    return "—" if v is None else f"{fixed(v, 1)} %"
 
 
 def overview_tiles(want: Expected) -> dict[str, dict[str, str | None]]:
-    """What the overview's tiles must show, as the web app formats it."""
-    assert want.lead_time_hours is not None and want.change_failure_rate is not None
+    """What the overview's five tiles must show, as the web app formats it."""
     return {
+        "deployment_frequency": {
+            "value": format_per_day(want.deployment_frequency),
+            "sample": f"Sample: {want.deployments}",
+        },
         "lead_time_for_changes": {
             "value": format_hours(want.lead_time_hours),
             "sample": f"Sample: {want.lead_time_sample}",
         },
         "change_failure_rate": {
-            "value": f"{want.change_failure_rate:.1f} %",
+            "value": format_percent(want.change_failure_rate),
+            "sample": f"Sample: {want.deployments}",
+        },
+        "failed_deployment_recovery_time": {
+            "value": format_hours(want.recovery_hours),
+            "sample": f"Sample: {want.recovery_sample}",
+        },
+        "rework_rate": {
+            "value": format_percent(want.rework_rate),
             "sample": f"Sample: {want.deployments}",
         },
     }

@@ -1,7 +1,7 @@
-"""Issue 12's steps of the journey, over HTTP on the web app's origin after
-the sync: search finds an issue by meaning (no word in common with it), and
-the assistant answers a question with a citation and the figure computed
-independently from the local servers' data."""
+"""Issue 12's steps of the journey, in the browser after the sync: the
+Search page finds an issue by meaning (no word in common with it), and the
+Assistant page answers a question with citations and the figure computed
+independently from the local servers' data, streamed over SSE."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import json
 import re
 from typing import Any
 
-import httpx
-
+from tests.journey.conftest import run_browser
 from tests.journey.expected import Expected
 
 # An issue the journey's user rewrites before the sync, and a query for it
@@ -18,26 +17,29 @@ from tests.journey.expected import Expected
 ISSUE_KEY = "JRN-1"
 ISSUE_SUMMARY = "Customers cannot reset a forgotten password"
 QUERY = "account recovery when someone loses their login credentials"
+QUESTION = "Which pull requests were slowest to ship?"
 
 
 def words(text: str) -> set[str]:
     return set(re.findall(r"[a-z]+", text.lower()))
 
 
-def search_by_meaning(api: httpx.Client) -> dict[str, Any]:
+def search_by_meaning(web_url: str, login: dict[str, str], _want: Expected) -> dict[str, Any]:
     assert not words(QUERY) & words(ISSUE_SUMMARY)
-    r = api.get("/search", params={"q": QUERY, "limit": 3})
-    assert r.status_code == 200, r.text
-    body: dict[str, Any] = r.json()
-    assert body["mode"] == "semantic", body  # not the full-text fallback
-    top: dict[str, Any] = body["results"][0]
-    assert ISSUE_SUMMARY in top["title"], body
-    return top
+    shown = run_browser("searchPage", web_url, query=QUERY, **login)
+    assert shown["consoleErrors"] == []
+    assert shown["status"] == 200 and shown["q"] == QUERY, shown
+    body = shown["api"]
+    # Semantic, not the full-text fallback, on the page as in the answer.
+    assert body["mode"] == "semantic" and shown["mode"] == "semantic", shown
+    assert ISSUE_SUMMARY in body["results"][0]["title"], body
+    assert ISSUE_SUMMARY in shown["groups"]["Work items"][0], shown["groups"]
+    return shown
 
 
-def sse_events(response: httpx.Response) -> list[tuple[str, dict[str, Any]]]:
+def sse_events(stream: str) -> list[tuple[str, dict[str, Any]]]:
     events, name = [], ""
-    for line in response.iter_lines():
+    for line in stream.splitlines():
         if line.startswith("event: "):
             name = line.removeprefix("event: ")
         elif line.startswith("data: "):
@@ -45,17 +47,12 @@ def sse_events(response: httpx.Response) -> list[tuple[str, dict[str, Any]]]:
     return events
 
 
-def ask_assistant(api: httpx.Client, want: Expected) -> dict[str, Any]:
+def ask_assistant(web_url: str, login: dict[str, str], want: Expected) -> dict[str, Any]:
     """Offline (no AI provider row): local mode answers from the tools."""
-    created = api.post("/assistant/conversations")
-    assert created.status_code == 201, created.text
-    conversation = created.json()["id"]
-    question = {"content": "Which pull requests were slowest to ship?"}
-    with api.stream(
-        "POST", f"/assistant/conversations/{conversation}/messages", json=question
-    ) as r:
-        assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
-        events = sse_events(r)
+    shown = run_browser("askOnPage", web_url, question=QUESTION, **login)
+    assert shown["consoleErrors"] == []
+    assert shown["contentType"].startswith("text/event-stream"), shown
+    events = sse_events(shown["stream"])
     kinds = [k for k, _ in events]
     assert kinds[-1] == "done", events
     answer = "".join(d["text"] for k, d in events if k == "token")
@@ -63,4 +60,9 @@ def ask_assistant(api: httpx.Client, want: Expected) -> dict[str, Any]:
     assert citations and all(c["title"] and c["id"] for c in citations), events
     assert want.lead_time_hours is not None
     assert f"{want.lead_time_hours:.2f}" in answer, answer
-    return {"answer": answer, "citations": citations, "done": events[-1][1]}
+    # The page shows what was streamed: the text, every citation, the mode.
+    assert shown["shownText"] == answer, shown
+    for c in citations:
+        assert any(c["title"] in line for line in shown["citations"]), (c, shown["citations"])
+    assert shown["steps"] and shown["mode"] == "local", shown
+    return shown

@@ -18,7 +18,7 @@ import pytest
 
 from pulse_testworld.saas import Saas, sample_spec, start_saas
 from tests.journey.conftest import Dev, run_browser, wait_for
-from tests.journey.expected import Expected, expected, overview_tiles
+from tests.journey.expected import Expected, expected, mark_rework, overview_tiles
 from tests.journey.issue12 import ISSUE_KEY, ISSUE_SUMMARY, ask_assistant, search_by_meaning
 
 pytestmark = [pytest.mark.kube, pytest.mark.postgres, pytest.mark.redis]
@@ -55,12 +55,13 @@ MANIFEST: dict[str, Any] = {
 }
 ETL_SERVICE = f"http://pulse-etl.tenant-{SLUG}.svc:8000"
 
-# Issue 12's steps, after the sync: each gets the API as the signed-in admin
-# and the figures computed from the local servers' data.
-ISSUE_12_STEPS: list[Callable[[httpx.Client, Expected], object]] = [
-    lambda client, _: search_by_meaning(client),
+# Issue 12's steps, after the sync, in the browser as the signed-in admin,
+# each with the figures computed from the local servers' data.
+ISSUE_12_STEPS: list[Callable[[str, dict[str, str], Expected], object]] = [
+    search_by_meaning,
     ask_assistant,
 ]
+INTEGRATIONS_IN_ORDER = ("github-main", "jira-main")  # an incident links to loaded deployments
 
 
 def apply_tenant(dev: Dev, saas: Saas) -> dict[str, Any]:
@@ -71,28 +72,28 @@ def apply_tenant(dev: Dev, saas: Saas) -> dict[str, Any]:
     return manifest
 
 
-def sync(dev: Dev, access: str, integration: str) -> dict[str, Any]:
-    """Starts a run as the admin does, through the backend's /api/v1/etl
-    routes on the web app's origin (the ETL verifies the forwarded token),
-    and follows its progress to the end."""
-    seen: list[dict[str, Any]] = []
-    with api(dev, access) as client:
-        r = client.post(f"/etl/jobs/{integration}/start")
-        assert r.status_code == 202, r.text
-
-        def finished() -> bool:
-            job: dict[str, Any] = client.get(f"/etl/jobs/{integration}").json()
-            seen.append(job)
-            return job["state"] in ("succeeded", "failed", "cancelled")
-
-        wait_for(finished, f"the {integration} sync", timeout=300)
-    last = seen[-1]
-    assert last["state"] == "succeeded", last
-    progress = last["progress"]
-    assert progress["done"] > 0 and progress["phase"], last
-    if progress.get("estimated") is not None:  # GitHub gives no total up front
-        assert progress["done"] == progress["estimated"], last
-    return last
+def sync_in_browser(dev: Dev, login: dict[str, str]) -> dict[str, Any]:
+    """The admin runs each integration from the ETL jobs page, one after the
+    other, and watches its progress arrive over the page's WebSocket."""
+    shown = run_browser(
+        "syncOnEtlPage", dev.web_url, integrations=list(INTEGRATIONS_IN_ORDER), **login
+    )
+    assert shown["consoleErrors"] == []
+    for integration in INTEGRATIONS_IN_ORDER:
+        assert shown["cards"][integration]["state"] == "succeeded", shown["cards"]
+        events = [e for e in shown["events"] if e["integration"] == integration]
+        assert all(e["wsUrl"].endswith("/api/v1/ws") for e in events)
+        running = [e for e in events if e["state"] == "running"]
+        assert running and running[-1]["done"] > 0 and running[-1]["phase"], events
+        dones = [e["done"] for e in running]
+        assert dones == sorted(dones), dones  # progress only moves forward
+        last = events[-1]
+        assert last["state"] == "succeeded" and last["done"] > 0, events
+        if last["estimated"] is not None:  # GitHub gives no total up front
+            assert last["done"] == last["estimated"], last
+        # The card shows the final count the socket delivered.
+        assert shown["cards"][integration]["progress"].startswith(f"{last['done']}"), shown
+    return shown
 
 
 def api(dev: Dev, access: str) -> httpx.Client:
@@ -110,27 +111,45 @@ def token(dev: Dev, email: str) -> str:
 
 
 def figures(dev: Dev, access: str) -> Expected:
-    """What the dashboards read, through the web app's origin."""
+    """What the dashboards read (their default period), through the web app's origin."""
+    metrics = (
+        "deployment-frequency",
+        "lead-time",
+        "change-failure-rate",
+        "recovery-time",
+        "rework-rate",
+    )
     with httpx.Client(
         base_url=f"{dev.web_url}/api/v1/analytics",
         headers={"Authorization": f"Bearer {access}"},
         timeout=60,
     ) as api:
-        got = {m: api.get(f"/{m}").json() for m in ("deployment-frequency", "lead-time")}
-        got["cfr"] = api.get("/change-failure-rate").json()
+        got = {m: api.get(f"/{m}").json() for m in metrics}
     return Expected(
         deployments=got["deployment-frequency"]["drilldown_total"],
+        deployment_frequency=got["deployment-frequency"]["value"],
         lead_time_hours=got["lead-time"]["value"],
         lead_time_sample=got["lead-time"]["sample_size"],
-        change_failure_rate=got["cfr"]["value"],
+        change_failure_rate=got["change-failure-rate"]["value"],
+        recovery_hours=got["recovery-time"]["value"],
+        recovery_sample=got["recovery-time"]["sample_size"],
+        rework_rate=got["rework-rate"]["value"],
     )
 
 
 def assert_figures(got: Expected, want: Expected) -> None:
     assert got.deployments == want.deployments
     assert got.lead_time_sample == want.lead_time_sample
-    assert got.lead_time_hours == pytest.approx(want.lead_time_hours)
-    assert got.change_failure_rate == pytest.approx(want.change_failure_rate)
+    assert got.recovery_sample == want.recovery_sample
+    for name in (
+        "deployment_frequency",
+        "lead_time_hours",
+        "change_failure_rate",
+        "recovery_hours",
+        "rework_rate",
+    ):
+        value = getattr(want, name)
+        assert getattr(got, name) == (None if value is None else pytest.approx(value)), name
 
 
 def etl_serving(dev: Dev) -> bool:
@@ -152,6 +171,7 @@ def etl_stopped(dev: Dev, pid: int) -> bool:
 def test_journey(dev: Dev) -> None:
     saas = start_saas(dev.base, sample_spec(INTEGRATIONS, seed=14))
     saas.jira_org.touch(ISSUE_KEY, ISSUE_SUMMARY)  # what search must find by meaning
+    mark_rework(saas.github_org)  # what the rework rate must count
     try:
         _journey(dev, saas)
     finally:
@@ -176,21 +196,24 @@ def _journey(dev: Dev, saas: Saas) -> None:
     assert dev.login(SLUG, email, initial).status_code == 401  # the initial one is gone
 
     wait_for(lambda: etl_serving(dev), "the tenant's ETL process", timeout=60)
+    login = {"tenant": SLUG, "email": email, "password": NEW_PASSWORD}
+    sync_in_browser(dev, login)
     access = token(dev, email)
-    # GitHub first: an incident links to the deployments already loaded.
-    for integration in ("github-main", "jira-main"):
-        sync(dev, access, integration)
-    want = expected(saas.github_org, saas.jira_org, incident_types=("Incident",))
-    assert want.deployments > 3 and want.lead_time_sample > 3  # enough to mean something
-    assert_figures(figures(dev, access), want)
-    shown = run_browser(
-        "overviewTiles", dev.web_url, tenant=SLUG, email=email, password=NEW_PASSWORD
+    with api(dev, access) as client:  # the jobs' own record agrees with what was shown
+        jobs = {j["integration"]: j for j in client.get("/etl/jobs").json()}
+    assert {k: j["state"] for k, j in jobs.items()} == dict.fromkeys(
+        INTEGRATIONS_IN_ORDER, "succeeded"
     )
+    want = expected(saas.github_org, saas.jira_org, incident_types=("Incident",))
+    # Enough of each to mean something.
+    assert want.deployments > 3 and want.lead_time_sample > 3 and want.recovery_sample > 1
+    assert want.rework_rate  # the hotfix and the revert count
+    assert_figures(figures(dev, access), want)
+    shown = run_browser("overviewTiles", dev.web_url, **login)
     assert shown["consoleErrors"] == []
-    assert shown["tiles"] | overview_tiles(want) == shown["tiles"], shown
-    with api(dev, access) as client:
-        for step in ISSUE_12_STEPS:
-            step(client, want)
+    assert shown["tiles"] == overview_tiles(want), shown
+    for step in ISSUE_12_STEPS:
+        step(dev.web_url, login, want)
 
     # Suspension: every credential revoked, sign-in refused, the ETL stopped.
     pid = int(dev.etl(SLUG)["pid"])  # type: ignore[index]

@@ -35,6 +35,7 @@ from pulse_common.provisioning import ensure_platform
 from pulse_operator.clients import connection_info
 from pulse_operator.reconcile.kube import KubeClient
 from pulse_testworld import World
+from tests.pulse_db import BACKEND_PASSWORD
 
 REPO = Path(__file__).resolve().parents[2]
 CRD = REPO / "crds" / "pulsetenants.yaml"
@@ -75,7 +76,7 @@ def platform(world: World, kube_api: k8s.ApiClient) -> Iterator[Platform]:
         conn.execute(f"CREATE DATABASE {db}")
     dsn = world.postgres.primary_dsn.rsplit("/", 1)[0] + f"/{db}"
     engine = make_engine(dsn)
-    ensure_platform(engine, backend_password="backend-pw")
+    ensure_platform(engine, backend_password=BACKEND_PASSWORD)  # one per world
     env = {
         "KUBECONFIG": str(world.kube.kubeconfig),
         "PULSE_OPERATOR_DATABASE_ADMIN_URL": dsn,

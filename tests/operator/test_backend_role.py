@@ -12,6 +12,7 @@ import pytest
 
 from pulse_common.provisioning import ensure_platform
 from tests.operator.conftest import Platform, RunningOperator, wait_for
+from tests.pulse_db import BACKEND_PASSWORD
 
 pytestmark = [pytest.mark.kube, pytest.mark.postgres]
 VARIABLE = "PULSE_OPERATOR_BACKEND_DATABASE_PASSWORD"
@@ -24,7 +25,7 @@ def backend_password(platform: Platform) -> Iterator[str]:
     os.environ[VARIABLE] = password
     yield password
     del os.environ[VARIABLE]
-    ensure_platform(platform.engine, backend_password="backend-pw")  # conftest's
+    ensure_platform(platform.engine, backend_password=BACKEND_PASSWORD)  # every suite's
 
 
 def _login(platform: Platform, password: str) -> str | None:
@@ -42,4 +43,4 @@ def test_backend_logs_in_with_the_charts_password(
     assert wait_for("pulse_backend to log in", lambda: _login(platform, backend_password)) == (
         "pulse_backend"
     )
-    assert _login(platform, "backend-pw") is None  # the old one no longer works
+    assert _login(platform, BACKEND_PASSWORD) is None  # the old one no longer works

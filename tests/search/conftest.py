@@ -24,17 +24,12 @@ from pulse_common.provisioning import TenantRequest, drop_tenant, ensure_tenant
 from pulse_common.tenancy import TenantNames
 from pulse_etl.embed.queue import DrainResult, Target, drain
 from pulse_fakes.qdrant import QdrantServer, serve_qdrant
-from tests.backend import conftest as backend
 from tests.backend.conftest import Platform, Session, TenantInfo
 from tests.backend.support import tenant_sql, wait_replica
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 DIMENSION = 384
-
-# The backend suite's platform (database, roles, keys) and app factory.
-platform = backend.platform
-make_client = backend.make_client
 
 
 @pytest.fixture(scope="session")

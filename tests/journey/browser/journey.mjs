@@ -65,3 +65,138 @@ export async function overviewTiles({ browser, config }) {
   const screenshot = await shot(page, config, "journey-overview-synced");
   return { tiles, screenshot, consoleErrors };
 }
+
+/** Signs in and opens one page of the app from the main menu. */
+async function signedInAt(browser, config, menu, title, prepare = () => {}) {
+  const { page, consoleErrors } = await newPage(browser, config);
+  prepare(page);
+  await page.goto("/");
+  await heading(page, "Sign in to Pulse");
+  await signIn(page, config);
+  await overviewOrWhatInstead(page);
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: menu }).click();
+  await heading(page, title);
+  return { page, consoleErrors };
+}
+
+/** Runs each integration's sync from the ETL jobs page, one after the
+ * other, and keeps the etl.progress events the page's WebSocket received
+ * until the job's card shows it finished. */
+export async function syncOnEtlPage({ browser, config }) {
+  const events = [];
+  let tokens = [];
+  const listen = (page) => {
+    tokens = captureTokens(page);
+    page.on("websocket", (ws) => {
+      ws.on("framereceived", ({ payload }) => {
+        let msg;
+        try {
+          msg = JSON.parse(String(payload));
+        } catch {
+          return;
+        }
+        if (msg.type === "etl.progress") events.push({ ...msg, wsUrl: ws.url() });
+      });
+    });
+  };
+  const { page, consoleErrors } = await signedInAt(browser, config, "ETL jobs", "ETL jobs", listen);
+  page.setDefaultTimeout(60_000);
+  try {
+    return await syncIn(page, config, events, tokens, consoleErrors);
+  } catch (err) {
+    const shown = await page.locator("main").innerText().catch(() => "(no main)");
+    throw new Error(`${err.message}\nat ${page.url()} the page showed:\n${shown}`);
+  }
+}
+
+async function syncIn(page, config, events, tokens, consoleErrors) {
+  await page.getByRole("status").filter({ hasText: "Live: progress updates" }).waitFor();
+  const cards = {};
+  const startedBy = {};
+  for (const integration of config.integrations) {
+    const card = page.getByRole("region", { name: integration });
+    await card.locator(".badge").waitFor();
+    const run = card.getByRole("button", { name: new RegExp(`^(Run|Resume run) ${integration}$`) });
+    if (await run.count()) {
+      await run.click();
+      startedBy[integration] = "button";
+    } else {
+      // A job that never ran shows "queued" with no Run button: start it with
+      // the request the button sends, from the page with the admin's token.
+      const status = await page.evaluate(
+        async ([name, token]) => (await fetch(`/api/v1/etl/jobs/${name}/start`, { method: "POST", headers: { Authorization: `Bearer ${token}` } })).status,
+        [integration, tokens[tokens.length - 1]],
+      );
+      check(status === 202, `starting ${integration} answered ${status}`);
+      startedBy[integration] = "api";
+    }
+    const badge = card.locator(".badge");
+    await badge.filter({ hasText: /^(succeeded|failed|cancelled)$/ }).waitFor({ timeout: 300_000 });
+    cards[integration] = {
+      state: await badge.textContent(),
+      progress: await card.locator(".progress-line span").textContent(),
+    };
+  }
+  const screenshot = await shot(page, config, "journey-etl-jobs");
+  return { events, cards, startedBy, screenshot, consoleErrors };
+}
+
+/** Search from its page: the shown groups and links, the mode shown, and
+ * the API's answer the page received (its order). */
+export async function searchPage({ browser, config }) {
+  const { page, consoleErrors } = await signedInAt(browser, config, "Search", "Search");
+  // The first query loads the offline embedding model in the backend.
+  page.setDefaultTimeout(90_000);
+  await page.getByRole("searchbox").fill(config.query);
+  const answered = page.waitForResponse((r) => new URL(r.url()).pathname === "/api/v1/search");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  const response = await answered;
+  await page.locator(".result-group").first().waitFor();
+  const groups = {};
+  for (const group of await page.locator(".result-group").all()) {
+    const name = (await group.locator("h2").textContent()).replace(/\s*\(\d+\)$/, "");
+    groups[name] = await group.locator(".hit-head a, .hit-head .hit-title").allTextContents();
+  }
+  const screenshot = await shot(page, config, "journey-search");
+  return {
+    status: response.status(),
+    api: await response.json(),
+    mode: await page.locator(".search-mode").getAttribute("data-mode"),
+    groups,
+    q: new URL(page.url()).searchParams.get("q"),
+    screenshot,
+    consoleErrors,
+  };
+}
+
+/** Asks the assistant from its page: the stream as the server sent it and
+ * the answer as shown (text, tools used, citations, mode). */
+export async function askOnPage({ browser, config }) {
+  const { page, consoleErrors } = await signedInAt(browser, config, "Assistant", "Assistant");
+  page.setDefaultTimeout(90_000);
+  // Chromium drops a streamed body once the URL changes (?c= is set as the
+  // answer starts): pass the response through a route to keep its bytes.
+  let stream = "";
+  let contentType = "";
+  await page.route("**/api/v1/assistant/conversations/*/messages", async (route) => {
+    const response = await route.fetch();
+    stream = await response.text();
+    contentType = response.headers()["content-type"];
+    await route.fulfill({ response, body: stream });
+  });
+  await page.getByLabel("Your question").fill(config.question);
+  await page.getByRole("button", { name: "Ask" }).click();
+  const answer = page.getByRole("article", { name: "Assistant's answer" });
+  await answer.getByRole("button", { name: "Good answer" }).waitFor();
+  const screenshot = await shot(page, config, "journey-assistant");
+  return {
+    contentType,
+    stream,
+    shownText: await answer.locator(".answer-text").textContent(),
+    steps: await answer.locator(".steps li").allTextContents(),
+    citations: await answer.locator(".citations li").allTextContents(),
+    mode: await answer.locator(".answer-mode").getAttribute("data-mode"),
+    screenshot,
+    consoleErrors,
+  };
+}

@@ -4,12 +4,17 @@ Prints, in one run:
 - extract: fetching and validating every page (no database);
 - load: the bulk upsert (COPY into staging + INSERT ... ON CONFLICT with the
   natural-key joins), one transaction per batch, rows per second, next to its
-  floor: a raw COPY of the same rows into the same staging tables;
+  floor: a raw COPY of the same rows into the same staging tables, with the
+  same COPY code, in the same run. Each of ``--repeat`` rounds loads into a
+  fresh tenant (raw COPY, then load, then re-load); the best round counts
+  (the machine is shared: the best is the least disturbed);
 - re-load: the same batches again (the idempotent re-run: nothing changes);
-- end to end: run_job for both integrations into a fresh tenant.
+- end to end: run_job for both integrations into a fresh tenant, whose
+  tables must hold exactly what the bulk load produced;
+- peak RSS of this process (the local servers run in a child process).
 
     PYTHONPATH=hack:services/etl:services/common .venv/bin/python benchmarks/etl.py \
-        [--issues 2000] [--prs 400] [--full]
+        [--issues 2000] [--prs 400] [--repeat 3] [--full]
 
 ``--full`` is the issue's size: 100000 issues with changelogs, 20000 PRs
 (long: run it alone on a quiet machine). Starts its own test
@@ -22,9 +27,13 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import multiprocessing
+import os
+import resource
 import tempfile
 import time
 import uuid
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +44,10 @@ from pulse_common.db import make_engine
 from pulse_common.logging import configure_logging
 from pulse_common.provisioning import TenantRequest, ensure_platform, ensure_tenant
 from pulse_common.tenancy import TenantNames
-from pulse_etl.integrations import parse_integrations
+from pulse_etl.integrations import Integration, load_credentials, parse_integrations
 from pulse_etl.jobs.runner import RunContext, make_client, run_job
 from pulse_etl.load import bulk
-from pulse_etl.load.targets import ORDER
+from pulse_etl.load.targets import ORDER, load_rows
 from pulse_etl.sources.batch import Batch
 from pulse_etl.sources.github import GithubConnector
 from pulse_etl.sources.jira import JiraConnector
@@ -47,7 +56,31 @@ from pulse_fakes.app import RateLimit
 from pulse_testworld import start_world
 
 
-def _tenant(engine: Any, db: str, admin_dsn: str, base: str) -> tuple[str, int, TenantNames]:
+def _backend_cpu(pid: int) -> float:
+    """CPU seconds the PostgreSQL backend serving ``pid`` has used (same machine)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _serve(spec: OrgSpec, pipe: Connection) -> None:
+    """The local servers, in their own process: their CPU and memory are not
+    the ETL's."""
+    t = time.perf_counter()
+    jira_org, github_org = generate(spec)
+    generated = time.perf_counter() - t
+    jira = serve_jira(jira_org)
+    github = serve_github(github_org, limit=RateLimit(10**9, 3600))
+    pipe.send((jira.url, github.url, len(jira_org.issues), generated))
+    pipe.recv()  # until the benchmark is done
+    jira.stop()
+    github.stop()
+
+
+def _tenant(engine: Any, base: str) -> tuple[str, int, TenantNames]:
     slug = f"b-{uuid.uuid4().hex[:8]}"
     prov = ensure_tenant(
         engine,
@@ -59,10 +92,40 @@ def _tenant(engine: Any, db: str, admin_dsn: str, base: str) -> tuple[str, int, 
     return f"postgresql://{names.login_role}:pw-{slug}@{base}", prov.tenant_id, names
 
 
-async def _extract(ctx: RunContext, integrations: dict[str, Any]) -> list[tuple[str, Batch]]:
-    from pulse_etl.integrations import load_credentials
+def _integrations(jira_url: str, github_url: str) -> dict[str, Integration]:
+    raw = [
+        {
+            "name": "jira-main",
+            "type": "jira",
+            "baseUrl": jira_url,
+            "projects": ["PRJA", "PRJB"],
+            "credentialsSecretRef": {"name": "j", "key": "token"},
+        },
+        {
+            "name": "github-main",
+            "type": "github",
+            "baseUrl": github_url,
+            "organization": "acme",
+            "credentialsSecretRef": {"name": "g", "key": "token"},
+        },
+    ]
+    return {i.name: i for i in parse_integrations(json.dumps(raw))}
 
-    out: list[tuple[str, Batch]] = []
+
+def _credentials() -> Path:
+    creds = Path(tempfile.mkdtemp())
+    for name, files in {
+        "jira-main": {"token": "jira-token", "email": "etl@acme.example"},
+        "github-main": {"token": "github-token"},
+    }.items():
+        (creds / name).mkdir()
+        for key, value in files.items():
+            (creds / name / key).write_text(value)
+    return creds
+
+
+async def _extract(ctx: RunContext, integrations: dict[str, Integration]) -> list[Batch]:
+    out: list[Batch] = []
     for integ in integrations.values():
         client = make_client(ctx, integ, load_credentials(ctx.credentials_dir, integ))
         connector = (
@@ -71,132 +134,131 @@ async def _extract(ctx: RunContext, integrations: dict[str, Any]) -> list[tuple[
             else GithubConnector(client, integ, {})
         )
         async for batch in connector.batches({}, None):
-            out.append((integ.name, batch))
+            out.append(batch)
         await client.aclose()
     return out
 
 
-async def _load(dsn: str, tenant_id: int, batches: list[tuple[str, Batch]], raw: bool) -> int:
+async def _load(
+    dsn: str, tenant_id: int, batches: list[Batch], raw: bool
+) -> tuple[int, float, float]:
+    """One transaction per batch, as the runner commits them. ``raw``: only
+    the COPY into the (already created) staging tables, which commit empties.
+    Returns rows, wall seconds, and CPU seconds (this process + its database
+    backend): on a shared machine the CPU figure is the steadier one."""
     conn = await AsyncConnection.connect(dsn, autocommit=True)
     rows = 0
     try:
-        for _, batch in batches:
+        await bulk.stage(conn, ORDER)
+        pid = conn.info.backend_pid
+        t, cpu = time.perf_counter(), time.process_time() + _backend_cpu(pid)
+        for batch in batches:
+            rows += sum(len(r) for r in batch.rows.values())
             async with conn.transaction():
+                if not raw:
+                    await load_rows(conn, batch.rows, tenant_id=tenant_id, integration_id=None)
+                    continue
                 for target in ORDER:
-                    data = batch.rows.get(target.table)
-                    if not data:
-                        continue
-                    rows += len(data)
-                    if raw:
-                        await bulk.prepare(conn, target)
-                        async with conn.cursor() as cur:
-                            cols = ", ".join(c for c, _ in target.staging)
-                            async with cur.copy(
-                                f"COPY {target.stage_name} (_n, {cols}) FROM STDIN"
-                            ) as copy:
-                                for n, row in enumerate(data):
-                                    await copy.write_row((n, *row))
-                            await cur.execute(f"DELETE FROM {target.stage_name}")
-                    else:
-                        await bulk.upsert(
-                            conn, target, data, tenant_id=tenant_id, integration_id=None
-                        )
+                    if data := batch.rows.get(target.table):
+                        await bulk.copy_rows(conn, target, data)
+        cpu = time.process_time() + _backend_cpu(pid) - cpu
+        return rows, time.perf_counter() - t, cpu
     finally:
         await conn.close()
-    return rows
+
+
+async def _counts(dsn: str) -> dict[str, int]:
+    async with await AsyncConnection.connect(dsn) as conn:
+        out = {}
+        for target in ORDER:
+            cur = await conn.execute(f"SELECT count(*) FROM {target.table}")
+            out[target.table] = int((await cur.fetchone() or (0,))[0])
+        return out
 
 
 async def bench(args: argparse.Namespace) -> None:
+    spec = OrgSpec(
+        seed=3, projects=2, issues_per_project=args.issues // 2, repos=2, prs_per_repo=args.prs // 2
+    )
+    here, there = multiprocessing.get_context("spawn").Pipe()
+    servers = multiprocessing.get_context("spawn").Process(target=_serve, args=(spec, there))
+    servers.start()
     world = start_world()
     try:
+        jira_url, github_url, issues, generated = here.recv()
+        print(f"generated {issues} issues, {args.prs} PRs in {generated:.1f} s (server process)")
         with psycopg.connect(world.postgres.primary_dsn, autocommit=True) as c:
             c.execute("CREATE DATABASE pulse_bench_etl")
         admin = world.postgres.primary_dsn.rsplit("/", 1)[0] + "/pulse_bench_etl"
         engine = make_engine(admin)
         ensure_platform(engine)
         base = admin.split("@", 1)[1]
-        spec = OrgSpec(
-            seed=3,
-            projects=2,
-            issues_per_project=args.issues // 2,
-            repos=2,
-            prs_per_repo=args.prs // 2,
-        )
-        t = time.perf_counter()
-        jira_org, github_org = generate(spec)
-        print(
-            f"generated {len(jira_org.issues)} issues, {args.prs} PRs in {time.perf_counter() - t:.1f} s"
-        )
-        jira = serve_jira(jira_org)
-        github = serve_github(github_org, limit=RateLimit(10**9, 3600))
-        creds = Path(tempfile.mkdtemp())
-        (creds / "jira-main").mkdir()
-        (creds / "jira-main" / "token").write_text("jira-token")
-        (creds / "jira-main" / "email").write_text("etl@acme.example")
-        (creds / "github-main").mkdir()
-        (creds / "github-main" / "token").write_text("github-token")
-        integrations = {
-            i.name: i
-            for i in parse_integrations(
-                json.dumps(
-                    [
-                        {
-                            "name": "jira-main",
-                            "type": "jira",
-                            "baseUrl": jira.url,
-                            "projects": ["PRJA", "PRJB"],
-                            "credentialsSecretRef": {"name": "j", "key": "token"},
-                        },
-                        {
-                            "name": "github-main",
-                            "type": "github",
-                            "baseUrl": github.url,
-                            "organization": "acme",
-                            "credentialsSecretRef": {"name": "g", "key": "token"},
-                        },
-                    ]
-                )
-            )
-        }
-        dsn, tenant_id, names = _tenant(engine, "pulse_bench_etl", admin, base)
-        ctx = RunContext(names, tenant_id, dsn, creds, overlap=dt.timedelta(minutes=5))
+        integrations = _integrations(jira_url, github_url)
+        creds = _credentials()
+        overlap = dt.timedelta(minutes=5)
 
+        dsn, tenant_id, names = _tenant(engine, base)
         t = time.perf_counter()
-        batches = await _extract(ctx, integrations)
+        batches = await _extract(
+            RunContext(names, tenant_id, dsn, creds, overlap=overlap), integrations
+        )
         extract = time.perf_counter() - t
-        t = time.perf_counter()
-        rows = await _load(dsn, tenant_id, batches, raw=True)
-        copy_s = time.perf_counter() - t
-        t = time.perf_counter()
-        await _load(dsn, tenant_id, batches, raw=False)
-        load_s = time.perf_counter() - t
-        t = time.perf_counter()
-        await _load(dsn, tenant_id, batches, raw=False)
-        reload_s = time.perf_counter() - t
+        rss_extract = _rss_mb()
+        print(f"extracted {len(batches)} batches in {extract:.1f} s", flush=True)
 
-        dsn2, tenant2, names2 = _tenant(engine, "pulse_bench_etl", admin, base)
-        ctx2 = RunContext(names2, tenant2, dsn2, creds, overlap=dt.timedelta(minutes=5))
+        rounds: list[list[float]] = []
+        for _ in range(args.repeat):
+            rows, copy_s, copy_cpu = await _load(dsn, tenant_id, batches, raw=True)
+            _, load_s, load_cpu = await _load(dsn, tenant_id, batches, raw=False)
+            _, reload_s, reload_cpu = await _load(dsn, tenant_id, batches, raw=False)
+            rounds.append([copy_s, load_s, reload_s, copy_cpu, load_cpu, reload_cpu])
+            print("round:", [round(x, 2) for x in rounds[-1]], flush=True)
+            loaded = await _counts(dsn)
+            dsn, tenant_id, names = _tenant(engine, base)
+
         e2e: dict[str, float] = {}
+        ctx = RunContext(names, tenant_id, dsn, creds, overlap=overlap)
         for name, integ in integrations.items():
             t = time.perf_counter()
-            job = await run_job(ctx2, integ)
+            job = await run_job(ctx, integ)
             e2e[name] = time.perf_counter() - t
+            print(f"run_job {name}: {e2e[name]:.1f} s", flush=True)
             assert job.state.value == "succeeded", job.last_error
+        synced = await _counts(dsn)
+        # run_job adds what the bulk load cannot (releases, compare ranges).
+        same = {k: v for k, v in loaded.items() if k != "commits"}
+        assert same == {k: v for k, v in synced.items() if k != "commits"}, (loaded, synced)
 
-        print(f"batches: {len(batches)}, rows: {rows}")
-        print(f"extract (HTTP + validation)   {extract:8.2f} s")
-        print(f"floor: raw COPY to staging    {copy_s:8.2f} s  {rows / copy_s:10.0f} rows/s")
-        print(
-            f"load: COPY + upsert           {load_s:8.2f} s  {rows / load_s:10.0f} rows/s"
-            f"  ({100 * copy_s / load_s:.0f}% of raw COPY)"
+        copy_s, load_s, reload_s, copy_cpu, load_cpu, reload_cpu = (
+            min(r[i] for r in rounds) for i in range(6)
         )
-        print(f"re-load (idempotent re-run)   {reload_s:8.2f} s  {rows / reload_s:10.0f} rows/s")
+        print(f"batches: {len(batches)}, rows: {rows}, best of {args.repeat} rounds")
+        print(f"extract (HTTP + validation)   {extract:8.2f} s  {rows / extract:10.0f} rows/s")
+        print("                                 wall       rows/s    CPU s (client + backend)")
+        print(
+            f"floor: raw COPY to staging    {copy_s:8.2f} s  {rows / copy_s:10.0f}  {copy_cpu:8.2f}"
+        )
+        print(
+            f"load: COPY + upsert           {load_s:8.2f} s  {rows / load_s:10.0f}  {load_cpu:8.2f}"
+            f"   load = {100 * copy_s / load_s:.0f}% of raw COPY (wall),"
+            f" {100 * copy_cpu / load_cpu:.0f}% (CPU)"
+        )
+        print(
+            f"re-load (idempotent re-run)   {reload_s:8.2f} s  {rows / reload_s:10.0f}"
+            f"  {reload_cpu:8.2f}"
+        )
+        print(
+            "rounds (wall copy, load, re-load; CPU copy, load, re-load):",
+            [tuple(round(x, 2) for x in r) for r in rounds],
+        )
         for name, s in e2e.items():
             print(f"end to end run_job {name:12s}{s:8.2f} s")
-        jira.stop()
-        github.stop()
+        print(f"tables after run_job: {synced}")
+        print(f"peak RSS: {rss_extract:.0f} MB after extract (batches held), {_rss_mb():.0f} MB")
         engine.dispose()
     finally:
+        here.send("stop")
+        servers.join(timeout=30)
         world.stop()
 
 
@@ -204,6 +266,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--issues", type=int, default=2000)
     parser.add_argument("--prs", type=int, default=400)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument(
         "--full", action="store_true", help="the issue's size: 100000 issues, 20000 PRs"
     )
@@ -214,6 +277,7 @@ def main() -> None:
     print(
         "command: PYTHONPATH=hack:services/etl:services/common .venv/bin/python benchmarks/etl.py "
         + ("--full" if args.full else f"--issues {args.issues} --prs {args.prs}")
+        + f" --repeat {args.repeat}"
     )
     asyncio.run(bench(args))
 

@@ -12,9 +12,16 @@ from typing import Any
 
 import psycopg
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
+from pulse_backend.context import Principal
+from pulse_backend.etl_service import internal_token
+from pulse_backend.rbac import Role
 from tests.backend.conftest import (
+    NEW_PASSWORD,
+    Platform,
     invite_and_login,
+    login,
 )
 from tests.backend.etl_world import Etl
 
@@ -119,3 +126,53 @@ def test_errors_and_rights(etl: Etl, make_client: Callable[..., TestClient]) -> 
     assert r.status_code == 503 and r.headers["retry-after"] == "5"
     assert r.json()["detail"] == "etl is unavailable; retry later"
     assert _count(etl, "prs") == 0
+
+
+def test_member_granted_jobs_write_controls_jobs(etl: Etl, platform: Platform) -> None:
+    """A grant beyond the role reaches the ETL: the backend calls it with a
+    token carrying the permission it checked (the user's token only says
+    ``member``), and the real ETL runs the job."""
+    c = etl.client
+    email = f"ops-{etl.admin.tenant.slug}@example.com"
+    member = invite_and_login(c, etl.admin, "member", email)
+    r = c.post(f"{JOBS}/github-main/start", headers=member.headers)
+    assert r.status_code == 403 and r.json()["code"] == "permission_denied"
+    schema = "tenant_" + etl.admin.tenant.slug.replace("-", "_")
+    with platform.engine.begin() as conn:
+        conn.execute(
+            text(
+                f"INSERT INTO {schema}.users_permissions (tenant_id, user_id, resource, action) "
+                "VALUES (:t, :u, 'jobs', 'write')"
+            ),
+            {"t": etl.admin.tenant.tenant_id, "u": member.user_id},
+        )
+    # Grants come with a new session.
+    headers = {
+        "Authorization": f"Bearer {login(c, member.tenant.slug, email, NEW_PASSWORD)['access_token']}"
+    }
+    r = c.post(f"{JOBS}/github-main/start", headers=headers)
+    assert r.status_code == 202, r.text
+    assert _wait(etl, "github-main", {"succeeded", "failed"})["state"] == "succeeded"
+    assert _count(etl, "prs") == sum(len(ps) for ps in etl.sources.github_org.pulls.values())
+    # Reading stays the member's role right; the grant added control only.
+    assert c.get(JOBS, headers=headers).status_code == 200
+    r = c.get(
+        "/api/v1/logs", params={"category": ["ORCH"], "limit": 100}, headers=etl.admin.headers
+    )
+    assert ("run succeeded", "github-main") in [
+        (e["event"], e["fields"].get("integration")) for e in r.json()
+    ]
+    # The internal token is good for the ETL only: the API refuses it.
+    keys = c.app.state.clients.keys  # type: ignore[attr-defined]
+    principal = Principal(
+        member.user_id,
+        etl.admin.tenant.tenant_id,
+        etl.admin.tenant.slug,
+        Role.member,
+        1,
+        False,
+        frozenset({"jobs:write"}),
+    )
+    internal = {"Authorization": f"Bearer {internal_token(keys, principal, 'jobs:write')}"}
+    assert c.get("/api/v1/auth/me", headers=internal).status_code == 401
+    assert c.post(f"{JOBS}/github-main/start", headers=internal).status_code == 401

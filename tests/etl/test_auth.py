@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from qdrant_client import QdrantClient
 
 from pulse_backend.keys import KeyRing
+from pulse_common import tokens
 from pulse_etl import auth
 from pulse_etl.app import create_app
 from tests.etl.conftest import EtlTenant, Signer
@@ -74,6 +75,43 @@ def test_roles(api: TestClient, etl_tenant: EtlTenant) -> None:
     assert r.status_code == 403 and r.json()["code"] == "forbidden"
     assert api.post(f"{JOBS}/jira-main/cancel", headers=t.auth("member")).status_code == 403
     assert api.get(JOBS, headers=t.auth("viewer")).status_code == 403
+    assert t.query("SELECT count(*) FROM etl_jobs WHERE status = 'running'")[0][0] == 0
+
+
+def _internal(t: EtlTenant, role: str, perm: object, **claims: object) -> dict[str, str]:
+    ring = t.signer.ring
+    internal = KeyRing(ring.active_kid, ring.private, "pulse", tokens.INTERNAL_AUDIENCE)
+    base = {"sub": "7", "tid": t.tenant_id, "ten": t.slug, "role": role, "sid": 1}
+    return _bearer(internal.sign({**base, tokens.PERMISSIONS_CLAIM: perm, **claims}, 60))
+
+
+def test_internal_tokens_carry_the_backends_permissions(
+    api: TestClient, etl_tenant: EtlTenant
+) -> None:
+    """The backend's token for one call: the permission it checked (a
+    member's grant included) decides, not the role."""
+    t = etl_tenant
+    granted = _internal(t, "member", ["jobs:write"])
+    assert api.post(f"{JOBS}/nope/start", headers=granted).status_code == 404  # past auth
+    # jobs:write alone does not read; jobs:read alone does not control.
+    assert api.get(JOBS, headers=granted).status_code == 403
+    reader = _internal(t, "admin", ["jobs:read"])
+    assert api.get(JOBS, headers=reader).status_code == 200
+    r = api.post(f"{JOBS}/jira-main/cancel", headers=reader)
+    assert r.status_code == 403 and "jobs:write" in r.json()["message"]
+    # Unknown permissions grant nothing; no or a malformed list is no token at all.
+    assert api.get(JOBS, headers=_internal(t, "admin", ["users:write", "*"])).status_code == 403
+    for bad in (None, "jobs:read", [1]):
+        assert api.get(JOBS, headers=_internal(t, "admin", bad)).status_code == 401
+    # Still this tenant's only.
+    other = _internal(t, "admin", ["jobs:read"], ten="someone-else")
+    assert api.get(JOBS, headers=other).status_code == 403
+    # Expired after its short life.
+    ring = t.signer.ring
+    internal = KeyRing(ring.active_kid, ring.private, "pulse", tokens.INTERNAL_AUDIENCE)
+    claims = {"sub": "7", "tid": t.tenant_id, "ten": t.slug, "role": "admin", "sid": 1}
+    old = internal.sign({**claims, tokens.PERMISSIONS_CLAIM: ["jobs:read"]}, -120)
+    assert api.get(JOBS, headers=_bearer(old)).json()["message"] == "access token expired"
     assert t.query("SELECT count(*) FROM etl_jobs WHERE status = 'running'")[0][0] == 0
 
 

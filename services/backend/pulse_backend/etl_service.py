@@ -3,13 +3,15 @@
 The browser never reaches a tenant ETL (its NetworkPolicy admits only the
 platform namespace): the backend calls its internal job API at
 ``Settings.etl_url_template`` (``http://pulse-etl.tenant-{slug}.svc:8000``,
-the Service the operator creates) and forwards the caller's access token,
-which the ETL verifies again with the backend's JWKS. The ETL's answers are
-validated here and its refusals become problem+json with the ETL's own code.
+the Service the operator creates) with a short-lived internal token
+(``internal_token``) carrying the permission the backend checked, which the
+ETL verifies with the backend's JWKS. The ETL's answers are validated here
+and its refusals become problem+json with the ETL's own code.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any, Literal
 
@@ -17,6 +19,9 @@ import httpx
 import structlog
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pulse_backend.context import Principal
+from pulse_backend.keys import KeyRing
+from pulse_common import tokens
 from pulse_common.errors import BackendUnavailable, PulseError
 from pulse_common.models.enums import EtlJobStatus
 from pulse_common.tenancy import TenantNames
@@ -83,6 +88,23 @@ def _job(raw: Any) -> EtlJob:
     except ValidationError as exc:
         where = ".".join(str(p) for p in exc.errors()[0]["loc"])
         raise EtlBadGateway(f"ETL answered a job with an invalid {where}") from None
+
+
+def internal_token(keys: KeyRing, principal: Principal, permission: str) -> str:
+    """The token for one call to the tenant's ETL: who asks, and the
+    ``permission`` this backend has just checked (role or grant). Not the
+    user's access token: the ETL cannot see grants in it, and a token with the
+    internal audience is refused by the API, so it is good for nothing else."""
+    claims = {
+        "sub": str(principal.user_id),
+        "tid": principal.tenant_id,
+        "ten": principal.slug,
+        "role": principal.role.value,
+        "sid": principal.session_id,
+        tokens.PERMISSIONS_CLAIM: [permission],
+    }
+    ring = dataclasses.replace(keys, audience=tokens.INTERNAL_AUDIENCE)
+    return ring.sign(claims, tokens.INTERNAL_TTL_SECONDS)
 
 
 class EtlClient:

@@ -10,6 +10,14 @@ import jwt
 
 ALGORITHM = "EdDSA"
 
+# The backend's calls to a tenant ETL carry a token of their own, not the
+# user's: audience ``INTERNAL_AUDIENCE`` (so it is no access token for the
+# API), the permissions the backend checked for that call in ``perm`` (a
+# user's grants beyond its role included), valid ``INTERNAL_TTL_SECONDS``.
+INTERNAL_AUDIENCE = "pulse-etl"
+PERMISSIONS_CLAIM = "perm"
+INTERNAL_TTL_SECONDS = 60
+
 
 class TokenRejected(Exception):
     """The token is not acceptable; the message says why, never echoing it."""
@@ -25,8 +33,14 @@ def kid_of(token: str) -> str | None:
 
 
 def decode(
-    token: str, key: Any, *, issuer: str, audience: str, required: tuple[str, ...]
+    token: str,
+    key: Any,
+    *,
+    issuer: str,
+    audience: str | list[str],
+    required: tuple[str, ...],
 ) -> dict[str, Any]:
+    """The verified claims; ``audience``: the one accepted, or a list (any of them)."""
     if key is None:
         raise TokenRejected("access token signed by an unknown key")
     try:

@@ -13,8 +13,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from pulse_common.errors import BackendUnavailable, PulseError
 from pulse_etl.auth import (
-    READ_ROLES,
-    WRITE_ROLES,
+    JOBS_READ,
+    JOBS_WRITE,
     Caller,
     TokenVerifier,
     Unauthenticated,
@@ -46,11 +46,11 @@ async def _caller(
 
 
 async def _reader(caller: Annotated[Caller, Depends(_caller)]) -> Caller:
-    return authorize(caller, READ_ROLES)
+    return authorize(caller, JOBS_READ)
 
 
 async def _writer(caller: Annotated[Caller, Depends(_caller)]) -> Caller:
-    return authorize(caller, WRITE_ROLES)
+    return authorize(caller, JOBS_WRITE)
 
 
 Reader = Annotated[Caller, Depends(_reader)]

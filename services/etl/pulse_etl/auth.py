@@ -5,7 +5,17 @@ token, is refused here as well.
 
 Checks: EdDSA signature by a key of the JWKS, issuer, audience, expiry, the
 ``ten`` claim equal to this ETL's tenant (and ``tid`` when the ETL knows its
-id), and a role allowed to read (admin, member) or control (admin) jobs.
+id), and the permission the route needs (``jobs:read``, ``jobs:write``).
+
+Two kinds of token carry permissions:
+- the backend's internal token for this call (audience
+  ``tokens.INTERNAL_AUDIENCE``): exactly the permissions in its ``perm``
+  claim, which the backend checked with the user's role *and* grants, so a
+  member granted ``jobs:write`` controls jobs here as it does in the backend;
+- a user's access token (the API audience, e.g. called directly from the
+  platform namespace): what its role grants by default (admin: read and
+  write, member: read). Grants are not in access tokens, hence the first kind.
+
 The JWKS is fetched lazily and again when a token names an unknown kid (key
 rotation), at most once per ``REFRESH_SECONDS``.
 """
@@ -29,8 +39,15 @@ from pulse_common.errors import BackendUnavailable, PulseError
 log = structlog.get_logger("pulse_etl.auth")
 REQUIRED = ("sub", "tid", "ten", "role", "exp", "iat", "iss", "aud")
 REFRESH_SECONDS = 30.0
-READ_ROLES = frozenset({"admin", "member"})
-WRITE_ROLES = frozenset({"admin"})
+JOBS_READ = "jobs:read"
+JOBS_WRITE = "jobs:write"
+JOB_PERMISSIONS = frozenset({JOBS_READ, JOBS_WRITE})
+# As the backend's rbac.ROLE_PERMISSIONS gives them (for user access tokens).
+ROLE_PERMISSIONS = {
+    "admin": JOB_PERMISSIONS,
+    "member": frozenset({JOBS_READ}),
+    "viewer": frozenset[str](),
+}
 
 
 class Unauthenticated(PulseError):
@@ -47,6 +64,7 @@ class Forbidden(PulseError):
 class Caller:
     user_id: int
     role: str
+    permissions: frozenset[str]
 
 
 @dataclass
@@ -93,20 +111,31 @@ class TokenVerifier:
         try:
             kid = tokens.kid_of(token)
             key = await self._key(kid) if kid else None
+            audiences = [self.audience, tokens.INTERNAL_AUDIENCE]
             claims = tokens.decode(
-                token, key, issuer=self.issuer, audience=self.audience, required=REQUIRED
+                token, key, issuer=self.issuer, audience=audiences, required=REQUIRED
             )
         except tokens.TokenRejected as exc:
             raise Unauthenticated(str(exc)) from None
         if claims["ten"] != self.slug or (self.tenant_id and claims["tid"] != self.tenant_id):
             raise Forbidden("the access token is for another tenant")
         try:
-            return Caller(user_id=int(claims["sub"]), role=str(claims["role"]))
+            return Caller(int(claims["sub"]), str(claims["role"]), _permissions(claims))
         except (TypeError, ValueError):
             raise Unauthenticated("invalid access token") from None
 
 
-def authorize(caller: Caller, roles: frozenset[str]) -> Caller:
-    if caller.role not in roles:
-        raise Forbidden(f"role {caller.role!r} may not do this")
+def _permissions(claims: dict[str, Any]) -> frozenset[str]:
+    aud = claims["aud"]
+    if tokens.INTERNAL_AUDIENCE in ([aud] if isinstance(aud, str) else aud):
+        granted = claims.get(tokens.PERMISSIONS_CLAIM)
+        if not isinstance(granted, list) or not all(isinstance(p, str) for p in granted):
+            raise ValueError("an internal token needs its permission list")
+        return frozenset(granted) & JOB_PERMISSIONS
+    return ROLE_PERMISSIONS.get(str(claims["role"]), frozenset())
+
+
+def authorize(caller: Caller, permission: str) -> Caller:
+    if permission not in caller.permissions:
+        raise Forbidden(f"{permission} is not granted to this caller")
     return caller

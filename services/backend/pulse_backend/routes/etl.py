@@ -1,7 +1,8 @@
 """/api/v1/etl: the tenant's ETL jobs (one per data integration) for its
 admins: list, detail, start, pause, resume, cancel. The tenant ETL does the
-work; ``pulse_backend.etl_service`` calls it with the caller's token. Live
-progress arrives on the WebSocket (``etl.progress`` events)."""
+work; ``pulse_backend.etl_service`` calls it with an internal token carrying
+the permission checked here. Live progress arrives on the WebSocket
+(``etl.progress`` events)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,15 @@ from typing import Annotated
 
 import httpx
 from fastapi import APIRouter, Depends, FastAPI, Path, Request
-from fastapi.security import HTTPAuthorizationCredentials
 
-from pulse_backend.context import Principal, bearer, require
-from pulse_backend.errors import Unauthenticated
-from pulse_backend.etl_service import INTEGRATION_PATTERN, Action, EtlClient, EtlJob
+from pulse_backend.context import Principal, require
+from pulse_backend.etl_service import (
+    INTEGRATION_PATTERN,
+    Action,
+    EtlClient,
+    EtlJob,
+    internal_token,
+)
 from pulse_backend.state import AppClients
 
 
@@ -29,8 +34,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 router = APIRouter(prefix="/etl", tags=["etl"], lifespan=lifespan)
-Reader = Annotated[Principal, require("jobs:read")]
-Writer = Annotated[Principal, require("jobs:write")]
+READ, WRITE = "jobs:read", "jobs:write"
+Reader = Annotated[Principal, require(READ)]
+Writer = Annotated[Principal, require(WRITE)]
 IntegrationName = Annotated[str, Path(pattern=INTEGRATION_PATTERN, max_length=63)]
 
 
@@ -42,36 +48,30 @@ def _etl(request: Request) -> EtlClient:
 Etl = Annotated[EtlClient, Depends(_etl)]
 
 
-def _token(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> str:
-    # Already verified by ``require``; the ETL verifies it again (same dependency, cached).
-    if credentials is None:
-        raise Unauthenticated("missing bearer access token")
-    return credentials.credentials
-
-
-Token = Annotated[str, Depends(_token)]
+def _token(request: Request, principal: Principal, permission: str) -> str:
+    clients: AppClients = request.app.state.clients
+    return internal_token(clients.keys, principal, permission)
 
 
 @router.get("/jobs")
-async def list_jobs(etl: Etl, principal: Reader, token: Token) -> list[EtlJob]:
+async def list_jobs(request: Request, etl: Etl, principal: Reader) -> list[EtlJob]:
     """Every data integration's job: state, progress, attempts, last error."""
-    return await etl.jobs(principal.slug, token)
+    return await etl.jobs(principal.slug, _token(request, principal, READ))
 
 
 @router.get("/jobs/{integration}")
 async def get_job(
-    integration: IntegrationName, etl: Etl, principal: Reader, token: Token
+    integration: IntegrationName, request: Request, etl: Etl, principal: Reader
 ) -> EtlJob:
-    return await etl.job(principal.slug, token, integration)
+    return await etl.job(principal.slug, _token(request, principal, READ), integration)
 
 
 @router.post("/jobs/{integration}/{action}", status_code=202)
 async def control_job(
-    integration: IntegrationName, action: Action, etl: Etl, principal: Writer, token: Token
+    integration: IntegrationName, action: Action, request: Request, etl: Etl, principal: Writer
 ) -> EtlJob:
     """``start`` a run (or resume an interrupted one), ``pause`` or ``cancel``
     (a running job obeys at its next checkpoint), ``resume`` a paused one.
     409 when the job's state does not allow it."""
+    token = _token(request, principal, WRITE)
     return await etl.act(principal.slug, token, integration, action)

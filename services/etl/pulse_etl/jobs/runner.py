@@ -32,7 +32,7 @@ from pulse_etl.jobs.events import Events, Progress
 from pulse_etl.jobs.monitor import monitor_after_sync
 from pulse_etl.jobs.store import Job, JobState
 from pulse_etl.load import bulk
-from pulse_etl.load.targets import ORDER
+from pulse_etl.load.targets import ORDER, load_rows
 from pulse_etl.sources.batch import Batch, Connector
 from pulse_etl.sources.github import GithubConnector
 from pulse_etl.sources.http import Retry, SourceClient
@@ -126,6 +126,7 @@ async def _run_locked(
         connector = _connector(client, integration, cp, await _incident_types(conn))
         since = ISO(run["since"]) if run["since"] else None
         cursor = dict((job.cursor if "resumed" in run else None) or {})
+        await bulk.stage(conn, ORDER)
         for batches in _phases(conn, connector, integration_id, cursor, since):
             async for batch in batches:
                 control = await _commit(ctx, conn, integration_id, name, batch, run, tracker)
@@ -268,12 +269,7 @@ async def _commit(
     tracker: _Tracker,
 ) -> str | None:
     async with conn.transaction():
-        for target in ORDER:
-            rows = batch.rows.get(target.table)
-            if rows:
-                await bulk.upsert(
-                    conn, target, rows, tenant_id=ctx.tenant_id, integration_id=integration_id
-                )
+        await load_rows(conn, batch.rows, tenant_id=ctx.tenant_id, integration_id=integration_id)
         tracker.add(batch)
         run["done"] = tracker.done
         run["etags"] = {**run.get("etags", {}), **batch.etags}

@@ -1,6 +1,7 @@
 """Bulk upsert: ``COPY`` rows into a session-temporary staging table, then one
-``INSERT … SELECT … ON CONFLICT DO UPDATE`` that resolves natural keys
-(project key, repository name, PR number) to ids with joins.
+``WITH s AS (DELETE FROM stage RETURNING *) INSERT … SELECT … ON CONFLICT DO
+UPDATE`` that empties the stage and resolves natural keys (project key,
+repository name, PR number) to ids with joins: two round trips per table.
 
 Runs inside the caller's transaction, so a batch and its checkpoint commit
 together or not at all. Needs ``TEMPORARY`` on the database for the login role.
@@ -9,11 +10,14 @@ and leave ``last_updated_at`` alone."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import weakref
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from psycopg import AsyncConnection, sql
+from psycopg.pq import TransactionStatus
 
 
 @dataclass(frozen=True)
@@ -33,15 +37,60 @@ class Target:
         return f"stage_{self.table}"
 
 
-async def prepare(conn: AsyncConnection[Any], target: Target) -> None:
-    # Not cached per connection: a rolled-back transaction takes the table with it.
+# Staging tables known to exist in a session: created by ``stage`` outside any
+# transaction, so no rolled-back batch can take them along.
+_STAGED: weakref.WeakKeyDictionary[AsyncConnection[Any], set[str]] = weakref.WeakKeyDictionary()
+
+
+@functools.cache
+def _create(target: Target) -> str:
     cols = sql.SQL(", ").join(
         sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t)) for c, t in target.staging
     )
-    await conn.execute(
+    return (
         sql.SQL(
             "CREATE TEMP TABLE IF NOT EXISTS {} (_n integer NOT NULL, {}) ON COMMIT DELETE ROWS"
-        ).format(sql.Identifier(target.stage_name), cols)
+        )
+        .format(sql.Identifier(target.stage_name), cols)
+        .as_string(None)
+    )
+
+
+async def stage(conn: AsyncConnection[Any], targets: Iterable[Target]) -> None:
+    """Creates the staging tables once for the session, in one round trip.
+    Only on an idle autocommit connection: inside a transaction a rollback
+    would drop them behind the cache's back (``upsert`` then creates its own)."""
+    if not conn.autocommit or conn.info.transaction_status != TransactionStatus.IDLE:
+        return
+    known = _STAGED.setdefault(conn, set())
+    missing = [t for t in targets if t.stage_name not in known]
+    if missing:
+        await conn.execute("; ".join(_create(t) for t in missing))
+        known.update(t.stage_name for t in missing)
+
+
+async def prepare(conn: AsyncConnection[Any], target: Target) -> None:
+    if target.stage_name not in _STAGED.get(conn, ()):
+        await conn.execute(_create(target))
+
+
+async def copy_rows(
+    conn: AsyncConnection[Any], target: Target, rows: Sequence[Sequence[Any]]
+) -> None:
+    """``COPY`` into the target's staging table; ``_n`` keeps the input order."""
+    await prepare(conn, target)
+    async with conn.cursor() as cur, cur.copy(_copy_sql(target)) as copy:
+        for n, row in enumerate(rows):
+            await copy.write_row((n, *row))
+
+
+@functools.cache
+def _copy_sql(target: Target) -> str:
+    names = sql.SQL(", ").join(sql.Identifier(c) for c, _ in target.staging)
+    return (
+        sql.SQL("COPY {} (_n, {}) FROM STDIN")
+        .format(sql.Identifier(target.stage_name), names)
+        .as_string(None)
     )
 
 
@@ -57,30 +106,28 @@ async def upsert(
     rows were inserted or changed."""
     if not rows:
         return 0
-    await prepare(conn, target)
-    stage = sql.Identifier(target.stage_name)
-    names = [sql.Identifier(c) for c, _ in target.staging]
-    copy_sql = sql.SQL("COPY {} (_n, {}) FROM STDIN").format(stage, sql.SQL(", ").join(names))
+    await copy_rows(conn, target, rows)
     async with conn.cursor() as cur:
-        async with cur.copy(copy_sql) as copy:
-            for n, row in enumerate(rows):
-                await copy.write_row((n, *row))
-        cur_count = await _merge(cur, target, tenant_id, integration_id)
-        # Commit empties it too; this serves a second upsert in the same transaction.
-        await cur.execute(sql.SQL("DELETE FROM {}").format(stage))
-    return cur_count
+        await cur.execute(_merge_sql(target), {"tenant": tenant_id, "integration": integration_id})
+        return int(cur.rowcount)
 
 
-async def _merge(cur: Any, target: Target, tenant_id: int, integration_id: int | None) -> int:
+@functools.cache
+def _merge_sql(target: Target) -> str:
+    """Built once per target: the same text each batch also lets psycopg
+    prepare the statement after a few runs (no planning per batch)."""
     table = sql.Identifier(target.table)
     cols = ["tenant_id", *(["integration_id"] if target.from_integration else []), *target.columns]
     changing = [c for c in cols if c not in target.conflict and c not in target.keep]
     key = sql.SQL(", ").join(sql.SQL("s.") + sql.Identifier(k) for k in target.key)
     ident = [sql.Identifier(c) for c in changing]
+    # The DELETE … RETURNING empties the stage in the same statement: a second
+    # upsert of this table in the transaction starts from nothing.
     query = sql.SQL(
+        "WITH s AS (DELETE FROM {stage} RETURNING *) "
         "INSERT INTO {table} ({cols}) "
         "SELECT DISTINCT ON ({key}) %(tenant)s, {integration}{select} "
-        "FROM {stage} s {joins} ORDER BY {key}, s._n DESC "
+        "FROM s {joins} ORDER BY {key}, s._n DESC "
         "ON CONFLICT ({conflict}) DO UPDATE SET {sets}, last_updated_at = now() "
         "WHERE ({old}) IS DISTINCT FROM ({new})"
     ).format(
@@ -96,5 +143,4 @@ async def _merge(cur: Any, target: Target, tenant_id: int, integration_id: int |
         old=sql.SQL(", ").join(sql.SQL("{}.{}").format(table, c) for c in ident),
         new=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(c) for c in ident),
     )
-    await cur.execute(query, {"tenant": tenant_id, "integration": integration_id})
-    return int(cur.rowcount)
+    return query.as_string(None)

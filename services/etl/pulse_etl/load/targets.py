@@ -1,9 +1,20 @@
 """Where each extracted entity goes: staging columns (natural keys), the
-joins that turn them into ids, and the conflict key of the target table."""
+joins that turn them into ids, and the conflict key of the target table.
+
+Lookups into the big tables (work items, PRs) are ``LATERAL (… OFFSET 0)``:
+the fence keeps them as one index probe per staged row. As plain joins the
+planner, with no statistics on the temp stage and stale ones on a table a
+sync is filling, hashed the whole parent table for every batch (a full scan
+per page: quadratic over a large first sync)."""
 
 from __future__ import annotations
 
-from pulse_etl.load.bulk import Target
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from psycopg import AsyncConnection
+
+from pulse_etl.load.bulk import Target, upsert
 
 TS = "timestamptz"
 
@@ -93,6 +104,8 @@ WORK_ITEMS = Target(
     conflict=("key",),
 )
 
+_ITEM = "SELECT w.id, w.project_id FROM work_items w WHERE w.key = s.item_key OFFSET 0"
+
 CHANGELOGS = Target(
     table="changelogs",
     staging=(
@@ -116,7 +129,7 @@ CHANGELOGS = Target(
     ),
     select="w.id, s.external_id, f.id, t.id, s.transitioned_at, s.author, s.seconds",
     joins=(
-        "JOIN work_items w ON w.key = s.item_key "
+        f"JOIN LATERAL ({_ITEM}) w ON true "
         "LEFT JOIN statuses f ON f.name = s.from_status "
         "LEFT JOIN statuses t ON t.name = s.to_status"
     ),
@@ -153,7 +166,7 @@ INCIDENTS = Target(
         "s.external_id, s.title, s.severity, w.id, w.project_id, s.started_at, s.resolved_at, "
         "s.status, s.detected_at"
     ),
-    joins="LEFT JOIN work_items w ON w.key = s.item_key",
+    joins=f"LEFT JOIN LATERAL ({_ITEM}) w ON true",
     conflict=("external_id",),
 )
 
@@ -221,8 +234,8 @@ PRS = Target(
 )
 
 _PR_JOIN = (
-    "JOIN repositories r ON r.full_name = s.repo "
-    "JOIN prs p ON p.repository_id = r.id AND p.number = s.number"
+    "JOIN repositories r ON r.full_name = s.repo JOIN LATERAL (SELECT p.id FROM prs p "
+    "WHERE p.repository_id = r.id AND p.number = s.number OFFSET 0) p ON true"
 )
 _PR_KEY = (("repo", "text"), ("number", "int"))
 
@@ -354,3 +367,26 @@ ORDER = (
     DEPLOYMENTS,
     COMMITS,
 )
+
+
+async def load_rows(
+    conn: AsyncConnection[Any],
+    rows: Mapping[str, Sequence[Sequence[Any]]],
+    *,
+    tenant_id: int,
+    integration_id: int | None,
+) -> int:
+    """One batch's rows (by table), parents first, inside the caller's
+    transaction; returns the rows inserted or changed.
+
+    The transaction commits without waiting for its WAL flush: a crash may
+    lose the last batches, but each with its own checkpoint (same
+    transaction), so the job resumes before them and reloads them."""
+    await conn.execute("SET LOCAL synchronous_commit TO off")
+    changed = 0
+    for target in ORDER:
+        if data := rows.get(target.table):
+            changed += await upsert(
+                conn, target, data, tenant_id=tenant_id, integration_id=integration_id
+            )
+    return changed

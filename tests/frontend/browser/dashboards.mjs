@@ -14,7 +14,7 @@ const PAGES = [
 ];
 
 /** Waits until every panel has left its loading state (and kept data is not being refetched). */
-async function settled(page) {
+export async function settled(page) {
   await page.waitForLoadState("networkidle");
   await page.waitForFunction(
     () => !document.querySelector(".state-loading, [aria-busy='true']") && !document.body.textContent.includes("Loading trend"),
@@ -29,7 +29,7 @@ async function answered(page, path, action) {
   await settled(page);
 }
 
-async function tiles(page) {
+export async function tiles(page) {
   return page.evaluate(() => Object.fromEntries([...document.querySelectorAll(".tile-value")].map((e) => [e.dataset.metric, e.textContent])));
 }
 

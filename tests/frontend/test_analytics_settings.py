@@ -35,9 +35,9 @@ def test_rules_form_saves_and_the_figures_follow(stack: Stack, demo: Tenant) -> 
     # No environment matches now: the demo's deployments stop counting.
     metric = "deployment_frequency"
     assert r["before"].get(metric), r["before"]
-    # Its tile changed (or went: the summary leaves out a figure without data).
+    # Its tile changed or went (the summary leaves out a figure without data;
+    # every DORA figure hangs on production deployments, so here they all go).
     assert r["after"].get(metric) != r["before"][metric], (r["before"], r["after"])
-    assert r["after"], "the overview shows no figure at all after the change"
     assert r["sameDocument"]
     assert r["kept"] == "^no-such-environment$"
     assert r["dark"] == "dark"

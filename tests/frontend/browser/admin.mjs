@@ -1,7 +1,7 @@
 // Admin page scenarios (see run.mjs): every admin page with real data in
 // light and dark, the actions on them, and a viewer kept out.
 import { crc32, deflateSync } from "node:zlib";
-import { axe, check, heading, newPage, setMode, shot, signIn, theme } from "./lib.mjs";
+import { axe, check, eachPageInBothModes, heading, setMode, shot, signedIn } from "./lib.mjs";
 
 const PAGES = [
   { path: "/admin/branding", nav: "Branding", title: "Branding", ready: (p) => p.getByLabel("Primary colour", { exact: true }) },
@@ -165,27 +165,17 @@ async function logs(page, config) {
 
 /** Each admin page in light and dark with real rows (axe, screenshots), then what each page does. */
 export async function adminPages({ browser, config, axeSource }) {
-  const { page, consoleErrors } = await newPage(browser, config);
-  await page.goto("/");
-  await signIn(page, config);
-  await heading(page, "Overview");
-  const violations = [];
-  const screenshots = [];
-  const seen = {};
-  for (const mode of ["Light", "Dark"]) {
-    await setMode(page, mode);
-    for (const p of PAGES) {
-      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: p.nav, exact: true }).click();
-      await heading(page, p.title);
-      await p.ready(page).waitFor();
-      await page.waitForLoadState("networkidle");
-      const t = await theme(page);
-      check(t.theme === mode.toLowerCase(), `${p.path} is in ${mode} mode`);
-      seen[`${p.path} ${t.theme}`] = await bg(page.locator(".card").first());
-      violations.push(...(await axe(page, axeSource, `${p.path} ${t.theme}`)));
-      screenshots.push(await shot(page, config, `admin-${p.path.split("/").at(-1)}-${t.theme}`));
-    }
-  }
+  const { page, consoleErrors } = await signedIn(browser, config);
+  const { violations, screenshots, seen } = await eachPageInBothModes(page, config, axeSource, PAGES, {
+    open: async (pg, p) => {
+      await pg.getByRole("navigation", { name: "Main" }).getByRole("link", { name: p.nav, exact: true }).click();
+      await heading(pg, p.title);
+      await p.ready(pg).waitFor();
+      await pg.waitForLoadState("networkidle");
+    },
+    record: (pg) => bg(pg.locator(".card").first()),
+    name: (p) => `admin-${p.path.split("/").at(-1)}`,
+  });
   await setMode(page, "Light");
   const result = { seen, violations, screenshots, consoleErrors };
   result.branding = await branding(page);
@@ -210,10 +200,7 @@ export async function adminPages({ browser, config, axeSource }) {
 
 /** A viewer sees no admin, search or assistant link, and each such address says "Not allowed". */
 export async function viewerAdmin({ browser, config, axeSource }) {
-  const { page } = await newPage(browser, config);
-  await page.goto("/");
-  await signIn(page, config);
-  await heading(page, "Overview");
+  const { page } = await signedIn(browser, config);
   const navLabels = await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents();
   const blocked = [];
   const why = {};

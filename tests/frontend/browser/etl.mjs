@@ -1,6 +1,6 @@
 // The ETL jobs page against a real tenant ETL (tests/frontend/etl.py): "Run"
 // starts a sync and the bar and ETA move over the WebSocket; see run.mjs.
-import { axe, check, heading, newPage, PHONE, setMode, shot, signIn } from "./lib.mjs";
+import { axe, check, heading, newPage, PHONE, setMode, shot, signedIn, signIn } from "./lib.mjs";
 
 /** Samples the job card in the page every 25 ms, keeping each distinct reading. */
 function sampleCard(integration) {
@@ -27,10 +27,7 @@ async function overflow(page) {
 
 /** Runs config.integration from the page and watches its progress until it ends. */
 export async function etlProgress({ browser, config, axeSource }) {
-  const { page, consoleErrors } = await newPage(browser, config);
-  await page.goto("/");
-  await signIn(page, config);
-  await heading(page, "Overview");
+  const { page, consoleErrors } = await signedIn(browser, config);
   await page.goto("/admin/etl");
   await heading(page, "ETL jobs");
   await page.getByRole("status").filter({ hasText: "Live:" }).waitFor();

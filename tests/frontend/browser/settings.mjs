@@ -2,7 +2,7 @@
 // errors show by field, and a saved rule changes the dashboards' figures
 // without a reload; see run.mjs.
 import { settled, tiles } from "./dashboards.mjs";
-import { axe, heading, newPage, PHONE, setMode, shot, signIn, theme } from "./lib.mjs";
+import { axe, heading, newPage, PHONE, setMode, shot, signedIn, signIn, theme } from "./lib.mjs";
 
 const nav = (page, name) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true }).click();
 
@@ -13,10 +13,7 @@ async function savePut(page, form) {
 }
 
 export async function analyticsSettings({ browser, config, axeSource }) {
-  const { page, consoleErrors } = await newPage(browser, config);
-  await page.goto("/");
-  await signIn(page, config);
-  await heading(page, "Overview");
+  const { page, consoleErrors } = await signedIn(browser, config);
   await settled(page);
   const before = await tiles(page);
   await page.evaluate(() => (window.__sameDocument = true));

@@ -34,7 +34,7 @@ class Etl:
     dsn: str
 
 
-def _etl_settings(
+def etl_settings(
     platform: Platform, slug: str, tenant_id: int, password: str, sources: Sources, root: Path
 ) -> EtlSettings:
     names = TenantNames(slug)
@@ -101,7 +101,7 @@ def running_etl(
     # The ETL trusts what the backend publishes at its JWKS route.
     jwks = make_client().get("/api/v1/.well-known/jwks.json")
     (tmp_path / "jwks.json").write_text(jwks.text)
-    settings = _etl_settings(platform, slug, out.tenant_id, password, sources, tmp_path)
+    settings = etl_settings(platform, slug, out.tenant_id, password, sources, tmp_path)
     try:
         with served(create_etl(settings, qdrant=QdrantClient(location=":memory:"))) as url:
             client = make_client(etl_url_template=url)

@@ -104,6 +104,11 @@ def test_users_permissions_grant_extends_a_role(
 ) -> None:
     viewer = invite_and_login(client, admin, "viewer")
     assert client.get("/api/v1/users", headers=viewer.headers).status_code == 403
+    me = client.get("/api/v1/auth/me", headers=viewer.headers).json()
+    # The token response says what the session may do (the web app's menu follows it).
+    first = login(client, admin.tenant.slug, me["email"], NEW_PASSWORD)["permissions"]
+    assert first == sorted(ROLE_PERMISSIONS[Role.viewer])
+    assert "search:read" not in first and "agent:use" not in first
     schema = "tenant_" + admin.tenant.slug.replace("-", "_")
     with platform.engine.begin() as conn:
         conn.execute(
@@ -114,8 +119,8 @@ def test_users_permissions_grant_extends_a_role(
             {"t": admin.tenant.tenant_id, "u": viewer.user_id},
         )
     # Grants are loaded with the session: a new login picks them up.
-    me = client.get("/api/v1/auth/me", headers=viewer.headers).json()
     body = login(client, admin.tenant.slug, me["email"], NEW_PASSWORD)
+    assert body["permissions"] == sorted({*first, "users:read"})
     headers = {"Authorization": f"Bearer {body['access_token']}"}
     assert client.get("/api/v1/users", headers=headers).status_code == 200
     assert client.post("/api/v1/users", headers=headers, json={}).status_code == 403

@@ -14,7 +14,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from pulse_common.db import make_engine
 from pulse_common.provisioning import TenantRequest, drop_tenant, ensure_platform, ensure_tenant
 from pulse_testworld import World
 from pulse_testworld.procs import StartError, Supervisor, free_port, wait_until
+from pulse_testworld.svc_proxy import ServiceProxy
 from pulse_testworld.web import build as build_web
 from pulse_testworld.web import frontend_lock
 from tests.pulse_db import BACKEND_PASSWORD
@@ -73,6 +74,7 @@ class Tenant:
     slug: str
     admin_email: str
     password: str
+    tenant_id: int = 0
 
 
 @dataclass
@@ -80,6 +82,11 @@ class Stack:
     url: str  # what the browser opens (the app, with /api proxied)
     api_url: str  # the backend itself
     engine: Any
+    backend_dsn: str  # the primary, as the backend role (the ETL's DSN is derived from it)
+    redis_url: str  # the admin user
+    # Tenant slug -> its ETL's URL: what the Service proxy resolves
+    # ``pulse-etl.tenant-<slug>.svc`` to (tests/frontend/etl.py registers them).
+    etls: dict[str, str] = field(default_factory=dict)
 
     def provision(self, prefix: str = "fe", **extra: Any) -> Tenant:
         slug = f"{prefix}-{uuid.uuid4().hex[:8]}"
@@ -88,7 +95,7 @@ class Stack:
         )
         out = ensure_tenant(self.engine, req)
         assert out.admin_password is not None
-        return Tenant(slug, out.admin_email, out.admin_password.get_secret_value())
+        return Tenant(slug, out.admin_email, out.admin_password.get_secret_value(), out.tenant_id)
 
     def activate(self, tenant: Tenant) -> Tenant:
         """Does the first admin's first login (password change) through the API."""
@@ -122,11 +129,14 @@ def stack(
     write_key(keys, "k1")
     api_port, web_port = free_port(), free_port()
     web_url = f"http://localhost:{web_port}"
+    etls: dict[str, str] = {}
+    # Cluster DNS as in `make dev`: the backend reaches a tenant's ETL at its
+    # Service name through this proxy; a tenant without one gets a 502.
+    proxy = ServiceProxy(etls.get).start()
+    backend_dsn = _dsn(world.postgres.primary_dsn, "pulse_backend", BACKEND_PASSWORD)
     env = {
         "PULSE_BACKEND_ENVIRONMENT": "production",
-        "PULSE_BACKEND_DATABASE_URL": _dsn(
-            world.postgres.primary_dsn, "pulse_backend", BACKEND_PASSWORD
-        ),
+        "PULSE_BACKEND_DATABASE_URL": backend_dsn,
         "PULSE_BACKEND_DATABASE_REPLICA_URL": _dsn(
             world.postgres.replica_dsn, "pulse_backend", BACKEND_PASSWORD
         ),
@@ -135,9 +145,8 @@ def stack(
         "PULSE_BACKEND_JWT_ACTIVE_KID": "k1",
         "PULSE_BACKEND_ENCRYPTION_KEYS": "k1:" + "B" * 43 + "=",
         "PULSE_BACKEND_PUBLIC_URL": web_url,
-        # No tenant ETL runs here: a closed loopback port fails at once
-        # (the cluster default, a .svc name, would wait for DNS).
-        "PULSE_BACKEND_ETL_URL_TEMPLATE": "http://127.0.0.1:9/{slug}",
+        "HTTP_PROXY": proxy.url,
+        "NO_PROXY": "127.0.0.1,localhost",
         # No vector store here: a port nobody listens on, so search takes its
         # documented full-text fallback (the ":memory:" default has no collection).
         "PULSE_BACKEND_QDRANT_URL": f"http://127.0.0.1:{free_port()}",
@@ -166,7 +175,8 @@ def stack(
         wait_until(
             "the backend's /readyz",
             lambda: httpx.get(f"{api_url}/readyz", timeout=2).status_code == 200,
-            timeout=60,
+            # Generous: on a loaded machine importing the backend alone can take a minute.
+            timeout=180,
             proc=backend,
         )
         web = sup.start(
@@ -191,9 +201,10 @@ def stack(
             timeout=60,
             proc=web,
         )
-        yield Stack(url=web_url, api_url=api_url, engine=engine)
+        yield Stack(web_url, api_url, engine, backend_dsn, world.redis.url, etls)
     finally:
         sup.stop_all()
+        proxy.stop()
         engine.dispose()
 
 

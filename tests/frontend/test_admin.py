@@ -148,13 +148,22 @@ def test_admin_pages_show_real_data_and_act(
     assert "URL" in p["baseUrlError"]
     assert p["nameError"]
     assert p["probe"]  # the connection test answered (the address refuses connections)
+    e = p["edit"]
+    # Filled from the stored config; the key is write-only (never sent back).
+    assert e["filled"] == {"model": "gpt-test", "key": ""}
+    assert e["focused"] == "provider-form-heading"
+    assert "1000" in e["errors"]["priority"], e["errors"]
+    assert e["errors"]["read"], e["errors"]
+    # Saved: new model and priority; the stored key was kept.
+    assert "gpt-next" in e["row"] and "7" in e["row"] and "••••1234" in e["row"], e["row"]
     assert p["deleted"]
 
     assert "HTTP 429 from Jira" in r["integrations"]
     assert r["ml"]["acknowledged"].startswith("Acknowledged by")
     assert "lead-time" in r["ml"]["accuracy"] and "80.0 %" in r["ml"]["accuracy"]
-    # The backend cannot reach a tenant ETL here (conftest): its 503 detail is shown.
-    assert r["etlError"].startswith("etl is unavailable; retry later") and r["etlRetry"]
+    # No ETL serves this tenant's Service (conftest's proxy answers 502): the
+    # API's problem (code etl_bad_gateway) is said in words, with a retry.
+    assert "ETL service did not answer usably" in r["etlError"] and r["etlRetry"]
     logs = r["logs"]
     assert logs["initialRows"] > 0
     assert logs["live"] and logs["afterLive"] > logs["beforeLive"]
@@ -169,13 +178,18 @@ def test_viewer_reaches_no_admin_page(stack: Stack, seeded: tuple[Tenant, dict[s
         tenant=t.slug,
         email=extra["viewerEmail"],
         password=extra["viewerPassword"],
-        paths=[*ADMIN_PAGES, "/admin/etl", "/admin/users"],
+        paths=[*ADMIN_PAGES, "/admin/etl", "/admin/users", "/search", "/assistant"],
     )
     assert "Overview" in r["navLabels"]
     admin_labels = {"Users", "Branding", "AI providers", "Integrations", "ETL jobs", "Logs"}
     admin_labels.add("ML monitoring")
     assert not admin_labels & set(r["navLabels"]), r["navLabels"]
-    assert r["blocked"] == [*ADMIN_PAGES, "/admin/etl", "/admin/users"]
+    # A viewer has neither search:read nor agent:use: no link, and a clear page.
+    assert not {"Search", "Assistant"} & set(r["navLabels"]), r["navLabels"]
+    assert r["blocked"] == [*ADMIN_PAGES, "/admin/etl", "/admin/users", "/search", "/assistant"]
+    assert "Search is not part of your role" in r["why"]["/search"]
+    assert "The assistant is not part of your role" in r["why"]["/assistant"]
+    assert r["violations"] == [], r["violations"]
     # The API refuses them too.
     assert r["api"] == {
         "/api/v1/ai-providers": 403,
@@ -183,4 +197,5 @@ def test_viewer_reaches_no_admin_page(stack: Stack, seeded: tuple[Tenant, dict[s
         "/api/v1/integrations": 403,
         "/api/v1/ml/alerts": 403,
         "/api/v1/etl/jobs": 403,
+        "/api/v1/search?q=x": 403,
     }

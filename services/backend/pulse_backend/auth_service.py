@@ -25,6 +25,7 @@ from pulse_backend.errors import (
     RefreshTokenReused,
     Unauthenticated,
 )
+from pulse_backend.rbac import ROLE_PERMISSIONS
 from pulse_backend.schemas import UserOut
 from pulse_backend.state import AppClients
 from pulse_backend.tx import write_transaction
@@ -41,6 +42,7 @@ class Issued:
     expires_in: int
     refresh_token: str
     user: UserOut
+    permissions: frozenset[str]  # the role's and the user's extra grants
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,8 @@ def _access_token(clients: AppClients, tenant_id: int, slug: str, sid: int, user
 
 def _cache_session(
     clients: AppClients, conn: Connection, slug: str, sid: int, user: UserOut
-) -> None:
+) -> frozenset[str]:
+    """Caches the session's access state; returns the user's effective permissions."""
     info = sessions.SessionInfo(
         session_id=sid,
         user_id=user.id,
@@ -73,6 +76,7 @@ def _cache_session(
         info,
         sessions.CACHE_SECONDS,
     )
+    return ROLE_PERMISSIONS[user.role] | info.grants
 
 
 def _login_limits(clients: AppClients, names: TenantNames, email: str, address: str | None) -> None:
@@ -129,7 +133,7 @@ def login(clients: AppClients, slug: str, email: str, password: str, client: Cli
             ip_address=client.address,
             user_agent=client.user_agent,
         )
-        _cache_session(clients, conn, slug, sid, user)
+        permissions = _cache_session(clients, conn, slug, sid, user)
     if lsn and clients.replica.has_replica:
         clients.replica.remember_write(slug, sid, lsn[0])
     log.info("login", category="AUTH", tenant=slug, user_id=user.id, session_id=sid)
@@ -138,6 +142,7 @@ def login(clients: AppClients, slug: str, email: str, password: str, client: Cli
         expires_in=clients.settings.access_token_ttl_seconds,
         refresh_token=f"{slug}.{sid}.{refresh_secret}",
         user=user,
+        permissions=permissions,
     )
 
 
@@ -184,7 +189,7 @@ def refresh(clients: AppClients, token: str) -> Issued:
                 },
             )
             user = users_repo.get(conn, info.user_id)
-            _cache_session(clients, conn, names.slug, sid, user)
+            permissions = _cache_session(clients, conn, names.slug, sid, user)
     if reused:
         _forget_sessions(clients, names, [sid])
         log.warning("refresh token reused; session ended", category="AUTH", session_id=sid)
@@ -194,6 +199,7 @@ def refresh(clients: AppClients, token: str) -> Issued:
         expires_in=clients.settings.access_token_ttl_seconds,
         refresh_token=f"{names.slug}.{sid}.{new_secret}",
         user=user,
+        permissions=permissions,
     )
 
 

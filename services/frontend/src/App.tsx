@@ -1,6 +1,6 @@
 import { lazy, Suspense, type ReactNode } from "react";
 import { Navigate, Route, Routes } from "react-router-dom";
-import { useAuth, useUser } from "./auth/AuthContext";
+import { useAuth, useCan, useUser } from "./auth/AuthContext";
 import { Loading } from "./components/States";
 import { ChangePasswordPage } from "./pages/ChangePasswordPage";
 import { SetPasswordPage } from "./pages/SetPasswordPage";
@@ -20,19 +20,29 @@ const ProvidersPage = lazy(() => import("./pages/admin/ProvidersPage").then((m) 
 const IntegrationsPage = lazy(() => import("./pages/admin/IntegrationsPage").then((m) => ({ default: m.IntegrationsPage })));
 const LogsPage = lazy(() => import("./pages/admin/LogsPage").then((m) => ({ default: m.LogsPage })));
 const EtlPage = lazy(() => import("./pages/admin/EtlPage").then((m) => ({ default: m.EtlPage })));
+const AnalyticsSettingsPage = lazy(() => import("./pages/admin/AnalyticsSettingsPage").then((m) => ({ default: m.AnalyticsSettingsPage })));
 const MlPage = lazy(() => import("./pages/admin/MlPage").then((m) => ({ default: m.MlPage })));
 const SearchPage = lazy(() => import("./ai/SearchPage").then((m) => ({ default: m.SearchPage })));
 const AssistantPage = lazy(() => import("./ai/AssistantPage").then((m) => ({ default: m.AssistantPage })));
 
+function NotAllowed({ why }: { why: string }) {
+  return (
+    <div className="state state-error" role="alert">
+      <h1>Not allowed</h1>
+      <p>{why}</p>
+    </div>
+  );
+}
+
 function AdminOnly({ children }: { children: ReactNode }) {
   const user = useUser();
-  if (user.role !== "admin")
-    return (
-      <div className="state state-error" role="alert">
-        <h1>Not allowed</h1>
-        <p>This page is for administrators of your tenant.</p>
-      </div>
-    );
+  if (user.role !== "admin") return <NotAllowed why="This page is for administrators of your tenant." />;
+  return <>{children}</>;
+}
+
+/** A page behind one permission: a deep link without it says so instead of failing on every request. */
+function Needs({ permission, what, children }: { permission: string; what: string; children: ReactNode }) {
+  if (!useCan(permission)) return <NotAllowed why={`${what} is not part of your role. An administrator of your tenant can give you access.`} />;
   return <>{children}</>;
 }
 
@@ -58,8 +68,8 @@ function SignedIn({ expired }: { expired: boolean }) {
               <Route path="/engineering" element={<EngineeringPage />} />
               <Route path="/work-items" element={<WorkItemsPage />} />
               <Route path="/profile" element={<ProfilePage />} />
-              <Route path="/search" element={<SearchPage />} />
-              <Route path="/assistant" element={<AssistantPage />} />
+              <Route path="/search" element={<Needs permission="search:read" what="Search"><SearchPage /></Needs>} />
+              <Route path="/assistant" element={<Needs permission="agent:use" what="The assistant"><AssistantPage /></Needs>} />
               <Route path="/admin/users" element={<AdminOnly><UsersPage /></AdminOnly>} />
               <Route path="/admin/branding" element={<AdminOnly><BrandingPage /></AdminOnly>} />
               <Route path="/admin/providers" element={<AdminOnly><ProvidersPage /></AdminOnly>} />
@@ -67,6 +77,7 @@ function SignedIn({ expired }: { expired: boolean }) {
               <Route path="/admin/logs" element={<AdminOnly><LogsPage /></AdminOnly>} />
               <Route path="/admin/etl" element={<AdminOnly><EtlPage /></AdminOnly>} />
               <Route path="/admin/ml" element={<AdminOnly><MlPage /></AdminOnly>} />
+              <Route path="/admin/analytics" element={<AdminOnly><AnalyticsSettingsPage /></AdminOnly>} />
               <Route path="*" element={<NotFound />} />
             </Routes>
           </Suspense>

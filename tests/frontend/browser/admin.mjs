@@ -1,7 +1,7 @@
 // Admin page scenarios (see run.mjs): every admin page with real data in
 // light and dark, the actions on them, and a viewer kept out.
 import { crc32, deflateSync } from "node:zlib";
-import { axe, check, heading, newPage, setMode, shot, signIn, theme } from "./lib.mjs";
+import { axe, check, eachPageInBothModes, heading, setMode, shot, signedIn } from "./lib.mjs";
 
 const PAGES = [
   { path: "/admin/branding", nav: "Branding", title: "Branding", ready: (p) => p.getByLabel("Primary colour", { exact: true }) },
@@ -97,11 +97,35 @@ async function providers(page) {
   const seededRow = page.getByRole("row").filter({ hasText: "gateway-main" });
   await seededRow.getByRole("button", { name: /Test connection/ }).click();
   const probe = await seededRow.getByRole("status").filter({ hasText: / in \d+ ms/ }).textContent();
+  const edit = await editProvider(page, seededRow);
   const spare = page.getByRole("row").filter({ hasText: "spare" });
   await spare.getByRole("button", { name: /^Delete/ }).click();
   await spare.getByRole("button", { name: /Confirm delete/ }).click();
   await page.getByRole("cell", { name: /^spare/ }).waitFor({ state: "detached" });
-  return { row, baseUrlInvalid, baseUrlError, nameError, probe, deleted: true };
+  return { row, baseUrlInvalid, baseUrlError, nameError, probe, edit, deleted: true };
+}
+
+/** The row's Edit opens the routing form filled in; the API's field errors show by field; a save updates the row. */
+async function editProvider(page, row) {
+  await row.getByRole("button", { name: /^Edit/ }).click();
+  const form = page.getByRole("form", { name: "Edit gateway-main" });
+  const filled = { model: await form.getByLabel("Model", { exact: true }).inputValue(), key: await form.getByLabel(/New API key/).inputValue() };
+  const focused = await page.evaluate(() => document.activeElement?.closest("form")?.getAttribute("aria-labelledby"));
+  const priority = form.getByLabel("Priority (0–1000)");
+  await priority.fill("5000");
+  await form.getByLabel("Read timeout (s)").fill("-1");
+  await form.getByRole("button", { name: "Save changes" }).click();
+  await page.waitForFunction(() => document.querySelectorAll('form input[aria-invalid="true"]').length >= 2);
+  const errorOf = async (field) => page.locator(`[id="${await field.getAttribute("aria-describedby")}"]`).textContent();
+  const errors = { priority: await errorOf(priority), read: await errorOf(form.getByLabel("Read timeout (s)")) };
+  await priority.fill("7");
+  await form.getByLabel("Read timeout (s)").fill("30");
+  await form.getByLabel("Model", { exact: true }).fill("gpt-next");
+  await form.getByRole("button", { name: "Save changes" }).click();
+  await form.waitFor({ state: "detached" });
+  const updated = page.getByRole("row").filter({ hasText: "gateway-main" });
+  await updated.getByText("gpt-next").waitFor();
+  return { filled, focused, errors, row: await updated.textContent() };
 }
 
 async function ml(page) {
@@ -141,27 +165,17 @@ async function logs(page, config) {
 
 /** Each admin page in light and dark with real rows (axe, screenshots), then what each page does. */
 export async function adminPages({ browser, config, axeSource }) {
-  const { page, consoleErrors } = await newPage(browser, config);
-  await page.goto("/");
-  await signIn(page, config);
-  await heading(page, "Overview");
-  const violations = [];
-  const screenshots = [];
-  const seen = {};
-  for (const mode of ["Light", "Dark"]) {
-    await setMode(page, mode);
-    for (const p of PAGES) {
-      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: p.nav, exact: true }).click();
-      await heading(page, p.title);
-      await p.ready(page).waitFor();
-      await page.waitForLoadState("networkidle");
-      const t = await theme(page);
-      check(t.theme === mode.toLowerCase(), `${p.path} is in ${mode} mode`);
-      seen[`${p.path} ${t.theme}`] = await bg(page.locator(".card").first());
-      violations.push(...(await axe(page, axeSource, `${p.path} ${t.theme}`)));
-      screenshots.push(await shot(page, config, `admin-${p.path.split("/").at(-1)}-${t.theme}`));
-    }
-  }
+  const { page, consoleErrors } = await signedIn(browser, config);
+  const { violations, screenshots, seen } = await eachPageInBothModes(page, config, axeSource, PAGES, {
+    open: async (pg, p) => {
+      await pg.getByRole("navigation", { name: "Main" }).getByRole("link", { name: p.nav, exact: true }).click();
+      await heading(pg, p.title);
+      await p.ready(pg).waitFor();
+      await pg.waitForLoadState("networkidle");
+    },
+    record: (pg) => bg(pg.locator(".card").first()),
+    name: (p) => `admin-${p.path.split("/").at(-1)}`,
+  });
   await setMode(page, "Light");
   const result = { seen, violations, screenshots, consoleErrors };
   result.branding = await branding(page);
@@ -174,7 +188,7 @@ export async function adminPages({ browser, config, axeSource }) {
   result.logs = await logs(page, config);
   // The forms with their errors and warnings shown are checked by axe too.
   violations.push(...(await axe(page, axeSource, "logs filtered light")));
-  // No tenant ETL runs in this stack: the jobs page says so with the API's problem detail.
+  // No ETL serves this tenant: the jobs page says so with the API's problem detail.
   await page.goto("/admin/etl");
   await heading(page, "ETL jobs");
   result.etlError = await page.getByRole("alert").textContent({ timeout: 30_000 });
@@ -184,23 +198,25 @@ export async function adminPages({ browser, config, axeSource }) {
   return result;
 }
 
-/** A viewer sees no admin link, and each admin address says "Not allowed". */
-export async function viewerAdmin({ browser, config }) {
-  const { page } = await newPage(browser, config);
-  await page.goto("/");
-  await signIn(page, config);
-  await heading(page, "Overview");
+/** A viewer sees no admin, search or assistant link, and each such address says "Not allowed". */
+export async function viewerAdmin({ browser, config, axeSource }) {
+  const { page } = await signedIn(browser, config);
   const navLabels = await page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents();
   const blocked = [];
+  const why = {};
+  const violations = [];
   for (const path of config.paths) {
     await page.goto(path);
     await heading(page, "Not allowed");
     blocked.push(path);
+    why[path] = await page.getByRole("alert").textContent();
   }
+  violations.push(...(await axe(page, axeSource, "viewer /assistant light")));
+  await shot(page, config, "viewer-assistant-not-allowed-light");
   const tokens = await page.evaluate(async () => (await fetch("/api/v1/auth/refresh", { method: "POST" })).json());
   const api = {};
-  for (const path of ["/api/v1/ai-providers", "/api/v1/logs", "/api/v1/integrations", "/api/v1/ml/alerts", "/api/v1/etl/jobs"]) {
+  for (const path of ["/api/v1/ai-providers", "/api/v1/logs", "/api/v1/integrations", "/api/v1/ml/alerts", "/api/v1/etl/jobs", "/api/v1/search?q=x"]) {
     api[path] = (await page.request.get(path, { headers: { Authorization: `Bearer ${tokens.access_token}` } })).status();
   }
-  return { navLabels, blocked, api };
+  return { navLabels, blocked, why, violations, api };
 }

@@ -1,6 +1,6 @@
 // Browser scenarios for the data pages (overview, DORA, engineering, work
 // items) on a tenant seeded with the demo profile; see run.mjs.
-import { axe, captureTokens, check, heading, newPage, PHONE, setMode, shot, signIn, theme } from "./lib.mjs";
+import { axe, captureTokens, check, eachPageInBothModes, heading, newPage, PHONE, setMode, shot, signedIn, signIn } from "./lib.mjs";
 
 const PAGES = [
   { path: "/", title: "Overview", name: "overview" },
@@ -14,7 +14,7 @@ const PAGES = [
 ];
 
 /** Waits until every panel has left its loading state (and kept data is not being refetched). */
-async function settled(page) {
+export async function settled(page) {
   await page.waitForLoadState("networkidle");
   await page.waitForFunction(
     () => !document.querySelector(".state-loading, [aria-busy='true']") && !document.body.textContent.includes("Loading trend"),
@@ -29,7 +29,7 @@ async function answered(page, path, action) {
   await settled(page);
 }
 
-async function tiles(page) {
+export async function tiles(page) {
   return page.evaluate(() => Object.fromEntries([...document.querySelectorAll(".tile-value")].map((e) => [e.dataset.metric, e.textContent])));
 }
 
@@ -39,37 +39,26 @@ async function overflow(page) {
 
 /** Every data page in light and dark with axe and screenshots; errors collected. */
 export async function dataPages({ browser, config, axeSource }) {
-  const { page, consoleErrors } = await newPage(browser, config);
-  await page.goto("/");
-  await signIn(page, config);
-  await heading(page, "Overview");
-  const violations = [];
-  const screenshots = [];
-  const seen = {};
-  for (const mode of ["Light", "Dark"]) {
-    await setMode(page, mode);
-    for (const p of PAGES) {
-      await page.goto(p.path);
-      await heading(page, p.title);
-      await settled(page);
-      const t = await theme(page);
-      check(t.theme === mode.toLowerCase(), `${p.path} in ${mode}`);
-      const errors = await page.locator(".state-error").allTextContents();
-      const empties = await page.locator(".state-empty").allTextContents();
-      seen[`${p.path} ${t.theme}`] = { errors, empties, text: (await page.locator("main").innerText()).slice(0, 4000) };
-      violations.push(...(await axe(page, axeSource, `${p.path} ${t.theme}`)));
-      screenshots.push(await shot(page, config, `${p.name}-${t.theme}`));
-    }
-  }
+  const { page, consoleErrors } = await signedIn(browser, config);
+  const { violations, screenshots, seen } = await eachPageInBothModes(page, config, axeSource, PAGES, {
+    open: async (pg, p) => {
+      await pg.goto(p.path);
+      await heading(pg, p.title);
+      await settled(pg);
+    },
+    record: async (pg) => ({
+      errors: await pg.locator(".state-error").allTextContents(),
+      empties: await pg.locator(".state-empty").allTextContents(),
+      text: (await pg.locator("main").innerText()).slice(0, 4000),
+    }),
+    name: (p) => p.name,
+  });
   return { violations, screenshots, seen, consoleErrors };
 }
 
 /** A period or filter change changes the figures, and the URL keeps them. */
 export async function filters({ browser, config }) {
-  const { page, consoleErrors } = await newPage(browser, config);
-  await page.goto("/");
-  await signIn(page, config);
-  await heading(page, "Overview");
+  const { page, consoleErrors } = await signedIn(browser, config);
   await settled(page);
   const before = await tiles(page);
   await answered(page, "/api/v1/analytics/summary", () => page.getByLabel("Period").selectOption("30"));
@@ -98,10 +87,7 @@ export async function filters({ browser, config }) {
 
 /** Drill-down rows link to their source; the list says how many there are. */
 export async function drilldown({ browser, config }) {
-  const { page } = await newPage(browser, config);
-  await page.goto("/");
-  await signIn(page, config);
-  await heading(page, "Overview");
+  const { page } = await signedIn(browser, config);
   await page.goto("/dora/lead-time");
   await heading(page, "Lead time for changes");
   await settled(page);
@@ -129,10 +115,7 @@ export async function drilldown({ browser, config }) {
 
 /** Keyboard only: from the overview to a metric's page; phone width fits. */
 export async function keyboardAndPhone({ browser, config, axeSource }) {
-  const { page } = await newPage(browser, config);
-  await page.goto("/");
-  await signIn(page, config);
-  await heading(page, "Overview");
+  const { page } = await signedIn(browser, config);
   await settled(page);
   let reached = false;
   for (let i = 0; i < 40 && !reached; i++) {

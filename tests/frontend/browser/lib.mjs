@@ -93,3 +93,36 @@ export function captureTokens(page) {
   });
   return tokens;
 }
+
+/** A new browser page signed in at "/" (the overview shown). */
+export async function signedIn(browser, config, options = {}) {
+  const opened = await newPage(browser, config, options);
+  await opened.page.goto("/");
+  await signIn(opened.page, config);
+  await heading(opened.page, "Overview");
+  return opened;
+}
+
+/**
+ * Every page in Light then Dark (the mode saved through the profile): `open`
+ * shows one page and waits for it, `record` returns what to keep of it; each
+ * is checked to be in the mode, run through axe and photographed as
+ * `<name(p)>-<mode>.png`. Returns {violations, screenshots, seen}.
+ */
+export async function eachPageInBothModes(page, config, axeSource, pages, { open, record = async () => null, name }) {
+  const violations = [];
+  const screenshots = [];
+  const seen = {};
+  for (const mode of ["Light", "Dark"]) {
+    await setMode(page, mode);
+    for (const p of pages) {
+      await open(page, p);
+      const t = await theme(page);
+      check(t.theme === mode.toLowerCase(), `${p.path} is in ${mode} mode (got ${t.theme})`);
+      seen[`${p.path} ${t.theme}`] = await record(page, p, t);
+      violations.push(...(await axe(page, axeSource, `${p.path} ${t.theme}`)));
+      screenshots.push(await shot(page, config, `${name(p)}-${t.theme}`));
+    }
+  }
+  return { violations, screenshots, seen };
+}

@@ -7,7 +7,9 @@ import { join } from "node:path";
 import * as admin from "./admin.mjs";
 import * as aiScenarios from "./ai.mjs";
 import * as dashboards from "./dashboards.mjs";
+import * as etl from "./etl.mjs";
 import * as shellScenarios from "./scenarios.mjs";
+import * as settings from "./settings.mjs";
 // PULSE_BROWSER_SCENARIOS: another suite's scenarios (tests/journey).
 const extra = process.env.PULSE_BROWSER_SCENARIOS
   ? await import(process.env.PULSE_BROWSER_SCENARIOS)
@@ -18,7 +20,7 @@ const require = createRequire(join(frontend, "package.json"));
 const { chromium } = require("playwright-core");
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
-const scenarios = { ...shellScenarios, ...dashboards, ...admin, ...aiScenarios, ...extra };
+const scenarios = { ...shellScenarios, ...dashboards, ...admin, ...etl, ...settings, ...aiScenarios, ...extra };
 const name = process.argv[2];
 const config = JSON.parse(readFileSync(0, "utf8"));
 const scenario = scenarios[name];

@@ -1,5 +1,5 @@
 // Browser scenarios, one exported function each; see run.mjs.
-import { axe, captureTokens, check, heading, newPage, PHONE, setMode, shot, signIn, theme } from "./lib.mjs";
+import { axe, captureTokens, check, eachPageInBothModes, heading, newPage, PHONE, setMode, shot, signedIn, signIn, theme } from "./lib.mjs";
 
 const PAGES = [
   { path: "/", nav: "Overview", title: "Overview" },
@@ -41,26 +41,16 @@ export async function firstLogin({ browser, config, axeSource }) {
 
 /** Every page in light and dark (axe + screenshots), keyboard use, phone width. */
 export async function shell({ browser, config, axeSource }) {
-  const { page, consoleErrors } = await newPage(browser, config);
-  await page.goto("/");
-  await signIn(page, config);
-  await heading(page, "Overview");
-  const violations = [];
-  const screenshots = [];
-  const seen = {};
-  for (const mode of ["Light", "Dark"]) {
-    await setMode(page, mode);
-    for (const p of PAGES) {
-      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: p.nav }).click();
-      await heading(page, p.title);
-      await page.waitForLoadState("networkidle");
-      const t = await theme(page);
-      check(t.theme === mode.toLowerCase(), `${p.path} is in ${mode} mode (got ${t.theme})`);
-      seen[`${p.path} ${t.theme}`] = t.background;
-      violations.push(...(await axe(page, axeSource, `${p.path} ${t.theme}`)));
-      screenshots.push(await shot(page, config, `${p.nav.toLowerCase()}-${t.theme}`));
-    }
-  }
+  const { page, consoleErrors } = await signedIn(browser, config);
+  const { violations, screenshots, seen } = await eachPageInBothModes(page, config, axeSource, PAGES, {
+    open: async (pg, p) => {
+      await pg.getByRole("navigation", { name: "Main" }).getByRole("link", { name: p.nav }).click();
+      await heading(pg, p.title);
+      await pg.waitForLoadState("networkidle");
+    },
+    record: async (_pg, _p, t) => t.background,
+    name: (p) => p.nav.toLowerCase(),
+  });
   // The users page lists this admin.
   await page.goto("/admin/users");
   await page.getByRole("cell", { name: config.email }).waitFor();

@@ -34,6 +34,10 @@ class TokenResponse(BaseModel):
     expires_in: int
     must_change_password: bool
     user: UserOut
+    permissions: list[str] = Field(
+        description="what this session may do (``resource:action``): the role's and the "
+        "user's extra grants; the web app shows only what is allowed"
+    )
 
 
 class PasswordChange(BaseModel):
@@ -73,6 +77,7 @@ def _issue(clients: AppClients, response: Response, issued: Issued) -> TokenResp
         expires_in=issued.expires_in,
         must_change_password=issued.user.must_change_password,
         user=issued.user,
+        permissions=sorted(issued.permissions),
     )
 
 

@@ -81,6 +81,15 @@ export function useCreateProvider() {
   return useProviderWrite((body: ProviderCreate) => unwrap(api.POST("/api/v1/ai-providers", { body })));
 }
 
+export type ProviderPatch = Schemas["ProviderPatch"];
+
+export function useUpdateProvider() {
+  const { api } = useAuth();
+  return useProviderWrite(({ id, body }: { id: number; body: ProviderPatch }) =>
+    unwrap(api.PATCH("/api/v1/ai-providers/{provider_id}", { params: { path: { provider_id: id } }, body })),
+  );
+}
+
 export function useDeleteProvider() {
   const { api } = useAuth();
   return useProviderWrite((id: number) => unwrap(api.DELETE("/api/v1/ai-providers/{provider_id}", { params: { path: { provider_id: id } } })));

@@ -1,5 +1,5 @@
 /** Queries of the analytics API, keyed by their parameters. */
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { AnalyticsParams } from "../analytics/filters";
 import type { FigurePath, TrendMetric } from "../analytics/metrics";
 import { useAuth } from "../auth/AuthContext";
@@ -67,5 +67,26 @@ export function useWorkItems(params: AnalyticsParams) {
     queryKey: ["analytics", "work-items", params],
     queryFn: () => unwrap(api.GET("/api/v1/analytics/work-items", { params: { query: { ...params, limit: 20 } } })),
     placeholderData: keepPreviousData,
+  });
+}
+
+export type DoraRules = Schemas["DoraRules"];
+const DORA_SETTINGS = ["dora-settings"] as const;
+
+export function useDoraSettings() {
+  const { api } = useAuth();
+  return useQuery({ queryKey: DORA_SETTINGS, queryFn: () => unwrap(api.GET("/api/v1/analytics/settings")) });
+}
+
+/** Replaces the tenant's DORA rules; every figure computed under the old ones is read again. */
+export function useSaveDoraSettings() {
+  const { api } = useAuth();
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: Schemas["DoraSettingsIn"]) => unwrap(api.PUT("/api/v1/analytics/settings", { body })),
+    onSuccess: (data) => {
+      qc.setQueryData(DORA_SETTINGS, data);
+      return qc.invalidateQueries({ queryKey: ["analytics"] });
+    },
   });
 }

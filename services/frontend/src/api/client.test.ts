@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { authFetch } from "./client";
+import { ApiError, describeError } from "./problem";
 import { Session, tenantOf } from "./session";
 
 function jwt(claims: object): string {
@@ -14,7 +15,7 @@ const user = {
 };
 
 function tokens(token: string) {
-  return { access_token: token, token_type: "bearer", expires_in: 900, must_change_password: false, user };
+  return { access_token: token, token_type: "bearer", expires_in: 900, must_change_password: false, user, permissions: [] };
 }
 
 function json(status: number, body: unknown): Response {
@@ -82,5 +83,20 @@ describe("Session", () => {
     expect(tenantOf(jwt({ ten: "globex", sub: "1" }))).toBe("globex");
     expect(tenantOf("not-a-token")).toBeNull();
     expect(tenantOf("a.%%%.c")).toBeNull();
+  });
+});
+
+describe("describeError and the session's permissions", () => {
+  const problem = (status: number, code: string, detail: string) => new ApiError(status, { type: "about:blank", title: "x", status, code, detail });
+  it("shows the API's detail, and what a generic server error's code means", () => {
+    expect(describeError(problem(409, "job_running", "integration jira is already syncing"))).toBe("integration jira is already syncing");
+    expect(describeError(problem(502, "etl_bad_gateway", "internal error"))).toMatch(/ETL service did not answer/);
+    expect(describeError(problem(500, "internal_error", "internal error"))).toBe("internal error");
+    // Carries the session's permissions from the token response.
+    const session = new Session();
+    session.accept({ ...tokens(jwt({ ten: "acme" })), permissions: ["dashboards:read"] });
+    expect(session.current.permissions).toEqual(["dashboards:read"]);
+    session.clear();
+    expect(session.current.permissions).toEqual([]);
   });
 });

@@ -39,9 +39,15 @@ export function toApiError(response: Response, body: unknown): ApiError {
   });
 }
 
+// Server errors keep their detail generic (it could name hosts); their code
+// still says which part failed, which is what a person can act on.
+const SERVER_CODES: Record<string, string> = {
+  etl_bad_gateway: "The tenant's ETL service did not answer usably: it may be stopped or restarting. Retry in a moment.",
+};
+
 /** The text a person should see for any thrown value. */
 export function describeError(error: unknown): string {
-  if (error instanceof ApiError) return error.problem.detail;
+  if (error instanceof ApiError) return SERVER_CODES[error.problem.code] ?? error.problem.detail;
   if (error instanceof TypeError) return "The server could not be reached. Check your connection and retry.";
   if (error instanceof Error) return error.message;
   return "Something went wrong.";

@@ -2426,6 +2426,11 @@ export interface components {
             /** Must Change Password */
             must_change_password: boolean;
             /**
+             * Permissions
+             * @description what this session may do (``resource:action``): the role's and the user's extra grants; the web app shows only what is allowed
+             */
+            permissions: string[];
+            /**
              * Token Type
              * @default bearer
              */

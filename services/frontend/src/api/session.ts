@@ -15,7 +15,11 @@ export interface SessionState {
   user: User | null;
   tenant: string | null;
   mustChangePassword: boolean;
+  /** What the session may do (`resource:action`), from the token response. */
+  permissions: readonly string[];
 }
+
+const SIGNED_OUT: SessionState = { token: null, user: null, tenant: null, mustChangePassword: false, permissions: [] };
 
 /**
  * The access token lives only in memory (never in storage, where any script
@@ -23,7 +27,7 @@ export interface SessionState {
  * to /api/v1/auth only. A reload therefore starts with a refresh.
  */
 export class Session {
-  private state: SessionState = { token: null, user: null, tenant: null, mustChangePassword: false };
+  private state: SessionState = SIGNED_OUT;
   private listeners = new Set<Listener>();
   private inflight: Promise<boolean> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -48,6 +52,7 @@ export class Session {
       user: tokens.user,
       tenant: tenantOf(tokens.access_token),
       mustChangePassword: tokens.must_change_password,
+      permissions: tokens.permissions,
     });
     this.schedule(tokens.expires_in * 1000);
   }
@@ -59,7 +64,7 @@ export class Session {
   clear(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.set({ token: null, user: null, tenant: null, mustChangePassword: false });
+    this.set(SIGNED_OUT);
   }
 
   /** Exchanges the refresh cookie for a new access token; concurrent callers share one request. */

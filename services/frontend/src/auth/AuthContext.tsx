@@ -28,3 +28,8 @@ export function useUser(): User {
   if (!user) throw new Error("useUser without a signed-in user");
   return user;
 }
+
+/** Whether the session holds `permission` (the API decides; this only hides what it would refuse). */
+export function useCan(permission: string): boolean {
+  return useAuth().session.permissions.includes(permission);
+}

@@ -9,6 +9,8 @@ interface NavItem {
   to: string;
   label: string;
   admin?: boolean;
+  /** Shown only to sessions that hold it (the page refuses the others too). */
+  permission?: string;
 }
 
 export const NAV: NavItem[] = [
@@ -16,11 +18,12 @@ export const NAV: NavItem[] = [
   { to: "/dora", label: "DORA" },
   { to: "/engineering", label: "Engineering" },
   { to: "/work-items", label: "Work items" },
-  { to: "/search", label: "Search" },
-  { to: "/assistant", label: "Assistant" },
+  { to: "/search", label: "Search", permission: "search:read" },
+  { to: "/assistant", label: "Assistant", permission: "agent:use" },
   { to: "/profile", label: "Profile" },
   { to: "/admin/users", label: "Users", admin: true },
   { to: "/admin/branding", label: "Branding", admin: true },
+  { to: "/admin/analytics", label: "Analytics settings", admin: true },
   { to: "/admin/providers", label: "AI providers", admin: true },
   { to: "/admin/integrations", label: "Integrations", admin: true },
   { to: "/admin/etl", label: "ETL jobs", admin: true },
@@ -58,7 +61,7 @@ export function Shell({ children }: { children: ReactNode }) {
   // Mounted once, here: the tenant's colours and logo follow the branding query.
   useApplyBranding();
 
-  const items = NAV.filter((i) => !i.admin || user.role === "admin");
+  const items = NAV.filter((i) => (!i.admin || user.role === "admin") && (!i.permission || session.permissions.includes(i.permission)));
   return (
     <div className="shell">
       <a href="#main" className="skip-link">

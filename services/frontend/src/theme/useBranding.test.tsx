@@ -6,7 +6,7 @@ import { makeApi } from "../api/client";
 import { Session } from "../api/session";
 import { AuthContext, type Auth } from "../auth/AuthContext";
 import { applyBranding, BRANDING_KEY, clearBranding } from "./branding";
-import { tenantLogoUrl, toBranding, useApplyBranding, type BrandingOut } from "./useBranding";
+import { platformLogoUrl, tenantLogoUrl, toBranding, useApplyBranding, type BrandingOut } from "./useBranding";
 
 const scheme = (mode: "light" | "dark", primary: string, onPrimary = "#FFFFFF") => ({
   mode,
@@ -58,6 +58,18 @@ describe("branding from the API", () => {
     expect(tenantLogoUrl({ ...api, logo_source: "platform", logo_url: "https://cdn.example/logo.svg" })).toBeNull();
     expect(tenantLogoUrl({ ...api, logo_source: "none", logo_url: null })).toBeNull();
     expect(tenantLogoUrl(undefined)).toBeNull();
+  });
+
+  it("shows the platform's https logo directly, and nothing that is not one", () => {
+    const platform = (logo_url: string) => platformLogoUrl({ ...api, logo_source: "platform", logo_url });
+    expect(platform("https://cdn.example/logo.svg")).toBe("https://cdn.example/logo.svg");
+    // Quotes cannot end the CSS url("…") the address goes in.
+    expect(platform('https://cdn.example/a").x{') ).toBe("https://cdn.example/a%22).x%7B");
+    expect(platform("http://cdn.example/logo.svg")).toBeNull();
+    expect(platform("javascript:alert(1)")).toBeNull();
+    expect(platform("https://user:pw@cdn.example/logo.svg")).toBeNull();
+    expect(platform("not a url")).toBeNull();
+    expect(platformLogoUrl(api)).toBeNull(); // the tenant's own logo is fetched instead
   });
 });
 

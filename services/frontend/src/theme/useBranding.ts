@@ -5,7 +5,8 @@
  * useApplyBranding (mounted once, in the shell) sets the --brand-*
  * properties and caches them for theme-init.js, so the next visit paints in
  * the brand colours. The logo is behind the API's token, so it is fetched and
- * inlined as a data: URL (the CSP allows images from 'self' and data: only).
+ * inlined as a data: URL; the platform's logo (an https URL from the tenant's
+ * spec) is loaded by the browser directly (the CSP allows img-src https:).
  */
 import { useQuery } from "@tanstack/react-query";
 import { useEffect } from "react";
@@ -40,6 +41,22 @@ export function toBranding(b: BrandingOut, logo: string | null): Branding {
 /** The tenant's logo URL when it is the tenant's own (served by the API), else null. */
 export function tenantLogoUrl(b: BrandingOut | undefined): string | null {
   return b?.logo_source === "tenant" && b.logo_url?.startsWith(LOGO_PATH) ? b.logo_url : null;
+}
+
+/**
+ * The platform's logo (the tenant spec's `logoUrl`) when the tenant has none
+ * of its own: an https URL the browser loads itself (the CSP allows `img-src
+ * https:` for it; see README). Normalised by the URL parser, so that it cannot
+ * break out of the CSS `url("…")` it is put in.
+ */
+export function platformLogoUrl(b: BrandingOut | undefined): string | null {
+  if (b?.logo_source !== "platform" || !b.logo_url) return null;
+  try {
+    const u = new URL(b.logo_url);
+    return u.protocol === "https:" && !u.username && !u.password ? u.href : null;
+  } catch {
+    return null;
+  }
 }
 
 function readAsDataUrl(blob: Blob): Promise<string> {
@@ -82,7 +99,7 @@ export function useApplyBranding(): void {
   const logo = useLogoDataUrl(url);
   // While a new logo loads the old one stays; without a tenant logo (or if it
   // cannot be loaded) the platform mark shows, the colours apply regardless.
-  const logoData = url !== null ? (logo.data ?? null) : null;
+  const logoData = url !== null ? (logo.data ?? null) : platformLogoUrl(branding);
   const settled = url === null || !logo.isPending;
   useEffect(() => {
     if (!branding) return;

@@ -40,13 +40,23 @@ export function formatEta(seconds: number | null): string {
 export function actionsFor(job: EtlJob): EtlAction[] {
   switch (job.state) {
     case "running":
-    case "queued":
       return job.control ? [] : ["pause", "cancel"];
+    // Queued is also where a job waits that no runner has picked up (a new
+    // integration, an ETL restarted mid-queue): the ETL accepts a start then.
+    case "queued":
+      return job.control ? [] : ["start", "pause", "cancel"];
     case "paused":
       return ["resume", "cancel"];
     default:
       return ["start"];
   }
+}
+
+/** The bar's attributes: indeterminate only while a run goes without an estimate. */
+export function barValue(state: string, done: number, estimated: number | null): { max?: number; value?: number } {
+  if (estimated) return { max: estimated, value: Math.min(done, estimated) };
+  if (state === "running") return {};
+  return { max: 1, value: state === "succeeded" ? 1 : 0 };
 }
 
 const LABEL: Record<EtlAction, string> = { start: "Run", pause: "Pause", resume: "Resume", cancel: "Cancel" };
@@ -65,7 +75,7 @@ function JobCard({ job, live }: { job: EtlJob; live: LiveProgress | undefined })
         <span className={`badge ${state === "failed" ? "badge-bad" : state === "succeeded" ? "badge-good" : "badge-neutral"}`}>{state}</span>
       </div>
       <div className="progress-line">
-        <progress aria-label={`Progress of ${job.integration}`} max={estimated || undefined} value={estimated ? Math.min(done, estimated) : undefined} />
+        <progress aria-label={`Progress of ${job.integration}`} {...barValue(state, done, estimated)} />
         <span>
           {done}
           {estimated ? ` of ${estimated}` : ""} items{phase ? ` · ${phase}` : ""}

@@ -6,8 +6,10 @@ import {
   useRotateCredentials,
   useSetProviderActive,
   useTestProvider,
+  useUpdateProvider,
   type ProviderCreate,
   type ProviderOut,
+  type ProviderPatch,
 } from "../../api/adminQueries";
 import { fieldErrors } from "../../api/fieldErrors";
 import type { Schemas } from "../../api/queries";
@@ -45,23 +47,59 @@ export function toProviderCreate(d: Draft): ProviderCreate {
   };
 }
 
-function ProviderForm() {
+/** A stored provider as the form's draft (the key is write-only: never shown, empty = keep). */
+export function fromProvider(p: ProviderOut): Draft {
+  const c = p.config;
+  const text = (v: string | number | null | undefined) => (v === null || v === undefined ? "" : String(v));
+  return {
+    ...EMPTY,
+    name: p.name,
+    type: p.type,
+    kind: c.kind,
+    base_url: text(c.base_url),
+    model: c.model,
+    gateway_route: c.gateway_route ? "yes" : "no",
+    priority: text(c.priority),
+    fallback: text(c.fallback),
+    api_version: text(c.api_version),
+    deployment: text(c.deployment),
+    connect: text(c.timeouts?.connect_seconds),
+    read: text(c.timeouts?.read_seconds),
+  };
+}
+
+/** The edit form as the API's ProviderPatch: the whole routing config (token limits kept), a key only if typed. */
+export function toProviderPatch(d: Draft, p: ProviderOut, clearKey: boolean): ProviderPatch {
+  const { config, api_key } = toProviderCreate(d);
+  return { config: { ...config, limits: p.config.limits ?? {}, dimensions: p.config.dimensions ?? null }, api_key: clearKey ? null : api_key, clear_api_key: clearKey };
+}
+
+function ProviderForm({ editing, onDone }: { editing: ProviderOut | null; onDone: () => void }) {
   const create = useCreateProvider();
-  const [d, setD] = useState<Draft>(EMPTY);
+  const update = useUpdateProvider();
+  const write = editing ? update : create;
+  const [d, setD] = useState<Draft>(editing ? fromProvider(editing) : EMPTY);
+  const [clearKey, setClearKey] = useState(false);
   const set = (k: keyof Draft) => (e: { target: { value: string } }) => setD((x) => ({ ...x, [k]: e.target.value }));
-  const f = fieldErrors(create.error);
+  const f = fieldErrors(write.error);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    create.mutate(toProviderCreate(d), { onSuccess: () => setD(EMPTY) });
+    if (editing) update.mutate({ id: editing.id, body: toProviderPatch(d, editing, clearKey) }, { onSuccess: onDone });
+    else create.mutate(toProviderCreate(d), { onSuccess: () => setD(EMPTY) });
   };
+  const title = editing ? `Edit ${editing.name}` : "Add a provider";
   return (
     <form className="stack" onSubmit={submit} aria-labelledby="provider-form-heading" noValidate>
-      <h2 id="provider-form-heading">Add a provider</h2>
-      <Field label="Name" value={d.name} onChange={set("name")} error={f.name} placeholder="e.g. gateway-main" />
+      <h2 id="provider-form-heading">{title}</h2>
+      {editing ? (
+        <p className="muted">Name and type are fixed; the routing below replaces the stored one.</p>
+      ) : (
+        <Field label="Name" value={d.name} onChange={set("name")} error={f.name} placeholder="e.g. gateway-main" />
+      )}
       <div className="grid-2 tight">
         <label className="field">
           <span>Type</span>
-          <select value={d.type} onChange={set("type")}>
+          <select value={d.type} onChange={set("type")} disabled={editing !== null}>
             <option value="ai">Chat (ai)</option>
             <option value="embedding">Embedding</option>
           </select>
@@ -100,17 +138,37 @@ function ProviderForm() {
           <Field label="Deployment" value={d.deployment} onChange={set("deployment")} error={f["config.deployment"]} />
         </div>
       )}
-      <Field label="API key" type="password" autoComplete="off" value={d.api_key} onChange={set("api_key")} error={f.api_key} />
-      <FormError error={create.error} />
-      {create.isSuccess && <p role="status" className="ok-text">Provider {create.data.name} added.</p>}
-      <button type="submit" className="btn btn-primary" disabled={create.isPending}>
-        Add provider
-      </button>
+      <Field
+        label={editing ? "New API key (empty keeps the stored one)" : "API key"}
+        type="password"
+        autoComplete="off"
+        value={d.api_key}
+        onChange={set("api_key")}
+        error={f.api_key}
+        disabled={clearKey}
+      />
+      {editing?.has_credentials && (
+        <label className="toggle">
+          <input type="checkbox" checked={clearKey} onChange={(e) => setClearKey(e.target.checked)} /> Forget the stored key
+        </label>
+      )}
+      <FormError error={write.error} />
+      {create.isSuccess && !editing && <p role="status" className="ok-text">Provider {create.data.name} added.</p>}
+      <div className="actions">
+        <button type="submit" className="btn btn-primary" disabled={write.isPending}>
+          {editing ? "Save changes" : "Add provider"}
+        </button>
+        {editing && (
+          <button type="button" className="btn" onClick={onDone}>
+            Cancel
+          </button>
+        )}
+      </div>
     </form>
   );
 }
 
-function ProviderRow({ p }: { p: ProviderOut }) {
+function ProviderRow({ p, onEdit }: { p: ProviderOut; onEdit: () => void }) {
   const probe = useTestProvider();
   const del = useDeleteProvider();
   const active = useSetProviderActive();
@@ -133,6 +191,9 @@ function ProviderRow({ p }: { p: ProviderOut }) {
       <td>{p.has_credentials ? `••••${p.credentials_last4 ?? ""}` : "none"}</td>
       <td>{p.active ? "Active" : "Inactive"}</td>
       <td className="row-actions">
+        <button type="button" className="btn" onClick={onEdit}>
+          Edit<span className="sr-only"> {p.name}</span>
+        </button>
         <button type="button" className="btn" disabled={probe.isPending} onClick={() => probe.mutate(p.id)}>
           Test connection<span className="sr-only"> of {p.name}</span>
         </button>
@@ -186,6 +247,12 @@ function Rotate() {
 
 export function ProvidersPage() {
   const providers = useProviders();
+  const [editing, setEditing] = useState<ProviderOut | null>(null);
+  const edit = (p: ProviderOut) => {
+    setEditing(p);
+    // The form is below the table: take the keyboard (and the eyes) there.
+    requestAnimationFrame(() => document.getElementById("provider-form-heading")?.closest("form")?.querySelector<HTMLElement>("input:enabled, select:enabled")?.focus());
+  };
   return (
     <>
       <h1>AI providers</h1>
@@ -199,14 +266,14 @@ export function ProvidersPage() {
             {(list) => (
               <Table label="Providers table" caption="AI and embedding providers" columns={["Provider", "Model", "Priority", "Key", "Status", ""]}>
                     {list.map((p) => (
-                      <ProviderRow key={p.id} p={p} />
+                      <ProviderRow key={p.id} p={p} onEdit={() => edit(p)} />
                     ))}
                   </Table>
             )}
           </QueryState>
         </section>
         <section className="card form-card">
-          <ProviderForm />
+          <ProviderForm key={editing?.id ?? "new"} editing={editing} onDone={() => setEditing(null)} />
         </section>
       </div>
     </>

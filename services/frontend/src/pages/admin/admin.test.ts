@@ -1,9 +1,10 @@
-import type { EtlJob } from "../../api/adminQueries";
+import type { EtlJob, ProviderOut } from "../../api/adminQueries";
 import { contrastWarnings } from "./BrandingPage";
-import { actionsFor, formatEta, parseProgress } from "./EtlPage";
+import { actionsFor, barValue, formatEta, parseProgress } from "./EtlPage";
 import { liveEntry } from "./LogsPage";
+import { toDraft, toRules } from "./AnalyticsSettingsPage";
 import { accuracyByModel } from "./MlPage";
-import { toProviderCreate } from "./ProvidersPage";
+import { fromProvider, toProviderCreate, toProviderPatch } from "./ProvidersPage";
 
 describe("admin page logic", () => {
   it("warns about a pale primary colour and not about a strong one", () => {
@@ -24,6 +25,35 @@ describe("admin page logic", () => {
     // Not a number: sent as NaN -> JSON null, which the API refuses naming config.priority.
     expect(Number.isNaN(body.config.priority)).toBe(true);
     expect(body.config.timeouts).toEqual({ connect_seconds: 5, read_seconds: 30 });
+  });
+
+  it("edits a stored provider: filled from its config, sent back whole, the key only when typed", () => {
+    const stored = {
+      id: 3, name: "gw", type: "ai" as const, active: true, has_credentials: true, credentials_last4: "1234", created_at: "", last_updated_at: "",
+      config: {
+        kind: "azure-openai" as const, base_url: "https://az.example/", model: "gpt", gateway_route: false, priority: 40, fallback: "spare",
+        timeouts: { connect_seconds: 3, read_seconds: 90 }, limits: { tokens_per_minute: 1000 }, api_version: "2024-06-01", deployment: "d1", dimensions: null,
+      },
+    } as ProviderOut;
+    const draft = fromProvider(stored);
+    expect(draft).toMatchObject({ name: "gw", kind: "azure-openai", gateway_route: "no", priority: "40", fallback: "spare", connect: "3", read: "90", api_key: "" });
+    const same = toProviderPatch(draft, stored, false);
+    expect(same.config).toEqual({ ...stored.config });
+    expect(same.api_key).toBeNull();
+    expect(same.clear_api_key).toBe(false);
+    expect(toProviderPatch({ ...draft, api_key: " sk-new " }, stored, false).api_key).toBe("sk-new");
+    // Forgetting the key never sends a new one along.
+    expect(toProviderPatch({ ...draft, api_key: "sk-new" }, stored, true)).toMatchObject({ api_key: null, clear_api_key: true });
+  });
+
+  it("sends every DORA rule back, an empty incident window as none", () => {
+    const rules = { production_pattern: "^prod$", deployment_fallback: "releases" as const, hotfix_pattern: "hotfix", revert_pattern: "^revert", incident_window_hours: null, report_year: 2024 };
+    const draft = toDraft(rules);
+    expect(draft.incident_window_hours).toBe("");
+    expect(toRules(draft)).toEqual(rules);
+    expect(toRules({ ...draft, incident_window_hours: " 48 " }).incident_window_hours).toBe(48);
+    // Not a number: sent as typed for the API to refuse by name (NaN would be JSON null, "no window").
+    expect(JSON.parse(JSON.stringify(toRules({ ...draft, incident_window_hours: "two days" }))).incident_window_hours).toBe("two days");
   });
 
   it("turns a live log message into a row and applies the filters", () => {
@@ -53,6 +83,16 @@ describe("ETL jobs page logic", () => {
     expect(actionsFor(job("running", "pause"))).toEqual([]);
     expect(actionsFor(job("paused"))).toEqual(["resume", "cancel"]);
     expect(actionsFor(job("failed"))).toEqual(["start"]);
+    // A queued job nobody runs yet (a new integration) can be started.
+    expect(actionsFor(job("queued"))).toEqual(["start", "pause", "cancel"]);
+    expect(actionsFor(job("queued", "cancel"))).toEqual([]);
+  });
+
+  it("shows an indeterminate bar only for a running job without an estimate", () => {
+    expect(barValue("running", 3, null)).toEqual({});
+    expect(barValue("running", 30, 20)).toEqual({ max: 20, value: 20 });
+    expect(barValue("queued", 0, null)).toEqual({ max: 1, value: 0 });
+    expect(barValue("succeeded", 48, null)).toEqual({ max: 1, value: 1 });
   });
 
   it("reads progress events and nothing else", () => {

@@ -1,0 +1,80 @@
+// The ETL jobs page against a real tenant ETL (tests/frontend/etl.py): "Run"
+// starts a sync and the bar and ETA move over the WebSocket; see run.mjs.
+import { axe, check, heading, newPage, PHONE, setMode, shot, signedIn, signIn } from "./lib.mjs";
+
+/** Samples the job card in the page every 25 ms, keeping each distinct reading. */
+function sampleCard(integration) {
+  window.__samples = [];
+  window.__sampler = setInterval(() => {
+    const bar = document.querySelector(`progress[aria-label="Progress of ${integration}"]`);
+    const card = bar?.closest("section");
+    if (!bar || !card) return;
+    const s = {
+      value: bar.hasAttribute("value") ? Number(bar.getAttribute("value")) : null,
+      max: bar.hasAttribute("max") ? Number(bar.getAttribute("max")) : null,
+      text: bar.nextElementSibling?.textContent ?? "",
+      state: card.querySelector(".badge")?.textContent ?? "",
+      eta: [...card.querySelectorAll("p")].map((p) => p.textContent).find((t) => t.includes("ETA")) ?? null,
+    };
+    const last = window.__samples.at(-1);
+    if (!last || JSON.stringify(last) !== JSON.stringify(s)) window.__samples.push(s);
+  }, 25);
+}
+
+async function overflow(page) {
+  return page.evaluate(() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - window.innerWidth);
+}
+
+/** Runs config.integration from the page and watches its progress until it ends. */
+export async function etlProgress({ browser, config, axeSource }) {
+  const { page, consoleErrors } = await signedIn(browser, config);
+  await page.goto("/admin/etl");
+  await heading(page, "ETL jobs");
+  await page.getByRole("status").filter({ hasText: "Live:" }).waitFor();
+  const name = config.integration;
+  const card = page.getByRole("region", { name, exact: true });
+  const before = await card.locator(".badge").textContent();
+  const violations = await axe(page, axeSource, "/admin/etl light");
+  const screenshots = [await shot(page, config, "admin-etl-light")];
+  await page.evaluate(sampleCard, name);
+
+  await card.getByRole("button", { name: `Run ${name}` }).click();
+  // Mid-run: running, some items done, fewer than estimated.
+  await page.waitForFunction(() => window.__samples.some((s) => s.state === "running" && s.value > 0 && s.eta), null, { timeout: 60_000 });
+  const midRun = await card.evaluate((e) => e.innerText);
+  screenshots.push(await shot(page, config, "admin-etl-running-light"));
+  violations.push(...(await axe(page, axeSource, "/admin/etl running light")));
+  await card.locator(".badge").filter({ hasText: /^(succeeded|failed)$/ }).waitFor({ timeout: 120_000 });
+  // The job is read again after its last event: the last-success line follows.
+  await card.getByText(/^Last success (?!never)/).waitFor();
+  const samples = await page.evaluate(() => {
+    clearInterval(window.__sampler);
+    return window.__samples;
+  });
+  const final = {
+    state: await card.locator(".badge").textContent(),
+    text: await card.locator(".progress-line").innerText(),
+    lastSuccess: await card.getByText(/^Last success/).textContent(),
+    buttons: await card.getByRole("button").allTextContents(),
+  };
+  screenshots.push(await shot(page, config, "admin-etl-done-light"));
+
+  await setMode(page, "Dark");
+  await page.goto("/admin/etl");
+  await heading(page, "ETL jobs");
+  await card.getByText(/^Last success (?!never)/).waitFor();
+  const dark = await page.evaluate(() => document.documentElement.dataset.theme);
+  violations.push(...(await axe(page, axeSource, "/admin/etl dark")));
+  screenshots.push(await shot(page, config, "admin-etl-done-dark"));
+
+  const phone = await newPage(browser, config, { viewport: PHONE });
+  await phone.page.goto("/admin/etl");
+  await signIn(phone.page, config);
+  await heading(phone.page, "ETL jobs");
+  await phone.page.getByRole("region", { name, exact: true }).getByText(/^Last success (?!never)/).waitFor();
+  const phoneOverflow = await overflow(phone.page);
+  violations.push(...(await axe(phone.page, axeSource, "phone /admin/etl")));
+  screenshots.push(await shot(phone.page, config, "phone-admin-etl-dark"));
+  check(samples.length > 0, "the card was sampled");
+  return { before, midRun, samples, final, dark, phoneOverflow, violations, screenshots, consoleErrors: [...consoleErrors, ...phone.consoleErrors] };
+}

@@ -1,0 +1,75 @@
+"""The ETL jobs page in Debian's chromium against a real tenant ETL (served
+on a loopback port, reached by the backend at its Service name through the
+stack's proxy, syncing from the local Jira server slowed down per request):
+"Run" starts the sync, the bar and the ETA move with the WebSocket's
+progress events, and the card ends in the job's final state. Light, dark and
+phone width, axe clean; screenshots (one mid-run) in tests/frontend/artifacts/."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.frontend.conftest import Stack, run_browser
+from tests.frontend.etl import EtlTenant, tenant_with_etl
+
+# Seconds per request to the local Jira: long enough for many progress
+# events (one per page of 5 issues) to reach the page while it runs.
+SLOW = 0.15
+
+
+@pytest.fixture
+def etl(stack: Stack, tmp_path: Path) -> Iterator[EtlTenant]:
+    with tenant_with_etl(stack, tmp_path) as e:
+        yield e
+
+
+def _work_items(e: EtlTenant) -> int:
+    with psycopg.connect(e.login_dsn) as conn:
+        row = conn.execute("SELECT count(*) FROM work_items").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_run_moves_the_progress_bar_to_the_end(stack: Stack, etl: EtlTenant) -> None:
+    etl.sources.jira.api.latency = SLOW
+    t = etl.tenant
+    r = run_browser(
+        "etlProgress",
+        stack,
+        tenant=t.slug,
+        email=t.admin_email,
+        password=t.password,
+        integration="jira-main",
+    )
+    assert r["violations"] == [], r["violations"]
+    assert r["consoleErrors"] == []
+    assert r["before"] == "queued"
+    running = [s for s in r["samples"] if s["state"] == "running"]
+    values = sorted({s["value"] for s in running if s["value"] is not None})
+    # The bar moved: at least two distinct positions while running, each in range.
+    assert len(values) >= 2, r["samples"]
+    assert all(0 <= s["value"] <= s["max"] for s in running if s["value"] is not None)
+    assert any(re.search(r"ETA (\d+ s|\d+ min|unknown)", s["eta"] or "") for s in running)
+    assert "ETA" in r["midRun"]
+    # The count of items done only grows (no stale event shown after a newer one).
+    done = [int(re.match(r"\d+", s["text"])[0]) for s in running]  # type: ignore[index]
+    assert done == sorted(done), done
+
+    issues = sum(1 for _ in etl.sources.jira_org.issues)
+    f = r["final"]
+    assert f["state"] == "succeeded", f
+    # Done as estimated at the end, and more than any reading while running.
+    end = re.match(r"(\d+) of (\d+) items", f["text"])
+    assert end and end[1] == end[2] and int(end[1]) >= max(done), f
+    print("samples while running:", len(running), "distinct values:", values)
+    assert f["lastSuccess"] != "Last success never"
+    assert any(b.startswith("Run") for b in f["buttons"]), f["buttons"]
+    assert _work_items(etl) == issues
+    assert r["dark"] == "dark"
+    assert r["phoneOverflow"] <= 0
+    assert len(r["screenshots"]) == 5

@@ -21,8 +21,8 @@ from pulse_common import cache
 from pulse_common.provisioning import drop_tenant
 from pulse_common.tenancy import TenantNames
 from pulse_etl.app import create_app as create_etl
-from tests.backend_platform import Platform
 from tests.backend.etl_world import etl_settings
+from tests.backend_platform import Platform
 from tests.etl.conftest import Sources, start_sources, write_credentials
 from tests.etl.serve import served
 from tests.frontend.conftest import Stack, Tenant

@@ -15,9 +15,7 @@ from tests.backend.conftest import (  # noqa: F401 - fixtures
     admin,
     client,
     invite_and_login,
-    make_client,
     make_tenant,
-    platform,
     tenant,
 )
 from tests.backend.test_logs_ws import _connect, _next

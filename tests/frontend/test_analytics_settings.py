@@ -1,7 +1,8 @@
 """The analytics settings page (the tenant's DORA rules) in Debian's chromium
 against the real backend, on a demo tenant: filled from the API, a pattern
 that does not compile is refused with the message under its field, and a
-saved rule changes the overview's figures without a reload. Light, dark and
+saved rule changes the overview's figures without a reload; incident types
+round-trip (the PUT replaces every rule). Light, dark and
 phone width, axe clean."""
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def test_rules_form_saves_and_the_figures_follow(stack: Stack, demo: Tenant) -> 
     assert r["after"].get(metric) != r["before"][metric], (r["before"], r["after"])
     assert r["sameDocument"]
     assert r["kept"] == "^no-such-environment$"
+    assert r["keptTypes"] == "Incident, Outage"
     assert r["dark"] == "dark"
     assert r["phoneOverflow"] <= 0
     assert len(r["screenshots"]) == 3

@@ -36,6 +36,8 @@ export async function analyticsSettings({ browser, config, axeSource }) {
 
   // No environment is production any more: no deployment counts.
   await pattern.fill("^no-such-environment$");
+  // Every rule goes back with the PUT (it replaces them): incident types too.
+  await form.getByLabel(/issue types that are incidents/).fill("Incident, Outage");
   const okStatus = await savePut(page, form);
   const saved = await page.getByRole("status").filter({ hasText: "Saved." }).textContent();
   // The cached figures were computed under the old rule: they are fetched again.
@@ -51,6 +53,7 @@ export async function analyticsSettings({ browser, config, axeSource }) {
   await page.goto("/admin/analytics");
   await heading(page, "Analytics settings");
   const kept = await form.getByLabel("Production environment pattern").inputValue();
+  const keptTypes = await form.getByLabel(/issue types that are incidents/).inputValue();
   const dark = (await theme(page)).theme;
   violations.push(...(await axe(page, axeSource, "/admin/analytics dark")));
   screenshots.push(await shot(page, config, "admin-analytics-dark"));
@@ -62,5 +65,5 @@ export async function analyticsSettings({ browser, config, axeSource }) {
   const phoneOverflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   violations.push(...(await axe(phone.page, axeSource, "phone /admin/analytics")));
   screenshots.push(await shot(phone.page, config, "phone-admin-analytics-dark"));
-  return { before, after, stored, badStatus, invalid, error, okStatus, saved, sameDocument, kept, dark, phoneOverflow, violations, screenshots, consoleErrors };
+  return { before, after, stored, badStatus, invalid, error, okStatus, saved, sameDocument, kept, keptTypes, dark, phoneOverflow, violations, screenshots, consoleErrors };
 }

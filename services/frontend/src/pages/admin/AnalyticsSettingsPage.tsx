@@ -20,6 +20,13 @@ interface Draft {
   revert_pattern: string;
   incident_window_hours: string;
   report_year: string;
+  incident_types: string;
+}
+
+/** "Incident, Outage," -> ["Incident", "Outage"]; nothing -> null (each Jira integration's option decides). */
+function typeList(text: string): string[] | null {
+  const names = text.split(",").map((n) => n.trim()).filter((n) => n !== "");
+  return names.length === 0 ? null : names;
 }
 
 export function toDraft(r: DoraRules): Draft {
@@ -30,6 +37,7 @@ export function toDraft(r: DoraRules): Draft {
     revert_pattern: r.revert_pattern,
     incident_window_hours: r.incident_window_hours == null ? "" : String(r.incident_window_hours),
     report_year: String(r.report_year),
+    incident_types: (r.incident_types ?? []).join(", "),
   };
 }
 
@@ -45,6 +53,8 @@ export function toRules(d: Draft): Schemas["DoraSettingsIn"] {
     // would become JSON null, which means "no window": a typo must not clear it).
     incident_window_hours: hours === "" ? null : Number.isFinite(Number(hours)) ? Number(hours) : (hours as unknown as number),
     report_year: Number(d.report_year),
+    // PUT replaces every rule: a field the form left out would be cleared.
+    incident_types: typeList(d.incident_types),
   };
 }
 
@@ -88,6 +98,13 @@ function RulesForm({ rules }: { rules: DoraRules }) {
           </select>
         </label>
       </div>
+      <Field
+        label="Jira issue types that are incidents (comma-separated; empty: each Jira integration's own setting)"
+        value={d.incident_types}
+        onChange={set("incident_types")}
+        error={f.incident_types}
+        spellCheck={false}
+      />
       <FormError error={save.error} />
       {save.isSuccess && (
         <p role="status" className="ok-text">

@@ -47,13 +47,18 @@ describe("admin page logic", () => {
   });
 
   it("sends every DORA rule back, an empty incident window as none", () => {
-    const rules = { production_pattern: "^prod$", deployment_fallback: "releases" as const, hotfix_pattern: "hotfix", revert_pattern: "^revert", incident_window_hours: null, report_year: 2024 };
+    const rules = { production_pattern: "^prod$", deployment_fallback: "releases" as const, hotfix_pattern: "hotfix", revert_pattern: "^revert", incident_window_hours: null, report_year: 2024, incident_types: null };
     const draft = toDraft(rules);
     expect(draft.incident_window_hours).toBe("");
     expect(toRules(draft)).toEqual(rules);
     expect(toRules({ ...draft, incident_window_hours: " 48 " }).incident_window_hours).toBe(48);
     // Not a number: sent as typed for the API to refuse by name (NaN would be JSON null, "no window").
     expect(JSON.parse(JSON.stringify(toRules({ ...draft, incident_window_hours: "two days" }))).incident_window_hours).toBe("two days");
+    // Incident types survive a save: the form sends back what it was given.
+    const typed = toDraft({ ...rules, incident_types: ["Incident", "Outage"] });
+    expect(typed.incident_types).toBe("Incident, Outage");
+    expect(toRules(typed).incident_types).toEqual(["Incident", "Outage"]);
+    expect(toRules({ ...typed, incident_types: " Bug ,, Outage , " }).incident_types).toEqual(["Bug", "Outage"]);
   });
 
   it("turns a live log message into a row and applies the filters", () => {

@@ -29,7 +29,7 @@ def gateway(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="pulse_fakes gateway")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--key", default="gateway-key", help="the API key clients must send")
-    parser.add_argument("--dimension", type=int, default=1536, help="hash embeddings' size")
+    parser.add_argument("--dimension", type=int, default=1536, help="embeddings' size")
     parser.add_argument("--embedder", choices=["hash", "local"], default="hash")
     args = parser.parse_args(argv)
     state = GatewayState(api_key=args.key, dimension=args.dimension, embedder=args.embedder)

@@ -29,7 +29,9 @@ Authentication: ``Authorization: Bearer <key>`` or Azure's ``api-key``; else
 Simplified: tokens are counted as whitespace-separated words; embeddings are
 deterministic unit vectors derived from a hash of the text (``embedder=
 "hash"``, no meaning) or the real all-MiniLM-L6-v2 (``embedder="local"``,
-384 dimensions); answers are scripted, or by default echo the last user
+lifted to the request's ``dimensions`` or the state's ``dimension`` by a
+fixed orthonormal basis, which keeps every cosine: a provider's larger model
+with the same neighbours); answers are scripted, or by default echo the last user
 message (``echo: ...``) so that an unscripted exchange is still checkable.
 
 Test control (no auth, loopback only): ``POST /admin/script`` queues answers
@@ -43,6 +45,7 @@ Retry-After, 500, a slow answer, a malformed body), ``POST /admin/reset``,
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -288,12 +291,33 @@ async def _json(request: Request) -> Any:
 
 
 def _embed(state: GatewayState, texts: list[str], dimensions: Any) -> list[list[float]]:
+    size = dimensions if isinstance(dimensions, int) and 0 < dimensions <= 4096 else state.dimension
     if state.embedder == "local":
         from pulse_common.ai.embeddings import local_embedder
 
-        return local_embedder().embed(texts)
-    size = dimensions if isinstance(dimensions, int) and 0 < dimensions <= 4096 else state.dimension
+        return [lift(v, size) for v in local_embedder().embed(texts)]
     return [hash_vector(t, size) for t in texts]
+
+
+@functools.cache
+def _basis(source: int, size: int) -> Any:
+    """``size`` x ``source`` with orthonormal columns (fixed seed): a lift
+    that keeps every cosine, so the real model's neighbours stay neighbours
+    in a larger space (a stand-in for a provider's 1536-dimension model)."""
+    q, _ = np.linalg.qr(np.random.default_rng(1536).standard_normal((size, source)))
+    return q
+
+
+def lift(vector: list[float], size: int) -> list[float]:
+    v = np.asarray(vector)
+    if size == len(v):
+        return vector
+    if size < len(v):
+        # Smaller than the model: the leading coordinates, renormalised (a
+        # rough stand-in, no longer cosine-preserving).
+        head = v[:size]
+        return [float(x) for x in head / (np.linalg.norm(head) or 1.0)]
+    return [float(x) for x in _basis(len(v), size) @ v]
 
 
 @dataclass

@@ -21,8 +21,8 @@ from qdrant_client import QdrantClient
 from pulse_common import vectorstore
 from pulse_common.ai import Embedder
 from pulse_common.provisioning import TenantRequest, drop_tenant, ensure_tenant
+from pulse_common.search.queue import DrainResult, Target, drain
 from pulse_common.tenancy import TenantNames
-from pulse_etl.embed.queue import DrainResult, Target, drain
 from pulse_fakes.qdrant import QdrantServer, serve_qdrant
 from tests.backend.conftest import Platform, Session, TenantInfo
 from tests.backend.support import tenant_sql, wait_replica
@@ -54,6 +54,7 @@ class SearchTenant:
     platform: Platform
     qdrant: QdrantServer
     embedder: Embedder
+    login_password: str = ""
 
     @property
     def slug(self) -> str:
@@ -169,6 +170,7 @@ def make_search_tenant(
             platform,
             qdrant_server,
             embedder,
+            password,
         )
 
     yield make
@@ -182,8 +184,13 @@ def search_client(
     make_client: Callable[..., TestClient], qdrant_server: QdrantServer
 ) -> TestClient:
     """The backend with the platform's Qdrant URL and key (it mints
-    collection-scoped read tokens from the key)."""
-    return make_client(qdrant_url=qdrant_server.url, qdrant_api_key=qdrant_server.app.api_key)
+    collection-scoped read tokens from the key). Its indexer is off: these
+    tests drain the queue themselves (test_provider_indexing runs it)."""
+    return make_client(
+        qdrant_url=qdrant_server.url,
+        qdrant_api_key=qdrant_server.app.api_key,
+        index_interval_seconds=0,
+    )
 
 
 def search(client: TestClient, session: Session, **params: Any) -> Any:

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 
 from pulse_common import vectorstore
 from pulse_common.ai import Embedder
+from pulse_common.search.queue import Target
 from pulse_etl.app import create_app
-from pulse_etl.embed.queue import Target
 from pulse_etl.jobs.runner import run_job
 from pulse_etl.jobs.store import JobState
 from pulse_fakes.qdrant import QdrantServer, serve_qdrant

@@ -8,6 +8,8 @@ Feature routers live in ``pulse_backend.routes`` and are mounted under
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,6 +21,7 @@ from pulse_backend import logging as backend_logging
 from pulse_backend.metrics import Metrics
 from pulse_backend.middleware import RequestContext, operation_id
 from pulse_backend.routes import API_ROUTERS, ops
+from pulse_backend.search.indexer import Indexer, keep_indexing
 from pulse_backend.settings import Settings
 from pulse_backend.state import AppClients
 
@@ -40,6 +43,13 @@ def _templates(app: FastAPI) -> dict[str, str]:
     return cached
 
 
+def start_indexer(clients: AppClients) -> tuple[Indexer, asyncio.Task[None] | None]:
+    indexer = Indexer(clients)
+    interval = clients.settings.index_interval_seconds
+    task = asyncio.create_task(keep_indexing(indexer, interval)) if interval > 0 else None
+    return indexer, task
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     backend_logging.configure(settings.effective_log_format, settings.log_level)
@@ -56,9 +66,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             signing_kid=clients.keys.active_kid,
             replica=clients.replica.has_replica,
         )
+        indexer, task = start_indexer(clients)
         try:
             yield
         finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            indexer.close()
             clients.close()
 
     app = FastAPI(

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
         default="http://pulse-etl.tenant-{slug}.svc:8000", pattern=r"^https?://"
     )
     etl_timeout_seconds: float = Field(default=10.0, gt=0)
+    # How often the indexer looks for queued rows of tenants whose collection
+    # needs their embedding provider (pulse_backend.search.indexer); 0: never.
+    index_interval_seconds: float = Field(default=30.0, ge=0)
     rate: RateLimits = Field(default_factory=RateLimits)
 
     @property

@@ -15,12 +15,12 @@ from qdrant_client import QdrantClient
 
 from pulse_common import vectorstore
 from pulse_common.errors import PulseError
+from pulse_common.search.queue import LazyLocalEmbedder, Target
 from pulse_common.tenancy import TenantNames
 from pulse_etl.api import pulse_error
 from pulse_etl.api import router as jobs_router
 from pulse_etl.auth import TokenVerifier
 from pulse_etl.embed.background import keep_drained
-from pulse_etl.embed.queue import LazyLocalEmbedder, Target
 from pulse_etl.integrations import read_integrations
 from pulse_etl.jobs import schedule
 from pulse_etl.jobs.manager import JobManager

@@ -9,8 +9,13 @@ from fastapi import APIRouter, Query, Request
 
 from pulse_backend.context import Principal, require
 from pulse_backend.providers.routing import provider_entries
-from pulse_backend.search.schemas import SearchParams, SearchResponse, SearchStatus
-from pulse_backend.search.service import SearchDeps, search, status
+from pulse_backend.search.schemas import (
+    ReindexResult,
+    SearchParams,
+    SearchResponse,
+    SearchStatus,
+)
+from pulse_backend.search.service import SearchDeps, reindex, search, status
 from pulse_backend.search.vectors import TenantVectors
 from pulse_backend.state import AppClients, Clients
 
@@ -18,6 +23,8 @@ router = APIRouter(tags=["search"])
 Reader = Annotated[Principal, require("search:read")]
 # The status names the embedding configuration: for those who manage it.
 Admin = Annotated[Principal, require("integrations:read")]
+# Re-indexing spends the tenant's embedding provider's quota.
+Manager = Annotated[Principal, require("integrations:write")]
 
 
 def search_deps(request: Request, clients: AppClients) -> SearchDeps:
@@ -58,3 +65,13 @@ def search_route(
 )
 def search_status(request: Request, clients: Clients, principal: Admin) -> SearchStatus:
     return status(clients, principal, search_deps(request, clients))
+
+
+@router.post(
+    "/search/reindex",
+    response_model=ReindexResult,
+    status_code=202,
+    summary="Queue every work item, PR and incident to be embedded again",
+)
+def search_reindex(clients: Clients, principal: Manager) -> ReindexResult:
+    return reindex(clients, principal)

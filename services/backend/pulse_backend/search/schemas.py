@@ -85,10 +85,23 @@ class SearchState(enum.StrEnum):
     unavailable = "unavailable"
 
 
+class Indexer(enum.StrEnum):
+    etl = "etl"  # the tenant's ETL, with the built-in model
+    backend = "backend"  # the backend, with the tenant's embedding provider
+
+
+class IndexRunOut(BaseModel):
+    at: dt.datetime
+    model: str | None
+    embedded: int
+    removed: int
+    error: str | None
+
+
 class SearchStatus(BaseModel):
     """The tenant's semantic search as an admin sees it: the collection's
-    vector size next to the embedding model's, and what to do when they
-    differ."""
+    vector size next to the embedding model's, what to do when they differ,
+    and the indexing progress (rows waiting in the embedding queue)."""
 
     state: SearchState
     collection: str
@@ -97,3 +110,14 @@ class SearchStatus(BaseModel):
     model: str | None = None
     dimension: int | None = None
     message: str | None = None
+    queued: int = Field(default=0, description="rows waiting to be (re-)embedded")
+    indexed_by: Indexer | None = Field(
+        default=None, description="who embeds the documents: the ETL or the backend"
+    )
+    last_run: IndexRunOut | None = Field(
+        default=None, description="the backend's last indexing run (provider-sized collections)"
+    )
+
+
+class ReindexResult(BaseModel):
+    queued: int = Field(description="rows queued for embedding")

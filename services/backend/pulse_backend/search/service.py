@@ -21,15 +21,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+import psycopg
 import structlog
 from qdrant_client import QdrantClient
 from qdrant_client.http.exceptions import UnexpectedResponse
 from sqlalchemy import Connection, text
 
 from pulse_backend.context import Principal
+from pulse_backend.search import indexer
 from pulse_backend.search.schemas import (
+    Indexer,
+    IndexRunOut,
+    ReindexResult,
     SearchHit,
     SearchMode,
     SearchParams,
@@ -39,7 +44,7 @@ from pulse_backend.search.schemas import (
 )
 from pulse_backend.search.vectors import TenantVectors
 from pulse_backend.state import AppClients
-from pulse_backend.tx import read_transaction
+from pulse_backend.tx import read_transaction, write_transaction
 from pulse_common import vectorstore
 from pulse_common.ai import Embedder
 from pulse_common.ai.collection import embedder_for_collection
@@ -48,6 +53,7 @@ from pulse_common.ai.routing import ProviderEntry
 from pulse_common.errors import BackendUnavailable, NotFound, PulseError
 from pulse_common.search import vectors
 from pulse_common.search.documents import ALIAS, FTS_TEXT, SELECT, Kind
+from pulse_common.search.queue import requeue_all
 
 log = structlog.get_logger("pulse_backend.search")
 
@@ -167,6 +173,7 @@ def status(clients: AppClients, principal: Principal, deps: SearchDeps) -> Searc
     with read_transaction(
         clients.replica, principal.names, principal.session_id, principal.pending_lsn
     ) as conn:
+        out.queued = int(conn.execute(text("SELECT count(*) FROM embedding_queue")).scalar_one())
         try:
             _, info, embedder = _model(conn, deps, principal)
         except (PulseError, UnexpectedResponse) as exc:
@@ -179,13 +186,34 @@ def status(clients: AppClients, principal: Principal, deps: SearchDeps) -> Searc
                     exc.model_size,
                 )
                 out.message = str(exc)
+                out.indexed_by = Indexer.backend
             return out
     out.vector_size, out.points = info.vector_size, info.points
     out.model, out.dimension = embedder.name, embedder.dimension
-    if info.points == 0:
+    if info.vector_size == deps.embedder.dimension:
+        out.indexed_by = Indexer.etl
+    else:
+        out.indexed_by = Indexer.backend
+        run = indexer.last_run(clients.redis, principal.slug)
+        out.last_run = None if run is None else IndexRunOut.model_validate(run.model_dump())
+    if out.last_run is not None and out.last_run.error and out.queued:
+        out.message = f"indexing is failing and will be retried: {out.last_run.error}"
+    elif info.points == 0:
         out.state = SearchState.empty
-        out.message = "no document has been embedded yet: the ETL embeds them after each sync"
+        who = "the ETL embeds them" if out.indexed_by is Indexer.etl else "the backend embeds them"
+        out.message = f"no document has been embedded yet: {who} after each sync"
     return out
+
+
+def reindex(clients: AppClients, principal: Principal) -> ReindexResult:
+    """Queues every row for embedding again (see ``queue.requeue_all``)."""
+    with write_transaction(clients.engines.primary, principal.names) as conn:
+        # The queue's SQL is psycopg's (shared with the ETL): the same
+        # connection and transaction, seen through the driver.
+        raw = cast("psycopg.Connection[Any]", conn.connection.driver_connection)
+        count = requeue_all(raw)
+    log.info("re-index queued", category="EMBED", tenant=principal.slug, queued=count)
+    return ReindexResult(queued=count)
 
 
 def _scope(conn: Connection, params: SearchParams) -> Scope:

@@ -1,5 +1,5 @@
 """The backend's Qdrant clients: one per tenant, each with a short-lived
-read-only token for that tenant's collection alone (minted with the
+token for that tenant's collection alone (read-only for search) (minted with the
 platform key, which itself never goes to Qdrant from here)."""
 
 from __future__ import annotations
@@ -7,11 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from dataclasses import dataclass
+from typing import Literal
 
 from qdrant_client import QdrantClient
 
 from pulse_common import vectorstore
-from pulse_common.search.vectors import read_token
+from pulse_common.search.vectors import collection_token
 from pulse_common.tenancy import TenantNames
 
 TOKEN_TTL = dt.timedelta(minutes=10)
@@ -25,10 +26,21 @@ class _Entry:
 
 
 class TenantVectors:
-    def __init__(self, url: str, api_key: str | None, *, timeout: int = 5) -> None:
+    """``access="rw"`` only for the indexer, which writes the vectors of
+    tenants whose collection needs a provider (``indexer``)."""
+
+    def __init__(
+        self,
+        url: str,
+        api_key: str | None,
+        *,
+        timeout: int = 5,
+        access: Literal["r", "rw"] = "r",
+    ) -> None:
         self._url = url
         self._key = api_key
         self._timeout = timeout
+        self._access: Literal["r", "rw"] = access
         self._lock = threading.Lock()
         self._clients: dict[str, _Entry] = {}
 
@@ -39,7 +51,14 @@ class TenantVectors:
             if entry is not None and entry.expires - RENEW_BEFORE > now:
                 return entry.client
             token = (
-                read_token(self._key, names.collection, names.slug, ttl=TOKEN_TTL, now=now)
+                collection_token(
+                    self._key,
+                    names.collection,
+                    names.slug,
+                    ttl=TOKEN_TTL,
+                    now=now,
+                    access=self._access,
+                )
                 if self._key and not _local(self._url)
                 else None
             )

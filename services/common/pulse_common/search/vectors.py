@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import jwt
 from qdrant_client import QdrantClient, models
@@ -20,15 +21,22 @@ from pulse_common.search.documents import Document, Kind
 from pulse_common.vectorstore import GRANTS
 
 
-def read_token(
-    api_key: str, collection: str, slug: str, *, ttl: dt.timedelta, now: dt.datetime | None = None
+def collection_token(
+    api_key: str,
+    collection: str,
+    slug: str,
+    *,
+    ttl: dt.timedelta,
+    now: dt.datetime | None = None,
+    access: Literal["r", "rw"] = "r",
 ) -> str:
-    """A short-lived read-only JWT for one collection, valid only while the
-    tenant's grant exists (a revoked or deleted tenant's searches stop at
-    once, like its ETL's token)."""
+    """A short-lived JWT for one collection (read-only unless ``access`` says
+    ``rw``: the backend's indexer), valid only while the tenant's grant
+    exists (a revoked or deleted tenant's searches stop at once, like its
+    ETL's token)."""
     issued = now or dt.datetime.now(dt.UTC)
     claims = {
-        "access": [{"collection": collection, "access": "r"}],
+        "access": [{"collection": collection, "access": access}],
         "value_exists": {"collection": GRANTS, "matches": [{"key": "slug", "value": slug}]},
         "exp": int((issued + ttl).timestamp()),
         "iat": int(issued.timestamp()),

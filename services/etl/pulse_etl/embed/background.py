@@ -11,12 +11,15 @@ import asyncio
 import psycopg
 import structlog
 
+from pulse_common.ai.errors import DimensionMismatch
 from pulse_common.errors import PulseError
-from pulse_etl.embed.queue import DrainResult, Target, drain
+from pulse_common.search.queue import BACKEND, DrainResult, Target, drain
 
 log = structlog.get_logger("pulse_etl.embed")
 
-INTERVAL_SECONDS = 300.0
+# Short enough that an admin's re-index shows progress within a minute; an
+# idle round costs one lock, one collection lookup and one query.
+INTERVAL_SECONDS = 60.0
 
 
 async def _drain_in_batches(target: Target) -> DrainResult:
@@ -37,6 +40,8 @@ async def keep_drained(target: Target, interval: float = INTERVAL_SECONDS) -> No
     while True:
         try:
             done = await _drain_in_batches(target)
+        except DimensionMismatch:
+            log.info("embedding left to the backend", category="EMBED", reason=BACKEND)
         except (PulseError, psycopg.Error) as exc:
             log.warning("embedding deferred", category="EMBED", reason=str(exc)[:300])
         except Exception as exc:

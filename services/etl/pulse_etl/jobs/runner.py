@@ -21,9 +21,10 @@ import redis.asyncio as aioredis
 from psycopg import AsyncConnection
 from sqlalchemy.exc import DBAPIError
 
+from pulse_common.ai.errors import DimensionMismatch
 from pulse_common.errors import PulseError
+from pulse_common.search.queue import BACKEND, Target, drain
 from pulse_common.tenancy import TenantNames
-from pulse_etl.embed.queue import Target, drain
 from pulse_etl.errors import JobAlreadyRunning, JobCancelled
 from pulse_etl.integrations import Credentials, Integration, Kind, load_credentials
 from pulse_etl.jobs import locks, ranges, store, sweep
@@ -202,6 +203,12 @@ async def _embed(ctx: RunContext, events: Events, name: str) -> None:
         return
     try:
         done = await asyncio.to_thread(drain, ctx.embed)
+    except DimensionMismatch:
+        # Not a fault: the backend embeds with the tenant's provider.
+        await events.line(
+            "EMBED", "embedding left to the backend", integration=name, reason=BACKEND
+        )
+        return
     except (PulseError, psycopg.Error) as exc:
         await events.line("EMBED", "embedding deferred", integration=name, reason=str(exc)[:300])
         return

@@ -803,6 +803,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/search/reindex": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue every work item, PR and incident to be embedded again */
+        post: operations["search_search_reindex"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/search/status": {
         parameters: {
             query?: never;
@@ -1642,6 +1659,27 @@ export interface components {
          * @enum {string}
          */
         IncidentStatus: "open" | "mitigated" | "resolved";
+        /** IndexRunOut */
+        IndexRunOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Embedded */
+            embedded: number;
+            /** Error */
+            error: string | null;
+            /** Model */
+            model: string | null;
+            /** Removed */
+            removed: number;
+        };
+        /**
+         * Indexer
+         * @enum {string}
+         */
+        Indexer: "etl" | "backend";
         /** Invite */
         Invite: {
             /**
@@ -2126,6 +2164,14 @@ export interface components {
             /** Value */
             value: number | null;
         };
+        /** ReindexResult */
+        ReindexResult: {
+            /**
+             * Queued
+             * @description rows queued for embedding
+             */
+            queued: number;
+        };
         /** RelinkReport */
         RelinkReport: {
             /** Deployment Commits */
@@ -2248,20 +2294,30 @@ export interface components {
         /**
          * SearchStatus
          * @description The tenant's semantic search as an admin sees it: the collection's
-         *     vector size next to the embedding model's, and what to do when they
-         *     differ.
+         *     vector size next to the embedding model's, what to do when they differ,
+         *     and the indexing progress (rows waiting in the embedding queue).
          */
         SearchStatus: {
             /** Collection */
             collection: string;
             /** Dimension */
             dimension?: number | null;
+            /** @description who embeds the documents: the ETL or the backend */
+            indexed_by?: components["schemas"]["Indexer"] | null;
+            /** @description the backend's last indexing run (provider-sized collections) */
+            last_run?: components["schemas"]["IndexRunOut"] | null;
             /** Message */
             message?: string | null;
             /** Model */
             model?: string | null;
             /** Points */
             points?: number | null;
+            /**
+             * Queued
+             * @description rows waiting to be (re-)embedded
+             * @default 0
+             */
+            queued: number;
             state: components["schemas"]["SearchState"];
             /** Vector Size */
             vector_size?: number | null;
@@ -5562,6 +5618,62 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SearchResponse"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    search_search_reindex: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReindexResult"];
                 };
             };
             /** @description Unauthenticated */

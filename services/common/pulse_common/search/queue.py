@@ -11,7 +11,15 @@ Why this is safe to kill at any point: Qdrant is written before the
 transaction commits and every write is idempotent (same ids, same vectors),
 so a batch that dies is simply redone. A row queued again while its batch
 runs gets a new queue id and survives the batch's delete (by seen id). One
-drain at a time per tenant (advisory lock), so two replicas never race.
+drain at a time per tenant (advisory lock keyed by the tenant's schema), so
+two replicas, or a tenant's ETL and the backend, never race.
+
+Who drains: the tenant's ETL, with the built-in MiniLM, when the collection
+has its size (384, the default); the backend (``pulse_backend.search.
+indexer``) with the tenant's embedding provider when it has another size,
+because only the backend can decrypt provider keys. ``Target.tenant`` is set
+by the backend, which connects with its own role and becomes the tenant's for
+the session (the connection is closed afterwards, never pooled).
 """
 
 from __future__ import annotations
@@ -30,8 +38,11 @@ from pulse_common.ai import Embedder
 from pulse_common.ai.embeddings import LOCAL_DIMENSION, MODEL_NAME, local_embedder
 from pulse_common.search import vectors
 from pulse_common.search.documents import ALIAS, SELECT, TABLES, Document, Kind, document, point_id
+from pulse_common.tenancy import TenantNames, quote_ident
 
 BATCH = 64
+# What the ETL says when the collection is not its model's size.
+BACKEND = "the collection's size needs the tenant's embedding provider: the backend embeds"
 # Tables whose rows carry the point id of their vector (incidents do not).
 WITH_EMBEDDING_ID = {Kind.work_item, Kind.pull_request}
 
@@ -66,13 +77,60 @@ class Target:
     qdrant: QdrantClient
     collection: str
     embedder: Embedder
+    # Set when ``database_url`` is not the tenant's login role (the backend).
+    tenant: TenantNames | None = None
+
+
+# Per schema: tenants share the database, and one tenant's drain must not
+# make another's skip its turn.
+_LOCK = "hashtext('pulse-embed'), hashtext(current_schema())"
+
+
+def connect(target: Target) -> psycopg.Connection[Any]:
+    conn = psycopg.connect(target.database_url, autocommit=True, row_factory=namedtuple_row)
+    if target.tenant is not None:
+        try:
+            conn.execute(
+                f"SET ROLE {quote_ident(target.tenant.login_role)}; "
+                f"SET search_path TO {quote_ident(target.tenant.schema)}"
+            )
+        except psycopg.Error:
+            conn.close()
+            raise
+    return conn
+
+
+def queued(conn: psycopg.Connection[Any]) -> int:
+    row = conn.execute("SELECT count(*) FROM embedding_queue").fetchone()
+    return int(row[0]) if row else 0
+
+
+def requeue_all(conn: psycopg.Connection[Any]) -> int:
+    """Queues every searchable row again and forgets the text hashes, so the
+    next drain embeds everything anew (a re-index: a new model or provider,
+    a collection rebuilt empty). Vectors already in place keep answering
+    until their replacement lands."""
+    total = 0
+    with conn.transaction():
+        conn.execute("UPDATE embedding_state SET text_hash = '' WHERE text_hash <> ''")
+        for kind, table in TABLES.items():
+            cur = conn.execute(
+                "INSERT INTO embedding_queue (tenant_id, kind, row_id) "
+                f"SELECT tenant_id, %s, id FROM {table} "
+                "ON CONFLICT (kind, row_id) DO UPDATE "
+                "SET id = nextval(pg_get_serial_sequence('embedding_queue', 'id')), "
+                "last_updated_at = now()",
+                (kind.value,),
+            )
+            total += cur.rowcount
+    return total
 
 
 def drain(target: Target, *, batch: int = BATCH, max_batches: int | None = None) -> DrainResult:
     """Processes the queue until it is empty (or ``max_batches``)."""
     result = DrainResult()
-    with psycopg.connect(target.database_url, autocommit=True, row_factory=namedtuple_row) as conn:
-        got = conn.execute("SELECT pg_try_advisory_lock(hashtext('pulse-embed'))").fetchone()
+    with connect(target) as conn:
+        got = conn.execute(f"SELECT pg_try_advisory_lock({_LOCK})").fetchone()
         if not got or not got[0]:
             result.skipped_locked = True
             return result
@@ -85,7 +143,7 @@ def drain(target: Target, *, batch: int = BATCH, max_batches: int | None = None)
                     break
                 result.batches += 1
         finally:
-            conn.execute("SELECT pg_advisory_unlock(hashtext('pulse-embed'))")
+            conn.execute(f"SELECT pg_advisory_unlock({_LOCK})")
     return result
 
 

@@ -21,6 +21,7 @@ const IntegrationsPage = lazy(() => import("./pages/admin/IntegrationsPage").the
 const LogsPage = lazy(() => import("./pages/admin/LogsPage").then((m) => ({ default: m.LogsPage })));
 const EtlPage = lazy(() => import("./pages/admin/EtlPage").then((m) => ({ default: m.EtlPage })));
 const AnalyticsSettingsPage = lazy(() => import("./pages/admin/AnalyticsSettingsPage").then((m) => ({ default: m.AnalyticsSettingsPage })));
+const SearchIndexPage = lazy(() => import("./pages/admin/SearchIndexPage").then((m) => ({ default: m.SearchIndexPage })));
 const MlPage = lazy(() => import("./pages/admin/MlPage").then((m) => ({ default: m.MlPage })));
 const SearchPage = lazy(() => import("./ai/SearchPage").then((m) => ({ default: m.SearchPage })));
 const AssistantPage = lazy(() => import("./ai/AssistantPage").then((m) => ({ default: m.AssistantPage })));
@@ -77,6 +78,7 @@ function SignedIn({ expired }: { expired: boolean }) {
               <Route path="/admin/logs" element={<AdminOnly><LogsPage /></AdminOnly>} />
               <Route path="/admin/etl" element={<AdminOnly><EtlPage /></AdminOnly>} />
               <Route path="/admin/ml" element={<AdminOnly><MlPage /></AdminOnly>} />
+              <Route path="/admin/search-index" element={<AdminOnly><SearchIndexPage /></AdminOnly>} />
               <Route path="/admin/analytics" element={<AdminOnly><AnalyticsSettingsPage /></AdminOnly>} />
               <Route path="*" element={<NotFound />} />
             </Routes>

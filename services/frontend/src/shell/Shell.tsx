@@ -29,6 +29,7 @@ export const NAV: NavItem[] = [
   { to: "/admin/etl", label: "ETL jobs", admin: true },
   { to: "/admin/logs", label: "Logs", admin: true },
   { to: "/admin/ml", label: "ML monitoring", admin: true },
+  { to: "/admin/search-index", label: "Search index", admin: true },
 ];
 
 const NEXT_MODE: Record<ThemeModeValue, ThemeModeValue> = { light: "dark", dark: "system", system: "light" };

@@ -1,5 +1,5 @@
 // Browser scenarios of the Search and Assistant pages (issue 13); see run.mjs.
-import { axe, heading, newPage, setMode, shot, signIn, theme } from "./lib.mjs";
+import { axe, eachPageInBothModes, heading, newPage, setMode, shot, signIn, theme } from "./lib.mjs";
 
 /** Search finds a seeded PR with its link; the assistant answers (streamed,
  * cited, rated); both pages in light and dark with axe. */
@@ -25,7 +25,7 @@ async function aiPagesIn(page, consoleErrors, config, axeSource) {
   const screenshots = [];
 
   // Search, from the menu and the box: the query lands in the URL.
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Search" }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Search", exact: true }).click();
   await heading(page, "Search");
   await page.getByRole("searchbox").fill(config.query);
   await page.getByRole("button", { name: "Search", exact: true }).click();
@@ -109,4 +109,56 @@ async function aiPagesIn(page, consoleErrors, config, axeSource) {
     }
   }
   return { search, assistant, feedback, afterReload, fromMenu, seen, violations, screenshots, consoleErrors };
+}
+
+/** The search index status (admins): state, figures and the way out in
+ * plain words; the re-index button queues every document and the queue's
+ * figure follows; the page in light and dark with axe. */
+export async function searchIndex({ browser, config, axeSource }) {
+  const { page, consoleErrors } = await newPage(browser, config);
+  try {
+    await page.goto("/");
+    await signIn(page, config);
+    await heading(page, "Overview");
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Search index" }).click();
+    await heading(page, "Search index");
+    const state = page.locator("[data-state]");
+    await state.waitFor();
+    const figure = async (name) => (await page.locator(`[data-metric="${name}"]`).textContent()).trim();
+    const before = {
+      state: await state.getAttribute("data-state"),
+      label: (await state.textContent()).trim(),
+      wayOut: (await page.getByTestId("way-out").count()) ? (await page.getByTestId("way-out").textContent()).trim() : null,
+      queued: await figure("queued"),
+      vectorSize: await figure("vector-size"),
+    };
+    const done = page.waitForResponse((r) => r.url().endsWith("/api/v1/search/reindex"));
+    await page.getByRole("button", { name: "Re-index all documents" }).click();
+    const response = await done;
+    const confirmation = page.getByRole("status").filter({ hasText: "queued for embedding" });
+    await confirmation.waitFor();
+    const body = await response.json();
+    // The status is read again after the re-index: the figure follows.
+    await page.waitForFunction((n) => document.querySelector('[data-metric="queued"]')?.textContent === n, String(body.queued));
+    const reindex = {
+      status: response.status(),
+      body,
+      shown: (await confirmation.textContent()).trim(),
+      queued: await figure("queued"),
+    };
+    const modes = await eachPageInBothModes(page, config, axeSource, [{ path: "/admin/search-index" }], {
+      open: async (p, { path }) => {
+        await p.goto(path);
+        await heading(p, "Search index");
+        await p.locator("[data-state]").waitFor();
+      },
+      record: async (_p, _page, t) => t.background,
+      name: () => "search-index",
+    });
+    return { before, reindex, consoleErrors, ...modes };
+  } catch (err) {
+    await shot(page, config, "search-index-failure").catch(() => {});
+    const shown = await page.locator("main").innerText().catch(() => "(no main)");
+    throw new Error(`${err.message}\nat ${page.url()} the page showed:\n${shown}`);
+  }
 }

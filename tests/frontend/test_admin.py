@@ -178,15 +178,29 @@ def test_viewer_reaches_no_admin_page(stack: Stack, seeded: tuple[Tenant, dict[s
         tenant=t.slug,
         email=extra["viewerEmail"],
         password=extra["viewerPassword"],
-        paths=[*ADMIN_PAGES, "/admin/etl", "/admin/users", "/search", "/assistant"],
+        paths=[
+            *ADMIN_PAGES,
+            "/admin/etl",
+            "/admin/users",
+            "/admin/search-index",
+            "/search",
+            "/assistant",
+        ],
     )
     assert "Overview" in r["navLabels"]
     admin_labels = {"Users", "Branding", "AI providers", "Integrations", "ETL jobs", "Logs"}
-    admin_labels.add("ML monitoring")
+    admin_labels |= {"ML monitoring", "Search index"}
     assert not admin_labels & set(r["navLabels"]), r["navLabels"]
     # A viewer has neither search:read nor agent:use: no link, and a clear page.
     assert not {"Search", "Assistant"} & set(r["navLabels"]), r["navLabels"]
-    assert r["blocked"] == [*ADMIN_PAGES, "/admin/etl", "/admin/users", "/search", "/assistant"]
+    assert r["blocked"] == [
+        *ADMIN_PAGES,
+        "/admin/etl",
+        "/admin/users",
+        "/admin/search-index",
+        "/search",
+        "/assistant",
+    ]
     assert "Search is not part of your role" in r["why"]["/search"]
     assert "The assistant is not part of your role" in r["why"]["/assistant"]
     assert r["violations"] == [], r["violations"]

@@ -17,6 +17,7 @@ JIT = text("SELECT current_setting('jit')")
 def test_jit_is_off_inside_the_analytics_transaction_only(pulse_db: PulseDb) -> None:
     with pulse_db.engine.connect() as conn:
         conn.execute(text("SET jit = on"))  # the session's own value
+        conn.commit()
         with conn.begin():
             analytics_session(conn)
             assert conn.execute(JIT).scalar_one() == "off"

@@ -11,7 +11,8 @@ That bare SQL is the floor, measured in the same run.
 The default is 1/20 of that size. The rows are loaded with COPY, and the
 linking (`relink`) is timed too. Service and bare SQL run in turn (the load
 of a shared machine drifts); "empty tx" is the request transaction alone
-(BEGIN, SET LOCAL search_path, COMMIT), which the service pays and the bare
+(BEGIN, SET LOCAL search_path and the analytics session settings (JIT off:
+``pulse_backend.analytics.common``), COMMIT), which the service pays and the bare
 SQL does not: on small scales it is most of the difference. This starts its own test world, of which only
 PostgreSQL is used, and stops it. Nothing here caches results: that is left to
 the backend app.
@@ -33,6 +34,7 @@ from sqlalchemy import Connection, text
 
 from pulse_backend.analytics import dora, failures
 from pulse_backend.analytics import queries as q
+from pulse_backend.analytics.common import NO_JIT, analytics_session
 from pulse_backend.analytics.frequency import frequency_statement
 from pulse_backend.analytics.lead_time import lead_time_statement
 from pulse_backend.analytics.levels import Benchmarks, load_benchmarks
@@ -338,6 +340,7 @@ def main() -> int:
             # (BEGIN, SET LOCAL search_path, the service, COMMIT).
             with held.begin():
                 held.execute(set_path)
+                analytics_session(held)
                 if fn is not None:
                     fn(held, scope, rules, bench)
 
@@ -346,6 +349,8 @@ def main() -> int:
             bare = bare_statements(conn, scope, rules)
         with psycopg.connect(replica, autocommit=True) as raw:
             raw.execute(f"SET search_path TO {quote_ident(t.schema_name)}")
+            # The bare SQL runs under the API's session settings too.
+            raw.execute(NO_JIT.replace("LOCAL ", ""))
             for name, fn in fns.items():
                 stmts = [_psycopg(st) for st in bare[name]]
 

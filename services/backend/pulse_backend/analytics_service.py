@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import Connection, Engine
 
 from pulse_backend import response_cache
+from pulse_backend.analytics.common import analytics_session
 from pulse_backend.analytics.levels import Benchmarks, load_benchmarks
 from pulse_backend.analytics.results import ExecutiveSummary
 from pulse_backend.analytics.scope import MAX_RANGE, ReportYear, Scope, Zone
@@ -154,23 +155,27 @@ Compute = Callable[[Connection, Scope, DoraRules, Benchmarks], T]
 def read(
     clients: AppClients,
     principal: Principal,
-    response: Response,
     route: str,
     scope: Scope,
     model: type[T],
     compute: Compute[T],
     **extra: str,
-) -> T:
+) -> Response:
     """``compute`` on the tenant's read transaction with the tenant's DORA
-    rules, or its cached result for the same scope and data version."""
+    rules, or its cached result for the same scope and data version: the
+    JSON of ``model`` (the route declares it as its response model)."""
     bench = benchmarks(clients)
     params = {**scope.model_dump(mode="json"), **extra}
-    return response_cache.cached(
+    return response_cache.cached_json(
         clients,
         principal,
         f"analytics.{route}",
         params,
         model,
-        lambda conn: compute(conn, scope, load_rules(conn), bench),
-        response=response,
+        lambda conn: _compute(conn, scope, bench, compute),
     )
+
+
+def _compute(conn: Connection, scope: Scope, bench: Benchmarks, compute: Compute[T]) -> T:
+    analytics_session(conn)
+    return compute(conn, scope, load_rules(conn), bench)

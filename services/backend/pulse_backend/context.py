@@ -46,6 +46,9 @@ class Principal:
     grants: frozenset[str]
     # The LSN this session's reads must see (None: none; False: unknown).
     pending_lsn: str | bool | None = True
+    # The tenant's data version read with the session (None: not read), so
+    # that a cache hit costs one more round trip, not two.
+    data_version: str | None = None
 
     @property
     def names(self) -> TenantNames:
@@ -113,6 +116,12 @@ def _claims_principal(claims: dict[str, Any]) -> tuple[TenantNames, int, int, in
         raise Unauthenticated("invalid access token") from None
 
 
+def data_version_key_of(names: TenantNames) -> str:
+    """``t:<slug>:data_version``, bumped by the ETL after each load (the
+    response cache keys on it)."""
+    return f"{names.key_prefix}data_version"
+
+
 @dataclass(frozen=True)
 class _Preflight:
     """What one request needs from Redis, fetched in one round trip."""
@@ -121,6 +130,7 @@ class _Preflight:
     session: dict[Any, Any]  # the cached session hash, empty if not cached
     exceeded: tuple[ratelimit.Limit, int] | None
     pending_lsn: str | None
+    data_version: str
 
 
 def _preflight(
@@ -133,6 +143,7 @@ def _preflight(
     pipe.hgetall(sessions.key(names.slug, session_id))
     ratelimit.queue(pipe, limits)
     pipe.get(ReplicaRouter.ryw_key(names.slug, session_id))
+    pipe.get(data_version_key_of(names))
     try:
         out = pipe.execute()
     except redis.RedisError:
@@ -142,8 +153,9 @@ def _preflight(
     return _Preflight(
         tenant=out[0],
         session=out[1] or {},
-        exceeded=ratelimit.over(limits, out[2:-1]),
-        pending_lsn=str(out[-1]) if out[-1] else None,
+        exceeded=ratelimit.over(limits, out[2:-2]),
+        pending_lsn=str(out[-2]) if out[-2] else None,
+        data_version=str(out[-1] or "0"),
     )
 
 
@@ -186,6 +198,7 @@ def authenticate_token(clients: AppClients, token: str) -> Principal:
         must_change_password=info.must_change_password,
         grants=info.grants,
         pending_lsn=pre.pending_lsn if pre else False,
+        data_version=pre.data_version if pre else None,
     )
 
 

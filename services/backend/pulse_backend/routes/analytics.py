@@ -55,9 +55,9 @@ def _scoped_route(path: str, model: type[Any], fn: svc.Compute[Any], doc: str) -
     """A GET that takes the common parameters and returns ``fn``'s result;
     a DORA figure comes with one page of its drill-down (``limit``/``offset``)."""
 
-    def endpoint(clients: Clients, principal: Reader, response: Response, params: Params) -> Any:
+    def endpoint(clients: Clients, principal: Reader, params: Params) -> Response:
         scope = svc.to_scope(params)
-        return svc.read(clients, principal, response, path, scope, model, fn)
+        return svc.read(clients, principal, path, scope, model, fn)
 
     endpoint.__name__ = path.replace("-", "_")
     router.add_api_route(f"/{path}", endpoint, methods=["GET"], response_model=model, summary=doc)
@@ -93,15 +93,14 @@ _scoped_route(
 )
 
 
-@router.get("/trends")
+@router.get("/trends", response_model=Trend)
 def trends(
     clients: Clients,
     principal: Reader,
-    response: Response,
     params: Params,
     metric: TrendMetric,
     granularity: Granularity = Granularity.week,
-) -> Trend:
+) -> Response:
     """One metric per calendar week or month, each point with its level, and
     the previous period's points."""
     span = svc.MAX_WEEKLY_SPAN if granularity is Granularity.week else MAX_RANGE
@@ -113,7 +112,6 @@ def trends(
     return svc.read(
         clients,
         principal,
-        response,
         "trends",
         scope,
         Trend,

@@ -1,6 +1,8 @@
 """Stores the links the rules compute. The ETL calls ``relink`` after each
-load (and the demo seed after seeding); it is idempotent: rule-made links are
-replaced, manual ones kept."""
+load (and the demo seed after seeding, and a settings change at once); it is
+idempotent: rule-made links are replaced, manual ones kept. It first makes
+the incidents follow the tenant's incident types (``dora.incidents``), so
+that the links are computed over the right set."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Connection, delete, func, insert, not_, select, update
 
 from pulse_common.dora import rules as r
+from pulse_common.dora.incidents import sync_incidents
 from pulse_common.dora.markers import pr_markers
 from pulse_common.dora.settings import DoraRules, load_rules
 from pulse_common.models.base import table_of
@@ -45,6 +48,10 @@ class RelinkReport(BaseModel):
     incident_links: int
     hotfix_prs: int
     revert_prs: int
+    # Incidents made from work items whose type became an incident type, and
+    # removed because theirs no longer is.
+    incidents_added: int = 0
+    incidents_removed: int = 0
 
 
 def _insert(conn: Connection, model: Any, rows: list[dict[str, Any]]) -> None:
@@ -167,6 +174,7 @@ def counted_deployments(rules: DoraRules) -> ColumnElement[bool]:
 
 def relink(conn: Connection, tenant_id: int, rules: DoraRules | None = None) -> RelinkReport:
     rules = rules or load_rules(conn)
+    classified = sync_incidents(conn, tenant_id, rules)
     fallback = 0
     if rules.deployment_fallback is DeploymentFallback.default_branch_merges:
         fallback = synthesize_merge_deployments(conn, tenant_id)
@@ -231,6 +239,8 @@ def relink(conn: Connection, tenant_id: int, rules: DoraRules | None = None) -> 
         incident_links=n_incidents,
         hotfix_prs=hot,
         revert_prs=rev,
+        incidents_added=classified.added,
+        incidents_removed=classified.removed,
     )
 
 

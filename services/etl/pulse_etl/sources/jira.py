@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import structlog
 from pydantic import TypeAdapter
 
+from pulse_common.dora import incidents as incidents_rule
 from pulse_etl.errors import MalformedResponse, RequestRejected
 from pulse_etl.integrations import Integration
 from pulse_etl.sources import jira_models as jm
@@ -36,7 +37,6 @@ FIELDS = [
     "resolutiondate",
 ]
 CATEGORY = {"new": "to_do", "indeterminate": "in_progress", "done": "done"}
-SEVERITY = {"Highest": "sev1", "Blocker": "sev1", "High": "sev2", "Critical": "sev2"}
 
 
 def jql_for(project: str, since: dt.datetime | None, tz: ZoneInfo) -> str:
@@ -247,19 +247,16 @@ class JiraConnector:
                 )
             )
             if f.issuetype.name in self.incident_types:
-                severity = SEVERITY.get(f.priority.name if f.priority else "", "sev3")
-                if f.priority and f.priority.name in ("Low", "Lowest", "Minor", "Trivial"):
-                    severity = "sev4"
-                state = "resolved" if f.resolutiondate else "open"
+                # One derivation with relink's (pulse_common.dora.incidents).
                 incidents.append(
                     (
                         issue.key,
                         f.summary[:500],
-                        severity,
+                        incidents_rule.severity(f.priority.name if f.priority else None).value,
                         issue.key,
                         f.created,
                         f.resolutiondate,
-                        state,
+                        incidents_rule.status(f.resolutiondate).value,
                         f.created,  # raised = detected (DevLake's created_date)
                     )
                 )

@@ -2184,6 +2184,16 @@ export interface components {
             hotfix_prs: number;
             /** Incident Links */
             incident_links: number;
+            /**
+             * Incidents Added
+             * @default 0
+             */
+            incidents_added: number;
+            /**
+             * Incidents Removed
+             * @default 0
+             */
+            incidents_removed: number;
             /** Revert Prs */
             revert_prs: number;
         };

@@ -8,6 +8,7 @@ same database under the others' open connections."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,9 +87,10 @@ def platform(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     replica_engine.dispose()
 
 
-@pytest.fixture
-def make_client(platform: Platform) -> Iterator[Callable[..., TestClient]]:
-    """Builds an app with settings overrides and enters its lifespan."""
+@contextmanager
+def clients(platform: Platform) -> Iterator[Callable[..., TestClient]]:
+    """Builds apps with settings overrides and enters their lifespans; exits
+    them at the end."""
     opened: list[TestClient] = []
 
     def make(client_address: str = "testclient", **overrides: Any) -> TestClient:
@@ -103,6 +105,15 @@ def make_client(platform: Platform) -> Iterator[Callable[..., TestClient]]:
         opened.append(client)
         return client
 
-    yield make
-    for c in opened:
-        c.__exit__(None, None, None)
+    try:
+        yield make
+    finally:
+        for c in opened:
+            c.__exit__(None, None, None)
+
+
+@pytest.fixture
+def make_client(platform: Platform) -> Iterator[Callable[..., TestClient]]:
+    """Builds an app with settings overrides and enters its lifespan."""
+    with clients(platform) as make:
+        yield make

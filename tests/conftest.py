@@ -16,13 +16,18 @@ from pathlib import Path
 import psycopg
 import pytest
 import redis
+from hypothesis import settings
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 from qdrant_client import QdrantClient
 
 from pulse_testworld import World, start_world
 from tests.backend_platform import make_client, platform  # noqa: F401 - fixtures, registered once here
-from tests.pulse_db import make_tenant, pulse_db  # noqa: F401 - fixtures, registered once here
+from tests.pulse_db import (  # noqa: F401 - fixtures, registered once here
+    make_module_tenant,
+    make_tenant,
+    pulse_db,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 # Subprocesses (operator, make dev, services) import this checkout's code,
@@ -31,6 +36,13 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
     str(REPO / p)
     for p in ("hack", "operator", "services/backend", "services/etl", "services/common")
 )
+
+# Property tests that leave max_examples to the profile run Hypothesis's
+# default 100 examples in make test; PULSE_HYPOTHESIS_PROFILE=thorough runs
+# 1000 (worth it after touching what they cover, e.g. tenant naming).
+settings.register_profile("ci", max_examples=100)
+settings.register_profile("thorough", max_examples=1000)
+settings.load_profile(os.environ.get("PULSE_HYPOTHESIS_PROFILE", "ci"))
 
 
 # Files that take minutes. Under pytest-xdist they are handed out first, so

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg
@@ -74,10 +75,8 @@ def unique_slug(prefix: str = "t") -> str:
 TenantFactory = Callable[..., tuple[TenantRequest, TenantProvisioned]]
 
 
-@pytest.fixture
-def make_tenant(pulse_db: PulseDb) -> Iterator[TenantFactory]:
-    """Provisions tenants with unique slugs and a known login password; drops
-    them after the test."""
+@contextmanager
+def _tenant_factory(pulse_db: PulseDb) -> Iterator[TenantFactory]:
     made: list[str] = []
 
     def make(prefix: str = "t", **fields: object) -> tuple[TenantRequest, TenantProvisioned]:
@@ -97,3 +96,19 @@ def make_tenant(pulse_db: PulseDb) -> Iterator[TenantFactory]:
     yield make
     for slug in made:
         drop_tenant(pulse_db.engine, slug)
+
+
+@pytest.fixture
+def make_tenant(pulse_db: PulseDb) -> Iterator[TenantFactory]:
+    """Provisions tenants with unique slugs and a known login password; drops
+    them after the test."""
+    with _tenant_factory(pulse_db) as make:
+        yield make
+
+
+@pytest.fixture(scope="module")
+def make_module_tenant(pulse_db: PulseDb) -> Iterator[TenantFactory]:
+    """The same, dropped after the module: for tenants that a module's tests
+    only read, or leave as they found them (a provisioning costs seconds)."""
+    with _tenant_factory(pulse_db) as make:
+        yield make

@@ -131,7 +131,9 @@ def start_backend(
         except OSError:
             return False
 
-    wait_until("the backend to be ready", ready, timeout=60, proc=proc, interval=0.5)
+    # Generous: on a loaded machine importing the backend alone can take a
+    # minute, and a backend that dies fails the wait at once anyway.
+    wait_until("the backend to be ready", ready, timeout=180, proc=proc, interval=0.5)
     return url
 
 

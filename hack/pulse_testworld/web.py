@@ -112,6 +112,6 @@ def serve(sup: Supervisor, api_url: str, *, port: int | None = None) -> str:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as resp:
             return bool(resp.status == 200)
 
-    wait_until("vite preview", up, timeout=60, proc=proc, interval=0.5)
+    wait_until("vite preview", up, timeout=120, proc=proc, interval=0.5)  # see start_backend
     # localhost, not 127.0.0.1: the backend's cookies and CORS name this origin.
     return f"http://localhost:{port}"

@@ -16,7 +16,11 @@ import redis
 from fastapi.testclient import TestClient
 
 from pulse_common.provisioning import TenantRequest, drop_tenant, ensure_tenant
-from tests.backend_platform import ENCRYPTION_KEYS, Platform  # noqa: F401 - used by the tests
+from tests.backend_platform import (  # noqa: F401 - used by the tests
+    ENCRYPTION_KEYS,
+    Platform,
+    clients,
+)
 from tests.pulse_db import BACKEND_PASSWORD  # noqa: F401 - used by the tests
 
 if TYPE_CHECKING:
@@ -43,6 +47,15 @@ class TenantInfo:
 TenantFactory = Callable[..., TenantInfo]
 
 
+def provision(platform: Platform, slug: str) -> TenantInfo:
+    req = TenantRequest(
+        slug=slug, display_name=f"Tenant {slug}", admin_email=f"admin@{slug}.example"
+    )
+    out = ensure_tenant(platform.engine, req)
+    assert out.admin_password is not None
+    return TenantInfo(slug, out.tenant_id, out.admin_email, out.admin_password.get_secret_value())
+
+
 @pytest.fixture
 def make_tenant(platform: Platform) -> Iterator[TenantFactory]:
     made: list[str] = []
@@ -50,14 +63,7 @@ def make_tenant(platform: Platform) -> Iterator[TenantFactory]:
     def make(prefix: str = "b") -> TenantInfo:
         slug = f"{prefix}-{uuid.uuid4().hex[:8]}"
         made.append(slug)
-        req = TenantRequest(
-            slug=slug, display_name=f"Tenant {slug}", admin_email=f"admin@{slug}.example"
-        )
-        out = ensure_tenant(platform.engine, req)
-        assert out.admin_password is not None
-        return TenantInfo(
-            slug, out.tenant_id, out.admin_email, out.admin_password.get_secret_value()
-        )
+        return provision(platform, slug)
 
     yield make
     for slug in made:
@@ -111,6 +117,19 @@ def tenant(make_tenant: TenantFactory) -> TenantInfo:
 @pytest.fixture
 def admin(client: TestClient, tenant: TenantInfo) -> Session:
     return admin_session(client, tenant)
+
+
+@pytest.fixture(scope="module")
+def module_admin(platform: Platform) -> Iterator[Session]:
+    """One tenant's admin shared by a module's parametrized cases, for cases
+    that only overwrite what they set themselves (a provisioning and a first
+    sign-in cost seconds each). Its token outlives a slow module."""
+    tenant = provision(platform, f"bm-{uuid.uuid4().hex[:8]}")
+    try:
+        with clients(platform) as make:
+            yield admin_session(make(access_token_ttl_seconds=3600), tenant)
+    finally:
+        drop_tenant(platform.engine, tenant.slug)
 
 
 @pytest.fixture

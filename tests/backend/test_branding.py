@@ -107,8 +107,9 @@ def test_platform_default_then_override_then_reset(client: TestClient, admin: Se
     ["#000000", "#FFFFFF", "#777777", "#FF0000", "#0000FF", "#FFFF00", "#808000", "#00FFFF"],
 )
 def test_every_brand_colour_gets_text_of_at_least_4_5(
-    client: TestClient, admin: Session, brand: str
+    client: TestClient, module_admin: Session, brand: str
 ) -> None:
+    admin = module_admin  # each case overwrites the override and reads its own answer
     r = client.put(
         "/api/v1/settings/branding",
         json={"primary_color": brand, "secondary_color": brand},
@@ -230,8 +231,9 @@ def _upload(
     ],
 )
 def test_logo_upload_is_served_with_etag_and_cache_headers(
-    client: TestClient, admin: Session, data: bytes, content_type: str
+    client: TestClient, module_admin: Session, data: bytes, content_type: str
 ) -> None:
+    admin = module_admin  # each case uploads its own logo and deletes it
     # The declared name and type lie on purpose: the content decides.
     r = _upload(client, admin, data, name="logo.txt", ctype="text/plain")
     assert r.status_code == 200, r.text
@@ -302,8 +304,9 @@ BAD_LOGOS = {
 
 @pytest.mark.parametrize("case", sorted(BAD_LOGOS))
 def test_bad_logos_are_refused_with_a_clear_error(
-    client: TestClient, admin: Session, case: str
+    client: TestClient, module_admin: Session, case: str
 ) -> None:
+    admin = module_admin  # each case first stores its own good logo
     assert _upload(client, admin, png()).status_code == 200
     data, message = BAD_LOGOS[case]
     r = _upload(client, admin, data, name="logo.svg", ctype="image/svg+xml")

@@ -13,10 +13,12 @@ from tests.db.conftest import BACKEND_PASSWORD, PulseDb, TenantFactory
 DENIED = psycopg.errors.InsufficientPrivilege
 
 
-@pytest.fixture
-def two_tenants(make_tenant: TenantFactory) -> tuple[TenantNames, TenantNames]:
-    a, _ = make_tenant("iso-a")
-    b, _ = make_tenant("iso-b")
+@pytest.fixture(scope="module")
+def two_tenants(make_module_tenant: TenantFactory) -> tuple[TenantNames, TenantNames]:
+    # Shared by the module: every statement below is refused, and the one
+    # test with data rights deletes what it wrote.
+    a, _ = make_module_tenant("iso-a")
+    b, _ = make_module_tenant("iso-b")
     return TenantNames(a.slug), TenantNames(b.slug)
 
 

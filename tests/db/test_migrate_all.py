@@ -18,14 +18,20 @@ def _revisions(db: PulseDb, slugs: list[str]) -> list[str | None]:
         return [migrate.current(conn, TenantNames(s).schema) for s in slugs]
 
 
+@pytest.fixture(scope="module")
+def provisioned(make_module_tenant: TenantFactory) -> list[str]:
+    """20 tenants, provisioned once for the module (a provisioning costs seconds)."""
+    return [make_module_tenant(f"all{i:02d}")[0].slug for i in range(20)]
+
+
 @pytest.fixture
-def twenty(pulse_db: PulseDb, make_tenant: TenantFactory) -> list[str]:
-    """20 tenants, each taken back to an empty schema (as before a release)."""
-    slugs = [make_tenant(f"all{i:02d}")[0].slug for i in range(20)]
+def twenty(pulse_db: PulseDb, provisioned: list[str]) -> list[str]:
+    """The 20 tenants, each taken back to an empty schema (as before a release)."""
     with connect(pulse_db.engine) as conn:
-        for slug in slugs:
-            migrate.downgrade_tenant(conn, slug)
-    return slugs
+        for slug in provisioned:
+            if migrate.current(conn, TenantNames(slug).schema) is not None:
+                migrate.downgrade_tenant(conn, slug)
+    return provisioned
 
 
 def test_migrates_every_tenant_with_progress(pulse_db: PulseDb, twenty: list[str]) -> None:
@@ -51,15 +57,20 @@ def test_stops_at_the_first_failure_naming_the_tenant(pulse_db: PulseDb, twenty:
         # A table in the way of the migration, as a hand-made change would be.
         conn.execute(text(f'SET LOCAL ROLE "{bad.owner_role}"'))
         conn.execute(text(f'CREATE TABLE "{bad.schema}".users (id int)'))
-    with pytest.raises(MigrationFailed, match=f"tenant '{bad.slug}'"):
-        migrate_all_tenants(pulse_db.engine)
-    head = migrate.head("tenant")
-    revisions = _revisions(pulse_db, twenty)
-    assert revisions[:7] == [head] * 7
-    assert revisions[7:] == [None] * 13  # the failing one rolled back, the rest untouched
-    with connect(pulse_db.engine) as conn:
-        tables = conn.execute(
-            text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"),
-            {"s": bad.schema},
-        ).scalars()
-        assert set(tables) == {"users", "alembic_version"}  # the obstacle: nothing half-migrated
+    try:
+        with pytest.raises(MigrationFailed, match=f"tenant '{bad.slug}'"):
+            migrate_all_tenants(pulse_db.engine)
+        head = migrate.head("tenant")
+        revisions = _revisions(pulse_db, twenty)
+        assert revisions[:7] == [head] * 7
+        assert revisions[7:] == [None] * 13  # the failing one rolled back, the rest untouched
+        with connect(pulse_db.engine) as conn:
+            tables = conn.execute(
+                text("SELECT table_name FROM information_schema.tables WHERE table_schema = :s"),
+                {"s": bad.schema},
+            ).scalars()
+            # The obstacle: nothing half-migrated.
+            assert set(tables) == {"users", "alembic_version"}
+    finally:  # the module's tenants are shared: leave them migratable
+        with connect(pulse_db.engine) as conn:
+            conn.execute(text(f'DROP TABLE IF EXISTS "{bad.schema}".users'))

@@ -71,7 +71,7 @@ def test_adversarial_pairs_never_share_a_name() -> None:
         _assert_disjoint(a, b)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(deadline=None)  # examples: the profile's (tests/conftest.py)
 @given(slugs, slugs)
 def test_generated_pairs_never_share_a_name(a: str, b: str) -> None:
     if a != b:

@@ -97,15 +97,24 @@ def test_ensure_twice_is_idempotent(pulse_db: PulseDb, make_tenant: TenantFactor
     assert can_login(pulse_db, req.slug)
 
 
+@pytest.fixture(scope="module")
+def reference(
+    pulse_db: PulseDb, make_module_tenant: TenantFactory
+) -> tuple[TenantRequest, dict[str, Any]]:
+    """One undisturbed tenant and its snapshot, which every crash case must
+    converge to (only read, so provisioned once for the module)."""
+    req, _ = make_module_tenant("ref")
+    return req, snapshot(pulse_db, req.slug)
+
+
 @pytest.mark.parametrize("crash_after", STEPS[:-1])
 def test_crash_after_each_step_then_rerun_converges(
-    pulse_db: PulseDb, make_tenant: TenantFactory, crash_after: str
+    pulse_db: PulseDb, reference: tuple[TenantRequest, dict[str, Any]], crash_after: str
 ) -> None:
-    reference, _ = make_tenant("ref")
-    expected = snapshot(pulse_db, reference.slug)
+    reference_req, expected = reference
 
     slug = unique_slug("crash")
-    req = reference.model_copy(
+    req = reference_req.model_copy(
         update={
             "slug": slug,
             "admin_email": f"admin@{slug}.example",

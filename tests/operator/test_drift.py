@@ -30,6 +30,7 @@ from pulse_operator.drift import DriftReport, drift_pass
 from pulse_operator.reconcile.status import INTEGRATIONS
 from pulse_operator.watchcache import WatchCache
 from tests.operator.conftest import Platform, RunningOperator, Tenants, wait_for
+from tests.operator.test_etl_workload import _integrations
 
 pytestmark = [pytest.mark.kube, pytest.mark.postgres, pytest.mark.redis]
 
@@ -62,18 +63,6 @@ def test_an_idle_pass_sends_no_request(tenants: Tenants, operator: RunningOperat
         assert report.kube_requests == {}, report
 
 
-def _jira(secret: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": "jira-main",
-            "type": "jira",
-            "baseUrl": "https://acme.atlassian.net",
-            "projects": ["PULSE"],
-            "credentialsSecretRef": {"name": secret, "key": "token"},
-        }
-    ]
-
-
 def _integrations_condition(tenants: Tenants, slug: str) -> dict[str, Any]:
     obj = tenants.get(slug) or {}
     found = [c for c in obj.get("status", {}).get("conditions", []) if c["type"] == INTEGRATIONS]
@@ -86,7 +75,7 @@ def test_integration_secrets_are_looked_for_until_found_then_not_each_pass(
     """The tenant's own Secrets are in no watch: a missing one is looked for
     at each pass (and found without a spec change); once all are found, idle
     passes read them no more (they did: one GET per integration per pass)."""
-    slug = tenants.apply(integrations=_jira("acme-jira"))
+    slug = tenants.apply(integrations=_integrations()[:1])  # jira-main: Secret acme-jira
     tenants.wait_phase(slug, "Ready")
     passes_after(operator, 1)
     looking = passes_after(operator, 1)[0]

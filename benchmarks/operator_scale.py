@@ -72,15 +72,18 @@ def phases(world: World) -> dict[str, str]:
     return {i["metadata"]["name"]: i.get("status", {}).get("phase", "") for i in items}
 
 
-def wait_ready(world: World, slugs: list[str], timeout: float) -> float:
+def wait_ready(world: World, slugs: list[str], timeout: float) -> int:
+    """Tenants Ready: all of them, or as many as were by ``timeout``
+    (reported as such, with the other figures)."""
     started = time.perf_counter()
+    ready = 0
     while time.perf_counter() - started < timeout:
         seen = phases(world)
-        if all(seen.get(s) == "Ready" for s in slugs):
-            return time.perf_counter() - started
-        time.sleep(0.5)
-    ready = sum(1 for s in slugs if phases(world).get(s) == "Ready")
-    raise SystemExit(f"only {ready}/{len(slugs)} tenants Ready after {timeout:.0f}s")
+        ready = sum(1 for s in slugs if seen.get(s) == "Ready")
+        if ready == len(slugs):
+            break
+        time.sleep(2)
+    return ready
 
 
 def rss_mb(pid: int) -> float:
@@ -125,8 +128,15 @@ def main() -> int:
     parser.add_argument("--tenants", type=int, default=100)
     parser.add_argument("--drift-interval", type=float, default=15.0)
     parser.add_argument("--timeout", type=float, default=900.0)
+    parser.add_argument(
+        "--floor-tenants",
+        type=int,
+        default=0,
+        help="measure the Ready floor on this many tenants and scale it to N (default: N)",
+    )
     args = parser.parse_args()
     n = args.tenants
+    n_floor = min(args.floor_tenants or n, n)
     configure_logging(json=False, level="WARNING")  # figures, not log lines
     warnings.filterwarnings("ignore", message="Api key is used with an insecure connection")
     world = start_world()
@@ -154,8 +164,14 @@ def main() -> int:
         direct = client_factory.build(cfg)
         started = time.perf_counter()
         with concurrent.futures.ThreadPoolExecutor(6) as pool:
-            list(pool.map(lambda s: floor_one(direct, cfg, s), [f"fl-{i:03d}" for i in range(n)]))
-        floor_ready = time.perf_counter() - started
+            list(
+                pool.map(
+                    lambda s: floor_one(direct, cfg, s), [f"fl-{i:03d}" for i in range(n_floor)]
+                )
+            )
+        # The same work per tenant on a fixed pool: linear in the count.
+        floor_ready = (time.perf_counter() - started) * n / n_floor
+        floor_label = f"{floor_ready:.1f} s" + ("" if n_floor == n else f" (x{n / n_floor:g})")
         direct.close()
 
         with log.open("wb") as out:
@@ -171,10 +187,10 @@ def main() -> int:
         body = {"apiVersion": "v1", "kind": "List", "items": [manifest(s) for s in slugs]}
         started = time.perf_counter()
         kubectl(world, "apply", "-f", "-", input=json.dumps(body))
-        ready = time.perf_counter() - started + wait_ready(world, slugs, args.timeout)
-        figures.append(
-            (f"{n} tenants applied at once -> all Ready", f"{ready:.1f} s", f"{floor_ready:.1f} s")
-        )
+        count = wait_ready(world, slugs, args.timeout)
+        ready = time.perf_counter() - started
+        what = "all Ready" if count == n else f"{count} Ready (timeout)"
+        figures.append((f"{n} tenants applied at once -> {what}", f"{ready:.1f} s", floor_label))
         rss_ready = rss_mb(op.pid)
 
         # Idle drift passes: wait for two that start after everything settled.
@@ -186,7 +202,7 @@ def main() -> int:
         rss_idle = rss_mb(op.pid)
         figures.append(
             (
-                f"operator RSS at {n} tenants (after Ready)",
+                f"operator RSS at {n} tenants (after {what})",
                 f"{rss_ready:.0f} MB",
                 f"{rss_empty:.0f} MB",
             )
@@ -219,9 +235,12 @@ def main() -> int:
     print(f"{'figure':<62} {'measured':>12} {'floor':>10}")
     for name, value, floor in figures:
         print(f"{name:<62} {value:>12} {floor:>10}")
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    floor_arg = f" --floor-tenants {n_floor}" if n_floor != n else ""
     print(
         "\ncommand: PYTHONPATH=hack:operator:services/common:. "
-        f"{sys.executable} benchmarks/operator_scale.py --tenants {n}"
+        f"{sys.executable} benchmarks/operator_scale.py --tenants {n}{floor_arg} "
+        f"--drift-interval {args.drift_interval:g} --timeout {args.timeout:g}"
     )
     return 0
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import kopf
@@ -27,6 +27,9 @@ class Clients:
     owns_qdrant: bool = True  # False when lent by the embedding process
     # None (tests of one reconcile): every read is a request.
     cache: WatchCache | None = None
+    # Objects no watch holds, last found as wanted: key -> time.monotonic()
+    # (see reconcile.integrations.check).
+    seen_at: dict[tuple[str, ...], float] = field(default_factory=dict)
 
     def observed(self, kind: str, name: str, namespace: str | None = None) -> dict[str, Any] | None:
         """The object as the server has it: from the watch cache once it is

@@ -43,6 +43,9 @@ class OperatorConfig(AdminDatabaseSettings, NetworkSettings):
     drift_interval_seconds: float = 300.0
     # Tenants checked at once by a drift pass (each holds a worker thread).
     drift_concurrency: int = Field(default=4, ge=1, le=32)
+    # Drift passes re-read integration Secrets (which no watch holds) once
+    # they were all found only this often; a spec change re-reads at once.
+    integration_recheck_seconds: float = Field(default=1800.0, ge=0)
     metrics_port: int = 0  # 0: no metrics server (tests); the chart sets 9090
     log_json: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

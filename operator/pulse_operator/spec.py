@@ -1,5 +1,8 @@
 """The PulseTenant spec as a typed model: the CRD already validated it, this
-is the second line for anything that slipped past (e.g. an older CRD)."""
+is the second line for anything that slipped past (e.g. an older CRD), and
+the only one in the operator. Fields that reach provisioning use its types
+(``HexColor``, ``DisplayName``, ``EmailStr``...), so a spec accepted here is
+never refused later by ``TenantRequest``."""
 
 from __future__ import annotations
 
@@ -7,15 +10,14 @@ import enum
 import zoneinfo
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from pulse_common.errors import InvalidInput
 from pulse_common.models.control import TenantTier
 from pulse_common.provisioning import Branding, SeedProfile
+from pulse_common.provisioning.models import DisplayName, HexColor, LogoUrl
 from pulse_common.tenancy import validate_slug
 from pulse_operator.network import MAX_CIDRS, Port, check_cidr
-
-HEX = r"^#[0-9A-Fa-f]{6}$"
 
 
 class _Model(BaseModel):
@@ -51,9 +53,9 @@ class Integration(_Model):
 
 
 class BrandingSpec(_Model):
-    primary_color: str = Field(default="#1F6FEB", alias="primaryColor", pattern=HEX)
-    secondary_color: str = Field(default="#0B1F3A", alias="secondaryColor", pattern=HEX)
-    logo_url: str | None = Field(default=None, alias="logoUrl")
+    primary_color: HexColor = Field(default="#1F6FEB", alias="primaryColor")
+    secondary_color: HexColor = Field(default="#0B1F3A", alias="secondaryColor")
+    logo_url: LogoUrl | None = Field(default=None, alias="logoUrl")
 
     def to_branding(self) -> Branding:
         return Branding(
@@ -100,7 +102,7 @@ class VectorStoreSpec(_Model):
 
 
 class AdminSpec(_Model):
-    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+    email: EmailStr
 
 
 class SeedSpec(_Model):
@@ -108,7 +110,7 @@ class SeedSpec(_Model):
 
 
 class TenantSpec(_Model):
-    display_name: str = Field(alias="displayName", min_length=1, max_length=100)
+    display_name: DisplayName = Field(alias="displayName")
     tier: TenantTier = TenantTier.standard
     suspended: bool = False
     deletion_policy: DeletionPolicy = Field(default=DeletionPolicy.retain, alias="deletionPolicy")

@@ -27,8 +27,10 @@ from sqlalchemy import create_engine
 from pulse_operator.clients import Clients
 from pulse_operator.config import OperatorConfig
 from pulse_operator.drift import DriftReport, drift_pass
+from pulse_operator.reconcile.status import INTEGRATIONS
 from pulse_operator.watchcache import WatchCache
 from tests.operator.conftest import Platform, RunningOperator, Tenants, wait_for
+from tests.operator.test_etl_workload import _integrations
 
 pytestmark = [pytest.mark.kube, pytest.mark.postgres, pytest.mark.redis]
 
@@ -57,6 +59,39 @@ def test_an_idle_pass_sends_no_request(tenants: Tenants, operator: RunningOperat
     idle = passes_after(operator, 2)
     for report in idle:
         assert report.checked >= 3, report
+        assert report.repaired == {} and report.failed == {}, report
+        assert report.kube_requests == {}, report
+
+
+def _integrations_condition(tenants: Tenants, slug: str) -> dict[str, Any]:
+    obj = tenants.get(slug) or {}
+    found = [c for c in obj.get("status", {}).get("conditions", []) if c["type"] == INTEGRATIONS]
+    return dict(found[0]) if found else {}
+
+
+def test_integration_secrets_are_looked_for_until_found_then_not_each_pass(
+    platform: Platform, tenants: Tenants, operator: RunningOperator
+) -> None:
+    """The tenant's own Secrets are in no watch: a missing one is looked for
+    at each pass (and found without a spec change); once all are found, idle
+    passes read them no more (they did: one GET per integration per pass)."""
+    slug = tenants.apply(integrations=_integrations()[:1])  # jira-main: Secret acme-jira
+    tenants.wait_phase(slug, "Ready")
+    passes_after(operator, 1)
+    looking = passes_after(operator, 1)[0]
+    assert looking.kube_requests.get("GET", 0) >= 1, looking
+    assert _integrations_condition(tenants, slug)["reason"] == "SecretMissing"
+
+    k8s.CoreV1Api(platform.api).create_namespaced_secret(
+        f"tenant-{slug}", {"metadata": {"name": "acme-jira"}, "data": {"token": "eA=="}}
+    )
+    wait_for(
+        "the drift pass finds the Secret",
+        lambda: _integrations_condition(tenants, slug).get("status") == "True",
+        timeout=60,
+    )
+    passes_after(operator, 1)  # settle: the status write of the pass that found it
+    for report in passes_after(operator, 2):
         assert report.repaired == {} and report.failed == {}, report
         assert report.kube_requests == {}, report
 

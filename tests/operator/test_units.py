@@ -9,7 +9,7 @@ import pytest
 
 from pulse_common.errors import InvalidInput
 from pulse_operator.config import OperatorConfig
-from pulse_operator.reconcile import workload
+from pulse_operator.reconcile import database, workload
 from pulse_operator.reconcile.diff import DIGEST, covers, with_digest
 from pulse_operator.reconcile.status import Check, merge_conditions, phase_of
 from pulse_operator.reconcile.tenant import ALL_PARTS, Part, parts_for_diff
@@ -163,6 +163,15 @@ def test_rotated_credentials_roll_the_pods() -> None:
             "integration names must be unique",
         ),
         ("acme", {"admin": {"email": "a@b.example"}}, "spec.displayName"),
+        # Both passed the spec's own copies of the rules and were refused by
+        # provisioning, on every retry, deep inside a reconcile.
+        ("acme", {**SPEC, "admin": {"email": "admin@acme.test"}}, "spec.admin.email"),
+        ("acme", {**SPEC, "admin": {"email": "a..b@acme.example"}}, "spec.admin.email"),
+        (
+            "acme",
+            {**SPEC, "branding": {"logoUrl": "https://cdn.example/" + "a" * 500}},
+            "spec.branding.logoUrl",
+        ),
     ],
 )
 def test_invalid_spec_is_a_permanent_error_naming_the_field(
@@ -170,6 +179,26 @@ def test_invalid_spec_is_a_permanent_error_naming_the_field(
 ) -> None:
     with pytest.raises(InvalidInput, match=message):
         parse_tenant(name, "u", 1, spec)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {},
+        {"admin": {"email": "First.Last+pulse@Sub.Acme.Example"}},
+        {"branding": {"primaryColor": "#abcdef", "logoUrl": "https://cdn.example/l.png"}},
+        {"displayName": "x" * 100, "tier": "enterprise", "seed": {"profile": "demo"}},
+    ],
+)
+def test_a_spec_the_operator_accepts_is_a_request_provisioning_accepts(
+    edit: dict[str, object],
+) -> None:
+    """One set of rules: the spec model uses provisioning's field types, so
+    building the TenantRequest from a valid spec cannot fail."""
+    tenant = parse_tenant("acme", "u", 1, {**SPEC, **edit})
+    req = database.request(tenant, "pw")
+    assert req.admin_email == tenant.spec.admin.email
+    assert req.branding == tenant.spec.branding.to_branding()
 
 
 def test_config_hides_secrets() -> None:

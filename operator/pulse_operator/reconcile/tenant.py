@@ -219,7 +219,11 @@ def workload_step(run: Run) -> str:
         clients.applied(obj)
         run.changed.append(f"{obj['kind']}/{meta['name']}")
     # After the namespace exists: Secrets the tenant's admins create there.
-    run.checks.append(integrations.check(clients, tenant))
+    run.checks.append(
+        integrations.check(
+            clients, tenant, drift=run.drift, recheck=run.cfg.integration_recheck_seconds
+        )
+    )
     replicas = 0 if tenant.spec.suspended else tenant.spec.etl.replicas
     return f"{len(objs)} objects in {run.names.namespace}; ETL replicas {replicas}"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, SecretStr, field_validator
 
@@ -11,6 +12,12 @@ from pulse_common.models.control import TenantState, TenantTier
 from pulse_common.tenancy import validate_slug
 
 HEX_COLOR = r"^#[0-9A-Fa-f]{6}$"
+# The rules for fields that also arrive through a PulseTenant spec: the
+# operator's spec model uses these same types, so that a spec it accepts is
+# a request provisioning accepts (one copy of each rule).
+HexColor = Annotated[str, Field(pattern=HEX_COLOR)]
+LogoUrl = Annotated[str, Field(max_length=500)]
+DisplayName = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class SeedProfile(enum.StrEnum):
@@ -21,9 +28,9 @@ class SeedProfile(enum.StrEnum):
 class Branding(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    primary_color: str = Field(default="#1F6FEB", pattern=HEX_COLOR)
-    secondary_color: str = Field(default="#0B1F3A", pattern=HEX_COLOR)
-    logo_url: str | None = Field(default=None, max_length=500)
+    primary_color: HexColor = "#1F6FEB"
+    secondary_color: HexColor = "#0B1F3A"
+    logo_url: LogoUrl | None = None
 
 
 class TenantRequest(BaseModel):
@@ -35,7 +42,7 @@ class TenantRequest(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     slug: str
-    display_name: str = Field(min_length=1, max_length=100)
+    display_name: DisplayName
     tier: TenantTier = TenantTier.standard
     admin_email: EmailStr
     branding: Branding = Branding()

@@ -159,7 +159,7 @@ def _schema(conn: Connection, n: TenantNames, tenant_id: int, backend_role: str 
 
 
 def _migrate(conn: Connection, n: TenantNames) -> str | None:
-    revision = migrate.upgrade_tenant(conn, n.slug)
+    revision = migrate.build_or_upgrade_tenant(conn, n.slug)
     schema, login = quote_ident(n.schema), quote_ident(n.login_role)
     # Tables created before the default privileges existed (adopted schemas).
     conn.execute(text(f"GRANT {DATA_PRIVILEGES} ON ALL TABLES IN SCHEMA {schema} TO {login}"))

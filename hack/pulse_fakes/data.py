@@ -89,12 +89,16 @@ class JiraOrg:
     tz: ZoneInfo
     projects: list[dict[str, Any]] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    _index: dict[str, Issue] = field(default_factory=dict, repr=False)
+    _index_size: int = -1
 
     def issue(self, key: str) -> Issue:
-        for i in self.issues:
-            if i.key == key:
-                return i
-        raise KeyError(key)
+        """By key or id. An index, rebuilt when the list's length changed
+        (tests add and remove issues; keys and ids never change)."""
+        if self._index_size != len(self.issues):
+            self._index = {i.key: i for i in self.issues} | {i.id: i for i in self.issues}
+            self._index_size = len(self.issues)
+        return self._index[key]
 
     def touch(self, key: str, summary: str, at: dt.datetime | None = None) -> None:
         """A user edits an issue: its summary and ``updated`` change."""
@@ -141,12 +145,16 @@ class GithubOrg:
     releases: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     history: dict[str, list[str]] = field(default_factory=dict)  # main-branch shas, oldest first
     commit_times: dict[str, dt.datetime] = field(default_factory=dict)  # main-branch sha → time
+    _index: dict[str, tuple[int, dict[int, Pull]]] = field(default_factory=dict, repr=False)
 
     def pull(self, repo: str, number: int) -> Pull:
-        for p in self.pulls[repo]:
-            if p.data["number"] == number:
-                return p
-        raise KeyError((repo, number))
+        """An index per repository, rebuilt when its list's length changed."""
+        pulls = self.pulls[repo]
+        size, index = self._index.get(repo, (-1, {}))
+        if size != len(pulls):
+            index = {p.data["number"]: p for p in pulls}
+            self._index[repo] = (len(pulls), index)
+        return index[number]
 
     def touch(self, repo: str, number: int, title: str, at: dt.datetime | None = None) -> None:
         at = at or dt.datetime.now(UTC)

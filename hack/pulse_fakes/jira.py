@@ -35,6 +35,7 @@ class JiraState:
     def __init__(self, org: JiraOrg, embedded_changelog: int) -> None:
         self.org = org
         self.embedded_changelog = embedded_changelog
+        self._sorted: dict[str, tuple[int, list[Issue]]] = {}
 
     def select(self, jql: str) -> list[Issue] | str:
         m = JQL_RE.fullmatch(jql.strip())
@@ -43,13 +44,26 @@ class JiraState:
         project = m["project"].upper()
         if project not in {p["key"] for p in self.org.projects}:
             return f"The value '{project}' does not exist for the field 'project'."
-        issues = [i for i in self.org.issues if i.project == project]
+        issues = self._by_project(project)
         if m["since"]:
             # Minute precision, in the API user's time zone.
             naive = dt.datetime.strptime(m["since"].replace("-", "/"), "%Y/%m/%d %H:%M")
             since = naive.replace(tzinfo=self.org.tz)
             issues = [i for i in issues if i.updated >= since]
-        return sorted(issues, key=lambda i: (i.created, int(i.id)))
+        return issues
+
+    def _by_project(self, project: str) -> list[Issue]:
+        """The project's issues in search order, kept until the issue list's
+        length changes: sorting every issue for each page made a large
+        organisation's sync quadratic."""
+        size, found = self._sorted.get(project, (-1, []))
+        if size != len(self.org.issues):
+            found = sorted(
+                (i for i in self.org.issues if i.project == project),
+                key=lambda i: (i.created, int(i.id)),
+            )
+            self._sorted[project] = (len(self.org.issues), found)
+        return found
 
     def render(self, issue: Issue, changelog: bool) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -151,8 +165,8 @@ def build(
     @route("GET", f"{API}/issue/(?P<key>[^/]+)/changelog")
     async def changelog(request: Request, m: re.Match[str]) -> Reply:
         try:
-            issue = next(i for i in org.issues if m["key"] in (i.key, i.id))
-        except StopIteration:
+            issue = org.issue(m["key"])
+        except KeyError:
             return Reply(
                 _error(404, "Issue does not exist or you do not have permission to see it."), 404
             )

@@ -12,12 +12,10 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 
-from pydantic import TypeAdapter
-
 from pulse_etl.integrations import Integration
 from pulse_etl.sources import github_models as gm
 from pulse_etl.sources.batch import Batch, Row, resume_index
-from pulse_etl.sources.http import Page, SourceClient, parse
+from pulse_etl.sources.http import Page, SourceClient, list_adapter, parse
 
 T = TypeVar("T")
 REVIEW_STATES = {
@@ -48,7 +46,7 @@ class GithubConnector:
         out: list[T] = []
         next_url: str | None = url
         query: dict[str, Any] | None = {"per_page": 100, **params}
-        adapter: TypeAdapter[list[T]] = TypeAdapter(list[model])  # type: ignore[valid-type]
+        adapter = list_adapter(model)
         while next_url:
             page = await self.client.get(next_url, params=query)
             items: list[T] = parse("github", what, adapter, page.body)
@@ -123,7 +121,7 @@ class GithubConnector:
         key = f"pulls:{repo}"
         params = {"state": "all", "sort": "updated", "direction": "desc"}
         params["per_page"] = str(self.integration.page_size)
-        adapter = TypeAdapter(list[gm.Pull])
+        adapter = list_adapter(gm.Pull)
         while True:
             if url is None:
                 page = await self._first(key, f"{self.base}/repos/{repo}/pulls", params, since)
@@ -228,7 +226,7 @@ class GithubConnector:
     ) -> AsyncIterator[Batch]:
         key = f"deployments:{repo}"
         params = {"per_page": str(self.integration.page_size)}
-        adapter = TypeAdapter(list[gm.Deployment])
+        adapter = list_adapter(gm.Deployment)
         while True:
             if url is None:
                 page = await self._first(
@@ -280,7 +278,7 @@ class GithubConnector:
         found = parse(
             "github",
             f"statuses of deployment {d.id}",
-            TypeAdapter(list[gm.DeploymentStatus]),
+            list_adapter(gm.DeploymentStatus),
             page.body,
         )
         ended = [s for s in found if s.state != "inactive"] or found

@@ -1,8 +1,10 @@
 """The embedding queue and what each row's vector was made from.
 
-Triggers (migration 7a3c5e9d1f20) queue a row whenever its searchable text or
-filter fields change, or it is deleted; the ETL's consumer embeds what
-changed and removes what went. ``embedding_state`` keeps the hash of the text
+Statement-level triggers (migration 9b1f3d5a7c40; row-level before it, from
+7a3c5e9d1f20) queue a row whenever its searchable text or filter fields
+change, or it is deleted; the drain in pulse_common.search.queue (run by the
+ETL, or by the backend for collections that need the tenant's embedding
+provider) embeds what changed and removes what went. ``embedding_state`` keeps the hash of the text
 each vector was made from, so unchanged rows are never embedded again.
 """
 

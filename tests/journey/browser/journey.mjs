@@ -74,7 +74,7 @@ async function signedInAt(browser, config, menu, title, prepare = () => {}) {
   await heading(page, "Sign in to Pulse");
   await signIn(page, config);
   await overviewOrWhatInstead(page);
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: menu }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: menu, exact: true }).click();
   await heading(page, title);
   return { page, consoleErrors };
 }

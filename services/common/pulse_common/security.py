@@ -16,6 +16,16 @@ from argon2.exceptions import InvalidHashError, VerificationError
 # argon2-cffi's defaults are RFC 9106's low-memory profile (argon2id, t=3,
 # m=64 MiB, p=4). ``needs_rehash`` reports hashes made with other parameters.
 _ARGON2 = PasswordHasher()
+# For secrets the platform generated itself (``generate_password``: 144 bits
+# and more), never for a password a person chose. A memory-hard KDF only
+# slows the guessing of low-entropy passwords; nobody enumerates 2**144
+# candidates at any cost per guess, so the one-way hash is all that protects
+# such a secret. The full parameters cost ~0.1-0.9 s of CPU and 64 MiB per
+# hash, paid for every tenant's first admin while hundreds are provisioned at
+# once. Still argon2id in the PHC format, so ``verify_password`` reads it and
+# ``needs_rehash`` reports it: the first sign-in re-hashes with the full
+# parameters (and the must-change-password gate replaces it anyway).
+_ARGON2_ISSUED = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 _SCRYPT_DKLEN = 32
 
 
@@ -26,6 +36,12 @@ def generate_password(nbytes: int = 24) -> str:
 def hash_password(password: str) -> str:
     """argon2id, PHC string format (``$argon2id$v=19$m=...,t=...,p=...$salt$hash``)."""
     return _ARGON2.hash(password)
+
+
+def hash_issued_secret(secret: str) -> str:
+    """argon2id with cheap parameters, for a random secret from
+    ``generate_password`` only (see ``_ARGON2_ISSUED``)."""
+    return _ARGON2_ISSUED.hash(secret)
 
 
 def verify_password(password: str, stored: str) -> bool:

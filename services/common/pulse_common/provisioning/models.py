@@ -50,7 +50,9 @@ class TenantRequest(BaseModel):
     login_password: SecretStr | None = None
     # The first admin's initial password: set on a new admin, and on an
     # existing one who has not changed theirs yet (rotation). None: generate
-    # one for a new admin, leave an existing one alone.
+    # one for a new admin, leave an existing one alone. Only ever a random
+    # secret from ``generate_password``: it is hashed with cheap parameters
+    # (``security.hash_issued_secret``) until the first sign-in.
     admin_password: SecretStr | None = None
     demo_seed: int = 20261128
     demo_as_of: dt.date | None = None

@@ -14,7 +14,7 @@ from pulse_common.models.tenant_identity import User
 from pulse_common.models.tenant_settings import SystemSetting
 from pulse_common.models.tenant_work import Status, StatusMapping, Wit, WitMapping, Workflow
 from pulse_common.provisioning.models import SeedProfile
-from pulse_common.security import generate_password, hash_password
+from pulse_common.security import generate_password, hash_issued_secret
 
 TODO, DOING, DONE = StatusCategory.to_do, StatusCategory.in_progress, StatusCategory.done
 
@@ -142,12 +142,14 @@ def seed_admin(conn: Connection, tenant_id: int, email: str, password: str | Non
     """Creates the first admin unless a user with that email exists. With
     ``password``, also resets an existing admin who still must change it (the
     caller lost or rotated the initial one). Returns the initial password this
-    call set, or None (generated when ``password`` is None)."""
+    call set, or None (generated when ``password`` is None). ``password`` is
+    an issued secret (``generate_password``), never one a person chose: it is
+    hashed with ``hash_issued_secret``, and must be changed at first sign-in."""
     users = table_of(User)
     exists = conn.execute(select(users.c.id).where(users.c.email == email.lower())).first()
     if exists is not None:
-        # Looked up first so that re-runs hash nothing (argon2id costs 64 MiB
-        # and tens of ms), unless a reset was asked for.
+        # Looked up first so that re-runs write nothing, unless a reset was
+        # asked for.
         return password if password and reset_initial_password(conn, email, password) else None
     chosen = password or generate_password(18)
     created = conn.execute(
@@ -156,7 +158,7 @@ def seed_admin(conn: Connection, tenant_id: int, email: str, password: str | Non
             tenant_id=tenant_id,
             email=email.lower(),
             role=UserRole.admin,
-            password_hash=hash_password(chosen),
+            password_hash=hash_issued_secret(chosen),
             must_change_password=True,
             first_name="Admin",
         )
@@ -173,7 +175,7 @@ def reset_initial_password(conn: Connection, email: str, password: str) -> bool:
     done = conn.execute(
         update(users)
         .where(users.c.email == email.lower(), users.c.must_change_password.is_(True))
-        .values(password_hash=hash_password(password))
+        .values(password_hash=hash_issued_secret(password))
         .returning(users.c.id)
     ).first()
     return done is not None

@@ -13,7 +13,8 @@ time inside the app (from the ASGI call to the last body byte, middleware
 included), so that the TestClient's own cost (its thread hop and request
 building) is not charged to the API. ``GET /healthz`` (no auth, no
 database) is the transport floor; ``GET /auth/me`` adds authentication.
-``--profile ROUTE`` prints where a cached request of ROUTE spends its time. The demo seed is small (90 days of one team): this measures the
+``--profile ROUTE`` prints where a cached request of ROUTE spends its time.
+The demo seed is small (90 days of one team): this measures the
 API's overhead over the service, not the SQL at scale (benchmarks/dora.py).
 """
 
@@ -88,54 +89,32 @@ def _cs(client_ms: list[float], server_ms: list[float], q: float) -> str:
     return f"{_pct(client_ms, q):.1f}/{_pct(server_ms, q):.1f}"
 
 
-def _profile(call: Callable[[], Any], runs: int) -> None:
+def _profile(
+    client: Any, app: Any, url: str, params: dict[str, str], token: str, runs: int
+) -> None:
+    """cProfile of ``runs`` cached GETs of ``url`` through the whole app
+    (middleware, FastAPI, authentication, the cache), run in the app's own
+    event loop thread, where the profiler is enabled (the TestClient's
+    calls would hide the app behind its thread hop)."""
     import cProfile
     import pstats
 
+    import httpx
+
     prof = cProfile.Profile()
-    prof.enable()
-    for _ in range(runs):
-        call()
-    prof.disable()
+
+    async def run() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as ac:
+            headers = {"Authorization": f"Bearer {token}"}
+            (await ac.get(url, params=params, headers=headers)).raise_for_status()
+            prof.enable()
+            for _ in range(runs):
+                await ac.get(url, params=params, headers=headers)
+            prof.disable()
+
+    client.portal.call(run)
     pstats.Stats(prof).sort_stats("cumulative").print_stats(45)
-
-
-def server_side(app: Any, route: str, token: str, scope: Any) -> Callable[[], Any]:
-    """What the app does for a cached GET of ``route``, in this thread (the
-    TestClient runs the app in other threads, out of cProfile's sight):
-    authentication, the cache hit, and the response body."""
-    import asyncio
-
-    from fastapi import Response
-    from fastapi.routing import APIRoute, serialize_response
-
-    from pulse_backend import analytics_service as svc
-    from pulse_backend.context import authenticate_token
-    from pulse_backend.routes import analytics as analytics_routes
-
-    endpoint = next(
-        r
-        for r in analytics_routes.router.routes
-        if isinstance(r, APIRoute) and r.path.endswith(f"/{route}")
-    )
-    clients = app.state.clients
-    query = svc.AnalyticsQuery(start=scope.start, end=scope.end)
-    loop = asyncio.new_event_loop()
-
-    def run() -> Any:
-        principal = authenticate_token(clients, token)
-        # The route's own function, as FastAPI calls it after the
-        # dependencies, then FastAPI's serialization of its answer.
-        value = endpoint.endpoint(clients, principal, query)
-        if isinstance(value, Response):
-            return value
-        return loop.run_until_complete(
-            serialize_response(
-                field=endpoint.response_field, response_content=value, dump_json=True
-            )
-        )
-
-    return run
 
 
 def main() -> int:
@@ -247,7 +226,8 @@ def main() -> int:
             with replica.connect() as conn:
                 bench = load_benchmarks(conn)
             if args.profile:
-                _profile(server_side(timed.app, args.profile, token, scope), args.runs)
+                url = f"/api/v1/analytics/{args.profile}"
+                _profile(client, timed.app, url, params, token, args.runs)
                 return 0
             print(
                 f"\nbenchmarks/analytics_api.py --runs {args.runs}  ({os.cpu_count()} CPUs, in-process)"

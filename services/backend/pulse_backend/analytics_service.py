@@ -16,10 +16,11 @@ import time
 import weakref
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import sqlalchemy.exc
 from fastapi import Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import Connection, Engine
 
@@ -152,7 +153,7 @@ def benchmarks(clients: AppClients) -> Benchmarks:
 Compute = Callable[[Connection, Scope, DoraRules, Benchmarks], T]
 
 
-def read(
+async def read(
     clients: AppClients,
     principal: Principal,
     route: str,
@@ -163,17 +164,38 @@ def read(
 ) -> Response:
     """``compute`` on the tenant's read transaction with the tenant's DORA
     rules, or its cached result for the same scope and data version: the
-    JSON of ``model`` (the route declares it as its response model)."""
-    bench = benchmarks(clients)
+    JSON of ``model`` (the route declares it as its response model). A hit
+    is answered on the event loop with the stored bytes; only a miss goes
+    to the thread pool (the database work is blocking)."""
+    key_route = f"analytics.{route}"
     params = {**scope.model_dump(mode="json"), **extra}
-    return response_cache.cached_json(
+    key, hit = await response_cache.lookup_async(clients, principal, key_route, params)
+    if hit is not None:
+        return response_cache.json_response(hit.encode(), "hit")
+    body = await run_in_threadpool(_miss, clients, principal, key, scope, model, compute)
+    return response_cache.json_response(body, "miss")
+
+
+def _miss(
+    clients: AppClients,
+    principal: Principal,
+    key: str | None,
+    scope: Scope,
+    model: Any,
+    compute: Compute[T],
+) -> bytes:
+    # The bands before the tenant's transaction: never two connections at once.
+    bench = benchmarks(clients)
+    adapter = response_cache.type_adapter(model)
+    _, body = response_cache.compute_and_store(
         clients,
         principal,
-        f"analytics.{route}",
-        params,
-        model,
+        key,
         lambda conn: _compute(conn, scope, bench, compute),
+        lambda v: adapter.dump_json(v, by_alias=True),
+        response_cache.DEFAULT_TTL_SECONDS,
     )
+    return body
 
 
 def _compute(conn: Connection, scope: Scope, bench: Benchmarks, compute: Compute[T]) -> T:

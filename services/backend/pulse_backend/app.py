@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             indexer.close()
-            clients.close()
+            await clients.aclose()
 
     app = FastAPI(
         title="Pulse API",

@@ -108,14 +108,6 @@ def session_info(
     return info
 
 
-def _claims_principal(claims: dict[str, Any]) -> tuple[TenantNames, int, int, int]:
-    try:
-        names = TenantNames(str(claims["ten"]))
-        return names, int(claims["tid"]), int(claims["sub"]), int(claims["sid"])
-    except (InvalidInput, ValueError, TypeError):
-        raise Unauthenticated("invalid access token") from None
-
-
 def data_version_key_of(names: TenantNames) -> str:
     """``t:<slug>:data_version``, bumped by the ETL after each load (the
     response cache keys on it)."""
@@ -132,39 +124,30 @@ class _Preflight:
     pending_lsn: str | None
     data_version: str
 
-
-def _preflight(
-    clients: AppClients, names: TenantNames, session_id: int, limits: list[ratelimit.Limit]
-) -> _Preflight | None:
-    """None when Redis is down: then the registry and the session come from
-    PostgreSQL, limits fail open and reads go to the primary."""
-    pipe = clients.redis.pipeline(transaction=False)
-    pipe.get(registry.key(names.slug))
-    pipe.hgetall(sessions.key(names.slug, session_id))
-    ratelimit.queue(pipe, limits)
-    pipe.get(ReplicaRouter.ryw_key(names.slug, session_id))
-    pipe.get(data_version_key_of(names))
-    try:
-        out = pipe.execute()
-    except redis.RedisError:
-        for fallback in ("registry_primary", "session_primary", "ratelimit_open"):
-            clients.metrics.redis_errors.labels(fallback).inc()
-        return None
-    return _Preflight(
-        tenant=out[0],
-        session=out[1] or {},
-        exceeded=ratelimit.over(limits, out[2:-2]),
-        pending_lsn=str(out[-2]) if out[-2] else None,
-        data_version=str(out[-1] or "0"),
-    )
+    @property
+    def complete(self) -> bool:
+        """Both the tenant's state and the session came from Redis: checking
+        them needs no database (a revoked session is a cached value too)."""
+        return bool(self.tenant) and bool(self.session)
 
 
-def authenticate_token(clients: AppClients, token: str) -> Principal:
-    """The principal of an access token (signature, tenant state, live
-    session, per-user/tenant limits). Blocking: for routes use
-    ``current_principal``; the WebSocket calls it in the thread pool."""
+@dataclass(frozen=True)
+class _Claims:
+    names: TenantNames
+    tenant_id: int
+    user_id: int
+    session_id: int
+    limits: list[ratelimit.Limit]
+
+
+def _claims(clients: AppClients, token: str) -> _Claims:
     claims = clients.keys.verify(token)
-    names, tenant_id, user_id, session_id = _claims_principal(claims)
+    try:
+        names = TenantNames(str(claims["ten"]))
+        tenant_id, user_id = int(claims["tid"]), int(claims["sub"])
+        session_id = int(claims["sid"])
+    except (InvalidInput, ValueError, TypeError, KeyError):
+        raise Unauthenticated("invalid access token") from None
     rate = clients.settings.rate
     limits = [
         ratelimit.Limit(
@@ -174,27 +157,80 @@ def authenticate_token(clients: AppClients, token: str) -> Principal:
             "tenant", f"{names.key_prefix}rl:tenant", rate.per_tenant, rate.window_seconds
         ),
     ]
-    pre = _preflight(clients, names, session_id, limits)
+    return _Claims(names, tenant_id, user_id, session_id, limits)
+
+
+def _queue_preflight(pipe: ratelimit.AnyPipeline, c: _Claims) -> None:
+    pipe.get(registry.key(c.names.slug))
+    pipe.hgetall(sessions.key(c.names.slug, c.session_id))
+    ratelimit.queue(pipe, c.limits)
+    pipe.get(ReplicaRouter.ryw_key(c.names.slug, c.session_id))
+    pipe.get(data_version_key_of(c.names))
+
+
+def _parse_preflight(c: _Claims, out: list[Any]) -> _Preflight:
+    return _Preflight(
+        tenant=out[0],
+        session=out[1] or {},
+        exceeded=ratelimit.over(c.limits, out[2:-2]),
+        pending_lsn=str(out[-2]) if out[-2] else None,
+        data_version=str(out[-1] or "0"),
+    )
+
+
+def _redis_down(clients: AppClients) -> None:
+    for fallback in ("registry_primary", "session_primary", "ratelimit_open"):
+        clients.metrics.redis_errors.labels(fallback).inc()
+
+
+def _preflight(clients: AppClients, c: _Claims) -> _Preflight | None:
+    """None when Redis is down: then the registry and the session come from
+    PostgreSQL, limits fail open and reads go to the primary."""
+    pipe = clients.redis.pipeline(transaction=False)
+    _queue_preflight(pipe, c)
+    try:
+        out = pipe.execute()
+    except redis.RedisError:
+        _redis_down(clients)
+        return None
+    return _parse_preflight(c, out)
+
+
+async def _preflight_async(clients: AppClients, c: _Claims) -> _Preflight | None:
+    """``_preflight`` on the event loop (same commands, same fallbacks)."""
+    pipe = clients.aredis.pipeline(transaction=False)
+    _queue_preflight(pipe, c)
+    try:
+        out = await pipe.execute()
+    except redis.RedisError:
+        _redis_down(clients)
+        return None
+    return _parse_preflight(c, out)
+
+
+def _admit(clients: AppClients, c: _Claims, pre: _Preflight | None) -> Principal:
+    """The checks on what the preflight brought; blocking (PostgreSQL) only
+    for what it did not find (``_Preflight.complete``)."""
     record = registry.resolve(
         clients.engines.primary,
         clients.redis,
         clients.metrics,
-        names.slug,
+        c.names.slug,
         clients.settings.tenant_state_cache_seconds if pre else 0,
         pre.tenant if pre else None,
     )
-    registry.require_active(record, tenant_id)
-    info = session_info(clients, names, session_id, pre.session if pre else None)
-    if info.user_id != user_id:
+    registry.require_active(record, c.tenant_id)
+    info = session_info(clients, c.names, c.session_id, pre.session if pre else None)
+    if info.user_id != c.user_id:
         raise Unauthenticated("session ended")
     if pre is not None:
         ratelimit.refuse(clients.metrics, pre.exceeded)
     return Principal(
-        user_id=user_id,
-        tenant_id=tenant_id,
-        slug=names.slug,
+        user_id=c.user_id,
+        tenant_id=c.tenant_id,
+        slug=c.names.slug,
         role=info.role,
-        session_id=session_id,
+        session_id=c.session_id,
         must_change_password=info.must_change_password,
         grants=info.grants,
         pending_lsn=pre.pending_lsn if pre else False,
@@ -202,16 +238,36 @@ def authenticate_token(clients: AppClients, token: str) -> Principal:
     )
 
 
+def authenticate_token(clients: AppClients, token: str) -> Principal:
+    """The principal of an access token (signature, tenant state, live
+    session, per-user/tenant limits). Blocking: routes use
+    ``current_principal``."""
+    c = _claims(clients, token)
+    return _admit(clients, c, _preflight(clients, c))
+
+
+async def authenticate(clients: AppClients, token: str) -> Principal:
+    """``authenticate_token`` without leaving the event loop when Redis has
+    the tenant's state and the session (the usual case): the signature check
+    is CPU work of a few tens of microseconds, the preflight one async round
+    trip. Only a cache miss or a Redis outage goes to PostgreSQL, in the
+    thread pool."""
+    c = _claims(clients, token)
+    pre = await _preflight_async(clients, c)
+    if pre is not None and pre.complete:
+        return _admit(clients, c, pre)
+    return await run_in_threadpool(_admit, clients, c, pre)
+
+
 async def current_principal(
     clients: Clients,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     # Async on purpose: the log context bound here (in the request's task)
-    # reaches every later log line of the request, the access log included;
-    # the blocking checks run in the thread pool.
+    # reaches every later log line of the request, the access log included.
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("missing bearer access token")
-    principal = await run_in_threadpool(authenticate_token, clients, credentials.credentials)
+    principal = await authenticate(clients, credentials.credentials)
     structlog.contextvars.bind_contextvars(tenant=principal.slug, user_id=principal.user_id)
     return principal
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import redis
 import structlog
+from redis.asyncio.client import Pipeline as AsyncPipeline
 from redis.client import Pipeline
 
 from pulse_backend.errors import RateLimited
@@ -37,9 +38,11 @@ class Limit:
 
 
 COMMANDS_PER_LIMIT = 3
+# The request's preflight queues the same commands on either client.
+AnyPipeline = Pipeline | AsyncPipeline
 
 
-def queue(pipe: Pipeline, limits: list[Limit]) -> None:
+def queue(pipe: AnyPipeline, limits: list[Limit]) -> None:
     """Adds the counting commands to a pipeline (see ``over`` for the results)."""
     for lim in limits:
         pipe.incr(lim.key)

@@ -62,10 +62,22 @@ def _mark(response: Response | None, result: str) -> None:
 
 
 @functools.lru_cache(maxsize=256)
-def _adapter(model: Any) -> TypeAdapter[Any]:
+def type_adapter(model: Any) -> TypeAdapter[Any]:
     """One TypeAdapter per model: building one per request cost more than
     the cache hit it served."""
     return TypeAdapter(model)
+
+
+def _bypassed(clients: AppClients) -> tuple[None, None]:
+    clients.metrics.redis_errors.labels("response_cache_bypassed").inc()
+    clients.metrics.cache.labels("response", "miss").inc()
+    return None, None
+
+
+def _counted(clients: AppClients, key: str, hit: Any) -> tuple[str, str | None]:
+    found = hit if isinstance(hit, str) else None
+    clients.metrics.cache.labels("response", "miss" if found is None else "hit").inc()
+    return key, found
 
 
 def _lookup(
@@ -77,16 +89,27 @@ def _lookup(
         if version is None:
             version = clients.redis.get(data_version_key(principal.slug))
         key = cache_key(principal.slug, route, str(version or "0"), params)
-        hit = clients.redis.get(key)
+        return _counted(clients, key, clients.redis.get(key))
     except redis.RedisError:
-        clients.metrics.redis_errors.labels("response_cache_bypassed").inc()
-        clients.metrics.cache.labels("response", "miss").inc()
-        return None, None
-    clients.metrics.cache.labels("response", "hit" if isinstance(hit, str) else "miss").inc()
-    return key, hit if isinstance(hit, str) else None
+        return _bypassed(clients)
 
 
-def _compute_and_store(
+async def lookup_async(
+    clients: AppClients, principal: Principal, route: str, params: Mapping[str, Any]
+) -> tuple[str | None, str | None]:
+    """``_lookup`` on the event loop: a hit needs no thread-pool hop (the
+    data version usually came with the principal's preflight)."""
+    try:
+        version: Any = principal.data_version
+        if version is None:
+            version = await clients.aredis.get(data_version_key(principal.slug))
+        key = cache_key(principal.slug, route, str(version or "0"), params)
+        return _counted(clients, key, await clients.aredis.get(key))
+    except redis.RedisError:
+        return _bypassed(clients)
+
+
+def compute_and_store(
     clients: AppClients,
     principal: Principal,
     key: str | None,
@@ -123,13 +146,13 @@ def cached(
     ``ttl_seconds``. ``model`` is the return type (a pydantic model or any
     type TypeAdapter accepts). Only put in ``params`` what the value depends
     on, including the caller's identity when the answer is per user."""
-    adapter: TypeAdapter[T] = _adapter(model)
+    adapter: TypeAdapter[T] = type_adapter(model)
     key, hit = _lookup(clients, principal, route, params)
     if hit is not None:
         _mark(response, "hit")
         return adapter.validate_json(hit)
     _mark(response, "miss")
-    value, _ = _compute_and_store(clients, principal, key, compute, adapter.dump_json, ttl_seconds)
+    value, _ = compute_and_store(clients, principal, key, compute, adapter.dump_json, ttl_seconds)
     return value
 
 
@@ -147,12 +170,12 @@ def cached_json(
     response carries the stored bytes as they are, so a hit is not parsed,
     validated and serialized again (most of its cost, for a large
     drill-down), and a miss is serialized once, as FastAPI would (by alias)."""
-    adapter = _adapter(model)
+    adapter = type_adapter(model)
     key, hit = _lookup(clients, principal, route, params)
     if hit is not None:
         body, result = hit.encode(), "hit"
     else:
-        _, body = _compute_and_store(
+        _, body = compute_and_store(
             clients,
             principal,
             key,
@@ -161,4 +184,9 @@ def cached_json(
             ttl_seconds,
         )
         result = "miss"
+    return json_response(body, result)
+
+
+def json_response(body: bytes, result: str) -> Response:
+    """Stored JSON bytes as the answer, marked hit or miss."""
     return Response(body, media_type="application/json", headers={CACHE_HEADER: result})

@@ -4,10 +4,12 @@ by routes through the ``Clients`` dependency (never module globals)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 import redis
+import redis.asyncio as aioredis
 from fastapi import Depends, Request
+from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from sqlalchemy import Engine, create_engine
@@ -32,15 +34,28 @@ def _engine(dsn: str, settings: Settings, name: str) -> Engine:
     )
 
 
-def make_redis(settings: Settings) -> redis.Redis:
+def _redis_options(settings: Settings) -> dict[str, Any]:
     # Short timeouts and one retry: an outage must answer in well under a
     # second so that the fallbacks (PostgreSQL, fail open/closed) kick in.
+    return {
+        "decode_responses": True,
+        "socket_timeout": settings.redis_timeout_seconds,
+        "socket_connect_timeout": settings.redis_timeout_seconds,
+    }
+
+
+def make_redis(settings: Settings) -> redis.Redis:
     return redis.Redis.from_url(
-        settings.secret("redis_url"),
-        decode_responses=True,
-        socket_timeout=settings.redis_timeout_seconds,
-        socket_connect_timeout=settings.redis_timeout_seconds,
-        retry=Retry(NoBackoff(), 1),
+        settings.secret("redis_url"), retry=Retry(NoBackoff(), 1), **_redis_options(settings)
+    )
+
+
+def make_async_redis(settings: Settings) -> aioredis.Redis:
+    """The same server and timeouts for the request's hot path (the auth
+    preflight, the response cache's GET), so that a cached answer needs no
+    thread-pool hop. Connects on first use, in the event loop that uses it."""
+    return aioredis.Redis.from_url(
+        settings.secret("redis_url"), retry=AsyncRetry(NoBackoff(), 1), **_redis_options(settings)
     )
 
 
@@ -49,6 +64,7 @@ class AppClients:
     settings: Settings
     engines: Engines
     redis: redis.Redis
+    aredis: aioredis.Redis
     keys: KeyRing
     encryption: EncryptionKeys
     metrics: Metrics
@@ -72,6 +88,7 @@ class AppClients:
             settings=settings,
             engines=engines,
             redis=cache,
+            aredis=make_async_redis(settings),
             keys=keys,
             encryption=encryption,
             metrics=metrics,
@@ -82,8 +99,14 @@ class AppClients:
         self.engines.dispose()
         self.redis.close()
 
+    async def aclose(self) -> None:
+        self.close()
+        await self.aredis.aclose()
 
-def _clients(request: Request) -> AppClients:
+
+async def _clients(request: Request) -> AppClients:
+    # Async on purpose: FastAPI runs a plain ``def`` dependency in the
+    # thread pool, a hop that cost more than this function's work.
     clients: AppClients = request.app.state.clients
     return clients
 

@@ -53,6 +53,9 @@ def _span(a: str, b: str) -> str:
     return f"CASE WHEN {b} >= {a} THEN ({b} - {a}) / 3600::float8 END"
 
 
+# Each PR's first commit and first review by someone else are stored by
+# relink (pulse_common.dora.starts); a PR it has not seen yet (it has no
+# deployment link either, then) falls back to the API's own fields.
 # The steps in hours: plain float arithmetic on epoch seconds (date_part's
 # float8, not extract's numeric: several times faster, and the same value,
 # both being the exact microseconds / 1e6 correctly rounded). As DevLake's
@@ -65,11 +68,10 @@ WITH prod AS (
     SELECT d.id, d.finished_at FROM deployments d WHERE {{deployments}}
 ), first AS ({{first}}), timed AS MATERIALIZED (
     SELECT pr.id, pr.repository_id, pr.number, pr.title, pr.author, pr.created, pr.merged_at,
-           coalesce((SELECT min(c.authored_at) FROM prs_commits c WHERE c.pr_id = pr.id),
-                    pr.first_commit_at, pr.created) AS first_commit_at,
-           coalesce((SELECT min(r.submitted_at) FROM prs_reviews r
-                     WHERE r.pr_id = pr.id AND r.reviewer IS DISTINCT FROM pr.author),
-                    pr.first_review_at) AS first_review_at,
+           coalesce(pr.derived_first_commit_at, pr.first_commit_at, pr.created)
+               AS first_commit_at,
+           CASE WHEN pr.derived_first_commit_at IS NULL THEN pr.first_review_at
+                ELSE pr.derived_first_review_at END AS first_review_at,
            f.deployment_id, f.finished_at
     FROM first f JOIN prs pr ON pr.id = f.pr_id
     WHERE f.finished_at >= :start AND f.finished_at < :end {{pr_filter}}

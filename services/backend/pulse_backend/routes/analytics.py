@@ -55,9 +55,10 @@ def _scoped_route(path: str, model: type[Any], fn: svc.Compute[Any], doc: str) -
     """A GET that takes the common parameters and returns ``fn``'s result;
     a DORA figure comes with one page of its drill-down (``limit``/``offset``)."""
 
-    def endpoint(clients: Clients, principal: Reader, params: Params) -> Response:
+    # Async: a cached answer is served without a thread-pool hop (svc.read).
+    async def endpoint(clients: Clients, principal: Reader, params: Params) -> Response:
         scope = svc.to_scope(params)
-        return svc.read(clients, principal, path, scope, model, fn)
+        return await svc.read(clients, principal, path, scope, model, fn)
 
     endpoint.__name__ = path.replace("-", "_")
     router.add_api_route(f"/{path}", endpoint, methods=["GET"], response_model=model, summary=doc)
@@ -94,7 +95,7 @@ _scoped_route(
 
 
 @router.get("/trends", response_model=Trend)
-def trends(
+async def trends(
     clients: Clients,
     principal: Reader,
     params: Params,
@@ -109,7 +110,7 @@ def trends(
     def compute(conn: Connection, s: Scope, rules: DoraRules, bench: Benchmarks) -> Trend:
         return trend(conn, s, rules, bench, metric.value, granularity)
 
-    return svc.read(
+    return await svc.read(
         clients,
         principal,
         "trends",

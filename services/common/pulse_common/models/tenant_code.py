@@ -67,6 +67,10 @@ class PullRequest(TenantRow, HasIntegration, TenantBase):
     created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     first_commit_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     first_review_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Where lead time's coding and pickup start, stored by relink from the
+    # PR's commits and reviews (pulse_common.dora.starts).
+    derived_first_commit_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    derived_first_review_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     merged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     additions: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")

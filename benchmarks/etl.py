@@ -66,7 +66,7 @@ from pulse_common.tenancy import TenantNames
 from pulse_etl.integrations import Integration, load_credentials, parse_integrations
 from pulse_etl.jobs.runner import RunContext, make_client, run_job
 from pulse_etl.load import bulk
-from pulse_etl.load.targets import ORDER, load_rows
+from pulse_etl.load.targets import BY_SOURCE, ORDER, load_rows
 from pulse_etl.sources.batch import Batch
 from pulse_etl.sources.github import GithubConnector
 from pulse_etl.sources.jira import JiraConnector
@@ -156,7 +156,7 @@ async def _extract(ctx: RunContext, integrations: dict[str, Integration], spill:
                 else GithubConnector(client, integ, {})
             )
             async for batch in connector.batches({}, None):
-                pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((integ.type, batch), out, protocol=pickle.HIGHEST_PROTOCOL)
                 count += 1
             await client.aclose()
     return count
@@ -172,27 +172,38 @@ def _batches(spill: Path) -> Iterator[Any]:
 
 
 async def _load(dsn: str, tenant_id: int, spill: Path, raw: bool) -> tuple[int, float, float]:
-    """One transaction per batch, as the runner commits them. ``raw``: only
-    the COPY into the (already created) staging tables, which commit empties.
-    Returns rows, wall seconds, and CPU seconds (this process + its database
-    backend): on a shared machine the CPU figure is the steadier one. Reading
-    the spilled batches back is outside the timed part."""
-    conn = await AsyncConnection.connect(dsn, autocommit=True)
+    """One transaction per batch, as the runner commits them, and one
+    connection per source with that source's staging tables, as each run
+    has. ``raw``: only the COPY into the (already created) staging tables,
+    which commit empties. Returns rows, wall seconds, and CPU seconds (this
+    process + its database backends): on a shared machine the CPU figure is
+    the steadier one. Reading the spilled batches back is outside the timed
+    part."""
     rows = 0
+    wall = cpu_s = backend = 0.0
+    conn: AsyncConnection[Any] | None = None
+    kind = None
     try:
-        await bulk.stage(conn, ORDER)
-        pid = conn.info.backend_pid
-        wall = client = 0.0
-        backend = _backend_cpu(pid)
-        for batch in _batches(spill):
+        for source, batch in _batches(spill):
+            if source != kind:
+                if conn is not None:
+                    cpu_s += _backend_cpu(conn.info.backend_pid) - backend
+                    await conn.close()
+                conn = await AsyncConnection.connect(dsn, autocommit=True)
+                await bulk.stage(conn, BY_SOURCE[source])
+                kind, backend = source, _backend_cpu(conn.info.backend_pid)
+            assert conn is not None
             rows += sum(len(r) for r in batch.rows.values())
             t, cpu = time.perf_counter(), time.process_time()
             await _load_one(conn, batch, tenant_id, raw)
             wall += time.perf_counter() - t
-            client += time.process_time() - cpu
-        return rows, wall, client + _backend_cpu(pid) - backend
+            cpu_s += time.process_time() - cpu
+        if conn is not None:
+            cpu_s += _backend_cpu(conn.info.backend_pid) - backend
+        return rows, wall, cpu_s
     finally:
-        await conn.close()
+        if conn is not None:
+            await conn.close()
 
 
 async def _load_one(conn: AsyncConnection[Any], batch: Batch, tenant_id: int, raw: bool) -> None:

@@ -48,6 +48,7 @@ import multiprocessing
 import os
 import pickle
 import resource
+import shutil
 import tempfile
 import time
 import uuid
@@ -295,6 +296,8 @@ async def bench(args: argparse.Namespace) -> None:
     servers = multiprocessing.get_context("spawn").Process(target=_serve, args=(spec, there))
     servers.start()
     world = start_world()
+    # Credentials and the spilled batches (hundreds of MB at --full).
+    creds = _credentials()
     try:
         jira_url, github_url, issues, generated = here.recv()
         print(f"generated {issues} issues, {args.prs} PRs in {generated:.1f} s (server process)")
@@ -305,7 +308,6 @@ async def bench(args: argparse.Namespace) -> None:
         ensure_platform(engine)
         base = admin.split("@", 1)[1]
         integrations = _integrations(jira_url, github_url)
-        creds = _credentials()
         overlap = dt.timedelta(minutes=5)
 
         dsn, tenant_id, names = _tenant(engine, base)
@@ -390,6 +392,7 @@ async def bench(args: argparse.Namespace) -> None:
         here.send("stop")
         servers.join(timeout=30)
         world.stop()
+        shutil.rmtree(creds, ignore_errors=True)
 
 
 def main() -> None:

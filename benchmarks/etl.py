@@ -3,11 +3,16 @@
 Prints, in one run:
 - extract: fetching and validating every page (no database);
 - load: the bulk upsert (COPY into staging + INSERT ... ON CONFLICT with the
-  natural-key joins), one transaction per batch, rows per second, next to its
-  floor: a raw COPY of the same rows into the same staging tables, with the
-  same COPY code, in the same run. Each of ``--repeat`` rounds loads into a
-  fresh tenant (raw COPY, then load, then re-load); the best round counts
-  (the machine is shared: the best is the least disturbed);
+  natural-key joins), one transaction per batch, rows per second, next to two
+  floors measured in the same run with the same psycopg COPY code:
+  floor 1, a raw COPY of the same batches into the same (temporary, no key,
+  no index) staging tables; floor 2, a raw COPY of the load's final rows
+  (ids already resolved, taken from the loaded tenant) straight into the
+  real tables of a fresh tenant, with their keys, foreign keys, indexes and
+  triggers, 5000 rows per COPY and transaction. Each of ``--repeat`` rounds
+  loads into a fresh tenant (floor 1, then load, then re-load, then floor 2
+  into another fresh tenant, whose row counts must equal the load's); the
+  best round counts (the machine is shared: the best is the least disturbed);
 - re-load: the same batches again (the idempotent re-run: nothing changes);
 - end to end: run_job for both integrations into a fresh tenant, whose
   tables must hold exactly what the bulk load produced;
@@ -15,6 +20,18 @@ Prints, in one run:
 
     PYTHONPATH=hack:services/etl:services/common .venv/bin/python benchmarks/etl.py \
         [--issues 2000] [--prs 400] [--repeat 3] [--full]
+
+Which floor the goal (load >= 50 % of COPY) is judged on: floor 2. The
+standard's floor is "the same work done directly", and the work is these
+rows in the target tables; floor 1 leaves them in a temporary table that
+the commit empties, so it is the floor of the staging step only, not of the
+load: it writes no WAL and checks no key, and any writer of these tables,
+COPY included, pays the tables' own costs (foreign-key checks, index
+entries, WAL, the embedding-queue triggers). Floor 2 pays exactly those and
+none of what the load adds (staging, natural-key resolution, conflict
+handling); it is given the resolved ids for free and fewer, larger
+statements, so it is a strict floor. Floor 1 stays printed, as earlier
+figures were against it. (The lead decides.)
 
 ``--full`` is the issue's size: 100000 issues with changelogs, 20000 PRs
 (long: run it alone on a quiet machine). Starts its own test
@@ -31,6 +48,7 @@ import multiprocessing
 import os
 import pickle
 import resource
+import shutil
 import tempfile
 import time
 import uuid
@@ -49,7 +67,7 @@ from pulse_common.tenancy import TenantNames
 from pulse_etl.integrations import Integration, load_credentials, parse_integrations
 from pulse_etl.jobs.runner import RunContext, make_client, run_job
 from pulse_etl.load import bulk
-from pulse_etl.load.targets import ORDER, load_rows
+from pulse_etl.load.targets import BY_SOURCE, ORDER, load_rows
 from pulse_etl.sources.batch import Batch
 from pulse_etl.sources.github import GithubConnector
 from pulse_etl.sources.jira import JiraConnector
@@ -139,13 +157,13 @@ async def _extract(ctx: RunContext, integrations: dict[str, Integration], spill:
                 else GithubConnector(client, integ, {})
             )
             async for batch in connector.batches({}, None):
-                pickle.dump(batch, out, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((integ.type, batch), out, protocol=pickle.HIGHEST_PROTOCOL)
                 count += 1
             await client.aclose()
     return count
 
 
-def _batches(spill: Path) -> Iterator[Batch]:
+def _batches(spill: Path) -> Iterator[Any]:
     with spill.open("rb") as f:
         while True:
             try:
@@ -155,27 +173,38 @@ def _batches(spill: Path) -> Iterator[Batch]:
 
 
 async def _load(dsn: str, tenant_id: int, spill: Path, raw: bool) -> tuple[int, float, float]:
-    """One transaction per batch, as the runner commits them. ``raw``: only
-    the COPY into the (already created) staging tables, which commit empties.
-    Returns rows, wall seconds, and CPU seconds (this process + its database
-    backend): on a shared machine the CPU figure is the steadier one. Reading
-    the spilled batches back is outside the timed part."""
-    conn = await AsyncConnection.connect(dsn, autocommit=True)
+    """One transaction per batch, as the runner commits them, and one
+    connection per source with that source's staging tables, as each run
+    has. ``raw``: only the COPY into the (already created) staging tables,
+    which commit empties. Returns rows, wall seconds, and CPU seconds (this
+    process + its database backends): on a shared machine the CPU figure is
+    the steadier one. Reading the spilled batches back is outside the timed
+    part."""
     rows = 0
+    wall = cpu_s = backend = 0.0
+    conn: AsyncConnection[Any] | None = None
+    kind = None
     try:
-        await bulk.stage(conn, ORDER)
-        pid = conn.info.backend_pid
-        wall = client = 0.0
-        backend = _backend_cpu(pid)
-        for batch in _batches(spill):
+        for source, batch in _batches(spill):
+            if source != kind:
+                if conn is not None:
+                    cpu_s += _backend_cpu(conn.info.backend_pid) - backend
+                    await conn.close()
+                conn = await AsyncConnection.connect(dsn, autocommit=True)
+                await bulk.stage(conn, BY_SOURCE[source])
+                kind, backend = source, _backend_cpu(conn.info.backend_pid)
+            assert conn is not None
             rows += sum(len(r) for r in batch.rows.values())
             t, cpu = time.perf_counter(), time.process_time()
             await _load_one(conn, batch, tenant_id, raw)
             wall += time.perf_counter() - t
-            client += time.process_time() - cpu
-        return rows, wall, client + _backend_cpu(pid) - backend
+            cpu_s += time.process_time() - cpu
+        if conn is not None:
+            cpu_s += _backend_cpu(conn.info.backend_pid) - backend
+        return rows, wall, cpu_s
     finally:
-        await conn.close()
+        if conn is not None:
+            await conn.close()
 
 
 async def _load_one(conn: AsyncConnection[Any], batch: Batch, tenant_id: int, raw: bool) -> None:
@@ -186,6 +215,68 @@ async def _load_one(conn: AsyncConnection[Any], batch: Batch, tenant_id: int, ra
         for target in ORDER:
             if data := batch.rows.get(target.table):
                 await bulk.copy_rows(conn, target, data)
+
+
+async def _final_rows(admin: str, loaded: str, fresh: str, spill: Path) -> None:
+    """The rows the load left in schema ``loaded`` that the fresh tenant's
+    schema lacks, table by table in load order, as pickled ``(table,
+    columns, rows)`` chunks, ``tenant_id`` already the fresh tenant's. Both
+    tenants got the same seed (statuses, work-item types) with the same ids,
+    so the ids the load resolved are valid in the fresh one too. (The load's
+    updates of seeded rows are a handful of statuses: left out.)"""
+    async with await AsyncConnection.connect(admin) as conn:
+        cur = await conn.execute("SELECT tenant_id FROM " + fresh + ".system_settings LIMIT 1")
+        tenant_id = (await cur.fetchone() or (0,))[0]
+        with spill.open("wb") as out:
+            for target in ORDER:
+                cur = await conn.execute(
+                    "SELECT column_name FROM information_schema.columns"
+                    " WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
+                    (loaded, target.table),
+                )
+                columns = [str(r[0]) for r in await cur.fetchall()]
+                at = columns.index("tenant_id")
+                src = conn.cursor(name=f"final_{target.table}")
+                await src.execute(
+                    f"SELECT {', '.join(columns)} FROM {loaded}.{target.table}"
+                    f" WHERE id NOT IN (SELECT id FROM {fresh}.{target.table}) ORDER BY id"
+                )
+                while chunk := await src.fetchmany(DIRECT_CHUNK):
+                    rows = [(*r[:at], tenant_id, *r[at + 1 :]) for r in chunk]
+                    pickle.dump((target.table, columns, rows), out, pickle.HIGHEST_PROTOCOL)
+                await src.close()
+
+
+# Rows per COPY (and transaction) of the direct floor: ten times a batch's
+# rows, so the floor pays less per-statement overhead than the load does.
+DIRECT_CHUNK = 5000
+
+
+async def _direct(dsn: str, spill: Path) -> tuple[int, float, float]:
+    """The second floor: the final rows (ids resolved) COPYed straight into
+    the real tables of a fresh tenant, with their keys, foreign keys, indexes
+    and triggers, with the same psycopg COPY code and commit settings as the
+    load. Returns rows, wall and CPU seconds as ``_load``."""
+    conn = await AsyncConnection.connect(dsn, autocommit=True)
+    rows = 0
+    try:
+        pid = conn.info.backend_pid
+        wall = client = 0.0
+        backend = _backend_cpu(pid)
+        for table, columns, chunk in _batches(spill):
+            rows += len(chunk)
+            t, cpu = time.perf_counter(), time.process_time()
+            async with conn.transaction():
+                await conn.execute("SET LOCAL synchronous_commit TO off")
+                copy_sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+                async with conn.cursor() as cur, cur.copy(copy_sql) as copy:
+                    for row in chunk:
+                        await copy.write_row(row)
+            wall += time.perf_counter() - t
+            client += time.process_time() - cpu
+        return rows, wall, client + _backend_cpu(pid) - backend
+    finally:
+        await conn.close()
 
 
 async def _counts(dsn: str) -> dict[str, int]:
@@ -205,6 +296,8 @@ async def bench(args: argparse.Namespace) -> None:
     servers = multiprocessing.get_context("spawn").Process(target=_serve, args=(spec, there))
     servers.start()
     world = start_world()
+    # Credentials and the spilled batches (hundreds of MB at --full).
+    creds = _credentials()
     try:
         jira_url, github_url, issues, generated = here.recv()
         print(f"generated {issues} issues, {args.prs} PRs in {generated:.1f} s (server process)")
@@ -215,7 +308,6 @@ async def bench(args: argparse.Namespace) -> None:
         ensure_platform(engine)
         base = admin.split("@", 1)[1]
         integrations = _integrations(jira_url, github_url)
-        creds = _credentials()
         overlap = dt.timedelta(minutes=5)
 
         dsn, tenant_id, names = _tenant(engine, base)
@@ -233,9 +325,17 @@ async def bench(args: argparse.Namespace) -> None:
             rows, copy_s, copy_cpu = await _load(dsn, tenant_id, spill, raw=True)
             _, load_s, load_cpu = await _load(dsn, tenant_id, spill, raw=False)
             _, reload_s, reload_cpu = await _load(dsn, tenant_id, spill, raw=False)
-            rounds.append([copy_s, load_s, reload_s, copy_cpu, load_cpu, reload_cpu])
-            print("round:", [round(x, 2) for x in rounds[-1]], flush=True)
             loaded = await _counts(dsn)
+            fresh_dsn, _, fresh = _tenant(engine, base)
+            final = creds / "final.pickle"
+            await _final_rows(admin, names.schema, fresh.schema, final)
+            direct_rows, direct_s, direct_cpu = await _direct(fresh_dsn, final)
+            direct = await _counts(fresh_dsn)
+            assert direct == loaded, (direct, loaded)
+            rounds.append(
+                [copy_s, load_s, reload_s, direct_s, copy_cpu, load_cpu, reload_cpu, direct_cpu]
+            )
+            print("round:", [round(x, 2) for x in rounds[-1]], flush=True)
             dsn, tenant_id, names = _tenant(engine, base)
 
         e2e: dict[str, float] = {}
@@ -251,26 +351,36 @@ async def bench(args: argparse.Namespace) -> None:
         same = {k: v for k, v in loaded.items() if k != "commits"}
         assert same == {k: v for k, v in synced.items() if k != "commits"}, (loaded, synced)
 
-        copy_s, load_s, reload_s, copy_cpu, load_cpu, reload_cpu = (
-            min(r[i] for r in rounds) for i in range(6)
+        copy_s, load_s, reload_s, direct_s, copy_cpu, load_cpu, reload_cpu, direct_cpu = (
+            min(r[i] for r in rounds) for i in range(8)
         )
         print(f"batches: {batches}, rows: {rows}, best of {args.repeat} rounds")
         print(f"extract (HTTP + validation)   {extract:8.2f} s  {rows / extract:10.0f} rows/s")
         print("                                 wall       rows/s    CPU s (client + backend)")
         print(
-            f"floor: raw COPY to staging    {copy_s:8.2f} s  {rows / copy_s:10.0f}  {copy_cpu:8.2f}"
+            f"floor 1: COPY to staging      {copy_s:8.2f} s  {rows / copy_s:10.0f}  {copy_cpu:8.2f}"
+        )
+        print(
+            f"floor 2: COPY final rows      {direct_s:8.2f} s  {direct_rows / direct_s:10.0f}"
+            f"  {direct_cpu:8.2f}   ({direct_rows} rows into a fresh tenant's real tables)"
         )
         print(
             f"load: COPY + upsert           {load_s:8.2f} s  {rows / load_s:10.0f}  {load_cpu:8.2f}"
-            f"   load = {100 * copy_s / load_s:.0f}% of raw COPY (wall),"
-            f" {100 * copy_cpu / load_cpu:.0f}% (CPU)"
         )
+        for label, floor_s, floor_cpu in (
+            ("floor 1", copy_s, copy_cpu),
+            ("floor 2", direct_s, direct_cpu),
+        ):
+            print(
+                f"  load = {100 * floor_s / load_s:3.0f}% of {label} (wall),"
+                f" {100 * floor_cpu / load_cpu:3.0f}% (CPU)"
+            )
         print(
             f"re-load (idempotent re-run)   {reload_s:8.2f} s  {rows / reload_s:10.0f}"
             f"  {reload_cpu:8.2f}"
         )
         print(
-            "rounds (wall copy, load, re-load; CPU copy, load, re-load):",
+            "rounds (wall copy, load, re-load, direct; CPU copy, load, re-load, direct):",
             [tuple(round(x, 2) for x in r) for r in rounds],
         )
         for name, s in e2e.items():
@@ -282,6 +392,7 @@ async def bench(args: argparse.Namespace) -> None:
         here.send("stop")
         servers.join(timeout=30)
         world.stop()
+        shutil.rmtree(creds, ignore_errors=True)
 
 
 def main() -> None:

@@ -1,6 +1,7 @@
 """The bulk upsert on its own: within one transaction a second upsert of a
 table reads only its own staged rows (the stage empties only at commit), the
-last row of a key wins, and a rolled-back batch leaves nothing staged."""
+last row of a key wins, and a rolled-back batch leaves nothing staged; a run
+stages only its source's tables, and a table outside them still loads."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from typing import Any
 import pytest
 from psycopg import AsyncConnection
 
+from pulse_etl.integrations import Kind
 from pulse_etl.load import bulk
-from pulse_etl.load.targets import ORDER, PROJECTS, WORK_ITEMS
+from pulse_etl.load.targets import BY_SOURCE, ORDER, PROJECTS, REPOSITORIES, WORK_ITEMS
 from tests.etl.conftest import EtlTenant
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -73,3 +75,32 @@ async def test_second_upsert_in_a_transaction_reads_only_its_rows(etl_tenant: Et
         ("PAY-1", "by hand"),
         ("PAY-2", "two, edited"),
     ]
+
+
+def test_each_target_belongs_to_exactly_one_source() -> None:
+    staged = [t for targets in BY_SOURCE.values() for t in targets]
+    assert sorted(t.table for t in staged) == sorted(t.table for t in ORDER)
+
+
+async def test_a_run_stages_only_its_source_and_other_tables_still_load(
+    etl_tenant: EtlTenant,
+) -> None:
+    conn = await AsyncConnection.connect(etl_tenant.dsn, autocommit=True)
+    try:
+        await bulk.stage(conn, BY_SOURCE[Kind.jira])
+        mine = "SELECT relname FROM pg_class WHERE relnamespace = pg_my_temp_schema() AND relkind = 'r'"
+        cur = await conn.execute(mine)
+        assert sorted(r[0] for r in await cur.fetchall()) == sorted(
+            t.stage_name for t in BY_SOURCE[Kind.jira]
+        )
+        async with conn.transaction():
+            repo = ("acme/api", "7", "api", "main", "Go", True, None)
+            assert (
+                await bulk.upsert(
+                    conn, REPOSITORIES, [repo], tenant_id=etl_tenant.tenant_id, integration_id=None
+                )
+                == 1
+            )
+    finally:
+        await conn.close()
+    assert etl_tenant.query("SELECT full_name, language FROM repositories") == [("acme/api", "Go")]

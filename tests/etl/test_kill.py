@@ -68,6 +68,11 @@ def _sync_once(t: EtlTenant, integration: str, kill_at: int | None) -> int:
     return proc.returncode
 
 
+# Twelve syncs, each a fresh process (imports, connections, TLS): the GitHub
+# case took 219 s alone, 281 s at a load average of 15-20 on two cores, and
+# over 600 s (the suite's default timeout) in a busier run. Its size is what
+# keeps ten kills from reaching the end of the sync, so the limit gives.
+@pytest.mark.timeout(1500)
 @pytest.mark.parametrize("integration", sorted(CASES))
 def test_kill_anywhere_then_resume_equals_an_undisturbed_run(
     etl_tenant_factory: TenantMaker, integration: str

@@ -33,7 +33,7 @@ from pulse_etl.jobs.events import Events, Progress
 from pulse_etl.jobs.monitor import monitor_after_sync
 from pulse_etl.jobs.store import Job, JobState
 from pulse_etl.load import bulk
-from pulse_etl.load.targets import ORDER, load_rows
+from pulse_etl.load.targets import BY_SOURCE, load_rows
 from pulse_etl.sources.batch import Batch, Connector
 from pulse_etl.sources.github import GithubConnector
 from pulse_etl.sources.http import Retry, SourceClient
@@ -127,7 +127,7 @@ async def _run_locked(
         connector = _connector(client, integration, cp, await _incident_types(conn))
         since = ISO(run["since"]) if run["since"] else None
         cursor = dict((job.cursor if "resumed" in run else None) or {})
-        await bulk.stage(conn, ORDER)
+        await bulk.stage(conn, BY_SOURCE[integration.type])
         for batches in _phases(conn, connector, integration_id, cursor, since):
             async for batch in batches:
                 control = await _commit(ctx, conn, integration_id, name, batch, run, tracker)

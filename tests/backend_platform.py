@@ -9,17 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from starlette.routing import BaseRoute
 
+from pulse_backend import logging as backend_logging
 from pulse_backend.app import create_app
 from pulse_backend.keys import write_key
+from pulse_backend.metrics import Metrics
 from pulse_backend.settings import RateLimits, Settings
 from pulse_common.db import make_engine
 from pulse_common.provisioning import ensure_platform
@@ -87,14 +91,60 @@ def platform(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     replica_engine.dispose()
 
 
+@dataclass
+class _Built:
+    """An app as ``create_app`` left it, to hand it out again in that state."""
+
+    app: FastAPI
+    state: dict[str, Any] = field(init=False)
+    routes: list[BaseRoute] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.state = dict(self.app.state._state)
+        self.routes = list(self.app.router.routes)
+
+    def untouched(self) -> bool:
+        """False when a test added routes or dependency overrides."""
+        return self.app.router.routes == self.routes and not self.app.dependency_overrides
+
+    def reset(self) -> None:
+        # Starlette keeps ``app.state`` in ``_state``; what a test or a
+        # previous lifespan put there (clients, search deps) goes.
+        self.app.state._state.clear()
+        self.app.state._state.update(self.state)
+        # Every part of the app holds this one Metrics object: re-initialised
+        # in place, its counters start from zero as a new app's do.
+        Metrics.__init__(self.app.state.metrics)
+        settings = self.app.state.settings
+        backend_logging.configure(settings.effective_log_format, settings.log_level)
+
+
+# Building an app costs 0.5-1 s of CPU (FastAPI 0.16x analyses every route's
+# dependencies per app, at its first request), and most tests take one with
+# the default settings. Those are pooled per session: a test takes a free app
+# (two at once in one test, "another backend instance", get two apps) and
+# enters a new lifespan on it (new engines, Redis clients, indexer); at the
+# end the app goes back with ``app.state`` and its metrics as create_app left
+# them, or is dropped if the test changed its routes or dependencies. Apps
+# with settings overrides are built per call.
+_FREE: dict[int, list[_Built]] = {}
+
+
 @contextmanager
 def clients(platform: Platform) -> Iterator[Callable[..., TestClient]]:
-    """Builds apps with settings overrides and enters their lifespans; exits
-    them at the end."""
-    opened: list[TestClient] = []
+    """Builds apps with settings overrides (or takes a free default one)
+    and enters their lifespans; exits them at the end."""
+    opened: list[tuple[TestClient, _Built | None]] = []
+    free = _FREE.setdefault(id(platform), [])
 
     def make(client_address: str = "testclient", **overrides: Any) -> TestClient:
-        app = create_app(platform.settings(**overrides))
+        built: _Built | None = None
+        if overrides:
+            app = create_app(platform.settings(**overrides))
+        else:
+            built = free.pop() if free else _Built(create_app(platform.settings()))
+            built.reset()
+            app = built.app
         client = TestClient(
             app,
             base_url="https://testserver",
@@ -102,18 +152,20 @@ def clients(platform: Platform) -> Iterator[Callable[..., TestClient]]:
             client=(client_address, 50000),
         )
         client.__enter__()
-        opened.append(client)
+        opened.append((client, built))
         return client
 
     try:
         yield make
     finally:
-        for c in opened:
+        for c, built in opened:
             c.__exit__(None, None, None)
+            if built is not None and built.untouched():
+                free.append(built)
 
 
 @pytest.fixture
 def make_client(platform: Platform) -> Iterator[Callable[..., TestClient]]:
-    """Builds an app with settings overrides and enters its lifespan."""
+    """An app (see ``clients``) with settings overrides, its lifespan entered."""
     with clients(platform) as make:
         yield make

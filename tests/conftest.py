@@ -16,11 +16,13 @@ from pathlib import Path
 import psycopg
 import pytest
 import redis
+from argon2 import PasswordHasher
 from hypothesis import settings
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 from qdrant_client import QdrantClient
 
+from pulse_common import security
 from pulse_testworld import World, start_world
 from tests.backend_platform import make_client, platform  # noqa: F401 - fixtures, registered once here
 from tests.pulse_db import (  # noqa: F401 - fixtures, registered once here
@@ -78,6 +80,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             return SLOW_FIRST.index(path) if path in SLOW_FIRST else len(SLOW_FIRST)
 
         items.sort(key=rank)
+
+
+# argon2id at the production parameters (t=3, m=64 MiB, p=4) costs 0.1-0.9 s
+# of CPU and 64 MiB per hash or verify, and a test that provisions a tenant
+# and signs its admin in pays it three or four times. As Django's test
+# settings swap in a fast hasher, in-process code hashes with argon2id at its
+# lowest cost here: same code paths, same PHC format, and ``verify_password``
+# reads the parameters from the hash, so hashes made here and in
+# subprocesses (operator, make dev, ETL: not affected) verify everywhere.
+# Tests that assert the production parameters take ``production_argon2``.
+PRODUCTION_ARGON2 = security._ARGON2
+CHEAP_ARGON2 = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_argon2() -> Iterator[PasswordHasher]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(security, "_ARGON2", CHEAP_ARGON2)
+        yield CHEAP_ARGON2
+
+
+@pytest.fixture
+def production_argon2(monkeypatch: pytest.MonkeyPatch) -> PasswordHasher:
+    """pulse_common.security hashes with its production parameters in this test."""
+    monkeypatch.setattr(security, "_ARGON2", PRODUCTION_ARGON2)
+    return PRODUCTION_ARGON2
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import hashlib
 import secrets
 
 import pytest
+from argon2 import PasswordHasher
 from pydantic import SecretStr
 from sqlalchemy import text
 
@@ -33,6 +34,37 @@ def test_new_hashes_are_argon2id() -> None:
     assert verify_password("correct horse", stored)
     assert not verify_password("wrong horse", stored)
     assert not needs_rehash(stored)
+
+
+def _params(stored: str) -> dict[str, int]:
+    # $argon2id$v=19$m=...,t=...,p=...$salt$hash
+    return {k: int(v) for k, v in (kv.split("=") for kv in stored.split("$")[3].split(","))}
+
+
+def test_production_parameters_and_cheaper_hashes_need_rehash(
+    production_argon2: PasswordHasher,
+) -> None:
+    """RFC 9106's low-memory profile; a hash with any other parameters (the
+    tests' cheap ones among them) verifies and asks to be re-hashed."""
+    stored = hash_password("correct horse")
+    assert _params(stored) == {"m": 64 * 1024, "t": 3, "p": 4}
+    assert not needs_rehash(stored)
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("correct horse")
+    assert verify_password("correct horse", cheap)
+    assert not verify_password("wrong horse", cheap)
+    assert needs_rehash(cheap)
+
+
+def test_the_test_session_hashes_cheaply_and_verifies_production_hashes(
+    cheap_argon2: PasswordHasher,
+) -> None:
+    """The suite-wide swap (tests/conftest.py) is in effect outside
+    ``production_argon2``, and still reads hashes made with the real
+    parameters (by the operator or make dev in their own processes)."""
+    assert _params(hash_password("correct horse")) == {"m": 8, "t": 1, "p": 1}
+    real = PasswordHasher().hash("correct horse")
+    assert verify_password("correct horse", real)
+    assert needs_rehash(real)
 
 
 def test_old_scrypt_hashes_verify_and_need_rehash() -> None:

@@ -146,6 +146,17 @@ class RunningOperator:
         self.stop()
         self.start()
 
+    def drift_passes(self, count: int) -> list[Any]:
+        """Waits for ``count`` drift passes that start after now; returns
+        their reports (the pass in flight now, if any, is not one of them)."""
+        start = self.memo.get("drift_passes", 0)
+        wait_for(
+            f"{count} drift passes",
+            lambda: self.memo.get("drift_passes", 0) > start + count,
+            timeout=60,
+        )
+        return list(self.memo.get("drift_reports", []))[-count:]
+
 
 @pytest.fixture(scope="module")
 def operator(platform: Platform) -> Iterator[RunningOperator]:

@@ -40,15 +40,7 @@ def reports(operator: RunningOperator) -> list[DriftReport]:
 
 
 def passes_after(operator: RunningOperator, count: int) -> list[DriftReport]:
-    """Waits for ``count`` drift passes that start after now; returns them
-    (the pass in flight now, if any, is not one of them)."""
-    start = operator.memo.get("drift_passes", 0)
-    wait_for(
-        f"{count} drift passes",
-        lambda: operator.memo.get("drift_passes", 0) > start + count,
-        timeout=60,
-    )
-    return reports(operator)[-count:]
+    return operator.drift_passes(count)
 
 
 def test_an_idle_pass_sends_no_request(tenants: Tenants, operator: RunningOperator) -> None:

@@ -44,7 +44,7 @@ def _is_full(stored: str) -> bool:
 
 
 def test_initial_hash_is_cheap_and_the_first_sign_in_rehashes_it(
-    client: TestClient, tenant: TenantInfo, platform: Platform
+    production_argon2: PasswordHasher, client: TestClient, tenant: TenantInfo, platform: Platform
 ) -> None:
     initial = _stored(platform, tenant)
     assert initial.startswith("$argon2id$")

@@ -3,6 +3,7 @@ cancel, with the state machine's answers (202, 404, 409)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 
@@ -63,3 +64,30 @@ def test_start_pause_resume_cancel(api: TestClient, etl_tenant: EtlTenant) -> No
     jobs = api.get("/api/v1/jobs").json()
     assert [j["integration"] for j in jobs] == ["github-main", "jira-main"]
     assert api.post("/api/v1/jobs/jira-main/restart").status_code == 422
+
+
+def test_a_resume_right_after_pause_waits_for_the_run_to_unwind(
+    api: TestClient, etl_tenant: EtlTenant
+) -> None:
+    """A run commits ``paused`` before its task has ended (lock released,
+    connection closed). A resume sent in between is for a run that is over:
+    202, not "already syncing" (seen under load in test_etl_routes.py)."""
+    etl_tenant.sources.github.api.latency = 0.03
+    assert api.post("/api/v1/jobs/github-main/start").status_code == 202
+    _wait(api, "github-main", {"running"})
+    while not api.get("/api/v1/jobs/github-main").json()["progress"].get("done"):
+        time.sleep(0.05)
+    assert api.post("/api/v1/jobs/github-main/pause").status_code == 202
+    _wait(api, "github-main", {"paused"})
+    jobs = api.app.state.jobs  # type: ignore[attr-defined]
+
+    async def unwinding() -> None:
+        # The paused run's task, still winding down for a moment.
+        jobs.tasks["github-main"] = asyncio.create_task(asyncio.sleep(1.0))
+
+    assert api.portal is not None
+    api.portal.call(unwinding)
+    etl_tenant.sources.github.api.latency = 0.0
+    r = api.post("/api/v1/jobs/github-main/resume")
+    assert r.status_code == 202, r.text
+    assert _wait(api, "github-main", {"succeeded", "failed"})["state"] == "succeeded"

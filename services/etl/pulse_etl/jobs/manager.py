@@ -23,6 +23,10 @@ from pulse_etl.jobs.store import Job, JobState
 
 log = structlog.get_logger("pulse_etl.jobs")
 
+# How long a start/resume waits for a run that has already recorded its end
+# (paused, succeeded, ...) to unwind: release its lock, close its connection.
+FINISHING_SECONDS = 10.0
+
 
 @dataclass
 class JobManager:
@@ -70,7 +74,8 @@ class JobManager:
         """Queues a run and starts it here; 409 when a run is already going
         (or, with ``resume_only``, when the job is not paused)."""
         integration = self._integration(name)
-        if name in self.tasks and not self.tasks[name].done():
+        task = self.tasks.get(name)
+        if task is not None and not task.done() and not await self._finished(name, task):
             raise JobAlreadyRunning(f"integration {name} is already syncing on this replica")
         conn = await self._conn()
         try:
@@ -90,6 +95,21 @@ class JobManager:
             await conn.close()
         self.tasks[name] = asyncio.create_task(self._run(integration), name=f"etl:{name}")
         return job
+
+    async def _finished(self, name: str, task: asyncio.Task[Job]) -> bool:
+        """True when the task's run is over. A run commits its end state before
+        its task has unwound, so a resume sent right after the job shows
+        ``paused`` would otherwise be refused as "already syncing" (seen under
+        load in tests/backend/test_etl_routes.py)."""
+        conn = await self._conn()
+        try:
+            job, _ = await store.get(conn, name)
+        finally:
+            await conn.close()
+        if job.state in (JobState.running, JobState.queued):
+            return False
+        await asyncio.wait({task}, timeout=FINISHING_SECONDS)
+        return task.done()
 
     async def _run(self, integration: Integration) -> Job:
         try:

@@ -24,6 +24,7 @@ from tests.backend.conftest import (
     admin_session,
     invite_and_login,
 )
+from tests.backend.support import wait_replica
 
 ID_ROUTES = [
     ("GET", "/api/v1/users/{id}", None),
@@ -73,11 +74,14 @@ def test_a_body_field_cannot_choose_the_tenant(client: TestClient, admin: Sessio
 
 @pytest.mark.parametrize("where", ["primary", "replica"])
 def test_set_local_role_confines_sql_to_the_tenant_schema(
-    client: TestClient, make_tenant: TenantFactory, where: str
+    client: TestClient, make_tenant: TenantFactory, platform: Platform, where: str
 ) -> None:
     """Inside tenant A's transaction, a query naming tenant B's schema is
     refused by PostgreSQL, whatever the application code does."""
     a, b = make_tenant("a"), make_tenant("b")
+    # The tenants were just provisioned on the primary: on the replica their
+    # schemas exist once replayed (provisioning got fast enough to race it).
+    wait_replica(platform)
     clients = client.app.state.clients  # type: ignore[attr-defined]
     names_a, names_b = TenantNames(a.slug), TenantNames(b.slug)
 

@@ -28,14 +28,14 @@ import psycopg
 
 # Run as a script: its folder is on sys.path.
 from operator_scale import kubectl, manifest
-from qdrant_client import QdrantClient
 
 import pulse_operator  # noqa: F401 - registers the handlers
-from pulse_common import cache, vectorstore
+from pulse_common import cache, vector_admin
 from pulse_common.db import make_engine
 from pulse_common.logging import configure_logging
 from pulse_common.provisioning import ensure_platform
 from pulse_common.tenancy import TenantNames
+from pulse_fakes.qdrant import serve_qdrant
 from pulse_operator import clients as client_factory
 from pulse_operator.config import OperatorConfig
 from pulse_operator.reconcile import credentials, database, kube, workload
@@ -62,13 +62,12 @@ def main() -> int:
     configure_logging(json=False, level="WARNING")
     logging.getLogger("kopf").setLevel(logging.ERROR)
     world = start_world()
+    qdrant = serve_qdrant(secrets.token_urlsafe(32))
     figures: list[tuple[str, float]] = []
     try:
         with psycopg.connect(world.postgres.primary_dsn, autocommit=True) as c:
             c.execute("CREATE DATABASE pulse")
-        env = operator_env(world, world.base / "qdrant")
-        env["PULSE_OPERATOR_QDRANT_URL"] = ":memory:"
-        env["PULSE_OPERATOR_QDRANT_API_KEY"] = secrets.token_urlsafe(32)
+        env = operator_env(world, qdrant)
         os.environ.update(env)
         ensure_platform(make_engine(env["PULSE_OPERATOR_DATABASE_ADMIN_URL"]))
         kubectl(world, "apply", "--server-side", "-f", "crds/pulsetenants.yaml")
@@ -76,7 +75,7 @@ def main() -> int:
 
         # Floor: the same work, directly.
         cfg = OperatorConfig()  # type: ignore[call-arg]
-        direct = client_factory.build(cfg, qdrant=QdrantClient(location=":memory:"))
+        direct = client_factory.build(cfg)
         slugs = [f"floor-{i:02d}" for i in range(args.many)]
         started = time.perf_counter()
         for slug in slugs:
@@ -89,9 +88,9 @@ def main() -> int:
             cache.ensure_user(
                 direct.redis, TenantNames(slug), creds.redis_password, result.tenant_id
             )
-            vectorstore.ensure_collection(
+            vector_admin.ensure_collection(
                 direct.qdrant,
-                vectorstore.CollectionSpec(
+                vector_admin.CollectionSpec(
                     TenantNames(slug).collection, 1536, "Cosine", result.tenant_id
                 ),
             )
@@ -107,7 +106,7 @@ def main() -> int:
         )
 
         stop, ready = threading.Event(), threading.Event()
-        memo = kopf.Memo(qdrant=QdrantClient(location=":memory:"))
+        memo = kopf.Memo()
         thread = threading.Thread(
             target=lambda: asyncio.run(
                 kopf.operator(
@@ -139,6 +138,7 @@ def main() -> int:
         stop.set()
         thread.join(30)
     finally:
+        qdrant.stop()
         world.stop()
     for name, seconds in figures:
         print(f"{name:<58} {seconds:8.2f} s")

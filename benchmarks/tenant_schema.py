@@ -5,12 +5,16 @@ floor: the same rendered script run a second time in a fresh schema as
 plain SQL from psql's point of view, i.e. the server's own DDL time (the
 fast path's Python side is a constant per process).
 
-    PYTHONPATH=hack:services/common:. .venv/bin/python benchmarks/tenant_schema.py [--runs 5] [--statements]
+    PYTHONPATH=hack:services/common:. .venv/bin/python benchmarks/tenant_schema.py [--runs 5] [--statements] [--whole 500]
 
 ``--statements`` also sends the script one statement at a time (same
 transaction) and prints the time per kind of statement: where the server's
 DDL time goes (29 Nov, load 2: CREATE TABLE 67 %, CREATE INDEX 14 %, the
 rest, ALTERs, triggers, data steps and version updates, under 20 %).
+
+``--whole N`` then builds N schemas in a row and keeps them, printing the
+time per 50: the DDL floor of N tenants, catalog growth included (the
+operator's Ready floor cannot be lower on the same cores).
 
 Starts its own test world (PostgreSQL only is used) and stops it.
 """
@@ -112,10 +116,37 @@ def _per_kind(dsn: str, engine: Engine, script: str) -> dict[str, float]:
     return kinds
 
 
+def _whole(dsn: str, engine: Engine, script: str, n: int, threads: int) -> list[float]:
+    """Builds ``n`` schemas in a row (kept: the catalog grows as it does for
+    n tenants), on ``threads`` connections; returns each build's end time."""
+    import concurrent.futures
+
+    started = time.perf_counter()
+
+    def build(_: int) -> float:
+        names = _empty_schema(engine)
+        with psycopg.connect(dsn) as c:
+            c.execute(f"SET ROLE {quote_ident(names.owner_role)}")
+            c.execute(f"SET search_path TO {quote_ident(names.schema)}")
+            c.execute(script.encode())
+            c.commit()
+        return time.perf_counter() - started
+
+    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+        return sorted(pool.map(build, range(n)))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--statements", action="store_true", help="time each kind of statement")
+    parser.add_argument(
+        "--whole",
+        type=int,
+        default=0,
+        help="also build this many schemas in a row and keep them (the whole-N DDL floor)",
+    )
+    parser.add_argument("--threads", type=int, default=2, help="connections for --whole")
     args = parser.parse_args()
     configure_logging(json=False, level="WARNING")
     world = start_world()
@@ -145,6 +176,7 @@ def main() -> int:
         for _ in range(args.runs if args.statements else 0):
             for kind, seconds in _per_kind(dsn, engine, script).items():
                 kinds.setdefault(kind, []).append(seconds)
+        ends = _whole(dsn, engine, script, args.whole, args.threads) if args.whole else []
         engine.dispose()
     finally:
         world.stop()
@@ -158,11 +190,18 @@ def main() -> int:
         for kind, values in sorted(kinds.items(), key=lambda kv: -statistics.median(kv[1])):
             med = statistics.median(values)
             print(f"  {kind:<30} {med:>7.3f} s {100 * med / total:>5.1f} %")
+    if ends:
+        print(f"\n{args.whole} schemas in a row on {args.threads} connections: {ends[-1]:.1f} s")
+        previous = 0.0
+        for i in range(49, len(ends), 50):
+            print(f"  schemas {i - 48:>4}-{i + 1:<4} {ends[i] - previous:7.1f} s")
+            previous = ends[i]
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(
         "command: PYTHONPATH=hack:services/common:. "
         f"{sys.executable} benchmarks/tenant_schema.py --runs {args.runs}"
         + (" --statements" if args.statements else "")
+        + (f" --whole {args.whole} --threads {args.threads}" if args.whole else "")
     )
     return 0
 

@@ -7,13 +7,12 @@ from typing import Any
 
 import kopf
 import redis
-from qdrant_client import QdrantClient
 from sqlalchemy import Engine
 
-from pulse_common import vectorstore
 from pulse_common.db import make_engine
 from pulse_operator.admin_dsn import admin_dsn
 from pulse_operator.config import OperatorConfig
+from pulse_operator.qdrant import QdrantRest
 from pulse_operator.reconcile import kube
 from pulse_operator.watchcache import WatchCache
 
@@ -23,8 +22,8 @@ class Clients:
     kube: kube.KubeClient
     db: Engine
     redis: redis.Redis
-    qdrant: QdrantClient
-    owns_qdrant: bool = True  # False when lent by the embedding process
+    qdrant: QdrantRest
+    owns_qdrant: bool = True  # False when lent by the caller (tests)
     # None (tests of one reconcile): every read is a request.
     cache: WatchCache | None = None
     # Objects no watch holds, last found as wanted: key -> time.monotonic()
@@ -78,17 +77,16 @@ def connection_info(settings: kopf.OperatorSettings | None = None) -> kopf.Conne
 def build(
     cfg: OperatorConfig,
     *,
-    qdrant: QdrantClient | None = None,
+    qdrant: QdrantRest | None = None,
     settings: kopf.OperatorSettings | None = None,
 ) -> Clients:
-    """``qdrant`` lets an embedding process share its local-mode client (tests)."""
+    """``qdrant``: a client to use instead of one for ``cfg.qdrant_url`` (tests)."""
     return Clients(
         kube=kube.KubeClient(connection_info(settings)),
         db=make_engine(admin_dsn(cfg), pool_size=4, application_name="pulse-operator"),
         redis=redis.Redis.from_url(
             cfg.redis_admin_url.get_secret_value(), socket_timeout=5, socket_connect_timeout=5
         ),
-        qdrant=qdrant
-        or vectorstore.connect(cfg.qdrant_url, cfg.qdrant_api_key.get_secret_value() or None),
+        qdrant=qdrant or QdrantRest(cfg.qdrant_url, cfg.qdrant_api_key.get_secret_value() or None),
         owns_qdrant=qdrant is None,
     )

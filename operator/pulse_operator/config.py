@@ -18,7 +18,8 @@ class OperatorConfig(AdminDatabaseSettings, NetworkSettings):
     # How the operator itself reaches the backends (admin rights; PostgreSQL's
     # in AdminDatabaseSettings).
     redis_admin_url: SecretStr
-    qdrant_url: str = Field(description="server URL, or ':memory:' / 'path:<dir>' (local mode)")
+    # A server: the operator speaks REST (pulse_operator.qdrant), no local mode.
+    qdrant_url: str = Field(pattern=r"^https?://", description="Qdrant server URL")
     qdrant_api_key: SecretStr = SecretStr("")
 
     # How tenant workloads reach them (in-cluster names; ports included).
@@ -41,6 +42,11 @@ class OperatorConfig(AdminDatabaseSettings, NetworkSettings):
     vector_token_ttl_days: int = 30
     vector_token_renew_days: int = 7
     drift_interval_seconds: float = 300.0
+    # Reconciles (and deletions) running at once, whatever started them. Each
+    # holds a thread of the event loop's default executor (6 on 2 cores);
+    # kept below its size so that the short calls (status patches, Events)
+    # never queue behind every pending tenant's whole reconcile.
+    reconcile_concurrency: int = Field(default=4, ge=1, le=32)
     # Tenants checked at once by a drift pass (each holds a worker thread).
     drift_concurrency: int = Field(default=4, ge=1, le=32)
     # Drift passes re-read integration Secrets (which no watch holds) once

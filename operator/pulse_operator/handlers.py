@@ -25,7 +25,7 @@ from pulse_operator.reconcile import kube
 from pulse_operator.reconcile.deletion import finalize
 from pulse_operator.reconcile.failures import backoff, classify
 from pulse_operator.reconcile.tenant import ALL_PARTS, parts_for_diff
-from pulse_operator.runner import deleted_uids, run, tenant_lock
+from pulse_operator.runner import deleted_uids, in_worker, run, shared, tenant_lock
 from pulse_operator.spec import DeletionPolicy, Tenant, parse_tenant
 from pulse_operator.watchcache import WatchCache
 
@@ -57,7 +57,8 @@ async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) ->
     settings.watching.server_timeout = 270
     settings.networking.request_timeout = 30
     memo.cfg = cfg
-    clients = client_factory.build(cfg, qdrant=memo.get("qdrant"), settings=settings)
+    shared(memo)  # before Kopf copies the memo for each object
+    clients = client_factory.build(cfg, settings=settings)
     memo.clients = clients
     # Listed before any handler runs: the resume handlers of every tenant
     # then compare against it instead of reading each child.
@@ -172,7 +173,7 @@ async def _delete_locked(
     with structlog.contextvars.bound_contextvars(tenant=name, trigger="delete"):
         try:
             tenant_id = (body.get("status") or {}).get("tenantId")
-            summary = await asyncio.to_thread(finalize, memo.clients, name, policy, tenant_id)
+            summary = await in_worker(memo, lambda: finalize(memo.clients, name, policy, tenant_id))
             deleted_uids(memo).add(body["metadata"]["uid"])
         except Exception as exc:
             # Retried with backoff, an outage and a refusal alike (a refusal

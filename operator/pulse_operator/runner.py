@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 import kopf
 import structlog
@@ -20,19 +23,60 @@ from pulse_operator.spec import Tenant
 
 log = structlog.get_logger("pulse_operator")
 
+T = TypeVar("T")
+
+
+@dataclass
+class Shared:
+    """What every handler and the drift loop must share. Kopf gives each
+    object a shallow copy of the operator's memo, so state created lazily in
+    a handler's memo would be that object's alone (its own lock, its own
+    slots): ``shared`` is called at startup, before Kopf copies the memo."""
+
+    reconcile_concurrency: int
+    locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    deleted_uids: set[str] = field(default_factory=set)
+    pending: int = 0  # handler reconciles started and not finished
+    idle: asyncio.Event = field(default_factory=asyncio.Event)  # set while pending == 0
+    slots: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.slots = asyncio.Semaphore(self.reconcile_concurrency)
+        self.idle.set()
+
+
+def shared(memo: kopf.Memo) -> Shared:
+    state: Shared | None = memo.get("shared")
+    if state is None:
+        cfg: OperatorConfig = memo.cfg
+        state = memo.shared = Shared(cfg.reconcile_concurrency)
+    return state
+
 
 def tenant_lock(memo: kopf.Memo, slug: str) -> asyncio.Lock:
     """One lock per tenant: a drift pass already running must not interleave
     with a deletion (it would re-provision what the deletion just dropped)."""
-    locks: dict[str, asyncio.Lock] = memo.setdefault("locks", {})
-    return locks.setdefault(slug, asyncio.Lock())
+    return shared(memo).locks.setdefault(slug, asyncio.Lock())
+
+
+async def in_worker(memo: kopf.Memo, fn: Callable[[], T]) -> T:
+    """Runs a long backend call (a reconcile, a deletion) in a worker thread
+    once one of ``reconcile_concurrency`` slots is free.
+
+    Why: with 500 tenants applied at once, every handler handed its reconcile
+    to the default executor at the same moment; a tenant whose reconcile had
+    finished then queued its status patch behind every other tenant's whole
+    reconcile (FIFO), so tenants turned Ready only near the end and each
+    held its lock and its Kopf worker all along.
+    """
+    async with shared(memo).slots:
+        return await asyncio.to_thread(fn)
 
 
 def deleted_uids(memo: kopf.Memo) -> set[str]:
     """PulseTenants whose deletion finished here: the watch cache may still
     show them for a moment, and a drift pass must not bring them back."""
-    uids: set[str] = memo.setdefault("deleted_uids", set())
-    return uids
+    return shared(memo).deleted_uids
 
 
 async def _live_status(memo: kopf.Memo, tenant: Tenant) -> dict[str, object] | None:
@@ -60,7 +104,9 @@ async def reconcile_and_publish(
     outcome; None when a drift check found the tenant gone."""
     cfg: OperatorConfig = memo.cfg
     clients: Clients = memo.clients
+    queued = time.monotonic()
     async with tenant_lock(memo, tenant.slug):
+        locked = time.monotonic()
         status = dict(body.get("status") or {})
         if drift:
             live = await _live_status(memo, tenant)
@@ -68,14 +114,31 @@ async def reconcile_and_publish(
                 return None
             status = live
         with structlog.contextvars.bound_contextvars(tenant=tenant.slug, trigger=trigger):
-            started = time.monotonic()
-            outcome: Outcome = await asyncio.to_thread(
-                reconcile, clients, cfg, tenant, status, parts, drift=drift, outages=outages
-            )
-            metrics.RECONCILE_SECONDS.labels(trigger=trigger).observe(time.monotonic() - started)
+            started: list[float] = []
+
+            def in_thread() -> Outcome:
+                # When a worker thread took it: the wait before is the pool's queue.
+                started.append(time.monotonic())
+                return reconcile(clients, cfg, tenant, status, parts, drift=drift, outages=outages)
+
+            outcome: Outcome = await in_worker(memo, in_thread)
+            reconciled = time.monotonic()
+            metrics.RECONCILE_SECONDS.labels(trigger=trigger).observe(reconciled - started[0])
             await publish(body, clients, status, outcome)
             if outcome.changed:
-                log.info("reconciled", changed=outcome.changed, phase=outcome.status["phase"])
+                seconds = {
+                    "lock": locked - queued,
+                    "thread_queue": started[0] - locked,
+                    **outcome.seconds,
+                    "reconcile": reconciled - started[0],
+                    "publish": time.monotonic() - reconciled,
+                }
+                log.info(
+                    "reconciled",
+                    changed=outcome.changed,
+                    phase=outcome.status["phase"],
+                    seconds={k: round(v, 4) for k, v in seconds.items()},
+                )
     if outcome.retryable_failure:
         for t in outcome.transitions:
             if t.new == "False" and t.type != "Ready":
@@ -95,6 +158,14 @@ async def run(
 ) -> None:
     """For the handlers: raises ``kopf.TemporaryError`` (with backoff) when a
     backend failed, so that Kopf retries."""
-    outcome = await reconcile_and_publish(trigger, body, memo, tenant, parts, drift=drift)
+    state = shared(memo)
+    state.pending += 1
+    state.idle.clear()
+    try:
+        outcome = await reconcile_and_publish(trigger, body, memo, tenant, parts, drift=drift)
+    finally:
+        state.pending -= 1
+        if not state.pending:
+            state.idle.set()
     if outcome is not None and outcome.retryable_failure:
         raise kopf.TemporaryError(outcome.retryable_failure, delay=backoff(retry, cap=60.0))

@@ -1,7 +1,8 @@
 """Fixtures for the operator tests: the CRD installed, a Pulse database with
 the platform set up, and the real operator (Kopf) running in a thread of this
-process against the test control plane, PostgreSQL and Redis. Qdrant is in
-local mode: one in-memory client shared with the operator through its memo.
+process against the test control plane, PostgreSQL and Redis. Qdrant is the
+local REST server (pulse_fakes.qdrant, API key and JWT enforced): the
+operator speaks REST to it; tests inspect its store directly.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from sqlalchemy import Engine
 import pulse_operator  # noqa: F401 - registers the handlers
 from pulse_common.db import make_engine
 from pulse_common.provisioning import ensure_platform
+from pulse_fakes.qdrant import QdrantServer, serve_qdrant
 from pulse_operator.clients import connection_info
 from pulse_operator.reconcile.kube import KubeClient
 from pulse_testworld import World
@@ -48,9 +50,10 @@ class Platform:
     dsn: str
     engine: Engine
     env: dict[str, str]
-    qdrant: QdrantClient
+    qdrant: QdrantClient  # the REST server's store, read without HTTP
     api: k8s.ApiClient
     kube: KubeClient  # the operator's own client (counts its requests)
+    qdrant_server: QdrantServer
 
     def kubectl(
         self, *args: str, input: str | None = None, check: bool = True
@@ -77,24 +80,25 @@ def platform(world: World, kube_api: k8s.ApiClient) -> Iterator[Platform]:
     dsn = world.postgres.primary_dsn.rsplit("/", 1)[0] + f"/{db}"
     engine = make_engine(dsn)
     ensure_platform(engine, backend_password=BACKEND_PASSWORD)  # one per world
+    qdrant = serve_qdrant(secrets.token_urlsafe(32))
     env = {
         "KUBECONFIG": str(world.kube.kubeconfig),
         "PULSE_OPERATOR_DATABASE_ADMIN_URL": dsn,
         "PULSE_OPERATOR_REDIS_ADMIN_URL": world.redis.url,
-        "PULSE_OPERATOR_QDRANT_URL": ":memory:",
-        "PULSE_OPERATOR_QDRANT_API_KEY": secrets.token_urlsafe(32),
+        "PULSE_OPERATOR_QDRANT_URL": qdrant.url,
+        "PULSE_OPERATOR_QDRANT_API_KEY": qdrant.app.api_key,
         "PULSE_OPERATOR_TENANT_DATABASE_HOST": f"127.0.0.1:{world.postgres.primary_port}",
         "PULSE_OPERATOR_TENANT_DATABASE_REPLICA_HOST": f"127.0.0.1:{world.postgres.replica_port}",
         "PULSE_OPERATOR_TENANT_DATABASE_NAME": db,
         "PULSE_OPERATOR_TENANT_REDIS_HOST": f"127.0.0.1:{world.redis.port}",
-        "PULSE_OPERATOR_TENANT_QDRANT_URL": ":memory:",
+        "PULSE_OPERATOR_TENANT_QDRANT_URL": qdrant.url,
         "PULSE_OPERATOR_PLATFORM_NAMESPACE": "pulse-system",
         "PULSE_OPERATOR_LOG_JSON": "true",
     }
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     kube = KubeClient(connection_info())
-    p = Platform(world, dsn, engine, env, QdrantClient(location=":memory:"), kube_api, kube)
+    p = Platform(world, dsn, engine, env, qdrant.app.local, kube_api, kube, qdrant)
     # --force-conflicts: the chart tests may have left Helm owning the CRD.
     p.kubectl("apply", "--server-side", "--force-conflicts", "-f", str(CRD))
     p.kubectl("wait", "--for=condition=Established", "crd/pulsetenants.pulse.dev", "--timeout=60s")
@@ -106,11 +110,11 @@ def platform(world: World, kube_api: k8s.ApiClient) -> Iterator[Platform]:
             os.environ[k] = v
     kube.close()
     engine.dispose()
+    qdrant.stop()
 
 
 @dataclass
 class RunningOperator:
-    qdrant: QdrantClient
     thread: threading.Thread | None = None
     stop_flag: threading.Event = field(default_factory=threading.Event)
     memo: kopf.Memo = field(default_factory=kopf.Memo)  # the running operator's
@@ -118,7 +122,7 @@ class RunningOperator:
     def start(self) -> None:
         self.stop_flag = threading.Event()
         ready = threading.Event()
-        memo = self.memo = kopf.Memo(qdrant=self.qdrant)
+        memo = self.memo = kopf.Memo()
 
         def run() -> None:
             asyncio.run(
@@ -160,7 +164,7 @@ class RunningOperator:
 
 @pytest.fixture(scope="module")
 def operator(platform: Platform) -> Iterator[RunningOperator]:
-    op = RunningOperator(platform.qdrant)
+    op = RunningOperator()
     op.start()
     yield op
     op.stop()

@@ -91,7 +91,6 @@ def test_operator_works_with_its_chart_role_and_nothing_more(
         **os.environ,
         **platform.env,
         "KUBECONFIG": str(chart_token_kubeconfig),
-        "PULSE_OPERATOR_QDRANT_URL": f"path:{tmp_path / 'qdrant'}",
     }
     log = tmp_path / "operator.log"
     proc = subprocess.Popen(

@@ -27,6 +27,7 @@ from sqlalchemy import create_engine
 from pulse_operator.clients import Clients
 from pulse_operator.config import OperatorConfig
 from pulse_operator.drift import DriftReport, drift_pass
+from pulse_operator.qdrant import QdrantRest
 from pulse_operator.reconcile.status import INTEGRATIONS
 from pulse_operator.watchcache import WatchCache
 from tests.operator.conftest import Platform, RunningOperator, Tenants, wait_for
@@ -182,8 +183,9 @@ def test_a_hung_postgres_costs_one_timeout_per_slot_and_is_reported(
         kube=platform.kube,
         db=engine,
         redis=redis.Redis.from_url(platform.world.redis.url),
-        qdrant=platform.qdrant,
-        owns_qdrant=False,
+        qdrant=QdrantRest(
+            platform.qdrant_server.url, platform.env["PULSE_OPERATOR_QDRANT_API_KEY"]
+        ),
     )
 
     async def one_pass() -> tuple[DriftReport, Any]:
@@ -199,6 +201,7 @@ def test_a_hung_postgres_costs_one_timeout_per_slot_and_is_reported(
         report, sizes = asyncio.run(one_pass())
     finally:
         clients.redis.close()
+        clients.qdrant.close()
         engine.dispose()
     assert sizes["PulseTenant"] >= 6
     assert report.outages == {"DatabaseReady": "PostgresqlUnavailable"}, report

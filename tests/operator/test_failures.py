@@ -1,6 +1,7 @@
 """Issue 8 item 7: backend errors are classified (outage vs permanent), shown
 in conditions with a reason, and a blocked deletion backs off and says why.
-Qdrant is made unreachable with a server URL on a closed loopback port."""
+Qdrant is made unreachable with a server URL on a closed loopback port, and
+refuses with a wrong API key (the local REST server enforces it)."""
 
 from __future__ import annotations
 
@@ -12,14 +13,14 @@ import httpx
 import kopf
 import pytest
 import redis
-from qdrant_client import QdrantClient
-from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
-from pulse_common import vectorstore
+from pulse_common import vector_admin
 from pulse_common.errors import BackendUnavailable
+from pulse_common.vector_admin import VectorStoreRefused
 from pulse_operator import handlers
 from pulse_operator.clients import Clients
 from pulse_operator.config import OperatorConfig
+from pulse_operator.qdrant import QdrantRest
 from pulse_operator.reconcile.failures import backoff, classify
 from pulse_operator.reconcile.kube import KubeApiError
 from pulse_operator.reconcile.tenant import reconcile
@@ -36,27 +37,41 @@ def _closed_port() -> int:
 
 
 @pytest.fixture
-def unreachable_qdrant() -> Iterator[QdrantClient]:
-    client = vectorstore.connect(f"http://127.0.0.1:{_closed_port()}", "some-key", timeout=2)
+def unreachable_qdrant() -> Iterator[QdrantRest]:
+    client = QdrantRest(f"http://127.0.0.1:{_closed_port()}", "some-key", timeout=2)
     yield client
     client.close()
 
 
-def test_an_unreachable_qdrant_is_an_outage(unreachable_qdrant: QdrantClient) -> None:
+def test_an_unreachable_qdrant_is_an_outage(unreachable_qdrant: QdrantRest) -> None:
     with pytest.raises(BackendUnavailable, match="qdrant"):
-        vectorstore.ensure_collection(
-            unreachable_qdrant, vectorstore.CollectionSpec("tenant_x", 8, "Cosine", 1)
+        vector_admin.ensure_collection(
+            unreachable_qdrant, vector_admin.CollectionSpec("tenant_x", 8, "Cosine", 1)
         )
     with pytest.raises(BackendUnavailable):
-        vectorstore.revoke_tokens(unreachable_qdrant, "x-tenant")
+        vector_admin.revoke_tokens(unreachable_qdrant, "x-tenant")
+
+
+def test_a_refusing_qdrant_is_not_an_outage(platform: Platform) -> None:
+    client = QdrantRest(platform.qdrant_server.url, "not-the-key", timeout=5)
+    try:
+        with pytest.raises(VectorStoreRefused) as caught:
+            vector_admin.ensure_collection(
+                client, vector_admin.CollectionSpec("tenant_refused", 8, "Cosine", 1)
+            )
+    finally:
+        client.close()
+    failure = classify(caught.value)
+    assert (failure.reason, failure.retryable) == ("QdrantRejected", False)
+    assert "not-the-key" not in failure.message
 
 
 @pytest.mark.parametrize(
     ("exc", "reason", "retryable"),
     [
-        (ResponseHandlingException(httpx.ConnectError("refused")), "QdrantUnavailable", True),
-        (UnexpectedResponse(503, "Unavailable", b"", httpx.Headers()), "QdrantUnavailable", True),
-        (UnexpectedResponse(403, "Forbidden", b"", httpx.Headers()), "QdrantRejected", False),
+        (httpx.ConnectError("refused"), "QdrantUnavailable", True),
+        (BackendUnavailable("qdrant", "get_collection: HTTP 503"), "QdrantUnavailable", True),
+        (VectorStoreRefused(403, "get_collection: forbidden"), "QdrantRejected", False),
         (redis.ConnectionError("refused"), "RedisUnavailable", True),
         (redis.AuthenticationError("bad"), "RedisRefused", False),
         (BackendUnavailable("kubernetes", "PATCH /x: 503"), "KubernetesUnavailable", True),
@@ -76,7 +91,7 @@ def test_backoff_doubles_up_to_a_cap() -> None:
 
 
 def test_outage_shows_in_the_vector_condition(
-    platform: Platform, tenants: Tenants, unreachable_qdrant: QdrantClient
+    platform: Platform, tenants: Tenants, unreachable_qdrant: QdrantRest
 ) -> None:
     slug = tenants.apply()
     obj = tenants.wait_phase(slug, "Ready")
@@ -99,7 +114,7 @@ def test_outage_shows_in_the_vector_condition(
 
 
 def test_blocked_deletion_backs_off_and_says_why(
-    platform: Platform, unreachable_qdrant: QdrantClient
+    platform: Platform, unreachable_qdrant: QdrantRest
 ) -> None:
     slug = "op-blocked-del"
     clients = Clients(
@@ -108,7 +123,7 @@ def test_blocked_deletion_backs_off_and_says_why(
         redis=redis.Redis.from_url(platform.world.redis.url),
         qdrant=unreachable_qdrant,
     )
-    memo = kopf.Memo(clients=clients)
+    memo = kopf.Memo(clients=clients, cfg=OperatorConfig())  # type: ignore[call-arg]
     body = {
         "apiVersion": "pulse.dev/v1alpha1",
         "kind": "PulseTenant",

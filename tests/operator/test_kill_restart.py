@@ -20,8 +20,8 @@ from tests.operator.conftest import Platform, Tenants, wait_for
 pytestmark = [pytest.mark.kube, pytest.mark.postgres, pytest.mark.redis]
 
 
-def start_operator(platform: Platform, qdrant_dir: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, **platform.env, "PULSE_OPERATOR_QDRANT_URL": f"path:{qdrant_dir}"}
+def start_operator(platform: Platform, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, **platform.env}
     return subprocess.Popen(
         OPERATOR_ARGV,
         env=env,
@@ -47,7 +47,7 @@ def test_killed_mid_provisioning_then_restarted(
 ) -> None:
     log = tmp_path / "operator.log"
     slug = subprocess_tenants.apply(seed={"profile": "demo"})
-    proc = start_operator(platform, tmp_path / "qdrant", log)
+    proc = start_operator(platform, log)
     try:
 
         def registry_row() -> bool:
@@ -61,7 +61,7 @@ def test_killed_mid_provisioning_then_restarted(
         wait_for("provisioning to start", registry_row, timeout=60, interval=0.02)
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
-        proc = start_operator(platform, tmp_path / "qdrant", log)
+        proc = start_operator(platform, log)
         obj = subprocess_tenants.wait_phase(slug, "Ready", timeout=90)
     finally:
         proc.terminate()

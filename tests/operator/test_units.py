@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import json
 from typing import Any
 
+import kopf
 import pytest
 
 from pulse_common.errors import InvalidInput
@@ -13,6 +16,7 @@ from pulse_operator.reconcile import database, workload
 from pulse_operator.reconcile.diff import DIGEST, covers, with_digest
 from pulse_operator.reconcile.status import Check, merge_conditions, phase_of
 from pulse_operator.reconcile.tenant import ALL_PARTS, Part, parts_for_diff
+from pulse_operator.runner import in_worker, shared, tenant_lock
 from pulse_operator.spec import parse_tenant
 
 SPEC = {"displayName": "ACME", "admin": {"email": "a@acme.example"}}
@@ -22,7 +26,7 @@ def cfg(**kw: Any) -> OperatorConfig:
     settings: dict[str, Any] = {
         "database_admin_url": "postgresql://a:b@h/db",
         "redis_admin_url": "redis://h",
-        "qdrant_url": ":memory:",
+        "qdrant_url": "http://qdrant:6333",
         "tenant_database_host": "db-rw:5432",
         "tenant_database_replica_host": "db-ro:5432",
         "tenant_redis_host": "redis:6379",
@@ -269,3 +273,27 @@ def test_a_field_the_operator_stops_setting_changes_the_digest() -> None:
     # Still contained in what the server has, but no longer what was applied.
     assert new["metadata"]["annotations"][DIGEST] != old["metadata"]["annotations"][DIGEST]
     assert not covers(old, new)
+
+
+def test_handlers_and_the_drift_loop_share_locks_and_slots() -> None:
+    """Kopf hands each object's handlers a shallow copy of the operator's
+    memo (kopf/_core/reactor/inventory.py, ``copy.copy(memobase)``): state a
+    handler created lazily in its copy was its own, so handlers and the drift
+    loop held different locks for one tenant and the reconcile limit was per
+    object. Startup creates the shared state before any copy is made."""
+    memo = kopf.Memo(cfg=cfg(reconcile_concurrency=2))
+    shared(memo)  # as the startup handler does
+    handler_memo = copy.copy(memo)
+    assert tenant_lock(handler_memo, "acme") is tenant_lock(memo, "acme")
+    assert shared(handler_memo).slots is shared(memo).slots
+    assert shared(handler_memo).idle is shared(memo).idle
+
+    ran: list[str] = []
+
+    async def main() -> None:
+        # Two reconciles at most, whichever memo copy they come from.
+        await asyncio.gather(*(in_worker(m, lambda: ran.append("x")) for m in (handler_memo, memo)))
+        assert not shared(memo).slots.locked()  # every slot given back
+
+    asyncio.run(main())
+    assert ran == ["x", "x"]

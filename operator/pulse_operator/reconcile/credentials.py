@@ -8,7 +8,7 @@ import base64
 import datetime as dt
 from dataclasses import dataclass
 
-from pulse_common import vectorstore
+from pulse_common import vector_admin
 from pulse_common.errors import BackendUnavailable
 from pulse_common.security import generate_password
 from pulse_common.tenancy import TenantNames
@@ -54,7 +54,7 @@ def load(clients: Clients, cfg: OperatorConfig, slug: str, *, suspended: bool) -
     # Suspended: a revoked token stays revoked; resumption issues a new one.
     current = token or ""
     try:
-        token_ok = token is not None and vectorstore.token_accepted(
+        token_ok = token is not None and vector_admin.token_accepted(
             qdrant,
             key,
             token,
@@ -63,7 +63,7 @@ def load(clients: Clients, cfg: OperatorConfig, slug: str, *, suspended: bool) -
             min_remaining=dt.timedelta(days=cfg.vector_token_renew_days),
         )
         if not token_ok and not suspended:
-            current = vectorstore.issue_token(
+            current = vector_admin.issue_token(
                 qdrant, key, n.collection, slug, ttl=dt.timedelta(days=cfg.vector_token_ttl_days)
             )
     except BackendUnavailable:

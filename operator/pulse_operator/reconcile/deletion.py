@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 
 from pulse_common import cache as cache_acl
-from pulse_common import vectorstore
+from pulse_common import vector_admin
 from pulse_common.errors import NotFound
 from pulse_common.provisioning import drop_tenant, revoke_tenant, tenant_id_of
 from pulse_common.tenancy import TenantNames
@@ -28,15 +28,15 @@ def finalize(clients: Clients, slug: str, policy: DeletionPolicy, tenant_id: int
         with contextlib.suppress(NotFound):  # never provisioned: nothing to revoke
             revoke_tenant(clients.db, slug)
         cache_acl.disable_user(clients.redis, n)
-        vectorstore.revoke_tokens(clients.qdrant, slug)
+        vector_admin.revoke_tokens(clients.qdrant, slug)
         return (
             f"credentials revoked; schema {n.schema}, keys {n.key_prefix}* and collection "
             f"{n.collection} retained"
         )
     drop_tenant(clients.db, slug)
     keys = cache_acl.delete_user_and_keys(clients.redis, n, tenant_id)
-    vectorstore.delete_collection(clients.qdrant, n.collection, tenant_id)
-    vectorstore.revoke_tokens(clients.qdrant, slug)
+    vector_admin.delete_collection(clients.qdrant, n.collection, tenant_id)
+    vector_admin.revoke_tokens(clients.qdrant, slug)
     return (
         f"schema {n.schema}, roles, registry row, {keys} keys and collection {n.collection} deleted"
     )

@@ -2,11 +2,10 @@
 backoff) or the request is wrong (permanent until someone acts), with a
 condition reason that says which.
 
-The client libraries raise their own exceptions, not ``OSError``: qdrant-client
-wraps transport errors in ``ResponseHandlingException`` and server answers in
-``UnexpectedResponse``; SQLAlchemy wraps psycopg; the operator's Kubernetes
-client (reconcile.kube) raises ``BackendUnavailable`` for an outage and
-``KubeApiError`` for a refusal.
+The client libraries raise their own exceptions, not ``OSError``: SQLAlchemy
+wraps psycopg; redis-py has its own; the operator's Kubernetes and Qdrant
+clients (reconcile.kube, pulse_operator.qdrant) raise ``BackendUnavailable``
+for an outage and ``KubeApiError`` / ``VectorStoreRefused`` for a refusal.
 """
 
 from __future__ import annotations
@@ -18,14 +17,10 @@ import httpx
 import psycopg
 import redis
 import sqlalchemy.exc
-from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
-from pulse_common import vectorstore
+from pulse_common import vector_admin
 from pulse_common.errors import BackendUnavailable, Conflict, PulseError
 from pulse_operator.reconcile.kube import KubeApiError
-
-# HTTP statuses after which the same request can succeed later.
-TRANSIENT_HTTP = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
 @dataclass(frozen=True)
@@ -47,10 +42,12 @@ def _unavailable(backend: str, exc: BaseException) -> Failure:
 def classify(exc: BaseException) -> Failure:
     if isinstance(exc, BackendUnavailable):
         return Failure(f"{exc.backend.title()}Unavailable", True, first_line(exc))
-    if isinstance(exc, vectorstore.VectorStoreMismatch):
+    if isinstance(exc, vector_admin.VectorStoreMismatch):
         return Failure("CollectionMismatch", False, first_line(exc))
     if isinstance(exc, Conflict):
         return Failure("OwnershipConflict", False, first_line(exc))
+    if isinstance(exc, vector_admin.VectorStoreRefused):
+        return Failure("QdrantRejected", False, first_line(exc))
     if isinstance(exc, PulseError):
         return Failure(type(exc).__name__, exc.retryable, first_line(exc))
     # PostgreSQL: connection and server-state errors are transient; a
@@ -73,13 +70,9 @@ def classify(exc: BaseException) -> Failure:
         return _unavailable("Redis", exc)
     if isinstance(exc, redis.RedisError):
         return Failure("RedisError", False, first_line(exc))
-    # Qdrant
-    if isinstance(exc, ResponseHandlingException | httpx.TransportError):
+    # Qdrant (pulse_operator.qdrant raises BackendUnavailable for an outage)
+    if isinstance(exc, httpx.TransportError):
         return _unavailable("Qdrant", exc)
-    if isinstance(exc, UnexpectedResponse):
-        if exc.status_code is None or exc.status_code in TRANSIENT_HTTP:
-            return _unavailable("Qdrant", exc)
-        return Failure("QdrantRejected", False, f"HTTP {exc.status_code} {exc.reason_phrase}")
     # Kubernetes
     if isinstance(exc, KubeApiError):
         return Failure("KubernetesRejected", False, first_line(exc))

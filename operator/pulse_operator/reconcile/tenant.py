@@ -10,6 +10,7 @@ first checks each backend without writing and repairs only what drifted.
 from __future__ import annotations
 
 import enum
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import structlog
 
 from pulse_common import cache as cache_acl
-from pulse_common import vectorstore
+from pulse_common import vector_admin
 from pulse_common.errors import BackendUnavailable
 from pulse_common.models.control import TenantState
 from pulse_common.provisioning import (
@@ -92,6 +93,8 @@ class Outcome:
     adopted: bool = False
     retryable_failure: str | None = None
     changed: list[str] = field(default_factory=list)
+    # step -> seconds in this reconcile (logged; the scale benchmark reads them)
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -111,6 +114,7 @@ class Run:
     changed: list[str] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def names(self) -> TenantNames:
@@ -188,14 +192,14 @@ def cache_step(run: Run) -> str:
 
 def vector_step(run: Run) -> str:
     tenant_id, n, spec = run.require_tenant_id(), run.names, run.tenant.spec
-    collection = vectorstore.CollectionSpec(
+    collection = vector_admin.CollectionSpec(
         n.collection, spec.vector_store.vector_size, spec.vector_store.distance, tenant_id
     )
-    state = vectorstore.ensure_collection(run.clients.qdrant, collection)
-    if state is vectorstore.CollectionState.created:
+    state = vector_admin.ensure_collection(run.clients.qdrant, collection)
+    if state is vector_admin.CollectionState.created:
         run.changed.append("vector")
     if spec.suspended:
-        vectorstore.revoke_tokens(run.clients.qdrant, run.tenant.slug)
+        vector_admin.revoke_tokens(run.clients.qdrant, run.tenant.slug)
         return f"collection {n.collection} ({state.value}); tokens revoked (suspended)"
     return f"collection {n.collection} ({state.value})"
 
@@ -232,6 +236,7 @@ def _step(run: Run, kind: str, fn: Callable[[Run], str], outages: Outages | None
     # Found down earlier in this pass: reported again without another wait.
     failure = outages.get(kind) if outages is not None else None
     if failure is None:
+        started = time.monotonic()
         try:
             run.checks.append(Check(kind, True, "Reconciled", fn(run)))
             return
@@ -242,6 +247,8 @@ def _step(run: Run, kind: str, fn: Callable[[Run], str], outages: Outages | None
             )
             if outages is not None:
                 outages.record(kind, failure)
+        finally:
+            run.seconds[kind] = round(time.monotonic() - started, 4)
     run.checks.append(Check(kind, False, failure.reason, failure.message))
     if failure.retryable:
         run.failures.append(f"{kind}: {failure.message}")
@@ -259,7 +266,9 @@ def reconcile(
 ) -> Outcome:
     """``outages``: shared by the tenants of one drift pass, so that a backend
     that is down costs one timeout per pass, not one per tenant."""
+    started = time.monotonic()
     creds = credentials.load(clients, cfg, tenant.slug, suspended=tenant.spec.suspended)
+    loaded = round(time.monotonic() - started, 4)
     run = Run(
         clients,
         cfg,
@@ -269,6 +278,7 @@ def reconcile(
         creds,
         tenant_id=status.get("tenantId"),
         revision=status.get("schemaVersion"),
+        seconds={"credentials": loaded},
     )
     _step(run, DATABASE, database_step, outages)
     if run.wants(Part.cache) or creds.redis_new:
@@ -305,4 +315,4 @@ def _outcome(run: Run, status: dict[str, Any]) -> Outcome:
     if run.revision is not None:
         new_status["schemaVersion"] = run.revision
     failure = "; ".join(run.failures) if run.failures else None
-    return Outcome(new_status, transitions, run.adopted, failure, run.changed)
+    return Outcome(new_status, transitions, run.adopted, failure, run.changed, run.seconds)

@@ -1,4 +1,7 @@
-"""The only module that talks to Qdrant.
+"""The only module that talks to Qdrant through qdrant-client (the backend,
+the ETL, tests); the operator's few admin calls go over REST instead
+(pulse_operator.qdrant). Both manage collections and tokens through
+``vector_admin``; ``ClientAdmin`` adapts qdrant-client to it.
 
 ``connect`` takes a server URL (``http://qdrant:6333``) with the platform API
 key, or a local-mode location: ``:memory:`` or ``path:/some/dir`` (used where
@@ -9,19 +12,32 @@ JWT signed with it whose claims allow their one collection (Qdrant JWT RBAC).
 from __future__ import annotations
 
 import datetime as dt
-import enum
-import secrets
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
-import jwt
 from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
-from pulse_common.errors import BackendUnavailable, Conflict, NotFound, PulseError
-from pulse_common.tenancy import ownership_mark
+from pulse_common import vector_admin
+from pulse_common.errors import BackendUnavailable, NotFound
+from pulse_common.vector_admin import (
+    GRANTS,
+    KEEP_NONCES,
+    OWNER,
+    CollectionSpec,
+    CollectionState,
+    VectorStoreMismatch,
+)
+
+__all__ = [
+    "GRANTS",
+    "KEEP_NONCES",
+    "OWNER",
+    "CollectionSpec",
+    "CollectionState",
+    "VectorStoreMismatch",
+]
 
 T = TypeVar("T")
 
@@ -30,29 +46,6 @@ DISTANCES = {
     "Dot": models.Distance.DOT,
     "Euclid": models.Distance.EUCLID,
 }
-
-
-class VectorStoreMismatch(PulseError):
-    """An existing collection has other parameters than asked: never recreated
-    silently (that would drop every vector)."""
-
-    code = "vector_store_mismatch"
-
-
-class CollectionState(enum.StrEnum):
-    created = "created"
-    matches = "matches"
-
-
-@dataclass(frozen=True)
-class CollectionSpec:
-    name: str
-    vector_size: int
-    distance: str  # Cosine | Dot | Euclid
-    tenant_id: int
-
-
-OWNER = "pulse_owner"  # collection metadata key holding the ownership mark
 
 
 def connect(location: str, api_key: str | None = None, *, timeout: int = 10) -> QdrantClient:
@@ -81,77 +74,75 @@ def _first(exc: BaseException) -> str:
     return lines[0] if lines else type(exc).__name__
 
 
-@dataclass(frozen=True)
-class _Existing:
-    vector_size: int
-    distance: str
-    mark: str | None
+class ClientAdmin:
+    """``vector_admin.VectorAdmin`` over qdrant-client (a server or local mode)."""
 
+    def __init__(self, client: QdrantClient) -> None:
+        self.client = client
 
-def _existing(client: QdrantClient, name: str) -> _Existing | None:
-    if not _call("collection_exists", lambda: client.collection_exists(name)):
-        return None
-    info = _call("get_collection", lambda: client.get_collection(name))
-    vectors = info.config.params.vectors
-    assert isinstance(vectors, models.VectorParams)
-    distance = next(k for k, v in DISTANCES.items() if v == vectors.distance)
-    mark = (info.config.metadata or {}).get(OWNER)
-    return _Existing(vectors.size, distance, str(mark) if mark is not None else None)
+    def collection(self, name: str) -> vector_admin.Collection | None:
+        client = self.client
+        if not _call("collection_exists", lambda: client.collection_exists(name)):
+            return None
+        info = _call("get_collection", lambda: client.get_collection(name))
+        vectors = info.config.params.vectors
+        size, distance = 0, ""
+        if isinstance(vectors, models.VectorParams):
+            size = vectors.size
+            distance = next(k for k, v in DISTANCES.items() if v == vectors.distance)
+        return vector_admin.Collection(size, distance, dict(info.config.metadata or {}))
+
+    def create_collection(
+        self, name: str, vectors: tuple[int, str] | None, metadata: dict[str, Any] | None
+    ) -> None:
+        config: models.VectorParams | dict[str, models.VectorParams] = {}
+        if vectors is not None:
+            config = models.VectorParams(size=vectors[0], distance=DISTANCES[vectors[1]])
+        try:
+            _call(
+                "create_collection",
+                lambda: self.client.create_collection(
+                    name, vectors_config=config, metadata=metadata
+                ),
+            )
+        except UnexpectedResponse as exc:
+            raise vector_admin.VectorStoreRefused(exc.status_code or 0, _first(exc)) from None
+
+    def set_metadata(self, name: str, metadata: dict[str, Any]) -> None:
+        _call("update_collection", lambda: self.client.update_collection(name, metadata=metadata))
+
+    def delete_collection(self, name: str) -> None:
+        _call("delete_collection", lambda: self.client.delete_collection(name))
+
+    def payload(self, collection: str, point_id: str) -> dict[str, Any] | None:
+        client = self.client
+        if not _call("collection_exists", lambda: client.collection_exists(collection)):
+            return None
+        points = _call("retrieve", lambda: client.retrieve(collection, [point_id]))
+        return dict(points[0].payload or {}) if points else None
+
+    def put_payload(self, collection: str, point_id: str, payload: dict[str, Any]) -> None:
+        point = models.PointStruct(id=point_id, vector={}, payload=payload)
+        _call("upsert", lambda: self.client.upsert(collection, [point]))
+
+    def delete_point(self, collection: str, point_id: str) -> None:
+        client = self.client
+        if _call("collection_exists", lambda: client.collection_exists(collection)):
+            selector = models.PointIdsList(points=[point_id])
+            _call("delete", lambda: client.delete(collection, selector))
 
 
 def collection_params(client: QdrantClient, name: str) -> tuple[int, str] | None:
-    found = _existing(client, name)
-    return None if found is None else (found.vector_size, found.distance)
-
-
-def _refuse(name: str, mark: str | None, tenant_id: int | None, what: str) -> Conflict:
-    return Conflict(
-        f"collection {name} is marked {mark or 'as nobody'!r}, not as tenant id {tenant_id}: "
-        f"refusing to {what} it"
-    )
+    return vector_admin.collection_params(ClientAdmin(client), name)
 
 
 def ensure_collection(client: QdrantClient, spec: CollectionSpec) -> CollectionState:
-    found = _existing(client, spec.name)
-    mark = ownership_mark(spec.tenant_id)
-    if found is None:
-        _call(
-            "create_collection",
-            lambda: client.create_collection(
-                spec.name,
-                vectors_config=models.VectorParams(
-                    size=spec.vector_size, distance=DISTANCES[spec.distance]
-                ),
-                metadata={OWNER: mark},
-            ),
-        )
-        return CollectionState.created
-    if found.mark not in (None, mark):
-        raise _refuse(spec.name, found.mark, spec.tenant_id, "adopt")
-    if found.mark is None:  # made before issue 8: adopt it
-        _call(
-            "update_collection",
-            lambda: client.update_collection(spec.name, metadata={OWNER: mark}),
-        )
-    current = (found.vector_size, found.distance)
-    if current != (spec.vector_size, spec.distance):
-        raise VectorStoreMismatch(
-            f"collection {spec.name} exists with size {current[0]} and distance {current[1]}, "
-            f"but the spec asks for size {spec.vector_size} and distance {spec.distance}; "
-            "it is left as it is (recreating would delete its vectors)"
-        )
-    return CollectionState.matches
+    return vector_admin.ensure_collection(ClientAdmin(client), spec)
 
 
 def delete_collection(client: QdrantClient, name: str, tenant_id: int | None) -> bool:
     """Deletes the collection only when it is marked as ``tenant_id``'s."""
-    found = _existing(client, name)
-    if found is None:
-        return False
-    if tenant_id is None or found.mark != ownership_mark(tenant_id):
-        raise _refuse(name, found.mark, tenant_id, "delete")
-    _call("delete_collection", lambda: client.delete_collection(name))
-    return True
+    return vector_admin.delete_collection(ClientAdmin(client), name, tenant_id)
 
 
 # Points of a tenant's collection (the ETL writes them, the backend queries
@@ -207,42 +198,6 @@ def query_points(
     return list(found.points)
 
 
-# Revocation (Qdrant's ``value_exists`` claim): each token names a random
-# nonce that the server must find in this platform collection, in the point of
-# its tenant. Revoking deletes the point, so every token of the tenant stops
-# working at once, long before it expires; a tenant re-created under the same
-# name gets new nonces, so old tokens never come back. Tenants' tokens do not
-# cover this collection (their ``access`` names only their own).
-GRANTS = "pulse_token_grants"
-_GRANT_NS = uuid.UUID("6f1d1c2e-5b1a-4f7e-9a57-70756c736500")
-KEEP_NONCES = 2  # the current token, and the one it replaced (pods still using it)
-
-
-def _grant_id(slug: str) -> str:
-    return str(uuid.uuid5(_GRANT_NS, slug))
-
-
-def _ensure_grants(client: QdrantClient) -> None:
-    if _call("collection_exists", lambda: client.collection_exists(GRANTS)):
-        return
-    try:
-        _call("create_collection", lambda: client.create_collection(GRANTS, vectors_config={}))
-    except UnexpectedResponse:
-        # Tenants provisioned at once race to create it: the loser sees
-        # "already exists", which is what it wanted.
-        if not _call("collection_exists", lambda: client.collection_exists(GRANTS)):
-            raise
-
-
-def _nonces(client: QdrantClient, slug: str) -> list[str]:
-    if not _call("collection_exists", lambda: client.collection_exists(GRANTS)):
-        return []
-    points = _call("retrieve", lambda: client.retrieve(GRANTS, [_grant_id(slug)]))
-    if not points:
-        return []
-    return [str(x) for x in (points[0].payload or {}).get("nonces", [])]
-
-
 def issue_token(
     client: QdrantClient,
     api_key: str,
@@ -252,40 +207,14 @@ def issue_token(
     ttl: dt.timedelta,
     now: dt.datetime | None = None,
 ) -> str:
-    """A JWT for Qdrant's RBAC allowing read-write on one collection only, and
-    only while its nonce is granted (see ``revoke_tokens``)."""
-    nonce = secrets.token_urlsafe(16)
-    _ensure_grants(client)
-    kept = [*_nonces(client, slug), nonce][-KEEP_NONCES:]
-    _call(
-        "upsert",
-        lambda: client.upsert(
-            GRANTS,
-            [
-                models.PointStruct(
-                    id=_grant_id(slug), vector={}, payload={"slug": slug, "nonces": kept}
-                )
-            ],
-        ),
+    """See ``vector_admin.issue_token``."""
+    return vector_admin.issue_token(
+        ClientAdmin(client), api_key, collection, slug, ttl=ttl, now=now
     )
-    issued = now or dt.datetime.now(dt.UTC)
-    claims = {
-        "access": [{"collection": collection, "access": "rw"}],
-        "value_exists": {"collection": GRANTS, "matches": [{"key": "nonces", "value": nonce}]},
-        "exp": int((issued + ttl).timestamp()),
-        "iat": int(issued.timestamp()),
-    }
-    return jwt.encode(claims, api_key, algorithm="HS256")
 
 
 def revoke_tokens(client: QdrantClient, slug: str) -> None:
-    """Every token ever issued for ``slug`` stops working (Retain deletion,
-    suspension). Idempotent."""
-    if _call("collection_exists", lambda: client.collection_exists(GRANTS)):
-        _call(
-            "delete",
-            lambda: client.delete(GRANTS, models.PointIdsList(points=[_grant_id(slug)])),
-        )
+    vector_admin.revoke_tokens(ClientAdmin(client), slug)
 
 
 def token_accepted(
@@ -298,21 +227,7 @@ def token_accepted(
     min_remaining: dt.timedelta = dt.timedelta(0),
     now: dt.datetime | None = None,
 ) -> bool:
-    """Whether the server would accept ``token`` for ``collection`` (ours,
-    for that collection only, its nonce still granted) for at least
-    ``min_remaining`` more."""
-    try:
-        claims = jwt.decode(token, api_key, algorithms=["HS256"])
-    except jwt.PyJWTError:
-        return False
-    current = now or dt.datetime.now(dt.UTC)
-    check = claims.get("value_exists") or {}
-    matches = check.get("matches") or [{}]
-    return bool(
-        claims.get("access") == [{"collection": collection, "access": "rw"}]
-        and claims.get("exp", 0) > (current + min_remaining).timestamp()
-        and check.get("collection") == GRANTS
-        and len(matches) == 1
-        and matches[0].get("key") == "nonces"
-        and matches[0].get("value") in _nonces(client, slug)
+    """See ``vector_admin.token_accepted``."""
+    return vector_admin.token_accepted(
+        ClientAdmin(client), api_key, token, collection, slug, min_remaining=min_remaining, now=now
     )

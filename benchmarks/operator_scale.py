@@ -361,6 +361,9 @@ def main() -> int:
             )
         if not idle:
             figures.append(("idle drift pass", "none completed in time", "-"))
+        else:
+            kb = idle[-1].get("cache_bytes", 0) / 1024
+            figures.append((f"watch cache at {n} tenants (compressed JSON)", f"{kb:.0f} KB", "-"))
     finally:
         if op is not None:
             op.terminate()

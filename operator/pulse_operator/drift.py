@@ -50,6 +50,7 @@ class DriftReport:
     # By verb, sent by this operator during the pass (the watches' own
     # requests are counted apart, in WatchCache.requests).
     kube_requests: dict[str, int] = field(default_factory=dict)
+    cache_bytes: int = 0  # what the watch cache holds (compressed), after the pass
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -61,6 +62,7 @@ class DriftReport:
             "outages": self.outages,
             "seconds": round(self.seconds, 3),
             "kube_requests": self.kube_requests,
+            "cache_bytes": self.cache_bytes,
         }
 
 
@@ -118,6 +120,7 @@ async def drift_pass(memo: kopf.Memo) -> DriftReport:
     report.seconds = time.monotonic() - started
     report.outages = outages.summary()
     report.kube_requests = dict(Counter(clients.kube.requests) - before)
+    report.cache_bytes = clients.cache.stored_bytes() if clients.cache is not None else 0
     return report
 
 

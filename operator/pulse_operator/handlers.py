@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from pulse_common.errors import InvalidInput
 from pulse_common.logging import configure_logging
 from pulse_operator import clients as client_factory
-from pulse_operator import metrics
+from pulse_operator import memory, metrics
 from pulse_operator.admin_dsn import ensure_backend_role
 from pulse_operator.clients import Clients
 from pulse_operator.config import OperatorConfig
@@ -36,6 +36,7 @@ log = structlog.get_logger("pulse_operator")
 
 @kopf.on.startup()
 async def startup(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
+    memory.limit_arenas()  # before the executor's threads exist
     try:
         cfg = OperatorConfig()  # from the environment
     except ValidationError as exc:

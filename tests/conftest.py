@@ -53,8 +53,9 @@ settings.load_profile(os.environ.get("PULSE_HYPOTHESIS_PROFILE", "ci"))
 # default xdist orders them by their number of tests, which put the journey
 # and make dev, one test each, last).
 SLOW_FIRST = (
+    # One make dev platform for both (package-scoped), in this order.
+    "tests/journey/test_dev.py",
     "tests/journey/test_journey.py",
-    "tests/smoke/test_dev.py",
     "tests/etl/test_kill.py",
     "tests/db/test_migrate_all.py",
     "tests/backend/test_fuzz_schemathesis.py",

@@ -15,10 +15,10 @@ import re
 from typing import Any
 
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.backend.conftest import Session
+from tests.backend.conftest import FUZZ_DERANDOMIZE, FUZZ_EXAMPLES, Session
 from tests.backend.etl_world import Etl
 
 # Ending one's own session would turn the rest of the run into 401s.
@@ -63,9 +63,17 @@ path_values = st.one_of(
 
 def _fuzz(client: TestClient, admin: Session, method: str, path: str, bodies: Any) -> None:
     @settings(
-        max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        max_examples=FUZZ_EXAMPLES,
+        derandomize=FUZZ_DERANDOMIZE,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
     )
     @given(body=bodies, ident=path_values, authed=st.booleans())
+    # Every operation with an id: one that exists (the admin's own user) and
+    # one that does not, whatever the generated examples pick.
+    @example(body=None, ident=1, authed=True)
+    @example(body=None, ident=987654, authed=True)
     def run(body: Any, ident: Any, authed: bool) -> None:
         url = re.sub(r"\{[a-z_]+\}", str(ident), path)
         r = client.request(method, url, json=body, headers=admin.headers if authed else {})

@@ -22,11 +22,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.internal.conjecture import utils as cu
 from hypothesis_jsonschema import _from_schema
 
-from tests.backend.conftest import Session
+from tests.backend.conftest import FUZZ_DERANDOMIZE, FUZZ_EXAMPLES, Session
 from tests.backend.etl_world import Etl
 
 pytestmark = pytest.mark.timeout(900)
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = FUZZ_EXAMPLES
 SKIP = {
     ("POST", "/api/v1/auth/logout"),
     ("POST", "/api/v1/auth/password"),
@@ -98,6 +98,7 @@ def test_no_generated_request_gets_a_5xx(compatible_jsonschema: None, etl: Etl) 
         @given(case=op.as_strategy())
         @settings(
             max_examples=MAX_EXAMPLES,
+            derandomize=FUZZ_DERANDOMIZE,
             deadline=None,
             database=None,
             suppress_health_check=list(HealthCheck),

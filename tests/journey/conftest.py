@@ -83,10 +83,18 @@ class Dev:
         )["data"]
         return base64.b64decode(data["email"]).decode(), base64.b64decode(data["password"]).decode()
 
-    def etl(self, slug: str) -> dict[str, Any] | None:
+    @property
+    def output(self) -> str:
+        """What make dev has printed so far."""
+        return self.log.read_text()
+
+    def etls(self) -> dict[str, dict[str, Any]]:
+        """The running tenant ETL processes, by slug."""
         path = Path(self.state["etl_dir"]) / "processes.json"
-        running = json.loads(path.read_text()) if path.exists() else {}
-        return running.get(slug)  # type: ignore[no-any-return]
+        return json.loads(path.read_text()) if path.exists() else {}  # type: ignore[no-any-return]
+
+    def etl(self, slug: str) -> dict[str, Any] | None:
+        return self.etls().get(slug)
 
     def etl_client(self) -> httpx.Client:
         """The tenant ETL Services by name, as the backend reaches them."""
@@ -97,38 +105,59 @@ class Dev:
         return httpx.post(f"{self.web_url}/api/v1/auth/login", json=body, timeout=30)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def dev(frontend_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dev]:  # noqa: F811
-    folder = tmp_path_factory.mktemp("journey")
-    no_tenants = folder / "tenants"
-    no_tenants.mkdir()
+    """``make dev`` as a developer runs it (the example tenants included),
+    once for this package: test_dev.py checks what it prints and runs,
+    test_journey.py walks a new tenant through it. Starting a platform costs
+    a minute or two of CPU, so the two share one. On teardown it gets Ctrl-C
+    and must stop everything it started, the ETL processes included."""
+    folder = tmp_path_factory.mktemp("dev")
     state, log = folder / "dev.json", folder / "dev.log"
-    argv = [sys.executable, "-m", "pulse_testworld", "up", "--platform", "--no-build"]
-    argv += ["--tenants", str(no_tenants), "--state-file", str(state)]
+    argv = [sys.executable, "-m", "pulse_testworld", "up", "--platform"]
     proc = subprocess.Popen(
-        argv,
+        [*argv, "--state-file", str(state)],
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
         cwd=REPO,
         env={
             **os.environ,
-            "PULSE_DEV_FREE_PORTS": "1",
+            "PULSE_DEV_FREE_PORTS": "1",  # other sessions may run make dev
             # One user signs in a dozen times in minutes (each browser step
             # is a new session); the limits themselves are tests/backend's.
             "PULSE_BACKEND_RATE_LOGIN_PER_EMAIL": "100",
             "PULSE_BACKEND_RATE_LOGIN_PER_ADDRESS": "1000",
         },
     )
+    started: Dev | None = None
+    pids: dict[str, int] = {}
     try:
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + 480
         while "Ctrl-C stops everything" not in log.read_text():
             assert proc.poll() is None, log.read_text()
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.5)
-        yield Dev(json.loads(state.read_text()), log)
+        started = Dev(json.loads(state.read_text()), log)
+        yield started
+        pids = started.state["pids"] | {s: e["pid"] for s, e in started.etls().items()}
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(120)
+    if started is None:
+        return
+    # Ctrl-C stops everything it started, and the API with it.
+    assert proc.returncode == 0, log.read_text()[-3000:]
+    assert [name for name, pid in pids.items() if _alive(pid)] == []
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{started.state['api_url']}/healthz", timeout=5)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def run_browser(scenario: str, base_url: str, **params: Any) -> dict[str, Any]:

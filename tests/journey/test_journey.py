@@ -21,7 +21,12 @@ from tests.journey.conftest import Dev, run_browser, wait_for
 from tests.journey.expected import Expected, expected, mark_rework, overview_tiles
 from tests.journey.issue12 import ISSUE_KEY, ISSUE_SUMMARY, ask_assistant, search_by_meaning
 
-pytestmark = [pytest.mark.kube, pytest.mark.postgres, pytest.mark.redis]
+pytestmark = [
+    pytest.mark.kube,
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.xdist_group("make-dev"),
+]
 
 SLUG = "journey"
 NEW_PASSWORD = "journey-chosen-password-1"

@@ -147,16 +147,16 @@ def main() -> int:
     from fastapi.testclient import TestClient
     from sqlalchemy import text
 
-    from pulse_backend.analytics import dora
-    from pulse_backend.analytics.engineering import engineering
-    from pulse_backend.analytics.levels import load_benchmarks
-    from pulse_backend.analytics.scope import Scope
     from pulse_backend.analytics.summary import executive_summary
     from pulse_backend.analytics.work_items import work_item_flow
     from pulse_backend.app import create_app
     from pulse_backend.keys import write_key
     from pulse_backend.response_cache import bump_data_version
     from pulse_backend.settings import RateLimits, Settings
+    from pulse_common.analytics import dora
+    from pulse_common.analytics.engineering import engineering
+    from pulse_common.analytics.levels import load_benchmarks
+    from pulse_common.analytics.scope import Scope
     from pulse_common.db import make_engine
     from pulse_common.dora.settings import load_rules
     from pulse_common.logging import configure_logging

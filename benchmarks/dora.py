@@ -12,7 +12,7 @@ The default is 1/20 of that size. The rows are loaded with COPY, and the
 linking (`relink`) is timed too. Service and bare SQL run in turn (the load
 of a shared machine drifts); "empty tx" is the request transaction alone
 (BEGIN, SET LOCAL search_path and the analytics session settings (JIT off:
-``pulse_backend.analytics.common``), COMMIT), which the service pays and the bare
+``pulse_common.analytics.common``), COMMIT), which the service pays and the bare
 SQL does not: on small scales it is most of the difference. This starts its own test world, of which only
 PostgreSQL is used, and stops it. Nothing here caches results: that is left to
 the backend app.
@@ -32,13 +32,13 @@ from typing import Any
 import psycopg
 from sqlalchemy import Connection, text
 
-from pulse_backend.analytics import dora, failures
-from pulse_backend.analytics import queries as q
-from pulse_backend.analytics.common import NO_JIT, analytics_session
-from pulse_backend.analytics.frequency import frequency_statement
-from pulse_backend.analytics.lead_time import lead_time_statement
-from pulse_backend.analytics.levels import Benchmarks, load_benchmarks
-from pulse_backend.analytics.scope import Scope
+from pulse_common.analytics import dora, failures
+from pulse_common.analytics import queries as q
+from pulse_common.analytics.common import NO_JIT, analytics_session
+from pulse_common.analytics.frequency import frequency_statement
+from pulse_common.analytics.lead_time import lead_time_statement
+from pulse_common.analytics.levels import Benchmarks, load_benchmarks
+from pulse_common.analytics.scope import Scope
 from pulse_common.db import connect, make_engine
 from pulse_common.dora.link import relink
 from pulse_common.dora.settings import DoraRules

@@ -15,14 +15,14 @@ import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 
-from pulse_backend.analytics import dora
-from pulse_backend.analytics.engineering import engineering
-from pulse_backend.analytics.levels import Benchmarks, load_benchmarks
-from pulse_backend.analytics.scope import Scope
 from pulse_backend.analytics.summary import executive_summary
 from pulse_backend.analytics.trends import Granularity, trend
 from pulse_backend.analytics.work_items import work_item_flow
 from pulse_backend.response_cache import bump_data_version
+from pulse_common.analytics import dora
+from pulse_common.analytics.engineering import engineering
+from pulse_common.analytics.levels import Benchmarks, load_benchmarks
+from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules, load_rules
 from pulse_common.provisioning import TenantRequest, drop_tenant, ensure_tenant
 from pulse_common.tenancy import TenantNames, quote_ident

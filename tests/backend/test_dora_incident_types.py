@@ -13,7 +13,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from pulse_backend.analytics.levels import Benchmarks
+from pulse_common.analytics.levels import Benchmarks
 from pulse_common.tenancy import TenantNames, quote_ident
 from tests.backend.conftest import Platform, Session
 from tests.backend.support import tenant_sql, wait_replica

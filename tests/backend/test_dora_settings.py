@@ -9,7 +9,7 @@ import datetime as dt
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from pulse_backend.analytics.levels import Benchmarks
+from pulse_common.analytics.levels import Benchmarks
 from pulse_common.tenancy import TenantNames, quote_ident
 from tests.backend.conftest import Platform, Session, invite_and_login
 from tests.backend.support import tenant_sql, wait_replica

@@ -10,8 +10,8 @@ import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from pulse_backend.analytics.levels import Benchmarks
-from pulse_backend.ml.series import week_start
+from pulse_common.analytics.levels import Benchmarks
+from pulse_common.ml.series import week_start
 from pulse_common.tenancy import TenantNames, quote_ident
 from tests.backend.conftest import Platform, Session, invite_and_login
 from tests.backend.support import wait_replica

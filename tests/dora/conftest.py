@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, text
 
-from pulse_backend.analytics.levels import Benchmarks, load_benchmarks
-from pulse_backend.analytics.scope import Scope
+from pulse_common.analytics.levels import Benchmarks, load_benchmarks
+from pulse_common.analytics.scope import Scope
 from pulse_common.db import connect
 from pulse_common.dora.link import RelinkReport, relink
 from pulse_common.dora.settings import DoraRules

@@ -10,10 +10,10 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from pulse_backend.analytics import dora
-from pulse_backend.analytics.levels import Benchmarks
-from pulse_backend.analytics.scope import Scope
 from pulse_backend.analytics.summary import executive_summary
+from pulse_common.analytics import dora
+from pulse_common.analytics.levels import Benchmarks
+from pulse_common.analytics.scope import Scope
 from pulse_common.db import connect, make_engine
 from pulse_common.dora.settings import load_rules
 from pulse_common.provisioning import (

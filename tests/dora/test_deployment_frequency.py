@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from pulse_backend.analytics import dora
-from pulse_backend.analytics.scope import Scope
+from pulse_common.analytics import dora
+from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules
 from pulse_common.models.control import DoraLevel
 from tests.dora.conftest import T0, Scenario

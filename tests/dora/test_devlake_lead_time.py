@@ -22,8 +22,8 @@ import datetime as dt
 
 import pytest
 
-from pulse_backend.analytics import dora
-from pulse_backend.analytics.scope import Scope
+from pulse_common.analytics import dora
+from pulse_common.analytics.scope import Scope
 from tests.dora.conftest import Scenario
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pulse_backend.analytics import dora
+from pulse_common.analytics import dora
 from pulse_common.models.control import DoraLevel
 from pulse_common.models.enums import IncidentLinkMethod
 from tests.dora.conftest import Scenario, h

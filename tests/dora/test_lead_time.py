@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pulse_backend.analytics import dora
+from pulse_common.analytics import dora
 from pulse_common.dora.settings import DoraRules
 from pulse_common.models.control import DoraLevel
 from tests.dora.conftest import Scenario, h

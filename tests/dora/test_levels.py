@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from pulse_backend.analytics.levels import Benchmarks
+from pulse_common.analytics.levels import Benchmarks
 from pulse_common.models.control import DoraLevel, DoraMetric
 
 E, H, M, L = DoraLevel.elite, DoraLevel.high, DoraLevel.medium, DoraLevel.low

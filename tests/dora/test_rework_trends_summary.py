@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
-from pulse_backend.analytics import dora
-from pulse_backend.analytics.scope import Scope
 from pulse_backend.analytics.summary import executive_summary, store_insights
 from pulse_backend.analytics.trends import Granularity, periods, trend
+from pulse_common.analytics import dora
+from pulse_common.analytics.scope import Scope
 from pulse_common.errors import InvalidInput
 from pulse_common.models.control import DoraLevel
 from tests.dora.conftest import T0, Scenario, h
@@ -116,7 +116,7 @@ def test_executive_summary_compares_with_the_previous_period_and_stores_insights
 
 
 def test_engineering_flow(sc: Scenario) -> None:
-    from pulse_backend.analytics.engineering import engineering
+    from pulse_common.analytics.engineering import engineering
 
     api = sc.repo("api")
     # merged in week 1 (Mon T0) and week 2; sizes come from additions + deletions

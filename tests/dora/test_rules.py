@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from pulse_backend.analytics.median import lower_median
+from pulse_common.analytics.median import lower_median
 from pulse_common.dora.markers import pr_markers
 from pulse_common.dora.rules import (
     CommitRow,

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from pulse_backend.analytics import dora
-from pulse_backend.analytics.scope import Scope
+from pulse_common.analytics import dora
+from pulse_common.analytics.scope import Scope
 from tests.dora.conftest import T0, Scenario, h
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from pulse_backend.analytics.common import analytics_session
+from pulse_common.analytics.common import analytics_session
 from tests.pulse_db import PulseDb
 
 pytestmark = pytest.mark.postgres

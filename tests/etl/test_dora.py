@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import Connection, create_engine
 from sqlalchemy.engine import make_url
 
-from pulse_backend.analytics import dora
-from pulse_backend.analytics.levels import load_benchmarks
-from pulse_backend.analytics.median import lower_median
-from pulse_backend.analytics.scope import Scope
+from pulse_common.analytics import dora
+from pulse_common.analytics.levels import load_benchmarks
+from pulse_common.analytics.median import lower_median
+from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import load_rules
 from pulse_etl.jobs.runner import run_job
 from pulse_etl.jobs.store import JobState

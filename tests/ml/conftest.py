@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import text
 
-from pulse_backend.analytics.levels import Benchmarks
+from pulse_common.analytics.levels import Benchmarks
 from pulse_common.provisioning import TenantProvisioned
 from pulse_common.tenancy import quote_ident
 from tests.dora.conftest import T0, Scenario

@@ -8,10 +8,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
-from pulse_backend.ml import anomaly
-from pulse_backend.ml.monitor import run_monitoring
-from pulse_backend.ml.robust import Severity, robust_z, severity
-from pulse_backend.ml.series import Point
+from pulse_common.ml import anomaly
+from pulse_common.ml.monitor import run_monitoring
+from pulse_common.ml.robust import Severity, robust_z, severity
+from pulse_common.ml.series import Point
 from tests.dora.conftest import Scenario
 from tests.ml.conftest import STEADY, WEEK, ship_weekly
 

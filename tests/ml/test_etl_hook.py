@@ -13,7 +13,7 @@ import redis
 import redis.asyncio as aioredis
 from sqlalchemy import text
 
-from pulse_backend.analytics.levels import Benchmarks
+from pulse_common.analytics.levels import Benchmarks
 from pulse_common.provisioning import TenantProvisioned
 from pulse_common.tenancy import TenantNames, quote_ident
 from pulse_etl.jobs.events import Events

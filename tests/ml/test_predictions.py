@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
-from pulse_backend.ml import predict
-from pulse_backend.ml.monitor import run_monitoring
-from pulse_backend.ml.robust import accuracy, theil_sen
+from pulse_common.ml import predict
+from pulse_common.ml.monitor import run_monitoring
+from pulse_common.ml.robust import accuracy, theil_sen
 from tests.dora.conftest import T0, Scenario
 
 WEEK = dt.timedelta(days=7)

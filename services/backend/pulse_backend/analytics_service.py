@@ -25,16 +25,16 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import Connection, Engine
 
 from pulse_backend import response_cache
-from pulse_backend.analytics.common import analytics_session
-from pulse_backend.analytics.levels import Benchmarks, load_benchmarks
-from pulse_backend.analytics.results import ExecutiveSummary
-from pulse_backend.analytics.scope import MAX_RANGE, ReportYear, Scope, Zone
 from pulse_backend.analytics.summary import executive_summary
 from pulse_backend.analytics.summary import store_insights as summary_insights
 from pulse_backend.context import Principal
 from pulse_backend.errors import FieldInvalid
 from pulse_backend.params import Text, aware
 from pulse_backend.state import AppClients
+from pulse_common.analytics.common import analytics_session
+from pulse_common.analytics.levels import Benchmarks, load_benchmarks
+from pulse_common.analytics.results import ExecutiveSummary
+from pulse_common.analytics.scope import MAX_RANGE, ReportYear, Scope, Zone
 from pulse_common.dora.settings import REPORT_YEARS, DoraRules, load_rules
 from pulse_common.errors import BackendUnavailable
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, text
 
-from pulse_backend.analytics.levels import Benchmarks
+from pulse_common.analytics.levels import Benchmarks
 
 PROJECTS = "SELECT id, key, name FROM projects WHERE active ORDER BY key"
 REPOSITORIES = "SELECT id, full_name, url FROM repositories WHERE active ORDER BY full_name"

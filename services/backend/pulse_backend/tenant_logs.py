@@ -22,9 +22,10 @@ import structlog
 from pydantic import BaseModel
 
 from pulse_common.errors import BackendUnavailable, InvalidInput
-from pulse_common.tenancy import TenantNames
+from pulse_common.tenant_log import STREAM_MAXLEN as STREAM_MAXLEN
+from pulse_common.tenant_log import entry
+from pulse_common.tenant_log import stream_key as stream_key
 
-STREAM_MAXLEN = 5000
 QUEUE_SIZE = 10_000
 BATCH = 200
 _CORE = ("timestamp", "level", "category", "event", "tenant")
@@ -51,10 +52,6 @@ class LogEvent(BaseModel):
     fields: dict[str, Any]
 
 
-def stream_key(slug: str) -> str:
-    return f"{TenantNames(slug).key_prefix}logs"
-
-
 class TenantLogStream:
     """The structlog processor. It only queues the entry: a log call may run
     on the event loop (the access log), which must not wait for Redis. A
@@ -78,15 +75,15 @@ class TenantLogStream:
             key = stream_key(slug)
         except InvalidInput:
             return event
-        entry = {
-            "timestamp": str(event.get("timestamp") or dt.datetime.now(dt.UTC).isoformat()),
-            "level": str(event.get("level", method)),
-            "category": str(event.get("category", "SYSTEM")),
-            "event": str(event.get("event", "")),
-            "fields": json.dumps({k: v for k, v in event.items() if k not in _CORE}, default=str),
-        }
+        line = entry(
+            timestamp=str(event.get("timestamp") or dt.datetime.now(dt.UTC).isoformat()),
+            level=str(event.get("level", method)),
+            category=str(event.get("category", "SYSTEM")),
+            event=str(event.get("event", "")),
+            fields={k: v for k, v in event.items() if k not in _CORE},
+        )
         try:
-            self.queue.put_nowait((key, entry))
+            self.queue.put_nowait((key, line))
         except queue.Full:
             self.dropped += 1
         return event
@@ -113,9 +110,9 @@ class TenantLogStream:
     def _send(self, entries: list[tuple[str, dict[str, str]]]) -> None:
         try:
             pipe = self.cache.pipeline(transaction=False)
-            for key, entry in entries:
-                pipe.xadd(key, entry, maxlen=self.maxlen, approximate=True)  # type: ignore[arg-type]
-                pipe.publish(key, json.dumps(entry))
+            for key, line in entries:
+                pipe.xadd(key, line, maxlen=self.maxlen, approximate=True)  # type: ignore[arg-type]
+                pipe.publish(key, json.dumps(line))
             pipe.execute()
         except redis.RedisError:
             # Logging about a logging failure would recurse.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 from sqlalchemy.dialects.postgresql import insert
@@ -10,7 +10,12 @@ from sqlalchemy.dialects.postgresql import insert
 from pulse_common.models.base import table_of
 from pulse_common.models.enums import ColorMode
 from pulse_common.models.tenant_settings import ClientColorSettings
-from pulse_common.provisioning.models import Branding
+
+if TYPE_CHECKING:
+    # Only a type here; at run time the provisioning package imports this
+    # module (through the seed), so importing it back made
+    # ``import pulse_common.branding`` fail when it came first.
+    from pulse_common.provisioning.models import Branding
 
 
 def _mix(color: str, other: str, weight: float) -> str:

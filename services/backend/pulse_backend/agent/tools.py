@@ -17,8 +17,6 @@ from sqlalchemy import Connection, text
 from pulse_backend.agent import links
 from pulse_backend.agent.models import Citation, CitationType, ToolOutput
 from pulse_backend.agent.sql_tool import run_sql
-from pulse_backend.analytics import dora
-from pulse_backend.analytics.scope import Scope
 from pulse_backend.analytics.summary import executive_summary
 from pulse_backend.analytics_service import benchmarks
 from pulse_backend.context import Principal
@@ -26,6 +24,8 @@ from pulse_backend.search.schemas import SearchParams, SearchResponse
 from pulse_backend.state import AppClients
 from pulse_backend.tx import read_transaction
 from pulse_common.ai import ToolSpec
+from pulse_common.analytics import dora
+from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import load_rules
 from pulse_common.errors import InvalidInput, NotFound
 

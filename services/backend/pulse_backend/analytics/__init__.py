@@ -1,8 +1,6 @@
-"""DORA and engineering analytics as typed service functions.
-
-Each function takes a SQLAlchemy ``Connection`` already inside the tenant's
-schema (``search_path`` set; the backend uses the replica) and a ``Scope``,
-and returns a pydantic result that carries its sample size and drill-down.
-Routes, caching and the replica choice live in the backend app; definitions
-and their sources are in docs/metrics.md.
+"""The backend's views over the metrics engine (``pulse_common.analytics``):
+trends, the executive summary and its stored insights, work-item flow, and
+the guard on admin-supplied patterns. Only the backend uses these; what the
+ETL also runs (the metrics ML monitoring watches) lives in pulse_common so
+that a tenant's ETL image does not ship the backend.
 """

@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, insert
 
-from pulse_backend.analytics.levels import ORDER, Benchmarks
-from pulse_backend.analytics.results import ExecutiveSummary, LeadTime, RecoveryTime, SummaryLine
-from pulse_backend.analytics.scope import Scope
 from pulse_backend.analytics.trends import METRICS
+from pulse_common.analytics.levels import ORDER, Benchmarks
+from pulse_common.analytics.results import ExecutiveSummary, LeadTime, RecoveryTime, SummaryLine
+from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules
 from pulse_common.models.base import table_of
 from pulse_common.models.tenant_ai import DoraMetricInsight

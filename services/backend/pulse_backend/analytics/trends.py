@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from pulse_backend.analytics import dora
-from pulse_backend.analytics.levels import Benchmarks
-from pulse_backend.analytics.results import Figure, Trend, TrendPoint
-from pulse_backend.analytics.scope import Scope
+from pulse_common.analytics import dora
+from pulse_common.analytics.levels import Benchmarks
+from pulse_common.analytics.results import Figure, Trend, TrendPoint
+from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules
 from pulse_common.errors import InvalidInput
 

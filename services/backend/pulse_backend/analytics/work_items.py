@@ -14,11 +14,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection
 
-from pulse_backend.analytics import queries as q
-from pulse_backend.analytics.common import HOUR
-from pulse_backend.analytics.lead_time import component, span
-from pulse_backend.analytics.results import Component
-from pulse_backend.analytics.scope import Scope
+from pulse_common.analytics import queries as q
+from pulse_common.analytics.common import HOUR
+from pulse_common.analytics.lead_time import component, span
+from pulse_common.analytics.results import Component
+from pulse_common.analytics.scope import Scope
 
 STARTED = """
 SELECT ch.work_item_id, min(ch.transitioned_at) AS started_at

@@ -1,2 +1,3 @@
-"""ML monitoring: predictions, model performance aggregates, anomaly alerts
-and the agent's learning memory (feedback)."""
+"""ML monitoring's backend side: the alert, prediction and model-accuracy
+APIs and the agent's learning memory (feedback). The engine that finds
+anomalies and makes predictions is ``pulse_common.ml``."""

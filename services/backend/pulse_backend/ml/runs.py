@@ -11,8 +11,8 @@ from sqlalchemy import Connection, text
 from pulse_backend import events
 from pulse_backend.context import Principal
 from pulse_backend.db import tenant_write
-from pulse_backend.ml.monitor import EVENT_TYPE, MonitoringReport, run_monitoring
 from pulse_backend.state import AppClients
+from pulse_common.ml.monitor import EVENT_TYPE, MonitoringReport, run_monitoring
 
 
 def run(clients: AppClients, principal: Principal, now: dt.datetime) -> MonitoringReport:
@@ -33,7 +33,7 @@ def run(clients: AppClients, principal: Principal, now: dt.datetime) -> Monitori
 
 class ModelAccuracy(BaseModel):
     """``accuracy_score`` is 1 - |predicted - actual| / max(|predicted|,
-    |actual|, floor), clamped to [0, 1] (pulse_backend.ml.robust.accuracy)."""
+    |actual|, floor), clamped to [0, 1] (pulse_common.ml.robust.accuracy)."""
 
     model_name: str
     prediction_type: str

@@ -17,8 +17,8 @@ from pulse_backend.ml.models import (
     PredictionOut,
     Window,
 )
-from pulse_backend.ml.robust import Severity
 from pulse_common.errors import NotFound
+from pulse_common.ml.robust import Severity
 from pulse_common.models.base import table_of
 from pulse_common.models.tenant_ai import (
     AiLearningMemory,

@@ -13,10 +13,17 @@ from sqlalchemy import Connection
 
 from pulse_backend import analytics_service as svc
 from pulse_backend import dora_settings_service as dora_settings
-from pulse_backend.analytics import dora
-from pulse_backend.analytics.engineering import Engineering, engineering
-from pulse_backend.analytics.levels import Benchmarks
-from pulse_backend.analytics.results import (
+from pulse_backend.analytics.summary import executive_summary
+from pulse_backend.analytics.trends import Granularity, trend
+from pulse_backend.analytics.work_items import WorkItemFlow, work_item_flow
+from pulse_backend.analytics_service import AnalyticsQuery, StoredInsights, TrendMetric
+from pulse_backend.context import Principal, require
+from pulse_backend.db import ReadConn, WriteConn
+from pulse_backend.state import Clients
+from pulse_common.analytics import dora
+from pulse_common.analytics.engineering import Engineering, engineering
+from pulse_common.analytics.levels import Benchmarks
+from pulse_common.analytics.results import (
     ChangeFailureRate,
     DeploymentFrequency,
     ExecutiveSummary,
@@ -25,14 +32,7 @@ from pulse_backend.analytics.results import (
     ReworkRate,
     Trend,
 )
-from pulse_backend.analytics.scope import MAX_RANGE, Scope
-from pulse_backend.analytics.summary import executive_summary
-from pulse_backend.analytics.trends import Granularity, trend
-from pulse_backend.analytics.work_items import WorkItemFlow, work_item_flow
-from pulse_backend.analytics_service import AnalyticsQuery, StoredInsights, TrendMetric
-from pulse_backend.context import Principal, require
-from pulse_backend.db import ReadConn, WriteConn
-from pulse_backend.state import Clients
+from pulse_common.analytics.scope import MAX_RANGE, Scope
 from pulse_common.dora.settings import DoraRules
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])

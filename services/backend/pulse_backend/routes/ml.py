@@ -21,11 +21,11 @@ from pulse_backend.ml.models import (
     PredictionOut,
     Window,
 )
-from pulse_backend.ml.monitor import MonitoringReport
-from pulse_backend.ml.robust import Severity
 from pulse_backend.ml.runs import ModelAccuracy
 from pulse_backend.params import aware
 from pulse_backend.state import Clients
+from pulse_common.ml.monitor import MonitoringReport
+from pulse_common.ml.robust import Severity
 
 router = APIRouter(prefix="/ml", tags=["ml"])
 Reader = Annotated[Principal, require("ml:read")]

@@ -1,7 +1,7 @@
 """Progress events on the tenant's Redis channel ``t:<slug>:events``, the
 job's log lines in ``t:<slug>:logs`` (the capped stream the backend's log
-API reads, in its entry format, also published on the channel of that name
-for live viewers; ``pulse_backend.tenant_logs``), and the tenant's data
+API reads, also published on the channel of that name for live viewers; its
+contract is ``pulse_common.tenant_log``), and the tenant's data
 version (``t:<slug>:data_version``), which the backend's caches key on.
 Redis being down never fails a sync: events are best effort, the database
 is the record."""
@@ -16,12 +16,12 @@ from typing import Any
 import redis.asyncio as aioredis
 import structlog
 from pydantic import BaseModel
-from redis.typing import EncodableT, FieldT
 
+from pulse_common import tenant_log
 from pulse_common.tenancy import TenantNames
 
 log = structlog.get_logger("pulse_etl")
-LOG_LINES = 5000
+LOG_LINES = tenant_log.STREAM_MAXLEN
 # Every key the ETL writes expires or is capped. The data version lives this
 # long after its last bump: a tenant with no sync for that long starts again
 # at 1, which is safe as long as cached results (keyed on the version) live
@@ -59,7 +59,7 @@ class Events:
 
     @property
     def log_key(self) -> str:
-        return f"{self.names.key_prefix}logs"
+        return tenant_log.stream_key(self.names.slug)
 
     async def progress(self, p: Progress) -> None:
         await self._safe("publish", self._publish(p.model_dump_json()))
@@ -76,15 +76,15 @@ class Events:
         level = "error" if category == "ERROR" else "info"
         getattr(log, level)(message, category=category, tenant=self.names.slug, **fields)
         if self.redis is not None:
-            entry: dict[FieldT, EncodableT] = {
-                "timestamp": dt.datetime.now(dt.UTC).isoformat(),
-                "level": level,
-                "category": category,
-                "event": message,
-                "fields": json.dumps({"source": "etl", **fields}, default=str),
-            }
+            entry = tenant_log.entry(
+                timestamp=dt.datetime.now(dt.UTC).isoformat(),
+                level=level,
+                category=category,
+                event=message,
+                fields={"source": "etl", **fields},
+            )
             pipe = self.redis.pipeline(transaction=False)
-            pipe.xadd(self.log_key, entry, maxlen=LOG_LINES, approximate=True)
+            pipe.xadd(self.log_key, entry, maxlen=LOG_LINES, approximate=True)  # type: ignore[arg-type]
             pipe.publish(self.log_key, json.dumps(entry))
             await self._safe("log", pipe.execute())
 

@@ -1,4 +1,4 @@
-"""ML monitoring after a sync: ``pulse_backend.ml.monitor.run_monitoring``
+"""ML monitoring after a sync: ``pulse_common.ml.monitor.run_monitoring``
 (one definition for the ETL and the backend's on-demand route) in a worker
 thread on its own connection as the tenant's login role, then each new alert
 published on the tenant's event channel for its browsers.
@@ -18,7 +18,7 @@ import redis.asyncio as aioredis
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
-from pulse_backend.ml.monitor import MonitoringReport, event, run_monitoring
+from pulse_common.ml.monitor import MonitoringReport, event, run_monitoring
 from pulse_etl.jobs.events import Events
 
 

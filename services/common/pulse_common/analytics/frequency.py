@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from pulse_backend.analytics import queries as q
-from pulse_backend.analytics.common import (
+from pulse_common.analytics import queries as q
+from pulse_common.analytics.common import (
     DEPLOYMENT_PAGE,
     deployments_cte,
     ever_deployed,
@@ -18,10 +18,10 @@ from pulse_backend.analytics.common import (
     parse_page,
     report_year,
 )
-from pulse_backend.analytics.levels import Benchmarks
-from pulse_backend.analytics.median import lower_median
-from pulse_backend.analytics.results import Bucket, DayCount, DeploymentFrequency
-from pulse_backend.analytics.scope import Scope
+from pulse_common.analytics.levels import Benchmarks
+from pulse_common.analytics.median import lower_median
+from pulse_common.analytics.results import Bucket, DayCount, DeploymentFrequency
+from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules
 from pulse_common.models.control import DoraMetric
 

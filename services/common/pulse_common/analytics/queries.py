@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, TextClause, text
 
-from pulse_backend.analytics.scope import Scope
+from pulse_common.analytics.scope import Scope
 from pulse_common.dora.link import FALLBACK_SOURCE
 from pulse_common.dora.settings import DoraRules
 

@@ -12,12 +12,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection
 
-from pulse_backend.analytics import queries as q
-from pulse_backend.analytics.common import HOUR
-from pulse_backend.analytics.lead_time import component, pr_filter, span
-from pulse_backend.analytics.median import lower_median
-from pulse_backend.analytics.results import Component
-from pulse_backend.analytics.scope import Scope
+from pulse_common.analytics import queries as q
+from pulse_common.analytics.common import HOUR
+from pulse_common.analytics.lead_time import component, pr_filter, span
+from pulse_common.analytics.median import lower_median
+from pulse_common.analytics.results import Component
+from pulse_common.analytics.scope import Scope
 
 # Upper bounds (exclusive) of changed lines (additions + deletions).
 SIZES = (("XS", 10), ("S", 100), ("M", 400), ("L", 1000), ("XL", None))

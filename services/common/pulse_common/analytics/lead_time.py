@@ -8,12 +8,12 @@ from typing import Any
 from pydantic import TypeAdapter
 from sqlalchemy import Connection
 
-from pulse_backend.analytics import queries as q
-from pulse_backend.analytics.common import HOUR, figure, page_params, parse_page, report_year
-from pulse_backend.analytics.levels import Benchmarks
-from pulse_backend.analytics.median import lower_median
-from pulse_backend.analytics.results import Component, LeadTime, PrRef
-from pulse_backend.analytics.scope import Scope
+from pulse_common.analytics import queries as q
+from pulse_common.analytics.common import HOUR, figure, page_params, parse_page, report_year
+from pulse_common.analytics.levels import Benchmarks
+from pulse_common.analytics.median import lower_median
+from pulse_common.analytics.results import Component, LeadTime, PrRef
+from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules
 from pulse_common.models.control import DoraMetric
 

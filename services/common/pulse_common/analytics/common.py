@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 from pydantic import TypeAdapter
 from sqlalchemy import Connection, text
 
-from pulse_backend.analytics import queries as q
-from pulse_backend.analytics.results import DeploymentRef
-from pulse_backend.analytics.scope import Scope
+from pulse_common.analytics import queries as q
+from pulse_common.analytics.results import DeploymentRef
+from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules
 from pulse_common.models.control import DoraLevel
 

@@ -17,11 +17,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection
 
-from pulse_backend.analytics import dora
-from pulse_backend.analytics.engineering import engineering
-from pulse_backend.analytics.levels import Benchmarks
-from pulse_backend.analytics.results import Figure
-from pulse_backend.analytics.scope import Scope
+from pulse_common.analytics import dora
+from pulse_common.analytics.engineering import engineering
+from pulse_common.analytics.levels import Benchmarks
+from pulse_common.analytics.results import Figure
+from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules
 
 WEEK = dt.timedelta(days=7)

@@ -30,12 +30,12 @@ from typing import Any
 from sqlalchemy import Connection, text, update
 from sqlalchemy.dialects.postgresql import insert
 
-from pulse_backend.analytics import dora
-from pulse_backend.analytics.engineering import SIZES
-from pulse_backend.analytics.scope import Scope
-from pulse_backend.ml.robust import accuracy, theil_sen
-from pulse_backend.ml.series import NO_BANDS, WEEK, Point
+from pulse_common.analytics import dora
+from pulse_common.analytics.engineering import SIZES
+from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules
+from pulse_common.ml.robust import accuracy, theil_sen
+from pulse_common.ml.series import NO_BANDS, WEEK, Point
 from pulse_common.models.base import table_of
 from pulse_common.models.tenant_ai import AiPrediction
 

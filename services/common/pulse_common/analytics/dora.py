@@ -3,14 +3,14 @@ import for callers; each metric lives in its own module."""
 
 from __future__ import annotations
 
-from pulse_backend.analytics.failures import (
+from pulse_common.analytics.failures import (
     change_failure_rate,
     mttr,
     recovery_time,
     rework_rate,
 )
-from pulse_backend.analytics.frequency import deployment_frequency
-from pulse_backend.analytics.lead_time import lead_time
+from pulse_common.analytics.frequency import deployment_frequency
+from pulse_common.analytics.lead_time import lead_time
 
 __all__ = [
     "change_failure_rate",

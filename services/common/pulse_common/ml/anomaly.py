@@ -18,14 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection
 from sqlalchemy.dialects.postgresql import insert
 
-from pulse_backend.ml.robust import (
+from pulse_common.ml.robust import (
     ALERT_THRESHOLD,
     SEVERITY_THRESHOLDS,
     Severity,
     robust_z,
     severity,
 )
-from pulse_backend.ml.series import SPECS, WEEK, Point
+from pulse_common.ml.series import SPECS, WEEK, Point
 from pulse_common.models.base import table_of
 from pulse_common.models.tenant_ai import MlAnomalyAlert
 

@@ -22,9 +22,9 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import Connection
 
-from pulse_backend.ml import anomaly, predict
-from pulse_backend.ml.series import WEEK, week_start, weekly_series
 from pulse_common.dora.settings import load_rules
+from pulse_common.ml import anomaly, predict
+from pulse_common.ml.series import WEEK, week_start, weekly_series
 
 EVENT_TYPE = "ml.alert"
 

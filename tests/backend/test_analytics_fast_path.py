@@ -89,6 +89,7 @@ def test_every_route_hit_is_the_routes_answer_byte_for_byte(
         ("lead-time", {**RANGE, "limit": "5", "offset": "1", "timezone": "Europe/Paris"}),
         ("deployment-frequency", {**RANGE, "repository": ["2", "1"], "environment": "prod"}),
         ("summary", {}),  # the default range (ends at the next UTC midnight)
+        ("summary", {**RANGE, "report_year": "2023", "author": ["ann", "bo b"], "project": "1"}),
     ]
     for path, params in cases:
         warm = get(plain, path, params, s.headers)

@@ -135,6 +135,7 @@ DOUBTFUL = (
     "report_year=2019",
     "project=0",
     "granularity=day",
+    "end=0001-01-02T00:00:00%2B00:00",  # the default start would be before year 1
     "unknown=1",  # ignored by the route: answered by it, from the cache
     "metric=lead_time_for_changes",  # a trend's parameter on another route
 )
@@ -151,6 +152,8 @@ def test_a_doubtful_query_goes_to_the_route(
             get(plain, path, q, headers)  # warms the cache when the query is valid
             same(get(fast, path, q, headers), get(plain, path, q, headers))
             assert fast_count(fast, "hit") == 0, (path, q)
+    early = get(fast, "lead-time", "end=0001-01-02T00:00:00%2B00:00", headers)
+    assert early.status_code == 422 and early.json()["errors"][0]["field"] == "end"
     # A trend without its metric; a path the router redirects (the client
     # follows to the plain path, which the fast path then answers).
     for path in ("trends", "lead-time/"):

@@ -101,7 +101,10 @@ def to_scope(q: AnalyticsQuery, *, max_span: dt.timedelta = MAX_RANGE) -> Scope:
     """The ``Scope`` of a request; a bad range is a 422 naming its field."""
     midnight = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     end = aware("end", q.end) or midnight + dt.timedelta(days=1)
-    start = aware("start", q.start) or end - DEFAULT_SPAN
+    try:
+        start = aware("start", q.start) or end - DEFAULT_SPAN
+    except OverflowError:
+        raise FieldInvalid("end", "too early for the default start (90 days before)") from None
     if start >= end:
         raise FieldInvalid("end", "must be after start")
     if end - start > max_span:

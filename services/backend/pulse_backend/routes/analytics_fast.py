@@ -32,7 +32,6 @@ from typing import Any, get_origin
 import structlog
 from fastapi.routing import APIRoute
 from fastapi.security.utils import get_authorization_scheme_param
-from pydantic import ValidationError
 from starlette._utils import get_route_path
 from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -165,7 +164,8 @@ async def _look_up(
         return _Outcome()
     try:
         route, params = key(QueryParams(scope["query_string"]))
-    except (_Doubt, ValidationError, ValueError, PulseError):
+    except Exception:
+        # Whatever cannot be parsed or validated here, the route answers.
         return _Outcome()
     try:
         admission, extra = await admit_with(

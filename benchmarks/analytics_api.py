@@ -17,7 +17,11 @@ entirely on that thread, so on a loaded machine (where wall times mostly
 measure the wait for a core) it is the app's own cost; for ``/auth/me``
 (a sync route) it leaves out the thread pool's part. ``GET /healthz`` (no
 auth, no database) is the transport floor; ``GET /auth/me`` adds
-authentication. ``--profile ROUTE`` prints where cached requests of ROUTE
+authentication. Each route's cached figures are given twice: answered by
+the fast path (``routes/analytics_fast.py``, the default), and on the line
+below by the route itself (a second app with ``analytics_fast_path`` off,
+same databases and Redis). The load average is printed at the start and
+the end: wall times are only comparable between quiet runs. ``--profile ROUTE`` prints where cached requests of ROUTE
 spend the loop thread's CPU (``PROFILE_SORT=tottime`` to sort by own time).
 The demo seed is small (90 days of one team): this measures the
 API's overhead over the service, not the SQL at scale (benchmarks/dora.py).
@@ -50,6 +54,15 @@ ROUTES = (
     "engineering",
     "work-items",
 )
+
+
+COMMAND = (
+    "PYTHONPATH=hack:services/backend:services/common .venv/bin/python benchmarks/analytics_api.py"
+)
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -220,7 +233,12 @@ def main() -> int:
         )
         time.sleep(1)  # the replica replays the seed (a few ms; a hang would show as empty figures)
         timed = Timed(create_app(settings))
-        with TestClient(timed, base_url="https://testserver") as client:
+        # The same app without the fast path: cached hits through FastAPI's routing.
+        routed = Timed(create_app(settings.model_copy(update={"analytics_fast_path": False})))
+        with (
+            TestClient(timed, base_url="https://testserver") as client,
+            TestClient(routed, base_url="https://testserver") as via_route,
+        ):
             creds = {"tenant": "bench", "email": "admin@bench.example"}
             token = client.post(
                 "/api/v1/auth/login", json={**creds, "password": PASSWORD + "-0"}
@@ -249,12 +267,13 @@ def main() -> int:
                 url = f"/api/v1/analytics/{args.profile}"
                 _profile(client, timed.app, url, params, token, args.runs)
                 return 0
-            print(
-                f"\nbenchmarks/analytics_api.py --runs {args.runs}  ({os.cpu_count()} CPUs, in-process)"
-            )
+            print(f"\n{COMMAND} --runs {args.runs}  ({os.cpu_count()} CPUs, in-process)")
+            print(f"load average at start: {_load()}")
             print(
                 "p50 and p95 in ms; client/server: the whole call / the time inside the app;"
-                " cached: client/server/CPU of the app's event-loop thread"
+                " cached: client/server/CPU of the app's event-loop thread, answered by the"
+                " fast path (routes/analytics_fast.py) or, on the route's line below, by the"
+                " route (analytics_fast_path=False)"
             )
             print(
                 f"{'route':26} {'floor':>11} {'uncached p50':>14} {'p95':>11} {'cached p50':>16} {'p95':>16}"
@@ -290,12 +309,22 @@ def main() -> int:
                 base_ms, _, _ = _time(floor, args.runs)
                 unc = _time(call, args.runs, lambda: bump_data_version(cache, "bench"), timed)
                 call()
+
+                def routed_call(url: str = url) -> None:
+                    via_route.get(url, params=params, headers=headers).raise_for_status()
+
                 hit = _time(call, args.runs, server=timed)
+                slow_hit = _time(routed_call, args.runs, server=routed)
                 print(
                     f"{route:26} {_pct(base_ms, 0.5):11.1f} {_cs(*unc, 0.5):>14} {_cs(*unc, 0.95):>11} "
                     f"{_csc(hit, 0.5):>16} {_csc(hit, 0.95):>16}"
                     f"   uncached server/floor p50 {statistics.median(unc[1]) / statistics.median(base_ms):.2f}x"
                 )
+                print(
+                    f"{'  via the route':26} {'':>11} {'':>14} {'':>11} "
+                    f"{_csc(slow_hit, 0.5):>16} {_csc(slow_hit, 0.95):>16}"
+                )
+            print(f"load average at end: {_load()}")
             replica.dispose()
             cache.close()
         engine.dispose()

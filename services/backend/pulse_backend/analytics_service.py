@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine
 from pulse_backend import response_cache
 from pulse_backend.analytics.summary import executive_summary
 from pulse_backend.analytics.summary import store_insights as summary_insights
+from pulse_backend.analytics.trends import Granularity
 from pulse_backend.context import Principal
 from pulse_backend.errors import FieldInvalid
 from pulse_backend.params import Text, aware
@@ -100,7 +101,10 @@ def to_scope(q: AnalyticsQuery, *, max_span: dt.timedelta = MAX_RANGE) -> Scope:
     """The ``Scope`` of a request; a bad range is a 422 naming its field."""
     midnight = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     end = aware("end", q.end) or midnight + dt.timedelta(days=1)
-    start = aware("start", q.start) or end - DEFAULT_SPAN
+    try:
+        start = aware("start", q.start) or end - DEFAULT_SPAN
+    except OverflowError:
+        raise FieldInvalid("end", "too early for the default start (90 days before)") from None
     if start >= end:
         raise FieldInvalid("end", "must be after start")
     if end - start > max_span:
@@ -117,6 +121,11 @@ def to_scope(q: AnalyticsQuery, *, max_span: dt.timedelta = MAX_RANGE) -> Scope:
         drilldown_limit=q.limit,
         drilldown_offset=q.offset,
     )
+
+
+def trend_scope(q: AnalyticsQuery, granularity: Granularity) -> Scope:
+    """A trend's scope: weekly points span at most ``MAX_WEEKLY_SPAN``."""
+    return to_scope(q, max_span=MAX_WEEKLY_SPAN if granularity is Granularity.week else MAX_RANGE)
 
 
 _bands: weakref.WeakKeyDictionary[Engine, tuple[float, Benchmarks]] = weakref.WeakKeyDictionary()
@@ -153,6 +162,13 @@ def benchmarks(clients: AppClients) -> Benchmarks:
 Compute = Callable[[Connection, Scope, DoraRules, Benchmarks], T]
 
 
+def cache_params(route: str, scope: Scope, **extra: str) -> tuple[str, dict[str, Any]]:
+    """The response cache's route name and parameters of a figure: the one
+    definition of its cache key, shared by ``read`` and the fast path
+    (``routes.analytics_fast``), so a hit there is what ``read`` would find."""
+    return f"analytics.{route}", {**scope.model_dump(mode="json"), **extra}
+
+
 async def read(
     clients: AppClients,
     principal: Principal,
@@ -167,8 +183,7 @@ async def read(
     JSON of ``model`` (the route declares it as its response model). A hit
     is answered on the event loop with the stored bytes; only a miss goes
     to the thread pool (the database work is blocking)."""
-    key_route = f"analytics.{route}"
-    params = {**scope.model_dump(mode="json"), **extra}
+    key_route, params = cache_params(route, scope, **extra)
     key, hit = await response_cache.lookup_async(clients, principal, key_route, params)
     if hit is not None:
         return response_cache.json_response(hit.encode(), "hit")

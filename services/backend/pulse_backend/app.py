@@ -21,6 +21,7 @@ from pulse_backend import logging as backend_logging
 from pulse_backend.metrics import Metrics
 from pulse_backend.middleware import RequestContext, operation_id
 from pulse_backend.routes import API_ROUTERS, ops
+from pulse_backend.routes.analytics_fast import AnalyticsFastPath
 from pulse_backend.search.indexer import Indexer, keep_indexing
 from pulse_backend.settings import Settings
 from pulse_backend.state import AppClients
@@ -90,6 +91,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = metrics
     errors.install(app)
+    if settings.analytics_fast_path:
+        # Inside RequestContext: a fast answer gets its request id, log line and metrics.
+        app.add_middleware(AnalyticsFastPath)
     app.add_middleware(RequestContext, metrics=metrics, templates=lambda: _templates(app))
     app.include_router(ops.router)
     api = APIRouter(prefix=API_PREFIX)

@@ -9,6 +9,9 @@ check and the must-change-password gate; every /api/v1 route declares one.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -28,7 +31,7 @@ from pulse_backend.rbac import PASSWORD_CHANGE_ALLOWED, PERMISSIONS, Role, allow
 from pulse_backend.replica import ReplicaRouter
 from pulse_backend.state import AppClients, Clients
 from pulse_backend.tx import write_transaction
-from pulse_common.errors import InvalidInput
+from pulse_common.errors import InvalidInput, PulseError
 from pulse_common.tenancy import TenantNames
 
 log = structlog.get_logger("pulse_backend.context")
@@ -246,12 +249,79 @@ def authenticate_token(clients: AppClients, token: str) -> Principal:
     return _admit(clients, c, _preflight(clients, c))
 
 
+@dataclass(frozen=True)
+class Admission:
+    """How far ``admit_with`` got with a token. A request handed on to its
+    route carries it (``carrying``), and ``authenticate`` resumes from it:
+    running the preflight again would count the request twice against the
+    rate limits."""
+
+    token: str
+    claims: _Claims
+    preflight: _Preflight | None
+    # The principal or the refusal; None: the checks need PostgreSQL.
+    outcome: Principal | PulseError | None = None
+
+    async def resume(self, clients: AppClients) -> Principal:
+        if isinstance(self.outcome, Principal):
+            return self.outcome
+        if isinstance(self.outcome, PulseError):
+            raise self.outcome
+        return await run_in_threadpool(_admit, clients, self.claims, self.preflight)
+
+
+_carried: ContextVar[Admission | None] = ContextVar("pulse_admission", default=None)
+
+
+@contextmanager
+def carrying(admission: Admission | None) -> Iterator[None]:
+    """``admission`` is the request's, for ``authenticate``, while in the block."""
+    reset = _carried.set(admission)
+    try:
+        yield
+    finally:
+        _carried.reset(reset)
+
+
+async def admit_with(
+    clients: AppClients, token: str, extra: Callable[[Any, TenantNames], None]
+) -> tuple[Admission, list[Any] | None]:
+    """``authenticate``'s checks, with the commands ``extra`` queues (for the
+    token's tenant) in the preflight's round trip: the admission (no
+    PostgreSQL: ``outcome`` is None when that is needed) and the results of
+    the extra commands (an error in place of a failed one; None if Redis is
+    down). Raises Unauthenticated for a bad token (nothing counted yet)."""
+    c = _claims(clients, token)
+    pipe = clients.aredis.pipeline(transaction=False)
+    _queue_preflight(pipe, c)
+    ours = len(pipe)
+    extra(pipe, c.names)
+    try:
+        out = await pipe.execute(raise_on_error=False)
+    except redis.RedisError:
+        out = None
+    if out is None or any(isinstance(r, Exception) for r in out[:ours]):
+        _redis_down(clients)
+        return Admission(token, c, None), None
+    pre = _parse_preflight(c, out[:ours])
+    if not pre.complete:
+        return Admission(token, c, pre), out[ours:]
+    try:
+        outcome: Principal | PulseError = _admit(clients, c, pre)
+    except PulseError as exc:
+        outcome = exc
+    return Admission(token, c, pre, outcome), out[ours:]
+
+
 async def authenticate(clients: AppClients, token: str) -> Principal:
     """``authenticate_token`` without leaving the event loop when Redis has
     the tenant's state and the session (the usual case): the signature check
     is CPU work of a few tens of microseconds, the preflight one async round
     trip. Only a cache miss or a Redis outage goes to PostgreSQL, in the
     thread pool."""
+    carried = _carried.get()
+    if carried is not None and carried.token == token:
+        return await carried.resume(clients)
     c = _claims(clients, token)
     pre = await _preflight_async(clients, c)
     if pre is not None and pre.complete:

@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     # needs their embedding provider (pulse_backend.search.indexer); 0: never.
     index_interval_seconds: float = Field(default=30.0, ge=0)
     rate: RateLimits = Field(default_factory=RateLimits)
+    # Cached analytics GETs answered before FastAPI's routing
+    # (pulse_backend.routes.analytics_fast); off: through the routes only.
+    analytics_fast_path: bool = True
 
     @property
     def is_dev(self) -> bool:

@@ -32,7 +32,7 @@ from pulse_common.analytics.results import (
     ReworkRate,
     Trend,
 )
-from pulse_common.analytics.scope import MAX_RANGE, Scope
+from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
@@ -40,6 +40,9 @@ Reader = Annotated[Principal, require("analytics:read")]
 Writer = Annotated[Principal, require("analytics:write")]
 SettingsWriter = Annotated[Principal, require("settings:write")]
 Params = Annotated[AnalyticsQuery, Query()]
+# The GETs whose answer is ``svc.read``'s for the common parameters alone
+# (the fast path, ``routes.analytics_fast``, answers their cached hits).
+SCOPED: list[str] = []
 
 
 def _flow(fn: Callable[[Connection, Scope], Any]) -> svc.Compute[Any]:
@@ -61,6 +64,7 @@ def _scoped_route(path: str, model: type[Any], fn: svc.Compute[Any], doc: str) -
         return await svc.read(clients, principal, path, scope, model, fn)
 
     endpoint.__name__ = path.replace("-", "_")
+    SCOPED.append(path)
     router.add_api_route(f"/{path}", endpoint, methods=["GET"], response_model=model, summary=doc)
 
 
@@ -104,8 +108,7 @@ async def trends(
 ) -> Response:
     """One metric per calendar week or month, each point with its level, and
     the previous period's points."""
-    span = svc.MAX_WEEKLY_SPAN if granularity is Granularity.week else MAX_RANGE
-    scope = svc.to_scope(params, max_span=span)
+    scope = svc.trend_scope(params, granularity)
 
     def compute(conn: Connection, s: Scope, rules: DoraRules, bench: Benchmarks) -> Trend:
         return trend(conn, s, rules, bench, metric.value, granularity)

@@ -23,8 +23,8 @@ from qdrant_client import QdrantClient
 from pulse_backend.search.indexer import Indexer
 from pulse_common import cache
 from pulse_common.search.queue import Target
-from pulse_etl.app import run_context
 from pulse_etl.integrations import parse_integrations
+from pulse_etl.jobs.context import run_context
 from pulse_etl.jobs.runner import run_job
 from pulse_etl.jobs.store import JobState
 from pulse_fakes import Fault, GatewayState, serve_gateway

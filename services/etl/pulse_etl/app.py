@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
@@ -15,44 +14,19 @@ from qdrant_client import QdrantClient
 
 from pulse_common import vectorstore
 from pulse_common.errors import PulseError
-from pulse_common.search.queue import LazyLocalEmbedder, Target
-from pulse_common.tenancy import TenantNames
 from pulse_etl.api import pulse_error
 from pulse_etl.api import router as jobs_router
 from pulse_etl.auth import TokenVerifier
 from pulse_etl.embed.background import keep_drained
 from pulse_etl.integrations import read_integrations
 from pulse_etl.jobs import schedule
+from pulse_etl.jobs.context import run_context
 from pulse_etl.jobs.manager import JobManager
 from pulse_etl.jobs.runner import RunContext
 from pulse_etl.readiness import check_all
 from pulse_etl.settings import EtlSettings
 
 log = structlog.get_logger("pulse_etl")
-
-
-def run_context(
-    settings: EtlSettings, cache: aioredis.Redis | None, vectors: QdrantClient | None = None
-) -> RunContext:
-    embed = None
-    if vectors is not None:
-        embed = Target(
-            settings.database_url.get_secret_value(),
-            vectors,
-            settings.qdrant_collection,
-            LazyLocalEmbedder(),
-        )
-    return RunContext(
-        tenant=TenantNames(settings.tenant_slug),
-        tenant_id=settings.tenant_id,
-        database_url=settings.database_url.get_secret_value(),
-        credentials_dir=settings.etl_credentials_dir,
-        redis=cache,
-        overlap=dt.timedelta(seconds=settings.etl_overlap_seconds),
-        timeout=settings.etl_http_timeout,
-        embed=embed,
-        sweep_interval=dt.timedelta(hours=settings.etl_sweep_hours),
-    )
 
 
 def create_app(settings: EtlSettings, *, qdrant: QdrantClient | None = None) -> FastAPI:

@@ -12,9 +12,9 @@ import sys
 import redis.asyncio as aioredis
 
 from pulse_common.logging import configure_logging
-from pulse_etl.app import run_context
 from pulse_etl.errors import JobAlreadyRunning
 from pulse_etl.integrations import parse_integrations
+from pulse_etl.jobs.context import run_context
 from pulse_etl.jobs.runner import run_job
 from pulse_etl.jobs.store import JobState
 from pulse_etl.settings import EtlSettings

@@ -13,7 +13,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import psycopg
@@ -23,7 +23,6 @@ from sqlalchemy.exc import DBAPIError
 
 from pulse_common.ai.errors import DimensionMismatch
 from pulse_common.errors import PulseError
-from pulse_common.search.queue import BACKEND, Target, drain
 from pulse_common.tenancy import TenantNames
 from pulse_etl.errors import JobAlreadyRunning, JobCancelled
 from pulse_etl.integrations import Credentials, Integration, Kind, load_credentials
@@ -38,6 +37,9 @@ from pulse_etl.sources.batch import Batch, Connector
 from pulse_etl.sources.github import GithubConnector
 from pulse_etl.sources.http import Retry, SourceClient
 from pulse_etl.sources.jira import JiraConnector
+
+if TYPE_CHECKING:
+    from pulse_common.search.queue import Target
 
 ISO = dt.datetime.fromisoformat
 
@@ -201,6 +203,10 @@ async def _embed(ctx: RunContext, events: Events, name: str) -> None:
     the sync: the queue keeps the rows for the next run."""
     if ctx.embed is None:
         return
+    # Imported here: it loads qdrant-client, which a run without embedding
+    # (the one-shot CLI) never needs.
+    from pulse_common.search.queue import BACKEND, drain
+
     try:
         done = await asyncio.to_thread(drain, ctx.embed)
     except DimensionMismatch:

@@ -238,6 +238,24 @@ def drift_passes(log: Path) -> list[dict[str, Any]]:
     return out
 
 
+def report(
+    figures: list[tuple[str, str, str]], lines: list[str], args: argparse.Namespace, n_floor: int
+) -> None:
+    print(f"{'figure':<62} {'measured':>12} {'floor':>10}")
+    for name, value, floor in figures:
+        print(f"{name:<62} {value:>12} {floor:>10}")
+    print("\n".join(lines))
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    n = args.tenants
+    floor_arg = f" --floor-tenants {n_floor}" if n_floor != n else ""
+    print(
+        "\ncommand: PYTHONPATH=hack:operator:services/common:. "
+        f"{sys.executable} benchmarks/operator_scale.py --tenants {n}{floor_arg} "
+        f"--drift-interval {args.drift_interval:g} --timeout {args.timeout:g}",
+        flush=True,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tenants", type=int, default=100)
@@ -369,18 +387,9 @@ def main() -> int:
             op.terminate()
             op.wait(30)
         qdrant.stop()
+        # Figures first: removing 500 schemas' files takes minutes.
+        report(figures, slices + memory_lines, args, n_floor)
         world.stop()
-    print(f"{'figure':<62} {'measured':>12} {'floor':>10}")
-    for name, value, floor in figures:
-        print(f"{name:<62} {value:>12} {floor:>10}")
-    print("\n".join(slices + memory_lines))
-    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    floor_arg = f" --floor-tenants {n_floor}" if n_floor != n else ""
-    print(
-        "\ncommand: PYTHONPATH=hack:operator:services/common:. "
-        f"{sys.executable} benchmarks/operator_scale.py --tenants {n}{floor_arg} "
-        f"--drift-interval {args.drift_interval:g} --timeout {args.timeout:g}"
-    )
     return 0
 
 

@@ -152,7 +152,10 @@ def start_kube(sup: Supervisor, bin_dir: Path, base: Path) -> KubeInfo:
             f"--tls-private-key-file={pki.serving_key}",
             f"--client-ca-file={pki.ca_cert}",
             "--authorization-mode=RBAC",
-            "--service-cluster-ip-range=10.0.0.0/24",
+            # /16: every tenant has a ClusterIP Service, and a /24 (253
+            # addresses) capped a 500-tenant run at ~228 Ready (the rest
+            # failed their Service with "range is full", answered as a 500).
+            "--service-cluster-ip-range=10.0.0.0/16",
             "--allow-privileged=true",
             "--disable-admission-plugins=ServiceAccount",
             f"--service-account-issuer={server}/",

@@ -1804,7 +1804,7 @@ export interface components {
         /**
          * ModelAccuracy
          * @description ``accuracy_score`` is 1 - |predicted - actual| / max(|predicted|,
-         *     |actual|, floor), clamped to [0, 1] (pulse_backend.ml.robust.accuracy).
+         *     |actual|, floor), clamped to [0, 1] (pulse_common.ml.robust.accuracy).
          */
         ModelAccuracy: {
             /** Last Scored At */

@@ -150,3 +150,19 @@ def test_the_probe_sees_a_guarded_import_in_a_submodule(tmp_path: Path) -> None:
     )
     loaded = loaded_top_level("layering_probe_demo", extra_path=tmp_path)
     assert {"layering_probe_demo", "pulse_backend"} <= loaded
+
+
+def test_the_seed_package_can_be_imported_first() -> None:
+    # seed → provisioning → tenant → seed was a cycle that only bit a process
+    # whose first import was the seed package (a one-off script, a REPL).
+    paths = [p.parent for p in PACKAGES.values()]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, paths))}
+    proc = subprocess.run(
+        [sys.executable, "-c", "import pulse_common.seed"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]

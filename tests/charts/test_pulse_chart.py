@@ -59,6 +59,7 @@ def test_every_object_passes_a_server_side_dry_run(
     [
         ("operator.driftIntervalSeconds=soon", "driftIntervalSeconds"),
         ("operator.driftIntervalSeconds=1", "driftIntervalSeconds"),
+        ("operator.reconcileConcurrency=0", "reconcileConcurrency"),
         ("redis.maxmemoryPolicy=sometimes", "maxmemoryPolicy"),
         ("postgres.instances=0", "instances"),
         ("postgres.storage.size=10GB", "size"),
@@ -227,11 +228,15 @@ def test_install_upgrade_uninstall(
         "--set",
         "operator.driftIntervalSeconds=120",
         "--set",
+        "operator.reconcileConcurrency=2",
+        "--set",
         "redis.maxmemory=512mb",
     )
     dep = apps.read_namespaced_deployment("pulse-operator", namespace)
     env = {e.name: e.value for e in dep.spec.template.spec.containers[0].env}
     assert env["PULSE_OPERATOR_DRIFT_INTERVAL_SECONDS"] == "120"
+    assert env["PULSE_OPERATOR_RECONCILE_CONCURRENCY"] == "2"
+    assert env["PULSE_OPERATOR_DRIFT_CONCURRENCY"] == "4"
     cm = k8s.CoreV1Api(kube_api).read_namespaced_config_map("pulse-redis", namespace)
     assert "maxmemory 512mb" in cm.data["redis.conf"]
     # Generated credentials survive an upgrade.

@@ -14,7 +14,9 @@ import structlog
 from pydantic import SecretStr
 from sqlalchemy import Connection, Engine, text
 
-from pulse_common import migrate
+# The module, not the name: pulse_common.seed imports this package's models,
+# so ``import pulse_common.seed`` first would find seed_tenant undefined yet.
+from pulse_common import migrate, seed
 from pulse_common.db import connect
 from pulse_common.errors import Conflict, MigrationFailed, NotFound
 from pulse_common.models.control import TenantState
@@ -29,7 +31,6 @@ from pulse_common.provisioning.sql import (
     terminate_sessions,
 )
 from pulse_common.security import generate_password
-from pulse_common.seed import seed_tenant
 from pulse_common.tenancy import TenantNames, ownership_mark, quote_ident
 
 log = structlog.get_logger(__name__)
@@ -219,7 +220,7 @@ def ensure_tenant(
     with connect(engine) as conn:
         conn.execute(text(f"SET LOCAL ROLE {quote_ident(n.owner_role)}"))
         conn.execute(text(f"SET LOCAL search_path TO {quote_ident(n.schema)}"))
-        admin_password = seed_tenant(conn, tenant_id, req)
+        admin_password = seed.seed_tenant(conn, tenant_id, req)
     step("seed")
     with connect(engine) as conn:
         state = conn.execute(

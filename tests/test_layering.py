@@ -85,11 +85,12 @@ print(json.dumps(sorted({n.split(".")[0] for n in sys.modules})))
 """
 
 
-def loaded_top_level(package: str, extra_path: Path | None = None) -> set[str]:
+def _fresh_python(code: str, *args: str, extra_path: Path | None = None) -> str:
+    """Runs ``code`` in a new interpreter with only our packages on the path."""
     paths = [p.parent for p in PACKAGES.values()] + ([extra_path] if extra_path else [])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, paths))}
     proc = subprocess.run(
-        [sys.executable, "-c", _PROBE, package],
+        [sys.executable, "-c", code, *args],
         capture_output=True,
         text=True,
         env=env,
@@ -97,8 +98,13 @@ def loaded_top_level(package: str, extra_path: Path | None = None) -> set[str]:
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def loaded_top_level(package: str, extra_path: Path | None = None) -> set[str]:
+    stdout = _fresh_python(_PROBE, package, extra_path=extra_path)
     # The last line: some dependency may print on import (the model package does).
-    return set(json.loads(proc.stdout.strip().splitlines()[-1]))
+    return set(json.loads(stdout.strip().splitlines()[-1]))
 
 
 @pytest.mark.parametrize("package", sorted(PACKAGES))
@@ -155,14 +161,4 @@ def test_the_probe_sees_a_guarded_import_in_a_submodule(tmp_path: Path) -> None:
 def test_the_seed_package_can_be_imported_first() -> None:
     # seed → provisioning → tenant → seed was a cycle that only bit a process
     # whose first import was the seed package (a one-off script, a REPL).
-    paths = [p.parent for p in PACKAGES.values()]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, paths))}
-    proc = subprocess.run(
-        [sys.executable, "-c", "import pulse_common.seed"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    _fresh_python("import pulse_common.seed")

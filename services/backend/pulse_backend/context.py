@@ -114,7 +114,7 @@ def session_info(
 def data_version_key_of(names: TenantNames) -> str:
     """``t:<slug>:data_version``, bumped by the ETL after each load (the
     response cache keys on it)."""
-    return f"{names.key_prefix}data_version"
+    return names.data_version_key
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ log = structlog.get_logger("pulse_backend.events")
 
 
 def channel(slug: str) -> str:
-    return f"{TenantNames(slug).key_prefix}events"
+    return TenantNames(slug).events_channel
 
 
 def publish(cache: redis.Redis, metrics: Metrics, slug: str, event_type: str, **data: Any) -> bool:

@@ -73,6 +73,18 @@ class TenantNames:
     def key_prefix(self) -> str:
         return f"t:{self.slug}:"
 
+    # The two names the ETL writes and the backend reads: one definition, so
+    # that a rename cannot leave one side talking to an empty key.
+    @property
+    def events_channel(self) -> str:
+        """Pub/sub channel of sync progress and data-changed events."""
+        return f"{self.key_prefix}events"
+
+    @property
+    def data_version_key(self) -> str:
+        """Counter bumped after each load; the backend's caches key on it."""
+        return f"{self.key_prefix}data_version"
+
     @property
     def collection(self) -> str:
         return f"tenant_{self._ident}"

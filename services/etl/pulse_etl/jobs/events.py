@@ -51,11 +51,11 @@ class Events:
 
     @property
     def channel(self) -> str:
-        return f"{self.names.key_prefix}events"
+        return self.names.events_channel
 
     @property
     def version_key(self) -> str:
-        return f"{self.names.key_prefix}data_version"
+        return self.names.data_version_key
 
     @property
     def log_key(self) -> str:

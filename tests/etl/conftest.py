@@ -28,6 +28,7 @@ from pulse_etl.settings import EtlSettings
 from pulse_etl.sources.http import Retry
 from pulse_fakes import FakeServer, GithubOrg, JiraOrg, OrgSpec, generate, serve_github, serve_jira
 from pulse_fakes.app import RateLimit
+from tests.etl.zygote import Zygote
 from tests.pulse_db import PulseDb
 
 pytestmark = pytest.mark.postgres
@@ -232,6 +233,14 @@ def etl_tenant_factory(
     for t in made:
         t.sources.stop()
         cache.delete_user_and_keys(redis_admin, t.names, t.tenant_id)
+
+
+@pytest.fixture(scope="session")
+def etl_zygote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Zygote]:
+    """Forks ``python -m pulse_etl.cli`` runs with the imports already paid."""
+    zygote = Zygote(tmp_path_factory.mktemp("zygote"))
+    yield zygote
+    zygote.close()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -300,7 +299,3 @@ SNAPSHOT = {
 
 def snapshot(t: EtlTenant) -> dict[str, list[tuple[Any, ...]]]:
     return {name: sorted(t.query(q), key=repr) for name, q in SNAPSHOT.items()}
-
-
-def cli(t: EtlTenant, integration: str, **overrides: dict[str, Any]) -> list[str]:
-    return [sys.executable, "-m", "pulse_etl.cli", "sync", integration]

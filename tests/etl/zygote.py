@@ -19,6 +19,7 @@ The test side is ``Zygote``: ``fork`` → ``Forked`` (with the pid) →
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -178,6 +179,8 @@ class Zygote:
         self._n += 1
         out = self._folder / f"run-{self._n}.out"
         err = self._folder / f"run-{self._n}.err"
+        for path in (out, err):  # there even for a run killed before it opened them
+            path.write_bytes(b"")
         cmd = {"op": "fork", "module": module, "argv": argv, "env": env}
         answer = self.ask({**cmd, "stdout": str(out), "stderr": str(err)})
         return Forked(self, int(answer["pid"]), out, err)
@@ -221,6 +224,10 @@ class Forked:
 
     def start(self) -> None:
         self._zygote.ask({"op": "start", "pid": self.pid})
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):  # already reaped
+            os.kill(self.pid, signal.SIGKILL)
 
     def communicate(self, timeout: float) -> tuple[bytes, bytes]:
         """Wait for the exit (killing the run after ``timeout``, then raising

@@ -79,7 +79,9 @@ TenantFactory = Callable[..., tuple[TenantRequest, TenantProvisioned]]
 def _tenant_factory(pulse_db: PulseDb) -> Iterator[TenantFactory]:
     made: list[str] = []
 
-    def make(prefix: str = "t", **fields: object) -> tuple[TenantRequest, TenantProvisioned]:
+    def make(
+        prefix: str = "t", after_step: Callable[[str], None] | None = None, **fields: object
+    ) -> tuple[TenantRequest, TenantProvisioned]:
         slug = fields.pop("slug", None) or unique_slug(prefix)
         req = TenantRequest.model_validate(
             {
@@ -91,7 +93,7 @@ def _tenant_factory(pulse_db: PulseDb) -> Iterator[TenantFactory]:
             }
         )
         made.append(str(slug))
-        return req, ensure_tenant(pulse_db.engine, req)
+        return req, ensure_tenant(pulse_db.engine, req, after_step=after_step)
 
     yield make
     for slug in made:

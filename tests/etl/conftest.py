@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from pulse_etl.settings import EtlSettings
 from pulse_etl.sources.http import Retry
 from pulse_fakes import FakeServer, GithubOrg, JiraOrg, OrgSpec, generate, serve_github, serve_jira
 from pulse_fakes.app import RateLimit
+from tests.etl.zygote import Zygote
 from tests.pulse_db import PulseDb
 
 pytestmark = pytest.mark.postgres
@@ -234,6 +234,14 @@ def etl_tenant_factory(
         cache.delete_user_and_keys(redis_admin, t.names, t.tenant_id)
 
 
+@pytest.fixture(scope="session")
+def etl_zygote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Zygote]:
+    """Forks ``python -m pulse_etl.cli`` runs with the imports already paid."""
+    zygote = Zygote(tmp_path_factory.mktemp("zygote"))
+    yield zygote
+    zygote.close()
+
+
 @pytest.fixture
 def etl_tenant(etl_tenant_factory: TenantMaker) -> EtlTenant:
     return etl_tenant_factory()
@@ -291,7 +299,3 @@ SNAPSHOT = {
 
 def snapshot(t: EtlTenant) -> dict[str, list[tuple[Any, ...]]]:
     return {name: sorted(t.query(q), key=repr) for name, q in SNAPSHOT.items()}
-
-
-def cli(t: EtlTenant, integration: str, **overrides: dict[str, Any]) -> list[str]:
-    return [sys.executable, "-m", "pulse_etl.cli", "sync", integration]

@@ -8,14 +8,13 @@ import json
 import os
 import random
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
 
 from pulse_fakes import Fault, OrgSpec
 from tests.etl.conftest import EtlTenant, TenantMaker, snapshot, start_sources
+from tests.etl.zygote import Zygote
 
 # Large enough that ten kills cannot reach the end of the sync by chance.
 BIG = OrgSpec(seed=11, projects=2, issues_per_project=100, repos=2, prs_per_repo=45)
@@ -27,9 +26,9 @@ CASES = {
 }
 
 
-def _sync(t: EtlTenant, integration: str, kill_at: int | None = None) -> int:
+def _sync(z: Zygote, t: EtlTenant, integration: str, kill_at: int | None = None) -> int:
     for _ in range(50):
-        code = _sync_once(t, integration, kill_at)
+        code = _sync_once(z, t, integration, kill_at)
         if code != 2:
             return code
         # PostgreSQL frees a killed session's lock when it notices the
@@ -38,13 +37,10 @@ def _sync(t: EtlTenant, integration: str, kill_at: int | None = None) -> int:
     raise AssertionError("the killed run's lock was never released")
 
 
-def _sync_once(t: EtlTenant, integration: str, kill_at: int | None) -> int:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pulse_etl.cli", "sync", integration],
-        env=t.env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+def _sync_once(z: Zygote, t: EtlTenant, integration: str, kill_at: int | None) -> int:
+    # A real separate ETL process, forked with its imports done, held
+    # until the kill is armed with its pid.
+    proc = z.fork("pulse_etl.cli", ["sync", integration], t.env())
     server = t.sources.jira if integration == "jira-main" else t.sources.github
     if kill_at is not None:
         pid = proc.pid
@@ -56,6 +52,7 @@ def _sync_once(t: EtlTenant, integration: str, kill_at: int | None) -> int:
                 action=lambda: os.kill(pid, signal.SIGKILL),
             )
         )
+    proc.start()
     out, err = proc.communicate(timeout=300)
     if proc.returncode == 2 and b"another runner" in err:
         for f in server.plan.faults:
@@ -75,11 +72,11 @@ def _sync_once(t: EtlTenant, integration: str, kill_at: int | None) -> int:
 @pytest.mark.timeout(1500)
 @pytest.mark.parametrize("integration", sorted(CASES))
 def test_kill_anywhere_then_resume_equals_an_undisturbed_run(
-    etl_tenant_factory: TenantMaker, integration: str
+    etl_tenant_factory: TenantMaker, etl_zygote: Zygote, integration: str
 ) -> None:
     sources = start_sources(BIG)
     reference = etl_tenant_factory(sources, prefix="ref")
-    assert _sync(reference, integration) == 0
+    assert _sync(etl_zygote, reference, integration) == 0
     expected = snapshot(reference)
 
     killed = etl_tenant_factory(sources, prefix="kill")
@@ -87,13 +84,13 @@ def test_kill_anywhere_then_resume_equals_an_undisturbed_run(
     points = []
     while len(points) < KILLS:
         point = rnd.randint(1, CASES[integration][1])
-        assert _sync(killed, integration, kill_at=point) == -signal.SIGKILL, (
+        assert _sync(etl_zygote, killed, integration, kill_at=point) == -signal.SIGKILL, (
             f"the sync finished before kill {len(points) + 1}"
         )
         points.append(point)
         state = killed.query("SELECT status FROM etl_jobs WHERE job_name = %s", integration)[0][0]
         assert state == "running"  # as a dead process left it
-    assert _sync(killed, integration) == 0
+    assert _sync(etl_zygote, killed, integration) == 0
     assert snapshot(killed) == expected
     # Progress was made across the kills, not redone from scratch each time.
     state, done = killed.query(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import threading
 
 import psycopg
@@ -21,6 +20,7 @@ from pulse_etl.jobs.store import JobState
 from pulse_etl.sources.batch import Batch
 from pulse_fakes.faults import Fault
 from tests.etl.conftest import EtlTenant, TenantMaker
+from tests.etl.zygote import Zygote
 
 
 async def test_two_runners_never_run_one_integration(etl_tenant: EtlTenant) -> None:
@@ -70,7 +70,9 @@ def _advisory_holders(t: EtlTenant) -> list[tuple[int]]:
         ).fetchall()
 
 
-async def test_a_runner_in_another_process_holds_the_integration(etl_tenant: EtlTenant) -> None:
+async def test_a_runner_in_another_process_holds_the_integration(
+    etl_tenant: EtlTenant, etl_zygote: Zygote
+) -> None:
     t = etl_tenant
     # The other process's first /pulls request is held by the local GitHub
     # until this test has tried its own run: the other runner is mid-sync,
@@ -80,17 +82,14 @@ async def test_a_runner_in_another_process_holds_the_integration(etl_tenant: Etl
     held = t.sources.github.plan.add(
         Fault(r"/pulls$", kind="call", method="GET", action=lambda: release.wait(300))
     )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
+    # A real separate ETL process (forked with its imports done).
+    proc = etl_zygote.fork(
         "pulse_etl.cli",
-        "sync",
-        "github-main",
-        env={**t.env(), "PULSE_ETL_HTTP_TIMEOUT": "300"},  # outlasts the held request
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+        ["sync", "github-main"],
+        {**t.env(), "PULSE_ETL_HTTP_TIMEOUT": "300"},  # outlasts the held request
     )
-    communicated = asyncio.ensure_future(proc.communicate())  # pipes drained meanwhile
+    proc.start()
+    communicated = asyncio.ensure_future(asyncio.to_thread(proc.communicate, 300))
     try:
         while not (held.fired and _advisory_holders(t)):
             if communicated.done():  # it must still be syncing: say why not
@@ -103,7 +102,7 @@ async def test_a_runner_in_another_process_holds_the_integration(etl_tenant: Etl
         else:
             raise AssertionError(f"a second runner ran ({job.state})")
         release.set()
-        out, err = await asyncio.wait_for(communicated, timeout=300)
+        out, err = await communicated
     finally:
         release.set()
         if proc.returncode is None:

@@ -26,23 +26,40 @@ _NOT_SOURCES = {"node_modules", "dist"}
 _MARK = ".source-hash"
 
 
+def cache_root() -> Path:
+    return Path(os.environ.get("PULSE_CACHE") or Path.home() / ".cache" / "pulse")
+
+
 def _cache_dir() -> Path:
-    return Path(os.environ.get("PULSE_CACHE") or Path.home() / ".cache" / "pulse") / "web"
+    return cache_root() / "web"
+
+
+def digest(files: list[Path], *extra: str) -> str:
+    """A digest of the files (their paths under services/frontend and bytes)
+    and of ``extra``: the name of a cache entry for what they determine."""
+    sha = hashlib.sha256()
+    for path in files:
+        sha.update(str(path.relative_to(FRONTEND)).encode() + b"\0")
+        sha.update(path.read_bytes() + b"\0")
+    for item in extra:
+        sha.update(item.encode() + b"\0")
+    return sha.hexdigest()[:20]
+
+
+def installed() -> list[Path]:
+    """What stands for the installed dependency tree (npm writes it on install)."""
+    return [_INSTALLED] if _INSTALLED.exists() else []
 
 
 def source_hash() -> str:
     """A digest of every file the build reads (paths and bytes)."""
-    digest = hashlib.sha256()
-    files = [_INSTALLED] if _INSTALLED.exists() else []
+    files = installed()
     for path in sorted(FRONTEND.rglob("*")):
         rel = path.relative_to(FRONTEND)
         if rel.parts[0] in _NOT_SOURCES or not path.is_file():
             continue
         files.append(path)
-    for path in files:
-        digest.update(str(path.relative_to(FRONTEND)).encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()[:20]
+    return digest(files)
 
 
 @contextmanager

@@ -45,8 +45,8 @@ NEW_PASSWORD = "frontend-e2e-password-1"
 def npm(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     if not (FRONTEND / "node_modules").exists():
         pytest.fail("services/frontend/node_modules is missing: run `make bootstrap`")
-    # Type checking (tsc -b) writes the build's tsbuildinfo files.
-    with frontend_lock() if "lint" in args or "build" in args else nullcontext():
+    # The build's type check (tsc -b) writes the shared tsbuildinfo files.
+    with frontend_lock() if "build" in args else nullcontext():
         return subprocess.run(
             ["npm", *args], cwd=FRONTEND, capture_output=True, text=True, timeout=timeout
         )

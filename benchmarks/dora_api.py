@@ -27,6 +27,7 @@ app (ASGI call to the last body byte); "client" adds the TestClient's hop.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime as dt
 import os
 import shutil
@@ -72,11 +73,20 @@ class Capture:
     def __init__(self) -> None:
         self.on = False
         self.seen: list[tuple[str, Any]] = []
+        # Each statement's round trip (send to rows fetched by the driver), ms.
+        self.took: list[float] = []
+        self._t0 = 0.0
         event.listen(Engine, "before_cursor_execute", self._record)
+        event.listen(Engine, "after_cursor_execute", self._done)
 
     def _record(self, _c: Any, _cur: Any, sql: str, params: Any, _ctx: Any, _many: bool) -> None:
         if self.on:
             self.seen.append((sql, params))
+            self._t0 = time.perf_counter()
+
+    def _done(self, *_: Any) -> None:
+        if self.on:
+            self.took.append((time.perf_counter() - self._t0) * 1000)
 
     def data_statements(self) -> list[tuple[str, Any]]:
         """What the floor replays: not the transaction's settings, the
@@ -92,17 +102,77 @@ class Capture:
         ]
 
 
-def _profile(client: Any, url: str, params: dict[str, str], before: Callable[[], Any]) -> None:
-    import cProfile
-    import pstats
+def _phases(timed: Timed) -> dict[str, list[float]]:
+    """Wraps the steps of an uncached request (by module attribute, as the
+    code looks them up) to time each, ms per call; ``app`` is the whole."""
+    from pulse_backend import analytics_service, context, response_cache
 
-    prof = cProfile.Profile()
-    for _ in range(5):
+    out: dict[str, list[float]] = {"app": []}
+
+    def wrap(mod: Any, name: str, label: str) -> None:
+        fn = getattr(mod, name)
+        out[label] = []
+        if asyncio.iscoroutinefunction(fn):
+
+            async def awrapped(*a: Any, **k: Any) -> Any:
+                t0 = time.perf_counter()
+                try:
+                    return await fn(*a, **k)
+                finally:
+                    out[label].append((time.perf_counter() - t0) * 1000)
+
+            setattr(mod, name, awrapped)
+            return
+
+        def wrapped(*a: Any, **k: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                out[label].append((time.perf_counter() - t0) * 1000)
+
+        setattr(mod, name, wrapped)
+
+    wrap(analytics_service.response_cache, "lookup_async", "route's cache lookup (Redis)")
+    wrap(analytics_service, "_miss", "thread-pool work (_miss)")
+    wrap(analytics_service, "benchmarks", "  bands")
+    wrap(response_cache, "compute_and_store", "  compute_and_store")
+    wrap(analytics_service, "_compute", "    in the transaction (_compute)")
+    wrap(response_cache.redis.Redis, "set", "    cache write (Redis SET)")
+    wrap(context, "_admit", "admission checks (_admit)")
+    _ = timed
+    return out
+
+
+def _profile(
+    client: Any,
+    capture: Capture,
+    timed: Timed,
+    url: str,
+    params: dict[str, str],
+    before: Callable[[], Any],
+) -> None:
+    phases = _phases(timed)
+    for _ in range(10):
         before()
-        prof.enable()
         client.get(url, params=params).raise_for_status()
-        prof.disable()
-    pstats.Stats(prof).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(50)
+        phases["app"].append(timed.last_ms)
+    print("uncached calls, ms per call (p50 of 10):")
+    for label, ms in phases.items():
+        if ms:
+            print(f"  {statistics.median(ms):8.2f}  {label} (x{len(ms) // 10})")
+    before()
+    capture.seen.clear()
+    capture.took.clear()
+    capture.on = True
+    t0 = time.perf_counter()
+    client.get(url, params=params).raise_for_status()
+    total = (time.perf_counter() - t0) * 1000
+    capture.on = False
+    print(f"one uncached call: {total:.1f} ms client; its statements (ms):")
+    for (sql, _), ms in zip(capture.seen, capture.took, strict=True):
+        print(f"  {ms:8.2f}  {' '.join(sql.split())[:110]}")
+    print(f"  {sum(capture.took):8.2f}  in all")
 
 
 def main() -> int:
@@ -183,7 +253,9 @@ def main() -> int:
             common = {"start": (END - dt.timedelta(days=90)).isoformat(), "end": END.isoformat()}
             if args.profile:
                 label, path, extra = next(e for e in ENDPOINTS if e[0] == args.profile)
-                _profile(client, f"/api/v1/analytics/{path}", {**common, **extra}, bump)
+                _profile(
+                    client, capture, timed, f"/api/v1/analytics/{path}", {**common, **extra}, bump
+                )
                 return 0
             print(f"\n{COMMAND} {'--full' if args.full else f'--scale {scale}'} --runs {args.runs}")
             print(f"uptime: {os.popen('uptime').read().strip()}")

@@ -61,6 +61,56 @@ COMMAND = (
 )
 
 
+BACKEND_PW = "bench-backend-pw"
+
+
+def bench_dsn(raw: str, user: str | None = None, pw: str | None = None) -> str:
+    """``raw``'s server, database ``pulse_bench``, as ``user`` if given."""
+    db = raw.rsplit("/", 1)[0] + "/pulse_bench"
+    return db if user is None else f"postgresql://{user}:{pw}@{db.split('@', 1)[1]}"
+
+
+def backend_settings(primary: str, replica: str, redis_url: str, base: Path) -> Any:
+    """The backend's production settings on the bench database (a fresh
+    signing key under ``base``; rate limits out of the way)."""
+    from pulse_backend.keys import write_key
+    from pulse_backend.settings import RateLimits, Settings
+
+    keys = base / "keys"
+    keys.mkdir()
+    write_key(keys, "b1")
+    return Settings(
+        environment="production",
+        database_url=bench_dsn(primary, "pulse_backend", BACKEND_PW),
+        database_replica_url=bench_dsn(replica, "pulse_backend", BACKEND_PW),
+        redis_url=redis_url,
+        jwt_keys_dir=str(keys),
+        jwt_active_kid="b1",
+        encryption_keys="e1:" + "A" * 43 + "=",
+        log_level="WARNING",
+        rate=RateLimits(per_user=10_000_000, per_tenant=10_000_000),
+    )
+
+
+def login(client: Any, slug: str) -> str:
+    """An access token of ``slug``'s admin, created with ``PASSWORD + "-0"``:
+    the first login must change it."""
+    creds = {"tenant": slug, "email": f"admin@{slug}.example"}
+    token = client.post("/api/v1/auth/login", json={**creds, "password": PASSWORD + "-0"}).json()[
+        "access_token"
+    ]
+    client.post(
+        "/api/v1/auth/password",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"current_password": PASSWORD + "-0", "new_password": PASSWORD},
+    ).raise_for_status()
+    return str(
+        client.post("/api/v1/auth/login", json={**creds, "password": PASSWORD}).json()[
+            "access_token"
+        ]
+    )
+
+
 def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -163,9 +213,7 @@ def main() -> int:
     from pulse_backend.analytics.summary import executive_summary
     from pulse_backend.analytics.work_items import work_item_flow
     from pulse_backend.app import create_app
-    from pulse_backend.keys import write_key
     from pulse_backend.response_cache import bump_data_version
-    from pulse_backend.settings import RateLimits, Settings
     from pulse_common.analytics import dora
     from pulse_common.analytics.engineering import engineering
     from pulse_common.analytics.levels import load_benchmarks
@@ -199,12 +247,8 @@ def main() -> int:
         with psycopg.connect(pg.primary_dsn, autocommit=True) as c:
             c.execute("CREATE DATABASE pulse_bench")
 
-        def dsn(raw: str, user: str | None = None, pw: str | None = None) -> str:
-            db = raw.rsplit("/", 1)[0] + "/pulse_bench"
-            return db if user is None else f"postgresql://{user}:{pw}@{db.split('@', 1)[1]}"
-
-        engine = make_engine(dsn(pg.primary_dsn))
-        ensure_platform(engine, backend_password="bench-backend-pw")
+        engine = make_engine(bench_dsn(pg.primary_dsn))
+        ensure_platform(engine, backend_password=BACKEND_PW)
         req = TenantRequest.model_validate(
             {
                 "slug": "bench",
@@ -217,20 +261,7 @@ def main() -> int:
             }
         )
         ensure_tenant(engine, req)
-        keys = base / "keys"
-        keys.mkdir()
-        write_key(keys, "b1")
-        settings = Settings(
-            environment="production",
-            database_url=dsn(pg.primary_dsn, "pulse_backend", "bench-backend-pw"),
-            database_replica_url=dsn(pg.replica_dsn, "pulse_backend", "bench-backend-pw"),
-            redis_url=rd.url,
-            jwt_keys_dir=str(keys),
-            jwt_active_kid="b1",
-            encryption_keys="e1:" + "A" * 43 + "=",
-            log_level="WARNING",
-            rate=RateLimits(per_user=10_000_000, per_tenant=10_000_000),
-        )
+        settings = backend_settings(pg.primary_dsn, pg.replica_dsn, rd.url, base)
         time.sleep(1)  # the replica replays the seed (a few ms; a hang would show as empty figures)
         timed = Timed(create_app(settings))
         # The same app without the fast path: cached hits through FastAPI's routing.
@@ -239,19 +270,7 @@ def main() -> int:
             TestClient(timed, base_url="https://testserver") as client,
             TestClient(routed, base_url="https://testserver") as via_route,
         ):
-            creds = {"tenant": "bench", "email": "admin@bench.example"}
-            token = client.post(
-                "/api/v1/auth/login", json={**creds, "password": PASSWORD + "-0"}
-            ).json()["access_token"]
-            headers = {"Authorization": f"Bearer {token}"}
-            client.post(
-                "/api/v1/auth/password",
-                headers=headers,
-                json={"current_password": PASSWORD + "-0", "new_password": PASSWORD},
-            ).raise_for_status()
-            token = client.post("/api/v1/auth/login", json={**creds, "password": PASSWORD}).json()[
-                "access_token"
-            ]
+            token = login(client, "bench")
             headers = {"Authorization": f"Bearer {token}"}
             params = {
                 "start": (AS_OF - dt.timedelta(days=90)).isoformat(),
@@ -259,7 +278,7 @@ def main() -> int:
             }
             scope = Scope(start=AS_OF - dt.timedelta(days=90), end=AS_OF)
             cache = redis.Redis.from_url(rd.url)
-            replica = make_engine(dsn(pg.replica_dsn, "pulse_backend", "bench-backend-pw"))
+            replica = make_engine(bench_dsn(pg.replica_dsn, "pulse_backend", BACKEND_PW))
             names = TenantNames("bench")
             with replica.connect() as conn:
                 bench = load_benchmarks(conn)

@@ -125,6 +125,32 @@ def test_the_fast_path_fills_nothing_itself_and_a_miss_is_the_routes(
     assert fast_count(fast, "hit") == 2
 
 
+def gets(r: redis.Redis) -> int:
+    """GETs the Redis server has answered so far."""
+    return int(r.info("commandstats").get("cmdstat_get", {}).get("calls", 0))
+
+
+def test_a_miss_handed_to_the_route_is_not_looked_up_twice(
+    apps: tuple[TestClient, TestClient], make_tenant: TenantFactory, redis_admin: redis.Redis
+) -> None:
+    fast, plain = apps
+    s = admin_session(fast, make_tenant())
+    spent: dict[str, int] = {}
+    for name, client in (("plain", plain), ("fast", fast)):
+        get(client, "rework-rate", RANGE, s.headers)  # the session and tenant state cached
+        bump_data_version(redis_admin, s.tenant.slug)
+        before = gets(redis_admin)
+        answer = get(client, "rework-rate", RANGE, s.headers)
+        spent[name] = gets(redis_admin) - before
+        assert answer.headers["X-Cache"] == "miss"
+    # The fast path's preflight read the entry: its EVAL runs two GETs (the
+    # version, the entry) in place of the route's one; the route asks no more.
+    assert spent["fast"] == spent["plain"] - 1 + 2
+    # ...and stores under the key the next lookup reads, by either app.
+    assert get(fast, "rework-rate", RANGE, s.headers).headers["X-Cache"] == "hit"
+    assert get(plain, "rework-rate", RANGE, s.headers).headers["X-Cache"] == "hit"
+
+
 DOUBTFUL = (
     "limit=abc",
     "limit=5&limit=6",  # a scalar twice: which one counts is FastAPI's business

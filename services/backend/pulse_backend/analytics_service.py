@@ -32,7 +32,7 @@ from pulse_backend.context import Principal
 from pulse_backend.errors import FieldInvalid
 from pulse_backend.params import Text, aware
 from pulse_backend.state import AppClients
-from pulse_common.analytics.common import analytics_session
+from pulse_common.analytics.common import analytics_transaction
 from pulse_common.analytics.levels import Benchmarks, load_benchmarks
 from pulse_common.analytics.results import ExecutiveSummary
 from pulse_common.analytics.scope import MAX_RANGE, ReportYear, Scope, Zone
@@ -214,5 +214,5 @@ def _miss(
 
 
 def _compute(conn: Connection, scope: Scope, bench: Benchmarks, compute: Compute[T]) -> T:
-    analytics_session(conn)
-    return compute(conn, scope, load_rules(conn), bench)
+    with analytics_transaction(conn) as rules:
+        return compute(conn, scope, rules, bench)

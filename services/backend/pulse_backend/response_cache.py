@@ -23,7 +23,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import redis
@@ -123,6 +125,24 @@ def _lookup(
         return _bypassed(clients)
 
 
+# The key parts (``key_parts``) of an entry Redis was just found not to
+# hold, in the preflight that read the principal's data version: set by
+# the analytics fast path around the route it hands a miss to.
+_known_miss: ContextVar[tuple[str, str] | None] = ContextVar("pulse_known_miss", default=None)
+
+
+@contextmanager
+def known_miss(names: TenantNames, route: str, params: Mapping[str, Any]) -> Iterator[None]:
+    """In the block, ``lookup_async`` of (``names``' tenant, ``route``,
+    ``params``) with a principal from the same preflight is a miss without
+    asking Redis again (``queue_versioned_get`` just did)."""
+    token = _known_miss.set(key_parts(names.slug, route, params))
+    try:
+        yield
+    finally:
+        _known_miss.reset(token)
+
+
 async def lookup_async(
     clients: AppClients, principal: Principal, route: str, params: Mapping[str, Any]
 ) -> tuple[str | None, str | None]:
@@ -130,9 +150,12 @@ async def lookup_async(
     data version usually came with the principal's preflight)."""
     try:
         version: Any = principal.data_version
+        head, tail = key_parts(principal.slug, route, params)
+        if version is not None and _known_miss.get() == (head, tail):
+            return _counted(clients, f"{head}{version or '0'}{tail}", None)
         if version is None:
             version = await clients.aredis.get(data_version_key(principal.slug))
-        key = cache_key(principal.slug, route, str(version or "0"), params)
+        key = f"{head}{version or '0'}{tail}"
         return _counted(clients, key, await clients.aredis.get(key))
     except redis.RedisError:
         return _bypassed(clients)

@@ -26,6 +26,7 @@ once against the rate limits however it is answered.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, get_origin
 
@@ -122,6 +123,14 @@ class _Outcome:
     admission: Admission | None = None
     body: str | None = None
     principal: Principal | None = None
+    # The entry Redis answered it does not hold (route, params), if it did.
+    missed: tuple[str, dict[str, Any]] | None = None
+
+    def miss(self) -> AbstractContextManager[None]:
+        """The route's own lookup need not ask again (``known_miss``)."""
+        if self.missed is None or self.principal is None:
+            return nullcontext()
+        return response_cache.known_miss(self.principal.names, *self.missed)
 
 
 class AnalyticsFastPath:
@@ -137,7 +146,7 @@ class AnalyticsFastPath:
         found = await _look_up(clients, scope, key)
         if found.body is None or found.principal is None:
             clients.metrics.cache.labels(CACHE_NAME, "miss").inc()
-            with carrying(found.admission):
+            with carrying(found.admission), found.miss():
                 await self.app(scope, receive, send)
             return
         clients.metrics.cache.labels("response", "hit").inc()
@@ -184,4 +193,7 @@ async def _look_up(
     except PulseError:
         return _Outcome(admission)
     hit = extra[0] if extra else None
-    return _Outcome(admission, hit if isinstance(hit, str) else None, principal)
+    if isinstance(hit, str):
+        return _Outcome(admission, hit, principal)
+    # None: Redis answered that it holds no entry (an error is no answer).
+    return _Outcome(admission, None, principal, (route, params) if hit is None and extra else None)

@@ -14,6 +14,7 @@ behind the figure, and Python does no per-row work.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -32,10 +33,20 @@ class Filter:
 
 
 ENVIRONMENTS = "SELECT DISTINCT environment FROM deployments"
+# The environments an analytics transaction already read, with that
+# transaction's connection (``common.analytics_transaction``): every metric
+# of a request (a summary runs ten, a trend one per point) filters on them.
+known_environments: ContextVar[tuple[Connection, tuple[str, ...]] | None] = ContextVar(
+    "pulse_analytics_environments", default=None
+)
 
 
 def environments(conn: Connection, scope: Scope, rules: DoraRules) -> list[str]:
-    names = conn.execute(statement(ENVIRONMENTS)).scalars()
+    known = known_environments.get()
+    if known is not None and known[0] is conn:
+        names: Any = known[1]
+    else:
+        names = conn.execute(statement(ENVIRONMENTS)).scalars()
     if scope.environment is not None:
         wanted = scope.environment.lower()
         return sorted(n for n in names if n.lower() == wanted)

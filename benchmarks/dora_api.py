@@ -1,0 +1,330 @@
+"""Every /api/v1/analytics endpoint the dashboard uses, through the real
+backend app, on benchmarks/dora.py's generated tenant: p50/p95 uncached and
+cached, next to the floor: every data statement the endpoint ran, replayed
+bare on the replica through psycopg (no transaction, no Python after it).
+
+    PYTHONPATH=hack:services/common:services/backend .venv/bin/python benchmarks/dora_api.py
+    ... benchmarks/dora_api.py --full       # 1M work items, 100k PRs, 20k deployments, 2k incidents
+    ... benchmarks/dora_api.py --scale 0.2 --runs 20 --profile lead-time
+
+The app runs in-process (Starlette's TestClient) on PostgreSQL primary +
+streaming replica and Redis from the test-world scripts, as
+benchmarks/analytics_api.py does; the tenant's rows come from
+``dora.generate`` (COPY) and ``relink``. Uncached: the tenant's data version
+is bumped before each call (outside the timing), so each call is a miss
+under a fresh key, as after an ETL load. The floor's statements are
+captured from one uncached call of the endpoint (SQLAlchemy's
+``before_cursor_execute`` on every engine): every statement but the
+transaction's settings (``SET ...``) and the replica-lag probe, i.e. the
+DORA rules, the environments, the metric statements. They run with the
+same parameters, as the superuser with the tenant's schema on
+``search_path`` and JIT off. The session reads as a dashboard's does,
+not right after a write of its own (no read-your-writes check). Endpoint, floor and the cached call run in
+turn (the load of a shared machine drifts). "server" is the time inside the
+app (ASGI call to the last body byte); "client" adds the TestClient's hop.
+``--profile ROUTE`` prints a cProfile (wall time) of uncached calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from analytics_api import BACKEND_PW, PASSWORD, Timed, backend_settings, bench_dsn, login
+from sqlalchemy import Engine, event, text
+
+from dora import END, generate
+
+COMMAND = "PYTHONPATH=hack:services/common:services/backend .venv/bin/python benchmarks/dora_api.py"
+# (label, path, extra query parameters)
+ENDPOINTS: list[tuple[str, str, dict[str, str]]] = [
+    ("deployment-frequency", "deployment-frequency", {}),
+    ("lead-time", "lead-time", {}),
+    ("change-failure-rate", "change-failure-rate", {}),
+    ("recovery-time", "recovery-time", {}),
+    ("mean-time-to-restore", "mean-time-to-restore", {}),
+    ("rework-rate", "rework-rate", {}),
+    ("summary", "summary", {}),
+    ("trends df/week", "trends", {"metric": "deployment_frequency", "granularity": "week"}),
+    ("trends cfr/month", "trends", {"metric": "change_failure_rate", "granularity": "month"}),
+    ("engineering", "engineering", {}),
+    ("work-items", "work-items", {}),
+]
+
+
+def _pct(xs: list[float], p: float) -> float:
+    s = sorted(xs)
+    return s[min(len(s) - 1, round(p * (len(s) - 1)))]
+
+
+class Capture:
+    """The statements every engine of this process sends while ``on``."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.seen: list[tuple[str, Any]] = []
+        # Each statement's round trip (send to rows fetched by the driver), ms.
+        self.took: list[float] = []
+        self._t0 = 0.0
+        event.listen(Engine, "before_cursor_execute", self._record)
+        event.listen(Engine, "after_cursor_execute", self._done)
+
+    def _record(self, _c: Any, _cur: Any, sql: str, params: Any, _ctx: Any, _many: bool) -> None:
+        if self.on:
+            self.seen.append((sql, params))
+            self._t0 = time.perf_counter()
+
+    def _done(self, *_: Any) -> None:
+        if self.on:
+            self.took.append((time.perf_counter() - self._t0) * 1000)
+
+    def data_statements(self) -> list[tuple[str, Any]]:
+        """What the floor replays: not the transaction's settings, the
+        replica-lag probe, nor the bands (reference data, loaded once per
+        process and cached)."""
+        skip = ("SET ", "SELECT CASE WHEN NOT pg_is_in_recovery()")
+        return [
+            (sql, params)
+            for sql, params in self.seen
+            if not sql.lstrip().upper().startswith(skip[0])
+            and not sql.lstrip().startswith(skip[1])
+            and "dora_market_benchmarks" not in sql
+        ]
+
+
+def _phases(timed: Timed) -> dict[str, list[float]]:
+    """Wraps the steps of an uncached request (by module attribute, as the
+    code looks them up) to time each, ms per call; ``app`` is the whole."""
+    from pulse_backend import analytics_service, context, response_cache
+
+    out: dict[str, list[float]] = {"app": []}
+
+    def wrap(mod: Any, name: str, label: str) -> None:
+        fn = getattr(mod, name)
+        out[label] = []
+        if asyncio.iscoroutinefunction(fn):
+
+            async def awrapped(*a: Any, **k: Any) -> Any:
+                t0 = time.perf_counter()
+                try:
+                    return await fn(*a, **k)
+                finally:
+                    out[label].append((time.perf_counter() - t0) * 1000)
+
+            setattr(mod, name, awrapped)
+            return
+
+        def wrapped(*a: Any, **k: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                out[label].append((time.perf_counter() - t0) * 1000)
+
+        setattr(mod, name, wrapped)
+
+    wrap(analytics_service.response_cache, "lookup_async", "route's cache lookup (Redis)")
+    wrap(analytics_service, "_miss", "thread-pool work (_miss)")
+    wrap(analytics_service, "benchmarks", "  bands")
+    wrap(response_cache, "compute_and_store", "  compute_and_store")
+    wrap(analytics_service, "_compute", "    in the transaction (_compute)")
+    wrap(response_cache.redis.Redis, "set", "    cache write (Redis SET)")
+    wrap(context, "_admit", "admission checks (_admit)")
+    _ = timed
+    return out
+
+
+def _profile(
+    client: Any,
+    capture: Capture,
+    timed: Timed,
+    url: str,
+    params: dict[str, str],
+    before: Callable[[], Any],
+) -> None:
+    phases = _phases(timed)
+    for _ in range(10):
+        before()
+        client.get(url, params=params).raise_for_status()
+        phases["app"].append(timed.last_ms)
+    print("uncached calls, ms per call (p50 of 10):")
+    for label, ms in phases.items():
+        if ms:
+            print(f"  {statistics.median(ms):8.2f}  {label} (x{len(ms) // 10})")
+    before()
+    capture.seen.clear()
+    capture.took.clear()
+    capture.on = True
+    t0 = time.perf_counter()
+    client.get(url, params=params).raise_for_status()
+    total = (time.perf_counter() - t0) * 1000
+    capture.on = False
+    print(f"one uncached call: {total:.1f} ms client; its statements (ms):")
+    for (sql, _), ms in zip(capture.seen, capture.took, strict=True):
+        print(f"  {ms:8.2f}  {' '.join(sql.split())[:110]}")
+    print(f"  {sum(capture.took):8.2f}  in all")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scale", type=float, default=0.05)
+    parser.add_argument("--full", action="store_true", help="the issue's size (scale 1)")
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--only", action="append", help="endpoint label(s) to time")
+    parser.add_argument("--profile", help="cProfile uncached calls of this endpoint label")
+    args = parser.parse_args()
+    scale = 1.0 if args.full else args.scale
+
+    import redis
+    from fastapi.testclient import TestClient
+
+    from pulse_backend.app import create_app
+    from pulse_backend.response_cache import bump_data_version
+    from pulse_common.db import connect, make_engine
+    from pulse_common.dora.link import relink
+    from pulse_common.dora.settings import DoraRules
+    from pulse_common.logging import configure_logging
+    from pulse_common.provisioning import TenantRequest, ensure_platform, ensure_tenant
+    from pulse_common.tenancy import quote_ident
+    from pulse_testworld.postgres import start_postgres
+    from pulse_testworld.procs import Supervisor
+    from pulse_testworld.redis_server import start_redis
+
+    configure_logging(json=False, level="WARNING")
+    base = Path(tempfile.mkdtemp(prefix="pulse-bench-dora-api-"))
+    base.chmod(0o755)
+    (base / "logs").mkdir()
+    sup = Supervisor(base / "logs")
+    try:
+        pg, rd = start_postgres(sup, base), start_redis(sup, base)
+        with psycopg.connect(pg.primary_dsn, autocommit=True) as c:
+            c.execute("CREATE DATABASE pulse_bench")
+        engine = make_engine(bench_dsn(pg.primary_dsn))
+        ensure_platform(engine, backend_password=BACKEND_PW)
+        t = ensure_tenant(
+            engine,
+            TenantRequest.model_validate(
+                {
+                    "slug": "bench",
+                    "display_name": "Bench",
+                    "admin_email": "admin@bench.example",
+                    "admin_password": PASSWORD + "-0",
+                    "login_password": "bench-login-pw",
+                }
+            ),
+        )
+        started = time.perf_counter()
+        counts = generate(bench_dsn(pg.primary_dsn), t.schema_name, t.tenant_id, scale)
+        load_s = time.perf_counter() - started
+        with connect(engine) as conn:
+            conn.execute(text(f"SET LOCAL search_path TO {quote_ident(t.schema_name)}"))
+            started = time.perf_counter()
+            relink(conn, t.tenant_id, DoraRules(report_year=2023))
+            relink_s = time.perf_counter() - started
+        engine.dispose()
+        print(f"scale {scale}: {counts}; COPY {load_s:.1f} s, relink {relink_s:.1f} s")
+        time.sleep(1)  # let the replica replay the load
+        capture = Capture()
+        timed = Timed(create_app(backend_settings(pg.primary_dsn, pg.replica_dsn, rd.url, base)))
+        cache = redis.Redis.from_url(rd.url)
+
+        def bump() -> None:
+            bump_data_version(cache, "bench")
+
+        with (
+            TestClient(timed, base_url="https://testserver") as client,
+            psycopg.connect(bench_dsn(pg.replica_dsn), autocommit=True) as raw,
+        ):
+            client.headers["Authorization"] = f"Bearer {login(client, 'bench')}"
+            # The login's password change wrote: for the next 30 s the session's
+            # reads would first check that the replica replayed it. A dashboard
+            # reader's session has not just written: drop the marker.
+            for k in cache.scan_iter("t:bench:ryw:*"):
+                cache.delete(k)
+            raw.execute(f"SET search_path TO {quote_ident(t.schema_name)}")
+            raw.execute("SET jit = off")
+            common = {"start": (END - dt.timedelta(days=90)).isoformat(), "end": END.isoformat()}
+            if args.profile:
+                label, path, extra = next(e for e in ENDPOINTS if e[0] == args.profile)
+                _profile(
+                    client, capture, timed, f"/api/v1/analytics/{path}", {**common, **extra}, bump
+                )
+                return 0
+            print(f"\n{COMMAND} {'--full' if args.full else f'--scale {scale}'} --runs {args.runs}")
+            print(f"uptime: {os.popen('uptime').read().strip()}")
+            print(
+                "90-day range; ms; uncached and cached as server (inside the app) p50/p95,"
+                " client p50; floor: the endpoint's data statements bare on the replica"
+            )
+            print(
+                f"{'endpoint':22} {'stmts':>5} {'floor p50':>10} {'p95':>8} {'uncached p50':>13}"
+                f" {'p95':>8} {'client':>8} {'ratio':>6} {'cached p50':>11} {'p95':>6}"
+            )
+            for label, path, extra in ENDPOINTS:
+                if args.only and label not in args.only:
+                    continue
+                url, params = f"/api/v1/analytics/{path}", {**common, **extra}
+
+                def call(url: str = url, params: dict[str, str] = params) -> str:
+                    r = client.get(url, params=params)
+                    r.raise_for_status()
+                    return r.headers.get("X-Cache", "")
+
+                bump()
+                call()  # warm: plans, buffers, the bands
+                bump()
+                capture.seen.clear()
+                capture.on = True
+                assert call() == "miss"
+                capture.on = False
+                stmts = capture.data_statements()
+
+                def floor(stmts: list[tuple[str, Any]] = stmts) -> None:
+                    for sql, p in stmts:
+                        raw.execute(sql, p).fetchall()
+
+                unc_c: list[float] = []
+                unc_s: list[float] = []
+                flo: list[float] = []
+                hit: list[float] = []
+                for _ in range(args.runs):
+                    bump()
+                    t0 = time.perf_counter()
+                    result = call()
+                    unc_c.append((time.perf_counter() - t0) * 1000)
+                    unc_s.append(timed.last_ms)
+                    assert result == "miss", result
+                    t0 = time.perf_counter()
+                    floor()
+                    flo.append((time.perf_counter() - t0) * 1000)
+                    assert call() == "hit"
+                    hit.append(timed.last_ms)
+                ratio = statistics.median(unc_s) / statistics.median(flo)
+                print(
+                    f"{label:22} {len(stmts):5d} {_pct(flo, 0.5):10.1f} {_pct(flo, 0.95):8.1f}"
+                    f" {_pct(unc_s, 0.5):13.1f} {_pct(unc_s, 0.95):8.1f} {_pct(unc_c, 0.5):8.1f}"
+                    f" {ratio:6.2f} {_pct(hit, 0.5):11.2f} {_pct(hit, 0.95):6.2f}"
+                )
+            print(f"uptime: {os.popen('uptime').read().strip()}")
+        cache.close()
+        return 0
+    finally:
+        sup.stop_all()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

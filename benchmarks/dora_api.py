@@ -27,7 +27,6 @@ app (ASGI call to the last body byte); "client" adds the TestClient's hop.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import datetime as dt
 import os
@@ -49,7 +48,7 @@ from analytics_api import (
 )
 from sqlalchemy import Engine, event, text
 
-from dora import END, generate
+from dora import END, generate, size_parser
 
 COMMAND = "PYTHONPATH=hack:services/common:services/backend .venv/bin/python benchmarks/dora_api.py"
 # (label, path, extra query parameters)
@@ -182,12 +181,7 @@ def _profile(
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--scale", type=float, default=0.05)
-    parser.add_argument("--full", action="store_true", help="the issue's size (scale 1)")
-    parser.add_argument("--runs", type=int, default=15)
+    parser = size_parser(__doc__)
     parser.add_argument("--only", action="append", help="endpoint label(s) to time")
     parser.add_argument("--profile", help="cProfile uncached calls of this endpoint label")
     args = parser.parse_args()

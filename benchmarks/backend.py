@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,8 @@ from pathlib import Path
 import httpx
 import psycopg
 from fastapi import FastAPI, Response
+
+from pulse_testworld.procs import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 PASSWORD = "bench-password-1234"
@@ -56,12 +57,6 @@ def db(dsn: str) -> str:
 
 def as_backend(dsn: str) -> str:
     return "postgresql://pulse_backend:bench-backend-pw@" + db(dsn).split("@", 1)[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _serve(target: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -198,7 +193,7 @@ def main() -> int:
                 str(REPO / p) for p in ("services/backend", "services/common")
             ),
         }
-        port = _free_port()
+        port = free_port()
         procs.append(_serve("pulse_backend.app:create_app", port, env))
         api = f"http://127.0.0.1:{port}/api/v1"
         assert out.admin_password is not None
@@ -238,7 +233,7 @@ def main() -> int:
         ):
             f = base / f"{name}.json"
             f.write_bytes(body)
-            fport = _free_port()
+            fport = free_port()
             fproc = _serve("backend:floor_app", fport, {"PULSE_BENCH_FLOOR_BODY": str(f)})
             procs.append(fproc)
             n = args.requests if name == "read" else args.logins

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import os
+import secrets
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,11 +25,68 @@ def _die_with_parent() -> None:
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def free_port() -> int:
-    """A loopback port nobody listens on now (two worlds can coexist)."""
+# Ports handed out by this process, each held by a lock on its file in
+# PORT_LOCKS until the process ends (the kernel drops the lock even on SIGKILL).
+_held_ports: dict[int, int] = {}
+PORT_LOCKS = Path(tempfile.gettempdir()) / "pulse-ports"
+
+
+def ephemeral_range() -> tuple[int, int]:
+    """The kernel's range for the source ports of outgoing connections."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def port_pool() -> range:
+    """Where ``free_port`` looks: outside the ephemeral range. A port taken
+    from it (``bind(0)``) and handed to a server races every outgoing
+    connection of the machine: one of them (a test's client of the other
+    worker's PostgreSQL) can take it as its source port before the server
+    binds, and the server dies with 'address already in use'."""
+    low, high = ephemeral_range()
+    if low - 1 - 15000 >= 5000:
+        return range(15000, low)
+    return range(high + 1, 65536)
+
+
+def _bindable(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+        # As the servers themselves bind: a port left in TIME_WAIT is usable.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on, that no outgoing connection can
+    take, and that no other process using this function is handed while this
+    one lives (two test workers, two worlds, a ``make dev`` beside a test
+    run). Ports are not given back: a run uses a few hundred of thousands."""
+    PORT_LOCKS.mkdir(mode=0o1777, exist_ok=True)
+    pool = port_pool()
+    start = secrets.randbelow(len(pool))
+    for i in range(len(pool)):
+        port = pool[(start + i) % len(pool)]
+        if port in _held_ports:
+            continue
+        fd = os.open(PORT_LOCKS / str(port), os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        if not _bindable(port):
+            os.close(fd)
+            continue
+        _held_ports[port] = fd
+        return port
+    raise StartError(f"no free loopback port in {pool.start}-{pool.stop - 1}")
 
 
 def port_free(port: int) -> bool:

@@ -6,7 +6,6 @@ refuses with a wrong API key (the local REST server enforces it)."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import Iterator
 
 import httpx
@@ -25,20 +24,15 @@ from pulse_operator.reconcile.failures import backoff, classify
 from pulse_operator.reconcile.kube import KubeApiError
 from pulse_operator.reconcile.tenant import reconcile
 from pulse_operator.spec import DeletionPolicy, parse_tenant
+from pulse_testworld.procs import free_port
 from tests.operator.conftest import Platform, Tenants, events_for, wait_for
 
 pytestmark = [pytest.mark.kube, pytest.mark.postgres, pytest.mark.redis]
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def unreachable_qdrant() -> Iterator[QdrantRest]:
-    client = QdrantRest(f"http://127.0.0.1:{_closed_port()}", "some-key", timeout=2)
+    client = QdrantRest(f"http://127.0.0.1:{free_port()}", "some-key", timeout=2)
     yield client
     client.close()
 

@@ -6,7 +6,6 @@ writes are refused rather than anything else being dropped."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -15,6 +14,8 @@ from pathlib import Path
 import pytest
 import redis
 import yaml
+
+from pulse_testworld.procs import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.redis
@@ -31,9 +32,7 @@ def small_redis(tmp_path: Path) -> Iterator[redis.Redis]:
     the chart's policy and a limit small enough to fill."""
     server = shutil.which("redis-server")
     assert server is not None
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
+    port = free_port()
     proc = subprocess.Popen(
         [
             server,

@@ -164,6 +164,11 @@ def start_kube(sup: Supervisor, bin_dir: Path, base: Path) -> KubeInfo:
             "--endpoint-reconciler-type=none",
             "--v=0",
         ],
+        # After SIGTERM it stops listening, then waits for every open
+        # connection (a client's watch) to end: 15 s of every make dev
+        # Ctrl-C and every test session's end. etcd holds every write it
+        # acknowledged, so a world going away has nothing to drain.
+        stop_timeout=2.0,
     )
     http = KubeHttp(server, pki)
     wait_until(

@@ -10,7 +10,6 @@ import secrets
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,7 +27,9 @@ def _die_with_parent() -> None:
 # Ports handed out by this process, each held by a lock on its file in
 # PORT_LOCKS until the process ends (the kernel drops the lock even on SIGKILL).
 _held_ports: dict[int, int] = {}
-PORT_LOCKS = Path(tempfile.gettempdir()) / "pulse-ports"
+# A fixed folder, not $TMPDIR: runs with different TMPDIRs must see each
+# other's locks.
+PORT_LOCKS = Path("/tmp/pulse-ports")  # noqa: S108 - names only, no data; flock, not O_EXCL
 
 
 def ephemeral_range() -> tuple[int, int]:
@@ -116,6 +117,8 @@ class Process:
     argv: list[str] = field(default_factory=list)
     user: str | None = None
     env: dict[str, str] | None = None
+    # How long a stop waits for the process to exit before SIGKILL.
+    stop_timeout: float = 15.0
 
     @property
     def pid(self) -> int:
@@ -130,13 +133,13 @@ class Process:
         except OSError:
             return ""
 
-    def stop(self, timeout: float = 15.0) -> None:
+    def stop(self) -> None:
         if not self.alive():
             return
         with contextlib.suppress(ProcessLookupError):
             self.popen.send_signal(self.stop_signal)
         try:
-            self.popen.wait(timeout)
+            self.popen.wait(self.stop_timeout)
         except subprocess.TimeoutExpired:
             self.popen.kill()
             self.popen.wait(5)
@@ -157,6 +160,7 @@ class Supervisor:
         user: str | None = None,
         env: dict[str, str] | None = None,
         stop_signal: int = signal.SIGTERM,
+        stop_timeout: float = 15.0,
     ) -> Process:
         log_path = self.log_dir / f"{name}.log"
         log = log_path.open("ab")
@@ -174,7 +178,7 @@ class Supervisor:
             **kwargs,  # type: ignore[call-overload]
         )
         log.close()
-        proc = Process(name, popen, log_path, stop_signal, argv, user, env)
+        proc = Process(name, popen, log_path, stop_signal, argv, user, env, stop_timeout)
         self.processes.append(proc)
         return proc
 
@@ -189,7 +193,14 @@ class Supervisor:
         old = self.find(name)
         old.stop()
         self.processes.remove(old)
-        return self.start(name, old.argv, user=old.user, env=old.env, stop_signal=old.stop_signal)
+        return self.start(
+            name,
+            old.argv,
+            user=old.user,
+            env=old.env,
+            stop_signal=old.stop_signal,
+            stop_timeout=old.stop_timeout,
+        )
 
     def stop_all(self) -> None:
         for proc in reversed(self.processes):

@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import shutil
+import socket
 import ssl
 import sys
 import threading
@@ -109,7 +110,7 @@ class EtlFleet:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="etl-fleet", daemon=True)
-        self._watch: httpx.Client | None = None
+        self._watch_socket: socket.socket | None = None
 
     def start(self) -> EtlFleet:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -118,10 +119,13 @@ class EtlFleet:
 
     def stop(self) -> None:
         self._stop.set()
-        if self._watch is not None:
-            with contextlib.suppress(Exception):
-                self._watch.close()  # ends a watch blocked on the stream
-        # A watch blocked on a quiet stream may not notice the close: _set
+        # Closing the client does not wake a read blocked on a quiet watch;
+        # shutting its socket down does. The watch must end, not only be
+        # abandoned: kube-apiserver waits for open watches before it exits.
+        if self._watch_socket is not None:
+            with contextlib.suppress(OSError):
+                self._watch_socket.shutdown(socket.SHUT_RDWR)
+        # Should the shutdown have missed (a watch opening just now): _set
         # refuses to start anything once stopping, so waiting longer buys nothing.
         self._thread.join(timeout=2)
         with self._lock:
@@ -160,18 +164,22 @@ class EtlFleet:
 
     def _follow(self, http: httpx.Client, version: str) -> None:
         params = {"watch": "1", "resourceVersion": version, "timeoutSeconds": "60"}
-        with kube_client(self.kube, timeout=None) as watch:
-            self._watch = watch
-            with watch.stream("GET", TENANTS, params=params) as stream:
-                for line in stream.iter_lines():
-                    if self._stop.is_set():
-                        return
-                    if not line:
-                        continue
-                    event = json.loads(line)
-                    if event["type"] == "ERROR":
-                        return  # e.g. 410 Gone: list again
-                    self.reconcile(http, event["object"], deleted=event["type"] == "DELETED")
+        with (
+            kube_client(self.kube, timeout=None) as watch,
+            watch.stream("GET", TENANTS, params=params) as stream,
+        ):
+            self._watch_socket = stream.extensions["network_stream"].get_extra_info("socket")
+            if self._stop.is_set():
+                return
+            for line in stream.iter_lines():
+                if self._stop.is_set():
+                    return
+                if not line:
+                    continue
+                event = json.loads(line)
+                if event["type"] == "ERROR":
+                    return  # e.g. 410 Gone: list again
+                self.reconcile(http, event["object"], deleted=event["type"] == "DELETED")
 
     def reconcile(self, http: httpx.Client, tenant: dict[str, Any], *, deleted: bool) -> None:
         slug = tenant["metadata"]["name"]

@@ -120,31 +120,30 @@ class _Built:
 
 
 # Building an app costs 0.5-1 s of CPU (FastAPI 0.16x analyses every route's
-# dependencies per app, at its first request), and most tests take one with
-# the default settings. Those are pooled per session: a test takes a free app
-# (two at once in one test, "another backend instance", get two apps) and
-# enters a new lifespan on it (new engines, Redis clients, indexer); at the
-# end the app goes back with ``app.state`` and its metrics as create_app left
-# them, or is dropped if the test changed its routes or dependencies. Apps
-# with settings overrides are built per call.
-_FREE: dict[int, list[_Built]] = {}
+# dependencies per app, at its first request), and most tests take one. Apps
+# are pooled per session and per settings overrides (the same overrides make
+# the same Settings, so the same app): a test takes a free app built with its
+# overrides (two at once in one test, "another backend instance", get two
+# apps) and enters a new lifespan on it (new engines, Redis clients,
+# indexer); at the end the app goes back with ``app.state`` and its metrics
+# as create_app left them, or is dropped if the test changed its routes or
+# dependencies. Overrides whose values differ per test (a tmp_path, a port)
+# simply never meet a free app.
+_FREE: dict[tuple[int, str], list[_Built]] = {}
 
 
 @contextmanager
 def clients(platform: Platform) -> Iterator[Callable[..., TestClient]]:
     """Builds apps with settings overrides (or takes a free default one)
     and enters their lifespans; exits them at the end."""
-    opened: list[tuple[TestClient, _Built | None]] = []
-    free = _FREE.setdefault(id(platform), [])
+    opened: list[tuple[TestClient, _Built, list[_Built]]] = []
 
     def make(client_address: str = "testclient", **overrides: Any) -> TestClient:
-        built: _Built | None = None
-        if overrides:
-            app = create_app(platform.settings(**overrides))
-        else:
-            built = free.pop() if free else _Built(create_app(platform.settings()))
-            built.reset()
-            app = built.app
+        # repr, not hash: overrides may be pydantic models (RateLimits).
+        free = _FREE.setdefault((id(platform), repr(sorted(overrides.items()))), [])
+        built = free.pop() if free else _Built(create_app(platform.settings(**overrides)))
+        built.reset()
+        app = built.app
         client = TestClient(
             app,
             base_url="https://testserver",
@@ -152,15 +151,15 @@ def clients(platform: Platform) -> Iterator[Callable[..., TestClient]]:
             client=(client_address, 50000),
         )
         client.__enter__()
-        opened.append((client, built))
+        opened.append((client, built, free))
         return client
 
     try:
         yield make
     finally:
-        for c, built in opened:
+        for c, built, free in opened:
             c.__exit__(None, None, None)
-            if built is not None and built.untouched():
+            if built.untouched():
                 free.append(built)
 
 

@@ -18,6 +18,8 @@ import pytest
 import redis
 from argon2 import PasswordHasher
 from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
+from hypothesis.database import DirectoryBasedExampleDatabase
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 from qdrant_client import QdrantClient
@@ -39,11 +41,22 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
     for p in ("hack", "operator", "services/backend", "services/etl", "services/common")
 )
 
+# Hypothesis keeps tables it computes under its home directory, by default
+# .hypothesis/ in the checkout, empty in every fresh clone: the utf-8 codec's
+# encodable characters (3.5 s of CPU, the fuzzers' headers) and the constants
+# it reads from each module's source (keyed by the source's hash). Those go
+# to $PULSE_CACHE with the other caches; the example database (failures to
+# replay) stays in the checkout, where it always was.
+if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+    set_hypothesis_home_dir(
+        Path(os.environ.get("PULSE_CACHE") or Path.home() / ".cache" / "pulse") / "hypothesis"
+    )
 # Property tests that leave max_examples to the profile run Hypothesis's
 # default 100 examples in make test; PULSE_HYPOTHESIS_PROFILE=thorough runs
 # 1000 (worth it after touching what they cover, e.g. tenant naming).
-settings.register_profile("ci", max_examples=100)
-settings.register_profile("thorough", max_examples=1000)
+_EXAMPLES = DirectoryBasedExampleDatabase(REPO / ".hypothesis" / "examples")
+settings.register_profile("ci", max_examples=100, database=_EXAMPLES)
+settings.register_profile("thorough", max_examples=1000, database=_EXAMPLES)
 settings.load_profile(os.environ.get("PULSE_HYPOTHESIS_PROFILE", "ci"))
 
 

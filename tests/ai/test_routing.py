@@ -58,7 +58,8 @@ async def test_priority_orders_within_a_route(paid: FakeServer, local: FakeServe
     [
         (Fault("/chat/completions$", "status", 429, retry_after=7), "rate_limited"),
         (Fault("/chat/completions$", "status", 500), "error"),
-        (Fault("/chat/completions$", "timeout", delay=4), "timeout"),
+        # Held past the paid provider's read timeout (0.5 s in this case).
+        (Fault("/chat/completions$", "timeout", delay=1.5), "timeout"),
         (Fault("/chat/completions$", "malformed", field="choices"), "malformed"),
         (Fault("/chat/completions$", "truncate"), "malformed"),
     ],
@@ -69,8 +70,15 @@ async def test_fallback_under_each_fault(
 ) -> None:
     paid.plan.add(fault)
     calls = Calls()
+    # The read timeout is a provider setting: the timeout case waits out a
+    # short one (the other faults answer at once, within the usual 2 s).
+    read = 0.5 if outcome == "timeout" else 2
+    timeouts = {"connect_seconds": 2, "read_seconds": read}
     router = Router(
-        [entry("paid", paid, fallback="local", priority=1), entry("local", local, priority=2)],
+        [
+            entry("paid", paid, fallback="local", priority=1, timeouts=timeouts),
+            entry("local", local, priority=2),
+        ],
         calls,
     )
     result = await router.complete(ASK)

@@ -5,7 +5,7 @@ revoked tenant gets 403 everywhere."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 
 import pytest
@@ -14,17 +14,20 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 
 from pulse_backend.tx import read_transaction, write_transaction
-from pulse_common.provisioning import revoke_tenant, set_suspended
+from pulse_common.provisioning import drop_tenant, revoke_tenant, set_suspended
 from pulse_common.tenancy import TenantNames
 from tests.backend.conftest import (
     NEW_PASSWORD,
     Platform,
     Session,
     TenantFactory,
+    TenantInfo,
     admin_session,
     invite_and_login,
+    provision,
 )
 from tests.backend.support import wait_replica
+from tests.pulse_db import unique_slug
 
 ID_ROUTES = [
     ("GET", "/api/v1/users/{id}", None),
@@ -72,13 +75,28 @@ def test_a_body_field_cannot_choose_the_tenant(client: TestClient, admin: Sessio
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "tenant"
 
 
+@pytest.fixture(scope="module")
+def tenant_pair(platform: Platform) -> Iterator[tuple[TenantInfo, TenantInfo]]:
+    """Two tenants that the role cases below only read (each provisioning
+    and drop costs about a second)."""
+    pair = (provision(platform, unique_slug("a")), provision(platform, unique_slug("b")))
+    try:
+        yield pair
+    finally:
+        for t in pair:
+            drop_tenant(platform.engine, t.slug)
+
+
 @pytest.mark.parametrize("where", ["primary", "replica"])
 def test_set_local_role_confines_sql_to_the_tenant_schema(
-    client: TestClient, make_tenant: TenantFactory, platform: Platform, where: str
+    client: TestClient,
+    tenant_pair: tuple[TenantInfo, TenantInfo],
+    platform: Platform,
+    where: str,
 ) -> None:
     """Inside tenant A's transaction, a query naming tenant B's schema is
     refused by PostgreSQL, whatever the application code does."""
-    a, b = make_tenant("a"), make_tenant("b")
+    a, b = tenant_pair
     # The tenants were just provisioned on the primary: on the replica their
     # schemas exist once replayed (provisioning got fast enough to race it).
     wait_replica(platform)

@@ -10,6 +10,7 @@ import datetime as dt
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,12 +126,13 @@ def _login_dsn(platform: Platform, role: str, password: str) -> str:
     return f"postgresql://{role}:{password}@{tail}"
 
 
-@pytest.fixture
-def make_search_tenant(
+@contextmanager
+def search_tenants(
     platform: Platform, qdrant_server: QdrantServer, embedder: Embedder
 ) -> Iterator[SearchTenantFactory]:
-    """A tenant as the operator leaves it: schema and roles, its collection
-    (``vector_size`` as in its spec) and a collection-scoped token."""
+    """Makes tenants as the operator leaves them: schema and roles, its
+    collection (``vector_size`` as in its spec) and a collection-scoped
+    token; drops them at the end."""
     made: list[str] = []
     admin = vectorstore.connect(qdrant_server.url, qdrant_server.app.api_key)
 
@@ -173,15 +175,25 @@ def make_search_tenant(
             password,
         )
 
-    yield make
-    admin.close()
-    for slug in made:
-        drop_tenant(platform.engine, slug)
+    try:
+        yield make
+    finally:
+        admin.close()
+        for slug in made:
+            drop_tenant(platform.engine, slug)
 
 
 @pytest.fixture
-def search_client(
-    make_client: Callable[..., TestClient], qdrant_server: QdrantServer
+def make_search_tenant(
+    platform: Platform, qdrant_server: QdrantServer, embedder: Embedder
+) -> Iterator[SearchTenantFactory]:
+    """A test's own search tenants (see ``search_tenants``)."""
+    with search_tenants(platform, qdrant_server, embedder) as make:
+        yield make
+
+
+def search_app(
+    make_client: Callable[..., TestClient], qdrant_server: QdrantServer, **overrides: Any
 ) -> TestClient:
     """The backend with the platform's Qdrant URL and key (it mints
     collection-scoped read tokens from the key). Its indexer is off: these
@@ -190,7 +202,15 @@ def search_client(
         qdrant_url=qdrant_server.url,
         qdrant_api_key=qdrant_server.app.api_key,
         index_interval_seconds=0,
+        **overrides,
     )
+
+
+@pytest.fixture
+def search_client(
+    make_client: Callable[..., TestClient], qdrant_server: QdrantServer
+) -> TestClient:
+    return search_app(make_client, qdrant_server)
 
 
 def search(client: TestClient, session: Session, **params: Any) -> Any:

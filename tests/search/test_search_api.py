@@ -3,18 +3,44 @@ the local Qdrant server over HTTP (RBAC enforced)."""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterator
+
 import pytest
 from fastapi.testclient import TestClient
 
+from pulse_common.ai import Embedder
 from pulse_common.ai.collection import embedder_for_collection
 from pulse_common.ai.config import ProviderConfig, ProviderType
 from pulse_common.ai.routing import ProviderEntry
 from pulse_fakes import GatewayState, serve_gateway
-from tests.backend.conftest import admin_session, invite_and_login
+from pulse_fakes.qdrant import serve_qdrant
+from tests.backend.conftest import Session, admin_session, invite_and_login
 from tests.backend.support import wait_replica
-from tests.search.conftest import SearchTenant, SearchTenantFactory, search
+from tests.backend_platform import Platform, clients
+from tests.search.conftest import (
+    SearchTenant,
+    SearchTenantFactory,
+    search,
+    search_app,
+    search_tenants,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+
+@pytest.fixture(scope="module")
+def refusing(platform: Platform, embedder: Embedder) -> Iterator[tuple[TestClient, Session]]:
+    """One search tenant's admin for the cases whose query is refused before
+    anything is read or written (a provisioning, a first sign-in and a Qdrant
+    server cost seconds per case). Its token outlives a slow module."""
+    server = serve_qdrant(secrets.token_urlsafe(32))
+    try:
+        with search_tenants(platform, server, embedder) as make, clients(platform) as make_app:
+            client = search_app(make_app, server, access_token_ttl_seconds=3600)
+            yield client, admin_session(client, make().info)
+    finally:
+        server.stop()
 
 
 def _acme(t: SearchTenant) -> dict[str, int]:
@@ -188,14 +214,10 @@ def test_an_embedding_provider_of_the_collections_size_is_the_way_out(
     ],
 )
 def test_bad_parameters_are_problems_naming_the_field(
-    search_client: TestClient,
-    make_search_tenant: SearchTenantFactory,
-    params: dict[str, object],
-    field: str,
+    refusing: tuple[TestClient, Session], params: dict[str, object], field: str
 ) -> None:
-    t = make_search_tenant()
-    session = admin_session(search_client, t.info)
-    r = search(search_client, session, **params)
+    client, session = refusing
+    r = search(client, session, **params)
     assert r.status_code == 422, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     assert any(field in e["field"] for e in r.json()["errors"]), r.json()

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 # Timer intervals are fixed when the handlers are imported: set it first.
-os.environ["PULSE_OPERATOR_DRIFT_INTERVAL_SECONDS"] = "2"
+os.environ["PULSE_OPERATOR_DRIFT_INTERVAL_SECONDS"] = "0.5"
 
 import kopf
 import psycopg
@@ -246,40 +246,49 @@ class Tenants:
             if exc.status != 404:
                 raise
         if wait:
-            try:
-                wait_for(f"{slug} to be deleted", lambda: self.get(slug) is None, timeout=60)
-            except AssertionError as exc:
-                obj = self.get(slug) or {}
-                meta = obj.get("metadata", {})
-                raise AssertionError(
-                    f"{exc}; finalizers={meta.get('finalizers')} "
-                    f"annotations={meta.get('annotations')} "
-                    f"status={obj.get('status', {}).get('phase')}"
-                ) from None
+            self.wait_deleted(slug)
+
+    def wait_deleted(self, slug: str) -> None:
+        try:
+            wait_for(f"{slug} to be deleted", lambda: self.get(slug) is None, timeout=60)
+        except AssertionError as exc:
+            obj = self.get(slug) or {}
+            meta = obj.get("metadata", {})
+            raise AssertionError(
+                f"{exc}; finalizers={meta.get('finalizers')} "
+                f"annotations={meta.get('annotations')} "
+                f"status={obj.get('status', {}).get('phase')}"
+            ) from None
+
+    def _delete_policy_handled(self, slug: str) -> bool:
+        handled = (
+            (self.get(slug) or {})
+            .get("metadata", {})
+            .get("annotations", {})
+            .get("pulse.dev/last-handled-configuration", '"deletionPolicy":"Delete"')
+        )
+        return '"deletionPolicy":"Delete"' in handled
 
     def cleanup(self) -> None:
-        for slug in self.made:
-            if self.get(slug) is not None:
-                self.patch(slug, {"deletionPolicy": "Delete"})
-                # Let the operator handle the update before the deletion: a
-                # delete racing Kopf's update bookkeeping can leave the
-                # finalizer in place (see the issue note).
-                wait_for(
-                    f"{slug} update handled",
-                    lambda s=slug: (
-                        '"deletionPolicy":"Delete"'
-                        in (
-                            (self.get(s) or {})
-                            .get("metadata", {})
-                            .get("annotations", {})
-                            .get(
-                                "pulse.dev/last-handled-configuration", '"deletionPolicy":"Delete"'
-                            )
-                        )
-                    ),
-                    timeout=30,
-                )
-                self.delete(slug)
+        """Deletes every tenant the test made, with its data. Each step is
+        asked of all tenants before any is waited for: the operator handles
+        them concurrently (20 one after another took ~14 s of teardown)."""
+        live = [slug for slug in self.made if self.get(slug) is not None]
+        for slug in live:
+            self.patch(slug, {"deletionPolicy": "Delete"})
+        # Let the operator handle the update before the deletion: a delete
+        # racing Kopf's update bookkeeping can leave the finalizer in place
+        # (see the issue note).
+        for slug in live:
+            wait_for(
+                f"{slug} update handled",
+                lambda s=slug: self._delete_policy_handled(s),
+                timeout=30,
+            )
+        for slug in live:
+            self.delete(slug, wait=False)
+        for slug in live:
+            self.wait_deleted(slug)
 
 
 @pytest.fixture

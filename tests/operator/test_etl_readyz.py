@@ -4,22 +4,30 @@ the tenant's Secrets, against the real PostgreSQL and Redis (Qdrant local)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
 from pulse_etl.app import create_app
 from pulse_etl.settings import EtlSettings
-from tests.operator.conftest import Platform, Tenants, secret_values
+from tests.operator.conftest import Platform, RunningOperator, Tenants, secret_values
 
 pytestmark = [pytest.mark.kube, pytest.mark.postgres, pytest.mark.redis]
 
 
-@pytest.fixture
-def ready_tenant(platform: Platform, tenants: Tenants) -> tuple[str, dict[str, str]]:
+@pytest.fixture(scope="module")
+def ready_tenant(
+    platform: Platform, operator: RunningOperator
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """One tenant for the module: the tests only read it (each builds its own
+    settings, wrong where it means to be), and provisioning one per test cost
+    seconds each."""
+    tenants = Tenants(platform)
     slug = tenants.apply()
     tenants.wait_phase(slug, "Ready")
-    return slug, secret_values(platform, slug)
+    yield slug, secret_values(platform, slug)
+    tenants.cleanup()
 
 
 def settings(slug: str, values: dict[str, str], **override: str) -> EtlSettings:

@@ -176,13 +176,7 @@ def stack(
     )
     api_url = f"http://127.0.0.1:{api_port}"
     try:
-        wait_until(
-            "the backend's /readyz",
-            lambda: httpx.get(f"{api_url}/readyz", timeout=2).status_code == 200,
-            # Generous: on a loaded machine importing the backend alone can take a minute.
-            timeout=180,
-            proc=backend,
-        )
+        # vite preview only proxies /api: it starts while the backend imports.
         web = sup.start(
             "web",
             [
@@ -198,6 +192,13 @@ def stack(
                 "--strictPort",
             ],
             env={"PULSE_API_URL": api_url},
+        )
+        wait_until(
+            "the backend's /readyz",
+            lambda: httpx.get(f"{api_url}/readyz", timeout=2).status_code == 200,
+            # Generous: on a loaded machine importing the backend alone can take a minute.
+            timeout=180,
+            proc=backend,
         )
         wait_until(
             "vite preview",
@@ -308,6 +309,8 @@ def run_browser(scenario: str, stack: Stack, **params: Any) -> dict[str, Any]:
     ARTIFACTS.mkdir(exist_ok=True)
     config = {"baseUrl": stack.url, "artifacts": str(ARTIFACTS), "chromium": CHROMIUM, **params}
     answer = _runner.run(scenario, config, timeout=300)
+    if "profile" in answer:
+        print(f"browser profile of {scenario} (s):", json.dumps(answer["profile"]))
     log = "\n".join(answer["log"])
     assert answer["ok"], f"scenario {scenario} failed:\n{log}"
     assert answer.get("result") is not None, f"scenario {scenario} reported nothing:\n{log}"

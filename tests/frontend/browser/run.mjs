@@ -81,8 +81,30 @@ async function captured(fn) {
   }
 }
 
+// PULSE_BROWSER_PROFILE=1: each answer carries the seconds spent per Page
+// method (where a scenario's wall goes), summed over its calls.
+const PROFILED = ["goto", "reload", "waitForLoadState", "waitForFunction", "waitForResponse", "screenshot", "evaluate"];
+let profile = null;
+async function profilePages(browser) {
+  const context = await browser.newContext();
+  const proto = Object.getPrototypeOf(await context.newPage());
+  await context.close();
+  for (const name of PROFILED) {
+    const original = proto[name];
+    proto[name] = async function (...args) {
+      const start = performance.now();
+      try {
+        return await original.apply(this, args);
+      } finally {
+        if (profile) profile[name] = (profile[name] ?? 0) + (performance.now() - start) / 1000;
+      }
+    };
+  }
+}
+
 async function serve() {
   let browser = null;
+  let profiled = false;
   const answer = (message) => process.stdout.write("ANSWER " + JSON.stringify(message) + "\n");
   for await (const line of createInterface({ input: process.stdin })) {
     if (!line.trim()) continue;
@@ -90,6 +112,11 @@ async function serve() {
     const outcome = await captured(async () => {
       const scenario = await scenarioNamed(name, modules);
       if (!browser?.isConnected()) browser = await launch(config);
+      if (process.env.PULSE_BROWSER_PROFILE && !profiled) {
+        await profilePages(browser);
+        profiled = true;
+      }
+      profile = process.env.PULSE_BROWSER_PROFILE ? {} : null;
       const before = new Set(browser.contexts());
       try {
         return { ok: true, result: await scenario({ browser, config, axeSource }) };
@@ -99,7 +126,8 @@ async function serve() {
         await Promise.all(left.map((c) => c.close().catch(() => {})));
       }
     });
-    answer({ id, ...outcome });
+    answer({ id, ...outcome, ...(profile ? { profile } : {}) });
+    profile = null;
   }
   await browser?.close();
 }

@@ -22,7 +22,8 @@ FRONTEND = REPO / "services" / "frontend"
 WEB_PORT = 5173
 # What the build reads besides the sources: the installed dependency tree.
 _INSTALLED = FRONTEND / "node_modules" / ".package-lock.json"
-_NOT_SOURCES = {"node_modules", "dist"}
+# .lint-cache: the type check and lint state (pulse_testworld.web_lint).
+_NOT_SOURCES = {"node_modules", "dist", ".lint-cache"}
 _MARK = ".source-hash"
 
 

@@ -6,17 +6,21 @@ with tenants provisioned by ``ensure_tenant``; Debian's chromium is driven by
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import queue
 import shutil
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from collections.abc import Iterator
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import psycopg
@@ -172,13 +176,7 @@ def stack(
     )
     api_url = f"http://127.0.0.1:{api_port}"
     try:
-        wait_until(
-            "the backend's /readyz",
-            lambda: httpx.get(f"{api_url}/readyz", timeout=2).status_code == 200,
-            # Generous: on a loaded machine importing the backend alone can take a minute.
-            timeout=180,
-            proc=backend,
-        )
+        # vite preview only proxies /api: it starts while the backend imports.
         web = sup.start(
             "web",
             [
@@ -194,6 +192,13 @@ def stack(
                 "--strictPort",
             ],
             env={"PULSE_API_URL": api_url},
+        )
+        wait_until(
+            "the backend's /readyz",
+            lambda: httpx.get(f"{api_url}/readyz", timeout=2).status_code == 200,
+            # Generous: on a loaded machine importing the backend alone can take a minute.
+            timeout=180,
+            proc=backend,
         )
         wait_until(
             "vite preview",
@@ -216,22 +221,98 @@ def tenant(stack: Stack) -> Iterator[Tenant]:
     drop_tenant(stack.engine, t.slug)
 
 
+class _Runner:
+    """One ``node run.mjs --serve`` (one chromium) for this pytest process:
+    launching node and chromium for each scenario cost seconds of wall and
+    CPU. Started on first use, started again after it died or hung; it ends
+    when its stdin closes (at exit, or with this process)."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[str] | None = None
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.stderr: list[str] = []
+        self.count = 0
+
+    def _start(self) -> subprocess.Popen[str]:
+        self.lines, self.stderr = queue.Queue(), []
+        proc = subprocess.Popen(
+            ["node", str(BROWSER_DIR / "run.mjs"), "--serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PULSE_FRONTEND": str(FRONTEND)},
+        )
+        assert proc.stdout is not None and proc.stderr is not None
+        threading.Thread(target=self._read, args=(proc.stdout, self.lines), daemon=True).start()
+        threading.Thread(target=self._read, args=(proc.stderr, self.stderr), daemon=True).start()
+        return proc
+
+    @staticmethod
+    def _read(stream: IO[str], into: queue.Queue[str | None] | list[str]) -> None:
+        # stderr is kept whole for a failure's message; stdout ends with None.
+        if isinstance(into, list):
+            into.extend(stream)
+            return
+        for line in stream:
+            into.put(line)
+        into.put(None)
+
+    def stop(self, *, hung: bool = False) -> None:
+        """Closes stdin (node closes chromium and ends); kills a hung one."""
+        if self.proc is None:
+            return
+        if not hung:
+            with suppress(OSError):
+                self.proc.stdin.close()  # type: ignore[union-attr]
+            with suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=30)
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+    def run(self, scenario: str, config: dict[str, Any], timeout: float) -> dict[str, Any]:
+        if self.proc is None or self.proc.poll() is not None:
+            self.proc = self._start()
+        self.count += 1
+        request = {"id": self.count, "scenario": scenario, "config": config}
+        modules = os.environ.get("PULSE_BROWSER_SCENARIOS")
+        request["modules"] = [modules] if modules else []
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                self.stop(hung=True)
+                pytest.fail(f"scenario {scenario} gave no answer in {timeout} s")
+            if line is None:
+                self.stop()
+                pytest.fail(f"the browser runner died in {scenario}:\n{''.join(self.stderr)}")
+            if line.startswith("ANSWER "):
+                answer: dict[str, Any] = json.loads(line[len("ANSWER ") :])
+                if answer["id"] == self.count:
+                    return answer
+
+
+_runner = _Runner()
+atexit.register(_runner.stop)
+
+
 def run_browser(scenario: str, stack: Stack, **params: Any) -> dict[str, Any]:
     """Runs one scenario of browser/scenarios.mjs in chromium; returns what it reports."""
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run `make bootstrap`"
     assert shutil.which("node"), "node is missing"
     ARTIFACTS.mkdir(exist_ok=True)
     config = {"baseUrl": stack.url, "artifacts": str(ARTIFACTS), "chromium": CHROMIUM, **params}
-    r = subprocess.run(
-        ["node", str(BROWSER_DIR / "run.mjs"), scenario],
-        input=json.dumps(config),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PULSE_FRONTEND": str(FRONTEND)},
-    )
-    assert r.returncode == 0, f"scenario {scenario} failed:\n{r.stdout}\n{r.stderr}"
-    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("RESULT ")]
-    assert lines, f"scenario {scenario} reported nothing:\n{r.stdout}\n{r.stderr}"
-    result: dict[str, Any] = json.loads(lines[-1][len("RESULT ") :])
+    answer = _runner.run(scenario, config, timeout=300)
+    if "profile" in answer:
+        print(f"browser profile of {scenario} (s):", json.dumps(answer["profile"]))
+    log = "\n".join(answer["log"])
+    assert answer["ok"], f"scenario {scenario} failed:\n{log}"
+    assert answer.get("result") is not None, f"scenario {scenario} reported nothing:\n{log}"
+    result: dict[str, Any] = answer["result"]
     return result

@@ -15,8 +15,10 @@ is bumped before each call (outside the timing), so each call is a miss
 under a fresh key, as after an ETL load. The floor's statements are
 captured from one uncached call of the endpoint (SQLAlchemy's
 ``before_cursor_execute`` on every engine): every statement but the
-transaction's settings (``SET ...``) and the replica-lag probe, i.e. the
-DORA rules, the environments, the metric statements. They run with the
+transaction's own (``BEGIN``, the tenant's ``SET``s, which open the same
+string as the opening statement: the floor keeps that statement alone), the
+replica-lag probe and the tenant's registry state, i.e. the DORA rules,
+the environments, the metric statements. They run with the
 same parameters, as the superuser with the tenant's schema on
 ``search_path`` and JIT off. The session reads as a dashboard's does,
 not right after a write of its own (no read-your-writes check). Endpoint, floor and the cached call run in
@@ -99,7 +101,9 @@ class Capture:
         """What the floor replays: not the transaction's settings, the
         replica-lag probe, nor the bands (reference data, loaded once per
         process and cached)."""
-        skip = ("SET ", "SELECT CASE WHEN NOT pg_is_in_recovery()")
+        # Not the endpoint's data: the replica-lag probe and the tenant's
+        # registry state (each read now and then, per process).
+        skip = ("SET ", "SELECT CASE WHEN NOT pg_is_in_recovery()", "FROM pulse.tenants")
         out = []
         for sql, params in self.seen:
             if sql.startswith(TX_OPENING):
@@ -112,6 +116,7 @@ class Capture:
             if (
                 not sql.lstrip().upper().startswith(skip[0])
                 and not sql.lstrip().startswith(skip[1])
+                and skip[2] not in sql
                 and "dora_market_benchmarks" not in sql
             ):
                 out.append((sql, params))

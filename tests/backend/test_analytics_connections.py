@@ -20,6 +20,7 @@ from pulse_backend.state import AppClients
 from pulse_backend.tx import opened_read_transaction, read_transaction
 from pulse_common.tenancy import TenantNames
 from tests.backend.conftest import TenantFactory, admin_session
+from tests.backend.support import wait_replica
 from tests.backend_platform import Platform
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
@@ -62,10 +63,11 @@ def _pooled_state(conn: Connection) -> tuple[Any, ...]:
 
 
 def test_the_tenant_transaction_opens_in_one_round_trip_as_strictly_as_before(
-    client: TestClient, make_tenant: TenantFactory
+    client: TestClient, make_tenant: TenantFactory, platform: Platform
 ) -> None:
     clients = _clients(client)
     names = TenantNames(make_tenant().slug)
+    wait_replica(platform)  # the new tenant's schema on the replica
     statements: list[str] = []
 
     def seen(_c: Any, _cur: Any, sql: str, *_: Any) -> None:
@@ -121,10 +123,11 @@ def test_a_read_survives_its_pooled_connections_being_terminated(
 
 
 def test_connections_go_back_to_the_pool_clean(
-    client: TestClient, make_tenant: TenantFactory
+    client: TestClient, make_tenant: TenantFactory, platform: Platform
 ) -> None:
     clients = _clients(client)
     names = TenantNames(make_tenant().slug)
+    wait_replica(platform)
     engine = clients.engines.replica
     # One connection in the pool, so that every checkout below is that one.
     engine.dispose()

@@ -33,7 +33,7 @@ from tests.backend.conftest import (
     bearer,
     invite_and_login,
 )
-from tests.backend.support import tenant_sql
+from tests.backend.support import tenant_sql, wait_replica
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -76,22 +76,23 @@ def apps(make_client: Callable[..., TestClient]) -> tuple[TestClient, TestClient
     return make_client(), make_client(analytics_fast_path=False)
 
 
+CASES: list[tuple[str, Params]] = [(p, RANGE) for p in SCOPED] + [
+    ("trends", {**RANGE, "metric": "lead_time_for_changes"}),
+    ("trends", {**RANGE, "metric": "rework_rate", "granularity": "month"}),
+    ("lead-time", {**RANGE, "limit": "5", "offset": "1", "timezone": "Europe/Paris"}),
+    ("deployment-frequency", {**RANGE, "repository": ["2", "1"], "environment": "prod"}),
+    ("summary", {}),  # the default range (ends at the next UTC midnight)
+    ("summary", {**RANGE, "report_year": "2023", "author": ["ann", "bo b"], "project": "1"}),
+]
+
+
 def test_every_route_hit_is_the_routes_answer_byte_for_byte(
     apps: tuple[TestClient, TestClient], make_tenant: TenantFactory
 ) -> None:
     fast, plain = apps
     assert set(ROUTES) == set(KEYS)
     s = admin_session(plain, make_tenant())
-    cases: list[tuple[str, Params]] = [(p, RANGE) for p in SCOPED]
-    cases += [
-        ("trends", {**RANGE, "metric": "lead_time_for_changes"}),
-        ("trends", {**RANGE, "metric": "rework_rate", "granularity": "month"}),
-        ("lead-time", {**RANGE, "limit": "5", "offset": "1", "timezone": "Europe/Paris"}),
-        ("deployment-frequency", {**RANGE, "repository": ["2", "1"], "environment": "prod"}),
-        ("summary", {}),  # the default range (ends at the next UTC midnight)
-        ("summary", {**RANGE, "report_year": "2023", "author": ["ann", "bo b"], "project": "1"}),
-    ]
-    for path, params in cases:
+    for path, params in CASES:
         warm = get(plain, path, params, s.headers)
         assert (warm.status_code, warm.headers["X-Cache"]) == (200, "miss"), (path, warm.text)
         slow_hit = get(plain, path, params, s.headers)
@@ -106,23 +107,57 @@ def test_every_route_hit_is_the_routes_answer_byte_for_byte(
     assert 'route="/api/v1/analytics/lead-time",status="200"' in text
 
 
-def test_the_fast_path_fills_nothing_itself_and_a_miss_is_the_routes(
+def test_every_route_miss_is_the_routes_answer_and_stored_where_the_route_reads(
     apps: tuple[TestClient, TestClient], make_tenant: TenantFactory, redis_admin: redis.Redis
 ) -> None:
     fast, plain = apps
-    s = admin_session(fast, make_tenant())
-    first = get(fast, "lead-time", RANGE, s.headers)
-    assert first.headers["X-Cache"] == "miss"
-    assert (fast_count(fast, "hit"), fast_count(fast, "miss")) == (0, 1)
-    assert get(fast, "lead-time", RANGE, s.headers).headers["X-Cache"] == "hit"
-    assert fast_count(fast, "hit") == 1
-    # A new data version: the fast path misses, the route computes and stores.
-    bump_data_version(redis_admin, s.tenant.slug)
-    again = get(fast, "lead-time", RANGE, s.headers)
-    assert (again.status_code, again.headers["X-Cache"]) == (200, "miss")
-    assert fast_count(fast, "miss") == 2
-    same(get(fast, "lead-time", RANGE, s.headers), get(plain, "lead-time", RANGE, s.headers))
-    assert fast_count(fast, "hit") == 2
+    s = admin_session(plain, make_tenant())
+    for path, params in CASES:
+        bump_data_version(redis_admin, s.tenant.slug)
+        before = fast_count(fast, "miss")
+        fast_miss = get(fast, path, params, s.headers)
+        assert fast_count(fast, "miss") == before + 1, (path, params)
+        assert (fast_miss.status_code, fast_miss.headers["X-Cache"]) == (200, "miss")
+        # The route finds what the fast path stored...
+        plain_hit = get(plain, path, params, s.headers)
+        assert plain_hit.headers["X-Cache"] == "hit" and plain_hit.content == fast_miss.content
+        # ...and its own miss is the same answer, header for header.
+        bump_data_version(redis_admin, s.tenant.slug)
+        plain_miss = get(plain, path, params, s.headers)
+        same(fast_miss, plain_miss)
+        assert get(fast, path, params, s.headers).headers["X-Cache"] == "hit"
+
+
+def test_a_failing_miss_is_answered_as_the_route_answers_it(
+    apps: tuple[TestClient, TestClient],
+    make_tenant: TenantFactory,
+    make_client: Callable[..., TestClient],
+    platform: Platform,
+) -> None:
+    fast, plain = apps
+    t = make_tenant()
+    s = admin_session(plain, t)
+    assert get(fast, "lead-time", RANGE, s.headers).status_code == 200
+    # A statement fails: the server-error answer, from either.
+    tenant_sql(platform, t.slug, "ALTER TABLE deployments RENAME TO deployments_gone")
+    wait_replica(platform)
+    try:
+        broken = [get(c, "change-failure-rate", RANGE, s.headers) for c in (fast, plain)]
+    finally:
+        tenant_sql(platform, t.slug, "ALTER TABLE deployments_gone RENAME TO deployments")
+    assert broken[0].status_code == 500, broken[0].text
+    same(*broken)
+    # PostgreSQL unreachable (the session and tenant state from Redis): the
+    # app's answer to BackendUnavailable, a 503 with Retry-After, from either.
+    nowhere = "postgresql://pulse_backend:x@127.0.0.1:1/nowhere"
+    down = {"database_url": nowhere, "database_replica_url": nowhere}
+    uncached = {**RANGE, "limit": "9"}
+    answers = [
+        get(make_client(**down, analytics_fast_path=on), "lead-time", uncached, s.headers)
+        for on in (True, False)
+    ]
+    assert answers[0].status_code == 503 and answers[0].headers["Retry-After"] == "5"
+    same(*answers)
 
 
 def gets(r: redis.Redis) -> int:
@@ -130,7 +165,7 @@ def gets(r: redis.Redis) -> int:
     return int(r.info("commandstats").get("cmdstat_get", {}).get("calls", 0))
 
 
-def test_a_miss_handed_to_the_route_is_not_looked_up_twice(
+def test_a_miss_is_looked_up_once(
     apps: tuple[TestClient, TestClient], make_tenant: TenantFactory, redis_admin: redis.Redis
 ) -> None:
     fast, plain = apps
@@ -144,7 +179,7 @@ def test_a_miss_handed_to_the_route_is_not_looked_up_twice(
         spent[name] = gets(redis_admin) - before
         assert answer.headers["X-Cache"] == "miss"
     # The fast path's preflight read the entry: its EVAL runs two GETs (the
-    # version, the entry) in place of the route's one; the route asks no more.
+    # version, the entry) in place of the route's one; nothing asks again.
     assert spent["fast"] == spent["plain"] - 1 + 2
     # ...and stores under the key the next lookup reads, by either app.
     assert get(fast, "rework-rate", RANGE, s.headers).headers["X-Cache"] == "hit"
@@ -285,7 +320,7 @@ def test_a_request_counts_once_against_the_rate_limit_however_answered(
     assert redis_admin.get(counter) == "1"
     statuses = []
     for params in (RANGE, RANGE, {**RANGE, "limit": "3"}, RANGE, RANGE):
-        # miss (the route, after the fast path's preflight), hit, miss, hit, hit
+        # miss, hit, miss, hit, hit
         statuses.append(get(fast, "rework-rate", params, s.headers).status_code)
     assert statuses == [200, 200, 200, 200, 200]
     assert redis_admin.get(counter) == "6"

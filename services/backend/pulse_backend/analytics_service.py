@@ -23,6 +23,7 @@ from fastapi import Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import Connection, Engine
+from starlette.background import BackgroundTask
 
 from pulse_backend import response_cache
 from pulse_backend.analytics.summary import executive_summary
@@ -32,7 +33,7 @@ from pulse_backend.context import Principal
 from pulse_backend.errors import FieldInvalid
 from pulse_backend.params import Text, aware
 from pulse_backend.state import AppClients
-from pulse_common.analytics.common import analytics_transaction
+from pulse_common.analytics.common import OPENING, analytics_transaction
 from pulse_common.analytics.levels import Benchmarks, load_benchmarks
 from pulse_common.analytics.results import ExecutiveSummary
 from pulse_common.analytics.scope import MAX_RANGE, ReportYear, Scope, Zone
@@ -187,32 +188,45 @@ async def read(
     key, hit = await response_cache.lookup_async(clients, principal, key_route, params)
     if hit is not None:
         return response_cache.json_response(hit.encode(), "hit")
-    body = await run_in_threadpool(_miss, clients, principal, key, scope, model, compute)
-    return response_cache.json_response(body, "miss")
+    return await miss(clients, principal, key, scope, model, compute)
 
 
-def _miss(
+async def miss(
     clients: AppClients,
     principal: Principal,
     key: str | None,
     scope: Scope,
-    model: Any,
+    model: type[T],
     compute: Compute[T],
+) -> Response:
+    """``read``'s answer when the cache has none: computed in the thread
+    pool, stored under ``key`` (None: Redis is down) once it is sent."""
+    body = await run_in_threadpool(_miss, clients, principal, scope, model, compute)
+    then = None
+    if key is not None:
+        ttl = response_cache.DEFAULT_TTL_SECONDS
+        then = BackgroundTask(response_cache.store, clients, key, body, ttl)
+    return response_cache.json_response(body, "miss", then)
+
+
+def _miss(
+    clients: AppClients, principal: Principal, scope: Scope, model: Any, compute: Compute[T]
 ) -> bytes:
     # The bands before the tenant's transaction: never two connections at once.
     bench = benchmarks(clients)
     adapter = response_cache.type_adapter(model)
-    _, body = response_cache.compute_and_store(
+    _, body = response_cache.compute_body(
         clients,
         principal,
-        key,
-        lambda conn: _compute(conn, scope, bench, compute),
+        lambda conn, opened: _compute(conn, opened, scope, bench, compute),
         lambda v: adapter.dump_json(v, by_alias=True),
-        response_cache.DEFAULT_TTL_SECONDS,
+        OPENING,
     )
     return body
 
 
-def _compute(conn: Connection, scope: Scope, bench: Benchmarks, compute: Compute[T]) -> T:
-    with analytics_transaction(conn) as rules:
+def _compute(
+    conn: Connection, opened: Any, scope: Scope, bench: Benchmarks, compute: Compute[T]
+) -> T:
+    with analytics_transaction(conn, opened) as rules:
         return compute(conn, scope, rules, bench)

@@ -23,19 +23,18 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import redis
 from fastapi import Response
 from pydantic import TypeAdapter
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Row
+from starlette.background import BackgroundTask
 
 from pulse_backend.context import Principal, data_version_key_of
 from pulse_backend.state import AppClients
-from pulse_backend.tx import read_transaction
+from pulse_backend.tx import opened_read_transaction
 from pulse_common.tenancy import TenantNames
 
 T = TypeVar("T")
@@ -125,24 +124,6 @@ def _lookup(
         return _bypassed(clients)
 
 
-# The key parts (``key_parts``) of an entry Redis was just found not to
-# hold, in the preflight that read the principal's data version: set by
-# the analytics fast path around the route it hands a miss to.
-_known_miss: ContextVar[tuple[str, str] | None] = ContextVar("pulse_known_miss", default=None)
-
-
-@contextmanager
-def known_miss(names: TenantNames, route: str, params: Mapping[str, Any]) -> Iterator[None]:
-    """In the block, ``lookup_async`` of (``names``' tenant, ``route``,
-    ``params``) with a principal from the same preflight is a miss without
-    asking Redis again (``queue_versioned_get`` just did)."""
-    token = _known_miss.set(key_parts(names.slug, route, params))
-    try:
-        yield
-    finally:
-        _known_miss.reset(token)
-
-
 async def lookup_async(
     clients: AppClients, principal: Principal, route: str, params: Mapping[str, Any]
 ) -> tuple[str | None, str | None]:
@@ -151,14 +132,28 @@ async def lookup_async(
     try:
         version: Any = principal.data_version
         head, tail = key_parts(principal.slug, route, params)
-        if version is not None and _known_miss.get() == (head, tail):
-            return _counted(clients, f"{head}{version or '0'}{tail}", None)
         if version is None:
             version = await clients.aredis.get(data_version_key(principal.slug))
         key = f"{head}{version or '0'}{tail}"
         return _counted(clients, key, await clients.aredis.get(key))
     except redis.RedisError:
         return _bypassed(clients)
+
+
+def compute_body(
+    clients: AppClients,
+    principal: Principal,
+    compute: Callable[[Connection, Row[Any] | None], T],
+    dump: Callable[[T], bytes],
+    opening: str | None = None,
+) -> tuple[T, bytes]:
+    """``compute(conn, opening's row)`` on the tenant's read transaction
+    (``tx.opened_read_transaction``), and its serialized body."""
+    with opened_read_transaction(
+        clients.replica, principal.names, principal.session_id, principal.pending_lsn, opening
+    ) as (conn, row):
+        value = compute(conn, row)
+    return value, dump(value)
 
 
 def compute_and_store(
@@ -169,17 +164,24 @@ def compute_and_store(
     dump: Callable[[T], bytes],
     ttl_seconds: int,
 ) -> tuple[T, bytes]:
-    with read_transaction(
-        clients.replica, principal.names, principal.session_id, principal.pending_lsn
-    ) as conn:
-        value = compute(conn)
-    body = dump(value)
+    value, body = compute_body(clients, principal, lambda conn, _: compute(conn), dump)
     if key is not None:
         try:
             clients.redis.set(key, body, ex=ttl_seconds)
         except redis.RedisError:
             clients.metrics.redis_errors.labels("response_not_cached").inc()
     return value, body
+
+
+async def store(clients: AppClients, key: str, body: bytes, ttl_seconds: int) -> None:
+    """``compute_and_store``'s write on the event loop, run once the answer
+    is sent (``json_response``'s ``then``): the client does not wait for
+    it. The key holds the data version read before the value was computed,
+    so a late write can only land under that version, never a newer one."""
+    try:
+        await clients.aredis.set(key, body, ex=ttl_seconds)
+    except redis.RedisError:
+        clients.metrics.redis_errors.labels("response_not_cached").inc()
 
 
 def cached(
@@ -239,6 +241,9 @@ def cached_json(
     return json_response(body, result)
 
 
-def json_response(body: bytes, result: str) -> Response:
-    """Stored JSON bytes as the answer, marked hit or miss."""
-    return Response(body, media_type="application/json", headers={CACHE_HEADER: result})
+def json_response(body: bytes, result: str, then: BackgroundTask | None = None) -> Response:
+    """Stored JSON bytes as the answer, marked hit or miss; ``then`` runs
+    after the last byte is sent."""
+    return Response(
+        body, media_type="application/json", headers={CACHE_HEADER: result}, background=then
+    )

@@ -22,12 +22,15 @@ from pulse_backend.settings import Settings
 from pulse_common.db import Engines, sqlalchemy_url
 
 
-def _engine(dsn: str, settings: Settings, name: str) -> Engine:
+def _engine(dsn: str, settings: Settings, name: str, *, pre_ping: bool) -> Engine:
     return create_engine(
         sqlalchemy_url(dsn),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        pool_pre_ping=True,
+        # The replica's reads open with one round trip that finds a closed
+        # connection itself and retries once (``tx.opened_read_transaction``):
+        # no ping (a round trip per checkout) on the replica.
+        pool_pre_ping=pre_ping,
         # Statement parameters (password hashes, tokens) never reach an error or a log.
         hide_parameters=True,
         connect_args={"application_name": name, "connect_timeout": 5},
@@ -75,10 +78,12 @@ class AppClients:
         # Keys first: a bad key file stops startup before anything connects.
         keys = KeyRing.from_settings(settings)
         encryption = EncryptionKeys.parse(settings.secret("encryption_keys"))
-        primary = _engine(settings.secret("database_url"), settings, "pulse-backend")
+        primary = _engine(settings.secret("database_url"), settings, "pulse-backend", pre_ping=True)
         replica_dsn = settings.database_replica_url
         replica = (
-            _engine(replica_dsn.get_secret_value(), settings, "pulse-backend-replica")
+            _engine(
+                replica_dsn.get_secret_value(), settings, "pulse-backend-replica", pre_ping=False
+            )
             if replica_dsn is not None
             else primary
         )

@@ -9,11 +9,16 @@ never carries one tenant's role into the next request. The names come from
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
+import psycopg
 import sqlalchemy.exc
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, Row, TextClause, event, text
 
 from pulse_backend.replica import ReplicaRouter
 from pulse_common.errors import BackendUnavailable
@@ -23,6 +28,9 @@ _WROTE_SQL = text("SELECT txid_current_if_assigned() IS NOT NULL")
 # The insert position, not pg_current_wal_lsn() (the write position): with
 # synchronous_commit=off the commit record may not be written yet.
 _LSN_SQL = text("SELECT pg_current_wal_insert_lsn()::text")
+# The execution option of a statement string whose last result is wanted.
+_LAST_RESULT = "pulse_last_result"
+_engines_listening: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def _open(engine: Engine, what: str) -> Connection:
@@ -63,6 +71,126 @@ def write_transaction(
         conn.close()
 
 
+def _last_result(
+    _conn: Connection, cursor: Any, _sql: str, _params: Any, context: Any, _many: bool
+) -> None:
+    # A string of several statements answers with one result each; the row
+    # wanted is the last statement's (SQLAlchemy reads the current one).
+    if context is not None and context.execution_options.get(_LAST_RESULT):
+        while cursor.nextset():
+            pass
+
+
+def _listening(engine: Engine) -> None:
+    if engine not in _engines_listening:
+        event.listen(engine, "after_cursor_execute", _last_result)
+        _engines_listening.add(engine)
+
+
+@functools.lru_cache(maxsize=1024)
+def _read_opening(slug: str, opening: str | None) -> TextClause:
+    """``_begin_read``'s statement string, parsed once per tenant and opening
+    (``text()`` of a long statement costs more than its round trip)."""
+    names = TenantNames(slug)
+    statements = [
+        "BEGIN READ ONLY",
+        f"SET LOCAL ROLE {quote_ident(names.login_role)}",
+        f"SET LOCAL search_path TO {quote_ident(names.schema)}",
+    ]
+    if opening is not None:
+        statements.append(opening)
+    return text("; ".join(statements)).execution_options(**{_LAST_RESULT: True})
+
+
+def _begin_read(conn: Connection, names: TenantNames, opening: str | None) -> Row[Any] | None:
+    """``BEGIN READ ONLY``, the tenant's role and search path, and the
+    ``opening`` statement (run as the tenant), in one round trip: psycopg
+    would otherwise send its ``BEGIN`` on its own, and the opening statement
+    cannot share a statement with the ``SET``s (its table names resolve
+    before any of its own calls run). psycopg is in autocommit mode for the
+    block so that it does not send that ``BEGIN``; the server is in the
+    transaction all the same, and psycopg's commit and rollback end it
+    (they act on the server's transaction state, not on the mode)."""
+    _listening(conn.engine)
+    raw = conn.connection.driver_connection
+    try:
+        if raw is None:
+            raise psycopg.OperationalError("no driver connection")
+        raw.autocommit = True
+    except psycopg.Error as exc:
+        conn.invalidate(exc)
+        raise _Dead() from exc
+    result = conn.execute(_read_opening(names.slug, opening))
+    return result.one() if opening is not None else None
+
+
+def _end_read(conn: Connection) -> None:
+    """psycopg back out of autocommit before the connection returns to the
+    pool; a connection that cannot be (its transaction did not end) is
+    discarded, never pooled."""
+    if conn.invalidated or conn.closed:
+        return
+    raw = conn.connection.driver_connection
+    if raw is None:
+        return
+    try:
+        raw.autocommit = False
+    except psycopg.Error as exc:
+        conn.invalidate(exc)
+
+
+class _Dead(Exception):
+    """The pooled connection was found closed before any statement ran."""
+
+
+def _connect_read(router: ReplicaRouter, engine: Engine) -> Connection:
+    try:
+        return engine.connect()
+    except sqlalchemy.exc.OperationalError:
+        if engine is router.engines.primary:
+            raise BackendUnavailable("postgresql", "cannot connect") from None
+        router.forget_lag()
+        return _open(router.fallback("replica_unreachable"), "postgresql")
+
+
+def _abandon(conn: Connection) -> None:
+    """Ends a failed read transaction; a connection that cannot be brought
+    back to a clean state is discarded (``_end_read``)."""
+    # A disconnect invalidated it; any other failure leaves it unclean,
+    # which _end_read finds.
+    with contextlib.suppress(sqlalchemy.exc.DBAPIError):
+        conn.rollback()
+    _end_read(conn)
+
+
+def _opened(
+    router: ReplicaRouter, engine: Engine, conn: Connection, names: TenantNames, opening: str | None
+) -> tuple[Connection, Row[Any] | None]:
+    """The connection in its tenant transaction, and the opening's row; on
+    failure the connection is closed. The replica's engine does not ping a
+    connection at checkout (a round trip per request): a pooled connection
+    the server has closed (restart, terminated backend) fails this first
+    round trip instead, which SQLAlchemy reports as a disconnect (discarding
+    the pool's older connections too); then it is tried once more, on a new
+    connection."""
+    for attempt in (1, 2):
+        try:
+            conn.begin()
+            return conn, _begin_read(conn, names, opening)
+        except (_Dead, sqlalchemy.exc.DBAPIError) as exc:
+            _abandon(conn)
+            conn.close()
+            if isinstance(exc, sqlalchemy.exc.DBAPIError) and not exc.connection_invalidated:
+                raise
+        except BaseException:
+            _abandon(conn)
+            conn.close()
+            raise
+        if attempt == 1:
+            conn = _connect_read(router, engine)
+    raise BackendUnavailable("postgresql", "connection lost")
+
+
 @contextmanager
 def read_transaction(
     router: ReplicaRouter,
@@ -72,23 +200,42 @@ def read_transaction(
 ) -> Iterator[Connection]:
     """A read-only transaction as the tenant on the replica, or on the primary
     when the replica lags or has not replayed this session's last write."""
+    with opened_read_transaction(router, names, session_id, pending) as (conn, _):
+        yield conn
+
+
+@contextmanager
+def opened_read_transaction(
+    router: ReplicaRouter,
+    names: TenantNames,
+    session_id: int | None,
+    pending: str | bool | None = True,
+    opening: str | None = None,
+) -> Iterator[tuple[Connection, Row[Any] | None]]:
+    """``read_transaction``, whose first round trip also runs ``opening`` (a
+    statement without bind parameters, as the tenant): the connection and
+    the opening's one row (None without an opening)."""
     engine, must_see = router.engine_for_read(names.slug, session_id, pending)
-    try:
-        conn = engine.connect()
-    except sqlalchemy.exc.OperationalError:
-        if engine is router.engines.primary:
-            raise BackendUnavailable("postgresql", "cannot connect") from None
-        router.forget_lag()
-        conn = _open(router.fallback("replica_unreachable"), "postgresql")
-    try:
-        if must_see is not None:
+    conn = _connect_read(router, engine)
+    if must_see is not None:
+        try:
             seen = router.replayed(conn, must_see)
             conn.rollback()
-            if not seen:
-                conn.close()
-                conn = _open(router.fallback("read_your_writes"), "postgresql")
-        with conn.begin():
-            _enter_tenant(conn, names, read_only=True)
-            yield conn
+        except BaseException:
+            conn.close()
+            raise
+        if not seen:
+            conn.close()
+            engine = router.fallback("read_your_writes")
+            conn = _open(engine, "postgresql")
+    conn, row = _opened(router, engine, conn, names, opening)
+    try:
+        try:
+            yield conn, row
+            conn.commit()
+        except BaseException:
+            _abandon(conn)
+            raise
+        _end_read(conn)
     finally:
         conn.close()

@@ -40,9 +40,10 @@ Reader = Annotated[Principal, require("analytics:read")]
 Writer = Annotated[Principal, require("analytics:write")]
 SettingsWriter = Annotated[Principal, require("settings:write")]
 Params = Annotated[AnalyticsQuery, Query()]
-# The GETs whose answer is ``svc.read``'s for the common parameters alone
-# (the fast path, ``routes.analytics_fast``, answers their cached hits).
-SCOPED: list[str] = []
+# The GETs whose answer is ``svc.read``'s for the common parameters alone,
+# with their response model and computation (the fast path,
+# ``routes.analytics_fast``, answers them without FastAPI's routing).
+SCOPED: dict[str, tuple[type[Any], svc.Compute[Any]]] = {}
 
 
 def _flow(fn: Callable[[Connection, Scope], Any]) -> svc.Compute[Any]:
@@ -64,7 +65,7 @@ def _scoped_route(path: str, model: type[Any], fn: svc.Compute[Any], doc: str) -
         return await svc.read(clients, principal, path, scope, model, fn)
 
     endpoint.__name__ = path.replace("-", "_")
-    SCOPED.append(path)
+    SCOPED[path] = (model, fn)
     router.add_api_route(f"/{path}", endpoint, methods=["GET"], response_model=model, summary=doc)
 
 
@@ -109,20 +110,25 @@ async def trends(
     """One metric per calendar week or month, each point with its level, and
     the previous period's points."""
     scope = svc.trend_scope(params, granularity)
-
-    def compute(conn: Connection, s: Scope, rules: DoraRules, bench: Benchmarks) -> Trend:
-        return trend(conn, s, rules, bench, metric.value, granularity)
-
     return await svc.read(
         clients,
         principal,
         "trends",
         scope,
         Trend,
-        compute,
+        trend_compute(metric, granularity),
         metric=metric.value,
         granularity=granularity.value,
     )
+
+
+def trend_compute(metric: TrendMetric, granularity: Granularity) -> svc.Compute[Trend]:
+    """What ``GET /trends`` computes for ``metric`` per ``granularity``."""
+
+    def compute(conn: Connection, s: Scope, rules: DoraRules, bench: Benchmarks) -> Trend:
+        return trend(conn, s, rules, bench, metric.value, granularity)
+
+    return compute
 
 
 @router.post("/insights", status_code=201)

@@ -1,10 +1,11 @@
-"""The fast path for cached analytics GETs: a pure-ASGI layer that answers a
-cache hit before FastAPI routes the request, resolves its dependencies and
-parses its query model (most of a hit's cost through the normal route).
+"""The fast path for analytics GETs: a pure-ASGI layer that answers before
+FastAPI routes the request, resolves its dependencies and parses its query
+model (most of a hit's cost through the normal route, and a fixed cost on
+every miss).
 
 It answers only when every step is certain, and then exactly as the route
-would (``svc.read``'s stored bytes, status and headers; the route's scope
-entries, so the request metrics and access log see the same route):
+would (the same status, body bytes and headers; the route's scope entries,
+so the request metrics and access log see the same route):
 
 - the path is one of the analytics GETs and the method GET;
 - the query string holds only the route's parameters, each scalar at most
@@ -13,20 +14,23 @@ entries, so the request metrics and access log see the same route):
 - the Bearer token passes ``context.admit_with``: the same checks as every
   route (signature, tenant state, live session, rate limits), from Redis
   alone, then ``authorize`` for ``analytics:read``;
-- the entry exists under the tenant's current data version, read in the
-  preflight's round trip (``response_cache.queue_versioned_get``).
+- Redis answered, in the preflight's round trip, whether the entry exists
+  under the tenant's current data version
+  (``response_cache.queue_versioned_get``): a hit is the stored bytes, a
+  miss is computed by the route's own ``svc.miss`` with the route's model
+  and computation (``SCOPED``, ``trend_compute``) and stored under the key
+  the route would have used.
 
 Anything else goes to the route, which answers as it always does (422 for
-a bad parameter, 401/403/429 for a refusal, a computed figure on a miss).
-What the preflight already did travels with the request
-(``context.carrying``): the route resumes from it, so a request is counted
-once against the rate limits however it is answered.
+a bad parameter, 401/403/429 for a refusal). What the preflight already
+did travels with the request (``context.carrying``): the route resumes
+from it, so a request is counted once against the rate limits however it
+is answered.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, get_origin
 
@@ -35,6 +39,8 @@ from fastapi.routing import APIRoute
 from fastapi.security.utils import get_authorization_scheme_param
 from starlette._utils import get_route_path
 from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pulse_backend import analytics_service as svc
@@ -42,8 +48,10 @@ from pulse_backend import response_cache
 from pulse_backend.analytics.trends import Granularity
 from pulse_backend.analytics_service import AnalyticsQuery, TrendMetric
 from pulse_backend.context import Admission, Principal, admit_with, authorize, carrying
-from pulse_backend.routes.analytics import SCOPED, router
+from pulse_backend.routes.analytics import SCOPED, router, trend_compute
 from pulse_backend.state import AppClients
+from pulse_common.analytics.results import Trend
+from pulse_common.analytics.scope import Scope as AnalyticsScope
 from pulse_common.errors import PulseError
 
 API = "/api/v1"
@@ -77,24 +85,42 @@ def _common(fields: dict[str, Any]) -> AnalyticsQuery:
     return AnalyticsQuery.model_validate({k: v for k, v in fields.items() if k not in _TREND_ONLY})
 
 
-def _scoped(path: str) -> Callable[[QueryParams], tuple[str, dict[str, Any]]]:
-    def key(query: QueryParams) -> tuple[str, dict[str, Any]]:
-        return svc.cache_params(path, svc.to_scope(_common(_fields(query, _SCALARS))))
+@dataclass(frozen=True)
+class _Plan:
+    """What the route would read and compute for a request: its cache entry
+    (``svc.cache_params``), its scope, response model and computation."""
 
-    return key
+    route: str
+    params: dict[str, Any]
+    scope: AnalyticsScope
+    model: type[Any]
+    compute: svc.Compute[Any]
 
 
-def _trends(query: QueryParams) -> tuple[str, dict[str, Any]]:
+def _scoped(path: str) -> Callable[[QueryParams], _Plan]:
+    model, compute = SCOPED[path]
+
+    def plan(query: QueryParams) -> _Plan:
+        scope = svc.to_scope(_common(_fields(query, _SCALARS)))
+        return _Plan(*svc.cache_params(path, scope), scope, model, compute)
+
+    return plan
+
+
+def _trends(query: QueryParams) -> _Plan:
     fields = _fields(query, _SCALARS | _TREND_ONLY)
     if "metric" not in fields:
         raise _Doubt("metric")
     metric = TrendMetric(fields["metric"])
     granularity = Granularity(fields.get("granularity", Granularity.week.value))
     scope = svc.trend_scope(_common(fields), granularity)
-    return svc.cache_params("trends", scope, metric=metric.value, granularity=granularity.value)
+    route, params = svc.cache_params(
+        "trends", scope, metric=metric.value, granularity=granularity.value
+    )
+    return _Plan(route, params, scope, Trend, trend_compute(metric, granularity))
 
 
-KEYS: dict[str, Callable[[QueryParams], tuple[str, dict[str, Any]]]] = {
+KEYS: dict[str, Callable[[QueryParams], _Plan]] = {
     **{PREFIX + path: _scoped(path) for path in SCOPED},
     PREFIX + "trends": _trends,
 }
@@ -123,14 +149,9 @@ class _Outcome:
     admission: Admission | None = None
     body: str | None = None
     principal: Principal | None = None
-    # The entry Redis answered it does not hold (route, params), if it did.
-    missed: tuple[str, dict[str, Any]] | None = None
-
-    def miss(self) -> AbstractContextManager[None]:
-        """The route's own lookup need not ask again (``known_miss``)."""
-        if self.missed is None or self.principal is None:
-            return nullcontext()
-        return response_cache.known_miss(self.principal.names, *self.missed)
+    plan: _Plan | None = None
+    # Redis answered that it holds no entry (an error is no answer).
+    missed: bool = False
 
 
 class AnalyticsFastPath:
@@ -144,35 +165,55 @@ class AnalyticsFastPath:
             return
         clients = scope["app"].state.clients
         found = await _look_up(clients, scope, key)
-        if found.body is None or found.principal is None:
+        principal, plan = found.principal, found.plan
+        if principal is None or plan is None or (found.body is None and not found.missed):
             clients.metrics.cache.labels(CACHE_NAME, "miss").inc()
-            with carrying(found.admission), found.miss():
+            with carrying(found.admission):
                 await self.app(scope, receive, send)
             return
-        clients.metrics.cache.labels("response", "hit").inc()
-        clients.metrics.cache.labels(CACHE_NAME, "hit").inc()
+        result = "miss" if found.body is None else "hit"
+        clients.metrics.cache.labels("response", result).inc()
+        clients.metrics.cache.labels(CACHE_NAME, result).inc()
         # What the route's dependencies and routing would have left behind.
-        structlog.contextvars.bind_contextvars(
-            tenant=found.principal.slug, user_id=found.principal.user_id
-        )
+        structlog.contextvars.bind_contextvars(tenant=principal.slug, user_id=principal.user_id)
         route = ROUTES[get_route_path(scope)]
         scope.update(route=route, endpoint=route.endpoint, path_params={})
-        await response_cache.json_response(found.body.encode(), "hit")(scope, receive, send)
+        if found.body is not None:
+            response = response_cache.json_response(found.body.encode(), "hit")
+        else:
+            response = await _miss(clients, scope, principal, plan)
+        await response(scope, receive, send)
 
-    def _key_of(self, scope: Scope) -> Callable[[QueryParams], tuple[str, dict[str, Any]]] | None:
+    def _key_of(self, scope: Scope) -> Callable[[QueryParams], _Plan] | None:
         if scope["type"] != "http" or scope["method"] != "GET":
             return None
         return KEYS.get(get_route_path(scope))
 
 
+async def _miss(clients: AppClients, scope: Scope, principal: Principal, plan: _Plan) -> Response:
+    """The route's answer to a miss (``svc.miss``, stored under the key its
+    lookup would have read), and its answer to a ``PulseError`` (the app's
+    handler for it: this layer is outside FastAPI's exception middleware;
+    any other error goes on to the server-error middleware, as the route's)."""
+    version = principal.data_version or "0"
+    key = response_cache.cache_key(principal.slug, plan.route, version, plan.params)
+    try:
+        return await svc.miss(clients, principal, key, plan.scope, plan.model, plan.compute)
+    except PulseError as exc:
+        handlers = scope["app"].exception_handlers
+        handler = next(handlers[c] for c in type(exc).__mro__ if c in handlers)
+        answer: Response = await handler(Request(scope), exc)
+        return answer
+
+
 async def _look_up(
-    clients: AppClients, scope: Scope, key: Callable[[QueryParams], tuple[str, dict[str, Any]]]
+    clients: AppClients, scope: Scope, key: Callable[[QueryParams], _Plan]
 ) -> _Outcome:
     token = _bearer(scope)
     if token is None:
         return _Outcome()
     try:
-        route, params = key(QueryParams(scope["query_string"]))
+        plan = key(QueryParams(scope["query_string"]))
     except Exception:
         # Whatever cannot be parsed or validated here, the route answers.
         return _Outcome()
@@ -180,7 +221,9 @@ async def _look_up(
         admission, extra = await admit_with(
             clients,
             token,
-            lambda pipe, names: response_cache.queue_versioned_get(pipe, names, route, params),
+            lambda pipe, names: response_cache.queue_versioned_get(
+                pipe, names, plan.route, plan.params
+            ),
         )
     except PulseError:
         # A bad token: nothing was counted, the route says why.
@@ -194,6 +237,6 @@ async def _look_up(
         return _Outcome(admission)
     hit = extra[0] if extra else None
     if isinstance(hit, str):
-        return _Outcome(admission, hit, principal)
+        return _Outcome(admission, hit, principal, plan)
     # None: Redis answered that it holds no entry (an error is no answer).
-    return _Outcome(admission, None, principal, (route, params) if hit is None and extra else None)
+    return _Outcome(admission, None, principal, plan, hit is None and bool(extra))

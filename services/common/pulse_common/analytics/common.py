@@ -47,11 +47,15 @@ OPENING = f"""SELECT set_config('jit', 'off', true),
 
 
 @contextmanager
-def analytics_transaction(conn: Connection) -> Iterator[DoraRules]:
+def analytics_transaction(
+    conn: Connection, opened: Sequence[Any] | None = None
+) -> Iterator[DoraRules]:
     """The session settings and the tenant's DORA rules of an analytics read
     transaction; the metrics computed in the block reuse the environments
-    it read (``q.known_environments``)."""
-    _, names, rules = conn.execute(q.statement(OPENING)).one()
+    it read (``q.known_environments``). ``opened``: the ``OPENING`` row when
+    the transaction's first round trip already ran it (the backend's
+    ``tx.opened_read_transaction``); without it, it runs here."""
+    _, names, rules = conn.execute(q.statement(OPENING)).one() if opened is None else opened
     token = q.known_environments.set((conn, tuple(names)))
     try:
         yield DoraRules() if rules is None else DoraRules.model_validate_json(rules)

@@ -98,6 +98,9 @@ def test_a_read_survives_its_pooled_connections_being_terminated(
     clients = _clients(client)
     tenant = make_tenant()
     names = TenantNames(tenant.slug)
+    # The new tenant's tables on the replica: this test drops the session's
+    # read-your-writes marker below, so nothing else waits for the replay.
+    wait_replica(platform)
     with read_transaction(clients.replica, names, None, None) as conn:
         before = conn.execute(WHO).one()
     assert _terminate_replica_backends(platform) >= 1

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
+from pulse_testworld.world import alive
 from tests.frontend.conftest import frontend_dist  # noqa: F401 - a fixture
 from tests.frontend.conftest import run_browser as frontend_browser
 
@@ -147,17 +148,9 @@ def dev(frontend_dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         return
     # Ctrl-C stops everything it started, and the API with it.
     assert proc.returncode == 0, log.read_text()[-3000:]
-    assert [name for name, pid in pids.items() if _alive(pid)] == []
+    assert [name for name, pid in pids.items() if alive(pid)] == []
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{started.state['api_url']}/healthz", timeout=5)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def run_browser(scenario: str, base_url: str, **params: Any) -> dict[str, Any]:

@@ -182,6 +182,8 @@ def test_engineering_sql_matches_the_python_reference_on_edge_cases(sc: Scenario
     )
     _review(sc, neg, "bob", h(3))  # bob's first review is the earlier one
     sc.pr(api, first_commit=h(1), opened=h(2), reviews=(("bob", h(30)),), merged=h(25))
+    # Zero-length steps count (as 0 h): committed, opened, reviewed, merged at once.
+    sc.pr(ops, first_commit=h(7), opened=h(7), reviews=(("cy", h(7)),), merged=h(7), author="bob")
     # No review at all, and the API's fields only (no commit or review rows).
     sc.pr(ops, first_commit=h(0), opened=h(1), merged=h(2.5))
     _raw_pr(sc, ops, opened=h(3), merged=h(9), first_commit_at=h(1), first_review_at=h(4))
@@ -227,7 +229,7 @@ def test_engineering_sql_matches_the_python_reference_on_edge_cases(sc: Scenario
         return Scope(start=start, end=end, **kw)
 
     utc = same(sc.conn, scope())
-    assert utc.merged_prs == 25 and len(utc.reviewers) >= 5
+    assert utc.merged_prs == 26 and len(utc.reviewers) >= 5
     assert {s.size: s.prs for s in utc.sizes}["XS"] >= 3
     assert None in {r.reviewer for r in utc.reviewers}
     berlin = same(sc.conn, scope(timezone="Europe/Berlin"))

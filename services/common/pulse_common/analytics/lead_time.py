@@ -47,9 +47,10 @@ FIRST_RANKED = """
 """
 
 
-def _span(a: str, b: str) -> str:
-    """Hours from epoch a to epoch b; null when either is missing or b
-    precedes a (the step did not happen in that order: DevLake leaves it null)."""
+def span_sql(a: str, b: str) -> str:
+    """Hours from epoch a to epoch b (SQL float8 expressions); null when either
+    is missing or b precedes a (the step did not happen in that order: DevLake
+    leaves it null). The engineering flow's steps use it too."""
     return f"CASE WHEN {b} >= {a} THEN ({b} - {a}) / 3600::float8 END"
 
 
@@ -83,11 +84,11 @@ WITH prod AS (
            date_part('epoch', t.finished_at) AS e_deployed
     FROM timed t
 ), spans AS (
-    SELECT e.*, {_span("e_first", "e_opened")} AS coding,
-           {_span("e_opened", "e_review")} AS pickup,
-           {_span("e_review", "e_merged")} AS review,
-           {_span("e_merged", "e_deployed")} AS deploy,
-           coalesce({_span("e_opened", "coalesce(e_merged, e_deployed)")}, 0) AS middle
+    SELECT e.*, {span_sql("e_first", "e_opened")} AS coding,
+           {span_sql("e_opened", "e_review")} AS pickup,
+           {span_sql("e_review", "e_merged")} AS review,
+           {span_sql("e_merged", "e_deployed")} AS deploy,
+           coalesce({span_sql("e_opened", "coalesce(e_merged, e_deployed)")}, 0) AS middle
     FROM epochs e
 ), steps AS (
     SELECT s.*, coalesce(s.coding, 0) + s.middle + coalesce(s.deploy, 0) AS cycle FROM spans s
@@ -129,7 +130,7 @@ def lead_time_statement(
 
 def span(a: float | None, b: float | None) -> float | None:
     """Hours from epoch a to epoch b; None when either is missing or b
-    precedes a (``_span`` in Python, for the engineering and work-item flow)."""
+    precedes a (``span_sql`` in Python, for the work-item flow)."""
     if a is None or b is None or b < a:
         return None
     return (b - a) / HOUR

@@ -27,10 +27,11 @@ from pulse_common.analytics.engineering import (
     WeekCount,
     engineering,
 )
-from pulse_common.analytics.lead_time import component, pr_filter, span
+from pulse_common.analytics.lead_time import pr_filter
 from pulse_common.analytics.median import lower_median
 from pulse_common.analytics.scope import Scope
 from tests.dora.conftest import T0, Scenario, h
+from tests.dora.python_reference import component, span
 
 REF_MERGED = """
 SELECT pr.id, pr.author, pr.additions + pr.deletions AS lines, pr.merged_at,

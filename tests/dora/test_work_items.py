@@ -22,9 +22,9 @@ from pulse_backend.analytics.work_items import (
 )
 from pulse_common.analytics import queries as q
 from pulse_common.analytics.common import HOUR
-from pulse_common.analytics.lead_time import component, span
 from pulse_common.analytics.scope import Scope
 from tests.dora.conftest import Scenario, h
+from tests.dora.python_reference import component, span
 
 REF_STARTED = """
 SELECT ch.work_item_id, min(ch.transitioned_at) AS started_at

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from pulse_backend.analytics.work_items import (
+    STARTED,
     AgeingItem,
     WorkItemFlow,
     _item_filter,
@@ -26,15 +27,8 @@ from pulse_common.analytics.scope import Scope
 from tests.dora.conftest import Scenario, h
 from tests.dora.python_reference import component, span
 
-REF_STARTED = """
-SELECT ch.work_item_id, min(ch.transitioned_at) AS started_at
-FROM changelogs ch JOIN statuses s ON s.id = ch.to_status_id
-WHERE s.category = 'in_progress'
-GROUP BY ch.work_item_id
-"""
-
 REF_RESOLVED = f"""
-WITH started AS ({REF_STARTED})
+WITH started AS ({STARTED})
 SELECT w.id, w.key, w.resolved_at,
        extract(epoch FROM w.created)::float8 AS created,
        extract(epoch FROM coalesce(st.started_at, w.work_started_at))::float8 AS started,
@@ -45,7 +39,7 @@ ORDER BY w.resolved_at, w.id
 """
 
 REF_WIP = f"""
-WITH started AS ({REF_STARTED}), last AS (
+WITH started AS ({STARTED}), last AS (
     SELECT DISTINCT ON (ch.work_item_id) ch.work_item_id, s.category
     FROM changelogs ch JOIN statuses s ON s.id = ch.to_status_id
     WHERE ch.transitioned_at < :end

@@ -41,10 +41,6 @@ WITH started AS NOT MATERIALIZED ({STARTED}), done AS MATERIALIZED (
            date_part('epoch', w.resolved_at) AS e_resolved
     FROM work_items w LEFT JOIN started st ON st.work_item_id = w.id
     WHERE w.resolved_at >= :start AND w.resolved_at < :end {{item_filter}}
-), spans AS (
-    SELECT {span_sql("e_created", "e_resolved")} AS lead,
-           {span_sql("e_started", "e_resolved")} AS cycle
-    FROM done
 ), weeks AS (
     SELECT week, count(*) AS n FROM done GROUP BY week
 ), last AS (
@@ -60,17 +56,18 @@ WITH started AS NOT MATERIALIZED ({STARTED}), done AS MATERIALIZED (
     CROSS JOIN LATERAL (SELECT coalesce(st.started_at, w.work_started_at) AS started_at) x
     WHERE last.category = 'in_progress' AND w.created < :end {{item_filter}}
 )
-SELECT (SELECT count(*) FROM done) AS resolved,
+SELECT count(*) AS resolved,
+       percentile_disc(0.5) WITHIN GROUP (ORDER BY lead) AS lead, count(lead) AS n_lead,
+       percentile_disc(0.5) WITHIN GROUP (ORDER BY cycle) AS cycle, count(cycle) AS n_cycle,
        (SELECT array_agg(week ORDER BY week) FROM weeks) AS weeks,
        (SELECT array_agg(n ORDER BY week) FROM weeks) AS week_counts,
-       (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY lead) FROM spans) AS lead,
-       (SELECT count(lead) FROM spans) AS n_lead,
-       (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY cycle) FROM spans) AS cycle,
-       (SELECT count(cycle) FROM spans) AS n_cycle,
        (SELECT count(*) FROM wip) AS wip,
        (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY age_hours) FROM wip) AS median_age,
        {q.page("SELECT id, key, started_at, age_hours FROM wip", "p.started_at NULLS LAST, p.id")}
            AS oldest
+FROM (SELECT {span_sql("e_created", "e_resolved")} AS lead,
+             {span_sql("e_started", "e_resolved")} AS cycle
+      FROM done) spans
 """
 
 

@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from pulse_common.analytics import dora
+from pulse_common.analytics.common import Reading
+from pulse_common.analytics.frequency import frequency_reading
 from pulse_common.analytics.levels import Benchmarks
 from pulse_common.analytics.results import Figure, Trend, TrendPoint
 from pulse_common.analytics.scope import Scope
@@ -32,6 +34,24 @@ METRICS: dict[str, MetricFn] = {
     "failed_deployment_recovery_time": dora.recovery_time,
     "mean_time_to_restore": dora.mttr,
     "rework_rate": dora.rework_rate,
+}
+ReadingFn = Callable[[Connection, Scope, DoraRules, Benchmarks], Reading]
+
+
+def _reading(fn: MetricFn) -> ReadingFn:
+    def read(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmarks) -> Reading:
+        fig = fn(conn, scope, rules, bench)
+        return Reading(fig.value, fig.level, fig.sample_size, fig.unit)
+
+    return read
+
+
+# What a point keeps of each metric's figure: deployment frequency computes
+# only that (no per-day, bucket or figure models per point); the others
+# compute their figure, whose drill-down page is empty for a point.
+READINGS: dict[str, ReadingFn] = {
+    **{name: _reading(fn) for name, fn in METRICS.items()},
+    "deployment_frequency": frequency_reading,
 }
 
 
@@ -62,19 +82,20 @@ def _points(
     scope: Scope,
     rules: DoraRules,
     bench: Benchmarks,
-    fn: MetricFn,
+    read: ReadingFn,
     g: Granularity,
 ) -> tuple[tuple[TrendPoint, ...], str]:
     points, unit = [], ""
     for lo, hi in periods(scope, g):
-        fig = fn(
-            conn, scope.shifted(lo, hi).model_copy(update={"drilldown_limit": 0}), rules, bench
+        r = read(
+            conn,
+            scope.model_copy(update={"start": lo, "end": hi, "drilldown_limit": 0}),
+            rules,
+            bench,
         )
-        unit = fig.unit
+        unit = r.unit
         points.append(
-            TrendPoint(
-                start=lo, end=hi, value=fig.value, level=fig.level, sample_size=fig.sample_size
-            )
+            TrendPoint(start=lo, end=hi, value=r.value, level=r.level, sample_size=r.sample_size)
         )
     return tuple(points), unit
 
@@ -87,7 +108,7 @@ def trend(
     metric: str,
     granularity: Granularity,
 ) -> Trend:
-    fn = METRICS.get(metric)
+    fn = READINGS.get(metric)
     if fn is None:
         raise InvalidInput(f"metric: unknown {metric!r}; one of {sorted(METRICS)}")
     points, unit = _points(conn, scope, rules, bench, fn, granularity)

@@ -8,15 +8,14 @@ the team filter to its assignee (repositories do not apply)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 from sqlalchemy import Connection
 
 from pulse_common.analytics import queries as q
-from pulse_common.analytics.common import HOUR
-from pulse_common.analytics.lead_time import component, span
+from pulse_common.analytics.common import page_params, parse_page
+from pulse_common.analytics.lead_time import span_sql
 from pulse_common.analytics.results import Component
 from pulse_common.analytics.scope import Scope
 
@@ -27,29 +26,48 @@ WHERE s.category = 'in_progress'
 GROUP BY ch.work_item_id
 """
 
-RESOLVED = f"""
-WITH started AS ({STARTED})
-SELECT w.id, w.key, w.resolved_at,
-       extract(epoch FROM w.created)::float8 AS created,
-       extract(epoch FROM coalesce(st.started_at, w.work_started_at))::float8 AS started,
-       extract(epoch FROM w.resolved_at)::float8 AS resolved
-FROM work_items w LEFT JOIN started st ON st.work_item_id = w.id
-WHERE w.resolved_at >= :start AND w.resolved_at < :end {{item_filter}}
-ORDER BY w.resolved_at, w.id
-"""
-
-WIP = f"""
-WITH started AS ({STARTED}), last AS (
+# One statement, one row. ``started`` is read by both the resolved items and
+# the WIP: NOT MATERIALIZED keeps it a per-item look-up in each (materialized,
+# it would aggregate every changelog of the tenant). Spans as lead time
+# computes them (``span_sql`` over date_part's epochs), lower medians as
+# ``percentile_disc(0.5)``; weeks are the Monday-start weeks of the
+# resolution's local day in the scope's time zone; a WIP item's age is the
+# exact interval to the end of the range, in hours.
+STATEMENT = f"""
+WITH started AS NOT MATERIALIZED ({STARTED}), done AS MATERIALIZED (
+    SELECT date_trunc('week', w.resolved_at AT TIME ZONE :tz)::date AS week,
+           date_part('epoch', w.created) AS e_created,
+           date_part('epoch', coalesce(st.started_at, w.work_started_at)) AS e_started,
+           date_part('epoch', w.resolved_at) AS e_resolved
+    FROM work_items w LEFT JOIN started st ON st.work_item_id = w.id
+    WHERE w.resolved_at >= :start AND w.resolved_at < :end {{item_filter}}
+), weeks AS (
+    SELECT week, count(*) AS n FROM done GROUP BY week
+), last AS (
     SELECT DISTINCT ON (ch.work_item_id) ch.work_item_id, s.category
     FROM changelogs ch JOIN statuses s ON s.id = ch.to_status_id
     WHERE ch.transitioned_at < :end
     ORDER BY ch.work_item_id, ch.transitioned_at DESC, ch.id DESC
+), wip AS MATERIALIZED (
+    SELECT w.id, w.key, x.started_at,
+           extract(epoch FROM :end - x.started_at)::float8 / 3600::float8 AS age_hours
+    FROM last JOIN work_items w ON w.id = last.work_item_id
+    LEFT JOIN started st ON st.work_item_id = w.id
+    CROSS JOIN LATERAL (SELECT coalesce(st.started_at, w.work_started_at) AS started_at) x
+    WHERE last.category = 'in_progress' AND w.created < :end {{item_filter}}
 )
-SELECT w.id, w.key, coalesce(st.started_at, w.work_started_at) AS started_at
-FROM last JOIN work_items w ON w.id = last.work_item_id
-LEFT JOIN started st ON st.work_item_id = w.id
-WHERE last.category = 'in_progress' AND w.created < :end {{item_filter}}
-ORDER BY started_at NULLS LAST, w.id
+SELECT count(*) AS resolved,
+       percentile_disc(0.5) WITHIN GROUP (ORDER BY lead) AS lead, count(lead) AS n_lead,
+       percentile_disc(0.5) WITHIN GROUP (ORDER BY cycle) AS cycle, count(cycle) AS n_cycle,
+       (SELECT array_agg(week ORDER BY week) FROM weeks) AS weeks,
+       (SELECT array_agg(n ORDER BY week) FROM weeks) AS week_counts,
+       (SELECT count(*) FROM wip) AS wip,
+       (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY age_hours) FROM wip) AS median_age,
+       {q.page("SELECT id, key, started_at, age_hours FROM wip", "p.started_at NULLS LAST, p.id")}
+           AS oldest
+FROM (SELECT {span_sql("e_created", "e_resolved")} AS lead,
+             {span_sql("e_started", "e_resolved")} AS cycle
+      FROM done) spans
 """
 
 
@@ -86,28 +104,25 @@ def _item_filter(scope: Scope) -> q.Filter:
     return q.Filter("".join(f" AND {p}" for p in parts), params)
 
 
+OLDEST: TypeAdapter[tuple[AgeingItem, ...]] = TypeAdapter(tuple[AgeingItem, ...])
+
+
 def work_item_flow(conn: Connection, scope: Scope) -> WorkItemFlow:
     f = _item_filter(scope)
-    params = {**f.params, "start": scope.start, "end": scope.end}
-    done = q.rows(conn, q.render(RESOLVED, item_filter=f.sql), params)
-    weeks: Counter[dt.date] = Counter()
-    for r in done:
-        day = r.resolved_at.astimezone(scope.zone).date()
-        weeks[day - dt.timedelta(days=day.weekday())] += 1
-    wip = q.rows(conn, q.render(WIP, item_filter=f.sql), params)
-    ages = [
-        None if r.started_at is None else (scope.end - r.started_at).total_seconds() / HOUR
-        for r in wip
-    ]
+    params = {
+        **f.params,
+        **page_params(scope),
+        "start": scope.start,
+        "end": scope.end,
+        "tz": scope.timezone,
+    }
+    row = q.one(conn, q.render(STATEMENT, item_filter=f.sql), params)
     return WorkItemFlow(
-        resolved=len(done),
-        throughput=tuple(sorted(weeks.items())),
-        lead_time=component([span(r.created, r.resolved) for r in done]),
-        cycle_time=component([span(r.started, r.resolved) for r in done]),
-        wip=len(wip),
-        median_wip_age_hours=component(ages).median_hours,
-        oldest=tuple(
-            AgeingItem(id=r.id, key=r.key, started_at=r.started_at, age_hours=a)
-            for r, a in scope.page(list(zip(wip, ages, strict=True)))
-        ),
+        resolved=row.resolved,
+        throughput=tuple(zip(row.weeks or (), row.week_counts or (), strict=True)),
+        lead_time=Component(median_hours=row.lead, sample_size=row.n_lead),
+        cycle_time=Component(median_hours=row.cycle, sample_size=row.n_cycle),
+        wip=row.wip,
+        median_wip_age_hours=row.median_age,
+        oldest=parse_page(OLDEST, row.oldest),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from pydantic import TypeAdapter
 from sqlalchemy import Connection, text
@@ -90,6 +90,15 @@ def figure(
         "drilldown": tuple(drilldown),
         "drilldown_total": total,
     }
+
+
+class Reading(NamedTuple):
+    """What a trend's point keeps of a figure."""
+
+    value: float | None
+    level: DoraLevel | None
+    sample_size: int
+    unit: str
 
 
 def page_params(scope: Scope) -> dict[str, Any]:

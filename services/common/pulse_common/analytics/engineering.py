@@ -6,47 +6,77 @@ scope's repository, project and team (author) filters apply."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection
 
 from pulse_common.analytics import queries as q
-from pulse_common.analytics.common import HOUR
-from pulse_common.analytics.lead_time import component, pr_filter, span
-from pulse_common.analytics.median import lower_median
+from pulse_common.analytics.lead_time import pr_filter, span_sql
 from pulse_common.analytics.results import Component
 from pulse_common.analytics.scope import Scope
 
 # Upper bounds (exclusive) of changed lines (additions + deletions).
 SIZES = (("XS", 10), ("S", 100), ("M", 400), ("L", 1000), ("XL", None))
+# A PR's bucket as its index in SIZES: width_bucket gives 0 below the first
+# bound, i for bounds[i-1] <= lines < bounds[i], len(bounds) from the last.
+_BOUNDS = ", ".join(str(top) for _, top in SIZES if top is not None)
+_SIZE_COUNTS = ", ".join(f"count(*) FILTER (WHERE size = {i})" for i in range(len(SIZES)))
 
-MERGED = """
-SELECT pr.id, pr.author, pr.additions + pr.deletions AS lines, pr.merged_at,
-       extract(epoch FROM coalesce((SELECT min(c.authored_at) FROM prs_commits c
-                                    WHERE c.pr_id = pr.id), pr.first_commit_at))::float8 AS first,
-       extract(epoch FROM pr.created)::float8 AS opened,
-       extract(epoch FROM coalesce(
-           (SELECT min(r.submitted_at) FROM prs_reviews r
-            WHERE r.pr_id = pr.id AND r.reviewer IS DISTINCT FROM pr.author),
-           pr.first_review_at))::float8 AS reviewed,
-       extract(epoch FROM pr.merged_at)::float8 AS merged
-FROM prs pr
-WHERE pr.merged_at >= :start AND pr.merged_at < :end {pr_filter}
-ORDER BY pr.merged_at, pr.id
-"""
-
-REVIEWS = """
-SELECT r.reviewer, count(*) AS reviews,
-       array_agg(extract(epoch FROM r.first_at - pr.created)::float8) AS waits
-FROM (SELECT pr_id, reviewer, min(submitted_at) AS first_at FROM prs_reviews
-      GROUP BY pr_id, reviewer) r
-JOIN prs pr ON pr.id = r.pr_id
-WHERE r.first_at >= :start AND r.first_at < :end
-  AND r.reviewer IS DISTINCT FROM pr.author {pr_filter}
-GROUP BY r.reviewer
-ORDER BY count(*) DESC, r.reviewer
+# One statement, one row: the aggregation happens here, not per PR in Python.
+# Each merged PR's first commit (else the API's first_commit_at) and first
+# review by someone else (else the API's first_review_at) as epoch seconds
+# (date_part's float8, as lead time's: the exact microseconds / 1e6), the
+# steps as lead time computes them (``span_sql``: null when missing or out of
+# order), their lower medians as ``percentile_disc(0.5)``; weeks are the
+# Monday-start weeks of the merge's local day in the scope's time zone.
+# Reviewers: each one's first review of a PR (not their own) in range, the
+# wait from the opening in hours, clamped at 0, ordered by load then name.
+STATEMENT = f"""
+WITH merged AS MATERIALIZED (
+    SELECT width_bucket(pr.additions + pr.deletions, ARRAY[{_BOUNDS}]) AS size,
+           date_trunc('week', pr.merged_at AT TIME ZONE :tz)::date AS week,
+           date_part('epoch', coalesce(
+               (SELECT min(c.authored_at) FROM prs_commits c WHERE c.pr_id = pr.id),
+               pr.first_commit_at)) AS e_first,
+           date_part('epoch', pr.created) AS e_opened,
+           date_part('epoch', coalesce(
+               (SELECT min(r.submitted_at) FROM prs_reviews r
+                WHERE r.pr_id = pr.id AND r.reviewer IS DISTINCT FROM pr.author),
+               pr.first_review_at)) AS e_review,
+           date_part('epoch', pr.merged_at) AS e_merged
+    FROM prs pr
+    WHERE pr.merged_at >= :start AND pr.merged_at < :end {{pr_filter}}
+), steps AS (
+    SELECT m.size, {span_sql("e_first", "e_opened")} AS coding,
+           {span_sql("e_opened", "e_review")} AS pickup,
+           {span_sql("e_review", "e_merged")} AS review
+    FROM merged m
+), weeks AS (
+    SELECT week, count(*) AS n FROM merged GROUP BY week
+), reviewers AS (
+    SELECT r.reviewer, count(*) AS n,
+           percentile_disc(0.5) WITHIN GROUP (ORDER BY
+               greatest(extract(epoch FROM r.first_at - pr.created)::float8, 0) / 3600::float8)
+               AS median
+    FROM (SELECT pr_id, reviewer, min(submitted_at) AS first_at FROM prs_reviews
+          GROUP BY pr_id, reviewer) r
+    JOIN prs pr ON pr.id = r.pr_id
+    WHERE r.first_at >= :start AND r.first_at < :end
+      AND r.reviewer IS DISTINCT FROM pr.author {{pr_filter}}
+    GROUP BY r.reviewer
+)
+SELECT count(*) AS total,
+       percentile_disc(0.5) WITHIN GROUP (ORDER BY coding) AS coding, count(coding) AS n_coding,
+       percentile_disc(0.5) WITHIN GROUP (ORDER BY pickup) AS pickup, count(pickup) AS n_pickup,
+       percentile_disc(0.5) WITHIN GROUP (ORDER BY review) AS review, count(review) AS n_review,
+       ARRAY[{_SIZE_COUNTS}] AS sizes,
+       (SELECT array_agg(week ORDER BY week) FROM weeks) AS weeks,
+       (SELECT array_agg(n ORDER BY week) FROM weeks) AS week_counts,
+       (SELECT array_agg(reviewer ORDER BY n DESC, reviewer) FROM reviewers) AS reviewers,
+       (SELECT array_agg(n ORDER BY n DESC, reviewer) FROM reviewers) AS reviews,
+       (SELECT array_agg(median ORDER BY n DESC, reviewer) FROM reviewers) AS waits
+FROM steps
 """
 
 
@@ -81,41 +111,30 @@ class Engineering(_Out):
     sizes: tuple[SizeBucket, ...]
 
 
-def _size(lines: int) -> str:
-    return next(name for name, top in SIZES if top is None or lines < top)
+def engineering_statement(scope: Scope) -> tuple[str, dict[str, Any]]:
+    """The statement and its parameters."""
+    f = pr_filter(scope)
+    params = {**f.params, "start": scope.start, "end": scope.end, "tz": scope.timezone}
+    return q.render(STATEMENT, pr_filter=f.sql), params
 
 
 def engineering(conn: Connection, scope: Scope) -> Engineering:
-    f = pr_filter(scope)
-    params: dict[str, Any] = {**f.params, "start": scope.start, "end": scope.end}
-    prs = q.rows(conn, q.render(MERGED, pr_filter=f.sql), params)
-    zone = scope.zone
-    weeks: Counter[dt.date] = Counter()
-    for p in prs:
-        day = p.merged_at.astimezone(zone).date()
-        weeks[day - dt.timedelta(days=day.weekday())] += 1
-    sizes = Counter(_size(p.lines) for p in prs)
-    reviewers: list[ReviewerLoad] = []
-    for r in q.rows(conn, q.render(REVIEWS, pr_filter=f.sql), params):
-        waits: list[float | None] = [max(w, 0.0) / HOUR for w in r.waits]
-        reviewers.append(
-            ReviewerLoad(
-                reviewer=r.reviewer,
-                prs_reviewed=r.reviews,
-                median_response_hours=lower_median(waits),
-            )
-        )
-    steps: dict[str, list[float | None]] = defaultdict(list)
-    for p in prs:
-        steps["coding"].append(span(p.first, p.opened))
-        steps["pickup"].append(span(p.opened, p.reviewed))
-        steps["review"].append(span(p.reviewed, p.merged))
+    row = q.one(conn, *engineering_statement(scope))
     return Engineering(
-        merged_prs=len(prs),
-        throughput=tuple(WeekCount(week=w, merged_prs=n) for w, n in sorted(weeks.items())),
-        coding=component(steps["coding"]),
-        pickup=component(steps["pickup"]),
-        review=component(steps["review"]),
-        reviewers=tuple(reviewers),
-        sizes=tuple(SizeBucket(size=name, max_lines=top, prs=sizes[name]) for name, top in SIZES),
+        merged_prs=row.total,
+        throughput=tuple(
+            WeekCount(week=w, merged_prs=n)
+            for w, n in zip(row.weeks or (), row.week_counts or (), strict=True)
+        ),
+        coding=Component(median_hours=row.coding, sample_size=row.n_coding),
+        pickup=Component(median_hours=row.pickup, sample_size=row.n_pickup),
+        review=Component(median_hours=row.review, sample_size=row.n_review),
+        reviewers=tuple(
+            ReviewerLoad(reviewer=r, prs_reviewed=n, median_response_hours=m)
+            for r, n, m in zip(row.reviewers or (), row.reviews or (), row.waits or (), strict=True)
+        ),
+        sizes=tuple(
+            SizeBucket(size=name, max_lines=top, prs=n)
+            for (name, top), n in zip(SIZES, row.sizes, strict=True)
+        ),
     )

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
 
 from pulse_common.analytics import queries as q
 from pulse_common.analytics.common import (
     DEPLOYMENT_PAGE,
+    Reading,
     deployments_cte,
     ever_deployed,
     figure,
@@ -25,6 +25,8 @@ from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules
 from pulse_common.models.control import DoraMetric
 
+UNIT = "per_day"
+
 
 def _local_days(scope: Scope) -> list[dt.date]:
     zone = scope.zone
@@ -33,19 +35,33 @@ def _local_days(scope: Scope) -> list[dt.date]:
     return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-def _buckets(
-    days: Sequence[dt.date], per_day: Counter[dt.date], key: Callable[[dt.date], dt.date]
-) -> tuple[Bucket, ...]:
-    grouped: dict[dt.date, list[dt.date]] = defaultdict(list)
+def _deployment_days(
+    days: Sequence[dt.date], per_day: dict[dt.date, int], key: Callable[[dt.date], dt.date]
+) -> dict[dt.date, list[int]]:
+    """Each bucket's [deployment days, deployments], by its start (``days``
+    ascending, so the buckets come in order)."""
+    grouped: dict[dt.date, list[int]] = {}
     for day in days:
-        grouped[key(day)].append(day)
+        counts = grouped.setdefault(key(day), [0, 0])
+        n = per_day.get(day, 0)
+        if n:
+            counts[0] += 1
+            counts[1] += n
+    return grouped
+
+
+def _week(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _buckets(grouped: dict[dt.date, list[int]]) -> tuple[Bucket, ...]:
     return tuple(
-        Bucket(
-            start=start,
-            deployment_days=sum(1 for d in ds if per_day[d]),
-            deployments=sum(per_day[d] for d in ds),
-        )
-        for start, ds in sorted(grouped.items())
+        Bucket(start=start, deployment_days=n_days, deployments=n)
+        for start, (n_days, n) in sorted(grouped.items())
     )
 
 
@@ -71,37 +87,73 @@ def frequency_statement(
     return STATEMENT.format(deployments=cte), {**params, "tz": scope.timezone}
 
 
-def deployment_frequency(
-    conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmarks
-) -> DeploymentFrequency:
+class _Rate(NamedTuple):
+    total: int
+    page: str | None
+    fallback_repositories: list[int] | None
+    per_day: dict[dt.date, int]
+    weeks: dict[dt.date, list[int]]
+    months: dict[dt.date, list[int]]
+    weekly: float | None
+    monthly: float | None
+    rate: float | None
+
+
+def _rate(conn: Connection, scope: Scope, rules: DoraRules) -> _Rate:
     row = q.one(conn, *frequency_statement(conn, scope, rules))
-    per_day = Counter(dict(zip(row.days or (), row.counts or (), strict=True)))
+    per_day = dict(zip(row.days or (), row.counts or (), strict=True))
     days = _local_days(scope)
-    weeks = _buckets(days, per_day, lambda d: d - dt.timedelta(days=d.weekday()))
-    months = _buckets(days, per_day, lambda d: d.replace(day=1))
-    weekly = lower_median(b.deployment_days for b in weeks)
-    monthly = lower_median(b.deployment_days for b in months)
+    weeks = _deployment_days(days, per_day, _week)
+    months = _deployment_days(days, per_day, _month)
+    weekly = lower_median(n_days for n_days, _ in weeks.values())
+    monthly = lower_median(n_days for n_days, _ in months.values())
     rate: float | None = None
     collected = bool(row.total) or ever_deployed(conn, scope, rules)
     if collected and weekly is not None and monthly is not None:
         rate = weekly / 7 if weekly >= 1 else monthly / 30
+    return _Rate(
+        row.total,
+        row.page,
+        row.fallback_repositories,
+        per_day,
+        weeks,
+        months,
+        weekly,
+        monthly,
+        rate,
+    )
+
+
+def frequency_reading(
+    conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmarks
+) -> Reading:
+    """The figure's value, level and sample size only (a trend's point)."""
+    r = _rate(conn, scope, rules)
+    level = bench.classify(report_year(scope, rules), DoraMetric.deployment_frequency, r.rate)
+    return Reading(r.rate, level, r.total, UNIT)
+
+
+def deployment_frequency(
+    conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmarks
+) -> DeploymentFrequency:
+    r = _rate(conn, scope, rules)
     year = report_year(scope, rules)
-    fallback = sorted(row.fallback_repositories or ())
+    fallback = sorted(r.fallback_repositories or ())
     return DeploymentFrequency(
         **figure(
             DoraMetric.deployment_frequency.value,
-            rate,
-            "per_day",
-            bench.classify(year, DoraMetric.deployment_frequency, rate),
+            r.rate,
+            UNIT,
+            bench.classify(year, DoraMetric.deployment_frequency, r.rate),
             year,
-            row.total,
-            parse_page(DEPLOYMENT_PAGE, row.page),
+            r.total,
+            parse_page(DEPLOYMENT_PAGE, r.page),
         ),
-        median_days_per_week=weekly,
-        median_days_per_month=monthly,
-        weeks=weeks,
-        months=months,
-        per_day=tuple(DayCount(day=d, deployments=n) for d, n in sorted(per_day.items())),
+        median_days_per_week=r.weekly,
+        median_days_per_month=r.monthly,
+        weeks=_buckets(r.weeks),
+        months=_buckets(r.months),
+        per_day=tuple(DayCount(day=d, deployments=n) for d, n in sorted(r.per_day.items())),
         uses_fallback=bool(fallback),
         fallback_repository_ids=tuple(fallback),
     )

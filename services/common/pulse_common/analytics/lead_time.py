@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from pydantic import TypeAdapter
 from sqlalchemy import Connection
 
 from pulse_common.analytics import queries as q
-from pulse_common.analytics.common import HOUR, figure, page_params, parse_page, report_year
+from pulse_common.analytics.common import figure, page_params, parse_page, report_year
 from pulse_common.analytics.levels import Benchmarks
-from pulse_common.analytics.median import lower_median
 from pulse_common.analytics.results import Component, LeadTime, PrRef
 from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules
@@ -47,9 +45,10 @@ FIRST_RANKED = """
 """
 
 
-def _span(a: str, b: str) -> str:
-    """Hours from epoch a to epoch b; null when either is missing or b
-    precedes a (the step did not happen in that order: DevLake leaves it null)."""
+def span_sql(a: str, b: str) -> str:
+    """Hours from epoch a to epoch b (SQL float8 expressions); null when either
+    is missing or b precedes a (the step did not happen in that order: DevLake
+    leaves it null). The engineering and work-item flows use it too."""
     return f"CASE WHEN {b} >= {a} THEN ({b} - {a}) / 3600::float8 END"
 
 
@@ -83,11 +82,11 @@ WITH prod AS (
            date_part('epoch', t.finished_at) AS e_deployed
     FROM timed t
 ), spans AS (
-    SELECT e.*, {_span("e_first", "e_opened")} AS coding,
-           {_span("e_opened", "e_review")} AS pickup,
-           {_span("e_review", "e_merged")} AS review,
-           {_span("e_merged", "e_deployed")} AS deploy,
-           coalesce({_span("e_opened", "coalesce(e_merged, e_deployed)")}, 0) AS middle
+    SELECT e.*, {span_sql("e_first", "e_opened")} AS coding,
+           {span_sql("e_opened", "e_review")} AS pickup,
+           {span_sql("e_review", "e_merged")} AS review,
+           {span_sql("e_merged", "e_deployed")} AS deploy,
+           coalesce({span_sql("e_opened", "coalesce(e_merged, e_deployed)")}, 0) AS middle
     FROM epochs e
 ), steps AS (
     SELECT s.*, coalesce(s.coding, 0) + s.middle + coalesce(s.deploy, 0) AS cycle FROM spans s
@@ -125,19 +124,6 @@ def lead_time_statement(
     sql = q.render(LEAD_TIME, deployments=f.sql, first=first, pr_filter=pf.sql)
     params = {**f.params, **pf.params, "start": scope.start, "end": scope.end}
     return sql, {**params, **page_params(scope)}
-
-
-def span(a: float | None, b: float | None) -> float | None:
-    """Hours from epoch a to epoch b; None when either is missing or b
-    precedes a (``_span`` in Python, for the engineering and work-item flow)."""
-    if a is None or b is None or b < a:
-        return None
-    return (b - a) / HOUR
-
-
-def component(values: Sequence[float | None]) -> Component:
-    present = [v for v in values if v is not None]
-    return Component(median_hours=lower_median(present), sample_size=len(present))
 
 
 def _component(median: float | None, n: int) -> Component:

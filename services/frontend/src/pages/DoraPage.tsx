@@ -23,7 +23,10 @@ function Trend({ metric }: { metric: MetricDef }) {
   const [granularity, setGranularity] = useState<Granularity>("week");
   const trend = useTrend(params, metric.metric, granularity);
   const catalog = useCatalog();
-  const bands = metric.bands ? (catalog.data?.bands[`${filters.year}:${metric.bands}`] ?? []) : [];
+  // Without a year in the URL the API applies the tenant's; the figure says which.
+  const figure = useFigure(metric.path, params, ROWS);
+  const year = filters.year ?? figure.data?.report_year;
+  const bands = metric.bands && year !== undefined ? (catalog.data?.bands[`${year}:${metric.bands}`] ?? []) : [];
   return (
     <section className="card section" aria-labelledby="trend-heading">
       <div className="section-head">

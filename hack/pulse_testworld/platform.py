@@ -25,6 +25,7 @@ from pulse_testworld.etl_fleet import EtlFleet
 from pulse_testworld.procs import StartError, free_port, preferred_port, wait_until
 from pulse_testworld.saas import Saas, ca_file, sample_spec, start_saas
 from pulse_testworld.svc_proxy import ServiceProxy
+from pulse_testworld.web import WEB_PORT
 from pulse_testworld.web import build as build_web
 from pulse_testworld.web import serve as serve_web
 from pulse_testworld.world import REPO, World
@@ -284,16 +285,20 @@ def start_platform(
         if web and build:
             print("building the web app (npm run build)...", flush=True)
             build_web()
+        # The web app's port is chosen first: the backend writes its origin
+        # into the links it hands out (an invited user's set-password link).
+        web_port = preferred_port(WEB_PORT) if web else None
+        public = {"PULSE_BACKEND_PUBLIC_URL": f"http://localhost:{web_port}"} if web_port else {}
         platform.api_url = start_backend(
             world,
             backend_password,
             qdrant,
             # The backend reaches pulse-etl.tenant-<slug>.svc through the proxy.
-            extra_env=via_proxy,
+            extra_env={**via_proxy, **public},
         )
         proxy.backend_url = platform.api_url
-        if web:
-            platform.web_url = serve_web(world._sup, platform.api_url)
+        if web_port:
+            platform.web_url = serve_web(world._sup, platform.api_url, port=web_port)
     except BaseException:
         platform.stop()
         raise

@@ -94,6 +94,16 @@ def test_rules_are_validated_and_only_admins_change_them(
         r = client.put("/api/v1/analytics/settings", json=body, headers=admin.headers)
         assert r.status_code == 422, body
         assert r.json()["errors"][0]["field"] == field, r.json()
+    # The message is the validator's own, without pydantic's "Value error, ".
+    r = client.put(
+        "/api/v1/analytics/settings", json={"hotfix_pattern": "*hotfix"}, headers=admin.headers
+    )
+    assert r.json()["errors"] == [
+        {
+            "field": "hotfix_pattern",
+            "message": "not a regular expression: nothing to repeat at position 0",
+        }
+    ], r.json()
     # nothing was stored by the refused requests
     assert tenant_sql(platform, admin.tenant.slug, "SELECT id FROM dora_settings") == []
     r = client.put("/api/v1/analytics/settings", json={"report_year": 2023}, headers=admin.headers)

@@ -41,6 +41,12 @@ def test_login_attempts_per_tenant_and_email(
     t = make_tenant()
     statuses = [_login(client, t.slug, t.admin_email, "wrong-password") for _ in range(4)]
     assert statuses == [401, 401, 401, 429]
+    # The message says what was counted and how long to wait, in words.
+    r = client.post(
+        "/api/v1/auth/login",
+        json={"tenant": t.slug, "email": t.admin_email, "password": "wrong-password"},
+    )
+    assert r.json()["detail"] == "too many sign-in attempts for this email; retry in 15 minutes"
     # Limited even with the right password: guessing cannot continue.
     assert _login(client, t.slug, t.admin_email, t.admin_password) == 429
     # Another email of the same tenant is counted separately.

@@ -32,6 +32,17 @@ def _wait(api: TestClient, name: str, states: set[str]) -> dict[str, object]:
     raise AssertionError(f"job {name} never reached {states}: {job}")
 
 
+def test_the_integrations_are_registered_at_start_up(etl_tenant: EtlTenant) -> None:
+    """The backend's integrations page reads these rows: they exist as soon as
+    the ETL is up, not only after someone asked it for its jobs."""
+    app = create_app(etl_tenant.settings(), qdrant=QdrantClient(location=":memory:"))
+    with TestClient(app, headers=etl_tenant.auth("admin")):
+        names = etl_tenant.query("SELECT name FROM integrations ORDER BY name")
+        jobs = etl_tenant.query("SELECT job_name, status FROM etl_jobs ORDER BY job_name")
+    assert [n for (n,) in names] == ["github-main", "jira-main"]
+    assert jobs == [("github-main", "queued"), ("jira-main", "queued")]
+
+
 def test_start_pause_resume_cancel(api: TestClient, etl_tenant: EtlTenant) -> None:
     etl_tenant.sources.github.api.latency = 0.03
     assert api.get("/api/v1/jobs/nope").status_code == 404

@@ -167,6 +167,9 @@ def test_admin_pages_show_real_data_and_act(
     logs = r["logs"]
     assert logs["initialRows"] > 0
     assert logs["live"] and logs["afterLive"] > logs["beforeLive"]
+    # On a phone the details keep a readable width (the table scrolls
+    # sideways), not a screen-high column of a few characters a line.
+    assert logs["phoneDetailsWidth"] >= 250, logs["phoneDetailsWidth"]
     assert set(logs["filteredLevels"]) <= {"warning", "error", "critical"}
 
 

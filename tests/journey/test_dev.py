@@ -85,6 +85,17 @@ def test_make_dev_brings_the_platform_up(dev: Dev) -> None:
     assert '<div id="root">' in httpx.get(web.group(1), timeout=30).text
     me = httpx.get(f"{web.group(1)}/api/v1/auth/me", timeout=30)
     assert me.status_code == 401, me.text  # answered by the backend, not vite
+    # An invited user's one-time link opens this web app, on whatever port it got.
+    invited = httpx.post(
+        f"{api_url}/api/v1/users",
+        json={"email": "invited@acme.example", "role": "viewer"},
+        headers={"Authorization": f"Bearer {access}"},
+        timeout=30,
+    )
+    assert invited.status_code == 201, invited.text
+    assert invited.json()["set_password_url"].startswith(f"{web.group(1)}/set-password#"), (
+        invited.json()["set_password_url"]
+    )
     assert f"Logs         {described['base']}/logs" in out
     assert (Path(described["base"]) / "logs" / "etl-acme.log").exists()
 

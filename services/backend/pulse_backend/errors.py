@@ -178,9 +178,16 @@ async def _pulse_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.http_status, exc.code, detail, headers=headers)
 
 
+def _message(error: Any) -> str:
+    # Pydantic prefixes a validator's ValueError with "Value error, "; the
+    # rest is Pulse's own wording, meant to be shown as it is.
+    msg = str(error["msg"])
+    return msg.removeprefix("Value error, ") if error.get("type") == "value_error" else msg
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [FieldError(field=_field(e["loc"]), message=e["msg"]) for e in exc.errors()]
+    errors = [FieldError(field=_field(e["loc"]), message=_message(e)) for e in exc.errors()]
     names = ", ".join(sorted({e.field for e in errors}))
     return problem(422, "invalid_input", f"invalid value for: {names}", errors=errors)
 

@@ -31,7 +31,7 @@ log = structlog.get_logger("pulse_backend.ratelimit")
 
 @dataclass(frozen=True)
 class Limit:
-    name: str  # metric label and message: "login_email", "user", ...
+    name: str  # metric label and log field: "login_email", "user", ...
     key: str
     allowed: int
     window_seconds: int
@@ -65,6 +65,28 @@ def _hit(cache: redis.Redis, limits: list[Limit]) -> tuple[Limit, int] | None:
     return over(limits, pipe.execute())
 
 
+# What each limit counts, worded for the person who reached it (the name
+# stays the metric label and the log's).
+_COUNTED = {
+    "login_email": "sign-in attempts for this email",
+    "login_address": "sign-in attempts from your network address",
+    "password_change": "password change attempts",
+    "user": "requests from your account",
+    "tenant": "requests from your organisation",
+}
+
+
+def _wait(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'' if seconds == 1 else 's'}"
+    return f"{round(seconds / 60)} minutes"
+
+
+def message(lim: Limit, retry_after: int) -> str:
+    counted = _COUNTED.get(lim.name, "requests")
+    return f"too many {counted}; retry in {_wait(retry_after)}"
+
+
 def refuse(metrics: Metrics, exceeded: tuple[Limit, int] | None) -> None:
     """Raises RateLimited (429 with Retry-After) for an exceeded limit."""
     if exceeded is None:
@@ -72,7 +94,7 @@ def refuse(metrics: Metrics, exceeded: tuple[Limit, int] | None) -> None:
     lim, retry_after = exceeded
     metrics.rate_limited.labels(lim.name).inc()
     log.info("rate limited", category="HTTP", limit=lim.name, retry_after=retry_after)
-    raise RateLimited(f"too many requests ({lim.name}); retry later", retry_after)
+    raise RateLimited(message(lim, retry_after), retry_after)
 
 
 def check(cache: redis.Redis, metrics: Metrics, limits: list[Limit], *, fail_closed: bool) -> None:

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
+import psycopg
 import redis.asyncio as aioredis
 import structlog
 from fastapi import FastAPI, Request
@@ -64,6 +65,15 @@ def create_app(settings: EtlSettings, *, qdrant: QdrantClient | None = None) -> 
             run_context(settings, app.state.cache, app.state.vectors), integrations
         )
         context: RunContext = app.state.jobs.ctx
+        # The integrations and their job rows exist from the start, so that
+        # the backend's integrations page lists them before anyone opened the
+        # ETL jobs page or a run; a database not reachable yet leaves it to
+        # the first status call.
+        try:
+            await app.state.jobs.sync_registry()
+            app.state.jobs.registered = True
+        except (OSError, psycopg.Error) as exc:
+            log.warning("integrations not registered yet", category="DB", reason=str(exc))
         embedder = (
             asyncio.create_task(keep_drained(context.embed)) if context.embed is not None else None
         )

@@ -1,7 +1,7 @@
 // Admin page scenarios (see run.mjs): every admin page with real data in
 // light and dark, the actions on them, and a viewer kept out.
 import { crc32, deflateSync } from "node:zlib";
-import { axe, check, eachPageInBothModes, heading, setMode, shot, signedIn } from "./lib.mjs";
+import { axe, check, DESKTOP, eachPageInBothModes, heading, PHONE, setMode, shot, signedIn } from "./lib.mjs";
 
 const PAGES = [
   { path: "/admin/branding", nav: "Branding", title: "Branding", ready: (p) => p.getByLabel("Primary colour", { exact: true }) },
@@ -155,12 +155,17 @@ async function logs(page, config) {
   await page.request.post("/api/v1/auth/login", { data: { tenant: config.tenant, email: config.email, password: "not-the-password-1" } });
   await page.waitForFunction((n) => document.querySelectorAll('[aria-label="Log events"] tbody tr').length > n, beforeLive);
   const afterLive = await rows.count();
+  // On a phone the table scrolls sideways: the details column keeps a
+  // readable width instead of wrapping one character a line.
+  await page.setViewportSize(PHONE);
+  const phoneDetailsWidth = await rows.first().locator("td").last().evaluate((td) => td.getBoundingClientRect().width);
+  await page.setViewportSize(DESKTOP);
   await page.getByLabel("Live tail").uncheck();
   await page.getByLabel("Minimum level").selectOption("warning");
   await page.waitForResponse((r) => r.url().includes("/api/v1/logs?") && r.url().includes("level=warning"));
   await page.waitForLoadState("networkidle");
   const filteredLevels = await page.locator('[aria-label="Log events"] tbody tr td:nth-child(2)').allTextContents();
-  return { initialRows, live: true, beforeLive, afterLive, filteredLevels };
+  return { initialRows, live: true, beforeLive, afterLive, phoneDetailsWidth, filteredLevels };
 }
 
 /** Each admin page in light and dark with real rows (axe, screenshots), then what each page does. */

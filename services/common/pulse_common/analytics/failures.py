@@ -42,9 +42,7 @@ SELECT (SELECT count(*) FROM d) AS total,
         q.DEPLOYMENT_ORDER,
     )
 } AS page,
-       {
-    q.page(f"SELECT {q.INCIDENT_REF}, NULL::float8 AS hours FROM inc", q.INCIDENT_ORDER)
-} AS incidents
+       {q.page(f"SELECT {q.INCIDENT_REF}, hours FROM inc", q.INCIDENT_ORDER)} AS incidents
 """
 
 # Incidents, in the drill-down order; unresolved ones rank above every

@@ -8,9 +8,15 @@ describe("filters in the URL", () => {
     const f = parseFilters(new URLSearchParams("days=30&year=2024&project=2&project=x&repository=-1&repository=7&author=ada&author="));
     expect(f).toEqual({ days: 30, year: 2024, projects: [2], repositories: [7], authors: ["ada"] });
     expect(parseFilters(writeFilters(f))).toEqual(f);
-    expect(parseFilters(new URLSearchParams("days=13&year=1999"))).toMatchObject({ days: DEFAULT_DAYS, year: 2023 });
+    expect(parseFilters(new URLSearchParams("days=13&year=1999"))).toMatchObject({ days: DEFAULT_DAYS, year: null });
     // Defaults stay out of the URL.
     expect(writeFilters(parseFilters(new URLSearchParams())).toString()).toBe("");
+  });
+
+  it("leaves the DORA report year to the tenant's analytics settings unless one is chosen", () => {
+    expect(toParams(parseFilters(new URLSearchParams()))).not.toHaveProperty("report_year");
+    expect(toParams(parseFilters(new URLSearchParams("year=2023")))).toMatchObject({ report_year: 2023 });
+    expect(writeFilters(parseFilters(new URLSearchParams("year=2024"))).toString()).toBe("year=2024");
   });
 
   it("ends the range at the next UTC midnight, so it is stable all day", () => {

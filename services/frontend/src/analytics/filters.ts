@@ -10,11 +10,11 @@ export const PERIODS = [7, 30, 90, 180, 365] as const;
 export const DEFAULT_DAYS = 90;
 export const REPORT_YEARS = [2023, 2024] as const;
 export type ReportYear = (typeof REPORT_YEARS)[number];
-export const DEFAULT_YEAR: ReportYear = 2023;
 
 export interface Filters {
   days: number;
-  year: ReportYear;
+  /** null: the tenant's own choice (its analytics settings), which the API applies. */
+  year: ReportYear | null;
   projects: number[];
   repositories: number[];
   authors: string[];
@@ -24,7 +24,7 @@ export interface Filters {
 export interface AnalyticsParams {
   start: string;
   end: string;
-  report_year: ReportYear;
+  report_year?: ReportYear;
   project: number[];
   repository: number[];
   author: string[];
@@ -37,7 +37,7 @@ export function parseFilters(q: URLSearchParams): Filters {
   const year = Number(q.get("year"));
   return {
     days: (PERIODS as readonly number[]).includes(days) ? days : DEFAULT_DAYS,
-    year: (REPORT_YEARS as readonly number[]).includes(year) ? (year as ReportYear) : DEFAULT_YEAR,
+    year: (REPORT_YEARS as readonly number[]).includes(year) ? (year as ReportYear) : null,
     projects: ids(q.getAll("project")),
     repositories: ids(q.getAll("repository")),
     authors: q.getAll("author").filter(Boolean),
@@ -51,7 +51,7 @@ export function toParams(f: Filters, now: Date = new Date()): AnalyticsParams {
   return {
     start: start.toISOString(),
     end: end.toISOString(),
-    report_year: f.year,
+    ...(f.year !== null && { report_year: f.year }),
     project: f.projects,
     repository: f.repositories,
     author: f.authors,
@@ -61,7 +61,7 @@ export function toParams(f: Filters, now: Date = new Date()): AnalyticsParams {
 export function writeFilters(f: Filters): URLSearchParams {
   const q = new URLSearchParams();
   if (f.days !== DEFAULT_DAYS) q.set("days", String(f.days));
-  if (f.year !== DEFAULT_YEAR) q.set("year", String(f.year));
+  if (f.year !== null) q.set("year", String(f.year));
   f.projects.forEach((p) => q.append("project", String(p)));
   f.repositories.forEach((r) => q.append("repository", String(r)));
   f.authors.forEach((a) => q.append("author", a));

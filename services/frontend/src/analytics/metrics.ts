@@ -89,6 +89,26 @@ export function metricByName(name: string): MetricDef | undefined {
 
 export const LEVELS: Level[] = ["elite", "high", "medium", "low"];
 
+// Why a deployment counts as rework, and how an incident was tied to a
+// deployment, as the API names them (enum values) and as a person reads them.
+const REWORK_REASONS: Record<string, string> = {
+  planned: "planned",
+  fixes_bug: "fixes a bug",
+  fixes_incident: "fixes an incident",
+  hotfix_deployment: "hotfix deployment",
+  hotfix_pr: "hotfix PR",
+  revert_pr: "revert PR",
+  rollback: "rollback",
+};
+const LINK_METHODS: Record<string, string> = {
+  last_production_deployment: "the last production deployment before it",
+  declared: "declared in the incident",
+  manual: "linked by hand",
+};
+const words = (v: string) => v.replaceAll("_", " ");
+export const reworkReason = (reason: string): string => REWORK_REASONS[reason] ?? words(reason);
+export const linkMethod = (method: string): string => LINK_METHODS[method] ?? words(method);
+
 /** Hours as a person reads them: minutes, hours or days. */
 export function formatHours(h: number | null | undefined): string {
   if (h === null || h === undefined || Number.isNaN(h)) return "—";

@@ -1,5 +1,5 @@
 import { DataTable } from "./DataTable";
-import { linear, niceMax, ticks } from "./scale";
+import { linear, niceTicks } from "./scale";
 
 export interface Bar {
   label: string;
@@ -12,7 +12,9 @@ export interface Bar {
  */
 export function BarChart({ bars, title, unit, height = 220 }: { bars: Bar[]; title: string; unit: string; height?: number }) {
   const width = 640;
-  const top = niceMax(Math.max(0, ...bars.map((b) => b.value)));
+  // Counts get whole-number ticks; anything else the nearest round ones.
+  const marks = niceTicks(Math.max(0, ...bars.map((b) => b.value)), { whole: bars.every((b) => Number.isInteger(b.value)) });
+  const top = marks[marks.length - 1] ?? 1;
   const left = 40;
   const bottom = height - 28;
   const y = linear([0, top], [bottom, 8]);
@@ -20,11 +22,11 @@ export function BarChart({ bars, title, unit, height = 220 }: { bars: Bar[]; tit
   return (
     <figure className="chart">
       <svg viewBox={`0 0 ${width} ${height}`} className="chart-svg" aria-hidden="true" preserveAspectRatio="xMinYMin meet">
-        {ticks(top).map((t) => (
+        {marks.map((t) => (
           <g key={t}>
             <line x1={left} x2={width - 4} y1={y(t)} y2={y(t)} className="grid" />
             <text x={left - 6} y={y(t) + 4} className="axis" textAnchor="end">
-              {Number.isInteger(t) ? t : t.toFixed(1)}
+              {t}
             </text>
           </g>
         ))}

@@ -1,7 +1,7 @@
 import { formatValue, type Level } from "../analytics/metrics";
 import type { Region } from "./bands";
 import { DataTable } from "./DataTable";
-import { linear, niceMax, shortDate, ticks } from "./scale";
+import { linear, niceTicks, shortDate } from "./scale";
 
 export interface Point {
   start: string;
@@ -22,6 +22,25 @@ function path(points: (number | null)[], x: (i: number) => number, y: (v: number
     pen = true;
   });
   return d;
+}
+
+export interface Tick {
+  value: number;
+  label: string;
+}
+
+const plain = (v: number) => String(Number(v.toFixed(2)));
+
+/**
+ * Round ticks up to at least `max` (in the chart's values, `scale` times
+ * the unit), every label in one unit: "0.5 / day" under "1 / day", never
+ * "3.5 / week" under it, and days throughout once hours pass two days.
+ */
+export function axisTicks(max: number, unit: string, scale = 1): Tick[] {
+  const inUnit = (factor: number, suffix: string) => niceTicks(max * factor).map((v) => ({ value: v / factor, label: `${plain(v)} ${suffix}` }));
+  if (scale === 1 && unit === "hours") return max < 1 ? inUnit(60, "min") : max < 48 ? inUnit(1, "h") : inUnit(1 / 24, "days");
+  if (scale === 1 && unit === "per_day") return max >= 1 ? inUnit(1, "/ day") : inUnit(7, "/ week");
+  return niceTicks(max).map((v) => ({ value: v, label: formatValue(v / scale, unit) }));
 }
 
 /**
@@ -56,7 +75,8 @@ export function TrendChart({
   // squashing the line at the bottom of the chart.
   const dataMax = Math.max(0, ...known);
   const nextEdge = finite.filter((v) => v > dataMax).sort((a, b) => a - b)[0];
-  const top = niceMax(Math.max(dataMax * 1.15, nextEdge !== undefined && nextEdge <= dataMax * 2 ? nextEdge * 1.05 : 0));
+  const marks = axisTicks(Math.max(dataMax * 1.15, nextEdge !== undefined && nextEdge <= dataMax * 2 ? nextEdge * 1.05 : 0), unit, scale);
+  const top = marks[marks.length - 1]?.value ?? 1;
   const x = linear([0, Math.max(1, points.length - 1)], [left + 8, width - 12]);
   const y = linear([0, top], [bottom, 8]);
   const clip = (v: number) => Math.min(top, Math.max(0, v));
@@ -73,9 +93,9 @@ export function TrendChart({
             )}
           </g>
         ))}
-        {ticks(top).map((t) => (
-          <text key={t} x={left - 6} y={y(t) + 4} className="axis" textAnchor="end">
-            {formatValue(t / scale, unit)}
+        {marks.map((t) => (
+          <text key={t.value} x={left - 6} y={y(t.value) + 4} className="axis" textAnchor="end">
+            {t.label}
           </text>
         ))}
         <line x1={left} x2={width - 4} y1={bottom} y2={bottom} className="grid" />

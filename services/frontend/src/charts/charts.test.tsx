@@ -3,8 +3,9 @@ import { describe, expect, it } from "vitest";
 import { LevelBadge } from "../components/LevelBadge";
 import { regions } from "./bands";
 import { BarChart, binHours } from "./BarChart";
+import { niceTicks } from "./scale";
 import { Sparkline } from "./Sparkline";
-import { TrendChart } from "./TrendChart";
+import { axisTicks, TrendChart } from "./TrendChart";
 
 const H = 1;
 const DAY = 24;
@@ -73,6 +74,36 @@ describe("binHours", () => {
       "1–4 w": 1,
       "> 4 w": 1,
     });
+  });
+});
+
+/** The value axis's labels as drawn (the bars' labels sit centred below). */
+const axisLabels = () => Array.from(document.querySelectorAll('text.axis[text-anchor="end"]'), (t) => t.textContent);
+
+describe("axis ticks", () => {
+  it.each([
+    [1, [0, 1]],
+    [5, [0, 1, 2, 3, 4, 5]],
+    [48, [0, 10, 20, 30, 40, 50]],
+    [12, [0, 5, 10, 15]],
+  ])("a count axis up to %s ticks whole numbers", (max, want) => expect(niceTicks(max, { whole: true })).toEqual(want));
+
+  it("a bar chart of counts never labels a fraction of a PR", () => {
+    render(<BarChart title="PRs" unit="PRs" bars={[{ label: "M", value: 1 }]} />);
+    expect(axisLabels()).toEqual(["0", "1"]);
+  });
+
+  it("a trend axis keeps one unit: deployments per day do not switch to per week halfway up", () => {
+    const labels = axisTicks(1.6, "per_day").map((t) => t.label);
+    expect(labels).toEqual(["0 / day", "0.5 / day", "1 / day", "1.5 / day", "2 / day"]);
+    expect(axisTicks(0.6, "per_day").map((t) => t.label)).toEqual(["0 / week", "1 / week", "2 / week", "3 / week", "4 / week", "5 / week"]);
+  });
+
+  it("a trend axis in hours reads round days once past two days", () => {
+    const ticks = axisTicks(190, "hours");
+    expect(ticks.map((t) => t.label)).toEqual(["0 days", "2 days", "4 days", "6 days", "8 days"]);
+    expect(ticks[1]?.value).toBe(48);
+    expect(axisTicks(30, "hours").map((t) => t.label)).toEqual(["0 h", "10 h", "20 h", "30 h"]);
   });
 });
 

@@ -6,16 +6,27 @@ export function linear(domain: [number, number], range: [number, number]) {
   return (v: number) => r0 + ((v - d0) / span) * (r1 - r0);
 }
 
-/** A "nice" upper bound (1, 2, 2.5, 5 × 10ⁿ) at or above `max`. */
-export function niceMax(max: number): number {
-  if (!(max > 0)) return 1;
-  const exp = 10 ** Math.floor(Math.log10(max));
-  for (const step of [1, 2, 2.5, 5, 10]) if (step * exp >= max) return step * exp;
-  return 10 * exp;
-}
-
-export function ticks(max: number, count = 4): number[] {
-  return Array.from({ length: count + 1 }, (_, i) => (max * i) / count);
+/**
+ * Axis ticks from 0 to the first tick at or above `max`, spaced by the
+ * smallest of 1, 2 or 5 × 10ⁿ that needs at most five steps; `whole`
+ * (counts) never goes below a step of 1, so no axis reads "0.3 PRs".
+ */
+export function niceTicks(max: number, { whole = false }: { whole?: boolean } = {}): number[] {
+  const m = max > 0 ? max : 1;
+  let magnitude = 10 ** Math.floor(Math.log10(m / 5));
+  if (whole) magnitude = Math.max(1, magnitude);
+  let step = magnitude;
+  for (;;) {
+    const found = [1, 2, 5].map((k) => k * magnitude).find((s) => s * 5 >= m);
+    if (found !== undefined) {
+      step = found;
+      break;
+    }
+    magnitude *= 10;
+  }
+  const steps = Math.max(1, Math.ceil(m / step - 1e-9));
+  // toPrecision: 3 × 0.1 is 0.30000000000000004 otherwise.
+  return Array.from({ length: steps + 1 }, (_, i) => Number((i * step).toPrecision(12)));
 }
 
 export function shortDate(iso: string): string {

@@ -58,7 +58,8 @@ export function FilterBar({ filters, update, showYear = true, children }: { filt
       {showYear && (
         <label className="filter">
           <span>DORA report</span>
-          <select value={filters.year} onChange={(e) => update({ year: Number(e.target.value) as ReportYear })}>
+          <select value={filters.year ?? ""} onChange={(e) => update({ year: e.target.value ? (Number(e.target.value) as ReportYear) : null })}>
+            <option value="">Default (analytics settings)</option>
             {REPORT_YEARS.map((y) => (
               <option key={y} value={y}>
                 {y}

@@ -3,7 +3,7 @@ import { Link, NavLink, useParams } from "react-router-dom";
 import { useCatalog, useFigure, useTrend, type FigureOf, type Granularity } from "../api/analytics";
 import type { Schemas } from "../api/queries";
 import { useFilters } from "../analytics/filters";
-import { formatHours, formatValue, metricBySlug, METRICS, type MetricDef } from "../analytics/metrics";
+import { formatHours, formatValue, metricBySlug, METRICS, reworkReason, type MetricDef } from "../analytics/metrics";
 import { sources, type Sources } from "../analytics/sources";
 import { regions } from "../charts/bands";
 import { BarChart, binHours, type Bar } from "../charts/BarChart";
@@ -23,7 +23,10 @@ function Trend({ metric }: { metric: MetricDef }) {
   const [granularity, setGranularity] = useState<Granularity>("week");
   const trend = useTrend(params, metric.metric, granularity);
   const catalog = useCatalog();
-  const bands = metric.bands ? (catalog.data?.bands[`${filters.year}:${metric.bands}`] ?? []) : [];
+  // Without a year in the URL the API applies the tenant's; the figure says which.
+  const figure = useFigure(metric.path, params, ROWS);
+  const year = filters.year ?? figure.data?.report_year;
+  const bands = metric.bands && year !== undefined ? (catalog.data?.bands[`${year}:${metric.bands}`] ?? []) : [];
   return (
     <section className="card section" aria-labelledby="trend-heading">
       <div className="section-head">
@@ -67,7 +70,7 @@ function distribution(metric: MetricDef, fig: Any): { title: string; unit: strin
     default: {
       const counts = new Map<string, number>();
       for (const d of (fig as Schemas["ReworkRate"]).drilldown) for (const r of d.rework_reasons.length ? d.rework_reasons : ["planned"]) counts.set(r, (counts.get(r) ?? 0) + 1);
-      return { title: "Deployments by reason", unit: "deployments", bars: [...counts].map(([label, value]) => ({ label, value })) };
+      return { title: "Deployments by reason", unit: "deployments", bars: [...counts].map(([reason, value]) => ({ label: reworkReason(reason), value })) };
     }
   }
 }

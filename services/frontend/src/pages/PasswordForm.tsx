@@ -27,13 +27,18 @@ export function PasswordForm({
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState(false);
+  // After a submit, empty fields are named too (before it, they are just not filled yet).
+  const [tried, setTried] = useState(false);
 
-  const mismatch = again !== "" && next !== again ? "The two passwords differ." : undefined;
+  const mismatch = next !== again && (again !== "" || tried) ? (again === "" ? "Repeat the new password." : "The two passwords differ.") : undefined;
   const tooShort = next !== "" && next.length < MIN_PASSWORD ? `At least ${MIN_PASSWORD} characters.` : undefined;
+  const noNew = tried && next === "" ? "Choose a new password." : undefined;
+  const noCurrent = tried && current && old === "" ? "Enter your current password." : undefined;
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    if (mismatch || tooShort || !next) return;
+    setTried(true);
+    if (!next || next !== again || tooShort || (current && !old)) return;
     setBusy(true);
     setError(null);
     setDone(false);
@@ -42,6 +47,7 @@ export function PasswordForm({
       setOld("");
       setNext("");
       setAgain("");
+      setTried(false);
       setDone(true);
     } catch (err) {
       setError(err);
@@ -51,16 +57,18 @@ export function PasswordForm({
   }
 
   const fields = fieldErrors(error);
+  // A refusal about one field is shown under it, not repeated below the form.
+  const onField = fields.current_password ?? fields.new_password ?? fields.password;
   return (
     <form className="card auth-card" onSubmit={(e) => void submit(e)} noValidate>
       {level === 1 ? <h1>{title}</h1> : <h2>{title}</h2>}
       {intro && <p className="muted">{intro}</p>}
       {current && (
-        <Field label="Current password" type="password" autoComplete="current-password" required value={old} onChange={(e) => setOld(e.target.value)} error={fields.current_password} />
+        <Field label="Current password" type="password" autoComplete="current-password" required value={old} onChange={(e) => setOld(e.target.value)} error={noCurrent ?? fields.current_password} />
       )}
-      <Field label="New password" type="password" autoComplete="new-password" required value={next} onChange={(e) => setNext(e.target.value)} error={tooShort ?? fields.new_password ?? fields.password} />
+      <Field label="New password" type="password" autoComplete="new-password" required value={next} onChange={(e) => setNext(e.target.value)} error={noNew ?? tooShort ?? fields.new_password ?? fields.password} />
       <Field label="Repeat the new password" type="password" autoComplete="new-password" required value={again} onChange={(e) => setAgain(e.target.value)} error={mismatch} />
-      <FormError error={error} />
+      <FormError error={onField ? null : error} />
       {done && <p role="status">Password changed.</p>}
       <button type="submit" className="btn btn-primary" disabled={busy}>
         {submitLabel}

@@ -7,9 +7,13 @@ type Integration = Schemas["DataIntegrationOut"];
 
 const when = (v: string | null | undefined) => (v ? new Date(v).toLocaleString() : "never");
 
+/** The badge tone of a sync job's status (the ETL's states: a run that "succeeded" is good news). */
+export function statusTone(status: string): "good" | "bad" | "neutral" {
+  return status === "failed" ? "bad" : status === "succeeded" ? "good" : "neutral";
+}
+
 function StatusBadge({ status }: { status: string }) {
-  const tone = status === "failed" ? "bad" : status === "completed" || status === "success" ? "good" : "neutral";
-  return <span className={`badge badge-${tone}`}>{status}</span>;
+  return <span className={`badge badge-${statusTone(status)}`}>{status}</span>;
 }
 
 function IntegrationCard({ i }: { i: Integration }) {

@@ -1,12 +1,19 @@
 import type { EtlJob, ProviderOut } from "../../api/adminQueries";
 import { contrastWarnings } from "./BrandingPage";
 import { actionsFor, barValue, formatEta, parseProgress } from "./EtlPage";
+import { statusTone } from "./IntegrationsPage";
 import { liveEntry } from "./LogsPage";
 import { toDraft, toRules } from "./AnalyticsSettingsPage";
 import { accuracyByModel } from "./MlPage";
 import { fromProvider, toProviderCreate, toProviderPatch } from "./ProvidersPage";
 
 describe("admin page logic", () => {
+  it("shows a sync that succeeded as good news and a failed one as bad", () => {
+    expect(statusTone("succeeded")).toBe("good");
+    expect(statusTone("failed")).toBe("bad");
+    expect(statusTone("queued")).toBe("neutral");
+  });
+
   it("warns about a pale primary colour and not about a strong one", () => {
     expect(contrastWarnings("#FFEE88", "#0B1F3A", "light").join(" ")).toMatch(/against the page/);
     expect(contrastWarnings("#1F6FEB", "#0B1F3A", "light")).toEqual([]);

@@ -1,6 +1,6 @@
 import { useState, type ReactNode } from "react";
 import type { Schemas } from "../../api/queries";
-import { formatHours } from "../../analytics/metrics";
+import { formatHours, linkMethod, reworkReason } from "../../analytics/metrics";
 import type { Sources } from "../../analytics/sources";
 import { Empty } from "../../components/States";
 import { SourceLink } from "../../components/SourceLink";
@@ -68,7 +68,7 @@ export function Deployments({ rows, total, src }: { rows: readonly Schemas["Depl
             {d.environment}
             {d.source !== "deployment" && <span className="muted"> ({d.source})</span>}
           </td>
-          <td>{d.failed ? "Caused an incident" : d.rework_reasons.length ? `Rework: ${d.rework_reasons.join(", ")}` : "OK"}</td>
+          <td>{d.failed ? "Caused an incident" : d.rework_reasons.length ? `Rework: ${d.rework_reasons.map(reworkReason).join(", ")}` : "OK"}</td>
         </tr>
       )}
     />
@@ -120,7 +120,7 @@ export function Incidents({ rows, total, src }: { rows: readonly Schemas["Incide
           <td>{when(i.detected_at)}</td>
           <td>{when(i.resolved_at)}</td>
           <td>{i.hours === null ? "unresolved" : formatHours(i.hours)}</td>
-          <td>{i.deployment_finished_at ? `${when(i.deployment_finished_at)}${i.link_method ? ` (${i.link_method})` : ""}` : "—"}</td>
+          <td>{i.deployment_finished_at ? `${when(i.deployment_finished_at)}${i.link_method ? ` (${linkMethod(i.link_method)})` : ""}` : "—"}</td>
         </tr>
       )}
     />

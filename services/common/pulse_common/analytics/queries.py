@@ -14,6 +14,7 @@ behind the figure, and Python does no per-row work.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -189,3 +190,26 @@ def rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[Any]:
 def one(conn: Connection, sql: str, params: dict[str, Any]) -> Any:
     """The one row of a statement that aggregates (always exactly one)."""
     return _execute(conn, sql, params).one()
+
+
+# A bind parameter in ``text()``: the very pattern SQLAlchemy parses them
+# with (so a cast such as ``::float8`` is not one, as there).
+_BIND = TextClause._bind_params_regex
+
+
+@lru_cache(maxsize=256)
+def _prefixed(sql: str, prefix: str) -> str:
+    return _BIND.sub(lambda m: f":{prefix}{m.group(1)}", sql)
+
+
+def union(statements: Sequence[tuple[str, dict[str, Any]]]) -> tuple[str, dict[str, Any]]:
+    """Several one-row statements as one, in one round trip: each as a
+    subquery whose row carries its index (``point``), its bind parameters
+    renamed ``:p<index>_<name>``. Every statement must have the same columns
+    (a trend's points run one metric's statement over different periods)."""
+    parts, params = [], {}
+    for i, (sql, ps) in enumerate(statements):
+        prefix = f"p{i}_"
+        parts.append(f"SELECT {i} AS point, s.* FROM (\n{_prefixed(sql, prefix)}\n) s")
+        params.update({prefix + k: v for k, v in ps.items()})
+    return "\nUNION ALL\n".join(parts), params

@@ -138,7 +138,7 @@ def test_a_trend_sends_its_points_as_one_statement(sc: Scenario, metric: str) ->
     assert empty, "no point without deployments: the once-per-trend check is not exercised"
     checks = [s for s in sent if s.startswith("SELECT EXISTS")]
     metric_statements = [s for s in sent if s not in checks]
-    assert len(metric_statements) == 1 and "UNION ALL" in metric_statements[0], sent
+    assert len(metric_statements) == 1 and "CROSS JOIN LATERAL" in metric_statements[0], sent
     if metric == "deployment_frequency":
         assert len(checks) == 1 and checks[0].startswith("SELECT EXISTS"), sent
     else:
@@ -146,13 +146,18 @@ def test_a_trend_sends_its_points_as_one_statement(sc: Scenario, metric: str) ->
     assert got == reference(sc, scope, metric, Granularity.week)
 
 
-def test_union_renames_each_statement_s_parameters_not_its_casts() -> None:
+def test_lateral_runs_the_statement_over_its_varying_parameters_not_its_casts() -> None:
     sql = "SELECT CAST(:start AS date) AS a, 'x:y'::text AS b, 1::float8 AS c, ARRAY[:envs] AS e"
-    got, params = q.union([(sql, {"start": 1}), (sql, {"start": 2})])
-    assert got == "\nUNION ALL\n".join(
-        f"SELECT {i} AS point, s.* FROM (\n"
-        f"SELECT CAST(:p{i}_start AS date) AS a, 'x:y'::text AS b, 1::float8 AS c,"
-        f" ARRAY[:p{i}_envs] AS e\n) s"
-        for i in (0, 1)
+    got, params = q.lateral(
+        [(sql, {"start": 1, "envs": ["p"]}), (sql, {"start": 2, "envs": ["p"]})],
+        {"start": "date"},
     )
-    assert params == {"p0_start": 1, "p1_start": 2}
+    assert got == (
+        "SELECT _point.point, s.* FROM (VALUES (0, CAST(:_0_start AS date)),"
+        ' (1, CAST(:_1_start AS date))) _point(point, "start") CROSS JOIN LATERAL (\n'
+        "SELECT CAST(_point.\"start\" AS date) AS a, 'x:y'::text AS b, 1::float8 AS c,"
+        " ARRAY[:envs] AS e\n) s"
+    )
+    assert params == {"envs": ["p"], "_0_start": 1, "_1_start": 2}
+    with pytest.raises(ValueError, match="differ"):
+        q.lateral([(sql, {"start": 1, "envs": ["p"]}), (sql, {"start": 2, "envs": []})], {})

@@ -38,7 +38,7 @@ METRICS: dict[str, MetricFn] = {
 }
 # Each metric as a trend's point: its statement over one period (all the
 # points' statements, current and previous period, run as one statement,
-# ``q.union``), and what a point keeps of the row, the figure's value, level
+# ``q.lateral``), and what a point keeps of the row, the figure's value, level
 # and sample size (deployment frequency computes only those, without its
 # per-day, bucket and figure models; the others' drill-down page is empty).
 POINTS: dict[str, PointMetric] = {
@@ -74,6 +74,10 @@ def periods(scope: Scope, granularity: Granularity) -> list[tuple[dt.datetime, d
     return out
 
 
+# What differs between a trend's points' statements: the period.
+PERIOD = {"start": "timestamptz", "end": "timestamptz"}
+
+
 def _points(
     conn: Connection,
     scope: Scope,
@@ -82,7 +86,9 @@ def _points(
     metric: PointMetric,
     g: Granularity,
 ) -> tuple[tuple[tuple[TrendPoint, ...], tuple[TrendPoint, ...]], str]:
-    """The points of the scope and of its previous period, from one statement.
+    """The points of the scope and of its previous period, from one statement
+    (the metric's statement over a ``VALUES`` list of the periods: planned
+    once, one round trip).
     Every point shares the scope's filters, so deployment frequency's
     ``ever_deployed`` (asked for a point without deployments) is one answer
     for the trend, read at most once."""
@@ -91,7 +97,8 @@ def _points(
         scope.model_copy(update={"start": lo, "end": hi, "drilldown_limit": 0})
         for lo, hi in ranges[0] + ranges[1]
     ]
-    found = q.rows(conn, *q.union([metric.statement(conn, s, rules) for s in scopes]))
+    statements = [metric.statement(conn, s, rules) for s in scopes]
+    found = q.rows(conn, *q.lateral(statements, PERIOD))
     by_point = {row.point: row for row in found}
     ever = functools.cache(lambda: ever_deployed(conn, scope, rules))
     out: list[list[TrendPoint]] = [[], []]

@@ -108,7 +108,7 @@ Statement = tuple[str, dict[str, Any]]
 class PointMetric(NamedTuple):
     """A metric as a trend's point: its statement over one period (a point's
     scope, drill-down page empty), and the ``Reading`` of that statement's
-    row. The trend runs every point's statement as one (``q.union``).
+    row. The trend runs every point's statement as one (``q.lateral``).
     ``reading``'s last argument answers ``ever_deployed`` for the trend's
     scope, whose filters every point shares (asked at most once per trend)."""
 

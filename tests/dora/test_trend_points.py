@@ -14,8 +14,11 @@ import datetime as dt
 import random
 
 import pytest
+from sqlalchemy import event
 
 from pulse_backend.analytics.trends import METRICS, Granularity, periods, trend
+from pulse_common.analytics import queries as q
+from pulse_common.analytics.common import analytics_transaction
 from pulse_common.analytics.results import Trend, TrendPoint
 from pulse_common.analytics.scope import Scope
 from tests.dora.conftest import T0, Scenario
@@ -108,3 +111,53 @@ def test_trend_points_match_each_point_s_full_figure(sc: Scenario, g: Granularit
             values |= {p.value is None for p in got.points + got.previous}
     # The data reaches levels and empty periods (not a vacuous comparison).
     assert len(levels - {None}) >= 2 and values == {True, False}
+
+
+@pytest.mark.parametrize("metric", sorted(METRICS))
+def test_a_trend_sends_its_points_as_one_statement(sc: Scenario, metric: str) -> None:
+    """Every point of both periods in one statement (was one per point);
+    deployment frequency may add its ``ever_deployed`` check, once per trend
+    however many of its points have no deployment (here several: the
+    sparse weeks and the gap)."""
+    _world(sc)
+    end = T0 + dt.timedelta(days=70, hours=5)
+    scope = Scope(start=end - dt.timedelta(days=90), end=end)
+    sent: list[str] = []
+
+    def count(*args: object) -> None:
+        sent.append(str(args[2]))
+
+    with analytics_transaction(sc.conn) as rules:
+        event.listen(sc.conn, "before_cursor_execute", count)
+        try:
+            got = trend(sc.conn, scope, rules, sc.bench, metric, Granularity.week)
+        finally:
+            event.remove(sc.conn, "before_cursor_execute", count)
+    assert len(got.points) >= 13 and len(got.previous) >= 13
+    empty = [p for p in got.points + got.previous if not p.sample_size]
+    assert empty, "no point without deployments: the once-per-trend check is not exercised"
+    checks = [s for s in sent if s.startswith("SELECT EXISTS")]
+    metric_statements = [s for s in sent if s not in checks]
+    assert len(metric_statements) == 1 and "CROSS JOIN LATERAL" in metric_statements[0], sent
+    if metric == "deployment_frequency":
+        assert len(checks) == 1 and checks[0].startswith("SELECT EXISTS"), sent
+    else:
+        assert checks == [], sent
+    assert got == reference(sc, scope, metric, Granularity.week)
+
+
+def test_lateral_runs_the_statement_over_its_varying_parameters_not_its_casts() -> None:
+    sql = "SELECT CAST(:start AS date) AS a, 'x:y'::text AS b, 1::float8 AS c, ARRAY[:envs] AS e"
+    got, params = q.lateral(
+        [(sql, {"start": 1, "envs": ["p"]}), (sql, {"start": 2, "envs": ["p"]})],
+        {"start": "date"},
+    )
+    assert got == (
+        "SELECT _point.point, s.* FROM (VALUES (0, CAST(:_0_start AS date)),"
+        ' (1, CAST(:_1_start AS date))) _point(point, "start") CROSS JOIN LATERAL (\n'
+        "SELECT CAST(_point.\"start\" AS date) AS a, 'x:y'::text AS b, 1::float8 AS c,"
+        " ARRAY[:envs] AS e\n) s"
+    )
+    assert params == {"envs": ["p"], "_0_start": 1, "_1_start": 2}
+    with pytest.raises(ValueError, match="differ"):
+        q.lateral([(sql, {"start": 1, "envs": ["p"]}), (sql, {"start": 2, "envs": []})], {})

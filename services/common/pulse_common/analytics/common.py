@@ -8,7 +8,7 @@ bare SQL, see benchmarks/dora.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple, TypeVar
 
@@ -16,6 +16,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import Connection, text
 
 from pulse_common.analytics import queries as q
+from pulse_common.analytics.levels import Benchmarks
 from pulse_common.analytics.results import DeploymentRef
 from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules
@@ -99,6 +100,20 @@ class Reading(NamedTuple):
     level: DoraLevel | None
     sample_size: int
     unit: str
+
+
+Statement = tuple[str, dict[str, Any]]
+
+
+class PointMetric(NamedTuple):
+    """A metric as a trend's point: its statement over one period (a point's
+    scope, drill-down page empty), and the ``Reading`` of that statement's
+    row. The trend runs every point's statement as one (``q.lateral``).
+    ``reading``'s last argument answers ``ever_deployed`` for the trend's
+    scope, whose filters every point shares (asked at most once per trend)."""
+
+    statement: Callable[[Connection, Scope, DoraRules], Statement]
+    reading: Callable[[Any, Scope, DoraRules, Benchmarks, Callable[[], bool]], Reading]
 
 
 def page_params(scope: Scope) -> dict[str, Any]:

@@ -3,6 +3,7 @@ the rework rate."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -11,6 +12,9 @@ from sqlalchemy import Connection
 from pulse_common.analytics import queries as q
 from pulse_common.analytics.common import (
     DEPLOYMENT_PAGE,
+    PointMetric,
+    Reading,
+    Statement,
     deployments_cte,
     figure,
     page_params,
@@ -29,7 +33,6 @@ from pulse_common.dora.settings import DoraRules
 from pulse_common.models.control import DoraLevel, DoraMetric
 
 INCIDENT_PAGE: TypeAdapter[tuple[IncidentRef, ...]] = TypeAdapter(tuple[IncidentRef, ...])
-Statement = tuple[str, dict[str, Any]]
 
 CHANGE_FAILURE_RATE = f"""
 WITH {{deployments}}, inc AS MATERIALIZED ({q.LINKED_INCIDENTS})
@@ -144,18 +147,32 @@ def rework_rate_statement(conn: Connection, scope: Scope, rules: DoraRules) -> S
     return _deployment_statement(REWORK, conn, scope, rules)
 
 
+def _failure_rate(
+    row: Any, scope: Scope, rules: DoraRules, bench: Benchmarks
+) -> tuple[float | None, DoraLevel | None]:
+    value = 100.0 * row.failed / row.total if row.total else None
+    return value, bench.classify(report_year(scope, rules), DoraMetric.change_failure_rate, value)
+
+
+def _failure_rate_reading(
+    row: Any, scope: Scope, rules: DoraRules, bench: Benchmarks, _: Callable[[], bool]
+) -> Reading:
+    value, level = _failure_rate(row, scope, rules, bench)
+    return Reading(value, level, row.total, "percent")
+
+
 def change_failure_rate(
     conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmarks
 ) -> ChangeFailureRate:
     row = q.one(conn, *change_failure_rate_statement(conn, scope, rules))
-    value = 100.0 * row.failed / row.total if row.total else None
+    value, level = _failure_rate(row, scope, rules, bench)
     year = report_year(scope, rules)
     return ChangeFailureRate(
         **figure(
             DoraMetric.change_failure_rate.value,
             value,
             "percent",
-            bench.classify(year, DoraMetric.change_failure_rate, value),
+            level,
             year,
             row.total,
             parse_page(DEPLOYMENT_PAGE, row.page),
@@ -175,17 +192,31 @@ def _recovery_level(
     return bench.classify(year, DoraMetric.time_to_restore, value)
 
 
+def _recovery_value(
+    row: Any, scope: Scope, rules: DoraRules, bench: Benchmarks
+) -> tuple[float | None, DoraLevel | None]:
+    value = None if row.median is None or row.median == float("inf") else row.median
+    return value, _recovery_level(bench, report_year(scope, rules), value, row.total)
+
+
+def _recovery_reading(
+    row: Any, scope: Scope, rules: DoraRules, bench: Benchmarks, _: Callable[[], bool]
+) -> Reading:
+    value, level = _recovery_value(row, scope, rules, bench)
+    return Reading(value, level, row.total, "hours")
+
+
 def _recovery(
     scope: Scope, rules: DoraRules, bench: Benchmarks, metric: str, row: Any
 ) -> RecoveryTime:
-    value = None if row.median is None or row.median == float("inf") else row.median
+    value, level = _recovery_value(row, scope, rules, bench)
     year = report_year(scope, rules)
     return RecoveryTime(
         **figure(
             metric,
             value,
             "hours",
-            _recovery_level(bench, year, value, row.total),
+            level,
             year,
             row.total,
             parse_page(INCIDENT_PAGE, row.page),
@@ -249,7 +280,7 @@ def rework_rate(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchma
     return ReworkRate(
         **figure(
             "rework_rate",
-            100.0 * row.rework / row.total if row.total else None,
+            _rework_value(row),
             "percent",
             None,
             year,
@@ -258,3 +289,24 @@ def rework_rate(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchma
         ),
         rework_deployments=row.rework,
     )
+
+
+def _rework_value(row: Any) -> float | None:
+    return 100.0 * row.rework / row.total if row.total else None
+
+
+def _rework_reading(
+    row: Any, scope: Scope, rules: DoraRules, bench: Benchmarks, _: Callable[[], bool]
+) -> Reading:
+    return Reading(_rework_value(row), None, row.total, "percent")
+
+
+def _mttr_statement(conn: Connection, scope: Scope, rules: DoraRules) -> Statement:
+    return mttr_statement(scope)
+
+
+# Each metric as a trend's point (``PointMetric``).
+CHANGE_FAILURE_RATE_POINT = PointMetric(change_failure_rate_statement, _failure_rate_reading)
+RECOVERY_TIME_POINT = PointMetric(recovery_time_statement, _recovery_reading)
+MTTR_POINT = PointMetric(_mttr_statement, _recovery_reading)
+REWORK_RATE_POINT = PointMetric(rework_rate_statement, _rework_reading)

@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from pulse_common.analytics import queries as q
 from pulse_common.analytics.common import (
     DEPLOYMENT_PAGE,
+    PointMetric,
     Reading,
     deployments_cte,
     ever_deployed,
@@ -101,6 +102,12 @@ class _Rate(NamedTuple):
 
 def _rate(conn: Connection, scope: Scope, rules: DoraRules) -> _Rate:
     row = q.one(conn, *frequency_statement(conn, scope, rules))
+    return _rate_of(row, scope, lambda: ever_deployed(conn, scope, rules))
+
+
+def _rate_of(row: Any, scope: Scope, ever: Callable[[], bool]) -> _Rate:
+    """The rate of ``STATEMENT``'s row; ``ever`` is asked only when the
+    period has no deployment (``ever_deployed``: was any ever collected)."""
     per_day = dict(zip(row.days or (), row.counts or (), strict=True))
     days = _local_days(scope)
     weeks = _deployment_days(days, per_day, _week)
@@ -108,7 +115,7 @@ def _rate(conn: Connection, scope: Scope, rules: DoraRules) -> _Rate:
     weekly = lower_median(n_days for n_days, _ in weeks.values())
     monthly = lower_median(n_days for n_days, _ in months.values())
     rate: float | None = None
-    collected = bool(row.total) or ever_deployed(conn, scope, rules)
+    collected = bool(row.total) or ever()
     if collected and weekly is not None and monthly is not None:
         rate = weekly / 7 if weekly >= 1 else monthly / 30
     return _Rate(
@@ -124,13 +131,16 @@ def _rate(conn: Connection, scope: Scope, rules: DoraRules) -> _Rate:
     )
 
 
-def frequency_reading(
-    conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmarks
+def _reading(
+    row: Any, scope: Scope, rules: DoraRules, bench: Benchmarks, ever: Callable[[], bool]
 ) -> Reading:
     """The figure's value, level and sample size only (a trend's point)."""
-    r = _rate(conn, scope, rules)
+    r = _rate_of(row, scope, ever)
     level = bench.classify(report_year(scope, rules), DoraMetric.deployment_frequency, r.rate)
     return Reading(r.rate, level, r.total, UNIT)
+
+
+POINT = PointMetric(frequency_statement, _reading)
 
 
 def deployment_frequency(

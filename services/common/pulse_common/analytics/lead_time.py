@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import TypeAdapter
 from sqlalchemy import Connection
 
 from pulse_common.analytics import queries as q
-from pulse_common.analytics.common import figure, page_params, parse_page, report_year
+from pulse_common.analytics.common import (
+    PointMetric,
+    Reading,
+    figure,
+    page_params,
+    parse_page,
+    report_year,
+)
 from pulse_common.analytics.levels import Benchmarks
 from pulse_common.analytics.results import Component, LeadTime, PrRef
 from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules
-from pulse_common.models.control import DoraMetric
+from pulse_common.models.control import DoraLevel, DoraMetric
 
 
 def pr_filter(scope: Scope) -> q.Filter:
@@ -130,6 +138,16 @@ def _component(median: float | None, n: int) -> Component:
     return Component(median_hours=median, sample_size=n)
 
 
+def _level(row: Any, scope: Scope, rules: DoraRules, bench: Benchmarks) -> DoraLevel | None:
+    return bench.classify(report_year(scope, rules), DoraMetric.lead_time_for_changes, row.cycle)
+
+
+def _reading(
+    row: Any, scope: Scope, rules: DoraRules, bench: Benchmarks, _: Callable[[], bool]
+) -> Reading:
+    return Reading(row.cycle, _level(row, scope, rules, bench), row.total, "hours")
+
+
 def lead_time(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmarks) -> LeadTime:
     row = q.one(conn, *lead_time_statement(conn, scope, rules))
     year = report_year(scope, rules)
@@ -138,7 +156,7 @@ def lead_time(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmark
             DoraMetric.lead_time_for_changes.value,
             row.cycle,
             "hours",
-            bench.classify(year, DoraMetric.lead_time_for_changes, row.cycle),
+            _level(row, scope, rules, bench),
             year,
             row.total,
             parse_page(PR_PAGE, row.page),
@@ -148,3 +166,6 @@ def lead_time(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmark
         review=_component(row.review, row.n_review),
         deploy=_component(row.deploy, row.n_deploy),
     )
+
+
+POINT = PointMetric(lead_time_statement, _reading)

@@ -14,6 +14,7 @@ behind the figure, and Python does no per-row work.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -189,3 +190,46 @@ def rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[Any]:
 def one(conn: Connection, sql: str, params: dict[str, Any]) -> Any:
     """The one row of a statement that aggregates (always exactly one)."""
     return _execute(conn, sql, params).one()
+
+
+# A bind parameter in ``text()``: the very pattern SQLAlchemy parses them
+# with (so a cast such as ``::float8`` is not one, as there).
+_BIND = TextClause._bind_params_regex
+
+
+@lru_cache(maxsize=256)
+def _over(sql: str, varying: tuple[str, ...]) -> str:
+    return _BIND.sub(
+        lambda m: f'_point."{m.group(1)}"' if m.group(1) in varying else m.group(0), sql
+    )
+
+
+def lateral(
+    statements: Sequence[tuple[str, dict[str, Any]]], varying: dict[str, str]
+) -> tuple[str, dict[str, Any]]:
+    """One statement run over several values of some of its parameters, as
+    one statement (one round trip, planned once): ``LATERAL`` over a
+    ``VALUES`` list, one row per statement, whose columns are the
+    ``varying`` parameters (name → SQL type) and ``point``, the statement's
+    index, which the result's rows carry. The statements must be one text
+    with the same other parameters (a trend's points: one metric over
+    different periods); ``:name`` of a varying parameter becomes
+    ``_point."name"`` (SQLAlchemy's own bind pattern, so casts are left alone)."""
+    sql, shared = statements[0][0], _without(statements[0][1], varying)
+    rows, params = [], dict(shared)
+    for i, (each, ps) in enumerate(statements):
+        if each != sql or _without(ps, varying) != shared:
+            raise ValueError("lateral: the statements differ beyond the varying parameters")
+        cols = ", ".join(f"CAST(:_{i}_{k} AS {t})" for k, t in varying.items())
+        rows.append(f"({i}, {cols})")
+        params.update({f"_{i}_{k}": ps[k] for k in varying})
+    names = ", ".join(f'"{k}"' for k in varying)
+    return (
+        f"SELECT _point.point, s.* FROM (VALUES {', '.join(rows)}) _point(point, {names})"
+        f" CROSS JOIN LATERAL (\n{_over(sql, tuple(varying))}\n) s",
+        params,
+    )
+
+
+def _without(params: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    return {k: v for k, v in params.items() if k not in names}

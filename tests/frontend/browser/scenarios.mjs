@@ -49,7 +49,8 @@ export async function shell({ browser, config, axeSource }) {
       await pg.waitForLoadState("networkidle");
     },
     record: async (_pg, _p, t) => t.background,
-    name: (p) => p.nav.toLowerCase(),
+    // Apart from the data pages scenario's "overview-light" (same artifacts folder).
+    name: (p) => `shell-${p.nav.toLowerCase()}`,
   });
   // The users page lists this admin.
   await page.goto("/admin/users");

@@ -59,7 +59,7 @@ export function FilterBar({ filters, update, showYear = true, children }: { filt
         <label className="filter">
           <span>DORA report</span>
           <select value={filters.year ?? ""} onChange={(e) => update({ year: e.target.value ? (Number(e.target.value) as ReportYear) : null })}>
-            <option value="">Default (analytics settings)</option>
+            <option value="">Tenant default</option>
             {REPORT_YEARS.map((y) => (
               <option key={y} value={y}>
                 {y}

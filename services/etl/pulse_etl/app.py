@@ -70,8 +70,7 @@ def create_app(settings: EtlSettings, *, qdrant: QdrantClient | None = None) -> 
         # ETL jobs page or a run; a database not reachable yet leaves it to
         # the first status call.
         try:
-            await app.state.jobs.sync_registry()
-            app.state.jobs.registered = True
+            await app.state.jobs.register()
         except (OSError, psycopg.Error) as exc:
             log.warning("integrations not registered yet", category="DB", reason=str(exc))
         embedder = (

@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, TextClause, column, text
-from sqlalchemy.sql.selectable import TextualSelect
+from sqlalchemy import Connection, TextClause, text
 
 from pulse_common.analytics.scope import Scope
 from pulse_common.dora.link import FALLBACK_SOURCE
@@ -163,33 +162,13 @@ def statement(sql: str) -> TextClause:
     return text(sql)
 
 
-# A statement's result columns, once it has run: ``text(sql).columns(...)``
-# lets SQLAlchemy keep the result's metadata with the compiled statement
-# instead of building it from ``cursor.description`` at every execution (a
-# trend runs one statement per point). The same string always returns the
-# same columns; a statement with a repeated column name stays plain text.
-_TYPED: dict[str, TextualSelect] = {}
-_TYPED_MAX = 256
-
-
-def _execute(conn: Connection, sql: str, params: dict[str, Any]) -> CursorResult[Any]:
-    typed = _TYPED.get(sql)
-    if typed is not None:
-        return conn.execute(typed, params)
-    result = conn.execute(statement(sql), params)
-    names = list(result.keys())
-    if names and len(set(names)) == len(names) and len(_TYPED) < _TYPED_MAX:
-        _TYPED[sql] = statement(sql).columns(*(column(n) for n in names))
-    return result
-
-
 def rows(conn: Connection, sql: str, params: dict[str, Any]) -> list[Any]:
-    return list(_execute(conn, sql, params).all())
+    return list(conn.execute(statement(sql), params).all())
 
 
 def one(conn: Connection, sql: str, params: dict[str, Any]) -> Any:
     """The one row of a statement that aggregates (always exactly one)."""
-    return _execute(conn, sql, params).one()
+    return conn.execute(statement(sql), params).one()
 
 
 # A bind parameter in ``text()``: the very pattern SQLAlchemy parses them

@@ -55,11 +55,16 @@ class JobManager:
         finally:
             await conn.close()
 
-    async def status(self, name: str | None = None) -> list[Job]:
-        """Every configured integration has a job, even before its first run."""
+    async def register(self) -> None:
+        """``sync_registry`` once per process (at start-up, or at the first
+        status call when the database was not reachable then)."""
         if not self.registered:
             await self.sync_registry()
             self.registered = True
+
+    async def status(self, name: str | None = None) -> list[Job]:
+        """Every configured integration has a job, even before its first run."""
+        await self.register()
         conn = await self._conn()
         try:
             if name is None:

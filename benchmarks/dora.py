@@ -56,6 +56,56 @@ def _t(rng: random.Random, lo: float = 0, hi: float = DAYS) -> dt.datetime:
     return END - dt.timedelta(days=DAYS) + dt.timedelta(days=rng.uniform(lo, hi))
 
 
+# A work item's moves after its creation in "To Do": most are started within
+# days and go through review to Done within weeks; some are dropped (Won't
+# Do), reopened, or still open at the end (the WIP). Like a Jira project's
+# year, so the work-items endpoint reads changelogs as it would there.
+Item = tuple[
+    int,
+    int,
+    str,
+    dt.datetime,
+    dt.datetime | None,
+    dt.datetime | None,
+    list[tuple[str, dt.datetime]],
+]
+
+
+def _work_item(rng: random.Random, i: int, projects: list[int], wits: list[int]) -> Item:
+    created = _t(rng)
+    moves: list[tuple[str, dt.datetime]] = [("To Do", created)]
+    started = resolved = None
+    at = created + dt.timedelta(days=rng.expovariate(1 / 4))
+    if rng.random() < 0.05:
+        if at < END:
+            moves.append(("Won't Do", at))
+            resolved = at
+    elif at < END:
+        started = at
+        moves.append(("In Progress", at))
+        for name, mean_days in (("In Review", 3.0), ("Done", 1.5)):
+            at += dt.timedelta(days=rng.expovariate(1 / mean_days))
+            if at >= END:
+                break
+            moves.append((name, at))
+        else:
+            resolved = at
+            if rng.random() < 0.03:
+                at += dt.timedelta(days=rng.expovariate(1 / 5))
+                if at < END:
+                    moves.append(("In Progress", at))
+                    resolved = None
+    return (
+        rng.choice(projects),
+        rng.choice(wits),
+        f"dev{i % 50}",
+        created,
+        started,
+        resolved,
+        moves,
+    )
+
+
 def _copy(
     cur: psycopg.Cursor[Any], table: str, cols: list[str], rows: Iterator[tuple[Any, ...]]
 ) -> int:
@@ -94,13 +144,37 @@ def generate(dsn: str, schema: str, tenant_id: int, scale: float) -> dict[str, i
         projects = [r[0] for r in cur.execute("SELECT id FROM projects ORDER BY id")]
         repos = [r[0] for r in cur.execute("SELECT id FROM repositories ORDER BY id")]
         wits = [r[0] for r in cur.execute("SELECT id FROM wits ORDER BY id")]
+        statuses = dict(cur.execute("SELECT name, id FROM statuses").fetchall())
+        items = [_work_item(rng, i, projects, wits) for i in range(n_items)]
         counts["work_items"] = _copy(
             cur,
             "work_items",
-            ["tenant_id", "project_id", "key", "summary", "wit_id", "created"],
+            [
+                "tenant_id",
+                "project_id",
+                "key",
+                "summary",
+                "wit_id",
+                "assignee",
+                "created",
+                "status_id",
+                "work_started_at",
+                "resolved_at",
+            ],
             (
-                (tenant_id, rng.choice(projects), f"W-{i}", "item", rng.choice(wits), _t(rng))
-                for i in range(n_items)
+                (tenant_id, p, f"W-{i}", "item", w, a, cr, statuses[moves[-1][0]], st, rs)
+                for i, (p, w, a, cr, st, rs, moves) in enumerate(items)
+            ),
+        )
+        item_ids = [r[0] for r in cur.execute("SELECT id FROM work_items ORDER BY id")]
+        counts["changelogs"] = _copy(
+            cur,
+            "changelogs",
+            ["tenant_id", "work_item_id", "external_id", "to_status_id", "transitioned_at"],
+            (
+                (tenant_id, wid, str(k), statuses[name], at)
+                for wid, item in zip(item_ids, items, strict=True)
+                for k, (name, at) in enumerate(item[6][1:])
             ),
         )
         prs = []

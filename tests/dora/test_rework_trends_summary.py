@@ -183,6 +183,7 @@ def test_work_item_flow_from_changelogs(sc: Scenario) -> None:
     item(0, [("Done", 3)], 3, who="zed")  # never in progress: no cycle time
     old = item(-50, [("In Progress", -48)], None)  # in progress at the end
     item(-5, [("In Progress", -4), ("Done", 1000)], None)  # done only after the range
+    sc.link()  # as after a load: stores each item's start
     scope = sc.scope(start=h(-24), days=2)  # until +24 h
     flow = work_item_flow(sc.conn, scope)
     assert flow.resolved == 3

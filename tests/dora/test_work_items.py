@@ -2,7 +2,12 @@
 
 ``reference`` is the former ``work_item_flow`` (every resolved and WIP item
 fetched, then weeks, spans, ages and medians in Python), kept here as the
-oracle: the SQL answer must be the same model, byte for byte.
+oracle: the SQL answer must be the same model, byte for byte. The oracle
+reads each item's start from its changelogs, where the SQL reads the start
+``relink`` stored (``store_work_item_starts``, run first here as after a
+load). One definition changed since (stop 16): an item resolved before the
+end of the range is not WIP, whatever its last move (a reopen in a
+workflow that keeps the resolution).
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from pulse_backend.analytics.work_items import (
-    STARTED,
     AgeingItem,
     WorkItemFlow,
     _item_filter,
@@ -24,8 +28,16 @@ from pulse_backend.analytics.work_items import (
 from pulse_common.analytics import queries as q
 from pulse_common.analytics.common import HOUR
 from pulse_common.analytics.scope import Scope
+from pulse_common.dora.starts import store_work_item_starts
 from tests.dora.conftest import Scenario, h
 from tests.dora.python_reference import component, span
+
+STARTED = """
+SELECT ch.work_item_id, min(ch.transitioned_at) AS started_at
+FROM changelogs ch JOIN statuses s ON s.id = ch.to_status_id
+WHERE s.category = 'in_progress'
+GROUP BY ch.work_item_id
+"""
 
 REF_RESOLVED = f"""
 WITH started AS ({STARTED})
@@ -48,7 +60,8 @@ WITH started AS ({STARTED}), last AS (
 SELECT w.id, w.key, coalesce(st.started_at, w.work_started_at) AS started_at
 FROM last JOIN work_items w ON w.id = last.work_item_id
 LEFT JOIN started st ON st.work_item_id = w.id
-WHERE last.category = 'in_progress' AND w.created < :end {{item_filter}}
+WHERE last.category = 'in_progress' AND w.created < :end
+  AND (w.resolved_at IS NULL OR w.resolved_at >= :end) {{item_filter}}
 ORDER BY started_at NULLS LAST, w.id
 """
 
@@ -82,6 +95,7 @@ def reference(conn: Connection, scope: Scope) -> WorkItemFlow:
 
 
 def same(conn: Connection, scope: Scope) -> WorkItemFlow:
+    store_work_item_starts(conn)
     got, want = work_item_flow(conn, scope), reference(conn, scope)
     assert got.model_dump_json() == want.model_dump_json()
     assert got == want
@@ -98,7 +112,7 @@ class Items:
         self,
         project: int,
         created: dt.datetime,
-        moves: list[tuple[str, dt.datetime]],
+        moves: list[tuple[str | None, dt.datetime]],
         resolved: dt.datetime | None,
         who: str | None = "ada",
         work_started: dt.datetime | None = None,
@@ -123,7 +137,7 @@ class Items:
                     "t": sc.tenant_id,
                     "w": wid,
                     "e": f"{wid}-{self.n}",
-                    "s": self.status[name],
+                    "s": None if name is None else self.status[name],
                     "at": at,
                 },
             )
@@ -148,7 +162,10 @@ def test_work_item_flow_sql_matches_the_python_reference_on_edge_cases(sc: Scena
     it.item(p1, h(6), [], h(7), work_started=h(6.5))  # the API's start only
     it.item(p1, h(6), [("In Progress", h(8))], h(7))  # started after resolving: no cycle
     it.item(p1, h(10), [], h(5))  # resolved before created: no lead time
-    it.item(p2, h(0), [("In Progress", h(1)), ("Done", h(2)), ("In Progress", h(3))], h(2))
+    # Reopened without clearing its resolution: resolved in range, not WIP.
+    reopened = it.item(
+        p2, h(0), [("In Progress", h(1)), ("Done", h(2)), ("In Progress", h(3))], h(2)
+    )
     for k in range(4):  # ties, an even count
         it.item(p2, h(20), [("In Progress", h(21 + k // 2))], h(30), who="cy")
     # At the end: in progress since long ago; moved on to review (still WIP);
@@ -162,6 +179,8 @@ def test_work_item_flow_sql_matches_the_python_reference_on_edge_cases(sc: Scena
     it.item(p2, h(-5), [("In Progress", h(-4)), ("Done", h(1000))], h(1000))
     for k in range(5):
         it.item(p1, h(-100), [("In Progress", h(-90 + k))], None, who="dee")
+    # Its last move's status was deleted since: the last known move counts.
+    ghost = it.item(p1, h(-60), [("In Progress", h(-50)), (None, h(-10))], None)
     start, end = h(-24), h(24 * 8) + 17 * US
     kw: dict[str, Any]
     for kw in (
@@ -183,6 +202,10 @@ def test_work_item_flow_sql_matches_the_python_reference_on_edge_cases(sc: Scena
     assert dt.date(2026, 6, 8) not in dict(utc.throughput)
     assert utc.wip >= 8 and utc.oldest[0].age_hours is not None
     assert utc.cycle_time.sample_size < utc.resolved
+    wip_ids = {
+        i.id for i in same(sc.conn, Scope(start=start, end=end, drilldown_limit=1000)).oldest
+    }
+    assert ghost in wip_ids and reopened not in wip_ids
     empty = same(sc.conn, Scope(start=h(-24 * 400), end=h(-24 * 300)))
     assert (empty.resolved, empty.wip, empty.throughput, empty.oldest) == (0, 0, (), ())
 

@@ -1,9 +1,11 @@
 """Work item flow from the changelogs: throughput, lead and cycle time, WIP
 and its ageing. Status categories come from ``statuses.category``: cycle
-time starts at an item's first move into an ``in_progress`` status; WIP is
-the items whose last move before the end of the range put them in an
-``in_progress`` status. The project filter applies to the item's project,
-the team filter to its assignee (repositories do not apply)."""
+time starts at an item's first move into an ``in_progress`` status (else the
+source's ``work_started_at``; stored by relink, ``dora.starts``); WIP is the
+items not resolved before the end of the range whose last move before it
+put them in an ``in_progress`` status. The project filter applies to the
+item's project, the team filter to its assignee (repositories do not
+apply)."""
 
 from __future__ import annotations
 
@@ -19,42 +21,40 @@ from pulse_common.analytics.lead_time import span_sql
 from pulse_common.analytics.results import Component
 from pulse_common.analytics.scope import Scope
 
-STARTED = """
-SELECT ch.work_item_id, min(ch.transitioned_at) AS started_at
-FROM changelogs ch JOIN statuses s ON s.id = ch.to_status_id
-WHERE s.category = 'in_progress'
-GROUP BY ch.work_item_id
-"""
-
-# One statement, one row. ``started`` is read by both the resolved items and
-# the WIP: NOT MATERIALIZED keeps it a per-item look-up in each (materialized,
-# it would aggregate every changelog of the tenant). Spans as lead time
-# computes them (``span_sql`` over date_part's epochs), lower medians as
-# ``percentile_disc(0.5)``; weeks are the Monday-start weeks of the
-# resolution's local day in the scope's time zone; a WIP item's age is the
-# exact interval to the end of the range, in hours.
+# One statement, one row. Cycle time starts at the item's stored start
+# (``derived_started_at``: its first move into an in_progress status, stored
+# by relink). Spans as lead time computes them (``span_sql`` over date_part's
+# epochs), lower medians as ``percentile_disc(0.5)``; weeks are the
+# Monday-start weeks of the resolution's local day in the scope's time zone.
+# The WIP are the items created and not resolved before the end whose last
+# move to a known status before it put them in an in_progress status; each
+# item's last move is one backward step in the changelogs' (work_item_id,
+# transitioned_at, id) index. A WIP item's age is the exact interval from its
+# start to the end of the range, in hours.
 STATEMENT = f"""
-WITH started AS NOT MATERIALIZED ({STARTED}), done AS MATERIALIZED (
+WITH done AS MATERIALIZED (
     SELECT date_trunc('week', w.resolved_at AT TIME ZONE :tz)::date AS week,
            date_part('epoch', w.created) AS e_created,
-           date_part('epoch', coalesce(st.started_at, w.work_started_at)) AS e_started,
+           date_part('epoch', w.derived_started_at) AS e_started,
            date_part('epoch', w.resolved_at) AS e_resolved
-    FROM work_items w LEFT JOIN started st ON st.work_item_id = w.id
+    FROM work_items w
     WHERE w.resolved_at >= :start AND w.resolved_at < :end {{item_filter}}
 ), weeks AS (
     SELECT week, count(*) AS n FROM done GROUP BY week
-), last AS (
-    SELECT DISTINCT ON (ch.work_item_id) ch.work_item_id, s.category
-    FROM changelogs ch JOIN statuses s ON s.id = ch.to_status_id
-    WHERE ch.transitioned_at < :end
-    ORDER BY ch.work_item_id, ch.transitioned_at DESC, ch.id DESC
 ), wip AS MATERIALIZED (
-    SELECT w.id, w.key, x.started_at,
-           extract(epoch FROM :end - x.started_at)::float8 / 3600::float8 AS age_hours
-    FROM last JOIN work_items w ON w.id = last.work_item_id
-    LEFT JOIN started st ON st.work_item_id = w.id
-    CROSS JOIN LATERAL (SELECT coalesce(st.started_at, w.work_started_at) AS started_at) x
-    WHERE last.category = 'in_progress' AND w.created < :end {{item_filter}}
+    SELECT w.id, w.key, w.derived_started_at AS started_at,
+           extract(epoch FROM :end - w.derived_started_at)::float8 / 3600::float8 AS age_hours
+    FROM work_items w
+    CROSS JOIN LATERAL (
+        SELECT ch.to_status_id FROM changelogs ch
+        WHERE ch.work_item_id = w.id AND ch.transitioned_at < :end
+          AND ch.to_status_id IS NOT NULL
+        ORDER BY ch.transitioned_at DESC, ch.id DESC
+        LIMIT 1
+    ) last
+    WHERE w.created < :end AND (w.resolved_at IS NULL OR w.resolved_at >= :end)
+      AND last.to_status_id IN (SELECT id FROM statuses WHERE category = 'in_progress')
+      {{item_filter}}
 )
 SELECT count(*) AS resolved,
        percentile_disc(0.5) WITHIN GROUP (ORDER BY lead) AS lead, count(lead) AS n_lead,

@@ -17,7 +17,7 @@ from pulse_common.dora import rules as r
 from pulse_common.dora.incidents import sync_incidents
 from pulse_common.dora.markers import pr_markers
 from pulse_common.dora.settings import DoraRules, load_rules
-from pulse_common.dora.starts import store_pr_starts
+from pulse_common.dora.starts import store_pr_starts, store_work_item_starts
 from pulse_common.models.base import table_of
 from pulse_common.models.enums import (
     DeploymentFallback,
@@ -181,6 +181,7 @@ def relink(conn: Connection, tenant_id: int, rules: DoraRules | None = None) -> 
         fallback = synthesize_merge_deployments(conn, tenant_id)
     hot, rev = _mark_prs(conn, rules)
     store_pr_starts(conn)
+    store_work_item_starts(conn)
 
     successful = [
         r.DeploymentRow(id_, repo, env, sha, at, source.value)

@@ -130,6 +130,9 @@ class WorkItem(TenantRow, Deactivatable, HasIntegration, TenantBase):
     created: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     updated: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     work_started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Where cycle time starts, stored by relink from the item's changelogs
+    # and the tenant's status categories (pulse_common.dora.starts).
+    derived_started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # The Qdrant point id of this item's embedding (vectors live in Qdrant).
     embedding_id: Mapped[str | None] = mapped_column(String(64))
@@ -141,8 +144,9 @@ class Changelog(TenantRow, HasIntegration, TenantBase):
     __tablename__ = "changelogs"
     __table_args__ = (
         UniqueConstraint("work_item_id", "external_id"),
-        # Cycle-time breakdown: a work item's transitions in order.
-        Index(None, "work_item_id", "transitioned_at"),
+        # A work item's transitions in order; its status at a time (the WIP)
+        # is the last entry before it, read from the index alone.
+        Index(None, "work_item_id", "transitioned_at", "id", postgresql_include=["to_status_id"]),
     )
 
     work_item_id: Mapped[int] = mapped_column(

@@ -118,8 +118,9 @@ def _copy(
 
 
 def generate(dsn: str, schema: str, tenant_id: int, scale: float) -> dict[str, int]:
-    """Work items, PRs with commits and reviews, default-branch history,
-    deployments in staging and production, and incidents."""
+    """Work items with their status changes, PRs with commits and reviews,
+    default-branch history, deployments in staging and production, and
+    incidents."""
     rng = random.Random(42)
     n_items, n_prs = int(1_000_000 * scale), int(100_000 * scale)
     n_deps, n_inc = int(20_000 * scale), int(2_000 * scale)

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { fieldErrors } from "../api/fieldErrors";
+import { formErrors } from "../api/fieldErrors";
 import { useInviteUser, useUpdateUser, useUsers, type Role, type Schemas } from "../api/queries";
 import { useUser } from "../auth/AuthContext";
 import { Field } from "../components/Field";
@@ -16,9 +16,9 @@ function InviteForm() {
     e.preventDefault();
     invite.mutate({ email: email.trim(), role }, { onSuccess: () => setEmail("") });
   };
-  const fields = fieldErrors(invite.error);
+  const { fields, form } = formErrors(invite.error, ["email"]);
   return (
-    <form onSubmit={submit} className="stack" aria-labelledby="invite-heading">
+    <form onSubmit={submit} className="stack" aria-labelledby="invite-heading" noValidate>
       <h2 id="invite-heading">Invite a user</h2>
       <Field label="Email" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} error={fields.email} />
       <label className="field">
@@ -29,7 +29,7 @@ function InviteForm() {
           ))}
         </select>
       </label>
-      <FormError error={invite.error} />
+      <FormError error={form} />
       {invite.data && (
         <div role="status" className="notice">
           <p>

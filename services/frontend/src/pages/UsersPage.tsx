@@ -4,6 +4,7 @@ import { useInviteUser, useUpdateUser, useUsers, type Role, type Schemas } from 
 import { useUser } from "../auth/AuthContext";
 import { Field } from "../components/Field";
 import { QueryState, FormError } from "../components/States";
+import { formatDateTime } from "../format/dates";
 
 const ROLES: Role[] = ["admin", "member", "viewer"];
 type User = Schemas["UserOut"];
@@ -67,7 +68,7 @@ function UserRow({ user, self }: { user: User; self: boolean }) {
         </select>
       </td>
       <td>{user.active ? "Active" : "Deactivated"}</td>
-      <td>{user.last_login_at ? new Date(user.last_login_at).toLocaleString() : "Never"}</td>
+      <td>{formatDateTime(user.last_login_at, "Never")}</td>
       <td>
         {!self && (
           <button type="button" className="btn" disabled={update.isPending} onClick={() => update.mutate({ id: user.id, patch: { active: !user.active } })}>

@@ -171,6 +171,7 @@ def test_bright_and_dark_brand_colours_stay_usable_in_both_modes(
     _assert_accessible(body)
     dark = body["dark"]
     assert ratio(dark["primary_color"], dark["background_color"]) >= 3, dark
+    assert ratio(dark["primary_color"], "#161B22") >= 3, dark  # the web app's dark cards
 
 
 def test_a_malformed_colour_is_refused_in_words(client: TestClient, admin: Session) -> None:

@@ -68,16 +68,17 @@ function mix(color: string, other: string, weight: number): string {
 
 /** The pages' backgrounds in each mode (the palettes' background_color). */
 export const PAGE = { light: "#FFFFFF", dark: "#0D1117" } as const;
+const DARK_SURFACE = "#161B22";
 
 /**
  * The dark-mode primary the server derives from the brand colour (pulse_common/branding.py's
- * _dark_primary): a fifth of white, more for a dark colour, until it reaches 3:1 on the dark page.
+ * _dark_primary): a fifth of white, more for a dark colour, until it reaches 3:1 on the dark cards.
  */
 export function derivedDarkPrimary(primary: string): string {
   let lighter = primary;
   for (const weight of [0.2, 0.25, 0.3, 0.35, 0.4]) {
     lighter = mix(primary, "#FFFFFF", weight);
-    if ((contrast(lighter, PAGE.dark) ?? 0) >= 3) break;
+    if ((contrast(lighter, DARK_SURFACE) ?? 0) >= 3) break;
   }
   return lighter;
 }

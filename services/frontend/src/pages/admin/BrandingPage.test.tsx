@@ -53,6 +53,11 @@ describe("the branding form", () => {
     expect(calls.filter((c) => c.startsWith("PUT"))).toEqual([]);
   });
 
+  it("leaves the dark-mode field empty when the server derived that colour (set by hand only when it differs)", async () => {
+    renderPage(() => json(200, branding));
+    expect(await screen.findByLabelText("Primary colour in dark mode (optional)")).toHaveValue("");
+  });
+
   it("keeps a yellow primary colour (its text is chosen by contrast) and a black one", () => {
     expect(invisiblePrimary("#FFD600", "light")).toBeUndefined();
     expect(invisiblePrimary("#000000", "light")).toBeUndefined();

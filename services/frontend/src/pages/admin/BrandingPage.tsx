@@ -17,7 +17,8 @@ interface Draft {
 }
 
 function draftOf(b: BrandingOut): Draft {
-  const derived = b.dark.primary_color === b.light.primary_color;
+  // The server lightens the brand colour for dark mode: only another colour was set by hand.
+  const derived = b.dark.primary_color === derivedDarkPrimary(b.light.primary_color);
   return { primary: b.light.primary_color, secondary: b.light.secondary_color, darkPrimary: derived ? "" : b.dark.primary_color };
 }
 
@@ -41,6 +42,18 @@ export function colourProblem(value: string, required: boolean): string | undefi
   const v = value.trim();
   if (v === "" && !required) return undefined;
   return HEX.test(v) ? undefined : HEX_MESSAGE;
+}
+
+/** Each colour field's problem; `all`: every field, else only those holding a whole colour (still being typed). */
+function draftProblems(d: Draft, all: boolean): Record<keyof Draft, string | undefined> {
+  const ready = (v: string) => all || v.trim().length >= 7;
+  const primary = (v: string, mode: Mode, required: boolean) =>
+    ready(v) && (required || v.trim()) ? (colourProblem(v, required) ?? invisiblePrimary(v.trim(), mode)) : undefined;
+  return {
+    primary: primary(d.primary, "light", true),
+    secondary: ready(d.secondary) ? colourProblem(d.secondary, true) : undefined,
+    darkPrimary: primary(d.darkPrimary, "dark", false),
+  };
 }
 
 /** Contrast problems of one mode's colours, worded for a person. */
@@ -97,12 +110,7 @@ function BrandingForm({ branding }: { branding: BrandingOut }) {
   const [tried, setTried] = useState(false);
   const set = (k: keyof Draft) => (v: string) => setDraft((d) => ({ ...d, [k]: v }));
   const darkPrimary = draft.darkPrimary.trim() || derivedDarkPrimary(draft.primary.trim());
-  const checked = (v: string) => tried || v.trim().length >= 7;
-  const local = {
-    primary: checked(draft.primary) ? (colourProblem(draft.primary, true) ?? invisiblePrimary(draft.primary.trim(), "light")) : undefined,
-    secondary: checked(draft.secondary) ? colourProblem(draft.secondary, true) : undefined,
-    darkPrimary: checked(draft.darkPrimary) && draft.darkPrimary.trim() ? (colourProblem(draft.darkPrimary, false) ?? invisiblePrimary(draft.darkPrimary.trim(), "dark")) : undefined,
-  };
+  const local = draftProblems(draft, tried);
   // A refused colour is said once, by its field, not again as a contrast warning.
   const warnings = [
     ...(local.primary ? [] : contrastWarnings(draft.primary, draft.secondary, "light")),
@@ -112,9 +120,7 @@ function BrandingForm({ branding }: { branding: BrandingOut }) {
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setTried(true);
-    const refused = colourProblem(draft.primary, true) ?? invisiblePrimary(draft.primary.trim(), "light") ?? colourProblem(draft.secondary, true);
-    const darkRefused = draft.darkPrimary.trim() ? (colourProblem(draft.darkPrimary, false) ?? invisiblePrimary(draft.darkPrimary.trim(), "dark")) : undefined;
-    if (refused ?? darkRefused) return;
+    if (Object.values(draftProblems(draft, true)).some(Boolean)) return;
     save.mutate({
       primary_color: draft.primary.trim(),
       secondary_color: draft.secondary.trim(),

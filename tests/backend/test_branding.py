@@ -110,13 +110,78 @@ def test_every_brand_colour_gets_text_of_at_least_4_5(
     client: TestClient, module_admin: Session, brand: str
 ) -> None:
     admin = module_admin  # each case overwrites the override and reads its own answer
+    # White cannot be the primary colour (the next test); it can be the top bar's.
+    primary = "#000000" if brand == "#FFFFFF" else brand
     r = client.put(
         "/api/v1/settings/branding",
-        json={"primary_color": brand, "secondary_color": brand},
+        json={"primary_color": primary, "secondary_color": brand},
         headers=admin.headers,
     )
     assert r.status_code == 200, r.text
     _assert_accessible(r.json())
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"primary_color": "#FFFFFF"}, "primary_color"),
+        ({"primary_color": "#F5F5F5"}, "primary_color"),
+        ({"primary_color": "#FFFFE0"}, "primary_color"),
+        ({"primary_color": "#1F6FEB", "dark": {"primary_color": "#0D1117"}}, "dark.primary_color"),
+        (
+            {"primary_color": "#1F6FEB", "light": {"primary_color": "#FAFAFA"}},
+            "light.primary_color",
+        ),
+    ],
+)
+def test_a_primary_colour_the_page_swallows_is_refused_naming_the_field_and_why(
+    client: TestClient, module_admin: Session, body: dict[str, Any], field: str
+) -> None:
+    """White on white: the buttons and the selected navigation item vanished."""
+    admin = module_admin
+    good = {"primary_color": "#123456", "secondary_color": "#654321"}
+    assert client.put("/api/v1/settings/branding", json=good, headers=admin.headers).is_success
+    r = client.put(
+        "/api/v1/settings/branding",
+        json={"secondary_color": "#0B1F3A", **body},
+        headers=admin.headers,
+    )
+    assert r.status_code == 422, r.text
+    problem = r.json()
+    assert problem["code"] == "primary_color_invisible"
+    assert [e["field"] for e in problem["errors"]] == [field]
+    message = problem["errors"][0]["message"]
+    assert "too close to the" in message and "at least 20" in message, message
+    assert _branding(client, admin)["light"]["primary_color"] == "#123456"
+
+
+@pytest.mark.parametrize("brand", ["#FFD600", "#FFFF00", "#FFEE88", "#000000", "#0B1F3A"])
+def test_bright_and_dark_brand_colours_stay_usable_in_both_modes(
+    client: TestClient, module_admin: Session, brand: str
+) -> None:
+    """Yellow gets dark text; black (and navy) are lightened in dark mode
+    until they reach 3:1 on the dark page (black became #333333, 1.5:1)."""
+    r = client.put(
+        "/api/v1/settings/branding",
+        json={"primary_color": brand, "secondary_color": "#0B1F3A"},
+        headers=module_admin.headers,
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    _assert_accessible(body)
+    dark = body["dark"]
+    assert ratio(dark["primary_color"], dark["background_color"]) >= 3, dark
+    assert ratio(dark["primary_color"], "#161B22") >= 3, dark  # the web app's dark cards
+
+
+def test_a_malformed_colour_is_refused_in_words(client: TestClient, admin: Session) -> None:
+    r = client.put(
+        "/api/v1/settings/branding",
+        json={"primary_color": "#12345", "secondary_color": "#000000"},
+        headers=admin.headers,
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"] == [{"field": "primary_color", "message": "#RRGGBB, e.g. #1F6FEB"}]
 
 
 def test_unreadable_text_is_refused_naming_the_field_and_keeps_the_old_override(

@@ -147,6 +147,7 @@ def test_admin_pages_show_real_data_and_act(
     assert p["baseUrlInvalid"] == "true"
     assert "URL" in p["baseUrlError"]
     assert p["nameError"]
+    assert p["formErrors"] == [], p["formErrors"]  # not repeated below the form
     assert p["probe"]  # the connection test answered (the address refuses connections)
     e = p["edit"]
     # Filled from the stored config; the key is write-only (never sent back).

@@ -5,6 +5,7 @@ figures, drill-down links to the source, keyboard and phone width."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 
 from pulse_common.provisioning import drop_tenant
 from pulse_common.provisioning.models import SeedProfile
+from tests.backend.test_branding import ratio
 from tests.frontend.conftest import Stack, Tenant, run_browser
 
 
@@ -43,6 +45,15 @@ def test_data_pages_render_demo_figures_light_and_dark(stack: Stack, demo: Tenan
     assert "Insights" in overview
     assert "PRs merged" in seen["/engineering light"]["text"]
     assert "Work in progress" in seen["/work-items light"]["text"]
+    # One date format across the app: "Sep 3, 2026", as the drill-downs, not "9/3/2026".
+    started = seen["/work-items light"]["started"]
+    assert started and all(re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}, \d{4}", d) for d in started), (
+        started
+    )
+    # A figure without a level says why, beside the badge.
+    rework = seen["/dora/rework-rate light"]["text"]
+    assert "DORA publishes no levels for rework rate" in rework, rework[:600]
+    assert "DORA publishes no levels for rework rate" in overview
     screenshots = r["screenshots"]
     assert isinstance(screenshots, list) and len(screenshots) == 16
     assert all(Path(p).stat().st_size > 10_000 for p in screenshots)
@@ -95,3 +106,30 @@ def test_tenant_branding_applies_from_the_api(stack: Stack, tenant: Tenant) -> N
     # The dark scheme's own colours once the mode changes, without a reload.
     assert r["dark"]["primary"].upper() == r["api"]["dark"].upper()
     assert r["dark"]["secondary"].upper() == r["api"]["darkSecondary"].upper()
+
+
+def _rgb(css: str) -> str:
+    r, g, b = (int(v) for v in re.findall(r"\d+", css)[:3])
+    return f"#{r:02X}{g:02X}{b:02X}"
+
+
+def test_any_brand_colour_stays_usable_and_white_is_refused(stack: Stack, tenant: Tenant) -> None:
+    """White on white made the buttons and the selected navigation item
+    vanish; yellow and black must keep both readable and visible."""
+    r = _run("brandColours", stack, tenant)
+    assert r["consoleErrors"] == []
+    assert r["api"]["status"] == 422, r["api"]
+    assert r["api"]["body"]["errors"][0]["field"] == "primary_color"
+    for mode in ("light", "dark"):
+        refused = r["refused"][mode]
+        assert refused["invalid"] == "true" and refused["sent"] == 0, refused
+        assert "too close to the light page" in refused["error"], refused
+        assert refused["alerts"] == 0, refused  # said once, by the field
+        for name in ("normal", "yellow", "black"):
+            m = r["measured"][f"{name} {mode}"]
+            for part in ("active", "button"):
+                fill, text = _rgb(m[part]["background"]), _rgb(m[part]["color"])
+                assert ratio(text, fill) >= 4.5, (name, mode, part, fill, text)
+            # The selected item stands out from the navigation it sits in.
+            assert _rgb(m["active"]["background"]) != _rgb(m["nav"]["background"]), (name, mode, m)
+    assert len(r["screenshots"]) == 8

@@ -88,6 +88,8 @@ async function providers(page) {
   const baseUrlError = await page.locator(`[id="${errId}"]`).textContent();
   const nameErrId = await form.getByLabel("Name", { exact: true }).getAttribute("aria-describedby");
   const nameError = await page.locator(`[id="${nameErrId}"]`).textContent();
+  // Each problem once, by its field: no "invalid value for: ..." below the form.
+  const formErrors = await form.locator(".form-error").allTextContents();
 
   // A valid one is added, then deleted; the seeded one answers a connection test.
   await form.getByLabel("Name", { exact: true }).fill("spare");
@@ -102,7 +104,7 @@ async function providers(page) {
   await spare.getByRole("button", { name: /^Delete/ }).click();
   await spare.getByRole("button", { name: /Confirm delete/ }).click();
   await page.getByRole("cell", { name: /^spare/ }).waitFor({ state: "detached" });
-  return { row, baseUrlInvalid, baseUrlError, nameError, probe, edit, deleted: true };
+  return { row, baseUrlInvalid, baseUrlError, nameError, formErrors, probe, edit, deleted: true };
 }
 
 /** The row's Edit opens the routing form filled in; the API's field errors show by field; a save updates the row. */

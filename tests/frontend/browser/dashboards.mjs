@@ -50,6 +50,8 @@ export async function dataPages({ browser, config, axeSource }) {
       errors: await pg.locator(".state-error").allTextContents(),
       empties: await pg.locator(".state-empty").allTextContents(),
       text: (await pg.locator("main").innerText()).slice(0, 4000),
+      // The dates of the work items' ageing table ("Started").
+      started: await pg.locator("table").filter({ hasText: "Started" }).locator("tbody td:nth-child(2)").allTextContents(),
     }),
     name: (p) => p.name,
   });
@@ -194,4 +196,65 @@ export async function branding({ browser, config }) {
   const api = await (await page.request.get("/api/v1/settings/branding", { headers })).json();
   await shot(page, config, "branded-profile-dark");
   return { applied, beforeApp, dark, api: { light: api.light.primary_color, dark: api.dark.primary_color, darkSecondary: api.dark.secondary_color }, consoleErrors };
+}
+
+/**
+ * The app under a white, a yellow, a black and a normal brand colour, in
+ * light and dark: white is refused by the form (before saving) and by the
+ * API; the others are saved, and the selected navigation item and the
+ * primary button are measured (fill, text, the navigation's background) and
+ * photographed as brand-<name>-<mode>.png.
+ */
+export async function brandColours({ browser, config }) {
+  const { page, consoleErrors } = await newPage(browser, config);
+  const tokens = captureTokens(page);
+  await page.goto("/");
+  await signIn(page, config);
+  await heading(page, "Overview");
+  const headers = () => ({ Authorization: `Bearer ${tokens.at(-1)}` });
+  const white = await page.request.put("/api/v1/settings/branding", { headers: headers(), data: { primary_color: "#FFFFFF", secondary_color: "#0B1F3A" } });
+  const api = { status: white.status(), body: await white.json() };
+  const colours = { normal: "#1F6FEB", yellow: "#FFD600", black: "#000000" };
+  const measured = {};
+  const refused = {};
+  const screenshots = [];
+  let puts = 0;
+  page.on("request", (r) => {
+    if (r.method() === "PUT" && r.url().endsWith("/api/v1/settings/branding")) puts += 1;
+  });
+  for (const mode of ["Light", "Dark"]) {
+    await setMode(page, mode);
+    const m = mode.toLowerCase();
+    for (const [name, primary] of Object.entries(colours)) {
+      const put = await page.request.put("/api/v1/settings/branding", { headers: headers(), data: { primary_color: primary, secondary_color: "#0B1F3A" } });
+      check(put.status() === 200, `PUT ${primary} answered ${put.status()}`);
+      const expected = (await put.json())[m].primary_color;
+      await page.goto("/admin/branding");
+      await heading(page, "Branding");
+      await page.waitForFunction((want) => getComputedStyle(document.documentElement).getPropertyValue("--brand-primary").trim().toUpperCase() === want, expected);
+      measured[`${name} ${m}`] = await page.evaluate(() => {
+        const style = (sel) => {
+          const e = document.querySelector(sel);
+          return e ? { background: getComputedStyle(e).backgroundColor, color: getComputedStyle(e).color } : null;
+        };
+        return { active: style('.sidenav a[aria-current="page"]'), nav: style(".sidenav"), page: style("body"), button: style("form .btn-primary") };
+      });
+      screenshots.push(await shot(page, config, `brand-${name}-${m}`));
+    }
+    // White through the form: said under the field before anything is sent.
+    const before = puts;
+    const form = page.getByRole("form", { name: "Colours" });
+    const field = form.getByLabel("Primary colour", { exact: true });
+    await field.fill("#FFFFFF");
+    await form.getByRole("button", { name: "Save colours" }).click();
+    const errId = await field.getAttribute("aria-describedby");
+    refused[m] = {
+      invalid: await field.getAttribute("aria-invalid"),
+      error: errId ? await page.locator(`[id="${errId}"]`).textContent() : null,
+      alerts: await form.getByRole("alert").count(),
+      sent: puts - before,
+    };
+    screenshots.push(await shot(page, config, `brand-white-refused-${m}`));
+  }
+  return { api, measured, refused, screenshots, consoleErrors };
 }

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
 
 from pulse_common.models.enums import ColorMode
 from pulse_common.provisioning.models import HEX_COLOR
 
-HexColor = Annotated[str, StringConstraints(pattern=HEX_COLOR), AfterValidator(str.upper)]
+# The web app's colour fields say the same before sending.
+HEX_MESSAGE = "#RRGGBB, e.g. #1F6FEB"
+
+
+def _hex_color(value: str) -> str:
+    # Our own check, not a pattern constraint: pydantic's "String should
+    # match pattern '^#[0-9A-Fa-f]{6}$'" is no message for a person.
+    if not re.fullmatch(HEX_COLOR, value):
+        raise ValueError(HEX_MESSAGE)
+    return value.upper()
+
+
+HexColor = Annotated[
+    str, AfterValidator(_hex_color), WithJsonSchema({"type": "string", "pattern": HEX_COLOR})
+]
 SCHEME_FIELDS = (
     "primary_color",
     "secondary_color",

@@ -18,7 +18,13 @@ import structlog
 from pulse_backend import events, system_settings
 from pulse_backend.branding import logo as logos
 from pulse_backend.branding.models import BrandingOut, BrandingUpdate, FeatureFlags
-from pulse_backend.branding.schemes import check_readable, overridden, platform_default, scheme
+from pulse_backend.branding.schemes import (
+    check_primary_visible,
+    check_readable,
+    overridden,
+    platform_default,
+    scheme,
+)
 from pulse_backend.context import Principal
 from pulse_backend.db import tenant_write
 from pulse_backend.errors import FieldInvalid
@@ -105,6 +111,7 @@ def _changed(clients: AppClients, principal: Principal, what: str) -> None:
 
 
 def set_branding(clients: AppClients, principal: Principal, body: BrandingUpdate) -> BrandingOut:
+    check_primary_visible(body)
     check_readable(body)
     with tenant_write(clients, principal) as conn:
         system_settings.put(

@@ -3,6 +3,7 @@ import { useSearchParams } from "react-router-dom";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { useSearch, type SearchHit } from "./api";
 import "./ai.css";
+import { formatDate } from "../format/dates";
 
 const GROUPS: { type: SearchHit["type"]; label: string }[] = [
   { type: "work_item", label: "Work items" },
@@ -26,7 +27,7 @@ function Hit({ hit }: { hit: SearchHit }) {
         </span>
       </div>
       {hit.snippet && hit.snippet !== hit.title && <p className="hit-snippet">{hit.snippet}</p>}
-      {hit.updated_at && <p className="muted hit-meta">updated {new Date(hit.updated_at).toLocaleDateString()}</p>}
+      {hit.updated_at && <p className="muted hit-meta">updated {formatDate(hit.updated_at)}</p>}
     </li>
   );
 }

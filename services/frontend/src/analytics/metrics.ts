@@ -25,6 +25,8 @@ export interface MetricDef {
   bands?: string;
   higherIsBetter: boolean;
   what: string;
+  /** Why the figure has no value (so no level), as a person reads it. */
+  noData: string;
 }
 
 export const METRICS: MetricDef[] = [
@@ -37,6 +39,7 @@ export const METRICS: MetricDef[] = [
     bands: "deployment_frequency",
     higherIsBetter: true,
     what: "How often production receives a successful deployment (days with a deployment).",
+    noData: "no deployment collected yet",
   },
   {
     slug: "lead-time",
@@ -47,6 +50,7 @@ export const METRICS: MetricDef[] = [
     bands: "lead_time_for_changes",
     higherIsBetter: false,
     what: "Median time from a PR's first commit to its deployment in production.",
+    noData: "no PR deployed in this period",
   },
   {
     slug: "change-failure-rate",
@@ -57,6 +61,7 @@ export const METRICS: MetricDef[] = [
     bands: "change_failure_rate",
     higherIsBetter: false,
     what: "Share of production deployments that caused an incident.",
+    noData: "no deployment in this period",
   },
   {
     slug: "recovery-time",
@@ -67,6 +72,7 @@ export const METRICS: MetricDef[] = [
     bands: "time_to_restore",
     higherIsBetter: false,
     what: "Median time from the deployment that failed to the incident's resolution.",
+    noData: "no failed deployment in this period",
   },
   {
     slug: "rework-rate",
@@ -76,6 +82,7 @@ export const METRICS: MetricDef[] = [
     path: "/api/v1/analytics/rework-rate",
     higherIsBetter: false,
     what: "Share of deployments that were unplanned: hotfixes, rollbacks and fixes of incidents.",
+    noData: "no deployment in this period",
   },
 ];
 
@@ -88,6 +95,19 @@ export function metricByName(name: string): MetricDef | undefined {
 }
 
 export const LEVELS: Level[] = ["elite", "high", "medium", "low"];
+
+/**
+ * Why a figure has no level, in a few words, or null when it has one. The
+ * engine (pulse_common/analytics/levels.py) gives none when the metric has
+ * no published bands (rework rate: no DORA report has them), when there is
+ * no value to classify, or when the report year has no bands for the metric.
+ */
+export function levelReason(metric: MetricDef, fig: { level: Level | null; value: number | null }, reportYear?: number): string | null {
+  if (fig.level) return null;
+  if (!metric.bands) return `DORA publishes no levels for ${metric.title.toLowerCase()}`;
+  if (fig.value === null) return metric.noData;
+  return reportYear ? `the ${reportYear} DORA report has no bands for it` : "the DORA report has no bands for it";
+}
 
 // Why a deployment counts as rework, and how an incident was tied to a
 // deployment, as the API names them (enum values) and as a person reads them.

@@ -1,6 +1,7 @@
 import { render, screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { LevelBadge } from "../components/LevelBadge";
+import { levelReason, METRICS, type MetricDef } from "../analytics/metrics";
 import { regions } from "./bands";
 import { BarChart, binHours } from "./BarChart";
 import { niceTicks } from "./scale";
@@ -162,5 +163,25 @@ describe("charts have text alternatives", () => {
     );
     expect(screen.getByText("medium")).toHaveClass("level-medium");
     expect(screen.getByText("no level")).toBeInTheDocument();
+  });
+
+  it("says why a figure has no level, next to the badge, for every metric that can lack one", () => {
+    const def = (slug: string): MetricDef => {
+      const found = METRICS.find((m) => m.slug === slug);
+      if (!found) throw new Error(slug);
+      return found;
+    };
+    const [rework, lead, recovery] = [def("rework-rate"), def("lead-time"), def("recovery-time")];
+    expect([rework.slug, lead.slug, recovery.slug]).toEqual(["rework-rate", "lead-time", "recovery-time"]);
+    // Rework rate has a value but no DORA report publishes its bands.
+    expect(levelReason(rework, { level: null, value: 12.5 }, 2023)).toBe("DORA publishes no levels for rework rate");
+    expect(levelReason(lead, { level: null, value: null }, 2024)).toBe("no PR deployed in this period");
+    expect(levelReason(recovery, { level: null, value: null }, 2024)).toBe("no failed deployment in this period");
+    expect(levelReason(lead, { level: null, value: 30 }, 2019)).toBe("the 2019 DORA report has no bands for it");
+    expect(levelReason(lead, { level: "high", value: 30 }, 2024)).toBeNull();
+    for (const m of METRICS) expect(levelReason(m, { level: null, value: null }, 2024)).toMatch(/\w/);
+    render(<LevelBadge level={null} reason={levelReason(rework, { level: null, value: 12.5 }, 2023)} />);
+    // In text beside the badge, so a screen reader reads it with the badge.
+    expect(screen.getByText("no level").parentElement).toHaveTextContent("no level: DORA publishes no levels for rework rate");
   });
 });

@@ -3,7 +3,7 @@ import { Link, NavLink, useParams } from "react-router-dom";
 import { useCatalog, useFigure, useTrend, type FigureOf, type Granularity } from "../api/analytics";
 import type { Schemas } from "../api/queries";
 import { useFilters } from "../analytics/filters";
-import { formatHours, formatValue, metricBySlug, METRICS, reworkReason, type MetricDef } from "../analytics/metrics";
+import { formatHours, formatValue, levelReason, metricBySlug, METRICS, reworkReason, type MetricDef } from "../analytics/metrics";
 import { sources, type Sources } from "../analytics/sources";
 import { regions } from "../charts/bands";
 import { BarChart, binHours, type Bar } from "../charts/BarChart";
@@ -132,7 +132,7 @@ function Figure({ metric, trend }: { metric: MetricDef; trend: ReactNode }) {
               <p className="tile-value" data-metric={metric.metric}>
                 {formatValue(f.value, f.unit)}
               </p>
-              <LevelBadge level={f.level} />
+              <LevelBadge level={f.level} reason={levelReason(metric, f, f.report_year)} />
               <p className="muted">
                 Report {f.report_year} · sample size {f.sample_size}
               </p>

@@ -2,7 +2,7 @@ import { Link } from "react-router-dom";
 import { useSummary, useTrend } from "../api/analytics";
 import type { Schemas } from "../api/queries";
 import { useFilters, type AnalyticsParams } from "../analytics/filters";
-import { formatValue, metricByName, METRICS, type MetricDef } from "../analytics/metrics";
+import { formatValue, levelReason, metricByName, METRICS, type MetricDef } from "../analytics/metrics";
 import { Sparkline } from "../charts/Sparkline";
 import { FilterBar } from "../components/FilterBar";
 import { LevelBadge } from "../components/LevelBadge";
@@ -24,7 +24,7 @@ function Spark({ metric, params }: { metric: MetricDef; params: AnalyticsParams 
   return <Sparkline values={values} label={label} />;
 }
 
-function Tile({ line, params, query }: { line: Line; params: AnalyticsParams; query: string }) {
+function Tile({ line, params, query, year }: { line: Line; params: AnalyticsParams; query: string; year: number }) {
   const metric = metricByName(line.metric);
   if (!metric) return null;
   return (
@@ -36,7 +36,7 @@ function Tile({ line, params, query }: { line: Line; params: AnalyticsParams; qu
         {formatValue(line.value, line.unit)}
       </p>
       <p className="tile-meta">
-        <LevelBadge level={line.level} />
+        <LevelBadge level={line.level} reason={levelReason(metric, line, year)} />
         <span className={`change change-${line.change}`}>
           {CHANGE[line.change] ?? line.change}
           {line.previous_value !== null && <> from {formatValue(line.previous_value, line.unit)}</>}
@@ -63,7 +63,7 @@ export function OverviewPage() {
             <ul className="tiles" aria-busy={summary.isFetching}>
               {METRICS.map((m) => {
                 const line = s.lines.find((l) => l.metric === m.metric);
-                return line ? <Tile key={m.metric} line={line} params={params} query={query} /> : null;
+                return line ? <Tile key={m.metric} line={line} params={params} query={query} year={s.report_year} /> : null;
               })}
             </ul>
           )}

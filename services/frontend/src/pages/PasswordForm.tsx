@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { fieldErrors } from "../api/fieldErrors";
+import { formErrors } from "../api/fieldErrors";
 import { Field } from "../components/Field";
 import { FormError } from "../components/States";
 
@@ -56,9 +56,7 @@ export function PasswordForm({
     }
   }
 
-  const fields = fieldErrors(error);
-  // A refusal about one field is shown under it, not repeated below the form.
-  const onField = fields.current_password ?? fields.new_password ?? fields.password;
+  const { fields, form } = formErrors(error, current ? ["current_password", "new_password", "password"] : ["new_password", "password"]);
   return (
     <form className="card auth-card" onSubmit={(e) => void submit(e)} noValidate>
       {level === 1 ? <h1>{title}</h1> : <h2>{title}</h2>}
@@ -68,7 +66,7 @@ export function PasswordForm({
       )}
       <Field label="New password" type="password" autoComplete="new-password" required value={next} onChange={(e) => setNext(e.target.value)} error={noNew ?? tooShort ?? fields.new_password ?? fields.password} />
       <Field label="Repeat the new password" type="password" autoComplete="new-password" required value={again} onChange={(e) => setAgain(e.target.value)} error={mismatch} />
-      <FormError error={onField ? null : error} />
+      <FormError error={form} />
       {done && <p role="status">Password changed.</p>}
       <button type="submit" className="btn btn-primary" disabled={busy}>
         {submitLabel}

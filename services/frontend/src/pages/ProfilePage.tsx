@@ -6,6 +6,7 @@ import { FormError } from "../components/States";
 import { applyThemeMode } from "../theme/theme";
 import { PasswordForm } from "./PasswordForm";
 import { unwrap } from "../api/client";
+import { formErrors } from "../api/fieldErrors";
 
 const MODES: { value: ThemeModeValue; label: string }[] = [
   { value: "light", label: "Light" },
@@ -43,11 +44,12 @@ function NameForm() {
     e.preventDefault();
     update.mutate({ first_name: first.trim() || null, last_name: last.trim() || null });
   };
+  const { fields, form } = formErrors(update.error, ["first_name", "last_name"]);
   return (
     <form onSubmit={submit} className="stack">
-      <Field label="First name" value={first} maxLength={100} onChange={(e) => setFirst(e.target.value)} />
-      <Field label="Last name" value={last} maxLength={100} onChange={(e) => setLast(e.target.value)} />
-      <FormError error={update.error} />
+      <Field label="First name" value={first} maxLength={100} onChange={(e) => setFirst(e.target.value)} error={fields.first_name} />
+      <Field label="Last name" value={last} maxLength={100} onChange={(e) => setLast(e.target.value)} error={fields.last_name} />
+      <FormError error={form} />
       {update.isSuccess && <p role="status">Saved.</p>}
       <button type="submit" className="btn btn-primary" disabled={update.isPending}>
         Save

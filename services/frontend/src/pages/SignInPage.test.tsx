@@ -62,3 +62,26 @@ describe("sign in", () => {
     expect(screen.getByLabelText("Tenant")).toHaveAttribute("aria-invalid", "true");
   });
 });
+
+describe("field errors", () => {
+  it("says each field's problem once, under the field, and no summary below the form", async () => {
+    vi.stubGlobal("fetch", async (input: Request | string) => {
+      const url = typeof input === "string" ? input : input.url;
+      if (url.endsWith("/auth/refresh")) return problem(401, "unauthenticated", "no refresh token cookie");
+      return problem(422, "invalid_input", "invalid value for: email, tenant", [
+        { field: "tenant", message: "lower-case letters, digits and -" },
+        { field: "email", message: "not an email address" },
+      ]);
+    });
+    renderApp();
+    const user = userEvent.setup({ delay: null });
+    await user.type(await screen.findByLabelText("Tenant"), "A");
+    await user.type(screen.getByLabelText("Email"), "a");
+    await user.type(screen.getByLabelText("Password"), "x");
+    await user.click(screen.getByRole("button", { name: "Sign in" }));
+    expect(await screen.findByText("lower-case letters, digits and -")).toBeInTheDocument();
+    expect(screen.getByText("not an email address")).toBeInTheDocument();
+    expect(screen.queryByText(/invalid value for/)).toBeNull();
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+});

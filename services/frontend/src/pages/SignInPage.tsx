@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import { fieldErrors } from "../api/fieldErrors";
+import { formErrors } from "../api/fieldErrors";
 import { useAuth } from "../auth/AuthContext";
 import { LAST_TENANT_KEY } from "../auth/AuthProvider";
 import { Field } from "../components/Field";
@@ -26,7 +26,7 @@ export function SignInForm({ again = false }: { again?: boolean }) {
     }
   }
 
-  const fields = fieldErrors(error);
+  const { fields, form } = formErrors(error, ["tenant", "email", "password"]);
   return (
     <form className="card auth-card" onSubmit={(e) => void submit(e)} noValidate>
       {!again && <img className="auth-logo" src="/favicon.svg" alt="" width="40" height="40" />}
@@ -35,7 +35,7 @@ export function SignInForm({ again = false }: { again?: boolean }) {
       <Field label="Tenant" name="tenant" autoComplete="organization" required value={tenant} onChange={(e) => setTenant(e.target.value)} error={fields.tenant} />
       <Field label="Email" name="email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} error={fields.email} />
       <Field label="Password" name="password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} error={fields.password} />
-      <FormError error={error} />
+      <FormError error={form} />
       <button type="submit" className="btn btn-primary" disabled={busy}>
         {busy ? "Signing in…" : "Sign in"}
       </button>

@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from "react";
-import { fieldErrors } from "../api/fieldErrors";
+import { formErrors } from "../api/fieldErrors";
 import { useInviteUser, useUpdateUser, useUsers, type Role, type Schemas } from "../api/queries";
 import { useUser } from "../auth/AuthContext";
 import { Field } from "../components/Field";
 import { QueryState, FormError } from "../components/States";
+import { formatDateTime } from "../format/dates";
 
 const ROLES: Role[] = ["admin", "member", "viewer"];
 type User = Schemas["UserOut"];
@@ -16,9 +17,9 @@ function InviteForm() {
     e.preventDefault();
     invite.mutate({ email: email.trim(), role }, { onSuccess: () => setEmail("") });
   };
-  const fields = fieldErrors(invite.error);
+  const { fields, form } = formErrors(invite.error, ["email"]);
   return (
-    <form onSubmit={submit} className="stack" aria-labelledby="invite-heading">
+    <form onSubmit={submit} className="stack" aria-labelledby="invite-heading" noValidate>
       <h2 id="invite-heading">Invite a user</h2>
       <Field label="Email" type="email" required value={email} onChange={(e) => setEmail(e.target.value)} error={fields.email} />
       <label className="field">
@@ -29,7 +30,7 @@ function InviteForm() {
           ))}
         </select>
       </label>
-      <FormError error={invite.error} />
+      <FormError error={form} />
       {invite.data && (
         <div role="status" className="notice">
           <p>
@@ -67,7 +68,7 @@ function UserRow({ user, self }: { user: User; self: boolean }) {
         </select>
       </td>
       <td>{user.active ? "Active" : "Deactivated"}</td>
-      <td>{user.last_login_at ? new Date(user.last_login_at).toLocaleString() : "Never"}</td>
+      <td>{formatDateTime(user.last_login_at, "Never")}</td>
       <td>
         {!self && (
           <button type="button" className="btn" disabled={update.isPending} onClick={() => update.mutate({ id: user.id, patch: { active: !user.active } })}>

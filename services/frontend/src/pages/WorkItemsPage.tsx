@@ -7,6 +7,7 @@ import { shortDate } from "../charts/scale";
 import { FilterBar } from "../components/FilterBar";
 import { SourceLink } from "../components/SourceLink";
 import { QueryState } from "../components/States";
+import { formatDate } from "../format/dates";
 
 export function WorkItemsPage() {
   const { filters, params, update } = useFilters();
@@ -65,7 +66,7 @@ export function WorkItemsPage() {
                           <td>
                             <SourceLink href={src.issue(i.key)}>{i.key}</SourceLink>
                           </td>
-                          <td>{i.started_at ? new Date(i.started_at).toLocaleDateString() : "—"}</td>
+                          <td>{formatDate(i.started_at)}</td>
                           <td>{formatHours(i.age_hours)}</td>
                         </tr>
                       ))}

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { useDoraSettings, useSaveDoraSettings, type DoraRules } from "../../api/analytics";
 import { REPORT_YEARS } from "../../analytics/filters";
-import { fieldErrors } from "../../api/fieldErrors";
+import { formErrors } from "../../api/fieldErrors";
 import type { Schemas } from "../../api/queries";
 import { Field } from "../../components/Field";
 import { FormError, QueryState } from "../../components/States";
@@ -58,11 +58,14 @@ export function toRules(d: Draft): Schemas["DoraSettingsIn"] {
   };
 }
 
+// The rules the form has a field for; a problem with any other is the form's.
+const RULE_FIELDS = ["production_pattern", "hotfix_pattern", "revert_pattern", "incident_window_hours", "incident_types"];
+
 function RulesForm({ rules }: { rules: DoraRules }) {
   const save = useSaveDoraSettings();
   const [d, setD] = useState<Draft>(() => toDraft(rules));
   const set = (k: keyof Draft) => (e: { target: { value: string } }) => setD((x) => ({ ...x, [k]: e.target.value }));
-  const f = fieldErrors(save.error);
+  const { fields: f, form } = formErrors(save.error, RULE_FIELDS);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     save.mutate(toRules(d));
@@ -105,7 +108,7 @@ function RulesForm({ rules }: { rules: DoraRules }) {
         error={f.incident_types}
         spellCheck={false}
       />
-      <FormError error={save.error} />
+      <FormError error={form} />
       {save.isSuccess && (
         <p role="status" className="ok-text">
           Saved.{relinked ? " Links rebuilt under the new rules; the dashboards show the new figures." : ""}

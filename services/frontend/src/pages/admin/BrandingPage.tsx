@@ -1,10 +1,10 @@
 import { useState, type CSSProperties, type FormEvent } from "react";
 import { useDeleteLogo, useResetBranding, useSetBranding, useUploadLogo } from "../../api/adminQueries";
 import { useBranding, type BrandingOut } from "../../theme/useBranding";
-import { fieldErrors } from "../../api/fieldErrors";
+import { formErrors } from "../../api/fieldErrors";
 import { Field } from "../../components/Field";
 import { FormError, QueryState } from "../../components/States";
-import { AA_TEXT, contrast, parseHex, readableOn } from "../../theme/contrast";
+import { AA_TEXT, contrast, derivedDarkPrimary, difference, PAGE, parseHex, readableOn } from "../../theme/contrast";
 
 // The neutral surfaces of styles.css: what the brand colours sit on in each mode.
 const SURFACE = { light: "#FFFFFF", dark: "#161B22" } as const;
@@ -17,8 +17,43 @@ interface Draft {
 }
 
 function draftOf(b: BrandingOut): Draft {
-  const derived = b.dark.primary_color === b.light.primary_color;
+  // The server lightens the brand colour for dark mode: only another colour was set by hand.
+  const derived = b.dark.primary_color === derivedDarkPrimary(b.light.primary_color);
   return { primary: b.light.primary_color, secondary: b.light.secondary_color, darkPrimary: derived ? "" : b.dark.primary_color };
+}
+
+/** What a colour field expects, as the API says it (pulse_backend/branding/models.py). */
+export const HEX_MESSAGE = "#RRGGBB, e.g. #1F6FEB";
+const HEX = /^#[0-9A-Fa-f]{6}$/;
+// As the API (pulse_backend/branding/schemes.py): the primary fills buttons and the
+// selected navigation item, so it must differ from the page by a CIE76 colour
+// difference of at least 20; its text is chosen by contrast, so anything further works.
+export const MIN_PRIMARY_DIFFERENCE = 20;
+
+/** Why `primary` cannot be the primary colour on `mode`'s page (the API's words), or undefined. */
+export function invisiblePrimary(primary: string, mode: Mode): string | undefined {
+  const gap = difference(primary, PAGE[mode]);
+  if (gap === null || gap >= MIN_PRIMARY_DIFFERENCE) return undefined;
+  return `${primary.toUpperCase()} is too close to the ${mode} page (${PAGE[mode]}) for buttons and the selected navigation item to show: colour difference ${gap.toFixed(0)}, at least ${MIN_PRIMARY_DIFFERENCE} needed; choose a clearly darker or more colourful one`;
+}
+
+/** The problem the form finds in a colour field before sending, or undefined. */
+export function colourProblem(value: string, required: boolean): string | undefined {
+  const v = value.trim();
+  if (v === "" && !required) return undefined;
+  return HEX.test(v) ? undefined : HEX_MESSAGE;
+}
+
+/** Each colour field's problem; `all`: every field, else only those holding a whole colour (still being typed). */
+function draftProblems(d: Draft, all: boolean): Record<keyof Draft, string | undefined> {
+  const ready = (v: string) => all || v.trim().length >= 7;
+  const primary = (v: string, mode: Mode, required: boolean) =>
+    ready(v) && (required || v.trim()) ? (colourProblem(v, required) ?? invisiblePrimary(v.trim(), mode)) : undefined;
+  return {
+    primary: primary(d.primary, "light", true),
+    secondary: ready(d.secondary) ? colourProblem(d.secondary, true) : undefined,
+    darkPrimary: primary(d.darkPrimary, "dark", false),
+  };
 }
 
 /** Contrast problems of one mode's colours, worded for a person. */
@@ -61,7 +96,7 @@ function Preview({ primary, secondary, mode }: { primary: string; secondary: str
 function ColorField({ label, value, onChange, error, required }: { label: string; value: string; onChange: (v: string) => void; error?: string | undefined; required?: boolean }) {
   return (
     <div className="color-field">
-      <Field label={label} value={value} required={required} placeholder="#RRGGBB" pattern="#[0-9A-Fa-f]{6}" onChange={(e) => onChange(e.target.value)} error={error} />
+      <Field label={label} value={value} required={required} placeholder="#RRGGBB" spellCheck={false} onChange={(e) => onChange(e.target.value)} error={error} />
       <input type="color" aria-label={`${label} picker`} value={parseHex(value) ? value.toLowerCase() : "#000000"} onChange={(e) => onChange(e.target.value.toUpperCase())} />
     </div>
   );
@@ -71,12 +106,21 @@ function BrandingForm({ branding }: { branding: BrandingOut }) {
   const save = useSetBranding();
   const reset = useResetBranding();
   const [draft, setDraft] = useState<Draft>(() => draftOf(branding));
+  // After a submit every field is checked; before it, a field once it holds a whole colour.
+  const [tried, setTried] = useState(false);
   const set = (k: keyof Draft) => (v: string) => setDraft((d) => ({ ...d, [k]: v }));
-  const darkPrimary = draft.darkPrimary || draft.primary;
-  const warnings = [...contrastWarnings(draft.primary, draft.secondary, "light"), ...contrastWarnings(darkPrimary, draft.secondary, "dark")];
-  const fields = fieldErrors(save.error);
+  const darkPrimary = draft.darkPrimary.trim() || derivedDarkPrimary(draft.primary.trim());
+  const local = draftProblems(draft, tried);
+  // A refused colour is said once, by its field, not again as a contrast warning.
+  const warnings = [
+    ...(local.primary ? [] : contrastWarnings(draft.primary, draft.secondary, "light")),
+    ...(local.darkPrimary ? [] : contrastWarnings(darkPrimary, draft.secondary, "dark")),
+  ];
+  const server = formErrors(save.error, ["primary_color", "secondary_color", "light.primary_color", "dark.primary_color"]);
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    setTried(true);
+    if (Object.values(draftProblems(draft, true)).some(Boolean)) return;
     save.mutate({
       primary_color: draft.primary.trim(),
       secondary_color: draft.secondary.trim(),
@@ -85,14 +129,14 @@ function BrandingForm({ branding }: { branding: BrandingOut }) {
     });
   };
   return (
-    <form className="stack" onSubmit={submit} aria-labelledby="colours-heading">
+    <form className="stack" onSubmit={submit} aria-labelledby="colours-heading" noValidate>
       <h2 id="colours-heading">Colours</h2>
       <p className="muted">
-        Currently {branding.source === "tenant" ? "your tenant's colours" : "the platform default"}. Text colours on each brand colour are chosen for contrast by the server.
+        Currently {branding.source === "tenant" ? "your tenant's colours" : "the platform default"}. Text on each brand colour is black or white, whichever reads better, so any colour works, except a primary colour the page would swallow (white or near-white): it fills the buttons and the selected navigation item. In dark mode the primary colour is lightened until it stands out, unless you set one.
       </p>
-      <ColorField label="Primary colour" required value={draft.primary} onChange={set("primary")} error={fields.primary_color} />
-      <ColorField label="Secondary colour (top bar)" required value={draft.secondary} onChange={set("secondary")} error={fields.secondary_color} />
-      <ColorField label="Primary colour in dark mode (optional)" value={draft.darkPrimary} onChange={set("darkPrimary")} error={fields["dark.primary_color"]} />
+      <ColorField label="Primary colour" required value={draft.primary} onChange={set("primary")} error={local.primary ?? server.fields.primary_color ?? server.fields["light.primary_color"]} />
+      <ColorField label="Secondary colour (top bar)" required value={draft.secondary} onChange={set("secondary")} error={local.secondary ?? server.fields.secondary_color} />
+      <ColorField label="Primary colour in dark mode (optional)" value={draft.darkPrimary} onChange={set("darkPrimary")} error={local.darkPrimary ?? server.fields["dark.primary_color"]} />
       <div className="preview-row" aria-label="Live preview" role="group">
         <Preview primary={draft.primary} secondary={draft.secondary} mode="light" />
         <Preview primary={darkPrimary} secondary={draft.secondary} mode="dark" />
@@ -107,7 +151,7 @@ function BrandingForm({ branding }: { branding: BrandingOut }) {
           </ul>
         </div>
       )}
-      <FormError error={save.error ?? reset.error} />
+      <FormError error={server.form ?? reset.error} />
       {save.isSuccess && !save.isPending && (
         <p role="status" className="ok-text">
           Saved. The new colours are in use.
@@ -134,7 +178,7 @@ function LogoForm({ branding }: { branding: BrandingOut }) {
   const upload = useUploadLogo();
   const remove = useDeleteLogo();
   const [file, setFile] = useState<File | null>(null);
-  const fields = fieldErrors(upload.error);
+  const { fields, form } = formErrors(upload.error, ["file"]);
   return (
     <form
       className="stack"
@@ -151,7 +195,7 @@ function LogoForm({ branding }: { branding: BrandingOut }) {
         <input id="logo-file" type="file" accept="image/png,image/jpeg,image/webp,image/svg+xml" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
         {fields.file && <p className="field-error">{fields.file}</p>}
       </div>
-      <FormError error={upload.error ?? remove.error} />
+      <FormError error={form ?? remove.error} />
       {upload.isSuccess && <p role="status" className="ok-text">Logo uploaded.</p>}
       <div className="actions">
         <button type="submit" className="btn btn-primary" disabled={!file || upload.isPending}>

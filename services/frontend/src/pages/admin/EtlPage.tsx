@@ -3,6 +3,7 @@ import { useCallback, useState } from "react";
 import { adminKeys, useEtlAction, useEtlJobs, type EtlAction, type EtlJob } from "../../api/adminQueries";
 import { useLiveEvents } from "../../api/liveEvents";
 import { FormError, QueryState } from "../../components/States";
+import { formatDateTime } from "../../format/dates";
 
 /** What an etl.progress event carries (pulse_etl.jobs.events.Progress). */
 export interface LiveProgress {
@@ -87,7 +88,7 @@ function JobCard({ job, live }: { job: EtlJob; live: LiveProgress | undefined })
         </p>
       )}
       <p className="muted">
-        Last success {job.watermark ? new Date(job.watermark).toLocaleString() : "never"}
+        Last success {formatDateTime(job.watermark, "never")}
         {job.attempts > 0 && ` · ${job.attempts} attempt(s) since`}
         {job.control && ` · ${job.control} requested`}
       </p>

@@ -2,10 +2,11 @@ import { useIntegrations } from "../../api/adminQueries";
 import type { Schemas } from "../../api/queries";
 import { Table } from "../../components/Table";
 import { QueryState } from "../../components/States";
+import { formatDateTime } from "../../format/dates";
 
 type Integration = Schemas["DataIntegrationOut"];
 
-const when = (v: string | null | undefined) => (v ? new Date(v).toLocaleString() : "never");
+const when = (v: string | null | undefined) => formatDateTime(v, "never");
 
 /** The badge tone of a sync job's status (the ETL's states: a run that "succeeded" is good news). */
 export function statusTone(status: string): "good" | "bad" | "neutral" {

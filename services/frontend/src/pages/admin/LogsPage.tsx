@@ -3,6 +3,7 @@ import { useLogs, type LogEvent, type LogLevel } from "../../api/adminQueries";
 import { useLiveEvents } from "../../api/liveEvents";
 import { Table } from "../../components/Table";
 import { QueryState } from "../../components/States";
+import { formatTime } from "../../format/dates";
 
 const LEVELS: LogLevel[] = ["debug", "info", "warning", "error", "critical"];
 const RANK = Object.fromEntries(LEVELS.map((l, i) => [l, i])) as Record<string, number>;
@@ -32,7 +33,7 @@ function LogTable({ rows }: { rows: LogEvent[] }) {
     <Table label="Log events" caption="Log events, newest first" className="log-table" columns={["Time", "Level", "Category", "Event", "Details"]}>
           {rows.map((r) => (
             <tr key={r.id}>
-              <td className="nowrap">{r.timestamp ? new Date(r.timestamp).toLocaleTimeString() : ""}</td>
+              <td className="nowrap">{formatTime(r.timestamp)}</td>
               <td>
                 <span className={`badge level-${r.level}`}>{r.level}</span>
               </td>

@@ -3,6 +3,7 @@ import { useAcknowledgeAlert, useAlerts, usePredictions } from "../../api/adminQ
 import type { Schemas } from "../../api/queries";
 import { Table } from "../../components/Table";
 import { FormError, QueryState } from "../../components/States";
+import { formatDateTime } from "../../format/dates";
 
 type Alert = Schemas["AlertOut"];
 type Prediction = Schemas["PredictionOut"];
@@ -44,12 +45,12 @@ function AlertRow({ a }: { a: Alert }) {
       </td>
       <td>{a.model_name}</td>
       <td className="break">{summary || "—"}</td>
-      <td className="nowrap">{new Date(a.created_at).toLocaleString()}</td>
+      <td className="nowrap">{formatDateTime(a.created_at)}</td>
       <td>
         {a.acknowledged ? (
           <span>
             Acknowledged{a.acknowledged_by ? ` by ${a.acknowledged_by}` : ""}
-            {a.acknowledged_at && <span className="muted"> {new Date(a.acknowledged_at).toLocaleString()}</span>}
+            {a.acknowledged_at && <span className="muted"> {formatDateTime(a.acknowledged_at)}</span>}
           </span>
         ) : (
           <button type="button" className="btn" disabled={ack.isPending} onClick={() => ack.mutate(a.id)}>

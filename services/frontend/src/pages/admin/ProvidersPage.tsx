@@ -11,7 +11,7 @@ import {
   type ProviderOut,
   type ProviderPatch,
 } from "../../api/adminQueries";
-import { fieldErrors } from "../../api/fieldErrors";
+import { formErrors } from "../../api/fieldErrors";
 import type { Schemas } from "../../api/queries";
 import { Field } from "../../components/Field";
 import { Table } from "../../components/Table";
@@ -81,7 +81,9 @@ function ProviderForm({ editing, onDone }: { editing: ProviderOut | null; onDone
   const [d, setD] = useState<Draft>(editing ? fromProvider(editing) : EMPTY);
   const [clearKey, setClearKey] = useState(false);
   const set = (k: keyof Draft) => (e: { target: { value: string } }) => setD((x) => ({ ...x, [k]: e.target.value }));
-  const f = fieldErrors(write.error);
+  const shows = [...(editing ? [] : ["name"]), "config", "config.base_url", "config.model", "config.priority", "config.timeouts.connect_seconds", "config.timeouts.read_seconds", "config.fallback", "api_key"];
+  if (d.kind === "azure-openai") shows.push("config.api_version", "config.deployment");
+  const { fields: f, form } = formErrors(write.error, shows);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (editing) update.mutate({ id: editing.id, body: toProviderPatch(d, editing, clearKey) }, { onSuccess: onDone });
@@ -152,7 +154,7 @@ function ProviderForm({ editing, onDone }: { editing: ProviderOut | null; onDone
           <input type="checkbox" checked={clearKey} onChange={(e) => setClearKey(e.target.checked)} /> Forget the stored key
         </label>
       )}
-      <FormError error={write.error} />
+      <FormError error={form} />
       {create.isSuccess && !editing && <p role="status" className="ok-text">Provider {create.data.name} added.</p>}
       <div className="actions">
         <button type="submit" className="btn btn-primary" disabled={write.isPending}>

@@ -3,6 +3,7 @@ import { unwrap } from "../../api/client";
 import type { Schemas } from "../../api/queries";
 import { useAuth } from "../../auth/AuthContext";
 import { FormError, QueryState } from "../../components/States";
+import { formatDateTime } from "../../format/dates";
 
 export type SearchStatus = Schemas["SearchStatus"];
 const STATUS = ["search-status"] as const;
@@ -127,7 +128,7 @@ export function SearchIndexPage() {
                 )}
                 {s.last_run && (
                   <p className="muted" data-testid="last-run">
-                    Last indexing run {new Date(s.last_run.at).toLocaleString()}: {s.last_run.embedded} embedded, {s.last_run.removed} removed
+                    Last indexing run {formatDateTime(s.last_run.at)}: {s.last_run.embedded} embedded, {s.last_run.removed} removed
                     {s.last_run.error ? ` · failed: ${s.last_run.error}` : ""}
                   </p>
                 )}

@@ -4,9 +4,9 @@ import { formatHours, linkMethod, reworkReason } from "../../analytics/metrics";
 import type { Sources } from "../../analytics/sources";
 import { Empty } from "../../components/States";
 import { SourceLink } from "../../components/SourceLink";
+import { formatDateTime as when } from "../../format/dates";
 
 const PAGE = 20;
-const when = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }) : "—");
 
 /** Rows of a drill-down, PAGE at a time, with what the figure is based on. */
 function Paged<T>({ rows, total, head, row, caption }: { rows: readonly T[]; total: number; head: string[]; row: (r: T) => ReactNode; caption: string }) {

@@ -46,6 +46,10 @@ def test_shell_pages_light_and_dark_keyboard_and_phone(stack: Stack, tenant: Ten
     assert r["afterSkip"] == "main"
     assert r["keyboardPath"] == "/profile"
     assert r["navHiddenAtFirst"]
+    # Escape closes the phone menu and focus returns to its button.
+    assert r["escapeClosesMenu"]["hidden"], r["escapeClosesMenu"]
+    assert r["escapeClosesMenu"]["expanded"] == "false", r["escapeClosesMenu"]
+    assert r["escapeClosesMenu"]["focus"].endswith("Menu"), r["escapeClosesMenu"]
     assert r["overflow"] <= 0, r["wide"]
     # Each page really changed colours between the modes.
     for path in ("/", "/profile", "/admin/users"):

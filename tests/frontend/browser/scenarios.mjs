@@ -88,6 +88,18 @@ export async function shell({ browser, config, axeSource }) {
   await phone.page.keyboard.press("Enter");
   await nav.waitFor({ state: "visible" });
   screenshots.push(await shot(phone.page, config, "phone-menu-dark"));
+  // Escape closes the open menu and gives focus back to its button.
+  await phone.page.keyboard.press("Escape");
+  const escapeClosesMenu = {
+    hidden: await nav.waitFor({ state: "hidden", timeout: 10_000 }).then(() => true, () => false),
+    expanded: await menu.getAttribute("aria-expanded"),
+    focus: await phone.page.evaluate(() => document.activeElement?.textContent?.trim()),
+  };
+  if (escapeClosesMenu.hidden) {
+    // Reopened from its button, which has focus again.
+    await phone.page.keyboard.press("Enter");
+    await nav.waitFor({ state: "visible" });
+  }
   await nav.getByRole("link", { name: "Users" }).click();
   await heading(phone.page, "Users");
   // Measured with the table on screen (it is the widest thing on the page).
@@ -103,7 +115,7 @@ export async function shell({ browser, config, axeSource }) {
   );
   screenshots.push(await shot(phone.page, config, "phone-users-dark"));
   violations.push(...(await axe(phone.page, axeSource, "phone users")));
-  return { firstFocus, afterSkip, keyboardPath, navHiddenAtFirst, overflow, wide, seen, violations, screenshots, consoleErrors };
+  return { firstFocus, afterSkip, keyboardPath, navHiddenAtFirst, escapeClosesMenu, overflow, wide, seen, violations, screenshots, consoleErrors };
 }
 
 /** Dark mode chosen once is there on reload before the app's code runs, and on another device. */

@@ -240,3 +240,23 @@ export async function viewer({ browser, config }) {
   const refreshAfterSignOut = (await v.page.request.post("/api/v1/auth/refresh")).status();
   return { link, fragmentGone, navLabels, apiStatus: api.status(), apiCode, refreshAfterSignOut };
 }
+
+/** A submit refused by the API, from the keyboard: focus lands on the first field to correct. */
+export async function refusedSubmitFocus({ browser, config }) {
+  const { page, consoleErrors } = await signedIn(browser, config);
+  await page.goto("/admin/providers");
+  await heading(page, "AI providers");
+  const form = page.getByRole("form", { name: "Add a provider" });
+  await form.getByLabel("Model", { exact: true }).fill("m1");
+  // Name and Base URL left empty; the button is reached and pressed from the keyboard.
+  await form.getByRole("button", { name: "Add provider" }).focus();
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelectorAll('form input[aria-invalid="true"]').length >= 2);
+  const focused = await page.evaluate(() => {
+    const a = document.activeElement;
+    return { label: a?.labels?.[0]?.textContent ?? a?.tagName, invalid: a?.getAttribute("aria-invalid") };
+  });
+  const screenshot = await shot(page, config, "provider-form-refused-focus-light");
+  // Errors 422 are expected here ("Failed to load resource" is not collected).
+  return { focused, screenshot, consoleErrors };
+}

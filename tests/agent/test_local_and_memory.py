@@ -74,7 +74,26 @@ def test_local_mode_classifies_other_intents(
     assert events[0][1]["arguments"]["metric"] == "lead_time"
     cites = [d for k, d in events if k == "citation"]
     assert cites and all(c["type"] == "pr" and "/pull/" in c["url"] for c in cites)
-    assert text_of(events).startswith("lead_time over the last 90 days:")
+    # Worded for people: the metric's name, not its id (nor in the step line).
+    assert text_of(events).startswith("Lead time for changes over the last 90 days:")
+    assert events[0][1]["summary"].startswith("Lead time for changes: ")
+
+
+def test_local_mode_names_metrics_and_units_in_words(
+    client: TestClient, demo: TenantInfo, embedder: Embedder, ask: Any
+) -> None:
+    use_runtime(client, local_runtime(embedder))
+    s = signed_in(client, demo)
+    events = ask(s, "How often do we deploy?")
+    assert events[0][1]["arguments"]["metric"] == "deployment_frequency"
+    answer = text_of(events)
+    assert re.match(r"Deployment frequency over the last 90 days: \d+\.\d\d per day", answer)
+    assert "deployment_frequency" not in answer and "per_day" not in answer
+    events = ask(s, "How are we doing overall?")
+    assert events[0][1]["tool"] == "dora_summary"
+    answer = text_of(events)
+    assert "- Lead time for changes: " in answer and "- Rework rate: " in answer
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", answer), answer
 
 
 def test_a_failing_model_falls_back_to_local_mode(

@@ -252,3 +252,25 @@ def test_install_upgrade_uninstall(
         kubectl("get", "deployment", "pulse-operator", "-n", namespace, check=False).returncode != 0
     )
     assert kubectl("get", "crd", "pulsetenants.pulse.dev").returncode == 0  # kept
+
+
+def test_install_warns_of_existing_secrets_that_are_missing(
+    helm: Any, kubectl: Any, namespace: str, cnpg_crd: None
+) -> None:
+    # A wrong existingSecret renders fine and its pods then wait in
+    # CreateContainerConfigError: the install's notes say which Secret is missing.
+    kubectl("create", "secret", "generic", "db-pw", "-n", namespace, "--from-literal=password=x")
+    args = ("install", "pulse", str(CHART), "--namespace", namespace, "--set", "crds.create=false")
+    named = (
+        "--set",
+        "redis.auth.existingSecret=nope",
+        "--set",
+        "backend.database.existingSecret=db-pw",
+    )
+    notes = helm(*args, *named, "--dry-run=server").stdout.split("NOTES:", 1)[1]
+    assert "WARNING: these Secrets are named by the values but are not in namespace" in notes
+    assert "  - nope (redis.auth.existingSecret)" in notes
+    assert "db-pw" not in notes  # it exists
+    # Nothing to say when every named Secret exists, nor without a cluster to ask.
+    assert "WARNING: these Secrets" not in helm(*args, "--dry-run=server").stdout
+    assert "WARNING: these Secrets" not in helm(*args, *named, "--dry-run=client").stdout

@@ -59,6 +59,14 @@ def test_failed_deployment_recovery_time_counts_open_incidents_as_unresolved(
     # Were the open incident counted as zero, the median would be 3 h.
 
 
+def test_the_summary_words_one_open_incident_in_the_singular(sc: Scenario) -> None:
+    from pulse_backend.analytics.summary import executive_summary
+
+    _story(sc)  # one incident caused by a deployment is still open
+    summary = executive_summary(sc.conn, sc.scope(), sc.rules, sc.bench)
+    assert "1 incident caused by deployments in this period is still open." in summary.insights
+
+
 def test_mttr_measures_detection_to_resolution_of_incidents_detected_in_range(
     sc: Scenario,
 ) -> None:

@@ -115,6 +115,21 @@ def test_executive_summary_compares_with_the_previous_period_and_stores_insights
     )
 
 
+def test_an_insight_reads_the_unit_in_words(sc: Scenario) -> None:
+    # The overview shows insights as they are: "per day", not the unit id "per_day".
+    api = sc.repo("api")
+    for day in (-5, -4, 1, 2, 3, 4, 5, 6):  # more deployment days this week than last
+        p = sc.pr(api, first_commit=h(24 * day - 3), opened=h(24 * day - 2), merged=h(24 * day - 1))
+        sc.deploy(api, sc.sha_of(p), h(24 * day))
+    sc.link()
+    summary = executive_summary(
+        sc.conn, Scope(start=T0, end=T0 + dt.timedelta(days=7)), sc.rules, sc.bench
+    )
+    frequency = [s for s in summary.insights if s.startswith("Deployment frequency")]
+    assert frequency, summary.insights
+    assert all("per_day" not in s for s in summary.insights), summary.insights
+
+
 def test_engineering_flow(sc: Scenario) -> None:
     from pulse_common.analytics.engineering import engineering
 

@@ -113,6 +113,8 @@ async def test_missing_secret_is_a_clear_failure(etl_tenant: EtlTenant) -> None:
     job = await run_job(t.context(), t.integrations()["github-main"])
     assert job.state is JobState.failed
     assert job.last_error is not None and "HTTP 401 Bad credentials" in job.last_error
+    # Where to correct them: the jobs page shows this to the tenant's admin.
+    assert "the credentials in Secret acme-github (key token) were refused" in job.last_error
     assert "wrong-token" not in job.last_error
 
 

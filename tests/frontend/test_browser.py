@@ -46,6 +46,10 @@ def test_shell_pages_light_and_dark_keyboard_and_phone(stack: Stack, tenant: Ten
     assert r["afterSkip"] == "main"
     assert r["keyboardPath"] == "/profile"
     assert r["navHiddenAtFirst"]
+    # Escape closes the phone menu and focus returns to its button.
+    assert r["escapeClosesMenu"]["hidden"], r["escapeClosesMenu"]
+    assert r["escapeClosesMenu"]["expanded"] == "false", r["escapeClosesMenu"]
+    assert r["escapeClosesMenu"]["focus"].endswith("Menu"), r["escapeClosesMenu"]
     assert r["overflow"] <= 0, r["wide"]
     # Each page really changed colours between the modes.
     for path in ("/", "/profile", "/admin/users"):
@@ -98,3 +102,19 @@ def test_invited_viewer_cannot_reach_admin_pages(stack: Stack, tenant: Tenant) -
     assert r["apiStatus"] == 403
     assert r["apiCode"] == "permission_denied"
     assert r["refreshAfterSignOut"] == 401
+
+
+def test_a_refused_submit_puts_focus_on_the_first_field_to_correct(
+    stack: Stack, tenant: Tenant
+) -> None:
+    # The submit button is disabled while the request runs: focus fell to the
+    # page and a keyboard user started again from the top.
+    r = run_browser(
+        "refusedSubmitFocus",
+        stack,
+        tenant=tenant.slug,
+        email=tenant.admin_email,
+        password=tenant.password,
+    )
+    assert r["focused"] == {"label": "Name", "invalid": "true"}, r["focused"]
+    assert r["consoleErrors"] == []

@@ -88,6 +88,18 @@ export async function shell({ browser, config, axeSource }) {
   await phone.page.keyboard.press("Enter");
   await nav.waitFor({ state: "visible" });
   screenshots.push(await shot(phone.page, config, "phone-menu-dark"));
+  // Escape closes the open menu and gives focus back to its button.
+  await phone.page.keyboard.press("Escape");
+  const escapeClosesMenu = {
+    hidden: await nav.waitFor({ state: "hidden", timeout: 10_000 }).then(() => true, () => false),
+    expanded: await menu.getAttribute("aria-expanded"),
+    focus: await phone.page.evaluate(() => document.activeElement?.textContent?.trim()),
+  };
+  if (escapeClosesMenu.hidden) {
+    // Reopened from its button, which has focus again.
+    await phone.page.keyboard.press("Enter");
+    await nav.waitFor({ state: "visible" });
+  }
   await nav.getByRole("link", { name: "Users" }).click();
   await heading(phone.page, "Users");
   // Measured with the table on screen (it is the widest thing on the page).
@@ -103,7 +115,7 @@ export async function shell({ browser, config, axeSource }) {
   );
   screenshots.push(await shot(phone.page, config, "phone-users-dark"));
   violations.push(...(await axe(phone.page, axeSource, "phone users")));
-  return { firstFocus, afterSkip, keyboardPath, navHiddenAtFirst, overflow, wide, seen, violations, screenshots, consoleErrors };
+  return { firstFocus, afterSkip, keyboardPath, navHiddenAtFirst, escapeClosesMenu, overflow, wide, seen, violations, screenshots, consoleErrors };
 }
 
 /** Dark mode chosen once is there on reload before the app's code runs, and on another device. */
@@ -227,4 +239,24 @@ export async function viewer({ browser, config }) {
   await heading(v.page, "Sign in to Pulse");
   const refreshAfterSignOut = (await v.page.request.post("/api/v1/auth/refresh")).status();
   return { link, fragmentGone, navLabels, apiStatus: api.status(), apiCode, refreshAfterSignOut };
+}
+
+/** A submit refused by the API, from the keyboard: focus lands on the first field to correct. */
+export async function refusedSubmitFocus({ browser, config }) {
+  const { page, consoleErrors } = await signedIn(browser, config);
+  await page.goto("/admin/providers");
+  await heading(page, "AI providers");
+  const form = page.getByRole("form", { name: "Add a provider" });
+  await form.getByLabel("Model", { exact: true }).fill("m1");
+  // Name and Base URL left empty; the button is reached and pressed from the keyboard.
+  await form.getByRole("button", { name: "Add provider" }).focus();
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelectorAll('form input[aria-invalid="true"]').length >= 2);
+  const focused = await page.evaluate(() => {
+    const a = document.activeElement;
+    return { label: a?.labels?.[0]?.textContent ?? a?.tagName, invalid: a?.getAttribute("aria-invalid") };
+  });
+  const screenshot = await shot(page, config, "provider-form-refused-focus-light");
+  // Errors 422 are expected here ("Failed to load resource" is not collected).
+  return { focused, screenshot, consoleErrors };
 }

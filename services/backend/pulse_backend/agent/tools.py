@@ -85,16 +85,36 @@ class SqlArgs(_Args):
     sql: str = Field(min_length=1, max_length=4000)
 
 
-def _fmt(value: float | None, unit: str) -> str:
-    return "no data" if value is None else f"{value:.2f} {unit}"
+# What people read (the step line, local mode's answers) for the metric ids
+# of the summary and of the metric tool; the data keeps the ids.
+METRIC_NAMES = {
+    "deployment_frequency": "Deployment frequency",
+    "lead_time": "Lead time for changes",
+    "lead_time_for_changes": "Lead time for changes",
+    "change_failure_rate": "Change failure rate",
+    "recovery_time": "Failed deployment recovery time",
+    "failed_deployment_recovery_time": "Failed deployment recovery time",
+    "rework_rate": "Rework rate",
+}
+
+
+def metric_name(metric: str) -> str:
+    return METRIC_NAMES.get(metric, metric.replace("_", " ").capitalize())
+
+
+def fmt_value(value: float | None, unit: str) -> str:
+    # "per_day" is the API's unit id; "per day" is what a person reads.
+    return "no data" if value is None else f"{value:.2f} {unit.replace('_', ' ')}"
 
 
 def dora_summary(ctx: ToolContext, args: Period) -> ToolOutput:
     with ctx.read() as conn:
         s = executive_summary(conn, args.scope(), load_rules(conn), benchmarks(ctx.clients))
     lines = [
-        f"{ln.metric}: {_fmt(ln.value, ln.unit)} (level {ln.level or 'n/a'}, "
-        f"previous {_fmt(ln.previous_value, ln.unit)}, {ln.change})"
+        f"{metric_name(ln.metric)}: {fmt_value(ln.value, ln.unit)} (level {ln.level or 'n/a'}, "
+        f"previous {fmt_value(ln.previous_value, ln.unit)}"
+        # "no_data" repeats "previous no data" and is an id, not a word.
+        f"{'' if ln.change == 'no_data' else ', ' + ln.change})"
         for ln in s.lines
     ]
     return ToolOutput(
@@ -126,9 +146,16 @@ def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
             picked = [r for r in fig.drilldown if r.failed or fn is not None][:TOP]
             items = [{"deployment_id": r.id, "failed": r.failed} for r in picked]
             cites = links.cite(conn, "deployment", [r.id for r in picked])
+    figure = fmt_value(fig.value, fig.unit)
     return ToolOutput(
-        summary=f"{args.metric}: {_fmt(fig.value, fig.unit)} over {args.days} days",
-        data={"value": fig.value, "unit": fig.unit, "level": fig.level, "items": items},
+        summary=f"{metric_name(args.metric)}: {figure} over {args.days} days",
+        data={
+            "metric": args.metric,
+            "value": fig.value,
+            "unit": fig.unit,
+            "level": fig.level,
+            "items": items,
+        },
         citations=cites,
     )
 

@@ -69,8 +69,10 @@ def executive_summary(
                     f"over {part.sample_size} PRs)."
                 )
         if isinstance(fig, RecoveryTime) and fig.unresolved:
+            n = fig.unresolved
             insights.append(
-                f"{fig.unresolved} incident(s) caused by deployments in this period are still open."
+                f"{n} incident{'s' if n > 1 else ''} caused by deployments in this period "
+                f"{'are' if n > 1 else 'is'} still open."
             )
     year = scope.report_year or rules.report_year
     return ExecutiveSummary(
@@ -89,7 +91,9 @@ def _insights(line: SummaryLine) -> list[str]:
         return [f"{label} moved {moved} from {line.previous_level} to {line.level}."]
     if line.change in ("improved", "worsened") and line.value is not None:
         return [
-            f"{label} {line.change}: {line.previous_value:.2f} → {line.value:.2f} {line.unit} "
+            # The unit id "per_day" is read "per day" (the overview shows this text).
+            f"{label} {line.change}: {line.previous_value:.2f} → {line.value:.2f} "
+            f"{line.unit.replace('_', ' ')} "
             f"(n={line.sample_size})."
         ]
     return []

@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from pulse_common.ai.errors import DimensionMismatch
 from pulse_common.errors import PulseError
 from pulse_common.tenancy import TenantNames
-from pulse_etl.errors import JobAlreadyRunning, JobCancelled
+from pulse_etl.errors import AuthFailed, JobAlreadyRunning, JobCancelled
 from pulse_etl.integrations import Credentials, Integration, Kind, load_credentials
 from pulse_etl.jobs import locks, ranges, store, sweep
 from pulse_etl.jobs.derive import derive_links
@@ -177,6 +177,15 @@ async def _run_locked(
         async with conn.transaction():
             job = await store.transition(conn, name, state, checkpoint={"control": None, **keep})
         await events.line("ORCH", f"run {stop.state}", integration=name)
+    except AuthFailed as exc:
+        # The admin reading this on the jobs page must learn where the refused
+        # credentials live (the source only says "Bad credentials").
+        ref = integration.credentials
+        message = (
+            f"{exc}: the credentials in Secret {ref.name} (key {ref.key}) were refused "
+            "or lack a permission; correct them there"
+        )
+        job = await _fail(conn, name, message, events, type(exc).__name__)
     except PulseError as exc:
         job = await _fail(conn, name, str(exc), events, type(exc).__name__)
     except (psycopg.Error, DBAPIError) as exc:

@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { NavLink } from "react-router-dom";
 import { useSetThemeMode, type ThemeModeValue } from "../api/queries";
 import { useAuth, useUser } from "../auth/AuthContext";
@@ -59,6 +59,19 @@ export function Shell({ children }: { children: ReactNode }) {
   const user = useUser();
   const { session, signOut } = useAuth();
   const [open, setOpen] = useState(false);
+  const toggle = useRef<HTMLButtonElement>(null);
+  // The open menu (phone width) covers the page: Escape closes it and gives
+  // focus back to its button, as for any disclosure that overlays content.
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape") return;
+      setOpen(false);
+      toggle.current?.focus();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [open]);
   // Mounted once, here: the tenant's colours and logo follow the branding query.
   useApplyBranding();
 
@@ -69,7 +82,7 @@ export function Shell({ children }: { children: ReactNode }) {
         Skip to content
       </a>
       <header className="topbar">
-        <button type="button" className="btn btn-ghost nav-toggle" aria-expanded={open} aria-controls="primary-nav" onClick={() => setOpen((o) => !o)}>
+        <button ref={toggle} type="button" className="btn btn-ghost nav-toggle" aria-expanded={open} aria-controls="primary-nav" onClick={() => setOpen((o) => !o)}>
           <span aria-hidden="true">☰</span>
           <span className="sr-only">Menu</span>
         </button>

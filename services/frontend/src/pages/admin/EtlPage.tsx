@@ -60,6 +60,17 @@ export function barValue(state: string, done: number, estimated: number | null):
   return { max: 1, value: state === "succeeded" ? 1 : 0 };
 }
 
+/**
+ * The runs since the last success that did not succeed. `attempts` counts
+ * every run started since then, the running one included: a first run in
+ * progress is no failed attempt.
+ */
+export function attemptsSince(state: string, attempts: number): string {
+  const n = state === "running" ? attempts - 1 : attempts;
+  if (n <= 0) return "";
+  return ` · ${n} unsuccessful run${n === 1 ? "" : "s"} since`;
+}
+
 const LABEL: Record<EtlAction, string> = { start: "Run", pause: "Pause", resume: "Resume", cancel: "Cancel" };
 
 function JobCard({ job, live }: { job: EtlJob; live: LiveProgress | undefined }) {
@@ -89,7 +100,7 @@ function JobCard({ job, live }: { job: EtlJob; live: LiveProgress | undefined })
       )}
       <p className="muted">
         Last success {formatDateTime(job.watermark, "never")}
-        {job.attempts > 0 && ` · ${job.attempts} attempt(s) since`}
+        {attemptsSince(state, job.attempts)}
         {job.control && ` · ${job.control} requested`}
       </p>
       {job.last_error && <p className="field-error">Last error: {job.last_error}</p>}

@@ -1,6 +1,6 @@
 import type { EtlJob, ProviderOut } from "../../api/adminQueries";
 import { contrastWarnings } from "./BrandingPage";
-import { actionsFor, barValue, formatEta, parseProgress } from "./EtlPage";
+import { actionsFor, attemptsSince, barValue, formatEta, parseProgress } from "./EtlPage";
 import { statusTone } from "./IntegrationsPage";
 import { liveEntry } from "./LogsPage";
 import { toDraft, toRules } from "./AnalyticsSettingsPage";
@@ -8,6 +8,15 @@ import { accuracyByModel } from "./MlPage";
 import { fromProvider, toProviderCreate, toProviderPatch } from "./ProvidersPage";
 
 describe("admin page logic", () => {
+  it("counts the unsuccessful runs since the last success, not the one running", () => {
+    // A first run in progress: attempts is 1 and nothing has failed yet.
+    expect(attemptsSince("running", 1)).toBe("");
+    expect(attemptsSince("running", 3)).toBe(" · 2 unsuccessful runs since");
+    expect(attemptsSince("failed", 1)).toBe(" · 1 unsuccessful run since");
+    expect(attemptsSince("failed", 4)).toBe(" · 4 unsuccessful runs since");
+    expect(attemptsSince("succeeded", 0)).toBe("");
+  });
+
   it("shows a sync that succeeded as good news and a failed one as bad", () => {
     expect(statusTone("succeeded")).toBe("good");
     expect(statusTone("failed")).toBe("bad");

@@ -79,16 +79,19 @@ def _cache_session(
     return ROLE_PERMISSIONS[user.role] | info.grants
 
 
-def _login_limits(clients: AppClients, names: TenantNames, email: str, address: str | None) -> None:
+def _login_limits(
+    clients: AppClients, names: TenantNames, email: str, address: str | None
+) -> ratelimit.Limit:
+    """Counts the attempt; returns the per-email limit, whose count the caller
+    gives back when the sign-in succeeds (see ``login``)."""
     rate = clients.settings.rate
-    limits = [
-        ratelimit.Limit(
-            "login_email",
-            f"{names.key_prefix}rl:login:{passwords.digest(email)}",
-            rate.login_per_email,
-            rate.login_window_seconds,
-        )
-    ]
+    per_email = ratelimit.Limit(
+        "login_email",
+        f"{names.key_prefix}rl:login:{passwords.digest(email)}",
+        rate.login_per_email,
+        rate.login_window_seconds,
+    )
+    limits = [per_email]
     if address:
         limits.append(
             ratelimit.Limit(
@@ -99,14 +102,37 @@ def _login_limits(clients: AppClients, names: TenantNames, email: str, address: 
             )
         )
     ratelimit.check(clients.redis, clients.metrics, limits, fail_closed=True)
+    return per_email
 
 
 def login(clients: AppClients, slug: str, email: str, password: str, client: ClientInfo) -> Issued:
+    """Signs in. The per-email limit counts failed sign-ins only: each attempt
+    takes a slot before the password is checked (so parallel guesses cannot
+    overrun it) and any outcome but wrong credentials gives it back, so a
+    person signing in from many tabs is never locked out. A success does not
+    clear earlier failures: guesses stay capped at the limit per window
+    whatever the victim does, and a lock-out ends with the window that the
+    first failure opened (refused attempts do not extend it)."""
     try:
         names = TenantNames(slug)
     except InvalidInput:
         raise InvalidCredentials(FAILED) from None
-    _login_limits(clients, names, email, client.address)
+    per_email = _login_limits(clients, names, email, client.address)
+    failed = False
+    try:
+        return _login(clients, names, email, password, client)
+    except InvalidCredentials:
+        failed = True
+        raise
+    finally:
+        if not failed:
+            ratelimit.give_back(clients.redis, per_email)
+
+
+def _login(
+    clients: AppClients, names: TenantNames, email: str, password: str, client: ClientInfo
+) -> Issued:
+    slug = names.slug
     record = tenant_lookup(clients, slug)
     if record is None:
         passwords.verify(password, None)

@@ -40,10 +40,13 @@ def kube_client(kube: KubeInfo, timeout: float | None = 30) -> httpx.Client:
 
 
 def wanted(tenant: dict[str, Any]) -> bool:
-    """Would the Deployment have pods? Ready, not suspended, not being deleted."""
+    """Would the Deployment have pods? Its Ready condition True (the phase
+    may be Degraded while it is: an integration Secret missing stops only
+    that integration's syncs), not suspended, not being deleted."""
     meta, spec = tenant["metadata"], tenant.get("spec", {})
-    phase = tenant.get("status", {}).get("phase")
-    return phase == "Ready" and not spec.get("suspended") and "deletionTimestamp" not in meta
+    conditions = tenant.get("status", {}).get("conditions") or []
+    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+    return ready and not spec.get("suspended") and "deletionTimestamp" not in meta
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,21 @@ def test_login_attempts_per_client_address(
     assert _login(other, t.slug, t.admin_email, t.admin_password) == 200
 
 
+def test_attempts_refused_for_the_address_do_not_count_for_the_email(
+    make_client: Callable[..., TestClient], make_tenant: TenantFactory
+) -> None:
+    rate = RateLimits(login_per_email=3, login_per_address=2, per_user=1000)
+    busy = make_client(client_address=_address(), rate=rate)  # an office behind one NAT
+    t = make_tenant()
+    statuses = [_login(busy, t.slug, t.admin_email, t.admin_password) for _ in range(4)]
+    assert statuses == [200, 200, 429, 429]
+    # No guess was made: the email keeps its whole limit of failures.
+    rate = RateLimits(login_per_email=3, login_per_address=1000, per_user=1000)
+    other = make_client(client_address=_address(), rate=rate)
+    wrong = [_login(other, t.slug, t.admin_email, "wrong-password") for _ in range(4)]
+    assert wrong == [401, 401, 401, 429]
+
+
 def test_requests_per_user(
     make_client: Callable[..., TestClient], make_tenant: TenantFactory
 ) -> None:

@@ -29,7 +29,7 @@ from pulse_backend.rbac import ROLE_PERMISSIONS
 from pulse_backend.schemas import UserOut
 from pulse_backend.state import AppClients
 from pulse_backend.tx import write_transaction
-from pulse_common.errors import InvalidInput
+from pulse_common.errors import BackendUnavailable, InvalidInput
 from pulse_common.tenancy import TenantNames
 
 log = structlog.get_logger("pulse_backend.auth")
@@ -81,17 +81,17 @@ def _cache_session(
 
 def _login_limits(
     clients: AppClients, names: TenantNames, email: str, address: str | None
-) -> ratelimit.Limit:
-    """Counts the attempt; returns the per-email limit, whose count the caller
-    gives back when the sign-in succeeds (see ``login``)."""
+) -> list[ratelimit.Limit]:
+    """Per tenant+email first (``login`` gives its count back), then per address."""
     rate = clients.settings.rate
-    per_email = ratelimit.Limit(
-        "login_email",
-        f"{names.key_prefix}rl:login:{passwords.digest(email)}",
-        rate.login_per_email,
-        rate.login_window_seconds,
-    )
-    limits = [per_email]
+    limits = [
+        ratelimit.Limit(
+            "login_email",
+            f"{names.key_prefix}rl:login:{passwords.digest(email)}",
+            rate.login_per_email,
+            rate.login_window_seconds,
+        )
+    ]
     if address:
         limits.append(
             ratelimit.Limit(
@@ -101,32 +101,37 @@ def _login_limits(
                 rate.login_window_seconds,
             )
         )
-    ratelimit.check(clients.redis, clients.metrics, limits, fail_closed=True)
-    return per_email
+    return limits
 
 
 def login(clients: AppClients, slug: str, email: str, password: str, client: ClientInfo) -> Issued:
     """Signs in. The per-email limit counts failed sign-ins only: each attempt
     takes a slot before the password is checked (so parallel guesses cannot
-    overrun it) and any outcome but wrong credentials gives it back, so a
-    person signing in from many tabs is never locked out. A success does not
-    clear earlier failures: guesses stay capped at the limit per window
-    whatever the victim does, and a lock-out ends with the window that the
-    first failure opened (refused attempts do not extend it)."""
+    overrun it) and gives it back unless its credentials were wrong, so a
+    person signing in from many tabs is never locked out, nor by attempts
+    refused for their network address. A success does not clear earlier
+    failures: guesses stay capped at the limit per window whatever the victim
+    does, and a lock-out ends with the window that the first failure opened
+    (refused attempts do not extend it). The per-address limit counts every
+    attempt."""
     try:
         names = TenantNames(slug)
     except InvalidInput:
         raise InvalidCredentials(FAILED) from None
-    per_email = _login_limits(clients, names, email, client.address)
-    failed = False
+    limits = _login_limits(clients, names, email, client.address)
+    keep = False
     try:
+        ratelimit.check(clients.redis, clients.metrics, limits, fail_closed=True)
         return _login(clients, names, email, password, client)
     except InvalidCredentials:
-        failed = True
+        keep = True  # a wrong guess: what the limit is for
+        raise
+    except BackendUnavailable:
+        keep = True  # Redis down: nothing was counted; PostgreSQL down: the safe side
         raise
     finally:
-        if not failed:
-            ratelimit.give_back(clients.redis, per_email)
+        if not keep:
+            ratelimit.give_back(clients.redis, limits[0])
 
 
 def _login(

@@ -40,10 +40,13 @@ def kube_client(kube: KubeInfo, timeout: float | None = 30) -> httpx.Client:
 
 
 def wanted(tenant: dict[str, Any]) -> bool:
-    """Would the Deployment have pods? Ready, not suspended, not being deleted."""
+    """Would the Deployment have pods? Its Ready condition True (the phase
+    may be Degraded while it is: an integration Secret missing stops only
+    that integration's syncs), not suspended, not being deleted."""
     meta, spec = tenant["metadata"], tenant.get("spec", {})
-    phase = tenant.get("status", {}).get("phase")
-    return phase == "Ready" and not spec.get("suspended") and "deletionTimestamp" not in meta
+    conditions = tenant.get("status", {}).get("conditions") or []
+    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+    return ready and not spec.get("suspended") and "deletionTimestamp" not in meta
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,41 @@ def read_pod_config(http: httpx.Client, slug: str) -> PodConfig | None:
 
 def _decode(secret: dict[str, Any]) -> dict[str, str]:
     return {k: base64.b64decode(v).decode() for k, v in secret.get("data", {}).items()}
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """The wait a 429 asks for (Retry-After, 1 s if absent), else None."""
+    if not isinstance(exc, httpx.HTTPStatusError) or exc.response.status_code != 429:
+        return None
+    try:
+        return min(max(float(exc.response.headers.get("retry-after", "1")), 0.1), 10.0)
+    except ValueError:
+        return 1.0
+
+
+@dataclass
+class Restarts:
+    """How the tenant watch reports its restarts. A 429 is the apiserver
+    asking to come back after Retry-After: right after the CRD is created
+    (every ``make dev`` start-up) its storage answers LISTs with "storage is
+    (re)initializing" until its watch cache has synced (resilient watch cache
+    initialisation, on since Kubernetes 1.31). client-go retries that
+    silently, and so does this watch, at debug level. Anything else, or
+    429s that go on for more than ``quiet`` attempts in a row, is a warning."""
+
+    quiet: int = 5
+    failures: int = 0
+
+    def failed(self, exc: BaseException) -> tuple[int, float]:
+        """(log level, seconds to wait before listing again)."""
+        self.failures += 1
+        wait = retry_after(exc)
+        if wait is not None and self.failures <= self.quiet:
+            return logging.DEBUG, wait
+        return logging.WARNING, 1.0 if wait is None else wait
+
+    def listed(self) -> None:
+        self.failures = 0
 
 
 @dataclass
@@ -142,11 +180,13 @@ class EtlFleet:
             return self._state()
 
     def _loop(self) -> None:
+        restarts = Restarts()
         while not self._stop.is_set():
             try:
                 with kube_client(self.kube) as http:
                     listing = http.get(TENANTS)
                     listing.raise_for_status()
+                    restarts.listed()
                     body = listing.json()
                     present = set()
                     for item in body["items"]:
@@ -157,10 +197,11 @@ class EtlFleet:
                     for slug in gone:
                         self._set(slug, None)
                     self._follow(http, body["metadata"]["resourceVersion"])
-            except Exception as exc:  # the apiserver restarting, a watch expiring
+            except Exception as exc:  # the apiserver restarting or initialising
                 if not self._stop.is_set():
-                    log.warning("tenant watch restarts: %s", exc)
-                    self._stop.wait(1)
+                    level, wait = restarts.failed(exc)
+                    log.log(level, "tenant watch restarts: %s", exc)
+                    self._stop.wait(wait)
 
     def _follow(self, http: httpx.Client, version: str) -> None:
         params = {"watch": "1", "resourceVersion": version, "timeoutSeconds": "60"}

@@ -53,6 +53,34 @@ def test_login_attempts_per_tenant_and_email(
     assert _login(client, t.slug, f"other@{t.slug}.example", "x") == 401
 
 
+def test_successful_sign_ins_do_not_count_against_the_email(
+    make_client: Callable[..., TestClient], make_tenant: TenantFactory
+) -> None:
+    """One person signing in from several tabs and devices is never locked
+    out: only failed attempts use up the per-email limit."""
+    client = make_client(
+        client_address=_address(),
+        rate=RateLimits(login_per_email=3, login_per_address=1000, per_user=1000),
+    )
+    t = make_tenant()
+    right = [_login(client, t.slug, t.admin_email, t.admin_password) for _ in range(8)]
+    assert right == [200] * 8
+    # A success does not clear earlier failures either: the guesses stay
+    # capped at the limit per window, whatever the victim does meanwhile.
+    assert _login(client, t.slug, t.admin_email, "wrong-password") == 401
+    assert _login(client, t.slug, t.admin_email, t.admin_password) == 200
+    assert _login(client, t.slug, t.admin_email, "wrong-password") == 401
+    assert _login(client, t.slug, t.admin_email, "wrong-password") == 401
+    # The limit reached, the right password is refused too, with a wait.
+    r = client.post(
+        "/api/v1/auth/login",
+        json={"tenant": t.slug, "email": t.admin_email, "password": t.admin_password},
+    )
+    assert r.status_code == 429 and 0 < int(r.headers["retry-after"]) <= 900
+    assert r.json()["detail"] == "too many sign-in attempts for this email; retry in 15 minutes"
+    assert "login_email" not in r.text
+
+
 def test_login_attempts_per_client_address(
     make_client: Callable[..., TestClient], make_tenant: TenantFactory
 ) -> None:
@@ -64,6 +92,21 @@ def test_login_attempts_per_client_address(
     # Another address is not affected.
     other = make_client(client_address=_address(), rate=rate)
     assert _login(other, t.slug, t.admin_email, t.admin_password) == 200
+
+
+def test_attempts_refused_for_the_address_do_not_count_for_the_email(
+    make_client: Callable[..., TestClient], make_tenant: TenantFactory
+) -> None:
+    rate = RateLimits(login_per_email=3, login_per_address=2, per_user=1000)
+    busy = make_client(client_address=_address(), rate=rate)  # an office behind one NAT
+    t = make_tenant()
+    statuses = [_login(busy, t.slug, t.admin_email, t.admin_password) for _ in range(4)]
+    assert statuses == [200, 200, 429, 429]
+    # No guess was made: the email keeps its whole limit of failures.
+    rate = RateLimits(login_per_email=3, login_per_address=1000, per_user=1000)
+    other = make_client(client_address=_address(), rate=rate)
+    wrong = [_login(other, t.slug, t.admin_email, "wrong-password") for _ in range(4)]
+    assert wrong == [401, 401, 401, 429]
 
 
 def test_requests_per_user(

@@ -146,7 +146,9 @@ def test_admin_pages_show_real_data_and_act(
     assert p["row"] and "gateway-main" in p["row"]
     assert p["baseUrlInvalid"] == "true"
     assert "URL" in p["baseUrlError"]
-    assert p["nameError"]
+    # In words, not the API's pattern (it showed "String should match pattern '^[a-z0-9]...").
+    assert "lowercase letters, digits and dashes" in p["nameError"], p["nameError"]
+    assert "pattern" not in p["nameError"] and "^" not in p["nameError"]
     assert p["formErrors"] == [], p["formErrors"]  # not repeated below the form
     assert p["probe"]  # the connection test answered (the address refuses connections)
     e = p["edit"]

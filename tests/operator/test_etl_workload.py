@@ -65,7 +65,9 @@ def test_deployment_mounts_each_integration_secret() -> None:
     assert config["PULSE_ETL_CREDENTIALS_DIR"] == "/var/run/pulse/integrations"
 
 
-def test_missing_secret_is_reported_but_not_unready() -> None:
+def test_missing_secret_degrades_the_phase_but_not_ready() -> None:
+    """The tenant still serves its users (Ready True), but the phase that
+    ``kubectl get pt`` shows first says something is wrong."""
     ok = [Check(t, True, "Reconciled", "ok") for t in PARTS]
     missing = Check(
         INTEGRATIONS, False, "SecretMissing", "integration jira-main: Secret x not found"
@@ -73,11 +75,18 @@ def test_missing_secret_is_reported_but_not_unready() -> None:
     conditions, transitions = merge_conditions([], [*ok, missing], 1)
     by_type = {c["type"]: c for c in conditions}
     assert by_type[INTEGRATIONS]["status"] == "False"
-    assert by_type["Ready"]["status"] == "True" and phase_of(conditions, suspended=False) == "Ready"
+    assert by_type["Ready"]["status"] == "True"
+    assert phase_of(conditions, suspended=False) == "Degraded"
+    # Suspension is meant: the tenant is idle, not degraded.
+    assert phase_of(conditions, suspended=True) == "Suspended"
     assert any(t.type == INTEGRATIONS for t in transitions)
     # Kept when a later reconcile did not check it.
     again, _ = merge_conditions(conditions, ok, 2)
     assert {c["type"]: c["status"] for c in again}[INTEGRATIONS] == "False"
+    assert phase_of(again, suspended=False) == "Degraded"
+    found = Check(INTEGRATIONS, True, "SecretsPresent", "1 integration Secret(s) mounted")
+    healed, _ = merge_conditions(again, [*ok, found], 2)
+    assert phase_of(healed, suspended=False) == "Ready"
 
 
 def _condition(tenants: Tenants, slug: str) -> dict[str, Any] | None:
@@ -92,12 +101,17 @@ def test_operator_reports_missing_secret_then_finds_it(
     tenants: Tenants, platform: Platform
 ) -> None:
     slug = tenants.apply(integrations=_integrations())
-    tenants.wait_phase(slug, "Ready", timeout=120)
+    tenants.wait_phase(slug, "Degraded", timeout=120)
     cond = wait_for("IntegrationsReady", lambda: _condition(tenants, slug), timeout=60)
     assert cond["status"] == "False" and cond["reason"] == "SecretMissing"
     ns = f"tenant-{slug}"
     assert f"integration jira-main: Secret acme-jira not found in namespace {ns}" in cond["message"]
     assert f"integration {LONG}: Secret acme-github not found" in cond["message"]
+    # What `kubectl get pt` shows: Degraded, still Ready (users are served),
+    # and the message naming the missing Secret.
+    row = platform.kubectl("get", "pt", slug, "--no-headers").stdout.split()
+    assert row[1:3] == ["Degraded", "True"]
+    assert "integration jira-main: Secret acme-jira not found" in " ".join(row)
     core = k8s.CoreV1Api(platform.api)
     dep = k8s.AppsV1Api(platform.api).read_namespaced_deployment("pulse-etl", ns).to_dict()
     paths = [
@@ -122,6 +136,9 @@ def test_operator_reports_missing_secret_then_finds_it(
     assert cond["status"] == "False"
     assert cond["message"] == f"integration {LONG}: Secret acme-github has no key 'pat'"
     assert "s3cret" not in json.dumps(tenants.get(slug))
+    row = platform.kubectl("get", "pt", slug, "--no-headers").stdout
+    assert "Degraded" in row and "Secret acme-github has no key 'pat'" in row
+    assert "s3cret" not in platform.kubectl("get", "events", "-A", "-o", "json").stdout
     core.patch_namespaced_secret(
         "acme-github", ns, {"data": {"pat": base64.b64encode(b"x").decode()}}
     )
@@ -132,6 +149,7 @@ def test_operator_reports_missing_secret_then_finds_it(
         timeout=60,
     )
     assert cond["reason"] == "SecretsPresent"
+    tenants.wait_phase(slug, "Ready")
 
 
 def test_time_zone_reaches_the_etl_and_bad_ones_are_refused() -> None:

@@ -96,7 +96,8 @@ def test_apply_makes_a_ready_tenant_with_every_backend(
         ],
     )
     platform.kubectl("wait", "--for=condition=Ready", f"pt/{slug}", "--timeout=60s")
-    obj = tenants.wait_phase(slug, "Ready")
+    # Degraded, not Ready: the jira Secret is missing (the tenant serves its users).
+    obj = tenants.wait_phase(slug, "Degraded")
     n, status = TenantNames(slug), obj["status"]
     assert status["tenantId"] > 0
     assert status["schemaVersion"] == migrate.head("tenant")
@@ -119,7 +120,7 @@ def test_apply_makes_a_ready_tenant_with_every_backend(
         "CacheReady": "True",
         "VectorStoreReady": "True",
         "WorkloadReady": "True",
-        # The jira Secret was never created: reported, yet the tenant is Ready.
+        # The jira Secret was never created: reported, the tenant still Ready.
         "IntegrationsReady": "False",
     }
     assert all(
@@ -128,7 +129,8 @@ def test_apply_makes_a_ready_tenant_with_every_backend(
 
     # kubectl get pt columns
     row = platform.kubectl("get", "pt", slug, "--no-headers", "-o", "wide").stdout.split()
-    assert row[:5] == [slug, "Ready", "True", "enterprise", str(status["tenantId"])]
+    assert row[:5] == [slug, "Degraded", "True", "enterprise", str(status["tenantId"])]
+    assert "integration jira-main: Secret jira not found" in " ".join(row)
     assert row[-1] == status["schemaVersion"]
 
     # Kubernetes children, owned by the tenant
@@ -195,7 +197,9 @@ def test_apply_makes_a_ready_tenant_with_every_backend(
 
     # Events, and no secret anywhere in status or events
     reasons = {e["reason"] for e in events_for(platform, slug)}
-    assert {"DatabaseReady", "CacheReady", "VectorStoreReady", "WorkloadReady", "Ready"} <= reasons
+    assert {"DatabaseReady", "CacheReady", "VectorStoreReady", "WorkloadReady"} <= reasons
+    # The phase's event (Degraded: the jira Secret is missing) and the one naming it.
+    assert {"Degraded", "IntegrationsReadyFailed"} <= reasons
     visible = json.dumps(obj) + json.dumps(events_for(platform, slug))
     for key in ("PULSE_DATABASE_PASSWORD", "PULSE_REDIS_PASSWORD", "PULSE_QDRANT_TOKEN"):
         assert secrets[key] not in visible
@@ -271,7 +275,7 @@ def test_updates_reconcile_what_changed(platform: Platform, tenants: Tenants) ->
             ]
         },
     )
-    tenants.wait_phase(slug, "Ready")
+    tenants.wait_phase(slug, "Degraded")  # the Secret gh does not exist
     wait_for(
         "integrations in the ConfigMap",
         lambda: (

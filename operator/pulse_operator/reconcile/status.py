@@ -18,8 +18,9 @@ DATABASE, CACHE, VECTOR, WORKLOAD, READY = (
     "Ready",
 )
 PARTS = (DATABASE, CACHE, VECTOR, WORKLOAD)
-# Reported, but not part of Ready: a tenant whose Jira token is missing still
-# serves its users; only that integration's sync waits for the Secret.
+# Not part of Ready: a tenant whose Jira token is missing still serves its
+# users; only that integration's sync waits for the Secret. It makes the
+# phase Degraded, though, so that ``kubectl get pt`` shows it (see ``phase_of``).
 INTEGRATIONS = "IntegrationsReady"
 INFORMATIONAL = (INTEGRATIONS,)
 
@@ -102,9 +103,17 @@ def merge_conditions(
 
 
 def phase_of(conditions: list[dict[str, Any]], *, suspended: bool) -> str:
+    """Degraded when a backend is not ready (Ready False), and also when the
+    tenant serves its users (Ready True) but something it was given is
+    broken, such as an integration Secret missing: the phase column is what
+    an operator reads first, and a "Ready" there hid it. Suspension wins over
+    an informational problem: the tenant is meant to be idle."""
     ready = next((c for c in conditions if c["type"] == READY), None)
     if ready is None:
         return "Pending"
     if ready["status"] != "True":
         return "Degraded"
-    return "Suspended" if suspended else "Ready"
+    if suspended:
+        return "Suspended"
+    broken = any(c["type"] in INFORMATIONAL and c["status"] == "False" for c in conditions)
+    return "Degraded" if broken else "Ready"

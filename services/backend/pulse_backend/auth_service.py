@@ -29,7 +29,7 @@ from pulse_backend.rbac import ROLE_PERMISSIONS
 from pulse_backend.schemas import UserOut
 from pulse_backend.state import AppClients
 from pulse_backend.tx import write_transaction
-from pulse_common.errors import InvalidInput
+from pulse_common.errors import BackendUnavailable, InvalidInput
 from pulse_common.tenancy import TenantNames
 
 log = structlog.get_logger("pulse_backend.auth")
@@ -79,7 +79,10 @@ def _cache_session(
     return ROLE_PERMISSIONS[user.role] | info.grants
 
 
-def _login_limits(clients: AppClients, names: TenantNames, email: str, address: str | None) -> None:
+def _login_limits(
+    clients: AppClients, names: TenantNames, email: str, address: str | None
+) -> list[ratelimit.Limit]:
+    """Per tenant+email first (``login`` gives its count back), then per address."""
     rate = clients.settings.rate
     limits = [
         ratelimit.Limit(
@@ -98,15 +101,43 @@ def _login_limits(clients: AppClients, names: TenantNames, email: str, address: 
                 rate.login_window_seconds,
             )
         )
-    ratelimit.check(clients.redis, clients.metrics, limits, fail_closed=True)
+    return limits
 
 
 def login(clients: AppClients, slug: str, email: str, password: str, client: ClientInfo) -> Issued:
+    """Signs in. The per-email limit counts failed sign-ins only: each attempt
+    takes a slot before the password is checked (so parallel guesses cannot
+    overrun it) and gives it back unless its credentials were wrong, so a
+    person signing in from many tabs is never locked out, nor by attempts
+    refused for their network address. A success does not clear earlier
+    failures: guesses stay capped at the limit per window whatever the victim
+    does, and a lock-out ends with the window that the first failure opened
+    (refused attempts do not extend it). The per-address limit counts every
+    attempt."""
     try:
         names = TenantNames(slug)
     except InvalidInput:
         raise InvalidCredentials(FAILED) from None
-    _login_limits(clients, names, email, client.address)
+    limits = _login_limits(clients, names, email, client.address)
+    keep = False
+    try:
+        ratelimit.check(clients.redis, clients.metrics, limits, fail_closed=True)
+        return _login(clients, names, email, password, client)
+    except InvalidCredentials:
+        keep = True  # a wrong guess: what the limit is for
+        raise
+    except BackendUnavailable:
+        keep = True  # Redis down: nothing was counted; PostgreSQL down: the safe side
+        raise
+    finally:
+        if not keep:
+            ratelimit.give_back(clients.redis, limits[0])
+
+
+def _login(
+    clients: AppClients, names: TenantNames, email: str, password: str, client: ClientInfo
+) -> Issued:
+    slug = names.slug
     record = tenant_lookup(clients, slug)
     if record is None:
         passwords.verify(password, None)

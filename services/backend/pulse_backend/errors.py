@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from pulse_common import patterns
 from pulse_common.errors import BackendUnavailable, InvalidInput, PulseError
 
 log = structlog.get_logger("pulse_backend.errors")
@@ -182,6 +183,10 @@ def _message(error: Any) -> str:
     # Pydantic prefixes a validator's ValueError with "Value error, "; the
     # rest is Pulse's own wording, meant to be shown as it is.
     msg = str(error["msg"])
+    if error.get("type") == "string_pattern_mismatch":
+        # Never the regular expression: what it allows, in words.
+        pattern = str((error.get("ctx") or {}).get("pattern", ""))
+        return patterns.words(pattern) or "contains characters that are not allowed"
     return msg.removeprefix("Value error, ") if error.get("type") == "value_error" else msg
 
 

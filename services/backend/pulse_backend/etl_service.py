@@ -24,12 +24,17 @@ from pulse_backend.keys import KeyRing
 from pulse_common import tokens
 from pulse_common.errors import BackendUnavailable, PulseError
 from pulse_common.models.enums import EtlJobStatus
+from pulse_common.patterns import worded
 from pulse_common.tenancy import TenantNames
 
 log = structlog.get_logger("pulse_backend.etl")
 
 Action = Literal["start", "pause", "resume", "cancel"]
-INTEGRATION_PATTERN = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
+INTEGRATION_PATTERN = worded(
+    r"^[a-z]([-a-z0-9]*[a-z0-9])?$",
+    "use lowercase letters, digits and dashes, starting with a letter "
+    "and ending with a letter or digit",
+)
 
 
 class JobProgress(BaseModel):

@@ -43,6 +43,8 @@ class RateLimits(BaseSettings):
     per_user: int = Field(default=600, ge=1)
     per_tenant: int = Field(default=6000, ge=1)
     login_window_seconds: int = Field(default=900, ge=1)
+    # Failed sign-ins per tenant+email (a success does not count); every
+    # attempt counts per client address.
     login_per_email: int = Field(default=10, ge=1)
     login_per_address: int = Field(default=50, ge=1)
 

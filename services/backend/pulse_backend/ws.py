@@ -46,6 +46,7 @@ from pulse_backend.errors import Forbidden, Unauthenticated
 from pulse_backend.settings import ENV_PREFIX
 from pulse_backend.state import AppClients
 from pulse_common.errors import PulseError
+from pulse_common.patterns import worded
 
 log = structlog.get_logger("pulse_backend.ws")
 PERMISSION = "dashboards:read"
@@ -63,7 +64,7 @@ class WsSettings(BaseSettings):
 class AuthMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    type: str = Field(pattern=r"^auth$")
+    type: str = Field(pattern=worded(r"^auth$", 'use "auth"'))
     token: str = Field(min_length=1, max_length=4096)
 
 

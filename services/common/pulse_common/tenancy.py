@@ -22,8 +22,15 @@ import re
 from dataclasses import dataclass
 
 from pulse_common.errors import InvalidInput
+from pulse_common.patterns import worded
 
-SLUG_RE = re.compile(r"^[a-z]([-a-z0-9]{1,28})[a-z0-9]$")
+SLUG_RE = re.compile(
+    worded(
+        r"^[a-z]([-a-z0-9]{1,28})[a-z0-9]$",
+        "use 3-30 lowercase letters, digits and dashes, starting with a letter "
+        "and ending with a letter or digit",
+    )
+)
 
 
 def validate_slug(slug: str) -> str:

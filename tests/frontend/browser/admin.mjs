@@ -72,7 +72,7 @@ async function branding(page) {
   return { topbarBefore, topbarAfter, previewBar, warning, logo, sameDocument, afterReset };
 }
 
-async function providers(page) {
+async function providers(page, config) {
   await page.goto("/admin/providers");
   await heading(page, "AI providers");
   const row = await page.getByRole("row").filter({ hasText: "gateway-main" }).textContent();
@@ -90,6 +90,8 @@ async function providers(page) {
   const nameError = await page.locator(`[id="${nameErrId}"]`).textContent();
   // Each problem once, by its field: no "invalid value for: ..." below the form.
   const formErrors = await form.locator(".form-error").allTextContents();
+  // The form with the API's field errors, worded for people (not a regex).
+  const errorsShot = await shot(page, config, "admin-providers-errors-light");
 
   // A valid one is added, then deleted; the seeded one answers a connection test.
   await form.getByLabel("Name", { exact: true }).fill("spare");
@@ -104,7 +106,7 @@ async function providers(page) {
   await spare.getByRole("button", { name: /^Delete/ }).click();
   await spare.getByRole("button", { name: /Confirm delete/ }).click();
   await page.getByRole("cell", { name: /^spare/ }).waitFor({ state: "detached" });
-  return { row, baseUrlInvalid, baseUrlError, nameError, formErrors, probe, edit, deleted: true };
+  return { row, baseUrlInvalid, baseUrlError, nameError, formErrors, errorsShot, probe, edit, deleted: true };
 }
 
 /** The row's Edit opens the routing form filled in; the API's field errors show by field; a save updates the row. */
@@ -186,7 +188,7 @@ export async function adminPages({ browser, config, axeSource }) {
   await setMode(page, "Light");
   const result = { seen, violations, screenshots, consoleErrors };
   result.branding = await branding(page);
-  result.providers = await providers(page);
+  result.providers = await providers(page, config);
   result.integrations = await page.goto("/admin/integrations").then(async () => {
     await heading(page, "Integrations");
     return page.getByRole("region", { name: "Sync jobs of jira-main" }).textContent();

@@ -9,6 +9,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from pulse_backend.params import JsonObject, Text
+from pulse_common.patterns import worded
+
+_KIND = worded(
+    r"^[a-z][a-z0-9_]*$", "use lowercase letters, digits and underscores, starting with a letter"
+)
 
 
 class Window(enum.StrEnum):
@@ -64,7 +69,7 @@ class FeedbackIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: str = Field(min_length=1, max_length=50, pattern=r"^[a-z][a-z0-9_]*$")
+    kind: str = Field(min_length=1, max_length=50, pattern=_KIND)
     user_intent: Text = Field(min_length=1, max_length=4000)
     original_answer: Text | None = Field(default=None, max_length=20000)
     user_feedback: Text | None = Field(default=None, max_length=4000)

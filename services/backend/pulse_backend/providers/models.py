@@ -12,14 +12,18 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     SecretStr,
-    StringConstraints,
 )
 
-from pulse_common.ai.config import ProviderConfig, ProviderKind, ProviderType, Timeouts, TokenLimits
+from pulse_common.ai.config import (
+    Name,
+    ProviderConfig,
+    ProviderKind,
+    ProviderType,
+    Timeouts,
+    TokenLimits,
+)
 
 __all__ = ["ProviderConfig", "ProviderKind", "ProviderType", "Timeouts", "TokenLimits"]
-
-Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 
 
 def _key_ok(value: SecretStr | None) -> SecretStr | None:

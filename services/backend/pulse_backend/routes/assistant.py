@@ -26,12 +26,14 @@ from pulse_backend.routes.search import search_deps
 from pulse_backend.search.schemas import SearchParams, SearchResponse
 from pulse_backend.search.service import search
 from pulse_backend.state import Clients
+from pulse_common.patterns import worded
 
 router = APIRouter(prefix="/assistant", tags=["assistant"])
 # agent:use (members and admins): the agent reads across the tenant's data
 # like analytics:read, and RBAC keeps viewers to dashboards only.
 User = Annotated[Principal, require("agent:use")]
-Id = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+_ID = worded(r"^[A-Za-z0-9_-]+$", "use letters, digits, underscores and dashes")
+Id = Annotated[str, Path(min_length=1, max_length=64, pattern=_ID)]
 
 SSE_DESCRIPTION = (
     "Server-sent events, in order: `step` {tool, arguments, summary} per tool call, "

@@ -15,6 +15,7 @@ from pulse_backend.context import Principal, require
 from pulse_backend.params import aware
 from pulse_backend.state import AppClients, Clients
 from pulse_backend.tenant_logs import Level, LogEvent
+from pulse_common.patterns import worded
 
 
 @asynccontextmanager
@@ -31,7 +32,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 router = APIRouter(prefix="/logs", tags=["logs"], lifespan=lifespan)
 Reader = Annotated[Principal, require("logs:read")]
-Category = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,20}$")]
+Category = Annotated[
+    str, StringConstraints(pattern=worded(r"^[A-Z]{2,20}$", "use 2-20 uppercase letters"))
+]
 
 
 @router.get("")

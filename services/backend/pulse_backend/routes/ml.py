@@ -26,6 +26,7 @@ from pulse_backend.params import aware
 from pulse_backend.state import Clients
 from pulse_common.ml.monitor import MonitoringReport
 from pulse_common.ml.robust import Severity
+from pulse_common.patterns import worded
 
 router = APIRouter(prefix="/ml", tags=["ml"])
 Reader = Annotated[Principal, require("ml:read")]
@@ -35,7 +36,14 @@ Writer = Annotated[Principal, require("ml:write")]
 Runner = Annotated[Principal, require("analytics:write")]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=100_000)]
-Text = Annotated[str | None, Query(min_length=1, max_length=100, pattern=r"^[^\x00]+$")]
+Text = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=100,
+        pattern=worded(r"^[^\x00]+$", "use text without NUL characters"),
+    ),
+]
 AlertId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 MAX_BUCKETS = {Window.hour: 24 * 93, Window.day: 3 * 366, Window.week: 10 * 53}
 

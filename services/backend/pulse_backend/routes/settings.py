@@ -21,12 +21,21 @@ from pulse_backend.branding.models import (
 from pulse_backend.context import Principal, require
 from pulse_backend.db import ReadConn
 from pulse_backend.state import Clients
+from pulse_common.patterns import worded
 
 router = APIRouter(prefix="/settings", tags=["settings"])
 Reader = Annotated[Principal, require("settings:read")]
 Writer = Annotated[Principal, require("settings:write")]
 MAX_LOGO_BYTES = 512 * 1024
-FlagName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{1,40}$")]
+FlagName = Annotated[
+    str,
+    Path(
+        pattern=worded(
+            r"^[a-z][a-z0-9_]{1,40}$",
+            "use 2-41 lowercase letters, digits and underscores, starting with a letter",
+        )
+    ),
+]
 
 
 @router.get("/branding")

@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from pulse_common.models.enums import IntegrationType
+from pulse_common.patterns import worded
 
 
 def _no_nul(value: str) -> str:
@@ -29,7 +30,16 @@ def _no_nul(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_no_nul)]
-Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+_IDENTIFIER = worded(r"^[A-Za-z0-9._-]+$", "use letters, digits, dots, underscores and dashes")
+Name = Annotated[
+    str,
+    Field(
+        pattern=worded(
+            r"^[a-z0-9][a-z0-9-]{0,62}$",
+            "use 1-63 lowercase letters, digits and dashes, starting with a letter or digit",
+        )
+    ),
+]
 
 
 class ProviderKind(enum.StrEnum):
@@ -80,8 +90,8 @@ class ProviderConfig(BaseModel):
     fallback: Name | None = None
     timeouts: Timeouts = Timeouts()
     limits: TokenLimits = TokenLimits()
-    api_version: str | None = Field(default=None, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")
-    deployment: str | None = Field(default=None, max_length=200, pattern=r"^[A-Za-z0-9._-]+$")
+    api_version: str | None = Field(default=None, max_length=40, pattern=_IDENTIFIER)
+    deployment: str | None = Field(default=None, max_length=200, pattern=_IDENTIFIER)
     dimensions: int | None = Field(default=None, ge=8, le=4096)
 
     @model_validator(mode="before")

@@ -181,7 +181,9 @@ def test_a_malformed_colour_is_refused_in_words(client: TestClient, admin: Sessi
         headers=admin.headers,
     )
     assert r.status_code == 422
-    assert r.json()["errors"] == [{"field": "primary_color", "message": "#RRGGBB, e.g. #1F6FEB"}]
+    assert r.json()["errors"] == [
+        {"field": "primary_color", "message": "use a colour as #RRGGBB, e.g. #1F6FEB"}
+    ]
 
 
 def test_unreadable_text_is_refused_naming_the_field_and_keeps_the_old_override(

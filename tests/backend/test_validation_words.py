@@ -38,7 +38,7 @@ def test_pattern_mismatches_say_what_is_allowed(client: TestClient, admin: Sessi
 
     branding = {"primary_color": "blue", "secondary_color": "#0B1F3A"}
     r = client.put("/api/v1/settings/branding", json=branding, headers=admin.headers)
-    assert _errors(r) == {"primary_color": "use a colour as #RRGGBB (six hexadecimal digits)"}
+    assert _errors(r) == {"primary_color": "use a colour as #RRGGBB, e.g. #1F6FEB"}
 
     r = client.put("/api/v1/settings/features/Bad-Flag", json={}, headers=admin.headers)
     assert _errors(r)["name"] == (

@@ -8,10 +8,11 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
 
 from pulse_common.models.enums import ColorMode
+from pulse_common.patterns import words
 from pulse_common.provisioning.models import HEX_COLOR
 
 # The web app's colour fields say the same before sending.
-HEX_MESSAGE = "#RRGGBB, e.g. #1F6FEB"
+HEX_MESSAGE = words(HEX_COLOR) or "use a colour as #RRGGBB"
 
 
 def _hex_color(value: str) -> str:

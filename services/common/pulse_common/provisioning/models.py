@@ -12,7 +12,7 @@ from pulse_common.models.control import TenantState, TenantTier
 from pulse_common.patterns import worded
 from pulse_common.tenancy import validate_slug
 
-HEX_COLOR = worded(r"^#[0-9A-Fa-f]{6}$", "use a colour as #RRGGBB (six hexadecimal digits)")
+HEX_COLOR = worded(r"^#[0-9A-Fa-f]{6}$", "use a colour as #RRGGBB, e.g. #1F6FEB")
 # The rules for fields that also arrive through a PulseTenant spec: the
 # operator's spec model uses these same types, so that a spec it accepts is
 # a request provisioning accepts (one copy of each rule).

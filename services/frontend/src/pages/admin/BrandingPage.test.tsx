@@ -73,7 +73,7 @@ describe("the branding form", () => {
     await user.click(screen.getByRole("button", { name: "Save colours" }));
     expect(secondary).toHaveAttribute("aria-invalid", "true");
     expect(errorOf(secondary)).toBe(HEX_MESSAGE);
-    expect(HEX_MESSAGE).toBe("#RRGGBB, e.g. #1F6FEB");
+    expect(HEX_MESSAGE).toBe("use a colour as #RRGGBB, e.g. #1F6FEB");
     expect(calls.filter((c) => c.startsWith("PUT"))).toEqual([]);
   });
 

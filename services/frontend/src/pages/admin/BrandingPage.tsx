@@ -23,7 +23,8 @@ function draftOf(b: BrandingOut): Draft {
 }
 
 /** What a colour field expects, as the API says it (pulse_backend/branding/models.py). */
-export const HEX_MESSAGE = "#RRGGBB, e.g. #1F6FEB";
+// The API's words for the same rule (pulse_common.provisioning.models.HEX_COLOR).
+export const HEX_MESSAGE = "use a colour as #RRGGBB, e.g. #1F6FEB";
 const HEX = /^#[0-9A-Fa-f]{6}$/;
 // As the API (pulse_backend/branding/schemes.py): the primary fills buttons and the
 // selected navigation item, so it must differ from the page by a CIE76 colour

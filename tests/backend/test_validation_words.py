@@ -55,6 +55,17 @@ def test_pattern_mismatches_say_what_is_allowed(client: TestClient, admin: Sessi
     assert _errors(r) == {"category.0": "use 2-20 uppercase letters"}
 
 
+def test_a_malformed_address_is_explained_in_words(client: TestClient, admin: Session) -> None:
+    for url in ("not a url", "ftp://x.example", "https://"):
+        body = {**PROVIDER, "name": "ok-name", "config": {**PROVIDER["config"], "base_url": url}}
+        r = client.post("/api/v1/ai-providers", json=body, headers=admin.headers)
+        assert _errors(r) == {
+            "config.base_url": "use a full address starting with https://,"
+            " e.g. https://example.atlassian.net"
+        }, url
+        assert "relative URL" not in r.text and "scheme" not in r.text
+
+
 def _patterns(node: Any) -> Iterator[str]:
     if isinstance(node, dict):
         for key, value in node.items():

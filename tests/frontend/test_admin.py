@@ -145,7 +145,8 @@ def test_admin_pages_show_real_data_and_act(
     p = r["providers"]
     assert p["row"] and "gateway-main" in p["row"]
     assert p["baseUrlInvalid"] == "true"
-    assert "URL" in p["baseUrlError"]
+    # In words (it was pydantic's "Input should be a valid URL, relative URL without a base").
+    assert "full address starting with https://" in p["baseUrlError"], p["baseUrlError"]
     # In words, not the API's pattern (it showed "String should match pattern '^[a-z0-9]...").
     assert "lowercase letters, digits and dashes" in p["nameError"], p["nameError"]
     assert "pattern" not in p["nameError"] and "^" not in p["nameError"]

@@ -179,10 +179,18 @@ async def _pulse_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.http_status, exc.code, detail, headers=headers)
 
 
+# Pydantic's URL messages speak of parsing ("Input should be a valid URL,
+# relative URL without a base"): what a person should type instead.
+_URL_WORDS = "use a full address starting with https://, e.g. https://example.atlassian.net"
+_WORDED_TYPES = {"url_parsing": _URL_WORDS, "url_scheme": _URL_WORDS, "url_type": _URL_WORDS}
+
+
 def _message(error: Any) -> str:
     # Pydantic prefixes a validator's ValueError with "Value error, "; the
     # rest is Pulse's own wording, meant to be shown as it is.
     msg = str(error["msg"])
+    if error.get("type") in _WORDED_TYPES:
+        return _WORDED_TYPES[str(error["type"])]
     if error.get("type") == "string_pattern_mismatch":
         # Never the regular expression: what it allows, in words.
         pattern = str((error.get("ctx") or {}).get("pattern", ""))

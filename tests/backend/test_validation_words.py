@@ -61,7 +61,7 @@ def test_a_malformed_address_is_explained_in_words(client: TestClient, admin: Se
         r = client.post("/api/v1/ai-providers", json=body, headers=admin.headers)
         assert _errors(r) == {
             "config.base_url": "use a full address starting with https://,"
-            " e.g. https://example.atlassian.net"
+            " e.g. https://api.example.com"
         }, url
         assert "relative URL" not in r.text and "scheme" not in r.text
 

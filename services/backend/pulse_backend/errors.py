@@ -181,7 +181,7 @@ async def _pulse_error(request: Request, exc: Exception) -> JSONResponse:
 
 # Pydantic's URL messages speak of parsing ("Input should be a valid URL,
 # relative URL without a base"): what a person should type instead.
-_URL_WORDS = "use a full address starting with https://, e.g. https://example.atlassian.net"
+_URL_WORDS = "use a full address starting with https://, e.g. https://api.example.com"
 _WORDED_TYPES = {"url_parsing": _URL_WORDS, "url_scheme": _URL_WORDS, "url_type": _URL_WORDS}
 
 

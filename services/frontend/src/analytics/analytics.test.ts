@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sources } from "./sources";
 import { DEFAULT_DAYS, parseFilters, toParams, writeFilters } from "./filters";
-import { formatHours, formatValue } from "./metrics";
+import { formatHours, formatSample, formatValue, metricByName, valueNote, type MetricDef } from "./metrics";
 
 describe("filters in the URL", () => {
   it("round-trips and drops what the API would refuse", () => {
@@ -64,5 +64,30 @@ describe("source links", () => {
     expect(s.pr(99, 1)).toBeNull();
     expect(s.repo(99).name).toBe("repository 99");
     expect(sources(undefined).issue("OPS-3")).toBeNull();
+  });
+});
+
+// The table's own rows: a missing one fails here, not as a crash.
+function def(name: string): MetricDef {
+  const found = metricByName(name);
+  if (!found) throw new Error(`no metric ${name}`);
+  return found;
+}
+
+describe("what a figure's numbers count", () => {
+  it("names the sample's unit, singular and plural", () => {
+    const df = def("deployment_frequency");
+    expect(formatSample(df, 12)).toBe("12 deployments");
+    expect(formatSample(df, 1)).toBe("1 deployment");
+    expect(formatSample(def("lead_time_for_changes"), 84)).toBe("84 deployed PRs");
+    expect(formatSample(def("failed_deployment_recovery_time"), 0)).toBe("0 incidents");
+  });
+
+  it("explains a deployment frequency of 0 beside deployments, and nothing else", () => {
+    const df = def("deployment_frequency");
+    expect(valueNote(df, { value: 0, sample_size: 12 })).toMatch(/most months .* no deployment day/);
+    expect(valueNote(df, { value: 0, sample_size: 0 })).toBeNull();
+    expect(valueNote(df, { value: 0.5, sample_size: 12 })).toBeNull();
+    expect(valueNote(def("change_failure_rate"), { value: 0, sample_size: 12 })).toBeNull();
   });
 });

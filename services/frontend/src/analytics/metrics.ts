@@ -27,6 +27,8 @@ export interface MetricDef {
   what: string;
   /** Why the figure has no value (so no level), as a person reads it. */
   noData: string;
+  /** What its sample counts (the drill-down's rows): singular, plural. */
+  sample: [string, string];
 }
 
 export const METRICS: MetricDef[] = [
@@ -40,6 +42,7 @@ export const METRICS: MetricDef[] = [
     higherIsBetter: true,
     what: "How often production receives a successful deployment (days with a deployment).",
     noData: "no deployment collected yet",
+    sample: ["deployment", "deployments"],
   },
   {
     slug: "lead-time",
@@ -51,6 +54,7 @@ export const METRICS: MetricDef[] = [
     higherIsBetter: false,
     what: "Median time from a PR's first commit to its deployment in production.",
     noData: "no PR deployed in this period",
+    sample: ["deployed PR", "deployed PRs"],
   },
   {
     slug: "change-failure-rate",
@@ -62,6 +66,7 @@ export const METRICS: MetricDef[] = [
     higherIsBetter: false,
     what: "Share of production deployments that caused an incident.",
     noData: "no deployment in this period",
+    sample: ["deployment", "deployments"],
   },
   {
     slug: "recovery-time",
@@ -73,6 +78,7 @@ export const METRICS: MetricDef[] = [
     higherIsBetter: false,
     what: "Median time from the deployment that failed to the incident's resolution.",
     noData: "no failed deployment in this period",
+    sample: ["incident", "incidents"],
   },
   {
     slug: "rework-rate",
@@ -83,6 +89,7 @@ export const METRICS: MetricDef[] = [
     higherIsBetter: false,
     what: "Share of deployments that were unplanned: hotfixes, rollbacks and fixes of incidents.",
     noData: "no deployment in this period",
+    sample: ["deployment", "deployments"],
   },
 ];
 
@@ -107,6 +114,24 @@ export function levelReason(metric: MetricDef, fig: { level: Level | null; value
   if (!metric.bands) return `DORA publishes no levels for ${metric.title.toLowerCase()}`;
   if (fig.value === null) return metric.noData;
   return reportYear ? `the ${reportYear} DORA report has no bands for it` : "the DORA report has no bands for it";
+}
+
+/** A figure's sample with its unit: "12 deployments", "1 incident". */
+export function formatSample(metric: MetricDef, n: number): string {
+  return `${n} ${metric.sample[n === 1 ? 0 : 1]}`;
+}
+
+/**
+ * What a person needs beside a value that reads as wrong, or null. Deployment
+ * frequency is the median week's deployment days, or the median month's when
+ * most weeks had none (DevLake's reading): 0 with deployments in the sample
+ * means most months had no deployment day, not that nothing was deployed.
+ */
+export function valueNote(metric: MetricDef, fig: { value: number | null; sample_size: number }): string | null {
+  if (metric.metric === "deployment_frequency" && fig.value === 0 && fig.sample_size > 0) {
+    return "most months in this period had no deployment day (the median month counts)";
+  }
+  return null;
 }
 
 // Why a deployment counts as rework, and how an incident was tied to a

@@ -3,7 +3,7 @@ import { Link, NavLink, useParams } from "react-router-dom";
 import { useCatalog, useFigure, useTrend, type FigureOf, type Granularity } from "../api/analytics";
 import type { Schemas } from "../api/queries";
 import { useFilters } from "../analytics/filters";
-import { formatHours, formatValue, levelReason, metricBySlug, METRICS, reworkReason, type MetricDef } from "../analytics/metrics";
+import { formatHours, formatSample, formatValue, levelReason, metricBySlug, METRICS, reworkReason, valueNote, type MetricDef } from "../analytics/metrics";
 import { sources, type Sources } from "../analytics/sources";
 import { regions } from "../charts/bands";
 import { BarChart, binHours, type Bar } from "../charts/BarChart";
@@ -133,8 +133,9 @@ function Figure({ metric, trend }: { metric: MetricDef; trend: ReactNode }) {
                 {formatValue(f.value, f.unit)}
               </p>
               <LevelBadge level={f.level} reason={levelReason(metric, f, f.report_year)} />
+              {valueNote(metric, f) && <p className="muted small value-note">{valueNote(metric, f)}</p>}
               <p className="muted">
-                Report {f.report_year} · sample size {f.sample_size}
+                Report {f.report_year} · sample: {formatSample(metric, f.sample_size)}
               </p>
               {metric.slug === "lead-time" && <Breakdown fig={f as Schemas["LeadTime"]} />}
             </section>

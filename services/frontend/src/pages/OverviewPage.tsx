@@ -2,7 +2,7 @@ import { Link } from "react-router-dom";
 import { useSummary, useTrend } from "../api/analytics";
 import type { Schemas } from "../api/queries";
 import { useFilters, type AnalyticsParams } from "../analytics/filters";
-import { formatValue, levelReason, metricByName, METRICS, type MetricDef } from "../analytics/metrics";
+import { formatSample, formatValue, levelReason, metricByName, METRICS, valueNote, type MetricDef } from "../analytics/metrics";
 import { Sparkline } from "../charts/Sparkline";
 import { FilterBar } from "../components/FilterBar";
 import { LevelBadge } from "../components/LevelBadge";
@@ -27,6 +27,7 @@ function Spark({ metric, params }: { metric: MetricDef; params: AnalyticsParams 
 function Tile({ line, params, query, year }: { line: Line; params: AnalyticsParams; query: string; year: number }) {
   const metric = metricByName(line.metric);
   if (!metric) return null;
+  const note = valueNote(metric, line);
   return (
     <li className="tile card">
       <h3>
@@ -35,6 +36,7 @@ function Tile({ line, params, query, year }: { line: Line; params: AnalyticsPara
       <p className="tile-value" data-metric={metric.metric}>
         {formatValue(line.value, line.unit)}
       </p>
+      {note && <p className="muted small value-note">{note}</p>}
       <p className="tile-meta">
         <LevelBadge level={line.level} reason={levelReason(metric, line, year)} />
         <span className={`change change-${line.change}`}>
@@ -43,7 +45,7 @@ function Tile({ line, params, query, year }: { line: Line; params: AnalyticsPara
         </span>
       </p>
       <Spark metric={metric} params={params} />
-      <p className="muted small">Sample: {line.sample_size}</p>
+      <p className="muted small">Sample: {formatSample(metric, line.sample_size)}</p>
     </li>
   );
 }

@@ -189,27 +189,32 @@ def format_percent(v: float | None) -> str:
     return "—" if v is None else f"{fixed(v, 1)} %"
 
 
+def sample(n: int, one: str, many: str) -> str:
+    """A tile's sample line: the count and what it counts."""
+    return f"Sample: {n} {one if n == 1 else many}"
+
+
 def overview_tiles(want: Expected) -> dict[str, dict[str, str | None]]:
     """What the overview's five tiles must show, as the web app formats it."""
     return {
         "deployment_frequency": {
             "value": format_per_day(want.deployment_frequency),
-            "sample": f"Sample: {want.deployments}",
+            "sample": sample(want.deployments, "deployment", "deployments"),
         },
         "lead_time_for_changes": {
             "value": format_hours(want.lead_time_hours),
-            "sample": f"Sample: {want.lead_time_sample}",
+            "sample": sample(want.lead_time_sample, "deployed PR", "deployed PRs"),
         },
         "change_failure_rate": {
             "value": format_percent(want.change_failure_rate),
-            "sample": f"Sample: {want.deployments}",
+            "sample": sample(want.deployments, "deployment", "deployments"),
         },
         "failed_deployment_recovery_time": {
             "value": format_hours(want.recovery_hours),
-            "sample": f"Sample: {want.recovery_sample}",
+            "sample": sample(want.recovery_sample, "incident", "incidents"),
         },
         "rework_rate": {
             "value": format_percent(want.rework_rate),
-            "sample": f"Sample: {want.deployments}",
+            "sample": sample(want.deployments, "deployment", "deployments"),
         },
     }

@@ -1,5 +1,5 @@
 import { DataTable } from "./DataTable";
-import { axisMargin, chartHeight, labelStride, useChartWidth } from "./layout";
+import { axisMargin, chartHeight, fontPx, labelStride, useChartWidth } from "./layout";
 import { linear, niceTicks } from "./scale";
 
 export interface Bar {
@@ -14,22 +14,23 @@ export interface Bar {
 export function BarChart({ bars, title, unit, height: base = 220 }: { bars: Bar[]; title: string; unit: string; height?: number }) {
   const [frame, width] = useChartWidth<HTMLDivElement>();
   const height = chartHeight(width, base);
+  const font = fontPx(width);
   // Counts get whole-number ticks; anything else the nearest round ones.
   const marks = niceTicks(Math.max(0, ...bars.map((b) => b.value)), { whole: bars.every((b) => Number.isInteger(b.value)) });
   const top = marks[marks.length - 1] ?? 1;
-  const left = axisMargin(marks.map(String), 40);
+  const left = axisMargin(marks.map(String), 40, font);
   const bottom = height - 28;
   const y = linear([0, top], [bottom, 8]);
   const slot = (width - left - 8) / Math.max(1, bars.length);
-  const stride = labelStride(bars.map((b) => b.label), slot, 12);
+  const stride = labelStride(bars.map((b) => b.label), slot, 12, font);
   return (
     <figure className="chart">
       <div ref={frame}>
-        <svg viewBox={`0 0 ${width} ${height}`} className="chart-svg" aria-hidden="true" preserveAspectRatio="xMinYMin meet">
+        <svg viewBox={`0 0 ${width} ${height}`} className="chart-svg" aria-hidden="true" preserveAspectRatio="xMinYMin meet" style={{ fontSize: font }}>
           {marks.map((t) => (
             <g key={t}>
               <line x1={left} x2={width - 4} y1={y(t)} y2={y(t)} className="grid" />
-              <text x={left - 6} y={y(t) + 4} className="axis" textAnchor="end">
+              <text x={left - 6} y={y(t) + font * 0.35} className="axis" textAnchor="end">
                 {t}
               </text>
             </g>

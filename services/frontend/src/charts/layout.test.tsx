@@ -1,7 +1,7 @@
 import { render, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { BarChart } from "./BarChart";
-import { axisMargin, chartHeight, DEFAULT_WIDTH, labelStride, textWidth } from "./layout";
+import { axisMargin, chartHeight, DEFAULT_WIDTH, fontPx, labelStride, textWidth } from "./layout";
 import { TrendChart } from "./TrendChart";
 
 /** Thirteen weekly dates, as a quarter's trend chart has them ("Sep 2" … "Nov 25"). */
@@ -13,10 +13,10 @@ function shownAt(width: number) {
 }
 
 /** The drawn axis labels' estimated boxes along x: none may overlap its neighbour. */
-function overlaps(labels: Element[]): string[] {
+function overlaps(labels: Element[], font = 11): string[] {
   const boxes = labels.map((t) => {
     const x = Number(t.getAttribute("x"));
-    const w = textWidth(t.textContent ?? "");
+    const w = textWidth(t.textContent ?? "", font);
     return { text: t.textContent, from: x - w / 2, to: x + w / 2 };
   });
   return boxes.slice(1).flatMap((b, i) => (b.from < (boxes[i]?.to ?? -Infinity) ? [`${boxes[i]?.text} / ${b.text}`] : []));
@@ -44,6 +44,27 @@ describe("chart layout for the width it is shown at", () => {
     expect(chartHeight(DEFAULT_WIDTH, 240)).toBe(240);
     expect(chartHeight(340, 240)).toBe(204);
     expect(chartHeight(1200, 240)).toBe(320);
+  });
+
+  it("keeps the text 11 px up to the default width and lets it grow to 14 px on a wide screen", () => {
+    expect([fontPx(240), fontPx(330), fontPx(DEFAULT_WIDTH)]).toEqual([11, 11, 11]);
+    expect(fontPx(760)).toBe(13);
+    expect(fontPx(1000)).toBe(14);
+    expect(fontPx(2000)).toBe(14);
+    // Wider text needs wider strides: what fits at 11 px may not at 14.
+    expect([labelStride(["Sep 16", "Sep 23"], 52, 8, 11), labelStride(["Sep 16", "Sep 23"], 52, 8, 14)]).toEqual([1, 2]);
+  });
+
+  it("a wide chart draws its text larger and still thins labels that would touch", () => {
+    shownAt(1000);
+    const points = WEEKS.map((start, i) => ({ start, value: 10 + i, level: "high" as const, sample_size: 3 }));
+    render(<TrendChart title="Lead time by week" unit="hours" points={points} previous={[]} regions={[]} />);
+    const svg = document.querySelector<SVGSVGElement>("svg.chart-svg");
+    expect(svg?.style.fontSize).toBe("14px");
+    expect(svg?.getAttribute("viewBox")).toBe("0 0 1000 320");
+    const dates = [...document.querySelectorAll("svg text.axis[text-anchor='middle']")];
+    expect(dates.length).toBeGreaterThan(5);
+    expect(overlaps(dates, 14)).toEqual([]);
   });
 
   it("TrendChart on a phone: drawn at the card's width, dates thinned out, none overlapping", () => {

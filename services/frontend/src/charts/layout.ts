@@ -2,7 +2,7 @@ import { useLayoutEffect, useRef, useState } from "react";
 
 /**
  * The charts are laid out in CSS pixels at the width they are shown at, so
- * their 11 px text stays 11 px on a phone instead of a 640-wide drawing
+ * their text keeps its size on a phone instead of a 640-wide drawing
  * scaled down to half (5 px labels). Without a measurement (the first
  * render, jsdom) they are laid out for the width they had before.
  */
@@ -10,16 +10,25 @@ export const DEFAULT_WIDTH = 640;
 const MIN_WIDTH = 240;
 
 /**
- * One character of the 11 px axis text, a little over the average advance
+ * One character of the axis text in em, a little over the average advance
  * of the sans-serif faces (digits are ~0.55 em): an estimate that errs on
  * the side of space between labels, without measuring text in the DOM.
  */
-const CHAR_PX = 6.6;
+const CHAR_EM = 0.6;
 /** Room left between two neighbouring labels. */
 const LABEL_GAP = 10;
 
-export function textWidth(label: string): number {
-  return label.length * CHAR_PX;
+/**
+ * The axis text size: 11 px up to the default width, then growing with
+ * the chart to 14 px on a wide screen, about what the scaled-up drawing
+ * showed there before (a wide chart with 11 px text looks bare).
+ */
+export function fontPx(width: number): number {
+  return Math.round(Math.min(14, Math.max(11, (11 * width) / DEFAULT_WIDTH)));
+}
+
+export function textWidth(label: string, font = 11): number {
+  return label.length * CHAR_EM * font;
 }
 
 /**
@@ -27,16 +36,16 @@ export function textWidth(label: string): number {
  * label plus a gap must fit in `stride` slots of `slot` pixels, and at most
  * `most` labels are drawn however wide the chart is.
  */
-export function labelStride(labels: string[], slot: number, most: number): number {
+export function labelStride(labels: string[], slot: number, most: number, font = 11): number {
   if (labels.length <= 1) return 1;
-  const widest = Math.max(...labels.map(textWidth));
+  const widest = Math.max(...labels.map((l) => textWidth(l, font)));
   const fit = slot > 0 ? Math.ceil((widest + LABEL_GAP) / slot) : labels.length;
   return Math.max(1, fit, Math.ceil(labels.length / most));
 }
 
 /** The left margin that holds the widest value-axis label right-aligned at 6 px from the axis. */
-export function axisMargin(labels: string[], least: number): number {
-  return Math.max(least, Math.ceil(Math.max(0, ...labels.map(textWidth)) + 10));
+export function axisMargin(labels: string[], least: number, font = 11): number {
+  return Math.max(least, Math.ceil(Math.max(0, ...labels.map((l) => textWidth(l, font))) + 10));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { render, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { BarChart } from "./BarChart";
-import { axisMargin, chartHeight, DEFAULT_WIDTH, fontPx, labelStride, textWidth } from "./layout";
+import { axisMargin, chartHeight, DEFAULT_WIDTH, fontPx, labelStride, relayout, textWidth } from "./layout";
 import { TrendChart } from "./TrendChart";
 
 /** Thirteen weekly dates, as a quarter's trend chart has them ("Sep 2" … "Nov 25"). */
@@ -96,6 +96,16 @@ describe("chart layout for the width it is shown at", () => {
     const labels = [...document.querySelectorAll("svg text.axis[text-anchor='middle']")];
     expect(labels.length).toBeGreaterThanOrEqual(3);
     expect(overlaps(labels)).toEqual([]);
+  });
+
+  it("lays out again for a real resize, not for a scrollbar coming and going", () => {
+    expect(relayout(null, 343)).toBe(true);
+    expect(relayout(null, 0)).toBe(false);
+    // A classic scrollbar takes 15-17 px: no new height that would take it away again.
+    expect(relayout(900, 885)).toBe(false);
+    expect(relayout(885, 900)).toBe(false);
+    expect(relayout(900, 700)).toBe(true);
+    expect(relayout(343, 720)).toBe(true);
   });
 
   it("without a measurement (first render, no layout) keeps the 640-wide drawing", () => {

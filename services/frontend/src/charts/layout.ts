@@ -58,11 +58,24 @@ export function chartHeight(width: number, base: number): number {
 }
 
 /**
+ * Width changes smaller than this after the first measurement are left to
+ * the SVG's scaling (under 8 % at the narrowest): a page scrollbar
+ * (15-17 px) that a new chart height makes appear cannot then change the
+ * layout, and so the height, back and forth.
+ */
+const RESIZE_STEP = 20;
+
+/** Whether a newly measured width should lay the chart out again. */
+export function relayout(shown: number | null, measured: number): boolean {
+  return measured > 0 && (shown === null || Math.abs(measured - shown) >= RESIZE_STEP);
+}
+
+/**
  * The content width of the element the ref is put on, followed as it
  * resizes. Measured before the first paint (layout effect), so a phone
  * never shows the default-width drawing; whole pixels only, and the
  * element is a block whose width comes from its parent, never from the
- * chart inside, so a new layout cannot resize it again.
+ * chart inside.
  */
 export function useChartWidth<E extends HTMLElement>() {
   const ref = useRef<E>(null);
@@ -70,10 +83,13 @@ export function useChartWidth<E extends HTMLElement>() {
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
+    let shown: number | null = null;
     const measure = () => {
       const w = Math.floor(el.clientWidth);
       // 0: not laid out (display: none, jsdom): keep the last layout.
-      if (w > 0) setWidth(Math.max(MIN_WIDTH, w));
+      if (!relayout(shown, w)) return;
+      shown = w;
+      setWidth(Math.max(MIN_WIDTH, w));
     };
     measure();
     if (typeof ResizeObserver === "undefined") return;

@@ -95,6 +95,23 @@ def test_keyboard_and_phone_width(stack: Stack, demo: Tenant) -> None:
     assert all(w <= 0 for w in widths.values()), widths
 
 
+def test_phone_charts_readable_text_no_overlapping_labels(stack: Stack, demo: Tenant) -> None:
+    """At 390 px the charts are laid out for their width: axis text at least
+    10 px high as rendered (a 640-wide drawing scaled down made it ~5 px)
+    and no two labels' boxes intersecting."""
+    r = _run("phoneCharts", stack, demo)
+    assert r["consoleErrors"] == []
+    charts = r["charts"]
+    assert isinstance(charts, dict)
+    for path in ("/dora/lead-time", "/work-items"):
+        assert charts[path], f"no chart on {path}"
+    for path, figures in charts.items():
+        for chart in figures:
+            assert chart["axisLabels"] >= 3, (path, chart)
+            assert chart["minHeight"] >= 10, (path, chart)
+            assert chart["overlaps"] == [], (path, chart)
+
+
 def test_tenant_branding_applies_from_the_api(stack: Stack, tenant: Tenant) -> None:
     r = _run("branding", stack, tenant)
     assert r["consoleErrors"] == []

@@ -19,6 +19,7 @@ import { createInterface } from "node:readline";
 import { format } from "node:util";
 import * as admin from "./admin.mjs";
 import * as aiScenarios from "./ai.mjs";
+import * as charts from "./charts.mjs";
 import * as dashboards from "./dashboards.mjs";
 import * as etl from "./etl.mjs";
 import * as shellScenarios from "./scenarios.mjs";
@@ -28,7 +29,7 @@ const frontend = process.env.PULSE_FRONTEND;
 const require = createRequire(join(frontend, "package.json"));
 const { chromium } = require("playwright-core");
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const own = { ...shellScenarios, ...dashboards, ...admin, ...etl, ...settings, ...aiScenarios };
+const own = { ...shellScenarios, ...dashboards, ...charts, ...admin, ...etl, ...settings, ...aiScenarios };
 
 async function scenarioNamed(name, modules) {
   const extra = {};

@@ -1,4 +1,5 @@
 import { DataTable } from "./DataTable";
+import { axisMargin, chartHeight, fontPx, labelStride, useChartWidth } from "./layout";
 import { linear, niceTicks } from "./scale";
 
 export interface Bar {
@@ -10,40 +11,45 @@ export interface Bar {
  * Vertical bars (a distribution or counts per period) with the same
  * numbers in a table for screen readers and anyone who prefers text.
  */
-export function BarChart({ bars, title, unit, height = 220 }: { bars: Bar[]; title: string; unit: string; height?: number }) {
-  const width = 640;
+export function BarChart({ bars, title, unit, height: base = 220 }: { bars: Bar[]; title: string; unit: string; height?: number }) {
+  const [frame, width] = useChartWidth<HTMLDivElement>();
+  const height = chartHeight(width, base);
+  const font = fontPx(width);
   // Counts get whole-number ticks; anything else the nearest round ones.
   const marks = niceTicks(Math.max(0, ...bars.map((b) => b.value)), { whole: bars.every((b) => Number.isInteger(b.value)) });
   const top = marks[marks.length - 1] ?? 1;
-  const left = 40;
+  const left = axisMargin(marks.map(String), 40, font);
   const bottom = height - 28;
   const y = linear([0, top], [bottom, 8]);
   const slot = (width - left - 8) / Math.max(1, bars.length);
+  const stride = labelStride(bars.map((b) => b.label), slot, 12, font);
   return (
     <figure className="chart">
-      <svg viewBox={`0 0 ${width} ${height}`} className="chart-svg" aria-hidden="true" preserveAspectRatio="xMinYMin meet">
-        {marks.map((t) => (
-          <g key={t}>
-            <line x1={left} x2={width - 4} y1={y(t)} y2={y(t)} className="grid" />
-            <text x={left - 6} y={y(t) + 4} className="axis" textAnchor="end">
-              {t}
-            </text>
-          </g>
-        ))}
-        {bars.map((b, i) => {
-          const x = left + i * slot + slot * 0.15;
-          return (
-            <g key={b.label}>
-              <rect x={x} y={y(b.value)} width={slot * 0.7} height={Math.max(0, bottom - y(b.value))} className="bar" rx={2} />
-              {(bars.length <= 12 || i % Math.ceil(bars.length / 12) === 0) && (
-                <text x={x + slot * 0.35} y={height - 10} className="axis" textAnchor="middle">
-                  {b.label}
-                </text>
-              )}
+      <div ref={frame}>
+        <svg viewBox={`0 0 ${width} ${height}`} className="chart-svg" aria-hidden="true" preserveAspectRatio="xMinYMin meet" style={{ fontSize: font }}>
+          {marks.map((t) => (
+            <g key={t}>
+              <line x1={left} x2={width - 4} y1={y(t)} y2={y(t)} className="grid" />
+              <text x={left - 6} y={y(t) + font * 0.35} className="axis" textAnchor="end">
+                {t}
+              </text>
             </g>
-          );
-        })}
-      </svg>
+          ))}
+          {bars.map((b, i) => {
+            const x = left + i * slot + slot * 0.15;
+            return (
+              <g key={b.label}>
+                <rect x={x} y={y(b.value)} width={slot * 0.7} height={Math.max(0, bottom - y(b.value))} className="bar" rx={2} />
+                {i % stride === 0 && (
+                  <text x={x + slot * 0.35} y={height - 10} className="axis" textAnchor="middle">
+                    {b.label}
+                  </text>
+                )}
+              </g>
+            );
+          })}
+        </svg>
+      </div>
       <DataTable title={title} head={["Bucket", unit]}>
         {bars.map((b) => (
           <tr key={b.label}>

@@ -1,6 +1,7 @@
 import { formatValue, type Level } from "../analytics/metrics";
 import type { Region } from "./bands";
 import { DataTable } from "./DataTable";
+import { axisMargin, chartHeight, fontPx, labelStride, textWidth, useChartWidth } from "./layout";
 import { linear, niceTicks, shortDate } from "./scale";
 
 export interface Point {
@@ -63,9 +64,9 @@ export function TrendChart({
   /** Multiplies values into the bands' unit (a ratio against percent bands). */
   scale?: number;
 }) {
-  const width = 640;
-  const height = 240;
-  const left = 56;
+  const [frame, width] = useChartWidth<HTMLDivElement>();
+  const height = chartHeight(width, 240);
+  const font = fontPx(width);
   const bottom = height - 28;
   const values = points.map((p) => (p.value === null ? null : p.value * scale));
   const before = previous.map((p) => (p.value === null ? null : p.value * scale));
@@ -77,42 +78,49 @@ export function TrendChart({
   const nextEdge = finite.filter((v) => v > dataMax).sort((a, b) => a - b)[0];
   const marks = axisTicks(Math.max(dataMax * 1.15, nextEdge !== undefined && nextEdge <= dataMax * 2 ? nextEdge * 1.05 : 0), unit, scale);
   const top = marks[marks.length - 1]?.value ?? 1;
-  const x = linear([0, Math.max(1, points.length - 1)], [left + 8, width - 12]);
+  const left = axisMargin(marks.map((t) => t.label), 56, font);
+  const dates = points.map((p) => shortDate(p.start));
+  // The last date is centred on the last point: keep it inside the drawing.
+  const right = width - Math.max(12, Math.ceil(textWidth(dates[dates.length - 1] ?? "", font) / 2) + 2);
+  const x = linear([0, Math.max(1, points.length - 1)], [left + 8, right]);
+  const stride = labelStride(dates, (right - left - 8) / Math.max(1, points.length - 1), 8, font);
   const y = linear([0, top], [bottom, 8]);
   const clip = (v: number) => Math.min(top, Math.max(0, v));
   return (
     <figure className="chart">
-      <svg viewBox={`0 0 ${width} ${height}`} className="chart-svg" aria-hidden="true">
-        {regions.map((r) => (
-          <g key={r.level}>
-            <rect x={left} width={width - left - 4} y={y(clip(r.to))} height={Math.max(0, y(clip(r.from)) - y(clip(r.to)))} className={`band band-${r.level}`} />
-            {y(clip(r.from)) - y(clip(r.to)) > 14 && (
-              <text x={width - 8} y={y(clip(r.to)) + 13} className="band-label" textAnchor="end">
-                {r.level}
-              </text>
-            )}
-          </g>
-        ))}
-        {marks.map((t) => (
-          <text key={t.value} x={left - 6} y={y(t.value) + 4} className="axis" textAnchor="end">
-            {t.label}
-          </text>
-        ))}
-        <line x1={left} x2={width - 4} y1={bottom} y2={bottom} className="grid" />
-        <path d={path(before, x, y)} className="trend-previous" />
-        <path d={path(values, x, y)} className="trend-line" />
-        {points.map((p, i) => {
-          const v = values[i];
-          return v === null || v === undefined ? null : <circle key={p.start} cx={x(i)} cy={y(v)} r={3.5} className={`trend-dot level-${p.level ?? "none"}`} />;
-        })}
-        {points.map((p, i) =>
-          points.length <= 8 || i % Math.ceil(points.length / 8) === 0 ? (
-            <text key={p.start} x={x(i)} y={height - 8} className="axis" textAnchor="middle">
-              {shortDate(p.start)}
+      <div ref={frame}>
+        <svg viewBox={`0 0 ${width} ${height}`} className="chart-svg" aria-hidden="true" style={{ fontSize: font }}>
+          {regions.map((r) => (
+            <g key={r.level}>
+              <rect x={left} width={width - left - 4} y={y(clip(r.to))} height={Math.max(0, y(clip(r.from)) - y(clip(r.to)))} className={`band band-${r.level}`} />
+              {y(clip(r.from)) - y(clip(r.to)) > font + 3 && (
+                <text x={width - 8} y={y(clip(r.to)) + font + 2} className="band-label" textAnchor="end">
+                  {r.level}
+                </text>
+              )}
+            </g>
+          ))}
+          {marks.map((t) => (
+            <text key={t.value} x={left - 6} y={y(t.value) + font * 0.35} className="axis" textAnchor="end">
+              {t.label}
             </text>
-          ) : null,
-        )}
-      </svg>
+          ))}
+          <line x1={left} x2={width - 4} y1={bottom} y2={bottom} className="grid" />
+          <path d={path(before, x, y)} className="trend-previous" />
+          <path d={path(values, x, y)} className="trend-line" />
+          {points.map((p, i) => {
+            const v = values[i];
+            return v === null || v === undefined ? null : <circle key={p.start} cx={x(i)} cy={y(v)} r={3.5} className={`trend-dot level-${p.level ?? "none"}`} />;
+          })}
+          {points.map((p, i) =>
+            i % stride === 0 ? (
+              <text key={p.start} x={x(i)} y={height - 8} className="axis" textAnchor="middle">
+                {dates[i]}
+              </text>
+            ) : null,
+          )}
+        </svg>
+      </div>
       <figcaption className="chart-legend muted">
         <span className="legend-line" aria-hidden="true" /> this period <span className="legend-dash" aria-hidden="true" /> previous period; shaded: DORA levels
       </figcaption>

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection
 from sqlalchemy.dialects.postgresql import insert
 
-from pulse_common.colors import MIN_GRAPHIC_CONTRAST, contrast
+from pulse_common.colors import MIN_GRAPHIC_CONTRAST, contrast, rgb
 from pulse_common.models.base import table_of
 from pulse_common.models.enums import ColorMode
 from pulse_common.models.tenant_settings import ClientColorSettings
@@ -21,9 +21,9 @@ if TYPE_CHECKING:
 
 def _mix(color: str, other: str, weight: float) -> str:
     """``weight`` of ``other`` blended into ``color`` (both #RRGGBB)."""
-    a = [int(color[i : i + 2], 16) for i in (1, 3, 5)]
-    b = [int(other[i : i + 2], 16) for i in (1, 3, 5)]
-    return "#" + "".join(f"{round(x + (y - x) * weight):02X}" for x, y in zip(a, b, strict=True))
+    return "#" + "".join(
+        f"{round(x + (y - x) * weight):02X}" for x, y in zip(rgb(color), rgb(other), strict=True)
+    )
 
 
 DARK_BACKGROUND = "#0D1117"

@@ -15,7 +15,7 @@ LIGHT_TEXT = "#FFFFFF"
 _WHITE = (0.95047, 1.0, 1.08883)
 
 
-def _rgb(color: str) -> tuple[int, int, int]:
+def rgb(color: str) -> tuple[int, int, int]:
     r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
     return r, g, b
 
@@ -26,7 +26,7 @@ def _channel(value: int) -> float:
 
 
 def luminance(color: str) -> float:
-    r, g, b = (_channel(v) for v in _rgb(color))
+    r, g, b = (_channel(v) for v in rgb(color))
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
@@ -46,7 +46,7 @@ def text_on(background: str) -> str:
 
 
 def _lab(color: str) -> tuple[float, float, float]:
-    r, g, b = (_channel(v) for v in _rgb(color))
+    r, g, b = (_channel(v) for v in rgb(color))
     xyz = (
         0.4124 * r + 0.3576 * g + 0.1805 * b,
         0.2126 * r + 0.7152 * g + 0.0722 * b,

@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 from pulse_common.models.enums import ColorMode
-from pulse_common.patterns import words
 from pulse_common.provisioning.models import HEX_COLOR
 
-# The web app's colour fields say the same before sending.
-HEX_MESSAGE = words(HEX_COLOR) or "use a colour as #RRGGBB"
-
-
-def _hex_color(value: str) -> str:
-    # Our own check, not a pattern constraint: pydantic's "String should
-    # match pattern '^#[0-9A-Fa-f]{6}$'" is no message for a person.
-    if not re.fullmatch(HEX_COLOR, value):
-        raise ValueError(HEX_MESSAGE)
-    return value.upper()
-
-
-HexColor = Annotated[
-    str, AfterValidator(_hex_color), WithJsonSchema({"type": "string", "pattern": HEX_COLOR})
-]
+# A mismatch is answered with the pattern's words (pulse_common.patterns), as
+# the web app's colour fields say before sending.
+HexColor = Annotated[str, StringConstraints(pattern=HEX_COLOR), AfterValidator(str.upper)]
 SCHEME_FIELDS = (
     "primary_color",
     "secondary_color",

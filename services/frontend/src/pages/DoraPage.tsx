@@ -126,6 +126,7 @@ function Figure({ metric, trend }: { metric: MetricDef; trend: ReactNode }) {
     <QueryState query={fig}>
       {(f) => {
         const dist = distribution(metric, f);
+        const note = valueNote(metric, f);
         return (
           <div aria-busy={fig.isFetching}>
             <section className="card section figure-head" aria-label="Figure">
@@ -133,7 +134,7 @@ function Figure({ metric, trend }: { metric: MetricDef; trend: ReactNode }) {
                 {formatValue(f.value, f.unit)}
               </p>
               <LevelBadge level={f.level} reason={levelReason(metric, f, f.report_year)} />
-              {valueNote(metric, f) && <p className="muted small value-note">{valueNote(metric, f)}</p>}
+              {note && <p className="muted small value-note">{note}</p>}
               <p className="muted">
                 Report {f.report_year} · sample: {formatSample(metric, f.sample_size)}
               </p>

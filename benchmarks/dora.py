@@ -51,6 +51,13 @@ from pulse_testworld import start_world
 END = dt.datetime(2026, 6, 30, tzinfo=dt.UTC)
 DAYS = 365
 REPOS = 20
+# Unplanned work, for the rework rate: PRs whose title marks them a hotfix
+# or a revert (relink's markers read the title), PRs linked to a work item
+# (a third of the item types are Bug or Incident), incidents tracked by a
+# work item (a PR linked to one fixes an incident).
+HOTFIX_EVERY, REVERT_EVERY = 97, 89
+PR_LINKED = 0.15
+INCIDENT_TRACKED = 0.4
 
 
 def _t(rng: random.Random, lo: float = 0, hi: float = DAYS) -> dt.datetime:
@@ -105,6 +112,14 @@ def _work_item(rng: random.Random, i: int, projects: list[int], wits: list[int])
         resolved,
         moves,
     )
+
+
+def _pr_title(n: int) -> str:
+    if n % HOTFIX_EVERY == 0:
+        return f"Hotfix: PR {n}"
+    if n % REVERT_EVERY == 0:
+        return f'Revert "PR {n - 1}"'
+    return f"PR {n}"
 
 
 def _copy(
@@ -201,11 +216,23 @@ def generate(dsn: str, schema: str, tenant_id: int, scale: float) -> dict[str, i
                 "target_branch",
             ],
             (
-                (tenant_id, r, n, f"PR {n}", f"dev{n % 50}", "merged", o, m, sha, "main")
+                (tenant_id, r, n, _pr_title(n), f"dev{n % 50}", "merged", o, m, sha, "main")
                 for r, n, o, _, m, sha in prs
             ),
         )
         ids = [r[0] for r in cur.execute("SELECT id FROM prs ORDER BY number")]
+        # Its own generator: the rows generated before links existed stay the same.
+        links = random.Random(43)
+        counts["work_items_prs"] = _copy(
+            cur,
+            "work_items_prs",
+            ["tenant_id", "work_item_id", "pr_id", "link_method"],
+            (
+                (tenant_id, links.choice(item_ids), pid, "pr_title")
+                for pid in ids
+                if links.random() < PR_LINKED
+            ),
+        )
         counts["prs_commits"] = _copy(
             cur,
             "prs_commits",
@@ -282,6 +309,7 @@ def generate(dsn: str, schema: str, tenant_id: int, scale: float) -> dict[str, i
                 "detected_at",
                 "resolved_at",
                 "status",
+                "work_item_id",
             ],
             (
                 (
@@ -294,6 +322,7 @@ def generate(dsn: str, schema: str, tenant_id: int, scale: float) -> dict[str, i
                     d,
                     r,
                     "resolved" if r else "open",
+                    links.choice(item_ids) if links.random() < INCIDENT_TRACKED else None,
                 )
                 for i in range(n_inc)
                 for d in [_t(rng)]

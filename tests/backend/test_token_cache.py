@@ -19,7 +19,9 @@ CLAIMS = {"sub": "7", "tid": 3, "ten": "acme", "role": "viewer", "sid": 11}
 
 
 def _ring(size: int = keys.VERIFIED_CACHE_SIZE) -> KeyRing:
-    return KeyRing("k1", {"k1": Ed25519PrivateKey.generate()}, "pulse", "pulse-api", _Verified(size))
+    return KeyRing(
+        "k1", {"k1": Ed25519PrivateKey.generate()}, "pulse", "pulse-api", _Verified(size)
+    )
 
 
 @pytest.fixture
@@ -68,7 +70,7 @@ def test_a_remembered_token_does_not_vouch_for_a_tampered_one() -> None:
     with pytest.raises(Unauthenticated, match="invalid access token"):
         ring.verify(forged)
     # Another ring (another process's keys) has not verified it.
-    with pytest.raises(Unauthenticated, match="unknown key|invalid"):
+    with pytest.raises(Unauthenticated, match="invalid access token"):
         KeyRing("k1", {"k1": Ed25519PrivateKey.generate()}, "pulse", "pulse-api").verify(token)
 
 

@@ -81,39 +81,20 @@ WITH inc AS MATERIALIZED (
 )
 
 # A deployment is rework when it is marked (hotfix, rollback) or ships a PR
-# that is: a hotfix or a revert, or linked to a bug or incident work item.
-# The reasons are listed in alphabetical order. The flags are joined, not
-# correlated per row (which also keeps the planner's cost, and with it JIT
-# compilation, down).
+# that is: a hotfix or a revert, or linked to a bug or incident work item
+# (the PR's flags, stored by relink: ``dora.markers``). The reasons are
+# listed in alphabetical order. Only the flagged PRs are read
+# (``ix_prs_rework``), and joined, not correlated per row.
 REWORK = f"""
-WITH {{deployments}}, shipped AS (
-    SELECT dp.deployment_id, dp.pr_id FROM deployments_prs dp
+WITH {{deployments}}, shipped_flags AS (
+    SELECT dp.deployment_id, bool_or(pr.is_hotfix) AS hotfix_pr,
+           bool_or(pr.is_revert) AS revert_pr, bool_or(pr.fixes_bug) AS fixes_bug,
+           bool_or(pr.fixes_incident) AS fixes_incident
+    FROM deployments_prs dp
+    JOIN prs pr ON pr.id = dp.pr_id
     WHERE dp.deployment_id IN (SELECT id FROM d)
-), items AS (
-    SELECT wp.pr_id, wp.work_item_id FROM work_items_prs wp
-    WHERE wp.pr_id IN (SELECT pr_id FROM shipped)
-    UNION
-    SELECT p.id, p.work_item_id FROM prs p
-    WHERE p.id IN (SELECT pr_id FROM shipped) AND p.work_item_id IS NOT NULL
-), flags AS (
-    SELECT it.pr_id,
-           bool_or(lower(coalesce(m.wit_to, t.name)) IN ('bug', 'incident')) AS fixes_bug,
-           bool_or(i.work_item_id IS NOT NULL) AS fixes_incident
-    FROM items it
-    JOIN work_items w ON w.id = it.work_item_id
-    LEFT JOIN wits t ON t.id = w.wit_id
-    LEFT JOIN wit_mappings m ON m.wit_from = t.name AND m.active
-    LEFT JOIN (SELECT DISTINCT work_item_id FROM incidents) i ON i.work_item_id = it.work_item_id
-    GROUP BY it.pr_id
-), shipped_flags AS (
-    SELECT s.deployment_id, bool_or(pr.is_hotfix) AS hotfix_pr, bool_or(pr.is_revert) AS revert_pr,
-           bool_or(coalesce(f.fixes_bug, false)) AS fixes_bug,
-           bool_or(coalesce(f.fixes_incident, false)) AS fixes_incident
-    FROM shipped s
-    JOIN prs pr ON pr.id = s.pr_id
-    LEFT JOIN flags f ON f.pr_id = s.pr_id
-    WHERE pr.is_hotfix OR pr.is_revert OR f.fixes_bug OR f.fixes_incident
-    GROUP BY s.deployment_id
+      AND (pr.is_hotfix OR pr.is_revert OR pr.fixes_bug OR pr.fixes_incident)
+    GROUP BY dp.deployment_id
 ), reasons AS MATERIALIZED (
     SELECT {q.DEPLOYMENT_REF}, array_remove(ARRAY[
                CASE WHEN x.fixes_bug THEN 'fixes_bug' END,

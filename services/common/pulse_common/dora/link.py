@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Connection, delete, func, insert, not_, se
 
 from pulse_common.dora import rules as r
 from pulse_common.dora.incidents import sync_incidents
-from pulse_common.dora.markers import pr_markers
+from pulse_common.dora.markers import pr_markers, store_pr_fixes
 from pulse_common.dora.settings import DoraRules, load_rules
 from pulse_common.dora.starts import store_pr_starts, store_work_item_starts
 from pulse_common.models.base import table_of
@@ -180,6 +180,7 @@ def relink(conn: Connection, tenant_id: int, rules: DoraRules | None = None) -> 
     if rules.deployment_fallback is DeploymentFallback.default_branch_merges:
         fallback = synthesize_merge_deployments(conn, tenant_id)
     hot, rev = _mark_prs(conn, rules)
+    store_pr_fixes(conn)
     store_pr_starts(conn)
     store_work_item_starts(conn)
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -47,6 +48,13 @@ class PullRequest(TenantRow, HasIntegration, TenantBase):
         Index(None, "work_item_id"),
         # Deployment commit ranges → the PRs whose merge commit they contain.
         Index(None, "merge_commit_sha"),
+        # Rework rate: the few PRs that are unplanned work, with why.
+        Index(
+            "ix_prs_rework",
+            "id",
+            postgresql_include=["is_hotfix", "is_revert", "fixes_bug", "fixes_incident"],
+            postgresql_where=text("is_hotfix OR is_revert OR fixes_bug OR fixes_incident"),
+        ),
     )
 
     repository_id: Mapped[int] = mapped_column(
@@ -80,6 +88,10 @@ class PullRequest(TenantRow, HasIntegration, TenantBase):
     # Markers set by the tenant's rules (dora.markers): unplanned work.
     is_hotfix: Mapped[bool] = mapped_column(nullable=False, server_default=false())
     is_revert: Mapped[bool] = mapped_column(nullable=False, server_default=false())
+    # Linked to a Bug or Incident work item, or to a work item an incident
+    # is tracked by: stored by relink from the links (dora.markers).
+    fixes_bug: Mapped[bool] = mapped_column(nullable=False, server_default=false())
+    fixes_incident: Mapped[bool] = mapped_column(nullable=False, server_default=false())
 
 
 class Commit(TenantRow, HasIntegration, TenantBase):

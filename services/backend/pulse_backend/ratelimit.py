@@ -112,7 +112,7 @@ def check(cache: redis.Redis, metrics: Metrics, limits: list[Limit], *, fail_clo
 
 def give_back(cache: redis.Redis, lim: Limit) -> None:
     """Returns one counted attempt (it turned out not to be abuse: a sign-in
-    that succeeded). WATCH makes it exact: the count never goes below zero,
+    or password change that succeeded). WATCH makes it exact: the count never goes below zero,
     and a window that ends meanwhile (an expired watched key aborts EXEC) is
     not recreated without its expiry. Lost on a Redis error: the attempt then
     stays counted, the safe side."""
@@ -124,8 +124,3 @@ def give_back(cache: redis.Redis, lim: Limit) -> None:
 
     with contextlib.suppress(redis.RedisError):
         cache.transaction(decrement, lim.key)
-
-
-def reset(cache: redis.Redis, key: str) -> None:
-    with contextlib.suppress(redis.RedisError):
-        cache.delete(key)

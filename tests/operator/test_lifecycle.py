@@ -308,9 +308,31 @@ def test_suspend_and_resume(platform: Platform, tenants: Tenants) -> None:
             )
 
     tenants.patch(slug, {"suspended": True})
-    tenants.wait_phase(slug, "Suspended")
+    suspended = tenants.wait_phase(slug, "Suspended")
     assert apps.read_namespaced_deployment("pulse-etl", n.namespace).spec.replicas == 0
     assert state() == "suspended"
+    # What `kubectl describe pt` and `get pt` show reads plainly: not Ready
+    # (it serves nobody), because it is suspended, and each part says so once.
+    conditions = {c["type"]: c for c in suspended["status"]["conditions"]}
+    ready = conditions["Ready"]
+    assert (ready["status"], ready["reason"]) == ("False", "Suspended"), ready
+    assert "suspended" in ready["message"] and "data kept" in ready["message"]
+    for c in conditions.values():
+        assert "((" not in c["message"] and "))" not in c["message"], c
+    assert conditions["CacheReady"]["message"] == (
+        f"ACL user {n.redis_user} disabled (tenant suspended) on keys {n.key_prefix}*"
+    )
+    assert "ETL scaled to 0 (tenant suspended)" in conditions["WorkloadReady"]["message"]
+
+    def phase_events() -> list[str] | None:
+        found = [e["message"] for e in events_for(platform, slug)]
+        phases = [m for m in found if m.startswith("phase")]
+        return phases if "phase Ready -> Suspended" in phases else None
+
+    phases = wait_for("the phase events", phase_events)
+    # The first phase has no "from": "phase Ready", not "phase - -> Ready".
+    assert "phase Ready" in phases, phases
+    assert not [m for m in phases if " - " in m or m.startswith("phase -")], phases
     tenants.patch(slug, {"suspended": False})
     tenants.wait_phase(slug, "Ready")
     assert apps.read_namespaced_deployment("pulse-etl", n.namespace).spec.replicas == 2

@@ -83,6 +83,27 @@ def test_transition_time_changes_only_on_a_real_transition() -> None:
     assert phase_of([], suspended=False) == "Pending"
 
 
+def test_a_suspended_tenant_is_not_ready_because_it_is_suspended() -> None:
+    """``kubectl get pt`` showed READY True for a tenant that serves nobody."""
+    ok = [
+        Check(t, True, "Reconciled", "fine")
+        for t in ("DatabaseReady", "CacheReady", "VectorStoreReady", "WorkloadReady")
+    ]
+    ready, _ = merge_conditions([], ok, 1)
+    suspended, transitions = merge_conditions(ready, ok, 2, suspended=True)
+    by_type = {c["type"]: c for c in suspended}
+    assert (by_type["Ready"]["status"], by_type["Ready"]["reason"]) == ("False", "Suspended")
+    assert [(t.type, t.new) for t in transitions] == [("Ready", "False")]
+    assert phase_of(suspended, suspended=True) == "Suspended"
+    # A part that fails while suspended is still a failure to show.
+    down = [Check("CacheReady", False, "RedisUnavailable", "down")]
+    broken, _ = merge_conditions(suspended, down, 2, suspended=True)
+    assert {c["type"]: c for c in broken}["Ready"]["message"] == "CacheReady: down"
+    assert phase_of(broken, suspended=True) == "Degraded"
+    resumed, _ = merge_conditions(suspended, ok, 3)
+    assert phase_of(resumed, suspended=False) == "Ready"
+
+
 def test_manifests_carry_owner_labels_and_tier_sizes() -> None:
     tenant = parse_tenant("acme", "uid-1", 3, {**SPEC, "tier": "trial", "suspended": True})
     secrets = workload.TenantSecrets({"PULSE_DATABASE_PASSWORD": "p"}, {}, {})

@@ -186,8 +186,8 @@ def cache_step(run: Run) -> str:
     ):
         cache_acl.ensure_user(client, n, password, tenant_id, enabled=enabled)
         run.changed.append("cache")
-    state = "on" if enabled else "off (suspended)"
-    return f"ACL user {n.redis_user} ({state}) on keys {n.key_prefix}*"
+    state = "enabled" if enabled else "disabled (tenant suspended)"
+    return f"ACL user {n.redis_user} {state} on keys {n.key_prefix}*"
 
 
 def vector_step(run: Run) -> str:
@@ -198,10 +198,11 @@ def vector_step(run: Run) -> str:
     state = vector_admin.ensure_collection(run.clients.qdrant, collection)
     if state is vector_admin.CollectionState.created:
         run.changed.append("vector")
+    found = "created" if state is vector_admin.CollectionState.created else "matches the spec"
     if spec.suspended:
         vector_admin.revoke_tokens(run.clients.qdrant, run.tenant.slug)
-        return f"collection {n.collection} ({state.value}); tokens revoked (suspended)"
-    return f"collection {n.collection} ({state.value})"
+        return f"collection {n.collection} {found}; tokens revoked (tenant suspended)"
+    return f"collection {n.collection} {found}"
 
 
 def workload_step(run: Run) -> str:
@@ -228,8 +229,12 @@ def workload_step(run: Run) -> str:
             clients, tenant, drift=run.drift, recheck=run.cfg.integration_recheck_seconds
         )
     )
-    replicas = 0 if tenant.spec.suspended else tenant.spec.etl.replicas
-    return f"{len(objs)} objects in {run.names.namespace}; ETL replicas {replicas}"
+    etl = (
+        "ETL scaled to 0 (tenant suspended)"
+        if tenant.spec.suspended
+        else f"ETL replicas {tenant.spec.etl.replicas}"
+    )
+    return f"{len(objs)} objects in {run.names.namespace}; {etl}"
 
 
 def _step(run: Run, kind: str, fn: Callable[[Run], str], outages: Outages | None) -> None:
@@ -295,7 +300,10 @@ def reconcile(
 def _outcome(run: Run, status: dict[str, Any]) -> Outcome:
     n, tenant = run.names, run.tenant
     conditions, transitions = merge_conditions(
-        status.get("conditions", []), run.checks, tenant.generation
+        status.get("conditions", []),
+        run.checks,
+        tenant.generation,
+        suspended=tenant.spec.suspended,
     )
     new_status: dict[str, Any] = {
         "phase": phase_of(conditions, suspended=tenant.spec.suspended),

@@ -149,6 +149,12 @@ async def _run_locked(
         linked = await derive_links(ctx.database_url, ctx.tenant_id)
         await _embed(ctx, events, name)
         async with conn.transaction():
+            # The run's end, as the job's last_success_at reads it: first, so
+            # that the job returned below carries it (now() is the same
+            # transaction's time as the job's last_run_finished_at).
+            await conn.execute(
+                "UPDATE integrations SET last_sync_at = now() WHERE id = %s", (integration_id,)
+            )
             etags = {**cp.get("etags", {}), **run.get("etags", {})}
             job = await store.transition(
                 conn,
@@ -162,9 +168,6 @@ async def _run_locked(
                     "swept_at": swept_at,
                 },
                 extra={"last_success_watermark": ISO(run["started_at"]), "retry_count": 0},
-            )
-            await conn.execute(
-                "UPDATE integrations SET last_sync_at = now() WHERE id = %s", (integration_id,)
             )
         await events.data_changed()
         await events.line(

@@ -25,6 +25,7 @@ from redis.client import Pipeline
 from pulse_backend.errors import RateLimited
 from pulse_backend.metrics import Metrics
 from pulse_common.errors import BackendUnavailable
+from pulse_common.wording import count_of
 
 log = structlog.get_logger("pulse_backend.ratelimit")
 
@@ -78,7 +79,7 @@ _COUNTED = {
 
 def _wait(seconds: int) -> str:
     if seconds < 90:
-        return f"{seconds} second{'' if seconds == 1 else 's'}"
+        return count_of(seconds, "second")
     return f"{round(seconds / 60)} minutes"
 
 

@@ -122,6 +122,7 @@ def test_apply_makes_a_ready_tenant_with_every_backend(
         "WorkloadReady": "True",
         # The jira Secret was never created: reported, the tenant still Ready.
         "IntegrationsReady": "False",
+        "BrandingReady": "True",
     }
     assert all(
         c["observedGeneration"] == obj["metadata"]["generation"] for c in status["conditions"]
@@ -261,6 +262,35 @@ def test_updates_reconcile_what_changed(platform: Platform, tenants: Tenants) ->
             ).all()
         )
     assert colors == {"light": "#FF0000", "dark": "#FF3333"}
+
+    # A primary colour the API would refuse (the page swallows it): the rest
+    # of the tenant stays Ready, the default primary is written instead, and
+    # the status and a Warning event name the field.
+    tenants.patch(slug, {"branding": {"primaryColor": "#FAFAFA", "secondaryColor": "#00FF00"}})
+    refused = tenants.wait_phase(slug, "Ready")
+    conditions = {c["type"]: c for c in refused["status"]["conditions"]}
+    assert conditions["Ready"]["status"] == "True"
+    pale = conditions["BrandingReady"]
+    assert (pale["status"], pale["reason"]) == ("False", "PrimaryColorInvisible"), pale
+    assert pale["message"].startswith("spec.branding.primaryColor: #FAFAFA is too close"), pale
+    with connect(platform.engine) as conn:
+        light = conn.execute(
+            text(
+                f"SELECT primary_color FROM \"{n.schema}\".client_color_settings WHERE mode = 'light'"
+            )
+        ).scalar()
+    assert light == "#1F6FEB"
+    warnings = wait_for(
+        "the branding warning",
+        lambda: [e for e in events_for(platform, slug) if e["reason"] == "BrandingReadyFailed"],
+    )
+    assert warnings[0]["type"] == "Warning"
+    assert "spec.branding.primaryColor" in warnings[0]["message"]
+    tenants.patch(slug, {"branding": {"primaryColor": "#FF0000", "secondaryColor": "#00FF00"}})
+    fixed = tenants.wait_phase(slug, "Ready")
+    assert {c["type"]: c["status"] for c in fixed["status"]["conditions"]}[
+        "BrandingReady"
+    ] == "True"
 
     tenants.patch(
         slug,

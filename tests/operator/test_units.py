@@ -10,9 +10,10 @@ from typing import Any
 import kopf
 import pytest
 
+from pulse_common.branding import invisible_primary, palettes
 from pulse_common.errors import InvalidInput
 from pulse_operator.config import OperatorConfig
-from pulse_operator.reconcile import database, workload
+from pulse_operator.reconcile import branding, database, workload
 from pulse_operator.reconcile.diff import DIGEST, covers, with_digest
 from pulse_operator.reconcile.status import Check, merge_conditions, phase_of
 from pulse_operator.reconcile.tenant import ALL_PARTS, Part, parts_for_diff
@@ -224,6 +225,26 @@ def test_a_spec_the_operator_accepts_is_a_request_provisioning_accepts(
     req = database.request(tenant, "pw")
     assert req.admin_email == tenant.spec.admin.email
     assert req.branding == tenant.spec.branding.to_branding()
+
+
+@pytest.mark.parametrize(
+    ("colour", "ok"), [("#FFFFFF", False), ("#F0F0F0", False), ("#FFEE88", True), ("#1F6FEB", True)]
+)
+def test_the_operator_applies_the_apis_visibility_rule_to_the_spec(colour: str, ok: bool) -> None:
+    """The same rule as the API's 422 primary_color_invisible (one function,
+    pulse_common.branding.invisible_primary); a refused colour is replaced
+    by the default in what provisioning writes, and the check names the field."""
+    tenant = parse_tenant("acme", "u", 1, {**SPEC, "branding": {"primaryColor": colour}})
+    written, check = branding.effective(tenant)
+    assert check.ok is ok
+    assert (invisible_primary(palettes(tenant.spec.branding.to_branding())) is None) is ok
+    assert database.request(tenant, "pw").branding == written
+    if ok:
+        assert written.primary_color == colour
+    else:
+        assert written.primary_color == "#1F6FEB"
+        assert check.reason == "PrimaryColorInvisible"
+        assert check.message.startswith(f"spec.branding.primaryColor: {colour} is too close")
 
 
 def test_config_hides_secrets() -> None:

@@ -22,7 +22,12 @@ PARTS = (DATABASE, CACHE, VECTOR, WORKLOAD)
 # users; only that integration's sync waits for the Secret. It makes the
 # phase Degraded, though, so that ``kubectl get pt`` shows it (see ``phase_of``).
 INTEGRATIONS = "IntegrationsReady"
-INFORMATIONAL = (INTEGRATIONS,)
+# Not part of Ready either, and not Degraded: a primary colour the page would
+# swallow is replaced by the default (reconcile/branding.py); the condition,
+# its Warning event and the Message column say which field to correct.
+BRANDING = "BrandingReady"
+INFORMATIONAL = (INTEGRATIONS, BRANDING)
+DEGRADING = (INTEGRATIONS,)
 
 
 @dataclass(frozen=True)
@@ -135,5 +140,5 @@ def phase_of(conditions: list[dict[str, Any]], *, suspended: bool) -> str:
         return "Degraded"
     if suspended:
         return "Suspended"
-    broken = any(c["type"] in INFORMATIONAL and c["status"] == "False" for c in conditions)
+    broken = any(c["type"] in DEGRADING and c["status"] == "False" for c in conditions)
     return "Degraded" if broken else "Ready"

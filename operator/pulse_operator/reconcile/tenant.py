@@ -30,7 +30,14 @@ from pulse_common.provisioning import (
 from pulse_common.tenancy import TenantNames
 from pulse_operator.clients import Clients
 from pulse_operator.config import OperatorConfig
-from pulse_operator.reconcile import credentials, database, diff, integrations, workload
+from pulse_operator.reconcile import (
+    branding,
+    credentials,
+    database,
+    diff,
+    integrations,
+    workload,
+)
 from pulse_operator.reconcile.failures import Outages, classify
 from pulse_operator.reconcile.status import (
     CACHE,
@@ -146,6 +153,8 @@ def _database_needs_ensure(run: Run) -> bool:
 
 def database_step(run: Run) -> str:
     db, slug, spec = run.clients.db, run.tenant.slug, run.tenant.spec
+    colours, colours_check = branding.effective(run.tenant)
+    run.checks.append(colours_check)
     done = f"schema {run.names.schema} at revision {{}}"
     if _database_needs_ensure(run):
         result = database.ensure(db, run.tenant, run.creds.db_password, run.creds.admin_password)
@@ -167,7 +176,7 @@ def database_step(run: Run) -> str:
         set_suspended(db, slug, spec.suspended)
         run.changed.append("suspension")
     if Part.branding in run.parts and run.tenant_id is not None:
-        apply_tenant_branding(db, slug, run.tenant_id, spec.branding.to_branding())
+        apply_tenant_branding(db, slug, run.tenant_id, colours)
         run.changed.append("branding")
     admin = run.creds.admin_password
     if admin is not None and reset_admin_password(db, slug, str(spec.admin.email), admin):

@@ -185,6 +185,13 @@ def test_redis_outage(client: TestClient, admin: Session, world: World) -> None:
     assert client.get("/readyz").status_code == 200
 
 
+def _bearer(client: TestClient, tenant: str, email: str, password: str) -> dict[str, str]:
+    r = client.post(
+        "/api/v1/auth/login", json={"tenant": tenant, "email": email, "password": password}
+    )
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
 def test_password_change_attempts_are_limited(
     make_client: Callable[..., TestClient], make_tenant: TenantFactory
 ) -> None:
@@ -193,11 +200,7 @@ def test_password_change_attempts_are_limited(
     )
     client = make_client(client_address=_address(), rate=rate)
     t = make_tenant()
-    r = client.post(
-        "/api/v1/auth/login",
-        json={"tenant": t.slug, "email": t.admin_email, "password": t.admin_password},
-    )
-    headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    headers = _bearer(client, t.slug, t.admin_email, t.admin_password)
     body = {"current_password": "guess-guess-1", "new_password": NEW_PASSWORD}
     statuses = [
         client.post("/api/v1/auth/password", json=body, headers=headers).status_code
@@ -220,11 +223,7 @@ def test_password_change_counts_failures_only_with_its_own_limit(
     )
     client = make_client(client_address=_address(), rate=rate)
     t = make_tenant()
-    r = client.post(
-        "/api/v1/auth/login",
-        json={"tenant": t.slug, "email": t.admin_email, "password": t.admin_password},
-    )
-    headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    headers = _bearer(client, t.slug, t.admin_email, t.admin_password)
 
     def change(current: str, new: str) -> int:
         body = {"current_password": current, "new_password": new}

@@ -65,6 +65,12 @@ class NetworkSettings(BaseSettings):
         "app.kubernetes.io/instance": "pulse",
     }
 
+    # The Prometheus that scrapes each ETL's /metrics (the chart's
+    # serviceMonitor.scraper, set when its ETL ServiceMonitor is on): its
+    # namespace and pod labels, admitted on the ETL port. Empty: nobody.
+    etl_metrics_scraper_namespace: str = ""
+    etl_metrics_scraper_pod_labels: dict[str, str] = {"app.kubernetes.io/name": "prometheus"}
+
     etl_egress_except_cidrs: list[str] = Field(default=DEFAULT_EXCEPT_CIDRS)
     etl_egress_allow_cidrs: list[str] = Field(default=[], max_length=MAX_CIDRS)
     etl_egress_ports: list[Port] = Field(default=[443], min_length=1, max_length=10)

@@ -23,15 +23,12 @@ async def publish(body: kopf.Body, clients: Clients, old: dict[str, Any], outcom
             clients.cache.put(patched)
     metrics.record_phase(name, new["phase"])
     events: list[tuple[str, str, str]] = []
-    if old.get("phase") != new["phase"]:
-        ok = new["phase"] in ("Ready", "Suspended")
-        events.append(
-            (
-                "Normal" if ok else "Warning",
-                new["phase"],
-                f"phase {old.get('phase') or '-'} -> {new['phase']}",
-            )
-        )
+    before, phase = old.get("phase"), new["phase"]
+    if before != phase:
+        ok = phase in ("Ready", "Suspended")
+        # The first phase has no "from" to show.
+        message = f"phase {before} -> {phase}" if before else f"phase {phase}"
+        events.append(("Normal" if ok else "Warning", phase, message))
     for t in outcome.transitions:
         if t.type != "Ready":
             ok = t.new == "True"

@@ -185,20 +185,59 @@ def test_redis_outage(client: TestClient, admin: Session, world: World) -> None:
     assert client.get("/readyz").status_code == 200
 
 
+def _bearer(client: TestClient, tenant: str, email: str, password: str) -> dict[str, str]:
+    r = client.post(
+        "/api/v1/auth/login", json={"tenant": tenant, "email": email, "password": password}
+    )
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
 def test_password_change_attempts_are_limited(
     make_client: Callable[..., TestClient], make_tenant: TenantFactory
 ) -> None:
-    rate = RateLimits(login_per_email=3, login_per_address=1000, per_user=1000)
+    rate = RateLimits(
+        login_per_email=1000, password_change_failures=3, login_per_address=1000, per_user=1000
+    )
     client = make_client(client_address=_address(), rate=rate)
     t = make_tenant()
-    r = client.post(
-        "/api/v1/auth/login",
-        json={"tenant": t.slug, "email": t.admin_email, "password": t.admin_password},
-    )
-    headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    headers = _bearer(client, t.slug, t.admin_email, t.admin_password)
     body = {"current_password": "guess-guess-1", "new_password": NEW_PASSWORD}
     statuses = [
         client.post("/api/v1/auth/password", json=body, headers=headers).status_code
         for _ in range(4)
     ]
     assert statuses == [422, 422, 422, 429]
+    r = client.post("/api/v1/auth/password", json=body, headers=headers)
+    assert r.json()["detail"] == "too many password change attempts; retry in 15 minutes"
+
+
+def test_password_change_counts_failures_only_with_its_own_limit(
+    make_client: Callable[..., TestClient], make_tenant: TenantFactory
+) -> None:
+    """Its own limit, not the sign-in one (sign-in failures do not use it up,
+    nor the other way round), and like sign-in only wrong current passwords
+    count: an admin who changes their password several times is not locked
+    out, nor by a new password the rules refuse."""
+    rate = RateLimits(
+        login_per_email=2, password_change_failures=2, login_per_address=1000, per_user=1000
+    )
+    client = make_client(client_address=_address(), rate=rate)
+    t = make_tenant()
+    headers = _bearer(client, t.slug, t.admin_email, t.admin_password)
+
+    def change(current: str, new: str) -> int:
+        body = {"current_password": current, "new_password": new}
+        return client.post("/api/v1/auth/password", json=body, headers=headers).status_code
+
+    current = t.admin_password
+    for i in range(4):  # more successes than either limit allows
+        new = f"{NEW_PASSWORD}-{i}"
+        assert change(current, new) == 200
+        current = new
+    assert change(current, current) == 422  # the same password again: no guess
+    assert change(current, "short") == 422  # refused by the rules: no guess
+    # Sign-in failures for the same person leave the password change alone.
+    assert [_login(client, t.slug, t.admin_email, "wrong") for _ in range(3)] == [401, 401, 429]
+    assert change("guess-guess-1", NEW_PASSWORD) == 422
+    assert change("guess-guess-2", NEW_PASSWORD) == 422
+    assert change(current, NEW_PASSWORD) == 429  # two wrong guesses: the limit

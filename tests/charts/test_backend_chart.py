@@ -13,6 +13,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from kubernetes import client as k8s
 
+from pulse_operator.config import OperatorConfig
+from pulse_operator.reconcile import workload
+from pulse_operator.spec import parse_tenant
 from tests.charts.conftest import CHART, container, render
 
 pytestmark = pytest.mark.kube
@@ -136,9 +139,46 @@ def test_ingress_routes_api_with_tls_and_websockets(helm: Any) -> None:
     env = {e["name"]: e.get("value") for e in container(docs, "backend")["env"]}
     assert env["PULSE_BACKEND_PUBLIC_URL"] == "https://pulse.example.com"
     monitors = [d for d in docs if d["kind"] == "ServiceMonitor"]
-    assert {m["metadata"]["name"] for m in monitors} == {"pulse-operator", "pulse-backend"}
+    assert {m["metadata"]["name"] for m in monitors} == {
+        "pulse-operator",
+        "pulse-backend",
+        "pulse-etl",
+    }
     assert all(m["metadata"]["labels"]["release"] == "prometheus" for m in monitors)
     assert not [d for d in render(helm) if d["kind"] in ("Ingress", "ServiceMonitor")]
+
+
+def test_every_tenant_etl_is_scraped_like_the_backend(helm: Any) -> None:
+    """The ETL serves /metrics on its port as the backend does: one
+    ServiceMonitor finds the operator's pulse-etl Services in the tenant
+    namespaces, and the operator admits the scraper in each tenant's policy."""
+    docs = render(helm, "-f", str(CHART / "ci" / "production-values.yaml"))
+    (etl,) = [
+        d for d in docs if d["kind"] == "ServiceMonitor" and d["metadata"]["name"] == "pulse-etl"
+    ]
+    tenant = parse_tenant("acme", "uid-1", 1, {"displayName": "A", "admin": {"email": "a@a.io"}})
+    service = workload.service(tenant, OperatorConfig.model_construct(etl_port=8000))
+    assert etl["spec"]["namespaceSelector"] == {"any": True}
+    selected = etl["spec"]["selector"]["matchLabels"]
+    assert selected.items() <= service["metadata"]["labels"].items()
+    (endpoint,) = etl["spec"]["endpoints"]
+    assert (endpoint["port"], endpoint["path"]) == (service["spec"]["ports"][0]["name"], "/metrics")
+    env = {e["name"]: e.get("value") for e in container(docs, "operator")["env"]}
+    assert env["PULSE_OPERATOR_ETL_METRICS_SCRAPER_NAMESPACE"] == "monitoring"
+    assert json.loads(env["PULSE_OPERATOR_ETL_METRICS_SCRAPER_POD_LABELS"]) == {
+        "app.kubernetes.io/name": "prometheus"
+    }
+    # Without the ServiceMonitor, nobody but the backend reaches an ETL.
+    env = {e["name"] for e in container(render(helm), "operator")["env"]}
+    assert "PULSE_OPERATOR_ETL_METRICS_SCRAPER_NAMESPACE" not in env
+    off = render(
+        helm,
+        "-f",
+        str(CHART / "ci" / "production-values.yaml"),
+        "--set",
+        "serviceMonitor.etl=false",
+    )
+    assert "pulse-etl" not in {d["metadata"]["name"] for d in off if d["kind"] == "ServiceMonitor"}
 
 
 def _annotation(docs: list[dict[str, Any]], kind: str, component: str, key: str) -> str:

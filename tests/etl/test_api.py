@@ -4,6 +4,7 @@ cancel, with the state machine's answers (202, 404, 409)."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections.abc import Iterator
 
@@ -102,3 +103,19 @@ def test_a_resume_right_after_pause_waits_for_the_run_to_unwind(
     r = api.post("/api/v1/jobs/github-main/resume")
     assert r.status_code == 202, r.text
     assert _wait(api, "github-main", {"succeeded", "failed"})["state"] == "succeeded"
+
+
+def test_last_success_is_when_the_run_ended(api: TestClient, etl_tenant: EtlTenant) -> None:
+    """The jobs page's "last success" and the integrations page's "last sync"
+    are one moment: the end of the last successful run (the watermark, where
+    the next run reads from, is its start)."""
+    assert api.get("/api/v1/jobs/jira-main").json()["last_success_at"] is None
+    assert api.post("/api/v1/jobs/jira-main/start").status_code == 202
+    job = _wait(api, "jira-main", {"succeeded", "failed"})
+    assert job["state"] == "succeeded", job
+    assert job["last_success_at"] == job["finished_at"], job
+    assert str(job["watermark"]) < str(job["last_success_at"]), job
+    (last_sync,) = etl_tenant.query(
+        "SELECT last_sync_at FROM integrations WHERE name = 'jira-main'"
+    )
+    assert last_sync[0] == dt.datetime.fromisoformat(job["last_success_at"])

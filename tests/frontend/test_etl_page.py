@@ -14,6 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from pulse_fakes import Fault
 from tests.frontend.conftest import Stack, run_browser
 from tests.frontend.etl import EtlTenant, tenant_with_etl
 
@@ -37,6 +38,8 @@ def _work_items(e: EtlTenant) -> int:
 
 def test_run_moves_the_progress_bar_to_the_end(stack: Stack, etl: EtlTenant) -> None:
     etl.sources.jira.api.latency = SLOW
+    # GitHub refuses every request: that run fails at its first one.
+    etl.sources.github.plan.add(Fault(".*", "status", 404, times=1000))
     t = etl.tenant
     r = run_browser(
         "etlProgress",
@@ -45,6 +48,7 @@ def test_run_moves_the_progress_bar_to_the_end(stack: Stack, etl: EtlTenant) -> 
         email=t.admin_email,
         password=t.password,
         integration="jira-main",
+        failing="github-main",
     )
     assert r["violations"] == [], r["violations"]
     assert r["consoleErrors"] == []
@@ -67,9 +71,15 @@ def test_run_moves_the_progress_bar_to_the_end(stack: Stack, etl: EtlTenant) -> 
     end = re.match(r"(\d+) of (\d+) items", f["text"])
     assert end and end[1] == end[2] and int(end[1]) >= max(done), f
     print("samples while running:", len(running), "distinct values:", values)
-    assert f["lastSuccess"] != "Last success never"
+    assert f["lastSuccess"] != "Last successful sync never"
+    # The same moment on the integrations page: the end of that run.
+    when = f["lastSuccess"].removeprefix("Last successful sync ").split(" · ")[0]
+    assert r["lastSync"].endswith(f"last successful sync {when}"), (r["lastSync"], when)
+    # The failed run says so and why, not the phase it never left.
+    assert r["failed"]["text"] == "Failed before any item was loaded", r["failed"]
+    assert "not found" in r["failed"]["error"], r["failed"]
     assert any(b.startswith("Run") for b in f["buttons"]), f["buttons"]
     assert _work_items(etl) == issues
     assert r["dark"] == "dark"
     assert r["phoneOverflow"] <= 0
-    assert len(r["screenshots"]) == 5
+    assert len(r["screenshots"]) == 7

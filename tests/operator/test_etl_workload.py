@@ -84,7 +84,7 @@ def test_missing_secret_degrades_the_phase_but_not_ready() -> None:
     again, _ = merge_conditions(conditions, ok, 2)
     assert {c["type"]: c["status"] for c in again}[INTEGRATIONS] == "False"
     assert phase_of(again, suspended=False) == "Degraded"
-    found = Check(INTEGRATIONS, True, "SecretsPresent", "1 integration Secret(s) mounted")
+    found = Check(INTEGRATIONS, True, "SecretsPresent", "1 integration Secret mounted")
     healed, _ = merge_conditions(again, [*ok, found], 2)
     assert phase_of(healed, suspended=False) == "Ready"
 

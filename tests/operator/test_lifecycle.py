@@ -122,6 +122,7 @@ def test_apply_makes_a_ready_tenant_with_every_backend(
         "WorkloadReady": "True",
         # The jira Secret was never created: reported, the tenant still Ready.
         "IntegrationsReady": "False",
+        "BrandingReady": "True",
     }
     assert all(
         c["observedGeneration"] == obj["metadata"]["generation"] for c in status["conditions"]
@@ -262,6 +263,35 @@ def test_updates_reconcile_what_changed(platform: Platform, tenants: Tenants) ->
         )
     assert colors == {"light": "#FF0000", "dark": "#FF3333"}
 
+    # A primary colour the API would refuse (the page swallows it): the rest
+    # of the tenant stays Ready, the default primary is written instead, and
+    # the status and a Warning event name the field.
+    tenants.patch(slug, {"branding": {"primaryColor": "#FAFAFA", "secondaryColor": "#00FF00"}})
+    refused = tenants.wait_phase(slug, "Ready")
+    conditions = {c["type"]: c for c in refused["status"]["conditions"]}
+    assert conditions["Ready"]["status"] == "True"
+    pale = conditions["BrandingReady"]
+    assert (pale["status"], pale["reason"]) == ("False", "PrimaryColorInvisible"), pale
+    assert pale["message"].startswith("spec.branding.primaryColor: #FAFAFA is too close"), pale
+    with connect(platform.engine) as conn:
+        light = conn.execute(
+            text(
+                f"SELECT primary_color FROM \"{n.schema}\".client_color_settings WHERE mode = 'light'"
+            )
+        ).scalar()
+    assert light == "#1F6FEB"
+    warnings = wait_for(
+        "the branding warning",
+        lambda: [e for e in events_for(platform, slug) if e["reason"] == "BrandingReadyFailed"],
+    )
+    assert warnings[0]["type"] == "Warning"
+    assert "spec.branding.primaryColor" in warnings[0]["message"]
+    tenants.patch(slug, {"branding": {"primaryColor": "#FF0000", "secondaryColor": "#00FF00"}})
+    fixed = tenants.wait_phase(slug, "Ready")
+    assert {c["type"]: c["status"] for c in fixed["status"]["conditions"]}[
+        "BrandingReady"
+    ] == "True"
+
     tenants.patch(
         slug,
         {
@@ -308,9 +338,31 @@ def test_suspend_and_resume(platform: Platform, tenants: Tenants) -> None:
             )
 
     tenants.patch(slug, {"suspended": True})
-    tenants.wait_phase(slug, "Suspended")
+    suspended = tenants.wait_phase(slug, "Suspended")
     assert apps.read_namespaced_deployment("pulse-etl", n.namespace).spec.replicas == 0
     assert state() == "suspended"
+    # What `kubectl describe pt` and `get pt` show reads plainly: not Ready
+    # (it serves nobody), because it is suspended, and each part says so once.
+    conditions = {c["type"]: c for c in suspended["status"]["conditions"]}
+    ready = conditions["Ready"]
+    assert (ready["status"], ready["reason"]) == ("False", "Suspended"), ready
+    assert "suspended" in ready["message"] and "data kept" in ready["message"]
+    for c in conditions.values():
+        assert "((" not in c["message"] and "))" not in c["message"], c
+    assert conditions["CacheReady"]["message"] == (
+        f"ACL user {n.redis_user} disabled (tenant suspended) on keys {n.key_prefix}*"
+    )
+    assert "ETL scaled to 0 (tenant suspended)" in conditions["WorkloadReady"]["message"]
+
+    def phase_events() -> list[str] | None:
+        found = [e["message"] for e in events_for(platform, slug)]
+        phases = [m for m in found if m.startswith("phase")]
+        return phases if "phase Ready -> Suspended" in phases else None
+
+    phases = wait_for("the phase events", phase_events)
+    # The first phase has no "from": "phase Ready", not "phase - -> Ready".
+    assert "phase Ready" in phases, phases
+    assert not [m for m in phases if " - " in m or m.startswith("phase -")], phases
     tenants.patch(slug, {"suspended": False})
     tenants.wait_phase(slug, "Ready")
     assert apps.read_namespaced_deployment("pulse-etl", n.namespace).spec.replicas == 2

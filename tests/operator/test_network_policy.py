@@ -232,3 +232,19 @@ def test_operator_applies_both_policies_and_the_collector_removes_them(
         return False
 
     wait_for("the platform-side policy to be collected", gone, timeout=120)
+
+
+def test_the_metrics_scraper_is_admitted_on_the_etl_port_only_when_configured() -> None:
+    """The ETL serves /metrics on its port (as the backend does); the chart's
+    ETL ServiceMonitor names the Prometheus that scrapes it, by namespace
+    and pod labels like every other peer."""
+    etl, _ = policies()
+    (rule,) = etl["spec"]["ingress"]
+    assert len(rule["from"]) == 1  # the backend only
+    etl, _ = policies(etl_metrics_scraper_namespace="monitoring")
+    (rule,) = etl["spec"]["ingress"]
+    assert rule["from"][1] == {
+        "namespaceSelector": {"matchLabels": {NAME_LABEL: "monitoring"}},
+        "podSelector": {"matchLabels": {"app.kubernetes.io/name": "prometheus"}},
+    }
+    assert rule["ports"] == [{"protocol": "TCP", "port": 8000}]

@@ -10,9 +10,10 @@ from typing import Any
 import kopf
 import pytest
 
+from pulse_common.branding import invisible_primary, palettes
 from pulse_common.errors import InvalidInput
 from pulse_operator.config import OperatorConfig
-from pulse_operator.reconcile import database, workload
+from pulse_operator.reconcile import branding, database, workload
 from pulse_operator.reconcile.diff import DIGEST, covers, with_digest
 from pulse_operator.reconcile.status import Check, merge_conditions, phase_of
 from pulse_operator.reconcile.tenant import ALL_PARTS, Part, parts_for_diff
@@ -81,6 +82,27 @@ def test_transition_time_changes_only_on_a_real_transition() -> None:
     assert phase_of(degraded, suspended=False) == "Degraded"
     assert phase_of(same, suspended=True) == "Suspended"
     assert phase_of([], suspended=False) == "Pending"
+
+
+def test_a_suspended_tenant_is_not_ready_because_it_is_suspended() -> None:
+    """``kubectl get pt`` showed READY True for a tenant that serves nobody."""
+    ok = [
+        Check(t, True, "Reconciled", "fine")
+        for t in ("DatabaseReady", "CacheReady", "VectorStoreReady", "WorkloadReady")
+    ]
+    ready, _ = merge_conditions([], ok, 1)
+    suspended, transitions = merge_conditions(ready, ok, 2, suspended=True)
+    by_type = {c["type"]: c for c in suspended}
+    assert (by_type["Ready"]["status"], by_type["Ready"]["reason"]) == ("False", "Suspended")
+    assert [(t.type, t.new) for t in transitions] == [("Ready", "False")]
+    assert phase_of(suspended, suspended=True) == "Suspended"
+    # A part that fails while suspended is still a failure to show.
+    down = [Check("CacheReady", False, "RedisUnavailable", "down")]
+    broken, _ = merge_conditions(suspended, down, 2, suspended=True)
+    assert {c["type"]: c for c in broken}["Ready"]["message"] == "CacheReady: down"
+    assert phase_of(broken, suspended=True) == "Degraded"
+    resumed, _ = merge_conditions(suspended, ok, 3)
+    assert phase_of(resumed, suspended=False) == "Ready"
 
 
 def test_manifests_carry_owner_labels_and_tier_sizes() -> None:
@@ -203,6 +225,26 @@ def test_a_spec_the_operator_accepts_is_a_request_provisioning_accepts(
     req = database.request(tenant, "pw")
     assert req.admin_email == tenant.spec.admin.email
     assert req.branding == tenant.spec.branding.to_branding()
+
+
+@pytest.mark.parametrize(
+    ("colour", "ok"), [("#FFFFFF", False), ("#F0F0F0", False), ("#FFEE88", True), ("#1F6FEB", True)]
+)
+def test_the_operator_applies_the_apis_visibility_rule_to_the_spec(colour: str, ok: bool) -> None:
+    """The same rule as the API's 422 primary_color_invisible (one function,
+    pulse_common.branding.invisible_primary); a refused colour is replaced
+    by the default in what provisioning writes, and the check names the field."""
+    tenant = parse_tenant("acme", "u", 1, {**SPEC, "branding": {"primaryColor": colour}})
+    written, check = branding.effective(tenant)
+    assert check.ok is ok
+    assert (invisible_primary(palettes(tenant.spec.branding.to_branding())) is None) is ok
+    assert database.request(tenant, "pw").branding == written
+    if ok:
+        assert written.primary_color == colour
+    else:
+        assert written.primary_color == "#1F6FEB"
+        assert check.reason == "PrimaryColorInvisible"
+        assert check.message.startswith(f"spec.branding.primaryColor: {colour} is too close")
 
 
 def test_config_hides_secrets() -> None:

@@ -12,6 +12,7 @@ from pulse_common import migrate
 from pulse_common.db import connect
 from pulse_common.provisioning import TenantProvisioned, TenantRequest, ensure_tenant
 from pulse_common.tenancy import TenantNames, ownership_mark, quote_ident
+from pulse_operator.reconcile import branding
 from pulse_operator.spec import Tenant
 
 
@@ -30,7 +31,7 @@ def request(tenant: Tenant, password: str, admin_password: str | None = None) ->
         display_name=spec.display_name,
         tier=spec.tier,
         admin_email=spec.admin.email,
-        branding=spec.branding.to_branding(),
+        branding=branding.effective(tenant)[0],
         seed_profile=spec.seed.profile,
         login_password=SecretStr(password),
         admin_password=SecretStr(admin_password) if admin_password else None,

@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 from pulse_common.tenancy import TenantNames
+from pulse_common.wording import count_of
 from pulse_operator.clients import Clients
 from pulse_operator.reconcile import kube
 from pulse_operator.reconcile.status import INTEGRATIONS, Check
@@ -80,4 +81,6 @@ def check(clients: Clients, tenant: Tenant, *, drift: bool = False, recheck: flo
 
 
 def _present(count: int) -> Check:
-    return Check(INTEGRATIONS, True, "SecretsPresent", f"{count} integration Secret(s) mounted")
+    return Check(
+        INTEGRATIONS, True, "SecretsPresent", f"{count_of(count, 'integration Secret')} mounted"
+    )

@@ -6,7 +6,8 @@ name and nobody can change: a label anyone can put on a namespace admits
 nobody.
 
 - In the tenant namespace: the ETL pods accept only the platform backend's
-  pods, only on the ETL port, and reach only the platform's data services and
+  pods (and, when configured, the Prometheus that scrapes ``/metrics``),
+  only on the ETL port, and reach only the platform's data services and
   backend, DNS, and the outside world per pulse_operator.network.
 - In the platform namespace: the data services and the backend accept this
   tenant's ETL pods (one policy per tenant, because NetworkPolicy cannot
@@ -71,6 +72,15 @@ def _internet(cfg: OperatorConfig, egress: EgressSpec) -> list[dict[str, Any]]:
     return rules
 
 
+def _etl_clients(cfg: OperatorConfig) -> list[dict[str, Any]]:
+    """Who may call the ETL port: the backend, and the metrics scraper if any."""
+    peers = [_in_namespace(cfg.platform_namespace, _platform_pods(cfg, ["backend"]))]
+    if cfg.etl_metrics_scraper_namespace:
+        scraper = {"matchLabels": dict(cfg.etl_metrics_scraper_pod_labels)}
+        peers.append(_in_namespace(cfg.etl_metrics_scraper_namespace, scraper))
+    return peers
+
+
 def tenant_etl(cfg: OperatorConfig, *, meta: dict[str, Any], egress: EgressSpec) -> dict[str, Any]:
     """The policy of the tenant namespace (every pod in it)."""
     ns = cfg.platform_namespace
@@ -84,7 +94,7 @@ def tenant_etl(cfg: OperatorConfig, *, meta: dict[str, Any], egress: EgressSpec)
             "policyTypes": ["Ingress", "Egress"],
             "ingress": [
                 {
-                    "from": [_in_namespace(ns, backend)],
+                    "from": _etl_clients(cfg),
                     "ports": [{"protocol": "TCP", "port": cfg.etl_port}],
                 }
             ],

@@ -22,7 +22,12 @@ PARTS = (DATABASE, CACHE, VECTOR, WORKLOAD)
 # users; only that integration's sync waits for the Secret. It makes the
 # phase Degraded, though, so that ``kubectl get pt`` shows it (see ``phase_of``).
 INTEGRATIONS = "IntegrationsReady"
-INFORMATIONAL = (INTEGRATIONS,)
+# Not part of Ready either, and not Degraded: a primary colour the page would
+# swallow is replaced by the default (reconcile/branding.py); the condition,
+# its Warning event and the Message column say which field to correct.
+BRANDING = "BrandingReady"
+INFORMATIONAL = (INTEGRATIONS, BRANDING)
+DEGRADING = (INTEGRATIONS,)
 
 
 @dataclass(frozen=True)
@@ -46,11 +51,37 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+# Ready's reason while the tenant is suspended on purpose: it serves nobody
+# (sign-ins refused, ETL scaled to 0), so not Ready, but nothing is broken.
+SUSPENDED = "Suspended"
+SUSPENDED_MESSAGE = "tenant suspended: sign-ins refused and ETL scaled to 0; data kept"
+
+
+def _ready(failing: list[Check | None], *, suspended: bool) -> Check:
+    if failing:
+        return Check(
+            READY,
+            False,
+            "NotReady",
+            "; ".join(f"{c.type}: {c.message}" for c in failing if c is not None)
+            or "not every backend has been checked yet",
+        )
+    if suspended:
+        return Check(READY, False, SUSPENDED, SUSPENDED_MESSAGE)
+    return Check(READY, True, "AllReady", "every backend is ready")
+
+
 def merge_conditions(
-    previous: list[dict[str, Any]], checks: list[Check], generation: int, now: str | None = None
+    previous: list[dict[str, Any]],
+    checks: list[Check],
+    generation: int,
+    now: str | None = None,
+    *,
+    suspended: bool = False,
 ) -> tuple[list[dict[str, Any]], list[Transition]]:
     """New conditions (previous ones kept for parts not checked this time) and
-    the transitions among them. ``Ready`` is True only when every part is."""
+    the transitions among them. ``Ready`` is True only when every part is and
+    the tenant is not suspended (then False with reason ``Suspended``)."""
     old = {c["type"]: c for c in previous}
     by_type: dict[str, Check] = {c.type: c for c in checks}
     for part in (*PARTS, *INFORMATIONAL):
@@ -60,15 +91,7 @@ def merge_conditions(
                 part, c["status"] == "True", c.get("reason", ""), c.get("message", "")
             )
     failing = [c for c in (by_type.get(p) for p in PARTS) if c is None or not c.ok]
-    by_type[READY] = Check(
-        READY,
-        not failing,
-        "AllReady" if not failing else "NotReady",
-        "every backend is ready"
-        if not failing
-        else "; ".join(f"{c.type}: {c.message}" for c in failing if c is not None)
-        or "not every backend has been checked yet",
-    )
+    by_type[READY] = _ready(failing, suspended=suspended)
 
     stamp = now or now_iso()
     conditions, transitions = [], []
@@ -111,9 +134,11 @@ def phase_of(conditions: list[dict[str, Any]], *, suspended: bool) -> str:
     ready = next((c for c in conditions if c["type"] == READY), None)
     if ready is None:
         return "Pending"
+    if ready.get("reason") == SUSPENDED:
+        return "Suspended"
     if ready["status"] != "True":
         return "Degraded"
     if suspended:
         return "Suspended"
-    broken = any(c["type"] in INFORMATIONAL and c["status"] == "False" for c in conditions)
+    broken = any(c["type"] in DEGRADING and c["status"] == "False" for c in conditions)
     return "Degraded" if broken else "Ready"

@@ -30,7 +30,14 @@ from pulse_common.provisioning import (
 from pulse_common.tenancy import TenantNames
 from pulse_operator.clients import Clients
 from pulse_operator.config import OperatorConfig
-from pulse_operator.reconcile import credentials, database, diff, integrations, workload
+from pulse_operator.reconcile import (
+    branding,
+    credentials,
+    database,
+    diff,
+    integrations,
+    workload,
+)
 from pulse_operator.reconcile.failures import Outages, classify
 from pulse_operator.reconcile.status import (
     CACHE,
@@ -146,6 +153,8 @@ def _database_needs_ensure(run: Run) -> bool:
 
 def database_step(run: Run) -> str:
     db, slug, spec = run.clients.db, run.tenant.slug, run.tenant.spec
+    colours, colours_check = branding.effective(run.tenant)
+    run.checks.append(colours_check)
     done = f"schema {run.names.schema} at revision {{}}"
     if _database_needs_ensure(run):
         result = database.ensure(db, run.tenant, run.creds.db_password, run.creds.admin_password)
@@ -167,7 +176,7 @@ def database_step(run: Run) -> str:
         set_suspended(db, slug, spec.suspended)
         run.changed.append("suspension")
     if Part.branding in run.parts and run.tenant_id is not None:
-        apply_tenant_branding(db, slug, run.tenant_id, spec.branding.to_branding())
+        apply_tenant_branding(db, slug, run.tenant_id, colours)
         run.changed.append("branding")
     admin = run.creds.admin_password
     if admin is not None and reset_admin_password(db, slug, str(spec.admin.email), admin):
@@ -186,8 +195,8 @@ def cache_step(run: Run) -> str:
     ):
         cache_acl.ensure_user(client, n, password, tenant_id, enabled=enabled)
         run.changed.append("cache")
-    state = "on" if enabled else "off (suspended)"
-    return f"ACL user {n.redis_user} ({state}) on keys {n.key_prefix}*"
+    state = "enabled" if enabled else "disabled (tenant suspended)"
+    return f"ACL user {n.redis_user} {state} on keys {n.key_prefix}*"
 
 
 def vector_step(run: Run) -> str:
@@ -198,10 +207,11 @@ def vector_step(run: Run) -> str:
     state = vector_admin.ensure_collection(run.clients.qdrant, collection)
     if state is vector_admin.CollectionState.created:
         run.changed.append("vector")
+    found = "created" if state is vector_admin.CollectionState.created else "matches the spec"
     if spec.suspended:
         vector_admin.revoke_tokens(run.clients.qdrant, run.tenant.slug)
-        return f"collection {n.collection} ({state.value}); tokens revoked (suspended)"
-    return f"collection {n.collection} ({state.value})"
+        return f"collection {n.collection} {found}; tokens revoked (tenant suspended)"
+    return f"collection {n.collection} {found}"
 
 
 def workload_step(run: Run) -> str:
@@ -228,8 +238,12 @@ def workload_step(run: Run) -> str:
             clients, tenant, drift=run.drift, recheck=run.cfg.integration_recheck_seconds
         )
     )
-    replicas = 0 if tenant.spec.suspended else tenant.spec.etl.replicas
-    return f"{len(objs)} objects in {run.names.namespace}; ETL replicas {replicas}"
+    etl = (
+        "ETL scaled to 0 (tenant suspended)"
+        if tenant.spec.suspended
+        else f"ETL replicas {tenant.spec.etl.replicas}"
+    )
+    return f"{len(objs)} objects in {run.names.namespace}; {etl}"
 
 
 def _step(run: Run, kind: str, fn: Callable[[Run], str], outages: Outages | None) -> None:
@@ -295,7 +309,10 @@ def reconcile(
 def _outcome(run: Run, status: dict[str, Any]) -> Outcome:
     n, tenant = run.names, run.tenant
     conditions, transitions = merge_conditions(
-        status.get("conditions", []), run.checks, tenant.generation
+        status.get("conditions", []),
+        run.checks,
+        tenant.generation,
+        suspended=tenant.spec.suspended,
     )
     new_status: dict[str, Any] = {
         "phase": phase_of(conditions, suspended=tenant.spec.suspended),

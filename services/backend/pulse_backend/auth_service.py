@@ -274,22 +274,45 @@ def recache_user(clients: AppClients, conn: Connection, names: TenantNames, user
         _cache_session(clients, conn, names.slug, sid, user)
 
 
+class WrongCurrentPassword(FieldInvalid):
+    """A password change whose current password is wrong: a guess, the one
+    thing the password-change limit counts. 422 on the field, not 401: the
+    session itself is fine."""
+
+    def __init__(self) -> None:
+        super().__init__("current_password", "is not your current password")
+
+
 def change_password(clients: AppClients, principal: Principal, current: str, new: str) -> UserOut:
+    """Changes the caller's password. A stolen access token must not become a
+    fast password oracle: like sign-in (``login``), each attempt takes a slot
+    of the user's own limit before the current password is checked, and gives
+    it back unless that password was wrong."""
     passwords.validate_new(new)
     rate = clients.settings.rate
-    # A stolen access token must not become a fast password oracle.
     limit = ratelimit.Limit(
         "password_change",
         f"{principal.names.key_prefix}rl:pwchange:{principal.user_id}",
-        rate.login_per_email,
-        rate.login_window_seconds,
+        rate.password_change_failures,
+        rate.password_change_window_seconds,
     )
-    ratelimit.check(clients.redis, clients.metrics, [limit], fail_closed=True)
+    keep = False
+    try:
+        ratelimit.check(clients.redis, clients.metrics, [limit], fail_closed=True)
+        return _change_password(clients, principal, current, new)
+    except (WrongCurrentPassword, BackendUnavailable):
+        keep = True  # a guess, or nothing counted (Redis) / the safe side (PostgreSQL)
+        raise
+    finally:
+        if not keep:
+            ratelimit.give_back(clients.redis, limit)
+
+
+def _change_password(clients: AppClients, principal: Principal, current: str, new: str) -> UserOut:
     with tenant_write(clients, principal) as conn:
         row = users_repo.by_id(conn, principal.user_id, for_update=True)
         if not passwords.verify(current, row.password_hash):
-            # 422 on the field, not 401: the session itself is fine.
-            raise FieldInvalid("current_password", "is not your current password")
+            raise WrongCurrentPassword()
         if secrets.compare_digest(current, new):
             raise FieldInvalid("new_password", "must differ from the current password")
         user = users_repo.set_password(conn, principal.user_id, passwords.hash_password(new))

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pulse_backend.context import Principal
 from pulse_backend.keys import KeyRing
+from pulse_backend.schemas import LAST_SUCCESS_AT
 from pulse_common import tokens
 from pulse_common.errors import BackendUnavailable, PulseError
 from pulse_common.models.enums import EtlJobStatus
@@ -56,7 +57,12 @@ class EtlJob(BaseModel):
     state: EtlJobStatus
     attempts: int = Field(description="runs since the last success")
     last_error: str | None
-    watermark: dt.datetime | None = Field(description="start of the last successful run")
+    watermark: dt.datetime | None = Field(
+        description="where the next incremental sync reads from (less an overlap): the start "
+        "of the last successful run"
+    )
+    # Default None: an ETL of an earlier version does not send it.
+    last_success_at: dt.datetime | None = Field(default=None, description=LAST_SUCCESS_AT)
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
     control: Literal["pause", "cancel"] | None = Field(

@@ -25,6 +25,7 @@ from redis.client import Pipeline
 from pulse_backend.errors import RateLimited
 from pulse_backend.metrics import Metrics
 from pulse_common.errors import BackendUnavailable
+from pulse_common.wording import count_of
 
 log = structlog.get_logger("pulse_backend.ratelimit")
 
@@ -78,7 +79,7 @@ _COUNTED = {
 
 def _wait(seconds: int) -> str:
     if seconds < 90:
-        return f"{seconds} second{'' if seconds == 1 else 's'}"
+        return count_of(seconds, "second")
     return f"{round(seconds / 60)} minutes"
 
 
@@ -112,7 +113,7 @@ def check(cache: redis.Redis, metrics: Metrics, limits: list[Limit], *, fail_clo
 
 def give_back(cache: redis.Redis, lim: Limit) -> None:
     """Returns one counted attempt (it turned out not to be abuse: a sign-in
-    that succeeded). WATCH makes it exact: the count never goes below zero,
+    or password change that succeeded). WATCH makes it exact: the count never goes below zero,
     and a window that ends meanwhile (an expired watched key aborts EXEC) is
     not recreated without its expiry. Lost on a Redis error: the attempt then
     stays counted, the safe side."""
@@ -124,8 +125,3 @@ def give_back(cache: redis.Redis, lim: Limit) -> None:
 
     with contextlib.suppress(redis.RedisError):
         cache.transaction(decrement, lim.key)
-
-
-def reset(cache: redis.Redis, key: str) -> None:
-    with contextlib.suppress(redis.RedisError):
-        cache.delete(key)

@@ -11,6 +11,9 @@ from pulse_backend.rbac import Role
 from pulse_common.models.enums import ThemeMode
 
 NAME = Field(default=None, max_length=100)
+# One meaning of "last success" wherever a sync's time is shown (the ETL jobs
+# page and the integrations page): when the run ended, not when it started.
+LAST_SUCCESS_AT = "when the last successful sync of the integration ended"
 
 
 class UserOut(BaseModel):

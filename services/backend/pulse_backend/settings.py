@@ -47,6 +47,11 @@ class RateLimits(BaseSettings):
     # attempt counts per client address.
     login_per_email: int = Field(default=10, ge=1)
     login_per_address: int = Field(default=50, ge=1)
+    # Wrong current passwords per user in a password change (a change that
+    # succeeds, or a new password the rules refuse, does not count): a stolen
+    # access token must not become a password oracle. Its own window.
+    password_change_failures: int = Field(default=5, ge=1)
+    password_change_window_seconds: int = Field(default=900, ge=1)
 
 
 class Settings(BaseSettings):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 from sqlalchemy.dialects.postgresql import insert
 
-from pulse_common.colors import MIN_GRAPHIC_CONTRAST, contrast, rgb
+from pulse_common.colors import MIN_GRAPHIC_CONTRAST, contrast, difference, rgb
 from pulse_common.models.base import table_of
 from pulse_common.models.enums import ColorMode
 from pulse_common.models.tenant_settings import ClientColorSettings
@@ -66,6 +67,43 @@ def palettes(branding: Branding) -> dict[ColorMode, dict[str, str]]:
             "text_color": "#E6EDF3",
         },
     }
+
+
+# The least CIE76 difference between the primary colour and the page: the
+# primary fills buttons and the selected navigation item, and with less
+# they cannot be told from the page (white is 0 from white, #F0F0F0 5,
+# #CCCCCC 18, the palest #FFEE88 still 52). Its text is chosen by contrast,
+# so any colour further away than this stays usable. The one rule for the
+# API (422 primary_color_invisible) and the operator (spec.branding).
+MIN_PRIMARY_DIFFERENCE = 20.0
+
+
+@dataclass(frozen=True)
+class InvisiblePrimary:
+    """A palette whose primary colour the page would swallow."""
+
+    mode: ColorMode
+    primary: str
+    page: str
+    gap: float
+
+    def explain(self) -> str:
+        return (
+            f"{self.primary} is too close to the {self.mode.value} page ({self.page}) for "
+            f"buttons and the selected navigation item to show: colour difference "
+            f"{self.gap:.0f}, at least {MIN_PRIMARY_DIFFERENCE:.0f} needed"
+        )
+
+
+def invisible_primary(schemes: dict[ColorMode, dict[str, str]]) -> InvisiblePrimary | None:
+    """The first mode (light, then dark) whose primary colour is too close to
+    its page, or None when both show."""
+    for mode, colors in schemes.items():
+        primary, page = colors["primary_color"], colors["background_color"]
+        gap = difference(primary, page)
+        if gap < MIN_PRIMARY_DIFFERENCE:
+            return InvisiblePrimary(mode, primary, page, gap)
+    return None
 
 
 def apply_branding(conn: Connection, tenant_id: int, branding: Branding) -> None:

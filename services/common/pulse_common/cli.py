@@ -38,6 +38,7 @@ from pulse_common.provisioning import (
     revoke_tenant,
 )
 from pulse_common.tenancy import validate_slug
+from pulse_common.wording import count_of
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -119,7 +120,7 @@ def _migrate(engine: Engine, a: argparse.Namespace) -> int:
         print(f"[{p.index}/{p.total}] {p.slug}: {p.from_revision} -> {p.to_revision}", flush=True)
 
     done = migrate_all_tenants(engine, progress=progress)
-    print(f"{len(done)} tenant(s) at head")
+    print(f"{count_of(len(done), 'tenant')} at head")
     return 0
 
 

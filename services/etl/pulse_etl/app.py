@@ -10,7 +10,7 @@ import psycopg
 import redis.asyncio as aioredis
 import structlog
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from qdrant_client import QdrantClient
 
 from pulse_common import vectorstore
@@ -24,6 +24,7 @@ from pulse_etl.jobs import schedule
 from pulse_etl.jobs.context import run_context
 from pulse_etl.jobs.manager import JobManager
 from pulse_etl.jobs.runner import RunContext
+from pulse_etl.metrics import CONTENT_TYPE_LATEST, Metrics
 from pulse_etl.readiness import check_all
 from pulse_etl.settings import EtlSettings
 
@@ -62,7 +63,7 @@ def create_app(settings: EtlSettings, *, qdrant: QdrantClient | None = None) -> 
         if jwks is None:
             log.error("job API disabled: no JWKS configured", category="ERROR")
         app.state.jobs = JobManager(
-            run_context(settings, app.state.cache, app.state.vectors), integrations
+            run_context(settings, app.state.cache, app.state.vectors, metrics), integrations
         )
         context: RunContext = app.state.jobs.ctx
         # The integrations and their job rows exist from the start, so that
@@ -102,6 +103,7 @@ def create_app(settings: EtlSettings, *, qdrant: QdrantClient | None = None) -> 
             if qdrant is None:
                 app.state.vectors.close()
 
+    metrics = Metrics()
     app = FastAPI(title=f"Pulse ETL ({settings.tenant_slug})", lifespan=lifespan)
     app.add_exception_handler(PulseError, pulse_error)
     app.include_router(jobs_router)
@@ -109,6 +111,14 @@ def create_app(settings: EtlSettings, *, qdrant: QdrantClient | None = None) -> 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/metrics", response_class=Response)
+    async def prometheus() -> Response:
+        """Jobs, items and upstream calls (pulse_etl.metrics). Without a
+        token, as the backend's: the tenant's NetworkPolicy decides who
+        reaches the port (the backend, and the scraper's namespace when the
+        chart's serviceMonitor.etl is on)."""
+        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/readyz")
     async def readyz(request: Request) -> JSONResponse:

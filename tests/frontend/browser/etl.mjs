@@ -46,7 +46,7 @@ export async function etlProgress({ browser, config, axeSource }) {
   violations.push(...(await axe(page, axeSource, "/admin/etl running light")));
   await card.locator(".badge").filter({ hasText: /^(succeeded|failed)$/ }).waitFor({ timeout: 120_000 });
   // The job is read again after its last event: the last-success line follows.
-  await card.getByText(/^Last success (?!never)/).waitFor();
+  await card.getByText(/^Last successful sync (?!never)/).waitFor();
   const samples = await page.evaluate(() => {
     clearInterval(window.__sampler);
     return window.__samples;
@@ -54,15 +54,33 @@ export async function etlProgress({ browser, config, axeSource }) {
   const final = {
     state: await card.locator(".badge").textContent(),
     text: await card.locator(".progress-line").innerText(),
-    lastSuccess: await card.getByText(/^Last success/).textContent(),
+    lastSuccess: await card.getByText(/^Last successful sync/).textContent(),
     buttons: await card.getByRole("button").allTextContents(),
   };
   screenshots.push(await shot(page, config, "admin-etl-done-light"));
 
+  // A run that fails at its first request (config.failing's source refuses
+  // it): the card says it failed and why, not "0 items · starting".
+  const failing = page.getByRole("region", { name: config.failing, exact: true });
+  await failing.getByRole("button", { name: `Run ${config.failing}` }).click();
+  await failing.locator(".badge").filter({ hasText: /^failed$/ }).waitFor({ timeout: 60_000 });
+  await failing.locator(".field-error").waitFor();
+  const failed = {
+    text: await failing.locator(".progress-line").innerText(),
+    error: await failing.locator(".field-error").innerText(),
+  };
+  screenshots.push(await shot(page, config, "admin-etl-failed-light"));
+  // "Last successful sync" means the same on the integrations page.
+  await page.goto("/admin/integrations");
+  await heading(page, "Integrations");
+  const integration = page.getByRole("region", { name: new RegExp(`^${name} `) });
+  const lastSync = await integration.getByText(/last successful sync/).textContent();
+  screenshots.push(await shot(page, config, "admin-integrations-light"));
+
   await setMode(page, "Dark");
   await page.goto("/admin/etl");
   await heading(page, "ETL jobs");
-  await card.getByText(/^Last success (?!never)/).waitFor();
+  await card.getByText(/^Last successful sync (?!never)/).waitFor();
   const dark = await page.evaluate(() => document.documentElement.dataset.theme);
   violations.push(...(await axe(page, axeSource, "/admin/etl dark")));
   screenshots.push(await shot(page, config, "admin-etl-done-dark"));
@@ -71,10 +89,10 @@ export async function etlProgress({ browser, config, axeSource }) {
   await phone.page.goto("/admin/etl");
   await signIn(phone.page, config);
   await heading(phone.page, "ETL jobs");
-  await phone.page.getByRole("region", { name, exact: true }).getByText(/^Last success (?!never)/).waitFor();
+  await phone.page.getByRole("region", { name, exact: true }).getByText(/^Last successful sync (?!never)/).waitFor();
   const phoneOverflow = await overflow(phone.page);
   violations.push(...(await axe(phone.page, axeSource, "phone /admin/etl")));
   screenshots.push(await shot(phone.page, config, "phone-admin-etl-dark"));
   check(samples.length > 0, "the card was sampled");
-  return { before, midRun, samples, final, dark, phoneOverflow, violations, screenshots, consoleErrors: [...consoleErrors, ...phone.consoleErrors] };
+  return { before, midRun, samples, final, failed, lastSync, dark, phoneOverflow, violations, screenshots, consoleErrors: [...consoleErrors, ...phone.consoleErrors] };
 }

@@ -8,8 +8,8 @@ from sqlalchemy import Connection, select
 
 from pulse_backend.branding.models import SCHEME_FIELDS, BrandingUpdate, ColorScheme
 from pulse_backend.errors import FieldInvalid
-from pulse_common.branding import palettes
-from pulse_common.colors import MIN_CONTRAST, contrast, difference, text_on
+from pulse_common.branding import invisible_primary, palettes
+from pulse_common.colors import MIN_CONTRAST, contrast, text_on
 from pulse_common.models.base import table_of
 from pulse_common.models.enums import ColorMode
 from pulse_common.models.tenant_settings import ClientColorSettings
@@ -40,14 +40,6 @@ def overridden(update: BrandingUpdate) -> Palettes:
     return derived
 
 
-# The least CIE76 difference between the primary colour and the page: the
-# primary fills buttons and the selected navigation item, and with less
-# they cannot be told from the page (white is 0 from white, #F0F0F0 5,
-# #CCCCCC 18, the palest #FFEE88 still 52). Its text is chosen by contrast,
-# so any colour further away than this stays usable.
-MIN_PRIMARY_DIFFERENCE = 20.0
-
-
 class PrimaryInvisible(FieldInvalid):
     """A primary colour too close to the page to mark anything on it."""
 
@@ -57,20 +49,15 @@ class PrimaryInvisible(FieldInvalid):
 def check_primary_visible(update: BrandingUpdate) -> None:
     """Refuses a primary colour the page would swallow (white or near-white
     in light mode, near the dark page in dark mode); the field named is the
-    one that set it."""
-    for mode, colors in overridden(update).items():
-        primary, page = colors["primary_color"], colors["background_color"]
-        gap = difference(primary, page)
-        if gap >= MIN_PRIMARY_DIFFERENCE:
-            continue
-        explicit = getattr(update, mode.value).primary_color is not None
-        field = f"{mode.value}.primary_color" if explicit else "primary_color"
-        raise PrimaryInvisible(
-            field,
-            f"{primary} is too close to the {mode.value} page ({page}) for buttons and the "
-            f"selected navigation item to show: colour difference {gap:.0f}, at least "
-            f"{MIN_PRIMARY_DIFFERENCE:.0f} needed; choose a clearly darker or more colourful one",
-        )
+    one that set it (the rule: ``pulse_common.branding.invisible_primary``)."""
+    found = invisible_primary(overridden(update))
+    if found is None:
+        return
+    explicit = getattr(update, found.mode.value).primary_color is not None
+    field = f"{found.mode.value}.primary_color" if explicit else "primary_color"
+    raise PrimaryInvisible(
+        field, f"{found.explain()}; choose a clearly darker or more colourful one"
+    )
 
 
 def check_readable(update: BrandingUpdate) -> None:

@@ -11,9 +11,11 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Field,
     SecretStr,
 )
 
+from pulse_backend.schemas import LAST_SUCCESS_AT
 from pulse_common.ai.config import (
     Name,
     ProviderConfig,
@@ -99,6 +101,6 @@ class DataIntegrationOut(BaseModel):
     provider: Literal["jira", "github"] | str
     base_url: str | None
     active: bool
-    last_sync_at: dt.datetime | None
+    last_sync_at: dt.datetime | None = Field(description=LAST_SUCCESS_AT)
     settings: dict[str, object]
     jobs: list[SyncStatus]

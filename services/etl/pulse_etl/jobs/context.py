@@ -12,6 +12,7 @@ import redis.asyncio as aioredis
 
 from pulse_common.tenancy import TenantNames
 from pulse_etl.jobs.runner import RunContext
+from pulse_etl.metrics import Metrics
 from pulse_etl.settings import EtlSettings
 
 if TYPE_CHECKING:
@@ -19,7 +20,10 @@ if TYPE_CHECKING:
 
 
 def run_context(
-    settings: EtlSettings, cache: aioredis.Redis | None, vectors: QdrantClient | None = None
+    settings: EtlSettings,
+    cache: aioredis.Redis | None,
+    vectors: QdrantClient | None = None,
+    metrics: Metrics | None = None,
 ) -> RunContext:
     embed = None
     if vectors is not None:
@@ -41,4 +45,5 @@ def run_context(
         timeout=settings.etl_http_timeout,
         embed=embed,
         sweep_interval=dt.timedelta(hours=settings.etl_sweep_hours),
+        metrics=metrics,
     )

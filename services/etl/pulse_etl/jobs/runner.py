@@ -33,6 +33,7 @@ from pulse_etl.jobs.monitor import monitor_after_sync
 from pulse_etl.jobs.store import Job, JobState
 from pulse_etl.load import bulk
 from pulse_etl.load.targets import BY_SOURCE, load_rows
+from pulse_etl.metrics import Metrics, RunMeter
 from pulse_etl.sources.batch import Batch, Connector
 from pulse_etl.sources.github import GithubConnector
 from pulse_etl.sources.http import Retry, SourceClient
@@ -60,6 +61,8 @@ class RunContext:
     on_batch: Callable[[Batch], None] | None = None
     # Where loaded rows' vectors go; None: no embedding (the queue keeps them).
     embed: Target | None = None
+    # The service's Prometheus metrics (/metrics); None: the one-shot CLI.
+    metrics: Metrics | None = None
 
 
 def make_client(ctx: RunContext, integration: Integration, creds: Credentials) -> SourceClient:
@@ -123,6 +126,8 @@ async def _run_locked(
     )
     client: SourceClient | None = None
     tracker = _Tracker(name, int(run.get("done", 0)))
+    meter = RunMeter(ctx.metrics, integration.type.value)
+    meter.start()
     try:
         creds = load_credentials(ctx.credentials_dir, integration)
         client = make_client(ctx, integration, creds)
@@ -133,6 +138,7 @@ async def _run_locked(
         for batches in _phases(conn, connector, integration_id, cursor, since):
             async for batch in batches:
                 control = await _commit(ctx, conn, integration_id, name, batch, run, tracker)
+                meter.loaded(batch.items, client)
                 if ctx.on_batch is not None:
                     ctx.on_batch(batch)
                 await events.data_changed()
@@ -149,6 +155,12 @@ async def _run_locked(
         linked = await derive_links(ctx.database_url, ctx.tenant_id)
         await _embed(ctx, events, name)
         async with conn.transaction():
+            # The run's end, as the job's last_success_at reads it: first, so
+            # that the job returned below carries it (now() is the same
+            # transaction's time as the job's last_run_finished_at).
+            await conn.execute(
+                "UPDATE integrations SET last_sync_at = now() WHERE id = %s", (integration_id,)
+            )
             etags = {**cp.get("etags", {}), **run.get("etags", {})}
             job = await store.transition(
                 conn,
@@ -162,9 +174,6 @@ async def _run_locked(
                     "swept_at": swept_at,
                 },
                 extra={"last_success_watermark": ISO(run["started_at"]), "retry_count": 0},
-            )
-            await conn.execute(
-                "UPDATE integrations SET last_sync_at = now() WHERE id = %s", (integration_id,)
             )
         await events.data_changed()
         await events.line(
@@ -199,10 +208,12 @@ async def _run_locked(
         # A bug, not a source problem: the job says so, the log has the trace.
         events_log = f"internal error: {type(exc).__name__}"
         job = await _fail(conn, name, events_log, events, type(exc).__name__)
+        meter.end(job.state.value, client)
         raise
     finally:
         if client is not None:
             await client.aclose()
+    meter.end(job.state.value, client)
     await events.progress(tracker.final(job, client))
     return job
 

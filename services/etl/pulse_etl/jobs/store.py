@@ -36,7 +36,11 @@ class Job(BaseModel):
     state: JobState
     attempts: int
     last_error: str | None
+    # Where the next incremental run reads from (minus an overlap): the
+    # start of the last successful run, not when it ended.
     watermark: dt.datetime | None
+    # When the last successful run ended (the integration's last sync).
+    last_success_at: dt.datetime | None
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
     cursor: dict[str, Any] | None
@@ -46,8 +50,8 @@ class Job(BaseModel):
 
 _SELECT = (
     "SELECT j.job_name, j.integration_id, j.status, j.retry_count, j.error_message, "
-    "j.last_success_watermark, j.last_run_started_at, j.last_run_finished_at, j.checkpoint "
-    "FROM etl_jobs j"
+    "j.last_success_watermark, j.last_run_started_at, j.last_run_finished_at, j.checkpoint, "
+    "i.last_sync_at FROM etl_jobs j LEFT JOIN integrations i ON i.id = j.integration_id"
 )
 
 
@@ -60,6 +64,7 @@ def _job(row: dict[str, Any]) -> Job:
         attempts=row["retry_count"],
         last_error=row["error_message"],
         watermark=row["last_success_watermark"],
+        last_success_at=row["last_sync_at"],
         started_at=row["last_run_started_at"],
         finished_at=row["last_run_finished_at"],
         cursor=cp.get("cursor"),
@@ -98,7 +103,7 @@ async def get(
     """The job and its raw checkpoint; ``lock`` holds the row to the transaction's end."""
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(
-            _SELECT + " WHERE j.job_name = %s" + (" FOR UPDATE" if lock else ""), (name,)
+            _SELECT + " WHERE j.job_name = %s" + (" FOR UPDATE OF j" if lock else ""), (name,)
         )
         row = await cur.fetchone()
     if row is None:

@@ -1303,7 +1303,10 @@ export interface components {
             id: number;
             /** Jobs */
             jobs: components["schemas"]["SyncStatus"][];
-            /** Last Sync At */
+            /**
+             * Last Sync At
+             * @description when the last successful sync of the integration ended
+             */
             last_sync_at: string | null;
             /** Name */
             name: string;
@@ -1521,6 +1524,11 @@ export interface components {
             integration_id: number;
             /** Last Error */
             last_error: string | null;
+            /**
+             * Last Success At
+             * @description when the last successful sync of the integration ended
+             */
+            last_success_at?: string | null;
             progress: components["schemas"]["JobProgress"];
             /** Resumable */
             resumable: boolean;
@@ -1529,7 +1537,7 @@ export interface components {
             state: components["schemas"]["EtlJobStatus"];
             /**
              * Watermark
-             * @description start of the last successful run
+             * @description where the next incremental sync reads from (less an overlap): the start of the last successful run
              */
             watermark: string | null;
         };

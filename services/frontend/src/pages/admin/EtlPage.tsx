@@ -4,6 +4,7 @@ import { adminKeys, useEtlAction, useEtlJobs, type EtlAction, type EtlJob } from
 import { useLiveEvents } from "../../api/liveEvents";
 import { FormError, QueryState } from "../../components/States";
 import { formatDateTime } from "../../format/dates";
+import { countOf } from "../../format/plural";
 
 /** What an etl.progress event carries (pulse_etl.jobs.events.Progress). */
 export interface LiveProgress {
@@ -14,6 +15,8 @@ export interface LiveProgress {
   estimated: number | null;
   rate: number;
   eta_seconds: number | null;
+  /** The run's error, on its last event when it failed. */
+  error: string | null;
 }
 
 export function parseProgress(msg: Record<string, unknown>): LiveProgress | null {
@@ -27,6 +30,7 @@ export function parseProgress(msg: Record<string, unknown>): LiveProgress | null
     estimated: num(msg.estimated),
     rate: num(msg.rate) ?? 0,
     eta_seconds: num(msg.eta_seconds),
+    error: typeof msg.error === "string" && msg.error ? msg.error : null,
   };
 }
 
@@ -65,10 +69,23 @@ export function barValue(state: string, done: number, estimated: number | null):
  * every run started since then, the running one included: a first run in
  * progress is no failed attempt.
  */
-export function attemptsSince(state: string, attempts: number): string {
+export function attemptsSince(state: string, attempts: number, everSucceeded = true): string {
   const n = state === "running" ? attempts - 1 : attempts;
   if (n <= 0) return "";
-  return ` · ${n} unsuccessful run${n === 1 ? "" : "s"} since`;
+  // "never · 1 unsuccessful run since" would be since nothing.
+  return ` · ${countOf(n, "unsuccessful run")}${everSucceeded ? " since" : ""}`;
+}
+
+/**
+ * The line beside the bar. The phase is where a run is, so only while it
+ * goes (or waits to go on); a failed run says it failed, not "starting",
+ * the phase it never left when it failed at its first request.
+ */
+export function progressText(state: string, done: number, estimated: number | null, phase: string): string {
+  const items = estimated ? `${done} of ${countOf(estimated, "item")}` : countOf(done, "item");
+  if (state === "failed") return done > 0 ? `Failed after ${items}` : "Failed before any item was loaded";
+  const going = state === "running" || state === "paused" || state === "queued";
+  return `${items}${going && phase ? ` · ${phase}` : ""}`;
 }
 
 const LABEL: Record<EtlAction, string> = { start: "Run", pause: "Pause", resume: "Resume", cancel: "Cancel" };
@@ -80,6 +97,8 @@ function JobCard({ job, live }: { job: EtlJob; live: LiveProgress | undefined })
   const estimated = live?.estimated ?? job.progress.estimated ?? null;
   const phase = live?.phase ?? job.progress.phase ?? "";
   const id = `job-${job.integration}`;
+  // The run's own error as soon as its last event says it failed, before the job is read again.
+  const error = (live?.state === "failed" && live.error) || job.last_error;
   return (
     <section className="card" aria-labelledby={id}>
       <div className="card-head">
@@ -88,10 +107,7 @@ function JobCard({ job, live }: { job: EtlJob; live: LiveProgress | undefined })
       </div>
       <div className="progress-line">
         <progress aria-label={`Progress of ${job.integration}`} {...barValue(state, done, estimated)} />
-        <span>
-          {done}
-          {estimated ? ` of ${estimated}` : ""} items{phase ? ` · ${phase}` : ""}
-        </span>
+        <span>{progressText(state, done, estimated, phase)}</span>
       </div>
       {live && state === "running" && (
         <p className="muted">
@@ -99,11 +115,11 @@ function JobCard({ job, live }: { job: EtlJob; live: LiveProgress | undefined })
         </p>
       )}
       <p className="muted">
-        Last success {formatDateTime(job.watermark, "never")}
-        {attemptsSince(state, job.attempts)}
+        Last successful sync {formatDateTime(job.last_success_at, "never")}
+        {attemptsSince(state, job.attempts, job.last_success_at != null)}
         {job.control && ` · ${job.control} requested`}
       </p>
-      {job.last_error && <p className="field-error">Last error: {job.last_error}</p>}
+      {error && <p className="field-error">Last error: {error}</p>}
       <div className="actions">
         {actionsFor({ ...job, state: state as EtlJob["state"] }).map((a) => (
           <button key={a} type="button" className={a === "start" ? "btn btn-primary" : "btn"} disabled={act.isPending} onClick={() => act.mutate({ integration: job.integration, action: a })}>

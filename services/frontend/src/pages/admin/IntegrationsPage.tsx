@@ -27,7 +27,7 @@ function IntegrationCard({ i }: { i: Integration }) {
         <span className={`badge ${i.active ? "badge-good" : "badge-neutral"}`}>{i.active ? "active" : "inactive"}</span>
       </div>
       <p className="muted break">
-        {i.base_url ?? "no URL"} · last sync {when(i.last_sync_at)}
+        {i.base_url ?? "no URL"} · last successful sync {when(i.last_sync_at)}
       </p>
       {i.jobs.length === 0 ? (
         <p>No sync has run yet.</p>

@@ -16,6 +16,7 @@ import type { Schemas } from "../../api/queries";
 import { Field } from "../../components/Field";
 import { Table } from "../../components/Table";
 import { FormError, QueryState } from "../../components/States";
+import { countOf } from "../../format/plural";
 
 type Kind = Schemas["ProviderKind"];
 type PType = Schemas["ProviderType"];
@@ -238,8 +239,8 @@ function Rotate() {
       </button>
       {rotate.data && (
         <p role="status">
-          Re-encrypted {rotate.data.reencrypted} credential(s) with key {rotate.data.active_key}
-          {rotate.data.unreadable > 0 && `; ${rotate.data.unreadable} could not be read and must be entered again`}.
+          Re-encrypted {countOf(rotate.data.reencrypted, "credential")} with key {rotate.data.active_key}
+          {rotate.data.unreadable > 0 && `; ${countOf(rotate.data.unreadable, "credential")} could not be read and must be entered again`}.
         </p>
       )}
       <FormError error={rotate.error} />

@@ -1,6 +1,6 @@
 import type { EtlJob, ProviderOut } from "../../api/adminQueries";
 import { contrastWarnings } from "./BrandingPage";
-import { actionsFor, attemptsSince, barValue, formatEta, parseProgress } from "./EtlPage";
+import { actionsFor, attemptsSince, barValue, formatEta, parseProgress, progressText } from "./EtlPage";
 import { statusTone } from "./IntegrationsPage";
 import { liveEntry } from "./LogsPage";
 import { toDraft, toRules } from "./AnalyticsSettingsPage";
@@ -15,6 +15,7 @@ describe("admin page logic", () => {
     expect(attemptsSince("failed", 1)).toBe(" · 1 unsuccessful run since");
     expect(attemptsSince("failed", 4)).toBe(" · 4 unsuccessful runs since");
     expect(attemptsSince("succeeded", 0)).toBe("");
+    expect(attemptsSince("failed", 1, false)).toBe(" · 1 unsuccessful run");
   });
 
   it("shows a sync that succeeded as good news and a failed one as bad", () => {
@@ -121,6 +122,16 @@ describe("ETL jobs page logic", () => {
     expect(p).toMatchObject({ done: 40, estimated: 100, eta_seconds: 4.8 });
     expect(parseProgress({ type: "log", integration: "jira", done: 1 })).toBeNull();
     expect(parseProgress({ type: "etl.progress", integration: "jira", done: "40" })).toBeNull();
+  });
+
+  it("says a failed run failed, with its error, not the phase it never left", () => {
+    expect(progressText("failed", 0, null, "starting")).toBe("Failed before any item was loaded");
+    expect(progressText("failed", 12, 40, "issues")).toBe("Failed after 12 of 40 items");
+    expect(progressText("running", 12, 40, "issues")).toBe("12 of 40 items · issues");
+    expect(progressText("running", 1, null, "issues")).toBe("1 item · issues");
+    expect(progressText("succeeded", 40, 40, "deployments")).toBe("40 of 40 items");
+    const failed = parseProgress({ type: "etl.progress", integration: "github", state: "failed", phase: "starting", done: 0, error: "github: not found" });
+    expect(failed).toMatchObject({ state: "failed", error: "github: not found" });
   });
 
   it("words the ETA", () => {

@@ -12,6 +12,12 @@ size (384, the default), else by the tenant's embedding provider of the
 collection's size (``pulse_common.ai.collection``). ``status`` reports that
 choice, or the mismatch naming both sizes, to admins.
 
+Relevance: a semantic search always has nearest neighbours, however
+unrelated. Hits scoring below the model's cut-off
+(``pulse_common.ai.collection.min_score``: 0.3 for the built-in MiniLM, a
+provider's own ``min_score``) are left out, and an empty answer carries
+``no_results``: "No results for …" with a hint, for the page to show.
+
 Filters: ``project`` (a project key) narrows work items and incidents,
 ``repository`` (``org/name``) pull requests and incidents; a kind without
 that field is left out when its filter is given.
@@ -34,6 +40,7 @@ from pulse_backend.search import indexer
 from pulse_backend.search.schemas import (
     Indexer,
     IndexRunOut,
+    NoResults,
     ReindexResult,
     SearchHit,
     SearchMode,
@@ -47,7 +54,7 @@ from pulse_backend.state import AppClients
 from pulse_backend.tx import read_transaction, write_transaction
 from pulse_common import vectorstore
 from pulse_common.ai import Embedder
-from pulse_common.ai.collection import embedder_for_collection
+from pulse_common.ai.collection import embedder_for_collection, min_score
 from pulse_common.ai.errors import DimensionMismatch, NoProviderAvailable
 from pulse_common.ai.routing import ProviderEntry
 from pulse_common.errors import BackendUnavailable, NotFound, PulseError
@@ -101,17 +108,46 @@ def search(
     ) as conn:
         scope = _scope(conn, params)
         try:
-            hits = _semantic(conn, deps, principal, params, scope)
+            hits, floor = _semantic(conn, deps, principal, params, scope)
         except _Unavailable as why:
             log.warning("semantic search unavailable", tenant=principal.slug, reason=why.detail)
+            found = _fulltext(conn, params, scope)
             return SearchResponse(
                 mode=SearchMode.fulltext,
                 notice=f"Semantic search is unavailable ({why.reason}); showing full-text results.",
-                results=_fulltext(conn, params, scope),
+                results=found,
+                no_results=None if found else _no_results(params, SearchMode.fulltext),
             )
+        relevant = [h for h in hits if floor is None or h.score >= floor]
+        results = _hydrate(conn, relevant, scope)[: params.limit]
         return SearchResponse(
-            mode=SearchMode.semantic, results=_hydrate(conn, hits, scope)[: params.limit]
+            mode=SearchMode.semantic,
+            results=results,
+            min_score=floor,
+            no_results=None if results else _no_results(params, SearchMode.semantic),
         )
+
+
+def _no_results(params: SearchParams, mode: SearchMode) -> NoResults:
+    filtered = [
+        f"{name} {value}"
+        for name, value in (
+            ("types", params.types),
+            ("project", params.project),
+            ("repository", params.repository),
+        )
+        if value is not None
+    ]
+    if mode is SearchMode.fulltext:
+        hint = "Full-text search matches words: try other words or a shorter query."
+    else:
+        hint = (
+            "Nothing in this tenant's work items, pull requests or incidents is close in "
+            "meaning: try describing the problem or change in other words."
+        )
+    if filtered:
+        hint += f" Or search without the filter ({', '.join(filtered)})."
+    return NoResults(message=f"No results for “{params.q}”.", hint=hint)
 
 
 class _Unavailable(Exception):
@@ -205,6 +241,17 @@ def status(clients: AppClients, principal: Principal, deps: SearchDeps) -> Searc
     return out
 
 
+def collection_size(deps: SearchDeps, principal: Principal) -> int | None:
+    """The tenant's collection's vector size, or None when the store cannot
+    say (unreachable, no collection yet): for checks that only inform."""
+    try:
+        client = deps.vectors.client(principal.names)
+        return vectorstore.collection_info(client, principal.names.collection).vector_size
+    except (PulseError, UnexpectedResponse) as exc:
+        log.info("collection size unknown", tenant=principal.slug, reason=_unavailable(exc).reason)
+        return None
+
+
 def reindex(clients: AppClients, principal: Principal) -> ReindexResult:
     """Queues every row for embedding again (see ``queue.requeue_all``)."""
     with write_transaction(clients.engines.primary, principal.names) as conn:
@@ -238,9 +285,11 @@ def _scope(conn: Connection, params: SearchParams) -> Scope:
 
 def _semantic(
     conn: Connection, deps: SearchDeps, principal: Principal, params: SearchParams, scope: Scope
-) -> list[vectors.Hit]:
+) -> tuple[list[vectors.Hit], float | None]:
+    """The nearest points and the relevance cut-off of the model that
+    embedded the query."""
     if not scope.kinds or scope.project_ids == [] or scope.repository_ids == []:
-        return []
+        return [], None
     try:
         client, info, embedder = _model(conn, deps, principal)
         if info.points == 0:
@@ -249,7 +298,7 @@ def _semantic(
                 SearchState.empty, "the search index is still being built", "no points"
             )
         [vector] = embedder.embed([params.q])
-        return vectors.search(
+        hits = vectors.search(
             client,
             principal.names.collection,
             vector,
@@ -258,6 +307,7 @@ def _semantic(
             repository_ids=scope.repository_ids,
             limit=params.limit + SPARE,
         )
+        return hits, min_score(embedder)
     except (PulseError, UnexpectedResponse) as exc:
         # 401/403 (token refused, e.g. the tenant's grant revoked), 404 (no collection).
         raise _unavailable(exc) from None

@@ -12,7 +12,8 @@ from typing import Any
 
 from pulse_backend.agent.memory import Correction
 from pulse_backend.agent.models import ToolOutput
-from pulse_backend.agent.tools import TOOLS, ToolContext, fmt_value, metric_name
+from pulse_backend.agent.tools import TOOLS, ToolContext
+from pulse_backend.agent.wording import metric_name
 from pulse_common.ai import Embedder
 
 MIN_SIMILARITY = 0.35
@@ -40,11 +41,11 @@ def _repos(out: ToolOutput) -> str:
 
 def _metric(out: ToolOutput) -> str:
     data = out.data
-    value = fmt_value(data["value"], data["unit"])
-    level = f" (DORA level: {data['level']})" if data["level"] else ""
+    level = f" DORA level: {data['level']}." if data["level"] else ""
     rows = "\n".join(f"- {c.title}" for c in out.citations)
     tail = f"\nThe rows that weigh most:\n{rows}" if rows else ""
-    return f"{metric_name(data['metric'])} over the last {DAYS} days: {value}{level}.{tail}"
+    name = metric_name(data["metric"])
+    return f"{name} over the last {DAYS} days: {data['figure']}.{level}{tail}"
 
 
 def _summary(out: ToolOutput) -> str:

@@ -68,10 +68,10 @@ export function fromProvider(p: ProviderOut): Draft {
   };
 }
 
-/** The edit form as the API's ProviderPatch: the whole routing config (token limits kept), a key only if typed. */
+/** The edit form as the API's ProviderPatch: the whole routing config (token limits, dimensions and relevance cut-off kept), a key only if typed. */
 export function toProviderPatch(d: Draft, p: ProviderOut, clearKey: boolean): ProviderPatch {
   const { config, api_key } = toProviderCreate(d);
-  return { config: { ...config, limits: p.config.limits ?? {}, dimensions: p.config.dimensions ?? null }, api_key: clearKey ? null : api_key, clear_api_key: clearKey };
+  return { config: { ...config, limits: p.config.limits ?? {}, dimensions: p.config.dimensions ?? null, min_score: p.config.min_score ?? null }, api_key: clearKey ? null : api_key, clear_api_key: clearKey };
 }
 
 function ProviderForm({ editing, onDone }: { editing: ProviderOut | null; onDone: () => void }) {

@@ -49,6 +49,8 @@ describe("admin page logic", () => {
       config: {
         kind: "azure-openai" as const, base_url: "https://az.example/", model: "gpt", gateway_route: false, priority: 40, fallback: "spare",
         timeouts: { connect_seconds: 3, read_seconds: 90 }, limits: { tokens_per_minute: 1000 }, api_version: "2024-06-01", deployment: "d1", dimensions: null,
+        // Not in the form: an edit must send it back, not drop it.
+        min_score: 0.42,
       },
     } as ProviderOut;
     const draft = fromProvider(stored);

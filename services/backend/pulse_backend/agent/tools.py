@@ -128,8 +128,10 @@ def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
     # In words as the dashboard shows it, for the step line, local mode and
     # the model alike (a bare 0.00 beside cited deployments reads as wrong).
     figure = figure_words(args.metric, fig.value, fig.unit, fig.sample_size)
+    period = f" over {args.days} days"
     return ToolOutput(
-        summary=f"{metric_name(args.metric)}: {figure} over {args.days} days",
+        summary=f"{metric_name(args.metric)}: "
+        + figure_words(args.metric, fig.value, fig.unit, fig.sample_size, period),
         data={
             "metric": args.metric,
             "value": fig.value,

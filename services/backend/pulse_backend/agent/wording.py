@@ -59,22 +59,19 @@ def value_note(metric: str, value: float | None, sample_size: int) -> str | None
     a deployment frequency of 0 with deployments in the period means most
     months had no deployment day, not that nothing was deployed."""
     if metric == "deployment_frequency" and value == 0 and sample_size > 0:
-        return (
-            "most months in this period had no deployment day (the median month counts), "
-            f"although {fmt_sample(metric, sample_size)} "
-            f"{'was' if sample_size == 1 else 'were'} made"
-        )
+        return "most months in this period had no deployment day (the median month counts)"
     return None
 
 
-def figure_words(metric: str, value: float | None, unit: str, sample_size: int) -> str:
-    """The figure with its sample and, where it reads as wrong, why:
-    "0.0 deployment days per week (from 12 deployments; most months ...)"."""
-    text = fmt_value(value, unit)
+def figure_words(
+    metric: str, value: float | None, unit: str, sample_size: int, period: str = ""
+) -> str:
+    """The figure (then ``period``, e.g. " over 90 days") with its sample
+    and, where it reads as wrong, why: "0.0 deployment days per week over
+    90 days (from 12 deployments); most months ..."."""
+    text = fmt_value(value, unit) + period
     if value is None:
         return text
-    parts = [f"from {fmt_sample(metric, sample_size)}"]
+    text = f"{text} (from {fmt_sample(metric, sample_size)})"
     note = value_note(metric, value, sample_size)
-    if note:
-        parts.append(note)
-    return f"{text} ({'; '.join(parts)})"
+    return f"{text}; {note}" if note else text

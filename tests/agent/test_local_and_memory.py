@@ -4,6 +4,7 @@ templated answers from the same tools) and feedback: stored in
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -11,9 +12,19 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pulse_backend.agent import memory
+from pulse_backend.agent.local import INTENTS, SEARCH, IntentClassifier
 from pulse_backend.agent.runtime import AgentRuntime
+from pulse_backend.agent.tools import TOOLS, ToolContext
 from pulse_common.ai import Embedder
-from tests.agent.conftest import API, ScriptedLLM, local_runtime, signed_in, use_runtime, with_llm
+from tests.agent.conftest import (
+    API,
+    ScriptedLLM,
+    local_runtime,
+    principal_of,
+    signed_in,
+    use_runtime,
+    with_llm,
+)
 from tests.agent.test_tool_loop import TOP_REPOS
 from tests.backend.conftest import Platform, TenantInfo, admin_session
 from tests.backend.support import tenant_sql, wait_replica
@@ -87,13 +98,111 @@ def test_local_mode_names_metrics_and_units_in_words(
     events = ask(s, "How often do we deploy?")
     assert events[0][1]["arguments"]["metric"] == "deployment_frequency"
     answer = text_of(events)
-    assert re.match(r"Deployment frequency over the last 90 days: \d+\.\d\d per day", answer)
+    # As the dashboard's tile reads it: deployment days per week, and the count.
+    assert re.match(
+        r"Deployment frequency over the last 90 days: \d+\.\d deployment days per week "
+        r"\(from \d+ deployments\)\.",
+        answer,
+    ), answer
     assert "deployment_frequency" not in answer and "per_day" not in answer
     events = ask(s, "How are we doing overall?")
     assert events[0][1]["tool"] == "dora_summary"
     answer = text_of(events)
     assert "- Lead time for changes: " in answer and "- Rework rate: " in answer
     assert not re.search(r"\b[a-z]+_[a-z_]+\b", answer), answer
+
+
+def test_a_zero_deployment_frequency_is_explained_beside_its_deployments(
+    client: TestClient, demo: TenantInfo
+) -> None:
+    """A 90-day window whose deployments all fall in its last weeks: the
+    median month had no deployment day, so the figure is 0 while the rows
+    behind it (cited) are deployments. The answer says both, as the
+    dashboard does, never a bare "0.00 per day"."""
+    app: Any = client.app
+    ctx = ToolContext(app.state.clients, principal_of(demo))
+    end = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=70)
+    args = {"metric": "deployment_frequency", "days": 90, "end": end.isoformat()}
+    out = TOOLS["dora_metric"].run(ctx, args)
+    assert out.data["value"] == 0 and out.data["sample_size"] > 0 and out.citations
+    n = out.data["sample_size"]
+    assert out.summary == (
+        f"Deployment frequency: 0.0 deployment days per week over 90 days (from {n} "
+        "deployments); most months in this period had no deployment day (the median month "
+        "counts)"
+    ), out.summary
+    [intent] = [i for i in INTENTS if i.name == "deployment_frequency"]
+    answer = intent.render(out)
+    assert "0.00" not in answer and "per day" not in answer
+    assert answer.startswith("Deployment frequency over the last 90 days: 0.0 deployment days")
+    assert f"from {n} deployments" in answer and "no deployment day" in answer
+
+
+OUTSIDE_THE_DATA = [
+    "How often do we frobnicate?",
+    "how often do we play football?",
+    "how many blorps were released?",
+    "what is our frobnication rate",
+    "what share of frobs fail?",
+    "what is our revenue?",
+    "and last month?",
+]
+ABOUT_THE_DATA = {
+    "Where do most of our production outages originate, by repo?": "incidents_by_repository",
+    "Why has the time from commit to production gone up?": "lead_time",
+    "how often do we ship to prod": "deployment_frequency",
+    "lead time": "lead_time",
+    "incidents last week": "recovery_time",
+    "how are we doing?": "dora_summary",
+    "what's our change failure rate this quarter?": "change_failure_rate",
+}
+
+
+def test_a_question_shaped_like_an_intent_is_not_one_without_its_topic(
+    embedder: Embedder,
+) -> None:
+    classifier = IntentClassifier(embedder)
+    for question in OUTSIDE_THE_DATA:
+        assert classifier.classify(question)[0] is SEARCH, question
+    for question, intent in ABOUT_THE_DATA.items():
+        assert classifier.classify(question)[0].name == intent, question
+
+
+def test_a_question_about_nothing_in_the_data_says_so_and_what_it_can_answer(
+    client: TestClient, demo: TenantInfo, embedder: Embedder, ask: Any
+) -> None:
+    use_runtime(client, local_runtime(embedder))
+    s = signed_in(client, demo)
+    events = ask(s, "How often do we frobnicate?")
+    assert events[0][1]["tool"] == "search"
+    assert not [d for k, d in events if k == "citation"]
+    answer = text_of(events)
+    assert answer.startswith("I found nothing relevant to “How often do we frobnicate?”"), answer
+    assert "- How often do we deploy?" in answer and "- Why did lead time rise?" in answer
+    assert "Deployment frequency" not in answer
+
+
+def test_a_follow_up_is_read_with_the_previous_question(
+    client: TestClient, demo: TenantInfo, embedder: Embedder, ask: Any
+) -> None:
+    """ "and last month?" alone is no intent and finds nothing: it is read
+    with the question before it instead of searched for literally."""
+    use_runtime(client, local_runtime(embedder))
+    s = signed_in(client, demo)
+    first = ask(s, "How often do we deploy?")
+    r = client.post(f"{API}/conversations", headers=s.headers)
+    conversation = r.json()["id"]
+    ask(s, "How often do we deploy?", conversation)
+    events = ask(s, "and last month?", conversation)
+    step = events[0][1]
+    assert step["tool"] == "dora_metric" and step["arguments"]["metric"] == "deployment_frequency"
+    answer = text_of(events)
+    assert answer.startswith("Read as a follow-up to “How often do we deploy?”:\n"), answer
+    assert text_of(first).splitlines()[0] in answer
+    # A new conversation has no context: the same words find nothing.
+    alone = ask(s, "and last month?")
+    assert alone[0][1]["tool"] == "search"
+    assert text_of(alone).startswith("I found nothing relevant")
 
 
 def test_a_failing_model_falls_back_to_local_mode(

@@ -8,9 +8,16 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
-from pulse_common.ai.collection import declared_dimension, embedder_for_collection
+from pulse_common.ai.collection import (
+    declared_dimension,
+    embedder_for_collection,
+    min_score,
+    unfit_reason,
+)
 from pulse_common.ai.config import ProviderConfig, ProviderType
+from pulse_common.ai.embeddings import LOCAL_MIN_SCORE
 from pulse_common.ai.errors import DimensionMismatch
 from pulse_common.ai.routing import ProviderEntry
 
@@ -36,9 +43,9 @@ def provider(name: str, dimensions: int | None, **config: Any) -> ProviderEntry:
     return ProviderEntry(name, ProviderType.embedding, ProviderConfig.model_validate(body), "k")
 
 
-def pick(entries: list[ProviderEntry], size: int) -> Any:
+def pick(entries: list[ProviderEntry], size: int, collection: str = "tenant_acme") -> Any:
     return embedder_for_collection(
-        entries, collection="tenant_acme", size=size, context="interactive", builtin=Builtin()
+        entries, collection=collection, size=size, context="interactive", builtin=Builtin()
     )
 
 
@@ -75,3 +82,28 @@ def test_declared_dimension() -> None:
     local = ProviderConfig.model_validate({"kind": "local", "model": "all-MiniLM-L6-v2"})
     assert declared_dimension(local) == 384
     assert declared_dimension(provider("x", None).config) is None
+
+
+def test_the_relevance_cut_off_is_the_models_own() -> None:
+    assert min_score(Builtin()) == LOCAL_MIN_SCORE
+    assert min_score(pick([provider("big", 1536, min_score=0.5)], 1536)) == 0.5
+    # A provider's scale is unknown until its row says: every hit is shown.
+    assert min_score(pick([provider("big", 1536)], 1536)) is None
+
+
+def test_a_provider_of_another_size_is_logged_once_naming_both_sizes() -> None:
+    """Not silently unused: the log says why, once per provider and size,
+    and an admin's test of the provider says the same (``unfit_reason``)."""
+    big, undeclared = provider("big", 1536), provider("vague", None)
+    with capture_logs() as logs:
+        for _ in range(3):
+            assert isinstance(pick([big, undeclared], 384, "tenant_once"), Builtin)
+    told = [e for e in logs if e["event"] == "embedding provider not used"]
+    assert [(e["provider"], e["dimension"], e["expected_dimension"]) for e in told] == [
+        ("big", 1536, 384),
+        ("vague", None, 384),
+    ]
+    assert "1536 dimensions" in told[0]["reason"] and "expects 384" in told[0]["reason"]
+    assert "declares no dimensions" in told[1]["reason"]
+    assert all(v != "k" for e in told for v in e.values())  # the key ("k") is never logged
+    assert unfit_reason(big.config, 1536) is None

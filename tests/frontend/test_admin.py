@@ -7,6 +7,7 @@ reaches none of them. Screenshots land in tests/frontend/artifacts/."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -161,6 +162,11 @@ def test_admin_pages_show_real_data_and_act(
     # Saved: new model and priority; the stored key was kept.
     assert "gpt-next" in e["row"] and "7" in e["row"] and "••••1234" in e["row"], e["row"]
     assert p["deleted"]
+    # An embedding provider's size and relevance cut-off: in the form for that
+    # type only, stored and shown again by Edit.
+    emb = p["embedding"]
+    assert emb["before"] == 0 and emb["shown"] == {"dimensions": "1536", "minScore": "0.4"}, emb
+    assert Path(emb["shot"]).stat().st_size > 5_000
 
     assert "HTTP 429 from Jira" in r["integrations"]
     assert r["ml"]["acknowledged"].startswith("Acknowledged by")

@@ -75,6 +75,7 @@ def test_search_and_assistant_pages(stack: Stack, world: World, demo_tenant: Ten
         query=words,
         question=QUESTION,
         correction="Count only production incidents, newest first.",
+        nothing="xyzzy plugh frobnicate",
     )
     assert r["consoleErrors"] == []
     assert r["violations"] == [], r["violations"]
@@ -86,6 +87,10 @@ def test_search_and_assistant_pages(stack: Stack, world: World, demo_tenant: Ten
     # No vector store in this stack: the page says the answer is full text.
     assert s["mode"] == "fulltext"
     assert s["notice"] and "full-text" in s["notice"]
+    # Nothing matches: said in the API's words, with a hint, and no groups.
+    assert s["empty"]["text"].startswith("No results for “xyzzy plugh frobnicate”."), s["empty"]
+    assert "try other words" in s["empty"]["text"] and s["empty"]["groups"] == 0
+    assert Path(s["emptyShot"]).stat().st_size > 5_000
 
     a = r["assistant"]
     assert a["contentType"].startswith("text/event-stream")
@@ -101,8 +106,16 @@ def test_search_and_assistant_pages(stack: Stack, world: World, demo_tenant: Ten
     assert all(c["href"] == repos[c["text"]] for c in a["citations"])
     assert a["citations"][0]["text"] in a["shownText"]
     assert a["url"].startswith("?c=")
+    # The h1, then the answer's "Sources" as an h2 (it was an h3 under the h1).
+    assert a["headings"] == ["H1 Assistant", "H2 Sources"], a["headings"]
+    # The question shown and the box to ask in have distinct names.
+    assert a["namedQuestion"] == 1 and a["asked"] == 1
 
     assert r["feedback"]["status"] == 201
+    refused = r["feedback"]["refused"]
+    # Worded under the box, never the summary "invalid value for: correction".
+    assert refused["text"] == "must not contain NUL characters", refused
+    assert refused["formError"] == 0
     assert r["feedback"]["body"] == {
         "rating": "down",
         "correction": "Count only production incidents, newest first.",

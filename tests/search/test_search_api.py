@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from pulse_common.ai import Embedder
 from pulse_common.ai.collection import embedder_for_collection
 from pulse_common.ai.config import ProviderConfig, ProviderType
+from pulse_common.ai.embeddings import LOCAL_MIN_SCORE
 from pulse_common.ai.routing import ProviderEntry
 from pulse_fakes import GatewayState, serve_gateway
 from pulse_fakes.qdrant import serve_qdrant
@@ -93,13 +94,41 @@ def test_filters_by_project_and_repository(
     t = make_search_tenant()
     ids = _acme(t)
     session = admin_session(search_client, t.info)
-    r = search(search_client, session, q="money", project="PAY", limit=10)
+    # Queries with a meaning in the items: hits below the relevance cut-off
+    # are left out ("money" scores 0.04 against the card payment item).
+    r = search(search_client, session, q="payment", project="PAY", limit=10)
     got = {(h["type"], h["id"]) for h in r.json()["results"]}
     assert got == {("work_item", ids["checkout"]), ("incident", ids["outage"])}
-    r = search(search_client, session, q="money", repository="acme/api")
+    r = search(search_client, session, q="database connections", repository="acme/api")
     assert {h["type"] for h in r.json()["results"]} == {"pull_request"}
-    r = search(search_client, session, q="money", project="NOPE")
+    r = search(search_client, session, q="payment", project="NOPE")
     assert r.json()["results"] == []
+    assert "project NOPE" in r.json()["no_results"]["hint"]
+
+
+def test_a_query_meaning_nothing_in_the_data_says_no_results(
+    search_client: TestClient, make_search_tenant: SearchTenantFactory
+) -> None:
+    """Nearest neighbours always exist: below the model's relevance cut-off
+    they are not results, and the answer says so for the page to show."""
+    t = make_search_tenant()
+    ids = _acme(t)
+    session = admin_session(search_client, t.info)
+    body = search(search_client, session, q="banana bread recipe").json()
+    assert body["mode"] == "semantic" and body["notice"] is None
+    assert body["results"] == [] and body["min_score"] == LOCAL_MIN_SCORE
+    assert body["no_results"]["message"] == "No results for “banana bread recipe”."
+    assert "other words" in body["no_results"]["hint"]
+    assert "filter" not in body["no_results"]["hint"]
+    body = search(search_client, session, q="xyzzy plugh", types="incident").json()
+    assert (
+        body["results"] == []
+        and "without the filter (types incident)" in (body["no_results"]["hint"])
+    )
+    # A real query keeps its hits, all above the cut-off, and no empty state.
+    body = search(search_client, session, q="purchase fails during billing").json()
+    assert body["results"][0]["id"] == ids["checkout"] and body["no_results"] is None
+    assert all(h["score"] >= LOCAL_MIN_SCORE for h in body["results"])
 
 
 def test_qdrant_down_falls_back_to_full_text(
@@ -199,6 +228,60 @@ def test_an_embedding_provider_of_the_collections_size_is_the_way_out(
         assert (status["state"], status["vector_size"], status["points"]) == ("ready", 1536, 1)
     finally:
         gateway.stop()
+
+
+def test_a_provider_of_another_size_fails_its_test_naming_both_sizes(
+    search_client: TestClient, make_search_tenant: SearchTenantFactory
+) -> None:
+    """A 384-wide collection is served by the built-in model: an embedding
+    provider of 1536 answers, but search and indexing never use it. The
+    admin's "Test connection" says so instead of "ok"."""
+    wide = serve_gateway(GatewayState(api_key="emb-key-wide", dimension=1536))
+    narrow = serve_gateway(GatewayState(api_key="emb-key-wide", dimension=384))
+    try:
+        t = make_search_tenant()
+        session = admin_session(search_client, t.info)
+        ids = {}
+        for name, server, dims in (("wide-emb", wide, 1536), ("vague-emb", narrow, None)):
+            config = {
+                "kind": "openai-compatible",
+                "base_url": f"{server.url}/v1",
+                "model": "pulse-embed-large",
+                "dimensions": dims,
+            }
+            r = search_client.post(
+                "/api/v1/ai-providers",
+                json={
+                    "name": name,
+                    "type": "embedding",
+                    "api_key": "emb-key-wide",
+                    "config": config,
+                },
+                headers=session.headers,
+            )
+            assert r.status_code == 201, r.text
+            ids[name] = r.json()["id"]
+        wait_replica(t.platform)
+        r = search_client.post(
+            f"/api/v1/ai-providers/{ids['wide-emb']}/test", headers=session.headers
+        )
+        assert r.status_code == 200, r.text
+        got = r.json()
+        assert got["ok"] is False and got["dimensions"] == 1536
+        assert "1536 dimensions" in got["detail"] and "expects 384" in got["detail"]
+        assert "do not use it" in got["detail"] and "emb-key-wide" not in got["detail"]
+        # Of the right size but undeclared: the row must say it to be considered.
+        r = search_client.post(
+            f"/api/v1/ai-providers/{ids['vague-emb']}/test", headers=session.headers
+        )
+        got = r.json()
+        assert got["ok"] is False and got["dimensions"] == 384
+        assert (
+            "declares no dimensions" in got["detail"] and "set dimensions to 384" in got["detail"]
+        )
+    finally:
+        wide.stop()
+        narrow.stop()
 
 
 @pytest.mark.parametrize(

@@ -106,7 +106,34 @@ async function providers(page, config) {
   await spare.getByRole("button", { name: /^Delete/ }).click();
   await spare.getByRole("button", { name: /Confirm delete/ }).click();
   await page.getByRole("cell", { name: /^spare/ }).waitFor({ state: "detached" });
-  return { row, baseUrlInvalid, baseUrlError, nameError, formErrors, errorsShot, probe, edit, deleted: true };
+  const embedding = await embeddingProvider(page, config);
+  return { row, baseUrlInvalid, baseUrlError, nameError, formErrors, errorsShot, probe, edit, deleted: true, embedding };
+}
+
+/** An embedding provider's dimensions and relevance cut-off are set in the
+ * form (search uses a provider only of the collection's size), and an edit
+ * shows them again. */
+async function embeddingProvider(page, config) {
+  const form = page.getByRole("form", { name: "Add a provider" });
+  const before = await form.getByLabel("Dimensions").count();
+  await form.getByLabel("Type").selectOption("embedding");
+  await form.getByLabel("Name", { exact: true }).fill("wide-emb");
+  await form.getByLabel("Base URL").fill("http://127.0.0.1:9/v1");
+  await form.getByLabel("Model", { exact: true }).fill("embed-large");
+  await form.getByLabel("Dimensions").fill("1536");
+  await form.getByLabel(/Relevance cut-off/).fill("0.4");
+  const shotPath = await shot(page, config, "admin-providers-embedding-light");
+  await form.getByRole("button", { name: "Add provider" }).click();
+  const row = page.getByRole("row").filter({ hasText: "wide-emb" });
+  await row.waitFor();
+  await row.getByRole("button", { name: /^Edit/ }).click();
+  const edit = page.getByRole("form", { name: "Edit wide-emb" });
+  const shown = { dimensions: await edit.getByLabel("Dimensions").inputValue(), minScore: await edit.getByLabel(/Relevance cut-off/).inputValue() };
+  await edit.getByRole("button", { name: "Cancel" }).click();
+  await row.getByRole("button", { name: /^Delete/ }).click();
+  await row.getByRole("button", { name: /Confirm delete/ }).click();
+  await row.waitFor({ state: "detached" });
+  return { before, shown, shot: shotPath };
 }
 
 /** The row's Edit opens the routing form filled in; the API's field errors show by field; a save updates the row. */

@@ -39,6 +39,13 @@ async function aiPagesIn(page, consoleErrors, config, axeSource) {
     mode: await page.locator(".search-mode").getAttribute("data-mode"),
     notice: (await page.getByRole("note").count()) ? await page.getByRole("note").textContent() : null,
   };
+  // A query that matches nothing: the empty state says so, with what to try.
+  await page.getByRole("searchbox").fill(config.nothing);
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  const empty = page.locator(".state-empty").filter({ hasText: "No results for" });
+  await empty.waitFor();
+  search.empty = { text: (await empty.innerText()).trim(), groups: await page.locator(".result-group").count() };
+  search.emptyShot = await shot(page, config, "search-no-results");
 
   // The assistant, local mode: watch the answer's stream as the server sent it.
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Assistant" }).click();
@@ -69,30 +76,43 @@ async function aiPagesIn(page, consoleErrors, config, axeSource) {
     url: new URL(page.url()).search,
   };
 
-  // Thumbs down with a correction: the API accepts it.
+  // Headings in order below the h1, and one thing named "Your question".
+  assistant.headings = await page.locator("main").locator("h1, h2, h3, h4, h5, h6").evaluateAll((hs) => hs.map((h) => `${h.tagName} ${h.textContent}`));
+  assistant.namedQuestion = await page.getByLabel("Your question", { exact: true }).count();
+  assistant.asked = await page.getByRole("article", { name: "You asked" }).count();
+
+  // Thumbs down with a correction the API refuses (a NUL character): its
+  // words under the box; then one it accepts.
   await answer.getByRole("button", { name: "Bad answer" }).click();
-  await answer.getByLabel("What should the answer have been?").fill(config.correction);
+  const box = answer.getByLabel("What should the answer have been?");
+  await box.fill("count\u0000 only production");
+  await answer.getByRole("button", { name: "Send correction" }).click();
+  const refusal = answer.locator(".correction .field-error");
+  await refusal.waitFor();
+  const refused = { text: (await refusal.textContent()).trim(), formError: await answer.locator(".form-error").count() };
+  refused.shot = await shot(page, config, "assistant-correction-refused");
+  await box.fill(config.correction);
   // "Bad answer" already posted the rating alone: wait for the one carrying the correction.
   const fed = page.waitForResponse((r) => r.url().endsWith("/feedback") && Boolean(r.request().postDataJSON()?.correction));
   await answer.getByRole("button", { name: "Send correction" }).click();
   const feedbackResponse = await fed;
   await answer.getByText("Correction saved").waitFor();
-  const feedback = { status: feedbackResponse.status(), body: feedbackResponse.request().postDataJSON() };
+  const feedback = { status: feedbackResponse.status(), body: feedbackResponse.request().postDataJSON(), refused };
 
   // A reload keeps the conversation (the id is in the URL; the transcript is the server's).
   await page.reload();
   await heading(page, "Assistant");
   await page.getByRole("article", { name: "Assistant's answer" }).getByRole("link").first().waitFor();
   const afterReload = {
-    question: await page.getByRole("article", { name: "Your question" }).first().textContent(),
+    question: await page.getByRole("article", { name: "You asked" }).first().textContent(),
     citations: await page.locator(".citations a").count(),
   };
   // And so does leaving the page and coming back from the menu (sessionStorage).
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Overview" }).click();
   await heading(page, "Overview");
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Assistant" }).click();
-  await page.getByRole("article", { name: "Your question" }).first().waitFor();
-  const fromMenu = await page.getByRole("article", { name: "Your question" }).count();
+  await page.getByRole("article", { name: "You asked" }).first().waitFor();
+  const fromMenu = await page.getByRole("article", { name: "You asked" }).count();
 
   const seen = {};
   for (const mode of ["Light", "Dark"]) {

@@ -79,7 +79,10 @@ async def respond(
     final_mode: Mode = "llm" if mode == "llm" else "local"
     if final_mode == "local":
         provider = None
-        ans = await asyncio.to_thread(local.answer, rt.classifier(), ctx, question, corrections)
+        earlier = [m.content for m in reversed(conv.messages) if m.role == "user"]
+        ans = await asyncio.to_thread(
+            local.answer, rt.classifier(), ctx, question, corrections, earlier
+        )
         step = StepEvent(tool=ans.tool, arguments=ans.arguments, summary=ans.output.summary)
         steps.append(step)
         yield step

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, text
 from pulse_backend.agent import links
 from pulse_backend.agent.models import Citation, CitationType, ToolOutput
 from pulse_backend.agent.sql_tool import run_sql
+from pulse_backend.agent.wording import figure_words, fmt_value, metric_name
 from pulse_backend.analytics.summary import executive_summary
 from pulse_backend.analytics_service import benchmarks
 from pulse_backend.context import Principal
@@ -85,34 +86,12 @@ class SqlArgs(_Args):
     sql: str = Field(min_length=1, max_length=4000)
 
 
-# What people read (the step line, local mode's answers) for the metric ids
-# of the summary and of the metric tool; the data keeps the ids.
-METRIC_NAMES = {
-    "deployment_frequency": "Deployment frequency",
-    "lead_time": "Lead time for changes",
-    "lead_time_for_changes": "Lead time for changes",
-    "change_failure_rate": "Change failure rate",
-    "recovery_time": "Failed deployment recovery time",
-    "failed_deployment_recovery_time": "Failed deployment recovery time",
-    "rework_rate": "Rework rate",
-}
-
-
-def metric_name(metric: str) -> str:
-    return METRIC_NAMES.get(metric, metric.replace("_", " ").capitalize())
-
-
-def fmt_value(value: float | None, unit: str) -> str:
-    # "per_day" is the API's unit id; "per day" is what a person reads.
-    return "no data" if value is None else f"{value:.2f} {unit.replace('_', ' ')}"
-
-
 def dora_summary(ctx: ToolContext, args: Period) -> ToolOutput:
     with ctx.read() as conn:
         s = executive_summary(conn, args.scope(), load_rules(conn), benchmarks(ctx.clients))
     lines = [
-        f"{metric_name(ln.metric)}: {fmt_value(ln.value, ln.unit)} (level {ln.level or 'n/a'}, "
-        f"previous {fmt_value(ln.previous_value, ln.unit)}"
+        f"{metric_name(ln.metric)}: {figure_words(ln.metric, ln.value, ln.unit, ln.sample_size)} "
+        f"(level {ln.level or 'n/a'}, previous {fmt_value(ln.previous_value, ln.unit)}"
         # "no_data" repeats "previous no data" and is an id, not a word.
         f"{'' if ln.change == 'no_data' else ', ' + ln.change})"
         for ln in s.lines
@@ -146,13 +125,19 @@ def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
             picked = [r for r in fig.drilldown if r.failed or fn is not None][:TOP]
             items = [{"deployment_id": r.id, "failed": r.failed} for r in picked]
             cites = links.cite(conn, "deployment", [r.id for r in picked])
-    figure = fmt_value(fig.value, fig.unit)
+    # In words as the dashboard shows it, for the step line, local mode and
+    # the model alike (a bare 0.00 beside cited deployments reads as wrong).
+    figure = figure_words(args.metric, fig.value, fig.unit, fig.sample_size)
+    period = f" over {args.days} days"
     return ToolOutput(
-        summary=f"{metric_name(args.metric)}: {figure} over {args.days} days",
+        summary=f"{metric_name(args.metric)}: "
+        + figure_words(args.metric, fig.value, fig.unit, fig.sample_size, period),
         data={
             "metric": args.metric,
             "value": fig.value,
             "unit": fig.unit,
+            "figure": figure,
+            "sample_size": fig.sample_size,
             "level": fig.level,
             "items": items,
         },

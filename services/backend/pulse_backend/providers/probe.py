@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from pulse_backend.providers.models import ConnectionTest, ProviderKind, ProviderOut, ProviderType
+from pulse_common.ai.collection import unfit_reason
 from pulse_common.ai.embeddings import local_embedder, parse_embeddings
 from pulse_common.ai.errors import (
     AiConfigurationError,
@@ -69,7 +70,26 @@ def _dimensions(provider: ProviderOut, payload: dict[str, Any]) -> tuple[int | N
     return len(vector), "ok"
 
 
-def check_connection(provider: ProviderOut, api_key: str | None) -> ConnectionTest:
+def check_connection(
+    provider: ProviderOut, api_key: str | None, collection_size: int | None = None
+) -> ConnectionTest:
+    """``collection_size``: the tenant's vector collection's, when known. An
+    embedding provider that answers but cannot serve it fails the test with
+    both sizes named: search would otherwise pass it over in silence."""
+    result = _connect(provider, api_key)
+    if provider.type is not ProviderType.embedding or collection_size is None or not result.ok:
+        return result
+    if result.dimensions is not None and result.dimensions != collection_size:
+        detail: str | None = (
+            f"its embeddings have {result.dimensions} dimensions but this tenant's vector "
+            f"collection expects {collection_size}: search and indexing do not use it"
+        )
+    else:
+        detail = unfit_reason(provider.config, collection_size)
+    return result if detail is None else result.model_copy(update={"ok": False, "detail": detail})
+
+
+def _connect(provider: ProviderOut, api_key: str | None) -> ConnectionTest:
     config = provider.config
     start = time.perf_counter()
     if config.kind is ProviderKind.local and config.base_url is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from pulse_backend.context import Principal, require
 from pulse_backend.db import ReadConn, WriteConn
@@ -16,8 +16,11 @@ from pulse_backend.providers.models import (
     ProviderCreate,
     ProviderOut,
     ProviderPatch,
+    ProviderType,
     RotationResult,
 )
+from pulse_backend.routes.search import search_deps
+from pulse_backend.search.service import collection_size
 from pulse_backend.state import Clients
 from pulse_backend.tx import read_transaction
 
@@ -74,8 +77,11 @@ def delete_provider(provider_id: ProviderId, conn: WriteConn, _: Writer) -> Resp
 
 
 @router.post("/ai-providers/{provider_id}/test")
-def probe_provider(provider_id: ProviderId, clients: Clients, principal: Writer) -> ConnectionTest:
-    """Calls the provider (``/models``, or one tiny embedding) with its timeouts."""
+def probe_provider(
+    request: Request, provider_id: ProviderId, clients: Clients, principal: Writer
+) -> ConnectionTest:
+    """Calls the provider (``/models``, or one tiny embedding) with its timeouts;
+    an embedding provider must also fit the tenant's vector collection."""
     # The transaction is closed before the outbound call: a slow provider
     # must not hold a database connection.
     with read_transaction(
@@ -84,4 +90,7 @@ def probe_provider(provider_id: ProviderId, clients: Clients, principal: Writer)
         provider, api_key = service.credentials(
             conn, clients.encryption, principal.slug, provider_id
         )
-    return probe.check_connection(provider, api_key)
+    size = None
+    if provider.type is ProviderType.embedding:
+        size = collection_size(search_deps(request, clients), principal)
+    return probe.check_connection(provider, api_key, size)

@@ -18,6 +18,7 @@ from pulse_backend.search.schemas import (
 from pulse_backend.search.service import SearchDeps, reindex, search, status
 from pulse_backend.search.vectors import TenantVectors
 from pulse_backend.state import AppClients, Clients
+from pulse_common.search.queue import LazyLocalEmbedder
 
 router = APIRouter(tags=["search"])
 Reader = Annotated[Principal, require("search:read")]
@@ -28,15 +29,14 @@ Manager = Annotated[Principal, require("integrations:write")]
 
 
 def search_deps(request: Request, clients: AppClients) -> SearchDeps:
-    """Built at the first search (loading the model takes a moment), then kept
-    on the app; tests may put their own on ``app.state.search``."""
+    """Built at first use, then kept on the app; the model's weights load at
+    the first text it embeds (a provider's test needs only the vector store).
+    Tests may put their own on ``app.state.search``."""
     deps: SearchDeps | None = getattr(request.app.state, "search", None)
     if deps is None:
-        from pulse_common.ai.embeddings import local_embedder
-
         key = clients.settings.qdrant_api_key
         deps = SearchDeps(
-            embedder=local_embedder(),
+            embedder=LazyLocalEmbedder(),
             vectors=TenantVectors(
                 clients.settings.qdrant_url, key.get_secret_value() if key else None
             ),

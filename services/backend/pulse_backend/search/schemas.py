@@ -71,10 +71,24 @@ class SearchHit(BaseModel):
     updated_at: dt.datetime | None
 
 
+class NoResults(BaseModel):
+    """Why an answer is empty, in words for users, and what to try."""
+
+    message: str = Field(description="e.g. No results for “…”.")
+    hint: str
+
+
 class SearchResponse(BaseModel):
     mode: SearchMode
     notice: str | None = None
     results: list[SearchHit]
+    min_score: float | None = Field(
+        default=None,
+        description="semantic mode: hits scoring below this relevance cut-off are left out",
+    )
+    no_results: NoResults | None = Field(
+        default=None, description="set when ``results`` is empty: what to say and try"
+    )
 
 
 class SearchState(enum.StrEnum):

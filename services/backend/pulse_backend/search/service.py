@@ -12,6 +12,12 @@ size (384, the default), else by the tenant's embedding provider of the
 collection's size (``pulse_common.ai.collection``). ``status`` reports that
 choice, or the mismatch naming both sizes, to admins.
 
+Relevance: a semantic search always has nearest neighbours, however
+unrelated. Hits scoring below the model's cut-off
+(``pulse_common.ai.collection.min_score``: 0.3 for the built-in MiniLM, a
+provider's own ``min_score``) are left out, and an empty answer carries
+``no_results``: "No results for …" with a hint, for the page to show.
+
 Filters: ``project`` (a project key) narrows work items and incidents,
 ``repository`` (``org/name``) pull requests and incidents; a kind without
 that field is left out when its filter is given.
@@ -31,11 +37,12 @@ from sqlalchemy import Connection, text
 
 from pulse_backend.context import Principal
 from pulse_backend.search import indexer
+from pulse_backend.search.rows import Scope, fulltext, hydrate, scope_of
 from pulse_backend.search.schemas import (
     Indexer,
     IndexRunOut,
+    NoResults,
     ReindexResult,
-    SearchHit,
     SearchMode,
     SearchParams,
     SearchResponse,
@@ -47,20 +54,17 @@ from pulse_backend.state import AppClients
 from pulse_backend.tx import read_transaction, write_transaction
 from pulse_common import vectorstore
 from pulse_common.ai import Embedder
-from pulse_common.ai.collection import embedder_for_collection
+from pulse_common.ai.collection import embedder_for_collection, min_score
 from pulse_common.ai.errors import DimensionMismatch, NoProviderAvailable
 from pulse_common.ai.routing import ProviderEntry
 from pulse_common.errors import BackendUnavailable, NotFound, PulseError
 from pulse_common.search import vectors
-from pulse_common.search.documents import ALIAS, FTS_TEXT, SELECT, Kind
 from pulse_common.search.queue import requeue_all
 
 log = structlog.get_logger("pulse_backend.search")
 
-SNIPPET = 240
 # Hits whose rows are gone are dropped at hydration: ask for a few more.
 SPARE = 10
-FTS_CONFIG = "english"
 
 
 # The tenant's embedding providers with their keys, read in the request's transaction.
@@ -74,44 +78,54 @@ class SearchDeps:
     providers: ProviderLookup | None = None
 
 
-@dataclass(frozen=True)
-class Scope:
-    kinds: list[Kind]
-    project_ids: list[int] | None
-    repository_ids: list[int] | None
-
-    def where(self, kind: Kind) -> str:
-        a = ALIAS[kind]
-        parts = []
-        if self.project_ids is not None:
-            parts.append(f"AND {a}.project_id = ANY(:project_ids)")
-        if self.repository_ids is not None:
-            parts.append(f"AND {a}.repository_id = ANY(:repository_ids)")
-        return " ".join(parts)
-
-    def params(self) -> dict[str, Any]:
-        return {"project_ids": self.project_ids, "repository_ids": self.repository_ids}
-
-
 def search(
     clients: AppClients, principal: Principal, params: SearchParams, deps: SearchDeps
 ) -> SearchResponse:
     with read_transaction(
         clients.replica, principal.names, principal.session_id, principal.pending_lsn
     ) as conn:
-        scope = _scope(conn, params)
+        scope = scope_of(conn, params)
         try:
-            hits = _semantic(conn, deps, principal, params, scope)
+            hits, floor = _semantic(conn, deps, principal, params, scope)
         except _Unavailable as why:
             log.warning("semantic search unavailable", tenant=principal.slug, reason=why.detail)
+            found = fulltext(conn, params, scope)
             return SearchResponse(
                 mode=SearchMode.fulltext,
                 notice=f"Semantic search is unavailable ({why.reason}); showing full-text results.",
-                results=_fulltext(conn, params, scope),
+                results=found,
+                no_results=None if found else _no_results(params, SearchMode.fulltext),
             )
+        relevant = [h for h in hits if floor is None or h.score >= floor]
+        results = hydrate(conn, relevant, scope)[: params.limit]
         return SearchResponse(
-            mode=SearchMode.semantic, results=_hydrate(conn, hits, scope)[: params.limit]
+            mode=SearchMode.semantic,
+            results=results,
+            min_score=floor,
+            no_results=None if results else _no_results(params, SearchMode.semantic),
         )
+
+
+def _no_results(params: SearchParams, mode: SearchMode) -> NoResults:
+    filtered = [
+        f"{name} {value}"
+        for name, value in (
+            ("types", params.types),
+            ("project", params.project),
+            ("repository", params.repository),
+        )
+        if value is not None
+    ]
+    if mode is SearchMode.fulltext:
+        hint = "Full-text search matches words: try other words or a shorter query."
+    else:
+        hint = (
+            "Nothing in this tenant's work items, pull requests or incidents is close in "
+            "meaning: try describing the problem or change in other words."
+        )
+    if filtered:
+        hint += f" Or search without the filter ({', '.join(filtered)})."
+    return NoResults(message=f"No results for “{params.q}”.", hint=hint)
 
 
 class _Unavailable(Exception):
@@ -205,6 +219,17 @@ def status(clients: AppClients, principal: Principal, deps: SearchDeps) -> Searc
     return out
 
 
+def collection_size(deps: SearchDeps, principal: Principal) -> int | None:
+    """The tenant's collection's vector size, or None when the store cannot
+    say (unreachable, no collection yet): for checks that only inform."""
+    try:
+        client = deps.vectors.client(principal.names)
+        return vectorstore.collection_info(client, principal.names.collection).vector_size
+    except (PulseError, UnexpectedResponse) as exc:
+        log.info("collection size unknown", tenant=principal.slug, reason=_unavailable(exc).reason)
+        return None
+
+
 def reindex(clients: AppClients, principal: Principal) -> ReindexResult:
     """Queues every row for embedding again (see ``queue.requeue_all``)."""
     with write_transaction(clients.engines.primary, principal.names) as conn:
@@ -216,31 +241,13 @@ def reindex(clients: AppClients, principal: Principal) -> ReindexResult:
     return ReindexResult(queued=count)
 
 
-def _scope(conn: Connection, params: SearchParams) -> Scope:
-    kinds = params.kinds()
-    project_ids = repository_ids = None
-    if params.project is not None:
-        kinds = [k for k in kinds if k is not Kind.pull_request]
-        project_ids = list(
-            conn.execute(
-                text("SELECT id FROM projects WHERE key = :k"), {"k": params.project}
-            ).scalars()
-        )
-    if params.repository is not None:
-        kinds = [k for k in kinds if k is not Kind.work_item]
-        repository_ids = list(
-            conn.execute(
-                text("SELECT id FROM repositories WHERE full_name = :n"), {"n": params.repository}
-            ).scalars()
-        )
-    return Scope(kinds, project_ids, repository_ids)
-
-
 def _semantic(
     conn: Connection, deps: SearchDeps, principal: Principal, params: SearchParams, scope: Scope
-) -> list[vectors.Hit]:
+) -> tuple[list[vectors.Hit], float | None]:
+    """The nearest points and the relevance cut-off of the model that
+    embedded the query."""
     if not scope.kinds or scope.project_ids == [] or scope.repository_ids == []:
-        return []
+        return [], None
     try:
         client, info, embedder = _model(conn, deps, principal)
         if info.points == 0:
@@ -249,7 +256,7 @@ def _semantic(
                 SearchState.empty, "the search index is still being built", "no points"
             )
         [vector] = embedder.embed([params.q])
-        return vectors.search(
+        hits = vectors.search(
             client,
             principal.names.collection,
             vector,
@@ -258,62 +265,7 @@ def _semantic(
             repository_ids=scope.repository_ids,
             limit=params.limit + SPARE,
         )
+        return hits, min_score(embedder)
     except (PulseError, UnexpectedResponse) as exc:
         # 401/403 (token refused, e.g. the tenant's grant revoked), 404 (no collection).
         raise _unavailable(exc) from None
-
-
-def _hydrate(conn: Connection, hits: Sequence[vectors.Hit], scope: Scope) -> list[SearchHit]:
-    by_kind: dict[Kind, list[int]] = {}
-    for h in hits:
-        by_kind.setdefault(h.kind, []).append(h.row_id)
-    rows: dict[tuple[Kind, int], Any] = {}
-    for kind, ids in by_kind.items():
-        if kind not in scope.kinds:
-            continue
-        sql = SELECT[kind].format(
-            rank="", where=f"AND {ALIAS[kind]}.id = ANY(:ids) {scope.where(kind)}"
-        )
-        for r in conn.execute(text(sql), {"ids": ids, **scope.params()}):
-            rows[(kind, r.id)] = r
-    out = []
-    for h in hits:
-        row = rows.get((h.kind, h.row_id))
-        if row is not None:
-            out.append(_hit(h.kind, row, h.score))
-    return out
-
-
-def _fulltext(conn: Connection, params: SearchParams, scope: Scope) -> list[SearchHit]:
-    if scope.project_ids == [] or scope.repository_ids == []:
-        return []
-    found: list[SearchHit] = []
-    query = f"websearch_to_tsquery('{FTS_CONFIG}', :q)"
-    for kind in scope.kinds:
-        vector = f"to_tsvector('{FTS_CONFIG}', {FTS_TEXT[kind]})"
-        sql = (
-            SELECT[kind].format(
-                rank=f", ts_rank({vector}, {query}) AS rank",
-                where=f"AND {vector} @@ {query} {scope.where(kind)}",
-            )
-            + " ORDER BY rank DESC LIMIT :limit"
-        )
-        for r in conn.execute(text(sql), {"q": params.q, "limit": params.limit, **scope.params()}):
-            found.append(_hit(kind, r, float(r.rank)))
-    found.sort(key=lambda h: h.score, reverse=True)
-    return found[: params.limit]
-
-
-def _hit(kind: Kind, row: Any, score: float) -> SearchHit:
-    snippet = (row.body or row.title).strip()
-    if len(snippet) > SNIPPET:
-        snippet = snippet[: SNIPPET - 1].rstrip() + "…"
-    return SearchHit(
-        type=kind,
-        id=row.id,
-        title=row.title,
-        snippet=snippet,
-        score=round(score, 6),
-        url=row.url,
-        updated_at=row.updated_at,
-    )

@@ -93,6 +93,15 @@ class ProviderConfig(BaseModel):
     api_version: str | None = Field(default=None, max_length=40, pattern=_IDENTIFIER)
     deployment: str | None = Field(default=None, max_length=200, pattern=_IDENTIFIER)
     dimensions: int | None = Field(default=None, ge=8, le=4096)
+    # Each model scores similarity on its own scale (the built-in MiniLM's
+    # cut-off is 0.3, pulse_common.ai.embeddings.LOCAL_MIN_SCORE); none
+    # here means every hit is shown, as no figure fits every model.
+    min_score: float | None = Field(
+        default=None,
+        ge=-1,
+        le=1,
+        description="embedding providers: search hits scoring below this are not shown",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -211,6 +211,11 @@ class RoutedEmbedder:
     def dimension(self) -> int:
         return self._first().dimension
 
+    @property
+    def min_score(self) -> float | None:
+        """The first provider's relevance cut-off (one model in the chain)."""
+        return self._embedders[0][0].config.min_score if self._embedders else None
+
     def _first(self) -> Embedder:
         if not self._embedders:
             raise NoProviderAvailable("embedding", self._skipped)

@@ -35,7 +35,7 @@ from pydantic import BaseModel
 from qdrant_client import QdrantClient
 
 from pulse_common.ai import Embedder
-from pulse_common.ai.embeddings import LOCAL_DIMENSION, MODEL_NAME, local_embedder
+from pulse_common.ai.embeddings import LOCAL_DIMENSION, LOCAL_NAME, local_embedder
 from pulse_common.search import vectors
 from pulse_common.search.documents import ALIAS, SELECT, TABLES, Document, Kind, document, point_id
 from pulse_common.tenancy import TenantNames, quote_ident
@@ -61,7 +61,7 @@ class LazyLocalEmbedder:
 
     @property
     def name(self) -> str:
-        return f"local/{MODEL_NAME}"
+        return LOCAL_NAME
 
     @property
     def dimension(self) -> int:

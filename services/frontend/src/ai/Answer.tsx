@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from "react";
+import { formErrors } from "../api/fieldErrors";
 import { FormError } from "../components/States";
 import { useFeedback, type Rating } from "./api";
 import type { Turn } from "./turns";
@@ -25,6 +26,10 @@ function Feedback({ messageId }: { messageId: string }) {
     if (correction.trim()) send("down", correction);
   };
   const id = `correction-${messageId}`;
+  // A refused correction is worded under its box (the API's words for the
+  // field), not as the summary "invalid value for: correction".
+  const { fields, form } = formErrors(feedback.error, rating === "down" ? ["correction"] : []);
+  const invalid = fields.correction;
   return (
     <div className="feedback">
       <div className="feedback-thumbs" role="group" aria-label="Was this answer useful?">
@@ -44,13 +49,18 @@ function Feedback({ messageId }: { messageId: string }) {
       {rating === "down" && (
         <form className="correction" onSubmit={submit}>
           <label htmlFor={id}>What should the answer have been?</label>
-          <textarea id={id} rows={2} maxLength={4000} value={correction} onChange={(e) => setCorrection(e.target.value)} />
+          <textarea id={id} rows={2} maxLength={4000} value={correction} aria-invalid={invalid ? true : undefined} aria-describedby={invalid ? `${id}-error` : undefined} onChange={(e) => setCorrection(e.target.value)} />
+          {invalid && (
+            <p id={`${id}-error`} className="field-error" role="alert">
+              {invalid}
+            </p>
+          )}
           <button type="submit" className="btn" disabled={!correction.trim() || feedback.isPending}>
             Send correction
           </button>
         </form>
       )}
-      <FormError error={feedback.error} />
+      <FormError error={form} />
     </div>
   );
 }
@@ -73,7 +83,8 @@ export function Answer({ turn }: { turn: Turn }) {
       </div>
       {turn.citations.length > 0 && (
         <div className="citations">
-          <h3>Sources</h3>
+          {/* h2: the page's h1 is the only heading above an answer. */}
+          <h2>Sources</h2>
           <ol>
             {turn.citations.map((c) => (
               <li key={`${c.type}-${c.id}`}>

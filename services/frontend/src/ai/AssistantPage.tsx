@@ -31,7 +31,9 @@ function remember(id: string | null) {
 
 function Question({ turn }: { turn: Turn }) {
   return (
-    <article className="turn turn-user" aria-label="Your question">
+    // "You asked", not "Your question": that names the box below, and two
+    // things with one name cannot be told apart by a screen reader's list.
+    <article className="turn turn-user" aria-label="You asked">
       {turn.content}
     </article>
   );

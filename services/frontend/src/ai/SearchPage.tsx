@@ -36,7 +36,7 @@ export function Results({ q }: { q: string }) {
   const query = useSearch(q);
   if (query.isPending) return <Loading label="Searching…" />;
   if (query.isError) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
-  const { mode, notice, results } = query.data;
+  const { mode, notice, results, no_results: none } = query.data;
   return (
     <div aria-live="polite">
       <p className="muted search-mode" data-mode={mode}>
@@ -49,7 +49,11 @@ export function Results({ q }: { q: string }) {
         </p>
       )}
       {results.length === 0 ? (
-        <Empty>Nothing matches “{q}”. Try other words.</Empty>
+        // The API says why it is empty (below the relevance cut-off, filters) and what to try.
+        <Empty>
+          <p className="empty-title">{none?.message ?? `No results for “${q}”.`}</p>
+          <p className="muted">{none?.hint ?? "Try other words."}</p>
+        </Empty>
       ) : (
         GROUPS.map(({ type, label }) => {
           const hits = results.filter((h) => h.type === type);

@@ -79,6 +79,16 @@ describe("SearchPage", () => {
     expect(new URL(calls[0]?.url ?? "").searchParams.get("q")).toBe("checkout");
   });
 
+  it("says there are no results, and what to try, in the API's words", async () => {
+    renderPage("/search?q=banana%20bread", <SearchPage />, () =>
+      json({ mode: "semantic", notice: null, results: [], min_score: 0.3, no_results: { message: "No results for “banana bread”.", hint: "Try describing it in other words." } }),
+    );
+    expect(await screen.findByText("No results for “banana bread”.")).toBeInTheDocument();
+    expect(screen.getByText("Try describing it in other words.")).toBeInTheDocument();
+    expect(screen.getByText(/0 results/)).toBeInTheDocument();
+    expect(screen.queryByRole("region")).toBeNull();
+  });
+
   it("puts the query in the URL and shows the API's problem detail", async () => {
     renderPage("/search", <SearchPage />, () => json({ type: "about:blank", title: "x", status: 403, code: "permission_denied", detail: "role viewer lacks search:read" }, 403));
     await userEvent.type(screen.getByRole("searchbox"), "deploys{Enter}");
@@ -123,6 +133,37 @@ describe("AssistantPage", () => {
     expect(await posted.at(-1)?.json()).toEqual({ rating: "down", correction: "count only production" });
     const ask = calls.find((c) => c.url.endsWith("/messages"));
     expect(await ask?.json()).toEqual({ content: "Which repos break most?" });
+    // Headings in order (h1, then the answer's h2) and distinct names for
+    // the question shown and the box to ask in.
+    expect(screen.getByRole("heading", { level: 2, name: "Sources" })).toBeInTheDocument();
+    expect(screen.queryByRole("heading", { level: 3 })).toBeNull();
+    expect(screen.getByRole("article", { name: "You asked" })).toHaveTextContent("Which repos break most?");
+    expect(screen.getAllByLabelText("Your question")).toHaveLength(1);
+  });
+
+  it("words a refused correction under its box, not as 'invalid value for'", async () => {
+    const s = controlledStream();
+    renderPage("/assistant", <AssistantPage />, async (req) => {
+      const path = new URL(req.url).pathname;
+      if (path === "/api/v1/assistant/conversations") return json({ id: "c1" }, 201);
+      if (path.endsWith("/messages")) return new Response(s.body, { headers: { "content-type": "text/event-stream" } });
+      if (path.endsWith("/feedback"))
+        return json({ type: "about:blank", title: "Unprocessable", status: 422, code: "invalid_input", detail: "invalid value for: correction", errors: [{ field: "correction", message: "must not contain NUL characters" }] }, 422);
+      return json({ detail: "unexpected", code: "x" }, 500);
+    });
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText("Your question"), "How often do we deploy?{Enter}");
+    s.send("token", { text: "Daily." });
+    s.send("done", { message_id: "m1", mode: "local", provider: null });
+    s.close();
+    await user.click(await screen.findByRole("button", { name: "Bad answer" }));
+    const box = screen.getByLabelText("What should the answer have been?");
+    await user.type(box, "count only production");
+    await user.click(screen.getByRole("button", { name: "Send correction" }));
+    expect(await screen.findByText("must not contain NUL characters")).toBeInTheDocument();
+    expect(box).toHaveAttribute("aria-invalid", "true");
+    expect(box).toHaveAccessibleDescription("must not contain NUL characters");
+    expect(screen.queryByText(/invalid value for/)).toBeNull();
   });
 
   it("shows the stored transcript of the conversation in the URL", async () => {

@@ -92,7 +92,8 @@ export interface paths {
         put?: never;
         /**
          * Probe Provider
-         * @description Calls the provider (``/models``, or one tiny embedding) with its timeouts.
+         * @description Calls the provider (``/models``, or one tiny embedding) with its timeouts;
+         *     an embedding provider must also fit the tenant's vector collection.
          */
         post: operations["providers_probe_provider"];
         delete?: never;
@@ -1871,6 +1872,19 @@ export interface components {
             /** Severity */
             severity: string;
         };
+        /**
+         * NoResults
+         * @description Why an answer is empty, in words for users, and what to try.
+         */
+        NoResults: {
+            /** Hint */
+            hint: string;
+            /**
+             * Message
+             * @description e.g. No results for “…”.
+             */
+            message: string;
+        };
         /** PasswordChange */
         PasswordChange: {
             /** Current Password */
@@ -2058,6 +2072,11 @@ export interface components {
             kind: components["schemas"]["ProviderKind"];
             /** @default {} */
             limits: components["schemas"]["TokenLimits"];
+            /**
+             * Min Score
+             * @description embedding providers: search hits scoring below this are not shown
+             */
+            min_score?: number | null;
             /** Model */
             model: string;
             /**
@@ -2298,7 +2317,14 @@ export interface components {
         SearchMode: "semantic" | "fulltext";
         /** SearchResponse */
         SearchResponse: {
+            /**
+             * Min Score
+             * @description semantic mode: hits scoring below this relevance cut-off are left out
+             */
+            min_score?: number | null;
             mode: components["schemas"]["SearchMode"];
+            /** @description set when ``results`` is empty: what to say and try */
+            no_results?: components["schemas"]["NoResults"] | null;
             /** Notice */
             notice?: string | null;
             /** Results */

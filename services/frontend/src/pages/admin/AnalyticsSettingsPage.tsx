@@ -5,6 +5,7 @@ import { formErrors } from "../../api/fieldErrors";
 import type { Schemas } from "../../api/queries";
 import { Field } from "../../components/Field";
 import { FormError, QueryState } from "../../components/States";
+import { optionalNumber } from "../../format/numbers";
 
 type Fallback = Schemas["DeploymentFallback"];
 const FALLBACKS: { value: Fallback; label: string }[] = [
@@ -43,15 +44,13 @@ export function toDraft(r: DoraRules): Draft {
 
 /** The form as the API's body: every rule (PUT replaces them); an empty window means none. */
 export function toRules(d: Draft): Schemas["DoraSettingsIn"] {
-  const hours = d.incident_window_hours.trim();
   return {
     production_pattern: d.production_pattern,
     deployment_fallback: d.deployment_fallback,
     hotfix_pattern: d.hotfix_pattern,
     revert_pattern: d.revert_pattern,
-    // A non-number is sent as typed, so that the API names the field (as NaN it
-    // would become JSON null, which means "no window": a typo must not clear it).
-    incident_window_hours: hours === "" ? null : Number.isFinite(Number(hours)) ? Number(hours) : (hours as unknown as number),
+    // Empty is "no window"; a typo is sent as typed for the API to name the field.
+    incident_window_hours: optionalNumber(d.incident_window_hours),
     report_year: Number(d.report_year),
     // PUT replaces every rule: a field the form left out would be cleared.
     incident_types: typeList(d.incident_types),

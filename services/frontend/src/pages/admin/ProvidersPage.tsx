@@ -16,12 +16,13 @@ import type { Schemas } from "../../api/queries";
 import { Field } from "../../components/Field";
 import { Table } from "../../components/Table";
 import { FormError, QueryState } from "../../components/States";
+import { optionalNumber } from "../../format/numbers";
 import { countOf } from "../../format/plural";
 
 type Kind = Schemas["ProviderKind"];
 type PType = Schemas["ProviderType"];
 const KINDS: Kind[] = ["openai-compatible", "azure-openai", "local"];
-const EMPTY = { name: "", type: "ai" as PType, kind: "openai-compatible" as Kind, base_url: "", model: "", gateway_route: "yes", priority: "100", fallback: "", api_version: "", deployment: "", api_key: "", connect: "5", read: "60" };
+const EMPTY = { name: "", type: "ai" as PType, kind: "openai-compatible" as Kind, base_url: "", model: "", gateway_route: "yes", priority: "100", fallback: "", api_version: "", deployment: "", api_key: "", connect: "5", read: "60", dimensions: "", min_score: "" };
 type Draft = typeof EMPTY;
 
 /** The form as the API's ProviderCreate; empty optional fields are left out so the API's defaults apply. */
@@ -44,6 +45,10 @@ export function toProviderCreate(d: Draft): ProviderCreate {
       fallback: opt(d.fallback) ?? null,
       api_version: opt(d.api_version) ?? null,
       deployment: opt(d.deployment) ?? null,
+      // Embedding providers only: the vector size search needs to match the
+      // collection's, and the model's own relevance cut-off.
+      dimensions: d.type === "embedding" ? optionalNumber(d.dimensions) : null,
+      min_score: d.type === "embedding" ? optionalNumber(d.min_score) : null,
     },
   };
 }
@@ -66,13 +71,15 @@ export function fromProvider(p: ProviderOut): Draft {
     deployment: text(c.deployment),
     connect: text(c.timeouts?.connect_seconds),
     read: text(c.timeouts?.read_seconds),
+    dimensions: text(c.dimensions),
+    min_score: text(c.min_score),
   };
 }
 
 /** The edit form as the API's ProviderPatch: the whole routing config (token limits kept), a key only if typed. */
 export function toProviderPatch(d: Draft, p: ProviderOut, clearKey: boolean): ProviderPatch {
   const { config, api_key } = toProviderCreate(d);
-  return { config: { ...config, limits: p.config.limits ?? {}, dimensions: p.config.dimensions ?? null }, api_key: clearKey ? null : api_key, clear_api_key: clearKey };
+  return { config: { ...config, limits: p.config.limits ?? {} }, api_key: clearKey ? null : api_key, clear_api_key: clearKey };
 }
 
 function ProviderForm({ editing, onDone }: { editing: ProviderOut | null; onDone: () => void }) {
@@ -84,6 +91,7 @@ function ProviderForm({ editing, onDone }: { editing: ProviderOut | null; onDone
   const set = (k: keyof Draft) => (e: { target: { value: string } }) => setD((x) => ({ ...x, [k]: e.target.value }));
   const shows = [...(editing ? [] : ["name"]), "config", "config.base_url", "config.model", "config.priority", "config.timeouts.connect_seconds", "config.timeouts.read_seconds", "config.fallback", "api_key"];
   if (d.kind === "azure-openai") shows.push("config.api_version", "config.deployment");
+  if (d.type === "embedding") shows.push("config.dimensions", "config.min_score");
   const { fields: f, form } = formErrors(write.error, shows);
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -135,6 +143,15 @@ function ProviderForm({ editing, onDone }: { editing: ProviderOut | null; onDone
         <Field label="Read timeout (s)" inputMode="decimal" value={d.read} onChange={set("read")} error={f["config.timeouts.read_seconds"]} />
       </div>
       <Field label="Fallback provider (name)" value={d.fallback} onChange={set("fallback")} error={f["config.fallback"]} />
+      {d.type === "embedding" && (
+        <>
+          <div className="grid-2 tight">
+            <Field label="Dimensions" inputMode="numeric" value={d.dimensions} onChange={set("dimensions")} error={f["config.dimensions"]} />
+            <Field label="Relevance cut-off" inputMode="decimal" value={d.min_score} onChange={set("min_score")} error={f["config.min_score"]} />
+          </div>
+          <p className="muted small">Search uses the provider only when its dimensions equal the tenant's vector size, and leaves out hits scoring below the cut-off (−1 to 1; empty: none).</p>
+        </>
+      )}
       {d.kind === "azure-openai" && (
         <div className="grid-2 tight">
           <Field label="API version" value={d.api_version} onChange={set("api_version")} error={f["config.api_version"]} />

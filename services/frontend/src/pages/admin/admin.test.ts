@@ -32,7 +32,7 @@ describe("admin page logic", () => {
   it("sends the provider form as the API's body, defaults for empty optional fields", () => {
     const draft = {
       name: " gw ", type: "ai" as const, kind: "openai-compatible" as const, base_url: "http://x/v1", model: "m", gateway_route: "no",
-      priority: "abc", fallback: "", api_version: "", deployment: "", api_key: "", connect: "", read: "30",
+      priority: "abc", fallback: "", api_version: "", deployment: "", api_key: "", connect: "", read: "30", dimensions: "768", min_score: "0.5",
     };
     const body = toProviderCreate(draft);
     expect(body.name).toBe("gw");
@@ -42,18 +42,23 @@ describe("admin page logic", () => {
     // Not a number: sent as NaN -> JSON null, which the API refuses naming config.priority.
     expect(Number.isNaN(body.config.priority)).toBe(true);
     expect(body.config.timeouts).toEqual({ connect_seconds: 5, read_seconds: 30 });
+    // Dimensions and the relevance cut-off: an embedding provider's, typos sent as typed.
+    expect(body.config).toMatchObject({ dimensions: null, min_score: null });
+    const embedding = toProviderCreate({ ...draft, type: "embedding", dimensions: " 1536 ", min_score: "" }).config;
+    expect(embedding).toMatchObject({ dimensions: 1536, min_score: null });
+    expect(toProviderCreate({ ...draft, type: "embedding", dimensions: "", min_score: "0.x" }).config).toMatchObject({ dimensions: null, min_score: "0.x" });
   });
 
   it("edits a stored provider: filled from its config, sent back whole, the key only when typed", () => {
     const stored = {
-      id: 3, name: "gw", type: "ai" as const, active: true, has_credentials: true, credentials_last4: "1234", created_at: "", last_updated_at: "",
+      id: 3, name: "gw", type: "embedding" as const, active: true, has_credentials: true, credentials_last4: "1234", created_at: "", last_updated_at: "",
       config: {
         kind: "azure-openai" as const, base_url: "https://az.example/", model: "gpt", gateway_route: false, priority: 40, fallback: "spare",
-        timeouts: { connect_seconds: 3, read_seconds: 90 }, limits: { tokens_per_minute: 1000 }, api_version: "2024-06-01", deployment: "d1", dimensions: null,
+        timeouts: { connect_seconds: 3, read_seconds: 90 }, limits: { tokens_per_minute: 1000 }, api_version: "2024-06-01", deployment: "d1", dimensions: 1536, min_score: 0.42,
       },
     } as ProviderOut;
     const draft = fromProvider(stored);
-    expect(draft).toMatchObject({ name: "gw", kind: "azure-openai", gateway_route: "no", priority: "40", fallback: "spare", connect: "3", read: "90", api_key: "" });
+    expect(draft).toMatchObject({ name: "gw", kind: "azure-openai", gateway_route: "no", priority: "40", fallback: "spare", connect: "3", read: "90", api_key: "", dimensions: "1536", min_score: "0.42" });
     const same = toProviderPatch(draft, stored, false);
     expect(same.config).toEqual({ ...stored.config });
     expect(same.api_key).toBeNull();

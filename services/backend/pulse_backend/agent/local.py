@@ -21,7 +21,7 @@ from typing import Any
 from pulse_backend.agent.memory import Correction
 from pulse_backend.agent.models import ToolOutput
 from pulse_backend.agent.tools import TOOLS, ToolContext
-from pulse_backend.agent.wording import metric_name
+from pulse_backend.analytics.wording import metric_name
 from pulse_common.ai import Embedder
 
 # Measured with all-MiniLM-L6-v2 (tests/agent/test_local_and_memory.py):

@@ -17,8 +17,8 @@ from sqlalchemy import Connection, text
 from pulse_backend.agent import links
 from pulse_backend.agent.models import Citation, CitationType, ToolOutput
 from pulse_backend.agent.sql_tool import run_sql
-from pulse_backend.agent.wording import figure_words, fmt_value, metric_name
 from pulse_backend.analytics.summary import executive_summary
+from pulse_backend.analytics.wording import figure_words, fmt_value, metric_name
 from pulse_backend.analytics_service import benchmarks
 from pulse_backend.context import Principal
 from pulse_backend.search.schemas import SearchParams, SearchResponse

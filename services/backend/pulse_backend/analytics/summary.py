@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Connection, insert
 
 from pulse_backend.analytics.trends import METRICS
+from pulse_backend.analytics.wording import fmt_sample, fmt_value, value_note
 from pulse_common.analytics.levels import ORDER, Benchmarks
 from pulse_common.analytics.results import ExecutiveSummary, LeadTime, RecoveryTime, SummaryLine
 from pulse_common.analytics.scope import Scope
@@ -90,11 +91,13 @@ def _insights(line: SummaryLine) -> list[str]:
         moved = "up" if ORDER.index(line.level) < ORDER.index(line.previous_level) else "down"
         return [f"{label} moved {moved} from {line.previous_level} to {line.level}."]
     if line.change in ("improved", "worsened") and line.value is not None:
+        # Worded as the tiles and the assistant word the figure (the overview
+        # shows this text): deployment days per week, never the unit id.
+        now = fmt_value(line.value, line.unit)
+        note = value_note(line.metric, line.value, line.sample_size)
         return [
-            # The unit id "per_day" is read "per day" (the overview shows this text).
-            f"{label} {line.change}: {line.previous_value:.2f} → {line.value:.2f} "
-            f"{line.unit.replace('_', ' ')} "
-            f"(n={line.sample_size})."
+            f"{label} {line.change}: {fmt_value(line.previous_value, line.unit)} → {now} "
+            f"(from {fmt_sample(line.metric, line.sample_size)})" + (f"; {note}." if note else ".")
         ]
     return []
 

@@ -1,4 +1,4 @@
-"""How the assistant words a figure: as the dashboard does
+"""How the assistant and the overview's insights word a figure: as the dashboard does
 (``services/frontend/src/analytics/metrics.ts``: ``formatValue``,
 ``formatSample``, ``valueNote``), so that an answer never reads "0.00 per
 day" beside the deployments it cites while the tile says "0.0 / week,

@@ -23,7 +23,7 @@ from collections.abc import Collection
 
 from sqlalchemy import Connection, TextClause, text
 
-# The {placeholders}: which rows are recomputed ("" for all of them).
+# The {placeholders} choose the rows recomputed, on each table read (all: "").
 _STORE_PRS = """
 UPDATE prs pr
 SET derived_first_commit_at = x.first_commit, derived_first_review_at = x.first_review
@@ -41,14 +41,17 @@ FROM (
         ON r.pr_id = p.id
     WHERE true {p}
 ) x
-WHERE pr.id = x.id
+WHERE pr.id = x.id {out}
   AND (pr.derived_first_commit_at IS DISTINCT FROM x.first_commit
        OR pr.derived_first_review_at IS DISTINCT FROM x.first_review)
 """
-STORE = text(_STORE_PRS.format(pr="", rv="", p=""))
+STORE = text(_STORE_PRS.format(pr="", rv="", p="", out=""))
 STORE_SOME = text(
     _STORE_PRS.format(
-        pr="AND pr_id = ANY(:ids)", rv="AND rv.pr_id = ANY(:ids)", p="AND p.id = ANY(:ids)"
+        pr="AND pr_id = ANY(:ids)",
+        rv="AND rv.pr_id = ANY(:ids)",
+        p="AND p.id = ANY(:ids)",
+        out="AND pr.id = ANY(:ids)",
     )
 )
 
@@ -79,11 +82,13 @@ FROM (
         ON st.work_item_id = i.id
     WHERE true {i}
 ) x
-WHERE w.id = x.id AND w.derived_started_at IS DISTINCT FROM x.started_at
+WHERE w.id = x.id {w} AND w.derived_started_at IS DISTINCT FROM x.started_at
 """
-STORE_WORK_ITEMS = text(_STORE_WORK_ITEMS.format(ch="", i=""))
+STORE_WORK_ITEMS = text(_STORE_WORK_ITEMS.format(ch="", i="", w=""))
 STORE_SOME_WORK_ITEMS = text(
-    _STORE_WORK_ITEMS.format(ch="AND ch.work_item_id = ANY(:ids)", i="AND i.id = ANY(:ids)")
+    _STORE_WORK_ITEMS.format(
+        ch="AND ch.work_item_id = ANY(:ids)", i="AND i.id = ANY(:ids)", w="AND w.id = ANY(:ids)"
+    )
 )
 
 

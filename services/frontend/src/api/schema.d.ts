@@ -2172,7 +2172,11 @@ export interface components {
              */
             queued: number;
         };
-        /** RelinkReport */
+        /**
+         * RelinkReport
+         * @description The tenant's links after this relink; ``full``: it recomputed
+         *     everything, not only what changed since the last one.
+         */
         RelinkReport: {
             /** Deployment Commits */
             deployment_commits: number;
@@ -2180,6 +2184,11 @@ export interface components {
             deployment_prs: number;
             /** Fallback Deployments */
             fallback_deployments: number;
+            /**
+             * Full
+             * @default true
+             */
+            full: boolean;
             /** Hotfix Prs */
             hotfix_prs: number;
             /** Incident Links */

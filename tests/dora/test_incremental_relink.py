@@ -73,6 +73,10 @@ class World:
         for repo in (self.api, self.web):
             for _ in range(3):
                 self.merge_and_deploy(repo)
+        # A deployment whose head commit is not loaded yet.
+        self.hour += 0.5
+        self.unloaded = f"{'f' * 39}0"
+        sc.deploy(self.web, self.unloaded, h(self.hour))
         self.incident = sc.incident(h(self.hour + 1), h(self.hour + 2), project=self.project)
 
     def merge(self, repo: int, **kw: Any) -> int:
@@ -126,6 +130,41 @@ def _deleted_deployment(w: World) -> None:
         text(
             "DELETE FROM deployments WHERE id = (SELECT id FROM deployments "
             "WHERE repository_id = :r ORDER BY finished_at, id OFFSET 1 LIMIT 1)"
+        ),
+        {"r": w.api},
+    )
+
+
+def _late_commit(w: World) -> None:
+    """A default-branch commit between the api's first two heads."""
+    w.sc.commit(w.api, f"late{w.hour:036.0f}"[-40:], h(1.2))
+    w.hour += 0.01
+
+
+def _late_deployment(w: World) -> None:
+    """A deployment of the api's second PR, loaded after later ones."""
+    w.sc.deploy(w.api, w.sc.sha_of(w.prs[1]), h(2.2))
+
+
+def _moved_commit(w: World) -> None:
+    """The api's second merge commit now dates from before the first head."""
+    w.sc.conn.execute(
+        text("UPDATE commits SET committed_at = committed_at - interval '2 hours' WHERE sha = :s"),
+        {"s": w.sc.sha_of(w.prs[1])},
+    )
+
+
+def _head_loaded(w: World) -> None:
+    w.sc.commit(w.web, w.unloaded, h(w.hour))
+
+
+def _failed_deployment(w: World) -> None:
+    """The api's second deployment turns out failed."""
+    w.sc.conn.execute(
+        text(
+            "UPDATE deployments SET status = 'failure' WHERE id = (SELECT id FROM deployments "
+            "WHERE repository_id = :r AND status = 'success' ORDER BY finished_at, id "
+            "OFFSET 1 LIMIT 1)"
         ),
         {"r": w.api},
     )
@@ -187,6 +226,11 @@ CHANGES: dict[str, Callable[[World], None]] = {
     "new commit, PR and deployment": _new_commit_pr_and_deployment,
     "new staging deployment": _new_staging_deployment,
     "rollback": _rollback,
+    "late commit": _late_commit,
+    "late deployment": _late_deployment,
+    "moved commit": _moved_commit,
+    "head loaded": _head_loaded,
+    "failed deployment": _failed_deployment,
     "deleted deployment": _deleted_deployment,
     "renamed PR": _renamed_pr,
     "new review": _new_review,
@@ -244,3 +288,20 @@ def test_random_small_loads(sc: Scenario) -> None:
             CHANGES[name](w)
         assert not sc.link().full
         _same_as_full(sc)
+
+
+def test_fallback_deployments_follow_incrementally(sc: Scenario) -> None:
+    """Under the default-branch-merges fallback, a repository without real
+    deployments gets one per merge, until its first real one."""
+    w = World(sc)
+    lib = sc.repo("lib")
+    rules = DoraRules(deployment_fallback="default_branch_merges")
+    w.merge(lib)
+    assert sc.link(rules).full
+    w.merge(lib)
+    assert sc.link().fallback_deployments == 1
+    _same_as_full(sc)
+    w.merge_and_deploy(lib)
+    assert not sc.link().full
+    after = _same_as_full(sc)
+    assert any(source == "deployment" for _, repo, _, source in after["deployments"] if repo == lib)

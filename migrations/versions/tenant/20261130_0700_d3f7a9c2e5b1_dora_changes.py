@@ -7,8 +7,9 @@ unchanged data at a million work items. Now statement triggers mark what a
 write can move, whoever writes (the ETL's loads, seeds, an admin's fix), and
 the relink recomputes only that (``pulse_common.dora.changes``): a work item
 whose start inputs changed, a PR whose starts or markers' inputs changed, a
-repository whose deployments, commits or merged PRs changed, and the
-incident links when an incident, a scope or a manual link changed.
+repository whose deployments, commits or merged PRs changed (and from which
+finish or commit time), and the incident links when an incident, a scope or
+a manual link changed.
 
 A marked row is upserted (``DO UPDATE``), not skipped: the lock it takes makes
 a relink that empties the queue meanwhile wait for the writer's commit, so
@@ -22,6 +23,7 @@ Create Date: 2026-11-30 07:00:00+00:00
 """
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from alembic import op
@@ -31,62 +33,87 @@ down_revision: str | Sequence[str] | None = "b5d2e8a1c6f4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# table → [(kind, the row id it marks, the columns whose change marks it)];
-# "0" marks the kind as a whole. A migration keeps its own copy of the kinds
-# pulse_common.dora.changes reads.
-SOURCES: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
-    "work_items": [("work_item", "id", ("work_started_at",))],
+# The time from which a repository's deployment chains change: its
+# deployments from that finish on, or those whose head commit was committed
+# from that time on. (A PR's merge commit's time, looked up: a PR links to
+# the deployment whose range holds that commit.)
+MERGE_COMMITTED = (
+    "(SELECT c.committed_at FROM commits c "
+    "WHERE c.repository_id = {a}.repository_id AND c.sha = {a}.merge_commit_sha)"
+)
+
+
+class Mark(NamedTuple):
+    kind: str
+    row_id: str  # the column naming the row, "0" for the kind as a whole
+    columns: tuple[str, ...]  # whose change marks it
+    since_finished: str = "NULL"
+    since_committed: str = "NULL"
+
+
+# A migration keeps its own copy of the kinds pulse_common.dora.changes reads.
+SOURCES: dict[str, list[Mark]] = {
+    "work_items": [Mark("work_item", "id", ("work_started_at",))],
     "changelogs": [
-        ("work_item", "work_item_id", ("work_item_id", "to_status_id", "transitioned_at"))
+        Mark("work_item", "work_item_id", ("work_item_id", "to_status_id", "transitioned_at"))
     ],
-    "statuses": [("all_work_items", "0", ("category",))],
+    "statuses": [Mark("all_work_items", "0", ("category",))],
     "prs": [
-        (
+        Mark(
             "pr",
             "id",
             ("title", "source_branch", "created", "author", "first_commit_at", "first_review_at"),
         ),
-        (
+        Mark(
             "repository",
             "repository_id",
             ("repository_id", "state", "merged_at", "merge_commit_sha", "target_branch"),
+            since_committed=MERGE_COMMITTED,
         ),
     ],
-    "prs_commits": [("pr", "pr_id", ("pr_id", "authored_at"))],
-    "prs_reviews": [("pr", "pr_id", ("pr_id", "submitted_at", "reviewer"))],
+    "prs_commits": [Mark("pr", "pr_id", ("pr_id", "authored_at"))],
+    "prs_reviews": [Mark("pr", "pr_id", ("pr_id", "submitted_at", "reviewer"))],
     "commits": [
-        (
+        Mark(
             "repository",
             "repository_id",
             ("repository_id", "sha", "committed_at", "on_default_branch"),
+            since_committed="{a}.committed_at",
         )
     ],
     "deployments": [
-        (
+        Mark(
             "repository",
             "repository_id",
             ("repository_id", "environment", "commit_sha", "status", "finished_at", "source"),
+            since_finished="{a}.finished_at",
         )
     ],
-    "repositories": [("repository", "id", ("default_branch",))],
+    "repositories": [Mark("whole_repository", "id", ("default_branch",))],
     "incidents": [
-        (
+        Mark(
             "incidents",
             "0",
             ("detected_at", "started_at", "project_id", "repository_id", "deployment_id"),
         )
     ],
-    "projects_repositories": [("incidents", "0", ("project_id", "repository_id"))],
-    "incidents_deployments": [("incidents", "0", ("incident_id", "deployment_id", "link_method"))],
+    "projects_repositories": [Mark("incidents", "0", ("project_id", "repository_id"))],
+    "incidents_deployments": [
+        Mark("incidents", "0", ("incident_id", "deployment_id", "link_method"))
+    ],
 }
 # Rows whose change matters at all (relink writes the rule-made links itself).
 ONLY = {"incidents_deployments": "link_method = 'manual'"}
 
 MARK = """
-    INSERT INTO dora_changes (tenant_id, kind, row_id)
-    SELECT min(x.tenant_id), x.kind, x.row_id FROM ({rows}) x
+    INSERT INTO dora_changes (tenant_id, kind, row_id, since_finished, since_committed)
+    SELECT min(x.tenant_id), x.kind, x.row_id, min(x.since_finished), min(x.since_committed)
+    FROM ({rows}) x
     WHERE x.row_id IS NOT NULL GROUP BY x.kind, x.row_id
-    ON CONFLICT (kind, row_id) DO UPDATE SET last_updated_at = now();"""
+    ON CONFLICT (kind, row_id) DO UPDATE
+    SET since_finished = least(dora_changes.since_finished, excluded.since_finished),
+        since_committed = least(dora_changes.since_committed, excluded.since_committed),
+        last_updated_at = now();"""
 
 # ``SET search_path FROM CURRENT``: the function resolves its tables in this
 # tenant's schema whatever the caller's search_path.
@@ -104,30 +131,33 @@ $$
 """
 
 
-def _select(alias: str, source: str, kind: str, row_id: str, where: str) -> str:
-    value = row_id if row_id == "0" else f"{alias}.{row_id}"
+def _select(alias: str, source: str, mark: Mark, where: str) -> str:
+    value = mark.row_id if mark.row_id == "0" else f"{alias}.{mark.row_id}"
     return (
-        f"SELECT {alias}.tenant_id, '{kind}'::text AS kind, {value} AS row_id FROM {source}{where}"
+        f"SELECT {alias}.tenant_id, '{mark.kind}'::text AS kind, {value} AS row_id, "
+        f"{mark.since_finished.format(a=alias)}::timestamptz AS since_finished, "
+        f"{mark.since_committed.format(a=alias)}::timestamptz AS since_committed "
+        f"FROM {source}{where}"
     )
 
 
 def _function(table: str) -> str:
     only = ONLY.get(table)
     one: dict[str, list[str]] = {"inserted": [], "deleted": [], "updated": []}
-    for kind, row_id, columns in SOURCES[table]:
+    for mark in SOURCES[table]:
         where = f" WHERE r.{only}" if only else ""
-        one["inserted"].append(_select("r", "dora_new r", kind, row_id, where))
-        one["deleted"].append(_select("r", "dora_old r", kind, row_id, where))
-        old = ", ".join(f"o.{c}" for c in columns)
-        new = ", ".join(f"r.{c}" for c in columns)
+        one["inserted"].append(_select("r", "dora_new r", mark, where))
+        one["deleted"].append(_select("r", "dora_old r", mark, where))
+        old = ", ".join(f"o.{c}" for c in mark.columns)
+        new = ", ".join(f"r.{c}" for c in mark.columns)
         changed = "dora_new r JOIN dora_old o ON o.id = r.id"
         cond = f" WHERE ({old}) IS DISTINCT FROM ({new})"
         if only:
             cond += f" AND (r.{only} OR o.{only})"
-        # Both images: a row moved to another parent changes both parents.
-        one["updated"].append(_select("r", changed, kind, row_id, cond))
-        if row_id != "0" and row_id in columns:
-            one["updated"].append(_select("o", changed, kind, row_id, cond))
+        # Both images: a row moved (to another parent, or in time) changes
+        # where it was and where it is.
+        one["updated"].append(_select("r", changed, mark, cond))
+        one["updated"].append(_select("o", changed, mark, cond))
     return FUNCTION.format(
         table=table, **{k: MARK.format(rows=" UNION ALL ".join(v)) for k, v in one.items()}
     )
@@ -147,6 +177,8 @@ def upgrade() -> None:
         sa.Column("tenant_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("row_id", sa.BigInteger(), nullable=False),
+        sa.Column("since_finished", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("since_committed", sa.DateTime(timezone=True), nullable=True),
         *_timestamps(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_dora_changes")),
         sa.UniqueConstraint("kind", "row_id", name=op.f("uq_dora_changes_kind_row_id")),

@@ -9,10 +9,13 @@ any write can move, whoever writes (the ETL's loads, seeds, an admin's fix):
 - ``all_work_items``: a status changed category: every item's start;
 - ``pr`` <id>: its title, branch, opening, author, API starts, commits or
   reviews changed: its markers and stored starts;
-- ``repository`` <id>: one of its deployments, commits or merged PRs, or its
-  default branch changed: its deployments' commit ranges, PR links, first
-  deployments and fallback deployments (a PR's links all lie in its own
-  repository's deployments, so a repository is self-contained);
+- ``repository`` <id>: one of its deployments, commits or merged PRs
+  changed, with the earliest finish time of a changed deployment
+  (``since_finished``) and commit time of a changed commit or merge commit
+  (``since_committed``), old and new values alike: its deployment chains
+  are recomputed from there on (``dora.tails``); ``whole_repository`` <id>:
+  its default branch changed, all of them. A PR's links all lie in its own
+  repository's deployments, so a repository is self-contained;
 - ``incidents``: an incident, a project's repositories or a manual link
   changed: every incident link (there are few incidents; they are also
   relinked when a repository changed, as its deployments are candidates).
@@ -31,10 +34,11 @@ state as they were."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections import defaultdict
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection, delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 
@@ -47,14 +51,25 @@ DERIVATION = "1"
 _STATE = table_of(DoraRelinkState)
 
 
+class Since(BaseModel):
+    """From when a repository's deployment chains changed (None: not on
+    that account); ``whole``: all of them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    finished: dt.datetime | None = None
+    committed: dt.datetime | None = None
+    whole: bool = False
+
+
 class Changes(BaseModel):
-    """What one relink recomputes; ``full``: everything (the sets are empty)."""
+    """What one relink recomputes; ``full``: everything (the rest is empty)."""
 
     full: bool
     work_items: frozenset[int] = frozenset()
     all_work_items: bool = False
     prs: frozenset[int] = frozenset()
-    repositories: frozenset[int] = frozenset()
+    repositories: dict[int, Since] = {}
     incidents: bool = False
 
     @property
@@ -90,15 +105,25 @@ def take(conn: Connection, tenant_id: int, rules: DoraRules, *, full: bool = Fal
         conn.execute(delete(DoraChange))
         return Changes(full=True)
     marked: dict[str, set[int]] = defaultdict(set)
-    for kind, row_id in conn.execute(
-        delete(DoraChange).returning(DoraChange.kind, DoraChange.row_id)
+    repositories: dict[int, Since] = {}
+    for kind, row_id, finished, committed in conn.execute(
+        delete(DoraChange).returning(
+            DoraChange.kind,
+            DoraChange.row_id,
+            DoraChange.since_finished,
+            DoraChange.since_committed,
+        )
     ):
         marked[kind].add(row_id)
+        if kind == "repository":
+            repositories[row_id] = Since(finished=finished, committed=committed)
+    for row_id in marked["whole_repository"]:
+        repositories[row_id] = Since(whole=True)
     return Changes(
         full=False,
         work_items=frozenset(marked["work_item"]),
         all_work_items=bool(marked["all_work_items"]),
         prs=frozenset(marked["pr"]),
-        repositories=frozenset(marked["repository"]),
+        repositories=repositories,
         incidents=bool(marked["incidents"]),
     )

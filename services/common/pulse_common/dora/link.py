@@ -8,7 +8,8 @@ Its cost follows what changed since the last relink, not the tenant's size:
 ``dora.changes`` says what changed (and when everything is redone: other
 rules, a migration, the first relink), and relink recomputes the stored
 starts of the changed work items and PRs, the markers of the changed PRs,
-the ranges and PR links of the changed repositories (``dora.ranges``), and
+the ranges and PR links of the changed deployment chains from the change
+on (``dora.tails``; a full pass: ``dora.ranges``), and
 the incident links when an incident, a scope or a repository changed. What
 it stores is what a full pass (``full=True``) stores."""
 
@@ -35,6 +36,7 @@ from pulse_common.dora.ranges import (
 )
 from pulse_common.dora.settings import DoraRules, load_rules
 from pulse_common.dora.starts import store_pr_starts, store_work_item_starts
+from pulse_common.dora.tails import store_tails
 from pulse_common.models.enums import (
     DeploymentFallback,
     DeploymentSource,
@@ -156,7 +158,7 @@ def relink(
     changes = take(conn, tenant_id, rules, full=full)
     classified = sync_incidents(conn, tenant_id, rules)
     every = changes.full
-    repos = None if every else changes.repositories
+    repos = None if every else list(changes.repositories)
     fallback = 0
     if rules.deployment_fallback is DeploymentFallback.default_branch_merges:
         fallback = synthesize_merge_deployments(conn, tenant_id, repos)
@@ -165,7 +167,10 @@ def relink(
     store_pr_starts(conn, prs)
     every_item = every or changes.all_work_items
     store_work_item_starts(conn, None if every_item else changes.work_items)
-    store_ranges(conn, tenant_id, rules, repos)
+    if every:
+        store_ranges(conn, tenant_id, rules)
+    else:
+        store_tails(conn, tenant_id, rules, changes.repositories)
     if every or changes.incidents or changes.repositories or classified.added or classified.removed:
         _link_incidents(conn, tenant_id, rules)
     n_commits, n_prs, n_incidents, hot, rev = conn.execute(TOTALS).one()

@@ -24,6 +24,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.types import TypeEngine
 
 from pulse_common.dora import rules as r
 from pulse_common.dora.settings import DoraRules
@@ -75,14 +76,16 @@ def sync_rows(
     )
 
 
-def in_ids(column: Any, ids: Collection[int] | None) -> ColumnElement[bool]:
-    """``column`` among ``ids`` (any value if None), as one array parameter:
-    a load can change more rows than a statement takes parameters."""
+def in_ids(
+    column: Any, ids: Collection[Any] | None, item: TypeEngine[Any] | None = None
+) -> ColumnElement[bool]:
+    """``column`` among ``ids`` (any value if None), as one array parameter
+    (of ``item``, bigint by default): a load can change more rows than a
+    statement takes parameters."""
     if ids is None:
         return true()
-    among: ColumnElement[bool] = column == any_(
-        bindparam(None, sorted(ids), type_=ARRAY(BigInteger))
-    )
+    values = bindparam(None, sorted(ids), type_=ARRAY(item or BigInteger()))
+    among: ColumnElement[bool] = column == any_(values)
     return among
 
 

@@ -17,9 +17,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -157,6 +160,10 @@ class DoraChange(TenantRow, TenantBase):
 
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     row_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    # A repository's: its deployments that finished, and those whose head
+    # was committed, from then on changed (earliest marked; null: none).
+    since_finished: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    since_committed: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class DoraRelinkState(TenantRow, TenantBase):

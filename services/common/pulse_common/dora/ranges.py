@@ -1,8 +1,8 @@
-"""The deployments' commit ranges and PR links, stored by ``relink`` for
-every repository or for the ones that changed (``dora.changes``): a PR's
-merge commit, the commits and the deployments of a range all belong to one
-repository, so each repository's links are computed from its own rows
-alone (the rules themselves: ``dora.rules``)."""
+"""The deployments' commit ranges and PR links, stored by a full ``relink``
+(the incremental one: ``dora.tails``), and what both read: the successful
+and production deployments, commits and merged PRs, of every repository or
+of some (a PR's merge commit, the commits and the deployments of a range all
+belong to one repository). The rules themselves: ``dora.rules``."""
 
 from __future__ import annotations
 
@@ -147,50 +147,38 @@ def first_deployments(
     return first
 
 
-def store_ranges(conn: Connection, tenant_id: int, rules: DoraRules, repos: Repos = None) -> None:
-    """Stores the commit ranges and PR links (with each PR's first production
-    deployment) of the deployments of ``repos`` (all if None)."""
-    if repos is not None and not repos:
-        return
-    successful = _deployments(conn, _successful(repos))
-    commits = [
-        r.CommitRow(*row)
-        for row in conn.execute(
-            select(
-                Commit.id,
-                Commit.repository_id,
-                Commit.sha,
-                Commit.committed_at,
-                Commit.on_default_branch,
-            ).where(in_ids(Commit.repository_id, repos))
-        )
-    ]
-    prs = [
+def commit_rows(conn: Connection, where: ColumnElement[bool]) -> list[r.CommitRow]:
+    query = select(
+        Commit.id, Commit.repository_id, Commit.sha, Commit.committed_at, Commit.on_default_branch
+    )
+    return [r.CommitRow(*row) for row in conn.execute(query.where(where))]
+
+
+def merged_prs(conn: Connection, where: ColumnElement[bool]) -> list[r.MergedPr]:
+    query = select(PullRequest.id, PullRequest.repository_id, PullRequest.merge_commit_sha)
+    return [
         r.MergedPr(id_, repo, sha)
         for id_, repo, sha in conn.execute(
-            select(PullRequest.id, PullRequest.repository_id, PullRequest.merge_commit_sha).where(
-                PullRequest.merge_commit_sha.is_not(None),
-                in_ids(PullRequest.repository_id, repos),
-            )
+            query.where(PullRequest.merge_commit_sha.is_not(None), where)
         )
         if sha is not None
     ]
+
+
+def store_ranges(conn: Connection, tenant_id: int, rules: DoraRules) -> None:
+    """Stores every deployment's commit range and PR links (with each PR's
+    first production deployment)."""
+    successful = _deployments(conn, _successful(None))
+    commits = commit_rows(conn, true())
     ranges = r.commit_ranges(successful, commits)
-    dep_prs = r.pr_links(ranges, commits, prs)
-    # The rows of these repositories' deployments (a deployment removed or
-    # moved away took its rows along, or left them to its new repository's).
-    among = None
-    if repos is not None:
-        scope = select(Deployment.id).where(in_ids(Deployment.repository_id, repos))
-        among = DeploymentCommit.deployment_id.in_(scope)
+    dep_prs = r.pr_links(ranges, commits, merged_prs(conn, true()))
     dc = {(d, c) for d, cs in ranges.items() for c in cs}
-    sync_rows(conn, tenant_id, DeploymentCommit, ("deployment_id", "commit_id"), dc, among)
-    first = first_deployments(dep_prs, production(conn, rules, repos))
+    sync_rows(conn, tenant_id, DeploymentCommit, ("deployment_id", "commit_id"), dc)
+    first = first_deployments(dep_prs, production(conn, rules))
     sync_rows(
         conn,
         tenant_id,
         DeploymentPr,
         ("deployment_id", "pr_id", "is_first"),
         {(d, p, first.get(p) == d) for d, p in dep_prs},
-        None if repos is None else DeploymentPr.deployment_id.in_(scope),
     )

@@ -31,7 +31,14 @@ from sqlalchemy import Connection, String, and_, or_, select
 
 from pulse_common.dora import rules as r
 from pulse_common.dora.changes import Since
-from pulse_common.dora.ranges import FALLBACK_SOURCE, first_deployments, in_ids, production
+from pulse_common.dora.ranges import (
+    FALLBACK_SOURCE,
+    commit_rows,
+    first_deployments,
+    in_ids,
+    merged_prs,
+    production,
+)
 from pulse_common.dora.ranges import sync_rows as sync
 from pulse_common.dora.settings import DoraRules
 from pulse_common.models.enums import DeploymentStatus
@@ -116,18 +123,7 @@ def _commits(conn: Connection, seeds: list[_Chained], tails: list[_Chained]) -> 
         )
         for repo, (lo, hi) in window.items()
     ]
-    return [
-        r.CommitRow(*row)
-        for row in conn.execute(
-            select(
-                Commit.id,
-                Commit.repository_id,
-                Commit.sha,
-                Commit.committed_at,
-                Commit.on_default_branch,
-            ).where(or_(in_ids(Commit.id, heads), *between))
-        )
-    ]
+    return commit_rows(conn, or_(in_ids(Commit.id, heads), *between))
 
 
 def store_tails(
@@ -159,16 +155,11 @@ def store_tails(
         del ranges[seed.deployment.id]
     by_id = {c.id: c for c in commits}
     shas = sorted({by_id[c].sha for cs in ranges.values() for c in cs})
-    prs = [
-        r.MergedPr(id_, repo, sha)
-        for id_, repo, sha in conn.execute(
-            select(PullRequest.id, PullRequest.repository_id, PullRequest.merge_commit_sha).where(
-                in_ids(PullRequest.repository_id, list(repos)),
-                in_ids(PullRequest.merge_commit_sha, shas, String()),
-            )
-        )
-        if sha is not None
-    ]
+    prs = merged_prs(
+        conn,
+        in_ids(PullRequest.repository_id, list(repos))
+        & in_ids(PullRequest.merge_commit_sha, shas, String()),
+    )
     links = set(r.pr_links(ranges, commits, prs))
     dc = {(d, c) for d, cs in ranges.items() for c in cs}
     sync(

@@ -7,6 +7,8 @@ the tables, the triggers and their functions, and writes work as before."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 
 import pytest
 from sqlalchemy import Connection, text
@@ -109,3 +111,73 @@ def test_upgrade_marks_changes_downgrade_drops_them(
         conn.execute(text("UPDATE deployments SET environment = 'staging'"))
         conn.execute(text("RESET search_path"))
         assert migrate.upgrade_tenant(conn, t.slug) == migrate.head("tenant")
+
+
+def _at(hours: float) -> dt.datetime:
+    return T0 + dt.timedelta(hours=hours)
+
+
+def _move(conn: Connection, item: int, name: str, at: dt.datetime) -> None:
+    conn.execute(
+        text(
+            "INSERT INTO changelogs (tenant_id, work_item_id, external_id, to_status_id, "
+            "transitioned_at) SELECT 1, :w, :x, id, :at FROM statuses WHERE name = 'In Progress'"
+        ),
+        {"w": item, "x": name, "at": at},
+    )
+
+
+def test_a_write_marked_while_relink_takes_the_queue_is_not_lost(
+    pulse_db: PulseDb, make_tenant: TenantFactory
+) -> None:
+    """A writer marks an item already in the queue; a relink empties the
+    queue before the writer commits. The writer's upsert holds the mark's
+    row, so the relink waits for its commit and derives from its rows
+    (skipping the marked row instead would leave the item stale: its mark
+    consumed, its change unseen)."""
+    _, t = make_tenant("doraqueue")
+    path = text(f"SET LOCAL search_path TO {quote_ident(TenantNames(t.slug).schema)}")
+    with connect(pulse_db.engine) as conn:
+        conn.execute(path)
+        conn.execute(text("INSERT INTO projects (tenant_id, key, name) VALUES (1, 'P', 'P')"))
+        item = conn.execute(
+            text(
+                "INSERT INTO work_items (tenant_id, project_id, key, summary, created) "
+                "VALUES (1, (SELECT id FROM projects), 'P-1', 'x', :at) RETURNING id"
+            ),
+            {"at": T0},
+        ).scalar_one()
+        relink(conn, t.tenant_id)
+        _move(conn, item, "late", _at(5))  # committed, not yet relinked: marked
+    writer = pulse_db.engine.connect()
+    try:
+        writer.begin()
+        writer.execute(path)
+        _move(writer, item, "early", _at(2))  # marks the item again, uncommitted
+
+        def run() -> None:
+            with connect(pulse_db.engine) as conn:
+                conn.execute(path)
+                relink(conn, t.tenant_id)
+
+        relinking = threading.Thread(target=run)
+        relinking.start()
+        deadline = time.monotonic() + 30
+        with connect(pulse_db.engine) as probe:
+            while (
+                time.monotonic() < deadline
+                and not probe.execute(
+                    text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                ).scalar_one()
+            ):
+                time.sleep(0.05)
+        writer.commit()
+        relinking.join()
+    finally:
+        writer.close()
+    with connect(pulse_db.engine) as conn:
+        conn.execute(path)
+        assert conn.execute(
+            text("SELECT derived_started_at FROM work_items WHERE id = :i"), {"i": item}
+        ).scalar_one() == _at(2)
+        assert _queue(conn) == set()

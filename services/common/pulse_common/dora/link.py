@@ -144,8 +144,9 @@ TOTALS = text(
 SELECT (SELECT count(*) FROM deployments_commits),
        (SELECT count(*) FROM deployments_prs),
        (SELECT count(*) FROM incidents_deployments WHERE link_method <> 'manual'),
-       (SELECT count(*) FROM prs WHERE is_hotfix),
-       (SELECT count(*) FROM prs WHERE is_revert)
+       count(*) FILTER (WHERE is_hotfix),
+       count(*) FILTER (WHERE is_revert)
+FROM prs
 """
 )
 

@@ -305,3 +305,12 @@ def test_fallback_deployments_follow_incrementally(sc: Scenario) -> None:
     assert not sc.link().full
     after = _same_as_full(sc)
     assert any(source == "deployment" for _, repo, _, source in after["deployments"] if repo == lib)
+
+
+def test_relink_leaves_the_callers_jit_setting(sc: Scenario) -> None:
+    """Relink runs without JIT and gives the transaction its setting back."""
+    World(sc)
+    for setting in ("on", "off"):
+        sc.conn.execute(text(f"SET LOCAL jit = {setting}"))
+        sc.link()
+        assert sc.rows("SELECT current_setting('jit')") == [(setting,)]

@@ -16,7 +16,8 @@ it stores is what a full pass (``full=True``) stores."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 
 from pydantic import BaseModel
 from sqlalchemy import Connection, func, not_, select, text, update
@@ -151,11 +152,28 @@ FROM prs
 )
 
 
+@contextmanager
+def _without_jit(conn: Connection) -> Iterator[None]:
+    """JIT off for relink's statements, then the caller's setting again. Their
+    estimates over a large tenant cross JIT's threshold, and compiling cost
+    more than running: at a million work items, over a second of a small
+    load's relink (an error aborts the transaction: nothing to restore)."""
+    before = conn.execute(
+        text("SELECT current_setting('jit'), set_config('jit', 'off', true)")
+    ).scalar_one()
+    yield
+    conn.execute(text("SELECT set_config('jit', :v, true)"), {"v": before})
+
+
 def relink(
     conn: Connection, tenant_id: int, rules: DoraRules | None = None, *, full: bool = False
 ) -> RelinkReport:
     """Stores what changed since the last relink (everything if ``full``)."""
-    rules = rules or load_rules(conn)
+    with _without_jit(conn):
+        return _relink(conn, tenant_id, rules or load_rules(conn), full)
+
+
+def _relink(conn: Connection, tenant_id: int, rules: DoraRules, full: bool) -> RelinkReport:
     changes = take(conn, tenant_id, rules, full=full)
     classified = sync_incidents(conn, tenant_id, rules)
     every = changes.full

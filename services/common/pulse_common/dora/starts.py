@@ -49,7 +49,7 @@ STORE = text(_STORE_PRS.format(pr="", rv="", p="", out=""))
 STORE_SOME = text(
     _STORE_PRS.format(
         pr="AND pr_id = ANY(:ids)",
-        rv="AND rv.pr_id = ANY(:ids)",
+        rv="AND rv.pr_id = ANY(:ids) AND a.id = ANY(:ids)",
         p="AND p.id = ANY(:ids)",
         out="AND pr.id = ANY(:ids)",
     )

@@ -29,8 +29,8 @@ tenant that never relinked has no state, so its first relink is full.
 transaction, which must be READ COMMITTED (the default): a row a writer
 marked before and has not committed yet makes the DELETE wait for that
 commit (the trigger's upsert locks the row), so the relink's later
-statements see the write; a row marked after it stays for the next relink. A rolled-back relink leaves the queue and the
-state as they were."""
+statements see the write; a row marked after it stays for the next relink.
+A rolled-back relink leaves the queue and the state as they were."""
 
 from __future__ import annotations
 

@@ -105,7 +105,8 @@ def counted_deployments(rules: DoraRules) -> ColumnElement[bool]:
 _Deployments = Select[int, int, str, str, dt.datetime | None, DeploymentSource]
 
 
-def _successful(repos: Repos) -> _Deployments:
+def successful_query(repos: Repos) -> _Deployments:
+    """The successful deployments (that finished) of ``repos`` (all if None)."""
     return select(
         Deployment.id,
         Deployment.repository_id,
@@ -130,7 +131,7 @@ def _deployments(conn: Connection, query: _Deployments) -> list[r.DeploymentRow]
 
 def production(conn: Connection, rules: DoraRules, repos: Repos = None) -> list[r.DeploymentRow]:
     """The successful deployments that count as production ones."""
-    counted = _deployments(conn, _successful(repos).where(counted_deployments(rules)))
+    counted = _deployments(conn, successful_query(repos).where(counted_deployments(rules)))
     return [d for d in counted if rules.is_production(d.environment)]
 
 
@@ -168,9 +169,9 @@ def merged_prs(conn: Connection, where: ColumnElement[bool]) -> list[r.MergedPr]
 def store_ranges(conn: Connection, tenant_id: int, rules: DoraRules) -> None:
     """Stores every deployment's commit range and PR links (with each PR's
     first production deployment)."""
-    successful = _deployments(conn, _successful(None))
+    deployed = _deployments(conn, successful_query(None))
     commits = commit_rows(conn, true())
-    ranges = r.commit_ranges(successful, commits)
+    ranges = r.commit_ranges(deployed, commits)
     dep_prs = r.pr_links(ranges, commits, merged_prs(conn, true()))
     dc = {(d, c) for d, cs in ranges.items() for c in cs}
     sync_rows(conn, tenant_id, DeploymentCommit, ("deployment_id", "commit_id"), dc)

@@ -38,6 +38,7 @@ from pulse_common.dora.ranges import (
     in_ids,
     merged_prs,
     production,
+    successful_query,
 )
 from pulse_common.dora.ranges import sync_rows as sync
 from pulse_common.dora.settings import DoraRules
@@ -66,25 +67,12 @@ def _changed(c: _Chained, since: Since) -> bool:
 def _tails(conn: Connection, repos: Mapping[int, Since]) -> tuple[list[_Chained], list[_Chained]]:
     """(seeds, tails) of every chain of ``repos``."""
     rows = conn.execute(
-        select(
-            Deployment.id,
-            Deployment.repository_id,
-            Deployment.environment,
-            Deployment.commit_sha,
-            Deployment.finished_at,
-            Deployment.source,
-            Commit.id,
-            Commit.committed_at,
-        )
+        successful_query(list(repos))
+        .add_columns(Commit.id, Commit.committed_at)
         .outerjoin(
             Commit,
             (Commit.repository_id == Deployment.repository_id)
             & (Commit.sha == Deployment.commit_sha),
-        )
-        .where(
-            Deployment.status == DeploymentStatus.success,
-            Deployment.finished_at.is_not(None),
-            in_ids(Deployment.repository_id, list(repos)),
         )
     )
     chains: dict[tuple[int, str, str], list[_Chained]] = defaultdict(list)

@@ -9,8 +9,11 @@ That bare SQL is the floor, measured in the same run.
     ... benchmarks/dora.py --scale 0.2 --runs 30
 
 The default is 1/20 of that size. The rows are loaded with COPY, and the
-linking (`relink`) is timed too, first and again over unchanged data (what a
-later load pays). Service and bare SQL run in turn (the load
+linking (`relink`) is timed too: first, again over unchanged data, after a
+1% load (`relink_load`: new and changed rows of each kind) as a later sync
+pays it (incremental: only what changed), and after another 1% load
+recomputing everything (`full=True`, what every relink cost before it was
+incremental). Service and bare SQL run in turn (the load
 of a shared machine drifts); "empty tx" is the request transaction alone
 (BEGIN, SET LOCAL search_path and the analytics session settings (JIT off:
 ``pulse_common.analytics.common``), COMMIT), which the service pays and the bare
@@ -31,6 +34,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import psycopg
+from relink_load import small_load
 from sqlalchemy import Connection, text
 
 from pulse_common.analytics import dora, failures
@@ -437,8 +441,19 @@ def main() -> int:
         print(f"scale {scale}: {counts}")
         print(
             f"COPY load {load_s:.1f} s; relink {relink_s:.1f} s: {report.model_dump()};"
-            f" relink again over unchanged data {again_s:.1f} s"
+            f" relink again over unchanged data {again_s:.2f} s"
         )
+        for tag, full in (("one", False), ("two", True)):
+            started = time.perf_counter()
+            rows = small_load(primary, t.schema_name, t.tenant_id, END, 0.01, tag)
+            small_s = time.perf_counter() - started
+            with connect(engine) as conn:
+                conn.execute(text(f"SET LOCAL search_path TO {quote_ident(t.schema_name)}"))
+                started = time.perf_counter()
+                relink(conn, t.tenant_id, rules, full=full)
+                relink_1_s = time.perf_counter() - started
+            kind = "full relink" if full else "incremental relink"
+            print(f"1% load ({rows} rows) {small_s:.1f} s; {kind} {relink_1_s:.2f} s")
 
         replica_engine = make_engine(replica)
         scope = Scope(start=END - dt.timedelta(days=90), end=END)

@@ -17,7 +17,7 @@ from pulse_common.dora.markers import store_pr_fixes
 from pulse_common.tenancy import TenantNames, quote_ident
 from tests.db.conftest import PulseDb, TenantFactory
 
-BEFORE = "b5d2e8a1c6f4"
+BEFORE = "d3f7a9c2e5b1"
 INDEX = "ix_prs_rework"
 T0 = dt.datetime(2026, 5, 4, 9, 0, tzinfo=dt.UTC)
 

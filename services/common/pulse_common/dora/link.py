@@ -2,23 +2,42 @@
 load (and the demo seed after seeding, and a settings change at once); it is
 idempotent: rule-made links are replaced, manual ones kept. It first makes
 the incidents follow the tenant's incident types (``dora.incidents``), so
-that the links are computed over the right set."""
+that the links are computed over the right set.
+
+Its cost follows what changed since the last relink, not the tenant's size:
+``dora.changes`` says what changed (and when everything is redone: other
+rules, a migration, the first relink), and relink recomputes the stored
+starts of the changed work items and PRs, the markers of the changed PRs,
+the ranges and PR links of the changed deployment chains from the change
+on (``dora.tails``; a full pass: ``dora.ranges``), and
+the incident links when an incident, a scope or a repository changed. What
+it stores is what a full pass (``full=True``) stores."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Connection, delete, func, insert, not_, select, update
+from sqlalchemy import Connection, func, not_, select, text, update
 
 from pulse_common.dora import rules as r
+from pulse_common.dora.changes import take
 from pulse_common.dora.incidents import sync_incidents
 from pulse_common.dora.markers import pr_markers, store_pr_fixes
+from pulse_common.dora.ranges import FALLBACK_SOURCE as FALLBACK_SOURCE
+from pulse_common.dora.ranges import (
+    Repos,
+    in_ids,
+    insert_rows,
+    production,
+    store_ranges,
+    sync_rows,
+)
 from pulse_common.dora.settings import DoraRules, load_rules
 from pulse_common.dora.starts import store_pr_starts, store_work_item_starts
-from pulse_common.models.base import table_of
+from pulse_common.dora.tails import store_tails
 from pulse_common.models.enums import (
     DeploymentFallback,
     DeploymentSource,
@@ -26,23 +45,16 @@ from pulse_common.models.enums import (
     IncidentLinkMethod,
     PrState,
 )
-from pulse_common.models.tenant_code import Commit, PullRequest, Repository
+from pulse_common.models.tenant_code import PullRequest, Repository
 from pulse_common.models.tenant_delivery import Deployment, Incident
-from pulse_common.models.tenant_dora import (
-    DeploymentCommit,
-    DeploymentPr,
-    IncidentDeployment,
-    ProjectRepository,
-)
-
-_BATCH = 5000
-FALLBACK_SOURCE = {
-    DeploymentFallback.releases: DeploymentSource.release,
-    DeploymentFallback.default_branch_merges: DeploymentSource.default_branch_merge,
-}
+from pulse_common.models.tenant_dora import IncidentDeployment, ProjectRepository
 
 
 class RelinkReport(BaseModel):
+    """The tenant's links after this relink; ``full``: it recomputed
+    everything, not only what changed since the last one."""
+
+    full: bool = True
     fallback_deployments: int
     deployment_commits: int
     deployment_prs: int
@@ -55,43 +67,10 @@ class RelinkReport(BaseModel):
     incidents_removed: int = 0
 
 
-def _insert(conn: Connection, model: Any, rows: list[dict[str, Any]]) -> None:
-    for i in range(0, len(rows), _BATCH):
-        conn.execute(insert(table_of(model)), rows[i : i + _BATCH])
-
-
-def _sync(
-    conn: Connection,
-    tenant_id: int,
-    model: Any,
-    key: tuple[str, ...],
-    wanted: set[tuple[Any, ...]],
-    keep: ColumnElement[bool] | None = None,
-) -> None:
-    """Makes the rule-made rows of a link table equal ``wanted``: deletes the
-    stale ones and inserts the missing ones, so that a run over unchanged
-    data writes nothing (rows matching ``keep`` are never touched)."""
-    table = table_of(model)
-    cols = [table.c[k] for k in key]
-    query = select(table.c.id, *cols)
-    if keep is not None:
-        query = query.where(not_(keep))
-    have: dict[tuple[Any, ...], int] = {}
-    for row in conn.execute(query):
-        have[tuple(row[1:])] = row[0]
-    stale = [id_ for k, id_ in have.items() if k not in wanted]
-    for i in range(0, len(stale), _BATCH):
-        conn.execute(delete(table).where(table.c.id.in_(stale[i : i + _BATCH])))
-    missing = sorted(wanted - have.keys())
-    _insert(
-        conn, model, [{"tenant_id": tenant_id, **dict(zip(key, k, strict=True))} for k in missing]
-    )
-
-
-def synthesize_merge_deployments(conn: Connection, tenant_id: int) -> int:
+def synthesize_merge_deployments(conn: Connection, tenant_id: int, repos: Repos = None) -> int:
     """The ``default_branch_merges`` fallback: one production deployment per
-    merged PR of each repository that has no real deployment, dated by the
-    merge and marked ``default_branch_merge``."""
+    merged PR of each repository (of ``repos``) that has no real deployment,
+    dated by the merge and marked ``default_branch_merge``."""
     has_real = select(Deployment.repository_id).where(
         Deployment.source == DeploymentSource.deployment
     )
@@ -103,6 +82,7 @@ def synthesize_merge_deployments(conn: Connection, tenant_id: int) -> int:
             PullRequest.merge_commit_sha.is_not(None),
             PullRequest.merged_at.is_not(None),
             not_(PullRequest.repository_id.in_(has_real)),
+            in_ids(PullRequest.repository_id, repos),
             PullRequest.target_branch.is_(None)
             | (PullRequest.target_branch == Repository.default_branch),
         )
@@ -110,7 +90,8 @@ def synthesize_merge_deployments(conn: Connection, tenant_id: int) -> int:
     existing = set(
         conn.execute(
             select(Deployment.external_id).where(
-                Deployment.source == DeploymentSource.default_branch_merge
+                Deployment.source == DeploymentSource.default_branch_merge,
+                in_ids(Deployment.repository_id, repos),
             )
         ).scalars()
     )
@@ -130,11 +111,12 @@ def synthesize_merge_deployments(conn: Connection, tenant_id: int) -> int:
         for repo, sha, at in merged
         if f"merge:{repo}:{sha}" not in existing
     ]
-    _insert(conn, Deployment, rows)
+    insert_rows(conn, Deployment, rows)
     return len(rows)
 
 
-def _mark_prs(conn: Connection, rules: DoraRules) -> tuple[int, int]:
+def _mark_prs(conn: Connection, rules: DoraRules, ids: Collection[int] | None) -> None:
+    """Sets the markers of every PR (or of ``ids``)."""
     rows = conn.execute(
         select(
             PullRequest.id,
@@ -142,104 +124,84 @@ def _mark_prs(conn: Connection, rules: DoraRules) -> tuple[int, int]:
             PullRequest.source_branch,
             PullRequest.is_hotfix,
             PullRequest.is_revert,
-        )
+        ).where(in_ids(PullRequest.id, ids))
     ).all()
     changes: dict[tuple[bool, bool], list[int]] = defaultdict(list)
-    hot = rev = 0
     for pr_id, title, branch, was_hot, was_rev in rows:
         is_hot, is_rev = pr_markers(rules, title, branch)
-        hot, rev = hot + is_hot, rev + is_rev
         if (is_hot, is_rev) != (was_hot, was_rev):
             changes[(is_hot, is_rev)].append(pr_id)
-    for (is_hot, is_rev), ids in changes.items():
+    for (is_hot, is_rev), moved in changes.items():
         conn.execute(
             update(PullRequest)
-            .where(PullRequest.id.in_(ids))
+            .where(in_ids(PullRequest.id, moved))
             .values(is_hotfix=is_hot, is_revert=is_rev)
         )
-    return hot, rev
 
 
-def counted_deployments(rules: DoraRules) -> ColumnElement[bool]:
-    """Rows that count as deployments: real ones, plus the configured fallback
-    kind for repositories that have no real deployment at all."""
-    real = Deployment.source == DeploymentSource.deployment
-    kind = FALLBACK_SOURCE.get(rules.deployment_fallback)
-    if kind is None:
-        return real
-    has_real = select(Deployment.repository_id).where(
-        Deployment.source == DeploymentSource.deployment
-    )
-    return real | ((Deployment.source == kind) & not_(Deployment.repository_id.in_(has_real)))
+# The report's counts, read back: an incremental relink computed only part.
+TOTALS = text(
+    """
+SELECT (SELECT count(*) FROM deployments_commits),
+       (SELECT count(*) FROM deployments_prs),
+       (SELECT count(*) FROM incidents_deployments WHERE link_method <> 'manual'),
+       count(*) FILTER (WHERE is_hotfix),
+       count(*) FILTER (WHERE is_revert)
+FROM prs
+"""
+)
 
 
-def relink(conn: Connection, tenant_id: int, rules: DoraRules | None = None) -> RelinkReport:
-    rules = rules or load_rules(conn)
+@contextmanager
+def _without_jit(conn: Connection) -> Iterator[None]:
+    """JIT off for relink's statements, then the caller's setting again. Their
+    estimates over a large tenant cross JIT's threshold, and compiling cost
+    more than running: at a million work items, over a second of a small
+    load's relink (an error aborts the transaction: nothing to restore)."""
+    before = conn.execute(
+        text("SELECT current_setting('jit'), set_config('jit', 'off', true)")
+    ).scalar_one()
+    yield
+    conn.execute(text("SELECT set_config('jit', :v, true)"), {"v": before})
+
+
+def relink(
+    conn: Connection, tenant_id: int, rules: DoraRules | None = None, *, full: bool = False
+) -> RelinkReport:
+    """Stores what changed since the last relink (everything if ``full``)."""
+    with _without_jit(conn):
+        return _relink(conn, tenant_id, rules or load_rules(conn), full)
+
+
+def _relink(conn: Connection, tenant_id: int, rules: DoraRules, full: bool) -> RelinkReport:
+    changes = take(conn, tenant_id, rules, full=full)
     classified = sync_incidents(conn, tenant_id, rules)
+    every = changes.full
+    repos = None if every else list(changes.repositories)
     fallback = 0
     if rules.deployment_fallback is DeploymentFallback.default_branch_merges:
-        fallback = synthesize_merge_deployments(conn, tenant_id)
-    hot, rev = _mark_prs(conn, rules)
+        fallback = synthesize_merge_deployments(conn, tenant_id, repos)
+    prs = None if every else changes.prs
+    _mark_prs(conn, rules, prs)
+    # Every PR's fixes flags, always: their inputs (links, item types and
+    # mappings, incidents' items) are not in the change queue, and over
+    # unchanged data the pass reads the links and writes nothing.
     store_pr_fixes(conn)
-    store_pr_starts(conn)
-    store_work_item_starts(conn)
-
-    successful = [
-        r.DeploymentRow(id_, repo, env, sha, at, source.value)
-        for id_, repo, env, sha, at, source in conn.execute(
-            select(
-                Deployment.id,
-                Deployment.repository_id,
-                Deployment.environment,
-                Deployment.commit_sha,
-                Deployment.finished_at,
-                Deployment.source,
-            ).where(
-                Deployment.status == DeploymentStatus.success, Deployment.finished_at.is_not(None)
-            )
-        )
-        if at is not None
-    ]
-    commits = [
-        r.CommitRow(*row)
-        for row in conn.execute(
-            select(
-                Commit.id,
-                Commit.repository_id,
-                Commit.sha,
-                Commit.committed_at,
-                Commit.on_default_branch,
-            )
-        )
-    ]
-    prs = [
-        r.MergedPr(id_, repo, sha)
-        for id_, repo, sha in conn.execute(
-            select(PullRequest.id, PullRequest.repository_id, PullRequest.merge_commit_sha).where(
-                PullRequest.merge_commit_sha.is_not(None)
-            )
-        )
-        if sha is not None
-    ]
-    ranges = r.commit_ranges(successful, commits)
-    dep_prs = r.pr_links(ranges, commits, prs)
-    dc = {(d, c) for d, cs in ranges.items() for c in cs}
-    _sync(conn, tenant_id, DeploymentCommit, ("deployment_id", "commit_id"), dc)
-    production = _production(conn, rules, successful)
-    first = first_deployments(dep_prs, production)
-    _sync(
-        conn,
-        tenant_id,
-        DeploymentPr,
-        ("deployment_id", "pr_id", "is_first"),
-        {(d, p, first.get(p) == d) for d, p in dep_prs},
-    )
-
-    n_incidents = _link_incidents(conn, tenant_id, rules, production)
+    store_pr_starts(conn, prs)
+    every_item = every or changes.all_work_items
+    store_work_item_starts(conn, None if every_item else changes.work_items)
+    if every:
+        store_ranges(conn, tenant_id, rules)
+    else:
+        store_tails(conn, tenant_id, rules, changes.repositories)
+    if every or changes.incidents or changes.repositories or classified.added or classified.removed:
+        _link_incidents(conn, tenant_id, rules)
+    n_commits, n_prs, n_incidents, hot, rev = conn.execute(TOTALS).one()
     return RelinkReport(
+        full=every,
         fallback_deployments=fallback,
-        deployment_commits=len(dc),
-        deployment_prs=len(dep_prs),
+        deployment_commits=n_commits,
+        deployment_prs=n_prs,
         incident_links=n_incidents,
         hotfix_prs=hot,
         revert_prs=rev,
@@ -248,36 +210,9 @@ def relink(conn: Connection, tenant_id: int, rules: DoraRules | None = None) -> 
     )
 
 
-def _production(
-    conn: Connection, rules: DoraRules, successful: list[r.DeploymentRow]
-) -> list[r.DeploymentRow]:
-    """The successful deployments that count as production ones."""
-    counted = set(
-        conn.execute(
-            select(Deployment.id).where(
-                counted_deployments(rules), Deployment.status == DeploymentStatus.success
-            )
-        ).scalars()
-    )
-    return [d for d in successful if d.id in counted and rules.is_production(d.environment)]
-
-
-def first_deployments(
-    links: Iterable[tuple[int, int]], production: list[r.DeploymentRow]
-) -> dict[int, int]:
-    """PR id → its first production deployment (earliest to finish, then the
-    lowest id: DevLake's change_lead_time_calculator), among ``links``."""
-    order = {d.id: (d.finished_at, d.id) for d in production}
-    first: dict[int, int] = {}
-    for dep, pr in links:
-        if dep in order and (pr not in first or order[dep] < order[first[pr]]):
-            first[pr] = dep
-    return first
-
-
-def _link_incidents(
-    conn: Connection, tenant_id: int, rules: DoraRules, production: list[r.DeploymentRow]
-) -> int:
+def _link_incidents(conn: Connection, tenant_id: int, rules: DoraRules) -> None:
+    """Every incident's rule-made link (there are few incidents: each is
+    linked again when any of them, a scope or a repository changed)."""
     manual = select(IncidentDeployment.incident_id).where(
         IncidentDeployment.link_method == IncidentLinkMethod.manual
     )
@@ -301,13 +236,13 @@ def _link_incidents(
             ).where(not_(Incident.id.in_(manual)))
         )
     ]
-    links = r.incident_links(incidents, production, project_repos, rules.incident_window_hours)
-    _sync(
+    deployed = production(conn, rules)
+    links = r.incident_links(incidents, deployed, project_repos, rules.incident_window_hours)
+    sync_rows(
         conn,
         tenant_id,
         IncidentDeployment,
         ("incident_id", "deployment_id", "link_method"),
         {(i, d, m.value) for i, d, m in links},
-        keep=IncidentDeployment.link_method == IncidentLinkMethod.manual,
+        among=IncidentDeployment.link_method != IncidentLinkMethod.manual,
     )
-    return len(links)

@@ -10,13 +10,19 @@
 - ``work_items_prs``: work items a PR implements or fixes (many to many).
 - ``dora_settings``: one row per tenant (production pattern, fallback, marker
   rules); absent means the defaults.
+- ``dora_changes`` / ``dora_relink_state``: what changed since the last
+  relink (filled by triggers) and what that relink ran under, so that the
+  next one recomputes only that (``pulse_common.dora.changes``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -140,3 +146,35 @@ class DoraSettings(TenantRow, TenantBase):
     # Jira issue types loaded as incidents; null: each Jira integration's
     # ``incidentTypes`` option (default ["Incident"]).
     incident_types: Mapped[list[str] | None] = mapped_column(ARRAY(String(100)))
+
+
+class DoraChange(TenantRow, TenantBase):
+    """A row whose change the next relink must take into account: ``kind``
+    names what to recompute (``pulse_common.dora.changes``) and ``row_id``
+    which one (0 when the kind means all of them). Written by statement
+    triggers (migration d3f7a9c2e5b1); a row marked again while a relink
+    reads the queue is locked by the upsert, so the relink waits for it."""
+
+    __tablename__ = "dora_changes"
+    __table_args__ = (UniqueConstraint("kind", "row_id"),)
+
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    row_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    # A repository's: its deployments that finished, and those whose head
+    # was committed, from then on changed (earliest marked; null: none).
+    since_finished: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    since_committed: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DoraRelinkState(TenantRow, TenantBase):
+    """What the last relink ran under (rules, schema revision, derivation
+    version, hashed): another fingerprint makes the next one a full pass."""
+
+    __tablename__ = "dora_relink_state"
+    __table_args__ = (
+        UniqueConstraint("singleton"),
+        CheckConstraint("singleton", name="one_row"),
+    )
+
+    singleton: Mapped[bool] = mapped_column(nullable=False, server_default=true())
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -2199,7 +2199,11 @@ export interface components {
              */
             queued: number;
         };
-        /** RelinkReport */
+        /**
+         * RelinkReport
+         * @description The tenant's links after this relink; ``full``: it recomputed
+         *     everything, not only what changed since the last one.
+         */
         RelinkReport: {
             /** Deployment Commits */
             deployment_commits: number;
@@ -2207,6 +2211,11 @@ export interface components {
             deployment_prs: number;
             /** Fallback Deployments */
             fallback_deployments: number;
+            /**
+             * Full
+             * @default true
+             */
+            full: boolean;
             /** Hotfix Prs */
             hotfix_prs: number;
             /** Incident Links */

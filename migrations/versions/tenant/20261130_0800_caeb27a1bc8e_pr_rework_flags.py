@@ -10,8 +10,8 @@ few PRs flagged. Existing rows are filled here, in plain SQL, so that the
 script renders offline (new tenants are built from the rendered head).
 
 Revision ID: caeb27a1bc8e
-Revises: b5d2e8a1c6f4
-Create Date: 2026-11-30 07:00:00+00:00
+Revises: d3f7a9c2e5b1
+Create Date: 2026-11-30 08:00:00+00:00
 """
 
 from collections.abc import Sequence
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "caeb27a1bc8e"
-down_revision: str | Sequence[str] | None = "b5d2e8a1c6f4"
+down_revision: str | Sequence[str] | None = "d3f7a9c2e5b1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

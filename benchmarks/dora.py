@@ -39,7 +39,7 @@ from sqlalchemy import Connection, text
 
 from pulse_common.analytics import dora, failures
 from pulse_common.analytics import queries as q
-from pulse_common.analytics.common import NO_JIT, analytics_session
+from pulse_common.analytics.common import CUSTOM_PLANS, NO_JIT, analytics_session
 from pulse_common.analytics.frequency import frequency_statement
 from pulse_common.analytics.lead_time import lead_time_statement
 from pulse_common.analytics.levels import Benchmarks, load_benchmarks
@@ -491,6 +491,7 @@ def main() -> int:
             raw.execute(f"SET search_path TO {quote_ident(t.schema_name)}")
             # The bare SQL runs under the API's session settings too.
             raw.execute(NO_JIT.replace("LOCAL ", ""))
+            raw.execute(CUSTOM_PLANS.replace("LOCAL ", ""))
             for name, fn in fns.items():
                 stmts = [_psycopg(st) for st in bare[name]]
 

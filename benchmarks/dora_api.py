@@ -20,7 +20,7 @@ string as the opening statement: the floor keeps that statement alone), the
 replica-lag probe and the tenant's registry state, i.e. the DORA rules,
 the environments, the metric statements. They run with the
 same parameters, as the superuser with the tenant's schema on
-``search_path`` and JIT off. The session reads as a dashboard's does,
+``search_path``, JIT off and custom plans (as the app's transactions). The session reads as a dashboard's does,
 not right after a write of its own (no read-your-writes check). Endpoint, floor and the cached call run in
 turn (the load of a shared machine drifts). "server" is the time inside the
 app (ASGI call to the last body byte); "client" adds the TestClient's hop.
@@ -207,6 +207,7 @@ def main() -> int:
     from fastapi.testclient import TestClient
 
     from pulse_backend.app import create_app
+    from pulse_common.analytics.common import CUSTOM_PLANS, NO_JIT
     from pulse_backend.response_cache import bump_data_version
     from pulse_common.db import connect, make_engine
     from pulse_common.dora.link import relink
@@ -260,7 +261,9 @@ def main() -> int:
             for k in cache.scan_iter("t:bench:ryw:*"):
                 cache.delete(k)
             raw.execute(f"SET search_path TO {quote_ident(t.schema_name)}")
-            raw.execute("SET jit = off")
+            # As the app's analytics transactions (pulse_common.analytics.common).
+            raw.execute(NO_JIT.replace("LOCAL ", ""))
+            raw.execute(CUSTOM_PLANS.replace("LOCAL ", ""))
             common = {"start": (END - dt.timedelta(days=90)).isoformat(), "end": END.isoformat()}
             if args.profile:
                 label, path, extra = next(e for e in ENDPOINTS if e[0] == args.profile)

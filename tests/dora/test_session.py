@@ -1,7 +1,7 @@
-"""The analytics read transaction's session settings: JIT off for its
-statements only (``SET LOCAL``), so the connection, back in the pool,
-keeps the server's setting for everything else; its opening statement
-(JIT off, the rules, the environments in one round trip)."""
+"""The analytics read transaction's session settings: JIT off and custom
+plans for its statements only (``SET LOCAL``), so the connection, back in
+the pool, keeps the server's settings for everything else; its opening
+statement (the settings, the rules, the environments in one round trip)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from tests.pulse_db import PulseDb
 
 pytestmark = pytest.mark.postgres
 JIT = text("SELECT current_setting('jit')")
+PLANS = text("SELECT current_setting('plan_cache_mode')")
 
 
 def test_jit_is_off_inside_the_analytics_transaction_only(pulse_db: PulseDb) -> None:
@@ -27,14 +28,18 @@ def test_jit_is_off_inside_the_analytics_transaction_only(pulse_db: PulseDb) -> 
         with conn.begin():
             analytics_session(conn)
             assert conn.execute(JIT).scalar_one() == "off"
+            assert conn.execute(PLANS).scalar_one() == "force_custom_plan"
         with conn.begin():
             assert conn.execute(JIT).scalar_one() == "on"
+            assert conn.execute(PLANS).scalar_one() == "auto"
 
 
 def test_the_opening_statement_reads_the_rules_as_load_rules_does(sc: Scenario) -> None:
     with analytics_transaction(sc.conn) as rules:
         assert rules == DoraRules() == load_rules(sc.conn)
         assert sc.conn.execute(JIT).scalar_one() == "off"
+        # A prepared statement is planned for its parameters each run.
+        assert sc.conn.execute(PLANS).scalar_one() == "force_custom_plan"
     sc._insert(
         "dora_settings",
         production_pattern="^live$",

@@ -207,8 +207,8 @@ def main() -> int:
     from fastapi.testclient import TestClient
 
     from pulse_backend.app import create_app
-    from pulse_common.analytics.common import CUSTOM_PLANS, NO_JIT
     from pulse_backend.response_cache import bump_data_version
+    from pulse_common.analytics.common import CUSTOM_PLANS, NO_JIT
     from pulse_common.db import connect, make_engine
     from pulse_common.dora.link import relink
     from pulse_common.dora.settings import DoraRules

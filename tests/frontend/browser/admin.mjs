@@ -192,8 +192,11 @@ async function logs(page, config) {
   const phoneDetailsWidth = await rows.first().locator("td").last().evaluate((td) => td.getBoundingClientRect().width);
   await page.setViewportSize(DESKTOP);
   await page.getByLabel("Live tail").uncheck();
+  // Waiting is set up before the change: a fast answer could otherwise come
+  // before the wait begins and be missed (CI saw that once).
+  const filtered = page.waitForResponse((r) => r.url().includes("/api/v1/logs?") && r.url().includes("level=warning"));
   await page.getByLabel("Minimum level").selectOption("warning");
-  await page.waitForResponse((r) => r.url().includes("/api/v1/logs?") && r.url().includes("level=warning"));
+  await filtered;
   await page.waitForLoadState("networkidle");
   const filteredLevels = await page.locator('[aria-label="Log events"] tbody tr td:nth-child(2)').allTextContents();
   return { initialRows, live: true, beforeLive, afterLive, phoneDetailsWidth, filteredLevels };

@@ -30,6 +30,7 @@ from pulse_common.analytics.engineering import (
 from pulse_common.analytics.lead_time import pr_filter
 from pulse_common.analytics.median import lower_median
 from pulse_common.analytics.scope import Scope
+from pulse_common.dora.starts import store_pr_starts
 from tests.dora.conftest import T0, Scenario, h
 from tests.dora.python_reference import component, span
 
@@ -103,10 +104,23 @@ def reference(conn: Connection, scope: Scope) -> Engineering:
 
 
 def same(conn: Connection, scope: Scope) -> Engineering:
-    """The SQL answer, checked equal to the reference (model and JSON bytes)."""
-    got, want = engineering(conn, scope), reference(conn, scope)
-    assert got.model_dump_json() == want.model_dump_json()
-    assert got == want
+    """The SQL answer, checked equal to the reference (model and JSON bytes),
+    with the PRs' starts as relink stores them (``store_pr_starts``) for
+    none of the PRs, every other one and all (the statement reads the stored
+    starts where it can; a PR relink has not seen reads its rows)."""
+    want = reference(conn, scope)
+    ids = sorted(conn.execute(text("SELECT id FROM prs")).scalars())
+    got = want
+    for stored in ([], ids[::2], ids):
+        savepoint = conn.begin_nested()
+        conn.execute(
+            text("UPDATE prs SET derived_first_commit_at = NULL, derived_first_review_at = NULL")
+        )
+        store_pr_starts(conn, stored)
+        got = engineering(conn, scope)
+        savepoint.rollback()
+        assert got.model_dump_json() == want.model_dump_json(), f"{len(stored)} PRs stored"
+        assert got == want
     return got
 
 
@@ -202,6 +216,14 @@ def test_engineering_sql_matches_the_python_reference_on_edge_cases(sc: Scenario
     )
     _review(sc, odd, None, h(1.1))
     _review(sc, odd, "eve", h(2) + 1 * US)
+    # A reviewer's first review of a PR before the range and another in it:
+    # not a first review in range (for a named and a NULL reviewer).
+    before = T0 - dt.timedelta(days=3)
+    early = sc.pr(api, first_commit=before, opened=before, reviews=(("ivy", before),), merged=h(4))
+    _review(sc, early, "ivy", h(3))
+    _review(sc, early, None, before)
+    _review(sc, early, None, h(3.5))
+    _review(sc, early, "jo", h(3.75))  # jo's first review is in range
     late = sc.pr(api, first_commit=h(0), opened=h(1), merged=h(24 * 40), author="fay")
     _review(sc, late, "eve", h(3))
     _review(sc, late, None, h(0.5))  # before the opening: waits clamp at 0
@@ -230,7 +252,9 @@ def test_engineering_sql_matches_the_python_reference_on_edge_cases(sc: Scenario
         return Scope(start=start, end=end, **kw)
 
     utc = same(sc.conn, scope())
-    assert utc.merged_prs == 26 and len(utc.reviewers) >= 5
+    assert utc.merged_prs == 27 and len(utc.reviewers) >= 5
+    assert "jo" in {r.reviewer for r in utc.reviewers}
+    assert "ivy" not in {r.reviewer for r in utc.reviewers}
     assert {s.size: s.prs for s in utc.sizes}["XS"] >= 3
     assert None in {r.reviewer for r in utc.reviewers}
     berlin = same(sc.conn, scope(timezone="Europe/Berlin"))

@@ -112,3 +112,19 @@ def test_relink_stores_each_prs_first_production_deployment(sc: Scenario) -> Non
     before = sc.rows("SELECT id, is_first FROM deployments_prs ORDER BY id")
     sc.link()
     assert sc.rows("SELECT id, is_first FROM deployments_prs ORDER BY id") == before
+
+
+def test_the_drilldown_pages_through_the_prs_in_deployment_order(sc: Scenario) -> None:
+    ids = _three_prs(sc)
+    whole = dora.lead_time(sc.conn, sc.scope(), sc.rules, sc.bench)
+    # d1 (+2 h) ships pr1; d2 (+32 h) pr2 then pr3 (ties by deployment time: by PR id)
+    assert [p.id for p in whole.drilldown] == [ids["pr1"], ids["pr2"], ids["pr3"]]
+    for limit, offset in ((1, 0), (1, 1), (2, 1), (5, 2), (2, 3), (0, 0)):
+        page = dora.lead_time(
+            sc.conn,
+            sc.scope().model_copy(update={"drilldown_limit": limit, "drilldown_offset": offset}),
+            sc.rules,
+            sc.bench,
+        )
+        assert page.drilldown == whole.drilldown[offset : offset + limit], (limit, offset)
+        assert (page.value, page.sample_size, page.drilldown_total) == (12, 3, 3)

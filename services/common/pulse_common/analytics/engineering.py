@@ -30,20 +30,32 @@ _SIZE_COUNTS = ", ".join(f"count(*) FILTER (WHERE size = {i})" for i in range(le
 # steps as lead time computes them (``span_sql``: null when missing or out of
 # order), their lower medians as ``percentile_disc(0.5)``; weeks are the
 # Monday-start weeks of the merge's local day in the scope's time zone.
+# Both starts are relink's stored ones (``dora.starts``; reading every merged
+# PR's commits and reviews took half the statement) where they mean the
+# same: the stored first commit falls back to the opening too, so a stored
+# start equal to the opening with no API first_commit_at may be that
+# fallback (no commit time: coding is null here), and those PRs, like the
+# ones relink has not seen yet (no stored starts), read their rows.
 # Reviewers: each one's first review of a PR (not their own) in range, the
-# wait from the opening in hours, clamped at 0, ordered by load then name.
+# wait from the opening in hours, clamped at 0, ordered by load then name;
+# a first review in range is a review in range with none before it (the
+# range's reviews only, not every review's pair grouped).
 STATEMENT = f"""
 WITH merged AS MATERIALIZED (
     SELECT width_bucket(pr.additions + pr.deletions, ARRAY[{_BOUNDS}]) AS size,
            date_trunc('week', pr.merged_at AT TIME ZONE :tz)::date AS week,
-           date_part('epoch', coalesce(
-               (SELECT min(c.authored_at) FROM prs_commits c WHERE c.pr_id = pr.id),
-               pr.first_commit_at)) AS e_first,
+           date_part('epoch', CASE
+               WHEN pr.derived_first_commit_at IS NOT NULL
+                    AND (pr.first_commit_at IS NOT NULL OR pr.derived_first_commit_at <> pr.created)
+               THEN pr.derived_first_commit_at
+               ELSE coalesce((SELECT min(c.authored_at) FROM prs_commits c WHERE c.pr_id = pr.id),
+                             pr.first_commit_at) END) AS e_first,
            date_part('epoch', pr.created) AS e_opened,
-           date_part('epoch', coalesce(
-               (SELECT min(r.submitted_at) FROM prs_reviews r
-                WHERE r.pr_id = pr.id AND r.reviewer IS DISTINCT FROM pr.author),
-               pr.first_review_at)) AS e_review,
+           date_part('epoch', CASE
+               WHEN pr.derived_first_commit_at IS NOT NULL THEN pr.derived_first_review_at
+               ELSE coalesce((SELECT min(r.submitted_at) FROM prs_reviews r
+                              WHERE r.pr_id = pr.id AND r.reviewer IS DISTINCT FROM pr.author),
+                             pr.first_review_at) END) AS e_review,
            date_part('epoch', pr.merged_at) AS e_merged
     FROM prs pr
     WHERE pr.merged_at >= :start AND pr.merged_at < :end {{pr_filter}}
@@ -59,11 +71,13 @@ WITH merged AS MATERIALIZED (
            percentile_disc(0.5) WITHIN GROUP (ORDER BY
                greatest(extract(epoch FROM r.first_at - pr.created)::float8, 0) / 3600::float8)
                AS median
-    FROM (SELECT pr_id, reviewer, min(submitted_at) AS first_at FROM prs_reviews
-          GROUP BY pr_id, reviewer) r
+    FROM (SELECT rv.pr_id, rv.reviewer, min(rv.submitted_at) AS first_at FROM prs_reviews rv
+          WHERE rv.submitted_at >= :start AND rv.submitted_at < :end
+          GROUP BY rv.pr_id, rv.reviewer) r
     JOIN prs pr ON pr.id = r.pr_id
-    WHERE r.first_at >= :start AND r.first_at < :end
-      AND r.reviewer IS DISTINCT FROM pr.author {{pr_filter}}
+    WHERE r.reviewer IS DISTINCT FROM pr.author {{pr_filter}}
+      AND NOT EXISTS (SELECT FROM prs_reviews b WHERE b.pr_id = r.pr_id
+                      AND b.reviewer IS NOT DISTINCT FROM r.reviewer AND b.submitted_at < :start)
     GROUP BY r.reviewer
 )
 SELECT count(*) AS total,

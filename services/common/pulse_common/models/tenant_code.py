@@ -42,6 +42,8 @@ class PullRequest(TenantRow, HasIntegration, TenantBase):
         UniqueConstraint("repository_id", "number"),
         # Lead time and PR throughput per repository over a period.
         Index(None, "repository_id", "merged_at"),
+        # The engineering flow: the PRs merged in a range, any repository.
+        Index(None, "merged_at"),
         # Open-PR lists and age-of-open-PR tiles.
         Index(None, "state", "created"),
         # Linking deployments/incidents to the work item a PR implements.
@@ -144,6 +146,8 @@ class PrReview(_PrChild, TenantBase):
         UniqueConstraint("pr_id", "external_id"),
         # Review turnaround per PR.
         Index(None, "pr_id", "submitted_at"),
+        # Review load: the reviews submitted in a range.
+        Index(None, "submitted_at"),
     )
 
     external_id: Mapped[str] = mapped_column(String(100), nullable=False)

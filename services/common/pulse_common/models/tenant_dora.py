@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     false,
+    text,
     true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -76,6 +77,14 @@ class DeploymentPr(TenantRow, TenantBase):
         UniqueConstraint("deployment_id", "pr_id"),
         # Lead time: the first production deployment of each PR.
         Index(None, "pr_id"),
+        # Lead time: the PRs first shipped by the range's deployments, read
+        # from the index alone (a tenant's links are several per PR).
+        Index(
+            "ix_deployments_prs_first",
+            "deployment_id",
+            postgresql_include=["pr_id"],
+            postgresql_where=text("is_first"),
+        ),
     )
 
     deployment_id: Mapped[int] = _fk("deployments")

@@ -97,14 +97,20 @@ class WitMapping(TenantRow, Deactivatable, TenantBase):
     wit_to: Mapped[str] = mapped_column(String(100), nullable=False)
 
 
+# What the work-items flow reads of the items it selects by resolution.
+FLOW_COLUMNS = ("created", "derived_started_at", "project_id", "assignee", "id")
+
+
 class WorkItem(TenantRow, Deactivatable, HasIntegration, TenantBase):
     __tablename__ = "work_items"
     __table_args__ = (
         UniqueConstraint("key"),
         # Flow/throughput charts: items of a project created in a period.
         Index(None, "project_id", "created"),
-        # Lead-time and throughput: items resolved in a period.
-        Index(None, "resolved_at"),
+        # Lead-time and throughput: items resolved in a period; the WIP: the
+        # items not resolved by a date. The work-items flow reads these
+        # columns from the index alone (``ix_work_items_resolved_at``).
+        Index(None, "resolved_at", postgresql_include=list(FLOW_COLUMNS)),
         # Status boards and WIP counts.
         Index(None, "status_id"),
     )

@@ -115,8 +115,8 @@ def synthesize_merge_deployments(conn: Connection, tenant_id: int, repos: Repos 
     return len(rows)
 
 
-def _mark_prs(conn: Connection, rules: DoraRules, ids: Collection[int] | None) -> None:
-    """Sets the markers of every PR (or of ``ids``)."""
+def _mark_prs(conn: Connection, rules: DoraRules, ids: Collection[int] | None) -> int:
+    """Sets the markers of every PR (or of ``ids``); returns how many moved."""
     rows = conn.execute(
         select(
             PullRequest.id,
@@ -137,6 +137,7 @@ def _mark_prs(conn: Connection, rules: DoraRules, ids: Collection[int] | None) -
             .where(in_ids(PullRequest.id, moved))
             .values(is_hotfix=is_hot, is_revert=is_rev)
         )
+    return sum(len(moved) for moved in changes.values())
 
 
 # The report's counts, read back: an incremental relink computed only part.
@@ -150,6 +151,18 @@ SELECT (SELECT count(*) FROM deployments_commits),
 FROM prs
 """
 )
+
+
+# The rework rate reads the flagged PRs from ``ix_prs_rework``. When many
+# PRs get flagged at once (a tenant's first load), the planner's statistics
+# still say almost none are until an ANALYZE, and autoanalyze waits for a
+# tenth of the table to change: the statement was planned as if the index
+# held one row and took 7 s instead of 40 ms at 100k PRs. Relink runs as the
+# tenant's login role, which cannot ANALYZE a table it does not own; the
+# owner's ``analyze_prs()`` (tenant migration b8e2d4f6a1c3) does it, in this
+# transaction, so the statistics change with the flags.
+ANALYZE_AFTER_FLAGS = 1000
+ANALYZE_PRS = text("SELECT analyze_prs()")
 
 
 @contextmanager
@@ -182,11 +195,13 @@ def _relink(conn: Connection, tenant_id: int, rules: DoraRules, full: bool) -> R
     if rules.deployment_fallback is DeploymentFallback.default_branch_merges:
         fallback = synthesize_merge_deployments(conn, tenant_id, repos)
     prs = None if every else changes.prs
-    _mark_prs(conn, rules, prs)
+    flagged = _mark_prs(conn, rules, prs)
     # Every PR's fixes flags, always: their inputs (links, item types and
     # mappings, incidents' items) are not in the change queue, and over
     # unchanged data the pass reads the links and writes nothing.
-    store_pr_fixes(conn)
+    flagged += store_pr_fixes(conn)
+    if flagged >= ANALYZE_AFTER_FLAGS:
+        conn.execute(ANALYZE_PRS)
     store_pr_starts(conn, prs)
     every_item = every or changes.all_work_items
     store_work_item_starts(conn, None if every_item else changes.work_items)

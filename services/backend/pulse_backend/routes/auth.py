@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Cookie, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from pulse_backend import auth_service, users_repo
+from pulse_backend import auth_service, devices, users_repo
 from pulse_backend.auth_service import ClientInfo, Issued
 from pulse_backend.context import Principal, require
 from pulse_backend.db import ReadConn
@@ -71,6 +71,17 @@ def _issue(clients: AppClients, response: Response, issued: Issued) -> TokenResp
         httponly=True,
         samesite="strict",
     )
+    if issued.device_token:
+        # This browser is now a trusted device: sent back to sign-in only.
+        response.set_cookie(
+            devices.COOKIE,
+            issued.device_token,
+            max_age=clients.settings.device_token_ttl_seconds,
+            path=devices.COOKIE_PATH,
+            secure=clients.settings.cookie_secure,
+            httponly=True,
+            samesite="strict",
+        )
     response.headers["Cache-Control"] = "no-store"
     return TokenResponse(
         access_token=issued.access_token,
@@ -93,9 +104,18 @@ def _clear(clients: AppClients, response: Response) -> None:
 
 @router.post("/login")
 def login(
-    body: LoginRequest, request: Request, response: Response, clients: Clients
+    body: LoginRequest,
+    request: Request,
+    response: Response,
+    clients: Clients,
+    # No max_length: a bad cookie must not refuse the sign-in (it is ignored).
+    pulse_device: Annotated[str | None, Cookie()] = None,
 ) -> TokenResponse:
-    issued = auth_service.login(clients, body.tenant, body.email, body.password, _client(request))
+    """Signs in. ``pulse_device`` (set by an earlier sign-in, HttpOnly) makes
+    the browser a trusted device: its failures are counted on their own."""
+    issued = auth_service.login(
+        clients, body.tenant, body.email, body.password, _client(request), pulse_device
+    )
     return _issue(clients, response, issued)
 
 

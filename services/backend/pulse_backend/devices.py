@@ -49,7 +49,7 @@ log = structlog.get_logger("pulse_backend.devices")
 
 COOKIE = "pulse_device"
 COOKIE_PATH = "/api/v1/auth/login"
-MAX_LENGTH = 1000  # ours are about 450 characters
+MAX_LENGTH = 1000  # ours are about 550 characters
 REQUIRED_CLAIMS = ("sub", "tid", "ten", "em", "did", "gen", "exp", "iat", "jti", "iss", "aud")
 
 

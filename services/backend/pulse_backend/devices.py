@@ -144,12 +144,13 @@ def issue(
     if not generation:  # expired between the commands
         return None
     known = presented is not None and presented.user_id == user_id
+    did = presented.did if presented is not None and known else secrets.token_urlsafe(16)
     claims = {
         "sub": str(user_id),
         "tid": tenant_id,
         "ten": names.slug,
         "em": passwords.digest(email.lower()),
-        "did": presented.did if presented and known else secrets.token_urlsafe(16),
+        "did": did,
         "gen": generation,
     }
     return clients.keys.sign(claims, ttl, audience=audience(clients))

@@ -61,26 +61,28 @@ def _client(request: Request) -> ClientInfo:
     )
 
 
-def _issue(clients: AppClients, response: Response, issued: Issued) -> TokenResponse:
+def _set_cookie(
+    clients: AppClients, response: Response, name: str, value: str, max_age: int, path: str
+) -> None:
     response.set_cookie(
-        REFRESH_COOKIE,
-        issued.refresh_token,
-        max_age=clients.settings.refresh_token_ttl_seconds,
-        path=COOKIE_PATH,
+        name,
+        value,
+        max_age=max_age,
+        path=path,
         secure=clients.settings.cookie_secure,
         httponly=True,
         samesite="strict",
     )
+
+
+def _issue(clients: AppClients, response: Response, issued: Issued) -> TokenResponse:
+    ttl = clients.settings.refresh_token_ttl_seconds
+    _set_cookie(clients, response, REFRESH_COOKIE, issued.refresh_token, ttl, COOKIE_PATH)
     if issued.device_token:
         # This browser is now a trusted device: sent back to sign-in only.
-        response.set_cookie(
-            devices.COOKIE,
-            issued.device_token,
-            max_age=clients.settings.device_token_ttl_seconds,
-            path=devices.COOKIE_PATH,
-            secure=clients.settings.cookie_secure,
-            httponly=True,
-            samesite="strict",
+        ttl = clients.settings.device_token_ttl_seconds
+        _set_cookie(
+            clients, response, devices.COOKIE, issued.device_token, ttl, devices.COOKIE_PATH
         )
     response.headers["Cache-Control"] = "no-store"
     return TokenResponse(

@@ -139,6 +139,7 @@ def _check_logs(client: TestClient, t: Any, capfd: pytest.CaptureFixture[str], w
     admin = admin_session(client, t)
     member = invite_and_login(client, admin, "member")
     refresh_cookie = client.cookies.get("pulse_refresh")
+    device_cookie = client.cookies.get("pulse_device")
     r = client.post("/api/v1/auth/refresh")
     assert r.status_code == 200
     client.post(
@@ -157,6 +158,7 @@ def _check_logs(client: TestClient, t: Any, capfd: pytest.CaptureFixture[str], w
         member.token,
         r.json()["access_token"],
         refresh_cookie,
+        device_cookie,
         BACKEND_PASSWORD,
         world.redis.admin_password,
     ):

@@ -29,6 +29,13 @@ def test_first_login_forces_a_password_change(stack: Stack) -> None:
     assert "invalid" in r["wrongPasswordAlert"].lower()
     assert r["tooShortShown"]
     assert r["tenantBadge"] == t.slug
+    # The sign-in made the browser a trusted device, in a cookie the page cannot read.
+    assert r["deviceCookie"] == {
+        "httpOnly": True,
+        "sameSite": "Strict",
+        "path": "/api/v1/auth/login",
+    }
+    assert r["pageSeesDevice"] is False
     # The app works under the production CSP (no inline script or style).
     assert "script-src 'self'" in r["csp"]
     assert r["consoleErrors"] == []

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import structlog
 from sqlalchemy import Connection, text
 
-from pulse_backend import passwords, ratelimit, registry, sessions, users_repo
+from pulse_backend import devices, passwords, ratelimit, registry, sessions, users_repo
 from pulse_backend.context import Principal, tenant_lookup, tenant_record
 from pulse_backend.db import tenant_write
 from pulse_backend.errors import (
@@ -43,6 +43,7 @@ class Issued:
     refresh_token: str
     user: UserOut
     permissions: frozenset[str]  # the role's and the user's extra grants
+    device_token: str | None = None  # sign-in only: the browser is a trusted device
 
 
 @dataclass(frozen=True)
@@ -80,12 +81,19 @@ def _cache_session(
 
 
 def _login_limits(
-    clients: AppClients, names: TenantNames, email: str, address: str | None
+    clients: AppClients,
+    names: TenantNames,
+    email: str,
+    address: str | None,
+    device: devices.Device | None,
 ) -> list[ratelimit.Limit]:
-    """Per tenant+email first (``login`` gives its count back), then per address."""
+    """Per trusted device, else per tenant+email, first (``login`` gives its
+    count back), then per address."""
     rate = clients.settings.rate
     limits = [
-        ratelimit.Limit(
+        devices.limit(clients, names, device)
+        if device
+        else ratelimit.Limit(
             "login_email",
             f"{names.key_prefix}rl:login:{passwords.digest(email)}",
             rate.login_per_email,
@@ -104,7 +112,14 @@ def _login_limits(
     return limits
 
 
-def login(clients: AppClients, slug: str, email: str, password: str, client: ClientInfo) -> Issued:
+def login(
+    clients: AppClients,
+    slug: str,
+    email: str,
+    password: str,
+    client: ClientInfo,
+    device_token: str | None = None,
+) -> Issued:
     """Signs in. The per-email limit counts failed sign-ins only: each attempt
     takes a slot before the password is checked (so parallel guesses cannot
     overrun it) and gives it back unless its credentials were wrong, so a
@@ -112,17 +127,23 @@ def login(clients: AppClients, slug: str, email: str, password: str, client: Cli
     refused for their network address. A success does not clear earlier
     failures: guesses stay capped at the limit per window whatever the victim
     does, and a lock-out ends with the window that the first failure opened
-    (refused attempts do not extend it). The per-address limit counts every
-    attempt."""
+    (refused attempts do not extend it). A trusted device (``devices``) is
+    counted against its own limit instead of the email's, so that guesses
+    made elsewhere cannot lock it out; one that goes over its limit is
+    refused and distrusted. The per-address limit counts every attempt."""
     try:
         names = TenantNames(slug)
     except InvalidInput:
         raise InvalidCredentials(FAILED) from None
-    limits = _login_limits(clients, names, email, client.address)
+    device = devices.trusted(clients, names, email, device_token)
+    limits = _login_limits(clients, names, email, client.address, device)
     keep = False
     try:
-        ratelimit.check(clients.redis, clients.metrics, limits, fail_closed=True)
-        return _login(clients, names, email, password, client)
+        exceeded = ratelimit.count(clients.redis, clients.metrics, limits, fail_closed=True)
+        if device and exceeded and exceeded[0] is limits[0]:
+            devices.distrust(clients, names, device)
+        ratelimit.refuse(clients.metrics, exceeded)
+        return _login(clients, names, email, password, client, device)
     except InvalidCredentials:
         keep = True  # a wrong guess: what the limit is for
         raise
@@ -135,7 +156,12 @@ def login(clients: AppClients, slug: str, email: str, password: str, client: Cli
 
 
 def _login(
-    clients: AppClients, names: TenantNames, email: str, password: str, client: ClientInfo
+    clients: AppClients,
+    names: TenantNames,
+    email: str,
+    password: str,
+    client: ClientInfo,
+    device: devices.Device | None,
 ) -> Issued:
     slug = names.slug
     record = tenant_lookup(clients, slug)
@@ -174,6 +200,7 @@ def _login(
         refresh_token=f"{slug}.{sid}.{refresh_secret}",
         user=user,
         permissions=permissions,
+        device_token=devices.issue(clients, names, record.tenant_id, user.id, email, device),
     )
 
 
@@ -257,7 +284,11 @@ def logout(clients: AppClients, principal: Principal) -> None:
 def end_user_sessions(
     clients: AppClients, conn: Connection, names: TenantNames, user_id: int, keep: int | None
 ) -> list[int]:
-    """Ends a user's sessions in the transaction; call ``forget`` after commit."""
+    """Ends a user's sessions in the transaction (``keep``: the caller's own)
+    and distrusts all their devices (before the commit: no moment where the
+    change is visible and the devices still trusted); call ``forget`` after
+    commit."""
+    devices.distrust_all(clients, names, user_id)
     ids = [s for s in sessions.live_ids(conn, user_id) if s != keep]
     for sid in ids:
         sessions.revoke_in_db(conn, session_id=sid)

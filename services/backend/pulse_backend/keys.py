@@ -123,7 +123,9 @@ class KeyRing:
             )
         return {"keys": out}
 
-    def sign(self, claims: dict[str, Any], ttl_seconds: int) -> str:
+    def sign(self, claims: dict[str, Any], ttl_seconds: int, *, audience: str | None = None) -> str:
+        """An access token, or with ``audience`` a token for something else
+        (a device token): the API accepts only its own audience as access."""
         now = int(time.time())
         payload = {
             **claims,
@@ -131,7 +133,7 @@ class KeyRing:
             "exp": now + ttl_seconds,
             "jti": uuid.uuid4().hex,
             "iss": self.issuer,
-            "aud": self.audience,
+            "aud": audience or self.audience,
         }
         return jwt.encode(
             payload,
@@ -148,19 +150,30 @@ class KeyRing:
         claims = self.verified.get(digest)
         if claims is not None:
             return claims
+        claims = self._decode(token, self.audience, REQUIRED_CLAIMS)
+        self.verified.put(digest, claims)
+        return claims
+
+    def verify_other(
+        self, token: str, *, audience: str, required: tuple[str, ...]
+    ) -> dict[str, Any]:
+        """The claims of a valid token of another audience (a device token).
+        Never cached: ``verified`` is keyed by the token alone and answers
+        for access tokens, so another token in it could pass as one."""
+        return self._decode(token, audience, required)
+
+    def _decode(self, token: str, audience: str, required: tuple[str, ...]) -> dict[str, Any]:
         try:
             kid = tokens.kid_of(token)
-            claims = tokens.decode(
+            return tokens.decode(
                 token,
                 self.public(kid) if kid else None,
                 issuer=self.issuer,
-                audience=self.audience,
-                required=REQUIRED_CLAIMS,
+                audience=audience,
+                required=required,
             )
         except tokens.TokenRejected as exc:
             raise Unauthenticated(str(exc)) from None
-        self.verified.put(digest, claims)
-        return claims
 
 
 def load_dir(path: Path) -> dict[str, Ed25519PrivateKey]:

@@ -70,6 +70,8 @@ def _hit(cache: redis.Redis, limits: list[Limit]) -> tuple[Limit, int] | None:
 # stays the metric label and the log's).
 _COUNTED = {
     "login_email": "sign-in attempts for this email",
+    # The same words on purpose: a refusal must not tell whether the device is trusted.
+    "login_device": "sign-in attempts for this email",
     "login_address": "sign-in attempts from your network address",
     "password_change": "password change attempts",
     "user": "requests from your account",
@@ -98,17 +100,24 @@ def refuse(metrics: Metrics, exceeded: tuple[Limit, int] | None) -> None:
     raise RateLimited(message(lim, retry_after), retry_after)
 
 
-def check(cache: redis.Redis, metrics: Metrics, limits: list[Limit], *, fail_closed: bool) -> None:
-    """Counts one request against every limit; raises RateLimited (429 with
-    Retry-After) when one is exceeded."""
+def count(
+    cache: redis.Redis, metrics: Metrics, limits: list[Limit], *, fail_closed: bool
+) -> tuple[Limit, int] | None:
+    """Counts one request against every limit; returns the first exceeded
+    one and its Retry-After (for ``refuse``), so a caller can act on which."""
     try:
-        exceeded = _hit(cache, limits)
+        return _hit(cache, limits)
     except redis.RedisError:
         metrics.redis_errors.labels("ratelimit_closed" if fail_closed else "ratelimit_open").inc()
         if fail_closed:
             raise BackendUnavailable("redis", "rate limits unavailable") from None
-        return
-    refuse(metrics, exceeded)
+        return None
+
+
+def check(cache: redis.Redis, metrics: Metrics, limits: list[Limit], *, fail_closed: bool) -> None:
+    """Counts one request against every limit; raises RateLimited (429 with
+    Retry-After) when one is exceeded."""
+    refuse(metrics, count(cache, metrics, limits, fail_closed=fail_closed))
 
 
 def give_back(cache: redis.Redis, lim: Limit) -> None:

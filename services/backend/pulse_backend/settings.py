@@ -47,6 +47,10 @@ class RateLimits(BaseSettings):
     # attempt counts per client address.
     login_per_email: int = Field(default=10, ge=1)
     login_per_address: int = Field(default=50, ge=1)
+    # Failed sign-ins per trusted device (a browser holding a device token,
+    # ``pulse_backend.devices``), counted instead of the email's; unset: as
+    # many as per email.
+    login_per_device: int | None = Field(default=None, ge=1)
     # Wrong current passwords per user in a password change (a change that
     # succeeds, or a new password the rules refuse, does not count): a stolen
     # access token must not become a password oracle. Its own window.
@@ -78,6 +82,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     access_token_ttl_seconds: int = Field(default=900, ge=30)
     refresh_token_ttl_seconds: int = Field(default=1_209_600, ge=60)
+    # How long a browser stays a trusted device after its last sign-in.
+    device_token_ttl_seconds: int = Field(default=30 * 86400, ge=60)
     invite_ttl_seconds: int = Field(default=7 * 86400, ge=60)
     cookie_secure: bool = True
     tenant_state_cache_seconds: float = Field(default=5.0, ge=0)

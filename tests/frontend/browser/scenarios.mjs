@@ -20,12 +20,16 @@ export async function firstLogin({ browser, config, axeSource }) {
     screenshots.push(await shot(page, config, `sign-in-${scheme}`));
     await context.close();
   }
-  const { page, consoleErrors } = await newPage(browser, config);
+  const { page, context, consoleErrors } = await newPage(browser, config);
   const csp = (await page.goto("/")).headers()["content-security-policy"];
   await signIn(page, { tenant: config.tenant, email: config.email, password: "wrong-password-123" });
   const wrong = await page.getByRole("alert").textContent();
   await signIn(page, config);
   await heading(page, "Choose a new password");
+  // The sign-in made this browser a trusted device: the cookie is stored, and the page cannot read it.
+  const device = (await context.cookies()).find((c) => c.name === "pulse_device");
+  const deviceCookie = device && { httpOnly: device.httpOnly, sameSite: device.sameSite, path: device.path };
+  const pageSeesDevice = (await page.evaluate(() => document.cookie)).includes("pulse_device");
   violations.push(...(await axe(page, axeSource, "change-password light")));
   screenshots.push(await shot(page, config, "change-password-light"));
   await page.getByLabel("Current password").fill(config.password);
@@ -36,7 +40,7 @@ export async function firstLogin({ browser, config, axeSource }) {
   await page.getByRole("button", { name: "Change password" }).click();
   await heading(page, "Overview");
   const badge = await page.locator(".tenant-badge").textContent();
-  return { csp, wrongPasswordAlert: wrong, tooShortShown: tooShort, tenantBadge: badge, violations, screenshots, consoleErrors };
+  return { csp, wrongPasswordAlert: wrong, tooShortShown: tooShort, tenantBadge: badge, deviceCookie, pageSeesDevice, violations, screenshots, consoleErrors };
 }
 
 /** Every page in light and dark (axe + screenshots), keyboard use, phone width. */

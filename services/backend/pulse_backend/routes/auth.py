@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Cookie, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from pulse_backend import auth_service, users_repo
+from pulse_backend import auth_service, devices, users_repo
 from pulse_backend.auth_service import ClientInfo, Issued
 from pulse_backend.context import Principal, require
 from pulse_backend.db import ReadConn
@@ -61,16 +61,29 @@ def _client(request: Request) -> ClientInfo:
     )
 
 
-def _issue(clients: AppClients, response: Response, issued: Issued) -> TokenResponse:
+def _set_cookie(
+    clients: AppClients, response: Response, name: str, value: str, max_age: int, path: str
+) -> None:
     response.set_cookie(
-        REFRESH_COOKIE,
-        issued.refresh_token,
-        max_age=clients.settings.refresh_token_ttl_seconds,
-        path=COOKIE_PATH,
+        name,
+        value,
+        max_age=max_age,
+        path=path,
         secure=clients.settings.cookie_secure,
         httponly=True,
         samesite="strict",
     )
+
+
+def _issue(clients: AppClients, response: Response, issued: Issued) -> TokenResponse:
+    ttl = clients.settings.refresh_token_ttl_seconds
+    _set_cookie(clients, response, REFRESH_COOKIE, issued.refresh_token, ttl, COOKIE_PATH)
+    if issued.device_token:
+        # This browser is now a trusted device: sent back to sign-in only.
+        ttl = clients.settings.device_token_ttl_seconds
+        _set_cookie(
+            clients, response, devices.COOKIE, issued.device_token, ttl, devices.COOKIE_PATH
+        )
     response.headers["Cache-Control"] = "no-store"
     return TokenResponse(
         access_token=issued.access_token,
@@ -93,9 +106,18 @@ def _clear(clients: AppClients, response: Response) -> None:
 
 @router.post("/login")
 def login(
-    body: LoginRequest, request: Request, response: Response, clients: Clients
+    body: LoginRequest,
+    request: Request,
+    response: Response,
+    clients: Clients,
+    # No max_length: a bad cookie must not refuse the sign-in (it is ignored).
+    pulse_device: Annotated[str | None, Cookie()] = None,
 ) -> TokenResponse:
-    issued = auth_service.login(clients, body.tenant, body.email, body.password, _client(request))
+    """Signs in. ``pulse_device`` (set by an earlier sign-in, HttpOnly) makes
+    the browser a trusted device: its failures are counted on their own."""
+    issued = auth_service.login(
+        clients, body.tenant, body.email, body.password, _client(request), pulse_device
+    )
     return _issue(clients, response, issued)
 
 

@@ -399,7 +399,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Login */
+        /**
+         * Login
+         * @description Signs in. ``pulse_device`` (set by an earlier sign-in, HttpOnly) makes
+         *     the browser a trusted device: its failures are counted on their own.
+         */
         post: operations["auth_login"];
         delete?: never;
         options?: never;
@@ -4244,7 +4248,9 @@ export interface operations {
             query?: never;
             header?: never;
             path?: never;
-            cookie?: never;
+            cookie?: {
+                pulse_device?: string | null;
+            };
         };
         requestBody: {
             content: {

@@ -193,7 +193,14 @@ def search(ctx: ToolContext, args: SearchArgs) -> ToolOutput:
         for h in found.results
     ]
     data = [
-        {"type": h.type.value, "id": h.id, "title": h.title, "snippet": h.snippet}
+        {
+            "type": h.type.value,
+            "id": h.id,
+            "title": h.title,
+            "snippet": h.snippet,
+            # "words": under the relevance cut-off, kept for holding the query's words.
+            "matched_by": h.matched_by.value,
+        }
         for h in found.results
     ]
     return ToolOutput(

@@ -55,7 +55,7 @@ FOLLOW_UP = 2
 @dataclass(frozen=True)
 class Intent:
     """``render`` gets the tool's output and the period in words ("in October
-    2026 (1 Oct - 31 Oct)", with an en dash); ``dated``: the tool takes a period."""
+    2026 (1 Oct - 31 Oct)", with an en dash)."""
 
     name: str
     tool: str
@@ -63,7 +63,6 @@ class Intent:
     exemplars: tuple[str, ...]
     render: Callable[[ToolOutput, str], str]
     topic: str = ""
-    dated: bool = True
 
 
 def _repos(out: ToolOutput, when: str) -> str:
@@ -151,7 +150,7 @@ INTENTS: tuple[Intent, ...] = (
         "DORA metrics and delivery performance",
     ),
 )
-SEARCH = Intent("search", "search", {}, (), _search, dated=False)
+SEARCH = Intent("search", "search", {}, (), _search)
 
 
 class IntentClassifier:

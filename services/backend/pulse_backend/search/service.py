@@ -105,7 +105,7 @@ def search(
                 no_results=None if found else _no_results(params, SearchMode.fulltext),
             )
         relevant = [h for h in hits if floor is None or h.score >= floor]
-        results = hydrate(conn, relevant, scope)[: params.limit]
+        results = hydrate(conn, relevant[: params.limit + SPARE], scope)[: params.limit]
         weak = [h for h in hits if floor is not None and h.score < floor]
         if weak and len(results) < params.limit:
             results += _by_words(conn, params, scope, weak)[: params.limit - len(results)]

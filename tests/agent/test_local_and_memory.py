@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from pulse_backend.agent import memory
-from pulse_backend.agent.local import INTENTS, SEARCH, IntentClassifier
+from pulse_backend.agent import memory, periods
+from pulse_backend.agent.local import INTENTS, SEARCH, ZONE, IntentClassifier
+from pulse_backend.agent.periods import DASH
 from pulse_backend.agent.runtime import AgentRuntime
 from pulse_backend.agent.tools import TOOLS, ToolContext
 from pulse_common.ai import Embedder
@@ -37,6 +38,11 @@ CORRECTION = "Only count incidents of severity critical; minor ones are noise fo
 
 def text_of(events: list[tuple[str, dict[str, Any]]]) -> str:
     return "".join(d["text"] for k, d in events if k == "token")
+
+
+def last_90_days() -> str:
+    """The default period in words, e.g. "over the last 90 days (2 Sep - 30 Nov)"."""
+    return periods.last_days(periods.today_in(ZONE), 90).words()
 
 
 def test_local_mode_answers_from_seeded_data_with_citations(
@@ -86,7 +92,7 @@ def test_local_mode_classifies_other_intents(
     cites = [d for k, d in events if k == "citation"]
     assert cites and all(c["type"] == "pr" and "/pull/" in c["url"] for c in cites)
     # Worded for people: the metric's name, not its id (nor in the step line).
-    assert text_of(events).startswith("Lead time for changes over the last 90 days:")
+    assert text_of(events).startswith(f"Lead time for changes {last_90_days()}:")
     assert events[0][1]["summary"].startswith("Lead time for changes: ")
 
 
@@ -100,7 +106,7 @@ def test_local_mode_names_metrics_and_units_in_words(
     answer = text_of(events)
     # As the dashboard's tile reads it: deployment days per week, and the count.
     assert re.match(
-        r"Deployment frequency over the last 90 days: \d+\.\d deployment days per week "
+        rf"Deployment frequency {re.escape(last_90_days())}: \d+\.\d deployment days per week "
         r"\(from \d+ deployments\)\.",
         answer,
     ), answer
@@ -132,9 +138,10 @@ def test_a_zero_deployment_frequency_is_explained_beside_its_deployments(
         "counts)"
     ), out.summary
     [intent] = [i for i in INTENTS if i.name == "deployment_frequency"]
-    answer = intent.render(out)
+    when = periods.last_days(end, 90).words()
+    answer = intent.render(out, when)
     assert "0.00" not in answer and "per day" not in answer
-    assert answer.startswith("Deployment frequency over the last 90 days: 0.0 deployment days")
+    assert answer.startswith(f"Deployment frequency {when}: 0.0 deployment days")
     assert f"from {n} deployments" in answer and "no deployment day" in answer
 
 
@@ -186,23 +193,37 @@ def test_a_follow_up_is_read_with_the_previous_question(
     client: TestClient, demo: TenantInfo, embedder: Embedder, ask: Any
 ) -> None:
     """ "and last month?" alone is no intent and finds nothing: it is read
-    with the question before it instead of searched for literally."""
+    with the question before it instead of searched for literally, and
+    answers that question for its own period (last month, not 90 days)."""
     use_runtime(client, local_runtime(embedder))
     s = signed_in(client, demo)
-    first = ask(s, "How often do we deploy?")
     r = client.post(f"{API}/conversations", headers=s.headers)
     conversation = r.json()["id"]
     ask(s, "How often do we deploy?", conversation)
     events = ask(s, "and last month?", conversation)
     step = events[0][1]
     assert step["tool"] == "dora_metric" and step["arguments"]["metric"] == "deployment_frequency"
+    first, last = previous_month(periods.today_in(ZONE))
+    assert (step["arguments"]["days"], step["arguments"]["end"]) == (
+        (last - first).days + 1,
+        last.isoformat(),
+    )
     answer = text_of(events)
-    assert answer.startswith("Read as a follow-up to “How often do we deploy?”:\n"), answer
-    assert text_of(first).splitlines()[0] in answer
+    assert answer.startswith(
+        "Read as a follow-up to “How often do we deploy?”:\n"
+        f"Deployment frequency in {first:%B} {first.year} ({first.day} {first:%b} {DASH} "
+        f"{last.day} {last:%b}): "
+    ), answer
+    assert "90 days" not in answer
     # A new conversation has no context: the same words find nothing.
     alone = ask(s, "and last month?")
     assert alone[0][1]["tool"] == "search"
     assert text_of(alone).startswith("I found nothing relevant")
+
+
+def previous_month(today: dt.date) -> tuple[dt.date, dt.date]:
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    return last.replace(day=1), last
 
 
 def test_a_failing_model_falls_back_to_local_mode(

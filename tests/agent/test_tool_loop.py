@@ -178,3 +178,6 @@ def test_the_search_tool_uses_the_search_service_and_cites(
     assert step["tool"] == "search" and "fulltext results for" in step["summary"], step
     cited = [d for k, d in events if k == "citation"]
     assert any(c["type"] == "pr" and c["title"].endswith(title) for c in cited), cited
+    # The model reads why each hit matched (full text: the query's words).
+    [result] = [m for m in llm.requests[1]["messages"] if m["role"] == "tool"]
+    assert '"matched_by": "words"' in result["content"], result

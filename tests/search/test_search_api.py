@@ -77,6 +77,7 @@ def test_finds_an_item_with_no_shared_words(
     top = body["results"][0]
     assert (top["type"], top["id"]) == ("work_item", ids["checkout"])
     assert top["title"].startswith("PAY-1 Checkout page crashes")
+    assert top["matched_by"] == "meaning"
     assert "card form" in top["snippet"]
     scores = [h["score"] for h in body["results"]]
     assert scores == sorted(scores, reverse=True)
@@ -131,6 +132,41 @@ def test_a_query_meaning_nothing_in_the_data_says_no_results(
     assert all(h["score"] >= LOCAL_MIN_SCORE for h in body["results"])
 
 
+def test_a_hit_under_the_cut_off_holding_the_querys_words_is_kept_after_the_close_ones(
+    search_client: TestClient, make_search_tenant: SearchTenantFactory, embedder: Embedder
+) -> None:
+    """MiniLM scores the word "library" 0.26 against "OPS-1 Upgrade the
+    structured logging library": under the cut-off, yet the item holds the
+    word. It is a result (why: its words), after the hits close in meaning."""
+    t = make_search_tenant()
+    ids = _acme(t)
+    books = t.pull_request(t.repository("acme/web"), 8, "Add a books catalogue module")
+    assert t.drain().embedded == 1
+    [q, logging, catalogue] = embedder.embed(
+        ["library", "OPS-1 Upgrade the structured logging library", "Add a books catalogue module"]
+    )
+    assert sum(a * b for a, b in zip(q, logging, strict=True)) < LOCAL_MIN_SCORE
+    assert sum(a * b for a, b in zip(q, catalogue, strict=True)) >= LOCAL_MIN_SCORE
+    session = admin_session(search_client, t.info)
+    body = search(search_client, session, q="library").json()
+    assert body["mode"] == "semantic" and body["no_results"] is None
+    got = [(h["type"], h["id"], h["matched_by"]) for h in body["results"]]
+    assert got == [
+        ("pull_request", books, "meaning"),
+        ("work_item", ids["logging"], "words"),
+    ], body
+    strong, weak = (h["score"] for h in body["results"])
+    assert strong >= LOCAL_MIN_SCORE > weak == body["results"][1]["score"] > 0
+    # The filters apply to word matches too.
+    body = search(search_client, session, q="library", types="work_item").json()
+    assert [(h["id"], h["matched_by"]) for h in body["results"]] == [(ids["logging"], "words")]
+    body = search(search_client, session, q="library", project="PAY").json()
+    assert body["results"] == [] and body["no_results"] is not None
+    # Words in no document: the noise cut-off still answers "no results".
+    body = search(search_client, session, q="banana bread recipe").json()
+    assert body["results"] == [] and body["no_results"]["message"].startswith("No results")
+
+
 def test_qdrant_down_falls_back_to_full_text(
     search_client: TestClient, make_search_tenant: SearchTenantFactory
 ) -> None:
@@ -147,6 +183,7 @@ def test_qdrant_down_falls_back_to_full_text(
         "Semantic search is unavailable (vector store unreachable); showing full-text results."
     )
     assert [(h["type"], h["id"]) for h in body["results"]] == [("work_item", ids["colours"])]
+    assert body["results"][0]["matched_by"] == "words"
     # Full text is about words: the semantic query above finds nothing here.
     r = search(search_client, session, q="purchase fails during billing")
     assert r.json()["results"] == []

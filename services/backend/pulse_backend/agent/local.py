@@ -9,15 +9,26 @@ is close to an exemplar (``SURE``), it must also be about the intent's
 topic (``MIN_TOPIC``). A question that is no intent is searched for; when
 the search finds nothing either, a follow-up ("and last month?") is read
 with the conversation's previous questions, and failing that the answer
-says it found nothing relevant and what it can answer."""
+says it found nothing relevant and what it can answer.
+
+The period is read from the question (``periods``: "last month", "since 1
+September", "in 2025 Q3"; the last ``DAYS`` days when it names none), or
+for a follow-up ("and last month?") from the follow-up first, then the
+question it leans on; the answer says which days it covers. A period that
+cannot be used is answered with what is wrong with it, never with the
+default."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from pulse_backend.agent import periods
 from pulse_backend.agent.memory import Correction
 from pulse_backend.agent.models import ToolOutput
 from pulse_backend.agent.tools import TOOLS, ToolContext
@@ -34,64 +45,66 @@ MIN_SIMILARITY = 0.35
 SURE = 0.6
 MIN_TOPIC = 0.3
 DAYS = 90
+# The days of the tools' periods (``tools.Period.scope``) are UTC days, as
+# the analytics API's are by default: tenants have no time zone of their own.
+ZONE = ZoneInfo("UTC")
 # Previous questions of the conversation a follow-up may lean on.
 FOLLOW_UP = 2
 
 
 @dataclass(frozen=True)
 class Intent:
+    """``render`` gets the tool's output and the period in words ("in October
+    2026 (1 Oct - 31 Oct)", with an en dash)."""
+
     name: str
     tool: str
     arguments: dict[str, Any]
     exemplars: tuple[str, ...]
-    render: Callable[[ToolOutput], str]
+    render: Callable[[ToolOutput, str], str]
     topic: str = ""
 
 
-def _repos(out: ToolOutput) -> str:
+def _repos(out: ToolOutput, when: str) -> str:
     if not out.data:
-        return f"No incidents were linked to a repository in the last {DAYS} days."
+        return f"No incidents were linked to a repository {when}."
     lines = [
         f"{i}. {row['repository']}: {row['incidents']} incidents"
         for i, row in enumerate(out.data, start=1)
     ]
-    return f"Repositories with the most incidents in the last {DAYS} days:\n" + "\n".join(lines)
+    return f"Repositories with the most incidents {when}:\n" + "\n".join(lines)
 
 
-def _metric(out: ToolOutput) -> str:
+def _metric(out: ToolOutput, when: str) -> str:
     data = out.data
     level = f" DORA level: {data['level']}." if data["level"] else ""
     rows = "\n".join(f"- {c.title}" for c in out.citations)
     tail = f"\nThe rows that weigh most:\n{rows}" if rows else ""
     name = metric_name(data["metric"])
-    return f"{name} over the last {DAYS} days: {data['figure']}.{level}{tail}"
+    return f"{name} {when}: {data['figure']}.{level}{tail}"
 
 
-def _summary(out: ToolOutput) -> str:
+def _summary(out: ToolOutput, when: str) -> str:
     lines = "\n".join(f"- {ln}" for ln in out.data["lines"])
     insights = "\n".join(f"- {i}" for i in out.data["insights"])
-    return f"DORA metrics over the last {DAYS} days:\n{lines}" + (
-        f"\nInsights:\n{insights}" if insights else ""
-    )
+    return f"DORA metrics {when}:\n{lines}" + (f"\nInsights:\n{insights}" if insights else "")
 
 
-def _search(out: ToolOutput) -> str:
+def _search(out: ToolOutput, _when: str) -> str:
     if not out.citations:
         return "I found nothing matching your question in PRs, work items or incidents."
     return "Closest matches:\n" + "\n".join(f"- {c.title}" for c in out.citations)
 
 
 def _metric_intent(metric: str, topic: str, *exemplars: str) -> Intent:
-    return Intent(
-        metric, "dora_metric", {"metric": metric, "days": DAYS}, exemplars, _metric, topic
-    )
+    return Intent(metric, "dora_metric", {"metric": metric}, exemplars, _metric, topic)
 
 
 INTENTS: tuple[Intent, ...] = (
     Intent(
         "incidents_by_repository",
         "incidents_by_repository",
-        {"days": DAYS},
+        {},
         (
             "which repositories cause most incidents?",
             "which services have the most outages",
@@ -131,7 +144,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "dora_summary",
         "dora_summary",
-        {"days": DAYS},
+        {},
         ("how are we doing overall?", "summary of our DORA metrics", "team performance overview"),
         _summary,
         "DORA metrics and delivery performance",
@@ -183,8 +196,10 @@ def _dot(a: Sequence[float], b: Sequence[float]) -> float:
 
 @dataclass(frozen=True)
 class LocalAnswer:
+    """``tool`` is None when no tool ran (the period could not be used)."""
+
     intent: str
-    tool: str
+    tool: str | None
     arguments: dict[str, Any]
     output: ToolOutput
     text: str
@@ -206,29 +221,99 @@ def _nothing(question: str) -> str:
     )
 
 
-def _run(ctx: ToolContext, intent: Intent, text: str) -> tuple[dict[str, Any], ToolOutput]:
-    arguments = intent.arguments or {"query": text[:500]}
-    return arguments, TOOLS[intent.tool].run(ctx, arguments)
+def _unusable(error: periods.PeriodError) -> str:
+    return (
+        f"I cannot answer for “{error.words}”: {error.problem}.\n"
+        "Name the period in whole days, e.g. “last month”, “in October”, “over the last "
+        "2 weeks”, “since 1 September”, “this quarter” or “in 2025 Q3” "
+        f"(at most {periods.MAX_DAYS} days)."
+    )
+
+
+Period = periods.Found | periods.PeriodError | None
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """A question as read: the words to classify and search (without the
+    period's), and the period it names (or why it cannot be used)."""
+
+    text: str
+    period: Period
+
+
+def _read(question: str, today: dt.date) -> _Asked:
+    try:
+        found = periods.find(question, today)
+    except periods.PeriodError as exc:
+        return _Asked(question, exc)
+    if found is None:
+        return _Asked(question, None)
+    rest = found.without(question)
+    # "last month?" alone leaves no words: the question itself is searched.
+    return _Asked(rest if re.search(r"\w", rest) else question, found)
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    intent: Intent
+    period: Period
+    earlier: str | None  # the question a follow-up was read with
+    found: ToolOutput | None = None  # the search's output, when it answers
+    query: str = ""  # what was searched for
+
+
+def _search_for(ctx: ToolContext, text: str) -> ToolOutput:
+    return TOOLS[SEARCH.tool].run(ctx, {"query": text[:500]})
 
 
 def _resolve(
-    classifier: IntentClassifier, ctx: ToolContext, question: str, previous: Sequence[str]
-) -> tuple[Intent, dict[str, Any], ToolOutput, str | None]:
-    """The intent that answers, its arguments and output, and the earlier
-    question it was read with (a follow-up), if any."""
-    intent, _ = classifier.classify(question)
-    arguments, output = _run(ctx, intent, question)
-    if intent is not SEARCH or output.citations:
-        return intent, arguments, output, None
+    classifier: IntentClassifier,
+    ctx: ToolContext,
+    question: str,
+    previous: Sequence[str],
+    today: dt.date,
+) -> _Resolved:
+    asked = _read(question, today)
+    intent, _ = classifier.classify(asked.text)
+    if intent is not SEARCH:
+        return _Resolved(intent, asked.period, None)
+    found = _search_for(ctx, asked.text)
+    if found.citations:
+        return _Resolved(SEARCH, asked.period, None, found, asked.text)
     # The question alone matches nothing: a follow-up leans on the
-    # conversation's previous questions, most recent first.
+    # conversation's previous questions, most recent first, and takes its
+    # own period, else theirs.
     for earlier in previous[:FOLLOW_UP]:
-        joined = f"{earlier} {question}"
+        before = _read(earlier, today)
+        joined = f"{before.text} {asked.text}"
+        period = before.period if asked.period is None else asked.period
         follow, _ = classifier.classify(joined)
-        args, out = _run(ctx, follow, joined)
-        if follow is not SEARCH or out.citations:
-            return follow, args, out, earlier
-    return intent, arguments, output, None
+        if follow is not SEARCH:
+            return _Resolved(follow, period, earlier)
+        out = _search_for(ctx, joined)
+        if out.citations:
+            return _Resolved(SEARCH, period, earlier, out, joined)
+    return _Resolved(SEARCH, asked.period, None, found, asked.text)
+
+
+def _respond(ctx: ToolContext, r: _Resolved, question: str, today: dt.date) -> LocalAnswer:
+    name = r.intent.name
+    if r.found is not None:
+        text = r.intent.render(r.found, "") if r.found.citations else _nothing(question)
+        if isinstance(r.period, periods.Found) and r.found.citations:
+            text += (
+                "\n(Search does not narrow by date: these are the closest matches of any "
+                f"date, not only {r.period.range.words()}.)"
+            )
+        return LocalAnswer(name, SEARCH.tool, {"query": r.query[:500]}, r.found, text)
+    if isinstance(r.period, periods.PeriodError):
+        out = ToolOutput(summary=str(r.period), data=None)
+        return LocalAnswer(name, None, {}, out, _unusable(r.period))
+    days = periods.last_days(today, DAYS) if r.period is None else r.period.range
+    arguments = {**r.intent.arguments, "days": days.days, "end": days.last.isoformat()}
+    out = TOOLS[r.intent.tool].run(ctx, arguments)
+    return LocalAnswer(name, r.intent.tool, arguments, out, r.intent.render(out, days.words()))
 
 
 def answer(
@@ -239,15 +324,14 @@ def answer(
     previous: Sequence[str] = (),
 ) -> LocalAnswer:
     """``previous``: the conversation's earlier questions, most recent first."""
-    intent, arguments, output, earlier = _resolve(classifier, ctx, question, previous)
-    if intent is SEARCH and not output.citations:
-        text = _nothing(question)
-    else:
-        text = intent.render(output)
-    if earlier is not None:
-        text = f"Read as a follow-up to “{earlier}”:\n{text}"
+    day = periods.today_in(ZONE)
+    resolved = _resolve(classifier, ctx, question, previous, day)
+    ans = _respond(ctx, resolved, question, day)
+    text = ans.text
+    if resolved.earlier is not None:
+        text = f"Read as a follow-up to “{resolved.earlier}”:\n{text}"
     if corrections:
         notes = "\n".join(f"- {c.correction}" for c in corrections)
         text = f"Noted from your team's earlier feedback:\n{notes}\n\n{text}"
     text += "\n\n(Answered in local mode: no language model was used.)"
-    return LocalAnswer(intent.name, intent.tool, arguments, output, text)
+    return LocalAnswer(ans.intent, ans.tool, ans.arguments, ans.output, text)

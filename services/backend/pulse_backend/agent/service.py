@@ -83,9 +83,10 @@ async def respond(
         ans = await asyncio.to_thread(
             local.answer, rt.classifier(), ctx, question, corrections, earlier
         )
-        step = StepEvent(tool=ans.tool, arguments=ans.arguments, summary=ans.output.summary)
-        steps.append(step)
-        yield step
+        if ans.tool is not None:  # None: no tool ran (the question's period was unusable)
+            step = StepEvent(tool=ans.tool, arguments=ans.arguments, summary=ans.output.summary)
+            steps.append(step)
+            yield step
         for piece in _pieces(ans.text):
             yield TokenEvent(text=piece)
         text, citations = ans.text, ans.output.citations

@@ -26,7 +26,7 @@ from pulse_backend.state import AppClients
 from pulse_backend.tx import read_transaction
 from pulse_common.ai import ToolSpec
 from pulse_common.analytics import dora
-from pulse_common.analytics.scope import Scope
+from pulse_common.analytics.scope import MAX_RANGE, Scope
 from pulse_common.dora.settings import load_rules
 from pulse_common.errors import InvalidInput, NotFound
 
@@ -56,7 +56,9 @@ class _Args(BaseModel):
 
 
 class Period(_Args):
-    days: int = Field(90, ge=1, le=365, description="length of the period in days")
+    # As long as the analytics API allows (the assistant answers for "since
+    # January 2025" what the dashboards show for it).
+    days: int = Field(90, ge=1, le=MAX_RANGE.days, description="length of the period in days")
     end: dt.date | None = Field(None, description="last day of the period (default: today)")
 
     def scope(self, limit: int = 0) -> Scope:
@@ -191,7 +193,14 @@ def search(ctx: ToolContext, args: SearchArgs) -> ToolOutput:
         for h in found.results
     ]
     data = [
-        {"type": h.type.value, "id": h.id, "title": h.title, "snippet": h.snippet}
+        {
+            "type": h.type.value,
+            "id": h.id,
+            "title": h.title,
+            "snippet": h.snippet,
+            # "words": under the relevance cut-off, kept for holding the query's words.
+            "matched_by": h.matched_by.value,
+        }
         for h in found.results
     ]
     return ToolOutput(

@@ -1,6 +1,8 @@
 """The tenant's rows behind search: the filters' scope, the hydration of
 vector hits from the replica (under the tenant's role, so a payload can
-never point at another tenant's rows) and the PostgreSQL full-text fallback."""
+never point at another tenant's rows) and PostgreSQL full text: the fallback
+when the vector store cannot answer, and the word check of the semantic hits
+below the relevance cut-off."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from pulse_backend.search.schemas import SearchHit, SearchParams
+from pulse_backend.search.schemas import MatchedBy, SearchHit, SearchParams
 from pulse_common.search import vectors
 from pulse_common.search.documents import ALIAS, FTS_TEXT, SELECT, Kind
 
@@ -74,31 +76,43 @@ def hydrate(conn: Connection, hits: Sequence[vectors.Hit], scope: Scope) -> list
     for h in hits:
         row = rows.get((h.kind, h.row_id))
         if row is not None:
-            out.append(_hit(h.kind, row, h.score))
+            out.append(_hit(h.kind, row, h.score, MatchedBy.meaning))
     return out
 
 
-def fulltext(conn: Connection, params: SearchParams, scope: Scope) -> list[SearchHit]:
+def fulltext(
+    conn: Connection,
+    params: SearchParams,
+    scope: Scope,
+    among: Sequence[vectors.Hit] | None = None,
+) -> list[SearchHit]:
+    """The rows whose text holds the query's words, best full-text rank
+    first; ``among``: only these rows (by primary key, so without a scan)."""
     if scope.project_ids == [] or scope.repository_ids == []:
         return []
     found: list[SearchHit] = []
     query = f"websearch_to_tsquery('{FTS_CONFIG}', :q)"
     for kind in scope.kinds:
+        ids = None if among is None else [h.row_id for h in among if h.kind is kind]
+        if ids == []:
+            continue
+        only = "" if ids is None else f"AND {ALIAS[kind]}.id = ANY(:ids)"
         vector = f"to_tsvector('{FTS_CONFIG}', {FTS_TEXT[kind]})"
         sql = (
             SELECT[kind].format(
                 rank=f", ts_rank({vector}, {query}) AS rank",
-                where=f"AND {vector} @@ {query} {scope.where(kind)}",
+                where=f"AND {vector} @@ {query} {only} {scope.where(kind)}",
             )
             + " ORDER BY rank DESC LIMIT :limit"
         )
-        for r in conn.execute(text(sql), {"q": params.q, "limit": params.limit, **scope.params()}):
-            found.append(_hit(kind, r, float(r.rank)))
+        bound = {"q": params.q, "limit": params.limit, "ids": ids, **scope.params()}
+        for r in conn.execute(text(sql), bound):
+            found.append(_hit(kind, r, float(r.rank), MatchedBy.words))
     found.sort(key=lambda h: h.score, reverse=True)
     return found[: params.limit]
 
 
-def _hit(kind: Kind, row: Any, score: float) -> SearchHit:
+def _hit(kind: Kind, row: Any, score: float, matched_by: MatchedBy) -> SearchHit:
     snippet = (row.body or row.title).strip()
     if len(snippet) > SNIPPET:
         snippet = snippet[: SNIPPET - 1].rstrip() + "…"
@@ -108,6 +122,7 @@ def _hit(kind: Kind, row: Any, score: float) -> SearchHit:
         title=row.title,
         snippet=snippet,
         score=round(score, 6),
+        matched_by=matched_by,
         url=row.url,
         updated_at=row.updated_at,
     )

@@ -61,12 +61,26 @@ class SearchMode(enum.StrEnum):
     fulltext = "fulltext"
 
 
+class MatchedBy(enum.StrEnum):
+    """Why a hit is a result."""
+
+    meaning = "meaning"  # semantic: at or above the model's relevance cut-off
+    words = "words"  # full text: the query's words are in it (fallback, or a weak semantic hit)
+
+
 class SearchHit(BaseModel):
     type: Kind
     id: int
     title: str
     snippet: str
-    score: float
+    score: float = Field(
+        description="matched_by meaning: the semantic similarity; words in semantic mode: the "
+        "semantic similarity (below min_score); in fulltext mode: the full-text rank"
+    )
+    matched_by: MatchedBy = Field(
+        description="meaning: close in meaning to the query; words: contains the query's words "
+        "(ranked after the hits matched by meaning)"
+    )
     url: str | None
     updated_at: dt.datetime | None
 
@@ -84,7 +98,8 @@ class SearchResponse(BaseModel):
     results: list[SearchHit]
     min_score: float | None = Field(
         default=None,
-        description="semantic mode: hits scoring below this relevance cut-off are left out",
+        description="semantic mode: hits scoring below this relevance cut-off are left out "
+        "unless they contain the query's words (matched_by words)",
     )
     no_results: NoResults | None = Field(
         default=None, description="set when ``results`` is empty: what to say and try"

@@ -17,6 +17,10 @@ unrelated. Hits scoring below the model's cut-off
 (``pulse_common.ai.collection.min_score``: 0.3 for the built-in MiniLM, a
 provider's own ``min_score``) are left out, and an empty answer carries
 ``no_results``: "No results for …" with a hint, for the page to show.
+A hit below the cut-off whose text holds the query's words (full text, the
+fallback's query restricted to those rows) is still a result: an issue key
+or a word of a title is a real match MiniLM may score at 0.2. It comes after
+the hits above the cut-off, with ``matched_by`` ``words`` saying why.
 
 Filters: ``project`` (a project key) narrows work items and incidents,
 ``repository`` (``org/name``) pull requests and incidents; a kind without
@@ -43,6 +47,7 @@ from pulse_backend.search.schemas import (
     IndexRunOut,
     NoResults,
     ReindexResult,
+    SearchHit,
     SearchMode,
     SearchParams,
     SearchResponse,
@@ -65,6 +70,9 @@ log = structlog.get_logger("pulse_backend.search")
 
 # Hits whose rows are gone are dropped at hydration: ask for a few more.
 SPARE = 10
+# Nearest neighbours below the cut-off whose words are checked (by primary
+# key: full text over every row would scan the tables on each search).
+WORD_CHECKED = 40
 
 
 # The tenant's embedding providers with their keys, read in the request's transaction.
@@ -97,13 +105,27 @@ def search(
                 no_results=None if found else _no_results(params, SearchMode.fulltext),
             )
         relevant = [h for h in hits if floor is None or h.score >= floor]
-        results = hydrate(conn, relevant, scope)[: params.limit]
+        results = hydrate(conn, relevant[: params.limit + SPARE], scope)[: params.limit]
+        weak = [h for h in hits if floor is not None and h.score < floor]
+        if weak and len(results) < params.limit:
+            results += _by_words(conn, params, scope, weak)[: params.limit - len(results)]
         return SearchResponse(
             mode=SearchMode.semantic,
             results=results,
             min_score=floor,
             no_results=None if results else _no_results(params, SearchMode.semantic),
         )
+
+
+def _by_words(
+    conn: Connection, params: SearchParams, scope: Scope, weak: Sequence[vectors.Hit]
+) -> list[SearchHit]:
+    """The hits below the cut-off that hold the query's words, in semantic
+    order and with their semantic score (so the whole answer stays ranked)."""
+    similarity = {(h.kind, h.row_id): h.score for h in weak}
+    found = fulltext(conn, params.model_copy(update={"limit": len(weak)}), scope, among=weak)
+    kept = [h.model_copy(update={"score": round(similarity[(h.type, h.id)], 6)}) for h in found]
+    return sorted(kept, key=lambda h: h.score, reverse=True)
 
 
 def _no_results(params: SearchParams, mode: SearchMode) -> NoResults:
@@ -263,7 +285,7 @@ def _semantic(
             kinds=scope.kinds,
             project_ids=scope.project_ids,
             repository_ids=scope.repository_ids,
-            limit=params.limit + SPARE,
+            limit=params.limit + SPARE + WORD_CHECKED,
         )
         return hits, min_score(embedder)
     except (PulseError, UnexpectedResponse) as exc:

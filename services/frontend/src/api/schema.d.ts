@@ -1783,6 +1783,12 @@ export interface components {
              */
             tenant: string;
         };
+        /**
+         * MatchedBy
+         * @description Why a hit is a result.
+         * @enum {string}
+         */
+        MatchedBy: "meaning" | "words";
         /** MemoryOut */
         MemoryOut: {
             /** Active */
@@ -2311,7 +2317,12 @@ export interface components {
         SearchHit: {
             /** Id */
             id: number;
-            /** Score */
+            /** @description meaning: close in meaning to the query; words: contains the query's words (ranked after the hits matched by meaning) */
+            matched_by: components["schemas"]["MatchedBy"];
+            /**
+             * Score
+             * @description matched_by meaning: the semantic similarity; words in semantic mode: the semantic similarity (below min_score); in fulltext mode: the full-text rank
+             */
             score: number;
             /** Snippet */
             snippet: string;
@@ -2332,7 +2343,7 @@ export interface components {
         SearchResponse: {
             /**
              * Min Score
-             * @description semantic mode: hits scoring below this relevance cut-off are left out
+             * @description semantic mode: hits scoring below this relevance cut-off are left out unless they contain the query's words (matched_by words)
              */
             min_score?: number | null;
             mode: components["schemas"]["SearchMode"];

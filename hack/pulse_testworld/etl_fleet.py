@@ -82,9 +82,10 @@ def read_pod_config(http: httpx.Client, slug: str) -> PodConfig | None:
     for integration in json.loads(env.get("PULSE_ETL_INTEGRATIONS", "[]")):
         ref = integration.get("credentialsSecretRef", {}).get("name")
         found = http.get(f"{ns}/secrets/{ref}") if ref else None
-        # A missing Secret is an empty folder: the ETL's job then fails naming it.
-        present = found is not None and found.status_code == 200
-        files[integration["name"]] = _decode(found.json()) if found and present else {}
+        if found is not None and found.status_code == 200:
+            files[integration["name"]] = _decode(found.json())
+        else:  # an empty folder (the volume is optional): the ETL's job fails naming it
+            files[integration["name"]] = {}
     return PodConfig(env, files)
 
 

@@ -65,7 +65,9 @@ from pulse_common.logging import configure_logging
 from pulse_common.provisioning import TenantRequest, ensure_platform, ensure_tenant
 from pulse_common.tenancy import TenantNames
 from pulse_etl.integrations import Integration, load_credentials, parse_integrations
-from pulse_etl.jobs.runner import RunContext, make_client, run_job
+from pulse_etl.jobs.context import RunContext
+from pulse_etl.jobs.runner import run_job
+from pulse_etl.jobs.source import make_client
 from pulse_etl.load import bulk
 from pulse_etl.load.targets import BY_SOURCE, ORDER, load_rows
 from pulse_etl.sources.batch import Batch

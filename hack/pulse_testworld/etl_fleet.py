@@ -3,20 +3,27 @@
 Secrets in the world's kube-apiserver (``envFrom``), with the integration
 Secrets written to a per-tenant folder that stands in for the pod's
 ``/var/run/pulse/integrations/<name>/`` mounts. A watch on PulseTenants starts
-a tenant's process when it becomes Ready, restarts it when its configuration
+a tenant's process when it becomes Ready, restarts it when its environment
 changes (rotated credentials roll the pods too) and stops it when the tenant
-is suspended or deleted."""
+is suspended or deleted.
+
+A watch on Secrets plays the kubelet's part for a running tenant: a changed
+integration Secret (``kubectl apply``/``edit`` of its token) is rewritten in
+its mounted folder in place, with no restart, as the kubelet refreshes a
+mounted Secret volume (within its sync period in a cluster, at once here);
+the ETL reads those files at each run, so the next job uses the new value. A
+changed ``envFrom`` Secret (``pulse-db``, ``pulse-cache``, ``pulse-vector``)
+restarts the process: a pod sees those only when it starts, and the operator
+rolls the pods (``pulse.dev/secrets-digest``) when it rewrites them. Only
+Secret names are logged, never a value."""
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import hashlib
 import json
 import logging
 import shutil
-import socket
-import ssl
 import sys
 import threading
 from dataclasses import dataclass
@@ -26,17 +33,15 @@ from typing import Any
 import httpx
 
 from pulse_testworld.kube import KubeInfo
+from pulse_testworld.kube_watch import Watch
+from pulse_testworld.mounts import write_volume
 from pulse_testworld.procs import Process, Supervisor, free_port
 
 log = logging.getLogger("pulse_testworld.etl")
 TENANTS = "/apis/pulse.dev/v1alpha1/pulsetenants"
+SECRETS = "/api/v1/secrets"
 CONFIG_MAP, ENV_SECRETS = "pulse-etl-config", ("pulse-db", "pulse-cache", "pulse-vector")
-
-
-def kube_client(kube: KubeInfo, timeout: float | None = 30) -> httpx.Client:
-    ctx = ssl.create_default_context(cafile=str(kube.ca_cert))
-    ctx.load_cert_chain(str(kube.admin_cert), str(kube.admin_key))
-    return httpx.Client(base_url=kube.server, verify=ctx, timeout=timeout)
+NAMESPACE_PREFIX = "tenant-"
 
 
 def wanted(tenant: dict[str, Any]) -> bool:
@@ -54,16 +59,14 @@ class PodConfig:
     """What the pod would see: its environment and its mounted files."""
 
     env: dict[str, str]
-    files: dict[str, dict[str, str]]  # integration name -> file name -> content
-
-    def digest(self) -> str:
-        blob = json.dumps([self.env, self.files], sort_keys=True)
-        return hashlib.sha256(blob.encode()).hexdigest()
+    # integration name -> file name -> content; {} for a Secret not found
+    # (the optional volume mounts an empty folder)
+    files: dict[str, dict[str, str]]
 
 
 def read_pod_config(http: httpx.Client, slug: str) -> PodConfig | None:
     """None while the operator has not written everything yet."""
-    ns = f"/api/v1/namespaces/tenant-{slug}"
+    ns = f"/api/v1/namespaces/{NAMESPACE_PREFIX}{slug}"
     cm = http.get(f"{ns}/configmaps/{CONFIG_MAP}")
     if cm.status_code == 404:
         return None
@@ -79,9 +82,10 @@ def read_pod_config(http: httpx.Client, slug: str) -> PodConfig | None:
     for integration in json.loads(env.get("PULSE_ETL_INTEGRATIONS", "[]")):
         ref = integration.get("credentialsSecretRef", {}).get("name")
         found = http.get(f"{ns}/secrets/{ref}") if ref else None
-        # A missing Secret is not mounted: the ETL's job then fails naming it.
         if found is not None and found.status_code == 200:
             files[integration["name"]] = _decode(found.json())
+        else:  # an empty folder (the volume is optional): the ETL's job fails naming it
+            files[integration["name"]] = {}
     return PodConfig(env, files)
 
 
@@ -89,47 +93,12 @@ def _decode(secret: dict[str, Any]) -> dict[str, str]:
     return {k: base64.b64decode(v).decode() for k, v in secret.get("data", {}).items()}
 
 
-def retry_after(exc: BaseException) -> float | None:
-    """The wait a 429 asks for (Retry-After, 1 s if absent), else None."""
-    if not isinstance(exc, httpx.HTTPStatusError) or exc.response.status_code != 429:
-        return None
-    try:
-        return min(max(float(exc.response.headers.get("retry-after", "1")), 0.1), 10.0)
-    except ValueError:
-        return 1.0
-
-
-@dataclass
-class Restarts:
-    """How the tenant watch reports its restarts. A 429 is the apiserver
-    asking to come back after Retry-After: right after the CRD is created
-    (every ``make dev`` start-up) its storage answers LISTs with "storage is
-    (re)initializing" until its watch cache has synced (resilient watch cache
-    initialisation, on since Kubernetes 1.31). client-go retries that
-    silently, and so does this watch, at debug level. Anything else, or
-    429s that go on for more than ``quiet`` attempts in a row, is a warning."""
-
-    quiet: int = 5
-    failures: int = 0
-
-    def failed(self, exc: BaseException) -> tuple[int, float]:
-        """(log level, seconds to wait before listing again)."""
-        self.failures += 1
-        wait = retry_after(exc)
-        if wait is not None and self.failures <= self.quiet:
-            return logging.DEBUG, wait
-        return logging.WARNING, 1.0 if wait is None else wait
-
-    def listed(self) -> None:
-        self.failures = 0
-
-
 @dataclass
 class EtlProcess:
     slug: str
     proc: Process
     port: int
-    digest: str
+    config: PodConfig
 
     @property
     def url(self) -> str:
@@ -146,26 +115,33 @@ class EtlFleet:
         self.kube, self.sup, self.folder, self.extra_env = kube, sup, folder, extra_env
         self.running: dict[str, EtlProcess] = {}
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="etl-fleet", daemon=True)
-        self._watch_socket: socket.socket | None = None
+        # One tenant's read of its configuration and what follows from it at
+        # a time, across both watches: a slower read must not undo a newer one.
+        self._reconciling = threading.Lock()
+        self._stopping = False
+        self._tenants = Watch(kube, TENANTS, "tenant", self._tenants_listed, self._tenant_event)
+        # Only the list's resourceVersion matters: running tenants are
+        # re-read after every list, and so is a tenant whose Secret changes.
+        self._secrets = Watch(
+            kube,
+            SECRETS,
+            "secret",
+            self._secrets_listed,
+            self._secret_event,
+            list_params={"limit": "1"},
+        )
 
     def start(self) -> EtlFleet:
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._thread.start()
+        self._tenants.start()
+        self._secrets.start()
         return self
 
     def stop(self) -> None:
-        self._stop.set()
-        # Closing the client does not wake a read blocked on a quiet watch;
-        # shutting its socket down does. The watch must end, not only be
-        # abandoned: kube-apiserver waits for open watches before it exits.
-        if self._watch_socket is not None:
-            with contextlib.suppress(OSError):
-                self._watch_socket.shutdown(socket.SHUT_RDWR)
-        # Should the shutdown have missed (a watch opening just now): _set
-        # refuses to start anything once stopping, so waiting longer buys nothing.
-        self._thread.join(timeout=2)
+        with self._lock:
+            self._stopping = True  # _set refuses to start anything from now on
+        self._tenants.stop()
+        self._secrets.stop()
         with self._lock:
             for slug in list(self.running):
                 self._stop_etl(slug)
@@ -179,78 +155,85 @@ class EtlFleet:
         with self._lock:
             return self._state()
 
-    def _loop(self) -> None:
-        restarts = Restarts()
-        while not self._stop.is_set():
-            try:
-                with kube_client(self.kube) as http:
-                    listing = http.get(TENANTS)
-                    listing.raise_for_status()
-                    restarts.listed()
-                    body = listing.json()
-                    present = set()
-                    for item in body["items"]:
-                        present.add(item["metadata"]["name"])
-                        self.reconcile(http, item, deleted=False)
-                    with self._lock:
-                        gone = [s for s in self.running if s not in present]
-                    for slug in gone:
-                        self._set(slug, None)
-                    self._follow(http, body["metadata"]["resourceVersion"])
-            except Exception as exc:  # the apiserver restarting or initialising
-                if not self._stop.is_set():
-                    level, wait = restarts.failed(exc)
-                    log.log(level, "tenant watch restarts: %s", exc)
-                    self._stop.wait(wait)
+    def _tenants_listed(self, http: httpx.Client, items: list[dict[str, Any]]) -> None:
+        present = set()
+        for item in items:
+            present.add(item["metadata"]["name"])
+            self.reconcile(http, item, deleted=False)
+        with self._lock:
+            gone = [s for s in self.running if s not in present]
+        for slug in gone:
+            with self._reconciling:
+                self._set(slug, None)
 
-    def _follow(self, http: httpx.Client, version: str) -> None:
-        params = {"watch": "1", "resourceVersion": version, "timeoutSeconds": "60"}
-        with (
-            kube_client(self.kube, timeout=None) as watch,
-            watch.stream("GET", TENANTS, params=params) as stream,
-        ):
-            self._watch_socket = stream.extensions["network_stream"].get_extra_info("socket")
-            if self._stop.is_set():
-                return
-            for line in stream.iter_lines():
-                if self._stop.is_set():
-                    return
-                if not line:
-                    continue
-                event = json.loads(line)
-                if event["type"] == "ERROR":
-                    return  # e.g. 410 Gone: list again
-                self.reconcile(http, event["object"], deleted=event["type"] == "DELETED")
+    def _tenant_event(self, http: httpx.Client, kind: str, tenant: dict[str, Any]) -> None:
+        self.reconcile(http, tenant, deleted=kind == "DELETED")
 
     def reconcile(self, http: httpx.Client, tenant: dict[str, Any], *, deleted: bool) -> None:
         slug = tenant["metadata"]["name"]
-        config = read_pod_config(http, slug) if not deleted and wanted(tenant) else None
-        self._set(slug, config)
+        with self._reconciling:
+            config = read_pod_config(http, slug) if not deleted and wanted(tenant) else None
+            self._set(slug, config)
+
+    def _secrets_listed(self, http: httpx.Client, _items: list[dict[str, Any]]) -> None:
+        """A change may have gone unseen while no watch was open."""
+        with self._lock:
+            slugs = list(self.running)
+        for slug in slugs:
+            self._secret_changed(http, slug)
+
+    def _secret_event(self, http: httpx.Client, _kind: str, secret: dict[str, Any]) -> None:
+        namespace = secret["metadata"].get("namespace", "")
+        if namespace.startswith(NAMESPACE_PREFIX):
+            self._secret_changed(http, namespace.removeprefix(NAMESPACE_PREFIX))
+
+    def _secret_changed(self, http: httpx.Client, slug: str) -> None:
+        """Only a running tenant's: whether it should run is the tenant watch's call."""
+        with self._reconciling:
+            with self._lock:
+                if slug not in self.running:
+                    return
+            config = read_pod_config(http, slug)
+            # None: an envFrom Secret or the ConfigMap is gone (the tenant
+            # being deleted); stopping is the tenant watch's call.
+            if config is not None:
+                self._set(slug, config)
 
     def _set(self, slug: str, config: PodConfig | None) -> None:
         with self._lock:
-            if self._stop.is_set():
+            if self._stopping:
                 return
             current = self.running.get(slug)
             if config is None:
                 if current is not None:
                     self._stop_etl(slug)
                 return
-            if current is not None and current.digest == config.digest() and current.proc.alive():
+            if current is not None and current.config.env == config.env and current.proc.alive():
+                self._refresh_mounts(current, config)
                 return
             if current is not None:
                 self._stop_etl(slug)
             self.running[slug] = self._start_etl(slug, config)
             self._write_state()
 
-    def _start_etl(self, slug: str, config: PodConfig) -> EtlProcess:
-        mounts = self.folder / slug / "integrations"
-        shutil.rmtree(mounts, ignore_errors=True)
+    def _mounts(self, slug: str) -> Path:
+        return self.folder / slug / "integrations"
+
+    def _refresh_mounts(self, etl: EtlProcess, config: PodConfig) -> None:
+        """The kubelet's part: the running process's mounted Secrets follow
+        the Secrets; an integration gone from the spec keeps its folder, as
+        a pod keeps its volumes until the next rollout."""
         for name, files in config.files.items():
-            (mounts / name).mkdir(parents=True, mode=0o700)
-            for key, value in files.items():
-                (mounts / name / key).write_text(value)
-                (mounts / name / key).chmod(0o600)
+            if write_volume(self._mounts(etl.slug) / name, files):
+                log.info("ETL of %s: the Secret of %s refreshed in its mount", etl.slug, name)
+        etl.config = config
+
+    def _start_etl(self, slug: str, config: PodConfig) -> EtlProcess:
+        mounts = self._mounts(slug)
+        shutil.rmtree(mounts, ignore_errors=True)
+        mounts.mkdir(parents=True, mode=0o700)
+        for name, files in config.files.items():
+            write_volume(mounts / name, files)
         port = free_port()
         env = {
             **config.env,
@@ -260,7 +243,7 @@ class EtlFleet:
         }
         proc = self.sup.start(f"etl-{slug}", [sys.executable, "-m", "pulse_etl"], env=env)
         log.info("ETL of %s started (pid %s, port %s)", slug, proc.pid, port)
-        return EtlProcess(slug, proc, port, config.digest())
+        return EtlProcess(slug, proc, port, config)
 
     def _stop_etl(self, slug: str) -> None:
         etl = self.running.pop(slug)

@@ -22,7 +22,7 @@ from pulse_backend.keys import KeyRing, load_dir, write_key
 from pulse_common import cache
 from pulse_common.tenancy import TenantNames
 from pulse_etl.integrations import Integration, parse_integrations
-from pulse_etl.jobs.runner import RunContext
+from pulse_etl.jobs.context import RunContext
 from pulse_etl.settings import EtlSettings
 from pulse_etl.sources.http import Retry
 from pulse_fakes import FakeServer, GithubOrg, JiraOrg, OrgSpec, generate, serve_github, serve_jira

@@ -12,7 +12,9 @@ from psycopg import AsyncConnection
 
 from pulse_etl.integrations import Kind
 from pulse_etl.load import bulk
-from pulse_etl.load.targets import BY_SOURCE, ORDER, PROJECTS, REPOSITORIES, WORK_ITEMS
+from pulse_etl.load.github_tables import REPOSITORIES
+from pulse_etl.load.jira_tables import PROJECTS, WORK_ITEMS
+from pulse_etl.load.targets import BY_SOURCE, ORDER
 from tests.etl.conftest import EtlTenant
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]

@@ -9,9 +9,11 @@ shared with the journey, stops it)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
+import secrets
 import subprocess
 import time
 from collections.abc import Callable
@@ -117,6 +119,33 @@ def test_a_tenant_applied_later_gets_its_etl_and_login(dev: Dev) -> None:
     _wait(lambda: _login(api_url, "late", password) == 403, "sign-in to be refused")
 
 
+def test_a_changed_integration_secret_reaches_the_next_job(dev: Dev) -> None:
+    """kubectl changes acme's GitHub token while make dev runs: the running
+    ETL's mounted Secret follows, as the kubelet refreshes a mounted Secret
+    volume (no restart, no rollout), and the next job uses the new value.
+    No token value reaches a log, the job's error or make dev's output."""
+    api_url, slug = dev.state["api_url"], "acme"
+    access = _admin_access(dev, api_url, slug)
+    pid = dev.etls()[slug]["pid"]
+    original = _secret_value(dev, slug, "acme-github", "token")
+    refused = "rotated-" + secrets.token_urlsafe(16)  # the local GitHub refuses it
+    try:
+        _set_secret_value(dev, slug, "acme-github", "token", refused)
+        _wait(lambda: _mounted(dev, slug, "github-main", "token") == refused, "the mount")
+        failed = _run(api_url, access, "github-main")
+        assert failed["state"] == "failed", failed
+        assert "Secret acme-github (key token)" in str(failed["last_error"]), failed
+    finally:
+        _set_secret_value(dev, slug, "acme-github", "token", original)
+    _wait(lambda: _mounted(dev, slug, "github-main", "token") == original, "the mount")
+    assert _run(api_url, access, "github-main")["state"] == "succeeded"
+    assert dev.etls()[slug]["pid"] == pid  # refreshed in place, as in a pod
+    logs = [p for p in (dev.base / "logs").rglob("*") if p.is_file()]
+    assert any(p.name == f"etl-{slug}.log" for p in logs)
+    for text in [dev.output, str(failed), *(p.read_text(errors="replace") for p in logs)]:
+        assert refused not in text and original not in text
+
+
 SUSPEND = '{"spec": {"suspended": true}}'
 LATE = """
 apiVersion: pulse.dev/v1alpha1
@@ -137,6 +166,48 @@ def _initial_password(dev: Dev, slug: str) -> str:
 
     _wait(readable, f"the {slug} tenant's initial password")
     return found[-1]
+
+
+def _admin_access(dev: Dev, api_url: str, slug: str) -> str:
+    """An access token of the tenant's first admin, whether or not another
+    test of this file has already made them choose their password."""
+    email, password = dev.initial_login(slug)
+    body = {"tenant": slug, "email": email, "password": password}
+    if httpx.post(f"{api_url}/api/v1/auth/login", json=body, timeout=30).status_code == 200:
+        return _chosen_password_token(api_url, slug, email, password)
+    again = httpx.post(
+        f"{api_url}/api/v1/auth/login", json={**body, "password": password + "-changed"}, timeout=30
+    )
+    assert again.status_code == 200, again.text
+    return str(again.json()["access_token"])
+
+
+def _secret_value(dev: Dev, slug: str, name: str, key: str) -> str:
+    out = dev.kubectl("get", "secret", name, "-n", f"tenant-{slug}", "-o", "json")
+    return base64.b64decode(json.loads(out)["data"][key]).decode()
+
+
+def _set_secret_value(dev: Dev, slug: str, name: str, key: str, value: str) -> None:
+    """As an admin rotating a token would (the value goes in on stdin, not argv)."""
+    patch = {"data": {key: base64.b64encode(value.encode()).decode()}}
+    dev.kubectl(
+        "patch",
+        "secret",
+        name,
+        "-n",
+        f"tenant-{slug}",
+        "--type",
+        "merge",
+        "--patch-file",
+        "/dev/stdin",
+        input=json.dumps(patch),
+    )
+
+
+def _mounted(dev: Dev, slug: str, integration: str, key: str) -> str | None:
+    """The file the tenant's ETL reads, where its pod would have it mounted."""
+    path = Path(dev.state["etl_dir"]) / slug / "integrations" / integration / key
+    return path.read_text() if path.exists() else None
 
 
 def _login(api_url: str, tenant: str, password: str) -> int:
@@ -167,6 +238,13 @@ def _chosen_password_token(api_url: str, tenant: str, email: str, password: str)
 
 def _sync(api_url: str, access: str, integration: str) -> dict[str, object]:
     """Starts a run through the backend's /api/v1/etl routes and follows it."""
+    job = _run(api_url, access, integration)
+    assert job["last_error"] is None, job
+    return job
+
+
+def _run(api_url: str, access: str, integration: str) -> dict[str, object]:
+    """Starts a run through the backend's /api/v1/etl routes; its job at its end."""
     jobs = f"{api_url}/api/v1/etl/jobs/{integration}"
     headers = {"Authorization": f"Bearer {access}"}
     r = httpx.post(f"{jobs}/start", headers=headers, timeout=30)
@@ -179,7 +257,6 @@ def _sync(api_url: str, access: str, integration: str) -> dict[str, object]:
         return job["state"] in ("succeeded", "failed", "cancelled")
 
     _wait(done, f"the {integration} sync", timeout=180)
-    assert job["last_error"] is None, job
     return job
 
 

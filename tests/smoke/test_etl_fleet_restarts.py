@@ -9,7 +9,7 @@ import logging
 
 import httpx
 
-from pulse_testworld.etl_fleet import Restarts
+from pulse_testworld.kube_watch import Restarts
 
 URL = "https://127.0.0.1:6443/apis/pulse.dev/v1alpha1/pulsetenants"
 

@@ -21,9 +21,8 @@ from pulse_etl.auth import TokenVerifier
 from pulse_etl.embed.background import keep_drained
 from pulse_etl.integrations import read_integrations
 from pulse_etl.jobs import schedule
-from pulse_etl.jobs.context import run_context
+from pulse_etl.jobs.context import RunContext, run_context
 from pulse_etl.jobs.manager import JobManager
-from pulse_etl.jobs.runner import RunContext
 from pulse_etl.metrics import CONTENT_TYPE_LATEST, Metrics
 from pulse_etl.readiness import check_all
 from pulse_etl.settings import EtlSettings

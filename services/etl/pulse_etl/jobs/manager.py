@@ -17,7 +17,8 @@ from pulse_common.errors import Conflict, NotFound, PulseError
 from pulse_etl.errors import JobAlreadyRunning
 from pulse_etl.integrations import Integration
 from pulse_etl.jobs import locks, store
-from pulse_etl.jobs.runner import RunContext, run_job
+from pulse_etl.jobs.context import RunContext
+from pulse_etl.jobs.runner import run_job
 from pulse_etl.jobs.schedule import next_run
 from pulse_etl.jobs.store import Job, JobState
 

@@ -6,78 +6,34 @@ leaves every committed batch (and only those) in place."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
-import time
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import httpx
 import psycopg
-import redis.asyncio as aioredis
 from psycopg import AsyncConnection
 from sqlalchemy.exc import DBAPIError
 
-from pulse_common.ai.errors import DimensionMismatch
 from pulse_common.errors import PulseError
-from pulse_common.tenancy import TenantNames
 from pulse_etl.errors import AuthFailed, JobAlreadyRunning, JobCancelled
-from pulse_etl.integrations import Credentials, Integration, Kind, load_credentials
-from pulse_etl.jobs import locks, ranges, store, sweep
+from pulse_etl.integrations import Integration, load_credentials
+from pulse_etl.jobs import locks, store, sweep
+from pulse_etl.jobs.context import RunContext
 from pulse_etl.jobs.derive import derive_links
-from pulse_etl.jobs.events import Events, Progress
+from pulse_etl.jobs.embedding import embed_loaded
+from pulse_etl.jobs.events import Events
 from pulse_etl.jobs.monitor import monitor_after_sync
+from pulse_etl.jobs.source import incident_types, make_client, make_connector, phases
 from pulse_etl.jobs.store import Job, JobState
+from pulse_etl.jobs.tracker import Tracker
 from pulse_etl.load import bulk
 from pulse_etl.load.targets import BY_SOURCE, load_rows
-from pulse_etl.metrics import Metrics, RunMeter
-from pulse_etl.sources.batch import Batch, Connector
-from pulse_etl.sources.github import GithubConnector
-from pulse_etl.sources.http import Retry, SourceClient
+from pulse_etl.metrics import RunMeter
+from pulse_etl.sources.batch import Batch
+from pulse_etl.sources.http import SourceClient
 from pulse_etl.sources.jira import JiraConnector
 
-if TYPE_CHECKING:
-    from pulse_common.search.queue import Target
-
 ISO = dt.datetime.fromisoformat
-
-
-@dataclass
-class RunContext:
-    tenant: TenantNames
-    tenant_id: int
-    database_url: str
-    credentials_dir: Path
-    redis: aioredis.Redis | None = None
-    overlap: dt.timedelta = dt.timedelta(minutes=10)
-    timeout: float = 30.0
-    retry: Retry = field(default_factory=Retry)
-    # How often a Jira run also sweeps deleted issues (jobs/sweep.py).
-    sweep_interval: dt.timedelta = dt.timedelta(hours=24)
-    # Tests observe batches (e.g. to count them); production leaves it unset.
-    on_batch: Callable[[Batch], None] | None = None
-    # Where loaded rows' vectors go; None: no embedding (the queue keeps them).
-    embed: Target | None = None
-    # The service's Prometheus metrics (/metrics); None: the one-shot CLI.
-    metrics: Metrics | None = None
-
-
-def make_client(ctx: RunContext, integration: Integration, creds: Credentials) -> SourceClient:
-    token = creds.token.get_secret_value()
-    auth: httpx.Auth | None = None
-    headers = {"Accept": "application/json", "User-Agent": "pulse-etl"}
-    if integration.type is Kind.jira and creds.email:
-        auth = httpx.BasicAuth(creds.email, token)
-    else:
-        headers["Authorization"] = f"Bearer {token}"
-    if integration.type is Kind.github:
-        headers["Accept"] = "application/vnd.github+json"
-        headers["X-GitHub-Api-Version"] = "2022-11-28"
-    http = httpx.AsyncClient(auth=auth, headers=headers, timeout=ctx.timeout)
-    return SourceClient(integration.type.value, http, retry=ctx.retry)
 
 
 async def run_job(ctx: RunContext, integration: Integration) -> Job:
@@ -125,17 +81,17 @@ async def _run_locked(
         "ORCH", "run started", integration=name, resumed="resumed" in run, since=run["since"]
     )
     client: SourceClient | None = None
-    tracker = _Tracker(name, int(run.get("done", 0)))
+    tracker = Tracker(name, int(run.get("done", 0)))
     meter = RunMeter(ctx.metrics, integration.type.value)
     meter.start()
     try:
         creds = load_credentials(ctx.credentials_dir, integration)
         client = make_client(ctx, integration, creds)
-        connector = _connector(client, integration, cp, await _incident_types(conn))
+        connector = make_connector(client, integration, cp, await incident_types(conn))
         since = ISO(run["since"]) if run["since"] else None
         cursor = dict((job.cursor if "resumed" in run else None) or {})
         await bulk.stage(conn, BY_SOURCE[integration.type])
-        for batches in _phases(conn, connector, integration_id, cursor, since):
+        for batches in phases(conn, connector, integration_id, cursor, since):
             async for batch in batches:
                 control = await _commit(ctx, conn, integration_id, name, batch, run, tracker)
                 meter.loaded(batch.items, client)
@@ -153,7 +109,7 @@ async def _run_locked(
             swept_at = dt.datetime.now(dt.UTC).isoformat()
         # Before the final checkpoint: a succeeded job always has its links.
         linked = await derive_links(ctx.database_url, ctx.tenant_id)
-        await _embed(ctx, events, name)
+        await embed_loaded(ctx, events, name)
         async with conn.transaction():
             # The run's end, as the job's last_success_at reads it: first, so
             # that the job returned below carries it (now() is the same
@@ -218,33 +174,6 @@ async def _run_locked(
     return job
 
 
-async def _embed(ctx: RunContext, events: Events, name: str) -> None:
-    """Drains the embedding queue the load filled. Its failures never fail
-    the sync: the queue keeps the rows for the next run."""
-    if ctx.embed is None:
-        return
-    # Imported here: it loads qdrant-client, which a run without embedding
-    # (the one-shot CLI) never needs.
-    from pulse_common.search.queue import BACKEND, drain
-
-    try:
-        done = await asyncio.to_thread(drain, ctx.embed)
-    except DimensionMismatch:
-        # Not a fault: the backend embeds with the tenant's provider.
-        await events.line(
-            "EMBED", "embedding left to the backend", integration=name, reason=BACKEND
-        )
-        return
-    except (PulseError, psycopg.Error) as exc:
-        await events.line("EMBED", "embedding deferred", integration=name, reason=str(exc)[:300])
-        return
-    except Exception as exc:
-        reason = f"{type(exc).__name__}: {str(exc)[:200]}"
-        await events.line("EMBED", "embedding deferred", integration=name, reason=reason)
-        return
-    await events.line("EMBED", "embeddings updated", integration=name, **done.model_dump())
-
-
 def _resume_or_start(job: Job, cp: dict[str, Any], overlap: dt.timedelta) -> dict[str, Any]:
     """A run left with a cursor (killed, paused or failed) resumes with its
     own window; otherwise a new run reads from the watermark minus the overlap."""
@@ -256,42 +185,6 @@ def _resume_or_start(job: Job, cp: dict[str, Any], overlap: dt.timedelta) -> dic
     return {"started_at": now.isoformat(), "since": since, "done": 0, "etags": {}}
 
 
-def _phases(
-    conn: AsyncConnection[Any],
-    connector: Connector,
-    integration_id: int,
-    cursor: dict[str, Any],
-    since: dt.datetime | None,
-) -> list[AsyncIterator[Batch]]:
-    """The connector's batches, then (GitHub) the fallback releases and the
-    deployments' commit ranges, which depend on what is loaded."""
-    phases = [connector.batches(cursor, since)]
-    if isinstance(connector, GithubConnector):
-        phases.append(ranges.release_batches(conn, connector, integration_id))
-        phases.append(ranges.range_batches(conn, connector, integration_id))
-    return phases
-
-
-async def _incident_types(conn: AsyncConnection[Any]) -> list[str] | None:
-    """The tenant's DORA setting (``PUT /analytics/settings``); None when it
-    was never set, and each integration's ``incidentTypes`` option decides."""
-    async with conn.transaction():
-        cur = await conn.execute("SELECT incident_types FROM dora_settings LIMIT 1")
-        row = await cur.fetchone()
-    return None if row is None or row[0] is None else list(row[0])
-
-
-def _connector(
-    client: SourceClient,
-    integration: Integration,
-    cp: dict[str, Any],
-    incident_types: list[str] | None = None,
-) -> Connector:
-    if integration.type is Kind.jira:
-        return JiraConnector(client, integration, incident_types)
-    return GithubConnector(client, integration, dict(cp.get("etags", {})))
-
-
 async def _commit(
     ctx: RunContext,
     conn: AsyncConnection[Any],
@@ -299,7 +192,7 @@ async def _commit(
     name: str,
     batch: Batch,
     run: dict[str, Any],
-    tracker: _Tracker,
+    tracker: Tracker,
 ) -> str | None:
     async with conn.transaction():
         await load_rows(conn, batch.rows, tenant_id=ctx.tenant_id, integration_id=integration_id)
@@ -320,55 +213,3 @@ async def _fail(
         job = await store.transition(conn, name, JobState.failed, error=message[:2000])
     await events.line("ERROR", "run failed", integration=name, error=message, kind=kind)
     return job
-
-
-@dataclass
-class _Tracker:
-    integration: str
-    done: int
-    phase: str = "starting"
-    estimated: dict[str, int] = field(default_factory=dict)
-    started: float = field(default_factory=time.monotonic)
-    in_run: int = 0
-
-    def add(self, batch: Batch) -> None:
-        self.done += batch.items
-        self.in_run += batch.items
-        self.phase = batch.phase
-        if batch.estimated is not None:
-            self.estimated[batch.phase] = batch.estimated
-
-    def summary(self) -> dict[str, Any]:
-        return {"phase": self.phase, "done": self.done, "estimated": self._estimated()}
-
-    def _estimated(self) -> int | None:
-        return max(self.done, sum(self.estimated.values())) if self.estimated else None
-
-    def progress(
-        self,
-        state: JobState,
-        batch: Batch | None,
-        client: SourceClient | None,
-        error: str | None = None,
-    ) -> Progress:
-        elapsed = max(time.monotonic() - self.started, 1e-6)
-        rate = self.in_run / elapsed
-        est = self._estimated()
-        eta = (est - self.done) / rate if est is not None and rate > 0 else None
-        stats = client.stats if client else None
-        return Progress(
-            integration=self.integration,
-            state=state.value,
-            phase=batch.phase if batch else self.phase,
-            done=self.done,
-            estimated=est,
-            rate=round(rate, 2),
-            rate_limit_waits=stats.rate_limit_waits if stats else 0,
-            rate_limit_wait_seconds=round(stats.rate_limit_wait_seconds, 3) if stats else 0.0,
-            eta_seconds=round(eta, 1) if eta is not None else None,
-            error=error,
-            at=dt.datetime.now(dt.UTC),
-        )
-
-    def final(self, job: Job, client: SourceClient | None) -> Progress:
-        return self.progress(job.state, None, client, job.last_error)

@@ -22,6 +22,9 @@ from typing import Any
 from psycopg import AsyncConnection, sql
 from psycopg.pq import TransactionStatus
 
+# The staging type of every timestamp column.
+TS = "timestamptz"
+
 
 @dataclass(frozen=True)
 class Target:

@@ -1,0 +1,67 @@
+"""A run's progress: items done (resumed runs included), the phase, the
+sources' estimates, the rate and ETA, as the checkpoint's summary and the
+``etl.progress`` events report them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulse_etl.jobs.events import Progress
+from pulse_etl.jobs.store import Job, JobState
+from pulse_etl.sources.batch import Batch
+from pulse_etl.sources.http import SourceClient
+
+
+@dataclass
+class Tracker:
+    integration: str
+    done: int
+    phase: str = "starting"
+    estimated: dict[str, int] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
+    in_run: int = 0
+
+    def add(self, batch: Batch) -> None:
+        self.done += batch.items
+        self.in_run += batch.items
+        self.phase = batch.phase
+        if batch.estimated is not None:
+            self.estimated[batch.phase] = batch.estimated
+
+    def summary(self) -> dict[str, Any]:
+        return {"phase": self.phase, "done": self.done, "estimated": self._estimated()}
+
+    def _estimated(self) -> int | None:
+        return max(self.done, sum(self.estimated.values())) if self.estimated else None
+
+    def progress(
+        self,
+        state: JobState,
+        batch: Batch | None,
+        client: SourceClient | None,
+        error: str | None = None,
+    ) -> Progress:
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        rate = self.in_run / elapsed
+        est = self._estimated()
+        eta = (est - self.done) / rate if est is not None and rate > 0 else None
+        stats = client.stats if client else None
+        return Progress(
+            integration=self.integration,
+            state=state.value,
+            phase=batch.phase if batch else self.phase,
+            done=self.done,
+            estimated=est,
+            rate=round(rate, 2),
+            rate_limit_waits=stats.rate_limit_waits if stats else 0,
+            rate_limit_wait_seconds=round(stats.rate_limit_wait_seconds, 3) if stats else 0.0,
+            eta_seconds=round(eta, 1) if eta is not None else None,
+            error=error,
+            at=dt.datetime.now(dt.UTC),
+        )
+
+    def final(self, job: Job, client: SourceClient | None) -> Progress:
+        return self.progress(job.state, None, client, job.last_error)

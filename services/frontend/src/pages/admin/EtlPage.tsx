@@ -104,7 +104,7 @@ export function refusal(action: EtlAction, integration: string, error: unknown):
   return `Could not ${WHAT[action]} of ${integration}: ${describeError(error)}`;
 }
 
-function JobCard({ job, live, onAccepted }: { job: EtlJob; live: LiveProgress | undefined; onAccepted: (integration: string) => void }) {
+function JobCard({ job, live, onNewRun }: { job: EtlJob; live: LiveProgress | undefined; onNewRun: (integration: string) => void }) {
   const act = useEtlAction();
   // The action on its way: the mutation stays pending until the job list is read again.
   const pending = act.isPending ? act.variables.action : null;
@@ -118,8 +118,8 @@ function JobCard({ job, live, onAccepted }: { job: EtlJob; live: LiveProgress | 
   const run = (action: EtlAction) => {
     // aria-disabled, not disabled: the clicked button keeps the focus while it is busy.
     if (pending) return;
-    const starts = action === "start" || action === "resume";
-    act.mutate({ integration: job.integration, action }, { onSuccess: () => starts && onAccepted(job.integration) });
+    if (action === "start" || action === "resume") onNewRun(job.integration);
+    act.mutate({ integration: job.integration, action });
   };
   return (
     <section className="card" aria-labelledby={id}>
@@ -187,9 +187,12 @@ export function EtlPage() {
     },
     [qc],
   );
-  // An accepted start or resume begins a new run: the last run's final
-  // event (failed, say) no longer describes the job, the job read again does.
-  const onAccepted = useCallback((integration: string) => {
+  // A start or resume begins a new run: the last run's final event (failed,
+  // say) no longer describes the job. Dropped when the request is sent, not
+  // when it is answered: the new run's first events can come before the
+  // answer, and one in the same state as that stale reading (a run failing
+  // at once) would not make the page read the job again.
+  const onNewRun = useCallback((integration: string) => {
     setLive((l) => Object.fromEntries(Object.entries(l).filter(([name]) => name !== integration)));
   }, []);
   const status = useLiveEvents(true, onMessage);
@@ -203,7 +206,7 @@ export function EtlPage() {
         {(list) => (
           <div className="grid-2">
             {list.map((j) => (
-              <JobCard key={j.integration} job={j} live={live[j.integration]} onAccepted={onAccepted} />
+              <JobCard key={j.integration} job={j} live={live[j.integration]} onNewRun={onNewRun} />
             ))}
           </div>
         )}

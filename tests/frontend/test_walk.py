@@ -5,13 +5,8 @@ and measured for what its screenshot once showed broken."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from pulse_common.provisioning import drop_tenant
 from pulse_testworld import World
 from tests.frontend.conftest import Stack, Tenant, run_browser
 from tests.frontend.test_ai_pages import QUESTION, _a_pull_request
@@ -19,23 +14,16 @@ from tests.frontend.test_ai_pages import QUESTION, _a_pull_request
 PAGES = ("overview", "dora-lead-time", "engineering", "work-items", "search", "assistant")
 
 
-@pytest.fixture
-def demo(stack: Stack) -> Iterator[Tenant]:
-    t = stack.activate(
-        stack.provision("fw", seed_profile="demo", demo_as_of=dt.datetime.now(dt.UTC).date())
-    )
-    yield t
-    drop_tenant(stack.engine, t.slug)
-
-
-def test_walk_desktop_and_phone_light_and_dark(stack: Stack, world: World, demo: Tenant) -> None:
-    title, _ = _a_pull_request(stack, world, demo.slug)
+def test_walk_desktop_and_phone_light_and_dark(
+    stack: Stack, world: World, demo_tenant: Tenant
+) -> None:
+    title, _ = _a_pull_request(stack, world, demo_tenant.slug)
     r = run_browser(
         "walk",
         stack,
-        tenant=demo.slug,
-        email=demo.admin_email,
-        password=demo.password,
+        tenant=demo_tenant.slug,
+        email=demo_tenant.admin_email,
+        password=demo_tenant.password,
         query=title.split(": ", 1)[1],
         question=QUESTION,
     )

@@ -1,7 +1,7 @@
 // The dashboards' charts on a phone: laid out at the width they are shown
 // at, their axis text as large as on a desktop and no two labels on top of
 // each other. See run.mjs.
-import { DESKTOP, heading, newPage, PHONE, setMode, signedIn, signIn } from "./lib.mjs";
+import { heading, inModesAndWidths, newPage, signedIn, signIn } from "./lib.mjs";
 import { settled } from "./dashboards.mjs";
 
 const PHONE_390 = { width: 390, height: 844 };
@@ -90,32 +90,27 @@ export async function bandLabels({ browser, config }) {
   const { page, consoleErrors } = await signedIn(browser, config);
   const seen = {};
   const screenshots = [];
-  for (const mode of ["Light", "Dark"]) {
-    await setMode(page, mode);
-    for (const [width, viewport] of [["desktop", DESKTOP], ["phone", PHONE]]) {
-      await page.setViewportSize(viewport);
-      for (const [path, title, name] of BANDED) {
-        await page.goto(path);
-        await heading(page, title);
-        await settled(page);
-        await page.evaluate(() => document.fonts.ready);
-        for (const by of ["week", "month"]) {
-          if (by === "month") {
-            const answer = page.waitForResponse((r) => new URL(r.url()).pathname === "/api/v1/analytics/trends" && r.status() === 200);
-            await page.getByRole("radio", { name: "By month" }).check();
-            await answer;
-            await settled(page);
-          }
-          seen[`${path} ${width} ${mode.toLowerCase()} ${by}`] = await page.evaluate(bandLabelClashes);
-          if (path === "/dora/lead-time") {
-            const file = `${config.artifacts}/bands-${name}-${width}-${mode.toLowerCase()}-${by}.png`;
-            await page.locator("figure.chart").first().screenshot({ path: file });
-            screenshots.push(file);
-          }
+  await inModesAndWidths(page, async (mode, width) => {
+    for (const [path, title, name] of BANDED) {
+      await page.goto(path);
+      await heading(page, title);
+      await settled(page);
+      await page.evaluate(() => document.fonts.ready);
+      for (const by of ["week", "month"]) {
+        if (by === "month") {
+          const answer = page.waitForResponse((r) => new URL(r.url()).pathname === "/api/v1/analytics/trends" && r.status() === 200);
+          await page.getByRole("radio", { name: "By month" }).check();
+          await answer;
+          await settled(page);
+        }
+        seen[`${path} ${width} ${mode} ${by}`] = await page.evaluate(bandLabelClashes);
+        if (path === "/dora/lead-time") {
+          const file = `${config.artifacts}/bands-${name}-${width}-${mode}-${by}.png`;
+          await page.locator("figure.chart").first().screenshot({ path: file });
+          screenshots.push(file);
         }
       }
     }
-  }
-  await setMode(page, "Light");
+  });
   return { seen, screenshots, consoleErrors };
 }

@@ -2,7 +2,7 @@
 // engineering, work items, search, assistant) on the demo seed, at desktop
 // and phone width, light and dark: a screenshot of each view to look at, and
 // measurements of what looked broken in them. See run.mjs.
-import { check, DESKTOP, heading, PHONE, setMode, shot, signedIn } from "./lib.mjs";
+import { check, heading, inModesAndWidths, shot, signedIn } from "./lib.mjs";
 import { settled } from "./dashboards.mjs";
 
 /** What a view shows that a screenshot showed broken once: measured as drawn. */
@@ -41,23 +41,17 @@ export async function walk({ browser, config }) {
   check(conversation.includes("c="), "the conversation is in the URL");
   const seen = {};
   const screenshots = [];
-  for (const mode of ["Light", "Dark"]) {
-    await setMode(page, mode);
-    for (const [width, viewport] of [["desktop", DESKTOP], ["phone", PHONE]]) {
-      await page.setViewportSize(viewport);
-      for (const p of PAGES) {
-        await page.goto(p.name === "search" ? search : p.name === "assistant" ? `/assistant${conversation}` : p.path);
-        await heading(page, p.title);
-        if (p.name === "search") await page.locator(".result-group").first().waitFor();
-        if (p.name === "assistant") await page.locator(".citations").first().waitFor();
-        await settled(page);
-        await page.evaluate(() => document.fonts.ready);
-        const view = `${p.name} ${width} ${mode.toLowerCase()}`;
-        seen[view] = await page.evaluate(measure);
-        screenshots.push(await shot(page, config, `walk-${p.name}-${width}-${mode.toLowerCase()}`));
-      }
+  await inModesAndWidths(page, async (mode, width) => {
+    for (const p of PAGES) {
+      await page.goto(p.name === "search" ? search : p.name === "assistant" ? `/assistant${conversation}` : p.path);
+      await heading(page, p.title);
+      if (p.name === "search") await page.locator(".result-group").first().waitFor();
+      if (p.name === "assistant") await page.locator(".citations").first().waitFor();
+      await settled(page);
+      await page.evaluate(() => document.fonts.ready);
+      seen[`${p.name} ${width} ${mode}`] = await page.evaluate(measure);
+      screenshots.push(await shot(page, config, `walk-${p.name}-${width}-${mode}`));
     }
-  }
-  await setMode(page, "Light");
+  });
   return { seen, screenshots, consoleErrors };
 }

@@ -7,6 +7,7 @@ with tenants provisioned by ``ensure_tenant``; Debian's chromium is driven by
 from __future__ import annotations
 
 import atexit
+import datetime as dt
 import json
 import os
 import queue
@@ -217,6 +218,16 @@ def stack(
 def tenant(stack: Stack) -> Iterator[Tenant]:
     """A fresh tenant whose first admin already chose a password."""
     t = stack.activate(stack.provision())
+    yield t
+    drop_tenant(stack.engine, t.slug)
+
+
+@pytest.fixture
+def demo_tenant(stack: Stack) -> Iterator[Tenant]:
+    """A tenant seeded with the demo profile as of today, its first admin's password chosen."""
+    t = stack.activate(
+        stack.provision("fd", seed_profile="demo", demo_as_of=dt.datetime.now(dt.UTC).date())
+    )
     yield t
     drop_tenant(stack.engine, t.slug)
 

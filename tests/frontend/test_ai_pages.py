@@ -4,29 +4,16 @@ Qdrant: search answers from PostgreSQL full text and says so)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
-from pulse_common.provisioning import drop_tenant
 from pulse_common.tenancy import TenantNames, quote_ident
 from pulse_testworld import World
 from pulse_testworld.procs import wait_until
 from tests.frontend.conftest import Stack, Tenant, _dsn, run_browser
 
 QUESTION = "Where do most of our production outages originate, by repo?"
-
-
-@pytest.fixture
-def demo_tenant(stack: Stack) -> Iterator[Tenant]:
-    t = stack.activate(
-        stack.provision("fa", seed_profile="demo", demo_as_of=dt.datetime.now(dt.UTC).date())
-    )
-    yield t
-    drop_tenant(stack.engine, t.slug)
 
 
 def _a_pull_request(stack: Stack, world: World, slug: str) -> tuple[str, str]:

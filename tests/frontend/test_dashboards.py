@@ -150,3 +150,23 @@ def test_any_brand_colour_stays_usable_and_white_is_refused(stack: Stack, tenant
             # The selected item stands out from the navigation it sits in.
             assert _rgb(m["active"]["background"]) != _rgb(m["nav"]["background"]), (name, mode, m)
     assert len(r["screenshots"]) == 8
+
+
+def test_band_names_clear_the_data_points(stack: Stack, demo: Tenant) -> None:
+    """The level band's name was drawn at the band's top right, where the
+    last data point sits: on the demo's lead time at phone width "ELITE"
+    covered the last week's point. Measured as drawn at desktop and phone
+    width, light and dark, by week and by month: no band name's box meets a
+    point's marker, and every chart still names its bands."""
+    r = _run("bandLabels", stack, demo)
+    assert r["consoleErrors"] == []
+    seen = r["seen"]
+    assert isinstance(seen, dict)
+    assert len(seen) == 4 * 2 * 2 * 2, sorted(seen)
+    for view, charts in seen.items():
+        assert charts, f"no banded chart on {view}"
+        for chart in charts:
+            assert chart["labels"] and chart["dots"] >= 2, (view, chart)
+            assert chart["lastClashes"] == [], (view, chart)
+            assert chart["clashes"] == [], (view, chart)
+    assert len(r["screenshots"]) == 2 * 2 * 2

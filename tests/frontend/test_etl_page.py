@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -79,7 +80,32 @@ def test_run_moves_the_progress_bar_to_the_end(stack: Stack, etl: EtlTenant) -> 
     assert r["failed"]["text"] == "Failed before any item was loaded", r["failed"]
     assert "not found" in r["failed"]["error"], r["failed"]
     assert any(b.startswith("Run") for b in f["buttons"]), f["buttons"]
+    _assert_run_again(r["rerun"])
     assert _work_items(etl) == issues
     assert r["dark"] == "dark"
     assert r["phoneOverflow"] <= 0
-    assert len(r["screenshots"]) == 7
+    assert len(r["screenshots"]) == 9
+
+
+def _assert_run_again(rerun: dict[str, Any]) -> None:
+    """Run again on the failed card: it looked the same pending as idle
+    (greyed, still "Run"), and the failed run's last event kept the card
+    "failed" after the new run was accepted, so a person could not tell
+    whether the click did anything."""
+    idle, pending, after = rerun["idle"], rerun["pending"], rerun["after"]
+    assert idle["text"].startswith("Run") and not idle["disabled"] and idle["busy"] is None, idle
+    # Pending: the label says so, busy, refusing clicks with a reason, not greyed out.
+    assert pending["text"].startswith("Starting"), pending
+    assert pending["busy"] == "true" and pending["disabled"], pending
+    assert pending["reason"] and "github-main" in pending["reason"], pending
+    assert pending["opacity"] == "1" and pending["cursor"] == "progress", pending
+    assert rerun["sent"] == 1, rerun  # the click while starting sent nothing
+    # The new run showed (one more unsuccessful run) and Run is offered again.
+    assert "1 unsuccessful run" in rerun["attemptsBefore"], rerun["attemptsBefore"]
+    assert after["text"].startswith("Run"), after
+    assert not after["disabled"] and after["busy"] is None, after
+    # Refused: said in words on the card, and Run can be clicked again.
+    refused = rerun["refused"]
+    assert refused["alert"].startswith("Could not start the run of github-main:"), refused
+    assert "already syncing" in refused["alert"], refused
+    assert not refused["button"]["disabled"] and refused["button"]["busy"] is None, refused

@@ -5,25 +5,12 @@ re-index button queueing every document again."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
-from pulse_common.provisioning import drop_tenant
 from pulse_common.tenancy import TenantNames, quote_ident
 from tests.frontend.conftest import Stack, Tenant, run_browser
-
-
-@pytest.fixture
-def demo_tenant(stack: Stack) -> Iterator[Tenant]:
-    t = stack.activate(
-        stack.provision("fs", seed_profile="demo", demo_as_of=dt.datetime.now(dt.UTC).date())
-    )
-    yield t
-    drop_tenant(stack.engine, t.slug)
 
 
 def _documents(stack: Stack, slug: str) -> int:

@@ -25,6 +25,76 @@ async function overflow(page) {
   return page.evaluate(() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - window.innerWidth);
 }
 
+/** What a person sees of a job's action button: its text, whether it is busy or disabled, and why. */
+async function buttonState(button) {
+  return button.evaluate((b) => {
+    const why = b.getAttribute("aria-describedby");
+    const style = getComputedStyle(b);
+    return {
+      text: b.textContent,
+      busy: b.getAttribute("aria-busy"),
+      disabled: b.disabled || b.getAttribute("aria-disabled") === "true",
+      reason: why ? (document.getElementById(why)?.textContent ?? null) : null,
+      opacity: style.opacity,
+      cursor: style.cursor,
+    };
+  });
+}
+
+/**
+ * "Run" again on a failed job's card, with real clicks. The start request
+ * is held until the pending state has been read (then let through, to the
+ * real ETL): the button must say it is starting, be busy and refuse a second
+ * click with a reason, then the new run must show. A second click is
+ * answered with the 409 the ETL gives to a start while a run goes: the card
+ * must say it could not start, in words, and offer Run again.
+ */
+async function runAgain(page, config, card, name, screenshots) {
+  const start = `**/api/v1/etl/jobs/${name}/start`;
+  let starts = 0;
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await page.route(start, async (route) => {
+    starts += 1;
+    await held;
+    await route.continue();
+  });
+  const run = card.getByRole("button", { name: `Run ${name}` });
+  const idle = await buttonState(run);
+  const attemptsBefore = await card.getByText(/^Last successful sync/).textContent();
+  await run.click();
+  const busy = card.locator("button[aria-busy='true']");
+  await busy.waitFor({ timeout: 5_000 });
+  const pending = await buttonState(busy);
+  // A second click while it starts sends nothing more.
+  await busy.click({ force: true });
+  screenshots.push(await shot(page, config, "admin-etl-starting-light"));
+  release();
+  await busy.waitFor({ state: "detached" });
+  // The new run shows: one more unsuccessful run (the source still refuses).
+  await card.getByText(/· 2 unsuccessful runs/).waitFor({ timeout: 60_000 });
+  await card.locator(".badge").filter({ hasText: /^failed$/ }).waitFor({ timeout: 60_000 });
+  const after = await buttonState(run);
+  const sent = starts;
+  await page.unroute(start);
+
+  // A start the API refuses (what a run already going gets).
+  await page.route(start, (route) =>
+    route.fulfill({
+      status: 409,
+      contentType: "application/problem+json",
+      body: JSON.stringify({ type: "about:blank", title: "Conflict", status: 409, detail: `integration ${name} is already syncing on this replica`, code: "job_running" }),
+    }),
+  );
+  await run.click();
+  const alert = card.getByRole("alert");
+  await alert.waitFor();
+  const refused = { alert: await alert.textContent(), button: await buttonState(run) };
+  screenshots.push(await shot(page, config, "admin-etl-start-refused-light"));
+  await page.unroute(start);
+  return { idle, attemptsBefore, pending, sent, after, refused };
+}
+
 /** Runs config.integration from the page and watches its progress until it ends. */
 export async function etlProgress({ browser, config, axeSource }) {
   const { page, consoleErrors } = await signedIn(browser, config);
@@ -70,6 +140,7 @@ export async function etlProgress({ browser, config, axeSource }) {
     error: await failing.locator(".field-error").innerText(),
   };
   screenshots.push(await shot(page, config, "admin-etl-failed-light"));
+  const rerun = await runAgain(page, config, failing, config.failing, screenshots);
   // "Last successful sync" means the same on the integrations page.
   await page.goto("/admin/integrations");
   await heading(page, "Integrations");
@@ -94,5 +165,5 @@ export async function etlProgress({ browser, config, axeSource }) {
   violations.push(...(await axe(phone.page, axeSource, "phone /admin/etl")));
   screenshots.push(await shot(phone.page, config, "phone-admin-etl-dark"));
   check(samples.length > 0, "the card was sampled");
-  return { before, midRun, samples, final, failed, lastSync, dark, phoneOverflow, violations, screenshots, consoleErrors: [...consoleErrors, ...phone.consoleErrors] };
+  return { before, midRun, samples, final, failed, rerun, lastSync, dark, phoneOverflow, violations, screenshots, consoleErrors: [...consoleErrors, ...phone.consoleErrors] };
 }

@@ -129,3 +129,18 @@ export async function eachPageInBothModes(page, config, axeSource, pages, { open
   }
   return { violations, screenshots, seen };
 }
+
+/**
+ * Calls `visit(mode, width)` in light then dark (the mode saved through the
+ * profile), each at desktop then phone width; ends in Light mode.
+ */
+export async function inModesAndWidths(page, visit) {
+  for (const mode of ["Light", "Dark"]) {
+    await setMode(page, mode);
+    for (const [width, viewport] of [["desktop", DESKTOP], ["phone", PHONE]]) {
+      await page.setViewportSize(viewport);
+      await visit(mode.toLowerCase(), width);
+    }
+  }
+  await setMode(page, "Light");
+}

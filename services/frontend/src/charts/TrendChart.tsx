@@ -1,4 +1,5 @@
 import { formatValue, type Level } from "../analytics/metrics";
+import { placeBandLabel, segments } from "./bandLabels";
 import type { Region } from "./bands";
 import { DataTable } from "./DataTable";
 import { axisMargin, chartHeight, fontPx, labelStride, textWidth, useChartWidth } from "./layout";
@@ -29,6 +30,10 @@ export interface Tick {
   value: number;
   label: string;
 }
+
+/** A point marker's radius; its 2 px stroke reaches one pixel further. */
+const DOT = 3.5;
+const DOT_REACH = DOT + 1;
 
 const plain = (v: number) => String(Number(v.toFixed(2)));
 
@@ -86,20 +91,30 @@ export function TrendChart({
   const stride = labelStride(dates, (right - left - 8) / Math.max(1, points.length - 1), 8, font);
   const y = linear([0, top], [bottom, 8]);
   const clip = (v: number) => Math.min(top, Math.max(0, v));
+  // What the band names must keep clear of: the points, both lines.
+  const data = {
+    points: values.flatMap((v, i) => (v === null ? [] : [{ x: x(i) - DOT_REACH, y: y(v) - DOT_REACH, width: 2 * DOT_REACH, height: 2 * DOT_REACH }])),
+    lines: [...segments(values, x, y), ...segments(before, x, y)],
+    columns: points.map((_, i) => x(i)),
+  };
   return (
     <figure className="chart">
       <div ref={frame}>
         <svg viewBox={`0 0 ${width} ${height}`} className="chart-svg" aria-hidden="true" style={{ fontSize: font }}>
-          {regions.map((r) => (
-            <g key={r.level}>
-              <rect x={left} width={width - left - 4} y={y(clip(r.to))} height={Math.max(0, y(clip(r.from)) - y(clip(r.to)))} className={`band band-${r.level}`} />
-              {y(clip(r.from)) - y(clip(r.to)) > font + 3 && (
-                <text x={width - 8} y={y(clip(r.to)) + font + 2} className="band-label" textAnchor="end">
-                  {r.level}
-                </text>
-              )}
-            </g>
-          ))}
+          {regions.map((r) => {
+            const band = { x: left, width: width - left - 4, y: y(clip(r.to)), height: Math.max(0, y(clip(r.from)) - y(clip(r.to))) };
+            const label = placeBandLabel(r.level, band, font, data);
+            return (
+              <g key={r.level}>
+                <rect {...band} className={`band band-${r.level}`} />
+                {label && (
+                  <text x={label.x} y={label.y} className="band-label" textAnchor={label.anchor}>
+                    {r.level}
+                  </text>
+                )}
+              </g>
+            );
+          })}
           {marks.map((t) => (
             <text key={t.value} x={left - 6} y={y(t.value) + font * 0.35} className="axis" textAnchor="end">
               {t.label}
@@ -110,7 +125,7 @@ export function TrendChart({
           <path d={path(values, x, y)} className="trend-line" />
           {points.map((p, i) => {
             const v = values[i];
-            return v === null || v === undefined ? null : <circle key={p.start} cx={x(i)} cy={y(v)} r={3.5} className={`trend-dot level-${p.level ?? "none"}`} />;
+            return v === null || v === undefined ? null : <circle key={p.start} cx={x(i)} cy={y(v)} r={DOT} className={`trend-dot level-${p.level ?? "none"}`} />;
           })}
           {points.map((p, i) =>
             i % stride === 0 ? (

@@ -4,6 +4,7 @@ import type { Schemas } from "../api/queries";
 import { useFilters, type AnalyticsParams } from "../analytics/filters";
 import { formatSample, formatValue, levelReason, metricByName, METRICS, valueNote, type MetricDef } from "../analytics/metrics";
 import { Sparkline } from "../charts/Sparkline";
+import { FigureValue } from "../components/FigureValue";
 import { FilterBar } from "../components/FilterBar";
 import { LevelBadge } from "../components/LevelBadge";
 import { ErrorState, QueryState } from "../components/States";
@@ -34,7 +35,7 @@ function Tile({ line, params, query, year }: { line: Line; params: AnalyticsPara
         <Link to={`/dora/${metric.slug}${query}`}>{metric.title}</Link>
       </h3>
       <p className="tile-value" data-metric={metric.metric}>
-        {formatValue(line.value, line.unit)}
+        <FigureValue text={formatValue(line.value, line.unit)} />
       </p>
       {note && <p className="muted small value-note">{note}</p>}
       <p className="tile-meta">

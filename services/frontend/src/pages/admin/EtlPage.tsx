@@ -2,7 +2,8 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useState } from "react";
 import { adminKeys, useEtlAction, useEtlJobs, type EtlAction, type EtlJob } from "../../api/adminQueries";
 import { useLiveEvents } from "../../api/liveEvents";
-import { FormError, QueryState } from "../../components/States";
+import { describeError } from "../../api/problem";
+import { QueryState } from "../../components/States";
 import { formatDateTime } from "../../format/dates";
 import { countOf } from "../../format/plural";
 
@@ -89,9 +90,24 @@ export function progressText(state: string, done: number, estimated: number | nu
 }
 
 const LABEL: Record<EtlAction, string> = { start: "Run", pause: "Pause", resume: "Resume", cancel: "Cancel" };
+/** A clicked button's label until the ETL has answered and the job is read again. */
+const BUSY_LABEL: Record<EtlAction, string> = { start: "Starting…", pause: "Pausing…", resume: "Resuming…", cancel: "Cancelling…" };
+const WHAT: Record<EtlAction, string> = { start: "start the run", pause: "pause the run", resume: "resume the run", cancel: "cancel the run" };
 
-function JobCard({ job, live }: { job: EtlJob; live: LiveProgress | undefined }) {
+/** Why the card's buttons refuse clicks while an action is on its way. */
+export function busyReason(action: EtlAction, integration: string): string {
+  return `Waiting for the ETL to ${WHAT[action]} of ${integration}…`;
+}
+
+/** An action the API refused, said as what could not be done and why. */
+export function refusal(action: EtlAction, integration: string, error: unknown): string {
+  return `Could not ${WHAT[action]} of ${integration}: ${describeError(error)}`;
+}
+
+function JobCard({ job, live, onNewRun }: { job: EtlJob; live: LiveProgress | undefined; onNewRun: (integration: string) => void }) {
   const act = useEtlAction();
+  // The action on its way: the mutation stays pending until the job list is read again.
+  const pending = act.isPending ? act.variables.action : null;
   const state = live?.state ?? job.state;
   const done = live?.done ?? job.progress.done;
   const estimated = live?.estimated ?? job.progress.estimated ?? null;
@@ -99,6 +115,12 @@ function JobCard({ job, live }: { job: EtlJob; live: LiveProgress | undefined })
   const id = `job-${job.integration}`;
   // The run's own error as soon as its last event says it failed, before the job is read again.
   const error = (live?.state === "failed" && live.error) || job.last_error;
+  const run = (action: EtlAction) => {
+    // aria-disabled, not disabled: the clicked button keeps the focus while it is busy.
+    if (pending) return;
+    if (action === "start" || action === "resume") onNewRun(job.integration);
+    act.mutate({ integration: job.integration, action });
+  };
   return (
     <section className="card" aria-labelledby={id}>
       <div className="card-head">
@@ -122,13 +144,29 @@ function JobCard({ job, live }: { job: EtlJob; live: LiveProgress | undefined })
       {error && <p className="field-error">Last error: {error}</p>}
       <div className="actions">
         {actionsFor({ ...job, state: state as EtlJob["state"] }).map((a) => (
-          <button key={a} type="button" className={a === "start" ? "btn btn-primary" : "btn"} disabled={act.isPending} onClick={() => act.mutate({ integration: job.integration, action: a })}>
-            {a === "start" && job.resumable ? "Resume run" : LABEL[a]}
+          <button
+            key={a}
+            type="button"
+            className={a === "start" ? "btn btn-primary" : "btn"}
+            aria-disabled={pending ? true : undefined}
+            aria-busy={pending === a ? true : undefined}
+            aria-describedby={pending ? `${id}-busy` : undefined}
+            onClick={() => run(a)}
+          >
+            {pending === a && <span className="spinner spinner-inline" aria-hidden="true" />}
+            {pending === a ? BUSY_LABEL[a] : a === "start" && job.resumable ? "Resume run" : LABEL[a]}
             <span className="sr-only"> {job.integration}</span>
           </button>
         ))}
       </div>
-      <FormError error={act.error} />
+      <p id={`${id}-busy`} className="muted job-busy" role="status">
+        {pending && busyReason(pending, job.integration)}
+      </p>
+      {act.isError && (
+        <p className="form-error" role="alert">
+          {refusal(act.variables.action, job.integration, act.error)}
+        </p>
+      )}
     </section>
   );
 }
@@ -149,6 +187,14 @@ export function EtlPage() {
     },
     [qc],
   );
+  // A start or resume begins a new run: the last run's final event (failed,
+  // say) no longer describes the job. Dropped when the request is sent, not
+  // when it is answered: the new run's first events can come before the
+  // answer, and one in the same state as that stale reading (a run failing
+  // at once) would not make the page read the job again.
+  const onNewRun = useCallback((integration: string) => {
+    setLive((l) => Object.fromEntries(Object.entries(l).filter(([name]) => name !== integration)));
+  }, []);
   const status = useLiveEvents(true, onMessage);
   return (
     <>
@@ -160,7 +206,7 @@ export function EtlPage() {
         {(list) => (
           <div className="grid-2">
             {list.map((j) => (
-              <JobCard key={j.integration} job={j} live={live[j.integration]} />
+              <JobCard key={j.integration} job={j} live={live[j.integration]} onNewRun={onNewRun} />
             ))}
           </div>
         )}

@@ -1,6 +1,7 @@
 import type { EtlJob, ProviderOut } from "../../api/adminQueries";
+import { ApiError } from "../../api/problem";
 import { contrastWarnings } from "./BrandingPage";
-import { actionsFor, attemptsSince, barValue, formatEta, parseProgress, progressText } from "./EtlPage";
+import { actionsFor, attemptsSince, barValue, busyReason, formatEta, parseProgress, progressText, refusal } from "./EtlPage";
 import { statusTone } from "./IntegrationsPage";
 import { liveEntry } from "./LogsPage";
 import { toDraft, toRules } from "./AnalyticsSettingsPage";
@@ -137,6 +138,13 @@ describe("ETL jobs page logic", () => {
     expect(progressText("succeeded", 40, 40, "deployments")).toBe("40 of 40 items");
     const failed = parseProgress({ type: "etl.progress", integration: "github", state: "failed", phase: "starting", done: 0, error: "github: not found" });
     expect(failed).toMatchObject({ state: "failed", error: "github: not found" });
+  });
+
+  it("says what an action waits for and why one was refused", () => {
+    expect(busyReason("start", "github")).toBe("Waiting for the ETL to start the run of github…");
+    const conflict = new ApiError(409, { type: "about:blank", title: "Conflict", status: 409, detail: "integration github is already syncing on this replica", code: "job_running" });
+    expect(refusal("start", "github", conflict)).toBe("Could not start the run of github: integration github is already syncing on this replica");
+    expect(refusal("pause", "jira", new TypeError("Failed to fetch"))).toBe("Could not pause the run of jira: The server could not be reached. Check your connection and retry.");
   });
 
   it("words the ETA", () => {

@@ -1,0 +1,57 @@
+// A walk through the dashboard pages a person uses most (overview, DORA,
+// engineering, work items, search, assistant) on the demo seed, at desktop
+// and phone width, light and dark: a screenshot of each view to look at, and
+// measurements of what looked broken in them. See run.mjs.
+import { check, heading, inModesAndWidths, shot, signedIn } from "./lib.mjs";
+import { settled } from "./dashboards.mjs";
+
+/** What a view shows that a screenshot showed broken once: measured as drawn. */
+function measure() {
+  const lineHeight = (e) => parseFloat(getComputedStyle(e).lineHeight) || parseFloat(getComputedStyle(e).fontSize) * 1.2;
+  return {
+    overflow: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - window.innerWidth,
+    // A tile's figure ("4.0 / week") broken over two lines pushed its card's content down.
+    wrappedFigures: [...document.querySelectorAll(".tile-value")].filter((e) => e.getBoundingClientRect().height > 1.5 * lineHeight(e)).map((e) => e.textContent),
+    // A list box narrower than its options cut them ("PULSE · Pulse Platfor").
+    clippedLists: [...document.querySelectorAll("main select[multiple]")].filter((s) => s.scrollWidth > s.clientWidth + 1).map((s) => s.closest("label")?.querySelector("span")?.textContent ?? s.name),
+  };
+}
+
+const PAGES = [
+  { path: "/", title: "Overview", name: "overview" },
+  { path: "/dora/lead-time", title: "Lead time for changes", name: "dora-lead-time" },
+  { path: "/engineering", title: "Engineering", name: "engineering" },
+  { path: "/work-items", title: "Work items", name: "work-items" },
+  { path: "/search", title: "Search", name: "search" },
+  { path: "/assistant", title: "Assistant", name: "assistant" },
+];
+
+/** Every page of the walk in both modes at both widths; the assistant shows one answered question. */
+export async function walk({ browser, config }) {
+  const { page, consoleErrors } = await signedIn(browser, config);
+  // The first search and question load the offline embedding model.
+  page.setDefaultTimeout(90_000);
+  const search = `/search?q=${encodeURIComponent(config.query)}`;
+  await page.goto("/assistant");
+  await heading(page, "Assistant");
+  await page.getByLabel("Your question").fill(config.question);
+  await page.getByRole("button", { name: "Ask" }).click();
+  await page.getByRole("article", { name: "Assistant's answer" }).getByRole("button", { name: "Good answer" }).waitFor();
+  const conversation = new URL(page.url()).search;
+  check(conversation.includes("c="), "the conversation is in the URL");
+  const seen = {};
+  const screenshots = [];
+  await inModesAndWidths(page, async (mode, width) => {
+    for (const p of PAGES) {
+      await page.goto(p.name === "search" ? search : p.name === "assistant" ? `/assistant${conversation}` : p.path);
+      await heading(page, p.title);
+      if (p.name === "search") await page.locator(".result-group").first().waitFor();
+      if (p.name === "assistant") await page.locator(".citations").first().waitFor();
+      await settled(page);
+      await page.evaluate(() => document.fonts.ready);
+      seen[`${p.name} ${width} ${mode}`] = await page.evaluate(measure);
+      screenshots.push(await shot(page, config, `walk-${p.name}-${width}-${mode}`));
+    }
+  });
+  return { seen, screenshots, consoleErrors };
+}

@@ -241,6 +241,14 @@ def main() -> int:
             relink(conn, t.tenant_id, DoraRules(report_year=2023))
             relink_s = time.perf_counter() - started
         engine.dispose()
+        # Settle what relink wrote, as autovacuum does minutes after a load:
+        # relink rewrote a stored column of most rows, and until a vacuum sets
+        # their pages all-visible again, the index-only reads (work items,
+        # lead time's first links) fetch those rows. Measured unsettled at 1M:
+        # work items 771 ms instead of 496 (docs/metrics.md).
+        with psycopg.connect(bench_dsn(pg.primary_dsn), autocommit=True) as c:
+            c.execute(f"SET search_path TO {quote_ident(t.schema_name)}")
+            c.execute("VACUUM ANALYZE")
         print(f"scale {scale}: {counts}; COPY {load_s:.1f} s, relink {relink_s:.1f} s")
         time.sleep(1)  # let the replica replay the load
         capture = Capture()

@@ -64,10 +64,29 @@ def test_local_mode_answers_from_seeded_data_with_citations(
     answer = text_of(events)
     first_line = answer.splitlines()[1]
     assert first_line == f"1. {expected[0].full_name}: {expected[0].incidents} incidents"
-    assert "local mode" in answer
     repos = [d for k, d in events if k == "citation" and d["type"] == "repository"]
     assert [c["id"] for c in repos] == [r.id for r in expected[:5]]
     assert [c["url"] for c in repos] == [r.url for r in expected[:5]]
+
+
+def test_the_local_mode_is_said_by_the_typed_field_not_the_text(
+    client: TestClient, demo: TenantInfo, embedder: Embedder, ask: Any
+) -> None:
+    """The web page says "Answered in local mode" below the answer from the
+    typed ``mode`` (the ``done`` event, the stored message): the answer's
+    text saying it too made the user read it twice."""
+    use_runtime(client, local_runtime(embedder))
+    s = signed_in(client, demo)
+    conversation = client.post(f"{API}/conversations", headers=s.headers).json()["id"]
+    events = ask(s, "How often do we deploy?", conversation)
+    assert events[-1][0] == "done" and events[-1][1]["mode"] == "local"
+    answer = text_of(events)
+    assert answer.startswith("Deployment frequency ")
+    assert "local mode" not in answer and "language model" not in answer
+    r = client.get(f"{API}/conversations/{conversation}", headers=s.headers)
+    assert r.status_code == 200, r.text
+    stored = r.json()["messages"][-1]
+    assert (stored["role"], stored["mode"], stored["content"]) == ("assistant", "local", answer)
 
 
 def test_a_tenant_without_ai_provider_is_answered_locally(

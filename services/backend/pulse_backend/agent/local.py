@@ -165,7 +165,10 @@ def answer(
     corrections: Sequence[Correction],
     previous: Sequence[str] = (),
 ) -> LocalAnswer:
-    """``previous``: the conversation's earlier questions, most recent first."""
+    """``previous``: the conversation's earlier questions, most recent first.
+    The text does not say it was answered locally: the reply's typed ``mode``
+    does (the ``done`` event, the stored message), and the web page shows it
+    below the answer."""
     day = date_ranges.today_in(ZONE)
     resolved = _resolve(classifier, ctx, question, previous, day)
     ans = _respond(ctx, resolved, question, day)
@@ -175,5 +178,4 @@ def answer(
     if corrections:
         notes = "\n".join(f"- {c.correction}" for c in corrections)
         text = f"Noted from your team's earlier feedback:\n{notes}\n\n{text}"
-    text += "\n\n(Answered in local mode: no language model was used.)"
     return LocalAnswer(ans.intent, ans.tool, ans.arguments, ans.output, text)

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from pulse_backend.agent import memory, periods
-from pulse_backend.agent.local import INTENTS, SEARCH, ZONE, IntentClassifier
-from pulse_backend.agent.periods import DASH
+from pulse_backend.agent import date_ranges, memory
+from pulse_backend.agent.date_ranges import DASH
+from pulse_backend.agent.intents import INTENTS, SEARCH, IntentClassifier
+from pulse_backend.agent.local import ZONE
 from pulse_backend.agent.runtime import AgentRuntime
 from pulse_backend.agent.tools import TOOLS, ToolContext
 from pulse_common.ai import Embedder
@@ -42,7 +43,7 @@ def text_of(events: list[tuple[str, dict[str, Any]]]) -> str:
 
 def last_90_days() -> str:
     """The default period in words, e.g. "over the last 90 days (2 Sep - 30 Nov)"."""
-    return periods.last_days(periods.today_in(ZONE), 90).words()
+    return date_ranges.last_days(date_ranges.today_in(ZONE), 90).words()
 
 
 def test_local_mode_answers_from_seeded_data_with_citations(
@@ -63,10 +64,29 @@ def test_local_mode_answers_from_seeded_data_with_citations(
     answer = text_of(events)
     first_line = answer.splitlines()[1]
     assert first_line == f"1. {expected[0].full_name}: {expected[0].incidents} incidents"
-    assert "local mode" in answer
     repos = [d for k, d in events if k == "citation" and d["type"] == "repository"]
     assert [c["id"] for c in repos] == [r.id for r in expected[:5]]
     assert [c["url"] for c in repos] == [r.url for r in expected[:5]]
+
+
+def test_the_local_mode_is_said_by_the_typed_field_not_the_text(
+    client: TestClient, demo: TenantInfo, embedder: Embedder, ask: Any
+) -> None:
+    """The web page says "Answered in local mode" below the answer from the
+    typed ``mode`` (the ``done`` event, the stored message): the answer's
+    text saying it too made the user read it twice."""
+    use_runtime(client, local_runtime(embedder))
+    s = signed_in(client, demo)
+    conversation = client.post(f"{API}/conversations", headers=s.headers).json()["id"]
+    events = ask(s, "How often do we deploy?", conversation)
+    assert events[-1][0] == "done" and events[-1][1]["mode"] == "local"
+    answer = text_of(events)
+    assert answer.startswith("Deployment frequency ")
+    assert "local mode" not in answer and "language model" not in answer
+    r = client.get(f"{API}/conversations/{conversation}", headers=s.headers)
+    assert r.status_code == 200, r.text
+    stored = r.json()["messages"][-1]
+    assert (stored["role"], stored["mode"], stored["content"]) == ("assistant", "local", answer)
 
 
 def test_a_tenant_without_ai_provider_is_answered_locally(
@@ -138,7 +158,7 @@ def test_a_zero_deployment_frequency_is_explained_beside_its_deployments(
         "counts)"
     ), out.summary
     [intent] = [i for i in INTENTS if i.name == "deployment_frequency"]
-    when = periods.last_days(end, 90).words()
+    when = date_ranges.last_days(end, 90).words()
     answer = intent.render(out, when)
     assert "0.00" not in answer and "per day" not in answer
     assert answer.startswith(f"Deployment frequency {when}: 0.0 deployment days")
@@ -203,7 +223,7 @@ def test_a_follow_up_is_read_with_the_previous_question(
     events = ask(s, "and last month?", conversation)
     step = events[0][1]
     assert step["tool"] == "dora_metric" and step["arguments"]["metric"] == "deployment_frequency"
-    first, last = previous_month(periods.today_in(ZONE))
+    first, last = previous_month(date_ranges.today_in(ZONE))
     assert (step["arguments"]["days"], step["arguments"]["end"]) == (
         (last - first).days + 1,
         last.isoformat(),

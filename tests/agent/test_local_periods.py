@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from pulse_backend.agent import periods
+from pulse_backend.agent import date_ranges
+from pulse_backend.agent.date_ranges import DASH
 from pulse_backend.agent.local import ZONE
-from pulse_backend.agent.periods import DASH
 from pulse_backend.analytics.wording import figure_words, metric_name
 from pulse_common.ai import Embedder
 from tests.agent.conftest import local_runtime, signed_in, use_runtime
@@ -97,7 +97,7 @@ def analytics(client: TestClient, s: Session, path: str, first: dt.date, last: d
 def test_the_answer_is_the_analytics_figure_for_the_period_asked(
     client: TestClient, demo: TenantInfo, embedder: Embedder, ask: Any, case: int
 ) -> None:
-    today = periods.today_in(ZONE)
+    today = date_ranges.today_in(ZONE)
     question, metric, first, last, words = cases(today)[case]
     use_runtime(client, local_runtime(embedder))
     s = signed_in(client, demo)
@@ -124,7 +124,7 @@ def test_the_answer_is_the_analytics_figure_for_the_period_asked(
 def test_the_summary_of_this_quarter_is_the_analytics_summary(
     client: TestClient, demo: TenantInfo, embedder: Embedder, ask: Any
 ) -> None:
-    today = periods.today_in(ZONE)
+    today = date_ranges.today_in(ZONE)
     first = month_start(today, (today.month - 1) % 3)
     use_runtime(client, local_runtime(embedder))
     s = signed_in(client, demo)
@@ -173,7 +173,7 @@ def test_a_follow_up_without_a_period_keeps_the_previous_questions(
     ask(s, "How often did we deploy last month?", conversation)
     events = ask(s, "and why?", conversation)
     step = events[0][1]
-    first, last = previous_month(periods.today_in(ZONE))
+    first, last = previous_month(date_ranges.today_in(ZONE))
     assert step["arguments"] == {
         "metric": "deployment_frequency",
         "days": (last - first).days + 1,

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pulse_backend.agent import periods
-from pulse_backend.agent.periods import (
+from pulse_backend.agent import date_ranges, periods
+from pulse_backend.agent.date_ranges import (
     DASH,
     FuturePeriod,
     NoSuchDay,
@@ -105,10 +105,10 @@ def test_the_turn_of_the_year() -> None:
 def test_today_and_the_bounds_are_in_the_time_zone() -> None:
     now = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
     # Already 1 December in Auckland: "last month" there is November.
-    auckland = periods.today_in(ZoneInfo("Pacific/Auckland"), now)
+    auckland = date_ranges.today_in(ZoneInfo("Pacific/Auckland"), now)
     assert auckland == D(2026, 12, 1)
     assert days("last month", auckland) == (D(2026, 11, 1), D(2026, 11, 30))
-    assert periods.today_in(ZoneInfo("America/Los_Angeles"), now) == TODAY
+    assert date_ranges.today_in(ZoneInfo("America/Los_Angeles"), now) == TODAY
     found = periods.find("in October", TODAY)
     assert found is not None
     # Berlin leaves summer time on 25 October: the month is 31 days and one hour.
@@ -135,7 +135,9 @@ def test_the_period_in_words_and_the_question_without_it() -> None:
     assert words("between 1 August and 15 October") == "from 1 August to 15 October 2026"
     assert words("on 2026-10-05") == "on 5 October 2026"
     assert words("yesterday") == "yesterday (29 November 2026)"
-    assert periods.last_days(TODAY, 90).words() == f"over the last 90 days (2 Sep {DASH} 30 Nov)"
+    assert (
+        date_ranges.last_days(TODAY, 90).words() == f"over the last 90 days (2 Sep {DASH} 30 Nov)"
+    )
     question = "What was our lead time in October?"
     found = periods.find(question, TODAY)
     assert found is not None and found.without(question) == "What was our lead time ?"
@@ -189,7 +191,7 @@ def test_a_period_that_cannot_be_used_is_an_error_naming_its_words(
 
 
 def test_the_longest_period_is_the_analytics_apis() -> None:
-    longest = D(2026, 11, 30) - dt.timedelta(days=periods.MAX_DAYS - 1)
+    longest = D(2026, 11, 30) - dt.timedelta(days=date_ranges.MAX_DAYS - 1)
     assert days(f"since {longest.isoformat()}") == (longest, TODAY)
-    with pytest.raises(PeriodTooLong, match=f"the most I can use is {periods.MAX_DAYS}"):
+    with pytest.raises(PeriodTooLong, match=f"the most I can use is {date_ranges.MAX_DAYS}"):
         periods.find(f"since {(longest - dt.timedelta(days=1)).isoformat()}", TODAY)

@@ -1,5 +1,5 @@
-"""Login, refresh rotation, logout and passwords: the typed core behind
-``routes/auth.py``.
+"""Sign-in, refresh rotation and logout: the typed core behind
+``routes/auth.py`` (passwords: ``password_service``).
 
 Refresh tokens are ``<slug>.<session id>.<secret>``; ``users_sessions``
 stores only the secret's SHA-256. Each refresh replaces the secret (rotation).
@@ -14,18 +14,20 @@ import secrets
 from dataclasses import dataclass
 
 import structlog
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 
-from pulse_backend import devices, passwords, ratelimit, registry, sessions, users_repo
+from pulse_backend import (
+    devices,
+    passwords,
+    ratelimit,
+    registry,
+    session_state,
+    sessions,
+    users_repo,
+)
 from pulse_backend.context import Principal, tenant_lookup, tenant_record
 from pulse_backend.db import tenant_write
-from pulse_backend.errors import (
-    FieldInvalid,
-    InvalidCredentials,
-    RefreshTokenReused,
-    Unauthenticated,
-)
-from pulse_backend.rbac import ROLE_PERMISSIONS
+from pulse_backend.errors import InvalidCredentials, RefreshTokenReused, Unauthenticated
 from pulse_backend.schemas import UserOut
 from pulse_backend.state import AppClients
 from pulse_backend.tx import write_transaction
@@ -55,29 +57,6 @@ class ClientInfo:
 def _access_token(clients: AppClients, tenant_id: int, slug: str, sid: int, user: UserOut) -> str:
     claims = {"sub": str(user.id), "tid": tenant_id, "ten": slug, "role": user.role.value}
     return clients.keys.sign({**claims, "sid": sid}, clients.settings.access_token_ttl_seconds)
-
-
-def _cache_session(
-    clients: AppClients, conn: Connection, slug: str, sid: int, user: UserOut
-) -> frozenset[str]:
-    """Caches the session's access state; returns the user's effective permissions."""
-    info = sessions.SessionInfo(
-        session_id=sid,
-        user_id=user.id,
-        role=user.role,
-        must_change_password=user.must_change_password,
-        grants=sessions.load_grants(conn, user.id),
-    )
-    sessions.safe(
-        clients.metrics,
-        "session_not_cached",
-        sessions.cache_put,
-        clients.redis,
-        slug,
-        info,
-        sessions.CACHE_SECONDS,
-    )
-    return ROLE_PERMISSIONS[user.role] | info.grants
 
 
 def _login_limits(
@@ -190,7 +169,7 @@ def _login(
             ip_address=client.address,
             user_agent=client.user_agent,
         )
-        permissions = _cache_session(clients, conn, slug, sid, user)
+        permissions = session_state.cache(clients, conn, slug, sid, user)
     if lsn and clients.replica.has_replica:
         clients.replica.remember_write(slug, sid, lsn[0])
     log.info("login", category="AUTH", tenant=slug, user_id=user.id, session_id=sid)
@@ -247,9 +226,9 @@ def refresh(clients: AppClients, token: str) -> Issued:
                 },
             )
             user = users_repo.get(conn, info.user_id)
-            permissions = _cache_session(clients, conn, names.slug, sid, user)
+            permissions = session_state.cache(clients, conn, names.slug, sid, user)
     if reused:
-        _forget_sessions(clients, names, [sid])
+        session_state.forget(clients, names, [sid])
         log.warning("refresh token reused; session ended", category="AUTH", session_id=sid)
         raise RefreshTokenReused("refresh token already used; the session has been ended")
     return Issued(
@@ -261,110 +240,8 @@ def refresh(clients: AppClients, token: str) -> Issued:
     )
 
 
-def _forget_sessions(clients: AppClients, names: TenantNames, ids: list[int]) -> None:
-    if ids:
-        sessions.safe(
-            clients.metrics,
-            "session_revoke_not_cached",
-            sessions.cache_revoke,
-            clients.redis,
-            names.slug,
-            ids,
-            sessions.CACHE_SECONDS,
-        )
-
-
 def logout(clients: AppClients, principal: Principal) -> None:
     with tenant_write(clients, principal) as conn:
         ended = sessions.revoke_in_db(conn, session_id=principal.session_id)
-    _forget_sessions(clients, principal.names, ended or [principal.session_id])
+    session_state.forget(clients, principal.names, ended or [principal.session_id])
     log.info("logout", category="AUTH", session_id=principal.session_id)
-
-
-def end_user_sessions(
-    clients: AppClients, conn: Connection, names: TenantNames, user_id: int, keep: int | None
-) -> list[int]:
-    """Ends a user's sessions in the transaction (``keep``: the caller's own)
-    and distrusts all their devices (before the commit: no moment where the
-    change is visible and the devices still trusted); call ``forget`` after
-    commit."""
-    devices.distrust_all(clients, names, user_id)
-    ids = [s for s in sessions.live_ids(conn, user_id) if s != keep]
-    for sid in ids:
-        sessions.revoke_in_db(conn, session_id=sid)
-    return ids
-
-
-def forget(clients: AppClients, names: TenantNames, ids: list[int]) -> None:
-    _forget_sessions(clients, names, ids)
-
-
-def recache_user(clients: AppClients, conn: Connection, names: TenantNames, user: UserOut) -> None:
-    """After a role or password-state change: live sessions see it at once."""
-    for sid in sessions.live_ids(conn, user.id):
-        _cache_session(clients, conn, names.slug, sid, user)
-
-
-class WrongCurrentPassword(FieldInvalid):
-    """A password change whose current password is wrong: a guess, the one
-    thing the password-change limit counts. 422 on the field, not 401: the
-    session itself is fine."""
-
-    def __init__(self) -> None:
-        super().__init__("current_password", "is not your current password")
-
-
-def change_password(clients: AppClients, principal: Principal, current: str, new: str) -> UserOut:
-    """Changes the caller's password. A stolen access token must not become a
-    fast password oracle: like sign-in (``login``), each attempt takes a slot
-    of the user's own limit before the current password is checked, and gives
-    it back unless that password was wrong."""
-    passwords.validate_new(new)
-    rate = clients.settings.rate
-    limit = ratelimit.Limit(
-        "password_change",
-        f"{principal.names.key_prefix}rl:pwchange:{principal.user_id}",
-        rate.password_change_failures,
-        rate.password_change_window_seconds,
-    )
-    keep = False
-    try:
-        ratelimit.check(clients.redis, clients.metrics, [limit], fail_closed=True)
-        return _change_password(clients, principal, current, new)
-    except (WrongCurrentPassword, BackendUnavailable):
-        keep = True  # a guess, or nothing counted (Redis) / the safe side (PostgreSQL)
-        raise
-    finally:
-        if not keep:
-            ratelimit.give_back(clients.redis, limit)
-
-
-def _change_password(clients: AppClients, principal: Principal, current: str, new: str) -> UserOut:
-    with tenant_write(clients, principal) as conn:
-        row = users_repo.by_id(conn, principal.user_id, for_update=True)
-        if not passwords.verify(current, row.password_hash):
-            raise WrongCurrentPassword()
-        if secrets.compare_digest(current, new):
-            raise FieldInvalid("new_password", "must differ from the current password")
-        user = users_repo.set_password(conn, principal.user_id, passwords.hash_password(new))
-        # Other sessions (possibly an attacker's) end; this one continues.
-        ended = end_user_sessions(clients, conn, principal.names, user.id, principal.session_id)
-        recache_user(clients, conn, principal.names, user)
-    forget(clients, principal.names, ended)
-    log.info("password changed", category="AUTH", sessions_ended=len(ended))
-    return user
-
-
-def set_password_with_link(clients: AppClients, token: str, new: str) -> UserOut:
-    passwords.validate_new(new, "password")
-    names, user_id = passwords.consume_link_token(clients.redis, token)
-    tenant_record(clients, names.slug, None)
-    with write_transaction(clients.engines.primary, names) as conn:
-        row = users_repo.by_id(conn, user_id, for_update=True)
-        if not row.active:
-            raise Unauthenticated("invalid or expired set-password link")
-        user = users_repo.set_password(conn, user_id, passwords.hash_password(new))
-        ended = end_user_sessions(clients, conn, names, user_id, None)
-    forget(clients, names, ended)
-    log.info("password set with link", category="AUTH", tenant=names.slug, user_id=user_id)
-    return user

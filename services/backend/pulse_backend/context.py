@@ -21,17 +21,17 @@ from fastapi import Depends
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from pulse_backend import ratelimit, registry, sessions
+from pulse_backend import preflight, ratelimit, registry, sessions
 from pulse_backend.errors import (
     PasswordChangeRequired,
     PermissionDenied,
     Unauthenticated,
 )
+from pulse_backend.preflight import Claims, Preflight
 from pulse_backend.rbac import PASSWORD_CHANGE_ALLOWED, PERMISSIONS, Role, allowed
-from pulse_backend.replica import ReplicaRouter
 from pulse_backend.state import AppClients, Clients
 from pulse_backend.tx import write_transaction
-from pulse_common.errors import InvalidInput, PulseError
+from pulse_common.errors import PulseError
 from pulse_common.tenancy import TenantNames
 
 log = structlog.get_logger("pulse_backend.context")
@@ -111,109 +111,9 @@ def session_info(
     return info
 
 
-def data_version_key_of(names: TenantNames) -> str:
-    """``t:<slug>:data_version``, bumped by the ETL after each load (the
-    response cache keys on it)."""
-    return names.data_version_key
-
-
-@dataclass(frozen=True)
-class _Preflight:
-    """What one request needs from Redis, fetched in one round trip."""
-
-    tenant: Any  # the cached registry value, None if not cached
-    session: dict[Any, Any]  # the cached session hash, empty if not cached
-    exceeded: tuple[ratelimit.Limit, int] | None
-    pending_lsn: str | None
-    data_version: str
-
-    @property
-    def complete(self) -> bool:
-        """Both the tenant's state and the session came from Redis: checking
-        them needs no database (a revoked session is a cached value too)."""
-        return bool(self.tenant) and bool(self.session)
-
-
-@dataclass(frozen=True)
-class _Claims:
-    names: TenantNames
-    tenant_id: int
-    user_id: int
-    session_id: int
-    limits: list[ratelimit.Limit]
-
-
-def _claims(clients: AppClients, token: str) -> _Claims:
-    claims = clients.keys.verify(token)
-    try:
-        names = TenantNames(str(claims["ten"]))
-        tenant_id, user_id = int(claims["tid"]), int(claims["sub"])
-        session_id = int(claims["sid"])
-    except (InvalidInput, ValueError, TypeError, KeyError):
-        raise Unauthenticated("invalid access token") from None
-    rate = clients.settings.rate
-    limits = [
-        ratelimit.Limit(
-            "user", f"{names.key_prefix}rl:user:{user_id}", rate.per_user, rate.window_seconds
-        ),
-        ratelimit.Limit(
-            "tenant", f"{names.key_prefix}rl:tenant", rate.per_tenant, rate.window_seconds
-        ),
-    ]
-    return _Claims(names, tenant_id, user_id, session_id, limits)
-
-
-def _queue_preflight(pipe: ratelimit.AnyPipeline, c: _Claims) -> None:
-    pipe.get(registry.key(c.names.slug))
-    pipe.hgetall(sessions.key(c.names.slug, c.session_id))
-    ratelimit.queue(pipe, c.limits)
-    pipe.get(ReplicaRouter.ryw_key(c.names.slug, c.session_id))
-    pipe.get(data_version_key_of(c.names))
-
-
-def _parse_preflight(c: _Claims, out: list[Any]) -> _Preflight:
-    return _Preflight(
-        tenant=out[0],
-        session=out[1] or {},
-        exceeded=ratelimit.over(c.limits, out[2:-2]),
-        pending_lsn=str(out[-2]) if out[-2] else None,
-        data_version=str(out[-1] or "0"),
-    )
-
-
-def _redis_down(clients: AppClients) -> None:
-    for fallback in ("registry_primary", "session_primary", "ratelimit_open"):
-        clients.metrics.redis_errors.labels(fallback).inc()
-
-
-def _preflight(clients: AppClients, c: _Claims) -> _Preflight | None:
-    """None when Redis is down: then the registry and the session come from
-    PostgreSQL, limits fail open and reads go to the primary."""
-    pipe = clients.redis.pipeline(transaction=False)
-    _queue_preflight(pipe, c)
-    try:
-        out = pipe.execute()
-    except redis.RedisError:
-        _redis_down(clients)
-        return None
-    return _parse_preflight(c, out)
-
-
-async def _preflight_async(clients: AppClients, c: _Claims) -> _Preflight | None:
-    """``_preflight`` on the event loop (same commands, same fallbacks)."""
-    pipe = clients.aredis.pipeline(transaction=False)
-    _queue_preflight(pipe, c)
-    try:
-        out = await pipe.execute()
-    except redis.RedisError:
-        _redis_down(clients)
-        return None
-    return _parse_preflight(c, out)
-
-
-def _admit(clients: AppClients, c: _Claims, pre: _Preflight | None) -> Principal:
+def _admit(clients: AppClients, c: Claims, pre: Preflight | None) -> Principal:
     """The checks on what the preflight brought; blocking (PostgreSQL) only
-    for what it did not find (``_Preflight.complete``)."""
+    for what it did not find (``Preflight.complete``)."""
     record = registry.resolve(
         clients.engines.primary,
         clients.redis,
@@ -245,8 +145,8 @@ def authenticate_token(clients: AppClients, token: str) -> Principal:
     """The principal of an access token (signature, tenant state, live
     session, per-user/tenant limits). Blocking: routes use
     ``current_principal``."""
-    c = _claims(clients, token)
-    return _admit(clients, c, _preflight(clients, c))
+    c = preflight.claims(clients, token)
+    return _admit(clients, c, preflight.fetch(clients, c))
 
 
 @dataclass(frozen=True)
@@ -257,8 +157,8 @@ class Admission:
     rate limits."""
 
     token: str
-    claims: _Claims
-    preflight: _Preflight | None
+    claims: Claims
+    preflight: Preflight | None
     # The principal or the refusal; None: the checks need PostgreSQL.
     outcome: Principal | PulseError | None = None
 
@@ -291,9 +191,9 @@ async def admit_with(
     PostgreSQL: ``outcome`` is None when that is needed) and the results of
     the extra commands (an error in place of a failed one; None if Redis is
     down). Raises Unauthenticated for a bad token (nothing counted yet)."""
-    c = _claims(clients, token)
+    c = preflight.claims(clients, token)
     pipe = clients.aredis.pipeline(transaction=False)
-    _queue_preflight(pipe, c)
+    preflight.queue(pipe, c)
     ours = len(pipe)
     extra(pipe, c.names)
     try:
@@ -301,9 +201,9 @@ async def admit_with(
     except redis.RedisError:
         out = None
     if out is None or any(isinstance(r, Exception) for r in out[:ours]):
-        _redis_down(clients)
+        preflight.redis_down(clients)
         return Admission(token, c, None), None
-    pre = _parse_preflight(c, out[:ours])
+    pre = preflight.parse(c, out[:ours])
     if not pre.complete:
         return Admission(token, c, pre), out[ours:]
     try:
@@ -322,8 +222,8 @@ async def authenticate(clients: AppClients, token: str) -> Principal:
     carried = _carried.get()
     if carried is not None and carried.token == token:
         return await carried.resume(clients)
-    c = _claims(clients, token)
-    pre = await _preflight_async(clients, c)
+    c = preflight.claims(clients, token)
+    pre = await preflight.fetch_async(clients, c)
     if pre is not None and pre.complete:
         return _admit(clients, c, pre)
     return await run_in_threadpool(_admit, clients, c, pre)

@@ -32,7 +32,8 @@ from pydantic import TypeAdapter
 from sqlalchemy import Connection, Row
 from starlette.background import BackgroundTask
 
-from pulse_backend.context import Principal, data_version_key_of
+from pulse_backend.context import Principal
+from pulse_backend.preflight import data_version_key_of
 from pulse_backend.state import AppClients
 from pulse_backend.tx import opened_read_transaction
 from pulse_common.tenancy import TenantNames

@@ -16,7 +16,7 @@ import structlog
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, func, insert, select
 
-from pulse_backend import auth_service, passwords, users_repo
+from pulse_backend import passwords, session_state, users_repo
 from pulse_backend.context import Principal
 from pulse_backend.db import tenant_write
 from pulse_backend.errors import FieldInvalid
@@ -155,10 +155,10 @@ def update(clients: AppClients, principal: Principal, user_id: int, patch: UserP
             users_repo.update_user(conn, user_id, **values) if values else UserOut.from_row(target)
         )
         if patch.active is False:
-            ended = auth_service.end_user_sessions(clients, conn, principal.names, user_id, None)
+            ended = session_state.end_user_sessions(clients, conn, principal.names, user_id, None)
         else:
-            auth_service.recache_user(clients, conn, principal.names, user)
-    auth_service.forget(clients, principal.names, ended)
+            session_state.recache_user(clients, conn, principal.names, user)
+    session_state.forget(clients, principal.names, ended)
     log.info("user updated", category="AUTH", target_user=user_id, fields=sorted(values))
     return user
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Cookie, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from pulse_backend import auth_service, devices, users_repo
+from pulse_backend import auth_service, devices, password_service, users_repo
 from pulse_backend.auth_service import ClientInfo, Issued
 from pulse_backend.context import Principal, require
 from pulse_backend.db import ReadConn
@@ -153,7 +153,7 @@ def change_password(
     clients: Clients,
     principal: Annotated[Principal, require("profile:write")],
 ) -> UserOut:
-    return auth_service.change_password(
+    return password_service.change_password(
         clients, principal, body.current_password, body.new_password
     )
 
@@ -161,4 +161,4 @@ def change_password(
 @router.post("/set-password")
 def set_password(body: SetPassword, clients: Clients) -> UserOut:
     """Sets a password with a one-time link from an invite or an admin reset."""
-    return auth_service.set_password_with_link(clients, body.token, body.password)
+    return password_service.set_password_with_link(clients, body.token, body.password)

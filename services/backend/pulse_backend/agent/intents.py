@@ -1,0 +1,173 @@
+"""The questions local mode can answer without a language model: each
+intent names the tool that answers it, with default arguments, the example
+questions that stand for it, its topic, and the template that turns the
+tool's output into the answer's text. ``IntentClassifier`` picks the intent
+of a question by embedding (the offline MiniLM).
+
+An exemplar's wording is not enough: "how often do we frobnicate?" is
+0.52 from "how often do we deploy?" by its shape alone. Unless the question
+is close to an exemplar (``SURE``), it must also be about the intent's
+topic (``MIN_TOPIC``); otherwise it is no intent (``SEARCH``)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pulse_backend.agent.models import ToolOutput
+from pulse_backend.analytics.wording import metric_name
+from pulse_common.ai import Embedder
+
+# Measured with all-MiniLM-L6-v2 (tests/agent/test_local_and_memory.py):
+# questions outside the data ("how often do we play football?", "what is
+# our revenue?", "how many blorps were released?") reach 0.37-0.52 to an
+# exemplar by their shape but at most 0.27 to any topic; questions about the
+# data are near an exemplar ("how are we doing?" 0.80) or score 0.35-0.70 to
+# their topic ("how often do we ship to prod" 0.35, "lead time" 0.45).
+MIN_SIMILARITY = 0.35
+SURE = 0.6
+MIN_TOPIC = 0.3
+
+
+@dataclass(frozen=True)
+class Intent:
+    """``render`` gets the tool's output and the period in words ("in October
+    2026 (1 Oct - 31 Oct)", with an en dash)."""
+
+    name: str
+    tool: str
+    arguments: dict[str, Any]
+    exemplars: tuple[str, ...]
+    render: Callable[[ToolOutput, str], str]
+    topic: str = ""
+
+
+def _repos(out: ToolOutput, when: str) -> str:
+    if not out.data:
+        return f"No incidents were linked to a repository {when}."
+    lines = [
+        f"{i}. {row['repository']}: {row['incidents']} incidents"
+        for i, row in enumerate(out.data, start=1)
+    ]
+    return f"Repositories with the most incidents {when}:\n" + "\n".join(lines)
+
+
+def _metric(out: ToolOutput, when: str) -> str:
+    data = out.data
+    level = f" DORA level: {data['level']}." if data["level"] else ""
+    rows = "\n".join(f"- {c.title}" for c in out.citations)
+    tail = f"\nThe rows that weigh most:\n{rows}" if rows else ""
+    name = metric_name(data["metric"])
+    return f"{name} {when}: {data['figure']}.{level}{tail}"
+
+
+def _summary(out: ToolOutput, when: str) -> str:
+    lines = "\n".join(f"- {ln}" for ln in out.data["lines"])
+    insights = "\n".join(f"- {i}" for i in out.data["insights"])
+    return f"DORA metrics {when}:\n{lines}" + (f"\nInsights:\n{insights}" if insights else "")
+
+
+def _search(out: ToolOutput, _when: str) -> str:
+    if not out.citations:
+        return "I found nothing matching your question in PRs, work items or incidents."
+    return "Closest matches:\n" + "\n".join(f"- {c.title}" for c in out.citations)
+
+
+def _metric_intent(metric: str, topic: str, *exemplars: str) -> Intent:
+    return Intent(metric, "dora_metric", {"metric": metric}, exemplars, _metric, topic)
+
+
+INTENTS: tuple[Intent, ...] = (
+    Intent(
+        "incidents_by_repository",
+        "incidents_by_repository",
+        {},
+        (
+            "which repositories cause most incidents?",
+            "which services have the most outages",
+            "where do our production incidents come from",
+        ),
+        _repos,
+        "production incidents and outages by repository",
+    ),
+    _metric_intent(
+        "lead_time",
+        "lead time for changes: pull requests from commit to production",
+        "why did lead time rise?",
+        "how long do changes take to reach production",
+        "which pull requests were slowest to ship",
+    ),
+    _metric_intent(
+        "deployment_frequency",
+        "deployments and releases to production",
+        "how often do we deploy?",
+        "what is our deployment frequency",
+        "number of releases to production",
+    ),
+    _metric_intent(
+        "change_failure_rate",
+        "deployments that failed or caused incidents",
+        "what share of deployments fail?",
+        "what is our change failure rate",
+        "how many releases caused problems",
+    ),
+    _metric_intent(
+        "recovery_time",
+        "time to recover from incidents and outages",
+        "how long does it take to recover from incidents?",
+        "time to restore service after an outage",
+        "which incidents took longest to fix",
+    ),
+    Intent(
+        "dora_summary",
+        "dora_summary",
+        {},
+        ("how are we doing overall?", "summary of our DORA metrics", "team performance overview"),
+        _summary,
+        "DORA metrics and delivery performance",
+    ),
+)
+SEARCH = Intent("search", "search", {}, (), _search)
+
+
+class IntentClassifier:
+    """Nearest exemplar by cosine similarity (the vectors are unit length),
+    kept when it is ``SURE`` or when the question is also about the intent's
+    topic; otherwise the question is searched for instead."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self._lock = threading.Lock()
+        self._exemplars: list[tuple[Intent, list[float]]] | None = None
+        self._topics: dict[str, list[float]] = {}
+
+    def _index(self) -> list[tuple[Intent, list[float]]]:
+        with self._lock:
+            if self._exemplars is None:
+                texts = [(i, e) for i in INTENTS for e in i.exemplars]
+                vectors = self.embedder.embed([e for _, e in texts] + [i.topic for i in INTENTS])
+                self._exemplars = [
+                    (i, v) for (i, _), v in zip(texts, vectors[: len(texts)], strict=True)
+                ]
+                self._topics = {
+                    i.name: v for i, v in zip(INTENTS, vectors[len(texts) :], strict=True)
+                }
+            return self._exemplars
+
+    def classify(self, question: str) -> tuple[Intent, float]:
+        index = self._index()
+        q = self.embedder.embed([question])[0]
+        best, score = SEARCH, MIN_SIMILARITY
+        for intent, v in index:
+            sim = _dot(q, v)
+            if sim > score:
+                best, score = intent, sim
+        if best is SEARCH or score >= SURE or _dot(q, self._topics[best.name]) >= MIN_TOPIC:
+            return best, score
+        return SEARCH, score
+
+
+def _dot(a: Sequence[float], b: Sequence[float]) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=True))

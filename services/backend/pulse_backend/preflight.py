@@ -1,0 +1,121 @@
+"""One request's Redis round trip, before its route runs: the access
+token's claims (``claims``) and, in one pipeline (``queue``/``parse``), the
+tenant's cached registry state, the cached session, the per-user and
+per-tenant rate limits, the session's pending replica LSN and the tenant's
+data version. ``context`` decides on what it brings; when Redis is down
+(``fetch`` returns None) the registry and the session come from PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from pulse_backend import ratelimit, registry, sessions
+from pulse_backend.errors import Unauthenticated
+from pulse_backend.replica import ReplicaRouter
+from pulse_backend.state import AppClients
+from pulse_common.errors import InvalidInput
+from pulse_common.tenancy import TenantNames
+
+
+def data_version_key_of(names: TenantNames) -> str:
+    """``t:<slug>:data_version``, bumped by the ETL after each load (the
+    response cache keys on it)."""
+    return names.data_version_key
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """What one request needs from Redis, fetched in one round trip."""
+
+    tenant: Any  # the cached registry value, None if not cached
+    session: dict[Any, Any]  # the cached session hash, empty if not cached
+    exceeded: tuple[ratelimit.Limit, int] | None
+    pending_lsn: str | None
+    data_version: str
+
+    @property
+    def complete(self) -> bool:
+        """Both the tenant's state and the session came from Redis: checking
+        them needs no database (a revoked session is a cached value too)."""
+        return bool(self.tenant) and bool(self.session)
+
+
+@dataclass(frozen=True)
+class Claims:
+    names: TenantNames
+    tenant_id: int
+    user_id: int
+    session_id: int
+    limits: list[ratelimit.Limit]
+
+
+def claims(clients: AppClients, token: str) -> Claims:
+    payload = clients.keys.verify(token)
+    try:
+        names = TenantNames(str(payload["ten"]))
+        tenant_id, user_id = int(payload["tid"]), int(payload["sub"])
+        session_id = int(payload["sid"])
+    except (InvalidInput, ValueError, TypeError, KeyError):
+        raise Unauthenticated("invalid access token") from None
+    rate = clients.settings.rate
+    limits = [
+        ratelimit.Limit(
+            "user", f"{names.key_prefix}rl:user:{user_id}", rate.per_user, rate.window_seconds
+        ),
+        ratelimit.Limit(
+            "tenant", f"{names.key_prefix}rl:tenant", rate.per_tenant, rate.window_seconds
+        ),
+    ]
+    return Claims(names, tenant_id, user_id, session_id, limits)
+
+
+def queue(pipe: ratelimit.AnyPipeline, c: Claims) -> None:
+    pipe.get(registry.key(c.names.slug))
+    pipe.hgetall(sessions.key(c.names.slug, c.session_id))
+    ratelimit.queue(pipe, c.limits)
+    pipe.get(ReplicaRouter.ryw_key(c.names.slug, c.session_id))
+    pipe.get(data_version_key_of(c.names))
+
+
+def parse(c: Claims, out: list[Any]) -> Preflight:
+    return Preflight(
+        tenant=out[0],
+        session=out[1] or {},
+        exceeded=ratelimit.over(c.limits, out[2:-2]),
+        pending_lsn=str(out[-2]) if out[-2] else None,
+        data_version=str(out[-1] or "0"),
+    )
+
+
+def redis_down(clients: AppClients) -> None:
+    for fallback in ("registry_primary", "session_primary", "ratelimit_open"):
+        clients.metrics.redis_errors.labels(fallback).inc()
+
+
+def fetch(clients: AppClients, c: Claims) -> Preflight | None:
+    """None when Redis is down: then the registry and the session come from
+    PostgreSQL, limits fail open and reads go to the primary."""
+    pipe = clients.redis.pipeline(transaction=False)
+    queue(pipe, c)
+    try:
+        out = pipe.execute()
+    except redis.RedisError:
+        redis_down(clients)
+        return None
+    return parse(c, out)
+
+
+async def fetch_async(clients: AppClients, c: Claims) -> Preflight | None:
+    """``fetch`` on the event loop (same commands, same fallbacks)."""
+    pipe = clients.aredis.pipeline(transaction=False)
+    queue(pipe, c)
+    try:
+        out = await pipe.execute()
+    except redis.RedisError:
+        redis_down(clients)
+        return None
+    return parse(c, out)

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from kubernetes import client as k8s
 
+from pulse_backend.settings import Settings
 from pulse_operator.config import OperatorConfig
 from pulse_operator.reconcile import workload
 from pulse_operator.spec import parse_tenant
@@ -34,6 +35,7 @@ CONTRACT_ENV = {
     "PULSE_BACKEND_LOG_FORMAT",
     "PULSE_BACKEND_ACCESS_TOKEN_TTL_SECONDS",
     "PULSE_BACKEND_REFRESH_TOKEN_TTL_SECONDS",
+    "PULSE_BACKEND_DEVICE_TOKEN_TTL_SECONDS",
     "PULSE_BACKEND_COOKIE_SECURE",
 }
 
@@ -99,6 +101,37 @@ def test_backend_deployment_follows_the_contract(helm: Any) -> None:
     assert json.loads(op_env["PULSE_OPERATOR_PLATFORM_POD_LABELS"]).items() <= (
         dep["spec"]["selector"]["matchLabels"].items()
     )
+
+
+def _backend_settings(docs: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The backend's own settings read from the Deployment's plain values."""
+    for e in container(docs, "backend")["env"]:
+        if e["name"].startswith("PULSE_BACKEND_") and "value" in e:
+            monkeypatch.setenv(e["name"], e["value"])
+    monkeypatch.setenv("PULSE_BACKEND_ENVIRONMENT", "dev")  # no secrets needed to read the rest
+    return Settings()
+
+
+def test_device_trust_settings_reach_the_backend(
+    helm: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trusted-device lifetime and per-device sign-in limit: values under
+    the names the backend reads (checked by its own settings classes), the
+    limit left to the backend's default (as many as per email) unless set."""
+    defaults = _backend_settings(render(helm), monkeypatch)
+    assert defaults.device_token_ttl_seconds == 30 * 86400
+    assert defaults.rate.login_per_device is None
+    env = {e["name"] for e in container(render(helm), "backend")["env"]}
+    assert "PULSE_BACKEND_RATE_LOGIN_PER_DEVICE" not in env
+    monkeypatch.undo()
+    docs = render(
+        helm,
+        *("--set", "backend.deviceTokenTtlSeconds=86400"),
+        *("--set", "backend.rateLimits.loginPerDevice=25"),
+    )
+    chosen = _backend_settings(docs, monkeypatch)
+    assert chosen.device_token_ttl_seconds == 86400
+    assert chosen.rate.login_per_device == 25
 
 
 def test_generated_keys_have_the_contract_shapes(helm: Any) -> None:

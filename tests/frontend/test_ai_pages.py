@@ -110,6 +110,18 @@ def test_search_and_assistant_pages(stack: Stack, world: World, demo_tenant: Ten
     assert r["afterReload"] == {"question": QUESTION, "citations": len(a["citations"])}
     assert r["fromMenu"] == 1
 
+    # The sources' numbers: "10." to "12." sat left of the card's text column
+    # (the browser's outside markers). Now every number ends, and every text
+    # starts, at one x, the numbers inside the column.
+    for mode, layout in r["sources"].items():
+        items = layout["items"]
+        assert len(items) >= 10, (mode, layout)  # the demo answer cites 12 rows
+        assert None not in [v for i in items for v in i.values()], (mode, items)
+        texts = [i["textLeft"] for i in items]
+        rights = [i["numberRight"] for i in items]
+        assert max(texts) - min(texts) <= 0.5, (mode, items)
+        assert max(rights) - min(rights) <= 0.5, (mode, items)
+        assert min(i["numberLeft"] for i in items) >= layout["column"] - 0.5, (mode, layout)
     for page in ("Search", "Assistant"):
         assert r["seen"][f"{page} light"] != r["seen"][f"{page} dark"]
     assert len(r["screenshots"]) == 4

@@ -59,6 +59,26 @@ def test_data_pages_render_demo_figures_light_and_dark(stack: Stack, demo: Tenan
     assert all(Path(p).stat().st_size > 10_000 for p in screenshots)
 
 
+def test_tile_figures_line_up_in_a_row(stack: Stack, demo: Tenant) -> None:
+    """ "Failed deployment recovery time" wraps to three lines at desktop
+    width and pushed its figure a line below the others'. At desktop and
+    phone width, light and dark: the figures of a row of tiles start at the
+    same height (within 1 px), whatever their titles' lines."""
+    r = _run("tileFigures", stack, demo)
+    assert r["consoleErrors"] == []
+    seen = r["seen"]
+    assert isinstance(seen, dict) and len(seen) == 2 * 2, sorted(seen)
+    for view, rows in seen.items():
+        assert sum(len(row) for row in rows) == 5, (view, rows)
+        for row in rows:
+            tops = [t["figureTop"] for t in row]
+            assert max(tops) - min(tops) <= 1, (view, row)
+    # The case itself: at desktop width a row holds titles of different lengths.
+    for mode in ("light", "dark"):
+        assert any(len({t["titleLines"] for t in row}) > 1 for row in seen[f"desktop {mode}"])
+    assert len(r["screenshots"]) == 2 * 2
+
+
 def test_period_and_filter_change_the_figures(stack: Stack, demo: Tenant) -> None:
     r = _run("filters", stack, demo)
     assert r["consoleErrors"] == []

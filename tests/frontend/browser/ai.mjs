@@ -17,6 +17,20 @@ export async function aiPages({ browser, config, axeSource }) {
   }
 }
 
+/** The answer's sources list as laid out: where each item's number and text
+ * start and end, and the card's text column (the "Sources" heading's left). */
+function sourcesLayout() {
+  const box = (e) => (e ? e.getBoundingClientRect() : null);
+  return {
+    column: box(document.querySelector(".citations h2")).left,
+    items: [...document.querySelectorAll(".citations ol > li")].map((li) => ({
+      numberLeft: box(li.querySelector(".source-n"))?.left ?? null,
+      numberRight: box(li.querySelector(".source-n"))?.right ?? null,
+      textLeft: box(li.querySelector(".source-text"))?.left ?? null,
+    })),
+  };
+}
+
 async function aiPagesIn(page, consoleErrors, config, axeSource) {
   await page.goto("/");
   await signIn(page, config);
@@ -115,6 +129,7 @@ async function aiPagesIn(page, consoleErrors, config, axeSource) {
   const fromMenu = await page.getByRole("article", { name: "You asked" }).count();
 
   const seen = {};
+  const sources = {};
   for (const mode of ["Light", "Dark"]) {
     await setMode(page, mode);
     for (const [path, title] of [[`/search?q=${encodeURIComponent(config.query)}`, "Search"], [`/assistant${assistant.url}`, "Assistant"]]) {
@@ -125,10 +140,11 @@ async function aiPagesIn(page, consoleErrors, config, axeSource) {
       const t = await theme(page);
       seen[`${title} ${t.theme}`] = t.background;
       violations.push(...(await axe(page, axeSource, `${title} ${t.theme}`)));
+      if (title === "Assistant") sources[t.theme] = await page.evaluate(sourcesLayout);
       screenshots.push(await shot(page, config, `${title.toLowerCase()}-${t.theme}`));
     }
   }
-  return { search, assistant, feedback, afterReload, fromMenu, seen, violations, screenshots, consoleErrors };
+  return { search, assistant, feedback, afterReload, fromMenu, seen, sources, violations, screenshots, consoleErrors };
 }
 
 /** The search index status (admins): state, figures and the way out in

@@ -1,6 +1,6 @@
 // Browser scenarios for the data pages (overview, DORA, engineering, work
 // items) on a tenant seeded with the demo profile; see run.mjs.
-import { axe, captureTokens, check, eachPageInBothModes, heading, newPage, PHONE, setMode, shot, signedIn, signIn } from "./lib.mjs";
+import { axe, captureTokens, check, eachPageInBothModes, heading, inModesAndWidths, newPage, PHONE, setMode, shot, signedIn, signIn } from "./lib.mjs";
 
 const PAGES = [
   { path: "/", title: "Overview", name: "overview" },
@@ -56,6 +56,42 @@ export async function dataPages({ browser, config, axeSource }) {
     name: (p) => p.name,
   });
   return { violations, screenshots, seen, consoleErrors };
+}
+
+/** The overview's tiles by row as laid out: each figure's top and its title's lines. */
+function tileRows() {
+  const rows = {};
+  for (const tile of document.querySelectorAll(".tile")) {
+    const top = Math.round(tile.getBoundingClientRect().top);
+    (rows[top] ??= []).push({
+      metric: tile.querySelector(".tile-value").dataset.metric,
+      figureTop: tile.querySelector(".tile-value").getBoundingClientRect().top,
+      // One client rect per line box of the inline link.
+      titleLines: tile.querySelector("h3 a").getClientRects().length,
+    });
+  }
+  return Object.values(rows);
+}
+
+/**
+ * The overview at desktop and phone width, light and dark: its tiles by row
+ * (figure tops, title lines); the tiles photographed in each.
+ */
+export async function tileFigures({ browser, config }) {
+  const { page, consoleErrors } = await signedIn(browser, config);
+  const seen = {};
+  const screenshots = [];
+  await inModesAndWidths(page, async (mode, width) => {
+    await page.goto("/");
+    await heading(page, "Overview");
+    await settled(page);
+    await page.evaluate(() => document.fonts.ready);
+    seen[`${width} ${mode}`] = await page.evaluate(tileRows);
+    const file = `${config.artifacts}/tiles-${width}-${mode}.png`;
+    await page.locator(".tiles").screenshot({ path: file });
+    screenshots.push(file);
+  });
+  return { seen, screenshots, consoleErrors };
 }
 
 /** A period or filter change changes the figures, and the URL keeps them. */

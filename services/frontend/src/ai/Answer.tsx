@@ -86,16 +86,19 @@ export function Answer({ turn }: { turn: Turn }) {
           {/* h2: the page's h1 is the only heading above an answer. */}
           <h2>Sources</h2>
           <ol>
-            {turn.citations.map((c) => (
+            {turn.citations.map((c, i) => (
               <li key={`${c.type}-${c.id}`}>
-                <span className="muted">{CITATION_LABEL[c.type] ?? c.type}: </span>
-                {c.url ? (
-                  <a href={c.url} target="_blank" rel="noreferrer noopener">
-                    {c.title}
-                  </a>
-                ) : (
-                  c.title
-                )}
+                <span className="source-n">{i + 1}.</span>
+                <span className="source-text">
+                  <span className="muted">{CITATION_LABEL[c.type] ?? c.type}: </span>
+                  {c.url ? (
+                    <a href={c.url} target="_blank" rel="noreferrer noopener">
+                      {c.title}
+                    </a>
+                  ) : (
+                    c.title
+                  )}
+                </span>
               </li>
             ))}
           </ol>

@@ -34,19 +34,22 @@ function Tile({ line, params, query, year }: { line: Line; params: AnalyticsPara
       <h3>
         <Link to={`/dora/${metric.slug}${query}`}>{metric.title}</Link>
       </h3>
-      <p className="tile-value" data-metric={metric.metric}>
-        <FigureValue text={formatValue(line.value, line.unit)} />
-      </p>
-      {note && <p className="muted small value-note">{note}</p>}
-      <p className="tile-meta">
-        <LevelBadge level={line.level} reason={levelReason(metric, line, year)} />
-        <span className={`change change-${line.change}`}>
-          {CHANGE[line.change] ?? line.change}
-          {line.previous_value !== null && <> from {formatValue(line.previous_value, line.unit)}</>}
-        </span>
-      </p>
-      <Spark metric={metric} params={params} />
-      <p className="muted small">Sample: {formatSample(metric, line.sample_size)}</p>
+      {/* One box under the title: the tile's second row of the grid (styles.css). */}
+      <div className="tile-body">
+        <p className="tile-value" data-metric={metric.metric}>
+          <FigureValue text={formatValue(line.value, line.unit)} />
+        </p>
+        {note && <p className="muted small value-note">{note}</p>}
+        <p className="tile-meta">
+          <LevelBadge level={line.level} reason={levelReason(metric, line, year)} />
+          <span className={`change change-${line.change}`}>
+            {CHANGE[line.change] ?? line.change}
+            {line.previous_value !== null && <> from {formatValue(line.previous_value, line.unit)}</>}
+          </span>
+        </p>
+        <Spark metric={metric} params={params} />
+        <p className="muted small">Sample: {formatSample(metric, line.sample_size)}</p>
+      </div>
     </li>
   );
 }

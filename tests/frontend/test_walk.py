@@ -41,5 +41,9 @@ def test_walk_desktop_and_phone_light_and_dark(
     # ("PULSE · Pulse Platfor"): every option must show whole.
     clipped = {view: m["clippedLists"] for view, m in seen.items() if m["clippedLists"]}
     assert clipped == {}, clipped
+    # Lists drawn without markers (tiles, sources, hits, the navigation)
+    # say role="list", or WebKit screen readers read them as plain text.
+    unmarked = {view: m["unmarkedLists"] for view, m in seen.items() if m["unmarkedLists"]}
+    assert unmarked == {}, unmarked
     assert len(r["screenshots"]) == len(views)
     assert all(Path(p).stat().st_size > 10_000 for p in r["screenshots"])

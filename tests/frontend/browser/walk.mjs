@@ -14,6 +14,10 @@ function measure() {
     wrappedFigures: [...document.querySelectorAll(".tile-value")].filter((e) => e.getBoundingClientRect().height > 1.5 * lineHeight(e)).map((e) => e.textContent),
     // A list box narrower than its options cut them ("PULSE · Pulse Platfor").
     clippedLists: [...document.querySelectorAll("main select[multiple]")].filter((s) => s.scrollWidth > s.clientWidth + 1).map((s) => s.closest("label")?.querySelector("span")?.textContent ?? s.name),
+    // WebKit (Safari, VoiceOver) stops announcing a list whose markers are
+    // styled away unless it says role="list"; chromium keeps it, so the rule
+    // is checked on the markup: every list drawn without markers says so.
+    unmarkedLists: [...document.querySelectorAll("ul, ol")].filter((l) => getComputedStyle(l).listStyleType === "none" && l.getAttribute("role") !== "list" && l.children.length > 0).map((l) => `${l.tagName.toLowerCase()}.${l.className || "(no class)"} in ${l.closest("nav, main, header")?.tagName.toLowerCase()}`),
   };
 }
 

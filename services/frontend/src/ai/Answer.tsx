@@ -85,7 +85,7 @@ export function Answer({ turn }: { turn: Turn }) {
         <div className="citations">
           {/* h2: the page's h1 is the only heading above an answer. */}
           <h2>Sources</h2>
-          <ol>
+          <ol role="list">
             {turn.citations.map((c, i) => (
               <li key={`${c.type}-${c.id}`}>
                 <span className="source-n">{i + 1}.</span>

@@ -63,7 +63,7 @@ export function Results({ q }: { q: string }) {
               <h2 id={`group-${type}`}>
                 {label} <span className="muted">({hits.length})</span>
               </h2>
-              <ul className="hits">
+              <ul className="hits" role="list">
                 {hits.map((h) => (
                   <Hit key={`${h.type}-${h.id}`} hit={h} />
                 ))}

@@ -175,7 +175,7 @@ export function DoraPage() {
         <Link to={`/${query}`}>Overview</Link> / {metric.short}
       </p>
       <nav aria-label="DORA metrics">
-        <ul className="metric-tabs">
+        <ul className="metric-tabs" role="list">
           {METRICS.map((m) => (
             <li key={m.slug}>
               <NavLink to={`/dora/${m.slug}${query}`}>{m.short}</NavLink>

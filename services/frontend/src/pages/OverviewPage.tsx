@@ -66,7 +66,7 @@ export function OverviewPage() {
         <h2 id="dora-heading">DORA metrics, last {filters.days} days</h2>
         <QueryState query={summary} isEmpty={(s) => s.lines.every((l) => l.sample_size === 0)} empty="No deployments, PRs or incidents in this period and scope.">
           {(s) => (
-            <ul className="tiles" aria-busy={summary.isFetching}>
+            <ul className="tiles" role="list" aria-busy={summary.isFetching}>
               {METRICS.map((m) => {
                 const line = s.lines.find((l) => l.metric === m.metric);
                 return line ? <Tile key={m.metric} line={line} params={params} query={query} year={s.report_year} /> : null;

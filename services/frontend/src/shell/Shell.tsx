@@ -100,7 +100,7 @@ export function Shell({ children }: { children: ReactNode }) {
         </div>
       </header>
       <nav id="primary-nav" className={open ? "sidenav open" : "sidenav"} aria-label="Main">
-        <ul>
+        <ul role="list">
           {items.map((i) => (
             <li key={i.to}>
               <NavLink to={i.to} end={i.to === "/"} onClick={() => setOpen(false)}>

@@ -73,10 +73,14 @@ SELECT count(*) AS resolved,
        (SELECT array_agg(n ORDER BY week) FROM weeks) AS week_counts,
        (SELECT count(*) FROM wip) AS wip,
        (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY age_hours) FROM wip) AS median_age,
-       (SELECT json_agg(p ORDER BY p.started_at NULLS LAST, p.id)::text FROM (
-           SELECT o.id, i.key, o.started_at, o.age_hours
-           FROM (SELECT * FROM wip ORDER BY started_at NULLS LAST, id LIMIT :limit OFFSET :offset) o
-           JOIN work_items i ON i.id = o.id) p) AS oldest
+       {
+    q.json_array(
+        "SELECT o.id, i.key, o.started_at, o.age_hours"
+        f" FROM ({q.limited('wip', 'started_at NULLS LAST, id')}) o"
+        " JOIN work_items i ON i.id = o.id",
+        "p.started_at NULLS LAST, p.id",
+    )
+} AS oldest
 FROM (SELECT {span_sql("e_created", "e_resolved")} AS lead,
              {span_sql("e_started", "e_resolved")} AS cycle
       FROM done) spans

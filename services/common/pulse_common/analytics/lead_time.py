@@ -110,15 +110,18 @@ SELECT count(*) AS total,
        percentile_disc(0.5) WITHIN GROUP (ORDER BY pickup) AS pickup, count(pickup) AS n_pickup,
        percentile_disc(0.5) WITHIN GROUP (ORDER BY review) AS review, count(review) AS n_review,
        percentile_disc(0.5) WITHIN GROUP (ORDER BY deploy) AS deploy, count(deploy) AS n_deploy,
-       (SELECT json_agg(p ORDER BY p.deployed_at, p.id)::text FROM (
-           SELECT s.id, pr.repository_id, pr.number, pr.title, pr.author, s.deployment_id,
-                  least({FIRST_COMMIT}, pr.created) AS first_commit_at,
-                  pr.created AS opened_at, {FIRST_REVIEW} AS first_review_at, pr.merged_at,
-                  s.finished_at AS deployed_at, s.cycle AS cycle_hours,
-                  s.coding AS coding_hours, s.pickup AS pickup_hours,
-                  s.review AS review_hours, s.deploy AS deploy_hours
-           FROM (SELECT * FROM steps ORDER BY finished_at, id LIMIT :limit OFFSET :offset) s
-           JOIN prs pr ON pr.id = s.id) p) AS page
+       {
+    q.json_array(
+        "SELECT s.id, pr.repository_id, pr.number, pr.title, pr.author, s.deployment_id,"
+        f" least({FIRST_COMMIT}, pr.created) AS first_commit_at,"
+        f" pr.created AS opened_at, {FIRST_REVIEW} AS first_review_at, pr.merged_at,"
+        " s.finished_at AS deployed_at, s.cycle AS cycle_hours,"
+        " s.coding AS coding_hours, s.pickup AS pickup_hours,"
+        " s.review AS review_hours, s.deploy AS deploy_hours"
+        f" FROM ({q.limited('steps', 'finished_at, id')}) s JOIN prs pr ON pr.id = s.id",
+        "p.deployed_at, p.id",
+    )
+} AS page
 FROM steps
 """
 PR_PAGE: TypeAdapter[tuple[PrRef, ...]] = TypeAdapter(tuple[PrRef, ...])

@@ -122,10 +122,11 @@ SCOPED_DEPLOYMENTS = """
     WHERE {deployments} AND d.finished_at >= :start AND d.finished_at < :end
 """
 
-# A drill-down page as one JSON array (pydantic parses it in one call):
-# ``{rows}`` is a query over the CTEs, ``{order}`` its order.
-PAGE = """(SELECT json_agg(p ORDER BY {order})::text FROM (
-        SELECT * FROM ({rows}) p ORDER BY {order} LIMIT :limit OFFSET :offset) p)"""
+# A drill-down page as one JSON array (pydantic parses it in one call) of
+# ``{rows}`` (aliased ``p``) in ``{order}``; the page's rows are chosen by
+# ``LIMITED`` (the scope's ``limit`` and ``offset``, ``page_params``).
+JSON_ARRAY = "(SELECT json_agg(p ORDER BY {order})::text FROM ({rows}) p)"
+LIMITED = "SELECT * FROM {source} ORDER BY {order} LIMIT :limit OFFSET :offset"
 
 # Hours from a to b, never negative (clock skew between sources), null when
 # either is: the exact seconds as a float, then one division (as
@@ -158,8 +159,19 @@ DEPLOYMENT_REF = (
 
 
 def page(rows: str, order: str) -> str:
-    """The ``PAGE`` of ``rows`` (a query whose rows are aliased ``p`` by ``order``)."""
-    return PAGE.format(rows=rows, order=order)
+    """The page of ``rows`` (a query whose rows are aliased ``p`` by ``order``)."""
+    return json_array(limited(f"({rows}) p", order), order)
+
+
+def limited(source: str, order: str) -> str:
+    """The page's rows of ``source`` (a table, CTE or aliased subquery): a
+    statement can take them from narrow rows and widen only those."""
+    return LIMITED.format(source=source, order=order)
+
+
+def json_array(rows: str, order: str) -> str:
+    """``rows`` (aliased ``p`` in ``order``) as one JSON array."""
+    return JSON_ARRAY.format(rows=rows, order=order)
 
 
 def render(sql: str, **fragments: str) -> str:

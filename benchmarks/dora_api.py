@@ -13,8 +13,8 @@ benchmarks/analytics_api.py does; the tenant's rows come from
 ``dora.generate`` (COPY) and ``relink``. Uncached: the tenant's data version
 is bumped before each call (outside the timing), so each call is a miss
 under a fresh key, as after an ETL load. The floor's statements are
-captured from one uncached call of the endpoint (SQLAlchemy's
-``before_cursor_execute`` on every engine): every statement but the
+captured from one uncached call of the endpoint (psycopg's
+``Cursor.execute``, see ``Capture``): every statement but the
 transaction's own (``BEGIN``, the tenant's ``SET``s, which open the same
 string as the opening statement: the floor keeps that statement alone), the
 replica-lag probe and the tenant's registry state, i.e. the DORA rules,
@@ -37,6 +37,7 @@ import sys
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import psycopg
 from analytics_api import (
@@ -48,7 +49,7 @@ from analytics_api import (
     bench_stores,
     login,
 )
-from sqlalchemy import Engine, event, text
+from sqlalchemy import text
 
 from dora import END, generate, size_parser
 
@@ -77,25 +78,35 @@ def _pct(xs: list[float], p: float) -> float:
 
 
 class Capture:
-    """The statements every engine of this process sends while ``on``."""
+    """The statements this process sends to PostgreSQL while ``on``, as the
+    driver gets them (psycopg's ``Cursor.execute``: SQLAlchemy's statements
+    and the ones the app sends to the driver itself, such as the tenant
+    transaction's opening round trip)."""
 
     def __init__(self) -> None:
         self.on = False
         self.seen: list[tuple[str, Any]] = []
-        # Each statement's round trip (send to rows fetched by the driver), ms.
+        # Each statement's round trip (send to rows received by the driver), ms.
         self.took: list[float] = []
-        self._t0 = 0.0
-        event.listen(Engine, "before_cursor_execute", self._record)
-        event.listen(Engine, "after_cursor_execute", self._done)
+        original = psycopg.Cursor.execute
+        capture = self
 
-    def _record(self, _c: Any, _cur: Any, sql: str, params: Any, _ctx: Any, _many: bool) -> None:
-        if self.on:
-            self.seen.append((sql, params))
-            self._t0 = time.perf_counter()
+        def execute(cur: Any, query: Any, params: Any = None, **kw: Any) -> Any:
+            if not capture.on:
+                return original(cur, query, params, **kw)
+            t0 = time.perf_counter()
+            try:
+                return original(cur, query, params, **kw)
+            finally:
+                capture.seen.append((str(query), params))
+                capture.took.append((time.perf_counter() - t0) * 1000)
 
-    def _done(self, *_: Any) -> None:
-        if self.on:
-            self.took.append((time.perf_counter() - self._t0) * 1000)
+        psycopg.Cursor.execute = execute  # type: ignore[method-assign]
+
+    def opening(self) -> str:
+        """The transaction's first round trip as the app sent it: ``BEGIN
+        READ ONLY``, the tenant's role and search path, the opening statement."""
+        return next(sql for sql, _ in self.seen if sql.startswith(TX_OPENING))
 
     def data_statements(self) -> list[tuple[str, Any]]:
         """What the floor replays: not the transaction's settings, the
@@ -121,6 +132,33 @@ class Capture:
             ):
                 out.append((sql, params))
         return out
+
+
+def request_floor(
+    cache: Any,
+    raw: psycopg.Connection[Any],
+    commands: Callable[[Any], None],
+    opening: str,
+    stmts: list[tuple[str, Any]],
+) -> None:
+    """The same work as an uncached request, done directly: the preflight's
+    Redis commands in one pipeline (``commands``: the fast path's, for the
+    request's token and cache key), then the tenant's read transaction as
+    the app sends it (``opening``: BEGIN READ ONLY, the tenant's role and
+    search path, the opening statement, in one round trip), the endpoint's
+    other statements and COMMIT. What is left above it is the app's own
+    Python: routing, checks, threads, SQLAlchemy, building and serializing
+    the answer."""
+    pipe = cache.pipeline(transaction=False)
+    commands(pipe)
+    pipe.execute()
+    cur = raw.execute(opening)
+    while cur.nextset():
+        pass
+    cur.fetchall()
+    for sql, p in stmts:
+        raw.execute(sql, p).fetchall()
+    raw.execute("COMMIT")
 
 
 def _phases(timed: Timed) -> dict[str, list[float]]:
@@ -205,9 +243,11 @@ def main() -> int:
 
     import redis
     from fastapi.testclient import TestClient
+    from starlette.datastructures import QueryParams
 
+    from pulse_backend import preflight, response_cache
     from pulse_backend.app import create_app
-    from pulse_backend.response_cache import bump_data_version
+    from pulse_backend.routes import analytics_fast
     from pulse_common.analytics.common import CUSTOM_PLANS, NO_JIT
     from pulse_common.db import connect, make_engine
     from pulse_common.dora.link import relink
@@ -256,7 +296,7 @@ def main() -> int:
         cache = redis.Redis.from_url(rd.url)
 
         def bump() -> None:
-            bump_data_version(cache, "bench")
+            response_cache.bump_data_version(cache, "bench")
 
         with (
             TestClient(timed, base_url="https://testserver") as client,
@@ -283,12 +323,16 @@ def main() -> int:
             print(f"uptime: {os.popen('uptime').read().strip()}")
             print(
                 "90-day range; ms; uncached and cached as server (inside the app) p50/p95,"
-                " client p50; floor: the endpoint's data statements bare on the replica"
+                " client p50; floor: the endpoint's data statements bare on the replica;"
+                " request floor: the same work as the request done directly (request_floor)"
             )
             print(
-                f"{'endpoint':22} {'stmts':>5} {'floor p50':>10} {'p95':>8} {'uncached p50':>13}"
-                f" {'p95':>8} {'client':>8} {'ratio':>6} {'cached p50':>11} {'p95':>6}"
+                f"{'endpoint':22} {'stmts':>5} {'floor p50':>10} {'p95':>8} {'request':>8}"
+                f" {'uncached p50':>13} {'p95':>8} {'client':>8} {'ratio':>6} {'req.ratio':>9}"
+                f" {'cached p50':>11} {'p95':>6}"
             )
+            clients = timed.app.state.clients
+            claims = preflight.claims(clients, client.headers["Authorization"].split()[1])
             for label, path, extra in ENDPOINTS:
                 if args.only and label not in args.only:
                     continue
@@ -307,14 +351,24 @@ def main() -> int:
                 assert call() == "miss"
                 capture.on = False
                 stmts = capture.data_statements()
+                opening = capture.opening()
+                # The opening statement is the floor's first (the request
+                # floor sends it inside the transaction's first round trip).
+                assert opening.endswith(stmts[0][0]), opening
+                plan = analytics_fast.KEYS[url](QueryParams(urlencode(params)))
 
                 def floor(stmts: list[tuple[str, Any]] = stmts) -> None:
                     for sql, p in stmts:
                         raw.execute(sql, p).fetchall()
 
+                def commands(pipe: Any, plan: Any = plan) -> None:
+                    preflight.queue(pipe, claims)
+                    response_cache.queue_versioned_get(pipe, claims.names, plan.route, plan.params)
+
                 unc_c: list[float] = []
                 unc_s: list[float] = []
                 flo: list[float] = []
+                req: list[float] = []
                 hit: list[float] = []
                 for _ in range(args.runs):
                     bump()
@@ -326,13 +380,18 @@ def main() -> int:
                     t0 = time.perf_counter()
                     floor()
                     flo.append((time.perf_counter() - t0) * 1000)
+                    t0 = time.perf_counter()
+                    request_floor(cache, raw, commands, opening, stmts[1:])
+                    req.append((time.perf_counter() - t0) * 1000)
                     assert call() == "hit"
                     hit.append(timed.last_ms)
                 ratio = statistics.median(unc_s) / statistics.median(flo)
+                req_ratio = statistics.median(unc_s) / statistics.median(req)
                 print(
                     f"{label:22} {len(stmts):5d} {_pct(flo, 0.5):10.1f} {_pct(flo, 0.95):8.1f}"
-                    f" {_pct(unc_s, 0.5):13.1f} {_pct(unc_s, 0.95):8.1f} {_pct(unc_c, 0.5):8.1f}"
-                    f" {ratio:6.2f} {_pct(hit, 0.5):11.2f} {_pct(hit, 0.95):6.2f}"
+                    f" {_pct(req, 0.5):8.1f} {_pct(unc_s, 0.5):13.1f} {_pct(unc_s, 0.95):8.1f}"
+                    f" {_pct(unc_c, 0.5):8.1f} {ratio:6.2f} {req_ratio:9.2f}"
+                    f" {_pct(hit, 0.5):11.2f} {_pct(hit, 0.95):6.2f}"
                 )
             print(f"uptime: {os.popen('uptime').read().strip()}")
         cache.close()

@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import psycopg
 import pytest
 import sqlalchemy.exc
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, text
 from sqlalchemy.pool import QueuePool
 
 from pulse_backend.replica import LAG_SQL
@@ -63,28 +64,32 @@ def _pooled_state(conn: Connection) -> tuple[Any, ...]:
 
 
 def test_the_tenant_transaction_opens_in_one_round_trip_as_strictly_as_before(
-    client: TestClient, make_tenant: TenantFactory, platform: Platform
+    client: TestClient, make_tenant: TenantFactory, platform: Platform, monkeypatch: Any
 ) -> None:
     clients = _clients(client)
     names = TenantNames(make_tenant().slug)
     wait_replica(platform)  # the new tenant's schema on the replica
     statements: list[str] = []
+    execute = psycopg.Cursor.execute
 
-    def seen(_c: Any, _cur: Any, sql: str, *_: Any) -> None:
-        if sql != str(LAG_SQL):  # the replica's lag, measured now and then
-            statements.append(sql)
+    # What the driver sends, whether SQLAlchemy or the app itself calls it.
+    def seen(cur: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(query) != str(LAG_SQL):  # the replica's lag, measured now and then
+            statements.append(str(query))
+        return execute(cur, query, *args, **kwargs)
 
-    event.listen(clients.engines.replica, "before_cursor_execute", seen)
-    try:
-        with opened_read_transaction(
-            clients.replica, names, None, None, "SELECT current_user, count(*) FROM users"
-        ) as (conn, row):
-            opened = list(statements)
-            who = conn.execute(WHO).one()
-            with pytest.raises(sqlalchemy.exc.DBAPIError, match="read-only transaction"):
-                conn.execute(text("CREATE TABLE nope (x int)"))
-    finally:
-        event.remove(clients.engines.replica, "before_cursor_execute", seen)
+    # A pooled connection, so that its first-connect queries are done.
+    with read_transaction(clients.replica, names, None, None):
+        pass
+    monkeypatch.setattr(psycopg.Cursor, "execute", seen)
+    with opened_read_transaction(
+        clients.replica, names, None, None, "SELECT current_user, count(*) FROM users"
+    ) as (conn, row):
+        opened = list(statements)
+        who = conn.execute(WHO).one()
+        with pytest.raises(sqlalchemy.exc.DBAPIError, match="read-only transaction"):
+            conn.execute(text("CREATE TABLE nope (x int)"))
+    monkeypatch.undo()
     # The opening (run as the tenant, on the tenant's own users table) came
     # with BEGIN and the SETs, in the one statement string sent first.
     assert row is not None and row[0] == names.login_role and row[1] >= 0

@@ -1,9 +1,15 @@
 """One request's Redis round trip, before its route runs: the access
-token's claims (``claims``) and, in one pipeline (``queue``/``parse``), the
-tenant's cached registry state, the cached session, the per-user and
-per-tenant rate limits, the session's pending replica LSN and the tenant's
-data version. ``context`` decides on what it brings; when Redis is down
-(``fetch`` returns None) the registry and the session come from PostgreSQL.
+token's claims (``claims``) and, in one script (``queue``/``parse``), the
+tenant's cached registry state, the cached session, the session's pending
+replica LSN, the tenant's data version and the per-user and per-tenant rate
+limits. ``context`` decides on what it brings; when Redis is down (``fetch``
+returns None) the registry and the session come from PostgreSQL.
+
+One script rather than a pipeline of its eleven commands: Redis runs them
+as one, and the client packs one command and parses one answer (the
+pipeline's packing and parsing cost more than its round trip; measured in
+docs/metrics.md). The script runs only these commands, on the token's
+tenant's keys, so it cannot block the server for long.
 """
 
 from __future__ import annotations
@@ -73,21 +79,42 @@ def claims(clients: AppClients, token: str) -> Claims:
     return Claims(names, tenant_id, user_id, session_id, limits)
 
 
+# KEYS: the registry entry, the session, its pending LSN, the data version,
+# then one counter per rate limit; ARGV: each limit's window. The answer: the
+# four reads (the session as HGETALL's flat list), then per limit its count
+# and the seconds left in its window (ratelimit.over).
+SCRIPT = """
+local out = {redis.call('GET', KEYS[1]), redis.call('HGETALL', KEYS[2]),
+             redis.call('GET', KEYS[3]), redis.call('GET', KEYS[4])}
+for i = 5, #KEYS do
+  out[#out + 1] = redis.call('INCR', KEYS[i])
+  redis.call('EXPIRE', KEYS[i], ARGV[i - 4], 'NX')
+  out[#out + 1] = redis.call('TTL', KEYS[i])
+end
+return out
+"""
+
+
 def queue(pipe: ratelimit.AnyPipeline, c: Claims) -> None:
-    pipe.get(registry.key(c.names.slug))
-    pipe.hgetall(sessions.key(c.names.slug, c.session_id))
-    ratelimit.queue(pipe, c.limits)
-    pipe.get(ReplicaRouter.ryw_key(c.names.slug, c.session_id))
-    pipe.get(data_version_key_of(c.names))
+    """Queues the preflight: one command (its answer is ``parse``'s)."""
+    keys = [
+        registry.key(c.names.slug),
+        sessions.key(c.names.slug, c.session_id),
+        ReplicaRouter.ryw_key(c.names.slug, c.session_id),
+        data_version_key_of(c.names),
+        *(lim.key for lim in c.limits),
+    ]
+    pipe.eval(SCRIPT, len(keys), *keys, *(lim.window_seconds for lim in c.limits))
 
 
 def parse(c: Claims, out: list[Any]) -> Preflight:
+    tenant, session, pending, version, *counted = out[0]
     return Preflight(
-        tenant=out[0],
-        session=out[1] or {},
-        exceeded=ratelimit.over(c.limits, out[2:-2]),
-        pending_lsn=str(out[-2]) if out[-2] else None,
-        data_version=str(out[-1] or "0"),
+        tenant=tenant,
+        session=dict(zip(session[::2], session[1::2], strict=True)),
+        exceeded=ratelimit.over(c.limits, counted),
+        pending_lsn=str(pending) if pending else None,
+        data_version=str(version or "0"),
     )
 
 

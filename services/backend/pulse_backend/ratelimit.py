@@ -1,4 +1,6 @@
-"""Fixed-window rate limits in Redis (``INCR`` + ``EXPIRE NX``, one round trip).
+"""Fixed-window rate limits in Redis (``INCR`` + ``EXPIRE NX``, one round trip;
+a request's per-user and per-tenant limits are counted by its preflight's
+script, ``preflight.SCRIPT``, the same commands).
 
 What happens when Redis is down differs on purpose:
 
@@ -38,23 +40,15 @@ class Limit:
     window_seconds: int
 
 
-COMMANDS_PER_LIMIT = 3
-# The request's preflight queues the same commands on either client.
+# The request's preflight queues its commands on either client.
 AnyPipeline = Pipeline | AsyncPipeline
 
 
-def queue(pipe: AnyPipeline, limits: list[Limit]) -> None:
-    """Adds the counting commands to a pipeline (see ``over`` for the results)."""
-    for lim in limits:
-        pipe.incr(lim.key)
-        pipe.expire(lim.key, lim.window_seconds, nx=True)
-        pipe.ttl(lim.key)
-
-
-def over(limits: list[Limit], out: list[Any]) -> tuple[Limit, int] | None:
-    """The first exceeded limit and its Retry-After, from ``queue``'s results."""
+def over(limits: list[Limit], counted: list[Any]) -> tuple[Limit, int] | None:
+    """The first exceeded limit and its Retry-After, from each limit's count
+    and the seconds left in its window (``counted``: two values per limit)."""
     for i, lim in enumerate(limits):
-        count, ttl = int(out[i * 3]), int(out[i * 3 + 2])
+        count, ttl = int(counted[i * 2]), int(counted[i * 2 + 1])
         if count > lim.allowed:
             return lim, ttl if ttl > 0 else lim.window_seconds
     return None
@@ -62,8 +56,13 @@ def over(limits: list[Limit], out: list[Any]) -> tuple[Limit, int] | None:
 
 def _hit(cache: redis.Redis, limits: list[Limit]) -> tuple[Limit, int] | None:
     pipe = cache.pipeline(transaction=False)
-    queue(pipe, limits)
-    return over(limits, pipe.execute())
+    for lim in limits:
+        pipe.incr(lim.key)
+        pipe.expire(lim.key, lim.window_seconds, nx=True)
+        pipe.ttl(lim.key)
+    out = pipe.execute()
+    del out[1::3]  # EXPIRE's answers
+    return over(limits, out)
 
 
 # What each limit counts, worded for the person who reached it (the name

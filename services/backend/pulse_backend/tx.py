@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 import sqlalchemy.exc
-from sqlalchemy import Connection, Engine, Row, TextClause, event, text
+from sqlalchemy import Connection, Engine, text
 
 from pulse_backend.replica import ReplicaRouter
 from pulse_common.errors import BackendUnavailable
@@ -28,9 +27,6 @@ _WROTE_SQL = text("SELECT txid_current_if_assigned() IS NOT NULL")
 # The insert position, not pg_current_wal_lsn() (the write position): with
 # synchronous_commit=off the commit record may not be written yet.
 _LSN_SQL = text("SELECT pg_current_wal_insert_lsn()::text")
-# The execution option of a statement string whose last result is wanted.
-_LAST_RESULT = "pulse_last_result"
-_engines_listening: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def _open(engine: Engine, what: str) -> Connection:
@@ -71,26 +67,9 @@ def write_transaction(
         conn.close()
 
 
-def _last_result(
-    _conn: Connection, cursor: Any, _sql: str, _params: Any, context: Any, _many: bool
-) -> None:
-    # A string of several statements answers with one result each; the row
-    # wanted is the last statement's (SQLAlchemy reads the current one).
-    if context is not None and context.execution_options.get(_LAST_RESULT):
-        while cursor.nextset():
-            pass
-
-
-def _listening(engine: Engine) -> None:
-    if engine not in _engines_listening:
-        event.listen(engine, "after_cursor_execute", _last_result)
-        _engines_listening.add(engine)
-
-
 @functools.lru_cache(maxsize=1024)
-def _read_opening(slug: str, opening: str | None) -> TextClause:
-    """``_begin_read``'s statement string, parsed once per tenant and opening
-    (``text()`` of a long statement costs more than its round trip)."""
+def _read_opening(slug: str, opening: str | None) -> str:
+    """``_begin_read``'s statement string, built once per tenant and opening."""
     names = TenantNames(slug)
     statements = [
         "BEGIN READ ONLY",
@@ -99,10 +78,12 @@ def _read_opening(slug: str, opening: str | None) -> TextClause:
     ]
     if opening is not None:
         statements.append(opening)
-    return text("; ".join(statements)).execution_options(**{_LAST_RESULT: True})
+    return "; ".join(statements)
 
 
-def _begin_read(conn: Connection, names: TenantNames, opening: str | None) -> Row[Any] | None:
+def _begin_read(
+    conn: Connection, names: TenantNames, opening: str | None
+) -> tuple[Any, ...] | None:
     """``BEGIN READ ONLY``, the tenant's role and search path, and the
     ``opening`` statement (run as the tenant), in one round trip: psycopg
     would otherwise send its ``BEGIN`` on its own, and the opening statement
@@ -110,8 +91,13 @@ def _begin_read(conn: Connection, names: TenantNames, opening: str | None) -> Ro
     before any of its own calls run). psycopg is in autocommit mode for the
     block so that it does not send that ``BEGIN``; the server is in the
     transaction all the same, and psycopg's commit and rollback end it
-    (they act on the server's transaction state, not on the mode)."""
-    _listening(conn.engine)
+    (they act on the server's transaction state, not on the mode).
+
+    The string goes to the driver itself: it has no bind parameters (psycopg
+    sends it with the simple query protocol, several statements allowed)
+    and its last result is the row wanted, and SQLAlchemy's execution and
+    result layers cost more than this round trip's server time (measured in
+    docs/metrics.md)."""
     raw = conn.connection.driver_connection
     try:
         if raw is None:
@@ -120,8 +106,27 @@ def _begin_read(conn: Connection, names: TenantNames, opening: str | None) -> Ro
     except psycopg.Error as exc:
         conn.invalidate(exc)
         raise _Dead() from exc
-    result = conn.execute(_read_opening(names.slug, opening))
-    return result.one() if opening is not None else None
+    try:
+        cur = raw.execute(_read_opening(names.slug, opening))
+        while cur.nextset():
+            pass
+        return cur.fetchone() if opening is not None else None
+    except psycopg.Error as exc:
+        raise _driver_error(conn, raw, exc) from exc
+
+
+def _driver_error(conn: Connection, raw: Any, exc: psycopg.Error) -> sqlalchemy.exc.DBAPIError:
+    """A driver error as SQLAlchemy reports one from its own execution: a
+    lost connection is a disconnect, which invalidates this connection and
+    the pool's older ones (a restarted server closed them all; ``_opened``
+    then tries once more, on a new connection)."""
+    lost = bool(raw.closed) or conn.dialect.is_disconnect(exc, raw, None)
+    if lost:
+        conn.invalidate(exc)
+        conn.engine.dispose(close=False)
+    return sqlalchemy.exc.DBAPIError.instance(  # type: ignore[no-any-return]
+        "BEGIN READ ONLY", None, exc, psycopg.Error, connection_invalidated=lost
+    )
 
 
 def _end_read(conn: Connection) -> None:
@@ -165,7 +170,7 @@ def _abandon(conn: Connection) -> None:
 
 def _opened(
     router: ReplicaRouter, engine: Engine, conn: Connection, names: TenantNames, opening: str | None
-) -> tuple[Connection, Row[Any] | None]:
+) -> tuple[Connection, tuple[Any, ...] | None]:
     """The connection in its tenant transaction, and the opening's row; on
     failure the connection is closed. The replica's engine does not ping a
     connection at checkout (a round trip per request): a pooled connection
@@ -211,7 +216,7 @@ def opened_read_transaction(
     session_id: int | None,
     pending: str | bool | None = True,
     opening: str | None = None,
-) -> Iterator[tuple[Connection, Row[Any] | None]]:
+) -> Iterator[tuple[Connection, tuple[Any, ...] | None]]:
     """``read_transaction``, whose first round trip also runs ``opening`` (a
     statement without bind parameters, as the tenant): the connection and
     the opening's one row (None without an opening)."""

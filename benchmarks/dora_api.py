@@ -1,7 +1,11 @@
 """Every /api/v1/analytics endpoint the dashboard uses, through the real
 backend app, on benchmarks/dora.py's generated tenant: p50/p95 uncached and
-cached, next to the floor: every data statement the endpoint ran, replayed
-bare on the replica through psycopg (no transaction, no Python after it).
+cached, next to two floors. The floor: every data statement the endpoint
+ran, replayed bare on the replica through psycopg (no transaction, no
+Python after it). The request floor: the same work as the request, done
+directly (``request_floor``: its Redis preflight, then its statements in the
+tenant's read transaction, as the app sends them); what the app adds to it
+is its own Python ("req.ratio").
 
     PYTHONPATH=hack:services/common:services/backend .venv/bin/python benchmarks/dora_api.py
     ... benchmarks/dora_api.py --full       # 1M work items, 100k PRs, 20k deployments, 2k incidents
@@ -22,7 +26,7 @@ the environments, the metric statements. They run with the
 same parameters, as the superuser with the tenant's schema on
 ``search_path``, JIT off and custom plans (as the app's transactions). The session reads as a dashboard's does,
 not right after a write of its own (no read-your-writes check). Endpoint, floor and the cached call run in
-turn (the load of a shared machine drifts). "server" is the time inside the
+turn (the load of a shared machine drifts), the request floor after the floor. "server" is the time inside the
 app (ASGI call to the last body byte); "client" adds the TestClient's hop.
 ``--profile ROUTE`` prints a cProfile (wall time) of uncached calls.
 """

@@ -23,13 +23,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import redis
 from fastapi import Response
 from pydantic import TypeAdapter
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection
 from starlette.background import BackgroundTask
 
 from pulse_backend.context import Principal
@@ -144,7 +144,7 @@ async def lookup_async(
 def compute_body(
     clients: AppClients,
     principal: Principal,
-    compute: Callable[[Connection, Row[Any] | None], T],
+    compute: Callable[[Connection, Sequence[Any] | None], T],
     dump: Callable[[T], bytes],
     opening: str | None = None,
 ) -> tuple[T, bytes]:

@@ -13,7 +13,7 @@ import contextlib
 import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 import sqlalchemy.exc
@@ -120,13 +120,15 @@ def _driver_error(conn: Connection, raw: Any, exc: psycopg.Error) -> sqlalchemy.
     lost connection is a disconnect, which invalidates this connection and
     the pool's older ones (a restarted server closed them all; ``_opened``
     then tries once more, on a new connection)."""
-    lost = bool(raw.closed) or conn.dialect.is_disconnect(exc, raw, None)
+    lost = bool(raw.closed) or conn.dialect.is_disconnect(cast(Any, exc), raw, None)
     if lost:
         conn.invalidate(exc)
         conn.engine.dispose(close=False)
-    return sqlalchemy.exc.DBAPIError.instance(  # type: ignore[no-any-return]
+    # The subclass named as psycopg's (OperationalError, ProgrammingError...).
+    err = sqlalchemy.exc.DBAPIError.instance(
         "BEGIN READ ONLY", None, exc, psycopg.Error, connection_invalidated=lost
     )
+    return cast(sqlalchemy.exc.DBAPIError, err)
 
 
 def _end_read(conn: Connection) -> None:

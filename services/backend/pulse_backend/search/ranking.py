@@ -43,6 +43,9 @@ class Found:
 
 
 def ranked(conn: Connection, params: SearchParams, scope: Scope, found: Found) -> list[SearchHit]:
+    """Up to ``params.limit`` results, hydrated from the tenant's rows within
+    the filters; word matches are looked up only when the hits above the
+    cut-off leave room, the named row always (one btree probe)."""
     floor = found.floor
     relevant = [h for h in found.hits if floor is None or h.score >= floor]
     close = hydrate(conn, relevant[: params.limit + SPARE], scope)

@@ -111,10 +111,12 @@ def fulltext(
     """Up to ``params.limit`` rows of each kind whose text holds the query's
     words, found among all the tenant's rows in scope by the GIN index of
     that text (``ix_<table>_words``): those in ``prefer`` first (the
-    semantic neighbours), then by full-text rank; best rank first."""
+    semantic neighbours), then by full-text rank; of all kinds, up to
+    ``params.limit`` again, in the same order."""
     if scope.project_ids == [] or scope.repository_ids == []:
         return []
     found: list[SearchHit] = []
+    preferred = {(h.kind, h.row_id) for h in prefer}
     query = f"websearch_to_tsquery('{FTS_CONFIG}', :q)"
     for kind in scope.kinds:
         vector = f"to_tsvector('{FTS_CONFIG}', {FTS_TEXT[kind]})"
@@ -130,7 +132,7 @@ def fulltext(
             tail=f" ORDER BY {ALIAS[kind]}.id = ANY(:first) DESC, rank DESC LIMIT :limit",
         )
         found += [_hit(kind, r, float(r.rank), MatchedBy.words) for r in rows]
-    found.sort(key=lambda h: h.score, reverse=True)
+    found.sort(key=lambda h: ((h.type, h.id) in preferred, h.score), reverse=True)
     return found[: params.limit]
 
 

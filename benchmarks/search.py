@@ -15,6 +15,26 @@ vectors of 384 dimensions,
 
 Both stores do exact (brute-force) search: local mode has no HNSW index, so
 these figures grow linearly with N, unlike a real Qdrant server's.
+
+``--words N`` instead times search's lookups in PostgreSQL on a tenant of N
+work items (N/3 pull requests in 50 repositories, N/20 incidents; words
+drawn from a 300-word vocabulary, so a common word is in about 2 % of the
+rows, and one row holds a rare word), in its own throwaway PostgreSQL: each
+lookup as search sends it (``rows.named``, ``rows.fulltext``) next to its
+raw-SQL floor (the index alone, ids only, no ranking), and the same word
+lookup with index scans turned off (what each search cost before the GIN
+indexes), then prints each statement's plan (EXPLAIN ANALYZE).
+
+    PYTHONPATH=hack:services/backend:services/common .venv/bin/python benchmarks/search.py \
+        --words 100000 [--queries 50]
+
+30 Nov, 2 shared cores, ``--words 100000 --queries 30``, p50 search / floor
+/ no index: ENG-7000 2.1 / 0.07 / 687 ms; org/repo-8#357 1.7 / 0.14 / 757;
+#357 1.7 / 0.39 / 848 (the btree probed once per repository); a rare word
+1.5 / 0.06 / 865; a word in 2 % of the rows 38 / 0.54 / 991 (``ts_rank``
+over its 2,000 + 666 + 100 matches: the ranking, not the lookup, is the
+cost); the same word in one project 9 / 0.74 / 55. Search's figures are 3-4
+statements (one per kind, and the named row's) to the floor's one.
 """
 
 from __future__ import annotations
@@ -31,7 +51,7 @@ import numpy as np
 from qdrant_client import QdrantClient, models
 
 from pulse_common import vectorstore
-from pulse_common.search.vectors import read_token
+from pulse_common.search.vectors import collection_token
 from pulse_fakes.qdrant import serve_qdrant
 
 DIM = 384
@@ -79,8 +99,12 @@ def main() -> None:
     parser.add_argument(
         "--filter", action="store_true", help="filter on two of the three types (a payload scan)"
     )
+    parser.add_argument("--words", type=int, metavar="N", help="time the PostgreSQL lookups")
     args = parser.parse_args()
     print("command:", " ".join([sys.executable, *sys.argv]))
+    if args.words:
+        bench_words(args.words, args.queries)
+        return
     rng = np.random.default_rng(7)
     data = rng.standard_normal((args.vectors, DIM)).astype(np.float32)
     data /= np.linalg.norm(data, axis=1, keepdims=True)
@@ -99,7 +123,7 @@ def main() -> None:
         # Loaded behind the server's back: the figure is about searching.
         _load(server.app.local, data)
         vectorstore.issue_token(admin, key, COLLECTION, "bench", ttl=dt.timedelta(hours=1))
-        token = read_token(key, COLLECTION, "bench", ttl=dt.timedelta(hours=1))
+        token = collection_token(key, COLLECTION, "bench", ttl=dt.timedelta(hours=1))
         reader = vectorstore.connect(server.url, token, timeout=120)
         served = _timed(
             lambda q: reader.query_points(
@@ -132,6 +156,151 @@ def main() -> None:
     print(_line("embed", embed))
     overhead = statistics.median(served) - statistics.median(floor)
     print(f"server overhead over the floor (p50): {overhead:.2f} ms")
+
+
+# One statement per table; ``g`` is the row's number. Six words of VOCABULARY
+# per summary/title (a word is in about 2 % of the rows); ENG-7 holds "vatrix".
+VOCABULARY = [f"w{i:03d}" for i in range(300)]
+WORDS = "(SELECT string_agg((CAST(:v AS text[]))[1 + (g * 7919 + k * 104729) % 300], ' ') FROM generate_series(1, 6) k)"
+FILL = [
+    "INSERT INTO projects (tenant_id, key, name) SELECT :t, 'P' || i, 'P' || i "
+    "FROM generate_series(1, 19) i",
+    "INSERT INTO projects (tenant_id, key, name) VALUES (:t, 'ENG', 'ENG')",
+    "INSERT INTO repositories (tenant_id, full_name, name) "
+    "SELECT :t, 'org/repo-' || i, 'repo-' || i FROM generate_series(1, 50) i",
+    "INSERT INTO work_items (tenant_id, project_id, key, summary, description, created) "
+    "SELECT :t, p.id, p.key || '-' || g, " + WORDS + ", " + WORDS + ", now() "
+    "FROM generate_series(1, :n) g JOIN projects p ON p.key = CASE WHEN g % 20 = 0 "
+    "THEN 'ENG' ELSE 'P' || (g % 20) END",
+    "UPDATE work_items SET summary = summary || ' vatrix' WHERE key = 'ENG-7000'",
+    "INSERT INTO prs (tenant_id, repository_id, number, title, body, state, created) "
+    "SELECT :t, r.id, g, " + WORDS + ", " + WORDS + ", 'open', now() "
+    "FROM generate_series(1, :n / 3) g JOIN repositories r ON r.full_name = 'org/repo-' || (1 + g % 50)",
+    "INSERT INTO incidents (tenant_id, external_id, title, severity, started_at) "
+    "SELECT :t, 'i' || g, " + WORDS + ", 'sev2', now() FROM generate_series(1, :n / 20) g",
+]
+# (query, filter, the floor: the index alone)
+LOOKUPS = [
+    ("ENG-7000", {}, "SELECT id FROM work_items WHERE key = 'ENG-7000'"),
+    (
+        "org/repo-8#357",
+        {},
+        "SELECT p.id FROM prs p JOIN repositories r ON r.id = p.repository_id "
+        "WHERE r.full_name = 'org/repo-8' AND p.number = 357",
+    ),
+    ("#357", {}, "SELECT id FROM prs WHERE number = 357"),
+    (
+        "vatrix",
+        {},
+        "SELECT id FROM work_items WHERE to_tsvector('english', key || ' ' || summary "
+        "|| ' ' || COALESCE(description, '')) @@ websearch_to_tsquery('english', 'vatrix')",
+    ),
+    (
+        "w017",
+        {},
+        "SELECT id FROM work_items WHERE to_tsvector('english', key || ' ' || summary "
+        "|| ' ' || COALESCE(description, '')) @@ websearch_to_tsquery('english', 'w017') LIMIT 10",
+    ),
+    (
+        "w009",
+        {"project": "ENG"},
+        "SELECT id FROM work_items WHERE to_tsvector('english', key "
+        "|| ' ' || summary || ' ' || COALESCE(description, '')) @@ websearch_to_tsquery('english', "
+        "'w009') AND project_id = (SELECT id FROM projects WHERE key = 'ENG') LIMIT 10",
+    ),
+]
+
+
+def bench_words(n: int, runs: int) -> None:
+    from analytics_api import BACKEND_PW, bench_dsn, bench_stores
+    from pydantic import SecretStr
+    from sqlalchemy import Connection, event, text
+
+    from pulse_backend.search import rows
+    from pulse_backend.search.schemas import SearchParams
+    from pulse_common.db import make_engine
+    from pulse_common.logging import configure_logging
+    from pulse_common.provisioning import TenantRequest, ensure_platform, ensure_tenant
+    from pulse_common.tenancy import TenantNames, quote_ident
+
+    configure_logging(json=False, level="WARNING")
+    names = TenantNames("bench")
+
+    def tenant(conn: Connection) -> None:
+        conn.execute(text(f"SET search_path TO {quote_ident(names.schema)}"))
+
+    with bench_stores("pulse-bench-search-") as (_, pg, _):
+        engine = make_engine(bench_dsn(pg.primary_dsn))
+        ensure_platform(engine, backend_password=BACKEND_PW)
+        request = TenantRequest(
+            slug="bench",
+            display_name="Bench",
+            admin_email="admin@bench.example",
+            login_password=SecretStr("bench-login-pw"),
+        )
+        tenant_id = ensure_tenant(engine, request).tenant_id
+        t0 = time.perf_counter()
+        with engine.begin() as conn:
+            tenant(conn)
+            for sql in FILL:
+                conn.execute(text(sql), {"t": tenant_id, "n": n, "v": VOCABULARY})
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            tenant(conn)
+            conn.execute(text("VACUUM ANALYZE work_items, prs, incidents"))
+        print(
+            f"tenant: {n} work items, {n // 3} PRs, {n // 20} incidents "
+            f"(filled, indexed, vacuumed in {time.perf_counter() - t0:.0f} s)"
+        )
+
+        sent: list[tuple[str, object]] = []
+        # The planner told not to use indexes, on a connection of its own:
+        # psycopg prepares a statement run 5 times, and a prepared plan
+        # survives a SET.
+        with engine.connect() as conn, engine.connect() as scans:
+            tenant(conn)
+            tenant(scans)
+            scans.exec_driver_sql("SET enable_bitmapscan = off")
+            scans.exec_driver_sql("SET enable_indexscan = off")
+
+            def lookup(q: str, filters: dict[str, str], c: Connection = conn) -> None:
+                params = SearchParams(q=q, **filters)
+                scope = rows.scope_of(c, params)
+                rows.named(c, q, scope)
+                rows.fulltext(c, params, scope)
+
+            def raw(sql: str) -> None:
+                conn.exec_driver_sql(sql).all()
+
+            print(
+                f"{'lookup':34} {'search p50':>11} {'p95':>8} {'floor p50':>10} {'no index p50':>13}"
+            )
+            for q, filters, floor in LOOKUPS:
+                label = q + "".join(f" {k}={v}" for k, v in filters.items())
+                searched = _timed(lambda _, q=q, f=filters: lookup(q, f), np.arange(runs))
+                floored = _timed(lambda _, sql=floor: raw(sql), np.arange(runs))
+                unindexed = _timed(
+                    lambda _, q=q, f=filters: lookup(q, f, scans), np.arange(min(runs, 5))
+                )
+                print(
+                    f"{label:34} {statistics.median(searched):8.2f} ms "
+                    f"{statistics.quantiles(searched, n=20)[-1]:8.2f} "
+                    f"{statistics.median(floored):7.2f} ms {statistics.median(unindexed):10.2f} ms"
+                )
+
+            def seen(*args: object) -> None:
+                sent.append((str(args[2]), args[3]))
+
+            event.listen(conn, "before_cursor_execute", seen)
+            for q, filters, _ in LOOKUPS:
+                lookup(q, filters)
+            event.remove(conn, "before_cursor_execute", seen)
+            for statement, parameters in sent:
+                if not any(f"FROM {t}" in statement for t in ("work_items", "prs", "incidents")):
+                    continue
+                plan = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, COSTS OFF) {statement}", parameters)
+                print(f"\n-- {parameters}")
+                print("\n".join(r[0] for r in plan))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,14 @@
 """The tenant's rows behind search: the filters' scope, the hydration of
 vector hits from the replica (under the tenant's role, so a payload can
-never point at another tenant's rows) and PostgreSQL full text: the fallback
-when the vector store cannot answer, and the word check of the semantic hits
-below the relevance cut-off."""
+never point at another tenant's rows), the rows a query names exactly (an
+issue key, a pull request) and PostgreSQL full text: the fallback when the
+vector store cannot answer, and in semantic mode the word matches after the
+hits above the relevance cut-off. Every lookup is an index scan: primary
+keys, the unique keys' btrees, the GIN indexes of the searchable text."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +20,10 @@ from pulse_common.search import vectors
 from pulse_common.search.documents import ALIAS, FTS_TEXT, SELECT, Kind
 
 SNIPPET = 240
-FTS_CONFIG = "english"
+FTS_CONFIG = "english"  # the GIN indexes' (tenant migration e4c7a1f9b3d2)
+# A Jira key (ENG-1234); a pull request (org/repo#123, #123: int4 numbers).
+WORK_ITEM_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*-[0-9]{1,18}")
+PULL_REQUEST = re.compile(r"(?:(?P<repo>[^\s#/]+/[^\s#/]+))?#(?P<number>[0-9]{1,9})")
 
 
 @dataclass(frozen=True)
@@ -65,13 +71,10 @@ def hydrate(conn: Connection, hits: Sequence[vectors.Hit], scope: Scope) -> list
         by_kind.setdefault(h.kind, []).append(h.row_id)
     rows: dict[tuple[Kind, int], Any] = {}
     for kind, ids in by_kind.items():
-        if kind not in scope.kinds:
-            continue
-        sql = SELECT[kind].format(
-            rank="", where=f"AND {ALIAS[kind]}.id = ANY(:ids) {scope.where(kind)}"
-        )
-        for r in conn.execute(text(sql), {"ids": ids, **scope.params()}):
-            rows[(kind, r.id)] = r
+        if kind in scope.kinds:
+            where = f"AND {ALIAS[kind]}.id = ANY(:ids)"
+            for r in _rows(conn, kind, scope, where, {"ids": ids}):
+                rows[(kind, r.id)] = r
     out = []
     for h in hits:
         row = rows.get((h.kind, h.row_id))
@@ -80,36 +83,72 @@ def hydrate(conn: Connection, hits: Sequence[vectors.Hit], scope: Scope) -> list
     return out
 
 
+def named(conn: Connection, q: str, scope: Scope) -> list[SearchHit]:
+    """The rows the query names exactly, each found by its unique btree: a
+    work item by its key (``ENG-1234``, any case), a pull request by
+    ``org/repo#123`` or ``#123`` (in any of the tenant's repositories).
+    Their ``score`` is 0: the caller ranks them."""
+    out: list[SearchHit] = []
+    if Kind.work_item in scope.kinds and WORK_ITEM_KEY.fullmatch(q):
+        keys = sorted({q, q.upper()})
+        for r in _rows(conn, Kind.work_item, scope, "AND w.key = ANY(:keys)", {"keys": keys}):
+            out.append(_hit(Kind.work_item, r, 0.0, MatchedBy.words))
+    pr = PULL_REQUEST.fullmatch(q)
+    if Kind.pull_request in scope.kinds and pr is not None:
+        where = "AND p.number = :number" + (" AND r.full_name = :repo" if pr["repo"] else "")
+        bound = {"number": int(pr["number"]), "repo": pr["repo"]}
+        for r in _rows(conn, Kind.pull_request, scope, where, bound):
+            out.append(_hit(Kind.pull_request, r, 0.0, MatchedBy.words))
+    return out
+
+
 def fulltext(
     conn: Connection,
     params: SearchParams,
     scope: Scope,
-    among: Sequence[vectors.Hit] | None = None,
+    prefer: Sequence[vectors.Hit] = (),
 ) -> list[SearchHit]:
-    """The rows whose text holds the query's words, best full-text rank
-    first; ``among``: only these rows (by primary key, so without a scan)."""
+    """Up to ``params.limit`` rows of each kind whose text holds the query's
+    words, found among all the tenant's rows in scope by the GIN index of
+    that text (``ix_<table>_words``): those in ``prefer`` first (the
+    semantic neighbours), then by full-text rank; of all kinds, up to
+    ``params.limit`` again, in the same order."""
     if scope.project_ids == [] or scope.repository_ids == []:
         return []
     found: list[SearchHit] = []
+    preferred = {(h.kind, h.row_id) for h in prefer}
     query = f"websearch_to_tsquery('{FTS_CONFIG}', :q)"
     for kind in scope.kinds:
-        ids = None if among is None else [h.row_id for h in among if h.kind is kind]
-        if ids == []:
-            continue
-        only = "" if ids is None else f"AND {ALIAS[kind]}.id = ANY(:ids)"
         vector = f"to_tsvector('{FTS_CONFIG}', {FTS_TEXT[kind]})"
-        sql = (
-            SELECT[kind].format(
-                rank=f", ts_rank({vector}, {query}) AS rank",
-                where=f"AND {vector} @@ {query} {only} {scope.where(kind)}",
-            )
-            + " ORDER BY rank DESC LIMIT :limit"
+        first = [h.row_id for h in prefer if h.kind is kind]
+        bound = {"q": params.q, "limit": params.limit, "first": first}
+        rows = _rows(
+            conn,
+            kind,
+            scope,
+            f"AND {vector} @@ {query}",
+            bound,
+            rank=f", ts_rank({vector}, {query}) AS rank",
+            tail=f" ORDER BY {ALIAS[kind]}.id = ANY(:first) DESC, rank DESC LIMIT :limit",
         )
-        bound = {"q": params.q, "limit": params.limit, "ids": ids, **scope.params()}
-        for r in conn.execute(text(sql), bound):
-            found.append(_hit(kind, r, float(r.rank), MatchedBy.words))
-    found.sort(key=lambda h: h.score, reverse=True)
+        found += [_hit(kind, r, float(r.rank), MatchedBy.words) for r in rows]
+    found.sort(key=lambda h: ((h.type, h.id) in preferred, h.score), reverse=True)
     return found[: params.limit]
+
+
+def _rows(
+    conn: Connection,
+    kind: Kind,
+    scope: Scope,
+    where: str,
+    bound: dict[str, Any],
+    *,
+    rank: str = "",
+    tail: str = "",
+) -> Sequence[Any]:
+    """``kind``'s rows (``SELECT``) meeting ``where`` and the filters."""
+    sql = SELECT[kind].format(rank=rank, where=f"{where} {scope.where(kind)}") + tail
+    return conn.execute(text(sql), {**bound, **scope.params()}).all()
 
 
 def _hit(kind: Kind, row: Any, score: float, matched_by: MatchedBy) -> SearchHit:

@@ -17,10 +17,13 @@ unrelated. Hits scoring below the model's cut-off
 (``pulse_common.ai.collection.min_score``: 0.3 for the built-in MiniLM, a
 provider's own ``min_score``) are left out, and an empty answer carries
 ``no_results``: "No results for …" with a hint, for the page to show.
-A hit below the cut-off whose text holds the query's words (full text, the
-fallback's query restricted to those rows) is still a result: an issue key
-or a word of a title is a real match MiniLM may score at 0.2. It comes after
-the hits above the cut-off, with ``matched_by`` ``words`` saying why.
+A row below the cut-off whose text holds the query's words (full text, the
+fallback's query) is still a result: an issue key or a word of a title is a
+real match MiniLM may score at 0.2. Such rows are looked up among all the
+tenant's rows in scope, by index, not only among the nearest neighbours, and
+come after the hits above the cut-off, with ``matched_by`` ``words`` saying
+why. A row the query names exactly (a work item key, ``org/repo#123`` or
+``#123``) comes first of its group (``ranking``).
 
 Filters: ``project`` (a project key) narrows work items and incidents,
 ``repository`` (``org/name``) pull requests and incidents; a kind without
@@ -41,13 +44,13 @@ from sqlalchemy import Connection, text
 
 from pulse_backend.context import Principal
 from pulse_backend.search import indexer
-from pulse_backend.search.rows import Scope, fulltext, hydrate, scope_of
+from pulse_backend.search.ranking import SPARE, Found, Row, ranked
+from pulse_backend.search.rows import Scope, fulltext, scope_of
 from pulse_backend.search.schemas import (
     Indexer,
     IndexRunOut,
     NoResults,
     ReindexResult,
-    SearchHit,
     SearchMode,
     SearchParams,
     SearchResponse,
@@ -67,12 +70,6 @@ from pulse_common.search import vectors
 from pulse_common.search.queue import requeue_all
 
 log = structlog.get_logger("pulse_backend.search")
-
-# Hits whose rows are gone are dropped at hydration: ask for a few more.
-SPARE = 10
-# Nearest neighbours below the cut-off whose words are checked (by primary
-# key: full text over every row would scan the tables on each search).
-WORD_CHECKED = 40
 
 
 # The tenant's embedding providers with their keys, read in the request's transaction.
@@ -94,38 +91,23 @@ def search(
     ) as conn:
         scope = scope_of(conn, params)
         try:
-            hits, floor = _semantic(conn, deps, principal, params, scope)
+            found = _semantic(conn, deps, principal, params, scope)
+            results = ranked(conn, params, scope, found)
         except _Unavailable as why:
             log.warning("semantic search unavailable", tenant=principal.slug, reason=why.detail)
-            found = fulltext(conn, params, scope)
+            results = fulltext(conn, params, scope)
             return SearchResponse(
                 mode=SearchMode.fulltext,
                 notice=f"Semantic search is unavailable ({why.reason}); showing full-text results.",
-                results=found,
-                no_results=None if found else _no_results(params, SearchMode.fulltext),
+                results=results,
+                no_results=None if results else _no_results(params, SearchMode.fulltext),
             )
-        relevant = [h for h in hits if floor is None or h.score >= floor]
-        results = hydrate(conn, relevant[: params.limit + SPARE], scope)[: params.limit]
-        weak = [h for h in hits if floor is not None and h.score < floor]
-        if weak and len(results) < params.limit:
-            results += _by_words(conn, params, scope, weak)[: params.limit - len(results)]
         return SearchResponse(
             mode=SearchMode.semantic,
             results=results,
-            min_score=floor,
+            min_score=found.floor,
             no_results=None if results else _no_results(params, SearchMode.semantic),
         )
-
-
-def _by_words(
-    conn: Connection, params: SearchParams, scope: Scope, weak: Sequence[vectors.Hit]
-) -> list[SearchHit]:
-    """The hits below the cut-off that hold the query's words, in semantic
-    order and with their semantic score (so the whole answer stays ranked)."""
-    similarity = {(h.kind, h.row_id): h.score for h in weak}
-    found = fulltext(conn, params.model_copy(update={"limit": len(weak)}), scope, among=weak)
-    kept = [h.model_copy(update={"score": round(similarity[(h.type, h.id)], 6)}) for h in found]
-    return sorted(kept, key=lambda h: h.score, reverse=True)
 
 
 def _no_results(params: SearchParams, mode: SearchMode) -> NoResults:
@@ -265,11 +247,9 @@ def reindex(clients: AppClients, principal: Principal) -> ReindexResult:
 
 def _semantic(
     conn: Connection, deps: SearchDeps, principal: Principal, params: SearchParams, scope: Scope
-) -> tuple[list[vectors.Hit], float | None]:
-    """The nearest points and the relevance cut-off of the model that
-    embedded the query."""
+) -> Found:
     if not scope.kinds or scope.project_ids == [] or scope.repository_ids == []:
-        return [], None
+        return Found([], None, lambda rows: {})
     try:
         client, info, embedder = _model(conn, deps, principal)
         if info.points == 0:
@@ -278,16 +258,24 @@ def _semantic(
                 SearchState.empty, "the search index is still being built", "no points"
             )
         [vector] = embedder.embed([params.q])
+        collection = principal.names.collection
         hits = vectors.search(
             client,
-            principal.names.collection,
+            collection,
             vector,
             kinds=scope.kinds,
             project_ids=scope.project_ids,
             repository_ids=scope.repository_ids,
-            limit=params.limit + SPARE + WORD_CHECKED,
+            limit=params.limit + SPARE,
         )
-        return hits, min_score(embedder)
     except (PulseError, UnexpectedResponse) as exc:
         # 401/403 (token refused, e.g. the tenant's grant revoked), 404 (no collection).
         raise _unavailable(exc) from None
+
+    def similarity(rows: Sequence[Row]) -> dict[Row, float]:
+        try:
+            return vectors.similarity(client, collection, vector, rows)
+        except (PulseError, UnexpectedResponse) as exc:
+            raise _unavailable(exc) from None
+
+    return Found(hits, min_score(embedder), similarity)

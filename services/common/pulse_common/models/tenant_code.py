@@ -57,6 +57,16 @@ class PullRequest(TenantRow, HasIntegration, TenantBase):
             postgresql_include=["is_hotfix", "is_revert", "fixes_bug", "fixes_incident"],
             postgresql_where=text("is_hotfix OR is_revert OR fixes_bug OR fixes_incident"),
         ),
+        # Search's word lookup: ``pulse_common.search.documents.FTS_TEXT``, as
+        # PostgreSQL spells it back (for autogenerate's comparison).
+        Index(
+            "ix_prs_words",
+            text(
+                "to_tsvector('english'::regconfig, "
+                "(title::text || ' '::text) || COALESCE(body, ''::text))"
+            ),
+            postgresql_using="gin",
+        ),
     )
 
     repository_id: Mapped[int] = mapped_column(

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -100,6 +101,8 @@ class Incident(TenantRow, HasIntegration, TenantBase):
         Index(None, "deployment_id"),
         # Incident linking within a project's scope.
         Index(None, "project_id", "detected_at"),
+        # Search's word lookup (``pulse_common.search.documents.FTS_TEXT``).
+        Index("ix_incidents_words", text("to_tsvector('english', title)"), postgresql_using="gin"),
     )
 
     external_id: Mapped[str] = mapped_column(String(100), nullable=False)

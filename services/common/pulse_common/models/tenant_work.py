@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -113,6 +114,16 @@ class WorkItem(TenantRow, Deactivatable, HasIntegration, TenantBase):
         Index(None, "resolved_at", postgresql_include=list(FLOW_COLUMNS)),
         # Status boards and WIP counts.
         Index(None, "status_id"),
+        # Search's word lookup: ``pulse_common.search.documents.FTS_TEXT``, as
+        # PostgreSQL spells it back (for autogenerate's comparison).
+        Index(
+            "ix_work_items_words",
+            text(
+                "to_tsvector('english'::regconfig, (((key::text || ' '::text) "
+                "|| summary::text) || ' '::text) || COALESCE(description, ''::text))"
+            ),
+            postgresql_using="gin",
+        ),
     )
 
     project_id: Mapped[int] = mapped_column(

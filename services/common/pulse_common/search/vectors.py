@@ -17,7 +17,7 @@ from qdrant_client import QdrantClient, models
 
 from pulse_common import vectorstore
 from pulse_common.ai.embeddings import check_dimension
-from pulse_common.search.documents import Document, Kind
+from pulse_common.search.documents import Document, Kind, point_id
 from pulse_common.vectorstore import GRANTS
 
 
@@ -106,3 +106,17 @@ def search(
         payload = p.payload or {}
         hits.append(Hit(Kind(payload["type"]), int(payload["row_id"]), float(p.score)))
     return hits
+
+
+def similarity(
+    client: QdrantClient, collection: str, vector: list[float], rows: Sequence[tuple[Kind, int]]
+) -> dict[tuple[Kind, int], float]:
+    """The similarity to ``vector`` of these rows' points, by point id (the
+    rows come from PostgreSQL, never from a payload); a row without a point
+    (not embedded yet) is left out."""
+    by_point = {point_id(kind, row_id): (kind, row_id) for kind, row_id in rows}
+    if not by_point:
+        return {}
+    condition = models.HasIdCondition(has_id=list(by_point))
+    found = vectorstore.query_points(client, collection, vector, [condition], len(by_point))
+    return {by_point[str(p.id)]: float(p.score) for p in found if str(p.id) in by_point}

@@ -32,7 +32,7 @@ PUBLIC_COLUMNS = [
 
 def by_email(conn: Connection, email: str) -> Row[Any] | None:
     """The user signing in: with the password hash and the device revocation
-    count (``devices.current``)."""
+    count (``devices.require_current``)."""
     row = conn.execute(
         select(*PUBLIC_COLUMNS, users.c.password_hash, users.c.device_revocations).where(
             users.c.email == email.lower()

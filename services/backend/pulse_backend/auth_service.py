@@ -109,13 +109,40 @@ def login(
     (refused attempts do not extend it). A trusted device (``devices``) is
     counted against its own limit instead of the email's, so that guesses
     made elsewhere cannot lock it out; one that goes over its limit is
-    refused and distrusted. The per-address limit counts every attempt."""
+    refused and distrusted, and one issued before the user's last device
+    revocation (recorded in PostgreSQL, ``devices.require_current``) counts
+    as a stranger's even if Redis missed that revocation. The per-address
+    limit counts every attempt."""
     try:
         names = TenantNames(slug)
     except InvalidInput:
         raise InvalidCredentials(FAILED) from None
     device = devices.trusted(clients, names, email, device_token)
     limits = _login_limits(clients, names, email, client.address, device)
+    try:
+        return _counted(clients, names, email, password, client, device, limits)
+    except devices.Revoked as revoked:
+        # Redis trusted a device that PostgreSQL says was revoked (Redis
+        # missed the revocation). Its slot is back; the attempt is a
+        # stranger's, charged to the email (the address has counted it), and
+        # Redis now distrusts the device, so its next attempts start there.
+        devices.distrust(clients, names, revoked.device)
+        per_email = _login_limits(clients, names, email, None, None)
+        return _counted(clients, names, email, password, client, None, per_email)
+
+
+def _counted(
+    clients: AppClients,
+    names: TenantNames,
+    email: str,
+    password: str,
+    client: ClientInfo,
+    device: devices.Device | None,
+    limits: list[ratelimit.Limit],
+) -> Issued:
+    """One sign-in attempt counted against ``limits``: the first (the
+    device's or the email's) gets its slot back unless the credentials were
+    wrong or nothing could be counted."""
     keep = False
     try:
         exceeded = ratelimit.count(clients.redis, clients.metrics, limits, fail_closed=True)
@@ -152,6 +179,7 @@ def _login(
     lsn: list[str] = []
     with write_transaction(clients.engines.primary, names, lsn) as conn:
         row = users_repo.by_email(conn, email)
+        devices.require_current(device, row)  # before the password: see ``login``
         ok = passwords.verify(password, row.password_hash if row else None)
         if row is None or not ok or not row.active:
             log.info("login refused", category="AUTH", tenant=slug)
@@ -179,7 +207,7 @@ def _login(
         refresh_token=f"{slug}.{sid}.{refresh_secret}",
         user=user,
         permissions=permissions,
-        device_token=devices.issue(clients, names, record.tenant_id, user.id, email, device),
+        device_token=devices.issue(clients, names, record.tenant_id, row, email, device),
     )
 
 

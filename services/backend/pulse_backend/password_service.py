@@ -1,6 +1,7 @@
 """Passwords a user sets: changing one's own (signed in, rate-limited like
 sign-in) and setting one with an emailed link. Either ends the user's other
-sessions (``session_state``); the routes are in ``routes/auth.py``.
+sessions and distrusts every device of theirs, in the same transaction
+(``session_state``); the routes are in ``routes/auth.py``.
 """
 
 from __future__ import annotations

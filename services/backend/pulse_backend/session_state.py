@@ -59,10 +59,10 @@ def end_user_sessions(
     clients: AppClients, conn: Connection, names: TenantNames, user_id: int, keep: int | None
 ) -> list[int]:
     """Ends a user's sessions in the transaction (``keep``: the caller's own)
-    and distrusts all their devices (before the commit: no moment where the
-    change is visible and the devices still trusted); call ``forget`` after
-    commit."""
-    devices.distrust_all(clients, names, user_id)
+    and distrusts all their devices (in PostgreSQL with the change, in Redis
+    before the commit: no moment where the change is visible and the devices
+    still trusted); call ``forget`` after commit."""
+    devices.distrust_all(clients, conn, names, user_id)
     ids = [s for s in sessions.live_ids(conn, user_id) if s != keep]
     for sid in ids:
         sessions.revoke_in_db(conn, session_id=sid)

@@ -31,8 +31,12 @@ PUBLIC_COLUMNS = [
 
 
 def by_email(conn: Connection, email: str) -> Row[Any] | None:
+    """The user signing in: with the password hash and the device revocation
+    count (``devices.require_current``)."""
     row = conn.execute(
-        select(*PUBLIC_COLUMNS, users.c.password_hash).where(users.c.email == email.lower())
+        select(*PUBLIC_COLUMNS, users.c.password_hash, users.c.device_revocations).where(
+            users.c.email == email.lower()
+        )
     ).first()
     return cast("Row[Any] | None", row)
 
@@ -68,4 +72,13 @@ def set_password(conn: Connection, user_id: int, password_hash: str) -> UserOut:
 def touch_login(conn: Connection, user_id: int) -> None:
     conn.execute(
         update(users).where(users.c.id == user_id).values(last_login_at=dt.datetime.now(dt.UTC))
+    )
+
+
+def revoke_devices(conn: Connection, user_id: int) -> None:
+    """One more revocation of every device of the user (``devices.distrust_all``)."""
+    conn.execute(
+        update(users)
+        .where(users.c.id == user_id)
+        .values(device_revocations=users.c.device_revocations + 1)
     )

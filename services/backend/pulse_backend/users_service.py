@@ -1,7 +1,8 @@
 """User administration (admins) and one's own profile: the typed core
 behind ``routes/users.py`` and ``routes/profile.py``.
 
-Deactivating a user ends every session of theirs at once; a role change
+Deactivating a user ends every session of theirs at once and distrusts
+their devices (for good: reactivating them trusts none again); a role change
 reaches their live sessions on the next request. An admin cannot demote or
 deactivate themselves, and the last active admin cannot be removed, so a
 tenant can never lock itself out.

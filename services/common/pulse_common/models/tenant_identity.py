@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pulse_common.models.base import Deactivatable, TenantBase, TenantRow
@@ -29,6 +37,11 @@ class User(TenantRow, Deactivatable, TenantBase):
     )
     must_change_password: Mapped[bool] = mapped_column(nullable=False, server_default="false")
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # How many times every device of the user was distrusted (password
+    # changed or set, user deactivated): a device token issued at another
+    # count is not trusted, even if Redis missed the revocation
+    # (``pulse_backend.devices``).
+    device_revocations: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
 
 
 class UserSession(TenantRow, Deactivatable, TenantBase):

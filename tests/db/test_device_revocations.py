@@ -15,7 +15,7 @@ from pulse_common.db import connect
 from pulse_common.tenancy import TenantNames, quote_ident
 from tests.db.conftest import PulseDb, TenantFactory
 
-BEFORE = "b8e2d4f6a1c3"
+BEFORE = "e4c7a1f9b3d2"
 COLUMN = "device_revocations"
 
 pytestmark = pytest.mark.postgres

@@ -11,7 +11,7 @@ its count is the current one. Existing users start at 0; the downgrade drops
 the column (the previous release keeps no such record).
 
 Revision ID: 7ecefeac0689
-Revises: b8e2d4f6a1c3
+Revises: e4c7a1f9b3d2
 Create Date: 2026-11-30 12:00:00+00:00
 """
 
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7ecefeac0689"
-down_revision: str | Sequence[str] | None = "b8e2d4f6a1c3"
+down_revision: str | Sequence[str] | None = "e4c7a1f9b3d2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -131,7 +131,30 @@ export function valueNote(metric: MetricDef, fig: { value: number | null; sample
   if (metric.metric === "deployment_frequency" && fig.value === 0 && fig.sample_size > 0) {
     return "most months in this period had no deployment day (the median month counts)";
   }
+  // Open incidents count as unresolved, longer than any resolved one: no
+  // median once they are most of the sample, while the level is already low.
+  // Without a word the tile showed "—" beside a LOW badge and a sample.
+  if (metric.metric === "failed_deployment_recovery_time" && fig.value === null && fig.sample_size > 0) {
+    return fig.sample_size === 1
+      ? "the incident is still open: no recovery time yet"
+      : "most of these incidents are still open: the median recovery time is not known yet";
+  }
   return null;
+}
+
+const CHANGE: Record<string, string> = { improved: "▲ improved", worsened: "▼ worsened", unchanged: "= unchanged" };
+
+/**
+ * A figure against the previous period's: "▲ improved from 2.0 / week".
+ * Without a comparison (no value now, or none before) it says what there
+ * is: "previous period: 20 h", never "no comparison from 20 h".
+ */
+export function changeText(line: { change: string; previous_value: number | null; unit: string }): string {
+  // Non-breaking spaces: a narrow tile broke "20 h" between "20" and "h".
+  const before = line.previous_value === null ? null : formatValue(line.previous_value, line.unit).replaceAll(" ", "\u00a0");
+  const change = CHANGE[line.change];
+  if (!change) return before === null ? "no comparison" : `previous period: ${before}`;
+  return before === null ? change : `${change} from ${before}`;
 }
 
 // Why a deployment counts as rework, and how an incident was tied to a

@@ -4,6 +4,7 @@
  * the detail page and the charts agree.
  */
 import type { Schemas } from "../api/queries";
+import { countOf } from "../format/plural";
 
 export type Level = Schemas["DoraLevel"];
 export type TrendMetric = Schemas["TrendMetric"];
@@ -118,7 +119,7 @@ export function levelReason(metric: MetricDef, fig: { level: Level | null; value
 
 /** A figure's sample with its unit: "12 deployments", "1 incident". */
 export function formatSample(metric: MetricDef, n: number): string {
-  return `${n} ${metric.sample[n === 1 ? 0 : 1]}`;
+  return countOf(n, ...metric.sample);
 }
 
 /**

@@ -33,6 +33,11 @@ describe("formatting", () => {
     [5, "5.0 h"],
     [30, "30 h"],
     [72, "3.0 days"],
+    // Rounding never shows the next unit's figure in this one ("60 min", "10.0 h").
+    [0.999, "1.0 h"],
+    [9.97, "10 h"],
+    [9.94, "9.9 h"],
+    [239.5, "10 days"],
     [null, "—"],
   ])("hours %s read %s", (h, text) => expect(formatHours(h)).toBe(text));
 

@@ -181,10 +181,18 @@ export const linkMethod = (method: string): string => LINK_METHODS[method] ?? wo
 /** Hours as a person reads them: minutes, hours or days. */
 export function formatHours(h: number | null | undefined): string {
   if (h === null || h === undefined || Number.isNaN(h)) return "—";
-  if (h < 1) return `${Math.round(h * 60)} min`;
-  if (h < 48) return `${h < 10 ? h.toFixed(1) : Math.round(h)} h`;
-  const d = h / 24;
-  return `${d < 10 ? d.toFixed(1) : Math.round(d)} days`;
+  // Rounded first, then the unit chosen: 59.8 minutes read "60 min" and
+  // 9.96 h "10.0 h", where 1.0 h and 10 h are meant.
+  const minutes = Math.round(h * 60);
+  if (minutes < 60) return `${minutes} min`;
+  if (h < 48) return `${tenths(h)} h`;
+  return `${tenths(h / 24)} days`;
+}
+
+/** One decimal below 10, none from 10: "9.9", "10", "12". */
+function tenths(v: number): string {
+  const r = Math.round(v * 10) / 10;
+  return r < 10 ? r.toFixed(1) : String(Math.round(v));
 }
 
 /** A figure in its unit, as the API sends it (per_day, hours, percent, ratio). */

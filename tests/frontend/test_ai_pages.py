@@ -5,6 +5,7 @@ Qdrant: search answers from PostgreSQL full text and says so)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 
@@ -114,15 +115,37 @@ def test_search_and_assistant_pages(stack: Stack, world: World, demo_tenant: Ten
     # (the browser's outside markers). Now every number ends, and every text
     # starts, at one x, the numbers inside the column.
     for mode, layout in r["sources"].items():
-        items = layout["items"]
-        assert len(items) >= 10, (mode, layout)  # the demo answer cites 12 rows
-        assert None not in [v for i in items for v in i.values()], (mode, items)
-        texts = [i["textLeft"] for i in items]
-        rights = [i["numberRight"] for i in items]
-        assert max(texts) - min(texts) <= 0.5, (mode, items)
-        assert max(rights) - min(rights) <= 0.5, (mode, items)
-        assert min(i["numberLeft"] for i in items) >= layout["column"] - 0.5, (mode, layout)
+        _numbers_in_their_column(mode, layout, at_least=10)  # the demo answer cites 12 rows
     for page in ("Search", "Assistant"):
         assert r["seen"][f"{page} light"] != r["seen"][f"{page} dark"]
     assert len(r["screenshots"]) == 4
+    assert all(Path(p).stat().st_size > 5_000 for p in r["screenshots"])
+
+
+def _numbers_in_their_column(label: str, layout: dict[str, Any], at_least: int) -> None:
+    """At least `at_least` items; every item's text starts, and every number
+    ends, at one x; no number starts left of the column (the list's box, or
+    the sources' heading)."""
+    items = layout["items"]
+    assert len(items) >= at_least, (label, layout)
+    assert None not in [v for i in items for v in i.values()], (label, items)
+    texts = [i["textLeft"] for i in items]
+    rights = [i["numberRight"] for i in items]
+    assert max(texts) - min(texts) <= 0.5, (label, items)
+    assert max(rights) - min(rights) <= 0.5, (label, items)
+    assert min(i["numberLeft"] for i in items) >= layout["column"] - 0.5, (label, layout)
+
+
+def test_long_answer_numbers_its_tools_and_sources_in_a_column(
+    stack: Stack, tenant: Tenant
+) -> None:
+    # "10." to "12." of the tools used sat left of the list's box (the
+    # browser's outside markers), nearly on the card's border.
+    r = run_browser(
+        "longAnswer", stack, tenant=tenant.slug, email=tenant.admin_email, password=tenant.password
+    )
+    assert r["consoleErrors"] == []
+    for width, lists in r["layouts"].items():
+        for name, layout in lists.items():
+            _numbers_in_their_column(f"{width} {name}", layout, at_least=12)
     assert all(Path(p).stat().st_size > 5_000 for p in r["screenshots"])

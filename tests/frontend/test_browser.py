@@ -57,6 +57,10 @@ def test_shell_pages_light_and_dark_keyboard_and_phone(stack: Stack, tenant: Ten
     assert r["escapeClosesMenu"]["hidden"], r["escapeClosesMenu"]
     assert r["escapeClosesMenu"]["expanded"] == "false", r["escapeClosesMenu"]
     assert r["escapeClosesMenu"]["focus"].endswith("Menu"), r["escapeClosesMenu"]
+    # Tab past its last link closes it: focus went on into the page under it.
+    assert r["tabLeavesMenu"]["hidden"], r["tabLeavesMenu"]
+    assert r["tabLeavesMenu"]["expanded"] == "false", r["tabLeavesMenu"]
+    assert r["tabLeavesMenu"]["focusSeen"], r["tabLeavesMenu"]
     assert r["overflow"] <= 0, r["wide"]
     # Each page really changed colours between the modes.
     for path in ("/", "/profile", "/admin/users"):

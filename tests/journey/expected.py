@@ -167,16 +167,23 @@ def js_round(x: float) -> int:
     return math.floor(x + 0.5)
 
 
+def _tenths(v: float) -> str:
+    """The web app's tenths: one decimal below 10 once rounded, none from 10."""
+    r = js_round(v * 10) / 10
+    return fixed(r, 1) if r < 10 else str(js_round(v))
+
+
 def format_hours(h: float | None) -> str:
-    """The web app's formatHours (services/frontend/src/analytics/metrics.ts)."""
+    """The web app's formatHours (services/frontend/src/analytics/metrics.ts):
+    rounded first, then the unit chosen."""
     if h is None:
         return "—"
-    if h < 1:
-        return f"{js_round(h * 60)} min"
+    minutes = js_round(h * 60)
+    if minutes < 60:
+        return f"{minutes} min"
     if h < 48:
-        return f"{fixed(h, 1)} h" if h < 10 else f"{js_round(h)} h"
-    d = h / 24
-    return f"{fixed(d, 1)} days" if d < 10 else f"{js_round(d)} days"
+        return f"{_tenths(h)} h"
+    return f"{_tenths(h / 24)} days"
 
 
 def format_per_day(v: float | None) -> str:
@@ -191,7 +198,7 @@ def format_percent(v: float | None) -> str:
 
 def sample(n: int, one: str, many: str) -> str:
     """A tile's sample line: the count and what it counts."""
-    return f"Sample: {n} {one if n == 1 else many}"
+    return f"Sample: {n:,} {one if n == 1 else many}"  # thousands grouped, as en-US
 
 
 def overview_tiles(want: Expected) -> dict[str, dict[str, str | None]]:

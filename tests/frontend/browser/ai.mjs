@@ -1,5 +1,5 @@
 // Browser scenarios of the Search and Assistant pages (issue 13); see run.mjs.
-import { axe, eachPageInBothModes, heading, newPage, setMode, shot, signIn, theme } from "./lib.mjs";
+import { axe, DESKTOP, eachPageInBothModes, heading, newPage, PHONE, setMode, shot, signedIn, signIn, theme } from "./lib.mjs";
 
 /** Search finds a seeded PR with its link; the assistant answers (streamed,
  * cited, rated); both pages in light and dark with axe. */
@@ -17,16 +17,18 @@ export async function aiPages({ browser, config, axeSource }) {
   }
 }
 
-/** The answer's sources list as laid out: where each item's number and text
- * start and end, and the card's text column (the "Sources" heading's left). */
-function sourcesLayout() {
+/** A numbered list of the answer (`ol.numbered`: the sources, the tools
+ * used) as laid out: where each item's number and text start and end, and
+ * the column its numbers must not cross (`column`'s left, else the list's). */
+function numberedLayout({ list, column }) {
   const box = (e) => (e ? e.getBoundingClientRect() : null);
+  const ol = document.querySelector(list);
   return {
-    column: box(document.querySelector(".citations h2")).left,
-    items: [...document.querySelectorAll(".citations ol > li")].map((li) => ({
-      numberLeft: box(li.querySelector(".source-n"))?.left ?? null,
-      numberRight: box(li.querySelector(".source-n"))?.right ?? null,
-      textLeft: box(li.querySelector(".source-text"))?.left ?? null,
+    column: box(column ? document.querySelector(column) : ol).left,
+    items: [...ol.querySelectorAll(":scope > li")].map((li) => ({
+      numberLeft: box(li.querySelector(".item-n"))?.left ?? null,
+      numberRight: box(li.querySelector(".item-n"))?.right ?? null,
+      textLeft: box(li.querySelector(".item-text"))?.left ?? null,
     })),
   };
 }
@@ -84,7 +86,7 @@ async function aiPagesIn(page, consoleErrors, config, axeSource) {
     tokenEvents: tokens.length,
     streamedText: tokens.join(""),
     shownText: await answer.locator(".answer-text").textContent(),
-    steps: await answer.locator(".steps li").allTextContents(),
+    steps: await answer.locator(".steps .item-text").allTextContents(),
     citations: await answer.locator(".citations a").evaluateAll((as) => as.map((a) => ({ text: a.textContent, href: a.getAttribute("href") }))),
     mode: await answer.locator(".answer-mode").getAttribute("data-mode"),
     url: new URL(page.url()).search,
@@ -140,11 +142,43 @@ async function aiPagesIn(page, consoleErrors, config, axeSource) {
       const t = await theme(page);
       seen[`${title} ${t.theme}`] = t.background;
       violations.push(...(await axe(page, axeSource, `${title} ${t.theme}`)));
-      if (title === "Assistant") sources[t.theme] = await page.evaluate(sourcesLayout);
+      if (title === "Assistant") sources[t.theme] = await page.evaluate(numberedLayout, { list: ".citations ol", column: ".citations h2" });
       screenshots.push(await shot(page, config, `${title.toLowerCase()}-${t.theme}`));
     }
   }
   return { search, assistant, feedback, afterReload, fromMenu, seen, sources, violations, screenshots, consoleErrors };
+}
+
+/** An answer of 12 tool steps and 12 sources (the stream the agent sends,
+ * played by a route: local mode takes one step), at desktop and phone
+ * width: the "Tools used" and "Sources" lists as laid out, and photographed. */
+export async function longAnswer({ browser, config }) {
+  const { page, consoleErrors } = await signedIn(browser, config, { viewport: DESKTOP });
+  const event = (name, data) => `event: ${name}\ndata: ${JSON.stringify({ event: name, ...data })}\n\n`;
+  let body = "";
+  for (let i = 1; i <= 12; i++) body += event("step", { tool: `tool_number_${i}`, arguments: {}, summary: `read ${i * 7} rows of the last 90 days` });
+  body += event("token", { text: "Most production outages come from the payments service, then the web app." });
+  for (let i = 1; i <= 12; i++) body += event("citation", { type: "repository", id: i, title: `acme/service-${i}`, url: `https://github.com/acme/service-${i}` });
+  body += event("done", { mode: "local", provider: null, message_id: "00000000-0000-0000-0000-00000000000c" });
+  await page.route("**/api/v1/assistant/conversations/*/messages", (route) =>
+    route.request().method() === "POST" ? route.fulfill({ status: 200, headers: { "content-type": "text/event-stream" }, body }) : route.continue(),
+  );
+  await page.goto("/assistant");
+  await heading(page, "Assistant");
+  await page.getByLabel("Your question").fill("Where do most of our outages come from?");
+  await page.getByRole("button", { name: "Ask" }).click();
+  await page.getByRole("article", { name: "Assistant's answer" }).getByRole("button", { name: "Good answer" }).waitFor();
+  const layouts = {};
+  const screenshots = [];
+  for (const [width, viewport] of [["desktop", DESKTOP], ["phone", PHONE]]) {
+    await page.setViewportSize(viewport);
+    layouts[width] = {
+      steps: await page.evaluate(numberedLayout, { list: ".steps" }),
+      sources: await page.evaluate(numberedLayout, { list: ".citations ol", column: ".citations h2" }),
+    };
+    screenshots.push(await shot(page, config, `assistant-long-answer-${width}`));
+  }
+  return { layouts, screenshots, consoleErrors };
 }
 
 /** The search index status (admins): state, figures and the way out in

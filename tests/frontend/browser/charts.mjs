@@ -28,13 +28,15 @@ function measureLabels() {
   });
 }
 
-/** At 390 px: per page, each chart's label measurements; a screenshot of each chart. */
+/** At 390 px: per page, each chart's label measurements, the page's overflow
+ * with every data table open; a screenshot of each chart. */
 export async function phoneCharts({ browser, config }) {
   const { page, consoleErrors } = await newPage(browser, config, { viewport: PHONE_390 });
   await page.goto("/");
   await signIn(page, config);
   await heading(page, "Overview");
   const charts = {};
+  const tablesOpen = {};
   const screenshots = [];
   for (const [path, title, name] of [
     ["/dora/lead-time", "Lead time for changes", "dora-lead-time"],
@@ -46,6 +48,12 @@ export async function phoneCharts({ browser, config }) {
     await settled(page);
     await page.evaluate(() => document.fonts.ready);
     charts[path] = await page.evaluate(measureLabels);
+    // Every chart's data table opened: the page must stay as wide as the screen.
+    for (const summary of await page.locator("details.chart-data > summary").all()) await summary.click();
+    tablesOpen[path] = await page.evaluate(() => ({
+      tables: document.querySelectorAll("details.chart-data[open] table").length,
+      overflow: document.documentElement.scrollWidth - window.innerWidth,
+    }));
     const figures = page.locator("figure.chart");
     for (let i = 0; i < (await figures.count()); i++) {
       const file = `${config.artifacts}/phone390-${name}-chart${i + 1}.png`;
@@ -53,7 +61,7 @@ export async function phoneCharts({ browser, config }) {
       screenshots.push(file);
     }
   }
-  return { charts, screenshots, consoleErrors };
+  return { charts, tablesOpen, screenshots, consoleErrors };
 }
 
 /**

@@ -104,6 +104,26 @@ export async function shell({ browser, config, axeSource }) {
     await phone.page.keyboard.press("Enter");
     await nav.waitFor({ state: "visible" });
   }
+  // Tab past the menu's last link: focus goes on into the page, so the menu
+  // closes rather than cover what has focus (it stayed open over it).
+  await nav.getByRole("link").last().focus();
+  await phone.page.keyboard.press("Tab");
+  const tabLeavesMenu = {
+    hidden: await nav.waitFor({ state: "hidden", timeout: 10_000 }).then(() => true, () => false),
+    expanded: await menu.getAttribute("aria-expanded"),
+    // What is drawn at the focused element's centre is that element (or inside it).
+    focusSeen: await phone.page.evaluate(() => {
+      const f = document.activeElement;
+      const r = f.getBoundingClientRect();
+      const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      return Boolean(top && (f === top || f.contains(top)));
+    }),
+    focus: await phone.page.evaluate(() => document.activeElement?.tagName),
+  };
+  if (tabLeavesMenu.hidden) {
+    await menu.click();
+    await nav.waitFor({ state: "visible" });
+  }
   await nav.getByRole("link", { name: "Users" }).click();
   await heading(phone.page, "Users");
   // Measured with the table on screen (it is the widest thing on the page).
@@ -119,7 +139,7 @@ export async function shell({ browser, config, axeSource }) {
   );
   screenshots.push(await shot(phone.page, config, "phone-users-dark"));
   violations.push(...(await axe(phone.page, axeSource, "phone users")));
-  return { firstFocus, afterSkip, keyboardPath, navHiddenAtFirst, escapeClosesMenu, overflow, wide, seen, violations, screenshots, consoleErrors };
+  return { firstFocus, afterSkip, keyboardPath, navHiddenAtFirst, escapeClosesMenu, tabLeavesMenu, overflow, wide, seen, violations, screenshots, consoleErrors };
 }
 
 /** Dark mode chosen once is there on reload before the app's code runs, and on another device. */

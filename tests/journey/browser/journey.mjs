@@ -193,7 +193,7 @@ export async function askOnPage({ browser, config }) {
     contentType,
     stream,
     shownText: await answer.locator(".answer-text").textContent(),
-    steps: await answer.locator(".steps li").allTextContents(),
+    steps: await answer.locator(".steps .item-text").allTextContents(),
     citations: await answer.locator(".citations li").allTextContents(),
     mode: await answer.locator(".answer-mode").getAttribute("data-mode"),
     screenshot,

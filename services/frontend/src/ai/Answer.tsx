@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useState, type FormEvent, type ReactNode } from "react";
 import { formErrors } from "../api/fieldErrors";
 import { FormError } from "../components/States";
 import { useFeedback, type Rating } from "./api";
@@ -11,6 +11,17 @@ const CITATION_LABEL: Record<string, string> = {
   incident: "Incident",
   deployment: "Deployment",
 };
+
+/** An item of an `ol.numbered`: its number drawn in a column of its own
+ * (the browser's outside markers put "10." and beyond left of the text column). */
+function Numbered({ n, children }: { n: number; children: ReactNode }) {
+  return (
+    <li>
+      <span className="item-n">{n}.</span>
+      <span className="item-text">{children}</span>
+    </li>
+  );
+}
 
 function Feedback({ messageId }: { messageId: string }) {
   const feedback = useFeedback();
@@ -69,11 +80,11 @@ export function Answer({ turn }: { turn: Turn }) {
   return (
     <article className="turn turn-assistant" aria-busy={turn.streaming} aria-label="Assistant's answer">
       {turn.steps.length > 0 && (
-        <ol className="steps" aria-label="Tools used">
+        <ol className="steps numbered" role="list" aria-label="Tools used">
           {turn.steps.map((s, i) => (
-            <li key={i}>
+            <Numbered key={i} n={i + 1}>
               <code>{s.tool}</code> {s.summary}
-            </li>
+            </Numbered>
           ))}
         </ol>
       )}
@@ -85,21 +96,18 @@ export function Answer({ turn }: { turn: Turn }) {
         <div className="citations">
           {/* h2: the page's h1 is the only heading above an answer. */}
           <h2>Sources</h2>
-          <ol role="list">
+          <ol className="numbered" role="list">
             {turn.citations.map((c, i) => (
-              <li key={`${c.type}-${c.id}`}>
-                <span className="source-n">{i + 1}.</span>
-                <span className="source-text">
-                  <span className="muted">{CITATION_LABEL[c.type] ?? c.type}: </span>
-                  {c.url ? (
-                    <a href={c.url} target="_blank" rel="noreferrer noopener">
-                      {c.title}
-                    </a>
-                  ) : (
-                    c.title
-                  )}
-                </span>
-              </li>
+              <Numbered key={`${c.type}-${c.id}`} n={i + 1}>
+                <span className="muted">{CITATION_LABEL[c.type] ?? c.type}: </span>
+                {c.url ? (
+                  <a href={c.url} target="_blank" rel="noreferrer noopener">
+                    {c.title}
+                  </a>
+                ) : (
+                  c.title
+                )}
+              </Numbered>
             ))}
           </ol>
         </div>

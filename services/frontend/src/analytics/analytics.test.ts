@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sources } from "./sources";
 import { DEFAULT_DAYS, parseFilters, toParams, writeFilters } from "./filters";
-import { formatHours, formatSample, formatValue, metricByName, valueNote, type MetricDef } from "./metrics";
+import { changeText, formatHours, formatSample, formatValue, metricByName, valueNote, type MetricDef } from "./metrics";
 
 describe("filters in the URL", () => {
   it("round-trips and drops what the API would refuse", () => {
@@ -33,6 +33,11 @@ describe("formatting", () => {
     [5, "5.0 h"],
     [30, "30 h"],
     [72, "3.0 days"],
+    // Rounding never shows the next unit's figure in this one ("60 min", "10.0 h").
+    [0.999, "1.0 h"],
+    [9.97, "10 h"],
+    [9.94, "9.9 h"],
+    [239.5, "10 days"],
     [null, "—"],
   ])("hours %s read %s", (h, text) => expect(formatHours(h)).toBe(text));
 
@@ -89,5 +94,27 @@ describe("what a figure's numbers count", () => {
     expect(valueNote(df, { value: 0, sample_size: 0 })).toBeNull();
     expect(valueNote(df, { value: 0.5, sample_size: 12 })).toBeNull();
     expect(valueNote(def("change_failure_rate"), { value: 0, sample_size: 12 })).toBeNull();
+  });
+
+  it("explains a recovery time with no value beside incidents: they are still open", () => {
+    const rt = def("failed_deployment_recovery_time");
+    expect(valueNote(rt, { value: null, sample_size: 1 })).toBe("the incident is still open: no recovery time yet");
+    expect(valueNote(rt, { value: null, sample_size: 5 })).toMatch(/most of these incidents are still open/);
+    expect(valueNote(rt, { value: null, sample_size: 0 })).toBeNull();
+    expect(valueNote(rt, { value: 20, sample_size: 5 })).toBeNull();
+  });
+});
+
+describe("a figure against the previous period", () => {
+  // The value's spaces do not break (U+00A0): "20" and "h" stayed apart on a narrow tile.
+  it("says the change and the value it changed from", () => {
+    expect(changeText({ change: "improved", previous_value: 0.5, unit: "per_day" })).toBe("▲ improved from 3.5\u00a0/\u00a0week");
+    expect(changeText({ change: "worsened", previous_value: 12.5, unit: "percent" })).toBe("▼ worsened from 12.5\u00a0%");
+    expect(changeText({ change: "unchanged", previous_value: 12.5, unit: "percent" })).toBe("= unchanged from 12.5\u00a0%");
+  });
+
+  it("without a comparison, says the previous value alone, not 'no comparison from 20 h'", () => {
+    expect(changeText({ change: "no_data", previous_value: 19.8, unit: "hours" })).toBe("previous period: 20\u00a0h");
+    expect(changeText({ change: "no_data", previous_value: null, unit: "hours" })).toBe("no comparison");
   });
 });

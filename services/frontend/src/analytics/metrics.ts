@@ -4,6 +4,7 @@
  * the detail page and the charts agree.
  */
 import type { Schemas } from "../api/queries";
+import { countOf } from "../format/plural";
 
 export type Level = Schemas["DoraLevel"];
 export type TrendMetric = Schemas["TrendMetric"];
@@ -118,7 +119,7 @@ export function levelReason(metric: MetricDef, fig: { level: Level | null; value
 
 /** A figure's sample with its unit: "12 deployments", "1 incident". */
 export function formatSample(metric: MetricDef, n: number): string {
-  return `${n} ${metric.sample[n === 1 ? 0 : 1]}`;
+  return countOf(n, ...metric.sample);
 }
 
 /**
@@ -131,7 +132,30 @@ export function valueNote(metric: MetricDef, fig: { value: number | null; sample
   if (metric.metric === "deployment_frequency" && fig.value === 0 && fig.sample_size > 0) {
     return "most months in this period had no deployment day (the median month counts)";
   }
+  // Open incidents count as unresolved, longer than any resolved one: no
+  // median once they are most of the sample, while the level is already low.
+  // Without a word the tile showed "—" beside a LOW badge and a sample.
+  if (metric.metric === "failed_deployment_recovery_time" && fig.value === null && fig.sample_size > 0) {
+    return fig.sample_size === 1
+      ? "the incident is still open: no recovery time yet"
+      : "most of these incidents are still open: the median recovery time is not known yet";
+  }
   return null;
+}
+
+const CHANGE: Record<string, string> = { improved: "▲ improved", worsened: "▼ worsened", unchanged: "= unchanged" };
+
+/**
+ * A figure against the previous period's: "▲ improved from 2.0 / week".
+ * Without a comparison (no value now, or none before) it says what there
+ * is: "previous period: 20 h", never "no comparison from 20 h".
+ */
+export function changeText(line: { change: string; previous_value: number | null; unit: string }): string {
+  // Non-breaking spaces: a narrow tile broke "20 h" between "20" and "h".
+  const before = line.previous_value === null ? null : formatValue(line.previous_value, line.unit).replaceAll(" ", "\u00a0");
+  const change = CHANGE[line.change];
+  if (!change) return before === null ? "no comparison" : `previous period: ${before}`;
+  return before === null ? change : `${change} from ${before}`;
 }
 
 // Why a deployment counts as rework, and how an incident was tied to a
@@ -157,10 +181,18 @@ export const linkMethod = (method: string): string => LINK_METHODS[method] ?? wo
 /** Hours as a person reads them: minutes, hours or days. */
 export function formatHours(h: number | null | undefined): string {
   if (h === null || h === undefined || Number.isNaN(h)) return "—";
-  if (h < 1) return `${Math.round(h * 60)} min`;
-  if (h < 48) return `${h < 10 ? h.toFixed(1) : Math.round(h)} h`;
-  const d = h / 24;
-  return `${d < 10 ? d.toFixed(1) : Math.round(d)} days`;
+  // Rounded first, then the unit chosen: 59.8 minutes read "60 min" and
+  // 9.96 h "10.0 h", where 1.0 h and 10 h are meant.
+  const minutes = Math.round(h * 60);
+  if (minutes < 60) return `${minutes} min`;
+  if (h < 48) return `${tenths(h)} h`;
+  return `${tenths(h / 24)} days`;
+}
+
+/** One decimal below 10, none from 10: "9.9", "10", "12". */
+function tenths(v: number): string {
+  const r = Math.round(v * 10) / 10;
+  return r < 10 ? r.toFixed(1) : String(Math.round(v));
 }
 
 /** A figure in its unit, as the API sends it (per_day, hours, percent, ratio). */

@@ -1,3 +1,8 @@
+const COUNT = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+
+/** A count in the reader's locale, its thousands grouped: "12,345" (en-US), never "12345". */
+export const formatCount = (n: number): string => COUNT.format(n);
+
 /**
  * An optional number field as the API's body: empty is null, a number is
  * itself, and anything else is sent as typed so that the API refuses it

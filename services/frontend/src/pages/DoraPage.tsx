@@ -12,6 +12,7 @@ import { TrendChart } from "../charts/TrendChart";
 import { FilterBar } from "../components/FilterBar";
 import { LevelBadge } from "../components/LevelBadge";
 import { QueryState } from "../components/States";
+import { formatCount } from "../format/numbers";
 import { Deployments, Incidents, Prs } from "./dora/Drilldown";
 
 // Enough rows for the distribution; the table pages through them.
@@ -147,7 +148,7 @@ function Figure({ metric, trend }: { metric: MetricDef; trend: ReactNode }) {
               <p className="muted small">{dist.title}.</p>
             </section>
             <section className="card section" aria-labelledby="rows-heading">
-              <h2 id="rows-heading">Behind the figure ({f.drilldown_total})</h2>
+              <h2 id="rows-heading">Behind the figure ({formatCount(f.drilldown_total)})</h2>
               <Rows metric={metric} fig={f} src={src} />
             </section>
           </div>

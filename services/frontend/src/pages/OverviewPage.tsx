@@ -2,7 +2,7 @@ import { Link } from "react-router-dom";
 import { useSummary, useTrend } from "../api/analytics";
 import type { Schemas } from "../api/queries";
 import { useFilters, type AnalyticsParams } from "../analytics/filters";
-import { formatSample, formatValue, levelReason, metricByName, METRICS, valueNote, type MetricDef } from "../analytics/metrics";
+import { changeText, formatSample, formatValue, levelReason, metricByName, METRICS, valueNote, type MetricDef } from "../analytics/metrics";
 import { Sparkline } from "../charts/Sparkline";
 import { FigureValue } from "../components/FigureValue";
 import { FilterBar } from "../components/FilterBar";
@@ -10,8 +10,6 @@ import { LevelBadge } from "../components/LevelBadge";
 import { ErrorState, QueryState } from "../components/States";
 
 type Line = Schemas["SummaryLine"];
-
-const CHANGE: Record<string, string> = { improved: "▲ improved", worsened: "▼ worsened", unchanged: "= unchanged", no_data: "no comparison" };
 
 function Spark({ metric, params }: { metric: MetricDef; params: AnalyticsParams }) {
   const trend = useTrend(params, metric.metric);
@@ -42,10 +40,7 @@ function Tile({ line, params, query, year }: { line: Line; params: AnalyticsPara
         {note && <p className="muted small value-note">{note}</p>}
         <p className="tile-meta">
           <LevelBadge level={line.level} reason={levelReason(metric, line, year)} />
-          <span className={`change change-${line.change}`}>
-            {CHANGE[line.change] ?? line.change}
-            {line.previous_value !== null && <> from {formatValue(line.previous_value, line.unit)}</>}
-          </span>
+          <span className={`change change-${line.change}`}>{changeText(line)}</span>
         </p>
         <Spark metric={metric} params={params} />
         <p className="muted small">Sample: {formatSample(metric, line.sample_size)}</p>

@@ -99,7 +99,18 @@ export function Shell({ children }: { children: ReactNode }) {
           </button>
         </div>
       </header>
-      <nav id="primary-nav" className={open ? "sidenav open" : "sidenav"} aria-label="Main">
+      <nav
+        id="primary-nav"
+        className={open ? "sidenav open" : "sidenav"}
+        aria-label="Main"
+        onBlur={(e) => {
+          // Tab past the open menu's last link (or Shift+Tab out of it) closes
+          // it: focus went on into the page it covers, out of sight. Focus
+          // leaving for nothing (another window) keeps it open.
+          const to = e.relatedTarget;
+          if (open && to instanceof Node && !e.currentTarget.contains(to) && to !== toggle.current) setOpen(false);
+        }}
+      >
         <ul role="list">
           {items.map((i) => (
             <li key={i.to}>

@@ -5,6 +5,7 @@ import { useLiveEvents } from "../../api/liveEvents";
 import { describeError } from "../../api/problem";
 import { QueryState } from "../../components/States";
 import { formatDateTime } from "../../format/dates";
+import { formatCount } from "../../format/numbers";
 import { countOf } from "../../format/plural";
 
 /** What an etl.progress event carries (pulse_etl.jobs.events.Progress). */
@@ -83,7 +84,7 @@ export function attemptsSince(state: string, attempts: number, everSucceeded = t
  * the phase it never left when it failed at its first request.
  */
 export function progressText(state: string, done: number, estimated: number | null, phase: string): string {
-  const items = estimated ? `${done} of ${countOf(estimated, "item")}` : countOf(done, "item");
+  const items = estimated ? `${formatCount(done)} of ${countOf(estimated, "item")}` : countOf(done, "item");
   if (state === "failed") return done > 0 ? `Failed after ${items}` : "Failed before any item was loaded";
   const going = state === "running" || state === "paused" || state === "queued";
   return `${items}${going && phase ? ` · ${phase}` : ""}`;

@@ -136,6 +136,8 @@ describe("ETL jobs page logic", () => {
     expect(progressText("running", 12, 40, "issues")).toBe("12 of 40 items · issues");
     expect(progressText("running", 1, null, "issues")).toBe("1 item · issues");
     expect(progressText("succeeded", 40, 40, "deployments")).toBe("40 of 40 items");
+    // A large sync's counts, their thousands grouped (they read "12345 of 50000 items").
+    expect(progressText("running", 12345, 50000, "issues")).toBe("12,345 of 50,000 items · issues");
     const failed = parseProgress({ type: "etl.progress", integration: "github", state: "failed", phase: "starting", done: 0, error: "github: not found" });
     expect(failed).toMatchObject({ state: "failed", error: "github: not found" });
   });

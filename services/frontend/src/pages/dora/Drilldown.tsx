@@ -5,6 +5,7 @@ import type { Sources } from "../../analytics/sources";
 import { Empty } from "../../components/States";
 import { SourceLink } from "../../components/SourceLink";
 import { formatDateTime as when } from "../../format/dates";
+import { formatCount } from "../../format/numbers";
 
 const PAGE = 20;
 
@@ -34,8 +35,8 @@ function Paged<T>({ rows, total, head, row, caption }: { rows: readonly T[]; tot
       </div>
       <nav className="pager" aria-label={`${caption} pages`}>
         <span className="muted">
-          Rows {current * PAGE + 1}–{current * PAGE + shown.length} of {total}
-          {total > rows.length && ` (first ${rows.length} loaded)`}
+          Rows {formatCount(current * PAGE + 1)}–{formatCount(current * PAGE + shown.length)} of {formatCount(total)}
+          {total > rows.length && ` (first ${formatCount(rows.length)} loaded)`}
         </span>
         <button type="button" className="btn" disabled={current === 0} onClick={() => setPage(current - 1)}>
           Previous

@@ -124,10 +124,10 @@ def test_local_mode_names_metrics_and_units_in_words(
     events = ask(s, "How often do we deploy?")
     assert events[0][1]["arguments"]["metric"] == "deployment_frequency"
     answer = text_of(events)
-    # As the dashboard's tile reads it: deployment days per week, and the count.
+    # As the dashboard's tile reads it ("4.0 / week"), and the count.
     assert re.match(
-        rf"Deployment frequency {re.escape(last_90_days())}: \d+\.\d deployment days per week "
-        r"\(from \d+ deployments\)\.",
+        rf"Deployment frequency {re.escape(last_90_days())}: \d+\.\d / (week|day) "
+        r"\(from [\d,]+ deployments\)\.",
         answer,
     ), answer
     assert "deployment_frequency" not in answer and "per_day" not in answer
@@ -153,7 +153,7 @@ def test_a_zero_deployment_frequency_is_explained_beside_its_deployments(
     assert out.data["value"] == 0 and out.data["sample_size"] > 0 and out.citations
     n = out.data["sample_size"]
     assert out.summary == (
-        f"Deployment frequency: 0.0 deployment days per week over 90 days (from {n} "
+        f"Deployment frequency: 0.0 / week over 90 days (from {n:,} "
         "deployments); most months in this period had no deployment day (the median month "
         "counts)"
     ), out.summary
@@ -161,8 +161,8 @@ def test_a_zero_deployment_frequency_is_explained_beside_its_deployments(
     when = date_ranges.last_days(end, 90).words()
     answer = intent.render(out, when)
     assert "0.00" not in answer and "per day" not in answer
-    assert answer.startswith(f"Deployment frequency {when}: 0.0 deployment days")
-    assert f"from {n} deployments" in answer and "no deployment day" in answer
+    assert answer.startswith(f"Deployment frequency {when}: 0.0 / week")
+    assert f"from {n:,} deployments" in answer and "no deployment day" in answer
 
 
 OUTSIDE_THE_DATA = [

@@ -128,10 +128,9 @@ def test_an_insight_reads_the_unit_in_words(sc: Scenario) -> None:
     frequency = [s for s in summary.insights if s.startswith("Deployment frequency")]
     assert frequency, summary.insights
     assert all("per_day" not in s for s in summary.insights), summary.insights
-    # As the tile reads it: deployment days per week, with what it counted.
+    # As the tile reads it ("6.0 / week"), with what it counted.
     assert frequency == [
-        "Deployment frequency improved: 2.0 deployment days per week → "
-        "6.0 deployment days per week (from 6 deployments)."
+        "Deployment frequency improved: 2.0 / week → 6.0 / week (from 6 deployments)."
     ]
 
 

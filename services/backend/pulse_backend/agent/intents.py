@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pulse_backend.agent.models import ToolOutput
-from pulse_backend.analytics.wording import metric_name
+from pulse_backend.analytics.wording import fmt_count, metric_name
 from pulse_common.ai import Embedder
 
 # Measured with all-MiniLM-L6-v2 (tests/agent/test_local_and_memory.py):
@@ -48,7 +48,7 @@ def _repos(out: ToolOutput, when: str) -> str:
     if not out.data:
         return f"No incidents were linked to a repository {when}."
     lines = [
-        f"{i}. {row['repository']}: {row['incidents']} incidents"
+        f"{i}. {row['repository']}: {fmt_count(row['incidents'], 'incident', 'incidents')}"
         for i, row in enumerate(out.data, start=1)
     ]
     return f"Repositories with the most incidents {when}:\n" + "\n".join(lines)

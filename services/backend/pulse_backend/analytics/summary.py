@@ -9,7 +9,14 @@ from decimal import Decimal
 from sqlalchemy import Connection, insert
 
 from pulse_backend.analytics.trends import METRICS
-from pulse_backend.analytics.wording import fmt_sample, fmt_value, value_note
+from pulse_backend.analytics.wording import (
+    fmt_count,
+    fmt_hours,
+    fmt_sample,
+    fmt_value,
+    metric_name,
+    value_note,
+)
 from pulse_common.analytics.levels import ORDER, Benchmarks
 from pulse_common.analytics.results import ExecutiveSummary, LeadTime, RecoveryTime, SummaryLine
 from pulse_common.analytics.scope import Scope
@@ -65,14 +72,17 @@ def executive_summary(
             }
             name, part = max(parts.items(), key=lambda kv: kv[1].median_hours or 0.0)
             if part.median_hours:
+                # As the dashboard's breakdown reads it ("3.5 days"), never
+                # "84.7 h" beside a tile in days.
+                prs = fmt_count(part.sample_size, "PR", "PRs")
                 insights.append(
-                    f"Lead time: {name} is the longest step (median {part.median_hours:.1f} h "
-                    f"over {part.sample_size} PRs)."
+                    f"Lead time: {name} is the longest step (median "
+                    f"{fmt_hours(part.median_hours)} over {prs})."
                 )
         if isinstance(fig, RecoveryTime) and fig.unresolved:
             n = fig.unresolved
             insights.append(
-                f"{n} incident{'s' if n > 1 else ''} caused by deployments in this period "
+                f"{fmt_count(n, 'incident', 'incidents')} caused by deployments in this period "
                 f"{'are' if n > 1 else 'is'} still open."
             )
     year = scope.report_year or rules.report_year
@@ -86,13 +96,15 @@ def executive_summary(
 
 
 def _insights(line: SummaryLine) -> list[str]:
-    label = line.metric.replace("_", " ").capitalize()
+    # The metric's name as the tiles title it ("Lead time for changes"); it
+    # is also how ``store_insights`` finds the metric an insight is about.
+    label = metric_name(line.metric)
     if line.level and line.previous_level and line.level != line.previous_level:
         moved = "up" if ORDER.index(line.level) < ORDER.index(line.previous_level) else "down"
         return [f"{label} moved {moved} from {line.previous_level} to {line.level}."]
     if line.change in ("improved", "worsened") and line.value is not None:
         # Worded as the tiles and the assistant word the figure (the overview
-        # shows this text): deployment days per week, never the unit id.
+        # shows this text): "12.5 % → 14.3 %", "3.5 / week", never a unit id.
         now = fmt_value(line.value, line.unit)
         note = value_note(line.metric, line.value, line.sample_size)
         return [

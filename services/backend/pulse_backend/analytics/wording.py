@@ -1,10 +1,16 @@
 """How the assistant and the overview's insights word a figure: as the dashboard does
 (``services/frontend/src/analytics/metrics.ts``: ``formatValue``,
-``formatSample``, ``valueNote``), so that an answer never reads "0.00 per
-day" beside the deployments it cites while the tile says "0.0 / week,
-12 deployments" and explains the 0."""
+``formatHours``, ``formatSample``, ``valueNote``; ``format/plural.ts``'s
+``countOf``), with the same units and rounding, so that an answer or an
+insight never reads "84.74 hours" or "12.50 percent" where the tile says
+"3.5 days" and "12.5 %", nor "0.00 per day" beside the deployments it
+cites while the tile says "0.0 / week, 12 deployments" and explains the 0.
+``tests/backend/test_figure_wording.py`` pins the web app's strings."""
 
 from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
 
 # What people read for the metric ids of the summary and of the metric
 # tool (the step line, local mode's answers); the data keeps the ids.
@@ -29,37 +35,88 @@ _SAMPLE = {
     "rework_rate": ("deployment", "deployments"),
 }
 
+_RECOVERY = ("recovery_time", "failed_deployment_recovery_time")
+
 
 def metric_name(metric: str) -> str:
     return METRIC_NAMES.get(metric, metric.replace("_", " ").capitalize())
 
 
-def fmt_value(value: float | None, unit: str) -> str:
-    """A figure in its unit. Deployment frequency (unit ``per_day``) is the
-    median week's deployment days / 7, so it reads in deployment days per
-    week, as on the dashboard; other units keep two decimals ("per_day" is
-    an id, never shown)."""
-    if value is None:
+def _fixed(x: float, digits: int) -> str:
+    """JavaScript's ``toFixed``: the float's exact binary value rounded, ties
+    away from zero (Python's format rounds ties to even: 0.25 reads "0.2"
+    there and "0.3" on the dashboard)."""
+    return str(Decimal(x).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
+
+
+def _round(x: float) -> int:
+    """JavaScript's ``Math.round``: ties up, on the exact value (``floor(x +
+    0.5)`` in floats reads 0.49999999999999994 as 1)."""
+    return math.floor(Decimal(x) + Decimal("0.5"))
+
+
+def _tenths(v: float) -> str:
+    """One decimal below 10, none from 10: "9.9", "10", "12"."""
+    r = _round(v * 10) / 10
+    return _fixed(r, 1) if r < 10 else str(_round(v))
+
+
+def fmt_hours(h: float | None) -> str:
+    """Hours in minutes, hours or days (``formatHours``): rounded first, then
+    the unit chosen, so 0.999 h reads "1.0 h" and 9.97 h "10 h"."""
+    if h is None or math.isnan(h):
         return "no data"
+    minutes = _round(h * 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    if h < 48:
+        return f"{_tenths(h)} h"
+    return f"{_tenths(h / 24)} days"
+
+
+def fmt_value(value: float | None, unit: str) -> str:
+    """A figure in its unit as the dashboard's ``formatValue`` shows it:
+    hours in min / h / days, "12.5 %", deployment frequency (the median
+    week's deployment days / 7) "3.5 / week" below one a day. A unit id
+    ("per_day", "percent", "hours") is never shown; "no data" stands for
+    the tile's "—", which reads as nothing in a sentence."""
+    if value is None or math.isnan(value):
+        return "no data"
+    if unit == "hours":
+        return fmt_hours(value)
     if unit == "per_day":
-        if value >= 1:
-            return "a deployment every day"
-        return f"{value * 7:.1f} deployment days per week"
-    return f"{value:.2f} {unit.replace('_', ' ')}"
+        return f"{_fixed(value, 1)} / day" if value >= 1 else f"{_fixed(value * 7, 1)} / week"
+    if unit == "percent":
+        return f"{_fixed(value, 1)} %"
+    if unit == "ratio":
+        return f"{_fixed(value * 100, 1)} %"
+    number = str(int(value)) if float(value).is_integer() else _fixed(value, 2)
+    return f"{number} {unit.replace('_', ' ')}"
+
+
+def fmt_count(n: int, one: str, many: str) -> str:
+    """ "1 incident", "1,234 deployments": thousands grouped, as the web
+    app's ``countOf`` shows them to an en-US reader."""
+    return f"{n:,} {one if n == 1 else many}"
 
 
 def fmt_sample(metric: str, n: int) -> str:
     """ "12 deployments", "1 incident": what the figure was computed from."""
-    one, many = _SAMPLE.get(metric, ("row", "rows"))
-    return f"{n} {one if n == 1 else many}"
+    return fmt_count(n, *_SAMPLE.get(metric, ("row", "rows")))
 
 
 def value_note(metric: str, value: float | None, sample_size: int) -> str | None:
     """Why a figure reads as wrong, or None (``valueNote`` on the dashboard):
     a deployment frequency of 0 with deployments in the period means most
-    months had no deployment day, not that nothing was deployed."""
+    months had no deployment day, not that nothing was deployed; a recovery
+    time without a value beside incidents means most are still open (they
+    count as longer than any resolved one: no median yet)."""
     if metric == "deployment_frequency" and value == 0 and sample_size > 0:
         return "most months in this period had no deployment day (the median month counts)"
+    if metric in _RECOVERY and value is None and sample_size > 0:
+        if sample_size == 1:
+            return "the incident is still open: no recovery time yet"
+        return "most of these incidents are still open: the median recovery time is not known yet"
     return None
 
 
@@ -67,11 +124,11 @@ def figure_words(
     metric: str, value: float | None, unit: str, sample_size: int, period: str = ""
 ) -> str:
     """The figure (then ``period``, e.g. " over 90 days") with its sample
-    and, where it reads as wrong, why: "0.0 deployment days per week over
-    90 days (from 12 deployments); most months ..."."""
+    and, where it reads as wrong, why: "0.0 / week over 90 days (from 12
+    deployments); most months ...", "no data over 90 days; most of these
+    incidents are still open: ..." (the tile's "—" and its note)."""
     text = fmt_value(value, unit) + period
-    if value is None:
-        return text
-    text = f"{text} (from {fmt_sample(metric, sample_size)})"
     note = value_note(metric, value, sample_size)
+    if value is not None:
+        text = f"{text} (from {fmt_sample(metric, sample_size)})"
     return f"{text}; {note}" if note else text

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from tests.journey.conftest import run_browser
-from tests.journey.expected import Expected
+from tests.journey.expected import Expected, format_hours
 
 # An issue the journey's user rewrites before the sync, and a query for it
 # that shares no word with it: only the meaning can connect them.
@@ -59,7 +59,8 @@ def ask_assistant(web_url: str, login: dict[str, str], want: Expected) -> dict[s
     citations = [d for k, d in events if k == "citation"]
     assert citations and all(c["title"] and c["id"] for c in citations), events
     assert want.lead_time_hours is not None
-    assert f"{want.lead_time_hours:.2f}" in answer, answer
+    # As the overview's tile shows it (the web app's formatHours), never "84.74 hours".
+    assert f": {format_hours(want.lead_time_hours)} (from " in answer, answer
     # The page shows what was streamed: the text, every citation, the mode.
     assert shown["shownText"] == answer, shown
     for c in citations:

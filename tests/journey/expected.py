@@ -11,8 +11,8 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
+from pulse_backend.analytics.wording import fmt_count, fmt_value
 from pulse_fakes import GithubOrg, JiraOrg
 from tests.etl.test_dora import expected_first_deployments
 
@@ -157,48 +157,30 @@ def mark_rework(github: GithubOrg) -> list[tuple[str, int]]:
     return chosen
 
 
-def fixed(x: float, digits: int) -> str:
-    """JavaScript's ``toFixed``: the exact binary value, ties away from zero."""
-    return str(Decimal(x).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
-
-
-def js_round(x: float) -> int:
-    """JavaScript's ``Math.round``: halves up."""
-    return math.floor(x + 0.5)
-
-
-def _tenths(v: float) -> str:
-    """The web app's tenths: one decimal below 10 once rounded, none from 10."""
-    r = js_round(v * 10) / 10
-    return fixed(r, 1) if r < 10 else str(js_round(v))
+def _tile(value: float | None, unit: str) -> str:
+    """The web app's ``formatValue`` through its backend mirror (the one the
+    assistant's answers use, pinned to the web app's strings by
+    tests/backend/test_figure_wording.py): the tiles rendered by the web app
+    must read as it does, so the two cannot drift apart unseen."""
+    return "—" if value is None else fmt_value(value, unit)
 
 
 def format_hours(h: float | None) -> str:
-    """The web app's formatHours (services/frontend/src/analytics/metrics.ts):
-    rounded first, then the unit chosen."""
-    if h is None:
-        return "—"
-    minutes = js_round(h * 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    if h < 48:
-        return f"{_tenths(h)} h"
-    return f"{_tenths(h / 24)} days"
+    """The web app's formatHours: rounded first, then the unit chosen."""
+    return _tile(h, "hours")
 
 
 def format_per_day(v: float | None) -> str:
-    if v is None:
-        return "—"
-    return f"{fixed(v, 1)} / day" if v >= 1 else f"{fixed(v * 7, 1)} / week"
+    return _tile(v, "per_day")
 
 
 def format_percent(v: float | None) -> str:
-    return "—" if v is None else f"{fixed(v, 1)} %"
+    return _tile(v, "percent")
 
 
 def sample(n: int, one: str, many: str) -> str:
-    """A tile's sample line: the count and what it counts."""
-    return f"Sample: {n:,} {one if n == 1 else many}"  # thousands grouped, as en-US
+    """A tile's sample line: the count (thousands grouped) and what it counts."""
+    return f"Sample: {fmt_count(n, one, many)}"
 
 
 def overview_tiles(want: Expected) -> dict[str, dict[str, str | None]]:

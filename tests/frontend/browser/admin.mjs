@@ -141,7 +141,11 @@ async function editProvider(page, row) {
   await row.getByRole("button", { name: /^Edit/ }).click();
   const form = page.getByRole("form", { name: "Edit gateway-main" });
   const filled = { model: await form.getByLabel("Model", { exact: true }).inputValue(), key: await form.getByLabel(/New API key/).inputValue() };
-  const focused = await page.evaluate(() => document.activeElement?.closest("form")?.getAttribute("aria-labelledby"));
+  // The form moves focus to its first field on the next animation frame:
+  // wait for focus to land in a form (a slow machine may not be there yet),
+  // then say which form (null if none, which the test reports).
+  await page.waitForFunction(() => document.activeElement?.closest("form") != null, null, { timeout: 5000 }).catch(() => {});
+  const focused = await page.evaluate(() => document.activeElement?.closest("form")?.getAttribute("aria-labelledby") ?? null);
   const priority = form.getByLabel("Priority (0–1000)");
   await priority.fill("5000");
   await form.getByLabel("Read timeout (s)").fill("-1");

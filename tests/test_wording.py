@@ -38,3 +38,4 @@ def test_count_of_says_one_in_the_singular() -> None:
 
     assert [count_of(n, "tenant") for n in (0, 1, 2)] == ["0 tenants", "1 tenant", "2 tenants"]
     assert count_of(3, "entry", "entries") == "3 entries"
+    assert count_of(12345, "item") == "12,345 items"  # as the web app's countOf

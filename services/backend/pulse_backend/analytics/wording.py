@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
+from pulse_common.wording import count_of
+
 # What people read for the metric ids of the summary and of the metric
 # tool (the step line, local mode's answers); the data keeps the ids.
 METRIC_NAMES = {
@@ -97,7 +99,7 @@ def fmt_value(value: float | None, unit: str) -> str:
 def fmt_count(n: int, one: str, many: str) -> str:
     """ "1 incident", "1,234 deployments": thousands grouped, as the web
     app's ``countOf`` shows them to an en-US reader."""
-    return f"{n:,} {one if n == 1 else many}"
+    return count_of(n, one, many)
 
 
 def fmt_sample(metric: str, n: int) -> str:

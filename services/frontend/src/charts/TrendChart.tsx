@@ -139,7 +139,9 @@ export function TrendChart({
         {anyPartial && (
           <>
             {" "}
-            <span className="legend-partial" aria-hidden="true" /> partial period (its days only)
+            <span className="legend-item">
+              <span className="legend-partial" aria-hidden="true" /> partial period (its days only)
+            </span>
           </>
         )}
         ; shaded: DORA levels

@@ -16,7 +16,7 @@ import random
 import pytest
 from sqlalchemy import event
 
-from pulse_backend.analytics.trends import METRICS, Granularity, periods, trend
+from pulse_backend.analytics.trends import METRICS, Granularity, coverage, periods, trend
 from pulse_common.analytics import queries as q
 from pulse_common.analytics.common import analytics_transaction
 from pulse_common.analytics.results import Trend, TrendPoint
@@ -38,9 +38,18 @@ def reference_points(
             sc.bench,
         )
         unit = fig.unit
+        # Coverage is checked by hand in test_trend_coverage.py; here, the values.
+        partial, days, whole = coverage(lo, hi, scope.zone, g)
         points.append(
             TrendPoint(
-                start=lo, end=hi, value=fig.value, level=fig.level, sample_size=fig.sample_size
+                start=lo,
+                end=hi,
+                value=fig.value,
+                level=fig.level,
+                sample_size=fig.sample_size,
+                partial=partial,
+                days=days,
+                period_days=whole,
             )
         )
     return tuple(points), unit

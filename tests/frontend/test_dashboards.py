@@ -5,6 +5,7 @@ figures, drill-down links to the source, keyboard and phone width."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -194,4 +195,55 @@ def test_band_names_clear_the_data_points(stack: Stack, demo: Tenant) -> None:
             assert chart["labels"] and chart["dots"] >= 2, (view, chart)
             assert chart["lastClashes"] == [], (view, chart)
             assert chart["clashes"] == [], (view, chart)
+    assert len(r["screenshots"]) == 2 * 2 * 2
+
+
+def _days(days: float) -> str:
+    """The web app's count of days: to a tenth, a whole number bare."""
+    return f"{days:.1f}".removesuffix(".0")
+
+
+def test_partial_periods_are_drawn_as_such(stack: Stack, demo: Tenant) -> None:
+    """The range's first week (the range starts on any weekday) and its last
+    (the current week) cover only some of their days, and were drawn like
+    whole weeks: a last week of one day read as deployment frequency
+    collapsing. At desktop and phone width, light and dark, against the
+    API's points: a partial point's marker is hollow (filled otherwise), its
+    tooltip and data-table row say "partial: N of 7 days" and a whole one's
+    do not, the step into it is dashed, the legend names it; the overview's
+    sparkline dashes its steps into partial weeks and says the last is one."""
+    r = _run("partialPeriods", stack, demo)
+    assert r["consoleErrors"] == []
+    seen = r["seen"]
+    assert isinstance(seen, dict) and len(seen) == 2 * 2, sorted(seen)
+    for view, got in seen.items():
+        api, drawn = got["api"], got["drawn"]
+        # 90 days are not whole weeks: at least one end is partial.
+        assert {p["partial"] for p in api} == {True, False}, (view, api)
+        assert all(p["period_days"] == 7 for p in api), (view, api)
+        assert all((p["days"] < 7) == p["partial"] for p in api), (view, api)
+        drawn_points = [p for p in api if p["value"] is not None]
+        dots = drawn["dots"]
+        assert [d["partial"] for d in dots] == [p["partial"] for p in drawn_points], (view, dots)
+        hollow = {d["fill"] for d in dots if d["partial"]}
+        filled = {d["fill"] for d in dots if not d["partial"]}
+        assert hollow and filled and not hollow & filled, (view, dots)
+        for dot, p in zip(dots, drawn_points, strict=True):
+            note = f"(partial: {_days(p['days'])} of 7 days)"
+            assert dot["title"].endswith(note) if p["partial"] else "partial" not in dot["title"]
+        rows = drawn["periods"]
+        assert len(rows) == len(api), (view, rows)
+        for row, p in zip(rows, api, strict=True):
+            note = f"(partial: {_days(p['days'])} of 7 days)"
+            assert row.endswith(note) if p["partial"] else "partial" not in row, (view, row, p)
+        assert drawn["dashed"] == 1 and "partial period" in drawn["legend"], (view, drawn)
+        spark, line = got["spark"], got["sparkline"]
+        steps = sum(
+            1
+            for a, b in itertools.pairwise(spark)
+            if a["value"] is not None and b["value"] is not None and (a["partial"] or b["partial"])
+        )
+        assert steps and line["dashed"] == steps, (view, spark, line)
+        if spark[-1]["partial"]:
+            assert line["lastHollow"] == 1 and "(the last partial:" in line["label"], (view, line)
     assert len(r["screenshots"]) == 2 * 2 * 2

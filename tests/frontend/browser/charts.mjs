@@ -122,3 +122,60 @@ export async function bandLabels({ browser, config }) {
   });
   return { seen, screenshots, consoleErrors };
 }
+
+/** Each trend marker as drawn: partial (hollow) or not, its tooltip; each data-table row's period cell. */
+function trendMarks() {
+  const figure = document.querySelector("figure.chart");
+  return {
+    dots: [...figure.querySelectorAll("circle.trend-dot")].map((d) => ({ partial: d.classList.contains("trend-dot-partial"), fill: getComputedStyle(d).fill, title: d.querySelector("title")?.textContent ?? "" })),
+    dashed: figure.querySelectorAll("path.trend-partial").length,
+    periods: [...figure.querySelectorAll("table tbody tr")].map((r) => r.querySelector("td")?.textContent ?? ""),
+    legend: figure.querySelector("figcaption")?.textContent ?? "",
+  };
+}
+
+/**
+ * The deployment frequency trend by week and the overview's sparklines at
+ * desktop and phone width, light and dark: the API's points (which are
+ * partial, how many days) against the markers, tooltips and data-table rows
+ * drawn for them; the chart with its table open and the tiles photographed.
+ */
+export async function partialPeriods({ browser, config }) {
+  const { page, consoleErrors } = await signedIn(browser, config);
+  const seen = {};
+  const screenshots = [];
+  const trendOf = (metric) => page.waitForResponse((r) => {
+    const u = new URL(r.url());
+    return u.pathname === "/api/v1/analytics/trends" && u.searchParams.get("metric") === metric && r.status() === 200;
+  });
+  await inModesAndWidths(page, async (mode, width) => {
+    const answer = trendOf("deployment_frequency");
+    await page.goto("/dora/deployment-frequency");
+    await heading(page, "Deployment frequency");
+    const api = (await (await answer).json()).points.map((p) => ({ value: p.value, partial: p.partial, days: p.days, period_days: p.period_days }));
+    await settled(page);
+    await page.evaluate(() => document.fonts.ready);
+    await page.locator("figure.chart details.chart-data summary").first().click();
+    const drawn = await page.evaluate(trendMarks);
+    const file = `${config.artifacts}/partial-trend-${width}-${mode}.png`;
+    await page.locator("figure.chart").first().screenshot({ path: file });
+    screenshots.push(file);
+
+    const overview = trendOf("deployment_frequency");
+    await page.goto("/");
+    await heading(page, "Overview");
+    const spark = (await (await overview).json()).points.map((p) => ({ value: p.value, partial: p.partial }));
+    await settled(page);
+    const tile = page.locator('.tile:has([data-metric="deployment_frequency"]) svg.sparkline');
+    const sparkline = {
+      label: await tile.getAttribute("aria-label"),
+      dashed: await tile.locator("path.spark-partial").count(),
+      lastHollow: await tile.locator("circle.spark-dot-partial").count(),
+    };
+    const tiles = `${config.artifacts}/partial-tiles-${width}-${mode}.png`;
+    await page.locator(".tiles").screenshot({ path: tiles });
+    screenshots.push(tiles);
+    seen[`${width} ${mode}`] = { api, drawn, spark, sparkline };
+  });
+  return { seen, screenshots, consoleErrors };
+}

@@ -9,6 +9,7 @@ import functools
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
@@ -52,19 +53,25 @@ POINTS: dict[str, PointMetric] = {
 assert POINTS.keys() == METRICS.keys()
 
 
+def _next(cursor: dt.date, granularity: Granularity) -> dt.date:
+    if granularity is Granularity.week:
+        return cursor + dt.timedelta(days=7)
+    return (cursor.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def _first(local: dt.date, granularity: Granularity) -> dt.date:
+    """The first day of the calendar week (Monday) or month holding ``local``."""
+    if granularity is Granularity.week:
+        return local - dt.timedelta(days=local.weekday())
+    return local.replace(day=1)
+
+
 def periods(scope: Scope, granularity: Granularity) -> list[tuple[dt.datetime, dt.datetime]]:
     zone = scope.zone
-    local = scope.start.astimezone(zone).date()
-    if granularity is Granularity.week:
-        cursor = local - dt.timedelta(days=local.weekday())
-    else:
-        cursor = local.replace(day=1)
+    cursor = _first(scope.start.astimezone(zone).date(), granularity)
     out = []
     while True:
-        if granularity is Granularity.week:
-            nxt = cursor + dt.timedelta(days=7)
-        else:
-            nxt = (cursor.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        nxt = _next(cursor, granularity)
         lo = dt.datetime.combine(cursor, dt.time(0), tzinfo=zone)
         hi = dt.datetime.combine(nxt, dt.time(0), tzinfo=zone)
         if lo >= scope.end:
@@ -72,6 +79,20 @@ def periods(scope: Scope, granularity: Granularity) -> list[tuple[dt.datetime, d
         out.append((max(lo, scope.start), min(hi, scope.end)))
         cursor = nxt
     return out
+
+
+def coverage(
+    lo: dt.datetime, hi: dt.datetime, zone: ZoneInfo, granularity: Granularity
+) -> tuple[bool, float, int]:
+    """Whether the period ``[lo, hi)`` of ``periods`` is clipped, the days it
+    covers and the days of its whole calendar period. Days are wall-clock in
+    ``zone`` (a week over a daylight-saving change is 7 days, not 6.96)."""
+    first = _first(lo.astimezone(zone).date(), granularity)
+    nxt = _next(first, granularity)
+    start = dt.datetime.combine(first, dt.time(0), tzinfo=zone)
+    end = dt.datetime.combine(nxt, dt.time(0), tzinfo=zone)
+    wall = hi.astimezone(zone).replace(tzinfo=None) - lo.astimezone(zone).replace(tzinfo=None)
+    return lo > start or hi < end, round(wall / dt.timedelta(days=1), 4), (nxt - first).days
 
 
 # What differs between a trend's points' statements: the period.
@@ -107,9 +128,17 @@ def _points(
         for lo, hi in period:
             r = metric.reading(by_point[i], scopes[i], rules, bench, ever)
             unit = r.unit
+            partial, days, whole = coverage(lo, hi, scope.zone, g)
             points.append(
                 TrendPoint(
-                    start=lo, end=hi, value=r.value, level=r.level, sample_size=r.sample_size
+                    start=lo,
+                    end=hi,
+                    value=r.value,
+                    level=r.level,
+                    sample_size=r.sample_size,
+                    partial=partial,
+                    days=days,
+                    period_days=whole,
                 )
             )
             i += 1

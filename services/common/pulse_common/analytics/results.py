@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from pulse_common.models.control import DoraLevel, DoraMetric
 from pulse_common.models.enums import DeploymentSource, IncidentLinkMethod, IncidentStatus
@@ -131,11 +131,28 @@ class ReworkRate(Figure[DeploymentRef]):
 
 
 class TrendPoint(_Out):
+    """One calendar week or month of a trend, clipped to the range: the
+    range's first and last periods usually cover only part of theirs, and
+    their figures are over the days they cover (a chart must not draw them
+    as whole periods: a week of which one day has passed is not a collapse)."""
+
     start: dt.datetime
     end: dt.datetime
     value: float | None
     level: DoraLevel | None
     sample_size: int
+    partial: bool = Field(
+        description="True when the range covers only part of this calendar week or month "
+        "(its first or last period): the value is over `days` of `period_days` days."
+    )
+    days: float = Field(
+        description="Days of the period the point covers, wall-clock in the scope's time "
+        "zone (fractional when the range starts or ends within a day); equals "
+        "`period_days` for a whole period."
+    )
+    period_days: int = Field(
+        description="Days of the whole calendar period: 7 for a week, 28 to 31 for a month."
+    )
 
 
 class Trend(_Out):

@@ -2579,14 +2579,35 @@ export interface components {
          * @enum {string}
          */
         TrendMetric: "deployment_frequency" | "lead_time_for_changes" | "change_failure_rate" | "failed_deployment_recovery_time" | "mean_time_to_restore" | "rework_rate";
-        /** TrendPoint */
+        /**
+         * TrendPoint
+         * @description One calendar week or month of a trend, clipped to the range: the
+         *     range's first and last periods usually cover only part of theirs, and
+         *     their figures are over the days they cover (a chart must not draw them
+         *     as whole periods: a week of which one day has passed is not a collapse).
+         */
         TrendPoint: {
+            /**
+             * Days
+             * @description Days of the period the point covers, wall-clock in the scope's time zone (fractional when the range starts or ends within a day); equals `period_days` for a whole period.
+             */
+            days: number;
             /**
              * End
              * Format: date-time
              */
             end: string;
             level: components["schemas"]["DoraLevel"] | null;
+            /**
+             * Partial
+             * @description True when the range covers only part of this calendar week or month (its first or last period): the value is over `days` of `period_days` days.
+             */
+            partial: boolean;
+            /**
+             * Period Days
+             * @description Days of the whole calendar period: 7 for a week, 28 to 31 for a month.
+             */
+            period_days: number;
             /** Sample Size */
             sample_size: number;
             /**

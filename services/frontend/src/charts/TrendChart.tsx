@@ -3,27 +3,14 @@ import { placeBandLabel, segments } from "./bandLabels";
 import type { Region } from "./bands";
 import { DataTable } from "./DataTable";
 import { axisMargin, chartHeight, fontPx, labelStride, textWidth, useChartWidth } from "./layout";
+import { linePaths, partialText, type Coverage } from "./partial";
 import { linear, niceTicks, shortDate } from "./scale";
 
-export interface Point {
+export interface Point extends Coverage {
   start: string;
   value: number | null;
   level: Level | null;
   sample_size: number;
-}
-
-function path(points: (number | null)[], x: (i: number) => number, y: (v: number) => number): string {
-  let d = "";
-  let pen = false;
-  points.forEach((v, i) => {
-    if (v === null) {
-      pen = false;
-      return;
-    }
-    d += `${pen ? "L" : "M"}${x(i).toFixed(1)},${y(v).toFixed(1)}`;
-    pen = true;
-  });
-  return d;
 }
 
 export interface Tick {
@@ -51,7 +38,9 @@ export function axisTicks(max: number, unit: string, scale = 1): Tick[] {
 
 /**
  * A metric per week or month over the DORA level bands of the report year,
- * with the previous period dashed; the figures are also in a table.
+ * with the previous period dashed; the figures are also in a table. A point
+ * covering only part of its period (partial.ts) is hollow, the step into
+ * it dashed, and its row says how many days it covers.
  */
 export function TrendChart({
   title,
@@ -91,6 +80,8 @@ export function TrendChart({
   const stride = labelStride(dates, (right - left - 8) / Math.max(1, points.length - 1), 8, font);
   const y = linear([0, top], [bottom, 8]);
   const clip = (v: number) => Math.min(top, Math.max(0, v));
+  const line = linePaths(values, points.map((p) => p.partial), x, y);
+  const anyPartial = points.some((p) => p.partial);
   // What the band names must keep clear of: the points, both lines.
   const data = {
     points: values.flatMap((v, i) => (v === null ? [] : [{ x: x(i) - DOT_REACH, y: y(v) - DOT_REACH, width: 2 * DOT_REACH, height: 2 * DOT_REACH }])),
@@ -121,11 +112,18 @@ export function TrendChart({
             </text>
           ))}
           <line x1={left} x2={width - 4} y1={bottom} y2={bottom} className="grid" />
-          <path d={path(before, x, y)} className="trend-previous" />
-          <path d={path(values, x, y)} className="trend-line" />
+          <path d={linePaths(before, [], x, y).solid.join("")} className="trend-previous" />
+          <path d={line.solid.join("")} className="trend-line" />
+          {line.dashed.length > 0 && <path d={line.dashed.join("")} className="trend-partial" />}
           {points.map((p, i) => {
             const v = values[i];
-            return v === null || v === undefined ? null : <circle key={p.start} cx={x(i)} cy={y(v)} r={DOT} className={`trend-dot level-${p.level ?? "none"}`} />;
+            if (v === null || v === undefined) return null;
+            const partial = partialText(p);
+            return (
+              <circle key={p.start} cx={x(i)} cy={y(v)} r={DOT} className={`trend-dot${partial ? " trend-dot-partial" : ""} level-${p.level ?? "none"}`}>
+                <title>{`${dates[i]}: ${formatValue(p.value, unit)}${partial ? ` (${partial})` : ""}`}</title>
+              </circle>
+            );
           })}
           {points.map((p, i) =>
             i % stride === 0 ? (
@@ -137,12 +135,24 @@ export function TrendChart({
         </svg>
       </div>
       <figcaption className="chart-legend muted">
-        <span className="legend-line" aria-hidden="true" /> this period <span className="legend-dash" aria-hidden="true" /> previous period; shaded: DORA levels
+        <span className="legend-line" aria-hidden="true" /> this period <span className="legend-dash" aria-hidden="true" /> previous period
+        {anyPartial && (
+          <>
+            {" "}
+            <span className="legend-item">
+              <span className="legend-partial" aria-hidden="true" /> partial period (its days only)
+            </span>
+          </>
+        )}
+        ; shaded: DORA levels
       </figcaption>
       <DataTable title={title} head={["Period from", "Value", "Level", "Sample", "Previous period"]}>
         {points.map((p, i) => (
           <tr key={p.start}>
-            <td>{shortDate(p.start)}</td>
+            <td>
+              {shortDate(p.start)}
+              {p.partial && <span className="muted small partial-note"> ({partialText(p)})</span>}
+            </td>
             <td>{formatValue(p.value, unit)}</td>
             <td>{p.level ?? "—"}</td>
             <td>{p.sample_size}</td>

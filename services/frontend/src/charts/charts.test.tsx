@@ -4,6 +4,7 @@ import { LevelBadge } from "../components/LevelBadge";
 import { levelReason, METRICS, type MetricDef } from "../analytics/metrics";
 import { regions } from "./bands";
 import { BarChart, binHours } from "./BarChart";
+import { partialText } from "./partial";
 import { niceTicks } from "./scale";
 import { Sparkline } from "./Sparkline";
 import { axisTicks, TrendChart } from "./TrendChart";
@@ -152,6 +153,47 @@ describe("charts have text alternatives", () => {
     const cells = rows.map((r) => within(r).getAllByRole("cell").map((c) => c.textContent));
     expect(cells[0]).toEqual([expect.any(String), "10 h", "elite", "4", "20 h"]);
     expect(cells[1]?.[1]).toBe("—");
+  });
+
+  it("TrendChart draws a partial period hollow, dashes the step into it and says its days", () => {
+    const points = [
+      { start: "2026-06-06T00:00:00Z", value: 2, level: "high" as const, sample_size: 2, partial: true, days: 2, period_days: 7 },
+      { start: "2026-06-08T00:00:00Z", value: 3, level: "high" as const, sample_size: 3, partial: false, days: 7, period_days: 7 },
+      { start: "2026-06-15T00:00:00Z", value: 4, level: "high" as const, sample_size: 4, partial: false, days: 7, period_days: 7 },
+      { start: "2026-06-22T00:00:00Z", value: 0.5, level: "low" as const, sample_size: 0, partial: true, days: 2.5, period_days: 7 },
+    ];
+    render(<TrendChart title="Lead time by week" unit="hours" points={points} previous={[]} regions={[{ level: "elite", from: 0, to: 24 }]} />);
+    const dots = [...document.querySelectorAll("circle.trend-dot")];
+    expect(dots.map((d) => d.classList.contains("trend-dot-partial"))).toEqual([true, false, false, true]);
+    expect(dots[3]?.querySelector("title")?.textContent).toMatch(/\(partial: 2\.5 of 7 days\)$/);
+    // Whole to whole solid; each step into or out of a partial one dashed.
+    expect(document.querySelector("path.trend-line")?.getAttribute("d")?.match(/[ML]/g)).toEqual(["M", "M", "L", "M"]);
+    expect(document.querySelector("path.trend-partial")?.getAttribute("d")?.match(/M/g)).toHaveLength(2);
+    const rows = within(screen.getByRole("table", { name: "Lead time by week" })).getAllByRole("row").slice(1);
+    const periods = rows.map((r) => within(r).getAllByRole("cell")[0]?.textContent ?? "");
+    expect(periods.map((t) => t.includes("partial"))).toEqual([true, false, false, true]);
+    expect(periods[0]).toMatch(/\(partial: 2 of 7 days\)$/);
+    expect(screen.getByText(/partial period \(its days only\)/)).toBeInTheDocument();
+  });
+
+  it("TrendChart's legend names no partial period when every point is whole", () => {
+    const whole = { level: null, sample_size: 1, partial: false, days: 7, period_days: 7 };
+    render(<TrendChart title="t" unit="hours" points={[{ start: "2026-06-01T00:00:00Z", value: 1, ...whole }, { start: "2026-06-08T00:00:00Z", value: 2, ...whole }]} previous={[]} regions={[]} />);
+    expect(document.querySelector("circle.trend-dot-partial, path.trend-partial")).toBeNull();
+    expect(screen.queryByText(/partial/)).toBeNull();
+  });
+
+  it("Sparkline dashes the step into a partial last week and leaves its dot hollow", () => {
+    render(<Sparkline values={[1, 3, 2, 0]} partial={[false, false, false, true]} label="x" />);
+    expect(document.querySelectorAll("path.spark-partial")).toHaveLength(1);
+    expect(document.querySelector("circle.spark-dot")).toHaveClass("spark-dot-partial");
+  });
+
+  it("partialText counts the days covered, whole periods say nothing", () => {
+    expect(partialText({ partial: true, days: 3, period_days: 7 })).toBe("partial: 3 of 7 days");
+    expect(partialText({ partial: true, days: 9.5, period_days: 31 })).toBe("partial: 9.5 of 31 days");
+    expect(partialText({ partial: false, days: 7, period_days: 7 })).toBeNull();
+    expect(partialText({})).toBeNull();
   });
 
   it("LevelBadge names the level in words", () => {

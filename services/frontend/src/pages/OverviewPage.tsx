@@ -3,6 +3,7 @@ import { useSummary, useTrend } from "../api/analytics";
 import type { Schemas } from "../api/queries";
 import { useFilters, type AnalyticsParams } from "../analytics/filters";
 import { changeText, formatSample, formatValue, levelReason, metricByName, METRICS, valueNote, type MetricDef } from "../analytics/metrics";
+import { partialText } from "../charts/partial";
 import { Sparkline } from "../charts/Sparkline";
 import { FigureValue } from "../components/FigureValue";
 import { FilterBar } from "../components/FilterBar";
@@ -15,12 +16,16 @@ function Spark({ metric, params }: { metric: MetricDef; params: AnalyticsParams 
   const trend = useTrend(params, metric.metric);
   if (trend.isPending) return <span className="muted sparkline-empty">Loading trend…</span>;
   if (trend.isError) return <ErrorState error={trend.error} />;
-  const values = trend.data.points.map((p) => p.value);
+  const points = trend.data.points;
+  const values = points.map((p) => p.value);
   const known = values.filter((v): v is number => v !== null);
+  // The last week is usually the current one: say it is not over.
+  const tail = points.at(-1);
+  const lastPartial = tail ? partialText(tail) : null;
   const label = known.length
-    ? `Weekly ${metric.short}: from ${formatValue(known[0], trend.data.unit)} to ${formatValue(known[known.length - 1], trend.data.unit)} over ${values.length} weeks`
+    ? `Weekly ${metric.short}: from ${formatValue(known[0], trend.data.unit)} to ${formatValue(known[known.length - 1], trend.data.unit)} over ${values.length} weeks${lastPartial ? ` (the last ${lastPartial})` : ""}`
     : `No weekly ${metric.short} data`;
-  return <Sparkline values={values} label={label} />;
+  return <Sparkline values={values} partial={points.map((p) => p.partial)} label={label} />;
 }
 
 function Tile({ line, params, query, year }: { line: Line; params: AnalyticsParams; query: string; year: number }) {

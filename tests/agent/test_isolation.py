@@ -64,7 +64,7 @@ def test_tenants_and_users_see_only_their_own_conversations_and_data(
     ).say("none")
     events = ask(b, "Which repositories cause most incidents?")
     steps = [d for k, d in events if k == "step"]
-    assert steps[0]["summary"].endswith("top none")
+    assert steps[0]["summary"].endswith(", none linked to a repository")
     assert not [d for k, d in events if k == "citation"]
     b_requests = llm.requests[-3:]
     assert '"rows": [[0]]' in b_requests[2]["messages"][-1]["content"]

@@ -54,7 +54,8 @@ def test_the_tool_loop_runs_tools_and_cites(
     step = events[0][1]
     assert step["tool"] == "incidents_by_repository" and step["arguments"] == {"days": 90}
     top = tenant_sql(platform, demo.slug, TOP_REPOS)[0]
-    assert top.full_name in step["summary"]
+    # Worded: "demo/api: 4 incidents", not "top demo/api (4)".
+    assert step["summary"].endswith(f", most in {top.full_name}: {top.incidents} incidents")
     assert "".join(d["text"] for k, d in events if k == "token") == answer
     cited = [d for k, d in events if k == "citation"]
     repo = next(c for c in cited if c["type"] == "repository" and c["id"] == top.id)

@@ -75,6 +75,33 @@ def _search(out: ToolOutput, _when: str) -> str:
     return "Closest matches:\n" + "\n".join(f"- {c.title}" for c in out.citations)
 
 
+def _slowest_reviews(out: ToolOutput, when: str) -> str:
+    data = out.data
+    if not data["prs"]:
+        return f"No merged pull request had a review {when}."
+    lines = [
+        f"{i}. {p['pr']}: {p['review_time']} in review, reviewed by "
+        + (", ".join(p["reviewers"]) or "no one else")
+        for i, p in enumerate(data["prs"], start=1)
+    ]
+    return (
+        f"Pull requests that took longest to review {when} (from the first review by "
+        f"someone else to the merge):\n" + "\n".join(lines) + f"\nMedian review time: "
+        f"{data['median']} (from {data['reviewed']})."
+    )
+
+
+def _review_load(out: ToolOutput, when: str) -> str:
+    if not out.data:
+        return f"No pull request was reviewed {when}."
+    lines = [
+        f"{i}. {r['reviewer']}: {r['reviewed']} reviewed, median first response "
+        f"{r['median_response']}"
+        for i, r in enumerate(out.data, start=1)
+    ]
+    return f"Review load {when} (PRs reviewed per reviewer):\n" + "\n".join(lines)
+
+
 def _metric_intent(metric: str, topic: str, *exemplars: str) -> Intent:
     return Intent(metric, "dora_metric", {"metric": metric}, exemplars, _metric, topic)
 
@@ -119,6 +146,30 @@ INTENTS: tuple[Intent, ...] = (
         "how long does it take to recover from incidents?",
         "time to restore service after an outage",
         "which incidents took longest to fix",
+    ),
+    Intent(
+        "slowest_reviews",
+        "slowest_reviews",
+        {},
+        (
+            "which PRs took the longest to review, and who reviewed them?",
+            "which pull requests waited longest in code review",
+            "slowest code reviews and their reviewers",
+        ),
+        _slowest_reviews,
+        "code review time of pull requests and who reviewed them",
+    ),
+    Intent(
+        "review_load",
+        "review_load",
+        {},
+        (
+            "who reviews the most pull requests?",
+            "what is the review load per reviewer",
+            "which reviewers do the most code reviews",
+        ),
+        _review_load,
+        "code review load: pull requests reviewed per reviewer",
     ),
     Intent(
         "dora_summary",

@@ -14,11 +14,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Connection, text
 
-from pulse_backend.agent import links
+from pulse_backend.agent import links, reviews
 from pulse_backend.agent.models import Citation, CitationType, ToolOutput
 from pulse_backend.agent.sql_tool import run_sql
 from pulse_backend.analytics.summary import executive_summary
-from pulse_backend.analytics.wording import figure_words, fmt_value, metric_name
+from pulse_backend.analytics.wording import figure_words, fmt_count, fmt_value, metric_name
 from pulse_backend.analytics_service import benchmarks
 from pulse_backend.context import Principal
 from pulse_backend.search.schemas import SearchParams, SearchResponse
@@ -168,9 +168,13 @@ def incidents_by_repository(ctx: ToolContext, args: Period) -> ToolOutput:
         cites = links.cite(conn, "repository", [r.id for r in rows])
         cites += links.cite(conn, "incident", [i for r in rows for i in r.recent])
     data = [{"repository": r.full_name, "incidents": r.incidents} for r in rows]
-    top = f"{rows[0].full_name} ({rows[0].incidents})" if rows else "none"
+    top = (
+        f"most in {rows[0].full_name}: {fmt_count(rows[0].incidents, 'incident', 'incidents')}"
+        if rows
+        else "none linked to a repository"
+    )
     return ToolOutput(
-        summary=f"incidents by repository over {args.days} days: top {top}",
+        summary=f"incidents by repository over {args.days} days, {top}",
         data=data,
         citations=cites,
     )
@@ -296,6 +300,19 @@ TOOLS: dict[str, Tool] = {
             "Repositories ranked by the incidents they caused in a period",
             Period,
             incidents_by_repository,
+        ),
+        Tool(
+            "slowest_reviews",
+            "Merged PRs that took longest in review (first review by someone else to the "
+            "merge) with their reviewers, and the median review time",
+            Period,
+            reviews.slowest_reviews_tool,
+        ),
+        Tool(
+            "review_load",
+            "Reviewers ranked by PRs reviewed, with their median first response",
+            Period,
+            reviews.review_load_tool,
         ),
         Tool("search", "Find PRs, work items and incidents by meaning", SearchArgs, search),
         Tool("pr_details", "One pull request by id", IdArgs, pr_details),

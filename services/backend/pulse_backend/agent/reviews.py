@@ -1,0 +1,150 @@
+"""Review questions answered with the engineering dashboard's figures, not
+a second definition of them: a merged PR's review time is the engineering
+flow's (``pulse_common.analytics.engineering``: from the first review by
+someone else to the merge, PRs merged in the period, the scope's filters),
+read per PR from that statement's own ``merged`` rows; review load is the
+flow's reviewer table as it is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, text
+
+from pulse_backend.agent import links
+from pulse_backend.agent.models import ToolOutput
+from pulse_backend.analytics.wording import fmt_count, fmt_value
+from pulse_common.analytics.engineering import ReviewerLoad, engineering, engineering_statement
+from pulse_common.analytics.lead_time import span_sql
+from pulse_common.analytics.scope import Scope
+
+if TYPE_CHECKING:  # tools registers this module's tools
+    from pulse_backend.agent.tools import Period, ToolContext
+
+TOP = 5
+
+# The engineering statement aggregates its ``merged`` rows (one per merged
+# PR, with the epochs its steps are computed from) and does not keep the
+# PR's id: the id is added to that CTE's select list and the statement is
+# cut where its ``steps`` begin, so the per-PR review time below is the
+# dashboard's median's own input.
+_MERGED_SELECT = "SELECT width_bucket("
+_STEPS = "), steps AS ("
+
+
+class EngineeringStatementChanged(RuntimeError):
+    """The engineering statement no longer has the ``merged`` rows this module
+    reads: the review answer must be brought in line with it, not guessed."""
+
+
+def _merged_rows(scope: Scope) -> tuple[str, dict[str, Any]]:
+    sql, params = engineering_statement(scope)
+    head, found, _ = sql.partition(_STEPS)
+    if not found or head.count(_MERGED_SELECT) != 1:
+        raise EngineeringStatementChanged("the engineering statement's merged rows moved")
+    return head.replace(_MERGED_SELECT, f"SELECT pr.id AS pr_id, {_MERGED_SELECT[7:]}"), params
+
+
+# The PR's reviewers: everyone but its author who reviewed it, first reviewer
+# first (any time: who reviewed it, not only within the period).
+_SLOWEST = """
+), reviewed AS MATERIALIZED (
+    SELECT m.pr_id, {review} AS hours FROM merged m
+)
+SELECT v.pr_id, v.hours, rp.full_name AS repository, pr.number, pr.title,
+       ARRAY(SELECT rv.reviewer FROM prs_reviews rv
+             WHERE rv.pr_id = pr.id AND rv.reviewer IS NOT NULL
+               AND rv.reviewer IS DISTINCT FROM pr.author
+             GROUP BY rv.reviewer ORDER BY min(rv.submitted_at), rv.reviewer) AS reviewers,
+       (SELECT count(hours) FROM reviewed) AS reviewed,
+       (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY hours) FROM reviewed) AS median
+FROM reviewed v JOIN prs pr ON pr.id = v.pr_id JOIN repositories rp ON rp.id = pr.repository_id
+WHERE v.hours IS NOT NULL
+ORDER BY v.hours DESC, v.pr_id
+LIMIT :limit
+"""
+
+
+@dataclass(frozen=True)
+class SlowReview:
+    pr_id: int
+    repository: str
+    number: int
+    title: str
+    hours: float
+    reviewers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SlowestReviews:
+    """``reviewed``: the merged PRs with a review time; ``median_hours``:
+    the dashboard's median review time over them."""
+
+    prs: tuple[SlowReview, ...]
+    reviewed: int
+    median_hours: float | None
+
+
+def slowest_reviews(conn: Connection, scope: Scope, limit: int) -> SlowestReviews:
+    merged, params = _merged_rows(scope)
+    sql = merged + _SLOWEST.format(review=span_sql("e_review", "e_merged"))
+    rows = list(conn.execute(text(sql), {**params, "limit": limit}))
+    prs = tuple(
+        SlowReview(r.pr_id, r.repository, r.number, r.title, r.hours, tuple(r.reviewers))
+        for r in rows
+    )
+    if not rows:
+        return SlowestReviews(prs, 0, None)
+    return SlowestReviews(prs, rows[0].reviewed, rows[0].median)
+
+
+def review_load(conn: Connection, scope: Scope) -> tuple[ReviewerLoad, ...]:
+    """The reviewers by PRs reviewed (most first), with their median first
+    response: the engineering dashboard's review load."""
+    return engineering(conn, scope).reviewers
+
+
+def slowest_reviews_tool(ctx: ToolContext, args: Period) -> ToolOutput:
+    """The merged PRs that spent longest in review (the engineering
+    dashboard's review time) with their reviewers, the PRs cited."""
+    with ctx.read() as conn:
+        found = slowest_reviews(conn, args.scope(), TOP)
+        cites = links.cite(conn, "pr", [p.pr_id for p in found.prs])
+    median = fmt_value(found.median_hours, "hours")
+    sample = fmt_count(found.reviewed, "reviewed PR", "reviewed PRs")
+    return ToolOutput(
+        summary=f"Review time over {args.days} days: median {median} (from {sample})",
+        data={
+            "median": median,
+            "reviewed": sample,
+            "prs": [
+                {
+                    "pr_id": p.pr_id,
+                    "pr": f"{p.repository}#{p.number} {p.title}",
+                    "review_hours": p.hours,
+                    "review_time": fmt_value(p.hours, "hours"),
+                    "reviewers": list(p.reviewers),
+                }
+                for p in found.prs
+            ],
+        },
+        citations=cites,
+    )
+
+
+def review_load_tool(ctx: ToolContext, args: Period) -> ToolOutput:
+    """PRs reviewed per reviewer (the engineering dashboard's review load)."""
+    with ctx.read() as conn:
+        load = review_load(conn, args.scope())
+    data = [
+        {
+            "reviewer": r.reviewer or "unknown",
+            "reviewed": fmt_count(r.prs_reviewed, "PR", "PRs"),
+            "prs_reviewed": r.prs_reviewed,
+            "median_response": fmt_value(r.median_response_hours, "hours"),
+        }
+        for r in load[:TOP]
+    ]
+    top = f"most by {data[0]['reviewer']}: {data[0]['reviewed']}" if data else "no reviews"
+    return ToolOutput(summary=f"Review load over {args.days} days, {top}", data=data)

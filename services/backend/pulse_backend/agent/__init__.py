@@ -3,6 +3,8 @@
 - ``sqlguard`` / ``sql_tool``: the read-only SQL tool and its gates;
 - ``links`` / ``tools``: the tools the model may call, each returning a
   summary, data and the citations (source URLs) of the rows it used;
+  ``reviews``: the review-time and review-load tools, on the engineering
+  dashboard's own statement;
 - ``graph``: plan → tools → answer with a step limit (LLM mode);
 - ``local``: intent classification by embeddings and templated answers
   from the same tools when no provider answers (local mode);

@@ -2,21 +2,25 @@
 a second definition of them: a merged PR's review time is the engineering
 flow's (``pulse_common.analytics.engineering``: from the first review by
 someone else to the merge, PRs merged in the period, the scope's filters),
-read per PR from that statement's own ``merged`` rows; review load is the
-flow's reviewer table as it is."""
+read per PR from the rows that statement aggregates (``merged_cte``,
+``REVIEW_HOURS``); review load is the flow's reviewer table as it is."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, text
 
 from pulse_backend.agent import links
 from pulse_backend.agent.models import ToolOutput
 from pulse_backend.analytics.wording import fmt_count, fmt_value
-from pulse_common.analytics.engineering import ReviewerLoad, engineering, engineering_statement
-from pulse_common.analytics.lead_time import span_sql
+from pulse_common.analytics.engineering import (
+    REVIEW_HOURS,
+    ReviewerLoad,
+    engineering,
+    merged_cte,
+)
 from pulse_common.analytics.scope import Scope
 
 if TYPE_CHECKING:  # tools registers this module's tools
@@ -24,33 +28,11 @@ if TYPE_CHECKING:  # tools registers this module's tools
 
 TOP = 5
 
-# The engineering statement aggregates its ``merged`` rows (one per merged
-# PR, with the epochs its steps are computed from) and does not keep the
-# PR's id: the id is added to that CTE's select list and the statement is
-# cut where its ``steps`` begin, so the per-PR review time below is the
-# dashboard's median's own input.
-_MERGED_SELECT = "SELECT width_bucket("
-_STEPS = "), steps AS ("
-
-
-class EngineeringStatementChanged(RuntimeError):
-    """The engineering statement no longer has the ``merged`` rows this module
-    reads: the review answer must be brought in line with it, not guessed."""
-
-
-def _merged_rows(scope: Scope) -> tuple[str, dict[str, Any]]:
-    sql, params = engineering_statement(scope)
-    head, found, _ = sql.partition(_STEPS)
-    if not found or head.count(_MERGED_SELECT) != 1:
-        raise EngineeringStatementChanged("the engineering statement's merged rows moved")
-    return head.replace(_MERGED_SELECT, f"SELECT pr.id AS pr_id, {_MERGED_SELECT[7:]}"), params
-
-
 # The PR's reviewers: everyone but its author who reviewed it, first reviewer
 # first (any time: who reviewed it, not only within the period).
-_SLOWEST = """
-), reviewed AS MATERIALIZED (
-    SELECT m.pr_id, {review} AS hours FROM merged m
+_SLOWEST = f"""
+, reviewed AS MATERIALIZED (
+    SELECT m.pr_id, {REVIEW_HOURS} AS hours FROM merged m
 )
 SELECT v.pr_id, v.hours, rp.full_name AS repository, pr.number, pr.title,
        ARRAY(SELECT rv.reviewer FROM prs_reviews rv
@@ -87,9 +69,8 @@ class SlowestReviews:
 
 
 def slowest_reviews(conn: Connection, scope: Scope, limit: int) -> SlowestReviews:
-    merged, params = _merged_rows(scope)
-    sql = merged + _SLOWEST.format(review=span_sql("e_review", "e_merged"))
-    rows = list(conn.execute(text(sql), {**params, "limit": limit}))
+    merged, params = merged_cte(scope)
+    rows = list(conn.execute(text(f"WITH {merged}{_SLOWEST}"), {**params, "limit": limit}))
     prs = tuple(
         SlowReview(r.pr_id, r.repository, r.number, r.title, r.hours, tuple(r.reviewers))
         for r in rows

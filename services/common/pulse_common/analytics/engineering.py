@@ -40,9 +40,12 @@ _SIZE_COUNTS = ", ".join(f"count(*) FILTER (WHERE size = {i})" for i in range(le
 # wait from the opening in hours, clamped at 0, ordered by load then name;
 # a first review in range is a review in range with none before it (the
 # range's reviews only, not every review's pair grouped).
-STATEMENT = f"""
-WITH merged AS MATERIALIZED (
-    SELECT width_bucket(pr.additions + pr.deletions, ARRAY[{_BOUNDS}]) AS size,
+# One row per merged PR of the range: its id, size bucket, week and the
+# epochs its steps are computed from (``REVIEW_HOURS`` and the others below).
+# The agent's review answers read the same rows (``merged_cte``).
+MERGED = f"""merged AS MATERIALIZED (
+    SELECT pr.id AS pr_id,
+           width_bucket(pr.additions + pr.deletions, ARRAY[{_BOUNDS}]) AS size,
            date_trunc('week', pr.merged_at AT TIME ZONE :tz)::date AS week,
            date_part('epoch', CASE
                WHEN pr.derived_first_commit_at IS NOT NULL
@@ -59,10 +62,14 @@ WITH merged AS MATERIALIZED (
            date_part('epoch', pr.merged_at) AS e_merged
     FROM prs pr
     WHERE pr.merged_at >= :start AND pr.merged_at < :end {{pr_filter}}
-), steps AS (
+)"""
+# A merged row's review time: from the first review by someone else to the merge.
+REVIEW_HOURS = span_sql("e_review", "e_merged")
+STATEMENT = f"""
+WITH {MERGED}, steps AS (
     SELECT m.size, {span_sql("e_first", "e_opened")} AS coding,
            {span_sql("e_opened", "e_review")} AS pickup,
-           {span_sql("e_review", "e_merged")} AS review
+           {REVIEW_HOURS} AS review
     FROM merged m
 ), weeks AS (
     SELECT week, count(*) AS n FROM merged GROUP BY week
@@ -125,11 +132,22 @@ class Engineering(_Out):
     sizes: tuple[SizeBucket, ...]
 
 
-def engineering_statement(scope: Scope) -> tuple[str, dict[str, Any]]:
-    """The statement and its parameters."""
+def _rendered(sql: str, scope: Scope) -> tuple[str, dict[str, Any]]:
     f = pr_filter(scope)
     params = {**f.params, "start": scope.start, "end": scope.end, "tz": scope.timezone}
-    return q.render(STATEMENT, pr_filter=f.sql), params
+    return q.render(sql, pr_filter=f.sql), params
+
+
+def engineering_statement(scope: Scope) -> tuple[str, dict[str, Any]]:
+    """The statement and its parameters."""
+    return _rendered(STATEMENT, scope)
+
+
+def merged_cte(scope: Scope) -> tuple[str, dict[str, Any]]:
+    """``merged AS MATERIALIZED (...)`` for a statement of its own that
+    starts ``WITH`` it, and its parameters: the rows the engineering
+    figures are computed from."""
+    return _rendered(MERGED, scope)
 
 
 def engineering(conn: Connection, scope: Scope) -> Engineering:

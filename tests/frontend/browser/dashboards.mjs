@@ -123,6 +123,49 @@ export async function filters({ browser, config }) {
   return { before, after30, url30, reloaded, period, allRepos, oneRepo, firstRepo: first, consoleErrors };
 }
 
+/**
+ * The filter lists say how to choose several (a hint the list is described
+ * by), and a URL filter no list shows (`?author=nobody`) is a removable chip,
+ * not a "Clear 1 filter" with nothing selected; light and dark, desktop and phone.
+ */
+export async function filterState({ browser, config, axeSource }) {
+  const { page, consoleErrors } = await signedIn(browser, config);
+  const lists = {};
+  const chips = {};
+  const screenshots = [];
+  const violations = [];
+  await inModesAndWidths(page, async (mode, width) => {
+    await page.goto("/engineering?author=nobody");
+    await heading(page, "Engineering");
+    await settled(page);
+    for (const name of ["Repositories", "Team (people)"]) {
+      lists[`${name} ${mode} ${width}`] = await page.getByLabel(name, { exact: true }).evaluate((s) => {
+        const hint = document.getElementById(s.getAttribute("aria-describedby") ?? "");
+        const box = hint?.getBoundingClientRect();
+        return { multiple: s.multiple, hint: hint?.textContent ?? null, hintVisible: !!box && box.width > 0 && box.height > 0 };
+      });
+    }
+    const group = page.getByRole("group", { name: "Filters not in the lists" });
+    chips[`${mode} ${width}`] = {
+      chips: await group.locator(".chip").allInnerTexts(),
+      visible: await group.isVisible(),
+      clear: await page.getByRole("button", { name: /^Clear \d+ filter/ }).textContent(),
+    };
+    violations.push(...(await axe(page, axeSource, `filters ${mode} ${width}`)));
+    screenshots.push(await shot(page, config, `filter-chip-${mode}-${width}`));
+  });
+  await page.goto("/engineering?author=nobody");
+  await heading(page, "Engineering");
+  await settled(page);
+  await answered(page, "/api/v1/analytics/engineering", () => page.getByRole("button", { name: "Remove filter author: nobody" }).click());
+  const afterRemove = {
+    search: new URL(page.url()).search,
+    chips: await page.locator(".filter-chips").count(),
+    clear: await page.getByRole("button", { name: /^Clear \d+ filter/ }).count(),
+  };
+  return { lists, chips, afterRemove, violations, screenshots, consoleErrors };
+}
+
 /** Drill-down rows link to their source; the list says how many there are. */
 export async function drilldown({ browser, config }) {
   const { page } = await signedIn(browser, config);

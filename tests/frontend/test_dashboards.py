@@ -115,6 +115,20 @@ def test_filter_lists_say_how_to_pick_several_and_hidden_filters_show(
     assert r["afterRemove"] == {"search": "", "chips": 0, "clear": 0}
 
 
+def test_phone_drilldown_keeps_values_and_pager_on_one_line(stack: Stack, demo: Tenant) -> None:
+    """At 390 px "3.4 days" broke between number and unit in the drill-down
+    tables and the pager's "Next" dropped to a line of its own."""
+    r = _run("phoneDrilldown", stack, demo)
+    assert r["consoleErrors"] == []
+    seen = r["seen"]
+    assert isinstance(seen, dict) and len(seen) == 6
+    for view, m in seen.items():
+        assert m["cells"] > 0 or "deployment-frequency" in view, (view, m)
+        assert m["wrapped"] == [], (view, m)
+        assert m["pager"] == {"sameLine": True, "countBeside": True, "inside": True}, (view, m)
+    assert len(r["screenshots"]) == 6
+
+
 def test_drilldown_links_to_the_source(stack: Stack, demo: Tenant) -> None:
     r = _run("drilldown", stack, demo)
     links = r["prLinks"]

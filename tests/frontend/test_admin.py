@@ -132,7 +132,7 @@ def test_admin_pages_show_real_data_and_act(
     # Every page rendered its rows in both modes, and the modes differ.
     for path in ADMIN_PAGES:
         assert r["seen"][f"{path} light"] != r["seen"][f"{path} dark"], path
-    assert len(r["screenshots"]) == 2 * len(ADMIN_PAGES) + 1
+    assert len(r["screenshots"]) == 2 * len(ADMIN_PAGES) + 2
 
     b = r["branding"]
     assert b["sameDocument"], "the page was reloaded"
@@ -174,6 +174,9 @@ def test_admin_pages_show_real_data_and_act(
     # No ETL serves this tenant's Service (conftest's proxy answers 502): the
     # API's problem (code etl_bad_gateway) is said in words, with a retry.
     assert "ETL service did not answer usably" in r["etlError"] and r["etlRetry"]
+    # ...and nothing says "Live: progress updates as the jobs run." over it
+    # (it did once the socket opened: etl-error-dark of a walkthrough).
+    assert r["etlLiveNote"] == "" and r["etlLiveNoteDark"] == "", r
     logs = r["logs"]
     assert logs["initialRows"] > 0
     assert logs["live"] and logs["afterLive"] > logs["beforeLive"]

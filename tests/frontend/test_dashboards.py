@@ -90,6 +90,45 @@ def test_period_and_filter_change_the_figures(stack: Stack, demo: Tenant) -> Non
     assert int(str(r["oneRepo"])) < int(str(r["allRepos"]))
 
 
+def test_filter_lists_say_how_to_pick_several_and_hidden_filters_show(
+    stack: Stack, demo: Tenant
+) -> None:
+    """A multi-select list is described by a visible hint (Ctrl/Cmd-click was
+    needed and nothing said so), and `?author=nobody`, which no list holds,
+    is a removable chip instead of "Clear 1 filter" with nothing selected."""
+    r = _run("filterState", stack, demo)
+    assert r["consoleErrors"] == []
+    assert r["violations"] == [], r["violations"]
+    lists = r["lists"]
+    assert isinstance(lists, dict) and len(lists) == 2 * 4
+    for where, seen in lists.items():
+        assert seen["multiple"], where
+        assert seen["hint"] and "several" in seen["hint"], (where, seen)
+        assert seen["hintVisible"], (where, seen)
+    chips = r["chips"]
+    assert isinstance(chips, dict) and len(chips) == 4
+    for where, seen in chips.items():
+        assert seen["visible"], where
+        named = [c.replace("\u00d7", "").strip() for c in seen["chips"]]
+        assert named == ["author: nobody"], (where, seen)
+        assert seen["clear"] == "Clear 1 filter", (where, seen)
+    assert r["afterRemove"] == {"search": "", "chips": 0, "clear": 0}
+
+
+def test_phone_drilldown_keeps_values_and_pager_on_one_line(stack: Stack, demo: Tenant) -> None:
+    """At 390 px "3.4 days" broke between number and unit in the drill-down
+    tables and the pager's "Next" dropped to a line of its own."""
+    r = _run("phoneDrilldown", stack, demo)
+    assert r["consoleErrors"] == []
+    seen = r["seen"]
+    assert isinstance(seen, dict) and len(seen) == 6
+    for view, m in seen.items():
+        assert m["cells"] > 0 or "deployment-frequency" in view, (view, m)
+        assert m["wrapped"] == [], (view, m)
+        assert m["pager"] == {"sameLine": True, "countBeside": True, "inside": True}, (view, m)
+    assert len(r["screenshots"]) == 6
+
+
 def test_drilldown_links_to_the_source(stack: Stack, demo: Tenant) -> None:
     r = _run("drilldown", stack, demo)
     links = r["prLinks"]

@@ -237,7 +237,18 @@ export async function adminPages({ browser, config, axeSource }) {
   result.etlError = await page.getByRole("alert").textContent({ timeout: 30_000 });
   result.etlRetry = await page.getByRole("alert").getByRole("button", { name: "Retry" }).isVisible();
   violations.push(...(await axe(page, axeSource, "/admin/etl error light")));
+  // With no job list there is nothing live to update: the page must not say
+  // "Live: progress updates as the jobs run." over the error (nor after its socket opened).
+  await page.waitForLoadState("networkidle");
+  result.etlLiveNote = await page.locator(".live-note").textContent();
   screenshots.push(await shot(page, config, "admin-etl-unreachable-light"));
+  await setMode(page, "Dark");
+  await page.goto("/admin/etl");
+  await page.getByRole("alert").waitFor({ timeout: 30_000 });
+  await page.waitForLoadState("networkidle");
+  result.etlLiveNoteDark = await page.locator(".live-note").textContent();
+  screenshots.push(await shot(page, config, "admin-etl-unreachable-dark"));
+  await setMode(page, "Light");
   return result;
 }
 

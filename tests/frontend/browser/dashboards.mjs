@@ -123,6 +123,109 @@ export async function filters({ browser, config }) {
   return { before, after30, url30, reloaded, period, allRepos, oneRepo, firstRepo: first, consoleErrors };
 }
 
+/**
+ * The filter lists say how to choose several (a hint the list is described
+ * by), and a URL filter no list shows (`?author=nobody`) is a removable chip,
+ * not a "Clear 1 filter" with nothing selected; light and dark, desktop and phone.
+ */
+export async function filterState({ browser, config, axeSource }) {
+  const { page, consoleErrors } = await signedIn(browser, config);
+  const lists = {};
+  const chips = {};
+  const screenshots = [];
+  const violations = [];
+  await inModesAndWidths(page, async (mode, width) => {
+    await page.goto("/engineering?author=nobody");
+    await heading(page, "Engineering");
+    await settled(page);
+    for (const name of ["Repositories", "Team (people)"]) {
+      lists[`${name} ${mode} ${width}`] = await page.getByLabel(name, { exact: true }).evaluate((s) => {
+        const hint = document.getElementById(s.getAttribute("aria-describedby") ?? "");
+        const box = hint?.getBoundingClientRect();
+        return { multiple: s.multiple, hint: hint?.textContent ?? null, hintVisible: !!box && box.width > 0 && box.height > 0 };
+      });
+    }
+    const group = page.getByRole("group", { name: "Filters not in the lists" });
+    chips[`${mode} ${width}`] = {
+      chips: await group.locator(".chip").allInnerTexts(),
+      visible: await group.isVisible(),
+      clear: await page.getByRole("button", { name: /^Clear \d+ filter/ }).textContent(),
+    };
+    violations.push(...(await axe(page, axeSource, `filters ${mode} ${width}`)));
+    screenshots.push(await shot(page, config, `filter-chip-${mode}-${width}`));
+  });
+  await page.goto("/engineering?author=nobody");
+  await heading(page, "Engineering");
+  await settled(page);
+  await answered(page, "/api/v1/analytics/engineering", () => page.getByRole("button", { name: "Remove filter author: nobody" }).click());
+  const afterRemove = {
+    search: new URL(page.url()).search,
+    chips: await page.locator(".filter-chips").count(),
+    clear: await page.getByRole("button", { name: /^Clear \d+ filter/ }).count(),
+  };
+  return { lists, chips, afterRemove, violations, screenshots, consoleErrors };
+}
+
+/** A 390 px phone (the walkthrough's width): a little wider than PHONE. */
+const PHONE_390 = { width: 390, height: 844 };
+
+/**
+ * At 390 px a drill-down's durations keep number and unit on one line
+ * ("3.4 days" broke between them) and its pager keeps Previous and Next on
+ * the line of the row count ("Next" dropped to a line of its own).
+ */
+export async function phoneDrilldown({ browser, config }) {
+  const { page, consoleErrors } = await signedIn(browser, config, { viewport: PHONE_390 });
+  await page.route("**/api/v1/analytics/deployment-frequency?*", async (route) => {
+    const response = await route.fetch();
+    const json = await response.json();
+    await route.fulfill({ response, json: { ...json, drilldown_total: 123_456 } });
+  });
+  const seen = {};
+  const screenshots = [];
+  for (const mode of ["Light", "Dark"]) {
+    await setMode(page, mode);
+    for (const [path, title, caption, columns] of [
+      ["/dora/lead-time", "Lead time for changes", "Pull requests", [3, 4, 5, 6, 7]],
+      ["/dora/recovery-time", "Failed deployment recovery time", "Incidents", [5]],
+      // No duration column; its figure claims more rows than it loaded, as a
+      // big tenant's does, so the row count is at its longest:
+      // "Rows 1–20 of 123,456 (first 100 loaded)".
+      ["/dora/deployment-frequency", "Deployment frequency", "Deployments", []],
+    ]) {
+      await page.goto(path);
+      await heading(page, title);
+      await settled(page);
+      const table = page.getByRole("table", { name: caption, exact: true });
+      const wrapped = await table.evaluate((t, cols) => {
+        const lines = (td) => {
+          const range = document.createRange();
+          range.selectNodeContents(td);
+          return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+        };
+        const cells = [...t.querySelectorAll("tbody tr")].flatMap((tr) => cols.map((c) => tr.children[c - 1]).filter(Boolean));
+        return { cells: cells.length, wrapped: cells.filter((td) => lines(td) > 1).map((td) => td.textContent) };
+      }, columns);
+      const pager = await page.getByRole("navigation", { name: `${caption} pages`, exact: true }).evaluate((nav) => {
+        const top = (name) => [...nav.querySelectorAll("button")].find((b) => b.textContent === name)?.getBoundingClientRect();
+        const prev = top("Previous");
+        const next = top("Next");
+        const count = nav.querySelector(".muted")?.getBoundingClientRect();
+        return {
+          sameLine: !!prev && !!next && Math.abs(prev.top - next.top) < 1,
+          // The row count sits beside the buttons, not above them.
+          countBeside: !!count && !!prev && count.right <= prev.left + 1 && count.bottom > prev.top,
+          inside: !!next && next.right <= window.innerWidth,
+        };
+      });
+      seen[`${path} ${mode.toLowerCase()}`] = { ...wrapped, pager };
+      screenshots.push(await shot(page, config, `phone390-${title.toLowerCase().replaceAll(" ", "-")}-${mode.toLowerCase()}`));
+    }
+  }
+  await setMode(page, "Light");
+  return { seen, screenshots, consoleErrors };
+}
+
 /** Drill-down rows link to their source; the list says how many there are. */
 export async function drilldown({ browser, config }) {
   const { page } = await signedIn(browser, config);

@@ -13,7 +13,7 @@ function measure() {
     // A tile's figure ("4.0 / week") broken over two lines pushed its card's content down.
     wrappedFigures: [...document.querySelectorAll(".tile-value")].filter((e) => e.getBoundingClientRect().height > 1.5 * lineHeight(e)).map((e) => e.textContent),
     // A list box narrower than its options cut them ("PULSE · Pulse Platfor").
-    clippedLists: [...document.querySelectorAll("main select[multiple]")].filter((s) => s.scrollWidth > s.clientWidth + 1).map((s) => s.closest("label")?.querySelector("span")?.textContent ?? s.name),
+    clippedLists: [...document.querySelectorAll("main select[multiple]")].filter((s) => s.scrollWidth > s.clientWidth + 1).map((s) => s.closest(".filter")?.querySelector("label")?.textContent ?? s.name),
     // WebKit (Safari, VoiceOver) stops announcing a list whose markers are
     // styled away unless it says role="list"; chromium keeps it, so the rule
     // is checked on the markup: every list drawn without markers says so.

@@ -5,6 +5,7 @@
  */
 import { useMemo } from "react";
 import { useSearchParams } from "react-router-dom";
+import { API_ZONE } from "../charts/scale";
 
 export const PERIODS = [7, 30, 90, 180, 365] as const;
 export const DEFAULT_DAYS = 90;
@@ -28,7 +29,12 @@ export interface AnalyticsParams {
   project: number[];
   repository: number[];
   author: string[];
+  /** The zone periods start at local midnight in; the API reads UTC without one. */
+  timezone?: string;
 }
+
+/** The zone the API computes `p`'s periods in: label them in it (charts/scale's shortDate). */
+export const zoneOf = (p: AnalyticsParams): string => p.timezone ?? API_ZONE;
 
 const ids = (values: string[]) => values.map(Number).filter((n) => Number.isInteger(n) && n > 0);
 

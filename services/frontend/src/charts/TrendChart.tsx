@@ -49,6 +49,7 @@ export function TrendChart({
   unit,
   regions,
   scale = 1,
+  timeZone,
 }: {
   title: string;
   points: Point[];
@@ -57,6 +58,8 @@ export function TrendChart({
   regions: Region[];
   /** Multiplies values into the bands' unit (a ratio against percent bands). */
   scale?: number;
+  /** The zone the request used: each period is labelled by its local start date there. */
+  timeZone?: string;
 }) {
   const [frame, width] = useChartWidth<HTMLDivElement>();
   const height = chartHeight(width, 240);
@@ -73,7 +76,7 @@ export function TrendChart({
   const marks = axisTicks(Math.max(dataMax * 1.15, nextEdge !== undefined && nextEdge <= dataMax * 2 ? nextEdge * 1.05 : 0), unit, scale);
   const top = marks[marks.length - 1]?.value ?? 1;
   const left = axisMargin(marks.map((t) => t.label), 56, font);
-  const dates = points.map((p) => shortDate(p.start));
+  const dates = points.map((p) => shortDate(p.start, timeZone));
   // The last date is centred on the last point: keep it inside the drawing.
   const right = width - Math.max(12, Math.ceil(textWidth(dates[dates.length - 1] ?? "", font) / 2) + 2);
   const x = linear([0, Math.max(1, points.length - 1)], [left + 8, right]);
@@ -150,7 +153,7 @@ export function TrendChart({
         {points.map((p, i) => (
           <tr key={p.start}>
             <td>
-              {shortDate(p.start)}
+              {dates[i]}
               {p.partial && <span className="muted small partial-note"> ({partialText(p)})</span>}
             </td>
             <td>{formatValue(p.value, unit)}</td>

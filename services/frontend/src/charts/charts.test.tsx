@@ -5,7 +5,7 @@ import { levelReason, METRICS, type MetricDef } from "../analytics/metrics";
 import { regions } from "./bands";
 import { BarChart, binHours } from "./BarChart";
 import { partialText } from "./partial";
-import { niceTicks } from "./scale";
+import { niceTicks, shortDate } from "./scale";
 import { Sparkline } from "./Sparkline";
 import { axisTicks, TrendChart } from "./TrendChart";
 
@@ -225,5 +225,44 @@ describe("charts have text alternatives", () => {
     render(<LevelBadge level={null} reason={levelReason(rework, { level: null, value: 12.5 }, 2023)} />);
     // In text beside the badge, so a screen reader reads it with the badge.
     expect(screen.getByText("no level").parentElement).toHaveTextContent("no level: DORA publishes no levels for rework rate");
+  });
+});
+
+describe("period dates in the zone the request used", () => {
+  const row = (start: string) => ({ start, value: 5, level: "high" as const, sample_size: 1 });
+  const chart = (points: ReturnType<typeof row>[], timeZone: string) =>
+    render(<TrendChart title="Lead time by week" unit="hours" points={points} previous={points.map(() => ({ value: null }))} regions={[]} timeZone={timeZone} />);
+  const labels = () => ({
+    ticks: [...document.querySelectorAll("svg text.axis")].map((t) => t.textContent).filter((t) => /[A-Z][a-z]{2} \d/.test(t ?? "")),
+    tips: [...document.querySelectorAll("circle.trend-dot title")].map((t) => t.textContent?.split(":")[0]),
+    table: within(screen.getByRole("table", { name: "Lead time by week" }))
+      .getAllByRole("row")
+      .slice(1)
+      .map((r) => within(r).getAllByRole("cell")[0]?.textContent),
+  });
+
+  it("Kolkata: a week from Monday 00:00 local (Sunday 18:30 UTC) is labelled Monday", () => {
+    expect(shortDate("2026-09-06T18:30:00Z", "Asia/Kolkata")).toBe("Sep 7");
+    expect(shortDate("2026-09-07T00:00:00+05:30", "Asia/Kolkata")).toBe("Sep 7");
+    chart([row("2026-09-06T18:30:00Z"), row("2026-09-13T18:30:00Z")], "Asia/Kolkata");
+    const seen = labels();
+    expect(seen.ticks).toEqual(["Sep 7", "Sep 14"]);
+    expect(seen.tips).toEqual(["Sep 7", "Sep 14"]);
+    expect(seen.table).toEqual(["Sep 7", "Sep 14"]);
+  });
+
+  it("New York across the end of daylight saving: local dates, whatever the offset", () => {
+    // A range from UTC midnight starts the evening before in New York; the
+    // weeks then start at 04:00 UTC (EDT) and, from November, 05:00 UTC (EST).
+    const starts = ["2026-10-21T00:00:00Z", "2026-10-26T04:00:00Z", "2026-11-02T05:00:00Z"];
+    expect(starts.map((s) => shortDate(s, "America/New_York"))).toEqual(["Oct 20", "Oct 26", "Nov 2"]);
+    expect(shortDate("2026-11-02T04:30:00Z", "America/New_York")).toBe("Nov 1");
+    chart(starts.map(row), "America/New_York");
+    expect(labels().table).toEqual(["Oct 20", "Oct 26", "Nov 2"]);
+    expect(labels().tips).toEqual(["Oct 20", "Oct 26", "Nov 2"]);
+  });
+
+  it("without a zone the labels are in the API's default, UTC", () => {
+    expect(shortDate("2026-09-06T18:30:00Z")).toBe("Sep 6");
   });
 });

@@ -29,7 +29,15 @@ export function niceTicks(max: number, { whole = false }: { whole?: boolean } = 
   return Array.from({ length: steps + 1 }, (_, i) => Number((i * step).toPrecision(12)));
 }
 
-export function shortDate(iso: string): string {
+/**
+ * "Sep 8": the date of `iso` in `timeZone`, the zone the request used. A
+ * period starts at local midnight there (Monday 00:00 in Kolkata is Sunday
+ * 18:30 UTC), so a label in any other zone can name the day before.
+ */
+export function shortDate(iso: string, timeZone: string = API_ZONE): string {
   const d = new Date(iso);
-  return d.toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
+  return d.toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone });
 }
+
+/** The API's zone when a request names none (`timezone` defaults to UTC). */
+export const API_ZONE = "UTC";

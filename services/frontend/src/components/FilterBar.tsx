@@ -1,5 +1,5 @@
-import type { ReactNode } from "react";
-import { useCatalog } from "../api/analytics";
+import { useId, type ReactNode } from "react";
+import { useCatalog, type Catalog } from "../api/analytics";
 import { PERIODS, REPORT_YEARS, type Filters, type ReportYear } from "../analytics/filters";
 
 function MultiSelect<T extends string | number>({
@@ -13,10 +13,15 @@ function MultiSelect<T extends string | number>({
   value: T[];
   onChange: (v: T[]) => void;
 }) {
+  const id = useId();
+  // A listbox takes several only with Ctrl/⌘-click or Shift+arrows: say so
+  // next to it, and to a screen reader with the list.
   return (
-    <label className="filter">
-      <span>{label}</span>
+    <div className="filter">
+      <label htmlFor={`${id}-list`}>{label}</label>
       <select
+        id={`${id}-list`}
+        aria-describedby={`${id}-hint`}
         multiple
         size={Math.min(4, Math.max(2, options.length))}
         value={value.map(String)}
@@ -31,8 +36,38 @@ function MultiSelect<T extends string | number>({
           </option>
         ))}
       </select>
-    </label>
+      <span id={`${id}-hint`} className="muted small filter-hint">
+        Ctrl/⌘-click to choose several
+      </span>
+    </div>
   );
+}
+
+interface Chip {
+  key: string;
+  text: string;
+  remove: Partial<Filters>;
+}
+
+/**
+ * Filters of the URL that no list shows (`?author=nobody`, a project since
+ * deleted, or every filter while the catalog cannot be loaded): without
+ * these chips "Clear 1 filter" would name a filter nowhere to be seen.
+ */
+function hiddenFilters(filters: Filters, c: Catalog | undefined, catalogFailed: boolean): Chip[] {
+  if (!c && !catalogFailed) return [];
+  const shown = <T,>(known: T[] | undefined) => (v: T) => !(known ?? []).includes(v);
+  const chips: Chip[] = [];
+  filters.projects.filter(shown(c?.projects.map((p) => p.id))).forEach((v) =>
+    chips.push({ key: `project-${v}`, text: `project: ${v}`, remove: { projects: filters.projects.filter((p) => p !== v) } }),
+  );
+  filters.repositories.filter(shown(c?.repositories.map((r) => r.id))).forEach((v) =>
+    chips.push({ key: `repository-${v}`, text: `repository: ${v}`, remove: { repositories: filters.repositories.filter((r) => r !== v) } }),
+  );
+  filters.authors.filter(shown(c?.authors)).forEach((v) =>
+    chips.push({ key: `author-${v}`, text: `author: ${v}`, remove: { authors: filters.authors.filter((a) => a !== v) } }),
+  );
+  return chips;
 }
 
 /**
@@ -43,6 +78,7 @@ export function FilterBar({ filters, update, showYear = true, children }: { filt
   const catalog = useCatalog();
   const c = catalog.data;
   const active = filters.projects.length + filters.repositories.length + filters.authors.length;
+  const hidden = hiddenFilters(filters, c, catalog.isError);
   return (
     <form className="filter-bar card" aria-label="Dashboard filters" onSubmit={(e) => e.preventDefault()}>
       <label className="filter">
@@ -78,6 +114,19 @@ export function FilterBar({ filters, update, showYear = true, children }: { filt
         <MultiSelect label="Team (people)" options={c.authors.map((a) => ({ value: a, label: a }))} value={filters.authors} onChange={(authors) => update({ authors })} />
       )}
       {catalog.isError && <p className="form-error">Filters unavailable: the catalog could not be loaded.</p>}
+      {hidden.length > 0 && (
+        <div className="filter-chips" role="group" aria-label="Filters not in the lists">
+          <span className="muted small">Also filtered by</span>
+          {hidden.map((chip) => (
+            <span key={chip.key} className="chip">
+              {chip.text}
+              <button type="button" className="chip-remove" aria-label={`Remove filter ${chip.text}`} onClick={() => update(chip.remove)}>
+                ×
+              </button>
+            </span>
+          ))}
+        </div>
+      )}
       {active > 0 && (
         <button type="button" className="btn" onClick={() => update({ projects: [], repositories: [], authors: [] })}>
           Clear {active} filter{active > 1 ? "s" : ""}

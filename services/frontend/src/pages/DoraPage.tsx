@@ -2,7 +2,7 @@ import { useState, type ReactNode } from "react";
 import { Link, NavLink, useParams } from "react-router-dom";
 import { useCatalog, useFigure, useTrend, type FigureOf, type Granularity } from "../api/analytics";
 import type { Schemas } from "../api/queries";
-import { useFilters } from "../analytics/filters";
+import { useFilters, zoneOf } from "../analytics/filters";
 import { formatHours, formatSample, formatValue, levelReason, metricBySlug, METRICS, reworkReason, valueNote, type MetricDef } from "../analytics/metrics";
 import { sources, type Sources } from "../analytics/sources";
 import { regions } from "../charts/bands";
@@ -45,7 +45,7 @@ function Trend({ metric }: { metric: MetricDef }) {
       <QueryState query={trend} isEmpty={(t) => t.points.every((p) => p.value === null)} empty="No data to draw for this period.">
         {(t) => (
           <div aria-busy={trend.isFetching}>
-            <TrendChart title={`${metric.title} by ${granularity}`} points={t.points} previous={t.previous} unit={t.unit} regions={regions(bands, metric.higherIsBetter)} />
+            <TrendChart title={`${metric.title} by ${granularity}`} points={t.points} previous={t.previous} unit={t.unit} regions={regions(bands, metric.higherIsBetter)} timeZone={zoneOf(params)} />
           </div>
         )}
       </QueryState>
@@ -53,11 +53,11 @@ function Trend({ metric }: { metric: MetricDef }) {
   );
 }
 
-function distribution(metric: MetricDef, fig: Any): { title: string; unit: string; bars: Bar[] } {
+function distribution(metric: MetricDef, fig: Any, zone: string): { title: string; unit: string; bars: Bar[] } {
   switch (metric.slug) {
     case "deployment-frequency": {
       const f = fig as Schemas["DeploymentFrequency"];
-      return { title: "Deployment days per week", unit: "days with a deployment", bars: f.weeks.map((w) => ({ label: shortDate(w.start), value: w.deployment_days })) };
+      return { title: "Deployment days per week", unit: "days with a deployment", bars: f.weeks.map((w) => ({ label: shortDate(w.start, zone), value: w.deployment_days })) };
     }
     case "lead-time":
       return { title: "Lead time of the PRs", unit: "PRs", bars: binHours((fig as Schemas["LeadTime"]).drilldown.map((p) => p.cycle_hours)) };
@@ -126,7 +126,7 @@ function Figure({ metric, trend }: { metric: MetricDef; trend: ReactNode }) {
   return (
     <QueryState query={fig}>
       {(f) => {
-        const dist = distribution(metric, f);
+        const dist = distribution(metric, f, zoneOf(params));
         const note = valueNote(metric, f);
         return (
           <div aria-busy={fig.isFetching}>

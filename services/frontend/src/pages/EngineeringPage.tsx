@@ -1,6 +1,6 @@
 import { useEngineering, useFigure } from "../api/analytics";
 import type { Schemas } from "../api/queries";
-import { useFilters } from "../analytics/filters";
+import { useFilters, zoneOf } from "../analytics/filters";
 import { formatHours } from "../analytics/metrics";
 import { BarChart } from "../charts/BarChart";
 import { shortDate } from "../charts/scale";
@@ -68,7 +68,7 @@ export function EngineeringPage() {
             <div className="grid-2">
               <section className="card section" aria-labelledby="tp-heading">
                 <h2 id="tp-heading">Throughput</h2>
-                <BarChart title="Merged PRs per week" unit="merged PRs" bars={e.throughput.map((w) => ({ label: shortDate(w.week), value: w.merged_prs }))} />
+                <BarChart title="Merged PRs per week" unit="merged PRs" bars={e.throughput.map((w) => ({ label: shortDate(w.week, zoneOf(params)), value: w.merged_prs }))} />
               </section>
               <section className="card section" aria-labelledby="size-heading">
                 <h2 id="size-heading">PR size</h2>

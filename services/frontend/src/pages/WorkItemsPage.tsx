@@ -1,5 +1,5 @@
 import { useCatalog, useWorkItems } from "../api/analytics";
-import { useFilters } from "../analytics/filters";
+import { useFilters, zoneOf } from "../analytics/filters";
 import { formatHours } from "../analytics/metrics";
 import { sources } from "../analytics/sources";
 import { BarChart } from "../charts/BarChart";
@@ -44,7 +44,7 @@ export function WorkItemsPage() {
             </dl>
             <section className="card section" aria-labelledby="flow-heading">
               <h2 id="flow-heading">Flow: items resolved per week</h2>
-              <BarChart title="Items resolved per week" unit="items" bars={f.throughput.map(([week, n]) => ({ label: shortDate(String(week)), value: Number(n) }))} />
+              <BarChart title="Items resolved per week" unit="items" bars={f.throughput.map(([week, n]) => ({ label: shortDate(String(week), zoneOf(params)), value: Number(n) }))} />
             </section>
             <section className="card section" aria-labelledby="ageing-heading">
               <h2 id="ageing-heading">Ageing work in progress</h2>

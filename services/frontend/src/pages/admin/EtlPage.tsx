@@ -172,6 +172,17 @@ function JobCard({ job, live, onNewRun }: { job: EtlJob; live: LiveProgress | un
   );
 }
 
+/**
+ * What the live connection means for the page. With no job list there is no
+ * progress to update, whatever the socket does: saying "Live" over a failed
+ * list (the walkthrough's etl-error screenshot) promised what it cannot show.
+ */
+function liveNote(status: ReturnType<typeof useLiveEvents>, listFailed: boolean): string {
+  if (listFailed) return "";
+  if (status === "live") return "Live: progress updates as the jobs run.";
+  return status === "closed" ? "Live updates disconnected; the figures may be stale." : "Connecting to live updates…";
+}
+
 export function EtlPage() {
   const jobs = useEtlJobs();
   const qc = useQueryClient();
@@ -200,8 +211,8 @@ export function EtlPage() {
   return (
     <>
       <h1>ETL jobs</h1>
-      <p className="muted" role="status">
-        {status === "live" ? "Live: progress updates as the jobs run." : status === "closed" ? "Live updates disconnected; the figures may be stale." : "Connecting to live updates…"}
+      <p className="muted live-note" role="status">
+        {liveNote(status, jobs.isError)}
       </p>
       <QueryState query={jobs} isEmpty={(l) => l.length === 0} empty="No data integration, so no ETL job.">
         {(list) => (

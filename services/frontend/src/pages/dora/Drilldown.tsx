@@ -9,7 +9,12 @@ import { formatCount } from "../../format/numbers";
 
 const PAGE = 20;
 
-/** Rows of a drill-down, PAGE at a time, with what the figure is based on. */
+/**
+ * Rows of a drill-down, PAGE at a time, with what the figure is based on.
+ * A duration cell ("3.4 days", className "value") never breaks between its
+ * number and unit, and the pager stays one line at phone width: the row
+ * count wraps inside its own space rather than pushing "Next" below.
+ */
 function Paged<T>({ rows, total, head, row, caption }: { rows: readonly T[]; total: number; head: string[]; row: (r: T) => ReactNode; caption: string }) {
   const [page, setPage] = useState(0);
   if (rows.length === 0) return <Empty>No rows behind this figure in the period.</Empty>;
@@ -92,11 +97,11 @@ export function Prs({ rows, total, src }: { rows: readonly Schemas["PrRef"][]; t
             <div className="muted">{p.title}</div>
           </td>
           <td>{p.author ?? "—"}</td>
-          <td>{formatHours(p.cycle_hours)}</td>
-          <td>{formatHours(p.coding_hours)}</td>
-          <td>{formatHours(p.pickup_hours)}</td>
-          <td>{formatHours(p.review_hours)}</td>
-          <td>{formatHours(p.deploy_hours)}</td>
+          <td className="value">{formatHours(p.cycle_hours)}</td>
+          <td className="value">{formatHours(p.coding_hours)}</td>
+          <td className="value">{formatHours(p.pickup_hours)}</td>
+          <td className="value">{formatHours(p.review_hours)}</td>
+          <td className="value">{formatHours(p.deploy_hours)}</td>
           <td>{when(p.deployed_at)}</td>
         </tr>
       )}
@@ -120,7 +125,7 @@ export function Incidents({ rows, total, src }: { rows: readonly Schemas["Incide
           <td>{i.status}</td>
           <td>{when(i.detected_at)}</td>
           <td>{when(i.resolved_at)}</td>
-          <td>{i.hours === null ? "unresolved" : formatHours(i.hours)}</td>
+          <td className="value">{i.hours === null ? "unresolved" : formatHours(i.hours)}</td>
           <td>{i.deployment_finished_at ? `${when(i.deployment_finished_at)}${i.link_method ? ` (${linkMethod(i.link_method)})` : ""}` : "—"}</td>
         </tr>
       )}

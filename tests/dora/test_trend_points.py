@@ -162,11 +162,11 @@ def test_lateral_runs_the_statement_over_its_varying_parameters_not_its_casts() 
         {"start": "date"},
     )
     assert got == (
-        "SELECT _point.point, s.* FROM (VALUES (0, CAST(:_0_start AS date)),"
-        ' (1, CAST(:_1_start AS date))) _point(point, "start") CROSS JOIN LATERAL (\n'
+        "SELECT _point.point - 1 AS point, s.* FROM unnest(CAST(:_points_start AS date[]))"
+        ' WITH ORDINALITY _point("start", point) CROSS JOIN LATERAL (\n'
         "SELECT CAST(_point.\"start\" AS date) AS a, 'x:y'::text AS b, 1::float8 AS c,"
         " ARRAY[:envs] AS e\n) s"
     )
-    assert params == {"envs": ["p"], "_0_start": 1, "_1_start": 2}
+    assert params == {"envs": ["p"], "_points_start": [1, 2]}
     with pytest.raises(ValueError, match="differ"):
         q.lateral([(sql, {"start": 1, "envs": ["p"]}), (sql, {"start": 2, "envs": []})], {})

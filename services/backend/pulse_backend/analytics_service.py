@@ -35,6 +35,7 @@ from pulse_backend.params import Text, aware
 from pulse_backend.state import AppClients
 from pulse_common.analytics.common import OPENING, analytics_transaction
 from pulse_common.analytics.levels import Benchmarks, load_benchmarks
+from pulse_common.analytics.raw_pages import passing_pages, splice
 from pulse_common.analytics.results import ExecutiveSummary
 from pulse_common.analytics.scope import MAX_RANGE, ReportYear, Scope, Zone
 from pulse_common.dora.settings import REPORT_YEARS, DoraRules, load_rules
@@ -215,14 +216,16 @@ def _miss(
     # The bands before the tenant's transaction: never two connections at once.
     bench = benchmarks(clients)
     adapter = response_cache.type_adapter(model)
-    _, body = response_cache.compute_body(
-        clients,
-        principal,
-        lambda conn, opened: _compute(conn, opened, scope, bench, compute),
-        lambda v: adapter.dump_json(v, by_alias=True),
-        OPENING,
-    )
-    return body
+    # The drill-down pages go into the body as the statements wrote them.
+    with passing_pages() as pages:
+        _, body = response_cache.compute_body(
+            clients,
+            principal,
+            lambda conn, opened: _compute(conn, opened, scope, bench, compute),
+            lambda v: adapter.dump_json(v, by_alias=True),
+            OPENING,
+        )
+    return splice(body, pages)
 
 
 def _compute(

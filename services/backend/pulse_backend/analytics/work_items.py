@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 from pulse_common.analytics import queries as q
 from pulse_common.analytics.common import page_params, parse_page
 from pulse_common.analytics.lead_time import span_sql
+from pulse_common.analytics.raw_pages import Page
 from pulse_common.analytics.results import Component
 from pulse_common.analytics.scope import Scope
 
@@ -105,7 +106,7 @@ class WorkItemFlow(_Out):
     cycle_time: Component  # first in-progress → resolved
     wip: int
     median_wip_age_hours: float | None
-    oldest: tuple[AgeingItem, ...]
+    oldest: Page[AgeingItem]
 
 
 def _item_filter(scope: Scope) -> q.Filter:

@@ -2,8 +2,9 @@
 the fields every figure has, and the counted deployments of a scope.
 
 The statements aggregate in PostgreSQL and return one drill-down page as
-JSON, which pydantic parses in one call (the service must stay close to its
-bare SQL, see benchmarks/dora.py).
+JSON, which pydantic parses in one call, or which goes to the response body
+as it is (``raw_pages``: the service must stay close to its bare SQL, see
+benchmarks/dora_api.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import Connection, text
 
 from pulse_common.analytics import queries as q
 from pulse_common.analytics.levels import Benchmarks
+from pulse_common.analytics.raw_pages import kept
 from pulse_common.analytics.results import DeploymentRef
 from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules
@@ -45,12 +47,14 @@ def analytics_session(conn: Connection) -> None:
 
 # What every analytics read transaction needs first, in one round trip
 # instead of three: JIT off and custom plans for this transaction
-# (``NO_JIT``, ``CUSTOM_PLANS``), the
+# (``NO_JIT``, ``CUSTOM_PLANS``), UTC as the time zone its JSON writes
+# timestamps in (``raw_pages``: never the server's default), the
 # deployments' environments (``q.ENVIRONMENTS``) and the tenant's DORA rules
 # (``load_rules``: the model's fields are ``dora_settings``' columns; no
 # row, the defaults).
 OPENING = f"""SELECT set_config('jit', 'off', true),
     set_config('plan_cache_mode', 'force_custom_plan', true),
+    set_config('TimeZone', 'UTC', true),
     ARRAY({q.ENVIRONMENTS}),
     (SELECT row_to_json(s)::text FROM (
         SELECT {", ".join(DoraRules.model_fields)} FROM dora_settings LIMIT 1) s)"""
@@ -65,7 +69,7 @@ def analytics_transaction(
     it read (``q.known_environments``). ``opened``: the ``OPENING`` row when
     the transaction's first round trip already ran it (the backend's
     ``tx.opened_read_transaction``); without it, it runs here."""
-    _, _, names, rules = conn.execute(q.statement(OPENING)).one() if opened is None else opened
+    _, _, _, names, rules = conn.execute(q.statement(OPENING)).one() if opened is None else opened
     token = q.known_environments.set((conn, tuple(names)))
     try:
         yield DoraRules() if rules is None else DoraRules.model_validate_json(rules)
@@ -97,7 +101,8 @@ def figure(
         "level": level,
         "report_year": year,
         "sample_size": total,
-        "drilldown": tuple(drilldown),
+        # A tuple as it is: it may be a page kept as text (raw_pages.RawPage).
+        "drilldown": drilldown if isinstance(drilldown, tuple) else tuple(drilldown),
         "drilldown_total": total,
     }
 
@@ -130,8 +135,12 @@ def page_params(scope: Scope) -> dict[str, Any]:
 
 
 def parse_page(adapter: TypeAdapter[tuple[T, ...]], page: str | None) -> tuple[T, ...]:
-    """A drill-down page the statement built as a JSON array (None: empty)."""
-    return () if page is None else adapter.validate_json(page)
+    """A drill-down page the statement built as a JSON array (None: empty),
+    or the text itself when the caller passes pages through (``raw_pages``)."""
+    if page is None:
+        return ()
+    raw = kept(page)
+    return adapter.validate_json(page) if raw is None else raw
 
 
 DEPLOYMENT_PAGE: TypeAdapter[tuple[DeploymentRef, ...]] = TypeAdapter(tuple[DeploymentRef, ...])

@@ -41,7 +41,8 @@ SELECT (SELECT count(*) FROM d) AS total,
        {
     q.page(
         f"SELECT {q.DEPLOYMENT_REF},"
-        " EXISTS (SELECT 1 FROM inc WHERE inc.deployment_id = d.id) AS failed FROM d",
+        " EXISTS (SELECT 1 FROM inc WHERE inc.deployment_id = d.id) AS failed,"
+        f" {q.NO_REWORK_REASONS} FROM d",
         q.DEPLOYMENT_ORDER,
     )
 } AS page,
@@ -106,7 +107,7 @@ WITH {{deployments}}, shipped_flags AS (
     FROM d LEFT JOIN shipped_flags x ON x.deployment_id = d.id
 )
 SELECT count(*) AS total, count(*) FILTER (WHERE cardinality(rework_reasons) > 0) AS rework,
-       {q.page("SELECT * FROM reasons", q.DEPLOYMENT_ORDER)} AS page
+       {q.page(f"SELECT *, {q.NOT_FAILED} FROM reasons", q.DEPLOYMENT_ORDER)} AS page
 FROM reasons
 """
 

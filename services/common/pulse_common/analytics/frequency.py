@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection
@@ -27,28 +27,33 @@ from pulse_common.dora.settings import DoraRules
 from pulse_common.models.control import DoraMetric
 
 UNIT = "per_day"
+_WEEK = dt.timedelta(days=7)
+_MONTH_AND_SOME = dt.timedelta(days=32)
 
 
-def _local_days(scope: Scope) -> list[dt.date]:
+def _buckets_of(
+    scope: Scope, per_day: dict[dt.date, int]
+) -> tuple[dict[dt.date, list[int]], dict[dt.date, list[int]]]:
+    """Each week's and month's [deployment days, deployments] by its start,
+    in order: every calendar week and month the scope's local days touch,
+    those without a deployment included (they count, as zero)."""
     zone = scope.zone
     first = scope.start.astimezone(zone).date()
     last = (scope.end - dt.timedelta(microseconds=1)).astimezone(zone).date()
-    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-
-
-def _deployment_days(
-    days: Sequence[dt.date], per_day: dict[dt.date, int], key: Callable[[dt.date], dt.date]
-) -> dict[dt.date, list[int]]:
-    """Each bucket's [deployment days, deployments], by its start (``days``
-    ascending, so the buckets come in order)."""
-    grouped: dict[dt.date, list[int]] = {}
-    for day in days:
-        counts = grouped.setdefault(key(day), [0, 0])
-        n = per_day.get(day, 0)
-        if n:
-            counts[0] += 1
-            counts[1] += n
-    return grouped
+    week, weeks = _week(first), {}
+    while week <= last:
+        weeks[week] = [0, 0]
+        week += _WEEK
+    month, months = _month(first), {}
+    while month <= last:
+        months[month] = [0, 0]
+        month = (month + _MONTH_AND_SOME).replace(day=1)
+    for day, n in per_day.items():
+        if n and first <= day <= last:
+            for counts in (weeks[_week(day)], months[_month(day)]):
+                counts[0] += 1
+                counts[1] += n
+    return weeks, months
 
 
 def _week(day: dt.date) -> dt.date:
@@ -75,7 +80,12 @@ SELECT (SELECT count(*) FROM d) AS total,
        (SELECT array_agg(n ORDER BY day) FROM days) AS counts,
        (SELECT array_agg(DISTINCT repository_id) FROM d
         WHERE source <> 'deployment') AS fallback_repositories,
-       {q.page(f"SELECT {q.DEPLOYMENT_REF} FROM d", q.DEPLOYMENT_ORDER)} AS page
+       {
+    q.page(
+        f"SELECT {q.DEPLOYMENT_REF}, {q.NOT_FAILED}, {q.NO_REWORK_REASONS} FROM d",
+        q.DEPLOYMENT_ORDER,
+    )
+} AS page
 """
 
 
@@ -109,9 +119,7 @@ def _rate_of(row: Any, scope: Scope, ever: Callable[[], bool]) -> _Rate:
     """The rate of ``STATEMENT``'s row; ``ever`` is asked only when the
     period has no deployment (``ever_deployed``: was any ever collected)."""
     per_day = dict(zip(row.days or (), row.counts or (), strict=True))
-    days = _local_days(scope)
-    weeks = _deployment_days(days, per_day, _week)
-    months = _deployment_days(days, per_day, _month)
+    weeks, months = _buckets_of(scope, per_day)
     weekly = lower_median(n_days for n_days, _ in weeks.values())
     monthly = lower_median(n_days for n_days, _ in months.values())
     rate: float | None = None

@@ -156,6 +156,10 @@ DEPLOYMENT_ORDER = "p.finished_at, p.id"
 DEPLOYMENT_REF = (
     "d.id, d.external_id, d.repository_id, d.environment, d.commit_sha, d.finished_at, d.source"
 )
+# A page's JSON goes to the response as it is (raw_pages): it holds every
+# field of its model, a figure that does not read one with the model's default.
+NOT_FAILED = "false AS failed"
+NO_REWORK_REASONS = "ARRAY[]::text[] AS rework_reasons"
 
 
 def page(rows: str, order: str) -> str:
@@ -210,24 +214,26 @@ def lateral(
     statements: Sequence[tuple[str, dict[str, Any]]], varying: dict[str, str]
 ) -> tuple[str, dict[str, Any]]:
     """One statement run over several values of some of its parameters, as
-    one statement (one round trip, planned once): ``LATERAL`` over a
-    ``VALUES`` list, one row per statement, whose columns are the
-    ``varying`` parameters (name → SQL type) and ``point``, the statement's
-    index, which the result's rows carry. The statements must be one text
-    with the same other parameters (a trend's points: one metric over
-    different periods); ``:name`` of a varying parameter becomes
-    ``_point."name"`` (SQLAlchemy's own bind pattern, so casts are left alone)."""
+    one statement (one round trip, planned once): ``LATERAL`` over the rows
+    of ``unnest`` of one array per ``varying`` parameter (name → SQL type),
+    plus ``point``, the statement's index, which the result's rows carry.
+    The statements must be one text with the same other parameters (a
+    trend's points: one metric over different periods); ``:name`` of a
+    varying parameter becomes ``_point."name"`` (SQLAlchemy's own bind
+    pattern, so casts are left alone). Arrays rather than a ``VALUES`` row
+    per statement: the text and the number of parameters stay the same
+    however many points there are, so the drivers' caches of a statement's
+    parsed form hold it (psycopg keeps none past 50 parameters or 4 KB)."""
     sql, shared = statements[0][0], _without(statements[0][1], varying)
-    rows, params = [], dict(shared)
-    for i, (each, ps) in enumerate(statements):
+    for each, ps in statements:
         if each != sql or _without(ps, varying) != shared:
             raise ValueError("lateral: the statements differ beyond the varying parameters")
-        cols = ", ".join(f"CAST(:_{i}_{k} AS {t})" for k, t in varying.items())
-        rows.append(f"({i}, {cols})")
-        params.update({f"_{i}_{k}": ps[k] for k in varying})
+    arrays = ", ".join(f"CAST(:_points_{k} AS {t}[])" for k, t in varying.items())
     names = ", ".join(f'"{k}"' for k in varying)
+    params = {**shared, **{f"_points_{k}": [ps[k] for _, ps in statements] for k in varying}}
     return (
-        f"SELECT _point.point, s.* FROM (VALUES {', '.join(rows)}) _point(point, {names})"
+        f"SELECT _point.point - 1 AS point, s.* FROM unnest({arrays})"
+        f" WITH ORDINALITY _point({names}, point)"
         f" CROSS JOIN LATERAL (\n{_over(sql, tuple(varying))}\n) s",
         params,
     )

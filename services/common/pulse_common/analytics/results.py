@@ -10,6 +10,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pulse_common.analytics.raw_pages import Page
 from pulse_common.models.control import DoraLevel, DoraMetric
 from pulse_common.models.enums import DeploymentSource, IncidentLinkMethod, IncidentStatus
 
@@ -71,7 +72,7 @@ class Figure(_Out, Generic[T]):
     level: DoraLevel | None
     report_year: int
     sample_size: int
-    drilldown: tuple[T, ...]
+    drilldown: Page[T]
     drilldown_total: int
 
 
@@ -114,7 +115,7 @@ class LeadTime(Figure[PrRef]):
 
 class ChangeFailureRate(Figure[DeploymentRef]):
     failed_deployments: int
-    incidents: tuple[IncidentRef, ...]
+    incidents: Page[IncidentRef]
 
 
 class RecoveryTime(Figure[IncidentRef]):

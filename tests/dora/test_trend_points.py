@@ -170,3 +170,26 @@ def test_lateral_runs_the_statement_over_its_varying_parameters_not_its_casts() 
     assert params == {"envs": ["p"], "_points_start": [1, 2]}
     with pytest.raises(ValueError, match="differ"):
         q.lateral([(sql, {"start": 1, "envs": ["p"]}), (sql, {"start": 2, "envs": []})], {})
+
+
+def test_a_point_statement_that_depends_on_more_than_its_period_is_refused() -> None:
+    # The trend builds the first and the last point's statements and derives
+    # the others by their period: a statement with another period-dependent
+    # parameter would be wrong for the points between, so it is an error.
+    from typing import Any
+
+    from pulse_backend.analytics import trends
+    from pulse_common.analytics.common import PointMetric
+
+    def statement(_conn: Any, s: Scope, _rules: Any) -> tuple[str, dict[str, Any]]:
+        # e.g. a look-back window before the period
+        return "SELECT 1 WHERE :since < :start AND :start < :end", {
+            "start": s.start,
+            "end": s.end,
+            "since": s.start - dt.timedelta(days=30),
+        }
+
+    metric = PointMetric(statement, trends.POINTS["deployment_frequency"].reading)
+    scope = Scope(start=T0, end=T0 + dt.timedelta(days=60))
+    with pytest.raises(ValueError, match="differ"):
+        trends._points(None, scope, None, None, metric, Granularity.week)  # type: ignore[arg-type]

@@ -21,54 +21,57 @@ from pulse_common.analytics.common import (
 )
 from pulse_common.analytics.levels import Benchmarks
 from pulse_common.analytics.median import lower_median
-from pulse_common.analytics.results import Bucket, DayCount, DeploymentFrequency
+from pulse_common.analytics.results import DeploymentFrequency
 from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules
 from pulse_common.models.control import DoraMetric
 
 UNIT = "per_day"
-_WEEK = dt.timedelta(days=7)
-_MONTH_AND_SOME = dt.timedelta(days=32)
 
 
-def _buckets_of(
-    scope: Scope, per_day: dict[dt.date, int]
-) -> tuple[dict[dt.date, list[int]], dict[dt.date, list[int]]]:
-    """Each week's and month's [deployment days, deployments] by its start,
-    in order: every calendar week and month the scope's local days touch,
-    those without a deployment included (they count, as zero)."""
+class _Buckets(NamedTuple):
+    """Calendar weeks or months in order, each's deployment days and
+    deployments, its start ``start(i)``."""
+
+    days: list[int]
+    deployments: list[int]
+    start: Callable[[int], dt.date]
+
+
+def _buckets_of(scope: Scope, per_day: dict[dt.date, int]) -> tuple[_Buckets, _Buckets]:
+    """Every calendar week and month the scope's local days touch, those
+    without a deployment included (they count, as zero). Day ordinals and
+    month numbers, not dates: a trend computes this once per point."""
     zone = scope.zone
     first = scope.start.astimezone(zone).date()
     last = (scope.end - dt.timedelta(microseconds=1)).astimezone(zone).date()
-    week, weeks = _week(first), {}
-    while week <= last:
-        weeks[week] = [0, 0]
-        week += _WEEK
-    month, months = _month(first), {}
-    while month <= last:
-        months[month] = [0, 0]
-        month = (month + _MONTH_AND_SOME).replace(day=1)
+    lo, hi = first.toordinal(), last.toordinal()
+    monday = lo - first.weekday()
+    month0 = first.year * 12 + first.month - 1
+    n_weeks, n_months = (hi - monday) // 7 + 1, last.year * 12 + last.month - month0
+    weeks = _Buckets([0] * n_weeks, [0] * n_weeks, lambda i: dt.date.fromordinal(monday + 7 * i))
+    months = _Buckets(
+        [0] * n_months,
+        [0] * n_months,
+        lambda i: dt.date((month0 + i) // 12, (month0 + i) % 12 + 1, 1),
+    )
     for day, n in per_day.items():
-        if n and first <= day <= last:
-            for counts in (weeks[_week(day)], months[_month(day)]):
-                counts[0] += 1
-                counts[1] += n
+        at = day.toordinal()
+        if n and lo <= at <= hi:
+            w, m = (at - monday) // 7, day.year * 12 + day.month - 1 - month0
+            weeks.days[w] += 1
+            weeks.deployments[w] += n
+            months.days[m] += 1
+            months.deployments[m] += n
     return weeks, months
 
 
-def _week(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
-
-
-def _month(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def _buckets(grouped: dict[dt.date, list[int]]) -> tuple[Bucket, ...]:
-    return tuple(
-        Bucket(start=start, deployment_days=n_days, deployments=n)
-        for start, (n_days, n) in sorted(grouped.items())
-    )
+def _bucket_models(b: _Buckets) -> list[dict[str, Any]]:
+    # Dicts: the figure's model validates them in one call.
+    return [
+        {"start": b.start(i), "deployment_days": days, "deployments": n}
+        for i, (days, n) in enumerate(zip(b.days, b.deployments, strict=True))
+    ]
 
 
 STATEMENT = f"""
@@ -103,8 +106,8 @@ class _Rate(NamedTuple):
     page: str | None
     fallback_repositories: list[int] | None
     per_day: dict[dt.date, int]
-    weeks: dict[dt.date, list[int]]
-    months: dict[dt.date, list[int]]
+    weeks: _Buckets
+    months: _Buckets
     weekly: float | None
     monthly: float | None
     rate: float | None
@@ -120,8 +123,8 @@ def _rate_of(row: Any, scope: Scope, ever: Callable[[], bool]) -> _Rate:
     period has no deployment (``ever_deployed``: was any ever collected)."""
     per_day = dict(zip(row.days or (), row.counts or (), strict=True))
     weeks, months = _buckets_of(scope, per_day)
-    weekly = lower_median(n_days for n_days, _ in weeks.values())
-    monthly = lower_median(n_days for n_days, _ in months.values())
+    weekly = lower_median(weeks.days)
+    monthly = lower_median(months.days)
     rate: float | None = None
     collected = bool(row.total) or ever()
     if collected and weekly is not None and monthly is not None:
@@ -169,9 +172,9 @@ def deployment_frequency(
         ),
         median_days_per_week=r.weekly,
         median_days_per_month=r.monthly,
-        weeks=_buckets(r.weeks),
-        months=_buckets(r.months),
-        per_day=tuple(DayCount(day=d, deployments=n) for d, n in sorted(r.per_day.items())),
+        weeks=_bucket_models(r.weeks),
+        months=_bucket_models(r.months),
+        per_day=[{"day": d, "deployments": n} for d, n in sorted(r.per_day.items())],
         uses_fallback=bool(fallback),
         fallback_repository_ids=tuple(fallback),
     )

@@ -18,23 +18,30 @@ these figures grow linearly with N, unlike a real Qdrant server's.
 
 ``--words N`` instead times search's lookups in PostgreSQL on a tenant of N
 work items (N/3 pull requests in 50 repositories, N/20 incidents; words
-drawn from a 300-word vocabulary, so a common word is in about 2 % of the
-rows, and one row holds a rare word), in its own throwaway PostgreSQL: each
-lookup as search sends it (``rows.named``, ``rows.fulltext``) next to its
-raw-SQL floor (the index alone, ids only, no ranking), and the same word
-lookup with index scans turned off (what each search cost before the GIN
-indexes), then prints each statement's plan (EXPLAIN ANALYZE).
+drawn from a 300-word vocabulary, so a word is in about 2 % of the rows, one
+row holds a rare word, and "fix" begins four work items and PRs in five), in
+its own throwaway PostgreSQL: each lookup as search sends it (``rows.named``,
+``rows.fulltext``) next to its raw-SQL floor (the index alone, ids only, no
+ranking), and the same word lookup with index scans turned off (what each
+search cost before the GIN indexes); then what ranking every match of "fix"
+costs (the full-text lookup before ``rows.RANKED``), and each statement's
+plan (EXPLAIN ANALYZE).
 
     PYTHONPATH=hack:services/backend:services/common .venv/bin/python benchmarks/search.py \
         --words 100000 [--queries 50]
 
-30 Nov, 2 shared cores, ``--words 100000 --queries 30``, p50 search / floor
-/ no index: ENG-7000 2.1 / 0.07 / 687 ms; org/repo-8#357 1.7 / 0.14 / 757;
-#357 1.7 / 0.39 / 848 (the btree probed once per repository); a rare word
-1.5 / 0.06 / 865; a word in 2 % of the rows 38 / 0.54 / 991 (``ts_rank``
-over its 2,000 + 666 + 100 matches: the ranking, not the lookup, is the
-cost); the same word in one project 9 / 0.74 / 55. Search's figures are 3-4
-statements (one per kind, and the named row's) to the floor's one.
+30 Nov, 2 cores shared with other sessions (so every figure is up to 2x
+noisier than an idle machine's), ``--words 100000 --queries 30``, p50
+search / floor / no index: ENG-7000 2.7 / 0.15 / 960 ms; org/repo-8#357 4.3
+/ 0.12 / 1117; #357 2.7 / 0.44 / 1185 (the btree probed once per
+repository); a rare word 1.8 / 0.07 / 1268; a word in 2 % of the rows 10 /
+0.41 / 913 (38 before ``rows.RANKED``: ``ts_rank`` over its 2,000 + 666 +
+100 matches); the same word in one project 5 / 0.61 / 78; "fix", in 80 % of
+the work items and PRs, 77 / 0.17 / 992, where ranking every match of the
+work items alone takes 657 ms. What is left of "fix"'s 77 ms is finding its
+200 newest matches of each kind: the GIN index's 80,000 + 26,667 matches
+sorted by id (the plans). Search's figures are 3-4 statements (one per kind,
+and the named row's) to the floor's one.
 """
 
 from __future__ import annotations
@@ -159,8 +166,11 @@ def main() -> None:
 
 
 # One statement per table; ``g`` is the row's number. Six words of VOCABULARY
-# per summary/title (a word is in about 2 % of the rows); ENG-7 holds "vatrix".
+# per summary/title (a word is in about 2 % of the rows); ENG-7 holds "vatrix";
+# four rows in five of work items and pull requests begin with COMMON.
 VOCABULARY = [f"w{i:03d}" for i in range(300)]
+COMMON = "fix"
+LEAD = f"CASE WHEN g % 5 <> 0 THEN '{COMMON} ' ELSE '' END || "
 WORDS = "(SELECT string_agg((CAST(:v AS text[]))[1 + (g * 7919 + k * 104729) % 300], ' ') FROM generate_series(1, 6) k)"
 FILL = [
     "INSERT INTO projects (tenant_id, key, name) SELECT :t, 'P' || i, 'P' || i "
@@ -169,12 +179,12 @@ FILL = [
     "INSERT INTO repositories (tenant_id, full_name, name) "
     "SELECT :t, 'org/repo-' || i, 'repo-' || i FROM generate_series(1, 50) i",
     "INSERT INTO work_items (tenant_id, project_id, key, summary, description, created) "
-    "SELECT :t, p.id, p.key || '-' || g, " + WORDS + ", " + WORDS + ", now() "
+    "SELECT :t, p.id, p.key || '-' || g, " + LEAD + WORDS + ", " + WORDS + ", now() "
     "FROM generate_series(1, :n) g JOIN projects p ON p.key = CASE WHEN g % 20 = 0 "
     "THEN 'ENG' ELSE 'P' || (g % 20) END",
     "UPDATE work_items SET summary = summary || ' vatrix' WHERE key = 'ENG-7000'",
     "INSERT INTO prs (tenant_id, repository_id, number, title, body, state, created) "
-    "SELECT :t, r.id, g, " + WORDS + ", " + WORDS + ", 'open', now() "
+    "SELECT :t, r.id, g, " + LEAD + WORDS + ", " + WORDS + ", 'open', now() "
     "FROM generate_series(1, :n / 3) g JOIN repositories r ON r.full_name = 'org/repo-' || (1 + g % 50)",
     "INSERT INTO incidents (tenant_id, external_id, title, severity, started_at) "
     "SELECT :t, 'i' || g, " + WORDS + ", 'sev2', now() FROM generate_series(1, :n / 20) g",
@@ -208,7 +218,21 @@ LOOKUPS = [
         "|| ' ' || summary || ' ' || COALESCE(description, '')) @@ websearch_to_tsquery('english', "
         "'w009') AND project_id = (SELECT id FROM projects WHERE key = 'ENG') LIMIT 10",
     ),
+    (
+        COMMON,
+        {},
+        "SELECT id FROM work_items WHERE to_tsvector('english', key || ' ' || summary "
+        f"|| ' ' || COALESCE(description, '')) @@ websearch_to_tsquery('english', '{COMMON}') "
+        "LIMIT 10",
+    ),
 ]
+# What a common word's lookup of work items cost before ``rows.RANKED``:
+# ``ts_rank`` over every match.
+RANK_ALL = (
+    "SELECT id, ts_rank(v, q) AS rank FROM work_items, "
+    "to_tsvector('english', key || ' ' || summary || ' ' || COALESCE(description, '')) v, "
+    f"websearch_to_tsquery('english', '{COMMON}') q WHERE v @@ q ORDER BY rank DESC LIMIT 10"
+)
 
 
 def bench_words(n: int, runs: int) -> None:
@@ -287,6 +311,11 @@ def bench_words(n: int, runs: int) -> None:
                     f"{statistics.quantiles(searched, n=20)[-1]:8.2f} "
                     f"{statistics.median(floored):7.2f} ms {statistics.median(unindexed):10.2f} ms"
                 )
+            every = _timed(lambda _: raw(RANK_ALL), np.arange(min(runs, 10)))
+            print(
+                f"{COMMON!r} in work items, ts_rank over every match (before rows.RANKED = "
+                f"{rows.RANKED}): p50 {statistics.median(every):.2f} ms"
+            )
 
             def seen(*args: object) -> None:
                 sent.append((str(args[2]), args[3]))

@@ -1,6 +1,9 @@
-"""A semantic answer's order: the hits above the model's relevance cut-off,
-then the word matches, and in each group the rows the query names exactly
-(an issue key, a pull request) first, then by semantic similarity.
+"""A semantic answer's order: the rows the query names exactly (an issue
+key, a pull request) first, then the hits above the model's relevance
+cut-off, then the word matches, each group by semantic similarity. A named
+row comes first even when its similarity is under the cut-off: "#482" names
+a pull request whose text need not hold "482", and a row that mentions
+#482 three times is nearer in meaning than the pull request itself.
 
 Word matches and named rows are looked up among all the tenant's rows in
 scope, by index (``rows.named``, ``rows.fulltext``), not only among the
@@ -11,6 +14,10 @@ is their semantic similarity (the neighbours' from the search, the others'
 asked of the collection by point id; 0 for a row not embedded yet), so the
 answer stays ranked by one measure within each group, and a row at or above
 the cut-off is a ``meaning`` hit wherever it was found.
+
+The full-text answer (``by_words``, no vector store) puts the named rows
+first too, then the word matches by full-text rank: "ENG-482" is also in
+the text of every item that mentions it, often more times than in its own.
 """
 
 from __future__ import annotations
@@ -51,11 +58,7 @@ def ranked(conn: Connection, params: SearchParams, scope: Scope, found: Found) -
     close = hydrate(conn, relevant[: params.limit + SPARE], scope)
     names = named(conn, params.q, scope)
     words = fulltext(conn, params, scope, prefer=found.hits) if len(close) < params.limit else []
-    seen = {(h.type, h.id) for h in close}
-    extra: dict[Row, SearchHit] = {}
-    for h in [*names, *words]:
-        if (h.type, h.id) not in seen:
-            extra.setdefault((h.type, h.id), h)
+    extra = _union([*names, *words], seen={(h.type, h.id) for h in close})
     score = {(h.kind, h.row_id): h.score for h in found.hits}
     score |= found.similarity([row for row in extra if row not in score])
     for row, h in extra.items():
@@ -66,7 +69,29 @@ def ranked(conn: Connection, params: SearchParams, scope: Scope, found: Found) -
     first = {(h.type, h.id) for h in names}
     everything = [*close, *extra.values()]
     everything.sort(
-        key=lambda h: (h.matched_by is MatchedBy.meaning, (h.type, h.id) in first, h.score),
+        key=lambda h: ((h.type, h.id) in first, h.matched_by is MatchedBy.meaning, h.score),
         reverse=True,
     )
     return everything[: params.limit]
+
+
+def by_words(conn: Connection, params: SearchParams, scope: Scope) -> list[SearchHit]:
+    """The full-text answer: the rows the query names, then the rows holding
+    its words by full-text rank; up to ``params.limit``. A named row that
+    holds the words too keeps its rank as its score (0 otherwise)."""
+    names = named(conn, params.q, scope)
+    words = fulltext(conn, params, scope)
+    return list(_union([*names, *words]).values())[: params.limit]
+
+
+def _union(hits: Sequence[SearchHit], seen: set[Row] | None = None) -> dict[Row, SearchHit]:
+    """Each row of ``hits`` not in ``seen`` once, where it first appears,
+    with the best score it was found with."""
+    out: dict[Row, SearchHit] = {}
+    for h in hits:
+        row = (h.type, h.id)
+        if seen is not None and row in seen:
+            continue
+        if row not in out or h.score > out[row].score:
+            out[row] = h  # an existing key keeps its place
+    return out

@@ -21,6 +21,10 @@ from pulse_common.search.documents import ALIAS, FTS_TEXT, SELECT, Kind
 
 SNIPPET = 240
 FTS_CONFIG = "english"  # the GIN indexes' (tenant migration e4c7a1f9b3d2)
+# Full-text candidates ranked per kind (``fulltext``): ranking 200 rows costs
+# about 2 ms, ranking every match of a word in 80,000 work items 650 ms
+# (``benchmarks/search.py --words``).
+RANKED = 200
 # A Jira key (ENG-1234); a pull request (org/repo#123, #123: int4 numbers).
 WORK_ITEM_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*-[0-9]{1,18}")
 PULL_REQUEST = re.compile(r"(?:(?P<repo>[^\s#/]+/[^\s#/]+))?#(?P<number>[0-9]{1,9})")
@@ -111,25 +115,40 @@ def fulltext(
     """Up to ``params.limit`` rows of each kind whose text holds the query's
     words, found among all the tenant's rows in scope by the GIN index of
     that text (``ix_<table>_words``): those in ``prefer`` first (the
-    semantic neighbours), then by full-text rank; of all kinds, up to
-    ``params.limit`` again, in the same order."""
+    semantic neighbours), then by full-text rank, then newest first; of all
+    kinds, up to ``params.limit`` again, in the same order.
+
+    Only ``RANKED`` candidates of each kind are ranked: the matches in
+    ``prefer``, then the newest (highest id). ``ts_rank`` parses each row's
+    text again, so a word in most of a large tenant's rows cost a parse of
+    every one of them; the candidates are the GIN index's matches sorted by
+    id, no parse. (Their order's first key also keeps the planner from
+    walking the primary key backwards, parsing each row until enough match:
+    fast for a word in most rows, 200 ms for one in 2 %, and which one it
+    picks depends on its statistics.) A word in more rows than ``RANKED``
+    gets the best-ranked of its newest matches, not of all of them."""
     if scope.project_ids == [] or scope.repository_ids == []:
         return []
     found: list[SearchHit] = []
     preferred = {(h.kind, h.row_id) for h in prefer}
     query = f"websearch_to_tsquery('{FTS_CONFIG}', :q)"
     for kind in scope.kinds:
+        a = ALIAS[kind]
         vector = f"to_tsvector('{FTS_CONFIG}', {FTS_TEXT[kind]})"
         first = [h.row_id for h in prefer if h.kind is kind]
-        bound = {"q": params.q, "limit": params.limit, "first": first}
+        bound = {"q": params.q, "limit": params.limit, "first": first, "ranked": RANKED}
+        candidates = SELECT[kind].format(
+            rank="", where=f"AND {vector} @@ {query} {scope.where(kind)}"
+        )
         rows = _rows(
             conn,
             kind,
             scope,
-            f"AND {vector} @@ {query}",
+            f"AND {a}.id IN (SELECT c.id FROM ({candidates}"
+            f" ORDER BY {a}.id = ANY(:first) DESC, {a}.id DESC LIMIT :ranked) c)",
             bound,
             rank=f", ts_rank({vector}, {query}) AS rank",
-            tail=f" ORDER BY {ALIAS[kind]}.id = ANY(:first) DESC, rank DESC LIMIT :limit",
+            tail=f" ORDER BY {a}.id = ANY(:first) DESC, rank DESC, {a}.id DESC LIMIT :limit",
         )
         found += [_hit(kind, r, float(r.rank), MatchedBy.words) for r in rows]
     found.sort(key=lambda h: ((h.type, h.id) in preferred, h.score), reverse=True)

@@ -23,7 +23,7 @@ real match MiniLM may score at 0.2. Such rows are looked up among all the
 tenant's rows in scope, by index, not only among the nearest neighbours, and
 come after the hits above the cut-off, with ``matched_by`` ``words`` saying
 why. A row the query names exactly (a work item key, ``org/repo#123`` or
-``#123``) comes first of its group (``ranking``).
+``#123``) comes first (``ranking``), in the full-text answer too.
 
 Filters: ``project`` (a project key) narrows work items and incidents,
 ``repository`` (``org/name``) pull requests and incidents; a kind without
@@ -44,8 +44,8 @@ from sqlalchemy import Connection, text
 
 from pulse_backend.context import Principal
 from pulse_backend.search import indexer
-from pulse_backend.search.ranking import SPARE, Found, Row, ranked
-from pulse_backend.search.rows import Scope, fulltext, scope_of
+from pulse_backend.search.ranking import SPARE, Found, Row, by_words, ranked
+from pulse_backend.search.rows import Scope, scope_of
 from pulse_backend.search.schemas import (
     Indexer,
     IndexRunOut,
@@ -95,7 +95,7 @@ def search(
             results = ranked(conn, params, scope, found)
         except _Unavailable as why:
             log.warning("semantic search unavailable", tenant=principal.slug, reason=why.detail)
-            results = fulltext(conn, params, scope)
+            results = by_words(conn, params, scope)
             return SearchResponse(
                 mode=SearchMode.fulltext,
                 notice=f"Semantic search is unavailable ({why.reason}); showing full-text results.",

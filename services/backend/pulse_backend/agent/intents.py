@@ -106,7 +106,16 @@ def _review_load(out: ToolOutput, when: str) -> str:
         f"{r['median_response']}"
         for i, r in enumerate(out.data, start=1)
     ]
-    return f"Review load {when} (PRs reviewed per reviewer):\n" + "\n".join(lines)
+    # The cited PRs under the reviewer whose count they are in (a PR two
+    # listed reviewers reviewed is cited once, and listed under both).
+    titles = {c.id: c.title for c in out.citations}
+    latest = [
+        f"- {r['reviewer']}: " + "; ".join(titles[i] for i in r["latest_pr_ids"] if i in titles)
+        for r in out.data
+        if r["latest_pr_ids"]
+    ]
+    tail = "\nTheir latest PRs reviewed:\n" + "\n".join(latest) if latest else ""
+    return f"Review load {when} (PRs reviewed per reviewer):\n" + "\n".join(lines) + tail
 
 
 def _metric_intent(metric: str, topic: str, *exemplars: str) -> Intent:

@@ -9,6 +9,7 @@ under test."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -188,10 +189,70 @@ def test_who_reviews_the_most_is_the_dashboards_review_load(
     assert answer[0] == (
         f"Review load {date_ranges.last_days(today, 90).words()} (PRs reviewed per reviewer):"
     )
-    assert answer[1:] == [
+    lines = [
         f"{i}. {r['reviewer']}: {fmt_count(r['prs_reviewed'], 'PR', 'PRs')} reviewed, "
         f"median first response {fmt_value(r['median_response_hours'], 'hours')}"
         for i, r in enumerate(flow["reviewers"][:5], start=1)
+    ]
+    assert answer[1 : 1 + len(lines)] == lines
+    # Then the cited PRs, under their reviewers (test_review_load_cites_...).
+    assert answer[1 + len(lines)] == "Their latest PRs reviewed:"
+
+
+# Each reviewer's first review of a PR by someone other than its author
+# (every review, so a first review before the period is seen).
+REVIEWS = """
+SELECT rv.pr_id, rv.reviewer, min(rv.submitted_at) AS first_at, pr.author, pr.number, pr.title
+FROM prs_reviews rv JOIN prs pr ON pr.id = rv.pr_id
+GROUP BY rv.pr_id, rv.reviewer, pr.author, pr.number, pr.title
+"""
+
+
+def reviewed_by(
+    platform: Platform, slug: str, first: dt.date, last: dt.date
+) -> dict[str, list[Any]]:
+    """Per reviewer, the PRs their load counts (first review of the PR in
+    the days, not their own PR), latest first review first, in Python."""
+    start = dt.datetime.combine(first, dt.time(), dt.UTC)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.UTC)
+    out: dict[str, list[Any]] = {}
+    for row in tenant_sql(platform, slug, REVIEWS):
+        if row.reviewer != row.author and start <= row.first_at < end:
+            out.setdefault(row.reviewer, []).append(row)
+    for rows in out.values():
+        rows.sort(key=lambda r: (-r.first_at.timestamp(), r.pr_id))
+    return out
+
+
+def test_review_load_cites_the_prs_each_count_is_made_of(
+    client: TestClient, platform: Platform, demo: TenantInfo, embedder: Embedder, ask: Any
+) -> None:
+    """Every listed reviewer's count is the PRs computed here from the
+    seed's reviews, and the sources are their three latest of those PRs,
+    named under the reviewer in the answer."""
+    use_runtime(client, local_runtime(embedder))
+    s = signed_in(client, demo)
+    events = ask(s, "Who reviews the most?")
+    assert events[0][1]["tool"] == "review_load"
+    today = date_ranges.today_in(ZONE)
+    counted = reviewed_by(platform, demo.slug, today - dt.timedelta(days=89), today)
+    answer = text_of(events).splitlines()
+    listed = [re.match(r"\d\. (.+): ([\d,]+) PRs? reviewed, ", ln) for ln in answer[1:6]]
+    assert all(listed), answer
+    names = [m.group(1) for m in listed if m]
+    # The figure is the PRs counted here.
+    assert [int(m.group(2).replace(",", "")) for m in listed if m] == [
+        len(counted[n]) for n in names
+    ]
+    expected = {n: counted[n][:3] for n in names}
+    cites = [d for k, d in events if k == "citation"]
+    assert [(c["type"], c["id"]) for c in cites] == [
+        ("pr", i) for i in dict.fromkeys(r.pr_id for n in names for r in expected[n])
+    ]
+    assert all("/pull/" in c["url"] for c in cites)
+    assert answer[6:] == [
+        "Their latest PRs reviewed:",
+        *[f"- {n}: " + "; ".join(f"#{r.number} {r.title}" for r in expected[n]) for n in names],
     ]
 
 

@@ -25,10 +25,17 @@ from pulse_common.ai import Embedder
 # our revenue?", "how many blorps were released?") reach 0.37-0.52 to an
 # exemplar by their shape but at most 0.27 to any topic; questions about the
 # data are near an exemplar ("how are we doing?" 0.80) or score 0.35-0.70 to
-# their topic ("how often do we ship to prod" 0.35, "lead time" 0.45).
+# their topic ("how often do we ship to prod" 0.35, "lead time" 0.40).
 MIN_SIMILARITY = 0.35
 SURE = 0.6
 MIN_TOPIC = 0.3
+# The intent is the one whose nearest exemplar plus TOPIC_WEIGHT times its
+# topic is highest: the nearest exemplar alone follows the question's shape.
+# "Who reviewed the slowest pull requests?" is 0.84 from lead time's "which
+# pull requests were slowest to ship" and 0.79 from a review exemplar, but
+# 0.73 from code review's topic and 0.55 from lead time's
+# (tests/agent/test_routing.py holds the table of phrasings).
+TOPIC_WEIGHT = 1.5
 
 
 @dataclass(frozen=True)
@@ -99,7 +106,16 @@ def _review_load(out: ToolOutput, when: str) -> str:
         f"{r['median_response']}"
         for i, r in enumerate(out.data, start=1)
     ]
-    return f"Review load {when} (PRs reviewed per reviewer):\n" + "\n".join(lines)
+    # The cited PRs under the reviewer whose count they are in (a PR two
+    # listed reviewers reviewed is cited once, and listed under both).
+    titles = {c.id: c.title for c in out.citations}
+    latest = [
+        f"- {r['reviewer']}: " + "; ".join(titles[i] for i in r["latest_pr_ids"] if i in titles)
+        for r in out.data
+        if r["latest_pr_ids"]
+    ]
+    tail = "\nTheir latest PRs reviewed:\n" + "\n".join(latest) if latest else ""
+    return f"Review load {when} (PRs reviewed per reviewer):\n" + "\n".join(lines) + tail
 
 
 def _metric_intent(metric: str, topic: str, *exemplars: str) -> Intent:
@@ -117,14 +133,17 @@ INTENTS: tuple[Intent, ...] = (
             "where do our production incidents come from",
         ),
         _repos,
-        "production incidents and outages by repository",
+        "the repositories that production incidents and outages come from",
     ),
     _metric_intent(
         "lead_time",
-        "lead time for changes: pull requests from commit to production",
+        "lead time for changes: how long pull requests take from commit to deployment in "
+        "production",
         "why did lead time rise?",
         "how long do changes take to reach production",
         "which pull requests were slowest to ship",
+        "how long from a commit until it is deployed",
+        "how long does code take to ship",
     ),
     _metric_intent(
         "deployment_frequency",
@@ -142,10 +161,11 @@ INTENTS: tuple[Intent, ...] = (
     ),
     _metric_intent(
         "recovery_time",
-        "time to recover from incidents and outages",
+        "time to recover: how fast production incidents and outages are fixed",
         "how long does it take to recover from incidents?",
         "time to restore service after an outage",
         "which incidents took longest to fix",
+        "what is our MTTR",
     ),
     Intent(
         "slowest_reviews",
@@ -167,15 +187,22 @@ INTENTS: tuple[Intent, ...] = (
             "who reviews the most pull requests?",
             "what is the review load per reviewer",
             "which reviewers do the most code reviews",
+            "how many pull requests did each person review",
+            "which people on the team review the most PRs",
         ),
         _review_load,
-        "code review load: pull requests reviewed per reviewer",
+        "code review load: how many pull requests each reviewer reviewed",
     ),
     Intent(
         "dora_summary",
         "dora_summary",
         {},
-        ("how are we doing overall?", "summary of our DORA metrics", "team performance overview"),
+        (
+            "how are we doing overall?",
+            "summary of our DORA metrics",
+            "team performance overview",
+            "how healthy is our engineering delivery",
+        ),
         _summary,
         "DORA metrics and delivery performance",
     ),
@@ -184,9 +211,10 @@ SEARCH = Intent("search", "search", {}, (), _search)
 
 
 class IntentClassifier:
-    """Nearest exemplar by cosine similarity (the vectors are unit length),
-    kept when it is ``SURE`` or when the question is also about the intent's
-    topic; otherwise the question is searched for instead."""
+    """The intent whose nearest exemplar and topic together are nearest by
+    cosine similarity (the vectors are unit length), kept when that exemplar
+    is ``SURE`` or the question is also about the intent's topic; otherwise
+    the question is searched for instead."""
 
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
@@ -210,12 +238,13 @@ class IntentClassifier:
     def classify(self, question: str) -> tuple[Intent, float]:
         index = self._index()
         q = self.embedder.embed([question])[0]
-        best, score = SEARCH, MIN_SIMILARITY
+        near: dict[str, float] = {}
         for intent, v in index:
-            sim = _dot(q, v)
-            if sim > score:
-                best, score = intent, sim
-        if best is SEARCH or score >= SURE or _dot(q, self._topics[best.name]) >= MIN_TOPIC:
+            near[intent.name] = max(near.get(intent.name, -1.0), _dot(q, v))
+        topic = {name: _dot(q, v) for name, v in self._topics.items()}
+        best = max(INTENTS, key=lambda i: near[i.name] + TOPIC_WEIGHT * topic[i.name])
+        score = near[best.name]
+        if score > MIN_SIMILARITY and (score >= SURE or topic[best.name] >= MIN_TOPIC):
             return best, score
         return SEARCH, score
 

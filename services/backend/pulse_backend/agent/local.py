@@ -96,6 +96,12 @@ def _read(question: str, today: dt.date) -> _Asked:
     return _Asked(rest if re.search(r"\w", rest) else question, found)
 
 
+def route(classifier: IntentClassifier, question: str, today: dt.date) -> Intent:
+    """The intent a question is first read as (its period's words left
+    out), before any search or follow-up: what the routing table tests."""
+    return classifier.classify(_read(question, today).text)[0]
+
+
 @dataclass(frozen=True)
 class _Resolved:
     intent: Intent

@@ -3,7 +3,8 @@ a second definition of them: a merged PR's review time is the engineering
 flow's (``pulse_common.analytics.engineering``: from the first review by
 someone else to the merge, PRs merged in the period, the scope's filters),
 read per PR from the rows that statement aggregates (``merged_cte``,
-``REVIEW_HOURS``); review load is the flow's reviewer table as it is."""
+``REVIEW_HOURS``); review load is the flow's reviewer table as it is, cited
+with the PRs each listed reviewer's count is made of (``_REVIEWED``)."""
 
 from __future__ import annotations
 
@@ -15,18 +16,23 @@ from sqlalchemy import Connection, text
 from pulse_backend.agent import links
 from pulse_backend.agent.models import ToolOutput
 from pulse_backend.analytics.wording import fmt_count, fmt_value
+from pulse_common.analytics import queries as q
 from pulse_common.analytics.engineering import (
     REVIEW_HOURS,
     ReviewerLoad,
     engineering,
     merged_cte,
 )
+from pulse_common.analytics.lead_time import pr_filter
 from pulse_common.analytics.scope import Scope
 
 if TYPE_CHECKING:  # tools registers this module's tools
     from pulse_backend.agent.tools import Period, ToolContext
 
 TOP = 5
+# PRs cited per listed reviewer: their latest first reviews, as lead time
+# cites the rows that weigh most rather than every row it counts.
+CITED_PER_REVIEWER = 3
 
 # The PR's reviewers: everyone but its author who reviewed it, first reviewer
 # first (any time: who reviewed it, not only within the period).
@@ -45,6 +51,26 @@ FROM reviewed v JOIN prs pr ON pr.id = v.pr_id JOIN repositories rp ON rp.id = p
 WHERE v.hours IS NOT NULL
 ORDER BY v.hours DESC, v.pr_id
 LIMIT :limit
+"""
+
+
+# The PRs a reviewer's load counts, as the engineering statement's
+# ``reviewers`` counts them (a PR per reviewer whose first review of it by
+# someone other than its author is in the period, none of theirs before
+# it, the scope's PR filters), latest first review first, at most :per each.
+_REVIEWED = """
+SELECT reviewer, pr_id FROM (
+    SELECT r.reviewer, r.pr_id,
+           row_number() OVER (PARTITION BY r.reviewer ORDER BY r.first_at DESC, r.pr_id) AS nth
+    FROM (SELECT rv.pr_id, rv.reviewer, min(rv.submitted_at) AS first_at FROM prs_reviews rv
+          WHERE rv.submitted_at >= :start AND rv.submitted_at < :end
+          GROUP BY rv.pr_id, rv.reviewer) r
+    JOIN prs pr ON pr.id = r.pr_id
+    WHERE r.reviewer IS DISTINCT FROM pr.author {pr_filter}
+      AND NOT EXISTS (SELECT FROM prs_reviews b WHERE b.pr_id = r.pr_id
+                      AND b.reviewer IS NOT DISTINCT FROM r.reviewer AND b.submitted_at < :start)
+) counted WHERE nth <= :per
+ORDER BY reviewer, nth
 """
 
 
@@ -86,6 +112,18 @@ def review_load(conn: Connection, scope: Scope) -> tuple[ReviewerLoad, ...]:
     return engineering(conn, scope).reviewers
 
 
+def reviewed_prs(conn: Connection, scope: Scope, per: int) -> dict[str | None, list[int]]:
+    """Per reviewer, the ids of up to ``per`` PRs their load counts, the
+    latest first review first."""
+    f = pr_filter(scope)
+    sql = q.render(_REVIEWED, pr_filter=f.sql)
+    params = {**f.params, "start": scope.start, "end": scope.end, "per": per}
+    out: dict[str | None, list[int]] = {}
+    for r in q.rows(conn, sql, params):
+        out.setdefault(r.reviewer, []).append(r.pr_id)
+    return out
+
+
 def slowest_reviews_tool(ctx: ToolContext, args: Period) -> ToolOutput:
     """The merged PRs that spent longest in review (the engineering
     dashboard's review time) with their reviewers, the PRs cited."""
@@ -115,17 +153,25 @@ def slowest_reviews_tool(ctx: ToolContext, args: Period) -> ToolOutput:
 
 
 def review_load_tool(ctx: ToolContext, args: Period) -> ToolOutput:
-    """PRs reviewed per reviewer (the engineering dashboard's review load)."""
+    """PRs reviewed per reviewer (the engineering dashboard's review load),
+    each listed reviewer's latest PRs reviewed cited."""
+    scope = args.scope()
     with ctx.read() as conn:
-        load = review_load(conn, args.scope())
+        load = review_load(conn, scope)[:TOP]
+        prs = reviewed_prs(conn, scope, CITED_PER_REVIEWER)
+        # A PR two listed reviewers reviewed is cited once.
+        cites = links.cite(conn, "pr", [i for r in load for i in prs.get(r.reviewer, [])])
     data = [
         {
             "reviewer": r.reviewer or "unknown",
             "reviewed": fmt_count(r.prs_reviewed, "PR", "PRs"),
             "prs_reviewed": r.prs_reviewed,
             "median_response": fmt_value(r.median_response_hours, "hours"),
+            "latest_pr_ids": prs.get(r.reviewer, []),
         }
-        for r in load[:TOP]
+        for r in load
     ]
     top = f"most by {data[0]['reviewer']}: {data[0]['reviewed']}" if data else "no reviews"
-    return ToolOutput(summary=f"Review load over {args.days} days, {top}", data=data)
+    return ToolOutput(
+        summary=f"Review load over {args.days} days, {top}", data=data, citations=cites
+    )

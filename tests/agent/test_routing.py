@@ -1,0 +1,91 @@
+"""Local mode's routing as a table: phrasings a user would type, each with
+the intent they expect it answered by, read as local mode reads them (the
+period's words left out first). Every local intent is covered, and so are
+the overlaps that share words: review time against lead time ("slowest
+pull requests"), incidents by repository against recovery time
+("incidents"), deployment frequency against change failure rate
+("deployments"). Questions about nothing in the data are searched for."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from pulse_backend.agent.intents import INTENTS, SEARCH, IntentClassifier
+from pulse_backend.agent.local import route
+from pulse_common.ai import Embedder
+
+TODAY = dt.date(2026, 11, 30)
+
+TABLE: list[tuple[str, str]] = [
+    # Review time: the PRs longest in review and who reviewed them.
+    ("Who reviewed the slowest pull requests?", "slowest_reviews"),
+    ("who reviewed the PRs that took longest", "slowest_reviews"),
+    ("slowest reviews and their reviewers last month", "slowest_reviews"),
+    ("Which PRs waited longest for a review?", "slowest_reviews"),
+    ("How long do code reviews take?", "slowest_reviews"),
+    ("Who were the reviewers on our slowest PRs?", "slowest_reviews"),
+    ("What PRs got stuck in review this quarter?", "slowest_reviews"),
+    # Review load: who reviews how many.
+    ("Who reviews the most?", "review_load"),
+    ("review load", "review_load"),
+    ("How many PRs did each reviewer review?", "review_load"),
+    ("Which reviewer is the busiest?", "review_load"),
+    ("who does most of the reviewing", "review_load"),
+    ("How are reviews distributed among the team?", "review_load"),
+    # Lead time: commit to production, "slowest to ship" included.
+    ("how long from commit to production", "lead_time"),
+    ("lead time last quarter", "lead_time"),
+    ("Which pull requests were slowest to ship?", "lead_time"),
+    ("Which PRs took longest to reach production?", "lead_time"),
+    ("how long does a PR take to get deployed", "lead_time"),
+    ("time from first commit to deploy", "lead_time"),
+    ("What's the time from merge to production?", "lead_time"),
+    # Deployments counted are deployment frequency; failed ones are not.
+    ("How often do we deploy?", "deployment_frequency"),
+    ("How many deployments did we do last month?", "deployment_frequency"),
+    ("number of deployments", "deployment_frequency"),
+    ("How many times did we release to production?", "deployment_frequency"),
+    ("release cadence", "deployment_frequency"),
+    ("How many deployments failed?", "change_failure_rate"),
+    ("What percentage of releases caused an incident?", "change_failure_rate"),
+    ("what fraction of our deployments broke something", "change_failure_rate"),
+    ("What is our change failure rate this quarter?", "change_failure_rate"),
+    # Incidents: where they come from, against how long they took.
+    ("Which repositories cause the most incidents?", "incidents_by_repository"),
+    ("which repo had the most incidents", "incidents_by_repository"),
+    ("Which services break most often?", "incidents_by_repository"),
+    ("Which repository has the most outages?", "incidents_by_repository"),
+    ("How long does it take us to restore service after an incident?", "recovery_time"),
+    ("mean time to recovery", "recovery_time"),
+    ("MTTR last month", "recovery_time"),
+    ("Which incidents took longest to resolve?", "recovery_time"),
+    ("How fast do we fix production incidents?", "recovery_time"),
+    ("How long do outages last?", "recovery_time"),
+    # The whole picture.
+    ("How are we doing overall?", "dora_summary"),
+    ("give me a DORA summary for last month", "dora_summary"),
+    ("How is the team performing?", "dora_summary"),
+    ("Give me an overview of our metrics", "dora_summary"),
+    # Nothing the figures answer: searched for.
+    ("checkout fails after the upgrade", SEARCH.name),
+    ("How often do we play football?", SEARCH.name),
+    ("What is our revenue?", SEARCH.name),
+]
+
+
+def test_the_table_covers_every_local_intent() -> None:
+    assert {i.name for i in INTENTS} | {SEARCH.name} == {intent for _, intent in TABLE}
+
+
+@pytest.fixture(scope="module")
+def classifier(embedder: Embedder) -> IntentClassifier:
+    return IntentClassifier(embedder)
+
+
+@pytest.mark.parametrize(("question", "intent"), TABLE)
+def test_a_question_routes_where_a_user_expects(
+    classifier: IntentClassifier, question: str, intent: str
+) -> None:
+    assert route(classifier, question, TODAY).name == intent

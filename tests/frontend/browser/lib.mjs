@@ -9,8 +9,9 @@ export function check(cond, message) {
   if (!cond) throw new Error(`check failed: ${message}`);
 }
 
-export async function newPage(browser, config, { viewport = DESKTOP, colorScheme = "light" } = {}) {
-  const context = await browser.newContext({ baseURL: config.baseUrl, viewport, colorScheme });
+export async function newPage(browser, config, { viewport = DESKTOP, colorScheme = "light", timezoneId } = {}) {
+  // timezoneId: the zone the page's browser reports (Intl), else the machine's.
+  const context = await browser.newContext({ baseURL: config.baseUrl, viewport, colorScheme, ...(timezoneId && { timezoneId }) });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   const consoleErrors = [];

@@ -25,12 +25,13 @@ import * as etl from "./etl.mjs";
 import * as shellScenarios from "./scenarios.mjs";
 import * as settings from "./settings.mjs";
 import * as walkScenarios from "./walk.mjs";
+import * as zone from "./zone.mjs";
 
 const frontend = process.env.PULSE_FRONTEND;
 const require = createRequire(join(frontend, "package.json"));
 const { chromium } = require("playwright-core");
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const own = { ...shellScenarios, ...dashboards, ...charts, ...admin, ...etl, ...settings, ...aiScenarios, ...walkScenarios };
+const own = { ...shellScenarios, ...dashboards, ...charts, ...admin, ...etl, ...settings, ...aiScenarios, ...walkScenarios, ...zone };
 
 async function scenarioNamed(name, modules) {
   const extra = {};

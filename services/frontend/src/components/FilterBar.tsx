@@ -72,9 +72,10 @@ function hiddenFilters(filters: Filters, c: Catalog | undefined, catalogFailed: 
 
 /**
  * Period, DORA report year and the API's filters (projects, repositories,
- * team as PR authors); every change lands in the URL.
+ * team as PR authors); every change lands in the URL. `zone` is the one the
+ * figures are computed in, said quietly so a day's count can be checked.
  */
-export function FilterBar({ filters, update, showYear = true, children }: { filters: Filters; update: (p: Partial<Filters>) => void; showYear?: boolean; children?: ReactNode }) {
+export function FilterBar({ filters, update, zone, showYear = true, children }: { filters: Filters; update: (p: Partial<Filters>) => void; zone: string; showYear?: boolean; children?: ReactNode }) {
   const catalog = useCatalog();
   const c = catalog.data;
   const active = filters.projects.length + filters.repositories.length + filters.authors.length;
@@ -133,6 +134,9 @@ export function FilterBar({ filters, update, showYear = true, children }: { filt
         </button>
       )}
       {children}
+      <p className="muted small filter-zone" data-zone={zone}>
+        Times in {zone}
+      </p>
     </form>
   );
 }

@@ -1,7 +1,7 @@
 import { Link } from "react-router-dom";
 import { useSummary, useTrend } from "../api/analytics";
 import type { Schemas } from "../api/queries";
-import { useFilters, type AnalyticsParams } from "../analytics/filters";
+import { useFilters, zoneOf, type AnalyticsParams } from "../analytics/filters";
 import { changeText, formatSample, formatValue, levelReason, metricByName, METRICS, valueNote, type MetricDef } from "../analytics/metrics";
 import { partialText } from "../charts/partial";
 import { Sparkline } from "../charts/Sparkline";
@@ -61,7 +61,7 @@ export function OverviewPage() {
   return (
     <>
       <h1>Overview</h1>
-      <FilterBar filters={filters} update={update} />
+      <FilterBar filters={filters} update={update} zone={zoneOf(params)} />
       <section aria-labelledby="dora-heading" className="section">
         <h2 id="dora-heading">DORA metrics, last {filters.days} days</h2>
         <QueryState query={summary} isEmpty={(s) => s.lines.every((l) => l.sample_size === 0)} empty="No deployments, PRs or incidents in this period and scope.">

@@ -4,10 +4,13 @@ import { formatHours, linkMethod, reworkReason } from "../../analytics/metrics";
 import type { Sources } from "../../analytics/sources";
 import { Empty } from "../../components/States";
 import { SourceLink } from "../../components/SourceLink";
-import { formatDateTime as when } from "../../format/dates";
+import { formatDateTime } from "../../format/dates";
 import { formatCount } from "../../format/numbers";
 
 const PAGE = 20;
+// Each table takes `zone`, the one its figure was computed in (analytics/
+// filters' zoneOf): a deployment's time names the day it was counted on.
+const whenIn = (zone: string | undefined) => (iso: string | null | undefined) => formatDateTime(iso, "—", zone);
 
 /**
  * Rows of a drill-down, PAGE at a time, with what the figure is based on.
@@ -54,7 +57,8 @@ function Paged<T>({ rows, total, head, row, caption }: { rows: readonly T[]; tot
   );
 }
 
-export function Deployments({ rows, total, src }: { rows: readonly Schemas["DeploymentRef"][]; total: number; src: Sources }) {
+export function Deployments({ rows, total, src, zone }: { rows: readonly Schemas["DeploymentRef"][]; total: number; src: Sources; zone?: string }) {
+  const when = whenIn(zone);
   return (
     <Paged
       rows={rows}
@@ -81,7 +85,8 @@ export function Deployments({ rows, total, src }: { rows: readonly Schemas["Depl
   );
 }
 
-export function Prs({ rows, total, src }: { rows: readonly Schemas["PrRef"][]; total: number; src: Sources }) {
+export function Prs({ rows, total, src, zone }: { rows: readonly Schemas["PrRef"][]; total: number; src: Sources; zone?: string }) {
+  const when = whenIn(zone);
   return (
     <Paged
       rows={rows}
@@ -109,7 +114,8 @@ export function Prs({ rows, total, src }: { rows: readonly Schemas["PrRef"][]; t
   );
 }
 
-export function Incidents({ rows, total, src }: { rows: readonly Schemas["IncidentRef"][]; total: number; src: Sources }) {
+export function Incidents({ rows, total, src, zone }: { rows: readonly Schemas["IncidentRef"][]; total: number; src: Sources; zone?: string }) {
+  const when = whenIn(zone);
   return (
     <Paged
       rows={rows}

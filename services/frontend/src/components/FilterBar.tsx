@@ -1,6 +1,14 @@
 import { useId, type ReactNode } from "react";
 import { useCatalog, type Catalog } from "../api/analytics";
 import { PERIODS, REPORT_YEARS, type Filters, type ReportYear } from "../analytics/filters";
+import { useMedia } from "./useMedia";
+
+/**
+ * How a list box takes several options. With a mouse, Ctrl/⌘-click; a
+ * touch screen has no Ctrl key, and its browser opens the list as a picker
+ * where each tap toggles an option.
+ */
+const pickHint = (touch: boolean) => (touch ? "Tap options to choose several" : "Ctrl/⌘-click to choose several");
 
 function MultiSelect<T extends string | number>({
   label,
@@ -14,8 +22,9 @@ function MultiSelect<T extends string | number>({
   onChange: (v: T[]) => void;
 }) {
   const id = useId();
-  // A listbox takes several only with Ctrl/⌘-click or Shift+arrows: say so
-  // next to it, and to a screen reader with the list.
+  const touch = useMedia("(pointer: coarse)");
+  // A listbox takes several only with Ctrl/⌘-click or Shift+arrows (taps on
+  // a touch screen): say so next to it, and to a screen reader with the list.
   return (
     <div className="filter">
       <label htmlFor={`${id}-list`}>{label}</label>
@@ -37,7 +46,7 @@ function MultiSelect<T extends string | number>({
         ))}
       </select>
       <span id={`${id}-hint`} className="muted small filter-hint">
-        Ctrl/⌘-click to choose several
+        {pickHint(touch)}
       </span>
     </div>
   );

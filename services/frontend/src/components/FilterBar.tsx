@@ -8,7 +8,7 @@ import { useMedia } from "./useMedia";
  * touch screen has no Ctrl key, and its browser opens the list as a picker
  * where each tap toggles an option.
  */
-const pickHint = (touch: boolean) => (touch ? "Tap options to choose several" : "Ctrl/⌘-click to choose several");
+const pickHint = (touch: boolean) => (touch ? "Tap options to choose several" : "Ctrl/⌘-click for several");
 
 function MultiSelect<T extends string | number>({
   label,

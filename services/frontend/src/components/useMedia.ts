@@ -1,5 +1,8 @@
 import { useSyncExternalStore } from "react";
 
+/** A phone's width: tables there get a shorter date and a stacked row. */
+export const PHONE_WIDTH = "(max-width: 40rem)";
+
 /** Whether the CSS media `query` matches now, following its changes (false where matchMedia is missing). */
 export function useMedia(query: string): boolean {
   return useSyncExternalStore(

@@ -9,6 +9,9 @@ type Style = Intl.DateTimeFormatOptions;
 
 const DATE: Style = { dateStyle: "medium" };
 const DATE_TIME: Style = { dateStyle: "medium", timeStyle: "short" };
+// A phone's table cell: no weekday, no year unless it is not this one.
+const SHORT: Style = { month: "short", day: "numeric", hour: "numeric", minute: "2-digit" };
+const YEAR: Style = { year: "numeric" };
 // Log lines are seconds apart: their time keeps the seconds.
 const TIME: Style = { timeStyle: "medium" };
 
@@ -35,5 +38,16 @@ function format(style: Style, iso: When, none: string, timeZone: string | undefi
 export const formatDate = (iso: When, none = "—", timeZone?: string): string => format(DATE, iso, none, timeZone);
 /** "Sep 8, 2026, 2:30 PM"; `none` when there is no date. */
 export const formatDateTime = (iso: When, none = "—", timeZone?: string): string => format(DATE_TIME, iso, none, timeZone);
+/**
+ * "Sep 8, 2:30 PM", for a table cell at phone width ("Sep 8, 2026, 2:30 PM"
+ * wrapped over three lines there); the year only when it is not `now`'s.
+ */
+export function formatShortDateTime(iso: When, none = "—", timeZone?: string, now: Date = new Date()): string {
+  if (!iso) return none;
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return none;
+  const year = formatter(YEAR, timeZone);
+  return formatter(year.format(d) === year.format(now) ? SHORT : { ...SHORT, ...YEAR }, timeZone).format(d);
+}
 /** "2:30:15 PM", for log lines. */
 export const formatTime = (iso: When, none = ""): string => format(TIME, iso, none, undefined);

@@ -8,7 +8,7 @@
 import { useMemo } from "react";
 import { useSearchParams } from "react-router-dom";
 import { API_ZONE } from "../charts/scale";
-import { browserZone, isZone, localDate, localMidnight, pickZone, useRefusedZones } from "./zone";
+import { isZone, localDate, localMidnight, pickZone, useRefusedZones, viewerZone } from "./zone";
 
 export const PERIODS = [7, 30, 90, 180, 365] as const;
 export const DEFAULT_DAYS = 90;
@@ -92,7 +92,7 @@ export function useFilters() {
   const [search, setSearch] = useSearchParams();
   const filters = useMemo(() => parseFilters(search), [search]);
   const refused = useRefusedZones();
-  const zone = pickZone(filters.zone, browserZone(), refused);
+  const zone = pickZone(filters.zone, viewerZone(), refused);
   const params = useMemo(() => toParams(filters, new Date(), zone), [filters, zone]);
   const update = (patch: Partial<Filters>) => setSearch(writeFilters({ ...filters, ...patch }));
   /** The query string to carry to another dashboard page. */

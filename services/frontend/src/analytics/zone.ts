@@ -32,6 +32,11 @@ export function browserZone(): string | undefined {
   }
 }
 
+let viewer: { zone: string | undefined } | null = null;
+
+/** browserZone, read once per page load (every dashboard render asks). */
+export const viewerZone = (): string | undefined => (viewer ??= { zone: browserZone() }).zone;
+
 // Zones the API answered 422 on `timezone` for, this page load.
 let refused: ReadonlySet<string> = new Set();
 const listeners = new Set<() => void>();

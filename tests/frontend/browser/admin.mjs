@@ -190,10 +190,11 @@ async function logs(page, config) {
   await page.request.post("/api/v1/auth/login", { data: { tenant: config.tenant, email: config.email, password: "not-the-password-1" } });
   await page.waitForFunction((n) => document.querySelectorAll('[aria-label="Log events"] tbody tr').length > n, beforeLive);
   const afterLive = await rows.count();
-  // On a phone the table scrolls sideways: the details column keeps a
-  // readable width instead of wrapping one character a line.
+  // On a phone the details keep a readable width instead of wrapping one
+  // character a line: a row of their own under their event (a column of
+  // their own on a desktop), found by their class in either layout.
   await page.setViewportSize(PHONE);
-  const phoneDetailsWidth = await rows.first().locator("td").last().evaluate((td) => td.getBoundingClientRect().width);
+  const phoneDetailsWidth = await page.locator('[aria-label="Log events"] tbody td.break').first().evaluate((td) => td.getBoundingClientRect().width);
   await page.setViewportSize(DESKTOP);
   await page.getByLabel("Live tail").uncheck();
   // Waiting is set up before the change: a fast answer could otherwise come

@@ -1,10 +1,8 @@
 // The dashboards' charts on a phone: laid out at the width they are shown
 // at, their axis text as large as on a desktop and no two labels on top of
 // each other. See run.mjs.
-import { heading, inModesAndWidths, newPage, signedIn, signIn } from "./lib.mjs";
+import { heading, inModesAndWidths, newPage, PHONE_390, signedIn, signIn } from "./lib.mjs";
 import { settled } from "./dashboards.mjs";
-
-const PHONE_390 = { width: 390, height: 844 };
 
 /** Every chart's axis and band labels as drawn: the smallest height and the pairs whose boxes intersect. */
 function measureLabels() {

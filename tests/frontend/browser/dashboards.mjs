@@ -1,6 +1,6 @@
 // Browser scenarios for the data pages (overview, DORA, engineering, work
 // items) on a tenant seeded with the demo profile; see run.mjs.
-import { axe, captureTokens, check, eachPageInBothModes, heading, inModesAndWidths, newPage, PHONE, setMode, shot, signedIn, signIn } from "./lib.mjs";
+import { axe, captureTokens, check, eachPageInBothModes, heading, inModesAndWidths, newPage, PHONE, PHONE_390, setMode, shot, signedIn, signIn } from "./lib.mjs";
 
 const PAGES = [
   { path: "/", title: "Overview", name: "overview" },
@@ -166,8 +166,6 @@ export async function filterState({ browser, config, axeSource }) {
   return { lists, chips, afterRemove, violations, screenshots, consoleErrors };
 }
 
-/** A 390 px phone (the walkthrough's width): a little wider than PHONE. */
-const PHONE_390 = { width: 390, height: 844 };
 
 /**
  * At 390 px a drill-down's durations keep number and unit on one line

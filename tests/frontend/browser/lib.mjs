@@ -3,14 +3,18 @@ import { join } from "node:path";
 
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 375, height: 740 };
+/** A 390 px phone (the walkthrough's width): a little wider than PHONE. */
+export const PHONE_390 = { width: 390, height: 844 };
 const WCAG_A_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 
 export function check(cond, message) {
   if (!cond) throw new Error(`check failed: ${message}`);
 }
 
-export async function newPage(browser, config, { viewport = DESKTOP, colorScheme = "light" } = {}) {
-  const context = await browser.newContext({ baseURL: config.baseUrl, viewport, colorScheme });
+export async function newPage(browser, config, { viewport = DESKTOP, colorScheme = "light", timezoneId, touch = false } = {}) {
+  // timezoneId: the zone the page's browser reports (Intl), else the machine's;
+  // touch: a phone's touch screen, its pointer coarse.
+  const context = await browser.newContext({ baseURL: config.baseUrl, viewport, colorScheme, ...(timezoneId && { timezoneId }), ...(touch && { hasTouch: true, isMobile: true }) });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   const consoleErrors = [];

@@ -22,15 +22,18 @@ import * as aiScenarios from "./ai.mjs";
 import * as charts from "./charts.mjs";
 import * as dashboards from "./dashboards.mjs";
 import * as etl from "./etl.mjs";
+import * as filterBar from "./filterbar.mjs";
+import * as phoneTables from "./phonetables.mjs";
 import * as shellScenarios from "./scenarios.mjs";
 import * as settings from "./settings.mjs";
 import * as walkScenarios from "./walk.mjs";
+import * as zone from "./zone.mjs";
 
 const frontend = process.env.PULSE_FRONTEND;
 const require = createRequire(join(frontend, "package.json"));
 const { chromium } = require("playwright-core");
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const own = { ...shellScenarios, ...dashboards, ...charts, ...admin, ...etl, ...settings, ...aiScenarios, ...walkScenarios };
+const own = { ...shellScenarios, ...dashboards, ...charts, ...admin, ...etl, ...settings, ...aiScenarios, ...walkScenarios, ...zone, ...filterBar, ...phoneTables };
 
 async function scenarioNamed(name, modules) {
   const extra = {};

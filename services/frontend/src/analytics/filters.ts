@@ -1,11 +1,14 @@
 /**
  * The dashboards' period and filters live in the URL query (shareable,
  * kept by reload and back/forward): `days`, `year`, `project`, `repository`,
- * `author` (repeated). `useFilters` turns them into the API's parameters.
+ * `author` (repeated), and `timezone` only when the user chose one.
+ * `useFilters` turns them into the API's parameters, in the viewer's zone
+ * (analytics/zone) unless the URL names another.
  */
 import { useMemo } from "react";
 import { useSearchParams } from "react-router-dom";
 import { API_ZONE } from "../charts/scale";
+import { isZone, localDate, localMidnight, pickZone, useRefusedZones, viewerZone } from "./zone";
 
 export const PERIODS = [7, 30, 90, 180, 365] as const;
 export const DEFAULT_DAYS = 90;
@@ -19,9 +22,11 @@ export interface Filters {
   projects: number[];
   repositories: number[];
   authors: string[];
+  /** A zone the user chose (in the URL); absent: the viewer's own. */
+  zone?: string;
 }
 
-/** The API's common query: an explicit range ending at the next UTC midnight. */
+/** The API's common query: an explicit range ending at the next midnight in `timezone` (UTC without one). */
 export interface AnalyticsParams {
   start: string;
   end: string;
@@ -41,22 +46,30 @@ const ids = (values: string[]) => values.map(Number).filter((n) => Number.isInte
 export function parseFilters(q: URLSearchParams): Filters {
   const days = Number(q.get("days"));
   const year = Number(q.get("year"));
+  const zone = q.get("timezone");
   return {
     days: (PERIODS as readonly number[]).includes(days) ? days : DEFAULT_DAYS,
     year: (REPORT_YEARS as readonly number[]).includes(year) ? (year as ReportYear) : null,
     projects: ids(q.getAll("project")),
     repositories: ids(q.getAll("repository")),
     authors: q.getAll("author").filter(Boolean),
+    ...(zone && isZone(zone) && { zone }),
   };
 }
 
-export function toParams(f: Filters, now: Date = new Date()): AnalyticsParams {
-  // The next UTC midnight: the same range (and cache key) all day long.
-  const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
-  const start = new Date(end.getTime() - f.days * 86_400_000);
+/**
+ * The API's parameters for `f`, computed in `timeZone` (UTC without one).
+ * The range ends at the next midnight there (the same range, and cache key,
+ * all day long) and starts at a midnight `f.days` calendar days before, so
+ * its first and last days are whole local days.
+ */
+export function toParams(f: Filters, now: Date = new Date(), timeZone?: string): AnalyticsParams {
+  const { y, m, d } = timeZone ? localDate(now, timeZone) : { y: now.getUTCFullYear(), m: now.getUTCMonth(), d: now.getUTCDate() };
+  const midnight = (day: number) => (timeZone ? localMidnight(y, m, day, timeZone) : new Date(Date.UTC(y, m, day)));
   return {
-    start: start.toISOString(),
-    end: end.toISOString(),
+    start: midnight(d + 1 - f.days).toISOString(),
+    end: midnight(d + 1).toISOString(),
+    ...(timeZone && { timezone: timeZone }),
     ...(f.year !== null && { report_year: f.year }),
     project: f.projects,
     repository: f.repositories,
@@ -71,13 +84,16 @@ export function writeFilters(f: Filters): URLSearchParams {
   f.projects.forEach((p) => q.append("project", String(p)));
   f.repositories.forEach((r) => q.append("repository", String(r)));
   f.authors.forEach((a) => q.append("author", a));
+  if (f.zone) q.set("timezone", f.zone);
   return q;
 }
 
 export function useFilters() {
   const [search, setSearch] = useSearchParams();
   const filters = useMemo(() => parseFilters(search), [search]);
-  const params = useMemo(() => toParams(filters), [filters]);
+  const refused = useRefusedZones();
+  const zone = pickZone(filters.zone, viewerZone(), refused);
+  const params = useMemo(() => toParams(filters, new Date(), zone), [filters, zone]);
   const update = (patch: Partial<Filters>) => setSearch(writeFilters({ ...filters, ...patch }));
   /** The query string to carry to another dashboard page. */
   const query = writeFilters(filters).toString();

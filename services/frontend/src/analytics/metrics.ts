@@ -195,14 +195,28 @@ function tenths(v: number): string {
   return r < 10 ? r.toFixed(1) : String(Math.round(v));
 }
 
-/** A figure in its unit, as the API sends it (per_day, hours, percent, ratio). */
-export function formatValue(value: number | null | undefined, unit: string): string {
+/** What a `per_day` rate is written per: a day, or a week below one a day. */
+export type Per = "day" | "week";
+
+/**
+ * The one `Per` of a series of `per_day` values (a trend, its previous
+ * period): per day once any reaches one a day. Each value choosing its own
+ * put "0.9 / week" in the table beside a "/ day" axis.
+ */
+export const perOf = (values: readonly (number | null | undefined)[]): Per => (values.some((v) => v !== null && v !== undefined && v >= 1) ? "day" : "week");
+
+/**
+ * A figure in its unit, as the API sends it (per_day, hours, percent,
+ * ratio); `per` fixes a `per_day` figure's rate (a series' perOf), else the
+ * value's own.
+ */
+export function formatValue(value: number | null | undefined, unit: string, per?: Per): string {
   if (value === null || value === undefined || Number.isNaN(value)) return "—";
   switch (unit) {
     case "hours":
       return formatHours(value);
     case "per_day":
-      return value >= 1 ? `${value.toFixed(1)} / day` : `${(value * 7).toFixed(1)} / week`;
+      return (per ?? perOf([value])) === "day" ? `${value.toFixed(1)} / day` : `${(value * 7).toFixed(1)} / week`;
     case "percent":
       return `${value.toFixed(1)} %`;
     case "ratio":

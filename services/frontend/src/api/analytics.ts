@@ -2,12 +2,26 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { AnalyticsParams } from "../analytics/filters";
 import type { FigurePath, TrendMetric } from "../analytics/metrics";
+import { noteRefusedZone } from "../analytics/zone";
 import { useAuth } from "../auth/AuthContext";
 import { unwrap } from "./client";
 import type { Schemas } from "./queries";
 
 export type Catalog = Schemas["Catalog"];
 export type Granularity = Schemas["Granularity"];
+
+/**
+ * `call`'s result; a 422 on `params.timezone` notes the zone as refused
+ * (analytics/zone), so the page asks again in UTC instead of failing.
+ */
+async function inZone<T>(params: AnalyticsParams, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    noteRefusedZone(error, params.timezone);
+    throw error;
+  }
+}
 
 export function useCatalog() {
   const { api } = useAuth();
@@ -18,7 +32,7 @@ export function useSummary(params: AnalyticsParams) {
   const { api } = useAuth();
   return useQuery({
     queryKey: ["analytics", "summary", params],
-    queryFn: () => unwrap(api.GET("/api/v1/analytics/summary", { params: { query: { ...params, limit: 0 } } })),
+    queryFn: () => inZone(params, () => unwrap(api.GET("/api/v1/analytics/summary", { params: { query: { ...params, limit: 0 } } }))),
     placeholderData: keepPreviousData,
   });
 }
@@ -27,7 +41,7 @@ export function useTrend(params: AnalyticsParams, metric: TrendMetric, granulari
   const { api } = useAuth();
   return useQuery({
     queryKey: ["analytics", "trend", metric, granularity, params],
-    queryFn: () => unwrap(api.GET("/api/v1/analytics/trends", { params: { query: { ...params, metric, granularity } } })),
+    queryFn: () => inZone(params, () => unwrap(api.GET("/api/v1/analytics/trends", { params: { query: { ...params, metric, granularity } } }))),
     placeholderData: keepPreviousData,
   });
 }
@@ -37,7 +51,7 @@ export function useFigure<P extends FigurePath>(path: P, params: AnalyticsParams
   return useQuery({
     queryKey: ["analytics", path, params, page],
     // Every figure route takes the same query; the union of their result types is what the page narrows.
-    queryFn: () => unwrap(api.GET(path as "/api/v1/analytics/lead-time", { params: { query: { ...params, ...page } } })) as Promise<FigureOf<P>>,
+    queryFn: () => inZone(params, () => unwrap(api.GET(path as "/api/v1/analytics/lead-time", { params: { query: { ...params, ...page } } })) as Promise<FigureOf<P>>),
     placeholderData: keepPreviousData,
   });
 }
@@ -56,7 +70,7 @@ export function useEngineering(params: AnalyticsParams) {
   const { api } = useAuth();
   return useQuery({
     queryKey: ["analytics", "engineering", params],
-    queryFn: () => unwrap(api.GET("/api/v1/analytics/engineering", { params: { query: { ...params, limit: 0 } } })),
+    queryFn: () => inZone(params, () => unwrap(api.GET("/api/v1/analytics/engineering", { params: { query: { ...params, limit: 0 } } }))),
     placeholderData: keepPreviousData,
   });
 }
@@ -65,7 +79,7 @@ export function useWorkItems(params: AnalyticsParams) {
   const { api } = useAuth();
   return useQuery({
     queryKey: ["analytics", "work-items", params],
-    queryFn: () => unwrap(api.GET("/api/v1/analytics/work-items", { params: { query: { ...params, limit: 20 } } })),
+    queryFn: () => inZone(params, () => unwrap(api.GET("/api/v1/analytics/work-items", { params: { query: { ...params, limit: 20 } } }))),
     placeholderData: keepPreviousData,
   });
 }

@@ -1,4 +1,4 @@
-import { formatValue, type Level } from "../analytics/metrics";
+import { formatValue, perOf, type Level, type Per } from "../analytics/metrics";
 import { placeBandLabel, segments } from "./bandLabels";
 import type { Region } from "./bands";
 import { DataTable } from "./DataTable";
@@ -28,11 +28,12 @@ const plain = (v: number) => String(Number(v.toFixed(2)));
  * Round ticks up to at least `max` (in the chart's values, `scale` times
  * the unit), every label in one unit: "0.5 / day" under "1 / day", never
  * "3.5 / week" under it, and days throughout once hours pass two days.
+ * `per`: the rate a `per_day` series is written in (its table's too).
  */
-export function axisTicks(max: number, unit: string, scale = 1): Tick[] {
+export function axisTicks(max: number, unit: string, scale = 1, per: Per = max >= 1 ? "day" : "week"): Tick[] {
   const inUnit = (factor: number, suffix: string) => niceTicks(max * factor).map((v) => ({ value: v / factor, label: `${plain(v)} ${suffix}` }));
   if (scale === 1 && unit === "hours") return max < 1 ? inUnit(60, "min") : max < 48 ? inUnit(1, "h") : inUnit(1 / 24, "days");
-  if (scale === 1 && unit === "per_day") return max >= 1 ? inUnit(1, "/ day") : inUnit(7, "/ week");
+  if (scale === 1 && unit === "per_day") return per === "day" ? inUnit(1, "/ day") : inUnit(7, "/ week");
   return niceTicks(max).map((v) => ({ value: v, label: formatValue(v / scale, unit) }));
 }
 
@@ -73,7 +74,10 @@ export function TrendChart({
   // squashing the line at the bottom of the chart.
   const dataMax = Math.max(0, ...known);
   const nextEdge = finite.filter((v) => v > dataMax).sort((a, b) => a - b)[0];
-  const marks = axisTicks(Math.max(dataMax * 1.15, nextEdge !== undefined && nextEdge <= dataMax * 2 ? nextEdge * 1.05 : 0), unit, scale);
+  // One rate for the axis, the tips and the table, from the series' own values.
+  const per = perOf([...points, ...previous].map((p) => p.value));
+  const value = (v: number | null) => formatValue(v, unit, per);
+  const marks = axisTicks(Math.max(dataMax * 1.15, nextEdge !== undefined && nextEdge <= dataMax * 2 ? nextEdge * 1.05 : 0), unit, scale, per);
   const top = marks[marks.length - 1]?.value ?? 1;
   const left = axisMargin(marks.map((t) => t.label), 56, font);
   const dates = points.map((p) => shortDate(p.start, timeZone));
@@ -124,7 +128,7 @@ export function TrendChart({
             const partial = partialText(p);
             return (
               <circle key={p.start} cx={x(i)} cy={y(v)} r={DOT} className={`trend-dot${partial ? " trend-dot-partial" : ""} level-${p.level ?? "none"}`}>
-                <title>{`${dates[i]}: ${formatValue(p.value, unit)}${partial ? ` (${partial})` : ""}`}</title>
+                <title>{`${dates[i]}: ${value(p.value)}${partial ? ` (${partial})` : ""}`}</title>
               </circle>
             );
           })}
@@ -156,10 +160,10 @@ export function TrendChart({
               {dates[i]}
               {p.partial && <span className="muted small partial-note"> ({partialText(p)})</span>}
             </td>
-            <td>{formatValue(p.value, unit)}</td>
+            <td>{value(p.value)}</td>
             <td>{p.level ?? "—"}</td>
             <td>{p.sample_size}</td>
-            <td>{formatValue(previous[i]?.value ?? null, unit)}</td>
+            <td>{value(previous[i]?.value ?? null)}</td>
           </tr>
         ))}
       </DataTable>

@@ -101,6 +101,25 @@ describe("axis ticks", () => {
     expect(axisTicks(0.6, "per_day").map((t) => t.label)).toEqual(["0 / week", "1 / week", "2 / week", "3 / week", "4 / week", "5 / week"]);
   });
 
+  it.each([
+    // Axis headroom (0.9 × 1.15) crossed one a day: the axis said "/ day", every row "/ week".
+    [[0.6, 0.9], "/ week"],
+    // 0.6 a day read "4.2 / week" a row above "1.2 / day".
+    [[0.6, 1.2], "/ day"],
+  ])("a deployment-frequency trend of %j says %s on its axis, its tips and its table alike", (values, rate) => {
+    const points = values.map((value, i) => ({ start: `2026-06-0${i + 1}T00:00:00Z`, value, level: null, sample_size: 1 }));
+    render(<TrendChart title="Deployment frequency by week" unit="per_day" points={points} previous={[{ value: 0.2 }, { value: null }]} regions={[]} />);
+    const axis = [...document.querySelectorAll("svg text.axis")].map((t) => t.textContent ?? "").filter((t) => t.includes("/"));
+    const tips = [...document.querySelectorAll("circle.trend-dot title")].map((t) => t.textContent ?? "");
+    const cells = within(screen.getByRole("table", { name: "Deployment frequency by week" }))
+      .getAllByRole("cell")
+      .map((c) => c.textContent ?? "")
+      .filter((t) => t.includes("/"));
+    expect(axis.length).toBeGreaterThan(1);
+    expect(cells).toHaveLength(3);
+    for (const text of [...axis, ...tips, ...cells]) expect(text.endsWith(rate)).toBe(true);
+  });
+
   it("a trend axis in hours reads round days once past two days", () => {
     const ticks = axisTicks(190, "hours");
     expect(ticks.map((t) => t.label)).toEqual(["0 days", "2 days", "4 days", "6 days", "8 days"]);

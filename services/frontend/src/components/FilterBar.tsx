@@ -1,6 +1,14 @@
 import { useId, type ReactNode } from "react";
 import { useCatalog, type Catalog } from "../api/analytics";
 import { PERIODS, REPORT_YEARS, type Filters, type ReportYear } from "../analytics/filters";
+import { useMedia } from "./useMedia";
+
+/**
+ * How a list box takes several options. With a mouse, Ctrl/⌘-click; a
+ * touch screen has no Ctrl key, and its browser opens the list as a picker
+ * where each tap toggles an option.
+ */
+const pickHint = (touch: boolean) => (touch ? "Tap options to choose several" : "Ctrl/⌘-click for several");
 
 function MultiSelect<T extends string | number>({
   label,
@@ -14,8 +22,9 @@ function MultiSelect<T extends string | number>({
   onChange: (v: T[]) => void;
 }) {
   const id = useId();
-  // A listbox takes several only with Ctrl/⌘-click or Shift+arrows: say so
-  // next to it, and to a screen reader with the list.
+  const touch = useMedia("(pointer: coarse)");
+  // A listbox takes several only with Ctrl/⌘-click or Shift+arrows (taps on
+  // a touch screen): say so next to it, and to a screen reader with the list.
   return (
     <div className="filter">
       <label htmlFor={`${id}-list`}>{label}</label>
@@ -37,7 +46,7 @@ function MultiSelect<T extends string | number>({
         ))}
       </select>
       <span id={`${id}-hint`} className="muted small filter-hint">
-        Ctrl/⌘-click to choose several
+        {pickHint(touch)}
       </span>
     </div>
   );
@@ -72,9 +81,10 @@ function hiddenFilters(filters: Filters, c: Catalog | undefined, catalogFailed: 
 
 /**
  * Period, DORA report year and the API's filters (projects, repositories,
- * team as PR authors); every change lands in the URL.
+ * team as PR authors); every change lands in the URL. `zone` is the one the
+ * figures are computed in, said quietly so a day's count can be checked.
  */
-export function FilterBar({ filters, update, showYear = true, children }: { filters: Filters; update: (p: Partial<Filters>) => void; showYear?: boolean; children?: ReactNode }) {
+export function FilterBar({ filters, update, zone, showYear = true, children }: { filters: Filters; update: (p: Partial<Filters>) => void; zone: string; showYear?: boolean; children?: ReactNode }) {
   const catalog = useCatalog();
   const c = catalog.data;
   const active = filters.projects.length + filters.repositories.length + filters.authors.length;
@@ -133,6 +143,9 @@ export function FilterBar({ filters, update, showYear = true, children }: { filt
         </button>
       )}
       {children}
+      <p className="muted small filter-zone" data-zone={zone}>
+        Times in {zone}
+      </p>
     </form>
   );
 }

@@ -5,21 +5,49 @@
  * ("Sep 8"), the same style without the year.
  */
 type When = string | null | undefined;
+type Style = Intl.DateTimeFormatOptions;
 
-const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
-const DATE_TIME = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const DATE: Style = { dateStyle: "medium" };
+const DATE_TIME: Style = { dateStyle: "medium", timeStyle: "short" };
+// A phone's table cell: no weekday, no year unless it is not this one.
+const SHORT: Style = { month: "short", day: "numeric", hour: "numeric", minute: "2-digit" };
+const YEAR: Style = { year: "numeric" };
 // Log lines are seconds apart: their time keeps the seconds.
-const TIME = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
+const TIME: Style = { timeStyle: "medium" };
 
-function format(style: Intl.DateTimeFormat, iso: When, none: string): string {
-  if (!iso) return none;
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? none : style.format(d);
+// One formatter per style and zone (building one costs more than formatting).
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(style: Style, timeZone: string | undefined): Intl.DateTimeFormat {
+  const key = `${JSON.stringify(style)} ${timeZone ?? ""}`;
+  let f = formatters.get(key);
+  if (!f) formatters.set(key, (f = new Intl.DateTimeFormat(undefined, { ...style, timeZone })));
+  return f;
 }
 
-/** "Sep 8, 2026"; `none` when there is no date. */
-export const formatDate = (iso: When, none = "—"): string => format(DATE, iso, none);
+function format(style: Style, iso: When, none: string, timeZone: string | undefined): string {
+  if (!iso) return none;
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? none : formatter(style, timeZone).format(d);
+}
+
+/**
+ * "Sep 8, 2026"; `none` when there is no date. `timeZone`: the zone the
+ * figures were computed in (analytics/filters' zoneOf), else the browser's.
+ */
+export const formatDate = (iso: When, none = "—", timeZone?: string): string => format(DATE, iso, none, timeZone);
 /** "Sep 8, 2026, 2:30 PM"; `none` when there is no date. */
-export const formatDateTime = (iso: When, none = "—"): string => format(DATE_TIME, iso, none);
+export const formatDateTime = (iso: When, none = "—", timeZone?: string): string => format(DATE_TIME, iso, none, timeZone);
+/**
+ * "Sep 8, 2:30 PM", for a table cell at phone width ("Sep 8, 2026, 2:30 PM"
+ * wrapped over three lines there); the year only when it is not `now`'s.
+ */
+export function formatShortDateTime(iso: When, none = "—", timeZone?: string, now: Date = new Date()): string {
+  if (!iso) return none;
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return none;
+  const year = formatter(YEAR, timeZone);
+  return formatter(year.format(d) === year.format(now) ? SHORT : { ...SHORT, ...YEAR }, timeZone).format(d);
+}
 /** "2:30:15 PM", for log lines. */
-export const formatTime = (iso: When, none = ""): string => format(TIME, iso, none);
+export const formatTime = (iso: When, none = ""): string => format(TIME, iso, none, undefined);

@@ -76,24 +76,24 @@ function distribution(metric: MetricDef, fig: Any, zone: string): { title: strin
   }
 }
 
-function Rows({ metric, fig, src }: { metric: MetricDef; fig: Any; src: Sources }) {
+function Rows({ metric, fig, src, zone }: { metric: MetricDef; fig: Any; src: Sources; zone: string }) {
   switch (metric.slug) {
     case "lead-time":
-      return <Prs rows={(fig as Schemas["LeadTime"]).drilldown} total={fig.drilldown_total} src={src} />;
+      return <Prs zone={zone} rows={(fig as Schemas["LeadTime"]).drilldown} total={fig.drilldown_total} src={src} />;
     case "recovery-time":
-      return <Incidents rows={(fig as Schemas["RecoveryTime"]).drilldown} total={fig.drilldown_total} src={src} />;
+      return <Incidents zone={zone} rows={(fig as Schemas["RecoveryTime"]).drilldown} total={fig.drilldown_total} src={src} />;
     case "change-failure-rate": {
       const f = fig as Schemas["ChangeFailureRate"];
       return (
         <>
-          <Deployments rows={f.drilldown} total={f.drilldown_total} src={src} />
+          <Deployments zone={zone} rows={f.drilldown} total={f.drilldown_total} src={src} />
           <h3>Incidents linked to these deployments</h3>
-          <Incidents rows={f.incidents} total={f.incidents.length} src={src} />
+          <Incidents zone={zone} rows={f.incidents} total={f.incidents.length} src={src} />
         </>
       );
     }
     default:
-      return <Deployments rows={(fig as Schemas["DeploymentFrequency"]).drilldown} total={fig.drilldown_total} src={src} />;
+      return <Deployments zone={zone} rows={(fig as Schemas["DeploymentFrequency"]).drilldown} total={fig.drilldown_total} src={src} />;
   }
 }
 
@@ -149,7 +149,7 @@ function Figure({ metric, trend }: { metric: MetricDef; trend: ReactNode }) {
             </section>
             <section className="card section" aria-labelledby="rows-heading">
               <h2 id="rows-heading">Behind the figure ({formatCount(f.drilldown_total)})</h2>
-              <Rows metric={metric} fig={f} src={src} />
+              <Rows metric={metric} fig={f} src={src} zone={zoneOf(params)} />
             </section>
           </div>
         );
@@ -162,7 +162,7 @@ function Figure({ metric, trend }: { metric: MetricDef; trend: ReactNode }) {
 export function DoraPage() {
   const { metric: slug } = useParams();
   const metric = metricBySlug(slug);
-  const { filters, update, query } = useFilters();
+  const { filters, params, update, query } = useFilters();
   if (!metric)
     return (
       <div className="state">
@@ -186,7 +186,7 @@ export function DoraPage() {
       </nav>
       <h1>{metric.title}</h1>
       <p className="muted">{metric.what}</p>
-      <FilterBar filters={filters} update={update} />
+      <FilterBar filters={filters} update={update} zone={zoneOf(params)} />
       <Figure metric={metric} trend={<Trend metric={metric} />} />
     </>
   );

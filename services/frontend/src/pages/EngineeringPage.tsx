@@ -44,7 +44,7 @@ export function EngineeringPage() {
   return (
     <>
       <h1>Engineering</h1>
-      <FilterBar filters={filters} update={update} showYear={false} />
+      <FilterBar filters={filters} update={update} zone={zoneOf(params)} showYear={false} />
       <QueryState query={eng} isEmpty={(e) => e.merged_prs === 0} empty="No PRs merged in this period and scope.">
         {(e) => (
           <div aria-busy={eng.isFetching}>

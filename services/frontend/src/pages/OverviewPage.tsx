@@ -1,8 +1,8 @@
 import { Link } from "react-router-dom";
 import { useSummary, useTrend } from "../api/analytics";
 import type { Schemas } from "../api/queries";
-import { useFilters, type AnalyticsParams } from "../analytics/filters";
-import { changeText, formatSample, formatValue, levelReason, metricByName, METRICS, valueNote, type MetricDef } from "../analytics/metrics";
+import { useFilters, zoneOf, type AnalyticsParams } from "../analytics/filters";
+import { changeText, formatSample, formatValue, levelReason, metricByName, METRICS, perOf, valueNote, type MetricDef } from "../analytics/metrics";
 import { partialText } from "../charts/partial";
 import { Sparkline } from "../charts/Sparkline";
 import { FigureValue } from "../components/FigureValue";
@@ -23,7 +23,7 @@ function Spark({ metric, params }: { metric: MetricDef; params: AnalyticsParams 
   const tail = points.at(-1);
   const lastPartial = tail ? partialText(tail) : null;
   const label = known.length
-    ? `Weekly ${metric.short}: from ${formatValue(known[0], trend.data.unit)} to ${formatValue(known[known.length - 1], trend.data.unit)} over ${values.length} weeks${lastPartial ? ` (the last ${lastPartial})` : ""}`
+    ? `Weekly ${metric.short}: from ${formatValue(known[0], trend.data.unit, perOf(known))} to ${formatValue(known[known.length - 1], trend.data.unit, perOf(known))} over ${values.length} weeks${lastPartial ? ` (the last ${lastPartial})` : ""}`
     : `No weekly ${metric.short} data`;
   return <Sparkline values={values} partial={points.map((p) => p.partial)} label={label} />;
 }
@@ -61,7 +61,7 @@ export function OverviewPage() {
   return (
     <>
       <h1>Overview</h1>
-      <FilterBar filters={filters} update={update} />
+      <FilterBar filters={filters} update={update} zone={zoneOf(params)} />
       <section aria-labelledby="dora-heading" className="section">
         <h2 id="dora-heading">DORA metrics, last {filters.days} days</h2>
         <QueryState query={summary} isEmpty={(s) => s.lines.every((l) => l.sample_size === 0)} empty="No deployments, PRs or incidents in this period and scope.">

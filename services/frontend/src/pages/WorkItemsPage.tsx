@@ -16,7 +16,7 @@ export function WorkItemsPage() {
   return (
     <>
       <h1>Work items</h1>
-      <FilterBar filters={filters} update={update} showYear={false} />
+      <FilterBar filters={filters} update={update} zone={zoneOf(params)} showYear={false} />
       <QueryState query={flow} isEmpty={(f) => f.resolved === 0 && f.wip === 0} empty="No work items resolved or in progress in this period and scope.">
         {(f) => (
           <div aria-busy={flow.isFetching}>
@@ -66,7 +66,7 @@ export function WorkItemsPage() {
                           <td>
                             <SourceLink href={src.issue(i.key)}>{i.key}</SourceLink>
                           </td>
-                          <td>{formatDate(i.started_at)}</td>
+                          <td>{formatDate(i.started_at, "—", zoneOf(params))}</td>
                           <td>{formatHours(i.age_hours)}</td>
                         </tr>
                       ))}

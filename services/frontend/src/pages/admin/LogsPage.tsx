@@ -1,7 +1,8 @@
-import { useCallback, useState } from "react";
+import { Fragment, useCallback, useState } from "react";
 import { useLogs, type LogEvent, type LogLevel } from "../../api/adminQueries";
 import { useLiveEvents } from "../../api/liveEvents";
 import { Table } from "../../components/Table";
+import { PHONE_WIDTH, useMedia } from "../../components/useMedia";
 import { QueryState } from "../../components/States";
 import { formatTime } from "../../format/dates";
 
@@ -28,25 +29,53 @@ export function liveEntry(msg: Record<string, unknown>, level: LogLevel | "", ca
   return entry;
 }
 
+const details = (r: LogEvent) =>
+  Object.entries(r.fields)
+    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .join(" ");
+
+/**
+ * Newest first. At phone width an event is two short rows: its time, then
+ * its level, category and event; under them its details, the table's whole
+ * width. Squeezed into five columns they wrapped a line of key=value pairs
+ * into rows some 145 px tall, in a table that scrolled sideways.
+ */
 function LogTable({ rows }: { rows: LogEvent[] }) {
-  return (
-    <Table label="Log events" caption="Log events, newest first" className="log-table" columns={["Time", "Level", "Category", "Event", "Details"]}>
-          {rows.map((r) => (
-            <tr key={r.id}>
+  const phone = useMedia(PHONE_WIDTH);
+  const level = (r: LogEvent) => <span className={`badge level-${r.level}`}>{r.level}</span>;
+  if (phone)
+    return (
+      <Table label="Log events" caption="Log events, newest first" className="log-table log-stacked" columns={["Time", "Event"]}>
+        {rows.map((r) => (
+          <Fragment key={r.id}>
+            <tr className="log-event">
               <td className="nowrap">{formatTime(r.timestamp)}</td>
               <td>
-                <span className={`badge level-${r.level}`}>{r.level}</span>
-              </td>
-              <td>{r.category}</td>
-              <td>{r.event}</td>
-              <td className="mono break">
-                {Object.entries(r.fields)
-                  .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
-                  .join(" ")}
+                {level(r)} <span className="muted">{r.category} ·</span> {r.event}
               </td>
             </tr>
-          ))}
-        </Table>
+            <tr className="log-details">
+              <td colSpan={2} className="mono break">
+                <span className="sr-only">Details: </span>
+                {details(r)}
+              </td>
+            </tr>
+          </Fragment>
+        ))}
+      </Table>
+    );
+  return (
+    <Table label="Log events" caption="Log events, newest first" className="log-table" columns={["Time", "Level", "Category", "Event", "Details"]}>
+      {rows.map((r) => (
+        <tr key={r.id}>
+          <td className="nowrap">{formatTime(r.timestamp)}</td>
+          <td>{level(r)}</td>
+          <td>{r.category}</td>
+          <td>{r.event}</td>
+          <td className="mono break">{details(r)}</td>
+        </tr>
+      ))}
+    </Table>
   );
 }
 

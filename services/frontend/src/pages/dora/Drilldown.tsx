@@ -4,10 +4,18 @@ import { formatHours, linkMethod, reworkReason } from "../../analytics/metrics";
 import type { Sources } from "../../analytics/sources";
 import { Empty } from "../../components/States";
 import { SourceLink } from "../../components/SourceLink";
-import { formatDateTime as when } from "../../format/dates";
+import { PHONE_WIDTH, useMedia } from "../../components/useMedia";
+import { formatDateTime, formatShortDateTime } from "../../format/dates";
 import { formatCount } from "../../format/numbers";
 
 const PAGE = 20;
+// Each table takes `zone`, the one its figure was computed in (analytics/
+// filters' zoneOf): a deployment's time names the day it was counted on.
+// At phone width a time is "Sep 8, 2:30 PM" on one line, not the full date over three.
+function useWhen(zone: string | undefined) {
+  const phone = useMedia(PHONE_WIDTH);
+  return (iso: string | null | undefined) => (phone ? formatShortDateTime : formatDateTime)(iso, "—", zone);
+}
 
 /**
  * Rows of a drill-down, PAGE at a time, with what the figure is based on.
@@ -54,7 +62,8 @@ function Paged<T>({ rows, total, head, row, caption }: { rows: readonly T[]; tot
   );
 }
 
-export function Deployments({ rows, total, src }: { rows: readonly Schemas["DeploymentRef"][]; total: number; src: Sources }) {
+export function Deployments({ rows, total, src, zone }: { rows: readonly Schemas["DeploymentRef"][]; total: number; src: Sources; zone?: string }) {
+  const when = useWhen(zone);
   return (
     <Paged
       rows={rows}
@@ -63,7 +72,7 @@ export function Deployments({ rows, total, src }: { rows: readonly Schemas["Depl
       head={["Finished", "Repository", "Commit", "Environment", "Outcome"]}
       row={(d) => (
         <tr key={d.id}>
-          <td>{when(d.finished_at)}</td>
+          <td className="nowrap">{when(d.finished_at)}</td>
           <td>{src.repo(d.repository_id).name}</td>
           <td>
             <SourceLink href={src.commit(d.repository_id, d.commit_sha)} label={`Commit ${d.commit_sha.slice(0, 7)} of ${src.repo(d.repository_id).name}`}>
@@ -81,7 +90,8 @@ export function Deployments({ rows, total, src }: { rows: readonly Schemas["Depl
   );
 }
 
-export function Prs({ rows, total, src }: { rows: readonly Schemas["PrRef"][]; total: number; src: Sources }) {
+export function Prs({ rows, total, src, zone }: { rows: readonly Schemas["PrRef"][]; total: number; src: Sources; zone?: string }) {
+  const when = useWhen(zone);
   return (
     <Paged
       rows={rows}
@@ -102,14 +112,15 @@ export function Prs({ rows, total, src }: { rows: readonly Schemas["PrRef"][]; t
           <td className="value">{formatHours(p.pickup_hours)}</td>
           <td className="value">{formatHours(p.review_hours)}</td>
           <td className="value">{formatHours(p.deploy_hours)}</td>
-          <td>{when(p.deployed_at)}</td>
+          <td className="nowrap">{when(p.deployed_at)}</td>
         </tr>
       )}
     />
   );
 }
 
-export function Incidents({ rows, total, src }: { rows: readonly Schemas["IncidentRef"][]; total: number; src: Sources }) {
+export function Incidents({ rows, total, src, zone }: { rows: readonly Schemas["IncidentRef"][]; total: number; src: Sources; zone?: string }) {
+  const when = useWhen(zone);
   return (
     <Paged
       rows={rows}
@@ -123,8 +134,8 @@ export function Incidents({ rows, total, src }: { rows: readonly Schemas["Incide
             <div className="muted">{i.title}</div>
           </td>
           <td>{i.status}</td>
-          <td>{when(i.detected_at)}</td>
-          <td>{when(i.resolved_at)}</td>
+          <td className="nowrap">{when(i.detected_at)}</td>
+          <td className="nowrap">{when(i.resolved_at)}</td>
           <td className="value">{i.hours === null ? "unresolved" : formatHours(i.hours)}</td>
           <td>{i.deployment_finished_at ? `${when(i.deployment_finished_at)}${i.link_method ? ` (${linkMethod(i.link_method)})` : ""}` : "—"}</td>
         </tr>

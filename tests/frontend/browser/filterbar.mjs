@@ -1,0 +1,56 @@
+// The dashboards' filter bar: its lists and period on one row at 1280 px
+// (the hints under the lists pushed "Team" to a row of its own), wrapping
+// inside the page below that, and a hint a touch screen can follow; see
+// run.mjs.
+import { join } from "node:path";
+import { settled } from "./dashboards.mjs";
+import { DESKTOP, heading, PHONE_390, setMode, shot, signedIn } from "./lib.mjs";
+
+/** Each filter's label, top and right edge, and whether the bar fits the page. */
+const measure = (page) =>
+  page.locator(".filter-bar").evaluate((bar) => ({
+    filters: [...bar.querySelectorAll(".filter")].map((f) => {
+      const box = f.getBoundingClientRect();
+      return { label: f.querySelector("label, span")?.textContent ?? "", top: Math.round(box.top), right: Math.round(box.right), height: Math.round(box.height) };
+    }),
+    barRight: Math.round(bar.getBoundingClientRect().right),
+    pageWidth: document.documentElement.scrollWidth,
+    viewport: window.innerWidth,
+    hints: [...bar.querySelectorAll(".filter-hint")].map((h) => h.textContent),
+  }));
+
+export async function filterBarLayout({ browser, config }) {
+  const { page, consoleErrors } = await signedIn(browser, config);
+  const seen = {};
+  const screenshots = [];
+  for (const mode of ["Light", "Dark"]) {
+    await setMode(page, mode);
+    for (const [width, viewport] of [["1280", DESKTOP], ["390", PHONE_390]]) {
+      await page.setViewportSize(viewport);
+      for (const [path, title] of [["/", "Overview"], ["/engineering", "Engineering"]]) {
+        await page.goto(path);
+        await heading(page, title);
+        await settled(page);
+        seen[`${path} ${width} ${mode.toLowerCase()}`] = await measure(page);
+      }
+      await page.goto("/");
+      await heading(page, "Overview");
+      await settled(page);
+      screenshots.push(await shot(page, config, `filter-bar-${width}-${mode.toLowerCase()}`));
+    }
+  }
+  await page.setViewportSize(DESKTOP);
+  await setMode(page, "Light");
+  // A phone: a coarse pointer and no Ctrl key.
+  const phone = await signedIn(browser, config, { viewport: PHONE_390, touch: true });
+  await phone.page.goto("/engineering");
+  await heading(phone.page, "Engineering");
+  await settled(phone.page);
+  const touch = await measure(phone.page);
+  // The bar alone: a full-page screenshot resizes the emulated screen,
+  // which drops the touch emulation (and the hint with it) while it shoots.
+  const path = join(config.artifacts, "filter-bar-390-touch-light.png");
+  await phone.page.locator(".filter-bar").screenshot({ path });
+  screenshots.push(path);
+  return { seen, touch, screenshots, consoleErrors: [...consoleErrors, ...phone.consoleErrors] };
+}

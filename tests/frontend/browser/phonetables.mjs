@@ -1,0 +1,79 @@
+// Tables at 390 px: a drill-down's times on one line ("Sep 26, 2026,
+// 10:23 AM" wrapped over three), and a log event in two short rows instead
+// of one some 145 px tall; light and dark. See run.mjs.
+import { join } from "node:path";
+import { settled } from "./dashboards.mjs";
+import { heading, PHONE_390, setMode, shot, signedIn } from "./lib.mjs";
+
+// What an ETL job's log events carry (etl_service.py's, with the request's context).
+const ETL_EVENTS = [
+  { event: "etl refused", level: "info", fields: { status: 409, code: "job_running", integration: "github", method: "POST", path: "/api/v1/etl/jobs/github/start", request_id: "6f1c9e0a2b7d4c1e9f3a5b8d7e6c4a21", tenant_id: 7 } },
+  { event: "etl unreachable", level: "warning", fields: { error: "ConnectError", integration: "jira", method: "GET", path: "/api/v1/etl/jobs", request_id: "0b9d8e7f6a5c4b3a29181706f5e4d3c2", tenant_id: 7 } },
+];
+
+/** Lines of each cell of `columns` (1-based) in the table named `caption`. */
+const cellLines = (page, caption, columns) =>
+  page.getByRole("table", { name: caption, exact: true }).evaluate((t, cols) => {
+    const lines = (td) => {
+      const range = document.createRange();
+      range.selectNodeContents(td);
+      return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+    };
+    return [...t.querySelectorAll("tbody tr")].flatMap((tr) => cols.map((c) => tr.children[c - 1]).filter(Boolean)).map((td) => ({ text: td.textContent, lines: lines(td) }));
+  }, columns);
+
+/** Each log event's height (its row, or its two rows when stacked) and whether the table fits its region. */
+const logEvents = (page) =>
+  page.getByRole("region", { name: "Log events" }).evaluate((region) => ({
+    fits: region.scrollWidth <= region.clientWidth,
+    events: [...region.querySelectorAll("tbody tr")]
+      .filter((tr) => !tr.classList.contains("log-details"))
+      .map((tr) => {
+        const next = tr.nextElementSibling?.classList.contains("log-details") ? tr.nextElementSibling : null;
+        const top = tr.getBoundingClientRect().top;
+        return { text: tr.textContent, height: Math.round((next ?? tr).getBoundingClientRect().bottom - top) };
+      }),
+  }));
+
+export async function phoneTables({ browser, config }) {
+  const { page, consoleErrors } = await signedIn(browser, config, { viewport: PHONE_390 });
+  await page.route("**/api/v1/logs?*", async (route) => {
+    const response = await route.fetch();
+    const rows = await response.json();
+    const now = new Date().toISOString();
+    const etl = ETL_EVENTS.map((e, i) => ({ id: `etl-${i}`, timestamp: now, category: "ETL", ...e }));
+    await route.fulfill({ response, json: [...etl, ...rows] });
+  });
+  const seen = {};
+  const screenshots = [];
+  for (const mode of ["Light", "Dark"]) {
+    await setMode(page, mode);
+    const m = mode.toLowerCase();
+    for (const [path, title, caption, columns] of [
+      ["/dora/deployment-frequency", "Deployment frequency", "Deployments", [1]],
+      ["/dora/recovery-time", "Failed deployment recovery time", "Incidents", [3, 4]],
+      ["/dora/lead-time", "Lead time for changes", "Pull requests", [8]],
+    ]) {
+      await page.goto(path);
+      await heading(page, title);
+      await settled(page);
+      seen[`${caption} ${m}`] = await cellLines(page, caption, columns);
+      if (caption === "Deployments") {
+        await page.getByRole("table", { name: caption, exact: true }).scrollIntoViewIfNeeded();
+        screenshots.push(await shot(page, config, `phone390-deployments-dates-${m}`));
+      }
+    }
+    await page.goto("/admin/logs");
+    await heading(page, "Logs");
+    await page.getByRole("table", { name: "Log events, newest first" }).waitFor();
+    seen[`logs ${m}`] = await logEvents(page);
+    screenshots.push(await shot(page, config, `phone390-logs-${m}`));
+    // The first events at the size a phone shows them.
+    await page.getByRole("region", { name: "Log events" }).scrollIntoViewIfNeeded();
+    const top = join(config.artifacts, `phone390-logs-top-${m}.png`);
+    await page.screenshot({ path: top });
+    screenshots.push(top);
+  }
+  await setMode(page, "Light");
+  return { seen, screenshots, consoleErrors };
+}

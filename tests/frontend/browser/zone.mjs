@@ -1,0 +1,130 @@
+// The dashboards compute in the viewer's time zone: a browser context with
+// its own `timezoneId` (Kolkata, Los Angeles) watched for the `timezone`
+// every analytics request carries, the weeks its trend labels, the times its
+// drill-down shows, and the URL it leaves shareable; see run.mjs.
+import { settled } from "./dashboards.mjs";
+import { check, heading, setMode, shot, signedIn } from "./lib.mjs";
+
+const PAGES = [
+  ["/", "Overview"],
+  ["/dora/deployment-frequency", "Deployment frequency"],
+  ["/dora/lead-time", "Lead time for changes"],
+  ["/dora/recovery-time", "Failed deployment recovery time"],
+  ["/engineering", "Engineering"],
+  ["/work-items", "Work items"],
+];
+
+const analytics = (url) => {
+  const u = new URL(url);
+  return u.pathname.startsWith("/api/v1/analytics/") && u.pathname !== "/api/v1/analytics/settings" ? u : null;
+};
+
+/** Every analytics request's path and `timezone` (null: none) from now on. */
+function watch(page) {
+  const seen = [];
+  page.on("request", (r) => {
+    const u = analytics(r.url());
+    if (u) seen.push({ path: u.pathname, timezone: u.searchParams.get("timezone") });
+  });
+  return seen;
+}
+
+/** In the page: is `iso` 00:00 on a Monday in `zone`, and its label there ("Sep 7"). */
+const localWeekStart = (page, iso, zone) =>
+  page.evaluate(
+    ([iso, zone]) => {
+      const d = new Date(iso);
+      const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(d);
+      return { parts, label: d.toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: zone }) };
+    },
+    [iso, zone],
+  );
+
+async function weekTrend(page, zone) {
+  const trend = page.waitForResponse((r) => {
+    const u = analytics(r.url());
+    return u?.pathname === "/api/v1/analytics/trends" && u.searchParams.get("granularity") === "week" && r.status() === 200;
+  });
+  const figure = page.waitForResponse((r) => analytics(r.url())?.pathname === "/api/v1/analytics/deployment-frequency" && r.status() === 200);
+  await page.goto("/dora/deployment-frequency");
+  await heading(page, "Deployment frequency");
+  const [points, deployments] = [(await (await trend).json()).points, (await (await figure).json()).drilldown];
+  await settled(page);
+  // The first point starts with the range; the second is a whole week.
+  const second = await localWeekStart(page, points[1].start, zone);
+  await page.getByText("Deployment frequency by week: data table").click();
+  const rows = page.getByRole("table", { name: "Deployment frequency by week", exact: true }).locator("tbody tr");
+  const shownLabel = (await rows.nth(1).locator("td").first().textContent()).trim();
+  const partialDays = points.filter((p) => p.partial).map((p) => p.days);
+  // A drill-down time in the zone the figure was counted in.
+  const first = deployments[0];
+  const expectedWhen = first
+    ? await page.evaluate(([iso, zone]) => new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone: zone }).format(new Date(iso)), [first.finished_at, zone])
+    : null;
+  const shownWhen = first ? (await page.getByRole("table", { name: "Deployments", exact: true }).locator("tbody tr").first().locator("td").first().textContent()).trim() : null;
+  return { second, shownLabel, partialDays, expectedWhen, shownWhen };
+}
+
+async function inZone(browser, config, timezoneId, mode) {
+  const { page, consoleErrors } = await signedIn(browser, config, { timezoneId });
+  const browserZone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+  if (mode !== "Light") await setMode(page, mode);
+  const requests = watch(page);
+  const bars = {};
+  for (const [path, title] of PAGES) {
+    await page.goto(path);
+    await heading(page, title);
+    await settled(page);
+    bars[path] = (await page.locator(".filter-zone").allTextContents()).join(" ").trim();
+  }
+  const week = await weekTrend(page, browserZone);
+  await page.goto("/");
+  await heading(page, "Overview");
+  await settled(page);
+  await page.getByLabel("Period").selectOption("30");
+  await settled(page);
+  const url = new URL(page.url());
+  const screenshot = await shot(page, config, `zone-${timezoneId.replace("/", "-").toLowerCase()}-${mode.toLowerCase()}`);
+  if (mode !== "Light") await setMode(page, "Light");
+  return { browserZone, requests, bars, week, search: url.search, screenshot, consoleErrors };
+}
+
+/** A zone chosen in the URL wins and stays in it; one the API refuses falls back to UTC. */
+async function chosenAndRefused(browser, config) {
+  const { page, consoleErrors } = await signedIn(browser, config, { timezoneId: "Asia/Kolkata" });
+  let requests = watch(page);
+  await page.goto("/?timezone=Europe/Berlin");
+  await heading(page, "Overview");
+  await settled(page);
+  await page.getByRole("link", { name: "Lead time for changes" }).click();
+  await heading(page, "Lead time for changes");
+  await settled(page);
+  const chosen = { requests: [...requests], bar: (await page.locator(".filter-zone").allTextContents()).join(" ").trim(), search: new URL(page.url()).search };
+  // An API whose zone data lacks the browser's zone answers 422 on `timezone`.
+  await page.route("**/api/v1/analytics/**", async (route) => {
+    const zone = new URL(route.request().url()).searchParams.get("timezone");
+    if (!zone) return route.fallback();
+    const problem = { type: "about:blank", title: "Unprocessable Content", status: 422, code: "validation_error", detail: "invalid value for: timezone", errors: [{ field: "timezone", message: "unknown time zone" }] };
+    return route.fulfill({ status: 422, contentType: "application/problem+json", body: JSON.stringify(problem) });
+  });
+  requests = watch(page);
+  await page.goto("/");
+  await heading(page, "Overview");
+  await settled(page);
+  const refused = {
+    requests,
+    bar: (await page.locator(".filter-zone").allTextContents()).join(" ").trim(),
+    tiles: await page.locator(".tile-value").count(),
+    errors: await page.locator(".state-error, [role='alert']").allTextContents(),
+  };
+  return { chosen, refused, consoleErrors };
+}
+
+export async function viewerZone({ browser, config }) {
+  const zones = {
+    kolkata: await inZone(browser, config, "Asia/Kolkata", "Light"),
+    losAngeles: await inZone(browser, config, "America/Los_Angeles", "Dark"),
+  };
+  check(Object.values(zones).every((z) => z.requests.length > 0), "analytics requests were seen");
+  return { zones, ...(await chosenAndRefused(browser, config)) };
+}

@@ -1,0 +1,30 @@
+"""Tables at 390 px, light and dark, in chromium against the real backend:
+a drill-down's dates and a log event stay compact and readable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.frontend.conftest import Stack, Tenant, run_browser
+
+
+def test_phone_dates_on_one_line_and_log_events_compact(stack: Stack, demo_tenant: Tenant) -> None:
+    t = demo_tenant
+    r = run_browser("phoneTables", stack, tenant=t.slug, email=t.admin_email, password=t.password)
+    assert r["consoleErrors"] == []
+    seen = r["seen"]
+    for mode in ("light", "dark"):
+        for table in ("Deployments", "Incidents", "Pull requests"):
+            cells = seen[f"{table} {mode}"]
+            assert cells, (table, mode)
+            # "Sep 26, 2026, 10:23 AM" took three lines; "Sep 26, 10:23 AM" takes one.
+            assert [c for c in cells if c["lines"] > 1] == [], (table, mode, cells[:5])
+        logs = seen[f"logs {mode}"]
+        assert logs["fits"], (mode, logs["events"][:3])
+        events = logs["events"]
+        etl = [e for e in events if "etl refused" in e["text"] or "etl unreachable" in e["text"]]
+        assert len(etl) == 2, events[:5]
+        # An ETL event with its request's context was some 145 px tall in one row,
+        # in a table wider than the phone; now at most four short lines of details.
+        assert all(e["height"] <= 128 for e in events), (mode, events[:5])
+    assert all(Path(p).stat().st_size > 10_000 for p in r["screenshots"])

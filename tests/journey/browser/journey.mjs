@@ -2,9 +2,13 @@
 // tests/frontend/browser/run.mjs (PULSE_BROWSER_SCENARIOS names this file).
 import { captureTokens, check, heading, newPage, shot, signIn } from "../../frontend/browser/lib.mjs";
 
+// The dashboards compute in the browser's zone; the journey's figures are
+// computed over UTC days (tests/journey/expected.py), whatever the machine's zone.
+const JOURNEY_ZONE = "UTC";
+
 /** The new tenant's first admin: initial password, forced change, overview. */
 export async function firstSignIn({ browser, config }) {
-  const { page, consoleErrors } = await newPage(browser, config);
+  const { page, consoleErrors } = await newPage(browser, config, { timezoneId: JOURNEY_ZONE });
   const tokens = captureTokens(page);
   await page.goto("/");
   await heading(page, "Sign in to Pulse");
@@ -33,7 +37,7 @@ async function overviewOrWhatInstead(page) {
 
 /** Signs in with the chosen password: the overview, or the refusal shown. */
 export async function signInAgain({ browser, config }) {
-  const { page } = await newPage(browser, config);
+  const { page } = await newPage(browser, config, { timezoneId: JOURNEY_ZONE });
   await page.goto("/");
   await heading(page, "Sign in to Pulse");
   await signIn(page, config);
@@ -46,7 +50,7 @@ export async function signInAgain({ browser, config }) {
 
 /** The overview's DORA tiles once every panel has loaded: metric -> shown value and sample. */
 export async function overviewTiles({ browser, config }) {
-  const { page, consoleErrors } = await newPage(browser, config);
+  const { page, consoleErrors } = await newPage(browser, config, { timezoneId: JOURNEY_ZONE });
   await page.goto("/");
   await heading(page, "Sign in to Pulse");
   await signIn(page, config);
@@ -68,7 +72,7 @@ export async function overviewTiles({ browser, config }) {
 
 /** Signs in and opens one page of the app from the main menu. */
 async function signedInAt(browser, config, menu, title, prepare = () => {}) {
-  const { page, consoleErrors } = await newPage(browser, config);
+  const { page, consoleErrors } = await newPage(browser, config, { timezoneId: JOURNEY_ZONE });
   prepare(page);
   await page.goto("/");
   await heading(page, "Sign in to Pulse");

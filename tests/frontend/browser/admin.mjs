@@ -194,7 +194,12 @@ async function logs(page, config) {
   // character a line: a row of their own under their event (a column of
   // their own on a desktop), found by their class in either layout.
   await page.setViewportSize(PHONE);
-  const phoneDetailsWidth = await page.locator('[aria-label="Log events"] tbody td.break').first().evaluate((td) => td.getBoundingClientRect().width);
+  // The stacked rows replace the desktop's once the width is seen (a media
+  // query's listener, then a render): measuring before would find a cell on
+  // its way out of the document (width 0).
+  const phoneDetails = page.locator('[aria-label="Log events"] tbody tr.log-details td.break').first();
+  await phoneDetails.waitFor();
+  const phoneDetailsWidth = await phoneDetails.evaluate((td) => td.getBoundingClientRect().width);
   await page.setViewportSize(DESKTOP);
   await page.getByLabel("Live tail").uncheck();
   // Waiting is set up before the change: a fast answer could otherwise come

@@ -26,5 +26,7 @@ def test_phone_dates_on_one_line_and_log_events_compact(stack: Stack, demo_tenan
         assert len(etl) == 2, events[:5]
         # An ETL event with its request's context was some 145 px tall in one row,
         # in a table wider than the phone; now at most four short lines of details.
-        assert all(e["height"] <= 128 for e in events), (mode, events[:5])
+        # (Other events' details are as long as their fields: only the table's
+        # fit holds for them, a CI run had an HTTP event with more.)
+        assert all(e["height"] <= 128 for e in etl), (mode, etl)
     assert all(Path(p).stat().st_size > 10_000 for p in r["screenshots"])

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy import Connection, select
 
 from pulse_common.models.control import DoraLevel, DoraMarketBenchmark, DoraMetric
@@ -53,6 +53,13 @@ class Benchmarks(BaseModel):
 
     bands: dict[str, tuple[Band, ...]]
 
+    @field_validator("bands")
+    @classmethod
+    def _best_first(cls, bands: dict[str, tuple[Band, ...]]) -> dict[str, tuple[Band, ...]]:
+        # classify tries the levels best first: sorted once here, not on each
+        # call (a weekly trend classifies 28 points).
+        return {k: tuple(sorted(v, key=lambda b: ORDER.index(b.level))) for k, v in bands.items()}
+
     def years(self) -> list[int]:
         return sorted({int(k.split(":")[0]) for k in self.bands})
 
@@ -65,7 +72,7 @@ class Benchmarks(BaseModel):
         if value is None or not bands:
             return None
         v = Decimal(str(round(value, 4)))
-        for band in sorted(bands, key=lambda b: ORDER.index(b.level)):
+        for band in bands:
             if _admits(metric, band, v):
                 return band.level
         return DoraLevel.low

@@ -125,3 +125,16 @@ def test_the_unconfirmed_cells_cannot_change_a_level(
         assert other.classify(year, metric, value) is benchmarks.classify(year, metric, value), (
             value
         )
+
+
+def test_bands_given_in_any_order_are_tried_best_first(benchmarks: Benchmarks) -> None:
+    # The overlaps go to the better level whatever order the bands came in
+    # (classify relies on Benchmarks keeping them best first).
+    reversed_bands = Benchmarks(bands={k: tuple(reversed(v)) for k, v in benchmarks.bands.items()})
+    for key in benchmarks.bands:
+        year, metric = int(key.split(":")[0]), DoraMetric(key.split(":")[1])
+        # Quarter steps from 0 to 960: per-day rates, hours, percentages.
+        for value in [x / 4 for x in range(0, 4 * 960)]:
+            assert reversed_bands.classify(year, metric, value) is benchmarks.classify(
+                year, metric, value
+            ), (key, value)

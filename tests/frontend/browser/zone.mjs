@@ -140,11 +140,18 @@ async function tabToZone(page) {
   throw new Error("the zone list is not reachable with Tab");
 }
 
-/** Types `text` on the focused zone list (the type-ahead picks the option) and waits for the URL. */
-async function chooseByKeyboard(page, text, url) {
+/**
+ * Types `text` on the zone list reached by Tab (the type-ahead picks the
+ * option), then waits for the URL and an answer in `zone`: the page's
+ * network went idle once already, so settled() alone may not wait for
+ * the requests the choice causes.
+ */
+async function chooseByKeyboard(page, text, url, zone) {
   await tabToZone(page);
+  const answered = page.waitForResponse((r) => analytics(r.url())?.searchParams.get("timezone") === zone && r.status() === 200);
   await page.keyboard.type(text);
   await page.waitForURL(url);
+  await answered;
   await settled(page);
 }
 
@@ -162,7 +169,7 @@ export async function zonePicked({ browser, config, axeSource }) {
   await settled(page);
   const before = await zoneBar(page);
   let requests = watch(page);
-  await chooseByKeyboard(page, "UTC", /[?&]timezone=UTC(&|$)/);
+  await chooseByKeyboard(page, "UTC", /[?&]timezone=UTC(&|$)/, "UTC");
   const utc = { requests: [...requests], bar: await zoneBar(page), search: new URL(page.url()).search };
   const screenshots = [await shot(page, config, "zone-picked-utc-1280-light")];
   const violations = await axe(page, axeSource, "/ zone UTC light");
@@ -182,7 +189,7 @@ export async function zonePicked({ browser, config, axeSource }) {
   screenshots.push(await shot(page, config, "zone-picked-utc-390-dark"));
   violations.push(...(await axe(page, axeSource, "/ zone UTC 390 dark")));
   requests = watch(page);
-  await chooseByKeyboard(page, "Your", (u) => !u.searchParams.has("timezone"));
+  await chooseByKeyboard(page, "Your", (u) => !u.searchParams.has("timezone"), browserZone);
   const back = { requests: [...requests], bar: await zoneBar(page), search: new URL(page.url()).search };
   // Text in the link that names no zone: not applied, and the bar says why.
   await page.goto("/?timezone=Mars/Olympus");

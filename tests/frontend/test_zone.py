@@ -82,7 +82,11 @@ def test_the_filter_bar_chooses_the_zone_by_keyboard(stack: Stack, demo_tenant: 
     utc = r["utc"]
     assert "timezone=UTC" in utc["search"], utc
     assert utc["bar"] == {"zone": "UTC", "shown": "UTC", "note": None}, utc["bar"]
-    stretches = {"utc": utc["requests"], "week": r["weekRequests"], "reload": r["reloaded"]["requests"]}
+    stretches = {
+        "utc": utc["requests"],
+        "week": r["weekRequests"],
+        "reload": r["reloaded"]["requests"],
+    }
     for name, seen in stretches.items():
         assert seen, (name, stretches)
         assert [q for q in seen if q["timezone"] != "UTC"] == [], (name, seen)

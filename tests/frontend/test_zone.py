@@ -33,7 +33,11 @@ def test_requests_weeks_and_times_follow_the_viewers_zone(
         assert wrong == [], (key, wrong[:5])
         # ...which stays out of the shareable URL.
         assert seen["search"] == "?days=30", (key, seen["search"])
-        assert set(seen["bars"].values()) == {f"Times in {sent}"}, (key, seen["bars"])
+        # Each filter bar computes in it and its zone list says so.
+        bars = seen["bars"].values()
+        assert all(b["zone"] == sent for b in bars), (key, seen["bars"])
+        assert all(b["shown"] == f"Your browser's ({sent})" for b in bars), (key, seen["bars"])
+        assert all(b["note"] is None for b in bars), (key, seen["bars"])
         week = seen["week"]
         # A week starts at the local Monday midnight, and is labelled by that date.
         assert week["second"]["parts"] == "Mon 00:00", (key, week)
@@ -49,7 +53,7 @@ def test_requests_weeks_and_times_follow_the_viewers_zone(
     chosen = r["chosen"]
     assert chosen["requests"], chosen
     assert [q for q in chosen["requests"] if q["timezone"] != "Europe/Berlin"] == []
-    assert chosen["bar"] == "Times in Europe/Berlin"
+    assert chosen["bar"] == {"zone": "Europe/Berlin", "shown": "Europe/Berlin", "note": None}
     # A zone the user chose is part of the link, carried from page to page.
     assert re.search(r"timezone=Europe%2FBerlin", chosen["search"]), chosen["search"]
 
@@ -57,6 +61,52 @@ def test_requests_weeks_and_times_follow_the_viewers_zone(
     assert refused["requests"][0]["timezone"] is not None, refused["requests"][:3]
     # After the API's 422 on `timezone`, the page asks again in UTC, and works.
     assert refused["requests"][-1]["timezone"] is None, refused["requests"][-3:]
-    assert refused["bar"] == "Times in UTC"
+    # The list still shows the zone asked for; the note says the server's UTC is used.
+    assert refused["bar"]["zone"] == "UTC", refused["bar"]
+    asked = refused["requests"][0]["timezone"]
+    assert refused["bar"]["note"] == f"UTC used: the server does not know {asked}.", refused["bar"]
     assert refused["tiles"] == 5 and refused["errors"] == [], refused
     assert r["consoleErrors"] == []
+
+
+def test_the_filter_bar_chooses_the_zone_by_keyboard(stack: Stack, demo_tenant: Tenant) -> None:
+    """The only way to another zone was editing the URL by hand."""
+    t = demo_tenant
+    r = run_browser("zonePicked", stack, tenant=t.slug, email=t.admin_email, password=t.password)
+    assert r["consoleErrors"] == []
+    assert r["violations"] == [], r["violations"]
+    sent = r["browserZone"]
+    assert sent in ALIASES["Asia/Kolkata"], sent
+    assert r["before"] == {"zone": sent, "shown": f"Your browser's ({sent})", "note": None}
+    # UTC chosen: in the shareable URL, on every request from then on.
+    utc = r["utc"]
+    assert "timezone=UTC" in utc["search"], utc
+    assert utc["bar"] == {"zone": "UTC", "shown": "UTC", "note": None}, utc["bar"]
+    stretches = {
+        "utc": utc["requests"],
+        "week": r["weekRequests"],
+        "reload": r["reloaded"]["requests"],
+    }
+    for name, seen in stretches.items():
+        assert seen, (name, stretches)
+        assert [q for q in seen if q["timezone"] != "UTC"] == [], (name, seen)
+    # A week starts at the UTC Monday midnight and is labelled by that date.
+    week = r["week"]
+    assert week["second"]["parts"] == "Mon 00:00", week
+    assert week["shownLabel"] == week["second"]["label"], week
+    assert week["shownWhen"] == week["expectedWhen"], week
+    # Reload keeps the choice.
+    assert "timezone=UTC" in r["reloaded"]["search"], r["reloaded"]
+    assert r["reloaded"]["bar"]["shown"] == "UTC", r["reloaded"]
+    # "Your browser's" takes the zone out of the URL and requests carry the browser's.
+    back = r["back"]
+    assert "timezone" not in back["search"], back
+    assert back["bar"] == {"zone": sent, "shown": f"Your browser's ({sent})", "note": None}
+    assert back["requests"] and all(q["timezone"] == sent for q in back["requests"]), back
+    # Text in the link that names no zone is not applied, and the bar says why.
+    unknown = r["unknown"]
+    assert unknown["zone"] == sent and unknown["shown"] == f"Your browser's ({sent})", unknown
+    assert unknown["note"] and "“Mars/Olympus” in the link is not applied" in unknown["note"], (
+        unknown
+    )
+    assert all(Path(p).stat().st_size > 10_000 for p in r["screenshots"])

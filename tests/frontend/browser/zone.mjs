@@ -1,9 +1,10 @@
 // The dashboards compute in the viewer's time zone: a browser context with
 // its own `timezoneId` (Kolkata, Los Angeles) watched for the `timezone`
 // every analytics request carries, the weeks its trend labels, the times its
-// drill-down shows, and the URL it leaves shareable; see run.mjs.
+// drill-down shows, and the URL it leaves shareable; and the filter bar's
+// "Times in" list choosing another zone, by keyboard; see run.mjs.
 import { settled } from "./dashboards.mjs";
-import { check, heading, setMode, shot, signedIn } from "./lib.mjs";
+import { axe, check, DESKTOP, heading, PHONE_390, setMode, shot, signedIn } from "./lib.mjs";
 
 const PAGES = [
   ["/", "Overview"],
@@ -19,7 +20,7 @@ const analytics = (url) => {
   return u.pathname.startsWith("/api/v1/analytics/") && u.pathname !== "/api/v1/analytics/settings" ? u : null;
 };
 
-/** Every analytics request's path and `timezone` (null: none) from now on. */
+/** Every analytics request's path and `timezone` (null: none) from now on (copy it to keep a stretch). */
 function watch(page) {
   const seen = [];
   page.on("request", (r) => {
@@ -28,6 +29,14 @@ function watch(page) {
   });
   return seen;
 }
+
+/** The filter bar's zone: the one computed in, the list's choice shown, the note beside it. */
+const zoneBar = async (page) =>
+  page.locator(".filter-zone").evaluate((bar) => ({
+    zone: bar.dataset.zone,
+    shown: bar.querySelector("select").selectedOptions[0]?.textContent ?? null,
+    note: bar.querySelector(".filter-zone-note")?.textContent ?? null,
+  }));
 
 /** In the page: is `iso` 00:00 on a Monday in `zone`, and its label there ("Sep 7"). */
 const localWeekStart = (page, iso, zone) =>
@@ -40,13 +49,13 @@ const localWeekStart = (page, iso, zone) =>
     [iso, zone],
   );
 
-async function weekTrend(page, zone) {
+async function weekTrend(page, zone, search = "") {
   const trend = page.waitForResponse((r) => {
     const u = analytics(r.url());
     return u?.pathname === "/api/v1/analytics/trends" && u.searchParams.get("granularity") === "week" && r.status() === 200;
   });
   const figure = page.waitForResponse((r) => analytics(r.url())?.pathname === "/api/v1/analytics/deployment-frequency" && r.status() === 200);
-  await page.goto("/dora/deployment-frequency");
+  await page.goto(`/dora/deployment-frequency${search}`);
   await heading(page, "Deployment frequency");
   const [points, deployments] = [(await (await trend).json()).points, (await (await figure).json()).drilldown];
   await settled(page);
@@ -75,7 +84,7 @@ async function inZone(browser, config, timezoneId, mode) {
     await page.goto(path);
     await heading(page, title);
     await settled(page);
-    bars[path] = (await page.locator(".filter-zone").allTextContents()).join(" ").trim();
+    bars[path] = await zoneBar(page);
   }
   const week = await weekTrend(page, browserZone);
   await page.goto("/");
@@ -99,7 +108,7 @@ async function chosenAndRefused(browser, config) {
   await page.getByRole("link", { name: "Lead time for changes" }).click();
   await heading(page, "Lead time for changes");
   await settled(page);
-  const chosen = { requests: [...requests], bar: (await page.locator(".filter-zone").allTextContents()).join(" ").trim(), search: new URL(page.url()).search };
+  const chosen = { requests: [...requests], bar: await zoneBar(page), search: new URL(page.url()).search };
   // An API whose zone data lacks the browser's zone answers 422 on `timezone`.
   await page.route("**/api/v1/analytics/**", async (route) => {
     const zone = new URL(route.request().url()).searchParams.get("timezone");
@@ -113,11 +122,95 @@ async function chosenAndRefused(browser, config) {
   await settled(page);
   const refused = {
     requests,
-    bar: (await page.locator(".filter-zone").allTextContents()).join(" ").trim(),
+    bar: await zoneBar(page),
     tiles: await page.locator(".tile-value").count(),
     errors: await page.locator(".state-error, [role='alert']").allTextContents(),
+    screenshot: await shot(page, config, "zone-refused-light"),
   };
   return { chosen, refused, consoleErrors };
+}
+
+/** Tabs from the period list to the zone's, the way a keyboard user gets there. */
+async function tabToZone(page) {
+  await page.getByLabel("Period").focus();
+  for (let tabs = 1; tabs <= 20; tabs++) {
+    await page.keyboard.press("Tab");
+    if (await page.evaluate(() => document.activeElement?.closest(".filter-zone") !== null)) return tabs;
+  }
+  throw new Error("the zone list is not reachable with Tab");
+}
+
+/**
+ * Types `text` on the zone list reached by Tab (the type-ahead picks the
+ * option), then waits for the URL and an answer in `zone`: the page's
+ * network went idle once already, so settled() alone may not wait for
+ * the requests the choice causes.
+ */
+async function chooseByKeyboard(page, text, url, zone) {
+  await tabToZone(page);
+  const answered = page.waitForResponse((r) => analytics(r.url())?.searchParams.get("timezone") === zone && r.status() === 200);
+  await page.keyboard.type(text);
+  await page.waitForURL(url);
+  await answered;
+  await settled(page);
+}
+
+/**
+ * In Kolkata, the filter bar's list chooses UTC (in the URL, on every
+ * request, UTC Mondays), reload keeps it, and "Your browser's" clears it;
+ * by keyboard alone. Photographed and run through axe at 1280 and 390 px,
+ * light and dark, with the link's unknown zone's note.
+ */
+export async function zonePicked({ browser, config, axeSource }) {
+  const { page, consoleErrors } = await signedIn(browser, config, { timezoneId: "Asia/Kolkata" });
+  const browserZone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+  await page.goto("/");
+  await heading(page, "Overview");
+  await settled(page);
+  const before = await zoneBar(page);
+  let requests = watch(page);
+  await chooseByKeyboard(page, "UTC", /[?&]timezone=UTC(&|$)/, "UTC");
+  const utc = { requests: [...requests], bar: await zoneBar(page), search: new URL(page.url()).search };
+  const screenshots = [await shot(page, config, "zone-picked-utc-1280-light")];
+  const violations = await axe(page, axeSource, "/ zone UTC light");
+  requests = watch(page);
+  const week = await weekTrend(page, "UTC", "?timezone=UTC");
+  const weekRequests = [...requests];
+  requests = watch(page);
+  await page.reload();
+  await heading(page, "Deployment frequency");
+  await settled(page);
+  const reloaded = { requests: [...requests], bar: await zoneBar(page), search: new URL(page.url()).search };
+  await setMode(page, "Dark");
+  await page.setViewportSize(PHONE_390);
+  await page.goto("/?timezone=UTC");
+  await heading(page, "Overview");
+  await settled(page);
+  screenshots.push(await shot(page, config, "zone-picked-utc-390-dark"));
+  violations.push(...(await axe(page, axeSource, "/ zone UTC 390 dark")));
+  requests = watch(page);
+  await chooseByKeyboard(page, "Your", (u) => !u.searchParams.has("timezone"), browserZone);
+  const back = { requests: [...requests], bar: await zoneBar(page), search: new URL(page.url()).search };
+  // Text in the link that names no zone: not applied, and the bar says why.
+  await page.goto("/?timezone=Mars/Olympus");
+  await heading(page, "Overview");
+  await settled(page);
+  const unknown = await zoneBar(page);
+  screenshots.push(await shot(page, config, "zone-unknown-390-dark"));
+  violations.push(...(await axe(page, axeSource, "/ zone unknown 390 dark")));
+  await setMode(page, "Light");
+  await page.goto("/?timezone=Mars/Olympus");
+  await heading(page, "Overview");
+  await settled(page);
+  screenshots.push(await shot(page, config, "zone-unknown-390-light"));
+  await page.setViewportSize(DESKTOP);
+  await setMode(page, "Dark");
+  await page.goto("/?timezone=Europe/Berlin");
+  await heading(page, "Overview");
+  await settled(page);
+  screenshots.push(await shot(page, config, "zone-picked-berlin-1280-dark"));
+  await setMode(page, "Light");
+  return { browserZone, before, utc, week, weekRequests, reloaded, back, unknown, violations, screenshots, consoleErrors };
 }
 
 export async function viewerZone({ browser, config }) {

@@ -2,6 +2,7 @@ import { useId, type ReactNode } from "react";
 import { useCatalog, type Catalog } from "../api/analytics";
 import { PERIODS, REPORT_YEARS, type Filters, type ReportYear } from "../analytics/filters";
 import { useMedia } from "./useMedia";
+import { ZonePicker } from "./ZonePicker";
 
 /**
  * How a list box takes several options. With a mouse, Ctrl/⌘-click; a
@@ -82,7 +83,7 @@ function hiddenFilters(filters: Filters, c: Catalog | undefined, catalogFailed: 
 /**
  * Period, DORA report year and the API's filters (projects, repositories,
  * team as PR authors); every change lands in the URL. `zone` is the one the
- * figures are computed in, said quietly so a day's count can be checked.
+ * figures are computed in, shown (and chosen) so a day's count can be checked.
  */
 export function FilterBar({ filters, update, zone, showYear = true, children }: { filters: Filters; update: (p: Partial<Filters>) => void; zone: string; showYear?: boolean; children?: ReactNode }) {
   const catalog = useCatalog();
@@ -143,9 +144,7 @@ export function FilterBar({ filters, update, zone, showYear = true, children }: 
         </button>
       )}
       {children}
-      <p className="muted small filter-zone" data-zone={zone}>
-        Times in {zone}
-      </p>
+      <ZonePicker chosen={filters.zone} zone={zone} onChange={(z) => update({ zone: z })} />
     </form>
   );
 }

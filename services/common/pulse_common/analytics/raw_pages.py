@@ -14,8 +14,10 @@ declares, so the body is the one the models would write but for notation:
 timestamps as PostgreSQL writes them (the analytics transaction pins the
 time zone to UTC: ``+00:00`` where pydantic writes ``Z``; fractions of a
 second without trailing zeros) and whole numbers of a float column without
-``.0``. tests/dora/test_raw_pages.py holds every endpoint's spliced body
-to the models' own (both parsed by the response model).
+``.0``. tests/backend/test_analytics_api.py holds every route's body to
+the service function's figure (parsed by the response model) and every
+page's rows to their model's fields; tests/dora/test_raw_pages.py the
+mechanism.
 
 Outside ``passing_pages()`` (the assistant, insights, tests) pages are
 parsed as before.
@@ -89,10 +91,9 @@ def splice(body: bytes, pages: Sequence[str]) -> bytes:
     """``body`` with each kept page's text in place of its marker."""
     for index, page in enumerate(pages):
         marker = f'"{_TOKEN}-{index}"'.encode()
-        at = body.find(marker)
-        if at < 0:
+        if marker not in body:
             raise SplicingError(f"page {index} has no place in the body")
-        body = b"".join((body[:at], page.encode(), body[at + len(marker) :]))
+        body = body.replace(marker, page.encode(), 1)
     return body
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pulse_common.analytics import dora
+from pulse_common.dora.settings import DoraRules
 from pulse_common.models.control import DoraLevel
 from pulse_common.models.enums import IncidentLinkMethod
 from tests.dora.conftest import Scenario, h
@@ -122,3 +123,31 @@ def test_relink_is_idempotent_and_keeps_manual_links(sc: Scenario) -> None:
     assert sc.rows(
         f"SELECT deployment_id, link_method FROM incidents_deployments WHERE incident_id = {ids['i3']}"
     ) == [(ids["d3"], "manual")]
+
+
+def test_incidents_link_to_production_deployments_across_environments(sc: Scenario) -> None:
+    # Several environments: a later staging deployment never takes the
+    # incident; with a pattern naming two production environments, the latest
+    # deployment to either does.
+    api = sc.repo("api")
+    proj = sc.project("API", api)
+    prod = sc.deploy(api, "p-sha", h(2))
+    eu = sc.deploy(api, "eu-sha", h(3), env="prod-eu")
+    sc.deploy(api, "s-sha", h(4), env="staging")
+    inc = sc.incident(h(5), h(7), project=proj)
+    sc.link()
+    links = "SELECT incident_id, deployment_id FROM incidents_deployments"
+    assert sc.rows(links) == [(inc, prod)]
+    cfr = dora.change_failure_rate(sc.conn, sc.scope(), sc.rules, sc.bench)
+    assert (cfr.sample_size, cfr.failed_deployments) == (1, 1)
+    rt = dora.recovery_time(sc.conn, sc.scope(), sc.rules, sc.bench)
+    assert (rt.value, rt.sample_size) == (5, 1)  # 7 - 2
+
+    both = DoraRules(production_pattern="^prod")
+    sc.link(both)
+    assert sc.rows(links) == [(inc, eu)]
+    cfr = dora.change_failure_rate(sc.conn, sc.scope(), both, sc.bench)
+    assert (cfr.sample_size, cfr.failed_deployments) == (2, 1)
+    assert {d.id: d.failed for d in cfr.drilldown} == {prod: False, eu: True}
+    rt = dora.recovery_time(sc.conn, sc.scope(), both, sc.bench)
+    assert (rt.value, rt.sample_size) == (4, 1)  # 7 - 3

@@ -4,6 +4,7 @@ a metric saying so, and a user's own write is visible on their next read."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Iterator
 
@@ -21,6 +22,7 @@ from tests.backend.conftest import (
     bearer,
     login,
 )
+from tests.backend.support import tenant_sql
 
 
 def _server_of_read(client: TestClient, slug: str, session_id: int | None) -> bool:
@@ -142,3 +144,69 @@ def test_read_your_writes_while_the_replica_is_behind(
     # (paused, stale) replica. This is what proves the reads really go there.
     stale = client.get("/api/v1/profile/preferences", headers=other).json()
     assert stale == {"theme_mode": "system"}
+
+
+def test_analytics_figures_are_read_on_the_replica(
+    make_client: Callable[..., TestClient],
+    make_tenant: TenantFactory,
+    platform: Platform,
+    paused_replay: Callable[[], None],
+) -> None:
+    # Issue 10: "all reads on the replica". A deployment written on the
+    # primary while the replica's replay is paused is not in the figures: the
+    # lag bound is huge and nobody's session wrote it, so nothing sends the
+    # read to the primary. Once replayed (and the data version moved) it is.
+    from pulse_backend.response_cache import bump_data_version
+
+    client = make_client(replica_max_lag_seconds=3600, replica_lag_cache_seconds=0)
+    s = admin_session(client, make_tenant())
+    slug = s.tenant.slug
+    [(repo,)] = tenant_sql(
+        platform,
+        slug,
+        "INSERT INTO repositories (tenant_id, full_name, name) VALUES (:t, 'acme/api', 'api') "
+        "RETURNING id",
+        {"t": s.tenant.tenant_id},
+    )
+    june = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+
+    def deploy(n: int) -> None:
+        tenant_sql(
+            platform,
+            slug,
+            "INSERT INTO deployments (tenant_id, external_id, repository_id, environment, "
+            "commit_sha, status, deployed_at, started_at, finished_at, source) VALUES "
+            "(:t, :x, :r, 'production', :sha, 'success', :at, :at, :at, 'deployment')",
+            {
+                "t": s.tenant.tenant_id,
+                "x": f"d-{n}",
+                "r": repo,
+                "sha": f"{n:040d}",
+                "at": june + dt.timedelta(days=n),
+            },
+        )
+
+    def figures() -> list[int]:
+        params = {"start": june.isoformat(), "end": (june + dt.timedelta(days=28)).isoformat()}
+        out = []
+        for path in ("deployment-frequency", "change-failure-rate", "rework-rate"):
+            r = client.get(f"/api/v1/analytics/{path}", params=params, headers=s.headers)
+            assert (r.status_code, r.headers["X-Cache"]) == (200, "miss"), r.text
+            out.append(r.json()["sample_size"])
+        return out
+
+    deploy(1)
+    _wait_caught_up(platform)  # the session's own writes (login) included
+    paused_replay()
+    deploy(2)  # on the primary only
+    before = (_fallbacks(client, "lag"), _fallbacks(client, "read_your_writes"))
+    assert figures() == [1, 1, 1]
+    assert (_fallbacks(client, "lag"), _fallbacks(client, "read_your_writes")) == before
+
+    with platform.replica_engine.connect() as conn:
+        conn.execute(text("SELECT pg_wal_replay_resume()"))
+        conn.commit()
+    _wait_caught_up(platform)
+    cache = client.app.state.clients.redis  # type: ignore[attr-defined]
+    bump_data_version(cache, slug)
+    assert figures() == [2, 2, 2]

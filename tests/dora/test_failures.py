@@ -151,3 +151,21 @@ def test_incidents_link_to_production_deployments_across_environments(sc: Scenar
     assert {d.id: d.failed for d in cfr.drilldown} == {prod: False, eu: True}
     rt = dora.recovery_time(sc.conn, sc.scope(), both, sc.bench)
     assert (rt.value, rt.sample_size) == (4, 1)  # 7 - 3
+
+
+def test_mttr_for_a_team_counts_the_incidents_of_its_deployments(sc: Scenario) -> None:
+    # docs/metrics.md, "Filters": an incident is a team's through its linked
+    # deployment; one detected before any deployment has none, so no team's.
+    api = sc.repo("api")
+    proj = sc.project("API", api)
+    pr = sc.pr(api, first_commit=h(0), opened=h(0.5), merged=h(1), author="ada")
+    sc.deploy(api, sc.sha_of(pr), h(2))
+    sc.incident(h(-5), h(-4), project=proj)  # before any deployment: unlinked
+    linked = sc.incident(h(3), h(4), project=proj)
+    sc.link()
+    everyone = dora.mttr(sc.conn, sc.scope(), sc.rules, sc.bench)
+    assert everyone.sample_size == 2
+    ada = dora.mttr(sc.conn, sc.scope(authors=("ada",)), sc.rules, sc.bench)
+    assert [(i.id, i.hours) for i in ada.drilldown] == [(linked, 1)]
+    zed = dora.mttr(sc.conn, sc.scope(authors=("zed",)), sc.rules, sc.bench)
+    assert zed.sample_size == 0

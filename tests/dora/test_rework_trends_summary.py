@@ -213,3 +213,29 @@ def test_work_item_flow_from_changelogs(sc: Scenario) -> None:
     assert flow.median_wip_age_hours == 28  # [28, 72] → 28
     team = work_item_flow(sc.conn, sc.scope(start=h(-24), days=2, authors=("zed",)))
     assert (team.resolved, team.wip) == (1, 0)
+
+
+def test_the_summary_says_worsened_unchanged_and_no_data_each_way_round(sc: Scenario) -> None:
+    # Each metric's direction: more deployment days is better, a longer lead
+    # time and a higher failure rate are worse; an equal value is unchanged,
+    # and a period without a value has no comparison.
+    api = sc.repo("api")
+    proj = sc.project("API", api)
+    for day in (-6, -5, -4):  # last week: three deployment days, 2 h cycles
+        p = sc.pr(api, first_commit=h(24 * day), opened=h(24 * day + 0.5), merged=h(24 * day + 1))
+        sc.deploy(api, sc.sha_of(p), h(24 * day + 2))
+    slow = sc.pr(api, first_commit=h(-52), opened=h(-50), merged=h(47))
+    sc.deploy(api, sc.sha_of(slow), h(48))  # this week: one, 100 h, and it failed
+    sc.incident(h(49), h(51), project=proj)
+    sc.link()
+    summary = executive_summary(
+        sc.conn, Scope(start=T0, end=T0 + dt.timedelta(days=7)), sc.rules, sc.bench
+    )
+    lines = {ln.metric: (ln.previous_value, ln.value, ln.change) for ln in summary.lines}
+    assert lines == {
+        "deployment_frequency": (pytest.approx(3 / 7), pytest.approx(1 / 7), "worsened"),
+        "lead_time_for_changes": (2, 100, "worsened"),
+        "change_failure_rate": (0, 100, "worsened"),
+        "failed_deployment_recovery_time": (None, 3, "no_data"),
+        "rework_rate": (0, 0, "unchanged"),
+    }

@@ -4,13 +4,14 @@ and waiting for the replica to replay them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Any
 
 from sqlalchemy import text
 
 from pulse_common.tenancy import TenantNames, quote_ident
-from tests.backend.conftest import Platform
+from tests.backend.conftest import Platform, TenantInfo
 
 
 def tenant_sql(platform: Platform, slug: str, sql: str, params: Any = None) -> list[Any]:
@@ -51,3 +52,30 @@ def wait_until(check: Any, timeout: float = 10.0, interval: float = 0.05) -> Any
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached")
         time.sleep(interval)
+
+
+def add_repository(platform: Platform, tenant: TenantInfo) -> int:
+    """A repository ``acme/api`` in the tenant, on the primary: its id."""
+    [(repo,)] = tenant_sql(
+        platform,
+        tenant.slug,
+        "INSERT INTO repositories (tenant_id, full_name, name) VALUES (:t, 'acme/api', 'api') "
+        "RETURNING id",
+        {"t": tenant.tenant_id},
+    )
+    return int(repo)
+
+
+def add_deployment(
+    platform: Platform, tenant: TenantInfo, repo: int, n: int, at: dt.datetime
+) -> None:
+    """A successful production deployment ``d-<n>`` finished at ``at``, on the
+    primary (as the ETL would load it: no data version bump)."""
+    tenant_sql(
+        platform,
+        tenant.slug,
+        "INSERT INTO deployments (tenant_id, external_id, repository_id, environment, "
+        "commit_sha, status, deployed_at, started_at, finished_at, source) VALUES "
+        "(:t, :x, :r, 'production', :sha, 'success', :at, :at, :at, 'deployment')",
+        {"t": tenant.tenant_id, "x": f"d-{n}", "r": repo, "sha": f"{n:040d}", "at": at},
+    )

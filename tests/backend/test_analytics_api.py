@@ -37,7 +37,7 @@ from tests.backend.conftest import (
     invite_and_login,
     login,
 )
-from tests.backend.support import tenant_sql, wait_replica
+from tests.backend.support import add_deployment, add_repository, tenant_sql, wait_replica
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -243,29 +243,10 @@ def test_cached_until_the_data_version_moves(
     # A tenant of its own: the demo tenant's figures must stay as seeded.
     s = _admin(client, make_tenant())
     slug = s.tenant.slug
-    [(repo,)] = tenant_sql(
-        platform,
-        slug,
-        "INSERT INTO repositories (tenant_id, full_name, name) VALUES (:t, 'acme/api', 'api') "
-        "RETURNING id",
-        {"t": s.tenant.tenant_id},
-    )
+    repo = add_repository(platform, s.tenant)
 
     def deploy(n: int) -> None:
-        tenant_sql(
-            platform,
-            slug,
-            "INSERT INTO deployments (tenant_id, external_id, repository_id, environment, "
-            "commit_sha, status, deployed_at, started_at, finished_at, source) VALUES "
-            "(:t, :x, :r, 'production', :sha, 'success', :at, :at, :at, 'deployment')",
-            {
-                "t": s.tenant.tenant_id,
-                "x": f"d-{n}",
-                "r": repo,
-                "sha": f"{n:040d}",
-                "at": START + dt.timedelta(days=n),
-            },
-        )
+        add_deployment(platform, s.tenant, repo, n, START + dt.timedelta(days=n))
         wait_replica(platform)
 
     deploy(1)

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from pulse_backend.response_cache import bump_data_version
 from pulse_backend.tx import read_transaction
 from pulse_common.tenancy import TenantNames
 from tests.backend.conftest import (
@@ -22,7 +23,7 @@ from tests.backend.conftest import (
     bearer,
     login,
 )
-from tests.backend.support import tenant_sql
+from tests.backend.support import add_deployment, add_repository
 
 
 def _server_of_read(client: TestClient, slug: str, session_id: int | None) -> bool:
@@ -156,35 +157,14 @@ def test_analytics_figures_are_read_on_the_replica(
     # primary while the replica's replay is paused is not in the figures: the
     # lag bound is huge and nobody's session wrote it, so nothing sends the
     # read to the primary. Once replayed (and the data version moved) it is.
-    from pulse_backend.response_cache import bump_data_version
-
     client = make_client(replica_max_lag_seconds=3600, replica_lag_cache_seconds=0)
     s = admin_session(client, make_tenant())
     slug = s.tenant.slug
-    [(repo,)] = tenant_sql(
-        platform,
-        slug,
-        "INSERT INTO repositories (tenant_id, full_name, name) VALUES (:t, 'acme/api', 'api') "
-        "RETURNING id",
-        {"t": s.tenant.tenant_id},
-    )
+    repo = add_repository(platform, s.tenant)
     june = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 
     def deploy(n: int) -> None:
-        tenant_sql(
-            platform,
-            slug,
-            "INSERT INTO deployments (tenant_id, external_id, repository_id, environment, "
-            "commit_sha, status, deployed_at, started_at, finished_at, source) VALUES "
-            "(:t, :x, :r, 'production', :sha, 'success', :at, :at, :at, 'deployment')",
-            {
-                "t": s.tenant.tenant_id,
-                "x": f"d-{n}",
-                "r": repo,
-                "sha": f"{n:040d}",
-                "at": june + dt.timedelta(days=n),
-            },
-        )
+        add_deployment(platform, s.tenant, repo, n, june + dt.timedelta(days=n))
 
     def figures() -> list[int]:
         params = {"start": june.isoformat(), "end": (june + dt.timedelta(days=28)).isoformat()}

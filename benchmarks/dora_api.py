@@ -51,6 +51,8 @@ from analytics_api import (
     bench_stores,
     login,
 )
+from burst import burst
+from burst import header as burst_header
 from endpoint_timing import Capture, profile, request_floor
 from sqlalchemy import text
 
@@ -72,6 +74,9 @@ ENDPOINTS: list[tuple[str, str, dict[str, str]]] = [
     ("work-items", "work-items", {}),
 ]
 
+# The burst's endpoints: the overview's heaviest tile and a light one.
+BURST = ("deployment-frequency", "summary")
+
 
 def _pct(xs: list[float], p: float) -> float:
     s = sorted(xs)
@@ -82,6 +87,9 @@ def main() -> int:
     parser = size_parser(__doc__)
     parser.add_argument("--only", action="append", help="endpoint label(s) to time")
     parser.add_argument("--profile", help="cProfile uncached calls of this endpoint label")
+    parser.add_argument(
+        "--burst", type=int, default=8, help="viewers asking at once (burst.py; 0: none)"
+    )
     args = parser.parse_args()
     scale = 1.0 if args.full else args.scale
 
@@ -176,6 +184,7 @@ def main() -> int:
                 f" {'cached p50':>11} {'p95':>6}"
             )
             clients = timed.app.state.clients
+            floors: dict[str, Any] = {}
             claims = preflight.claims(clients, client.headers["Authorization"].split()[1])
             for label, path, extra in ENDPOINTS:
                 if args.only and label not in args.only:
@@ -237,6 +246,16 @@ def main() -> int:
                     f" {_pct(unc_c, 0.5):8.1f} {ratio:6.2f} {req_ratio:9.2f}"
                     f" {_pct(hit, 0.5):11.2f} {_pct(hit, 0.95):6.2f}"
                 )
+                floors[label] = floor
+            if args.burst:
+                print(f"\n{args.burst} viewers at once after a version bump (burst.py); ms wall")
+                burst_header()
+                for label, path, extra in ENDPOINTS:
+                    if label in floors and label in BURST:
+                        url, params = f"/api/v1/analytics/{path}", {**common, **extra}
+                        burst(
+                            client, clients, label, url, params, bump, floors[label], args.burst, 5
+                        )
             print(f"uptime: {os.popen('uptime').read().strip()}")
         cache.close()
         return 0

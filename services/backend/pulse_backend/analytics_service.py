@@ -201,12 +201,20 @@ async def miss(
     compute: Compute[T],
 ) -> Response:
     """``read``'s answer when the cache has none: computed in the thread
-    pool, stored under ``key`` (None: Redis is down) once it is sent."""
-    body = await run_in_threadpool(_miss, clients, principal, scope, model, compute)
-    then = None
-    if key is not None:
-        ttl = response_cache.DEFAULT_TTL_SECONDS
-        then = BackgroundTask(response_cache.store, clients, key, body, ttl)
+    pool, stored under ``key`` (None: Redis is down) once it is sent. A miss
+    of a key already being computed waits for that body (``flights``)."""
+
+    async def run() -> bytes:
+        return await run_in_threadpool(_miss, clients, principal, scope, model, compute)
+
+    if key is None:
+        return response_cache.json_response(await run(), "miss")
+    body, led = await clients.flights.run(key, run)
+    if not led:
+        clients.metrics.joined.inc()
+        return response_cache.json_response(body, "miss")
+    ttl = response_cache.DEFAULT_TTL_SECONDS
+    then = BackgroundTask(response_cache.store, clients, key, body, ttl)
     return response_cache.json_response(body, "miss", then)
 
 

@@ -51,6 +51,11 @@ class Metrics:
             ["cache", "result"],
             registry=r,
         )
+        self.joined = Counter(
+            "pulse_cache_misses_joined_total",
+            "Response-cache misses answered by the computation already running for their key",
+            registry=r,
+        )
         self.rate_limited = Counter(
             "pulse_rate_limited_total", "Requests refused by a rate limit", ["limit"], registry=r
         )

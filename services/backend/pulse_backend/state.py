@@ -3,7 +3,7 @@ by routes through the ``Clients`` dependency (never module globals)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import redis
@@ -15,6 +15,7 @@ from redis.retry import Retry
 from sqlalchemy import Engine, create_engine
 
 from pulse_backend.crypto import EncryptionKeys
+from pulse_backend.flights import Flights
 from pulse_backend.keys import KeyRing
 from pulse_backend.metrics import Metrics
 from pulse_backend.replica import ReplicaRouter
@@ -72,6 +73,8 @@ class AppClients:
     encryption: EncryptionKeys
     metrics: Metrics
     replica: ReplicaRouter
+    # The analytics misses being computed (one per response-cache key).
+    flights: Flights = field(default_factory=Flights)
 
     @classmethod
     def create(cls, settings: Settings, metrics: Metrics) -> AppClients:

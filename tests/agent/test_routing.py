@@ -27,6 +27,8 @@ TABLE: list[tuple[str, str]] = [
     ("How long do code reviews take?", "slowest_reviews"),
     ("Who were the reviewers on our slowest PRs?", "slowest_reviews"),
     ("What PRs got stuck in review this quarter?", "slowest_reviews"),
+    ("which code reviews dragged on", "slowest_reviews"),
+    ("which PRs sat in review the longest", "slowest_reviews"),
     # Review load: who reviews how many.
     ("Who reviews the most?", "review_load"),
     ("review load", "review_load"),
@@ -36,6 +38,8 @@ TABLE: list[tuple[str, str]] = [
     ("How are reviews distributed among the team?", "review_load"),
     # Lead time: commit to production, "slowest to ship" included.
     ("how long from commit to production", "lead_time"),
+    ("time for a change to get to prod", "lead_time"),
+    ("how long until a fix reaches production", "lead_time"),
     ("lead time last quarter", "lead_time"),
     ("Which pull requests were slowest to ship?", "lead_time"),
     ("Which PRs took longest to reach production?", "lead_time"),
@@ -48,6 +52,8 @@ TABLE: list[tuple[str, str]] = [
     ("number of deployments", "deployment_frequency"),
     ("How many times did we release to production?", "deployment_frequency"),
     ("release cadence", "deployment_frequency"),
+    ("how many times did we ship last week", "deployment_frequency"),
+    ("how many releases shipped this month", "deployment_frequency"),
     ("How many deployments failed?", "change_failure_rate"),
     ("What percentage of releases caused an incident?", "change_failure_rate"),
     ("what fraction of our deployments broke something", "change_failure_rate"),

@@ -144,6 +144,7 @@ INTENTS: tuple[Intent, ...] = (
         "which pull requests were slowest to ship",
         "how long from a commit until it is deployed",
         "how long does code take to ship",
+        "time it takes a change to get to prod",
     ),
     _metric_intent(
         "deployment_frequency",
@@ -151,6 +152,7 @@ INTENTS: tuple[Intent, ...] = (
         "how often do we deploy?",
         "what is our deployment frequency",
         "number of releases to production",
+        "how many times did we ship",
     ),
     _metric_intent(
         "change_failure_rate",
@@ -175,6 +177,7 @@ INTENTS: tuple[Intent, ...] = (
             "which PRs took the longest to review, and who reviewed them?",
             "which pull requests waited longest in code review",
             "slowest code reviews and their reviewers",
+            "code reviews that dragged on for days",
         ),
         _slowest_reviews,
         "code review time of pull requests and who reviewed them",

@@ -65,8 +65,8 @@ def test_the_migrations_unfiltered_scope_is_the_codes() -> None:
     # UTC post computes, or the rows it fills would never be read back.
     unfiltered = Scope(start=START, end=END)
     module = _migration()
-    assert module.UNFILTERED == unfiltered.filters()
-    assert module.UNFILTERED_KEY == unfiltered.key()
+    assert unfiltered.filters() == module.UNFILTERED
+    assert unfiltered.key() == module.UNFILTERED_KEY
     assert module.INDEX == INDEX
 
 

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
-from pulse_backend.analytics.summary import executive_summary, store_insights
+from pulse_backend.analytics.insights import store_insights
+from pulse_backend.analytics.summary import executive_summary, summarize
 from pulse_backend.analytics.trends import Granularity, periods, trend
 from pulse_common.analytics import dora
 from pulse_common.analytics.scope import Scope
@@ -105,7 +106,9 @@ def test_executive_summary_compares_with_the_previous_period_and_stores_insights
     assert (lt.value, lt.previous_value, lt.change) == (3, 6 * 24, "improved")
     assert (lt.level, lt.previous_level) == (DoraLevel.elite, DoraLevel.high)
     assert any("Lead time for changes moved up from high to elite" in s for s in summary.insights)
-    stored = store_insights(sc.conn, sc.tenant_id, summary)
+    stored = store_insights(
+        sc.conn, sc.tenant_id, scope, summarize(sc.conn, scope, sc.rules, sc.bench)
+    )
     assert stored == len(summary.insights) > 0
     assert (
         sc.conn.execute(
@@ -113,6 +116,31 @@ def test_executive_summary_compares_with_the_previous_period_and_stores_insights
         ).scalar()
         >= 1
     )
+
+
+def test_each_stored_insight_names_the_metric_it_was_generated_from(sc: Scenario) -> None:
+    # Neither "Lead time: coding is the longest step" nor "1 incident caused
+    # by deployments ... is still open" names its metric as the tiles do:
+    # matching the text against metric names stored both as "summary".
+    api = sc.repo("api")
+    proj = sc.project("API", api)
+    for i in range(3):
+        p = sc.pr(api, first_commit=h(10 * i), opened=h(10 * i + 1), merged=h(10 * i + 2))
+        sc.deploy(api, sc.sha_of(p), h(10 * i + 3))
+    sc.incident(h(12), None, project=proj)  # open, caused by the second deployment
+    sc.link()
+    scope = Scope(start=T0, end=T0 + dt.timedelta(days=7))
+    found = summarize(sc.conn, scope, sc.rules, sc.bench)
+    assert store_insights(sc.conn, sc.tenant_id, scope, found) == len(found.summary.insights)
+    stored = dict(
+        sc.rows("SELECT insight_text, metric FROM dora_metric_insights ORDER BY id")  # type: ignore[arg-type]
+    )
+    assert list(stored) == list(found.summary.insights)
+    step = "Lead time: coding is the longest step (median 1.0 h over 3 PRs)."
+    still_open = "1 incident caused by deployments in this period is still open."
+    assert stored.get(step) == "lead_time_for_changes", stored
+    assert stored.get(still_open) == "failed_deployment_recovery_time", stored
+    assert "summary" not in stored.values(), stored
 
 
 def test_an_insight_reads_the_unit_in_words(sc: Scenario) -> None:

@@ -26,8 +26,9 @@ from sqlalchemy import Connection, Engine
 from starlette.background import BackgroundTask
 
 from pulse_backend import response_cache
-from pulse_backend.analytics.summary import executive_summary
-from pulse_backend.analytics.summary import store_insights as summary_insights
+from pulse_backend.analytics.insights import InsightsPage, read_insights
+from pulse_backend.analytics.insights import store_insights as store_rows
+from pulse_backend.analytics.summary import summarize
 from pulse_backend.analytics.trends import Granularity
 from pulse_backend.context import Principal
 from pulse_backend.errors import FieldInvalid
@@ -68,8 +69,10 @@ class AnalyticsQuery(BaseModel):
     author: list[Author] = Field(default_factory=list, max_length=500)
     # An int checked by ReportYear: a query string never matches an int Literal.
     report_year: ReportYear = Field(None, json_schema_extra={"enum": list(REPORT_YEARS)})
-    limit: int = Field(100, ge=0, le=1000, description="drill-down rows per page")
-    offset: int = Field(0, ge=0, le=1_000_000, description="first drill-down row")
+    limit: int = Field(
+        100, ge=0, le=1000, description="rows per page (a drill-down, the stored insights)"
+    )
+    offset: int = Field(0, ge=0, le=1_000_000, description="first row of the page")
 
 
 class StoredInsights(BaseModel):
@@ -83,11 +86,20 @@ def store_insights(
     clients: AppClients, principal: Principal, conn: Connection, scope: Scope
 ) -> StoredInsights:
     """Computes the executive summary on the primary (the transaction that
-    writes) and stores its rule-based insights."""
-    summary = executive_summary(conn, scope, load_rules(conn), benchmarks(clients))
-    return StoredInsights(
-        stored=summary_insights(conn, principal.tenant_id, summary), summary=summary
-    )
+    writes) and stores its rule-based insights in place of the ones stored
+    before for the same filters and range."""
+    found = summarize(conn, scope, load_rules(conn), benchmarks(clients))
+    stored = store_rows(conn, principal.tenant_id, scope, found)
+    return StoredInsights(stored=stored, summary=found.summary)
+
+
+def stored_insights(conn: Connection, q: AnalyticsQuery) -> InsightsPage:
+    """The insights stored for the query's filters, ``limit``/``offset``
+    paging them. Without ``start`` and ``end`` every period; with either,
+    the periods inside the range (``to_scope``'s, defaults included)."""
+    scope = to_scope(q)
+    within = q.start is not None or q.end is not None
+    return read_insights(conn, scope, within=within, limit=q.limit, offset=q.offset)
 
 
 class TrendMetric(StrEnum):

@@ -1,12 +1,12 @@
 """The executive summary: the four keys and the rework rate with their
 levels, compared with the previous period of equal length, and rule-based
-insights (stored in ``dora_metric_insights`` by ``store_insights``)."""
+insights (stored in ``dora_metric_insights`` by ``analytics.insights``)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection
 
 from pulse_backend.analytics.trends import METRICS
 from pulse_backend.analytics.wording import (
@@ -21,8 +21,6 @@ from pulse_common.analytics.levels import ORDER, Benchmarks
 from pulse_common.analytics.results import ExecutiveSummary, LeadTime, RecoveryTime, SummaryLine
 from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules
-from pulse_common.models.base import table_of
-from pulse_common.models.tenant_ai import DoraMetricInsight
 
 HEADLINE = (
     "deployment_frequency",
@@ -43,10 +41,31 @@ def _change(metric: str, now: float | None, before: float | None) -> str:
     return "improved" if better else "worsened"
 
 
+@dataclass(frozen=True)
+class Insight:
+    """One insight with the figure it was generated from: the API shows the
+    text alone, ``dora_metric_insights`` keeps the metric, value and level."""
+
+    line: SummaryLine
+    text: str
+
+
+@dataclass(frozen=True)
+class Summarized:
+    summary: ExecutiveSummary
+    insights: tuple[Insight, ...]
+
+
 def executive_summary(
     conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmarks
 ) -> ExecutiveSummary:
-    lines, insights = [], []
+    return summarize(conn, scope, rules, bench).summary
+
+
+def summarize(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmarks) -> Summarized:
+    """The summary, and its insights each with the metric it is about."""
+    lines: list[SummaryLine] = []
+    insights: list[Insight] = []
     lean = scope.model_copy(update={"drilldown_limit": 0})
     for metric in HEADLINE:
         fig = METRICS[metric](conn, lean, rules, bench)
@@ -62,7 +81,7 @@ def executive_summary(
             change=_change(metric, fig.value, prev.value),
         )
         lines.append(line)
-        insights += _insights(line)
+        insights += (Insight(line, t) for t in _insights(line))
         if isinstance(fig, LeadTime) and fig.sample_size:
             parts = {
                 "coding": fig.coding,
@@ -76,28 +95,34 @@ def executive_summary(
                 # "84.7 h" beside a tile in days.
                 prs = fmt_count(part.sample_size, "PR", "PRs")
                 insights.append(
-                    f"Lead time: {name} is the longest step (median "
-                    f"{fmt_hours(part.median_hours)} over {prs})."
+                    Insight(
+                        line,
+                        f"Lead time: {name} is the longest step (median "
+                        f"{fmt_hours(part.median_hours)} over {prs}).",
+                    )
                 )
         if isinstance(fig, RecoveryTime) and fig.unresolved:
             n = fig.unresolved
             insights.append(
-                f"{fmt_count(n, 'incident', 'incidents')} caused by deployments in this period "
-                f"{'are' if n > 1 else 'is'} still open."
+                Insight(
+                    line,
+                    f"{fmt_count(n, 'incident', 'incidents')} caused by deployments in this "
+                    f"period {'are' if n > 1 else 'is'} still open.",
+                )
             )
     year = scope.report_year or rules.report_year
-    return ExecutiveSummary(
+    summary = ExecutiveSummary(
         start=scope.start,
         end=scope.end,
         report_year=year,
         lines=tuple(lines),
-        insights=tuple(insights),
+        insights=tuple(i.text for i in insights),
     )
+    return Summarized(summary, tuple(insights))
 
 
 def _insights(line: SummaryLine) -> list[str]:
-    # The metric's name as the tiles title it ("Lead time for changes"); it
-    # is also how ``store_insights`` finds the metric an insight is about.
+    # The metric's name as the tiles title it ("Lead time for changes").
     label = metric_name(line.metric)
     if line.level and line.previous_level and line.level != line.previous_level:
         moved = "up" if ORDER.index(line.level) < ORDER.index(line.previous_level) else "down"
@@ -112,31 +137,3 @@ def _insights(line: SummaryLine) -> list[str]:
             f"(from {fmt_sample(line.metric, line.sample_size)})" + (f"; {note}." if note else ".")
         ]
     return []
-
-
-def store_insights(conn: Connection, tenant_id: int, summary: ExecutiveSummary) -> int:
-    """Writes the insights (needs the primary). One row per insight, keyed by
-    the metric it is about where it names one."""
-    rows = []
-    for text_ in summary.insights:
-        line = next(
-            (ln for ln in summary.lines if ln.metric.replace("_", " ").lower() in text_.lower()),
-            None,
-        )
-        rows.append(
-            {
-                "tenant_id": tenant_id,
-                "metric": line.metric if line else "summary",
-                "period_start": summary.start,
-                "period_end": summary.end,
-                "value": None
-                if line is None or line.value is None
-                else Decimal(str(round(line.value, 4))),
-                "level": line.level.value if line and line.level else None,
-                "insight_text": text_,
-                "generated_by": "rules",
-            }
-        )
-    if rows:
-        conn.execute(insert(table_of(DoraMetricInsight)), rows)
-    return len(rows)

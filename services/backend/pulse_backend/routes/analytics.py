@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from pulse_backend import analytics_service as svc
 from pulse_backend import dora_settings_service as dora_settings
+from pulse_backend.analytics.insights import InsightsPage
 from pulse_backend.analytics.summary import executive_summary
 from pulse_backend.analytics.trends import Granularity, trend
 from pulse_backend.analytics.work_items import WorkItemFlow, work_item_flow
@@ -138,6 +139,14 @@ def store_insights(
     """Generates the executive summary's rule-based insights for the range and
     stores them in ``dora_metric_insights`` (``generated_by = rules``)."""
     return svc.store_insights(clients, principal, conn, svc.to_scope(params))
+
+
+@router.get("/insights")
+def stored_insights(conn: ReadConn, _: Reader, params: Params) -> InsightsPage:
+    """The insights stored for these filters (``POST /insights``), newest
+    period first; ``limit``/``offset`` page them. With ``start`` or ``end``
+    only the periods inside the range, without either every period."""
+    return svc.stored_insights(conn, params)
 
 
 @router.get("/settings")

@@ -4,8 +4,10 @@ the DORA report year whose bands classify it."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Sequence
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -85,3 +87,29 @@ class Scope(BaseModel):
     def previous(self) -> Scope:
         length = self.end - self.start
         return self.shifted(self.start - length, self.start)
+
+    def filters(self) -> dict[str, Any]:
+        """What the figures were computed for besides the range, canonical:
+        filters are sets (``IN``), so their lists are sorted without
+        duplicates; ``report_year`` as asked (None: the tenant's own)."""
+        return {
+            "project_ids": sorted(set(self.project_ids)),
+            "repository_ids": sorted(set(self.repository_ids)),
+            "environment": self.environment,
+            "authors": sorted(set(self.authors)),
+            "timezone": self.timezone,
+            "report_year": self.report_year,
+        }
+
+    def key(self) -> str:
+        """A stable digest of ``filters()``: equal for the same filters
+        however the request ordered or repeated them."""
+        return filters_key(self.filters())
+
+
+def filters_key(filters: dict[str, Any]) -> str:
+    """sha256 (hex) of the filters' JSON with sorted keys and no spaces.
+    Stored in ``dora_metric_insights.scope_key``: changing it orphans the
+    rows stored under the old digests."""
+    canonical = json.dumps(filters, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -19,6 +19,9 @@ class DoraMetricInsight(TenantRow, TenantBase):
     __table_args__ = (
         # The DORA dashboard: latest insight per metric.
         Index(None, "metric", "period_end"),
+        # One scope's insights, newest period first (GET /analytics/insights),
+        # and the rows a new post of one scope and period replaces.
+        Index(None, "scope_key", "period_end", "period_start"),
     )
 
     metric: Mapped[str] = mapped_column(String(40), nullable=False)
@@ -28,6 +31,11 @@ class DoraMetricInsight(TenantRow, TenantBase):
     level: Mapped[str | None] = mapped_column(String(10))
     insight_text: Mapped[str] = mapped_column(Text, nullable=False)
     generated_by: Mapped[str | None] = mapped_column(String(100))
+    # The filters the insight was computed for (``Scope.filters()``) and
+    # their digest (``Scope.key()``); rows stored before filters were kept
+    # have the unfiltered UTC scope (migration 1bf4516e15f1).
+    scope: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    scope_key: Mapped[str] = mapped_column(String(64), nullable=False)
 
 
 class AiLearningMemory(TenantRow, Deactivatable, TenantBase):

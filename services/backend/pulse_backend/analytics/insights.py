@@ -1,0 +1,116 @@
+"""The executive summary's rule-based insights in ``dora_metric_insights``:
+stored per scope (``Scope.filters()``, ``Scope.key()``) and period, one set
+per (scope_key, period_start, period_end, generated_by), and read back one
+scope at a time, newest period first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from pydantic import BaseModel
+from sqlalchemy import Connection, delete, func, insert, select, text
+
+from pulse_backend.analytics.summary import Summarized
+from pulse_common.analytics.scope import Scope
+from pulse_common.models.base import table_of
+from pulse_common.models.tenant_ai import DoraMetricInsight
+
+RULES = "rules"
+_T = table_of(DoraMetricInsight)
+
+
+def store_insights(conn: Connection, tenant_id: int, scope: Scope, found: Summarized) -> int:
+    """Replaces the rule-based insights of ``scope``'s filters and range with
+    ``found``'s (needs the primary; one transaction). Two posts of the same
+    scope and period at once take turns on a transaction-scoped advisory
+    lock (keyed by the tenant's schema too: the lock space is the whole
+    database), so the second deletes what the first wrote and neither set
+    is left twice. Other scopes, periods and generators are untouched."""
+    key = scope.key()
+    conn.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:k || current_schema(), 0))"),
+        {"k": f"dora_metric_insights:{key}:{scope.start.isoformat()}:{scope.end.isoformat()}"},
+    )
+    conn.execute(
+        delete(_T).where(
+            _T.c.scope_key == key,
+            _T.c.period_start == scope.start,
+            _T.c.period_end == scope.end,
+            _T.c.generated_by == RULES,
+        )
+    )
+    rows = [
+        {
+            "tenant_id": tenant_id,
+            "metric": i.line.metric,
+            "period_start": scope.start,
+            "period_end": scope.end,
+            "value": None if i.line.value is None else Decimal(str(round(i.line.value, 4))),
+            "level": i.line.level.value if i.line.level else None,
+            "insight_text": i.text,
+            "generated_by": RULES,
+            "scope": scope.filters(),
+            "scope_key": key,
+        }
+        for i in found.insights
+    ]
+    if rows:
+        conn.execute(insert(_T), rows)
+    return len(rows)
+
+
+class StoredInsight(BaseModel):
+    """One row of ``dora_metric_insights``: ``value`` and ``level`` are the
+    metric's figure for the period when the insight was generated."""
+
+    metric: str
+    period_start: dt.datetime
+    period_end: dt.datetime
+    value: float | None
+    level: str | None
+    text: str
+    generated_by: str | None
+    created_at: dt.datetime
+
+
+class InsightsPage(BaseModel):
+    """One page of a scope's stored insights, newest period first; ``total``
+    counts them all."""
+
+    total: int
+    limit: int
+    offset: int
+    items: list[StoredInsight]
+
+
+def read_insights(
+    conn: Connection, scope: Scope, *, within: bool, limit: int, offset: int
+) -> InsightsPage:
+    """The insights stored for ``scope``'s filters (``scope_key``); with
+    ``within`` only the periods inside ``scope``'s range."""
+    where = [_T.c.scope_key == scope.key()]
+    if within:
+        where += [_T.c.period_start >= scope.start, _T.c.period_end <= scope.end]
+    total = conn.execute(select(func.count()).select_from(_T).where(*where)).scalar_one()
+    rows = conn.execute(
+        select(_T)
+        .where(*where)
+        .order_by(_T.c.period_end.desc(), _T.c.period_start.desc(), _T.c.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    items = [
+        StoredInsight(
+            metric=r.metric,
+            period_start=r.period_start,
+            period_end=r.period_end,
+            value=None if r.value is None else float(r.value),
+            level=r.level,
+            text=r.insight_text,
+            generated_by=r.generated_by,
+            created_at=r.created_at,
+        )
+        for r in rows
+    ]
+    return InsightsPage(total=total, limit=limit, offset=offset, items=items)

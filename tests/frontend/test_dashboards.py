@@ -144,6 +144,14 @@ def test_drilldown_links_to_the_source(stack: Stack, demo: Tenant) -> None:
     assert str(r["afterNext"]).startswith("Rows 21\u2013")
     assert int(str(r["trendTable"])) >= 10  # weekly points over 90 days
     assert 0 < int(str(r["monthRows"])) < int(str(r["trendTable"]))
+    # Paged to the end by keyboard, the focus stays on Next (it fell to the
+    # page's top when Next was disabled under it), and Enter there does nothing.
+    last = str(r["lastPage"])
+    assert last.startswith("Rows ") and not last.startswith("Rows 1\u2013"), last
+    assert r["focusAtEnd"] == "BUTTON Next", r["focusAtEnd"]
+    assert r["pressedAtEnd"] == last
+    # Another period shows its own first rows, not the old page number's.
+    assert str(r["afterPeriod"]).startswith("Rows 1\u201320 of"), r["afterPeriod"]
 
 
 def test_keyboard_and_phone_width(stack: Stack, demo: Tenant) -> None:

@@ -251,7 +251,20 @@ export async function drilldown({ browser, config }) {
   const trendTable = await table(/Deployment frequency by week/).locator("tbody tr").count();
   await answered(page, "/api/v1/analytics/trends", () => page.getByRole("radio", { name: "By month" }).check());
   const monthRows = await table(/Deployment frequency by month/).locator("tbody tr").count();
-  return { prLinks, pager, before, afterNext, heading: heading2, commitLinks, trendTable, monthRows };
+  // By keyboard to the last page: Next, dimmed there, keeps the focus (it
+  // was disabled under it, and the focus fell to the page's top).
+  const pages = page.getByRole("navigation", { name: "Deployments pages" });
+  await pages.getByRole("button", { name: "Next" }).focus();
+  for (let i = 0; i < 10 && (await pages.getByRole("button", { name: "Next" }).getAttribute("aria-disabled")) !== "true"; i++) await page.keyboard.press("Enter");
+  const lastPage = await pages.locator(".muted").textContent();
+  const focusAtEnd = await page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.textContent?.trim().slice(0, 40)}`);
+  await page.keyboard.press("Enter");
+  const pressedAtEnd = await pages.locator(".muted").textContent();
+  // Another period's rows start at their first page, not at the old page number.
+  await answered(page, "/api/v1/analytics/deployment-frequency", () => page.getByLabel("Period").selectOption("30"));
+  await settled(page);
+  const afterPeriod = await pages.locator(".muted").textContent();
+  return { prLinks, pager, before, afterNext, heading: heading2, commitLinks, trendTable, monthRows, lastPage, focusAtEnd, pressedAtEnd, afterPeriod };
 }
 
 /** Keyboard only: from the overview to a metric's page; phone width fits. */

@@ -24,7 +24,11 @@ function useWhen(zone: string | undefined) {
  * count wraps inside its own space rather than pushing "Next" below.
  */
 function Paged<T>({ rows, total, head, row, caption }: { rows: readonly T[]; total: number; head: string[]; row: (r: T) => ReactNode; caption: string }) {
-  const [page, setPage] = useState(0);
+  // The page belongs to the rows it was chosen in: other rows (another
+  // period or filter) start at their first page, not at the old page number.
+  const [at, setAt] = useState({ rows, page: 0 });
+  const page = at.rows === rows ? at.page : 0;
+  const setPage = (p: number) => setAt({ rows, page: p });
   if (rows.length === 0) return <Empty>No rows behind this figure in the period.</Empty>;
   const pages = Math.ceil(rows.length / PAGE);
   const current = Math.min(page, pages - 1);
@@ -51,10 +55,12 @@ function Paged<T>({ rows, total, head, row, caption }: { rows: readonly T[]; tot
           Rows {formatCount(current * PAGE + 1)}–{formatCount(current * PAGE + shown.length)} of {formatCount(total)}
           {total > rows.length && ` (first ${formatCount(rows.length)} loaded)`}
         </span>
-        <button type="button" className="btn" disabled={current === 0} onClick={() => setPage(current - 1)}>
+        {/* aria-disabled, not disabled: a button disabled under the keyboard's
+            focus (Next on reaching the last page) dropped the focus to the page's top. */}
+        <button type="button" className="btn" aria-disabled={current === 0} onClick={() => current > 0 && setPage(current - 1)}>
           Previous
         </button>
-        <button type="button" className="btn" disabled={current >= pages - 1} onClick={() => setPage(current + 1)}>
+        <button type="button" className="btn" aria-disabled={current >= pages - 1} onClick={() => current < pages - 1 && setPage(current + 1)}>
           Next
         </button>
       </nav>

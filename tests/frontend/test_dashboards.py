@@ -222,6 +222,11 @@ def test_any_brand_colour_stays_usable_and_white_is_refused(stack: Stack, tenant
                 assert ratio(text, fill) >= 4.5, (name, mode, part, fill, text)
             # The selected item stands out from the navigation it sits in.
             assert _rgb(m["active"]["background"]) != _rgb(m["nav"]["background"]), (name, mode, m)
+            # Charts' bars and lines stand out 3:1 from their card (WCAG 1.4.11):
+            # in pale yellow they were all but invisible on white.
+            card = _rgb(m["chart"]["card"])
+            for part in ("bar", "line"):
+                assert ratio(_rgb(m["chart"][part]), card) >= 3, (name, mode, part, m["chart"])
     assert len(r["screenshots"]) == 8
 
 

@@ -389,7 +389,15 @@ export async function brandColours({ browser, config }) {
           const e = document.querySelector(sel);
           return e ? { background: getComputedStyle(e).backgroundColor, color: getComputedStyle(e).color } : null;
         };
-        return { active: style('.sidenav a[aria-current="page"]'), nav: style(".sidenav"), page: style("body"), button: style("form .btn-primary") };
+        // A chart's bar and line as the app's CSS draws them on a card
+        // (this tenant has no data to chart): pale yellow ones vanished.
+        const card = document.createElement("div");
+        card.className = "card";
+        card.innerHTML = '<svg class="chart-svg"><rect class="bar" /><path class="trend-line" /></svg>';
+        document.querySelector("main").append(card);
+        const chart = { card: getComputedStyle(card).backgroundColor, bar: getComputedStyle(card.querySelector(".bar")).fill, line: getComputedStyle(card.querySelector(".trend-line")).stroke };
+        card.remove();
+        return { active: style('.sidenav a[aria-current="page"]'), nav: style(".sidenav"), page: style("body"), button: style("form .btn-primary"), chart };
       });
       screenshots.push(await shot(page, config, `brand-${name}-${m}`));
     }

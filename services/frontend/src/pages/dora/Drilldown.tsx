@@ -110,7 +110,7 @@ export function Prs({ rows, total, src, zone }: { rows: readonly Schemas["PrRef"
             <SourceLink href={src.pr(p.repository_id, p.number)}>
               {src.repo(p.repository_id).name}#{p.number}
             </SourceLink>
-            <div className="muted">{p.title}</div>
+            <div className="muted row-title">{p.title}</div>
           </td>
           <td>{p.author ?? "—"}</td>
           <td className="value">{formatHours(p.cycle_hours)}</td>
@@ -137,7 +137,7 @@ export function Incidents({ rows, total, src, zone }: { rows: readonly Schemas["
         <tr key={i.id}>
           <td>
             <SourceLink href={src.issue(i.external_id)}>{i.external_id}</SourceLink>
-            <div className="muted">{i.title}</div>
+            <div className="muted row-title">{i.title}</div>
           </td>
           <td>{i.status}</td>
           <td className="nowrap">{when(i.detected_at)}</td>

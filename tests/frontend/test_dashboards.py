@@ -88,6 +88,10 @@ def test_period_and_filter_change_the_figures(stack: Stack, demo: Tenant) -> Non
     assert r["before"] != r["after30"], "the 30-day figures equal the 90-day ones"
     assert r["reloaded"] == r["after30"]
     assert int(str(r["oneRepo"])) < int(str(r["allRepos"]))
+    # The previous period's tiles, kept while the new ones load, are dimmed
+    # (they stood at full strength under the new period's heading).
+    assert r["staleOpacity"]["dimmed"] is not None and r["staleOpacity"]["dimmed"] < 0.5, r
+    assert r["staleOpacity"]["shown"] == 1, r
 
 
 def test_filter_lists_say_how_to_pick_several_and_hidden_filters_show(

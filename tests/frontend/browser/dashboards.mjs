@@ -122,7 +122,32 @@ export async function filters({ browser, config }) {
   await answered(page, "/api/v1/analytics/engineering", () => repos.selectOption({ index: 0 }));
   check(new URL(page.url()).searchParams.has("repository"), "the repository filter is in the URL");
   const oneRepo = await merged();
-  return { before, after30, url30, reloaded, period, allRepos, oneRepo, firstRepo: first, consoleErrors };
+  // While another period's figures load, the old ones are kept on screen
+  // under the new heading ("last 7 days" over 90 days' tiles): they are
+  // dimmed until the answer comes (held here until measured).
+  await page.goto("/?days=90");
+  await heading(page, "Overview");
+  await settled(page);
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await page.route("**/api/v1/analytics/summary?*", async (route) => {
+    await held;
+    await route.continue();
+  });
+  const tileList = page.getByRole("list").filter({ has: page.locator(".tile") });
+  const opacity = () => tileList.evaluate((l) => Number(getComputedStyle(l).opacity));
+  await page.getByLabel("Period").selectOption("7");
+  await page.getByRole("heading", { name: "DORA metrics, last 7 days" }).waitFor();
+  // null: never dimmed (the request is held, so nothing else can change).
+  const dimmed = await page
+    .waitForFunction(() => Number(getComputedStyle(document.querySelector(".tiles")).opacity) < 0.5, null, { timeout: 10_000 })
+    .then(() => opacity(), () => null);
+  release();
+  await page.waitForFunction(() => document.querySelector(".tiles")?.getAttribute("data-stale") === "false");
+  await page.waitForFunction(() => getComputedStyle(document.querySelector(".tiles")).opacity === "1");
+  const shown = await opacity();
+  await page.unroute("**/api/v1/analytics/summary?*");
+  return { before, after30, url30, reloaded, period, allRepos, oneRepo, firstRepo: first, staleOpacity: { dimmed, shown }, consoleErrors };
 }
 
 /**

@@ -47,7 +47,7 @@ export function EngineeringPage() {
       <FilterBar filters={filters} update={update} zone={zoneOf(params)} showYear={false} />
       <QueryState query={eng} isEmpty={(e) => e.merged_prs === 0} empty="No PRs merged in this period and scope.">
         {(e) => (
-          <div aria-busy={eng.isFetching}>
+          <div aria-busy={eng.isFetching} data-stale={eng.isPlaceholderData}>
             <section className="card section" aria-labelledby="cycle-heading">
               <h2 id="cycle-heading">PR cycle time</h2>
               <p>

@@ -100,6 +100,10 @@ def test_search_and_assistant_pages(stack: Stack, world: World, demo_tenant: Ten
     assert a["namedQuestion"] == 1 and a["asked"] == 1
 
     assert r["feedback"]["status"] == 201
+    # Pressed by keyboard, the rating and correction buttons keep the focus
+    # (disabled while sending, they dropped it to the page's top).
+    assert r["feedback"]["focusAfterRating"] == "BUTTON Bad answer", r["feedback"]
+    assert r["feedback"]["focusAfterCorrection"] == "BUTTON Send correction", r["feedback"]
     refused = r["feedback"]["refused"]
     # Worded under the box, never the summary "invalid value for: correction".
     assert refused["text"] == "must not contain NUL characters", refused

@@ -29,6 +29,7 @@ function Feedback({ messageId }: { messageId: string }) {
   const [correction, setCorrection] = useState("");
   const [saved, setSaved] = useState<string | null>(null);
   const send = (r: Rating, text?: string) => {
+    if (feedback.isPending) return;
     setRating(r);
     feedback.mutate({ messageId, rating: r, correction: text?.trim() || undefined }, { onSuccess: () => setSaved(text?.trim() ? "Correction saved: the assistant will use it next time." : "Thanks for the feedback.") });
   };
@@ -43,12 +44,14 @@ function Feedback({ messageId }: { messageId: string }) {
   const invalid = fields.correction;
   return (
     <div className="feedback">
+      {/* aria-disabled, not disabled, while the rating is sent: a button
+          disabled under the keyboard's focus dropped it to the page's top. */}
       <div className="feedback-thumbs" role="group" aria-label="Was this answer useful?">
-        <button type="button" className="btn" aria-pressed={rating === "up"} disabled={feedback.isPending} onClick={() => send("up")}>
+        <button type="button" className="btn" aria-pressed={rating === "up"} aria-disabled={feedback.isPending} onClick={() => send("up")}>
           {/* Words, not emoji: a machine without an emoji font shows empty boxes. */}
           Good answer
         </button>
-        <button type="button" className="btn" aria-pressed={rating === "down"} disabled={feedback.isPending} onClick={() => send("down")}>
+        <button type="button" className="btn" aria-pressed={rating === "down"} aria-disabled={feedback.isPending} onClick={() => send("down")}>
           Bad answer
         </button>
         {saved && (
@@ -66,7 +69,7 @@ function Feedback({ messageId }: { messageId: string }) {
               {invalid}
             </p>
           )}
-          <button type="submit" className="btn" disabled={!correction.trim() || feedback.isPending}>
+          <button type="submit" className="btn" aria-disabled={!correction.trim() || feedback.isPending}>
             Send correction
           </button>
         </form>

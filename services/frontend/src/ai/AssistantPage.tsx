@@ -130,7 +130,8 @@ export function AssistantPage() {
             }
           }}
         />
-        <button type="submit" className="btn btn-primary" disabled={busy || !draft.trim()}>
+        {/* aria-disabled: pressed by keyboard, it kept the focus (disabled, it lost it to the page's top). */}
+        <button type="submit" className="btn btn-primary" aria-disabled={busy || !draft.trim()}>
           {busy ? "Answering…" : "Ask"}
         </button>
       </form>

@@ -93,7 +93,13 @@ export async function tileFigures({ browser, config }) {
     await page.locator(".tiles").screenshot({ path: file });
     screenshots.push(file);
   });
-  return { seen, screenshots, consoleErrors };
+  // At 1440 px the five tiles filled five of six columns, the sixth left empty.
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto("/");
+  await heading(page, "Overview");
+  await settled(page);
+  const wide = await page.locator(".tiles").evaluate((l) => ({ list: Math.round(l.getBoundingClientRect().right), lastTile: Math.round(l.lastElementChild.getBoundingClientRect().right) }));
+  return { seen, screenshots, wide, consoleErrors };
 }
 
 /** A period or filter change changes the figures, and the URL keeps them. */

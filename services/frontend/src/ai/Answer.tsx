@@ -1,5 +1,6 @@
 import { useState, type FormEvent, type ReactNode } from "react";
 import { formErrors } from "../api/fieldErrors";
+import { Button } from "../components/Button";
 import { FormError } from "../components/States";
 import { useFeedback, type Rating } from "./api";
 import type { Turn } from "./turns";
@@ -29,7 +30,6 @@ function Feedback({ messageId }: { messageId: string }) {
   const [correction, setCorrection] = useState("");
   const [saved, setSaved] = useState<string | null>(null);
   const send = (r: Rating, text?: string) => {
-    if (feedback.isPending) return;
     setRating(r);
     feedback.mutate({ messageId, rating: r, correction: text?.trim() || undefined }, { onSuccess: () => setSaved(text?.trim() ? "Correction saved: the assistant will use it next time." : "Thanks for the feedback.") });
   };
@@ -44,16 +44,14 @@ function Feedback({ messageId }: { messageId: string }) {
   const invalid = fields.correction;
   return (
     <div className="feedback">
-      {/* aria-disabled, not disabled, while the rating is sent: a button
-          disabled under the keyboard's focus dropped it to the page's top. */}
       <div className="feedback-thumbs" role="group" aria-label="Was this answer useful?">
-        <button type="button" className="btn" aria-pressed={rating === "up"} aria-disabled={feedback.isPending} onClick={() => send("up")}>
+        <Button className="btn" aria-pressed={rating === "up"} unavailable={feedback.isPending} onClick={() => send("up")}>
           {/* Words, not emoji: a machine without an emoji font shows empty boxes. */}
           Good answer
-        </button>
-        <button type="button" className="btn" aria-pressed={rating === "down"} aria-disabled={feedback.isPending} onClick={() => send("down")}>
+        </Button>
+        <Button className="btn" aria-pressed={rating === "down"} unavailable={feedback.isPending} onClick={() => send("down")}>
           Bad answer
-        </button>
+        </Button>
         {saved && (
           <span className="feedback-saved" role="status">
             {saved}
@@ -69,9 +67,9 @@ function Feedback({ messageId }: { messageId: string }) {
               {invalid}
             </p>
           )}
-          <button type="submit" className="btn" aria-disabled={!correction.trim() || feedback.isPending}>
+          <Button type="submit" className="btn" unavailable={!correction.trim() || feedback.isPending}>
             Send correction
-          </button>
+          </Button>
         </form>
       )}
       <FormError error={form} />

@@ -2,6 +2,7 @@ import { useState, type ReactNode } from "react";
 import type { Schemas } from "../../api/queries";
 import { formatHours, linkMethod, reworkReason } from "../../analytics/metrics";
 import type { Sources } from "../../analytics/sources";
+import { Button } from "../../components/Button";
 import { Empty } from "../../components/States";
 import { SourceLink } from "../../components/SourceLink";
 import { PHONE_WIDTH, useMedia } from "../../components/useMedia";
@@ -55,14 +56,14 @@ function Paged<T>({ rows, total, head, row, caption }: { rows: readonly T[]; tot
           Rows {formatCount(current * PAGE + 1)}–{formatCount(current * PAGE + shown.length)} of {formatCount(total)}
           {total > rows.length && ` (first ${formatCount(rows.length)} loaded)`}
         </span>
-        {/* aria-disabled, not disabled: a button disabled under the keyboard's
-            focus (Next on reaching the last page) dropped the focus to the page's top. */}
-        <button type="button" className="btn" aria-disabled={current === 0} onClick={() => current > 0 && setPage(current - 1)}>
+        {/* Unavailable, not disabled: Next disabled under the keyboard's focus
+            on reaching the last page dropped the focus to the page's top. */}
+        <Button className="btn" unavailable={current === 0} onClick={() => setPage(current - 1)}>
           Previous
-        </button>
-        <button type="button" className="btn" aria-disabled={current >= pages - 1} onClick={() => current < pages - 1 && setPage(current + 1)}>
+        </Button>
+        <Button className="btn" unavailable={current >= pages - 1} onClick={() => setPage(current + 1)}>
           Next
-        </button>
+        </Button>
       </nav>
     </>
   );

@@ -79,6 +79,7 @@ def test_search_and_assistant_pages(stack: Stack, world: World, demo_tenant: Ten
     assert s["empty"]["text"].startswith("No results for “xyzzy plugh frobnicate”."), s["empty"]
     assert "try other words" in s["empty"]["text"] and s["empty"]["groups"] == 0
     assert Path(s["emptyShot"]).stat().st_size > 5_000
+    assert "at most 500 characters" in s["tooLong"], s["tooLong"]
 
     a = r["assistant"]
     assert a["contentType"].startswith("text/event-stream")

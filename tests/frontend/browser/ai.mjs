@@ -62,6 +62,11 @@ async function aiPagesIn(page, consoleErrors, config, axeSource) {
   await empty.waitFor();
   search.empty = { text: (await empty.innerText()).trim(), groups: await page.locator(".result-group").count() };
   search.emptyShot = await shot(page, config, "search-no-results");
+  // A link whose query is longer than the API takes (the box stops at 500):
+  // the refusal says why, not only "invalid value for: q".
+  await page.goto(`/search?q=${"a".repeat(600)}`);
+  await heading(page, "Search");
+  search.tooLong = (await page.locator("main").getByRole("alert").innerText()).trim();
 
   // The assistant, local mode: watch the answer's stream as the server sent it.
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Assistant" }).click();

@@ -79,6 +79,7 @@ def test_search_and_assistant_pages(stack: Stack, world: World, demo_tenant: Ten
     assert s["empty"]["text"].startswith("No results for “xyzzy plugh frobnicate”."), s["empty"]
     assert "try other words" in s["empty"]["text"] and s["empty"]["groups"] == 0
     assert Path(s["emptyShot"]).stat().st_size > 5_000
+    assert "at most 500 characters" in s["tooLong"], s["tooLong"]
 
     a = r["assistant"]
     assert a["contentType"].startswith("text/event-stream")
@@ -100,6 +101,10 @@ def test_search_and_assistant_pages(stack: Stack, world: World, demo_tenant: Ten
     assert a["namedQuestion"] == 1 and a["asked"] == 1
 
     assert r["feedback"]["status"] == 201
+    # Pressed by keyboard, the rating and correction buttons keep the focus
+    # (disabled while sending, they dropped it to the page's top).
+    assert r["feedback"]["focusAfterRating"] == "BUTTON Bad answer", r["feedback"]
+    assert r["feedback"]["focusAfterCorrection"] == "BUTTON Send correction", r["feedback"]
     refused = r["feedback"]["refused"]
     # Worded under the box, never the summary "invalid value for: correction".
     assert refused["text"] == "must not contain NUL characters", refused

@@ -33,6 +33,7 @@ def test_rules_form_saves_and_the_figures_follow(stack: Stack, demo: Tenant) -> 
     assert r["badStatus"] == 422 and r["invalid"] == "true"
     assert "regular expression" in r["error"], r["error"]
     assert r["okStatus"] == 200 and r["saved"].startswith("Saved.")
+    assert r["focusAfterSave"] == "BUTTON Save rules", r["focusAfterSave"]
     # No environment matches now: the demo's deployments stop counting.
     metric = "deployment_frequency"
     assert r["before"].get(metric), r["before"]

@@ -78,6 +78,9 @@ def test_tile_figures_line_up_in_a_row(stack: Stack, demo: Tenant) -> None:
     for mode in ("light", "dark"):
         assert any(len({t["titleLines"] for t in row}) > 1 for row in seen[f"desktop {mode}"])
     assert len(r["screenshots"]) == 2 * 2
+    # At 1440 px the row of tiles reaches the end of the list (a sixth,
+    # empty column stood there).
+    assert abs(r["wide"]["list"] - r["wide"]["lastTile"]) <= 1, r["wide"]
 
 
 def test_period_and_filter_change_the_figures(stack: Stack, demo: Tenant) -> None:
@@ -88,6 +91,10 @@ def test_period_and_filter_change_the_figures(stack: Stack, demo: Tenant) -> Non
     assert r["before"] != r["after30"], "the 30-day figures equal the 90-day ones"
     assert r["reloaded"] == r["after30"]
     assert int(str(r["oneRepo"])) < int(str(r["allRepos"]))
+    # The previous period's tiles, kept while the new ones load, are dimmed
+    # (they stood at full strength under the new period's heading).
+    assert r["staleOpacity"]["dimmed"] is not None and r["staleOpacity"]["dimmed"] < 0.5, r
+    assert r["staleOpacity"]["shown"] == 1, r
 
 
 def test_filter_lists_say_how_to_pick_several_and_hidden_filters_show(
@@ -144,6 +151,14 @@ def test_drilldown_links_to_the_source(stack: Stack, demo: Tenant) -> None:
     assert str(r["afterNext"]).startswith("Rows 21\u2013")
     assert int(str(r["trendTable"])) >= 10  # weekly points over 90 days
     assert 0 < int(str(r["monthRows"])) < int(str(r["trendTable"]))
+    # Paged to the end by keyboard, the focus stays on Next (it fell to the
+    # page's top when Next was disabled under it), and Enter there does nothing.
+    last = str(r["lastPage"])
+    assert last.startswith("Rows ") and not last.startswith("Rows 1\u2013"), last
+    assert r["focusAtEnd"] == "BUTTON Next", r["focusAtEnd"]
+    assert r["pressedAtEnd"] == last
+    # Another period shows its own first rows, not the old page number's.
+    assert str(r["afterPeriod"]).startswith("Rows 1\u201320 of"), r["afterPeriod"]
 
 
 def test_keyboard_and_phone_width(stack: Stack, demo: Tenant) -> None:
@@ -214,6 +229,11 @@ def test_any_brand_colour_stays_usable_and_white_is_refused(stack: Stack, tenant
                 assert ratio(text, fill) >= 4.5, (name, mode, part, fill, text)
             # The selected item stands out from the navigation it sits in.
             assert _rgb(m["active"]["background"]) != _rgb(m["nav"]["background"]), (name, mode, m)
+            # Charts' bars and lines stand out 3:1 from their card (WCAG 1.4.11):
+            # in pale yellow they were all but invisible on white.
+            card = _rgb(m["chart"]["card"])
+            for part in ("bar", "line"):
+                assert ratio(_rgb(m["chart"][part]), card) >= 3, (name, mode, part, m["chart"])
     assert len(r["screenshots"]) == 8
 
 

@@ -29,4 +29,10 @@ def test_filter_bar_rows_and_touch_hint(stack: Stack, demo_tenant: Tenant) -> No
     # A touch screen has no Ctrl key: its hint says to tap.
     hints = r["touch"]["hints"]
     assert len(hints) == 3 and all("Ctrl" not in h and "Tap" in h for h in hints), hints
+    # The zone list shows its choice whole at 390 px ("Your browser's
+    # (America/New_Y" was cut beside "Times in"); so does every other view.
+    zone = r["touch"]["zone"]
+    assert zone["text"] == "Your browser's (America/Los_Angeles)", zone
+    for view, m in [*seen.items(), ("touch", r["touch"])]:
+        assert m["zone"]["width"] <= m["zone"]["room"], (view, m["zone"])
     assert all(Path(p).stat().st_size > 10_000 for p in r["screenshots"])

@@ -19,6 +19,12 @@ def test_phone_dates_on_one_line_and_log_events_compact(stack: Stack, demo_tenan
             assert cells, (table, mode)
             # "Sep 26, 2026, 10:23 AM" took three lines; "Sep 26, 10:23 AM" takes one.
             assert [c for c in cells if c["lines"] > 1] == [], (table, mode, cells[:5])
+        # An incident's title ("web: errors after deploying 99b34bc") was
+        # squeezed to a word a line beside the one-line times; two lines now.
+        for table in ("Incidents", "Pull requests"):
+            titles = seen[f"{table} titles {mode}"]
+            assert titles, (table, mode)
+            assert [c for c in titles if c["lines"] > 2] == [], (table, mode, titles[:5])
         logs = seen[f"logs {mode}"]
         assert logs["fits"], (mode, logs["events"][:3])
         events = logs["events"]

@@ -48,6 +48,11 @@ def test_requests_weeks_and_times_follow_the_viewers_zone(
             week,
         )
         assert week["shownWhen"] == week["expectedWhen"], (key, week)
+        # The distribution's bars are labelled by their Mondays' dates (in
+        # Los Angeles each named the Sunday before).
+        labels, expected = week["weekLabels"], week["weekLabels"]["expected"]
+        assert expected and all(e.startswith("Mon, ") for e in expected), labels
+        assert labels["shown"] == [e.removeprefix("Mon, ") for e in expected], (key, labels)
         assert Path(seen["screenshot"]).stat().st_size > 10_000
 
     chosen = r["chosen"]

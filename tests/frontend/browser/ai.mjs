@@ -62,6 +62,11 @@ async function aiPagesIn(page, consoleErrors, config, axeSource) {
   await empty.waitFor();
   search.empty = { text: (await empty.innerText()).trim(), groups: await page.locator(".result-group").count() };
   search.emptyShot = await shot(page, config, "search-no-results");
+  // A link whose query is longer than the API takes (the box stops at 500):
+  // the refusal says why, not only "invalid value for: q".
+  await page.goto(`/search?q=${"a".repeat(600)}`);
+  await heading(page, "Search");
+  search.tooLong = (await page.locator("main").getByRole("alert").innerText()).trim();
 
   // The assistant, local mode: watch the answer's stream as the server sent it.
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Assistant" }).click();
@@ -99,7 +104,15 @@ async function aiPagesIn(page, consoleErrors, config, axeSource) {
 
   // Thumbs down with a correction the API refuses (a NUL character): its
   // words under the box; then one it accepts.
-  await answer.getByRole("button", { name: "Bad answer" }).click();
+  // By keyboard: the button keeps the focus while and after the rating is
+  // sent (disabled while it was sent, it dropped the focus to the page's top).
+  const focused = () => page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.textContent?.trim().slice(0, 40)}`);
+  const rated = page.waitForResponse((r) => r.url().endsWith("/feedback"));
+  await answer.getByRole("button", { name: "Bad answer" }).focus();
+  await page.keyboard.press("Enter");
+  await rated;
+  await answer.getByText("Thanks for the feedback.").waitFor();
+  const focusAfterRating = await focused();
   const box = answer.getByLabel("What should the answer have been?");
   await box.fill("count\u0000 only production");
   await answer.getByRole("button", { name: "Send correction" }).click();
@@ -110,10 +123,11 @@ async function aiPagesIn(page, consoleErrors, config, axeSource) {
   await box.fill(config.correction);
   // "Bad answer" already posted the rating alone: wait for the one carrying the correction.
   const fed = page.waitForResponse((r) => r.url().endsWith("/feedback") && Boolean(r.request().postDataJSON()?.correction));
-  await answer.getByRole("button", { name: "Send correction" }).click();
+  await answer.getByRole("button", { name: "Send correction" }).focus();
+  await page.keyboard.press("Enter");
   const feedbackResponse = await fed;
   await answer.getByText("Correction saved").waitFor();
-  const feedback = { status: feedbackResponse.status(), body: feedbackResponse.request().postDataJSON(), refused };
+  const feedback = { status: feedbackResponse.status(), body: feedbackResponse.request().postDataJSON(), refused, focusAfterRating, focusAfterCorrection: await focused() };
 
   // A reload keeps the conversation (the id is in the URL; the transcript is the server's).
   await page.reload();

@@ -93,7 +93,13 @@ export async function tileFigures({ browser, config }) {
     await page.locator(".tiles").screenshot({ path: file });
     screenshots.push(file);
   });
-  return { seen, screenshots, consoleErrors };
+  // At 1440 px the five tiles filled five of six columns, the sixth left empty.
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto("/");
+  await heading(page, "Overview");
+  await settled(page);
+  const wide = await page.locator(".tiles").evaluate((l) => ({ list: Math.round(l.getBoundingClientRect().right), lastTile: Math.round(l.lastElementChild.getBoundingClientRect().right) }));
+  return { seen, screenshots, wide, consoleErrors };
 }
 
 /** A period or filter change changes the figures, and the URL keeps them. */
@@ -122,7 +128,32 @@ export async function filters({ browser, config }) {
   await answered(page, "/api/v1/analytics/engineering", () => repos.selectOption({ index: 0 }));
   check(new URL(page.url()).searchParams.has("repository"), "the repository filter is in the URL");
   const oneRepo = await merged();
-  return { before, after30, url30, reloaded, period, allRepos, oneRepo, firstRepo: first, consoleErrors };
+  // While another period's figures load, the old ones are kept on screen
+  // under the new heading ("last 7 days" over 90 days' tiles): they are
+  // dimmed until the answer comes (held here until measured).
+  await page.goto("/?days=90");
+  await heading(page, "Overview");
+  await settled(page);
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await page.route("**/api/v1/analytics/summary?*", async (route) => {
+    await held;
+    await route.continue();
+  });
+  const tileList = page.getByRole("list").filter({ has: page.locator(".tile") });
+  const opacity = () => tileList.evaluate((l) => Number(getComputedStyle(l).opacity));
+  await page.getByLabel("Period").selectOption("7");
+  await page.getByRole("heading", { name: "DORA metrics, last 7 days" }).waitFor();
+  // null: never dimmed (the request is held, so nothing else can change).
+  const dimmed = await page
+    .waitForFunction(() => Number(getComputedStyle(document.querySelector(".tiles")).opacity) < 0.5, null, { timeout: 10_000 })
+    .then(() => opacity(), () => null);
+  release();
+  await page.waitForFunction(() => document.querySelector(".tiles")?.getAttribute("data-stale") === "false");
+  await page.waitForFunction(() => getComputedStyle(document.querySelector(".tiles")).opacity === "1");
+  const shown = await opacity();
+  await page.unroute("**/api/v1/analytics/summary?*");
+  return { before, after30, url30, reloaded, period, allRepos, oneRepo, firstRepo: first, staleOpacity: { dimmed, shown }, consoleErrors };
 }
 
 /**
@@ -251,7 +282,20 @@ export async function drilldown({ browser, config }) {
   const trendTable = await table(/Deployment frequency by week/).locator("tbody tr").count();
   await answered(page, "/api/v1/analytics/trends", () => page.getByRole("radio", { name: "By month" }).check());
   const monthRows = await table(/Deployment frequency by month/).locator("tbody tr").count();
-  return { prLinks, pager, before, afterNext, heading: heading2, commitLinks, trendTable, monthRows };
+  // By keyboard to the last page: Next, dimmed there, keeps the focus (it
+  // was disabled under it, and the focus fell to the page's top).
+  const pages = page.getByRole("navigation", { name: "Deployments pages" });
+  await pages.getByRole("button", { name: "Next" }).focus();
+  for (let i = 0; i < 10 && (await pages.getByRole("button", { name: "Next" }).getAttribute("aria-disabled")) !== "true"; i++) await page.keyboard.press("Enter");
+  const lastPage = await pages.locator(".muted").textContent();
+  const focusAtEnd = await page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.textContent?.trim().slice(0, 40)}`);
+  await page.keyboard.press("Enter");
+  const pressedAtEnd = await pages.locator(".muted").textContent();
+  // Another period's rows start at their first page, not at the old page number.
+  await answered(page, "/api/v1/analytics/deployment-frequency", () => page.getByLabel("Period").selectOption("30"));
+  await settled(page);
+  const afterPeriod = await pages.locator(".muted").textContent();
+  return { prLinks, pager, before, afterNext, heading: heading2, commitLinks, trendTable, monthRows, lastPage, focusAtEnd, pressedAtEnd, afterPeriod };
 }
 
 /** Keyboard only: from the overview to a metric's page; phone width fits. */
@@ -376,7 +420,15 @@ export async function brandColours({ browser, config }) {
           const e = document.querySelector(sel);
           return e ? { background: getComputedStyle(e).backgroundColor, color: getComputedStyle(e).color } : null;
         };
-        return { active: style('.sidenav a[aria-current="page"]'), nav: style(".sidenav"), page: style("body"), button: style("form .btn-primary") };
+        // A chart's bar and line as the app's CSS draws them on a card
+        // (this tenant has no data to chart): pale yellow ones vanished.
+        const card = document.createElement("div");
+        card.className = "card";
+        card.innerHTML = '<svg class="chart-svg"><rect class="bar" /><path class="trend-line" /></svg>';
+        document.querySelector("main").append(card);
+        const chart = { card: getComputedStyle(card).backgroundColor, bar: getComputedStyle(card.querySelector(".bar")).fill, line: getComputedStyle(card.querySelector(".trend-line")).stroke };
+        card.remove();
+        return { active: style('.sidenav a[aria-current="page"]'), nav: style(".sidenav"), page: style("body"), button: style("form .btn-primary"), chart };
       });
       screenshots.push(await shot(page, config, `brand-${name}-${m}`));
     }

@@ -17,6 +17,16 @@ const measure = (page) =>
     pageWidth: document.documentElement.scrollWidth,
     viewport: window.innerWidth,
     hints: [...bar.querySelectorAll(".filter-hint")].map((h) => h.textContent),
+    // The zone list's choice as drawn: its text's width and the room the
+    // list leaves it (inside its padding, less the arrow's ~16 px).
+    zone: (() => {
+      const s = bar.querySelector(".filter-zone select");
+      const cs = getComputedStyle(s);
+      const ink = document.createElement("canvas").getContext("2d");
+      ink.font = cs.font;
+      const room = s.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - 16;
+      return { text: s.selectedOptions[0]?.textContent ?? "", width: Math.ceil(ink.measureText(s.selectedOptions[0]?.textContent ?? "").width), room: Math.floor(room) };
+    })(),
   }));
 
 export async function filterBarLayout({ browser, config }) {
@@ -41,8 +51,9 @@ export async function filterBarLayout({ browser, config }) {
   }
   await page.setViewportSize(DESKTOP);
   await setMode(page, "Light");
-  // A phone: a coarse pointer and no Ctrl key.
-  const phone = await signedIn(browser, config, { viewport: PHONE_390, touch: true });
+  // A phone: a coarse pointer and no Ctrl key; in Los Angeles, whose name
+  // the zone list's first choice carries ("Your browser's (America/Los_Angeles)").
+  const phone = await signedIn(browser, config, { viewport: PHONE_390, touch: true, timezoneId: "America/Los_Angeles" });
   await phone.page.goto("/engineering");
   await heading(phone.page, "Engineering");
   await settled(phone.page);

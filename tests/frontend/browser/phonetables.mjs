@@ -22,6 +22,16 @@ const cellLines = (page, caption, columns) =>
     return [...t.querySelectorAll("tbody tr")].flatMap((tr) => cols.map((c) => tr.children[c - 1]).filter(Boolean)).map((td) => ({ text: td.textContent, lines: lines(td) }));
   }, columns);
 
+/** Lines of each row's title (the text under the key in the first column) in the table named `caption`. */
+const titleLines = (page, caption) =>
+  page.getByRole("table", { name: caption, exact: true }).evaluate((t) =>
+    [...t.querySelectorAll("tbody tr td:first-child .muted")].map((e) => {
+      const range = document.createRange();
+      range.selectNodeContents(e);
+      return { text: e.textContent, lines: new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size };
+    }),
+  );
+
 /** Each log event's height (its row, or its two rows when stacked) and whether the table fits its region. */
 const logEvents = (page) =>
   page.getByRole("region", { name: "Log events" }).evaluate((region) => ({
@@ -58,6 +68,8 @@ export async function phoneTables({ browser, config }) {
       await heading(page, title);
       await settled(page);
       seen[`${caption} ${m}`] = await cellLines(page, caption, columns);
+      // A PR's or an incident's title under its key, in lines.
+      if (caption !== "Deployments") seen[`${caption} titles ${m}`] = await titleLines(page, caption);
       if (caption === "Deployments") {
         await page.getByRole("table", { name: caption, exact: true }).scrollIntoViewIfNeeded();
         screenshots.push(await shot(page, config, `phone390-deployments-dates-${m}`));

@@ -6,9 +6,11 @@ import { axe, heading, newPage, PHONE, setMode, shot, signedIn, signIn, theme } 
 
 const nav = (page, name) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true }).click();
 
+/** Saves by keyboard (Enter on the button), as a person without a mouse does. */
 async function savePut(page, form) {
   const saved = page.waitForResponse((r) => r.url().endsWith("/api/v1/analytics/settings") && r.request().method() === "PUT");
-  await form.getByRole("button", { name: "Save rules" }).click();
+  await form.getByRole("button", { name: "Save rules" }).focus();
+  await page.keyboard.press("Enter");
   return (await saved).status();
 }
 
@@ -40,6 +42,9 @@ export async function analyticsSettings({ browser, config, axeSource }) {
   await form.getByLabel(/issue types that are incidents/).fill("Incident, Outage");
   const okStatus = await savePut(page, form);
   const saved = await page.getByRole("status").filter({ hasText: "Saved." }).textContent();
+  // The button keeps the focus once saved (disabled while saving, it dropped
+  // the focus to the page's top: Tab started again at "Skip to content").
+  const focusAfterSave = await page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.textContent?.trim().slice(0, 40)}`);
   // The cached figures were computed under the old rule: they are fetched again.
   const refetched = page.waitForResponse((r) => new URL(r.url()).pathname === "/api/v1/analytics/summary" && r.status() === 200);
   await nav(page, "Overview");
@@ -65,5 +70,5 @@ export async function analyticsSettings({ browser, config, axeSource }) {
   const phoneOverflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   violations.push(...(await axe(phone.page, axeSource, "phone /admin/analytics")));
   screenshots.push(await shot(phone.page, config, "phone-admin-analytics-dark"));
-  return { before, after, stored, badStatus, invalid, error, okStatus, saved, sameDocument, kept, keptTypes, dark, phoneOverflow, violations, screenshots, consoleErrors };
+  return { before, after, stored, badStatus, invalid, error, okStatus, saved, focusAfterSave, sameDocument, kept, keptTypes, dark, phoneOverflow, violations, screenshots, consoleErrors };
 }

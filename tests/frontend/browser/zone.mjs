@@ -57,7 +57,7 @@ async function weekTrend(page, zone, search = "") {
   const figure = page.waitForResponse((r) => analytics(r.url())?.pathname === "/api/v1/analytics/deployment-frequency" && r.status() === 200);
   await page.goto(`/dora/deployment-frequency${search}`);
   await heading(page, "Deployment frequency");
-  const [points, deployments] = [(await (await trend).json()).points, (await (await figure).json()).drilldown];
+  const [points, { drilldown: deployments, weeks }] = [(await (await trend).json()).points, await (await figure).json()];
   await settled(page);
   // The first point starts with the range; the second is a whole week.
   const second = await localWeekStart(page, points[1].start, zone);
@@ -65,13 +65,18 @@ async function weekTrend(page, zone, search = "") {
   const rows = page.getByRole("table", { name: "Deployment frequency by week", exact: true }).locator("tbody tr");
   const shownLabel = (await rows.nth(1).locator("td").first().textContent()).trim();
   const partialDays = points.filter((p) => p.partial).map((p) => p.days);
+  // The distribution's weeks come as calendar days ("2026-11-23", a Monday
+  // in the zone): each bar names that day (in New York it named the Sunday before).
+  await page.getByText("Deployment days per week: data table").click();
+  const distribution = page.getByRole("table", { name: "Deployment days per week", exact: true }).locator("tbody tr td:first-child");
+  const weekLabels = { shown: (await distribution.allTextContents()).map((t) => t.trim()), expected: await page.evaluate((days) => days.map((d) => new Date(`${d}T12:00:00Z`).toLocaleDateString(undefined, { month: "short", day: "numeric", weekday: "short", timeZone: "UTC" })), weeks.map((w) => w.start)) };
   // A drill-down time in the zone the figure was counted in.
   const first = deployments[0];
   const expectedWhen = first
     ? await page.evaluate(([iso, zone]) => new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone: zone }).format(new Date(iso)), [first.finished_at, zone])
     : null;
   const shownWhen = first ? (await page.getByRole("table", { name: "Deployments", exact: true }).locator("tbody tr").first().locator("td").first().textContent()).trim() : null;
-  return { second, shownLabel, partialDays, expectedWhen, shownWhen };
+  return { second, shownLabel, partialDays, expectedWhen, shownWhen, weekLabels };
 }
 
 async function inZone(browser, config, timezoneId, mode) {

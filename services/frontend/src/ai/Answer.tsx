@@ -1,5 +1,6 @@
 import { useState, type FormEvent, type ReactNode } from "react";
 import { formErrors } from "../api/fieldErrors";
+import { Button } from "../components/Button";
 import { FormError } from "../components/States";
 import { useFeedback, type Rating } from "./api";
 import type { Turn } from "./turns";
@@ -44,13 +45,13 @@ function Feedback({ messageId }: { messageId: string }) {
   return (
     <div className="feedback">
       <div className="feedback-thumbs" role="group" aria-label="Was this answer useful?">
-        <button type="button" className="btn" aria-pressed={rating === "up"} disabled={feedback.isPending} onClick={() => send("up")}>
+        <Button className="btn" aria-pressed={rating === "up"} unavailable={feedback.isPending} onClick={() => send("up")}>
           {/* Words, not emoji: a machine without an emoji font shows empty boxes. */}
           Good answer
-        </button>
-        <button type="button" className="btn" aria-pressed={rating === "down"} disabled={feedback.isPending} onClick={() => send("down")}>
+        </Button>
+        <Button className="btn" aria-pressed={rating === "down"} unavailable={feedback.isPending} onClick={() => send("down")}>
           Bad answer
-        </button>
+        </Button>
         {saved && (
           <span className="feedback-saved" role="status">
             {saved}
@@ -66,9 +67,9 @@ function Feedback({ messageId }: { messageId: string }) {
               {invalid}
             </p>
           )}
-          <button type="submit" className="btn" disabled={!correction.trim() || feedback.isPending}>
+          <Button type="submit" className="btn" unavailable={!correction.trim() || feedback.isPending}>
             Send correction
-          </button>
+          </Button>
         </form>
       )}
       <FormError error={form} />

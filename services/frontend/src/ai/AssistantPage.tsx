@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useSearchParams } from "react-router-dom";
 import { useAuth } from "../auth/AuthContext";
+import { Button } from "../components/Button";
 import { ErrorState, Loading } from "../components/States";
 import { Answer } from "./Answer";
 import { ask, createConversation, useConversation } from "./api";
@@ -130,9 +131,9 @@ export function AssistantPage() {
             }
           }}
         />
-        <button type="submit" className="btn btn-primary" disabled={busy || !draft.trim()}>
+        <Button type="submit" className="btn btn-primary" unavailable={busy || !draft.trim()}>
           {busy ? "Answering…" : "Ask"}
-        </button>
+        </Button>
       </form>
     </>
   );

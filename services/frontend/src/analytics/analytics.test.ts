@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sources } from "./sources";
 import { DEFAULT_DAYS, parseFilters, toParams, writeFilters } from "./filters";
-import { changeText, formatHours, formatSample, formatValue, metricByName, valueNote, type MetricDef } from "./metrics";
+import { changeText, formatHours, formatSample, formatValue, metricByName, sizeLegend, valueNote, type MetricDef } from "./metrics";
 
 describe("filters in the URL", () => {
   it("round-trips and drops what the API would refuse", () => {
@@ -116,5 +116,19 @@ describe("a figure against the previous period", () => {
   it("without a comparison, says the previous value alone, not 'no comparison from 20 h'", () => {
     expect(changeText({ change: "no_data", previous_value: 19.8, unit: "hours" })).toBe("previous period: 20\u00a0h");
     expect(changeText({ change: "no_data", previous_value: null, unit: "hours" })).toBe("no comparison");
+  });
+});
+
+describe("PR size buckets", () => {
+  it("says the last, open-ended bucket from its lower bound, not \"< ∞\"", () => {
+    const sizes = [
+      { size: "XS", max_lines: 10 },
+      { size: "S", max_lines: 100 },
+      { size: "M", max_lines: 400 },
+      { size: "L", max_lines: 1000 },
+      { size: "XL", max_lines: null },
+    ];
+    expect(sizeLegend(sizes)).toBe("XS < 10 · S < 100 · M < 400 · L < 1,000 · XL ≥ 1,000 lines");
+    expect(sizeLegend([{ size: "all", max_lines: null }])).toBe("all lines");
   });
 });

@@ -4,6 +4,7 @@
  * the detail page and the charts agree.
  */
 import type { Schemas } from "../api/queries";
+import { formatCount } from "../format/numbers";
 import { countOf } from "../format/plural";
 
 export type Level = Schemas["DoraLevel"];
@@ -230,4 +231,18 @@ export function formatValue(value: number | null | undefined, unit: string, per?
 export function toBandUnit(value: number, unit: string, bandUnit: string): number {
   if (unit === "ratio" && bandUnit === "percent") return value * 100;
   return value;
+}
+
+/**
+ * What the PR size buckets mean, each by its upper bound and the last from
+ * the one before it: "XS < 10 · … · L < 1,000 · XL ≥ 1,000 lines" (the last
+ * once read "XL < ∞").
+ */
+export function sizeLegend(sizes: readonly Pick<Schemas["SizeBucket"], "size" | "max_lines">[]): string {
+  const bounds = sizes.map((s, i) => {
+    if (s.max_lines !== null) return `${s.size} < ${formatCount(s.max_lines)}`;
+    const below = sizes[i - 1]?.max_lines;
+    return below === null || below === undefined ? s.size : `${s.size} ≥ ${formatCount(below)}`;
+  });
+  return `${bounds.join(" · ")} lines`;
 }

@@ -92,6 +92,10 @@ describe("describeError and the session's permissions", () => {
     expect(describeError(problem(409, "job_running", "integration jira is already syncing"))).toBe("integration jira is already syncing");
     expect(describeError(problem(502, "etl_bad_gateway", "internal error"))).toMatch(/ETL service did not answer/);
     expect(describeError(problem(500, "internal_error", "internal error"))).toBe("internal error");
+    // A refusal outside a form says what was wrong (a search over 500 characters
+    // showed only "invalid value for: q").
+    const refused = new ApiError(422, { type: "about:blank", title: "x", status: 422, code: "invalid_input", detail: "invalid value for: q", errors: [{ field: "q", message: "String should have at most 500 characters" }] });
+    expect(describeError(refused)).toBe("q: String should have at most 500 characters");
     // Carries the session's permissions from the token response.
     const session = new Session();
     session.accept({ ...tokens(jwt({ ten: "acme" })), permissions: ["dashboards:read"] });

@@ -1,4 +1,4 @@
-import { ApiError } from "./problem";
+import { ApiError, fieldsText } from "./problem";
 
 /** The API's per-field messages (422 `errors`), keyed by field name. */
 export function fieldErrors(error: unknown): Record<string, string> {
@@ -19,6 +19,6 @@ export function formErrors(error: unknown, shows: readonly string[]): { fields: 
   if (!(error instanceof ApiError) || !error.problem.errors?.length) return { fields, form: error ?? null };
   const rest = error.problem.errors.filter((e) => !shows.includes(e.field));
   if (rest.length === 0) return { fields, form: null };
-  const detail = rest.map((e) => `${e.field}: ${e.message}`).join("; ");
+  const detail = fieldsText(rest);
   return { fields, form: new ApiError(error.status, { ...error.problem, detail, errors: rest }) };
 }

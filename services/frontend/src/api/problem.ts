@@ -45,9 +45,21 @@ const SERVER_CODES: Record<string, string> = {
   etl_bad_gateway: "The tenant's ETL service did not answer usably: it may be stopped or restarting. Retry in a moment.",
 };
 
+/**
+ * The API's per-field messages as one line ("q: String should have at most
+ * 500 characters"): its summary ("invalid value for: q") names the fields only.
+ */
+export function fieldsText(errors: NonNullable<Problem["errors"]>): string {
+  return errors.map((e) => `${e.field}: ${e.message}`).join("; ");
+}
+
 /** The text a person should see for any thrown value. */
 export function describeError(error: unknown): string {
-  if (error instanceof ApiError) return SERVER_CODES[error.problem.code] ?? error.problem.detail;
+  if (error instanceof ApiError) {
+    const { code, detail, errors } = error.problem;
+    // A refused request outside a form (a search, a page's query) says what was wrong, not only where.
+    return SERVER_CODES[code] ?? (errors?.length ? fieldsText(errors) : detail);
+  }
   if (error instanceof TypeError) return "The server could not be reached. Check your connection and retry.";
   if (error instanceof Error) return error.message;
   return "Something went wrong.";

@@ -281,6 +281,13 @@ describe("period dates in the zone the request used", () => {
     expect(labels().tips).toEqual(["Oct 20", "Oct 26", "Nov 2"]);
   });
 
+  it("a calendar date (a week's start as the API writes it, \"2026-11-23\") names that day in every zone", () => {
+    // Parsed as an instant it is UTC midnight: the Sunday evening before in New York.
+    for (const zone of ["America/New_York", "America/Los_Angeles", "Asia/Kolkata", "Pacific/Kiritimati", "UTC"]) {
+      expect(shortDate("2026-11-23", zone)).toBe("Nov 23");
+    }
+  });
+
   it("without a zone the labels are in the API's default, UTC", () => {
     expect(shortDate("2026-09-06T18:30:00Z")).toBe("Sep 6");
   });

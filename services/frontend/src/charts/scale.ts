@@ -29,14 +29,20 @@ export function niceTicks(max: number, { whole = false }: { whole?: boolean } = 
   return Array.from({ length: steps + 1 }, (_, i) => Number((i * step).toPrecision(12)));
 }
 
+// A calendar day with no time ("2026-11-23": a week's start in the
+// deployment-frequency, engineering and work-items answers).
+const CALENDAR_DAY = /^\d{4}-\d{2}-\d{2}$/;
+
 /**
  * "Sep 8": the date of `iso` in `timeZone`, the zone the request used. A
  * period starts at local midnight there (Monday 00:00 in Kolkata is Sunday
- * 18:30 UTC), so a label in any other zone can name the day before.
+ * 18:30 UTC), so a label in any other zone can name the day before. A
+ * calendar day is already that zone's date: JavaScript reads it as UTC
+ * midnight, so it is written in UTC (in New York it named the Sunday before).
  */
 export function shortDate(iso: string, timeZone: string = API_ZONE): string {
   const d = new Date(iso);
-  return d.toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone });
+  return d.toLocaleDateString(undefined, { month: "short", day: "numeric", timeZone: CALENDAR_DAY.test(iso) ? "UTC" : timeZone });
 }
 
 /** The API's zone when a request names none (`timezone` defaults to UTC). */

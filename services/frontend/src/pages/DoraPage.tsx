@@ -44,7 +44,7 @@ function Trend({ metric }: { metric: MetricDef }) {
       </div>
       <QueryState query={trend} isEmpty={(t) => t.points.every((p) => p.value === null)} empty="No data to draw for this period.">
         {(t) => (
-          <div aria-busy={trend.isFetching}>
+          <div aria-busy={trend.isFetching} data-stale={trend.isPlaceholderData}>
             <TrendChart title={`${metric.title} by ${granularity}`} points={t.points} previous={t.previous} unit={t.unit} regions={regions(bands, metric.higherIsBetter)} timeZone={zoneOf(params)} />
           </div>
         )}
@@ -129,7 +129,7 @@ function Figure({ metric, trend }: { metric: MetricDef; trend: ReactNode }) {
         const dist = distribution(metric, f, zoneOf(params));
         const note = valueNote(metric, f);
         return (
-          <div aria-busy={fig.isFetching}>
+          <div aria-busy={fig.isFetching} data-stale={fig.isPlaceholderData}>
             <section className="card section figure-head" aria-label="Figure">
               <p className="tile-value" data-metric={metric.metric}>
                 {formatValue(f.value, f.unit)}

@@ -1,7 +1,7 @@
 import { useEngineering, useFigure } from "../api/analytics";
 import type { Schemas } from "../api/queries";
 import { useFilters, zoneOf } from "../analytics/filters";
-import { formatHours } from "../analytics/metrics";
+import { formatHours, sizeLegend } from "../analytics/metrics";
 import { BarChart } from "../charts/BarChart";
 import { shortDate } from "../charts/scale";
 import { FilterBar } from "../components/FilterBar";
@@ -47,7 +47,7 @@ export function EngineeringPage() {
       <FilterBar filters={filters} update={update} zone={zoneOf(params)} showYear={false} />
       <QueryState query={eng} isEmpty={(e) => e.merged_prs === 0} empty="No PRs merged in this period and scope.">
         {(e) => (
-          <div aria-busy={eng.isFetching}>
+          <div aria-busy={eng.isFetching} data-stale={eng.isPlaceholderData}>
             <section className="card section" aria-labelledby="cycle-heading">
               <h2 id="cycle-heading">PR cycle time</h2>
               <p>
@@ -73,7 +73,7 @@ export function EngineeringPage() {
               <section className="card section" aria-labelledby="size-heading">
                 <h2 id="size-heading">PR size</h2>
                 <BarChart title="PRs by lines changed" unit="PRs" bars={e.sizes.map((s) => ({ label: s.size, value: s.prs }))} />
-                <p className="muted small">{e.sizes.map((s) => `${s.size} < ${s.max_lines ?? "∞"}`).join(" · ")} lines</p>
+                <p className="muted small">{sizeLegend(e.sizes)}</p>
               </section>
             </div>
             <section className="card section" aria-labelledby="review-heading">

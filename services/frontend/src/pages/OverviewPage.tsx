@@ -66,7 +66,7 @@ export function OverviewPage() {
         <h2 id="dora-heading">DORA metrics, last {filters.days} days</h2>
         <QueryState query={summary} isEmpty={(s) => s.lines.every((l) => l.sample_size === 0)} empty="No deployments, PRs or incidents in this period and scope.">
           {(s) => (
-            <ul className="tiles" role="list" aria-busy={summary.isFetching}>
+            <ul className="tiles" role="list" aria-busy={summary.isFetching} data-stale={summary.isPlaceholderData}>
               {METRICS.map((m) => {
                 const line = s.lines.find((l) => l.metric === m.metric);
                 return line ? <Tile key={m.metric} line={line} params={params} query={query} year={s.report_year} /> : null;
@@ -79,7 +79,7 @@ export function OverviewPage() {
         <h2 id="insights-heading">Insights</h2>
         <QueryState query={summary} isEmpty={(s) => s.insights.length === 0} empty="No insights for this period.">
           {(s) => (
-            <ul className="insights">
+            <ul className="insights" data-stale={summary.isPlaceholderData}>
               {s.insights.map((i) => (
                 <li key={i}>{i}</li>
               ))}

@@ -7,6 +7,7 @@ import { applyThemeMode } from "../theme/theme";
 import { PasswordForm } from "./PasswordForm";
 import { unwrap } from "../api/client";
 import { formErrors } from "../api/fieldErrors";
+import { Button } from "../components/Button";
 
 const MODES: { value: ThemeModeValue; label: string }[] = [
   { value: "light", label: "Light" },
@@ -51,9 +52,9 @@ function NameForm() {
       <Field label="Last name" value={last} maxLength={100} onChange={(e) => setLast(e.target.value)} error={fields.last_name} />
       <FormError error={form} />
       {update.isSuccess && <p role="status">Saved.</p>}
-      <button type="submit" className="btn btn-primary" disabled={update.isPending}>
+      <Button type="submit" className="btn btn-primary" unavailable={update.isPending}>
         Save
-      </button>
+      </Button>
     </form>
   );
 }

@@ -5,6 +5,7 @@ import { useUser } from "../auth/AuthContext";
 import { Field } from "../components/Field";
 import { QueryState, FormError } from "../components/States";
 import { formatDateTime } from "../format/dates";
+import { Button } from "../components/Button";
 
 const ROLES: Role[] = ["admin", "member", "viewer"];
 type User = Schemas["UserOut"];
@@ -39,9 +40,9 @@ function InviteForm() {
           <input readOnly aria-label="Set-password link" value={invite.data.set_password_url} onFocus={(e) => e.target.select()} />
         </div>
       )}
-      <button type="submit" className="btn btn-primary" disabled={invite.isPending}>
+      <Button type="submit" className="btn btn-primary" unavailable={invite.isPending}>
         Invite
-      </button>
+      </Button>
     </form>
   );
 }
@@ -59,8 +60,9 @@ function UserRow({ user, self }: { user: User; self: boolean }) {
         <select
           aria-label={`Role of ${user.email}`}
           value={user.role}
-          disabled={self || update.isPending}
-          onChange={(e) => update.mutate({ id: user.id, patch: { role: e.target.value as Role } })}
+          // Not disabled while saving: that dropped the keyboard's focus; a change then is ignored.
+          disabled={self}
+          onChange={(e) => !update.isPending && update.mutate({ id: user.id, patch: { role: e.target.value as Role } })}
         >
           {ROLES.map((r) => (
             <option key={r}>{r}</option>
@@ -71,10 +73,10 @@ function UserRow({ user, self }: { user: User; self: boolean }) {
       <td>{formatDateTime(user.last_login_at, "Never")}</td>
       <td>
         {!self && (
-          <button type="button" className="btn" disabled={update.isPending} onClick={() => update.mutate({ id: user.id, patch: { active: !user.active } })}>
+          <Button type="button" className="btn" unavailable={update.isPending} onClick={() => update.mutate({ id: user.id, patch: { active: !user.active } })}>
             {user.active ? "Deactivate" : "Reactivate"}
             <span className="sr-only"> {user.email}</span>
-          </button>
+          </Button>
         )}
         <FormError error={update.error} />
       </td>

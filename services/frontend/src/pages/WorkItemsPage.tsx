@@ -19,7 +19,7 @@ export function WorkItemsPage() {
       <FilterBar filters={filters} update={update} zone={zoneOf(params)} showYear={false} />
       <QueryState query={flow} isEmpty={(f) => f.resolved === 0 && f.wip === 0} empty="No work items resolved or in progress in this period and scope.">
         {(f) => (
-          <div aria-busy={flow.isFetching}>
+          <div aria-busy={flow.isFetching} data-stale={flow.isPlaceholderData}>
             <dl className="stats card section">
               <div>
                 <dt>Resolved</dt>

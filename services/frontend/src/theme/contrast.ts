@@ -69,6 +69,23 @@ function mix(color: string, other: string, weight: number): string {
 /** The pages' backgrounds in each mode (the palettes' background_color). */
 export const PAGE = { light: "#FFFFFF", dark: "#0D1117" } as const;
 const DARK_SURFACE = "#161B22";
+/** The cards' colour in each mode (styles.css --surface): what charts are drawn on. */
+export const CARD = { light: "#FFFFFF", dark: DARK_SURFACE } as const;
+// WCAG 1.4.11: a chart's lines and bars need 3:1 against what they are drawn on.
+const GRAPHIC = 3;
+
+/**
+ * The colour charts draw `primary` in on a `mode` card: `primary` itself when
+ * it reaches 3:1 there, else darkened (light) or lightened (dark) until it
+ * does. A pale brand colour (#FFE066) is allowed for buttons, whose text is
+ * chosen by contrast, but lines and bars in it vanished on white cards.
+ */
+export function chartColour(primary: string, mode: keyof typeof CARD): string {
+  const toward = mode === "light" ? "#000000" : "#FFFFFF";
+  let colour = primary;
+  for (let weight = 0.1; (contrast(colour, CARD[mode]) ?? GRAPHIC) < GRAPHIC && weight <= 1; weight += 0.1) colour = mix(primary, toward, weight);
+  return colour;
+}
 
 /**
  * The dark-mode primary the server derives from the brand colour (pulse_common/branding.py's

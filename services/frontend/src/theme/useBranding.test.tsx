@@ -6,6 +6,7 @@ import { makeApi } from "../api/client";
 import { Session } from "../api/session";
 import { AuthContext, type Auth } from "../auth/AuthContext";
 import { applyBranding, BRANDING_KEY, clearBranding } from "./branding";
+import { CARD, contrast } from "./contrast";
 import { platformLogoUrl, tenantLogoUrl, toBranding, useApplyBranding, type BrandingOut } from "./useBranding";
 
 const scheme = (mode: "light" | "dark", primary: string, onPrimary = "#FFFFFF") => ({
@@ -47,6 +48,18 @@ describe("branding from the API", () => {
     expect(style.getPropertyValue("--brand-logo")).toBe('url("data:image/svg+xml;base64,PHN2Zy8+")');
     // Cached for theme-init.js (the next visit's first paint).
     expect(JSON.parse(localStorage.getItem(BRANDING_KEY) ?? "{}").light["--brand-primary"]).toBe("#7A1FA2");
+  });
+
+  it("draws charts in the primary, or a shade of it that stands out 3:1 on the cards", () => {
+    // Pale yellow and a dark grey are accepted brand colours: their lines and bars vanished on the cards.
+    const b = toBranding({ ...api, light: scheme("light", "#FFE066", "#1F2328"), dark: scheme("dark", "#2A2A2A") }, null);
+    expect(contrast(b.light["--brand-chart"] ?? "", CARD.light)).toBeGreaterThanOrEqual(3);
+    expect(contrast(b.dark["--brand-chart"] ?? "", CARD.dark)).toBeGreaterThanOrEqual(3);
+    // Still the brand's hue (darker), not a colour of its own; a colour that reads is kept.
+    expect(b.light["--brand-chart"]).toMatch(/^#[0-9A-F]{6}$/);
+    expect(b.light["--brand-primary"]).toBe("#FFE066");
+    expect(toBranding(api, null).light["--brand-chart"]).toBe("#7A1FA2");
+    expect(toBranding(api, null).dark["--brand-chart"]).toBe("#9549B5");
   });
 
   it("sets no logo property without a logo", () => {

@@ -14,6 +14,7 @@ import { unwrap } from "../api/client";
 import type { Schemas } from "../api/queries";
 import { useAuth } from "../auth/AuthContext";
 import { applyBranding, BRANDING_KEY, type BrandVars, type Branding } from "./branding";
+import { chartColour } from "./contrast";
 
 export type BrandingOut = Schemas["BrandingOut"];
 type Scheme = Schemas["ColorScheme"];
@@ -26,6 +27,7 @@ const MAX_CACHED_LOGO = 150_000;
 export function schemeVars(s: Scheme, logo: string | null): BrandVars {
   const vars: BrandVars = {
     "--brand-primary": s.primary_color,
+    "--brand-chart": chartColour(s.primary_color, s.mode),
     "--brand-on-primary": s.on_primary,
     "--brand-secondary": s.secondary_color,
     "--brand-on-secondary": s.on_secondary,

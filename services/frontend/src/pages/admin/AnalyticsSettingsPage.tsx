@@ -6,6 +6,7 @@ import type { Schemas } from "../../api/queries";
 import { Field } from "../../components/Field";
 import { FormError, QueryState } from "../../components/States";
 import { optionalNumber } from "../../format/numbers";
+import { Button } from "../../components/Button";
 
 type Fallback = Schemas["DeploymentFallback"];
 const FALLBACKS: { value: Fallback; label: string }[] = [
@@ -113,9 +114,9 @@ function RulesForm({ rules }: { rules: DoraRules }) {
           Saved.{relinked ? " Links rebuilt under the new rules; the dashboards show the new figures." : ""}
         </p>
       )}
-      <button type="submit" className="btn btn-primary" disabled={save.isPending}>
+      <Button type="submit" className="btn btn-primary" unavailable={save.isPending}>
         Save rules
-      </button>
+      </Button>
     </form>
   );
 }

@@ -4,11 +4,10 @@ import { useBranding, type BrandingOut } from "../../theme/useBranding";
 import { formErrors } from "../../api/fieldErrors";
 import { Field } from "../../components/Field";
 import { FormError, QueryState } from "../../components/States";
-import { AA_TEXT, contrast, derivedDarkPrimary, difference, PAGE, parseHex, readableOn } from "../../theme/contrast";
+import { AA_TEXT, CARD, contrast, derivedDarkPrimary, difference, PAGE, parseHex, readableOn } from "../../theme/contrast";
+import { Button } from "../../components/Button";
 
-// The neutral surfaces of styles.css: what the brand colours sit on in each mode.
-const SURFACE = { light: "#FFFFFF", dark: "#161B22" } as const;
-type Mode = keyof typeof SURFACE;
+type Mode = keyof typeof CARD;
 
 interface Draft {
   primary: string;
@@ -60,7 +59,7 @@ function draftProblems(d: Draft, all: boolean): Record<keyof Draft, string | und
 /** Contrast problems of one mode's colours, worded for a person. */
 export function contrastWarnings(primary: string, secondary: string, mode: Mode): string[] {
   const out: string[] = [];
-  const onSurface = contrast(primary, SURFACE[mode]);
+  const onSurface = contrast(primary, CARD[mode]);
   if (onSurface !== null && onSurface < 3)
     out.push(`${mode}: the primary colour reaches only ${onSurface.toFixed(2)}:1 against the page (3:1 needed for buttons and focus).`);
   const onPrimary = contrast(primary, readableOn(primary));
@@ -159,17 +158,17 @@ function BrandingForm({ branding }: { branding: BrandingOut }) {
         </p>
       )}
       <div className="actions">
-        <button type="submit" className="btn btn-primary" disabled={save.isPending}>
+        <Button type="submit" className="btn btn-primary" unavailable={save.isPending}>
           Save colours
-        </button>
-        <button
+        </Button>
+        <Button
           type="button"
           className="btn"
-          disabled={reset.isPending || branding.source === "platform"}
+          unavailable={reset.isPending || branding.source === "platform"}
           onClick={() => reset.mutate(undefined, { onSuccess: (b) => setDraft(draftOf(b)) })}
         >
           Reset to the platform default
-        </button>
+        </Button>
       </div>
     </form>
   );
@@ -199,12 +198,12 @@ function LogoForm({ branding }: { branding: BrandingOut }) {
       <FormError error={form ?? remove.error} />
       {upload.isSuccess && <p role="status" className="ok-text">Logo uploaded.</p>}
       <div className="actions">
-        <button type="submit" className="btn btn-primary" disabled={!file || upload.isPending}>
+        <Button type="submit" className="btn btn-primary" unavailable={!file || upload.isPending}>
           Upload logo
-        </button>
-        <button type="button" className="btn" disabled={branding.logo_source !== "tenant" || remove.isPending} onClick={() => remove.mutate(undefined)}>
+        </Button>
+        <Button type="button" className="btn" unavailable={branding.logo_source !== "tenant" || remove.isPending} onClick={() => remove.mutate(undefined)}>
           Remove logo
-        </button>
+        </Button>
       </div>
     </form>
   );

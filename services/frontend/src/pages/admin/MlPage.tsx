@@ -4,6 +4,7 @@ import type { Schemas } from "../../api/queries";
 import { Table } from "../../components/Table";
 import { FormError, QueryState } from "../../components/States";
 import { formatDateTime } from "../../format/dates";
+import { Button } from "../../components/Button";
 
 type Alert = Schemas["AlertOut"];
 type Prediction = Schemas["PredictionOut"];
@@ -53,9 +54,9 @@ function AlertRow({ a }: { a: Alert }) {
             {a.acknowledged_at && <span className="muted"> {formatDateTime(a.acknowledged_at)}</span>}
           </span>
         ) : (
-          <button type="button" className="btn" disabled={ack.isPending} onClick={() => ack.mutate(a.id)}>
+          <Button type="button" className="btn" unavailable={ack.isPending} onClick={() => ack.mutate(a.id)}>
             Acknowledge<span className="sr-only"> alert {a.id}</span>
-          </button>
+          </Button>
         )}
         <FormError error={ack.error} />
       </td>

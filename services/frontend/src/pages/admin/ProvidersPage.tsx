@@ -18,6 +18,7 @@ import { Table } from "../../components/Table";
 import { FormError, QueryState } from "../../components/States";
 import { optionalNumber } from "../../format/numbers";
 import { countOf } from "../../format/plural";
+import { Button } from "../../components/Button";
 
 type Kind = Schemas["ProviderKind"];
 type PType = Schemas["ProviderType"];
@@ -175,9 +176,9 @@ function ProviderForm({ editing, onDone }: { editing: ProviderOut | null; onDone
       <FormError error={form} />
       {create.isSuccess && !editing && <p role="status" className="ok-text">Provider {create.data.name} added.</p>}
       <div className="actions">
-        <button type="submit" className="btn btn-primary" disabled={write.isPending}>
+        <Button type="submit" className="btn btn-primary" unavailable={write.isPending}>
           {editing ? "Save changes" : "Add provider"}
-        </button>
+        </Button>
         {editing && (
           <button type="button" className="btn" onClick={onDone}>
             Cancel
@@ -214,18 +215,18 @@ function ProviderRow({ p, onEdit }: { p: ProviderOut; onEdit: () => void }) {
         <button type="button" className="btn" onClick={onEdit}>
           Edit<span className="sr-only"> {p.name}</span>
         </button>
-        <button type="button" className="btn" disabled={probe.isPending} onClick={() => probe.mutate(p.id)}>
+        <Button type="button" className="btn" unavailable={probe.isPending} onClick={() => probe.mutate(p.id)}>
           Test connection<span className="sr-only"> of {p.name}</span>
-        </button>
-        <button type="button" className="btn" disabled={active.isPending} onClick={() => active.mutate({ id: p.id, active: !p.active })}>
+        </Button>
+        <Button type="button" className="btn" unavailable={active.isPending} onClick={() => active.mutate({ id: p.id, active: !p.active })}>
           {p.active ? "Deactivate" : "Activate"}
           <span className="sr-only"> {p.name}</span>
-        </button>
+        </Button>
         {confirm ? (
           <>
-            <button type="button" className="btn btn-danger" onClick={() => del.mutate(p.id)} disabled={del.isPending}>
+            <Button type="button" className="btn btn-danger" onClick={() => del.mutate(p.id)} unavailable={del.isPending}>
               Confirm delete<span className="sr-only"> {p.name}</span>
-            </button>
+            </Button>
             <button type="button" className="btn" onClick={() => setConfirm(false)}>
               Keep
             </button>
@@ -251,9 +252,9 @@ function Rotate() {
   const rotate = useRotateCredentials();
   return (
     <div className="stack">
-      <button type="button" className="btn" disabled={rotate.isPending} onClick={() => rotate.mutate(undefined)}>
+      <Button type="button" className="btn" unavailable={rotate.isPending} onClick={() => rotate.mutate(undefined)}>
         Rotate credentials
-      </button>
+      </Button>
       {rotate.data && (
         <p role="status">
           Re-encrypted {countOf(rotate.data.reencrypted, "credential")} with key {rotate.data.active_key}

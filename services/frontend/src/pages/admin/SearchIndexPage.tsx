@@ -4,6 +4,7 @@ import type { Schemas } from "../../api/queries";
 import { useAuth } from "../../auth/AuthContext";
 import { FormError, QueryState } from "../../components/States";
 import { formatDateTime } from "../../format/dates";
+import { Button } from "../../components/Button";
 
 export type SearchStatus = Schemas["SearchStatus"];
 const STATUS = ["search-status"] as const;
@@ -141,9 +142,9 @@ export function SearchIndexPage() {
                   the current vectors meanwhile.
                 </p>
                 <div className="actions">
-                  <button type="button" className="btn btn-primary" disabled={reindex.isPending} onClick={() => reindex.mutate()}>
+                  <Button type="button" className="btn btn-primary" unavailable={reindex.isPending} onClick={() => reindex.mutate()}>
                     Re-index all documents
-                  </button>
+                  </Button>
                 </div>
                 {reindex.data && (
                   <p role="status" className="muted">

@@ -2,6 +2,7 @@ import { useState, type ReactNode } from "react";
 import type { Schemas } from "../../api/queries";
 import { formatHours, linkMethod, reworkReason } from "../../analytics/metrics";
 import type { Sources } from "../../analytics/sources";
+import { Button } from "../../components/Button";
 import { Empty } from "../../components/States";
 import { SourceLink } from "../../components/SourceLink";
 import { PHONE_WIDTH, useMedia } from "../../components/useMedia";
@@ -24,7 +25,11 @@ function useWhen(zone: string | undefined) {
  * count wraps inside its own space rather than pushing "Next" below.
  */
 function Paged<T>({ rows, total, head, row, caption }: { rows: readonly T[]; total: number; head: string[]; row: (r: T) => ReactNode; caption: string }) {
-  const [page, setPage] = useState(0);
+  // The page belongs to the rows it was chosen in: other rows (another
+  // period or filter) start at their first page, not at the old page number.
+  const [at, setAt] = useState({ rows, page: 0 });
+  const page = at.rows === rows ? at.page : 0;
+  const setPage = (p: number) => setAt({ rows, page: p });
   if (rows.length === 0) return <Empty>No rows behind this figure in the period.</Empty>;
   const pages = Math.ceil(rows.length / PAGE);
   const current = Math.min(page, pages - 1);
@@ -51,12 +56,14 @@ function Paged<T>({ rows, total, head, row, caption }: { rows: readonly T[]; tot
           Rows {formatCount(current * PAGE + 1)}–{formatCount(current * PAGE + shown.length)} of {formatCount(total)}
           {total > rows.length && ` (first ${formatCount(rows.length)} loaded)`}
         </span>
-        <button type="button" className="btn" disabled={current === 0} onClick={() => setPage(current - 1)}>
+        {/* Unavailable, not disabled: Next disabled under the keyboard's focus
+            on reaching the last page dropped the focus to the page's top. */}
+        <Button className="btn" unavailable={current === 0} onClick={() => setPage(current - 1)}>
           Previous
-        </button>
-        <button type="button" className="btn" disabled={current >= pages - 1} onClick={() => setPage(current + 1)}>
+        </Button>
+        <Button className="btn" unavailable={current >= pages - 1} onClick={() => setPage(current + 1)}>
           Next
-        </button>
+        </Button>
       </nav>
     </>
   );
@@ -104,7 +111,7 @@ export function Prs({ rows, total, src, zone }: { rows: readonly Schemas["PrRef"
             <SourceLink href={src.pr(p.repository_id, p.number)}>
               {src.repo(p.repository_id).name}#{p.number}
             </SourceLink>
-            <div className="muted">{p.title}</div>
+            <div className="muted row-title">{p.title}</div>
           </td>
           <td>{p.author ?? "—"}</td>
           <td className="value">{formatHours(p.cycle_hours)}</td>
@@ -131,7 +138,7 @@ export function Incidents({ rows, total, src, zone }: { rows: readonly Schemas["
         <tr key={i.id}>
           <td>
             <SourceLink href={src.issue(i.external_id)}>{i.external_id}</SourceLink>
-            <div className="muted">{i.title}</div>
+            <div className="muted row-title">{i.title}</div>
           </td>
           <td>{i.status}</td>
           <td className="nowrap">{when(i.detected_at)}</td>

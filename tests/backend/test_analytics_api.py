@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import redis
 from fastapi.testclient import TestClient
+from jsonschema import Draft202012Validator
 from sqlalchemy import Connection, text
 
 from pulse_backend.analytics.summary import executive_summary
@@ -123,6 +124,35 @@ def test_each_route_gives_the_service_functions_figures(
         platform, demo_admin.tenant.slug, FIGURES[path], Scope(start=START, end=AS_OF)
     )
     same_figure(r.content, expected)
+
+
+# Every analytics GET with the parameters it needs beyond the range.
+ANSWERS: dict[str, dict[str, str]] = {
+    **{path: {} for path in SCOPED},
+    "trends": {"metric": "deployment_frequency", "granularity": "week"},
+    "insights": {},
+}
+
+
+@pytest.mark.parametrize("path", sorted(ANSWERS))
+def test_each_answer_matches_its_openapi_schema(
+    client: TestClient, demo_admin: Session, path: str
+) -> None:
+    # What the web app's generated types and any client read: the bodies are
+    # served as stored bytes, with PostgreSQL's own JSON spliced in
+    # (raw_pages), so no response model checks them on the way out.
+    doc = client.app.openapi()  # type: ignore[attr-defined]
+    declared = doc["paths"][f"{API}/{path}"]["get"]["responses"]["200"]
+    schema = {**declared["content"]["application/json"]["schema"], "components": doc["components"]}
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    if path == "insights":
+        assert client.post(f"{API}/insights", params=RANGE, headers=demo_admin.headers).is_success
+    for _ in ("miss", "hit"):
+        r = get(client, demo_admin, path, **ANSWERS[path])
+        assert r.status_code == 200, r.text
+        errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(r.json())]
+        assert not errors, (path, r.headers.get("X-Cache"), errors[:5])
+    assert r.json(), path
 
 
 @pytest.mark.parametrize("path", sorted(p for p in FIGURES if pages_of(SCOPED[p][0])))

@@ -133,6 +133,9 @@ def test_config_is_validated_naming_the_field_without_echoing_the_key(
         "/api/v1/ai-providers", json=_provider("https://x.example"), headers=admin.headers
     )
     assert r.status_code == 409 and API_KEY not in r.text
+    assert r.json()["errors"] == [
+        {"field": "name", "message": "an integration with this name already exists"}
+    ]
 
 
 def test_fallback_must_exist_and_blocks_deletion(client: TestClient, admin: Session) -> None:

@@ -30,6 +30,10 @@ def test_invite_list_get_and_duplicate(client: TestClient, admin: Session) -> No
     assert r.status_code == 401
     r = client.post("/api/v1/users", json={"email": email, "role": "viewer"}, headers=admin.headers)
     assert r.status_code == 409 and r.json()["code"] == "conflict"
+    # Named, so the invite form shows it under Email.
+    assert r.json()["errors"] == [
+        {"field": "email", "message": "a user with this email already exists"}
+    ]
 
 
 def test_invite_validation_names_fields(client: TestClient, admin: Session) -> None:

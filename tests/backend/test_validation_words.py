@@ -82,3 +82,12 @@ def test_every_pattern_of_the_api_is_worded(client: TestClient) -> None:
     found = set(_patterns(client.app.openapi()))  # type: ignore[attr-defined]
     assert found, "the OpenAPI document names no pattern: the walk is wrong"
     assert {p for p in found if patterns.words(p) is None} == set()
+
+
+def test_a_number_that_is_not_one_is_explained_in_words(client: TestClient, admin: Session) -> None:
+    # Not pydantic's "Input should be a valid integer, unable to parse
+    # string as an integer": what to type instead.
+    r = client.get("/api/v1/analytics/lead-time", params={"limit": "ten"}, headers=admin.headers)
+    assert _errors(r) == {"limit": "use a whole number"}
+    r = client.get("/api/v1/analytics/lead-time", params={"limit": "2.5"}, headers=admin.headers)
+    assert _errors(r) == {"limit": "use a whole number"}

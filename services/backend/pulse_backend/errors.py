@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pulse_common import patterns
-from pulse_common.errors import BackendUnavailable, InvalidInput, PulseError
+from pulse_common.errors import BackendUnavailable, Conflict, InvalidInput, PulseError
 
 log = structlog.get_logger("pulse_backend.errors")
 
@@ -73,6 +73,16 @@ class RateLimited(PulseError):
 
 class FieldInvalid(InvalidInput):
     """A request field is valid for its schema but not for the operation."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class FieldConflict(Conflict):
+    """A field's value is taken (an email, a name): a 409 that names the
+    field, so a form shows it next to that field."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
@@ -171,9 +181,9 @@ async def _pulse_error(request: Request, exc: Exception) -> JSONResponse:
         detail = "internal error"
     else:
         detail = str(exc) or _TITLES.get(exc.http_status, "error")
-    if isinstance(exc, FieldInvalid):
+    if isinstance(exc, FieldInvalid | FieldConflict):
         errors = [FieldError(field=exc.field, message=exc.message)]
-        return problem(422, exc.code, detail, errors=errors)
+        return problem(exc.http_status, exc.code, detail, errors=errors)
     if exc.http_status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return problem(exc.http_status, exc.code, detail, headers=headers)
@@ -182,7 +192,18 @@ async def _pulse_error(request: Request, exc: Exception) -> JSONResponse:
 # Pydantic's URL messages speak of parsing ("Input should be a valid URL,
 # relative URL without a base"): what a person should type instead.
 _URL_WORDS = "use a full address starting with https://, e.g. https://api.example.com"
-_WORDED_TYPES = {"url_parsing": _URL_WORDS, "url_scheme": _URL_WORDS, "url_type": _URL_WORDS}
+# And the number types' ("Input should be a valid integer, unable to parse
+# string as an integer").
+_WORDED_TYPES = {
+    "url_parsing": _URL_WORDS,
+    "url_scheme": _URL_WORDS,
+    "url_type": _URL_WORDS,
+    "int_parsing": "use a whole number",
+    "int_from_float": "use a whole number",
+    "int_type": "use a whole number",
+    "float_parsing": "use a number",
+    "float_type": "use a number",
+}
 
 
 def _message(error: Any) -> str:

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, func, insert, select
 from pulse_backend import passwords, session_state, users_repo
 from pulse_backend.context import Principal
 from pulse_backend.db import tenant_write
-from pulse_backend.errors import FieldInvalid
+from pulse_backend.errors import FieldConflict, FieldInvalid
 from pulse_backend.params import Text
 from pulse_backend.rbac import Role
 from pulse_backend.schemas import NAME, Email, UserOut
@@ -100,7 +100,7 @@ def invite(clients: AppClients, principal: Principal, body: Invite) -> SetPasswo
                     .returning(*users_repo.PUBLIC_COLUMNS)
                 ).one()
         except sqlalchemy.exc.IntegrityError:
-            raise Conflict(f"a user with email {body.email!r} already exists") from None
+            raise FieldConflict("email", "a user with this email already exists") from None
         user = UserOut.from_row(row)
         # Inside the transaction: if Redis cannot store the link, no user is created.
         link = _link(clients, principal, user)

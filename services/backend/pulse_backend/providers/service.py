@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from pulse_backend.context import Principal
 from pulse_backend.crypto import DecryptionFailed, EncryptionKeys
-from pulse_backend.errors import FieldInvalid
+from pulse_backend.errors import FieldConflict, FieldInvalid
 from pulse_backend.providers.models import (
     DataIntegrationOut,
     ProviderConfig,
@@ -149,7 +149,7 @@ def create_provider(
                 .returning(*_T.c)
             ).one()
     except sqlalchemy.exc.IntegrityError:
-        raise Conflict(f"an integration named {body.name!r} already exists") from None
+        raise FieldConflict("name", "an integration with this name already exists") from None
     log.info("provider created", category="AI", provider_id=row.id, type=body.type.value)
     return _out(row)
 

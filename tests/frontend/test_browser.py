@@ -107,6 +107,7 @@ def test_invited_viewer_cannot_reach_admin_pages(stack: Stack, tenant: Tenant) -
         "viewer", stack, tenant=tenant.slug, email=tenant.admin_email, password=tenant.password
     )
     assert r["link"].startswith(stack.url + "/set-password#token=")
+    assert r["taken"] == "a user with this email already exists"
     assert r["fragmentGone"]
     assert "Users" not in r["navLabels"]
     assert "Overview" in r["navLabels"]

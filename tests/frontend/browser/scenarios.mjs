@@ -236,6 +236,13 @@ export async function viewer({ browser, config }) {
   await admin.page.getByRole("button", { name: "Invite" }).click();
   const link = await admin.page.getByLabel("Set-password link").inputValue();
   await admin.page.getByRole("cell", { name: email, exact: true }).waitFor();
+  // The same email again: the API's 409 names the field, shown under Email.
+  const emailField = form.getByLabel("Email");
+  await emailField.fill(email);
+  await admin.page.getByRole("button", { name: "Invite" }).click();
+  await admin.page.locator('[aria-invalid="true"]').first().waitFor();
+  const takenId = await emailField.getAttribute("aria-describedby");
+  const taken = takenId ? await admin.page.locator(`[id="${takenId}"]`).textContent() : null;
 
   const v = await newPage(browser, config);
   await v.page.goto(link);
@@ -262,7 +269,7 @@ export async function viewer({ browser, config }) {
   await v.page.reload();
   await heading(v.page, "Sign in to Pulse");
   const refreshAfterSignOut = (await v.page.request.post("/api/v1/auth/refresh")).status();
-  return { link, fragmentGone, navLabels, apiStatus: api.status(), apiCode, refreshAfterSignOut };
+  return { link, fragmentGone, navLabels, apiStatus: api.status(), apiCode, refreshAfterSignOut, taken };
 }
 
 /** A submit refused by the API, from the keyboard: focus lands on the first field to correct. */

@@ -18,6 +18,8 @@ def test_invite_list_get_and_duplicate(client: TestClient, admin: Session) -> No
     user = r.json()["user"]
     assert user["email"] == email.lower() and user["role"] == "member"
     assert user["first_name"] == "Dee" and user["active"] is True
+    # No password until the invite link is used (the users page says so).
+    assert user["invited"] is True
     assert r.json()["expires_in"] > 0
     listed = client.get("/api/v1/users", headers=admin.headers).json()
     assert [u["email"] for u in listed] == [admin.tenant.admin_email, email.lower()]
@@ -138,3 +140,12 @@ def test_names_with_nul_are_422s_not_database_errors(client: TestClient, admin: 
         "/api/v1/users", json={"email": "n@x.example", "last_name": "\x00"}, headers=admin.headers
     )
     assert r.status_code == 422, r.text
+
+
+def test_an_invited_user_is_invited_until_they_set_a_password(
+    client: TestClient, admin: Session
+) -> None:
+    member = invite_and_login(client, admin, "member")
+    listed = {u["id"]: u for u in client.get("/api/v1/users", headers=admin.headers).json()}
+    assert listed[member.user_id]["invited"] is False
+    assert listed[admin.user_id]["invited"] is False

@@ -108,6 +108,7 @@ def test_invited_viewer_cannot_reach_admin_pages(stack: Stack, tenant: Tenant) -
     )
     assert r["link"].startswith(stack.url + "/set-password#token=")
     assert r["taken"] == "a user with this email already exists"
+    assert (r["statusInvited"], r["statusAfter"]) == ("Invited, no password yet", "Active")
     assert r["fragmentGone"]
     assert "Users" not in r["navLabels"]
     assert "Overview" in r["navLabels"]

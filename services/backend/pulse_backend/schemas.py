@@ -25,6 +25,8 @@ class UserOut(BaseModel):
     theme_mode: ThemeMode
     active: bool
     must_change_password: bool
+    # No password yet: the invite link has not been used.
+    invited: bool
     last_login_at: dt.datetime | None
     created_at: dt.datetime
 
@@ -40,6 +42,7 @@ class UserOut(BaseModel):
             theme_mode=ThemeMode(m["theme_mode"]),
             active=m["active"],
             must_change_password=m["must_change_password"],
+            invited=m["invited"],
             last_login_at=m["last_login_at"],
             created_at=m["created_at"],
         )

@@ -13,7 +13,7 @@ from pulse_common.models.base import table_of
 from pulse_common.models.tenant_identity import User
 
 users = table_of(User)
-PUBLIC_COLUMNS = [
+PUBLIC_COLUMNS: list[Any] = [
     users.c[name]
     for name in (
         "id",
@@ -28,6 +28,9 @@ PUBLIC_COLUMNS = [
         "created_at",
     )
 ]
+# Whether the user has a password at all (never the hash itself): an
+# invited user has none until they use the invite link.
+PUBLIC_COLUMNS.append(users.c.password_hash.is_(None).label("invited"))
 
 
 def by_email(conn: Connection, email: str) -> Row[Any] | None:

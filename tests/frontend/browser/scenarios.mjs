@@ -236,6 +236,8 @@ export async function viewer({ browser, config }) {
   await admin.page.getByRole("button", { name: "Invite" }).click();
   const link = await admin.page.getByLabel("Set-password link").inputValue();
   await admin.page.getByRole("cell", { name: email, exact: true }).waitFor();
+  const statusOf = (page) => page.getByRole("row").filter({ hasText: email }).getByRole("cell").nth(2).textContent();
+  const statusInvited = await statusOf(admin.page);
   // The same email again: the API's 409 names the field, shown under Email.
   const emailField = form.getByLabel("Email");
   await emailField.fill(email);
@@ -252,6 +254,9 @@ export async function viewer({ browser, config }) {
   await v.page.getByLabel("Repeat the new password").fill(password);
   await v.page.getByRole("button", { name: "Set password" }).click();
   await heading(v.page, "Password set");
+  await admin.page.reload();
+  await admin.page.getByRole("cell", { name: email, exact: true }).waitFor();
+  const statusAfter = await statusOf(admin.page);
   const fragmentGone = !v.page.url().includes("token=");
   await v.page.getByRole("link", { name: "sign in" }).click();
   await signIn(v.page, { tenant: config.tenant, email, password });
@@ -269,7 +274,7 @@ export async function viewer({ browser, config }) {
   await v.page.reload();
   await heading(v.page, "Sign in to Pulse");
   const refreshAfterSignOut = (await v.page.request.post("/api/v1/auth/refresh")).status();
-  return { link, fragmentGone, navLabels, apiStatus: api.status(), apiCode, refreshAfterSignOut, taken };
+  return { link, fragmentGone, navLabels, apiStatus: api.status(), apiCode, refreshAfterSignOut, taken, statusInvited, statusAfter };
 }
 
 /** A submit refused by the API, from the keyboard: focus lands on the first field to correct. */

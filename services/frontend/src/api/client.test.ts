@@ -10,7 +10,7 @@ function jwt(claims: object): string {
 
 const user = {
   id: 1, email: "a@x.example", first_name: null, last_name: null, role: "admin" as const,
-  theme_mode: "system" as const, active: true, must_change_password: false, last_login_at: null,
+  theme_mode: "system" as const, active: true, must_change_password: false, invited: false, last_login_at: null,
   created_at: "2026-01-01T00:00:00Z",
 };
 

@@ -2686,6 +2686,8 @@ export interface components {
             first_name: string | null;
             /** Id */
             id: number;
+            /** Invited */
+            invited: boolean;
             /** Last Login At */
             last_login_at: string | null;
             /** Last Name */

@@ -69,7 +69,7 @@ function UserRow({ user, self }: { user: User; self: boolean }) {
           ))}
         </select>
       </td>
-      <td>{user.active ? "Active" : "Deactivated"}</td>
+      <td>{!user.active ? "Deactivated" : user.invited ? "Invited, no password yet" : "Active"}</td>
       <td>{formatDateTime(user.last_login_at, "Never")}</td>
       <td>
         {!self && (

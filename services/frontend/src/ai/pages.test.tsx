@@ -59,20 +59,21 @@ function controlledStream() {
 }
 
 describe("SearchPage", () => {
-  it("groups results by type with links and scores, and says when full text answered", async () => {
+  it("groups results by type with links and why each matched, and says when full text answered", async () => {
     const calls = renderPage("/search?q=checkout", <SearchPage />, () =>
       json({
         mode: "fulltext",
         notice: "the vector store is unavailable: full-text results",
         results: [
-          { type: "pull_request", id: 3, title: "Fix checkout", snippet: "retries the payment", score: 0.5, url: "https://github.com/a/b/pull/3", updated_at: null },
-          { type: "work_item", id: 9, title: "PAY-1 Checkout crashes", snippet: "stack trace", score: 0.25, url: null, updated_at: null },
+          { type: "pull_request", id: 3, title: "Fix checkout", snippet: "retries the payment", score: 0.5, matched_by: "words", url: "https://github.com/a/b/pull/3", updated_at: null },
+          { type: "work_item", id: 9, title: "PAY-1 Checkout crashes", snippet: "stack trace", score: 0.25, matched_by: "meaning", url: null, updated_at: null },
         ],
       }),
     );
     const prs = await screen.findByRole("region", { name: /Pull requests/ });
     expect(within(prs).getByRole("link", { name: "Fix checkout" })).toHaveAttribute("href", "https://github.com/a/b/pull/3");
-    expect(within(prs).getByText("score 0.500")).toBeInTheDocument();
+    expect(within(prs).getByText("has your words")).toHaveAttribute("title", "relevance 0.500");
+    expect(within(screen.getByRole("region", { name: /Work items/ })).getByText("close in meaning")).toBeInTheDocument();
     expect(screen.getByRole("region", { name: /Work items/ })).toHaveTextContent("PAY-1 Checkout crashes");
     expect(screen.getByRole("note")).toHaveTextContent("full-text results");
     expect(screen.getByText(/full-text search \(fallback\)/)).toBeInTheDocument();

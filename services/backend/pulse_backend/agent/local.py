@@ -11,7 +11,13 @@ September", "in 2025 Q3"; the last ``DAYS`` days when it names none), or
 for a follow-up ("and last month?") from the follow-up first, then the
 question it leans on; the answer says which days it covers. A period that
 cannot be used is answered with what is wrong with it, never with the
-default."""
+default.
+
+A follow-up that says what it leans on ("and which of those are still
+open?") keeps the earlier question's period; one that comes out as the same
+tool with the same arguments as the previous local answer (a narrowing
+local mode cannot do: "which of those were sev1?") is told so, never given
+that answer again as if it were new."""
 
 from __future__ import annotations
 
@@ -55,7 +61,8 @@ class Ran:
 
 @dataclass(frozen=True)
 class LocalAnswer:
-    """``tool`` is None when no tool ran (the period could not be used)."""
+    """``tool`` is None when no tool ran (the period could not be used, or
+    the answer would have repeated the previous one)."""
 
     intent: str
     tool: str | None

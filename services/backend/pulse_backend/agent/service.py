@@ -97,7 +97,7 @@ async def respond(
         ans = await asyncio.to_thread(
             local.answer, rt.classifier(), ctx, question, corrections, earlier, _last_local(conv)
         )
-        if ans.tool is not None:  # None: no tool ran (the question's period was unusable)
+        if ans.tool is not None:  # None: no tool ran (see LocalAnswer)
             step = StepEvent(tool=ans.tool, arguments=ans.arguments, summary=ans.output.summary)
             steps.append(step)
             yield step

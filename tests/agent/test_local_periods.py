@@ -171,15 +171,21 @@ def test_a_follow_up_without_a_period_keeps_the_previous_questions(
     s = signed_in(client, demo)
     conversation = client.post("/api/v1/assistant/conversations", headers=s.headers).json()["id"]
     ask(s, "How often did we deploy last month?", conversation)
-    events = ask(s, "and why?", conversation)
-    step = events[0][1]
     first, last = previous_month(date_ranges.today_in(ZONE))
-    assert step["arguments"] == {
-        "metric": "deployment_frequency",
-        "days": (last - first).days + 1,
-        "end": last.isoformat(),
-    }
+    days = {"days": (last - first).days + 1, "end": last.isoformat()}
+    # Read as the same metric for the same month (for another period it would
+    # be answered): the answer above, which local mode does not repeat.
+    events = ask(s, "and why?", conversation)
+    assert [k for k, _ in events if k == "step"] == []
     assert text_of(events).startswith(
         "Read as a follow-up to “How often did we deploy last month?”:\n"
-        f"Deployment frequency in {first:%B} {first.year} {dates(first, last)}: "
-    )
+        "“and why?” reads as the question my previous answer already answers"
+    ), text_of(events)
+    # Another metric for that month is answered, for that month.
+    events = ask(s, "and how many of them failed?", conversation)
+    step = events[0][1]
+    assert step["arguments"] == {"metric": "change_failure_rate", **days}
+    assert text_of(events).startswith(
+        "Read as a follow-up to “How often did we deploy last month?”:\n"
+        f"Change failure rate in {first:%B} {first.year} {dates(first, last)}: "
+    ), text_of(events)

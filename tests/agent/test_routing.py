@@ -4,7 +4,8 @@ period's words left out first). Every local intent is covered, and so are
 the overlaps that share words: review time against lead time ("slowest
 pull requests"), incidents by repository against recovery time
 ("incidents"), deployment frequency against change failure rate
-("deployments"). Questions about nothing in the data are searched for."""
+("deployments"), incidents still open against both ("unresolved outages").
+Questions about nothing in the data are searched for."""
 
 from __future__ import annotations
 
@@ -69,6 +70,15 @@ TABLE: list[tuple[str, str]] = [
     ("Which incidents took longest to resolve?", "recovery_time"),
     ("How fast do we fix production incidents?", "recovery_time"),
     ("How long do outages last?", "recovery_time"),
+    # Incidents still open: asked as such, or after a question about incidents
+    # (not: how long they last, which is recovery time, above).
+    ("Which incidents are still open?", "open_incidents"),
+    ("What outages are unresolved?", "open_incidents"),
+    ("Are there incidents nobody has closed?", "open_incidents"),
+    ("Any outages we haven't resolved yet?", "open_incidents"),
+    ("What incidents are open right now?", "open_incidents"),
+    ("show me incidents that are still ongoing", "open_incidents"),
+    ("And which of those are still open?", "open_incidents"),
     # The whole picture.
     ("How are we doing overall?", "dora_summary"),
     ("give me a DORA summary for last month", "dora_summary"),
@@ -78,6 +88,8 @@ TABLE: list[tuple[str, str]] = [
     ("checkout fails after the upgrade", SEARCH.name),
     ("How often do we play football?", SEARCH.name),
     ("What is our revenue?", SEARCH.name),
+    # Open, but not incidents.
+    ("Which work items are still open?", SEARCH.name),
 ]
 
 

@@ -127,6 +127,32 @@ def test_search_and_assistant_pages(stack: Stack, world: World, demo_tenant: Ten
     assert all(Path(p).stat().st_size > 5_000 for p in r["screenshots"])
 
 
+def test_the_questions_a_no_answer_reply_suggests_are_a_list(stack: Stack, tenant: Tenant) -> None:
+    # Local mode's reply lists what it can answer as "- " lines: they were
+    # shown as plain text lines, the dashes in the text column.
+    r = run_browser(
+        "noAnswerList",
+        stack,
+        tenant=tenant.slug,
+        email=tenant.admin_email,
+        password=tenant.password,
+        question="What is the airspeed velocity of an unladen swallow?",
+    )
+    assert r["consoleErrors"] == []
+    shown = r["shownText"]
+    assert shown.startswith("I found nothing relevant to “What is the airspeed"), shown
+    assert "\n- " not in shown, shown
+    for width, layout in r["layouts"].items():
+        [suggested] = layout["lists"]
+        items = suggested["items"]
+        assert "How often do we deploy?" in [i["text"] for i in items], (width, items)
+        assert "Which incidents are still open?" in [i["text"] for i in items], (width, items)
+        assert all(i["marker"] == "disc" for i in items), (width, items)
+        # Indented from the text column, the bullets drawn in the indent.
+        assert all(i["left"] > layout["textLeft"] + 8 for i in items), (width, layout)
+    assert all(Path(p).stat().st_size > 5_000 for p in r["screenshots"])
+
+
 def _numbers_in_their_column(label: str, layout: dict[str, Any], at_least: int) -> None:
     """At least `at_least` items; every item's text starts, and every number
     ends, at one x; no number starts left of the column (the list's box, or

@@ -195,6 +195,35 @@ export async function longAnswer({ browser, config }) {
   return { layouts, screenshots, consoleErrors };
 }
 
+/** A question local mode has no answer for, asked of the real backend: the
+ * questions it can answer ("- " lines of its reply) shown as a list, at
+ * desktop and phone width, photographed. */
+export async function noAnswerList({ browser, config }) {
+  const { page, consoleErrors } = await signedIn(browser, config, { viewport: DESKTOP });
+  // The first question loads the offline embedding model.
+  page.setDefaultTimeout(90_000);
+  await page.goto("/assistant");
+  await heading(page, "Assistant");
+  await page.getByLabel("Your question").fill(config.question);
+  await page.getByRole("button", { name: "Ask" }).click();
+  const answer = page.getByRole("article", { name: "Assistant's answer" });
+  await answer.getByRole("button", { name: "Good answer" }).waitFor();
+  const text = answer.locator(".answer-text");
+  const layouts = {};
+  const screenshots = [];
+  for (const [width, viewport] of [["desktop", DESKTOP], ["phone", PHONE]]) {
+    await page.setViewportSize(viewport);
+    layouts[width] = await text.evaluate((div) => ({
+      textLeft: div.getBoundingClientRect().left,
+      lists: [...div.querySelectorAll(":scope > ul")].map((ul) => ({
+        items: [...ul.querySelectorAll(":scope > li")].map((li) => ({ text: li.textContent, left: li.getBoundingClientRect().left, marker: getComputedStyle(li).listStyleType })),
+      })),
+    }));
+    screenshots.push(await shot(page, config, `assistant-no-answer-${width}`));
+  }
+  return { shownText: await text.innerText(), layouts, screenshots, consoleErrors };
+}
+
 /** The search index status (admins): state, figures and the way out in
  * plain words; the re-index button queues every document and the queue's
  * figure follows; the page in light and dark with axe. */

@@ -11,7 +11,13 @@ September", "in 2025 Q3"; the last ``DAYS`` days when it names none), or
 for a follow-up ("and last month?") from the follow-up first, then the
 question it leans on; the answer says which days it covers. A period that
 cannot be used is answered with what is wrong with it, never with the
-default."""
+default.
+
+A follow-up that says what it leans on ("and which of those are still
+open?") keeps the earlier question's period; one that comes out as the same
+tool with the same arguments as the previous local answer (a narrowing
+local mode cannot do: "which of those were sev1?") is told so, never given
+that answer again as if it were new."""
 
 from __future__ import annotations
 
@@ -37,8 +43,26 @@ FOLLOW_UP = 2
 
 
 @dataclass(frozen=True)
+class Ran:
+    """The question a local answer answered, the tool it ran and its
+    arguments: two answers that ran the same are the same answer."""
+
+    question: str
+    tool: str
+    arguments: dict[str, Any]
+
+    def repeated_by(self, question: str, ans: LocalAnswer) -> bool:
+        """Whether ``ans`` to ``question`` would be this answer again for
+        another question. The same words asked again are answered again:
+        the data may have changed."""
+        asked_again = question.strip().casefold() == self.question.strip().casefold()
+        return (ans.tool, ans.arguments) == (self.tool, self.arguments) and not asked_again
+
+
+@dataclass(frozen=True)
 class LocalAnswer:
-    """``tool`` is None when no tool ran (the period could not be used)."""
+    """``tool`` is None when no tool ran (the period could not be used, or
+    the answer would have repeated the previous one)."""
 
     intent: str
     tool: str | None
@@ -69,6 +93,16 @@ def _unusable(error: date_ranges.PeriodError) -> str:
         "Name the period in whole days, e.g. “last month”, “in October”, “over the last "
         "2 weeks”, “since 1 September”, “this quarter” or “in 2025 Q3” "
         f"(at most {date_ranges.MAX_DAYS} days)."
+    )
+
+
+def _repeated(question: str) -> str:
+    return (
+        f"“{question}” reads as the question my previous answer already answers (the same "
+        "figures for the same days), so I am not repeating it.\n"
+        "Without an AI model I answer from fixed templates: I can narrow an answer to another "
+        "period (e.g. “and last month?” or “over the last 2 weeks”), but not to some of its "
+        f"rows, nor by a severity, status, person or repository you name.\n{_suggestions()}"
     )
 
 
@@ -115,6 +149,12 @@ def _search_for(ctx: ToolContext, text: str) -> ToolOutput:
     return TOOLS[SEARCH.tool].run(ctx, {"query": text[:500]})
 
 
+# Words that point back at the previous answer ("and which of those are
+# still open?"): a question whose own words name an intent is still a
+# follow-up when it has them, and keeps the period it leans on.
+_REFERS = re.compile(r"^\W*(and|also|what about|how about)\b|\bof (those|these|them)\b", re.I)
+
+
 def _resolve(
     classifier: IntentClassifier,
     ctx: ToolContext,
@@ -125,18 +165,25 @@ def _resolve(
     asked = _read(question, today)
     intent, _ = classifier.classify(asked.text)
     if intent is not SEARCH:
+        if previous and asked.period is None and _REFERS.search(question):
+            # The period of the latest question that names one ("and why?"
+            # in between names none).
+            leaned = [(e, _read(e, today).period) for e in previous[:FOLLOW_UP]]
+            earlier, period = next((e for e in leaned if e[1] is not None), leaned[0])
+            return _Resolved(intent, period, earlier)
         return _Resolved(intent, asked.period, None)
     found = _search_for(ctx, asked.text)
     if found.citations:
         return _Resolved(SEARCH, asked.period, None, found, asked.text)
     # The question alone matches nothing: a follow-up leans on the
-    # conversation's previous questions, most recent first, and takes its
-    # own period, else theirs.
+    # conversation's previous questions, most recent first: it asks what its
+    # own words ask, about what the earlier question was about, and takes
+    # its own period, else theirs.
     for earlier in previous[:FOLLOW_UP]:
         before = _read(earlier, today)
         joined = f"{before.text} {asked.text}"
         period = before.period if asked.period is None else asked.period
-        follow, _ = classifier.classify(joined)
+        follow, _ = classifier.classify_follow_up(asked.text, joined)
         if follow is not SEARCH:
             return _Resolved(follow, period, earlier)
         out = _search_for(ctx, joined)
@@ -170,14 +217,22 @@ def answer(
     question: str,
     corrections: Sequence[Correction],
     previous: Sequence[str] = (),
+    last: Ran | None = None,
 ) -> LocalAnswer:
-    """``previous``: the conversation's earlier questions, most recent first.
+    """``previous``: the conversation's earlier questions, most recent first;
+    ``last``: what the latest reply with figures ran, when local mode answered it.
     The text does not say it was answered locally: the reply's typed ``mode``
     does (the ``done`` event, the stored message), and the web page shows it
     below the answer."""
     day = date_ranges.today_in(ZONE)
     resolved = _resolve(classifier, ctx, question, previous, day)
     ans = _respond(ctx, resolved, question, day)
+    if last is not None and last.repeated_by(question, ans):
+        # Another question read as the previous one (a follow-up local mode
+        # cannot narrow: "which of those were sev1?") would get its answer
+        # word for word, as if it were new.
+        out = ToolOutput(summary="the previous answer's figures", data=None)
+        ans = LocalAnswer(ans.intent, None, {}, out, _repeated(question))
     text = ans.text
     if resolved.earlier is not None:
         text = f"Read as a follow-up to “{resolved.earlier}”:\n{text}"

@@ -49,6 +49,20 @@ def _pieces(text: str) -> Iterable[str]:
     yield from text.splitlines(keepends=True)
 
 
+def _last_local(conv: Conversation) -> local.Ran | None:
+    """What the latest answer with figures ran, when local mode answered it.
+    Local replies that ran nothing (a period it could not use, a question it
+    would not repeat) are passed over: asked once more, it still would not."""
+    for i in range(len(conv.messages) - 1, 0, -1):
+        m, asked = conv.messages[i], conv.messages[i - 1]
+        if m.role != "assistant" or (m.mode == "local" and not m.steps):
+            continue
+        if m.mode != "local" or len(m.steps) != 1 or asked.role != "user":
+            return None
+        return local.Ran(asked.content, m.steps[0].tool, m.steps[0].arguments)
+    return None
+
+
 async def respond(
     rt: AgentRuntime, ctx: ToolContext, conv: Conversation, question: str
 ) -> AsyncIterator[AgentEvent]:
@@ -81,9 +95,9 @@ async def respond(
         provider = None
         earlier = [m.content for m in reversed(conv.messages) if m.role == "user"]
         ans = await asyncio.to_thread(
-            local.answer, rt.classifier(), ctx, question, corrections, earlier
+            local.answer, rt.classifier(), ctx, question, corrections, earlier, _last_local(conv)
         )
-        if ans.tool is not None:  # None: no tool ran (the question's period was unusable)
+        if ans.tool is not None:  # None: no tool ran (see LocalAnswer)
             step = StepEvent(tool=ans.tool, arguments=ans.arguments, summary=ans.output.summary)
             steps.append(step)
             yield step

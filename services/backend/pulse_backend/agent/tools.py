@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Connection, text
 
-from pulse_backend.agent import links, reviews
+from pulse_backend.agent import links, open_incidents, reviews
 from pulse_backend.agent.models import Citation, CitationType, ToolOutput
 from pulse_backend.agent.sql_tool import run_sql
 from pulse_backend.analytics.summary import executive_summary
@@ -300,6 +300,13 @@ TOOLS: dict[str, Tool] = {
             "Repositories ranked by the incidents they caused in a period",
             Period,
             incidents_by_repository,
+        ),
+        Tool(
+            "open_incidents",
+            "Incidents detected in a period that are still unresolved, oldest first, with "
+            "their age, severity, status and linked deployment",
+            Period,
+            open_incidents.open_incidents_tool,
         ),
         Tool(
             "slowest_reviews",

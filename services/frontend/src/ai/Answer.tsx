@@ -1,8 +1,9 @@
-import { useState, type FormEvent, type ReactNode } from "react";
+import { Fragment, useState, type FormEvent, type ReactNode } from "react";
 import { formErrors } from "../api/fieldErrors";
 import { Button } from "../components/Button";
 import { FormError } from "../components/States";
 import { useFeedback, type Rating } from "./api";
+import { answerBlocks } from "./answerText";
 import type { Turn } from "./turns";
 
 const CITATION_LABEL: Record<string, string> = {
@@ -90,7 +91,17 @@ export function Answer({ turn }: { turn: Turn }) {
         </ol>
       )}
       <div className="answer-text">
-        {turn.content}
+        {answerBlocks(turn.content).map((b, i) =>
+          b.kind === "list" ? (
+            <ul key={i} className="answer-list">
+              {b.items.map((item, j) => (
+                <li key={j}>{item}</li>
+              ))}
+            </ul>
+          ) : (
+            <Fragment key={i}>{b.text}</Fragment>
+          ),
+        )}
         {turn.streaming && <span className="caret" aria-hidden="true" />}
       </div>
       {turn.citations.length > 0 && (

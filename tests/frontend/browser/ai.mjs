@@ -1,5 +1,5 @@
 // Browser scenarios of the Search and Assistant pages (issue 13); see run.mjs.
-import { axe, DESKTOP, eachPageInBothModes, heading, newPage, PHONE, setMode, shot, signedIn, signIn, theme } from "./lib.mjs";
+import { answerTextOf, axe, DESKTOP, eachPageInBothModes, heading, newPage, PHONE, setMode, shot, signedIn, signIn, theme } from "./lib.mjs";
 
 /** Search finds a seeded PR with its link; the assistant answers (streamed,
  * cited, rated); both pages in light and dark with axe. */
@@ -90,7 +90,7 @@ async function aiPagesIn(page, consoleErrors, config, axeSource) {
     contentType,
     tokenEvents: tokens.length,
     streamedText: tokens.join(""),
-    shownText: await answer.locator(".answer-text").textContent(),
+    shownText: await answerTextOf(answer),
     steps: await answer.locator(".steps .item-text").allTextContents(),
     citations: await answer.locator(".citations a").evaluateAll((as) => as.map((a) => ({ text: a.textContent, href: a.getAttribute("href") }))),
     mode: await answer.locator(".answer-mode").getAttribute("data-mode"),

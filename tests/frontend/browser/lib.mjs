@@ -152,3 +152,15 @@ export async function inModesAndWidths(page, visit) {
   }
   await setMode(page, "Light");
 }
+
+/** An answer's text as it was streamed, read from the page: its lists (the
+ * "- " lines the web app shows as bullets, src/ai/answerText.ts) back as
+ * "- " lines, its blocks joined by the line breaks they stand for. */
+export async function answerTextOf(answer) {
+  return answer.locator(".answer-text").evaluate((el) =>
+    [...el.childNodes]
+      .filter((n) => !(n instanceof Element && n.classList.contains("caret")))
+      .map((n) => (n.nodeName === "UL" ? [...n.children].map((li) => `- ${li.textContent}`).join("\n") : n.textContent))
+      .join("\n"),
+  );
+}

@@ -1,6 +1,6 @@
 // The journey's browser steps, one exported function each, run by
 // tests/frontend/browser/run.mjs (PULSE_BROWSER_SCENARIOS names this file).
-import { captureTokens, check, heading, newPage, shot, signIn } from "../../frontend/browser/lib.mjs";
+import { answerTextOf, captureTokens, check, heading, newPage, shot, signIn } from "../../frontend/browser/lib.mjs";
 
 // The dashboards compute in the browser's zone; the journey's figures are
 // computed over UTC days (tests/journey/expected.py), whatever the machine's zone.
@@ -196,7 +196,7 @@ export async function askOnPage({ browser, config }) {
   return {
     contentType,
     stream,
-    shownText: await answer.locator(".answer-text").textContent(),
+    shownText: await answerTextOf(answer),
     steps: await answer.locator(".steps .item-text").allTextContents(),
     citations: await answer.locator(".citations li").allTextContents(),
     mode: await answer.locator(".answer-mode").getAttribute("data-mode"),

@@ -53,6 +53,16 @@ export function fieldsText(errors: NonNullable<Problem["errors"]>): string {
   return errors.map((e) => `${e.field}: ${e.message}`).join("; ");
 }
 
+/**
+ * Whether asking again can give another answer: not for a request the API
+ * refused as it stands (400, 403, 404, 409, 422...), which only a change of
+ * the request mends; yes for a timeout, a rate limit, a server or network error.
+ */
+export function retryable(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return true;
+  return error.status >= 500 || error.status === 408 || error.status === 429 || error.status < 400;
+}
+
 /** The text a person should see for any thrown value. */
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {

@@ -1,6 +1,6 @@
 import type { UseQueryResult } from "@tanstack/react-query";
 import type { ReactNode } from "react";
-import { describeError } from "../api/problem";
+import { describeError, retryable } from "../api/problem";
 
 export function Loading({ label = "Loading…" }: { label?: string }) {
   return (
@@ -15,7 +15,7 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () =>
   return (
     <div className="state state-error" role="alert">
       <p>{describeError(error)}</p>
-      {onRetry && (
+      {onRetry && retryable(error) && (
         <button type="button" className="btn" onClick={onRetry}>
           Retry
         </button>

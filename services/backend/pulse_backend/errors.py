@@ -71,23 +71,22 @@ class RateLimited(PulseError):
         self.retry_after = max(1, retry_after)
 
 
-class FieldInvalid(InvalidInput):
+class OfField(PulseError):
+    """An error about one request field: its answer names the field
+    (``errors: [{field, message}]``), so a form shows it next to it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class FieldInvalid(OfField, InvalidInput):
     """A request field is valid for its schema but not for the operation."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
-
-class FieldConflict(Conflict):
-    """A field's value is taken (an email, a name): a 409 that names the
-    field, so a form shows it next to that field."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+class FieldConflict(OfField, Conflict):
+    """A field's value is taken (an email, a name): a 409."""
 
 
 class FieldError(BaseModel):
@@ -181,7 +180,7 @@ async def _pulse_error(request: Request, exc: Exception) -> JSONResponse:
         detail = "internal error"
     else:
         detail = str(exc) or _TITLES.get(exc.http_status, "error")
-    if isinstance(exc, FieldInvalid | FieldConflict):
+    if isinstance(exc, OfField):
         errors = [FieldError(field=exc.field, message=exc.message)]
         return problem(exc.http_status, exc.code, detail, errors=errors)
     if exc.http_status == 401:

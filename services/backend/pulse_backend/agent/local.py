@@ -51,12 +51,12 @@ class Ran:
     tool: str
     arguments: dict[str, Any]
 
-    def repeated_by(self, question: str, ans: LocalAnswer) -> bool:
-        """Whether ``ans`` to ``question`` would be this answer again for
-        another question. The same words asked again are answered again:
-        the data may have changed."""
+    def repeated_by(self, question: str, tool: str, arguments: dict[str, Any]) -> bool:
+        """Whether running ``tool`` with ``arguments`` for ``question`` would
+        give this answer again for another question. The same words asked
+        again are answered again: the data may have changed."""
         asked_again = question.strip().casefold() == self.question.strip().casefold()
-        return (ans.tool, ans.arguments) == (self.tool, self.arguments) and not asked_again
+        return (tool, arguments) == (self.tool, self.arguments) and not asked_again
 
 
 @dataclass(frozen=True)
@@ -192,21 +192,38 @@ def _resolve(
     return _Resolved(SEARCH, asked.period, None, found, asked.text)
 
 
-def _respond(ctx: ToolContext, r: _Resolved, question: str, today: dt.date) -> LocalAnswer:
+def _not_again(name: str, question: str) -> LocalAnswer:
+    # Another question read as the previous one (a follow-up local mode
+    # cannot narrow: "which of those were sev1?") would get its answer word
+    # for word, as if it were new.
+    out = ToolOutput(summary="the previous answer's figures", data=None)
+    return LocalAnswer(name, None, {}, out, _repeated(question))
+
+
+def _respond(
+    ctx: ToolContext, r: _Resolved, question: str, today: dt.date, last: Ran | None
+) -> LocalAnswer:
+    """The answer to ``r``, or ``_not_again`` when it would be ``last``'s
+    (checked before the tool runs: its figures would be thrown away)."""
     name = r.intent.name
     if r.found is not None:
+        arguments: dict[str, Any] = {"query": r.query[:500]}
+        if last is not None and last.repeated_by(question, SEARCH.tool, arguments):
+            return _not_again(name, question)
         text = r.intent.render(r.found, "") if r.found.citations else _nothing(question)
         if isinstance(r.period, periods.Found) and r.found.citations:
             text += (
                 "\n(Search does not narrow by date: these are the closest matches of any "
                 f"date, not only {r.period.range.words()}.)"
             )
-        return LocalAnswer(name, SEARCH.tool, {"query": r.query[:500]}, r.found, text)
+        return LocalAnswer(name, SEARCH.tool, arguments, r.found, text)
     if isinstance(r.period, date_ranges.PeriodError):
         out = ToolOutput(summary=str(r.period), data=None)
         return LocalAnswer(name, None, {}, out, _unusable(r.period))
     days = date_ranges.last_days(today, DAYS) if r.period is None else r.period.range
     arguments = {**r.intent.arguments, "days": days.days, "end": days.last.isoformat()}
+    if last is not None and last.repeated_by(question, r.intent.tool, arguments):
+        return _not_again(name, question)
     out = TOOLS[r.intent.tool].run(ctx, arguments)
     return LocalAnswer(name, r.intent.tool, arguments, out, r.intent.render(out, days.words()))
 
@@ -226,13 +243,7 @@ def answer(
     below the answer."""
     day = date_ranges.today_in(ZONE)
     resolved = _resolve(classifier, ctx, question, previous, day)
-    ans = _respond(ctx, resolved, question, day)
-    if last is not None and last.repeated_by(question, ans):
-        # Another question read as the previous one (a follow-up local mode
-        # cannot narrow: "which of those were sev1?") would get its answer
-        # word for word, as if it were new.
-        out = ToolOutput(summary="the previous answer's figures", data=None)
-        ans = LocalAnswer(ans.intent, None, {}, out, _repeated(question))
+    ans = _respond(ctx, resolved, question, day, last)
     text = ans.text
     if resolved.earlier is not None:
         text = f"Read as a follow-up to “{resolved.earlier}”:\n{text}"

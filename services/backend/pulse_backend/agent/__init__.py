@@ -3,11 +3,14 @@
 - ``sqlguard`` / ``sql_tool``: the read-only SQL tool and its gates;
 - ``links`` / ``tools``: the tools the model may call, each returning a
   summary, data and the citations (source URLs) of the rows it used;
+  ``toolkit``: what a tool is made of (context, argument models);
+  ``dora_tools``, ``lookups``, ``open_incidents``, ``open_prs``: the tools;
   ``reviews``: the review-time and review-load tools, on the engineering
   dashboard's own statement;
 - ``graph``: plan → tools → answer with a step limit (LLM mode);
-- ``local``: intent classification by embeddings and templated answers
-  from the same tools when no provider answers (local mode);
+- ``local``: intent classification by embeddings (``intents``) and
+  templated answers (``answers``) from the same tools when no provider
+  answers (local mode);
 - ``memory``: feedback into ``ai_learning_memory`` and its reuse;
 - ``conversations``: conversation state in the tenant's Redis prefix;
 - ``service``: one question → a stream of ``AgentEvent``.

@@ -17,8 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pulse_backend.agent import answers
 from pulse_backend.agent.models import ToolOutput
-from pulse_backend.analytics.wording import fmt_count, metric_name
 from pulse_common.ai import Embedder
 
 # Measured with all-MiniLM-L6-v2 (tests/agent/test_local_and_memory.py):
@@ -62,94 +62,8 @@ class Intent:
     requires: re.Pattern[str] | None = None
 
 
-def _repos(out: ToolOutput, when: str) -> str:
-    if not out.data:
-        return f"No incidents were linked to a repository {when}."
-    lines = [
-        f"{i}. {row['repository']}: {fmt_count(row['incidents'], 'incident', 'incidents')}"
-        for i, row in enumerate(out.data, start=1)
-    ]
-    return f"Repositories with the most incidents {when}:\n" + "\n".join(lines)
-
-
-def _metric(out: ToolOutput, when: str) -> str:
-    data = out.data
-    level = f" DORA level: {data['level']}." if data["level"] else ""
-    rows = "\n".join(f"- {c.title}" for c in out.citations)
-    tail = f"\nThe rows that weigh most:\n{rows}" if rows else ""
-    name = metric_name(data["metric"])
-    return f"{name} {when}: {data['figure']}.{level}{tail}"
-
-
-def _summary(out: ToolOutput, when: str) -> str:
-    lines = "\n".join(f"- {ln}" for ln in out.data["lines"])
-    insights = "\n".join(f"- {i}" for i in out.data["insights"])
-    return f"DORA metrics {when}:\n{lines}" + (f"\nInsights:\n{insights}" if insights else "")
-
-
-def _search(out: ToolOutput, _when: str) -> str:
-    if not out.citations:
-        return "I found nothing matching your question in PRs, work items or incidents."
-    return "Closest matches:\n" + "\n".join(f"- {c.title}" for c in out.citations)
-
-
-def _open_incidents(out: ToolOutput, when: str) -> str:
-    data = out.data
-    if not data["total"]:
-        return f"No incident detected {when} is still open."
-    lines = [
-        f"{i}. {n['incident']} ({n['severity']}, {n['status']}, open for {n['age']}): "
-        + (f"linked to {n['deployment']}" if n["deployment"] else "no deployment linked")
-        for i, n in enumerate(data["incidents"], start=1)
-    ]
-    more = len(data["incidents"])
-    tail = f"\n…and {data['total'] - more} more." if data["total"] > more else ""
-    total = fmt_count(data["total"], "incident", "incidents")
-    return (
-        f"Incidents detected {when} that are still open: {total}, oldest first:\n"
-        + "\n".join(lines)
-        + tail
-    )
-
-
-def _slowest_reviews(out: ToolOutput, when: str) -> str:
-    data = out.data
-    if not data["prs"]:
-        return f"No merged pull request had a review {when}."
-    lines = [
-        f"{i}. {p['pr']}: {p['review_time']} in review, reviewed by "
-        + (", ".join(p["reviewers"]) or "no one else")
-        for i, p in enumerate(data["prs"], start=1)
-    ]
-    return (
-        f"Pull requests that took longest to review {when} (from the first review by "
-        f"someone else to the merge):\n" + "\n".join(lines) + f"\nMedian review time: "
-        f"{data['median']} (from {data['reviewed']})."
-    )
-
-
-def _review_load(out: ToolOutput, when: str) -> str:
-    if not out.data:
-        return f"No pull request was reviewed {when}."
-    lines = [
-        f"{i}. {r['reviewer']}: {r['reviewed']} reviewed, median first response "
-        f"{r['median_response']}"
-        for i, r in enumerate(out.data, start=1)
-    ]
-    # The cited PRs under the reviewer whose count they are in (a PR two
-    # listed reviewers reviewed is cited once, and listed under both).
-    titles = {c.id: c.title for c in out.citations}
-    latest = [
-        f"- {r['reviewer']}: " + "; ".join(titles[i] for i in r["latest_pr_ids"] if i in titles)
-        for r in out.data
-        if r["latest_pr_ids"]
-    ]
-    tail = "\nTheir latest PRs reviewed:\n" + "\n".join(latest) if latest else ""
-    return f"Review load {when} (PRs reviewed per reviewer):\n" + "\n".join(lines) + tail
-
-
 def _metric_intent(metric: str, topic: str, *exemplars: str) -> Intent:
-    return Intent(metric, "dora_metric", {"metric": metric}, exemplars, _metric, topic)
+    return Intent(metric, "dora_metric", {"metric": metric}, exemplars, answers.metric, topic)
 
 
 INTENTS: tuple[Intent, ...] = (
@@ -162,7 +76,7 @@ INTENTS: tuple[Intent, ...] = (
             "which services have the most outages",
             "where do our production incidents come from",
         ),
-        _repos,
+        answers.repositories,
         "the repositories that production incidents and outages come from",
     ),
     _metric_intent(
@@ -209,7 +123,7 @@ INTENTS: tuple[Intent, ...] = (
             "incidents that have not been resolved yet",
             "which outages are still open",
         ),
-        _open_incidents,
+        answers.open_incidents,
         "production incidents and outages still unresolved",
         OPENNESS,
     ),
@@ -223,7 +137,7 @@ INTENTS: tuple[Intent, ...] = (
             "slowest code reviews and their reviewers",
             "code reviews that dragged on for days",
         ),
-        _slowest_reviews,
+        answers.slowest_reviews,
         "code review time of pull requests and who reviewed them",
     ),
     Intent(
@@ -237,7 +151,7 @@ INTENTS: tuple[Intent, ...] = (
             "how many pull requests did each person review",
             "which people on the team review the most PRs",
         ),
-        _review_load,
+        answers.review_load,
         "code review load: how many pull requests each reviewer reviewed",
     ),
     Intent(
@@ -250,11 +164,11 @@ INTENTS: tuple[Intent, ...] = (
             "team performance overview",
             "how healthy is our engineering delivery",
         ),
-        _summary,
+        answers.summary,
         "DORA metrics and delivery performance",
     ),
 )
-SEARCH = Intent("search", "search", {}, (), _search)
+SEARCH = Intent("search", "search", {}, (), answers.search)
 
 
 class IntentClassifier:

@@ -16,7 +16,7 @@ from pulse_backend.agent.models import ToolOutput
 from pulse_backend.analytics.wording import fmt_count, fmt_value
 
 if TYPE_CHECKING:  # tools registers this module's tool
-    from pulse_backend.agent.tools import Period, ToolContext
+    from pulse_backend.agent.toolkit import Period, ToolContext
 
 # Listed and cited; the answer says how many more are open.
 TOP = 10

@@ -27,7 +27,7 @@ from pulse_common.analytics.lead_time import pr_filter
 from pulse_common.analytics.scope import Scope
 
 if TYPE_CHECKING:  # tools registers this module's tools
-    from pulse_backend.agent.tools import Period, ToolContext
+    from pulse_backend.agent.toolkit import Period, ToolContext
 
 TOP = 5
 # PRs cited per listed reviewer: their latest first reviews, as lead time

@@ -1,0 +1,94 @@
+"""The templates that turn a tool's output into local mode's answer: each
+gets the output and the period in words ("in October 2026 (1 Oct - 31
+Oct)", with an en dash), and words its figures as the dashboard does."""
+
+from __future__ import annotations
+
+from pulse_backend.agent.models import ToolOutput
+from pulse_backend.analytics.wording import fmt_count, metric_name
+
+
+def repositories(out: ToolOutput, when: str) -> str:
+    if not out.data:
+        return f"No incidents were linked to a repository {when}."
+    lines = [
+        f"{i}. {row['repository']}: {fmt_count(row['incidents'], 'incident', 'incidents')}"
+        for i, row in enumerate(out.data, start=1)
+    ]
+    return f"Repositories with the most incidents {when}:\n" + "\n".join(lines)
+
+
+def metric(out: ToolOutput, when: str) -> str:
+    data = out.data
+    level = f" DORA level: {data['level']}." if data["level"] else ""
+    rows = "\n".join(f"- {c.title}" for c in out.citations)
+    tail = f"\nThe rows that weigh most:\n{rows}" if rows else ""
+    name = metric_name(data["metric"])
+    return f"{name} {when}: {data['figure']}.{level}{tail}"
+
+
+def summary(out: ToolOutput, when: str) -> str:
+    lines = "\n".join(f"- {ln}" for ln in out.data["lines"])
+    insights = "\n".join(f"- {i}" for i in out.data["insights"])
+    return f"DORA metrics {when}:\n{lines}" + (f"\nInsights:\n{insights}" if insights else "")
+
+
+def search(out: ToolOutput, _when: str) -> str:
+    if not out.citations:
+        return "I found nothing matching your question in PRs, work items or incidents."
+    return "Closest matches:\n" + "\n".join(f"- {c.title}" for c in out.citations)
+
+
+def open_incidents(out: ToolOutput, when: str) -> str:
+    data = out.data
+    if not data["total"]:
+        return f"No incident detected {when} is still open."
+    lines = [
+        f"{i}. {n['incident']} ({n['severity']}, {n['status']}, open for {n['age']}): "
+        + (f"linked to {n['deployment']}" if n["deployment"] else "no deployment linked")
+        for i, n in enumerate(data["incidents"], start=1)
+    ]
+    more = len(data["incidents"])
+    tail = f"\n…and {data['total'] - more} more." if data["total"] > more else ""
+    total = fmt_count(data["total"], "incident", "incidents")
+    return (
+        f"Incidents detected {when} that are still open: {total}, oldest first:\n"
+        + "\n".join(lines)
+        + tail
+    )
+
+
+def slowest_reviews(out: ToolOutput, when: str) -> str:
+    data = out.data
+    if not data["prs"]:
+        return f"No merged pull request had a review {when}."
+    lines = [
+        f"{i}. {p['pr']}: {p['review_time']} in review, reviewed by "
+        + (", ".join(p["reviewers"]) or "no one else")
+        for i, p in enumerate(data["prs"], start=1)
+    ]
+    return (
+        f"Pull requests that took longest to review {when} (from the first review by "
+        f"someone else to the merge):\n" + "\n".join(lines) + f"\nMedian review time: "
+        f"{data['median']} (from {data['reviewed']})."
+    )
+
+
+def review_load(out: ToolOutput, when: str) -> str:
+    if not out.data:
+        return f"No pull request was reviewed {when}."
+    lines = [
+        f"{i}. {r['reviewer']}: {r['reviewed']} reviewed, median first response "
+        f"{r['median_response']}"
+        for i, r in enumerate(out.data, start=1)
+    ]
+    # The cited PRs under the reviewer whose count they are in (a PR two
+    # listed reviewers reviewed is cited once, and listed under both).
+    titles = {c.id: c.title for c in out.citations}
+    latest = [
+        f"- {r['reviewer']}: " + "; ".join(titles[i] for i in r["latest_pr_ids"] if i in titles)
+        for r in out.data
+        if r["latest_pr_ids"]
+    ]
+    tail = "\nTheir latest PRs reviewed:\n" + "\n".join(latest) if latest else ""
+    return f"Review load {when} (PRs reviewed per reviewer):\n" + "\n".join(lines) + tail

@@ -1,0 +1,116 @@
+"""The DORA tools: the summary of a period, one metric with the rows that
+weigh most in it (so an answer can say why), and the repositories ranked
+by the incidents they caused. The figures are the analytics API's."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from sqlalchemy import text
+
+from pulse_backend.agent import links
+from pulse_backend.agent.models import ToolOutput
+from pulse_backend.agent.toolkit import Period, ToolContext
+from pulse_backend.analytics.summary import executive_summary
+from pulse_backend.analytics.wording import figure_words, fmt_count, fmt_value, metric_name
+from pulse_backend.analytics_service import benchmarks
+from pulse_common.analytics import dora
+from pulse_common.dora.settings import load_rules
+
+TOP = 5
+
+
+class MetricArgs(Period):
+    metric: Literal["lead_time", "deployment_frequency", "change_failure_rate", "recovery_time"]
+
+
+def dora_summary(ctx: ToolContext, args: Period) -> ToolOutput:
+    with ctx.read() as conn:
+        s = executive_summary(conn, args.scope(), load_rules(conn), benchmarks(ctx.clients))
+    lines = [
+        f"{metric_name(ln.metric)}: {figure_words(ln.metric, ln.value, ln.unit, ln.sample_size)} "
+        f"(level {ln.level or 'n/a'}, previous {fmt_value(ln.previous_value, ln.unit)}"
+        # "no_data" repeats "previous no data" and is an id, not a word.
+        f"{'' if ln.change == 'no_data' else ', ' + ln.change})"
+        for ln in s.lines
+    ]
+    return ToolOutput(
+        summary=f"DORA summary over {args.days} days",
+        data={"lines": lines, "insights": list(s.insights)},
+    )
+
+
+def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
+    """One metric with the rows behind it (slowest PRs, failed deployments,
+    longest incidents) so an answer can say why."""
+    scope = args.scope(limit=1000)
+    with ctx.read() as conn:
+        rules, bench = load_rules(conn), benchmarks(ctx.clients)
+        fig: Any
+        if args.metric == "lead_time":
+            fig = dora.lead_time(conn, scope, rules, bench)
+            worst = sorted(fig.drilldown, key=lambda r: -r.cycle_hours)[:TOP]
+            items = [{"pr_id": r.id, "title": r.title, "hours": r.cycle_hours} for r in worst]
+            cites = links.cite(conn, "pr", [r.id for r in worst])
+        elif args.metric == "recovery_time":
+            fig = dora.recovery_time(conn, scope, rules, bench)
+            worst = sorted(fig.drilldown, key=lambda r: -(r.hours or 0.0))[:TOP]
+            items = [{"incident_id": r.id, "title": r.title, "hours": r.hours} for r in worst]
+            cites = links.cite(conn, "incident", [r.id for r in worst])
+        else:
+            fn = dora.deployment_frequency if args.metric == "deployment_frequency" else None
+            fig = (fn or dora.change_failure_rate)(conn, scope, rules, bench)
+            picked = [r for r in fig.drilldown if r.failed or fn is not None][:TOP]
+            items = [{"deployment_id": r.id, "failed": r.failed} for r in picked]
+            cites = links.cite(conn, "deployment", [r.id for r in picked])
+    # In words as the dashboard shows it, for the step line, local mode and
+    # the model alike (a bare 0.00 beside cited deployments reads as wrong).
+    figure = figure_words(args.metric, fig.value, fig.unit, fig.sample_size)
+    period = f" over {args.days} days"
+    return ToolOutput(
+        summary=f"{metric_name(args.metric)}: "
+        + figure_words(args.metric, fig.value, fig.unit, fig.sample_size, period),
+        data={
+            "metric": args.metric,
+            "value": fig.value,
+            "unit": fig.unit,
+            "figure": figure,
+            "sample_size": fig.sample_size,
+            "level": fig.level,
+            "items": items,
+        },
+        citations=cites,
+    )
+
+
+_BY_REPOSITORY = text(
+    "SELECT r.id, r.full_name, count(DISTINCT n.id) AS incidents, "
+    "(array_agg(n.id ORDER BY n.detected_at DESC))[1:3] AS recent "
+    "FROM incidents n "
+    "LEFT JOIN incidents_deployments x ON x.incident_id = n.id "
+    "LEFT JOIN deployments d ON d.id = COALESCE(x.deployment_id, n.deployment_id) "
+    "JOIN repositories r ON r.id = COALESCE(n.repository_id, d.repository_id) "
+    "WHERE n.detected_at >= :start AND n.detected_at < :end "
+    "GROUP BY r.id, r.full_name ORDER BY incidents DESC, r.full_name LIMIT :limit"
+)
+
+
+def incidents_by_repository(ctx: ToolContext, args: Period) -> ToolOutput:
+    scope = args.scope()
+    with ctx.read() as conn:
+        rows = list(
+            conn.execute(_BY_REPOSITORY, {"start": scope.start, "end": scope.end, "limit": TOP})
+        )
+        cites = links.cite(conn, "repository", [r.id for r in rows])
+        cites += links.cite(conn, "incident", [i for r in rows for i in r.recent])
+    data = [{"repository": r.full_name, "incidents": r.incidents} for r in rows]
+    top = (
+        f"most in {rows[0].full_name}: {fmt_count(rows[0].incidents, 'incident', 'incidents')}"
+        if rows
+        else "none linked to a repository"
+    )
+    return ToolOutput(
+        summary=f"incidents by repository over {args.days} days, {top}",
+        data=data,
+        citations=cites,
+    )

@@ -1,0 +1,82 @@
+"""What every tool is made of: the context it runs in (the tenant's read
+transaction on the replica), the argument models (pydantic, extra fields
+refused: a bad argument is an ``InvalidInput`` the model sees and can fix),
+and ``Tool``, which the registry in ``tools`` lists and an LLM provider
+sees as its ``spec``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import Connection
+
+from pulse_backend.agent.models import ToolOutput
+from pulse_backend.context import Principal
+from pulse_backend.search.schemas import SearchParams, SearchResponse
+from pulse_backend.state import AppClients
+from pulse_backend.tx import read_transaction
+from pulse_common.ai import ToolSpec
+from pulse_common.analytics.scope import MAX_RANGE, Scope
+from pulse_common.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class ToolContext:
+    clients: AppClients
+    principal: Principal
+    # The search service bound to the app's embedder and vector store.
+    search: Callable[[SearchParams], SearchResponse] | None = None
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        p = self.principal
+        with read_transaction(self.clients.replica, p.names, p.session_id, p.pending_lsn) as c:
+            yield c
+
+
+class Args(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Period(Args):
+    # As long as the analytics API allows (the assistant answers for "since
+    # January 2025" what the dashboards show for it).
+    days: int = Field(90, ge=1, le=MAX_RANGE.days, description="length of the period in days")
+    end: dt.date | None = Field(None, description="last day of the period (default: today)")
+
+    def scope(self, limit: int = 0, **filters: Any) -> Scope:
+        """The period as the analytics' scope; ``filters``: its other
+        fields (``repository_ids``, ``authors``)."""
+        end_day = self.end or dt.datetime.now(dt.UTC).date()
+        end = dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time(), dt.UTC)
+        return Scope(
+            start=end - dt.timedelta(days=self.days), end=end, drilldown_limit=limit, **filters
+        )
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    description: str
+    args: type[Args]
+    fn: Callable[[ToolContext, Any], ToolOutput]
+
+    @property
+    def spec(self) -> ToolSpec:
+        return ToolSpec(
+            name=self.name, description=self.description, parameters=self.args.model_json_schema()
+        )
+
+    def run(self, ctx: ToolContext, arguments: dict[str, Any]) -> ToolOutput:
+        try:
+            parsed = self.args.model_validate(arguments)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or "arguments"
+            raise InvalidInput(f"{self.name}: {field}: {first['msg']}") from None
+        return self.fn(ctx, parsed)

@@ -4,7 +4,9 @@ period's words left out first). Every local intent is covered, and so are
 the overlaps that share words: review time against lead time ("slowest
 pull requests"), incidents by repository against recovery time
 ("incidents"), deployment frequency against change failure rate
-("deployments"), incidents still open against both ("unresolved outages").
+("deployments"), incidents still open against both ("unresolved outages"),
+PRs still open against review time ("PRs waiting for review" against
+"PRs that waited longest for a review") and open incidents ("still open").
 Questions about nothing in the data are searched for."""
 
 from __future__ import annotations
@@ -79,6 +81,27 @@ TABLE: list[tuple[str, str]] = [
     ("What incidents are open right now?", "open_incidents"),
     ("show me incidents that are still ongoing", "open_incidents"),
     ("And which of those are still open?", "open_incidents"),
+    # Pull requests still open: asked as open, not merged yet, waiting for
+    # review or stale (not: the PRs that waited longest, which is review
+    # time, above), in a repository or by an author.
+    ("Which pull requests are still open?", "open_prs"),
+    ("Which PRs are still open?", "open_prs"),
+    ("open PRs", "open_prs"),
+    ("list the open pull requests", "open_prs"),
+    ("How many PRs are open right now?", "open_prs"),
+    ("PRs still open", "open_prs"),
+    ("What PRs are open in demo/api?", "open_prs"),
+    ("open PRs by ada", "open_prs"),
+    ("which pull requests haven't been merged", "open_prs"),
+    ("which pull requests haven't been merged yet?", "open_prs"),
+    ("unmerged pull requests", "open_prs"),
+    ("PRs waiting for review", "open_prs"),
+    ("Which PRs are waiting for review?", "open_prs"),
+    ("Which PRs has nobody reviewed yet?", "open_prs"),
+    ("What is pending in code review?", "open_prs"),
+    ("stale pull requests", "open_prs"),
+    ("Show me stale PRs", "open_prs"),
+    ("Which PRs are stuck?", "open_prs"),
     # The whole picture.
     ("How are we doing overall?", "dora_summary"),
     ("give me a DORA summary for last month", "dora_summary"),
@@ -88,7 +111,7 @@ TABLE: list[tuple[str, str]] = [
     ("checkout fails after the upgrade", SEARCH.name),
     ("How often do we play football?", SEARCH.name),
     ("What is our revenue?", SEARCH.name),
-    # Open, but not incidents.
+    # Open, but neither incidents nor pull requests.
     ("Which work items are still open?", SEARCH.name),
 ]
 

@@ -58,6 +58,33 @@ def open_incidents(out: ToolOutput, when: str) -> str:
     )
 
 
+def open_prs(out: ToolOutput, when: str) -> str:
+    data = out.data
+    older = data["older"]
+    before = (
+        f"\n{fmt_count(older, 'more open PR was', 'more open PRs were')} opened before that."
+        if older
+        else ""
+    )
+    if not data["total"]:
+        return f"No pull request{data['narrowed']} opened {when} is still open.{before}"
+    lines = [
+        f"{i}. {p['pr']} (by {p['author'] or 'unknown'}, open for {p['age']}): "
+        + (f"reviewed by {', '.join(p['reviewers'])}" if p["reviewers"] else "not reviewed yet")
+        for i, p in enumerate(data["prs"], start=1)
+    ]
+    more = len(data["prs"])
+    tail = f"\n…and {data['total'] - more} more." if data["total"] > more else ""
+    total = fmt_count(data["total"], "open PR", "open PRs")
+    return (
+        f"Pull requests{data['narrowed']} opened {when} that are still open: {total} "
+        f"({data['unreviewed']} not reviewed yet by anyone but their author), oldest first:\n"
+        + "\n".join(lines)
+        + tail
+        + before
+    )
+
+
 def slowest_reviews(out: ToolOutput, when: str) -> str:
     data = out.data
     if not data["prs"]:

@@ -46,6 +46,21 @@ TOPIC_WEIGHT = 1.5
 OPENNESS = re.compile(r"\b(open|unresolved|ongoing|outstanding|still|yet|closed)\b", re.I)
 
 
+# Open pull requests are asked for by their openness too, or by what keeps
+# them open: not merged yet, waiting for a review, gone stale. "Which PRs
+# waited longest for a review?" (past tense) is review time, not this.
+PR_OPENNESS = re.compile(
+    OPENNESS.pattern
+    + r"|\b(unmerged|pending|waiting|awaiting|stale|idle|abandoned|languishing|(are|is) stuck)\b"
+    r"|(\bnot|n't)\s+(yet\s+)?(been\s+)?(merged|reviewed)\b",
+    re.I,
+)
+# ...and are about pull requests: "which of those are still open?" has no
+# noun of its own, and is about pull requests only after a question about
+# them (``IntentClassifier.classify_follow_up``), about incidents otherwise.
+ABOUT_PRS = re.compile(r"\b(PRs?|pull requests?|merged?|merging|code reviews?|review)\b", re.I)
+
+
 @dataclass(frozen=True)
 class Intent:
     """``render`` gets the tool's output and the period in words ("in October
@@ -58,8 +73,16 @@ class Intent:
     render: Callable[[ToolOutput, str], str]
     topic: str = ""
     # Words the question must have for the intent to be a candidate at all,
-    # where the embedding alone cannot tell (see ``OPENNESS``).
+    # where the embedding alone cannot tell (see ``OPENNESS``)...
     requires: re.Pattern[str] | None = None
+    # ...and words what it is about must have: a follow-up's own, or those
+    # of the question it leans on (see ``ABOUT_PRS``).
+    about: re.Pattern[str] | None = None
+
+    def fits(self, words: str, about: str) -> bool:
+        return (self.requires is None or self.requires.search(words) is not None) and (
+            self.about is None or self.about.search(about) is not None
+        )
 
 
 def _metric_intent(metric: str, topic: str, *exemplars: str) -> Intent:
@@ -126,6 +149,24 @@ INTENTS: tuple[Intent, ...] = (
         answers.open_incidents,
         "production incidents and outages still unresolved",
         OPENNESS,
+    ),
+    Intent(
+        "open_prs",
+        "open_prs",
+        {},
+        (
+            "which pull requests are still open?",
+            "which PRs are open right now",
+            "pull requests that have not been merged yet",
+            "which PRs are waiting for a review",
+            "which PRs has nobody reviewed yet",
+            "what is still pending in code review",
+            "show me the stale PRs",
+        ),
+        answers.open_prs,
+        "pull requests not merged yet: stale, not reviewed yet or waiting for review",
+        PR_OPENNESS,
+        ABOUT_PRS,
     ),
     Intent(
         "slowest_reviews",
@@ -208,18 +249,20 @@ class IntentClassifier:
         earlier question's own). A follow-up whose words ask nothing an
         intent answers ("and last month?") is read from ``joined`` alone."""
         w, j = self.embedder.embed([words, joined])
-        found = self._pick(words, w, j)
+        found = self._pick(words, w, j, joined)
         return found if found[0] is not SEARCH else self._pick(joined, j, j)
 
-    def _pick(self, text: str, q: Sequence[float], about: Sequence[float]) -> tuple[Intent, float]:
+    def _pick(
+        self, text: str, q: Sequence[float], about: Sequence[float], about_text: str = ""
+    ) -> tuple[Intent, float]:
         """``q``: the vector of ``text``, matched to the exemplars; ``about``:
-        the vector matched to the topics."""
+        the vector matched to the topics, of ``about_text`` (default ``text``)."""
         index = self._index()
         near: dict[str, float] = {}
         for intent, v in index:
             near[intent.name] = max(near.get(intent.name, -1.0), _dot(q, v))
         topic = {name: _dot(about, v) for name, v in self._topics.items()}
-        candidates = [i for i in INTENTS if i.requires is None or i.requires.search(text)]
+        candidates = [i for i in INTENTS if i.fits(text, about_text or text)]
         best = max(candidates, key=lambda i: near[i.name] + TOPIC_WEIGHT * topic[i.name])
         score = near[best.name]
         if score > MIN_SIMILARITY and (score >= SURE or topic[best.name] >= MIN_TOPIC):

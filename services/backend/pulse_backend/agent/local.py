@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pulse_backend.agent import date_ranges, periods
+from pulse_backend.agent import date_ranges, open_prs, periods
 from pulse_backend.agent.intents import INTENTS, SEARCH, Intent, IntentClassifier
 from pulse_backend.agent.memory import Correction
 from pulse_backend.agent.models import ToolOutput
@@ -165,9 +165,15 @@ def _resolve(
     asked = _read(question, today)
     intent, _ = classifier.classify(asked.text)
     if intent is not SEARCH:
-        if previous and asked.period is None and _REFERS.search(question):
-            # The period of the latest question that names one ("and why?"
-            # in between names none).
+        if previous and _REFERS.search(question):
+            # What it asks is its own words', what it is about the latest
+            # question's ("which of those are still open?" after a question
+            # about PRs is about PRs); the period its own, else that of the
+            # latest question that names one ("and why?" in between names none).
+            joined = f"{_read(previous[0], today).text} {asked.text}"
+            intent, _ = classifier.classify_follow_up(asked.text, joined)
+            if asked.period is not None:
+                return _Resolved(intent, asked.period, previous[0])
             leaned = [(e, _read(e, today).period) for e in previous[:FOLLOW_UP]]
             earlier, period = next((e for e in leaned if e[1] is not None), leaned[0])
             return _Resolved(intent, period, earlier)
@@ -222,6 +228,10 @@ def _respond(
         return LocalAnswer(name, None, {}, out, _unusable(r.period))
     days = date_ranges.last_days(today, DAYS) if r.period is None else r.period.range
     arguments = {**r.intent.arguments, "days": days.days, "end": days.last.isoformat()}
+    if "repository" in TOOLS[r.intent.tool].args.model_fields:
+        # A tool that narrows by repository and author (open PRs) is given
+        # those the question names.
+        arguments |= open_prs.named(ctx, question)
     if last is not None and last.repeated_by(question, r.intent.tool, arguments):
         return _not_again(name, question)
     out = TOOLS[r.intent.tool].run(ctx, arguments)

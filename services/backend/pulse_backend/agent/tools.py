@@ -8,7 +8,7 @@ the tools themselves are ``dora_tools``, ``lookups``, ``reviews``,
 
 from __future__ import annotations
 
-from pulse_backend.agent import dora_tools, lookups, open_incidents, reviews
+from pulse_backend.agent import dora_tools, lookups, open_incidents, open_prs, reviews
 from pulse_backend.agent.toolkit import Period, Tool, ToolContext
 
 __all__ = ["TOOLS", "Period", "Tool", "ToolContext"]
@@ -41,6 +41,15 @@ TOOLS: dict[str, Tool] = {
             "their age, severity, status and linked deployment",
             Period,
             open_incidents.open_incidents_tool,
+        ),
+        Tool(
+            "open_prs",
+            "Pull requests opened in a period that are still open (neither merged nor "
+            "closed), oldest first, with their age, repository, author and reviewers other "
+            "than the author (none: waiting for review), how many are not reviewed yet and "
+            "how many older ones are open; optionally of one repository or author",
+            open_prs.OpenPrArgs,
+            open_prs.open_prs_tool,
         ),
         Tool(
             "slowest_reviews",

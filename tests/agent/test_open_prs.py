@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from pulse_backend.agent import date_ranges
+from pulse_backend.agent import answers, date_ranges
 from pulse_backend.agent.local import ZONE
 from pulse_backend.agent.open_prs import UnknownName, named
 from pulse_backend.agent.tools import TOOLS, ToolContext
@@ -124,6 +124,14 @@ def test_open_prs_lists_the_open_ones_oldest_first_with_their_reviewers(
     ]
     assert [round(p["age_hours"] / 24) for p in listed] == [10, 5, 2]
     assert out.summary == "3 open PRs opened over 90 days, 2 not reviewed yet"
+    text = answers.open_prs(out, "in the last days")
+    assert text.splitlines()[:3] == [
+        "Pull requests opened in the last days that are still open: 3 open PRs, 2 of them "
+        "not reviewed yet by anyone but their author; oldest first:",
+        "1. acme/api#1 change 1 (by ada, open for 10 days): reviewed by bo, cy",
+        "2. acme/api#2 change 2 (by ada, open for 5.0 days): not reviewed yet",
+    ]
+    assert text.endswith("\n1 more open PR was opened before that."), text
 
 
 def test_open_prs_narrow_by_repository_author_and_period(
@@ -157,18 +165,21 @@ def test_the_llm_sees_the_open_prs_tool_with_its_filters() -> None:
     assert {"days", "end", "repository", "author"} <= set(spec.parameters["properties"])
 
 
-# The open PRs opened in the last 90 days (UTC days), oldest first.
+# The open PRs opened in the last 90 days (UTC days), oldest first, and
+# whether someone other than the author reviewed each.
 OPEN = """
-SELECT pr.id FROM prs pr WHERE pr.state = 'open' AND pr.created >= :start AND pr.created < :end
+SELECT pr.id, EXISTS (SELECT FROM prs_reviews rv WHERE rv.pr_id = pr.id
+                      AND rv.reviewer <> coalesce(pr.author, '')) AS reviewed
+FROM prs pr WHERE pr.state = 'open' AND pr.created >= :start AND pr.created < :end
 ORDER BY pr.created, pr.id
 """
 
 
-def open_prs(platform: Platform, demo: TenantInfo) -> list[int]:
+def open_prs(platform: Platform, demo: TenantInfo) -> list[Any]:
     today = date_ranges.today_in(ZONE)
     end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), dt.UTC)
     params = {"start": end - dt.timedelta(days=90), "end": end}
-    return [r.id for r in tenant_sql(platform, demo.slug, OPEN, params)]
+    return tenant_sql(platform, demo.slug, OPEN, params)
 
 
 def test_which_pull_requests_are_still_open_through_the_api(
@@ -176,15 +187,24 @@ def test_which_pull_requests_are_still_open_through_the_api(
 ) -> None:
     use_runtime(client, local_runtime(embedder))
     s = signed_in(client, demo)
-    expected = open_prs(platform, demo)
-    assert expected, "the demo seed leaves PRs open"
+    rows = open_prs(platform, demo)
+    assert rows, "the demo seed leaves PRs open"
+    expected = [r.id for r in rows]
+    waiting = sum(not r.reviewed for r in rows)
+    # Which wait for a first review is said before the list (what "waiting
+    # for review" asks; the oldest ten listed may all be reviewed).
+    said = (
+        f"{waiting} of them not reviewed yet by anyone but their author"
+        if waiting
+        else "each reviewed by someone other than its author"
+    )
     for question in ("Which pull requests are still open?", "PRs waiting for review"):
         events = ask(s, question)
         assert events[0][1]["tool"] == "open_prs", (question, events)
         answer = text_of(events)
         assert answer.startswith(
             f"Pull requests opened {last_90_days()} that are still open: "
-            f"{fmt_count(len(expected), 'open PR', 'open PRs')} ("
+            f"{fmt_count(len(expected), 'open PR', 'open PRs')}, {said}; oldest first:\n"
         ), answer
         assert cited(events, "pr") == expected[:10], question
     # After a question about PRs, "which of those are still open?" is about PRs.

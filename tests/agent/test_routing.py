@@ -111,6 +111,12 @@ TABLE: list[tuple[str, str]] = [
     ("checkout fails after the upgrade", SEARCH.name),
     ("How often do we play football?", SEARCH.name),
     ("What is our revenue?", SEARCH.name),
+    # Questions about PRs no tool answers are searched for, not given review
+    # load or lead time (review intents need a word of reviewing, lead time
+    # one of time); how long PRs stay open until merged is lead time.
+    ("Who opened the most pull requests?", SEARCH.name),
+    ("What are our biggest pull requests?", SEARCH.name),
+    ("How long are PRs open before they get merged?", "lead_time"),
     # Open, but neither incidents nor pull requests.
     ("Which work items are still open?", SEARCH.name),
 ]

@@ -76,12 +76,16 @@ def open_prs(out: ToolOutput, when: str) -> str:
     more = len(data["prs"])
     tail = f"\n…and {data['total'] - more} more." if data["total"] > more else ""
     total = fmt_count(data["total"], "open PR", "open PRs")
+    # Which are waiting for a first review, first: what "waiting for
+    # review" asks, and the list below may show none of them.
+    waiting = (
+        f"{data['unreviewed']} of them not reviewed yet by anyone but their author"
+        if data["unreviewed"]
+        else "each reviewed by someone other than its author"
+    )
     return (
-        f"Pull requests{data['narrowed']} opened {when} that are still open: {total} "
-        f"({data['unreviewed']} not reviewed yet by anyone but their author), oldest first:\n"
-        + "\n".join(lines)
-        + tail
-        + before
+        f"Pull requests{data['narrowed']} opened {when} that are still open: {total}, "
+        f"{waiting}; oldest first:\n" + "\n".join(lines) + tail + before
     )
 
 

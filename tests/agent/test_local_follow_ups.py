@@ -46,11 +46,15 @@ def cited(events: list[tuple[str, dict[str, Any]]], kind: str) -> list[int]:
     return [d["id"] for k, d in events if k == "citation" and d["type"] == kind]
 
 
-def open_incidents(platform: Platform, demo: TenantInfo) -> list[Any]:
+def default_days() -> dict[str, dt.datetime]:
+    """Local mode's default period (the last 90 UTC days) as :start and :end."""
     today = date_ranges.today_in(ZONE)
     end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), dt.UTC)
-    params = {"start": end - dt.timedelta(days=90), "end": end}
-    return tenant_sql(platform, demo.slug, OPEN, params)
+    return {"start": end - dt.timedelta(days=90), "end": end}
+
+
+def open_incidents(platform: Platform, demo: TenantInfo) -> list[Any]:
+    return tenant_sql(platform, demo.slug, OPEN, default_days())
 
 
 def test_which_of_those_are_still_open_lists_the_open_incidents(

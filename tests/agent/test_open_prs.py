@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from pulse_backend.agent import answers, date_ranges
-from pulse_backend.agent.local import ZONE
+from pulse_backend.agent import answers
 from pulse_backend.agent.open_prs import UnknownName, named
 from pulse_backend.agent.tools import TOOLS, ToolContext
 from pulse_backend.analytics.wording import fmt_count
@@ -24,7 +23,7 @@ from pulse_common.ai import Embedder
 from pulse_common.provisioning import drop_tenant
 from tests.agent.conftest import local_runtime, principal_of, signed_in, use_runtime
 from tests.agent.test_local_and_memory import last_90_days, text_of
-from tests.agent.test_local_follow_ups import cited, conversation
+from tests.agent.test_local_follow_ups import cited, conversation, default_days
 from tests.backend.conftest import Platform, TenantInfo, provision
 from tests.backend.support import add_repository, tenant_sql, wait_replica
 
@@ -176,10 +175,7 @@ ORDER BY pr.created, pr.id
 
 
 def open_prs(platform: Platform, demo: TenantInfo) -> list[Any]:
-    today = date_ranges.today_in(ZONE)
-    end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), dt.UTC)
-    params = {"start": end - dt.timedelta(days=90), "end": end}
-    return tenant_sql(platform, demo.slug, OPEN, params)
+    return tenant_sql(platform, demo.slug, OPEN, default_days())
 
 
 def test_which_pull_requests_are_still_open_through_the_api(

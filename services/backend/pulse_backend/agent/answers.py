@@ -44,18 +44,20 @@ def open_incidents(out: ToolOutput, when: str) -> str:
     if not data["total"]:
         return f"No incident detected {when} is still open."
     lines = [
-        f"{i}. {n['incident']} ({n['severity']}, {n['status']}, open for {n['age']}): "
+        f"{n['incident']} ({n['severity']}, {n['status']}, open for {n['age']}): "
         + (f"linked to {n['deployment']}" if n["deployment"] else "no deployment linked")
-        for i, n in enumerate(data["incidents"], start=1)
+        for n in data["incidents"]
     ]
-    more = len(data["incidents"])
-    tail = f"\n…and {data['total'] - more} more." if data["total"] > more else ""
     total = fmt_count(data["total"], "incident", "incidents")
-    return (
-        f"Incidents detected {when} that are still open: {total}, oldest first:\n"
-        + "\n".join(lines)
-        + tail
+    return f"Incidents detected {when} that are still open: {total}, oldest first:\n" + _listed(
+        lines, data["total"]
     )
+
+
+def _listed(lines: list[str], total: int) -> str:
+    """The rows listed, numbered, and how many of ``total`` are not."""
+    tail = f"\n…and {total - len(lines)} more." if total > len(lines) else ""
+    return "\n".join(f"{i}. {line}" for i, line in enumerate(lines, start=1)) + tail
 
 
 def open_prs(out: ToolOutput, when: str) -> str:
@@ -69,12 +71,10 @@ def open_prs(out: ToolOutput, when: str) -> str:
     if not data["total"]:
         return f"No pull request{data['narrowed']} opened {when} is still open.{before}"
     lines = [
-        f"{i}. {p['pr']} (by {p['author'] or 'unknown'}, open for {p['age']}): "
+        f"{p['pr']} (by {p['author'] or 'unknown'}, open for {p['age']}): "
         + (f"reviewed by {', '.join(p['reviewers'])}" if p["reviewers"] else "not reviewed yet")
-        for i, p in enumerate(data["prs"], start=1)
+        for p in data["prs"]
     ]
-    more = len(data["prs"])
-    tail = f"\n…and {data['total'] - more} more." if data["total"] > more else ""
     total = fmt_count(data["total"], "open PR", "open PRs")
     # Which are waiting for a first review, first: what "waiting for
     # review" asks, and the list below may show none of them.
@@ -85,7 +85,7 @@ def open_prs(out: ToolOutput, when: str) -> str:
     )
     return (
         f"Pull requests{data['narrowed']} opened {when} that are still open: {total}, "
-        f"{waiting}; oldest first:\n" + "\n".join(lines) + tail + before
+        f"{waiting}; oldest first:\n" + _listed(lines, data["total"]) + before
     )
 
 

@@ -58,12 +58,13 @@ PR_OPENNESS = re.compile(
 # ...and are about pull requests: "which of those are still open?" has no
 # noun of its own, and is about pull requests only after a question about
 # them (``IntentClassifier.classify_follow_up``), about incidents otherwise.
+ABOUT_PRS = re.compile(r"\b(PRs?|pull requests?|merged?|merging|code reviews?|review)\b", re.I)
 # Review time and review load are asked for with a word of reviewing: "who
 # opened the most pull requests?" is 0.6 from "who reviews the most pull
 # requests?" by its shape, and "what are our biggest pull requests?" near it
 # too, but neither asks about reviews.
 REVIEWING = re.compile(r"\breview", re.I)
-# ...and lead time with a word of time: "who opened the most pull
+# Lead time is asked for with a word of time: "who opened the most pull
 # requests?" is 0.65 from "which pull requests were slowest to ship" and
 # 0.48 from its topic, but asks no duration.
 TIMING = re.compile(
@@ -71,7 +72,6 @@ TIMING = re.compile(
     r"hours?|delay\w*|duration|cycle)\b",
     re.I,
 )
-ABOUT_PRS = re.compile(r"\b(PRs?|pull requests?|merged?|merging|code reviews?|review)\b", re.I)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,12 @@
 """Local mode: no language model. The question's intent is the nearest
 exemplar by embedding (``intents``), the matching tool runs with default
 arguments, and the answer is a template filled from the tool's output, with
-the same citations as in LLM mode. A question that is no intent is searched
-for; when the search finds nothing either, a follow-up ("and last month?")
-is read with the conversation's previous questions, and failing that the
-answer says it found nothing relevant and what it can answer.
+the same citations as in LLM mode. A tool that narrows by repository and
+author (open PRs) gets those the question names (``open_prs.named``). A
+question that is no intent is searched for; when the search finds nothing
+either, a follow-up ("and last month?") is read with the conversation's
+previous questions, and failing that the answer says it found nothing
+relevant and what it can answer.
 
 The period is read from the question (``periods``: "last month", "since 1
 September", "in 2025 Q3"; the last ``DAYS`` days when it names none), or
@@ -14,10 +16,12 @@ cannot be used is answered with what is wrong with it, never with the
 default.
 
 A follow-up that says what it leans on ("and which of those are still
-open?") keeps the earlier question's period; one that comes out as the same
-tool with the same arguments as the previous local answer (a narrowing
-local mode cannot do: "which of those were sev1?") is told so, never given
-that answer again as if it were new."""
+open?") keeps the earlier question's period and is about what that one was
+about (open PRs after a question about PRs, open incidents after one about
+incidents); one that comes out as the same tool with the same arguments as
+the previous local answer (a narrowing local mode cannot do: "which of
+those were sev1?") is told so, never given that answer again as if it were
+new."""
 
 from __future__ import annotations
 

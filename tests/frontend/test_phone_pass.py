@@ -60,3 +60,8 @@ def test_phone_pass(stack: Stack, demo_tenant: Tenant) -> None:
             [table] = users["tables"]
             assert table["offColumns"] == [] and table["sideways"] <= 0, (s, mode, table)
             assert users["unreachable"] == [], (s, mode, users["unreachable"])
+    # Buttons and fields were 40 px tall, the metric tabs and radios 36 px,
+    # a chart's "data table" toggle 24 px and an overview tile's link 19 px:
+    # under the 44 px a finger needs.
+    small = {view: m["small"] for view, m in seen.items() if m["small"]}
+    assert small == {}, small

@@ -4,7 +4,7 @@
 // whose columns go off its right edge, a dialog wider than the screen.
 // See run.mjs.
 import { heading, newPage, setMode, shot, signIn } from "./lib.mjs";
-import { settled } from "./dashboards.mjs";
+import { PAGES as DATA_PAGES, settled } from "./dashboards.mjs";
 
 export const PHONES = { 390: { width: 390, height: 844 }, 360: { width: 360, height: 740 } };
 
@@ -50,19 +50,9 @@ export function phoneMeasure() {
   return { overflow: document.scrollingElement.scrollWidth - vw, small, offscreen, unreachable, tables, dialogs };
 }
 
-const METRICS = [
-  ["deployment-frequency", "Deployment frequency"],
-  ["lead-time", "Lead time for changes"],
-  ["change-failure-rate", "Change failure rate"],
-  ["recovery-time", "Failed deployment recovery time"],
-  ["rework-rate", "Rework rate"],
-];
-
 export const SIGNED_IN = [
-  { path: "/", title: "Overview", name: "overview" },
-  ...METRICS.map(([slug, title]) => ({ path: `/dora/${slug}`, title, name: `dora-${slug}` })),
-  { path: "/engineering", title: "Engineering", name: "engineering" },
-  { path: "/work-items", title: "Work items", name: "work-items" },
+  // The data pages: overview, each DORA metric's drill-down, engineering, work items.
+  ...DATA_PAGES,
   { path: "/search?q=deploy", title: "Search", name: "search" },
   { path: "/assistant", title: "Assistant", name: "assistant" },
   { path: "/profile", title: "Profile", name: "profile" },

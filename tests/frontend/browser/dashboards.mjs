@@ -2,7 +2,7 @@
 // items) on a tenant seeded with the demo profile; see run.mjs.
 import { axe, captureTokens, check, eachPageInBothModes, heading, inModesAndWidths, newPage, PHONE, PHONE_390, setMode, shot, signedIn, signIn } from "./lib.mjs";
 
-const PAGES = [
+export const PAGES = [
   { path: "/", title: "Overview", name: "overview" },
   { path: "/dora/deployment-frequency", title: "Deployment frequency", name: "dora-deployment-frequency" },
   { path: "/dora/lead-time", title: "Lead time for changes", name: "dora-lead-time" },

@@ -23,6 +23,7 @@ import * as charts from "./charts.mjs";
 import * as dashboards from "./dashboards.mjs";
 import * as etl from "./etl.mjs";
 import * as filterBar from "./filterbar.mjs";
+import * as phonePass from "./phonepass.mjs";
 import * as phoneTables from "./phonetables.mjs";
 import * as shellScenarios from "./scenarios.mjs";
 import * as settings from "./settings.mjs";
@@ -33,7 +34,7 @@ const frontend = process.env.PULSE_FRONTEND;
 const require = createRequire(join(frontend, "package.json"));
 const { chromium } = require("playwright-core");
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const own = { ...shellScenarios, ...dashboards, ...charts, ...admin, ...etl, ...settings, ...aiScenarios, ...walkScenarios, ...zone, ...filterBar, ...phoneTables };
+const own = { ...shellScenarios, ...dashboards, ...charts, ...admin, ...etl, ...settings, ...aiScenarios, ...walkScenarios, ...zone, ...filterBar, ...phoneTables, ...phonePass };
 
 async function scenarioNamed(name, modules) {
   const extra = {};

@@ -52,11 +52,11 @@ function UserRow({ user, self }: { user: User; self: boolean }) {
   const name = [user.first_name, user.last_name].filter(Boolean).join(" ");
   return (
     <tr>
-      <td>
+      <td className="break">
         {user.email}
         {name && <div className="muted">{name}</div>}
       </td>
-      <td>
+      <td data-label="Role">
         <select
           aria-label={`Role of ${user.email}`}
           value={user.role}
@@ -69,9 +69,9 @@ function UserRow({ user, self }: { user: User; self: boolean }) {
           ))}
         </select>
       </td>
-      <td>{!user.active ? "Deactivated" : user.invited ? "Invited, no password yet" : "Active"}</td>
-      <td>{formatDateTime(user.last_login_at, "Never")}</td>
-      <td>
+      <td data-label="Status">{!user.active ? "Deactivated" : user.invited ? "Invited, no password yet" : "Active"}</td>
+      <td data-label="Last sign-in">{formatDateTime(user.last_login_at, "Never")}</td>
+      <td className="row-actions-cell">
         {!self && (
           <Button type="button" className="btn" unavailable={update.isPending} onClick={() => update.mutate({ id: user.id, patch: { active: !user.active } })}>
             {user.active ? "Deactivate" : "Reactivate"}
@@ -94,7 +94,9 @@ export function UsersPage() {
         <section className="card table-card" aria-label="All users">
           <QueryState query={users} isEmpty={(u) => u.length === 0} empty="No users yet.">
             {(list) => (
-              <div className="table-scroll" role="region" aria-label="Users table" tabIndex={0}>
+              // On a phone each user is a card (table-stack): five columns
+              // side by side left only User and Role on screen.
+              <div className="table-scroll table-stack users-table" role="region" aria-label="Users table" tabIndex={0}>
                 <table>
                   <caption className="sr-only">Users of this tenant</caption>
                   <thead>

@@ -4,7 +4,9 @@ retries, errors as classes, validation naming the field."""
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import json
+import time
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
@@ -79,6 +81,40 @@ async def test_retry_after_is_honoured(github: FakeServer) -> None:
     refused, answered = github.plan.log[-2:]
     assert refused.status == 429 and answered.at - refused.at >= 1.0
     await client.aclose()
+
+
+class FakeTime:
+    """A clock and a sleep that advances it: waits are recorded, never slept."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.mark.parametrize("form", ["seconds", "http-date"])
+async def test_retry_after_both_forms_without_sleeping(form: str) -> None:
+    server = serve_github(generate(SPEC)[1])  # no primary limit: the clock is fake
+    fake = FakeTime()
+    value = "120" if form == "seconds" else email.utils.formatdate(fake.now + 120, usegmt=True)
+    server.plan.add(Fault("/repos/acme/service-0$", "status", 429, headers={"retry-after": value}))
+    http = httpx.AsyncClient(headers={"Authorization": "Bearer github-token"}, timeout=5.0)
+    client = SourceClient("github", http, retry=FAST, sleep=fake.sleep, clock=fake.clock)
+    try:
+        assert (await client.get(f"{server.url}/repos/acme/service-0")).status == 200
+    finally:
+        await client.aclose()
+        server.stop()
+    # One wait of the whole delay (the date has whole seconds) before the
+    # second request; an unread date used to send it again at once.
+    assert len(fake.slept) == 1 and 119 <= fake.slept[0] <= 120
+    assert [s.status for s in server.plan.log] == [429, 200]
 
 
 async def test_server_errors_are_retried_then_unavailable(github: FakeServer) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import email.utils
 import json
 import random
 import time
@@ -30,6 +31,7 @@ from pulse_etl.errors import (
 log = structlog.get_logger("pulse_etl.http")
 M = TypeVar("M")
 Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]  # epoch seconds
 
 
 @dataclass
@@ -73,6 +75,9 @@ class SourceClient:
     http: httpx.AsyncClient
     retry: Retry = field(default_factory=Retry)
     sleep: Sleep = asyncio.sleep
+    # Injected with ``sleep`` in tests, so that a wait is checked without
+    # being slept: the waits are computed from this clock.
+    clock: Clock = time.time
     stats: Stats = field(default_factory=Stats)
     _remaining: int | None = None
     _reset_at: float = 0.0  # epoch seconds
@@ -96,7 +101,7 @@ class SourceClient:
         """Reserves a request slot, sleeping first until the source allows one."""
         async with self._gate:
             while True:
-                now = time.time()
+                now = self.clock()
                 until = self._not_before
                 if self._remaining is not None and self._remaining - self._inflight <= 0:
                     until = max(until, self._reset_at)
@@ -109,7 +114,7 @@ class SourceClient:
                 self.stats.rate_limit_wait_seconds += wait
                 log.info("rate limit wait", category=self.source.upper(), seconds=round(wait, 2))
                 await self.sleep(wait)
-                if self._remaining is not None and time.time() >= self._reset_at:
+                if self._remaining is not None and self.clock() >= self._reset_at:
                     self._remaining = None  # a new window; the next answer says how much
             self._inflight += 1
 
@@ -178,10 +183,10 @@ class SourceClient:
         raise RequestRejected(self.source, f"{where}: HTTP {status} {message}".strip())
 
     def _rate_limited(self, r: httpx.Response, body: bytes) -> bool:
-        now = time.time()
+        now = self.clock()
         retry_after = r.headers.get("retry-after")
         if retry_after is not None:
-            self._not_before = now + _seconds(retry_after)
+            self._not_before = now + _seconds(retry_after, now)
             return True
         if r.headers.get("x-ratelimit-remaining") == "0":
             return True  # primary limit: _observe recorded the reset
@@ -200,13 +205,21 @@ def _epoch(value: str) -> float | None:
         return None
 
 
-def _seconds(value: str) -> float:
+def _seconds(value: str, now: float) -> float:
+    """``Retry-After``: delay-seconds, or an HTTP-date (RFC 9110 10.2.3, e.g.
+    ``Wed, 21 Oct 2026 07:28:00 GMT``), which ISO parsing does not read: it
+    was taken for "no wait" and the refused request was sent again at once."""
     try:
         return max(0.0, float(value))
     except ValueError:
-        # An HTTP date.
-        at = _epoch(value)
-        return max(0.0, (at or time.time()) - time.time())
+        pass
+    try:
+        at = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return 0.0
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)  # RFC 850 / asctime forms: always GMT
+    return max(0.0, at.timestamp() - now)
 
 
 def _path(url: str) -> str:

@@ -78,6 +78,10 @@ class SourceClient:
     # Injected with ``sleep`` in tests, so that a wait is checked without
     # being slept: the waits are computed from this clock.
     clock: Clock = time.time
+    # The credentials sent (the token, a Basic header's encoded form): an
+    # upstream that echoes one in an error body must not put it in the job's
+    # error, the log or the progress event.
+    secrets: tuple[str, ...] = ()
     stats: Stats = field(default_factory=Stats)
     _remaining: int | None = None
     _reset_at: float = 0.0  # epoch seconds
@@ -175,12 +179,18 @@ class SourceClient:
             return None
         if status >= 500:
             return None
-        message = _message(body)
+        message = self._scrub(_message(body))[:200]
         if status in (401, 403):
             raise AuthFailed(self.source, f"{where}: HTTP {status} {message}".strip())
         if status == 404:
             raise SourceNotFound(self.source, f"{where}: not found {message}".strip())
         raise RequestRejected(self.source, f"{where}: HTTP {status} {message}".strip())
+
+    def _scrub(self, text: str) -> str:
+        for secret in self.secrets:
+            if secret:
+                text = text.replace(secret, "[redacted]")
+        return text
 
     def _rate_limited(self, r: httpx.Response, body: bytes) -> bool:
         now = self.clock()
@@ -227,15 +237,17 @@ def _path(url: str) -> str:
 
 
 def _message(body: bytes) -> str:
+    """The source's own words, whole: cut after any secret is scrubbed, so
+    that no cut-off secret survives."""
     try:
         data = json.loads(body)
     except ValueError:
         return ""
     if isinstance(data, dict):
         if isinstance(data.get("errorMessages"), list) and data["errorMessages"]:
-            return str(data["errorMessages"][0])[:200]
+            return str(data["errorMessages"][0])
         if "message" in data:
-            return str(data["message"])[:200]
+            return str(data["message"])
     return ""
 
 

@@ -117,6 +117,35 @@ async def test_retry_after_both_forms_without_sleeping(form: str) -> None:
     assert [s.status for s in server.plan.log] == [429, 200]
 
 
+@pytest.mark.parametrize("reset_in", [120, 7200])
+async def test_primary_limit_reset_is_waited_for_or_named(reset_in: int) -> None:
+    server = serve_github(generate(SPEC)[1])
+    fake = FakeTime()
+    reset = int(fake.now) + reset_in
+    limited = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)}
+    server.plan.add(
+        Fault("/repos/acme/service-0$", "status", 403, message="API rate limit", headers=limited)
+    )
+    http = httpx.AsyncClient(headers={"Authorization": "Bearer github-token"}, timeout=5.0)
+    client = SourceClient(
+        "github", http, retry=Retry(max_wait=3600), sleep=fake.sleep, clock=fake.clock
+    )
+    try:
+        if reset_in < 3600:
+            assert (await client.get(f"{server.url}/repos/acme/service-0")).status == 200
+            assert fake.now >= reset and len(fake.slept) == 1
+        else:
+            with pytest.raises(SourceUnavailable) as err:
+                await client.get(f"{server.url}/repos/acme/service-0")
+            at = dt.datetime.fromtimestamp(reset, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+            assert str(err.value).startswith(f"github: rate limited until {at} UTC (")
+            assert "longer than the 3600 s a run waits" in str(err.value)
+            assert fake.slept == []
+    finally:
+        await client.aclose()
+        server.stop()
+
+
 async def test_server_errors_are_retried_then_unavailable(github: FakeServer) -> None:
     github.plan.add(Fault("/repos/acme/service-0$", "status", 502, times=2))
     client = _client(github)

@@ -113,7 +113,13 @@ class SourceClient:
                     break
                 wait = until - now
                 if wait > self.retry.max_wait:
-                    raise SourceUnavailable(self.source, f"rate limited for {wait:.0f} s")
+                    # When it can go on, so the admin knows when to start it again.
+                    at = dt.datetime.fromtimestamp(until, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+                    raise SourceUnavailable(
+                        self.source,
+                        f"rate limited until {at} UTC ({wait:.0f} s, longer than the "
+                        f"{self.retry.max_wait:.0f} s a run waits)",
+                    )
                 self.stats.rate_limit_waits += 1
                 self.stats.rate_limit_wait_seconds += wait
                 log.info("rate limit wait", category=self.source.upper(), seconds=round(wait, 2))

@@ -146,6 +146,20 @@ async def test_primary_limit_reset_is_waited_for_or_named(reset_in: int) -> None
         server.stop()
 
 
+async def test_unavailable_with_retry_after_waits_as_told() -> None:
+    server = serve_github(generate(SPEC)[1])
+    fake = FakeTime()
+    server.plan.add(Fault("/repos/acme/service-0$", "status", 503, retry_after=90))
+    http = httpx.AsyncClient(headers={"Authorization": "Bearer github-token"}, timeout=5.0)
+    client = SourceClient("github", http, retry=FAST, sleep=fake.sleep, clock=fake.clock)
+    try:
+        assert (await client.get(f"{server.url}/repos/acme/service-0")).status == 200
+    finally:
+        await client.aclose()
+        server.stop()
+    assert round(sum(fake.slept), 6) >= 90 and [s.status for s in server.plan.log] == [503, 200]
+
+
 async def test_server_errors_are_retried_then_unavailable(github: FakeServer) -> None:
     github.plan.add(Fault("/repos/acme/service-0$", "status", 502, times=2))
     client = _client(github)

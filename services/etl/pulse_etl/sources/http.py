@@ -184,6 +184,11 @@ class SourceClient:
         if status in (403, 429) and self._rate_limited(r, body):
             return None
         if status >= 500:
+            if "retry-after" in r.headers:
+                # A 503 may say when to come back (RFC 9110): the jittered
+                # backoff alone asked again sooner, and gave up before then.
+                now = self.clock()
+                self._not_before = now + _seconds(r.headers["retry-after"], now)
             return None
         message = self._scrub(_message(body))[:200]
         if status in (401, 403):

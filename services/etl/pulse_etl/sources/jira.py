@@ -50,6 +50,15 @@ def jql_for(project: str, since: dt.datetime | None, tz: ZoneInfo) -> str:
     return clause + " ORDER BY created ASC, key ASC"
 
 
+def _next_token(visited: Visited, page: jm.SearchPage | jm.IdPage) -> str | None:
+    """The next page's token; None after the last page. A page that says it
+    is not the last yet gives no token would end the listing early: a gap in
+    the sync and, for the sweep, live issues taken for deleted ones."""
+    if page.is_last is False and not page.next_page_token:
+        raise MalformedResponse("jira", f"{visited.what}: isLast is false but no nextPageToken")
+    return None if page.is_last else visited.follow(page.next_page_token)
+
+
 def adf_text(node: Any) -> str | None:
     """Plain text of an Atlassian Document Format body."""
     if node is None or isinstance(node, str):
@@ -162,7 +171,7 @@ class JiraConnector:
             page = parse("jira", f"search {project}", jm.SearchPage, raw.body)
             histories = await asyncio.gather(*(self._histories(i) for i in page.issues))
             rows = self._rows(page.issues, histories)
-            token = None if page.is_last else visited.follow(page.next_page_token)
+            token = _next_token(visited, page)
             nxt = {"project": project, "token": token} if token else {"done": True}
             yield Batch(f"issues {project}", rows, nxt, len(page.issues), count.count)
             if token is None:
@@ -182,7 +191,7 @@ class JiraConnector:
             raw = await self.client.post(self.base + "/search/jql", body)
             page = parse("jira", f"search ids {project}", jm.IdPage, raw.body)
             ids.update(i.id for i in page.issues)
-            token = None if page.is_last else visited.follow(page.next_page_token)
+            token = _next_token(visited, page)
             if token is None:
                 return ids
 

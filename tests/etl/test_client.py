@@ -97,20 +97,29 @@ class FakeTime:
         self.slept.append(seconds)
         self.now += seconds
 
+    def client(self, server: FakeServer, retry: Retry = FAST) -> SourceClient:
+        http = httpx.AsyncClient(headers={"Authorization": "Bearer github-token"}, timeout=5.0)
+        return SourceClient("github", http, retry=retry, sleep=self.sleep, clock=self.clock)
+
+
+@pytest.fixture
+def unlimited() -> Iterator[FakeServer]:
+    """A GitHub without a primary limit: its real clock would disagree with a fake one."""
+    server = serve_github(generate(SPEC)[1])
+    yield server
+    server.stop()
+
 
 @pytest.mark.parametrize("form", ["seconds", "http-date"])
-async def test_retry_after_both_forms_without_sleeping(form: str) -> None:
-    server = serve_github(generate(SPEC)[1])  # no primary limit: the clock is fake
-    fake = FakeTime()
+async def test_retry_after_both_forms_without_sleeping(form: str, unlimited: FakeServer) -> None:
+    server, fake = unlimited, FakeTime()
     value = "120" if form == "seconds" else email.utils.formatdate(fake.now + 120, usegmt=True)
     server.plan.add(Fault("/repos/acme/service-0$", "status", 429, headers={"retry-after": value}))
-    http = httpx.AsyncClient(headers={"Authorization": "Bearer github-token"}, timeout=5.0)
-    client = SourceClient("github", http, retry=FAST, sleep=fake.sleep, clock=fake.clock)
+    client = fake.client(server)
     try:
         assert (await client.get(f"{server.url}/repos/acme/service-0")).status == 200
     finally:
         await client.aclose()
-        server.stop()
     # One wait of the whole delay (the date has whole seconds) before the
     # second request; an unread date used to send it again at once.
     assert len(fake.slept) == 1 and 119 <= fake.slept[0] <= 120
@@ -118,18 +127,16 @@ async def test_retry_after_both_forms_without_sleeping(form: str) -> None:
 
 
 @pytest.mark.parametrize("reset_in", [120, 7200])
-async def test_primary_limit_reset_is_waited_for_or_named(reset_in: int) -> None:
-    server = serve_github(generate(SPEC)[1])
-    fake = FakeTime()
+async def test_primary_limit_reset_is_waited_for_or_named(
+    reset_in: int, unlimited: FakeServer
+) -> None:
+    server, fake = unlimited, FakeTime()
     reset = int(fake.now) + reset_in
     limited = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)}
     server.plan.add(
         Fault("/repos/acme/service-0$", "status", 403, message="API rate limit", headers=limited)
     )
-    http = httpx.AsyncClient(headers={"Authorization": "Bearer github-token"}, timeout=5.0)
-    client = SourceClient(
-        "github", http, retry=Retry(max_wait=3600), sleep=fake.sleep, clock=fake.clock
-    )
+    client = fake.client(server, Retry(max_wait=3600))
     try:
         if reset_in < 3600:
             assert (await client.get(f"{server.url}/repos/acme/service-0")).status == 200
@@ -143,20 +150,16 @@ async def test_primary_limit_reset_is_waited_for_or_named(reset_in: int) -> None
             assert fake.slept == []
     finally:
         await client.aclose()
-        server.stop()
 
 
-async def test_unavailable_with_retry_after_waits_as_told() -> None:
-    server = serve_github(generate(SPEC)[1])
-    fake = FakeTime()
+async def test_unavailable_with_retry_after_waits_as_told(unlimited: FakeServer) -> None:
+    server, fake = unlimited, FakeTime()
     server.plan.add(Fault("/repos/acme/service-0$", "status", 503, retry_after=90))
-    http = httpx.AsyncClient(headers={"Authorization": "Bearer github-token"}, timeout=5.0)
-    client = SourceClient("github", http, retry=FAST, sleep=fake.sleep, clock=fake.clock)
+    client = fake.client(server)
     try:
         assert (await client.get(f"{server.url}/repos/acme/service-0")).status == 200
     finally:
         await client.aclose()
-        server.stop()
     assert round(sum(fake.slept), 6) >= 90 and [s.status for s in server.plan.log] == [503, 200]
 
 

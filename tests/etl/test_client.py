@@ -152,6 +152,20 @@ async def test_primary_limit_reset_is_waited_for_or_named(
         await client.aclose()
 
 
+async def test_a_refusal_whose_reset_is_past_still_waits(unlimited: FakeServer) -> None:
+    server, fake = unlimited, FakeTime()
+    past = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(fake.now) - 10)}
+    server.plan.add(Fault("/repos/acme/service-0$", "status", 403, times=2, headers=past))
+    client = fake.client(server)
+    try:
+        assert (await client.get(f"{server.url}/repos/acme/service-0")).status == 200
+    finally:
+        await client.aclose()
+    # Before each request after a refusal, the floor's wait (it used to be none).
+    assert fake.slept == [1.0, 1.0]
+    assert [s.status for s in server.plan.log] == [403, 403, 200]
+
+
 async def test_unavailable_with_retry_after_waits_as_told(unlimited: FakeServer) -> None:
     server, fake = unlimited, FakeTime()
     server.plan.add(Fault("/repos/acme/service-0$", "status", 503, retry_after=90))

@@ -42,6 +42,7 @@ class Retry:
     secondary_default: float = 60.0  # GitHub: wait at least a minute without Retry-After
     max_wait: float = 3600.0  # one rate-limit wait longer than this fails the job
     rate_limited: int = 20  # refusals in a row before the job gives up
+    refused_floor: float = 1.0  # the least wait after a rate-limit refusal
 
 
 @dataclass
@@ -207,14 +208,18 @@ class SourceClient:
         now = self.clock()
         retry_after = r.headers.get("retry-after")
         if retry_after is not None:
-            self._not_before = now + _seconds(retry_after, now)
-            return True
-        if r.headers.get("x-ratelimit-remaining") == "0":
-            return True  # primary limit: _observe recorded the reset
-        if r.status_code == 429 or b"secondary rate limit" in body.lower():
-            self._not_before = now + self.retry.secondary_default
-            return True
-        return False
+            wait = _seconds(retry_after, now)
+        elif r.headers.get("x-ratelimit-remaining") == "0":
+            wait = 0.0  # primary limit: _observe recorded the reset
+        elif r.status_code == 429 or b"secondary rate limit" in body.lower():
+            wait = self.retry.secondary_default
+        else:
+            return False
+        # A refused request is never sent again at once: a reset already
+        # past (clock skew, GitHub's whole seconds) or "Retry-After: 0" made
+        # the client ask up to ``rate_limited`` times in a row, all refused.
+        self._not_before = max(self._not_before, now + max(wait, self.retry.refused_floor))
+        return True
 
 
 def _epoch(value: str) -> float | None:

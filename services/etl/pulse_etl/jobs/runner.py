@@ -150,20 +150,20 @@ async def _run_locked(
             f"{exc}: the credentials in Secret {ref.name} (key {ref.key}) were refused "
             "or lack a permission; correct them there"
         )
-        job = await _fail(ctx, conn, name, message, events, type(exc).__name__)
+        job = await _fail(ctx, conn, name, message, events, exc, tracker, client)
     except PulseError as exc:
-        job = await _fail(ctx, conn, name, str(exc), events, type(exc).__name__)
+        job = await _fail(ctx, conn, name, str(exc), events, exc, tracker, client)
     except (psycopg.Error, DBAPIError) as exc:
         # The database refused a batch (or the relink, through SQLAlchemy); the
         # driver's first line names the constraint.
         message = (
             f"database: {str(exc).strip().splitlines()[0] if str(exc) else type(exc).__name__}"
         )
-        job = await _fail(ctx, conn, name, message, events, type(exc).__name__)
+        job = await _fail(ctx, conn, name, message, events, exc, tracker, client)
     except Exception as exc:
         # A bug, not a source problem: the job says so, the log has the trace.
         events_log = f"internal error: {type(exc).__name__}"
-        job = await _fail(ctx, conn, name, events_log, events, type(exc).__name__)
+        job = await _fail(ctx, conn, name, events_log, events, exc, tracker, client)
         meter.end(job.state.value, client)
         raise
     finally:
@@ -210,15 +210,25 @@ async def _fail(
     name: str,
     message: str,
     events: Events,
-    kind: str,
+    exc: BaseException,
+    tracker: Tracker,
+    client: SourceClient | None,
 ) -> Job:
     try:
         if conn.broken:
             job = await _record_elsewhere(ctx, name, message)
         else:
             job = await _record_failure(conn, name, message)
+    except psycopg.Error:
+        # Nothing could record it (a read-only or unreachable database): the
+        # job still says "running". The live event tells the ETL jobs page,
+        # which shows a failed event's error at once.
+        await events.progress(tracker.progress(JobState.failed, None, client, message))
+        raise
     finally:
-        await events.line("ERROR", "run failed", integration=name, error=message, kind=kind)
+        await events.line(
+            "ERROR", "run failed", integration=name, error=message, kind=type(exc).__name__
+        )
     return job
 
 

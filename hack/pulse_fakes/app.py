@@ -96,7 +96,10 @@ class FakeApi:
         request = Request(scope, receive)
         path, method = request.url.path, request.method
         reply, fault = await self._answer(request)
-        body = b"" if reply.status == 304 else json.dumps(reply.body).encode()
+        if isinstance(reply.body, bytes):
+            body = reply.body  # a fault's raw bytes
+        else:
+            body = b"" if reply.status == 304 else json.dumps(reply.body).encode()
         headers = {"content-type": "application/json", **reply.headers}
         if fault is not None and fault.kind == "truncate":
             await _send_truncated(send, reply.status, headers, body)
@@ -145,6 +148,8 @@ class FakeApi:
                 return Reply(None, 304, reply.headers), fault
         if fault is not None and fault.kind == "malformed":
             reply.body = _break(reply.body, fault.field)
+        if fault is not None and fault.kind == "edit" and fault.edit is not None:
+            reply.body, reply.headers = fault.edit(reply.body, dict(reply.headers))
         return reply, fault
 
     async def _fault(self, fault: Fault) -> Reply | None:
@@ -153,12 +158,11 @@ class FakeApi:
         elif fault.kind == "timeout":
             await asyncio.sleep(fault.delay)
         elif fault.kind == "status":
-            headers = {}
+            headers = dict(fault.headers)
             if fault.retry_after is not None:
                 headers["retry-after"] = f"{fault.retry_after:g}"
-            return Reply(
-                self.error_body(fault.status, f"injected {fault.status}"), fault.status, headers
-            )
+            message = fault.message or f"injected {fault.status}"
+            return Reply(self.error_body(fault.status, message), fault.status, headers)
         return None
 
     async def _route(self, request: Request, method: str, path: str) -> Reply:

@@ -5,24 +5,30 @@ optionally skipping the first ``after`` matches, and fires ``times`` times.
 Kinds:
 
 - ``status``: answer ``status`` with the API's error body (401, 403, 404, 429,
-  500...), with ``Retry-After`` when ``retry_after`` is set;
+  500...) saying ``message`` (default ``injected <status>``), with
+  ``Retry-After`` when ``retry_after`` is set, plus ``headers``;
 - ``timeout``: hold the request for ``delay`` seconds before answering;
 - ``truncate``: declare the full ``Content-Length`` but send half the body and
   close, as a dropped connection does;
 - ``malformed``: a well-formed JSON body whose ``field`` has the wrong type;
-- ``call``: run ``action`` (e.g. SIGKILL the client) then answer normally.
+- ``call``: run ``action`` (e.g. SIGKILL the client) then answer normally;
+- ``edit``: answer normally, then ``edit(body, headers)`` returns the body
+  and headers sent instead (a body of ``bytes`` is sent as is: not JSON,
+  truncated JSON; headers: a lying ``Link``, rate-limit headers).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-Kind = Literal["status", "timeout", "truncate", "malformed", "call"]
+Kind = Literal["status", "timeout", "truncate", "malformed", "call", "edit"]
+Edit = Callable[[Any, dict[str, str]], tuple[Any, dict[str, str]]]
 
 
 @dataclass
@@ -37,6 +43,9 @@ class Fault:
     delay: float = 30.0
     field: str = ""
     action: Callable[[], None] | None = None
+    message: str = ""
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)  # ``field`` is a column here
+    edit: Edit | None = None
     seen: int = 0
     fired: int = 0
 

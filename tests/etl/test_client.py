@@ -4,7 +4,9 @@ retries, errors as classes, validation naming the field."""
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import json
+import time
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
@@ -79,6 +81,100 @@ async def test_retry_after_is_honoured(github: FakeServer) -> None:
     refused, answered = github.plan.log[-2:]
     assert refused.status == 429 and answered.at - refused.at >= 1.0
     await client.aclose()
+
+
+class FakeTime:
+    """A clock and a sleep that advances it: waits are recorded, never slept."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+    def client(self, server: FakeServer, retry: Retry = FAST) -> SourceClient:
+        http = httpx.AsyncClient(headers={"Authorization": "Bearer github-token"}, timeout=5.0)
+        return SourceClient("github", http, retry=retry, sleep=self.sleep, clock=self.clock)
+
+
+@pytest.fixture
+def unlimited() -> Iterator[FakeServer]:
+    """A GitHub without a primary limit: its real clock would disagree with a fake one."""
+    server = serve_github(generate(SPEC)[1])
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("form", ["seconds", "http-date"])
+async def test_retry_after_both_forms_without_sleeping(form: str, unlimited: FakeServer) -> None:
+    server, fake = unlimited, FakeTime()
+    value = "120" if form == "seconds" else email.utils.formatdate(fake.now + 120, usegmt=True)
+    server.plan.add(Fault("/repos/acme/service-0$", "status", 429, headers={"retry-after": value}))
+    client = fake.client(server)
+    try:
+        assert (await client.get(f"{server.url}/repos/acme/service-0")).status == 200
+    finally:
+        await client.aclose()
+    # One wait of the whole delay (the date has whole seconds) before the
+    # second request; an unread date used to send it again at once.
+    assert len(fake.slept) == 1 and 119 <= fake.slept[0] <= 120
+    assert [s.status for s in server.plan.log] == [429, 200]
+
+
+@pytest.mark.parametrize("reset_in", [120, 7200])
+async def test_primary_limit_reset_is_waited_for_or_named(
+    reset_in: int, unlimited: FakeServer
+) -> None:
+    server, fake = unlimited, FakeTime()
+    reset = int(fake.now) + reset_in
+    limited = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)}
+    server.plan.add(
+        Fault("/repos/acme/service-0$", "status", 403, message="API rate limit", headers=limited)
+    )
+    client = fake.client(server, Retry(max_wait=3600))
+    try:
+        if reset_in < 3600:
+            assert (await client.get(f"{server.url}/repos/acme/service-0")).status == 200
+            assert fake.now >= reset and len(fake.slept) == 1
+        else:
+            with pytest.raises(SourceUnavailable) as err:
+                await client.get(f"{server.url}/repos/acme/service-0")
+            at = dt.datetime.fromtimestamp(reset, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+            assert str(err.value).startswith(f"github: rate limited until {at} UTC (")
+            assert "longer than the 3600 s a run waits" in str(err.value)
+            assert fake.slept == []
+    finally:
+        await client.aclose()
+
+
+async def test_a_refusal_whose_reset_is_past_still_waits(unlimited: FakeServer) -> None:
+    server, fake = unlimited, FakeTime()
+    past = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(fake.now) - 10)}
+    server.plan.add(Fault("/repos/acme/service-0$", "status", 403, times=2, headers=past))
+    client = fake.client(server)
+    try:
+        assert (await client.get(f"{server.url}/repos/acme/service-0")).status == 200
+    finally:
+        await client.aclose()
+    # Before each request after a refusal, the floor's wait (it used to be none).
+    assert fake.slept == [1.0, 1.0]
+    assert [s.status for s in server.plan.log] == [403, 403, 200]
+
+
+async def test_unavailable_with_retry_after_waits_as_told(unlimited: FakeServer) -> None:
+    server, fake = unlimited, FakeTime()
+    server.plan.add(Fault("/repos/acme/service-0$", "status", 503, retry_after=90))
+    client = fake.client(server)
+    try:
+        assert (await client.get(f"{server.url}/repos/acme/service-0")).status == 200
+    finally:
+        await client.aclose()
+    assert round(sum(fake.slept), 6) >= 90 and [s.status for s in server.plan.log] == [503, 200]
 
 
 async def test_server_errors_are_retried_then_unavailable(github: FakeServer) -> None:

@@ -4,11 +4,13 @@ resumes there and ends with the same data as an undisturbed sync."""
 
 from __future__ import annotations
 
+import base64
 import shutil
 
 import psycopg
 import pytest
 
+from pulse_common import tenant_log
 from pulse_etl.jobs.runner import run_job
 from pulse_etl.jobs.store import JobState
 from pulse_fakes import Fault
@@ -134,3 +136,20 @@ async def test_expired_page_token_restarts_the_project(etl_tenant: EtlTenant) ->
     assert job.state is JobState.succeeded, job.last_error
     keys = {k for (k,) in t.query("SELECT key FROM work_items")}
     assert keys == {i.key for i in t.sources.jira_org.issues}
+
+
+async def test_a_source_echoing_the_credentials_does_not_put_them_in_the_error(
+    etl_tenant: EtlTenant,
+) -> None:
+    t = etl_tenant
+    basic = base64.b64encode(b"etl@acme.example:jira-token").decode()
+    echo = f"token jira-token (Authorization: Basic {basic}) refused"
+    t.sources.jira.plan.add(Fault(SEARCH, "status", 400, message=echo))
+    t.sources.github.plan.add(Fault("/pulls$", "status", 422, message="Bearer github-token?"))
+    for name, secrets in (("jira-main", ("jira-token", basic)), ("github-main", ("github-token",))):
+        job = await run_job(t.context(), t.integrations()[name])
+        assert job.state is JobState.failed
+        assert job.last_error is not None and "[redacted]" in job.last_error
+        assert not any(s in job.last_error for s in secrets), job.last_error
+        logged = str(t.redis_admin.xrange(tenant_log.stream_key(t.slug)))
+        assert "run failed" in logged and not any(s in logged for s in secrets)

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 from pulse_etl.jobs.runner import run_job
 from pulse_etl.jobs.store import JobState
-from tests.etl.conftest import EtlTenant
+from pulse_fakes import Fault
+from tests.etl.conftest import PAGE, EtlTenant
 
 ALWAYS = dt.timedelta(0)
 
@@ -76,3 +78,23 @@ async def test_a_project_listed_empty_is_left_alone(etl_tenant: EtlTenant) -> No
         e["event"] == "sweep skipped: Jira lists no issue" and e["category"] == "ERROR"
         for _, e in lines
     )
+
+
+async def test_an_id_listing_cut_short_deletes_nothing(etl_tenant: EtlTenant) -> None:
+    t = etl_tenant
+    jira = t.integrations()["jira-main"]
+    assert (await run_job(t.context(sweep_interval=ALWAYS), jira)).state is JobState.succeeded
+    before = _keys(t)
+
+    def cut(body: Any, headers: dict[str, str]) -> tuple[Any, dict[str, str]]:
+        issues = body["issues"]
+        if len(issues) > PAGE:  # the sweep's id listing (5000 a page; the sync's are PAGE)
+            # "Not the last page", yet no token to the next one.
+            body = {"issues": issues[:5], "isLast": False}
+        return body, headers
+
+    t.sources.jira.plan.add(Fault("/search/jql$", "edit", times=99, edit=cut))
+    job = await run_job(t.context(sweep_interval=ALWAYS), jira)
+    assert job.state is JobState.failed
+    assert job.last_error == "jira: search ids PRJA: isLast is false but no nextPageToken"
+    assert _keys(t) == before

@@ -150,20 +150,20 @@ async def _run_locked(
             f"{exc}: the credentials in Secret {ref.name} (key {ref.key}) were refused "
             "or lack a permission; correct them there"
         )
-        job = await _fail(conn, name, message, events, type(exc).__name__)
+        job = await _fail(ctx, conn, name, message, events, exc, tracker, client)
     except PulseError as exc:
-        job = await _fail(conn, name, str(exc), events, type(exc).__name__)
+        job = await _fail(ctx, conn, name, str(exc), events, exc, tracker, client)
     except (psycopg.Error, DBAPIError) as exc:
         # The database refused a batch (or the relink, through SQLAlchemy); the
         # driver's first line names the constraint.
         message = (
             f"database: {str(exc).strip().splitlines()[0] if str(exc) else type(exc).__name__}"
         )
-        job = await _fail(conn, name, message, events, type(exc).__name__)
+        job = await _fail(ctx, conn, name, message, events, exc, tracker, client)
     except Exception as exc:
         # A bug, not a source problem: the job says so, the log has the trace.
         events_log = f"internal error: {type(exc).__name__}"
-        job = await _fail(conn, name, events_log, events, type(exc).__name__)
+        job = await _fail(ctx, conn, name, events_log, events, exc, tracker, client)
         meter.end(job.state.value, client)
         raise
     finally:
@@ -205,11 +205,54 @@ async def _commit(
 
 
 async def _fail(
-    conn: AsyncConnection[Any], name: str, message: str, events: Events, kind: str
+    ctx: RunContext,
+    conn: AsyncConnection[Any],
+    name: str,
+    message: str,
+    events: Events,
+    exc: BaseException,
+    tracker: Tracker,
+    client: SourceClient | None,
 ) -> Job:
+    try:
+        if conn.broken:
+            job = await _record_elsewhere(ctx, name, message)
+        else:
+            job = await _record_failure(conn, name, message)
+    except psycopg.Error:
+        # Nothing could record it (a read-only or unreachable database): the
+        # job still says "running". The live event tells the ETL jobs page,
+        # which shows a failed event's error at once.
+        await events.progress(tracker.progress(JobState.failed, None, client, message))
+        raise
+    finally:
+        await events.line(
+            "ERROR", "run failed", integration=name, error=message, kind=type(exc).__name__
+        )
+    return job
+
+
+async def _record_failure(conn: AsyncConnection[Any], name: str, message: str) -> Job:
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         await conn.rollback()
     async with conn.transaction():
-        job = await store.transition(conn, name, JobState.failed, error=message[:2000])
-    await events.line("ERROR", "run failed", integration=name, error=message, kind=kind)
-    return job
+        return await store.transition(conn, name, JobState.failed, error=message[:2000])
+
+
+async def _record_elsewhere(ctx: RunContext, name: str, message: str) -> Job:
+    """The run's session is gone (the server dropped it, or restarted): the
+    failure is written through a new one, else the job would show "running"
+    without an error until the next run. The dead session's advisory lock
+    went with it, so it is taken again: a runner that has started since
+    owns the job, and its state stays."""
+    key = locks.integration_key(name)
+    async with await AsyncConnection.connect(
+        ctx.database_url, autocommit=True, connect_timeout=10
+    ) as fresh:
+        if not await locks.try_lock(fresh, ctx.tenant_id, key):
+            job, _ = await store.get(fresh, name)
+            return job
+        try:
+            return await _record_failure(fresh, name, message)
+        finally:
+            await locks.unlock(fresh, ctx.tenant_id, key)

@@ -4,6 +4,7 @@ tenant setting that decides which Jira issues are incidents."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
@@ -24,15 +25,17 @@ def make_client(ctx: RunContext, integration: Integration, creds: Credentials) -
     token = creds.token.get_secret_value()
     auth: httpx.Auth | None = None
     headers = {"Accept": "application/json", "User-Agent": "pulse-etl"}
+    secrets = [token]
     if integration.type is Kind.jira and creds.email:
         auth = httpx.BasicAuth(creds.email, token)
+        secrets.append(base64.b64encode(f"{creds.email}:{token}".encode()).decode())
     else:
         headers["Authorization"] = f"Bearer {token}"
     if integration.type is Kind.github:
         headers["Accept"] = "application/vnd.github+json"
         headers["X-GitHub-Api-Version"] = "2022-11-28"
     http = httpx.AsyncClient(auth=auth, headers=headers, timeout=ctx.timeout)
-    return SourceClient(integration.type.value, http, retry=ctx.retry)
+    return SourceClient(integration.type.value, http, retry=ctx.retry, secrets=tuple(secrets))
 
 
 def phases(

@@ -14,6 +14,7 @@ and leave ``last_updated_at`` alone."""
 from __future__ import annotations
 
 import functools
+import re
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,10 @@ from psycopg.pq import TransactionStatus
 
 # The staging type of every timestamp column.
 TS = "timestamptz"
+# What a PostgreSQL text cannot hold: NUL, and lone UTF-16 surrogates (JSON
+# may escape them, "\ud800"; UTF-8 cannot encode them). One such character
+# in a description made every run fail on its page, for good.
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -90,8 +95,16 @@ async def copy_rows(
     _COPIED[conn] = first + len(rows)
     async with conn.cursor() as cur, cur.copy(_copy_sql(target)) as copy:
         for n, row in enumerate(rows, first):
-            await copy.write_row((n, *row))
+            await copy.write_row((n, *(_storable(v) for v in row)))
     return first
+
+
+def _storable(value: Any) -> Any:
+    """Text as PostgreSQL can store it: each unstorable character becomes
+    U+FFFD (the replacement character), the rest is kept."""
+    if isinstance(value, str) and _UNSTORABLE.search(value):
+        return _UNSTORABLE.sub("\ufffd", value)
+    return value
 
 
 @functools.cache

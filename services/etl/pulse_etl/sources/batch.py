@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pulse_etl.errors import MalformedResponse
+
 Row = tuple[Any, ...]
 
 
@@ -32,3 +34,22 @@ def resume_index(names: list[str], at: str | None) -> int:
     if at is None:
         return 0
     return next((i for i, n in enumerate(names) if n >= at), len(names))
+
+
+class Visited:
+    """The page cursors (Jira page tokens, GitHub ``next`` links) one listing
+    has followed. An upstream that hands one out again would be read forever,
+    each page committed and the run never ending: a malformed answer."""
+
+    def __init__(self, source: str, what: str, first: str | None = None) -> None:
+        self.source, self.what = source, what
+        self._seen = {first} if first else set()
+
+    def follow(self, cursor: str | None) -> str | None:
+        if cursor:
+            if cursor in self._seen:
+                raise MalformedResponse(
+                    self.source, f"{self.what}: the next page is one already read (a paging loop)"
+                )
+            self._seen.add(cursor)
+        return cursor

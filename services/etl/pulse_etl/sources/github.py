@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from pulse_etl.integrations import Integration
 from pulse_etl.sources import github_models as gm
-from pulse_etl.sources.batch import Batch, Row, resume_index
+from pulse_etl.sources.batch import Batch, Row, Visited, resume_index
 from pulse_etl.sources.http import Page, SourceClient, list_adapter, parse
 
 T = TypeVar("T")
@@ -47,11 +47,12 @@ class GithubConnector:
         next_url: str | None = url
         query: dict[str, Any] | None = {"per_page": 100, **params}
         adapter = list_adapter(model)
+        visited = Visited("github", what)
         while next_url:
             page = await self.client.get(next_url, params=query)
             items: list[T] = parse("github", what, adapter, page.body)
             out.extend(items)
-            next_url, query = page.link("next"), None  # the link carries the query
+            next_url, query = visited.follow(page.link("next")), None  # the link carries the query
         return out
 
     async def repositories(self) -> list[gm.Repo]:
@@ -122,6 +123,7 @@ class GithubConnector:
         params = {"state": "all", "sort": "updated", "direction": "desc"}
         params["per_page"] = str(self.integration.page_size)
         adapter = list_adapter(gm.Pull)
+        visited = Visited("github", f"pulls of {repo}", url)
         while True:
             if url is None:
                 page = await self._first(key, f"{self.base}/repos/{repo}/pulls", params, since)
@@ -135,8 +137,9 @@ class GithubConnector:
             fresh = [p for p in pulls if since is None or p.updated_at >= since]
             children = await asyncio.gather(*(self._pull_children(repo, p) for p in fresh))
             rows = self._pull_rows(repo, fresh, children)
-            url = page.link("next")
-            last = url is None or len(fresh) < len(pulls)
+            link = page.link("next")
+            last = link is None or len(fresh) < len(pulls)
+            url = None if last else visited.follow(link)
             nxt = (
                 {"repo": repo, "part": "deployments"}
                 if last
@@ -227,6 +230,7 @@ class GithubConnector:
         key = f"deployments:{repo}"
         params = {"per_page": str(self.integration.page_size)}
         adapter = list_adapter(gm.Deployment)
+        visited = Visited("github", f"deployments of {repo}", url)
         while True:
             if url is None:
                 page = await self._first(
@@ -260,8 +264,9 @@ class GithubConnector:
                         "deployment",
                     )
                 )
-            url = page.link("next")
-            last = url is None or len(fresh) < len(deps)
+            link = page.link("next")
+            last = link is None or len(fresh) < len(deps)
+            url = None if last else visited.follow(link)
             nxt = {"done": True} if last else {"repo": repo, "part": "deployments", "url": url}
             yield Batch(f"deployments {repo}", {"deployments": rows}, nxt, len(fresh), None, etags)
             if last:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import email.utils
 import json
 import random
 import time
@@ -30,6 +31,7 @@ from pulse_etl.errors import (
 log = structlog.get_logger("pulse_etl.http")
 M = TypeVar("M")
 Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]  # epoch seconds
 
 
 @dataclass
@@ -40,6 +42,7 @@ class Retry:
     secondary_default: float = 60.0  # GitHub: wait at least a minute without Retry-After
     max_wait: float = 3600.0  # one rate-limit wait longer than this fails the job
     rate_limited: int = 20  # refusals in a row before the job gives up
+    refused_floor: float = 1.0  # the least wait after a rate-limit refusal
 
 
 @dataclass
@@ -73,6 +76,13 @@ class SourceClient:
     http: httpx.AsyncClient
     retry: Retry = field(default_factory=Retry)
     sleep: Sleep = asyncio.sleep
+    # Injected with ``sleep`` in tests, so that a wait is checked without
+    # being slept: the waits are computed from this clock.
+    clock: Clock = time.time
+    # The credentials sent (the token, a Basic header's encoded form): an
+    # upstream that echoes one in an error body must not put it in the job's
+    # error, the log or the progress event.
+    secrets: tuple[str, ...] = ()
     stats: Stats = field(default_factory=Stats)
     _remaining: int | None = None
     _reset_at: float = 0.0  # epoch seconds
@@ -96,7 +106,7 @@ class SourceClient:
         """Reserves a request slot, sleeping first until the source allows one."""
         async with self._gate:
             while True:
-                now = time.time()
+                now = self.clock()
                 until = self._not_before
                 if self._remaining is not None and self._remaining - self._inflight <= 0:
                     until = max(until, self._reset_at)
@@ -104,12 +114,18 @@ class SourceClient:
                     break
                 wait = until - now
                 if wait > self.retry.max_wait:
-                    raise SourceUnavailable(self.source, f"rate limited for {wait:.0f} s")
+                    # When it can go on, so the admin knows when to start it again.
+                    at = dt.datetime.fromtimestamp(until, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+                    raise SourceUnavailable(
+                        self.source,
+                        f"rate limited until {at} UTC ({wait:.0f} s, longer than the "
+                        f"{self.retry.max_wait:.0f} s a run waits)",
+                    )
                 self.stats.rate_limit_waits += 1
                 self.stats.rate_limit_wait_seconds += wait
                 log.info("rate limit wait", category=self.source.upper(), seconds=round(wait, 2))
                 await self.sleep(wait)
-                if self._remaining is not None and time.time() >= self._reset_at:
+                if self._remaining is not None and self.clock() >= self._reset_at:
                     self._remaining = None  # a new window; the next answer says how much
             self._inflight += 1
 
@@ -169,26 +185,41 @@ class SourceClient:
         if status in (403, 429) and self._rate_limited(r, body):
             return None
         if status >= 500:
+            if "retry-after" in r.headers:
+                # A 503 may say when to come back (RFC 9110): the jittered
+                # backoff alone asked again sooner, and gave up before then.
+                now = self.clock()
+                self._not_before = now + _seconds(r.headers["retry-after"], now)
             return None
-        message = _message(body)
+        message = self._scrub(_message(body))[:200]
         if status in (401, 403):
             raise AuthFailed(self.source, f"{where}: HTTP {status} {message}".strip())
         if status == 404:
             raise SourceNotFound(self.source, f"{where}: not found {message}".strip())
         raise RequestRejected(self.source, f"{where}: HTTP {status} {message}".strip())
 
+    def _scrub(self, text: str) -> str:
+        for secret in self.secrets:
+            if secret:
+                text = text.replace(secret, "[redacted]")
+        return text
+
     def _rate_limited(self, r: httpx.Response, body: bytes) -> bool:
-        now = time.time()
+        now = self.clock()
         retry_after = r.headers.get("retry-after")
         if retry_after is not None:
-            self._not_before = now + _seconds(retry_after)
-            return True
-        if r.headers.get("x-ratelimit-remaining") == "0":
-            return True  # primary limit: _observe recorded the reset
-        if r.status_code == 429 or b"secondary rate limit" in body.lower():
-            self._not_before = now + self.retry.secondary_default
-            return True
-        return False
+            wait = _seconds(retry_after, now)
+        elif r.headers.get("x-ratelimit-remaining") == "0":
+            wait = 0.0  # primary limit: _observe recorded the reset
+        elif r.status_code == 429 or b"secondary rate limit" in body.lower():
+            wait = self.retry.secondary_default
+        else:
+            return False
+        # A refused request is never sent again at once: a reset already
+        # past (clock skew, GitHub's whole seconds) or "Retry-After: 0" made
+        # the client ask up to ``rate_limited`` times in a row, all refused.
+        self._not_before = max(self._not_before, now + max(wait, self.retry.refused_floor))
+        return True
 
 
 def _epoch(value: str) -> float | None:
@@ -200,13 +231,21 @@ def _epoch(value: str) -> float | None:
         return None
 
 
-def _seconds(value: str) -> float:
+def _seconds(value: str, now: float) -> float:
+    """``Retry-After``: delay-seconds, or an HTTP-date (RFC 9110 10.2.3, e.g.
+    ``Wed, 21 Oct 2026 07:28:00 GMT``), which ISO parsing does not read: it
+    was taken for "no wait" and the refused request was sent again at once."""
     try:
         return max(0.0, float(value))
     except ValueError:
-        # An HTTP date.
-        at = _epoch(value)
-        return max(0.0, (at or time.time()) - time.time())
+        pass
+    try:
+        at = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return 0.0
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)  # RFC 850 / asctime forms: always GMT
+    return max(0.0, at.timestamp() - now)
 
 
 def _path(url: str) -> str:
@@ -214,15 +253,17 @@ def _path(url: str) -> str:
 
 
 def _message(body: bytes) -> str:
+    """The source's own words, whole: cut after any secret is scrubbed, so
+    that no cut-off secret survives."""
     try:
         data = json.loads(body)
     except ValueError:
         return ""
     if isinstance(data, dict):
         if isinstance(data.get("errorMessages"), list) and data["errorMessages"]:
-            return str(data["errorMessages"][0])[:200]
+            return str(data["errorMessages"][0])
         if "message" in data:
-            return str(data["message"])[:200]
+            return str(data["message"])
     return ""
 
 

@@ -17,7 +17,7 @@ from pulse_common.dora import incidents as incidents_rule
 from pulse_etl.errors import MalformedResponse, RequestRejected
 from pulse_etl.integrations import Integration
 from pulse_etl.sources import jira_models as jm
-from pulse_etl.sources.batch import Batch, Row, resume_index
+from pulse_etl.sources.batch import Batch, Row, Visited, resume_index
 from pulse_etl.sources.http import SourceClient, parse
 
 log = structlog.get_logger("pulse_etl.jira")
@@ -48,6 +48,15 @@ def jql_for(project: str, since: dt.datetime | None, tz: ZoneInfo) -> str:
         clause += f' AND updated >= "{local}"'
     # By creation, not update: an issue updated mid-sync must not jump pages.
     return clause + " ORDER BY created ASC, key ASC"
+
+
+def _next_token(visited: Visited, page: jm.SearchPage | jm.IdPage) -> str | None:
+    """The next page's token; None after the last page. A page that says it
+    is not the last yet gives no token would end the listing early: a gap in
+    the sync and, for the sweep, live issues taken for deleted ones."""
+    if page.is_last is False and not page.next_page_token:
+        raise MalformedResponse("jira", f"{visited.what}: isLast is false but no nextPageToken")
+    return None if page.is_last else visited.follow(page.next_page_token)
 
 
 def adf_text(node: Any) -> str | None:
@@ -138,6 +147,7 @@ class JiraConnector:
             jm.Count,
             (await self.client.post(self.base + "/search/approximate-count", {"jql": jql})).body,
         )
+        visited = Visited("jira", f"search {project}", token)
         while True:
             body: dict[str, Any] = {
                 "jql": jql,
@@ -156,11 +166,12 @@ class JiraConnector:
                 # project from its start; upserts make that harmless.
                 log.info("page token refused, restarting project", category="JIRA", project=project)
                 token = None
+                visited = Visited("jira", f"search {project}")  # the same tokens come again
                 continue
             page = parse("jira", f"search {project}", jm.SearchPage, raw.body)
             histories = await asyncio.gather(*(self._histories(i) for i in page.issues))
             rows = self._rows(page.issues, histories)
-            token = None if page.is_last or not page.next_page_token else page.next_page_token
+            token = _next_token(visited, page)
             nxt = {"project": project, "token": token} if token else {"done": True}
             yield Batch(f"issues {project}", rows, nxt, len(page.issues), count.count)
             if token is None:
@@ -172,6 +183,7 @@ class JiraConnector:
         ids: set[str] = set()
         token: str | None = None
         jql = jql_for(project, None, ZoneInfo("UTC"))
+        visited = Visited("jira", f"search ids {project}")
         while True:
             body: dict[str, Any] = {"jql": jql, "fields": ["id"], "maxResults": 5000}
             if token:
@@ -179,9 +191,9 @@ class JiraConnector:
             raw = await self.client.post(self.base + "/search/jql", body)
             page = parse("jira", f"search ids {project}", jm.IdPage, raw.body)
             ids.update(i.id for i in page.issues)
-            if page.is_last or not page.next_page_token:
+            token = _next_token(visited, page)
+            if token is None:
                 return ids
-            token = page.next_page_token
 
     async def _histories(self, issue: jm.Issue) -> list[jm.History]:
         embedded = issue.changelog

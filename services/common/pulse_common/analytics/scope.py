@@ -44,9 +44,10 @@ ReportYear = Annotated[int | None, AfterValidator(check_year)]
 
 class Scope(BaseModel):
     """``start`` inclusive, ``end`` exclusive, both with a UTC offset.
-    ``timezone`` (IANA, canonical: ``check_zone``) decides which calendar
-    day, week (Monday first) and month a deployment falls in. ``authors`` is a team: PR authors.
-    ``environment`` replaces the tenant's production pattern by one name."""
+    ``timezone`` (IANA, its zone's one name: ``check_zone``) decides which
+    calendar day, week (Monday first) and month a deployment falls in.
+    ``authors`` is a team: PR authors. ``environment`` replaces the
+    tenant's production pattern by one name."""
 
     model_config = ConfigDict(frozen=True)
 

@@ -24,8 +24,9 @@ its own throwaway PostgreSQL: each lookup as search sends it (``rows.named``,
 ``rows.fulltext``) next to its raw-SQL floor (the index alone, ids only, no
 ranking), and the same word lookup with index scans turned off (what each
 search cost before the GIN indexes); then what ranking every match of "fix"
-costs (the full-text lookup before ``rows.RANKED``), and each statement's
-plan (EXPLAIN ANALYZE).
+costs (the full-text lookup before ``rows.RANKED``) and what finding its 200
+newest work items from the GIN index costs (before ``rows._newest``), and
+each statement's plan (EXPLAIN ANALYZE).
 
     PYTHONPATH=hack:services/backend:services/common .venv/bin/python benchmarks/search.py \
         --words 100000 [--queries 50]
@@ -42,6 +43,14 @@ work items alone takes 657 ms. What is left of "fix"'s 77 ms is finding its
 200 newest matches of each kind: the GIN index's 80,000 + 26,667 matches
 sorted by id (the plans). Search's figures are 3-4 statements (one per kind,
 and the named row's) to the floor's one.
+
+30 Nov, after ``rows._newest`` (a probe of the 32 newest rows, then the
+newest rows read on for a common word), this run and main's at the same time
+(load 8: figures 3-4x an idle machine's), search p50 main → now: "fix" 256 →
+23 ms (its 200 newest work items from the GIN index alone: 67-97 ms); w017
+36 → 35; w009 project=ENG 14 → 15; vatrix 3.6 → 7.7, ENG-7000 4.1 → 4.8,
+#357 6.4 → 9.4, org/repo-8#357 6.6 → 9.9 (the probe: one statement and 32
+parses per kind). Search's figures are now 4-7 statements.
 """
 
 from __future__ import annotations
@@ -233,6 +242,13 @@ RANK_ALL = (
     "to_tsvector('english', key || ' ' || summary || ' ' || COALESCE(description, '')) v, "
     f"websearch_to_tsquery('english', '{COMMON}') q WHERE v @@ q ORDER BY rank DESC LIMIT 10"
 )
+# What finding a common word's newest work items cost before ``rows._newest``:
+# every match from the GIN index, read and sorted by id.
+NEWEST_BY_INDEX = (
+    "SELECT w.id FROM work_items w WHERE w.active AND to_tsvector('english', key || ' ' || "
+    f"summary || ' ' || COALESCE(description, '')) @@ websearch_to_tsquery('english', '{COMMON}') "
+    "ORDER BY w.id = ANY('{}'::bigint[]) DESC, w.id DESC LIMIT 200"
+)
 
 
 def bench_words(n: int, runs: int) -> None:
@@ -315,6 +331,11 @@ def bench_words(n: int, runs: int) -> None:
             print(
                 f"{COMMON!r} in work items, ts_rank over every match (before rows.RANKED = "
                 f"{rows.RANKED}): p50 {statistics.median(every):.2f} ms"
+            )
+            by_index = _timed(lambda _: raw(NEWEST_BY_INDEX), np.arange(min(runs, 10)))
+            print(
+                f"{COMMON!r} in work items, its {rows.RANKED} newest matches from the GIN "
+                f"index (before rows._newest): p50 {statistics.median(by_index):.2f} ms"
             )
 
             def seen(*args: object) -> None:

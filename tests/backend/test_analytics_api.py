@@ -301,6 +301,20 @@ def test_cached_until_the_data_version_moves(
     assert get(client, s, "deployment-frequency").headers["X-Cache"] == "hit"
 
 
+def test_aliases_of_a_zone_share_one_cached_answer(client: TestClient, demo_admin: Session) -> None:
+    # limit=3: parameters no other test asks for, so the first is a miss.
+    first = get(client, demo_admin, "lead-time", timezone="Asia/Calcutta", limit=3)
+    assert (first.status_code, first.headers["X-Cache"]) == (200, "miss"), first.text
+    same = get(client, demo_admin, "lead-time", timezone="Asia/Kolkata", limit=3)
+    assert (same.headers["X-Cache"], same.content) == ("hit", first.content)
+    utc = get(client, demo_admin, "lead-time", timezone="Etc/Universal", limit=3)
+    assert utc.headers["X-Cache"] == "miss"
+    for name in ["UTC", "Zulu", "GMT"]:
+        assert (
+            get(client, demo_admin, "lead-time", timezone=name, limit=3).headers["X-Cache"] == "hit"
+        ), name
+
+
 def test_admins_store_the_summarys_insights_viewers_cannot(
     client: TestClient, platform: Platform, demo_admin: Session
 ) -> None:

@@ -6,6 +6,7 @@ GET reads one scope's stored insights back, newest period first, paged."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy import text
 from pulse_backend.analytics.insights import store_insights
 from pulse_backend.analytics.summary import summarize
 from pulse_common.analytics.levels import load_benchmarks
-from pulse_common.analytics.scope import Scope
+from pulse_common.analytics.scope import Scope, filters_key
 from pulse_common.dora.settings import load_rules
 from pulse_common.tenancy import TenantNames, quote_ident
 from tests.backend import test_analytics_api as analytics
@@ -173,6 +174,7 @@ def test_get_reads_its_scopes_rows_newest_period_first_and_paged(
     ("params", "field"),
     [
         ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"timezone": "Asia/Calcuta"}, "timezone"),
         ({"limit": -1}, "limit"),
         ({"limit": 5000}, "limit"),
         ({"offset": -1}, "offset"),
@@ -234,3 +236,49 @@ def test_concurrent_posts_of_one_scope_leave_one_set(
     finally:
         first.close()
     assert len(stored_texts(platform, demo_admin, rng)) == len(found.insights)
+
+
+def test_aliases_of_a_zone_share_one_insight_scope(
+    client: TestClient, platform: Platform, demo_admin: Session
+) -> None:
+    # Chromium says Asia/Calcutta, tzdata's name is Asia/Kolkata: one zone.
+    rng = period(7)
+    n = post(client, demo_admin, **rng, timezone="Asia/Calcutta")
+    assert read(client, demo_admin, **rng, timezone="Asia/Kolkata")["total"] == n
+    assert post(client, demo_admin, **rng, timezone="Asia/Kolkata") == n
+    assert len(stored_texts(platform, demo_admin, rng)) == n  # replaced, not a second set
+    rows = tenant_sql(
+        platform,
+        demo_admin.tenant.slug,
+        "SELECT DISTINCT scope->>'timezone' AS tz FROM dora_metric_insights "
+        "WHERE period_start = :start AND period_end = :end",
+        bounds(rng),
+    )
+    assert [r.tz for r in rows] == ["Asia/Kolkata"]  # stored under the zone's one name
+    # UTC under its other names is the unfiltered default's scope.
+    n_utc = post(client, demo_admin, **rng, timezone="Zulu")
+    for name in ["UTC", "Etc/UTC", "Etc/Universal", "GMT"]:
+        assert read(client, demo_admin, **rng, timezone=name)["total"] == n_utc, name
+    assert read(client, demo_admin, **rng)["total"] == n_utc
+
+
+def test_insights_stored_under_an_alias_before_are_found_and_replaced(
+    client: TestClient, platform: Platform, demo_admin: Session
+) -> None:
+    rng = period(8)
+    n = post(client, demo_admin, **rng, timezone="Asia/Kolkata")
+    # As the previous release stored them: the alias itself in the scope
+    # and its digest as the key.
+    alias = Scope(**bounds(rng), timezone="Asia/Kolkata").filters() | {"timezone": "Asia/Calcutta"}
+    tenant_sql(
+        platform,
+        demo_admin.tenant.slug,
+        "UPDATE dora_metric_insights SET scope = CAST(:scope AS jsonb), scope_key = :key "
+        "WHERE period_start = :start AND period_end = :end",
+        {**bounds(rng), "scope": json.dumps(alias), "key": filters_key(alias)},
+    )
+    wait_replica(platform)
+    for name in ["Asia/Calcutta", "Asia/Kolkata"]:
+        assert read(client, demo_admin, **rng, timezone=name)["total"] == n, name
+    assert post(client, demo_admin, **rng, timezone="Asia/Kolkata") == n
+    assert len(stored_texts(platform, demo_admin, rng)) == n  # the old set replaced

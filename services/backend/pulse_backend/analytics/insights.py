@@ -1,7 +1,10 @@
 """The executive summary's rule-based insights in ``dora_metric_insights``:
 stored per scope (``Scope.filters()``, ``Scope.key()``) and period, one set
 per (scope_key, period_start, period_end, generated_by), and read back one
-scope at a time, newest period first."""
+scope at a time, newest period first. A scope is stored under its zone's one
+name (``check_zone``) and read, or replaced, under all of them
+(``Scope.keys``): rows stored before names were canonical, under an alias
+such as Asia/Calcutta, keep their key and are still the scope's."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import datetime as dt
 from decimal import Decimal
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, delete, func, insert, select, text
+from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, text
 
 from pulse_backend.analytics.summary import Summarized
 from pulse_common.analytics.scope import Scope
@@ -26,7 +29,8 @@ def store_insights(conn: Connection, tenant_id: int, scope: Scope, found: Summar
     scope and period at once take turns on a transaction-scoped advisory
     lock (keyed by the tenant's schema too: the lock space is the whole
     database), so the second deletes what the first wrote and neither set
-    is left twice. Other scopes, periods and generators are untouched."""
+    is left twice. The set stored before under another name of the zone is
+    replaced too. Other scopes, periods and generators are untouched."""
     key = scope.key()
     conn.execute(
         text("SELECT pg_advisory_xact_lock(hashtextextended(:k || current_schema(), 0))"),
@@ -34,7 +38,7 @@ def store_insights(conn: Connection, tenant_id: int, scope: Scope, found: Summar
     )
     conn.execute(
         delete(_T).where(
-            _T.c.scope_key == key,
+            _T.c.scope_key.in_(sorted(scope.keys())),
             _T.c.period_start == scope.start,
             _T.c.period_end == scope.end,
             _T.c.generated_by == RULES,
@@ -87,9 +91,10 @@ class InsightsPage(BaseModel):
 def read_insights(
     conn: Connection, scope: Scope, *, within: bool, limit: int, offset: int
 ) -> InsightsPage:
-    """The insights stored for ``scope``'s filters (``scope_key``); with
-    ``within`` only the periods inside ``scope``'s range."""
-    where = [_T.c.scope_key == scope.key()]
+    """The insights stored for ``scope``'s filters (``scope_key``, under any
+    name of its zone); with ``within`` only the periods inside ``scope``'s
+    range."""
+    where: list[ColumnElement[bool]] = [_T.c.scope_key.in_(sorted(scope.keys()))]
     if within:
         where += [_T.c.period_start >= scope.start, _T.c.period_end <= scope.end]
     total = conn.execute(select(func.count()).select_from(_T).where(*where)).scalar_one()

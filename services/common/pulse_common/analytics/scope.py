@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from pulse_common.analytics.zones import canonical_zone, zone_names
 from pulse_common.dora.settings import REPORT_YEARS
 
 MAX_RANGE = dt.timedelta(days=800)
@@ -19,12 +20,15 @@ T = TypeVar("T")
 
 
 def check_zone(v: str) -> str:
-    """An IANA time zone name (a pydantic validator, shared with the API's query)."""
+    """An IANA time zone name, given back as its zone's one name
+    (``zones.canonical_zone``: Asia/Calcutta is Asia/Kolkata, Zulu is UTC),
+    so every key built from it is one per zone (a pydantic validator,
+    shared with the API's query)."""
     try:
         ZoneInfo(v)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"unknown time zone {v!r} (an IANA name, e.g. Europe/Berlin)") from None
-    return v
+    return canonical_zone(v)
 
 
 def check_year(v: int | None) -> int | None:
@@ -40,9 +44,10 @@ ReportYear = Annotated[int | None, AfterValidator(check_year)]
 
 class Scope(BaseModel):
     """``start`` inclusive, ``end`` exclusive, both with a UTC offset.
-    ``timezone`` (IANA) decides which calendar day, week (Monday first) and
-    month a deployment falls in. ``authors`` is a team: PR authors.
-    ``environment`` replaces the tenant's production pattern by one name."""
+    ``timezone`` (IANA, its zone's one name: ``check_zone``) decides which
+    calendar day, week (Monday first) and month a deployment falls in.
+    ``authors`` is a team: PR authors. ``environment`` replaces the
+    tenant's production pattern by one name."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -105,6 +110,15 @@ class Scope(BaseModel):
         """A stable digest of ``filters()``: equal for the same filters
         however the request ordered or repeated them."""
         return filters_key(self.filters())
+
+    def keys(self) -> frozenset[str]:
+        """``key()`` under every name of the zone: insights stored before
+        names were canonical (under Asia/Calcutta, Zulu...) are the scope's
+        too, found and replaced with those stored under its one name."""
+        filters = self.filters()
+        return frozenset(
+            filters_key({**filters, "timezone": name}) for name in zone_names(self.timezone)
+        )
 
 
 def filters_key(filters: dict[str, Any]) -> str:

@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pulse_backend.agent import answers
-from pulse_backend.agent.open_prs import UnknownName, named
+from pulse_backend.agent.narrowing import UnknownName, named
 from pulse_backend.agent.tools import TOOLS, ToolContext
 from pulse_backend.analytics.wording import fmt_count
 from pulse_common.ai import Embedder

@@ -2,11 +2,11 @@
 exemplar by embedding (``intents``), the matching tool runs with default
 arguments, and the answer is a template filled from the tool's output, with
 the same citations as in LLM mode. A tool that narrows by repository and
-author (open PRs) gets those the question names (``open_prs.named``). A
-question that is no intent is searched for; when the search finds nothing
-either, a follow-up ("and last month?") is read with the conversation's
-previous questions, and failing that the answer says it found nothing
-relevant and what it can answer.
+author (open PRs, the engineering flow) gets those the question names
+(``narrowing.named``). A question that is no intent is searched for; when
+the search finds nothing either, a follow-up ("and last month?") is read
+with the conversation's previous questions, and failing that the answer
+says it found nothing relevant and what it can answer.
 
 The period is read from the question (``periods``: "last month", "since 1
 September", "in 2025 Q3"; the last ``DAYS`` days when it names none), or
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pulse_backend.agent import date_ranges, open_prs, periods
+from pulse_backend.agent import date_ranges, narrowing, periods
 from pulse_backend.agent.intents import INTENTS, SEARCH, Intent, IntentClassifier
 from pulse_backend.agent.memory import Correction
 from pulse_backend.agent.models import ToolOutput
@@ -233,9 +233,9 @@ def _respond(
     days = date_ranges.last_days(today, DAYS) if r.period is None else r.period.range
     arguments = {**r.intent.arguments, "days": days.days, "end": days.last.isoformat()}
     if "repository" in TOOLS[r.intent.tool].args.model_fields:
-        # A tool that narrows by repository and author (open PRs) is given
-        # those the question names.
-        arguments |= open_prs.named(ctx, question)
+        # A tool that narrows by repository and author (open PRs, the
+        # engineering flow) is given those the question names.
+        arguments |= narrowing.named(ctx, question)
     if last is not None and last.repeated_by(question, r.intent.tool, arguments):
         return _not_again(name, question)
     out = TOOLS[r.intent.tool].run(ctx, arguments)

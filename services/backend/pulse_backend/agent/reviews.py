@@ -3,8 +3,9 @@ a second definition of them: a merged PR's review time is the engineering
 flow's (``pulse_common.analytics.engineering``: from the first review by
 someone else to the merge, PRs merged in the period, the scope's filters),
 read per PR from the rows that statement aggregates (``merged_cte``,
-``REVIEW_HOURS``); review load is the flow's reviewer table as it is, cited
-with the PRs each listed reviewer's count is made of (``_REVIEWED``)."""
+``STEP_HOURS``; ``slowest`` serves the engineering flow's other steps
+too); review load is the flow's reviewer table as it is, cited with the
+PRs each listed reviewer's count is made of (``_REVIEWED``)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from pulse_backend.agent.models import ToolOutput
 from pulse_backend.analytics.wording import fmt_count, fmt_value
 from pulse_common.analytics import queries as q
 from pulse_common.analytics.engineering import (
-    REVIEW_HOURS,
+    STEP_HOURS,
     ReviewerLoad,
     engineering,
     merged_cte,
@@ -34,20 +35,23 @@ TOP = 5
 # cites the rows that weigh most rather than every row it counts.
 CITED_PER_REVIEWER = 3
 
-# The PR's reviewers: everyone but its author who reviewed it, first reviewer
-# first (any time: who reviewed it, not only within the period).
-_SLOWEST = f"""
-, reviewed AS MATERIALIZED (
-    SELECT m.pr_id, {REVIEW_HOURS} AS hours FROM merged m
+# The merged PRs longest in one step (``STEP_HOURS``: review time here,
+# pickup or coding for the engineering flow), with how many have that step
+# and its median, the engineering statement's. The PR's reviewers: everyone
+# but its author who reviewed it, first reviewer first (any time: who
+# reviewed it, not only within the period).
+_SLOWEST = """
+, stepped AS MATERIALIZED (
+    SELECT m.pr_id, {hours} AS hours FROM merged m
 )
 SELECT v.pr_id, v.hours, rp.full_name AS repository, pr.number, pr.title,
        ARRAY(SELECT rv.reviewer FROM prs_reviews rv
              WHERE rv.pr_id = pr.id AND rv.reviewer IS NOT NULL
                AND rv.reviewer IS DISTINCT FROM pr.author
              GROUP BY rv.reviewer ORDER BY min(rv.submitted_at), rv.reviewer) AS reviewers,
-       (SELECT count(hours) FROM reviewed) AS reviewed,
-       (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY hours) FROM reviewed) AS median
-FROM reviewed v JOIN prs pr ON pr.id = v.pr_id JOIN repositories rp ON rp.id = pr.repository_id
+       (SELECT count(hours) FROM stepped) AS measured,
+       (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY hours) FROM stepped) AS median
+FROM stepped v JOIN prs pr ON pr.id = v.pr_id JOIN repositories rp ON rp.id = pr.repository_id
 WHERE v.hours IS NOT NULL
 ORDER BY v.hours DESC, v.pr_id
 LIMIT :limit
@@ -75,7 +79,7 @@ ORDER BY reviewer, nth
 
 
 @dataclass(frozen=True)
-class SlowReview:
+class SlowPr:
     pr_id: int
     repository: str
     number: int
@@ -85,25 +89,26 @@ class SlowReview:
 
 
 @dataclass(frozen=True)
-class SlowestReviews:
-    """``reviewed``: the merged PRs with a review time; ``median_hours``:
-    the dashboard's median review time over them."""
+class Slowest:
+    """``measured``: the merged PRs with a time for the step;
+    ``median_hours``: the dashboard's median over them."""
 
-    prs: tuple[SlowReview, ...]
-    reviewed: int
+    prs: tuple[SlowPr, ...]
+    measured: int
     median_hours: float | None
 
 
-def slowest_reviews(conn: Connection, scope: Scope, limit: int) -> SlowestReviews:
+def slowest(conn: Connection, scope: Scope, limit: int, step: str = "review") -> Slowest:
+    """The merged PRs longest in ``step`` (a key of ``STEP_HOURS``)."""
     merged, params = merged_cte(scope)
-    rows = list(conn.execute(text(f"WITH {merged}{_SLOWEST}"), {**params, "limit": limit}))
+    sql = f"WITH {merged}{_SLOWEST.format(hours=STEP_HOURS[step])}"
+    rows = list(conn.execute(text(sql), {**params, "limit": limit}))
     prs = tuple(
-        SlowReview(r.pr_id, r.repository, r.number, r.title, r.hours, tuple(r.reviewers))
-        for r in rows
+        SlowPr(r.pr_id, r.repository, r.number, r.title, r.hours, tuple(r.reviewers)) for r in rows
     )
     if not rows:
-        return SlowestReviews(prs, 0, None)
-    return SlowestReviews(prs, rows[0].reviewed, rows[0].median)
+        return Slowest(prs, 0, None)
+    return Slowest(prs, rows[0].measured, rows[0].median)
 
 
 def review_load(conn: Connection, scope: Scope) -> tuple[ReviewerLoad, ...]:
@@ -128,10 +133,10 @@ def slowest_reviews_tool(ctx: ToolContext, args: Period) -> ToolOutput:
     """The merged PRs that spent longest in review (the engineering
     dashboard's review time) with their reviewers, the PRs cited."""
     with ctx.read() as conn:
-        found = slowest_reviews(conn, args.scope(), TOP)
+        found = slowest(conn, args.scope(), TOP)
         cites = links.cite(conn, "pr", [p.pr_id for p in found.prs])
     median = fmt_value(found.median_hours, "hours")
-    sample = fmt_count(found.reviewed, "reviewed PR", "reviewed PRs")
+    sample = fmt_count(found.measured, "reviewed PR", "reviewed PRs")
     return ToolOutput(
         summary=f"Review time over {args.days} days: median {median} (from {sample})",
         data={

@@ -65,11 +65,16 @@ MERGED = f"""merged AS MATERIALIZED (
 )"""
 # A merged row's review time: from the first review by someone else to the merge.
 REVIEW_HOURS = span_sql("e_review", "e_merged")
+# Each step of a merged row in hours, by the name the statement gives it
+# (the assistant lists the PRs longest in a step from the same expressions).
+STEP_HOURS = {
+    "coding": span_sql("e_first", "e_opened"),
+    "pickup": span_sql("e_opened", "e_review"),
+    "review": REVIEW_HOURS,
+}
 STATEMENT = f"""
 WITH {MERGED}, steps AS (
-    SELECT m.size, {span_sql("e_first", "e_opened")} AS coding,
-           {span_sql("e_opened", "e_review")} AS pickup,
-           {REVIEW_HOURS} AS review
+    SELECT m.size, {", ".join(f"{sql} AS {step}" for step, sql in STEP_HOURS.items())}
     FROM merged m
 ), weeks AS (
     SELECT week, count(*) AS n FROM merged GROUP BY week

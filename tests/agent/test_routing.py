@@ -6,8 +6,15 @@ pull requests"), incidents by repository against recovery time
 ("incidents"), deployment frequency against change failure rate
 ("deployments"), incidents still open against both ("unresolved outages"),
 PRs still open against review time ("PRs waiting for review" against
-"PRs that waited longest for a review") and open incidents ("still open").
-Questions about nothing in the data are searched for."""
+"PRs that waited longest for a review") and open incidents ("still open");
+the engineering flow's pickup time against review time and open PRs ("how
+long until a PR gets its first review?" against "which PRs are waiting
+for their first review?"), its throughput against open PRs ("merged" against
+"not merged yet"), whether review time got better against review time
+itself; how many incidents there were against recovery time and open
+incidents; the repositories that deploy most against deployment frequency
+and the repositories with most incidents. Questions about nothing in the
+data are searched for."""
 
 from __future__ import annotations
 
@@ -102,6 +109,47 @@ TABLE: list[tuple[str, str]] = [
     ("stale pull requests", "open_prs"),
     ("Show me stale PRs", "open_prs"),
     ("Which PRs are stuck?", "open_prs"),
+    # Pickup time: from opening to the first review (not: which PRs wait
+    # for one now, open PRs, nor which waited longest, review time).
+    ("How long until a PR gets its first review?", "pickup_time"),
+    ("how long before someone picks up a PR?", "pickup_time"),
+    ("What is our pickup time?", "pickup_time"),
+    ("How long do PRs wait for a first review?", "pickup_time"),
+    ("How long does it take for someone to start reviewing a PR?", "pickup_time"),
+    ("How long does it take before a PR is picked up?", "pickup_time"),
+    ("time to first review last month", "pickup_time"),
+    ("is our pickup time getting worse?", "pickup_time"),
+    ("Which PRs are waiting for their first review?", "open_prs"),
+    ("PRs nobody has picked up yet", "open_prs"),
+    # Whether review time got better (not: how long reviews take, above).
+    ("Is our review time getting better?", "review_trend"),
+    ("Are code reviews getting faster?", "review_trend"),
+    ("Has review time improved compared to last quarter?", "review_trend"),
+    ("How has our code review time changed compared to last month?", "review_trend"),
+    ("review time trend", "review_trend"),
+    ("Are reviews getting slower?", "review_trend"),
+    # Throughput: PRs merged (not: those not merged yet, open PRs).
+    ("How many PRs did we merge last month?", "throughput"),
+    ("What is our PR throughput?", "throughput"),
+    ("How many pull requests were merged per week?", "throughput"),
+    ("how many PRs got merged this quarter", "throughput"),
+    ("PRs merged last week", "throughput"),
+    ("how many PRs were merged in web?", "throughput"),
+    ("how many PRs haven't been merged yet?", "open_prs"),
+    ("How many PRs are open?", "open_prs"),
+    # How many incidents there were (not: how many are still open).
+    ("How many incidents did we have last month?", "incident_count"),
+    ("number of incidents this quarter", "incident_count"),
+    ("How many outages did we have?", "incident_count"),
+    ("how many sev1 incidents did we have", "incident_count"),
+    ("how many incidents are still open?", "open_incidents"),
+    # The repositories that deploy most (not: where incidents come from).
+    ("Which repository deploys the most?", "deployments_by_repository"),
+    ("which repo ships most often", "deployments_by_repository"),
+    ("Which services do we deploy most?", "deployments_by_repository"),
+    ("deployments per repository", "deployments_by_repository"),
+    ("Which repos deploy most frequently?", "deployments_by_repository"),
+    ("which service has the most deployments", "deployments_by_repository"),
     # The whole picture.
     ("How are we doing overall?", "dora_summary"),
     ("give me a DORA summary for last month", "dora_summary"),
@@ -117,6 +165,7 @@ TABLE: list[tuple[str, str]] = [
     ("Who opened the most pull requests?", SEARCH.name),
     ("What are our biggest pull requests?", SEARCH.name),
     ("How long are PRs open before they get merged?", "lead_time"),
+    ("Is our lead time getting better?", "lead_time"),
     # Open, but neither incidents nor pull requests.
     ("Which work items are still open?", SEARCH.name),
 ]

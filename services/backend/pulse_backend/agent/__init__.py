@@ -5,10 +5,13 @@
   summary, data and the citations (source URLs) of the rows it used;
   ``toolkit``: what a tool is made of (context, argument models);
   ``dora_tools``, ``lookups``, ``open_incidents``, ``open_prs``: the tools;
-  ``reviews``: the review-time and review-load tools, on the engineering
-  dashboard's own statement;
+  ``reviews``: the review-time and review-load tools, and ``flow``: the
+  engineering flow (pickup, review, coding, throughput against the previous
+  period), on the engineering dashboard's own statement; ``narrowing``: the
+  repository and author a tool's PRs are narrowed to;
 - ``graph``: plan → tools → answer with a step limit (LLM mode);
-- ``local``: intent classification by embeddings (``intents``) and
+- ``local``: intent classification by embeddings (``intents``, with the
+  words some intents need, ``intent_words``) and
   templated answers (``answers``) from the same tools when no provider
   answers (local mode);
 - ``memory``: feedback into ``ai_learning_memory`` and its reuse;

@@ -123,3 +123,66 @@ def review_load(out: ToolOutput, when: str) -> str:
     ]
     tail = "\nTheir latest PRs reviewed:\n" + "\n".join(latest) if latest else ""
     return f"Review load {when} (PRs reviewed per reviewer):\n" + "\n".join(lines) + tail
+
+
+# How a flow figure moved against the previous period (``summary.change``).
+_MOVED = {"improved": ": improved", "worsened": ": worsened", "unchanged": ": unchanged"}
+
+
+def flow(out: ToolOutput, when: str) -> str:
+    """The engineering flow's figure, the previous period's and the PRs
+    behind it (``flow.engineering_flow_tool``)."""
+    d = out.data
+    compared = f"Compared with {d['previous_words']}: {d['previous']}"
+    titles = "\n".join(f"- {c.title}" for c in out.citations)
+    if d["measure"] == "throughput":
+        if not d["merged_prs"]:
+            return f"No pull request{d['narrowed']} was merged {when}.\n{compared}."
+        weeks = ", ".join(f"{w['label']}: {w['merged']}" for w in d["weeks"])
+        return (
+            f"Throughput{d['narrowed']} {when}: {d['figure']}.\n"
+            f"Merged PRs per week (weeks from Monday): {weeks}.\n{compared}.\n"
+            f"The latest merged:\n{titles}"
+        )
+    if not d["sample_size"]:
+        return (
+            f"No pull request{d['narrowed']} merged {when} has a {d['name'].lower()} "
+            f"({d['spans']}).\n{compared}."
+        )
+    lines = [
+        f"{p['pr']}: {p['time']}"
+        + (f", reviewed by {', '.join(p['reviewers'])}" if d["measure"] != "coding" else "")
+        for p in d["prs"]
+        if p["reviewers"] or d["measure"] == "coding"
+    ]
+    return (
+        f"{d['name']}{d['narrowed']} {when}: {d['figure']} ({d['spans']}).\n"
+        f"{compared}{_MOVED.get(d['change'], '')}.\n"
+        f"The merged PRs {d['longest']}:\n" + _listed(lines, len(lines))
+    )
+
+
+def incident_count(out: ToolOutput, when: str) -> str:
+    """How many incidents were detected, from the mean time to restore's
+    figure (every incident detected in the period)."""
+    d = out.data
+    n = d["sample_size"]
+    if not n:
+        return f"No incident was detected {when}."
+    still = f"{d['unresolved']} still open" if d["unresolved"] else "all of them resolved"
+    rows = "\n".join(f"- {c.title}" for c in out.citations)
+    return (
+        f"Incidents detected {when}: {fmt_count(n, 'incident', 'incidents')}, {still}.\n"
+        f"Mean time to restore (detection to resolution, the median): {d['figure']}.\n"
+        f"The longest to restore:\n{rows}"
+    )
+
+
+def deployments_by_repository(out: ToolOutput, when: str) -> str:
+    if not out.data:
+        return f"No deployment was counted {when}."
+    lines = [
+        f"{i}. {row['repository']}: deployment frequency {row['figure']}"
+        for i, row in enumerate(out.data, start=1)
+    ]
+    return f"Repositories that deployed most {when}:\n" + "\n".join(lines)

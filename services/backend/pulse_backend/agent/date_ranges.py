@@ -83,8 +83,11 @@ class DateRange:
         if self.first == self.last:
             return f"{self.label} ({long_words(self.first)})"
         if self.first.year == self.last.year:
-            return f"{self.label} ({_day(self.first)} {DASH} {_day(self.last)})"
-        first, last = f"{_day(self.first)} {self.first.year}", f"{_day(self.last)} {self.last.year}"
+            return f"{self.label} ({day_words(self.first)} {DASH} {day_words(self.last)})"
+        first, last = (
+            f"{day_words(self.first)} {self.first.year}",
+            f"{day_words(self.last)} {self.last.year}",
+        )
         return f"{self.label} ({first} {DASH} {last})"
 
 
@@ -96,7 +99,8 @@ def last_days(today: dt.date, days: int) -> DateRange:
     return DateRange(today - dt.timedelta(days=days - 1), today, f"over the last {days} days")
 
 
-def _day(d: dt.date) -> str:
+def day_words(d: dt.date) -> str:
+    """E.g. "1 Sep"."""
     return f"{d.day} {_NAMES[d.month - 1][1].title()}"
 
 

@@ -1,11 +1,15 @@
 """The DORA tools: the summary of a period, one metric with the rows that
-weigh most in it (so an answer can say why), and the repositories ranked
-by the incidents they caused. The figures are the analytics API's."""
+weigh most in it (so an answer can say why; the older mean time to restore
+counts every incident detected in the period, which "how many incidents
+did we have?" asks), and the repositories ranked by the incidents they
+caused or by the deployments they made. The figures are the analytics
+API's."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
+from pydantic import Field
 from sqlalchemy import text
 
 from pulse_backend.agent import links
@@ -15,13 +19,25 @@ from pulse_backend.analytics.summary import executive_summary
 from pulse_backend.analytics.wording import figure_words, fmt_count, fmt_value, metric_name
 from pulse_backend.analytics_service import benchmarks
 from pulse_common.analytics import dora
+from pulse_common.analytics import queries as q
+from pulse_common.analytics.common import deployments_cte
 from pulse_common.dora.settings import load_rules
 
 TOP = 5
 
 
 class MetricArgs(Period):
-    metric: Literal["lead_time", "deployment_frequency", "change_failure_rate", "recovery_time"]
+    metric: Literal[
+        "lead_time",
+        "deployment_frequency",
+        "change_failure_rate",
+        "recovery_time",
+        "mean_time_to_restore",
+    ] = Field(
+        description="mean_time_to_restore: every incident detected in the period, detection "
+        "to resolution (how many incidents there were); recovery_time: the incidents linked "
+        "to the period's deployments, deployment to resolution"
+    )
 
 
 def dora_summary(ctx: ToolContext, args: Period) -> ToolOutput:
@@ -52,8 +68,9 @@ def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
             worst = sorted(fig.drilldown, key=lambda r: -r.cycle_hours)[:TOP]
             items = [{"pr_id": r.id, "title": r.title, "hours": r.cycle_hours} for r in worst]
             cites = links.cite(conn, "pr", [r.id for r in worst])
-        elif args.metric == "recovery_time":
-            fig = dora.recovery_time(conn, scope, rules, bench)
+        elif args.metric in ("recovery_time", "mean_time_to_restore"):
+            recovery = dora.recovery_time if args.metric == "recovery_time" else dora.mttr
+            fig = recovery(conn, scope, rules, bench)
             worst = sorted(fig.drilldown, key=lambda r: -(r.hours or 0.0))[:TOP]
             items = [{"incident_id": r.id, "title": r.title, "hours": r.hours} for r in worst]
             cites = links.cite(conn, "incident", [r.id for r in worst])
@@ -78,6 +95,8 @@ def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
             "sample_size": fig.sample_size,
             "level": fig.level,
             "items": items,
+            # Recovery: how many of the sample's incidents are still open.
+            "unresolved": getattr(fig, "unresolved", None),
         },
         citations=cites,
     )
@@ -111,6 +130,49 @@ def incidents_by_repository(ctx: ToolContext, args: Period) -> ToolOutput:
     )
     return ToolOutput(
         summary=f"incidents by repository over {args.days} days, {top}",
+        data=data,
+        citations=cites,
+    )
+
+
+# The deployments deployment frequency counts (``deployments_cte``: its
+# environments and rules), per repository, most first, with each one's
+# three latest.
+_DEPLOYED = """
+WITH {deployments}
+SELECT r.id, r.full_name, count(*) AS deployments,
+       (array_agg(d.id ORDER BY d.finished_at DESC, d.id DESC))[1:3] AS recent
+FROM d JOIN repositories r ON r.id = d.repository_id
+GROUP BY r.id, r.full_name ORDER BY deployments DESC, r.full_name LIMIT :top
+"""
+
+
+def deployments_by_repository(ctx: ToolContext, args: Period) -> ToolOutput:
+    """The repositories that deployed most, each with its deployment
+    frequency as the dashboard shows it filtered to that repository."""
+    scope = args.scope()
+    with ctx.read() as conn:
+        rules, bench = load_rules(conn), benchmarks(ctx.clients)
+        cte, params = deployments_cte(conn, scope, rules)
+        rows = q.rows(conn, _DEPLOYED.format(deployments=cte), {**params, "top": TOP})
+        data = []
+        for r in rows:
+            one = scope.model_copy(update={"repository_ids": (r.id,)})
+            fig = dora.deployment_frequency(conn, one, rules, bench)
+            data.append(
+                {
+                    "repository": r.full_name,
+                    "deployments": fig.sample_size,
+                    "figure": figure_words(
+                        "deployment_frequency", fig.value, fig.unit, fig.sample_size
+                    ),
+                }
+            )
+        cites = links.cite(conn, "repository", [r.id for r in rows])
+        cites += links.cite(conn, "deployment", [i for r in rows for i in r.recent])
+    top = f"most in {data[0]['repository']}: {data[0]['figure']}" if data else "no deployment"
+    return ToolOutput(
+        summary=f"deployments by repository over {args.days} days, {top}",
         data=data,
         citations=cites,
     )

@@ -7,7 +7,9 @@ of a question by embedding (the offline MiniLM).
 An exemplar's wording is not enough: "how often do we frobnicate?" is
 0.52 from "how often do we deploy?" by its shape alone. Unless the question
 is close to an exemplar (``SURE``), it must also be about the intent's
-topic (``MIN_TOPIC``); otherwise it is no intent (``SEARCH``)."""
+topic (``MIN_TOPIC``); otherwise it is no intent (``SEARCH``). Where the
+embedding cannot tell at all, an intent needs words of its own
+(``intent_words``)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from pulse_backend.agent import answers
+from pulse_backend.agent.intent_words import (
+    ABOUT_PRS,
+    CHANGING,
+    COUNTING,
+    DEPLOYING,
+    INCIDENTS,
+    MERGED,
+    OPENNESS,
+    PICKING_UP,
+    PR_OPENNESS,
+    REPOSITORIES,
+    REVIEWING,
+    TIMING,
+)
 from pulse_backend.agent.models import ToolOutput
 from pulse_common.ai import Embedder
 
@@ -37,41 +53,6 @@ MIN_TOPIC = 0.3
 # 0.73 from code review's topic and 0.55 from lead time's
 # (tests/agent/test_routing.py holds the table of phrasings).
 TOPIC_WEIGHT = 1.5
-
-
-# Open incidents are asked for by their openness: "incidents last week" is
-# 0.64 from "which incidents are still open?" by the noun alone (0.53 from
-# recovery time's nearest exemplar), so a question without a word of it is
-# never read as asking which are open.
-OPENNESS = re.compile(r"\b(open|unresolved|ongoing|outstanding|still|yet|closed)\b", re.I)
-
-
-# Open pull requests are asked for by their openness too, or by what keeps
-# them open: not merged yet, waiting for a review, gone stale. "Which PRs
-# waited longest for a review?" (past tense) is review time, not this.
-PR_OPENNESS = re.compile(
-    OPENNESS.pattern
-    + r"|\b(unmerged|pending|waiting|awaiting|stale|idle|abandoned|languishing|(are|is) stuck)\b"
-    r"|(\bnot|n't)\s+(yet\s+)?(been\s+)?(merged|reviewed)\b",
-    re.I,
-)
-# ...and are about pull requests: "which of those are still open?" has no
-# noun of its own, and is about pull requests only after a question about
-# them (``IntentClassifier.classify_follow_up``), about incidents otherwise.
-ABOUT_PRS = re.compile(r"\b(PRs?|pull requests?|merged?|merging|code reviews?|review)\b", re.I)
-# Review time and review load are asked for with a word of reviewing: "who
-# opened the most pull requests?" is 0.6 from "who reviews the most pull
-# requests?" by its shape, and "what are our biggest pull requests?" near it
-# too, but neither asks about reviews.
-REVIEWING = re.compile(r"\breview", re.I)
-# Lead time is asked for with a word of time: "who opened the most pull
-# requests?" is 0.65 from "which pull requests were slowest to ship" and
-# 0.48 from its topic, but asks no duration.
-TIMING = re.compile(
-    r"\b(time|long|lead|slow\w*|fast\w*|quick\w*|speed|took|take[sn]?|wait\w*|days?|"
-    r"hours?|delay\w*|duration|cycle)\b",
-    re.I,
-)
 
 
 @dataclass(frozen=True)
@@ -178,6 +159,7 @@ INTENTS: tuple[Intent, ...] = (
             "which PRs are open right now",
             "pull requests that have not been merged yet",
             "which PRs are waiting for a review",
+            "which PRs are waiting for their first review",
             "which PRs has nobody reviewed yet",
             "what is still pending in code review",
             "show me the stale PRs",
@@ -215,6 +197,82 @@ INTENTS: tuple[Intent, ...] = (
         answers.review_load,
         "code review load: how many pull requests each reviewer reviewed",
         REVIEWING,
+    ),
+    Intent(
+        "pickup_time",
+        "engineering_flow",
+        {"measure": "pickup"},
+        (
+            "how long until a pull request gets its first review?",
+            "how long before someone picks up a PR",
+            "what is our pickup time",
+            "how long do PRs wait for their first review",
+            "time from opening a PR to the first review",
+        ),
+        answers.flow,
+        "pickup time: how long a pull request waits from opening until its first review",
+        PICKING_UP,
+    ),
+    Intent(
+        "review_trend",
+        "engineering_flow",
+        {"measure": "review"},
+        (
+            "is our review time getting better?",
+            "are code reviews getting faster or slower",
+            "has review time improved compared to before",
+            "how did our review time change",
+            "how has code review time changed compared with the previous period",
+        ),
+        answers.flow,
+        "review time of pull requests compared with the previous period: better or worse",
+        CHANGING,
+        REVIEWING,
+    ),
+    Intent(
+        "throughput",
+        "engineering_flow",
+        {"measure": "throughput"},
+        (
+            "how many pull requests did we merge?",
+            "what is our PR throughput",
+            "number of PRs merged per week",
+            "how many PRs got merged",
+            "pull requests merged",
+        ),
+        answers.flow,
+        "throughput: the number of pull requests merged",
+        MERGED,
+    ),
+    Intent(
+        "incident_count",
+        "dora_metric",
+        {"metric": "mean_time_to_restore"},
+        (
+            "how many incidents did we have?",
+            "number of production incidents",
+            "how many outages were there",
+            "count of incidents",
+        ),
+        answers.incident_count,
+        "the number of production incidents and outages that happened",
+        COUNTING,
+        INCIDENTS,
+    ),
+    Intent(
+        "deployments_by_repository",
+        "deployments_by_repository",
+        {},
+        (
+            "which repository deploys the most?",
+            "which services do we deploy most often",
+            "deployments per repository",
+            "which repos ship the most releases",
+        ),
+        answers.deployments_by_repository,
+        "the repositories that deploy and release to production most often",
+        REPOSITORIES,
+        DEPLOYING,
     ),
     Intent(
         "dora_summary",

@@ -4,11 +4,11 @@ tool parses its arguments with a pydantic model, reads on the tenant's
 read transaction (the replica), and returns a ``ToolOutput`` with the
 citations of the rows it used. What a tool is made of is ``toolkit``'s;
 the tools themselves are ``dora_tools``, ``lookups``, ``reviews``,
-``open_incidents`` and ``open_prs``."""
+``flow``, ``open_incidents`` and ``open_prs``."""
 
 from __future__ import annotations
 
-from pulse_backend.agent import dora_tools, lookups, open_incidents, open_prs, reviews
+from pulse_backend.agent import dora_tools, flow, lookups, open_incidents, open_prs, reviews
 from pulse_backend.agent.toolkit import Period, Tool, ToolContext
 
 __all__ = ["TOOLS", "Period", "Tool", "ToolContext"]
@@ -25,7 +25,8 @@ TOOLS: dict[str, Tool] = {
         Tool(
             "dora_metric",
             "One DORA metric with the rows behind it (slowest PRs, failed deployments, "
-            "longest incidents)",
+            "longest incidents); mean_time_to_restore counts every incident detected in the "
+            "period (how many there were, how many are still open)",
             dora_tools.MetricArgs,
             dora_tools.dora_metric,
         ),
@@ -34,6 +35,24 @@ TOOLS: dict[str, Tool] = {
             "Repositories ranked by the incidents they caused in a period",
             Period,
             dora_tools.incidents_by_repository,
+        ),
+        Tool(
+            "deployments_by_repository",
+            "Repositories ranked by the deployments they made in a period, each with its "
+            "deployment frequency",
+            Period,
+            dora_tools.deployments_by_repository,
+        ),
+        Tool(
+            "engineering_flow",
+            "The engineering dashboard's flow of merged PRs in a period: one step's median "
+            "(pickup: opening to the first review by someone else; review: that review to the "
+            "merge; coding: first commit to opening) with the PRs longest in it, or the "
+            "throughput (PRs merged, per week) with the latest merged; each against the "
+            "previous period of equal length (improved or worsened); optionally of one "
+            "repository or author",
+            flow.FlowArgs,
+            flow.engineering_flow_tool,
         ),
         Tool(
             "open_incidents",

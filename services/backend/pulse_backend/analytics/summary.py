@@ -32,7 +32,7 @@ HEADLINE = (
 HIGHER_IS_BETTER = {"deployment_frequency"}
 
 
-def _change(metric: str, now: float | None, before: float | None) -> str:
+def change(metric: str, now: float | None, before: float | None) -> str:
     if now is None or before is None:
         return "no_data"
     if abs(now - before) < 1e-9:
@@ -78,7 +78,7 @@ def summarize(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmark
             sample_size=fig.sample_size,
             previous_value=prev.value,
             previous_level=prev.level,
-            change=_change(metric, fig.value, prev.value),
+            change=change(metric, fig.value, prev.value),
         )
         lines.append(line)
         insights += (Insight(line, t) for t in _insights(line))

@@ -34,10 +34,11 @@ _SAMPLE = {
     "change_failure_rate": ("deployment", "deployments"),
     "recovery_time": ("incident", "incidents"),
     "failed_deployment_recovery_time": ("incident", "incidents"),
+    "mean_time_to_restore": ("incident", "incidents"),
     "rework_rate": ("deployment", "deployments"),
 }
 
-_RECOVERY = ("recovery_time", "failed_deployment_recovery_time")
+_RECOVERY = ("recovery_time", "failed_deployment_recovery_time", "mean_time_to_restore")
 
 
 def metric_name(metric: str) -> str:

@@ -1,0 +1,74 @@
+"""The words an intent's question must have where the embedding alone
+cannot tell (``intents.Intent.requires`` and ``about``): each pattern with
+the measurement that made it needed."""
+
+from __future__ import annotations
+
+import re
+
+# Open incidents are asked for by their openness: "incidents last week" is
+# 0.64 from "which incidents are still open?" by the noun alone (0.53 from
+# recovery time's nearest exemplar), so a question without a word of it is
+# never read as asking which are open.
+OPENNESS = re.compile(r"\b(open|unresolved|ongoing|outstanding|still|yet|closed)\b", re.I)
+
+
+# Open pull requests are asked for by their openness too, or by what keeps
+# them open: not merged yet, waiting for a review, gone stale. "Which PRs
+# waited longest for a review?" (past tense) is review time, not this.
+PR_OPENNESS = re.compile(
+    OPENNESS.pattern
+    + r"|\b(unmerged|pending|waiting|awaiting|stale|idle|abandoned|languishing|(are|is) stuck)\b"
+    r"|(\bnot|n't)\s+(yet\s+)?(been\s+)?(merged|reviewed)\b",
+    re.I,
+)
+# ...and are about pull requests: "which of those are still open?" has no
+# noun of its own, and is about pull requests only after a question about
+# them (``IntentClassifier.classify_follow_up``), about incidents otherwise.
+ABOUT_PRS = re.compile(r"\b(PRs?|pull requests?|merged?|merging|code reviews?|review)\b", re.I)
+# Review time and review load are asked for with a word of reviewing: "who
+# opened the most pull requests?" is 0.6 from "who reviews the most pull
+# requests?" by its shape, and "what are our biggest pull requests?" near it
+# too, but neither asks about reviews.
+REVIEWING = re.compile(r"\breview", re.I)
+# Lead time is asked for with a word of time: "who opened the most pull
+# requests?" is 0.65 from "which pull requests were slowest to ship" and
+# 0.48 from its topic, but asks no duration.
+TIMING = re.compile(
+    r"\b(time|long|lead|slow\w*|fast\w*|quick\w*|speed|took|take[sn]?|wait\w*|days?|"
+    r"hours?|delay\w*|duration|cycle)\b",
+    re.I,
+)
+
+# The engineering flow and the counts are asked for with their own words,
+# which the embedding alone weighs too little against a nearer shape:
+# pickup time by picking up or a first review ("how long until a PR gets
+# its first review?" is 0.7 from review time's "which PRs took the longest
+# to review"); a count by a word of counting ("how many incidents did we
+# have?" is recovery time's by its noun), of merged PRs by their merging;
+# a ranking of repositories by deployments by a word of repositories
+# ("which repository deploys the most?" is deployment frequency's by its
+# verb); whether review time got better by a word of change ("how long do
+# code reviews take?" asks the figure, which review time's answer gives).
+# Pickup time, not which PRs wait now ("which PRs are waiting for their
+# first review?" is open PRs).
+PICKING_UP = re.compile(
+    r"^(?!.*\b(are|is)\s+(still\s+)?(waiting|awaiting|pending)\b)"
+    r"(?!.*\b(still|yet|nobody|no one|right now)\b)"
+    r".*(\bpick(s|ed|ing)?\s+(it\s+|them\s+)?up|\bpickup|\bpick-up|\bfirst\s+review\w*|"
+    r"\bstart(s|ed|ing)?\s+(to\s+)?review\w*)",
+    re.I,
+)
+COUNTING = re.compile(r"\b(how many|number of|count|total|throughput)\b", re.I)
+# Merged, not "not merged yet" (open PRs).
+MERGED = re.compile(
+    r"^(?!.*(\bnot\b|n't\b|\bnever\b|\byet\b|\bopen|unmerged)).*\b(merg\w*|throughput)\b", re.I
+)
+INCIDENTS = re.compile(r"\b(incidents?|outages?|sev\d?)\b", re.I)
+REPOSITORIES = re.compile(r"\b(repos?|repositor(y|ies)|services?|codebases?|projects?)\b", re.I)
+DEPLOYING = re.compile(r"\b(deploy\w*|releas\w*|ship\w*)\b", re.I)
+CHANGING = re.compile(
+    r"\b(better|worse|improv\w*|worsen\w*|getting|trend\w*|compar\w*|previous|chang\w*|"
+    r"faster|slower|speed(ing)? up|slow(ing)? down|over time)\b",
+    re.I,
+)

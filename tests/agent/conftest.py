@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pulse_backend.agent.runtime import AgentRuntime, agent_runtime
+from pulse_backend.agent.toolkit import ToolContext
 from pulse_backend.context import Principal
 from pulse_backend.rbac import Role
 from pulse_common.ai import Embedder
@@ -188,6 +189,12 @@ def principal_of(info: TenantInfo, user_id: int = 1) -> Principal:
         grants=frozenset(),
         pending_lsn=None,
     )
+
+
+def tool_context(tc: TestClient, info: TenantInfo) -> ToolContext:
+    """The tools' context for ``info``'s tenant, on the app's clients."""
+    app: Any = tc.app
+    return ToolContext(app.state.clients, principal_of(info))
 
 
 @pytest.fixture(scope="session")

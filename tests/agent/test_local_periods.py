@@ -82,11 +82,18 @@ def cases(today: dt.date) -> list[tuple[str, str, dt.date, dt.date, str]]:
     ]
 
 
-def analytics(client: TestClient, s: Session, path: str, first: dt.date, last: dt.date) -> Any:
+def analytics(
+    client: TestClient, s: Session, path: str, first: dt.date, last: dt.date, **params: Any
+) -> Any:
+    """``path`` over the UTC days ``first`` to ``last``; ``params``: its filters."""
     end = last + dt.timedelta(days=1)
     r = client.get(
         f"/api/v1/analytics/{path}",
-        params={"start": f"{first.isoformat()}T00:00:00Z", "end": f"{end.isoformat()}T00:00:00Z"},
+        params={
+            "start": f"{first.isoformat()}T00:00:00Z",
+            "end": f"{end.isoformat()}T00:00:00Z",
+            **params,
+        },
         headers=s.headers,
     )
     assert r.status_code == 200, r.text

@@ -25,9 +25,10 @@ from pulse_backend.agent.tools import TOOLS, ToolContext
 from pulse_backend.analytics.wording import figure_words, fmt_count, fmt_hours
 from pulse_common.ai import Embedder
 from pulse_common.provisioning import drop_tenant
-from tests.agent.conftest import local_runtime, principal_of, signed_in, use_runtime
+from tests.agent.conftest import local_runtime, signed_in, tool_context, use_runtime
 from tests.agent.test_local_and_memory import last_90_days, text_of
 from tests.agent.test_local_follow_ups import cited
+from tests.agent.test_local_periods import analytics
 from tests.backend.conftest import Platform, Session, TenantInfo, provision
 from tests.backend.support import add_repository, tenant_sql, wait_replica
 
@@ -104,8 +105,7 @@ def rows(platform: Platform) -> Iterator[tuple[TenantInfo, dict[str, int]]]:
 
 @pytest.fixture
 def ctx(client: TestClient, rows: tuple[TenantInfo, dict[str, int]]) -> ToolContext:
-    app: Any = client.app
-    return ToolContext(app.state.clients, principal_of(rows[0]))
+    return tool_context(client, rows[0])
 
 
 def test_pickup_time_is_the_median_from_opening_to_a_first_review_by_someone_else(
@@ -169,18 +169,10 @@ def test_the_llm_sees_the_new_tools_and_measures() -> None:
     assert "mean_time_to_restore" in metric["enum"]
 
 
-def analytics(client: TestClient, s: Session, path: str, **params: Any) -> Any:
+def last_90(client: TestClient, s: Session, path: str, **params: Any) -> Any:
     """The analytics API over local mode's default days (the last 90 UTC days)."""
     today = date_ranges.today_in(ZONE)
-    end = today + dt.timedelta(days=1)
-    start = end - dt.timedelta(days=90)
-    r = client.get(
-        f"/api/v1/analytics/{path}",
-        params={"start": f"{start}T00:00:00Z", "end": f"{end}T00:00:00Z", **params},
-        headers=s.headers,
-    )
-    assert r.status_code == 200, r.text
-    return r.json()
+    return analytics(client, s, path, today - dt.timedelta(days=89), today, **params)
 
 
 def test_pickup_throughput_and_review_trend_are_the_engineering_dashboards(
@@ -188,18 +180,9 @@ def test_pickup_throughput_and_review_trend_are_the_engineering_dashboards(
 ) -> None:
     use_runtime(client, local_runtime(embedder))
     s = signed_in(client, demo)
-    flow = analytics(client, s, "engineering")
-    today = date_ranges.today_in(ZONE)
-    end = today - dt.timedelta(days=90)
-    r = client.get(
-        "/api/v1/analytics/engineering",
-        params={
-            "start": f"{end - dt.timedelta(days=89)}T00:00:00Z",
-            "end": f"{end + dt.timedelta(days=1)}T00:00:00Z",
-        },
-        headers=s.headers,
-    )
-    before = r.json()
+    flow = last_90(client, s, "engineering")
+    end = date_ranges.today_in(ZONE) - dt.timedelta(days=90)
+    before = analytics(client, s, "engineering", end - dt.timedelta(days=89), end)
     for question, measure in (
         ("How long until a PR gets its first review?", "pickup"),
         ("Is our review time getting better?", "review"),
@@ -242,7 +225,7 @@ def test_how_many_incidents_and_which_repository_deploys_most_are_the_apis(
 ) -> None:
     use_runtime(client, local_runtime(embedder))
     s = signed_in(client, demo)
-    mttr = analytics(client, s, "mean-time-to-restore", limit=0)
+    mttr = last_90(client, s, "mean-time-to-restore", limit=0)
     events = ask(s, "How many incidents did we have?")
     assert events[0][1]["tool"] == "dora_metric", events
     n, open_ = mttr["sample_size"], mttr["unresolved"]
@@ -267,7 +250,7 @@ def test_how_many_incidents_and_which_repository_deploys_most_are_the_apis(
     counts = []
     for i, line in enumerate(lines[1:], start=1):
         name = line.split(": deployment frequency ")[0].removeprefix(f"{i}. ")
-        fig = analytics(client, s, "deployment-frequency", repository=repos[name], limit=0)
+        fig = last_90(client, s, "deployment-frequency", repository=repos[name], limit=0)
         assert line == (
             f"{i}. {name}: deployment frequency "
             + figure_words("deployment_frequency", fig["value"], fig["unit"], fig["sample_size"])
@@ -275,6 +258,6 @@ def test_how_many_incidents_and_which_repository_deploys_most_are_the_apis(
         counts.append(fig["sample_size"])
     # Most first; together no more than the overall figure counts.
     assert counts == sorted(counts, reverse=True)
-    overall = analytics(client, s, "deployment-frequency", limit=0)
+    overall = last_90(client, s, "deployment-frequency", limit=0)
     assert sum(counts) <= overall["sample_size"]
     assert cited(events, "deployment")

@@ -21,7 +21,7 @@ from pulse_backend.agent.tools import TOOLS, ToolContext
 from pulse_backend.analytics.wording import fmt_count
 from pulse_common.ai import Embedder
 from pulse_common.provisioning import drop_tenant
-from tests.agent.conftest import local_runtime, principal_of, signed_in, use_runtime
+from tests.agent.conftest import local_runtime, signed_in, tool_context, use_runtime
 from tests.agent.test_local_and_memory import last_90_days, text_of
 from tests.agent.test_local_follow_ups import cited, conversation, default_days
 from tests.backend.conftest import Platform, TenantInfo, provision
@@ -98,8 +98,7 @@ def rows(platform: Platform) -> Iterator[tuple[TenantInfo, dict[str, int]]]:
 
 @pytest.fixture
 def ctx(client: TestClient, rows: tuple[TenantInfo, dict[str, int]]) -> ToolContext:
-    app: Any = client.app
-    return ToolContext(app.state.clients, principal_of(rows[0]))
+    return tool_context(client, rows[0])
 
 
 def test_open_prs_lists_the_open_ones_oldest_first_with_their_reviewers(

@@ -149,11 +149,15 @@ def flow(out: ToolOutput, when: str) -> str:
             f"No pull request{d['narrowed']} merged {when} has a {d['name'].lower()} "
             f"({d['spans']}).\n{compared}."
         )
+    # Each cited PR, with who reviewed it where the step is about reviews.
     lines = [
         f"{p['pr']}: {p['time']}"
-        + (f", reviewed by {', '.join(p['reviewers'])}" if d["measure"] != "coding" else "")
+        + (
+            f", reviewed by {', '.join(p['reviewers'])}"
+            if p["reviewers"] and d["measure"] != "coding"
+            else ""
+        )
         for p in d["prs"]
-        if p["reviewers"] or d["measure"] == "coding"
     ]
     return (
         f"{d['name']}{d['narrowed']} {when}: {d['figure']} ({d['spans']}).\n"

@@ -21,6 +21,7 @@ from pulse_backend.analytics_service import benchmarks
 from pulse_common.analytics import dora
 from pulse_common.analytics import queries as q
 from pulse_common.analytics.common import deployments_cte
+from pulse_common.analytics.results import RecoveryTime
 from pulse_common.dora.settings import load_rules
 
 TOP = 5
@@ -96,7 +97,7 @@ def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
             "level": fig.level,
             "items": items,
             # Recovery: how many of the sample's incidents are still open.
-            "unresolved": getattr(fig, "unresolved", None),
+            "unresolved": fig.unresolved if isinstance(fig, RecoveryTime) else None,
         },
         citations=cites,
     )

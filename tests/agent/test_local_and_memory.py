@@ -12,8 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pulse_backend.agent import date_ranges, memory
+from pulse_backend.agent.classifier import IntentClassifier
 from pulse_backend.agent.date_ranges import DASH
-from pulse_backend.agent.intents import INTENTS, SEARCH, IntentClassifier
+from pulse_backend.agent.intents import INTENTS, SEARCH
 from pulse_backend.agent.local import ZONE
 from pulse_backend.agent.runtime import AgentRuntime
 from pulse_backend.agent.tools import TOOLS, ToolContext

@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pulse_backend.agent import date_ranges
-from pulse_backend.agent.intents import IntentClassifier
+from pulse_backend.agent.classifier import IntentClassifier
 from pulse_backend.agent.local import ZONE
 from pulse_backend.analytics.wording import fmt_count, fmt_value
 from pulse_common.ai import Embedder

@@ -22,7 +22,8 @@ import datetime as dt
 
 import pytest
 
-from pulse_backend.agent.intents import INTENTS, SEARCH, IntentClassifier
+from pulse_backend.agent.classifier import IntentClassifier
+from pulse_backend.agent.intents import INTENTS, SEARCH
 from pulse_backend.agent.local import route
 from pulse_common.ai import Embedder
 

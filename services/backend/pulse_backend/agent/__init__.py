@@ -10,8 +10,8 @@
   period), on the engineering dashboard's own statement; ``narrowing``: the
   repository and author a tool's PRs are narrowed to;
 - ``graph``: plan → tools → answer with a step limit (LLM mode);
-- ``local``: intent classification by embeddings (``intents``, with the
-  words some intents need, ``intent_words``) and
+- ``local``: intent classification by embeddings (``classifier`` over
+  ``intents``, with the words some intents need, ``intent_words``) and
   templated answers (``answers``) from the same tools when no provider
   answers (local mode);
 - ``memory``: feedback into ``ai_learning_memory`` and its reuse;

@@ -14,8 +14,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from pulse_backend.agent.classifier import IntentClassifier
 from pulse_backend.agent.graph import MAX_STEPS
-from pulse_backend.agent.intents import IntentClassifier
 from pulse_backend.agent.model import tenant_chat_model
 from pulse_backend.context import Principal
 from pulse_backend.state import AppClients

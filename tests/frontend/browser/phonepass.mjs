@@ -40,7 +40,12 @@ export function phoneMeasure() {
     return {
       table: t.querySelector("caption")?.textContent ?? t.closest("[aria-label]")?.getAttribute("aria-label"),
       sideways: Math.round(t.getBoundingClientRect().width - box.width),
-      offColumns: heads.filter((h) => h.getBoundingClientRect().right > box.right + 1).map((h) => h.textContent),
+      // A column is off when its head or any of its values is past the
+      // table's (or its scroller's) right edge; heads a card layout clips
+      // to a 1 px box (table-stack) are for screen readers only.
+      offColumns: heads
+        .filter((h, i) => [...(h.closest("thead").getBoundingClientRect().width > 1 ? [h] : []), ...rows.map((r) => r.children[i]).filter((c) => c && shown(c))].some((c) => c.getBoundingClientRect().right > box.right + 1))
+        .map((h) => h.textContent),
       tallestRow: Math.max(0, ...rows.map((r) => Math.round(r.getBoundingClientRect().height))),
     };
   });

@@ -3,7 +3,7 @@
 // broken: the page scrolling sideways, a control too small to tap, a table
 // whose columns go off its right edge, a dialog wider than the screen.
 // See run.mjs.
-import { heading, newPage, setMode, shot, signIn } from "./lib.mjs";
+import { heading, newPage, openFilters, setMode, shot, signIn } from "./lib.mjs";
 import { PAGES as DATA_PAGES, settled } from "./dashboards.mjs";
 
 export const PHONES = { 390: { width: 390, height: 844 }, 360: { width: 360, height: 740 } };
@@ -123,6 +123,11 @@ export async function phonePass({ browser, config }) {
         if (p.ready) await p.ready(page).waitFor();
         await settled(page);
         await look(page, config, `${p.name} ${size} ${mode.toLowerCase()}`, seen, screenshots);
+        // What a page folds, measured open too: the filter bar's controls.
+        if ((await page.locator(".filter-toggle").count()) > 0) {
+          await openFilters(page);
+          seen[`${p.name} ${size} ${mode.toLowerCase()} open`] = await page.evaluate(phoneMeasure);
+        }
       }
     }
   }

@@ -123,10 +123,13 @@ export async function phonePass({ browser, config }) {
         if (p.ready) await p.ready(page).waitFor();
         await settled(page);
         await look(page, config, `${p.name} ${size} ${mode.toLowerCase()}`, seen, screenshots);
-        // What a page folds, measured open too: the filter bar's controls.
-        if ((await page.locator(".filter-toggle").count()) > 0) {
+        // What a page folds, measured open too: the filter bar's controls,
+        // the charts' data tables.
+        const details = page.locator("details:not([open]) > summary");
+        if ((await page.locator(".filter-toggle").count()) > 0 || (await details.count()) > 0) {
           await openFilters(page);
-          seen[`${p.name} ${size} ${mode.toLowerCase()} open`] = await page.evaluate(phoneMeasure);
+          while ((await details.count()) > 0) await details.first().click();
+          await look(page, config, `${p.name} ${size} ${mode.toLowerCase()} open`, seen, screenshots);
         }
       }
     }

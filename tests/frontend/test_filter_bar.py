@@ -21,6 +21,8 @@ def test_filter_bar_rows_and_touch_hint(stack: Stack, demo_tenant: Tenant) -> No
         assert m["pageWidth"] <= m["viewport"], (view, m)
         assert all(f["right"] <= m["barRight"] for f in m["filters"]), (view, m)
         if " 1280 " in view:
+            # Desktop: the bar as it was, no fold.
+            assert m["toggles"] == 0, (view, m)
             # The period (and report year) and the three lists: one row.
             assert len(m["filters"]) == (5 if view.startswith("/ ") else 4), (view, m)
             assert len({f["top"] for f in m["filters"]}) == 1, (view, m)
@@ -35,4 +37,38 @@ def test_filter_bar_rows_and_touch_hint(stack: Stack, demo_tenant: Tenant) -> No
     assert zone["text"] == "Your browser's (America/Los_Angeles)", zone
     for view, m in [*seen.items(), ("touch", r["touch"])]:
         assert m["zone"]["width"] <= m["zone"]["room"], (view, m["zone"])
+    assert all(Path(p).stat().st_size > 10_000 for p in r["screenshots"])
+
+
+def test_filter_bar_folds_on_a_phone(stack: Stack, demo_tenant: Tenant) -> None:
+    """On a phone a DORA page's filter bar took some 700 px and the figure
+    started below the first screen."""
+    t = demo_tenant
+    r = run_browser("filterFold", stack, tenant=t.slug, email=t.admin_email, password=t.password)
+    assert r["consoleErrors"] == []
+    seen = r["seen"]
+    for size in ("390", "360"):
+        for mode in ("light", "dark"):
+            m = f"{size} {mode}"
+            closed, opened, escaped = seen[f"closed {m}"], seen[f"open {m}"], seen[f"escaped {m}"]
+            # Folded, saying how many filters are set (days=30, year=2024),
+            # the figure on the first screen.
+            assert closed["toggle"] == {
+                "text": "Filters · 2 set",
+                "expanded": "false",
+                "height": 44,
+            }, (m, closed)
+            assert closed["barHeight"] == 0, (m, closed)
+            assert closed["figureBottom"] <= closed["viewport"], (m, closed)
+            # Enter opens it and Tab goes into it; Escape closes it, the focus back on the button.
+            assert opened["toggle"]["expanded"] == "true" and opened["barHeight"] > 200, (m, opened)
+            assert opened["focusInBar"], (m, opened)
+            assert escaped["toggle"]["expanded"] == "false" and escaped["barHeight"] == 0, (
+                m,
+                escaped,
+            )
+            assert escaped["focusOnToggle"], (m, escaped)
+            # A tap opens it, another closes it.
+            assert seen[f"tapped {m}"]["barHeight"] > 200, (m, seen[f"tapped {m}"])
+            assert seen[f"tapped twice {m}"]["barHeight"] == 0, (m, seen[f"tapped twice {m}"])
     assert all(Path(p).stat().st_size > 10_000 for p in r["screenshots"])

@@ -12,6 +12,17 @@ from tests.frontend.conftest import Stack, Tenant, run_browser
 
 SIZES = ("390", "360")
 MODES = ("light", "dark")
+DORA = tuple(
+    f"dora-{m}"
+    for m in (
+        "deployment-frequency",
+        "lead-time",
+        "change-failure-rate",
+        "recovery-time",
+        "rework-rate",
+    )
+)
+DRILLDOWN = ("Deployments", "Pull requests", "Incidents")
 
 
 def _pass(stack: Stack, t: Tenant) -> dict[str, Any]:
@@ -43,6 +54,7 @@ def test_phone_pass(stack: Stack, demo_tenant: Tenant) -> None:
             "overview",
             "admin-users",
             "admin-etl",
+            *DORA,
         )
         for s in SIZES
         for m in MODES
@@ -60,6 +72,26 @@ def test_phone_pass(stack: Stack, demo_tenant: Tenant) -> None:
             [table] = users["tables"]
             assert table["offColumns"] == [] and table["sideways"] <= 0, (s, mode, table)
             assert users["unreachable"] == [], (s, mode, users["unreachable"])
+    # The drill-down tables scrolled sideways: at 390 px Pull requests
+    # showed 2 of its 8 columns, Incidents 2 of 6. Each row is a card now.
+    for page in DORA:
+        for s in SIZES:
+            for mode in MODES:
+                tables = [
+                    t for t in seen[f"{page} {s} {mode}"]["tables"] if t["table"] in DRILLDOWN
+                ]
+                assert tables, (page, s, mode)
+                off = [t for t in tables if t["offColumns"] or t["sideways"] > 0]
+                assert off == [], (page, s, mode, off)
+    # The trends' "by week" data tables, open, scrolled 68-98 px sideways
+    # at 390 px (Sample and Previous period off the card): every table of
+    # a DORA page fits, the folded parts open or not.
+    for page in DORA:
+        for s in SIZES:
+            for mode in MODES:
+                for view in (f"{page} {s} {mode}", f"{page} {s} {mode} open"):
+                    off = [t for t in seen[view]["tables"] if t["offColumns"] or t["sideways"] > 0]
+                    assert off == [], (view, off)
     # Buttons and fields were 40 px tall, the metric tabs and radios 36 px,
     # a chart's "data table" toggle 24 px and an overview tile's link 19 px:
     # under the 44 px a finger needs.

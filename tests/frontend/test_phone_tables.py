@@ -1,5 +1,6 @@
 """Tables at 390 px, light and dark, in chromium against the real backend:
-a drill-down's dates and a log event stay compact and readable."""
+a drill-down's rows are cards (every column's value on screen, times on one
+line, no mostly empty rows), and a log event stays compact and readable."""
 
 from __future__ import annotations
 
@@ -19,6 +20,19 @@ def test_phone_dates_on_one_line_and_log_events_compact(stack: Stack, demo_tenan
             assert cells, (table, mode)
             # "Sep 26, 2026, 10:23 AM" took three lines; "Sep 26, 10:23 AM" takes one.
             assert [c for c in cells if c["lines"] > 1] == [], (table, mode, cells[:5])
+        # Each row a card: at 390 px Pull requests showed 2 of its 8 columns
+        # and Incidents 2 of 6, the rest off the table's right edge.
+        for table in ("Deployments", "Incidents", "Pull requests"):
+            drawn = seen[f"{table} rows {mode}"]
+            assert drawn["rows"] and drawn["sideways"] <= 0, (table, mode, drawn)
+            hidden = [(r["text"], r["hidden"]) for r in drawn["rows"] if r["hidden"]]
+            assert hidden == [], (table, mode, hidden[:3])
+            # Each value after its own column's name.
+            assert [r for r in drawn["rows"] if r["mislabelled"]] == [], (table, mode)
+            # An incident's "resolved" sat alone at the top of a 139 px row
+            # beside its wrapped title: its cells' content fills most of them.
+            empty = [(r["text"], r["height"], r["fill"]) for r in drawn["rows"] if r["fill"] < 0.6]
+            assert empty == [], (table, mode, empty[:3])
         # An incident's title ("web: errors after deploying 99b34bc") was
         # squeezed to a word a line beside the one-line times; two lines now.
         for table in ("Incidents", "Pull requests"):

@@ -4,7 +4,9 @@
 // run.mjs.
 import { join } from "node:path";
 import { settled } from "./dashboards.mjs";
-import { DESKTOP, heading, PHONE_390, setMode, shot, signedIn } from "./lib.mjs";
+import { DESKTOP, heading, openFilters, PHONE_390, setMode, shot, signedIn } from "./lib.mjs";
+
+const PHONE_360 = { width: 360, height: 740 };
 
 /** Each filter's label, top and right edge, and whether the bar fits the page. */
 const measure = (page) =>
@@ -41,11 +43,14 @@ export async function filterBarLayout({ browser, config }) {
         await page.goto(path);
         await heading(page, title);
         await settled(page);
-        seen[`${path} ${width} ${mode.toLowerCase()}`] = await measure(page);
+        // Folded on a phone: opened by keyboard first.
+        await openFilters(page);
+        seen[`${path} ${width} ${mode.toLowerCase()}`] = { ...(await measure(page)), toggles: await page.locator(".filter-toggle").count() };
       }
       await page.goto("/");
       await heading(page, "Overview");
       await settled(page);
+      await openFilters(page);
       screenshots.push(await shot(page, config, `filter-bar-${width}-${mode.toLowerCase()}`));
     }
   }
@@ -57,6 +62,7 @@ export async function filterBarLayout({ browser, config }) {
   await phone.page.goto("/engineering");
   await heading(phone.page, "Engineering");
   await settled(phone.page);
+  await openFilters(phone.page);
   const touch = await measure(phone.page);
   // The bar alone: a full-page screenshot resizes the emulated screen,
   // which drops the touch emulation (and the hint with it) while it shoots.
@@ -64,4 +70,61 @@ export async function filterBarLayout({ browser, config }) {
   await phone.page.locator(".filter-bar").screenshot({ path });
   screenshots.push(path);
   return { seen, touch, screenshots, consoleErrors: [...consoleErrors, ...phone.consoleErrors] };
+}
+
+/** What the first screen shows of a DORA page: the filter bar, its toggle, the figure. */
+const firstScreen = (page) =>
+  page.evaluate(() => {
+    const bar = document.querySelector(".filter-bar").getBoundingClientRect();
+    const toggle = document.querySelector(".filter-toggle");
+    return {
+      barHeight: Math.round(bar.height),
+      figureBottom: Math.round(document.querySelector(".figure-head .tile-value").getBoundingClientRect().bottom + window.scrollY),
+      viewport: window.innerHeight,
+      toggle: toggle && { text: toggle.textContent, expanded: toggle.getAttribute("aria-expanded"), height: Math.round(toggle.getBoundingClientRect().height) },
+      focusOnToggle: !!toggle && document.activeElement === toggle,
+      focusInBar: document.activeElement?.closest(".filter-bar") !== null,
+    };
+  });
+
+/**
+ * On a phone a DORA page's filter bar (about 700 px, open) pushed the
+ * figure below the first screen: folded behind "Filters · N", opened and
+ * closed by keyboard (Enter, then Escape back to the button) and by touch;
+ * at 390 and 360 px, light and dark, two filters set.
+ */
+export async function filterFold({ browser, config }) {
+  const seen = {};
+  const screenshots = [];
+  const consoleErrors = [];
+  for (const [size, viewport] of [["390", PHONE_390], ["360", PHONE_360]]) {
+    const opened = await signedIn(browser, config, { viewport, touch: true });
+    const { page } = opened;
+    for (const mode of ["Light", "Dark"]) {
+      await setMode(page, mode);
+      const m = `${size} ${mode.toLowerCase()}`;
+      await page.goto("/dora/lead-time?days=30&year=2024");
+      await heading(page, "Lead time for changes");
+      await settled(page);
+      seen[`closed ${m}`] = await firstScreen(page);
+      screenshots.push(await shot(page, config, `filter-fold-closed-${size}-${mode.toLowerCase()}`));
+      // Keyboard: the button, Enter; Tab goes into the bar; Escape closes it.
+      await page.locator(".filter-toggle").focus();
+      await page.keyboard.press("Enter");
+      await page.keyboard.press("Tab");
+      seen[`open ${m}`] = await firstScreen(page);
+      screenshots.push(await shot(page, config, `filter-fold-open-${size}-${mode.toLowerCase()}`));
+      await page.keyboard.press("Escape");
+      seen[`escaped ${m}`] = await firstScreen(page);
+      // Touch: a tap opens it, another closes it.
+      await page.locator(".filter-toggle").tap();
+      seen[`tapped ${m}`] = await firstScreen(page);
+      await page.locator(".filter-toggle").tap();
+      seen[`tapped twice ${m}`] = await firstScreen(page);
+    }
+    await setMode(page, "Light");
+    consoleErrors.push(...opened.consoleErrors);
+    await opened.context.close();
+  }
+  return { seen, screenshots, consoleErrors };
 }

@@ -115,6 +115,19 @@ export async function signedIn(browser, config, options = {}) {
 }
 
 /**
+ * On a phone the dashboards' filter bar is folded behind its "Filters"
+ * button: opens it by keyboard (focus, Enter), as a keyboard user does;
+ * nothing to do where the bar is not folded (wider screens).
+ */
+export async function openFilters(page) {
+  const toggle = page.locator(".filter-toggle");
+  if ((await toggle.count()) === 0 || (await toggle.getAttribute("aria-expanded")) === "true") return;
+  await toggle.focus();
+  await page.keyboard.press("Enter");
+  await page.locator(".filter-bar").waitFor({ state: "visible" });
+}
+
+/**
  * Every page in Light then Dark (the mode saved through the profile): `open`
  * shows one page and waits for it, `record` returns what to keep of it; each
  * is checked to be in the mode, run through axe and photographed as

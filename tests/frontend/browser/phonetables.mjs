@@ -32,6 +32,40 @@ const titleLines = (page, caption) =>
     }),
   );
 
+/**
+ * Each row of the table named `caption` as a phone draws it: the columns
+ * whose value is not wholly on screen (cut by the page's or the table's
+ * right edge, or not drawn), the cells whose column name does not go with
+ * them (data-label, the card's "Status" before "resolved"), and how much of
+ * its cells' height their content fills: side by side, an incident's
+ * "resolved" sat alone at the top of a 139 px row beside its wrapped title.
+ */
+const rowsAsDrawn = (page, caption) =>
+  page.getByRole("table", { name: caption, exact: true }).evaluate((t) => {
+    const vw = window.innerWidth;
+    const box = t.closest(".table-scroll")?.getBoundingClientRect() ?? t.getBoundingClientRect();
+    const heads = [...t.querySelectorAll("thead th")].map((h) => h.textContent.trim());
+    const content = (td) => {
+      const range = document.createRange();
+      range.selectNodeContents(td);
+      return range.getBoundingClientRect();
+    };
+    return {
+      sideways: Math.round(t.scrollWidth - (t.closest(".table-scroll")?.clientWidth ?? t.clientWidth)),
+      rows: [...t.querySelectorAll("tbody tr")].map((tr) => {
+        const cells = [...tr.children].map((td, i) => ({ td, column: heads[i], r: td.getBoundingClientRect(), c: content(td) }));
+        const cellHeight = cells.reduce((sum, { r }) => sum + r.height, 0);
+        return {
+          text: tr.textContent.slice(0, 60),
+          height: Math.round(tr.getBoundingClientRect().height),
+          hidden: cells.filter(({ r, c }) => !(r.width > 0 && c.height > 0 && c.left >= Math.max(0, box.left) - 1 && c.right <= Math.min(vw, box.right) + 1)).map(({ column }) => column),
+          mislabelled: cells.filter(({ td, column }) => td.dataset.label !== undefined && td.dataset.label !== column).map(({ column }) => column),
+          fill: Math.round((100 * cells.reduce((sum, { c }) => sum + c.height, 0)) / cellHeight) / 100,
+        };
+      }),
+    };
+  });
+
 /** Each log event's height (its row, or its two rows when stacked) and whether the table fits its region. */
 const logEvents = (page) =>
   page.getByRole("region", { name: "Log events" }).evaluate((region) => ({
@@ -68,6 +102,7 @@ export async function phoneTables({ browser, config }) {
       await heading(page, title);
       await settled(page);
       seen[`${caption} ${m}`] = await cellLines(page, caption, columns);
+      seen[`${caption} rows ${m}`] = await rowsAsDrawn(page, caption);
       // A PR's or an incident's title under its key, in lines.
       if (caption !== "Deployments") seen[`${caption} titles ${m}`] = await titleLines(page, caption);
       if (caption === "Deployments") {

@@ -2,7 +2,7 @@
 // engineering, work items, search, assistant) on the demo seed, at desktop
 // and phone width, light and dark: a screenshot of each view to look at, and
 // measurements of what looked broken in them. See run.mjs.
-import { check, heading, inModesAndWidths, shot, signedIn } from "./lib.mjs";
+import { check, heading, inModesAndWidths, openFilters, shot, signedIn } from "./lib.mjs";
 import { settled } from "./dashboards.mjs";
 
 /** What a view shows that a screenshot showed broken once: measured as drawn. */
@@ -53,8 +53,10 @@ export async function walk({ browser, config }) {
       if (p.name === "assistant") await page.locator(".citations").first().waitFor();
       await settled(page);
       await page.evaluate(() => document.fonts.ready);
-      seen[`${p.name} ${width} ${mode}`] = await page.evaluate(measure);
       screenshots.push(await shot(page, config, `walk-${p.name}-${width}-${mode}`));
+      // On a phone the filter bar is folded: its lists measured open.
+      await openFilters(page);
+      seen[`${p.name} ${width} ${mode}`] = await page.evaluate(measure);
     }
   });
   return { seen, screenshots, consoleErrors };

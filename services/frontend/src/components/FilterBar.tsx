@@ -1,7 +1,7 @@
-import { useId, type ReactNode } from "react";
+import { useId, useRef, useState, type ReactNode } from "react";
 import { useCatalog, type Catalog } from "../api/analytics";
-import { PERIODS, REPORT_YEARS, type Filters, type ReportYear } from "../analytics/filters";
-import { useMedia } from "./useMedia";
+import { DEFAULT_DAYS, PERIODS, REPORT_YEARS, type Filters, type ReportYear } from "../analytics/filters";
+import { PHONE_WIDTH, useMedia } from "./useMedia";
 import { ZonePicker } from "./ZonePicker";
 
 /**
@@ -80,6 +80,10 @@ function hiddenFilters(filters: Filters, c: Catalog | undefined, catalogFailed: 
   return chips;
 }
 
+/** How many of `filters` differ from a fresh dashboard's: the period, the year, each list's choices, a chosen zone. */
+export const filtersSet = (f: Filters): number =>
+  Number(f.days !== DEFAULT_DAYS) + Number(f.year !== null) + f.projects.length + f.repositories.length + f.authors.length + Number(f.zone !== undefined);
+
 /**
  * Period, DORA report year and the API's filters (projects, repositories,
  * team as PR authors); every change lands in the URL. `zone` is the one the
@@ -90,61 +94,94 @@ export function FilterBar({ filters, update, zone, showYear = true, children }: 
   const c = catalog.data;
   const active = filters.projects.length + filters.repositories.length + filters.authors.length;
   const hidden = hiddenFilters(filters, c, catalog.isError);
+  // On a phone the bar, open, took some 700 px and pushed a DORA page's
+  // figure below the first screen: folded behind a button that says how
+  // many filters are set; Escape closes it and gives the button the focus.
+  const phone = useMedia(PHONE_WIDTH);
+  const [open, setOpen] = useState(false);
+  const toggle = useRef<HTMLButtonElement>(null);
+  const formId = useId();
+  const set = filtersSet(filters);
   return (
-    <form className="filter-bar card" aria-label="Dashboard filters" onSubmit={(e) => e.preventDefault()}>
-      <label className="filter">
-        <span>Period</span>
-        <select value={filters.days} onChange={(e) => update({ days: Number(e.target.value) })}>
-          {PERIODS.map((d) => (
-            <option key={d} value={d}>
-              Last {d} days
-            </option>
-          ))}
-        </select>
-      </label>
-      {showYear && (
+    <>
+      {phone && (
+        <button ref={toggle} type="button" className="btn filter-toggle" aria-expanded={open} aria-controls={formId} onClick={() => setOpen(!open)}>
+          Filters
+          {set > 0 && (
+            <>
+              {" · "}
+              {set}
+              <span className="sr-only"> set</span>
+            </>
+          )}
+        </button>
+      )}
+      <form
+        id={formId}
+        className="filter-bar card"
+        aria-label="Dashboard filters"
+        hidden={phone && !open}
+        onSubmit={(e) => e.preventDefault()}
+        onKeyDown={(e) => {
+          if (!phone || e.key !== "Escape") return;
+          setOpen(false);
+          toggle.current?.focus();
+        }}
+      >
         <label className="filter">
-          <span>DORA report</span>
-          <select value={filters.year ?? ""} onChange={(e) => update({ year: e.target.value ? (Number(e.target.value) as ReportYear) : null })}>
-            <option value="">Tenant default</option>
-            {REPORT_YEARS.map((y) => (
-              <option key={y} value={y}>
-                {y}
+          <span>Period</span>
+          <select value={filters.days} onChange={(e) => update({ days: Number(e.target.value) })}>
+            {PERIODS.map((d) => (
+              <option key={d} value={d}>
+                Last {d} days
               </option>
             ))}
           </select>
         </label>
-      )}
-      {c && c.projects.length > 0 && (
-        <MultiSelect label="Projects" options={c.projects.map((p) => ({ value: p.id, label: `${p.key} · ${p.name}` }))} value={filters.projects} onChange={(projects) => update({ projects })} />
-      )}
-      {c && c.repositories.length > 0 && (
-        <MultiSelect label="Repositories" options={c.repositories.map((r) => ({ value: r.id, label: r.full_name }))} value={filters.repositories} onChange={(repositories) => update({ repositories })} />
-      )}
-      {c && c.authors.length > 0 && (
-        <MultiSelect label="Team (people)" options={c.authors.map((a) => ({ value: a, label: a }))} value={filters.authors} onChange={(authors) => update({ authors })} />
-      )}
-      {catalog.isError && <p className="form-error">Filters unavailable: the catalog could not be loaded.</p>}
-      {hidden.length > 0 && (
-        <div className="filter-chips" role="group" aria-label="Filters not in the lists">
-          <span className="muted small">Also filtered by</span>
-          {hidden.map((chip) => (
-            <span key={chip.key} className="chip">
-              {chip.text}
-              <button type="button" className="chip-remove" aria-label={`Remove filter ${chip.text}`} onClick={() => update(chip.remove)}>
-                ×
-              </button>
-            </span>
-          ))}
-        </div>
-      )}
-      {active > 0 && (
-        <button type="button" className="btn" onClick={() => update({ projects: [], repositories: [], authors: [] })}>
-          Clear {active} filter{active > 1 ? "s" : ""}
-        </button>
-      )}
-      {children}
-      <ZonePicker chosen={filters.zone} zone={zone} onChange={(z) => update({ zone: z })} />
-    </form>
+        {showYear && (
+          <label className="filter">
+            <span>DORA report</span>
+            <select value={filters.year ?? ""} onChange={(e) => update({ year: e.target.value ? (Number(e.target.value) as ReportYear) : null })}>
+              <option value="">Tenant default</option>
+              {REPORT_YEARS.map((y) => (
+                <option key={y} value={y}>
+                  {y}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        {c && c.projects.length > 0 && (
+          <MultiSelect label="Projects" options={c.projects.map((p) => ({ value: p.id, label: `${p.key} · ${p.name}` }))} value={filters.projects} onChange={(projects) => update({ projects })} />
+        )}
+        {c && c.repositories.length > 0 && (
+          <MultiSelect label="Repositories" options={c.repositories.map((r) => ({ value: r.id, label: r.full_name }))} value={filters.repositories} onChange={(repositories) => update({ repositories })} />
+        )}
+        {c && c.authors.length > 0 && (
+          <MultiSelect label="Team (people)" options={c.authors.map((a) => ({ value: a, label: a }))} value={filters.authors} onChange={(authors) => update({ authors })} />
+        )}
+        {catalog.isError && <p className="form-error">Filters unavailable: the catalog could not be loaded.</p>}
+        {hidden.length > 0 && (
+          <div className="filter-chips" role="group" aria-label="Filters not in the lists">
+            <span className="muted small">Also filtered by</span>
+            {hidden.map((chip) => (
+              <span key={chip.key} className="chip">
+                {chip.text}
+                <button type="button" className="chip-remove" aria-label={`Remove filter ${chip.text}`} onClick={() => update(chip.remove)}>
+                  ×
+                </button>
+              </span>
+            ))}
+          </div>
+        )}
+        {active > 0 && (
+          <button type="button" className="btn" onClick={() => update({ projects: [], repositories: [], authors: [] })}>
+            Clear {active} filter{active > 1 ? "s" : ""}
+          </button>
+        )}
+        {children}
+        <ZonePicker chosen={filters.zone} zone={zone} onChange={(z) => update({ zone: z })} />
+      </form>
+    </>
   );
 }

@@ -5,6 +5,7 @@ import type { Sources } from "../../analytics/sources";
 import { Button } from "../../components/Button";
 import { Empty } from "../../components/States";
 import { SourceLink } from "../../components/SourceLink";
+import { Table } from "../../components/Table";
 import { PHONE_WIDTH, useMedia } from "../../components/useMedia";
 import { formatDateTime, formatShortDateTime } from "../../format/dates";
 import { formatCount } from "../../format/numbers";
@@ -18,13 +19,25 @@ function useWhen(zone: string | undefined) {
   return (iso: string | null | undefined) => (phone ? formatShortDateTime : formatDateTime)(iso, "—", zone);
 }
 
+/** A drill-down's column: its name, a row's cell, and the cell's class. */
+interface Column<T> {
+  name: string;
+  cell: (r: T) => ReactNode;
+  className?: string;
+  /** The row's key (a PR's, an incident's): on a phone its card's heading, unlabelled. */
+  heads?: boolean;
+}
+
 /**
  * Rows of a drill-down, PAGE at a time, with what the figure is based on.
  * A duration cell ("3.4 days", className "value") never breaks between its
  * number and unit, and the pager stays one line at phone width: the row
  * count wraps inside its own space rather than pushing "Next" below.
+ * On a phone each row is a card (table-stack), each cell after its
+ * column's name: side by side, Pull requests showed 2 of its 8 columns at
+ * 390 px and an incident's row was 139 px tall, mostly empty.
  */
-function Paged<T>({ rows, total, head, row, caption }: { rows: readonly T[]; total: number; head: string[]; row: (r: T) => ReactNode; caption: string }) {
+function Paged<T extends { id: number }>({ rows, total, columns, caption }: { rows: readonly T[]; total: number; columns: Column<T>[]; caption: string }) {
   // The page belongs to the rows it was chosen in: other rows (another
   // period or filter) start at their first page, not at the old page number.
   const [at, setAt] = useState({ rows, page: 0 });
@@ -36,21 +49,17 @@ function Paged<T>({ rows, total, head, row, caption }: { rows: readonly T[]; tot
   const shown = rows.slice(current * PAGE, current * PAGE + PAGE);
   return (
     <>
-      <div className="table-scroll">
-        <table>
-          <caption className="sr-only">{caption}</caption>
-          <thead>
-            <tr>
-              {head.map((h) => (
-                <th key={h} scope="col">
-                  {h}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>{shown.map(row)}</tbody>
-        </table>
-      </div>
+      <Table label={`${caption} table`} caption={caption} columns={columns.map((c) => c.name)} className="table-stack">
+        {shown.map((r) => (
+          <tr key={r.id}>
+            {columns.map((c) => (
+              <td key={c.name} className={c.className} data-label={c.heads ? undefined : c.name}>
+                {c.cell(r)}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </Table>
       <nav className="pager" aria-label={`${caption} pages`}>
         <span className="muted">
           Rows {formatCount(current * PAGE + 1)}–{formatCount(current * PAGE + shown.length)} of {formatCount(total)}
@@ -71,31 +80,39 @@ function Paged<T>({ rows, total, head, row, caption }: { rows: readonly T[]; tot
 
 export function Deployments({ rows, total, src, zone }: { rows: readonly Schemas["DeploymentRef"][]; total: number; src: Sources; zone?: string }) {
   const when = useWhen(zone);
+  const repo = (d: Schemas["DeploymentRef"]) => src.repo(d.repository_id).name;
   return (
     <Paged
       rows={rows}
       total={total}
       caption="Deployments"
-      head={["Finished", "Repository", "Commit", "Environment", "Outcome"]}
-      row={(d) => (
-        <tr key={d.id}>
-          <td className="nowrap">{when(d.finished_at)}</td>
-          <td>{src.repo(d.repository_id).name}</td>
-          <td>
-            <SourceLink href={src.commit(d.repository_id, d.commit_sha)} label={`Commit ${d.commit_sha.slice(0, 7)} of ${src.repo(d.repository_id).name}`}>
+      columns={[
+        { name: "Finished", className: "nowrap", cell: (d) => when(d.finished_at) },
+        { name: "Repository", cell: repo },
+        {
+          name: "Commit",
+          cell: (d) => (
+            <SourceLink href={src.commit(d.repository_id, d.commit_sha)} label={`Commit ${d.commit_sha.slice(0, 7)} of ${repo(d)}`}>
               <code>{d.commit_sha.slice(0, 7)}</code>
             </SourceLink>
-          </td>
-          <td>
-            {d.environment}
-            {d.source !== "deployment" && <span className="muted"> ({d.source})</span>}
-          </td>
-          <td>{d.failed ? "Caused an incident" : d.rework_reasons.length ? `Rework: ${d.rework_reasons.map(reworkReason).join(", ")}` : "OK"}</td>
-        </tr>
-      )}
+          ),
+        },
+        {
+          name: "Environment",
+          cell: (d) => (
+            <>
+              {d.environment}
+              {d.source !== "deployment" && <span className="muted"> ({d.source})</span>}
+            </>
+          ),
+        },
+        { name: "Outcome", cell: (d) => (d.failed ? "Caused an incident" : d.rework_reasons.length ? `Rework: ${d.rework_reasons.map(reworkReason).join(", ")}` : "OK") },
+      ]}
     />
   );
 }
+
+const hours = <T,>(name: string, of: (r: T) => number | null): Column<T> => ({ name, className: "value", cell: (r) => formatHours(of(r)) });
 
 export function Prs({ rows, total, src, zone }: { rows: readonly Schemas["PrRef"][]; total: number; src: Sources; zone?: string }) {
   const when = useWhen(zone);
@@ -104,24 +121,27 @@ export function Prs({ rows, total, src, zone }: { rows: readonly Schemas["PrRef"
       rows={rows}
       total={total}
       caption="Pull requests"
-      head={["PR", "Author", "Lead time", "Coding", "Pickup", "Review", "Deploy", "Deployed"]}
-      row={(p) => (
-        <tr key={p.id}>
-          <td>
-            <SourceLink href={src.pr(p.repository_id, p.number)}>
-              {src.repo(p.repository_id).name}#{p.number}
-            </SourceLink>
-            <div className="muted row-title">{p.title}</div>
-          </td>
-          <td>{p.author ?? "—"}</td>
-          <td className="value">{formatHours(p.cycle_hours)}</td>
-          <td className="value">{formatHours(p.coding_hours)}</td>
-          <td className="value">{formatHours(p.pickup_hours)}</td>
-          <td className="value">{formatHours(p.review_hours)}</td>
-          <td className="value">{formatHours(p.deploy_hours)}</td>
-          <td className="nowrap">{when(p.deployed_at)}</td>
-        </tr>
-      )}
+      columns={[
+        {
+          name: "PR",
+          heads: true,
+          cell: (p) => (
+            <>
+              <SourceLink href={src.pr(p.repository_id, p.number)}>
+                {src.repo(p.repository_id).name}#{p.number}
+              </SourceLink>
+              <div className="muted row-title">{p.title}</div>
+            </>
+          ),
+        },
+        { name: "Author", cell: (p) => p.author ?? "—" },
+        hours("Lead time", (p: Schemas["PrRef"]) => p.cycle_hours),
+        hours("Coding", (p: Schemas["PrRef"]) => p.coding_hours),
+        hours("Pickup", (p: Schemas["PrRef"]) => p.pickup_hours),
+        hours("Review", (p: Schemas["PrRef"]) => p.review_hours),
+        hours("Deploy", (p: Schemas["PrRef"]) => p.deploy_hours),
+        { name: "Deployed", className: "nowrap", cell: (p) => when(p.deployed_at) },
+      ]}
     />
   );
 }
@@ -133,20 +153,26 @@ export function Incidents({ rows, total, src, zone }: { rows: readonly Schemas["
       rows={rows}
       total={total}
       caption="Incidents"
-      head={["Incident", "Status", "Detected", "Resolved", "Recovery", "Linked deployment"]}
-      row={(i) => (
-        <tr key={i.id}>
-          <td>
-            <SourceLink href={src.issue(i.external_id)}>{i.external_id}</SourceLink>
-            <div className="muted row-title">{i.title}</div>
-          </td>
-          <td>{i.status}</td>
-          <td className="nowrap">{when(i.detected_at)}</td>
-          <td className="nowrap">{when(i.resolved_at)}</td>
-          <td className="value">{i.hours === null ? "unresolved" : formatHours(i.hours)}</td>
-          <td>{i.deployment_finished_at ? `${when(i.deployment_finished_at)}${i.link_method ? ` (${linkMethod(i.link_method)})` : ""}` : "—"}</td>
-        </tr>
-      )}
+      columns={[
+        {
+          name: "Incident",
+          heads: true,
+          cell: (i) => (
+            <>
+              <SourceLink href={src.issue(i.external_id)}>{i.external_id}</SourceLink>
+              <div className="muted row-title">{i.title}</div>
+            </>
+          ),
+        },
+        { name: "Status", cell: (i) => i.status },
+        { name: "Detected", className: "nowrap", cell: (i) => when(i.detected_at) },
+        { name: "Resolved", className: "nowrap", cell: (i) => when(i.resolved_at) },
+        { name: "Recovery", className: "value", cell: (i) => (i.hours === null ? "unresolved" : formatHours(i.hours)) },
+        {
+          name: "Linked deployment",
+          cell: (i) => (i.deployment_finished_at ? `${when(i.deployment_finished_at)}${i.link_method ? ` (${linkMethod(i.link_method)})` : ""}` : "—"),
+        },
+      ]}
     />
   );
 }

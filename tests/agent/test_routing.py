@@ -166,14 +166,31 @@ TABLE: list[tuple[str, str]] = [
     ("Who opened the most pull requests?", SEARCH.name),
     ("What are our biggest pull requests?", SEARCH.name),
     ("How long are PRs open before they get merged?", "lead_time"),
-    ("Is our lead time getting better?", "lead_time"),
+    # Whether a DORA metric got better: against the previous period (not:
+    # the figure alone, above; "change" in "change failure rate" asks no change).
+    ("Is our lead time getting better?", "lead_time_trend"),
+    ("has our lead time improved?", "lead_time_trend"),
+    (
+        "is time from commit to production getting longer or shorter compared to before?",
+        "lead_time_trend",
+    ),
+    ("has our change failure rate improved?", "change_failure_rate_trend"),
+    ("is our change failure rate getting worse?", "change_failure_rate_trend"),
+    ("are we deploying more often than last quarter?", "deployment_frequency_trend"),
+    ("are we deploying more often?", "deployment_frequency_trend"),
+    ("is recovery getting faster?", "recovery_time_trend"),
+    ("has our MTTR improved compared to last month?", "recovery_time_trend"),
+    ("What is our lead time?", "lead_time"),
+    ("what is our deployment frequency", "deployment_frequency"),
+    ("what is our recovery time?", "recovery_time"),
     # Open, but neither incidents nor pull requests.
     ("Which work items are still open?", SEARCH.name),
 ]
 
 
 def test_the_table_covers_every_local_intent() -> None:
-    assert {i.name for i in INTENTS} | {SEARCH.name} == {intent for _, intent in TABLE}
+    variants = {i.variant.name for i in INTENTS if i.variant is not None}
+    assert {i.name for i in INTENTS} | variants | {SEARCH.name} == {i for _, i in TABLE}
 
 
 @pytest.fixture(scope="module")

@@ -18,13 +18,25 @@ def repositories(out: ToolOutput, when: str) -> str:
     return f"Repositories with the most incidents {when}:\n" + "\n".join(lines)
 
 
+# How a figure moved against the previous period (``summary.change``).
+_MOVED = {"improved": ": improved", "worsened": ": worsened", "unchanged": ": unchanged"}
+
+
 def metric(out: ToolOutput, when: str) -> str:
     data = out.data
     level = f" DORA level: {data['level']}." if data["level"] else ""
     rows = "\n".join(f"- {c.title}" for c in out.citations)
     tail = f"\nThe rows that weigh most:\n{rows}" if rows else ""
     name = metric_name(data["metric"])
-    return f"{name} {when}: {data['figure']}.{level}{tail}"
+    # Asked whether it got better: the previous period's figure and the
+    # summary's verdict ("no_data" when either period has none).
+    compared = (
+        f"\nCompared with {data['previous_words']}: {data['previous']}"
+        f"{_MOVED.get(data['change'], '')}."
+        if "change" in data
+        else ""
+    )
+    return f"{name} {when}: {data['figure']}.{level}{compared}{tail}"
 
 
 def summary(out: ToolOutput, when: str) -> str:
@@ -123,10 +135,6 @@ def review_load(out: ToolOutput, when: str) -> str:
     ]
     tail = "\nTheir latest PRs reviewed:\n" + "\n".join(latest) if latest else ""
     return f"Review load {when} (PRs reviewed per reviewer):\n" + "\n".join(lines) + tail
-
-
-# How a flow figure moved against the previous period (``summary.change``).
-_MOVED = {"improved": ": improved", "worsened": ": worsened", "unchanged": ": unchanged"}
 
 
 def flow(out: ToolOutput, when: str) -> str:

@@ -10,19 +10,23 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import Field
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from pulse_backend.agent import links
+from pulse_backend.agent.flow import previous_days
 from pulse_backend.agent.models import ToolOutput
 from pulse_backend.agent.toolkit import Period, ToolContext
-from pulse_backend.analytics.summary import executive_summary
+from pulse_backend.analytics.summary import change, executive_summary
+from pulse_backend.analytics.trends import MetricFn
 from pulse_backend.analytics.wording import figure_words, fmt_count, fmt_value, metric_name
 from pulse_backend.analytics_service import benchmarks
 from pulse_common.analytics import dora
 from pulse_common.analytics import queries as q
 from pulse_common.analytics.common import deployments_cte
+from pulse_common.analytics.levels import Benchmarks
 from pulse_common.analytics.results import RecoveryTime
-from pulse_common.dora.settings import load_rules
+from pulse_common.analytics.scope import Scope
+from pulse_common.dora.settings import DoraRules, load_rules
 
 TOP = 5
 
@@ -39,6 +43,21 @@ class MetricArgs(Period):
         "to resolution (how many incidents there were); recovery_time: the incidents linked "
         "to the period's deployments, deployment to resolution"
     )
+    compare: bool = Field(
+        False,
+        description="also the previous period of equal length and whether the metric "
+        "improved, worsened or is unchanged (as the DORA summary compares it)",
+    )
+
+
+# Each metric's figure, as the analytics API computes it.
+_FIGURES: dict[str, MetricFn] = {
+    "lead_time": dora.lead_time,
+    "deployment_frequency": dora.deployment_frequency,
+    "change_failure_rate": dora.change_failure_rate,
+    "recovery_time": dora.recovery_time,
+    "mean_time_to_restore": dora.mttr,
+}
 
 
 def dora_summary(ctx: ToolContext, args: Period) -> ToolOutput:
@@ -63,31 +82,29 @@ def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
     scope = args.scope(limit=1000)
     with ctx.read() as conn:
         rules, bench = load_rules(conn), benchmarks(ctx.clients)
-        fig: Any
+        fig: Any = _FIGURES[args.metric](conn, scope, rules, bench)
         if args.metric == "lead_time":
-            fig = dora.lead_time(conn, scope, rules, bench)
             worst = sorted(fig.drilldown, key=lambda r: -r.cycle_hours)[:TOP]
             items = [{"pr_id": r.id, "title": r.title, "hours": r.cycle_hours} for r in worst]
             cites = links.cite(conn, "pr", [r.id for r in worst])
         elif args.metric in ("recovery_time", "mean_time_to_restore"):
-            recovery = dora.recovery_time if args.metric == "recovery_time" else dora.mttr
-            fig = recovery(conn, scope, rules, bench)
             worst = sorted(fig.drilldown, key=lambda r: -(r.hours or 0.0))[:TOP]
             items = [{"incident_id": r.id, "title": r.title, "hours": r.hours} for r in worst]
             cites = links.cite(conn, "incident", [r.id for r in worst])
         else:
-            fn = dora.deployment_frequency if args.metric == "deployment_frequency" else None
-            fig = (fn or dora.change_failure_rate)(conn, scope, rules, bench)
-            picked = [r for r in fig.drilldown if r.failed or fn is not None][:TOP]
+            counted = args.metric == "deployment_frequency"
+            picked = [r for r in fig.drilldown if r.failed or counted][:TOP]
             items = [{"deployment_id": r.id, "failed": r.failed} for r in picked]
             cites = links.cite(conn, "deployment", [r.id for r in picked])
+        compared = _compared(conn, args, scope, rules, bench, fig.value) if args.compare else {}
     # In words as the dashboard shows it, for the step line, local mode and
     # the model alike (a bare 0.00 beside cited deployments reads as wrong).
     figure = figure_words(args.metric, fig.value, fig.unit, fig.sample_size)
     period = f" over {args.days} days"
     return ToolOutput(
         summary=f"{metric_name(args.metric)}: "
-        + figure_words(args.metric, fig.value, fig.unit, fig.sample_size, period),
+        + figure_words(args.metric, fig.value, fig.unit, fig.sample_size, period)
+        + (f" ({compared['previous_words']}: {compared['previous']})" if compared else ""),
         data={
             "metric": args.metric,
             "value": fig.value,
@@ -98,9 +115,31 @@ def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
             "items": items,
             # Recovery: how many of the sample's incidents are still open.
             "unresolved": fig.unresolved if isinstance(fig, RecoveryTime) else None,
+            **compared,
         },
         citations=cites,
     )
+
+
+def _compared(
+    conn: Connection,
+    args: MetricArgs,
+    scope: Scope,
+    rules: DoraRules,
+    bench: Benchmarks,
+    now: float | None,
+) -> dict[str, Any]:
+    """The previous period's figure and the verdict, as the DORA summary
+    words them (``summary.change``: only deployment frequency is better
+    higher, so the agent's metric names judge as the summary's do)."""
+    lean = scope.model_copy(update={"drilldown_limit": 0}).previous()
+    old = _FIGURES[args.metric](conn, lean, rules, bench)
+    return {
+        "previous_words": previous_days(args).words(),
+        "previous_value": old.value,
+        "previous": figure_words(args.metric, old.value, old.unit, old.sample_size),
+        "change": change(args.metric, now, old.value),
+    }
 
 
 _BY_REPOSITORY = text(

@@ -21,7 +21,7 @@ from pulse_backend.agent.date_ranges import DateRange, day_words
 from pulse_backend.agent.models import ToolOutput
 from pulse_backend.agent.narrowing import NarrowedPeriod, narrowed
 from pulse_backend.agent.reviews import slowest
-from pulse_backend.agent.toolkit import ToolContext
+from pulse_backend.agent.toolkit import Period, ToolContext
 from pulse_backend.analytics.summary import change
 from pulse_backend.analytics.wording import fmt_count, fmt_hours
 from pulse_common.analytics import queries as q
@@ -101,7 +101,9 @@ def _step(conn: Connection, scope: Scope, measure: str, now: Engineering) -> dic
     }
 
 
-def _previous(args: FlowArgs) -> DateRange:
+def previous_days(args: Period) -> DateRange:
+    """The period of equal length before ``args``' (the summary's
+    ``Scope.previous``), in words."""
     last = (args.end or dt.datetime.now(dt.UTC).date()) - dt.timedelta(days=args.days)
     first = last - dt.timedelta(days=args.days - 1)
     return DateRange(first, last, f"the {args.days} days before")
@@ -131,7 +133,11 @@ def engineering_flow_tool(ctx: ToolContext, args: FlowArgs) -> ToolOutput:
             data["previous"] = _median(old)
             data["change"] = change(args.measure, data["median_hours"], old.median_hours)
         cites = links.cite(conn, "pr", [p["pr_id"] for p in data["prs"]])
-    data |= {"measure": args.measure, "narrowed": words, "previous_words": _previous(args).words()}
+    data |= {
+        "measure": args.measure,
+        "narrowed": words,
+        "previous_words": previous_days(args).words(),
+    }
     return ToolOutput(
         summary=f"{data['name']}{words} over {args.days} days: {data['figure']} "
         f"({data['previous_words']}: {data['previous']})",

@@ -72,3 +72,15 @@ CHANGING = re.compile(
     r"faster|slower|speed(ing)? up|slow(ing)? down|over time)\b",
     re.I,
 )
+# Whether a DORA metric got better is asked with a word of its change:
+# CHANGING's, less the noun "change" ("what is our change failure rate?",
+# "time for a change to get to prod" ask the figure) and "getting" alone
+# ("how long until a fix is getting deployed"), plus deploying more or less
+# often "than" before.
+METRIC_CHANGING = re.compile(
+    r"\b(better|worse|improv\w*|worsen\w*|trend\w*|compar\w*|previous|changed|changing|"
+    r"faster|slower|quicker|speed(ing)? up|slow(ing)? down|over time|than|versus|vs|"
+    r"increas\w*|decreas\w*|going (up|down)|more often|less often|more frequently|"
+    r"less frequently)\b",
+    re.I,
+)

@@ -21,6 +21,7 @@ from pulse_backend.agent.intent_words import (
     DEPLOYING,
     INCIDENTS,
     MERGED,
+    METRIC_CHANGING,
     OPENNESS,
     PICKING_UP,
     PR_OPENNESS,
@@ -48,6 +49,11 @@ class Intent:
     # ...and words what it is about must have: a follow-up's own, or those
     # of the question it leans on (see ``ABOUT_PRS``).
     about: re.Pattern[str] | None = None
+    # The same question asked more precisely, answered so when its words
+    # fit (``requires``): a DORA metric asked whether it got better, the
+    # review load asked who responds fastest. Not classified on its own: the
+    # embedding finds the question, the words how it is asked.
+    variant: Intent | None = None
 
     def fits(self, words: str, about: str) -> bool:
         return (self.requires is None or self.requires.search(words) is not None) and (
@@ -58,8 +64,26 @@ class Intent:
 def _metric_intent(
     metric: str, topic: str, *exemplars: str, requires: re.Pattern[str] | None = None
 ) -> Intent:
+    # Asked whether it got better: against the previous period, as the
+    # DORA summary compares it.
+    trend = Intent(
+        f"{metric}_trend",
+        "dora_metric",
+        {"metric": metric, "compare": True},
+        (),
+        answers.metric,
+        topic,
+        METRIC_CHANGING,
+    )
     return Intent(
-        metric, "dora_metric", {"metric": metric}, exemplars, answers.metric, topic, requires
+        metric,
+        "dora_metric",
+        {"metric": metric},
+        exemplars,
+        answers.metric,
+        topic,
+        requires,
+        variant=trend,
     )
 
 
@@ -111,6 +135,8 @@ INTENTS: tuple[Intent, ...] = (
         "time to restore service after an outage",
         "which incidents took longest to fix",
         "what is our MTTR",
+        "is incident recovery getting faster",
+        "has our MTTR improved",
     ),
     Intent(
         "open_incidents",

@@ -47,6 +47,12 @@ TABLE: list[tuple[str, str]] = [
     ("Which reviewer is the busiest?", "review_load"),
     ("who does most of the reviewing", "review_load"),
     ("How are reviews distributed among the team?", "review_load"),
+    # Who responds to reviews fastest is the review load's median first
+    # response (not: the PRs longest in review, above).
+    ("Who picks up reviews the fastest?", "review_load"),
+    ("who reviews quickest?", "review_load"),
+    ("Which reviewer responds fastest?", "review_load"),
+    ("who is the fastest reviewer", "review_load"),
     # Lead time: commit to production, "slowest to ship" included.
     ("how long from commit to production", "lead_time"),
     ("time for a change to get to prod", "lead_time"),

@@ -118,23 +118,29 @@ def slowest_reviews(out: ToolOutput, when: str) -> str:
 
 
 def review_load(out: ToolOutput, when: str) -> str:
-    if not out.data:
+    reviewers = out.data["reviewers"]
+    if not reviewers:
         return f"No pull request was reviewed {when}."
     lines = [
         f"{i}. {r['reviewer']}: {r['reviewed']} reviewed, median first response "
         f"{r['median_response']}"
-        for i, r in enumerate(out.data, start=1)
+        for i, r in enumerate(reviewers, start=1)
     ]
     # The cited PRs under the reviewer whose count they are in (a PR two
     # listed reviewers reviewed is cited once, and listed under both).
     titles = {c.id: c.title for c in out.citations}
     latest = [
         f"- {r['reviewer']}: " + "; ".join(titles[i] for i in r["latest_pr_ids"] if i in titles)
-        for r in out.data
+        for r in reviewers
         if r["latest_pr_ids"]
     ]
     tail = "\nTheir latest PRs reviewed:\n" + "\n".join(latest) if latest else ""
-    return f"Review load {when} (PRs reviewed per reviewer):\n" + "\n".join(lines) + tail
+    head = (
+        f"Reviewers by median first response {when}, fastest first:"
+        if out.data["order"] == "response"
+        else f"Review load {when} (PRs reviewed per reviewer):"
+    )
+    return f"{head}\n" + "\n".join(lines) + tail
 
 
 def flow(out: ToolOutput, when: str) -> str:

@@ -84,3 +84,6 @@ METRIC_CHANGING = re.compile(
     r"less frequently)\b",
     re.I,
 )
+# Who reviews fastest is the review load ordered by the first response:
+# "who picks up reviews the fastest?" asks a ranking by speed, not by count.
+FASTEST = re.compile(r"\b(fastest|quickest|soonest|speediest|fast|quick(ly)?)\b", re.I)

@@ -10,12 +10,14 @@ PRs each listed reviewer's count is made of (``_REVIEWED``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Literal
 
+from pydantic import Field
 from sqlalchemy import Connection, text
 
 from pulse_backend.agent import links
 from pulse_backend.agent.models import ToolOutput
+from pulse_backend.agent.toolkit import Period, ToolContext
 from pulse_backend.analytics.wording import fmt_count, fmt_value
 from pulse_common.analytics import queries as q
 from pulse_common.analytics.engineering import (
@@ -26,9 +28,6 @@ from pulse_common.analytics.engineering import (
 )
 from pulse_common.analytics.lead_time import pr_filter
 from pulse_common.analytics.scope import Scope
-
-if TYPE_CHECKING:  # tools registers this module's tools
-    from pulse_backend.agent.toolkit import Period, ToolContext
 
 TOP = 5
 # PRs cited per listed reviewer: their latest first reviews, as lead time
@@ -157,12 +156,31 @@ def slowest_reviews_tool(ctx: ToolContext, args: Period) -> ToolOutput:
     )
 
 
-def review_load_tool(ctx: ToolContext, args: Period) -> ToolOutput:
+class ReviewLoadArgs(Period):
+    order: Literal["reviewed", "response"] = Field(
+        "reviewed",
+        description="reviewed: most PRs reviewed first; response: fastest median first "
+        "response first (who reviews fastest)",
+    )
+
+
+def _fastest(r: ReviewerLoad) -> tuple[bool, float, int]:
+    # A reviewer without a measured response last; equal ones busiest first.
+    hours = r.median_response_hours
+    return (hours is None, hours or 0.0, -r.prs_reviewed)
+
+
+def review_load_tool(ctx: ToolContext, args: ReviewLoadArgs) -> ToolOutput:
     """PRs reviewed per reviewer (the engineering dashboard's review load),
-    each listed reviewer's latest PRs reviewed cited."""
+    most first or fastest first response first (every reviewer of the
+    dashboard's table ranked, not only the busiest), each listed reviewer's
+    latest PRs reviewed cited."""
     scope = args.scope()
     with ctx.read() as conn:
-        load = review_load(conn, scope)[:TOP]
+        load = review_load(conn, scope)
+        if args.order == "response":
+            load = tuple(sorted(load, key=_fastest))
+        load = load[:TOP]
         prs = reviewed_prs(conn, scope, CITED_PER_REVIEWER)
         # A PR two listed reviewers reviewed is cited once.
         cites = links.cite(conn, "pr", [i for r in load for i in prs.get(r.reviewer, [])])
@@ -177,6 +195,10 @@ def review_load_tool(ctx: ToolContext, args: Period) -> ToolOutput:
         for r in load
     ]
     top = f"most by {data[0]['reviewer']}: {data[0]['reviewed']}" if data else "no reviews"
+    if data and args.order == "response":
+        top = f"fastest first response by {data[0]['reviewer']}: {data[0]['median_response']}"
     return ToolOutput(
-        summary=f"Review load over {args.days} days, {top}", data=data, citations=cites
+        summary=f"Review load over {args.days} days, {top}",
+        data={"order": args.order, "reviewers": data},
+        citations=cites,
     )

@@ -79,8 +79,9 @@ TOOLS: dict[str, Tool] = {
         ),
         Tool(
             "review_load",
-            "Reviewers ranked by PRs reviewed, with their median first response",
-            Period,
+            "Reviewers ranked by PRs reviewed (or by their median first response, fastest "
+            "first), with both",
+            reviews.ReviewLoadArgs,
             reviews.review_load_tool,
         ),
         Tool(

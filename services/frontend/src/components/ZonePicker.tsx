@@ -5,8 +5,8 @@ import { groupZones, knownZones, unknownZone } from "../analytics/zoneChoices";
 
 /**
  * Why the zone shown is not the one asked for: the API refused it (UTC is
- * used), or the link's `timezone` names no zone. The filter bar opens its
- * phone fold when there is one, so the reason is not hidden behind a tap.
+ * used), or the link's `timezone` names no zone. On a phone the filter bar
+ * shows them under its folded button too, so the reason needs no tap.
  */
 export function useZoneNotes(chosen: string | undefined): string[] {
   const refused = useRefusedZones();

@@ -92,6 +92,9 @@ def test_phone_pass(stack: Stack, demo_tenant: Tenant) -> None:
                 for view in (f"{page} {s} {mode}", f"{page} {s} {mode} open"):
                     off = [t for t in seen[view]["tables"] if t["offColumns"] or t["sideways"] > 0]
                     assert off == [], (view, off)
+                    # A duration wrapped its unit under its number ("6.4 / days") at 360 px.
+                    wrapped = [(t["table"], t["wrappedValues"]) for t in seen[view]["tables"]]
+                    assert [w for w in wrapped if w[1]] == [], (view, wrapped)
     # Buttons and fields were 40 px tall, the metric tabs and radios 36 px,
     # a chart's "data table" toggle 24 px and an overview tile's link 19 px:
     # under the 44 px a finger needs.

@@ -33,6 +33,18 @@ def test_phone_dates_on_one_line_and_log_events_compact(stack: Stack, demo_tenan
             # beside its wrapped title: its cells' content fills most of them.
             empty = [(r["text"], r["height"], r["fill"]) for r in drawn["rows"] if r["fill"] < 0.6]
             assert empty == [], (table, mode, empty[:3])
+        # A deployment's card was five label/value lines, some 160 px (20 a page
+        # about 3,200 px): the short cells two to a line, three lines.
+        deployments = seen[f"Deployments rows {mode}"]["rows"]
+        # (An outcome longer than "OK", "Rework: …", may take a fourth.)
+        tall = [
+            (r["text"], r["lines"], r["height"])
+            for r in deployments
+            if r["lines"] > (3 if r["text"].endswith("OK") else 4)
+        ]
+        assert tall == [], (mode, tall[:3])
+        ok = [r["height"] for r in deployments if r["text"].endswith("OK")]
+        assert ok and max(ok) <= 110, (mode, deployments[:3])
         # An incident's title ("web: errors after deploying 99b34bc") was
         # squeezed to a word a line beside the one-line times; two lines now.
         for table in ("Incidents", "Pull requests"):

@@ -47,6 +47,19 @@ export function phoneMeasure() {
         .filter((h, i) => [...(h.closest("thead").getBoundingClientRect().width > 1 ? [h] : []), ...rows.map((r) => r.children[i]).filter((c) => c && shown(c))].some((c) => c.getBoundingClientRect().right > box.right + 1))
         .map((h) => h.textContent),
       tallestRow: Math.max(0, ...rows.map((r) => Math.round(r.getBoundingClientRect().height))),
+      // A chart's figure ("6.4 days", "4.0 / week") over two lines of its cell.
+      wrappedValues: t.closest(".chart-data")
+        ? heads
+            .map((h, i) => [h.textContent, i])
+            .filter(([name]) => ["Value", "Previous period"].includes(name))
+            .flatMap(([, i]) => rows.map((r) => r.children[i]).filter((c) => c && shown(c)))
+            .filter((c) => {
+              const range = document.createRange();
+              range.selectNodeContents(c);
+              return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1;
+            })
+            .map((c) => c.textContent)
+        : [],
     };
   });
   // A control a finger cannot reach without scrolling sideways (in the page or a table).

@@ -58,6 +58,7 @@ const rowsAsDrawn = (page, caption) =>
         return {
           text: tr.textContent.slice(0, 60),
           height: Math.round(tr.getBoundingClientRect().height),
+          lines: new Set(cells.map(({ r }) => Math.round(r.top))).size,
           hidden: cells.filter(({ r, c }) => !(r.width > 0 && c.height > 0 && c.left >= Math.max(0, box.left) - 1 && c.right <= Math.min(vw, box.right) + 1)).map(({ column }) => column),
           mislabelled: cells.filter(({ td, column }) => td.dataset.label !== undefined && td.dataset.label !== column).map(({ column }) => column),
           fill: Math.round((100 * cells.reduce((sum, { c }) => sum + c.height, 0)) / cellHeight) / 100,

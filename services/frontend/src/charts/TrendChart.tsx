@@ -160,10 +160,11 @@ export function TrendChart({
               {dates[i]}
               {p.partial && <span className="muted small partial-note"> ({partialText(p)})</span>}
             </td>
-            <td>{value(p.value)}</td>
+            {/* "value": a figure stays on one line ("6.4 days" wrapped its unit under it at 360 px). */}
+            <td className="value">{value(p.value)}</td>
             <td>{p.level ?? "—"}</td>
             <td>{p.sample_size}</td>
-            <td>{value(previous[i]?.value ?? null)}</td>
+            <td className="value">{value(previous[i]?.value ?? null)}</td>
           </tr>
         ))}
       </DataTable>

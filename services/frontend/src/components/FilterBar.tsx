@@ -2,7 +2,7 @@ import { useId, useRef, useState, type ReactNode } from "react";
 import { useCatalog, type Catalog } from "../api/analytics";
 import { DEFAULT_DAYS, PERIODS, REPORT_YEARS, type Filters, type ReportYear } from "../analytics/filters";
 import { PHONE_WIDTH, useMedia } from "./useMedia";
-import { ZonePicker } from "./ZonePicker";
+import { useZoneNotes, ZonePicker } from "./ZonePicker";
 
 /**
  * How a list box takes several options. With a mouse, Ctrl/⌘-click; a
@@ -80,6 +80,8 @@ function hiddenFilters(filters: Filters, c: Catalog | undefined, catalogFailed: 
   return chips;
 }
 
+const CATALOG_FAILED = "Filters unavailable: the catalog could not be loaded.";
+
 /** How many of `filters` differ from a fresh dashboard's: the period, the year, each list's choices, a chosen zone. */
 export const filtersSet = (f: Filters): number =>
   Number(f.days !== DEFAULT_DAYS) + Number(f.year !== null) + f.projects.length + f.repositories.length + f.authors.length + Number(f.zone !== undefined);
@@ -99,6 +101,10 @@ export function FilterBar({ filters, update, zone, showYear = true, children }: 
   // many filters are set; Escape closes it and gives the button the focus.
   const phone = useMedia(PHONE_WIDTH);
   const [open, setOpen] = useState(false);
+  // Folded, a warning of the bar (the zone not applied, the catalog not
+  // loaded) went unseen: it shows under the button while the bar is closed.
+  // (Opening the bar instead put the note below the first screen at 390 px.)
+  const warnings = [...useZoneNotes(filters.zone), ...(catalog.isError ? [CATALOG_FAILED] : [])];
   const toggle = useRef<HTMLButtonElement>(null);
   const formId = useId();
   const set = filtersSet(filters);
@@ -115,6 +121,11 @@ export function FilterBar({ filters, update, zone, showYear = true, children }: 
             </>
           )}
         </button>
+      )}
+      {phone && !open && warnings.length > 0 && (
+        <p className="filter-warning small" role="status">
+          {warnings.join(" ")}
+        </p>
       )}
       <form
         id={formId}
@@ -160,7 +171,7 @@ export function FilterBar({ filters, update, zone, showYear = true, children }: 
         {c && c.authors.length > 0 && (
           <MultiSelect label="Team (people)" options={c.authors.map((a) => ({ value: a, label: a }))} value={filters.authors} onChange={(authors) => update({ authors })} />
         )}
-        {catalog.isError && <p className="form-error">Filters unavailable: the catalog could not be loaded.</p>}
+        {catalog.isError && <p className="form-error">{CATALOG_FAILED}</p>}
         {hidden.length > 0 && (
           <div className="filter-chips" role="group" aria-label="Filters not in the lists">
             <span className="muted small">Also filtered by</span>

@@ -4,6 +4,22 @@ import { useRefusedZones, viewerZone } from "../analytics/zone";
 import { groupZones, knownZones, unknownZone } from "../analytics/zoneChoices";
 
 /**
+ * Why the zone shown is not the one asked for: the API refused it (UTC is
+ * used), or the link's `timezone` names no zone. On a phone the filter bar
+ * shows them under its folded button too, so the reason needs no tap.
+ */
+export function useZoneNotes(chosen: string | undefined): string[] {
+  const refused = useRefusedZones();
+  const [search] = useSearchParams();
+  const unknown = unknownZone(search.get("timezone"));
+  const asked = chosen ?? viewerZone();
+  return [
+    asked && refused.has(asked) && `UTC used: the server does not know ${asked}.`,
+    unknown && `“${unknown}” in the link is not applied: time zones are IANA names such as Europe/Berlin.`,
+  ].filter((n): n is string => !!n);
+}
+
+/**
  * "Times in": the zone the dashboards compute in, and the choice of
  * another. The browser's (the default, no `timezone` in the URL), UTC, or
  * any IANA zone by region; a choice goes into the URL so the link carries
@@ -14,15 +30,8 @@ import { groupZones, knownZones, unknownZone } from "../analytics/zoneChoices";
 export function ZonePicker({ chosen, zone, onChange }: { chosen: string | undefined; zone: string; onChange: (zone: string | undefined) => void }) {
   const id = useId();
   const browser = viewerZone();
-  const refused = useRefusedZones();
-  const [search] = useSearchParams();
-  const unknown = unknownZone(search.get("timezone"));
   const groups = useMemo(() => groupZones(knownZones(), [chosen]), [chosen]);
-  const asked = chosen ?? browser;
-  const notes = [
-    asked && refused.has(asked) && `UTC used: the server does not know ${asked}.`,
-    unknown && `“${unknown}” in the link is not applied: time zones are IANA names such as Europe/Berlin.`,
-  ].filter((n): n is string => !!n);
+  const notes = useZoneNotes(chosen);
   return (
     <div className="filter-zone small" data-zone={zone}>
       <label htmlFor={`${id}-zone`}>Times in</label>

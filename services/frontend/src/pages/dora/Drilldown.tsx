@@ -37,7 +37,7 @@ interface Column<T> {
  * column's name: side by side, Pull requests showed 2 of its 8 columns at
  * 390 px and an incident's row was 139 px tall, mostly empty.
  */
-function Paged<T extends { id: number }>({ rows, total, columns, caption }: { rows: readonly T[]; total: number; columns: Column<T>[]; caption: string }) {
+function Paged<T extends { id: number }>({ rows, total, columns, caption, className }: { rows: readonly T[]; total: number; columns: Column<T>[]; caption: string; className?: string }) {
   // The page belongs to the rows it was chosen in: other rows (another
   // period or filter) start at their first page, not at the old page number.
   const [at, setAt] = useState({ rows, page: 0 });
@@ -49,7 +49,7 @@ function Paged<T extends { id: number }>({ rows, total, columns, caption }: { ro
   const shown = rows.slice(current * PAGE, current * PAGE + PAGE);
   return (
     <>
-      <Table label={`${caption} table`} caption={caption} columns={columns.map((c) => c.name)} className="table-stack">
+      <Table label={`${caption} table`} caption={caption} columns={columns.map((c) => c.name)} className={className ? `table-stack ${className}` : "table-stack"}>
         {shown.map((r) => (
           <tr key={r.id}>
             {columns.map((c) => (
@@ -86,6 +86,7 @@ export function Deployments({ rows, total, src, zone }: { rows: readonly Schemas
       rows={rows}
       total={total}
       caption="Deployments"
+      className="deployments-table"
       columns={[
         { name: "Finished", className: "nowrap", cell: (d) => when(d.finished_at) },
         { name: "Repository", cell: repo },

@@ -12,10 +12,10 @@ def repositories(out: ToolOutput, when: str) -> str:
     if not out.data:
         return f"No incidents were linked to a repository {when}."
     lines = [
-        f"{i}. {row['repository']}: {fmt_count(row['incidents'], 'incident', 'incidents')}"
-        for i, row in enumerate(out.data, start=1)
+        f"{row['repository']}: {fmt_count(row['incidents'], 'incident', 'incidents')}"
+        for row in out.data
     ]
-    return f"Repositories with the most incidents {when}:\n" + "\n".join(lines)
+    return f"Repositories with the most incidents {when}:\n" + _listed(lines, len(lines))
 
 
 # How a figure moved against the previous period (``summary.change``).
@@ -106,13 +106,13 @@ def slowest_reviews(out: ToolOutput, when: str) -> str:
     if not data["prs"]:
         return f"No merged pull request had a review {when}."
     lines = [
-        f"{i}. {p['pr']}: {p['review_time']} in review, reviewed by "
+        f"{p['pr']}: {p['review_time']} in review, reviewed by "
         + (", ".join(p["reviewers"]) or "no one else")
-        for i, p in enumerate(data["prs"], start=1)
+        for p in data["prs"]
     ]
     return (
         f"Pull requests that took longest to review {when} (from the first review by "
-        f"someone else to the merge):\n" + "\n".join(lines) + f"\nMedian review time: "
+        f"someone else to the merge):\n" + _listed(lines, len(lines)) + f"\nMedian review time: "
         f"{data['median']} (from {data['reviewed']})."
     )
 
@@ -199,8 +199,5 @@ def incident_count(out: ToolOutput, when: str) -> str:
 def deployments_by_repository(out: ToolOutput, when: str) -> str:
     if not out.data:
         return f"No deployment was counted {when}."
-    lines = [
-        f"{i}. {row['repository']}: deployment frequency {row['figure']}"
-        for i, row in enumerate(out.data, start=1)
-    ]
-    return f"Repositories that deployed most {when}:\n" + "\n".join(lines)
+    lines = [f"{row['repository']}: deployment frequency {row['figure']}" for row in out.data]
+    return f"Repositories that deployed most {when}:\n" + _listed(lines, len(lines))

@@ -142,6 +142,24 @@ def test_names_with_nul_are_422s_not_database_errors(client: TestClient, admin: 
     assert r.status_code == 422, r.text
 
 
+def test_names_with_lone_surrogates_are_422s_not_driver_errors(
+    client: TestClient, admin: Session
+) -> None:
+    # JSON's "\ud800" decodes to a lone surrogate, which UTF-8 cannot encode:
+    # psycopg failed on it (a 500, found by test_bad_input).
+    for path, method in [("/api/v1/profile", "PATCH"), ("/api/v1/users", "POST")]:
+        body = '{"email": "s@x.example", "last_name": "a\\ud800b"}'
+        r = client.request(
+            method,
+            path,
+            content=body if method == "POST" else '{"last_name": "a\\udfffb"}',
+            headers={**admin.headers, "Content-Type": "application/json"},
+        )
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["field"] == "last_name"
+        assert "surrogate" in r.json()["errors"][0]["message"]
+
+
 def test_an_invited_user_is_invited_until_they_set_a_password(
     client: TestClient, admin: Session
 ) -> None:

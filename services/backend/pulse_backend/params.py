@@ -27,10 +27,16 @@ def aware(field: str, value: dt.datetime | None) -> dt.datetime | None:
 
 
 def _no_nul(value: str) -> str:
-    # PostgreSQL text and jsonb cannot hold U+0000: refuse it here with a
-    # 422 naming the field instead of failing in the database.
+    # PostgreSQL text and jsonb cannot hold U+0000, nor can UTF-8 encode a
+    # lone surrogate (JSON's "\ud800" decodes to one): refuse both here with
+    # a 422 naming the field instead of failing in the database driver.
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("must be valid Unicode text (it holds a lone surrogate)") from None
     return value
 
 

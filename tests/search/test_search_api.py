@@ -331,6 +331,10 @@ def test_a_provider_of_another_size_fails_its_test_naming_both_sizes(
         ({"q": "x", "limit": 51}, "limit"),
         ({"q": "x", "types": "work_item,secrets"}, "types"),
         ({"q": "x", "collection": "tenant_other"}, "collection"),
+        # PostgreSQL's full-text search cannot take U+0000 (a 500 before).
+        ({"q": "a\x00b"}, "q"),
+        ({"q": "x", "project": "\x00"}, "project"),
+        ({"q": "x", "repository": "a/\x00"}, "repository"),
     ],
 )
 def test_bad_parameters_are_problems_naming_the_field(

@@ -7,6 +7,7 @@ import enum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from pulse_backend.params import Text
 from pulse_common.search.documents import Kind
 
 MAX_LIMIT = 50
@@ -15,16 +16,16 @@ MAX_LIMIT = 50
 class SearchParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    q: str = Field(min_length=1, max_length=500, description="what to look for, in words")
+    q: Text = Field(min_length=1, max_length=500, description="what to look for, in words")
     types: str | None = Field(
         default=None,
         description="comma-separated: work_item, pull_request, incident (default: all)",
     )
     limit: int = Field(default=10, ge=1, le=MAX_LIMIT)
-    project: str | None = Field(
+    project: Text | None = Field(
         default=None, min_length=1, max_length=50, description="project key"
     )
-    repository: str | None = Field(
+    repository: Text | None = Field(
         default=None, min_length=1, max_length=255, description="repository full name (org/name)"
     )
 

@@ -18,6 +18,7 @@ from fastapi import APIRouter, FastAPI
 
 from pulse_backend import errors
 from pulse_backend import logging as backend_logging
+from pulse_backend.body_limit import BodyLimit
 from pulse_backend.metrics import Metrics
 from pulse_backend.middleware import RequestContext, operation_id
 from pulse_backend.routes import API_ROUTERS, ops
@@ -94,6 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.analytics_fast_path:
         # Inside RequestContext: a fast answer gets its request id, log line and metrics.
         app.add_middleware(AnalyticsFastPath)
+    # Inside RequestContext too: a refused body gets its request id and log line.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContext, metrics=metrics, templates=lambda: _templates(app))
     app.include_router(ops.router)
     api = APIRouter(prefix=API_PREFIX)

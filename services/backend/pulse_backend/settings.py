@@ -94,6 +94,9 @@ class Settings(BaseSettings):
         default="http://pulse-etl.tenant-{slug}.svc:8000", pattern=r"^https?://"
     )
     etl_timeout_seconds: float = Field(default=10.0, gt=0)
+    # The largest request body read (``pulse_backend.body_limit``): above the
+    # largest logo (512 KiB) and any JSON body a route accepts.
+    max_request_bytes: int = Field(default=2 * 1024 * 1024, ge=1024 * 1024)
     # How often the indexer looks for queued rows of tenants whose collection
     # needs their embedding provider (pulse_backend.search.indexer); 0: never.
     index_interval_seconds: float = Field(default=30.0, ge=0)

@@ -218,17 +218,38 @@ def _message(error: Any) -> str:
     return msg.removeprefix("Value error, ") if error.get("type") == "value_error" else msg
 
 
+def _field_error(error: Any) -> FieldError:
+    if error.get("type") == "json_invalid":
+        # FastAPI puts the character offset where the field would be
+        # ("body", 6): the field is the body, the offset goes in the words.
+        reason = str((error.get("ctx") or {}).get("error", "")).lower() or "cannot be decoded"
+        where = error["loc"][-1] if len(error["loc"]) > 1 else None
+        at = f" at character {where}" if isinstance(where, int) else ""
+        return FieldError(field="body", message=f"not valid JSON: {reason}{at}")
+    return FieldError(field=_field(error["loc"]), message=_message(error))
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [FieldError(field=_field(e["loc"]), message=_message(e)) for e in exc.errors()]
+    errors = [_field_error(e) for e in exc.errors()]
     names = ", ".join(sorted({e.field for e in errors}))
     return problem(422, "invalid_input", f"invalid value for: {names}", errors=errors)
+
+
+# FastAPI's words when the JSON decoder itself fails (e.g. a RecursionError on
+# a body nested thousands of levels deep): they do not say what to change.
+_FASTAPI_BODY_ERROR = "There was an error parsing the body"
+_BODY_UNREADABLE = (
+    "the request body could not be read as JSON: it is nested too deeply or malformed"
+)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "error")
+    if detail == _FASTAPI_BODY_ERROR:
+        detail = _BODY_UNREADABLE
     return problem(exc.status_code, code, detail, headers=exc.headers)
 
 

@@ -1,5 +1,5 @@
 """The words an intent's question must have where the embedding alone
-cannot tell (``intents.Intent.requires`` and ``about``): each pattern with
+cannot tell (``intent.Intent.requires`` and ``about``): each pattern with
 the measurement that made it needed."""
 
 from __future__ import annotations

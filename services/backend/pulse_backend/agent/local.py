@@ -34,7 +34,8 @@ from zoneinfo import ZoneInfo
 
 from pulse_backend.agent import date_ranges, narrowing, periods
 from pulse_backend.agent.classifier import IntentClassifier
-from pulse_backend.agent.intents import INTENTS, SEARCH, Intent
+from pulse_backend.agent.intent import Intent
+from pulse_backend.agent.intents import INTENTS, SEARCH
 from pulse_backend.agent.memory import Correction
 from pulse_backend.agent.models import ToolOutput
 from pulse_backend.agent.tools import TOOLS, ToolContext

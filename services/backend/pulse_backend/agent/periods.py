@@ -50,13 +50,23 @@ ORDINALS = dict(zip(_NTH, (1, 2, 3, 4) * 2, strict=True))
 
 @dataclass(frozen=True)
 class Found:
+    """``base``: the period a comparison names ("than last quarter"), which
+    ``range`` is compared against; its words, comparison word included, are
+    question[base_start:base_end]."""
+
     range: DateRange
     start: int  # the period's words in the question: question[start:end]
     end: int
+    base: DateRange | None = None
+    base_start: int = 0
+    base_end: int = 0
 
     def without(self, question: str) -> str:
-        """The question with the period's words taken out."""
-        return " ".join(f"{question[: self.start]} {question[self.end :]}".split())
+        """The question with the period's words (and the base's) taken out."""
+        spans = sorted([(self.start, self.end), (self.base_start, self.base_end)], reverse=True)
+        for start, end in spans:
+            question = f"{question[:start]} {question[end:]}"
+        return " ".join(question.split())
 
 
 # Points: what "since", "between … and …" and "in" take. Each is parsed by its
@@ -168,9 +178,10 @@ _UNREADABLE: list[tuple[re.Pattern[str], str]] = [
 
 def find(question: str, today: dt.date) -> Found | None:
     """The period ``question`` names, or None when it names none. Raises a
-    ``PeriodError`` for a period it names but that cannot be used."""
-    readers = (_between, _since, _relative, _points)
-    found = next((f for read in readers if (f := read(question, today)) is not None), None)
+    ``PeriodError`` for a period it names but that cannot be used. A period
+    after "than", "compared to", "vs" is the base of a comparison
+    (``_compared``), not the period asked about."""
+    found = _compared(question, today) or _read(question, today)
     # Period-like words left over are not dropped silently ("between 1 and 5
     # October" must not become 5 October, nor "since the reorg" be ignored).
     rest = question if found is None else found.without(question)
@@ -181,7 +192,86 @@ def find(question: str, today: dt.date) -> Found | None:
     if found is None:
         return None
     words = question[found.start : found.end].strip()
-    return replace(found, range=_usable(found.range, today, words))
+    if found.base is None:
+        return replace(found, range=_usable(found.range, today, words))
+    base_words = question[found.base_start : found.base_end].strip()
+    base = _usable(found.base, today, base_words)
+    return replace(found, range=_usable(found.range, today, words or base_words), base=base)
+
+
+def _read(question: str, today: dt.date) -> Found | None:
+    readers = (_between, _since, _relative, _points)
+    return next((f for read in readers if (f := read(question, today)) is not None), None)
+
+
+# What names the base of a comparison: "more often than last quarter",
+# "compared to October", "this year vs last".
+_BASE = re.compile(
+    r"\b(?:than|compared (?:to|with)|in comparison (?:to|with)|vs\.?|versus)\s+", re.I
+)
+# "vs last" with no unit of its own: the unit of the period asked about.
+_BARE_LAST = re.compile(
+    r"(?:the )?(?:last|previous)(?! \d| (?:" + "|".join(NUMBERS) + r")\b)(?! (?:week|fortnight|"
+    r"month|quarter|year|days?)\b)(?: one)?\b",
+    re.I,
+)
+
+
+def _compared(question: str, today: dt.date) -> Found | None:
+    """The period asked about and the base it is compared against: what the
+    question names besides the base ("in October compared to September"),
+    else the current period of the base's kind ("than last quarter": this
+    quarter so far) or of its length, ending today ("than in June": the
+    last 30 days; from the day after the base when they would overlap)."""
+    for m in _BASE.finditer(question):
+        tail = question[m.end() :]
+        blanked = question[: m.start()] + " " * (len(question) - m.start())
+        if (bare := _BARE_LAST.match(tail)) is not None:
+            main = _read(blanked, today)
+            if main is None:
+                continue
+            calendar_main = _CALENDAR.search(question[main.start : main.end])
+            base = (
+                calendar("last", calendar_main["unit"].lower(), today)
+                if calendar_main is not None
+                and calendar_main["which"].lower() in ("this", "current")
+                else _before(main.range)
+            )
+            return replace(main, base=base, base_start=m.start(), base_end=m.end() + bare.end())
+        # The comparison word stands for a preposition: "vs June", "than May".
+        read = _read(tail, today) or _shifted(_points(f"in {tail}", today), -3)
+        if read is None or tail[: max(read.start, 0)].strip():
+            continue
+        end = m.end() + read.end
+        blanked = question[: m.start()] + " " * (end - m.start()) + question[end:]
+        main = _read(blanked, today) or _now(read, question[m.end() : end], today)
+        return replace(main, base=read.range, base_start=m.start(), base_end=end)
+    return None
+
+
+def _shifted(found: Found | None, by: int) -> Found | None:
+    return found and replace(found, start=found.start + by, end=found.end + by)
+
+
+def _before(r: DateRange) -> DateRange:
+    """The days of ``r``'s length just before it."""
+    last = r.first - dt.timedelta(days=1)
+    return DateRange(last - dt.timedelta(days=r.days - 1), last, f"the {r.days} days before")
+
+
+def _now(base: Found, words: str, today: dt.date) -> Found:
+    """The current period a base is compared with when the question names
+    no other: this week, month, quarter or year so far for the last one,
+    else the base's length ending today, from the day after it at most."""
+    m = _CALENDAR.fullmatch(words.strip())
+    if m is not None and m["which"].lower() in ("last", "previous"):
+        return Found(calendar("this", m["unit"].lower(), today), 0, 0)
+    first = max(today - dt.timedelta(days=base.range.days - 1), base.range.last + dt.timedelta(1))
+    if first > today:
+        raise UnreadablePeriod(words, "nothing after it to compare it with")
+    if first == today - dt.timedelta(days=base.range.days - 1):
+        return Found(DateRange(first, today, f"over the last {base.range.days} days"), 0, 0)
+    return Found(DateRange(first, today, f"since {long_words(first)}"), 0, 0)
 
 
 def _usable(r: DateRange, today: dt.date, words: str) -> DateRange:

@@ -60,13 +60,8 @@ SELECT DISTINCT 'author', author FROM prs WHERE lower(author) = ANY(:people)
 # sentence's own trailing dot or dash ("in web.", "acme/api-gateway").
 _WORD = re.compile(r"[\w/.-]*\w")
 # Words that can name a person: after "by", "from", "of", "for" or "with",
-# with "'s" ("by ada", "ada's"), or as who did something ("did ada merge");
-# a login has letters, digits and dashes.
-_PERSON = re.compile(
-    r"\b(?:by|from|of|for|with) ([\w-]+)|(?<![\w/.-])([\w-]+)['\u2019]s\b"
-    r"|\b(?:did|does|has|have|is|was) ([\w-]+) (?:\w+ )?(?:merg|review|open|ship|deploy|wait)",
-    re.I,
-)
+# or with "'s" ("by ada", "ada's"); a login has letters, digits and dashes.
+_PERSON = re.compile(r"\b(?:by|from|of|for|with) ([\w-]+)|(?<![\w/.-])([\w-]+)['\u2019]s\b", re.I)
 # Words after those that name no person ("for the last month", "of our
 # PRs"): never looked up, though a login may spell one.
 _NO_PERSON = frozenset(
@@ -83,9 +78,8 @@ def named(ctx: ToolContext, question: str) -> dict[str, str]:
     """The repository and author ``question`` names, as the tool's
     arguments (local mode): a repository by its full name or its name
     ("acme/api", "api"), an author by their login after "by", "from",
-    "of", "for" or "with", with "'s" ("by ada", "ada's") or before what
-    they did ("did ada merge"), so a login that is also a word ("will") is
-    not read as one elsewhere. Any case, whole
+    "of", "for" or "with", or with "'s" ("by ada", "ada's"), so a login that
+    is also a word ("will") is not read as one elsewhere. Any case, whole
     words, the longest name first ("acme/api-gateway" before "acme/api")."""
     words = sorted({w.lower() for w in _WORD.findall(question)})
     people = sorted(

@@ -51,8 +51,8 @@ ORDINALS = dict(zip(_NTH, (1, 2, 3, 4) * 2, strict=True))
 @dataclass(frozen=True)
 class Found:
     """``base``: the period a comparison names ("than last quarter"), which
-    ``range`` is compared against; its words, comparison word included, are
-    question[base_start:base_end]."""
+    ``range`` is compared against; its words are question[base_start:base_end]
+    (the comparison word is left to the question: it asks a comparison)."""
 
     range: DateRange
     start: int  # the period's words in the question: question[start:end]
@@ -237,7 +237,7 @@ def _compared(question: str, today: dt.date) -> Found | None:
                 and calendar_main["which"].lower() in ("this", "current")
                 else _before(main.range)
             )
-            return replace(main, base=base, base_start=m.start(), base_end=m.end() + bare.end())
+            return replace(main, base=base, base_start=m.end(), base_end=m.end() + bare.end())
         # The comparison word stands for a preposition: "vs June", "than May".
         read = _read(tail, today) or _shifted(_points(f"in {tail}", today), -3)
         if read is None or tail[: max(read.start, 0)].strip():
@@ -245,7 +245,7 @@ def _compared(question: str, today: dt.date) -> Found | None:
         end = m.end() + read.end
         blanked = question[: m.start()] + " " * (end - m.start()) + question[end:]
         main = _read(blanked, today) or _now(read, question[m.end() : end], today)
-        return replace(main, base=read.range, base_start=m.start(), base_end=end)
+        return replace(main, base=read.range, base_start=m.end(), base_end=end)
     return None
 
 

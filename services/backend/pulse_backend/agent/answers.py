@@ -202,8 +202,16 @@ def incident_count(out: ToolOutput, when: str) -> str:
         return f"No incident was detected {when}."
     still = f"{d['unresolved']} still open" if d["unresolved"] else "all of them resolved"
     rows = "\n".join(f"- {c.title}" for c in out.citations)
+    # Asked whether there were more: the count of the period compared against.
+    before = (
+        f"Compared with {d['previous_words']}: "
+        f"{fmt_count(d['previous_sample_size'], 'incident', 'incidents')}.\n"
+        if "previous_sample_size" in d
+        else ""
+    )
     return (
         f"Incidents detected {when}: {fmt_count(n, 'incident', 'incidents')}, {still}.\n"
+        f"{before}"
         f"Mean time to restore (detection to resolution, the median): {d['figure']}.\n"
         f"The longest to restore:\n{rows}"
     )

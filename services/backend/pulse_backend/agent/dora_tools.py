@@ -140,6 +140,7 @@ def _compared(
         "previous_words": previous_days(args).words(),
         "previous_value": old.value,
         "previous": figure_words(args.metric, old.value, old.unit, old.sample_size),
+        "previous_sample_size": old.sample_size,
         "change": change(args.metric, now, old.value),
     }
 

@@ -261,3 +261,39 @@ def test_how_many_incidents_and_which_repository_deploys_most_are_the_apis(
     overall = last_90(client, s, "deployment-frequency", limit=0)
     assert sum(counts) <= overall["sample_size"]
     assert cited(events, "deployment")
+
+
+def test_did_incidents_go_up_is_the_count_against_the_base_and_wait_for_review_is_pickup(
+    client: TestClient, demo: TenantInfo, embedder: Embedder, ask: Any
+) -> None:
+    """ "Did incidents go up in October compared to September?" got the
+    recovery time of September; "how long do PRs wait for review in web?"
+    the slowest reviews of every repository."""
+    use_runtime(client, local_runtime(embedder))
+    s = signed_in(client, demo)
+    today = date_ranges.today_in(ZONE)
+    oct_ = date_ranges.latest(None, today, lambda y: date_ranges.month_range(y, 10))
+    sep = date_ranges.month_range(oct_.first.year, 9)
+    events = ask(s, "Did incidents go up in October compared to September?")
+    args = events[0][1]["arguments"]
+    assert (args["metric"], args["compare"]) == ("mean_time_to_restore", True), events
+    assert (args["against_days"], args["against_end"]) == (30, sep.last.isoformat())
+    now = analytics(client, s, "mean-time-to-restore", oct_.first, oct_.last, limit=0)
+    old = analytics(client, s, "mean-time-to-restore", sep.first, sep.last, limit=0)
+    lines = text_of(events).splitlines()
+    assert lines[0].startswith(
+        f"Incidents detected {oct_.words()}: "
+        f"{fmt_count(now['sample_size'], 'incident', 'incidents')}, "
+    ), lines
+    span = date_ranges.span_words(sep.first, sep.last)
+    assert lines[1] == (
+        f"Compared with from {span}: {fmt_count(old['sample_size'], 'incident', 'incidents')}."
+    ), lines
+    events = ask(s, "how long do PRs wait for review in web?")
+    step = events[0][1]
+    assert step["tool"] == "engineering_flow", events
+    assert (step["arguments"]["measure"], step["arguments"]["repository"]) == (
+        "pickup",
+        "demo/web",
+    )
+    assert text_of(events).startswith(f"Pickup time in demo/web {last_90_days()}: ")

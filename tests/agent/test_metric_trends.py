@@ -110,3 +110,38 @@ def test_no_figure_in_either_period_is_no_verdict() -> None:
     assert answers.metric(out, "over the last 30 days").splitlines()[1] == (
         "Compared with the 30 days before (1 Oct - 30 Oct): no data."
     )
+
+
+def test_more_often_than_last_quarter_is_this_quarter_compared_with_the_last(
+    client: TestClient, demo: TenantInfo, embedder: Embedder, ask: Any
+) -> None:
+    """ "Than last quarter" named the period asked about (last quarter,
+    against the quarter before it); it is the base: this quarter so far
+    against last quarter, each figure the analytics API's."""
+    use_runtime(client, local_runtime(embedder))
+    s = signed_in(client, demo)
+    today = date_ranges.today_in(ZONE)
+    now = date_ranges.calendar("this", "quarter", today)
+    base = date_ranges.calendar("last", "quarter", today)
+    events = ask(s, "Do we deploy more often than last quarter?")
+    step = events[0][1]
+    assert (step["tool"], step["arguments"]) == (
+        "dora_metric",
+        {
+            "metric": "deployment_frequency",
+            "compare": True,
+            "days": (today - now.first).days + 1,
+            "end": today.isoformat(),
+            "against_days": base.days,
+            "against_end": base.last.isoformat(),
+        },
+    ), events
+    fig = analytics(client, s, "deployment-frequency", now.first, today, limit=0)
+    old = analytics(client, s, "deployment-frequency", base.first, base.last, limit=0)
+    lines = text_of(events).splitlines()
+    assert lines[0].startswith(f"Deployment frequency {now.label} so far ("), lines
+    assert f": {fmt_value(fig['value'], fig['unit'])}" in lines[0], (lines, fig)
+    span = date_ranges.span_words(base.first, base.last)
+    assert lines[1].startswith(
+        f"Compared with from {span}: {fmt_value(old['value'], old['unit'])}"
+    ), (lines, old)

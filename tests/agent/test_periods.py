@@ -195,3 +195,76 @@ def test_the_longest_period_is_the_analytics_apis() -> None:
     assert days(f"since {longest.isoformat()}") == (longest, TODAY)
     with pytest.raises(PeriodTooLong, match=f"the most I can use is {date_ranges.MAX_DAYS}"):
         periods.find(f"since {(longest - dt.timedelta(days=1)).isoformat()}", TODAY)
+
+
+@pytest.mark.parametrize(
+    ("question", "asked", "base", "rest"),
+    [
+        # The base alone: the current period of its kind, or of its length.
+        (
+            "Do we deploy more often than last quarter?",
+            (D(2026, 10, 1), D(2026, 11, 30)),
+            (D(2026, 7, 1), D(2026, 9, 30)),
+            "Do we deploy more often than ?",
+        ),
+        (
+            "is our throughput down vs last month?",
+            (D(2026, 11, 1), D(2026, 11, 30)),
+            (D(2026, 10, 1), D(2026, 10, 31)),
+            "is our throughput down vs ?",
+        ),
+        (
+            "how long are reviews taking in web compared to last quarter?",
+            (D(2026, 10, 1), D(2026, 11, 30)),
+            (D(2026, 7, 1), D(2026, 9, 30)),
+            "how long are reviews taking in web compared to ?",
+        ),
+        (
+            "lead time vs June",
+            (D(2026, 11, 1), D(2026, 11, 30)),
+            (D(2026, 6, 1), D(2026, 6, 30)),
+            "lead time vs",
+        ),
+        # A base of a year's length would overlap today's year: from the day after it.
+        (
+            "better than in 2025?",
+            (D(2026, 1, 1), D(2026, 11, 30)),
+            (D(2025, 1, 1), D(2025, 12, 31)),
+            "better than ?",
+        ),
+        # Both named: the one not after "than" is asked about; "vs last" is of its unit.
+        (
+            "did incidents go up in October compared to September?",
+            (D(2026, 10, 1), D(2026, 10, 31)),
+            (D(2026, 9, 1), D(2026, 9, 30)),
+            "did incidents go up compared to ?",
+        ),
+        (
+            "what's our change failure rate this year vs last?",
+            (D(2026, 1, 1), D(2026, 11, 30)),
+            (D(2025, 1, 1), D(2025, 12, 31)),
+            "what's our change failure rate vs ?",
+        ),
+        (
+            "lead time in October versus the previous",
+            (D(2026, 10, 1), D(2026, 10, 31)),
+            (D(2026, 9, 30) - dt.timedelta(days=30), D(2026, 9, 30)),
+            "lead time versus",
+        ),
+    ],
+)
+def test_a_period_after_than_or_vs_is_the_base_of_a_comparison(
+    question: str, asked: tuple[dt.date, dt.date], base: tuple[dt.date, dt.date], rest: str
+) -> None:
+    found = periods.find(question, TODAY)
+    assert found is not None and found.base is not None, question
+    assert (found.range.first, found.range.last) == asked
+    assert (found.base.first, found.base.last) == base
+    assert found.without(question) == rest
+    # Without a comparison, the period is the one asked about.
+    assert periods.find("lead time last quarter", TODAY).base is None  # type: ignore[union-attr]
+
+
+def test_a_base_that_ends_today_leaves_nothing_to_compare() -> None:
+    with pytest.raises(UnreadablePeriod, match="nothing after it to compare it with"):
+        periods.find("are we faster than over the last 2 weeks?", TODAY)

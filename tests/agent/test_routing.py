@@ -189,6 +189,19 @@ TABLE: list[tuple[str, str]] = [
     ("What is our lead time?", "lead_time"),
     ("what is our deployment frequency", "deployment_frequency"),
     ("what is our recovery time?", "recovery_time"),
+    # A manager's own words (agent23): how long PRs wait for review is
+    # pickup time; time to merge is lead time, not the throughput; who is
+    # waiting, or what is stuck, now is open PRs; whether incidents went up
+    # is their count against the base; trending and levels the summary.
+    ("how long do PRs wait for review in web?", "pickup_time"),
+    ("what's the median time to merge?", "lead_time"),
+    ("which PRs took longest to get merged this month?", "lead_time"),
+    ("who is waiting on reviews right now?", "open_prs"),
+    ("how many PRs are stuck in review in api?", "open_prs"),
+    ("did incidents go up since June?", "incident_count"),
+    ("are there more incidents than last month?", "incident_count"),
+    ("are we an elite team?", "dora_summary"),
+    ("how are we trending compared to last month?", "dora_summary"),
     # Open, but neither incidents nor pull requests.
     ("Which work items are still open?", SEARCH.name),
 ]

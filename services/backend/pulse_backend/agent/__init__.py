@@ -11,9 +11,9 @@
   repository and author a tool's PRs are narrowed to;
 - ``graph``: plan → tools → answer with a step limit (LLM mode);
 - ``local``: intent classification by embeddings (``classifier`` over
-  ``intents``, with the words some intents need, ``intent_words``) and
-  templated answers (``answers``) from the same tools when no provider
-  answers (local mode);
+  ``intents``, each an ``intent.Intent``, with the words some intents need,
+  ``intent_words``) and templated answers (``answers``) from the same
+  tools when no provider answers (local mode);
 - ``memory``: feedback into ``ai_learning_memory`` and its reuse;
 - ``conversations``: conversation state in the tenant's Redis prefix;
 - ``service``: one question → a stream of ``AgentEvent``.

@@ -117,6 +117,10 @@ def slowest_reviews(out: ToolOutput, when: str) -> str:
     )
 
 
+# Reviewers named as left out of the fastest, at most.
+TOP_LEFT_OUT = 10
+
+
 def review_load(out: ToolOutput, when: str) -> str:
     reviewers = out.data["reviewers"]
     if not reviewers:
@@ -135,12 +139,21 @@ def review_load(out: ToolOutput, when: str) -> str:
         if r["latest_pr_ids"]
     ]
     tail = "\nTheir latest PRs reviewed:\n" + "\n".join(latest) if latest else ""
-    head = (
-        f"Reviewers by median first response {when}, fastest first:"
-        if out.data["order"] == "response"
-        else f"Review load {when} (PRs reviewed per reviewer):"
+    if out.data["order"] != "response":
+        return f"Review load {when} (PRs reviewed per reviewer):\n" + "\n".join(lines) + tail
+    least = fmt_count(out.data["min_reviews"], "review", "reviews")
+    few = out.data["left_out"]
+    # Who was not ranked, and why: a fast median of one review ranks nobody.
+    left = (
+        "\nLeft out for too few reviews: "
+        + ", ".join(f"{r['reviewer']} ({r['prs_reviewed']})" for r in few[:TOP_LEFT_OUT])
+        + (f" and {len(few) - TOP_LEFT_OUT} more" if len(few) > TOP_LEFT_OUT else "")
+        + "."
+        if few
+        else ""
     )
-    return f"{head}\n" + "\n".join(lines) + tail
+    head = f"Reviewers with at least {least} {when}, by median first response, fastest first:"
+    return f"{head}\n" + "\n".join(lines) + left + tail
 
 
 def flow(out: ToolOutput, when: str) -> str:
@@ -189,8 +202,16 @@ def incident_count(out: ToolOutput, when: str) -> str:
         return f"No incident was detected {when}."
     still = f"{d['unresolved']} still open" if d["unresolved"] else "all of them resolved"
     rows = "\n".join(f"- {c.title}" for c in out.citations)
+    # Asked whether there were more: the count of the period compared against.
+    before = (
+        f"Compared with {d['previous_words']}: "
+        f"{fmt_count(d['previous_sample_size'], 'incident', 'incidents')}.\n"
+        if "previous_sample_size" in d
+        else ""
+    )
     return (
         f"Incidents detected {when}: {fmt_count(n, 'incident', 'incidents')}, {still}.\n"
+        f"{before}"
         f"Mean time to restore (detection to resolution, the median): {d['figure']}.\n"
         f"The longest to restore:\n{rows}"
     )

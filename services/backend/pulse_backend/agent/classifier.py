@@ -11,7 +11,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from pulse_backend.agent.intents import INTENTS, SEARCH, Intent
+from pulse_backend.agent.intent import Intent
+from pulse_backend.agent.intents import INTENTS, SEARCH
 from pulse_common.ai import Embedder
 
 # Measured with all-MiniLM-L6-v2 (tests/agent/test_local_and_memory.py):

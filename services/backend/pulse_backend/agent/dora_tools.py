@@ -15,7 +15,7 @@ from sqlalchemy import Connection, text
 from pulse_backend.agent import links
 from pulse_backend.agent.flow import previous_days
 from pulse_backend.agent.models import ToolOutput
-from pulse_backend.agent.toolkit import Period, ToolContext
+from pulse_backend.agent.toolkit import Compared, Period, ToolContext
 from pulse_backend.analytics.summary import change, executive_summary
 from pulse_backend.analytics.trends import MetricFn
 from pulse_backend.analytics.wording import figure_words, fmt_count, fmt_value, metric_name
@@ -31,7 +31,7 @@ from pulse_common.dora.settings import DoraRules, load_rules
 TOP = 5
 
 
-class MetricArgs(Period):
+class MetricArgs(Compared):
     metric: Literal[
         "lead_time",
         "deployment_frequency",
@@ -45,8 +45,9 @@ class MetricArgs(Period):
     )
     compare: bool = Field(
         False,
-        description="also the previous period of equal length and whether the metric "
-        "improved, worsened or is unchanged (as the DORA summary compares it)",
+        description="also the period compared against (default: the previous of equal "
+        "length) and whether the metric improved, worsened or is unchanged (as the DORA "
+        "summary compares it)",
     )
 
 
@@ -129,15 +130,17 @@ def _compared(
     bench: Benchmarks,
     now: float | None,
 ) -> dict[str, Any]:
-    """The previous period's figure and the verdict, as the DORA summary
+    """The figure of the period compared against (the previous one unless
+    the arguments name another) and the verdict, as the DORA summary
     words them (``summary.change``: only deployment frequency is better
     higher, so the agent's metric names judge as the summary's do)."""
-    lean = scope.model_copy(update={"drilldown_limit": 0}).previous()
+    lean = args.against_scope(scope).model_copy(update={"drilldown_limit": 0})
     old = _FIGURES[args.metric](conn, lean, rules, bench)
     return {
         "previous_words": previous_days(args).words(),
         "previous_value": old.value,
         "previous": figure_words(args.metric, old.value, old.unit, old.sample_size),
+        "previous_sample_size": old.sample_size,
         "change": change(args.metric, now, old.value),
     }
 

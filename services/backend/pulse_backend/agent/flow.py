@@ -17,11 +17,11 @@ from pydantic import Field
 from sqlalchemy import Connection
 
 from pulse_backend.agent import links
-from pulse_backend.agent.date_ranges import DateRange, day_words
+from pulse_backend.agent.date_ranges import DateRange, day_words, span_words
 from pulse_backend.agent.models import ToolOutput
 from pulse_backend.agent.narrowing import NarrowedPeriod, narrowed
 from pulse_backend.agent.reviews import slowest
-from pulse_backend.agent.toolkit import Period, ToolContext
+from pulse_backend.agent.toolkit import Compared, ToolContext
 from pulse_backend.analytics.summary import change
 from pulse_backend.analytics.wording import fmt_count, fmt_hours
 from pulse_common.analytics import queries as q
@@ -35,7 +35,7 @@ TOP = 5
 Measure = Literal["pickup", "review", "coding", "throughput"]
 
 
-class FlowArgs(NarrowedPeriod):
+class FlowArgs(NarrowedPeriod, Compared):
     measure: Measure = Field(
         description="pickup: from opening to the first review by someone else; review: from "
         "that review to the merge; coding: from the first commit to the opening; throughput: "
@@ -101,18 +101,21 @@ def _step(conn: Connection, scope: Scope, measure: str, now: Engineering) -> dic
     }
 
 
-def previous_days(args: Period) -> DateRange:
-    """The period of equal length before ``args``' (the summary's
-    ``Scope.previous``), in words."""
-    last = (args.end or dt.datetime.now(dt.UTC).date()) - dt.timedelta(days=args.days)
-    first = last - dt.timedelta(days=args.days - 1)
-    return DateRange(first, last, f"the {args.days} days before")
+def previous_days(args: Compared) -> DateRange:
+    """The period ``args``' is compared against, in words: by default the
+    one of equal length before it (the summary's ``Scope.previous``)."""
+    against = args.against()
+    last = against.end or dt.datetime.now(dt.UTC).date()
+    first = last - dt.timedelta(days=against.days - 1)
+    if args.against_days is None and args.against_end is None:
+        return DateRange(first, last, f"the {args.days} days before")
+    return DateRange(first, last, f"from {span_words(first, last)}", dated=False)
 
 
 def engineering_flow_tool(ctx: ToolContext, args: FlowArgs) -> ToolOutput:
     with ctx.read() as conn:
         scope, words = narrowed(conn, args)
-        now, before = engineering(conn, scope), engineering(conn, scope.previous())
+        now, before = engineering(conn, scope), engineering(conn, args.against_scope(scope))
         if args.measure == "throughput":
             data: dict[str, Any] = {
                 "name": "PRs merged",

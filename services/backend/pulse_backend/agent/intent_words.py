@@ -1,5 +1,5 @@
 """The words an intent's question must have where the embedding alone
-cannot tell (``intents.Intent.requires`` and ``about``): each pattern with
+cannot tell (``intent.Intent.requires`` and ``about``): each pattern with
 the measurement that made it needed."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ PR_OPENNESS = re.compile(
 # ...and are about pull requests: "which of those are still open?" has no
 # noun of its own, and is about pull requests only after a question about
 # them (``IntentClassifier.classify_follow_up``), about incidents otherwise.
-ABOUT_PRS = re.compile(r"\b(PRs?|pull requests?|merged?|merging|code reviews?|review)\b", re.I)
+ABOUT_PRS = re.compile(r"\b(PRs?|pull requests?|merged?|merging|code reviews?|reviews?)\b", re.I)
 # Review time and review load are asked for with a word of reviewing: "who
 # opened the most pull requests?" is 0.6 from "who reviews the most pull
 # requests?" by its shape, and "what are our biggest pull requests?" near it
@@ -56,13 +56,24 @@ PICKING_UP = re.compile(
     r"^(?!.*\b(are|is)\s+(still\s+)?(waiting|awaiting|pending)\b)"
     r"(?!.*\b(still|yet|nobody|no one|right now)\b)"
     r".*(\bpick(s|ed|ing)?\s+(it\s+|them\s+)?up|\bpickup|\bpick-up|\bfirst\s+review\w*|"
-    r"\bstart(s|ed|ing)?\s+(to\s+)?review\w*)",
+    r"\bstart(s|ed|ing)?\s+(to\s+)?review\w*|"
+    # How long PRs wait for review, present tense ("waited longest" is review time).
+    r"\bhow\s+long\b.*\bwait(s|ing)?\s+(for|on)\s+(a\s+|their\s+|the\s+)?reviews?\b)",
     re.I,
 )
-COUNTING = re.compile(r"\b(how many|number of|count|total|throughput)\b", re.I)
-# Merged, not "not merged yet" (open PRs).
+# ...or of their number going up or down ("did incidents go up since June?").
+COUNTING = re.compile(
+    r"\b(how many|number of|count|total|throughput|(go|goes|went|gone|going) (up|down)|"
+    r"increas\w*|decreas\w*|more|fewer|less)\b",
+    re.I,
+)
+# Merged, not "not merged yet" (open PRs), nor how long merging takes
+# ("what's the median time to merge?", "which PRs took longest to get
+# merged?": lead time, by TIMING's words).
 MERGED = re.compile(
-    r"^(?!.*(\bnot\b|n't\b|\bnever\b|\byet\b|\bopen|unmerged)).*\b(merg\w*|throughput)\b", re.I
+    r"^(?!.*(\bnot\b|n't\b|\bnever\b|\byet\b|\bopen|unmerged|\btime\b|\blong|\bslow\w*|"
+    r"\btook\b|\btakes?\b|\bmedian\b|\baverage\b)).*\b(merg\w*|throughput)\b",
+    re.I,
 )
 INCIDENTS = re.compile(r"\b(incidents?|outages?|sev\d?)\b", re.I)
 REPOSITORIES = re.compile(r"\b(repos?|repositor(y|ies)|services?|codebases?|projects?)\b", re.I)
@@ -80,8 +91,8 @@ CHANGING = re.compile(
 METRIC_CHANGING = re.compile(
     r"\b(better|worse|improv\w*|worsen\w*|trend\w*|compar\w*|previous|changed|changing|"
     r"faster|slower|quicker|speed(ing)? up|slow(ing)? down|over time|than|versus|vs|"
-    r"increas\w*|decreas\w*|going (up|down)|more often|less often|more frequently|"
-    r"less frequently)\b",
+    r"increas\w*|decreas\w*|(go|goes|going) (up|down)|more often|less often|"
+    r"more frequently|less frequently)\b",
     re.I,
 )
 # Who reviews fastest is the review load ordered by the first response:

@@ -1,19 +1,17 @@
 """The questions local mode can answer without a language model: each
 intent names the tool that answers it, with default arguments, the example
 questions that stand for it, its topic, and the template that turns the
-tool's output into the answer's text. ``classifier.IntentClassifier`` picks
-the intent of a question by embedding (the offline MiniLM); where the
-embedding cannot tell at all, an intent needs words of its own
-(``intent_words``)."""
+tool's output into the answer's text (an ``intent.Intent`` each).
+``classifier.IntentClassifier`` picks the intent of a question by
+embedding (the offline MiniLM); where the embedding cannot tell at all, an
+intent needs words of its own (``intent_words``)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 from pulse_backend.agent import answers
+from pulse_backend.agent.intent import Intent
 from pulse_backend.agent.intent_words import (
     ABOUT_PRS,
     CHANGING,
@@ -30,36 +28,6 @@ from pulse_backend.agent.intent_words import (
     REVIEWING,
     TIMING,
 )
-from pulse_backend.agent.models import ToolOutput
-
-
-@dataclass(frozen=True)
-class Intent:
-    """``render`` gets the tool's output and the period in words ("in October
-    2026 (1 Oct - 31 Oct)", with an en dash)."""
-
-    name: str
-    tool: str
-    arguments: dict[str, Any]
-    exemplars: tuple[str, ...]
-    render: Callable[[ToolOutput, str], str]
-    topic: str = ""
-    # Words the question must have for the intent to be a candidate at all,
-    # where the embedding alone cannot tell (see ``OPENNESS``)...
-    requires: re.Pattern[str] | None = None
-    # ...and words what it is about must have: a follow-up's own, or those
-    # of the question it leans on (see ``ABOUT_PRS``).
-    about: re.Pattern[str] | None = None
-    # The same question asked more precisely, answered so when its words
-    # fit (``requires``): a DORA metric asked whether it got better, the
-    # review load asked who responds fastest. Not classified on its own: the
-    # embedding finds the question, the words how it is asked.
-    variant: Intent | None = None
-
-    def fits(self, words: str, about: str) -> bool:
-        return (self.requires is None or self.requires.search(words) is not None) and (
-            self.about is None or self.about.search(about) is not None
-        )
 
 
 def _metric_intent(
@@ -111,6 +79,7 @@ INTENTS: tuple[Intent, ...] = (
         "how long from a commit until it is deployed",
         "how long does code take to ship",
         "how long are PRs open before they get merged",
+        "what is our time to merge",
         "time it takes a change to get to prod",
         requires=TIMING,
     ),
@@ -166,6 +135,9 @@ INTENTS: tuple[Intent, ...] = (
             "which PRs has nobody reviewed yet",
             "what is still pending in code review",
             "show me the stale PRs",
+            "which PRs are stuck in review",
+            "how many PRs are stuck in review",
+            "who is waiting on a review right now",
         ),
         answers.open_prs,
         "pull requests not merged yet: stale, not reviewed yet or waiting for review",
@@ -272,6 +244,15 @@ INTENTS: tuple[Intent, ...] = (
         "the number of production incidents and outages that happened",
         COUNTING,
         INCIDENTS,
+        # Whether there were more: against the previous period's count.
+        variant=Intent(
+            "incident_count",
+            "dora_metric",
+            {"metric": "mean_time_to_restore", "compare": True},
+            (),
+            answers.incident_count,
+            requires=METRIC_CHANGING,
+        ),
     ),
     Intent(
         "deployments_by_repository",
@@ -297,6 +278,9 @@ INTENTS: tuple[Intent, ...] = (
             "summary of our DORA metrics",
             "team performance overview",
             "how healthy is our engineering delivery",
+            "are we an elite team",
+            "what DORA level are we at",
+            "how are we trending",
         ),
         answers.summary,
         "DORA metrics and delivery performance",

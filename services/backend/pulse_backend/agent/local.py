@@ -34,7 +34,8 @@ from zoneinfo import ZoneInfo
 
 from pulse_backend.agent import date_ranges, narrowing, periods
 from pulse_backend.agent.classifier import IntentClassifier
-from pulse_backend.agent.intents import INTENTS, SEARCH, Intent
+from pulse_backend.agent.intent import Intent
+from pulse_backend.agent.intents import INTENTS, SEARCH
 from pulse_backend.agent.memory import Correction
 from pulse_backend.agent.models import ToolOutput
 from pulse_backend.agent.tools import TOOLS, ToolContext
@@ -233,14 +234,26 @@ def _respond(
         return LocalAnswer(name, None, {}, out, _unusable(r.period))
     days = date_ranges.last_days(today, DAYS) if r.period is None else r.period.range
     arguments = {**r.intent.arguments, "days": days.days, "end": days.last.isoformat()}
-    if "repository" in TOOLS[r.intent.tool].args.model_fields:
+    fields = TOOLS[r.intent.tool].args.model_fields
+    if "repository" in fields:
         # A tool that narrows by repository and author (open PRs, the
         # engineering flow) is given those the question names.
         arguments |= narrowing.named(ctx, question)
+    base = r.period.base if isinstance(r.period, periods.Found) else None
+    unmatched = ""
+    if base is not None and "against_days" in fields:
+        # "than last quarter": compared against it, not the days before.
+        arguments |= {"against_days": base.days, "against_end": base.last.isoformat()}
+        arguments |= {"compare": True} if "compare" in fields else {}
+    elif base is not None:
+        unmatched = (
+            f"\n(This answer covers {days.words()} only: I cannot compare it with {base.words()}.)"
+        )
     if last is not None and last.repeated_by(question, r.intent.tool, arguments):
         return _not_again(name, question)
     out = TOOLS[r.intent.tool].run(ctx, arguments)
-    return LocalAnswer(name, r.intent.tool, arguments, out, r.intent.render(out, days.words()))
+    text = r.intent.render(out, days.words()) + unmatched
+    return LocalAnswer(name, r.intent.tool, arguments, out, text)
 
 
 def answer(

@@ -44,10 +44,33 @@ ORDER BY full_name
 _AUTHOR = "SELECT DISTINCT author FROM prs WHERE lower(author) = lower(:name) ORDER BY author"
 
 
-# Every name a question may narrow by: the repositories and the PR authors.
-_NAMES = (
-    "SELECT 'repository' AS kind, full_name AS name FROM repositories "
-    "UNION SELECT 'author', author FROM prs WHERE author IS NOT NULL"
+# The names a question may narrow by, of those its words could be: the
+# repositories one of its words spells (full name or name), and the PR
+# authors one of the words that can name a person is (``_PERSON``). One
+# query, whatever the tenant's size: no list of every author to match
+# against the question, and no login that is also a common word read from
+# anywhere else in it.
+_NAMES = """
+SELECT 'repository' AS kind, full_name AS name FROM repositories
+WHERE lower(full_name) = ANY(:words) OR lower(split_part(full_name, '/', 2)) = ANY(:words)
+UNION
+SELECT DISTINCT 'author', author FROM prs WHERE lower(author) = ANY(:people)
+"""
+# A word spelling a repository: letters, digits and "/._-", without the
+# sentence's own trailing dot or dash ("in web.", "acme/api-gateway").
+_WORD = re.compile(r"[\w/.-]*\w")
+# Words that can name a person: after "by", "from", "of", "for" or "with",
+# or with "'s" ("by ada", "ada's"); a login has letters, digits and dashes.
+_PERSON = re.compile(r"\b(?:by|from|of|for|with) ([\w-]+)|(?<![\w/.-])([\w-]+)['\u2019]s\b", re.I)
+# Words after those that name no person ("for the last month", "of our
+# PRs"): never looked up, though a login may spell one.
+_NO_PERSON = frozenset(
+    {
+        *("a", "an", "the", "this", "that", "these", "those", "last", "next", "previous"),
+        *("all", "any", "each", "every", "no", "one", "some", "more", "most", "what", "which"),
+        *("me", "my", "us", "our", "ours", "we", "you", "your", "it", "its", "they", "them"),
+        *("their", "her", "his", "who", "whom", "anyone", "someone", "everyone", "nobody"),
+    }
 )
 
 
@@ -55,23 +78,18 @@ def named(ctx: ToolContext, question: str) -> dict[str, str]:
     """The repository and author ``question`` names, as the tool's
     arguments (local mode): a repository by its full name or its name
     ("acme/api", "api"), an author by their login after "by", "from",
-    "of" or "for", or with "'s" ("by ada", "ada's"), so a login that is
-    also a word ("will") is not read as one elsewhere. Any case, whole
+    "of", "for" or "with", or with "'s" ("by ada", "ada's"), so a login that
+    is also a word ("will") is not read as one elsewhere. Any case, whole
     words, the longest name first ("acme/api-gateway" before "acme/api")."""
+    words = sorted({w.lower() for w in _WORD.findall(question)})
+    people = sorted(
+        {p.lower() for m in _PERSON.finditer(question) for p in m.groups() if p} - _NO_PERSON
+    )
     with ctx.read() as conn:
-        rows = q.rows(conn, _NAMES, {})
+        rows = q.rows(conn, _NAMES, {"words": words, "people": people})
     out: dict[str, str] = {}
     for r in sorted(rows, key=lambda r: (-len(r.name), r.name)):
-        if r.kind in out:
-            continue
-        if r.kind == "repository":
-            spelled = "|".join(re.escape(n) for n in {r.name, r.name.rsplit("/", 1)[-1]})
-            pattern = rf"(?<![\w/.-])(?:{spelled})(?![\w/-])"
-        else:
-            name = re.escape(r.name)
-            pattern = rf"\b(?:by|from|of|for) {name}(?![\w/-])|(?<![\w/.-]){name}'s\b"
-        if re.search(pattern, question, re.I):
-            out[r.kind] = r.name
+        out.setdefault(r.kind, r.name)
     return out
 
 

@@ -2,10 +2,11 @@
 October", "over the last 2 weeks", "since 1 September", "this quarter",
 "in 2025 Q3", "between 1 August and 15 October", "on 2026-10-05".
 
-The words are read here; the days they name, and their wording, are
-``date_ranges``' (calendar days of a time zone; a month, quarter or day
-without a year is the most recent one that has begun: "October" read in
-November 2026 is October 2026, "December" is December 2025). A period that
+The words are read here (a point's, "5 October", by ``points``); the days
+they name, and their wording, are ``date_ranges``' (calendar days of a
+time zone; a month, quarter or day without a year is the most recent one
+that has begun: "October" read in November 2026 is October 2026,
+"December" is December 2025). A period that
 has not begun, that ends before it starts, that names no real day or that
 spans more than the analytics API's maximum range is an error naming the
 words, as are period-like words this module cannot read ("last sprint",
@@ -16,104 +17,41 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, replace
-from functools import partial
 
 from pulse_backend.agent.date_ranges import (
     DASH,
     MAX_DAYS,
-    MONTHS,
     DateRange,
     FuturePeriod,
-    NoSuchDay,
     PeriodTooLong,
     UnreadablePeriod,
     calendar,
-    day_range,
-    latest,
-    leap,
     long_words,
-    month_range,
-    quarter_range,
-    real_date,
     span_words,
     start_of_last,
 )
-
-# A bare month that is also a common word ("may", "march") or short is a
-# month only after a preposition ("in May").
-_AMBIGUOUS = {m for m in MONTHS if len(m) <= 4} | {"march", "august"}
-_COUNTS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
-NUMBERS = {"a": 1, "an": 1} | {w: i for i, w in enumerate([*_COUNTS, "eleven", "twelve"], 1)}
-_NTH = ("first", "second", "third", "fourth", "1st", "2nd", "3rd", "4th")
-ORDINALS = dict(zip(_NTH, (1, 2, 3, 4) * 2, strict=True))
+from pulse_backend.agent.points import ANY_POINT, MON, NUMBERS, PREP, point
 
 
 @dataclass(frozen=True)
 class Found:
+    """``base``: the period a comparison names ("than last quarter"), which
+    ``range`` is compared against; its words are question[base_start:base_end]
+    (the comparison word is left to the question: it asks a comparison)."""
+
     range: DateRange
     start: int  # the period's words in the question: question[start:end]
     end: int
+    base: DateRange | None = None
+    base_start: int = 0
+    base_end: int = 0
 
     def without(self, question: str) -> str:
-        """The question with the period's words taken out."""
-        return " ".join(f"{question[: self.start]} {question[self.end :]}".split())
-
-
-# Points: what "since", "between … and …" and "in" take. Each is parsed by its
-# own pattern; ``_any`` joins them without their groups for the outer ones.
-_MON = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
-_TH = r"(?:st|nd|rd|th)?"
-_Y = r"(?:19|20)\d\d"  # "for 1000 PRs" names no year
-_POINTS: list[tuple[str, str]] = [
-    ("iso_day", rf"(?P<y>{_Y})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}})"),
-    ("day_month", rf"(?P<d>\d{{1,2}}){_TH}(?: of)? (?P<mon>{_MON})(?:,? (?P<y>{_Y}))?"),
-    ("month_day", rf"(?P<mon>{_MON}) (?P<d>\d{{1,2}}){_TH}(?:,? (?P<y>{_Y}))?"),
-    ("quarter", rf"q(?P<q>[1-4])(?:,? (?:of )?(?P<y>{_Y}))?"),
-    ("year_quarter", rf"(?P<y>{_Y})[ -]?q(?P<q>[1-4])"),
-    (
-        "nth_quarter",
-        r"(?:the )?(?P<q>first|second|third|fourth|1st|2nd|3rd|4th) quarter"
-        rf"(?: of (?P<y>{_Y}))?",
-    ),
-    ("iso_month", rf"(?P<y>{_Y})-(?P<m>\d{{2}})(?!-?\d)"),
-    ("month", rf"(?P<mon>{_MON})(?:,? (?P<y>{_Y}))?"),
-    ("year", rf"(?P<y>{_Y})"),
-]
-_any = "(?:" + "|".join(re.sub(r"\(\?P<\w+>", "(?:", p) for _, p in _POINTS) + ")"
-_COMPILED = [(kind, re.compile(p, re.I)) for kind, p in _POINTS]
-_PREP = r"(?:in|during|for|over|of|on|from|since|between|and|to|until|till|through)"
-
-
-def _point(words: str, today: dt.date, preposition: bool) -> DateRange | None:
-    """The days ``words`` name, or None when they are no point (a bare
-    ambiguous month or a bare year without a preposition)."""
-    match = next(((k, m) for k, p in _COMPILED if (m := p.fullmatch(words)) is not None), None)
-    if match is None:
-        return None
-    kind, m = match
-    g = {k: v for k, v in m.groupdict().items() if v is not None}
-    year = int(g["y"]) if "y" in g else None
-    month_word = g.get("mon", "").lower().rstrip(".")
-    if not preposition and (kind == "year" or (kind == "month" and month_word in _AMBIGUOUS)):
-        return None
-    if kind == "year":
-        return DateRange(
-            real_date(year or 0, 1, 1, words), dt.date(year or 0, 12, 31), f"in {year}"
-        )
-    if "q" in g:
-        return latest(
-            year, today, partial(quarter_range, q=ORDINALS.get(g["q"].lower()) or int(g["q"]))
-        )
-    month = MONTHS[month_word] if month_word else int(g["m"])
-    if not 1 <= month <= 12:
-        raise NoSuchDay(words, "there is no such month")
-    if "d" not in g:
-        return latest(year, today, partial(month_range, m=month))
-    day = int(g["d"])
-    if year is None and (month, day) == (2, 29):
-        # The most recent 29 February that has been.
-        year = next(y for y in range(today.year, 0, -1) if leap(y) and dt.date(y, 2, 29) <= today)
-    return latest(year, today, partial(day_range, m=month, d=day, words=words))
+        """The question with the period's words (and the base's) taken out."""
+        spans = sorted([(self.start, self.end), (self.base_start, self.base_end)], reverse=True)
+        for start, end in spans:
+            question = f"{question[:start]} {question[end:]}"
+        return " ".join(question.split())
 
 
 _UNITS = r"(?P<unit>days?|weeks?|fortnights?|months?|quarters?|years?)"
@@ -133,12 +71,12 @@ _CALENDAR = re.compile(
 _SO_FAR = re.compile(r"\b(?:so far this year|year[- ]to[- ]date|ytd)\b", re.I)
 _DAY = re.compile(r"\b(?:(?:on )?(?P<which>today|yesterday))\b", re.I)
 _BETWEEN = re.compile(
-    rf"\b(?:between|from) (?:the )?(?P<a>{_any}) (?:and|to|until|till|through|-|{DASH}) "
-    rf"(?:the )?(?P<b>{_any})\b",
+    rf"\b(?:between|from) (?:the )?(?P<a>{ANY_POINT}) (?:and|to|until|till|through|-|{DASH}) "
+    rf"(?:the )?(?P<b>{ANY_POINT})\b",
     re.I,
 )
-_SINCE = re.compile(rf"\bsince (?:the )?(?P<a>{_any})\b", re.I)
-_POINT = re.compile(rf"\b(?P<prep>{_PREP} (?:the )?)?(?P<a>{_any})\b", re.I)
+_SINCE = re.compile(rf"\bsince (?:the )?(?P<a>{ANY_POINT})\b", re.I)
+_POINT = re.compile(rf"\b(?P<prep>{PREP} (?:the )?)?(?P<a>{ANY_POINT})\b", re.I)
 # Words that name a period this module cannot read, and what to say.
 _UNREADABLE: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b"), "write a day as 2026-10-05 or 5 October"),
@@ -158,7 +96,7 @@ _UNREADABLE: list[tuple[re.Pattern[str], str]] = [
     (
         # "from commit to production" is no period: only with a number or a month.
         re.compile(
-            rf"\bsince [^?.!,;]{{1,40}}|\b(?:between|from) [^?.!,;]{{0,30}}(?:\d|{_MON})[^?.!,;]*",
+            rf"\bsince [^?.!,;]{{1,40}}|\b(?:between|from) [^?.!,;]{{0,30}}(?:\d|{MON})[^?.!,;]*",
             re.I,
         ),
         "name its days (e.g. “since 1 September”, “between 1 August and 31 October”)",
@@ -168,9 +106,10 @@ _UNREADABLE: list[tuple[re.Pattern[str], str]] = [
 
 def find(question: str, today: dt.date) -> Found | None:
     """The period ``question`` names, or None when it names none. Raises a
-    ``PeriodError`` for a period it names but that cannot be used."""
-    readers = (_between, _since, _relative, _points)
-    found = next((f for read in readers if (f := read(question, today)) is not None), None)
+    ``PeriodError`` for a period it names but that cannot be used. A period
+    after "than", "compared to", "vs" is the base of a comparison
+    (``_compared``), not the period asked about."""
+    found = _compared(question, today) or _read(question, today)
     # Period-like words left over are not dropped silently ("between 1 and 5
     # October" must not become 5 October, nor "since the reorg" be ignored).
     rest = question if found is None else found.without(question)
@@ -181,7 +120,86 @@ def find(question: str, today: dt.date) -> Found | None:
     if found is None:
         return None
     words = question[found.start : found.end].strip()
-    return replace(found, range=_usable(found.range, today, words))
+    if found.base is None:
+        return replace(found, range=_usable(found.range, today, words))
+    base_words = question[found.base_start : found.base_end].strip()
+    base = _usable(found.base, today, base_words)
+    return replace(found, range=_usable(found.range, today, words or base_words), base=base)
+
+
+def _read(question: str, today: dt.date) -> Found | None:
+    readers = (_between, _since, _relative, _points)
+    return next((f for read in readers if (f := read(question, today)) is not None), None)
+
+
+# What names the base of a comparison: "more often than last quarter",
+# "compared to October", "this year vs last".
+_BASE = re.compile(
+    r"\b(?:than|compared (?:to|with)|in comparison (?:to|with)|vs\.?|versus)\s+", re.I
+)
+# "vs last" with no unit of its own: the unit of the period asked about.
+_BARE_LAST = re.compile(
+    r"(?:the )?(?:last|previous)(?! \d| (?:" + "|".join(NUMBERS) + r")\b)(?! (?:week|fortnight|"
+    r"month|quarter|year|days?)\b)(?: one)?\b",
+    re.I,
+)
+
+
+def _compared(question: str, today: dt.date) -> Found | None:
+    """The period asked about and the base it is compared against: what the
+    question names besides the base ("in October compared to September"),
+    else the current period of the base's kind ("than last quarter": this
+    quarter so far) or of its length, ending today ("than in June": the
+    last 30 days; from the day after the base when they would overlap)."""
+    for m in _BASE.finditer(question):
+        tail = question[m.end() :]
+        blanked = question[: m.start()] + " " * (len(question) - m.start())
+        if (bare := _BARE_LAST.match(tail)) is not None:
+            main = _read(blanked, today)
+            if main is None:
+                continue
+            calendar_main = _CALENDAR.search(question[main.start : main.end])
+            base = (
+                calendar("last", calendar_main["unit"].lower(), today)
+                if calendar_main is not None
+                and calendar_main["which"].lower() in ("this", "current")
+                else _before(main.range)
+            )
+            return replace(main, base=base, base_start=m.end(), base_end=m.end() + bare.end())
+        # The comparison word stands for a preposition: "vs June", "than May".
+        read = _read(tail, today) or _shifted(_points(f"in {tail}", today), -3)
+        if read is None or tail[: max(read.start, 0)].strip():
+            continue
+        end = m.end() + read.end
+        blanked = question[: m.start()] + " " * (end - m.start()) + question[end:]
+        main = _read(blanked, today) or _now(read, question[m.end() : end], today)
+        return replace(main, base=read.range, base_start=m.end(), base_end=end)
+    return None
+
+
+def _shifted(found: Found | None, by: int) -> Found | None:
+    return found and replace(found, start=found.start + by, end=found.end + by)
+
+
+def _before(r: DateRange) -> DateRange:
+    """The days of ``r``'s length just before it."""
+    last = r.first - dt.timedelta(days=1)
+    return DateRange(last - dt.timedelta(days=r.days - 1), last, f"the {r.days} days before")
+
+
+def _now(base: Found, words: str, today: dt.date) -> Found:
+    """The current period a base is compared with when the question names
+    no other: this week, month, quarter or year so far for the last one,
+    else the base's length ending today, from the day after it at most."""
+    m = _CALENDAR.fullmatch(words.strip())
+    if m is not None and m["which"].lower() in ("last", "previous"):
+        return Found(calendar("this", m["unit"].lower(), today), 0, 0)
+    first = max(today - dt.timedelta(days=base.range.days - 1), base.range.last + dt.timedelta(1))
+    if first > today:
+        raise UnreadablePeriod(words, "nothing after it to compare it with")
+    if first == today - dt.timedelta(days=base.range.days - 1):
+        return Found(DateRange(first, today, f"over the last {base.range.days} days"), 0, 0)
+    return Found(DateRange(first, today, f"since {long_words(first)}"), 0, 0)
 
 
 def _usable(r: DateRange, today: dt.date, words: str) -> DateRange:
@@ -200,9 +218,9 @@ def _usable(r: DateRange, today: dt.date, words: str) -> DateRange:
 
 def _between(question: str, today: dt.date) -> Found | None:
     for m in _BETWEEN.finditer(question):
-        b = _point(m["b"], today, True)
+        b = point(m["b"], today, True)
         # A yearless start is the most recent one begun by the end's last day.
-        a = b and _point(m["a"], min(today, b.last), True)
+        a = b and point(m["a"], min(today, b.last), True)
         if a is not None and b is not None:
             r = DateRange(a.first, b.last, f"from {span_words(a.first, b.last)}", dated=False)
             return Found(r, m.start(), m.end())
@@ -211,7 +229,7 @@ def _between(question: str, today: dt.date) -> Found | None:
 
 def _since(question: str, today: dt.date) -> Found | None:
     for m in _SINCE.finditer(question):
-        a = _point(m["a"], today, True)
+        a = point(m["a"], today, True)
         if a is not None:
             return Found(
                 DateRange(a.first, today, f"since {long_words(a.first)}"), m.start(), m.end()
@@ -243,7 +261,7 @@ def _relative(question: str, today: dt.date) -> Found | None:
 
 def _points(question: str, today: dt.date) -> Found | None:
     for m in _POINT.finditer(question):
-        r = _point(m["a"], today, m["prep"] is not None)
+        r = point(m["a"], today, m["prep"] is not None)
         if r is not None:
             return Found(r, m.start(), m.end())
     return None

@@ -10,7 +10,7 @@ PRs each listed reviewer's count is made of (``_REVIEWED``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 from sqlalchemy import Connection, text
@@ -170,16 +170,42 @@ def _fastest(r: ReviewerLoad) -> tuple[bool, float, int]:
     return (hours is None, hours or 0.0, -r.prs_reviewed)
 
 
+# Reviews a reviewer needs in the period to be ranked by speed: one quick
+# review is no median to rank by ("who reviews fastest?" put a reviewer
+# with a single review first)...
+ENOUGH_REVIEWS = 3
+
+
+def enough_reviews(load: tuple[ReviewerLoad, ...]) -> int:
+    """...or the median reviewer's count, when fewer than half the
+    reviewers have that many (a small or quiet team is still ranked)."""
+    counts = sorted(r.prs_reviewed for r in load)
+    if not counts:
+        return ENOUGH_REVIEWS
+    return max(1, min(ENOUGH_REVIEWS, counts[(len(counts) - 1) // 2]))
+
+
 def review_load_tool(ctx: ToolContext, args: ReviewLoadArgs) -> ToolOutput:
     """PRs reviewed per reviewer (the engineering dashboard's review load),
     most first or fastest first response first (every reviewer of the
-    dashboard's table ranked, not only the busiest), each listed reviewer's
-    latest PRs reviewed cited."""
+    dashboard's table with enough reviews ranked, not only the busiest;
+    those with too few said), each listed reviewer's latest PRs reviewed
+    cited."""
     scope = args.scope()
+    ranked: dict[str, Any] = {}
     with ctx.read() as conn:
         load = review_load(conn, scope)
         if args.order == "response":
-            load = tuple(sorted(load, key=_fastest))
+            least = enough_reviews(load)
+            few = [r for r in load if r.prs_reviewed < least]
+            load = tuple(sorted((r for r in load if r.prs_reviewed >= least), key=_fastest))
+            ranked = {
+                "min_reviews": least,
+                "left_out": [
+                    {"reviewer": r.reviewer or "unknown", "prs_reviewed": r.prs_reviewed}
+                    for r in few
+                ],
+            }
         load = load[:TOP]
         prs = reviewed_prs(conn, scope, CITED_PER_REVIEWER)
         # A PR two listed reviewers reviewed is cited once.
@@ -199,6 +225,6 @@ def review_load_tool(ctx: ToolContext, args: ReviewLoadArgs) -> ToolOutput:
         top = f"fastest first response by {data[0]['reviewer']}: {data[0]['median_response']}"
     return ToolOutput(
         summary=f"Review load over {args.days} days, {top}",
-        data={"order": args.order, "reviewers": data},
+        data={"order": args.order, "reviewers": data, **ranked},
         citations=cites,
     )

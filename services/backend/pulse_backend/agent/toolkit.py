@@ -59,6 +59,36 @@ class Period(Args):
         )
 
 
+class Compared(Period):
+    """A period compared against another: by default the one of equal
+    length just before it, as the DORA summary compares (``Scope.previous``);
+    else the one a question names ("than last quarter")."""
+
+    against_days: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_RANGE.days,
+        description="length in days of the period to compare against (default: the same)",
+    )
+    against_end: dt.date | None = Field(
+        None,
+        description="last day of the period to compare against (default: the day before "
+        "this period's first)",
+    )
+
+    def against(self) -> Period:
+        end = self.end or dt.datetime.now(dt.UTC).date()
+        return Period(
+            days=self.against_days or self.days,
+            end=self.against_end or end - dt.timedelta(days=self.days),
+        )
+
+    def against_scope(self, scope: Scope) -> Scope:
+        """``scope`` (its filters kept) over the period compared against."""
+        base = self.against().scope()
+        return scope.model_copy(update={"start": base.start, "end": base.end})
+
+
 @dataclass(frozen=True)
 class Tool:
     name: str

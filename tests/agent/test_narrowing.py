@@ -1,0 +1,102 @@
+"""The repository and author a question names (``narrowing.named``) were
+found by reading every distinct PR author of the tenant and running a
+regex per author per question: slow on a big tenant, and a login that is
+also a common word ("last") was read as a person ("merged for last
+month"). Now only the words that can name a person are looked up, with the
+repositories the question's words spell, in one query."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, event
+
+from pulse_backend.agent.narrowing import named
+from pulse_backend.agent.tools import ToolContext
+from pulse_common.provisioning import drop_tenant
+from tests.agent.conftest import tool_context
+from tests.agent.test_open_prs import add_pr
+from tests.backend.conftest import Platform, TenantInfo, provision
+from tests.backend.support import add_repository, tenant_sql, wait_replica
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+# Logins of a tenant with many authors, two of them common words.
+AUTHORS = ("ada", "last", "will", *(f"dev-{i}" for i in range(40)))
+
+
+@pytest.fixture(scope="module")
+def tenant(platform: Platform) -> Iterator[TenantInfo]:
+    t = provision(platform, f"agn-{uuid.uuid4().hex[:8]}")
+    api = add_repository(platform, t)
+    tenant_sql(
+        platform,
+        t.slug,
+        "INSERT INTO repositories (tenant_id, full_name, name) VALUES (:t, 'acme/web', 'web')",
+        {"t": t.tenant_id},
+    )
+    for n, author in enumerate(AUTHORS, start=1):
+        add_pr(platform, t, api, n, author, "merged", 5)
+    wait_replica(platform)
+    yield t
+    drop_tenant(platform.engine, t.slug)
+
+
+@dataclass(frozen=True)
+class Counted(ToolContext):
+    """The tools' context, counting the statements run and the rows they return."""
+
+    statements: list[int] = field(default_factory=list)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with super().read() as conn:
+
+            def seen(_c: Any, cursor: Any, *_: Any) -> None:
+                self.statements.append(cursor.rowcount)
+
+            event.listen(conn, "after_cursor_execute", seen)
+            try:
+                yield conn
+            finally:
+                event.remove(conn, "after_cursor_execute", seen)
+
+
+@pytest.fixture
+def ctx(client: TestClient, tenant: TenantInfo) -> Counted:
+    base = tool_context(client, tenant)
+    return Counted(base.clients, base.principal)
+
+
+def test_only_the_names_the_question_can_be_are_read_in_one_query(ctx: Counted) -> None:
+    assert named(ctx, "open PRs in acme/web by ada") == {"repository": "acme/web", "author": "ada"}
+    # One statement, returning the two names: not the tenant's 43 authors.
+    assert ctx.statements[-1:] == [2], ctx.statements
+    assert named(ctx, "what about dev-7?") == {}
+    assert ctx.statements[-1] == 0
+
+
+def test_a_login_that_is_a_common_word_is_no_person_in_a_period_or_a_phrase(
+    ctx: Counted,
+) -> None:
+    assert named(ctx, "how many PRs did we merge for last month?") == {}
+    assert named(ctx, "how many PRs of the last quarter will merge?") == {}
+    # Said as a person, it is one; "with" names one too.
+    assert named(ctx, "how many PRs by will in api?") == {
+        "repository": "acme/api",
+        "author": "will",
+    }
+    assert named(ctx, "which PRs did bo pair on with ada?") == {"author": "ada"}
+    # Elsewhere, a login is no person ("did will merge" neither).
+    assert named(ctx, "has will already reviewed it?") == {}
+    assert named(ctx, "did we merge more in api?") == {"repository": "acme/api"}
+    assert named(ctx, "how long do dev-3's PRs wait in web?") == {
+        "repository": "acme/web",
+        "author": "dev-3",
+    }

@@ -287,7 +287,7 @@ def test_did_incidents_go_up_is_the_count_against_the_base_and_wait_for_review_i
     ), lines
     span = date_ranges.span_words(sep.first, sep.last)
     assert lines[1] == (
-        f"Compared with from {span}: {fmt_count(old['sample_size'], 'incident', 'incidents')}."
+        f"Compared with {span}: {fmt_count(old['sample_size'], 'incident', 'incidents')}."
     ), lines
     events = ask(s, "how long do PRs wait for review in web?")
     step = events[0][1]

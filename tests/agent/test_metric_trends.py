@@ -143,5 +143,5 @@ def test_more_often_than_last_quarter_is_this_quarter_compared_with_the_last(
     assert f": {fmt_value(fig['value'], fig['unit'])}" in lines[0], (lines, fig)
     span = date_ranges.span_words(base.first, base.last)
     assert lines[1].startswith(
-        f"Compared with from {span}: {fmt_value(old['value'], old['unit'])}"
+        f"Compared with {span}: {fmt_value(old['value'], old['unit'])}"
     ), (lines, old)

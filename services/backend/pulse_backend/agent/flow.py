@@ -109,7 +109,7 @@ def previous_days(args: Compared) -> DateRange:
     first = last - dt.timedelta(days=against.days - 1)
     if args.against_days is None and args.against_end is None:
         return DateRange(first, last, f"the {args.days} days before")
-    return DateRange(first, last, f"from {span_words(first, last)}", dated=False)
+    return DateRange(first, last, span_words(first, last), dated=False)
 
 
 def engineering_flow_tool(ctx: ToolContext, args: FlowArgs) -> ToolOutput:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import redis.asyncio as aioredis
 
 from pulse_common.tenancy import TenantNames
+from pulse_etl.jobs.session import SessionBounds
 from pulse_etl.metrics import Metrics
 from pulse_etl.settings import EtlSettings
 from pulse_etl.sources.batch import Batch
@@ -45,6 +46,8 @@ class RunContext:
     embed: Target | None = None
     # The service's Prometheus metrics (/metrics); None: the one-shot CLI.
     metrics: Metrics | None = None
+    # How long the run's database session may stay silent (jobs/session.py).
+    session: SessionBounds = field(default_factory=SessionBounds)
 
 
 def run_context(

@@ -99,8 +99,8 @@ async def _run_locked(
         await bulk.stage(conn, BY_SOURCE[integration.type])
         for batches in phases(conn, connector, integration_id, cursor, since):
             async for batch in batches:
-                control = await _commit(ctx, conn, integration_id, name, batch, run, tracker)
-                meter.loaded(batch.items, client)
+                control, items = await _commit(ctx, conn, integration_id, name, batch, run, tracker)
+                meter.loaded(items, client)
                 if ctx.on_batch is not None:
                     ctx.on_batch(batch)
                 await events.data_changed()
@@ -201,15 +201,18 @@ async def _commit(
     batch: Batch,
     run: dict[str, Any],
     tracker: Tracker,
-) -> str | None:
+) -> tuple[str | None, int]:
+    """Loads the batch with its checkpoint; returns a pending control request
+    and how many of its items are new to this run."""
     async with conn.transaction():
         await load_rows(conn, batch.rows, tenant_id=ctx.tenant_id, integration_id=integration_id)
-        tracker.add(batch)
+        items = tracker.add(batch)
         run["done"] = tracker.done
         run["etags"] = {**run.get("etags", {}), **batch.etags}
-        return await store.save_batch(
+        control = await store.save_batch(
             conn, name, {"cursor": batch.cursor, "run": run, "progress": tracker.summary()}
         )
+        return control, items
 
 
 async def _fail(

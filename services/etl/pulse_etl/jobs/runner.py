@@ -67,6 +67,7 @@ async def _run_locked(
         integration_id = await store.ensure(conn, ctx.tenant_id, integration)
         job, cp = await store.get(conn, name, lock=True)
         run = _resume_or_start(job, cp, ctx.overlap)
+        tracker = Tracker(name, int(run.get("done", 0)))
         # This runner's mark: a stale runner whose session the server ended
         # must not record its failure over a later run's state.
         holder = uuid.uuid4().hex
@@ -79,6 +80,9 @@ async def _run_locked(
                 "cursor": job.cursor if "resumed" in run else None,
                 "control": None,
                 "holder": holder,
+                # This run's own count from its start (the last run's stayed
+                # until the first batch, then the API's count went back).
+                "progress": tracker.summary(),
             },
             error=None,
             extra={"retry_count": job.attempts + 1, "last_run_started_at": ISO(run["started_at"])},
@@ -87,7 +91,6 @@ async def _run_locked(
         "ORCH", "run started", integration=name, resumed="resumed" in run, since=run["since"]
     )
     client: SourceClient | None = None
-    tracker = Tracker(name, int(run.get("done", 0)))
     meter = RunMeter(ctx.metrics, integration.type.value)
     meter.start()
     try:

@@ -31,7 +31,13 @@ async def test_a_rerun_after_a_failure_halfway_resumes_and_stores_nothing_twice(
     t.sources.jira.plan.clear()
     t.sources.jira.plan.add(Fault(SEARCH, "status", 500, after=1, times=99))
     first: list[Batch] = []
-    failed = await run_job(t.context(on_batch=first.append), jira)
+    waits: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        waits.append(seconds)  # the backoff is computed, not slept
+
+    failed = await run_job(t.context(on_batch=first.append, sleep=no_sleep), jira)
+    assert len(waits) == 2  # three attempts at the failing page
     assert failed.state is JobState.failed and failed.cursor, failed.last_error
     assert failed.watermark == watermark  # a failure does not move it
     committed = {r[0] for b in first for r in b.rows.get("work_items", [])}

@@ -26,7 +26,7 @@ def describe(exc: BaseException) -> DatabaseUnavailable:
     in a read-only transaction", "connection refused"); never the DSN."""
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return DatabaseUnavailable(
-        f"database: {first} (nothing was recorded; the run can be started again "
+        f"database: {first} (the job could not be recorded; it can be started again "
         "once the database accepts writes)"
     )
 

@@ -119,3 +119,27 @@ def test_last_success_is_when_the_run_ended(api: TestClient, etl_tenant: EtlTena
         "SELECT last_sync_at FROM integrations WHERE name = 'jira-main'"
     )
     assert last_sync[0] == dt.datetime.fromisoformat(job["last_success_at"])
+
+
+def test_a_runs_progress_moves_on_the_api_while_it_runs(
+    api: TestClient, etl_tenant: EtlTenant
+) -> None:
+    """The job API shows the running run's own progress, batch by batch: a
+    second run used to show the last run's final count until its first
+    batch, then drop back."""
+    assert api.post("/api/v1/jobs/jira-main/start").status_code == 202
+    first = _wait(api, "jira-main", {"succeeded", "failed"})
+    assert first["state"] == "succeeded", first
+    etl_tenant.sources.jira.api.latency = 0.03
+    for i in etl_tenant.sources.jira_org.issues:
+        etl_tenant.sources.jira_org.touch(i.key, f"edited {i.key}")
+    assert api.post("/api/v1/jobs/jira-main/start").status_code == 202
+    seen: list[int] = []
+    while (job := api.get("/api/v1/jobs/jira-main").json())["state"] in ("queued", "running"):
+        if job["state"] == "running":
+            seen.append(int(job["progress"].get("done", 0)))
+        time.sleep(0.02)
+    assert job["state"] == "succeeded", job
+    assert seen == sorted(seen), seen  # never the last run's count, then less
+    assert len(set(seen)) > 2, seen  # it moved while running, not only at the end
+    assert seen[-1] <= job["progress"]["done"]

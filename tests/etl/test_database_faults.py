@@ -8,11 +8,17 @@ progress event still carries it to the ETL jobs page."""
 from __future__ import annotations
 
 import json
+import socket
+import time
 
 import psycopg
 import pytest
 import redis
+from fastapi.testclient import TestClient
+from psycopg.conninfo import make_conninfo
+from qdrant_client import QdrantClient
 
+from pulse_etl.app import create_app
 from pulse_etl.jobs.runner import run_job
 from pulse_etl.jobs.store import JobState
 from pulse_etl.sources.batch import Batch
@@ -100,3 +106,73 @@ async def test_a_read_only_database_still_tells_the_page_why(etl_tenant: EtlTena
     assert job.state is JobState.succeeded, job.last_error
     keys = [k for (k,) in t.query("SELECT key FROM work_items")]
     assert sorted(keys) == sorted(i.key for i in t.sources.jira_org.issues)
+
+
+def test_a_start_on_a_read_only_database_ends_failed_on_the_api(etl_tenant: EtlTenant) -> None:
+    """The start used to raise before anything recorded it: a 500, the job
+    still "queued", no event. Now the run ends failed with the reason, on
+    the job API the backend reads and on the page's live events, and leaves
+    nothing behind (no task, no lock, the row as it was)."""
+    t = etl_tenant
+    app = create_app(t.settings(), qdrant=QdrantClient(location=":memory:"))
+    events = redis.Redis.from_url(t.redis_url, decode_responses=True).pubsub()
+    events.subscribe(t.names.events_channel)
+    events.get_message(timeout=1)
+    with TestClient(app, headers=t.auth("admin")) as api:
+        _read_only(t, True)
+        try:
+            _drop_sessions(t)
+            r = api.post("/api/v1/jobs/jira-main/start")
+            shown = api.get("/api/v1/jobs/jira-main").json()
+        finally:
+            _read_only(t, False)
+        assert r.status_code == 202, r.text
+        error = r.json()["last_error"]
+        assert r.json()["state"] == "failed"
+        assert error.startswith("database: cannot execute ") and "read-only" in error
+        assert "can be started again" in error and "jira-token" not in error
+        assert shown["state"] == "failed" and shown["last_error"] == error
+        listed = {j["integration"]: j for j in api.get("/api/v1/jobs").json()}
+        assert listed["jira-main"]["last_error"] == error
+        assert listed["github-main"]["state"] == "queued"
+        # Nothing half-made: the row as registered, no run task, the lock free.
+        assert t.query("SELECT status, checkpoint FROM etl_jobs WHERE job_name = 'jira-main'") == [
+            ("queued", {})
+        ]
+        assert "jira-main" not in app.state.jobs.tasks
+        assert t.query(
+            "SELECT pg_try_advisory_lock(%s, hashtext('integration:jira-main'))", t.tenant_id
+        ) == [(True,)]
+        published = []
+        while (m := events.get_message(timeout=0.5)) is not None:
+            published.append(json.loads(m["data"]))
+        events.close()
+        assert published[-1]["state"] == "failed" and published[-1]["error"] == error
+        # Writable again: the next start runs, and the failure is no longer shown.
+        assert api.post("/api/v1/jobs/jira-main/start").status_code == 202
+        deadline = time.monotonic() + 120
+        while (job := api.get("/api/v1/jobs/jira-main").json())["state"] not in (
+            "succeeded",
+            "failed",
+        ) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert job["state"] == "succeeded" and job["last_error"] is None, job
+
+
+def test_a_start_on_an_unreachable_database_ends_failed_on_the_api(
+    etl_tenant: EtlTenant,
+) -> None:
+    t = etl_tenant
+    with socket.create_server(("127.0.0.1", 0)) as closed:
+        port = closed.getsockname()[1]
+    dsn = make_conninfo(t.dsn, host="127.0.0.1", port=port)
+    app = create_app(t.settings(PULSE_DATABASE_URL=dsn), qdrant=QdrantClient(location=":memory:"))
+    with TestClient(app, headers=t.auth("admin")) as api:
+        r = api.post("/api/v1/jobs/jira-main/start")
+        assert r.status_code == 202, r.text
+        error = r.json()["last_error"]
+        assert r.json()["state"] == "failed" and error.startswith("database: connection ")
+        assert api.get("/api/v1/jobs/jira-main").json()["last_error"] == error
+        # A job without a failure to show cannot be read: a retryable 503, not a 500.
+        r = api.get("/api/v1/jobs")
+        assert r.status_code == 503 and r.json()["code"] == "database_unavailable", r.text

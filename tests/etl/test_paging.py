@@ -9,6 +9,7 @@ from typing import Any
 
 from pulse_etl.jobs.runner import run_job
 from pulse_etl.jobs.store import JobState
+from pulse_etl.sources.batch import Batch
 from pulse_fakes import Fault
 from tests.etl.conftest import PAGE, EtlTenant
 
@@ -56,10 +57,47 @@ async def test_an_issue_on_two_pages_is_stored_once(etl_tenant: EtlTenant) -> No
 
     t.sources.jira.plan.add(Fault(SEARCH, "edit", edit=first))
     t.sources.jira.plan.add(Fault(SEARCH, "edit", edit=again))
-    job = await run_job(t.context(), t.integrations()["jira-main"])
+    metadata = Metadata()
+    job = await run_job(t.context(on_batch=metadata), t.integrations()["jira-main"])
     assert job.state is JobState.succeeded, job.last_error
     keys = [k for (k,) in t.query("SELECT key FROM work_items")]
     assert sorted(keys) == sorted(i.key for i in t.sources.jira_org.issues)
+    # Progress counts the issue once too (it used to say one more than stored).
+    assert job.progress["done"] == metadata.items + len(keys)
+
+
+class Metadata:
+    """Counts the items of the batches that are neither issues nor PRs."""
+
+    items = 0
+
+    def __call__(self, batch: Batch) -> None:
+        if not batch.phase.startswith(("issues", "pulls")):
+            self.items += batch.items
+
+
+async def test_a_pull_request_on_two_pages_is_counted_once(etl_tenant: EtlTenant) -> None:
+    t = etl_tenant
+    firsts: list[Any] = []
+
+    def remember(body: Any, headers: Headers) -> tuple[Any, Headers]:
+        firsts.append(body[0])
+        return body, headers
+
+    def again(body: Any, headers: Headers) -> tuple[Any, Headers]:
+        # An update moved page 1's newest PR down a page while the run read on.
+        return [firsts[0], *body], headers
+
+    t.sources.github.plan.add(Fault("/pulls$", "edit", edit=remember))
+    t.sources.github.plan.add(Fault("/pulls$", "edit", edit=again))
+    others = Metadata()
+    job = await run_job(t.context(on_batch=others), t.integrations()["github-main"])
+    assert job.state is JobState.succeeded, job.last_error
+    assert len(t.sources.github.plan.served("/pulls$")) > 2
+    stored, distinct = t.query("SELECT count(*), count(DISTINCT external_id) FROM prs")[0]
+    total = sum(len(ps) for ps in t.sources.github_org.pulls.values())
+    assert stored == distinct == total
+    assert job.progress["done"] == others.items + total
 
 
 async def test_a_link_back_to_an_earlier_page_fails_the_job(etl_tenant: EtlTenant) -> None:

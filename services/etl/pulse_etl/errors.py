@@ -74,3 +74,14 @@ class JobCancelled(PulseError):
     def __init__(self, state: str) -> None:
         super().__init__(f"job {state}")
         self.state = state
+
+
+class DatabaseUnavailable(PulseError):
+    """The tenant's database refused the run's first writes (read-only after
+    a failover) or could not be reached: nothing was recorded there, so the
+    job API reports the failed run from this process's memory. A later run
+    can succeed."""
+
+    retryable = True
+    code = "database_unavailable"
+    http_status = 503

@@ -7,6 +7,7 @@ seconds of CPU in every process the kill tests start."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,10 +17,11 @@ from typing import TYPE_CHECKING
 import redis.asyncio as aioredis
 
 from pulse_common.tenancy import TenantNames
+from pulse_etl.jobs.session import SessionBounds
 from pulse_etl.metrics import Metrics
 from pulse_etl.settings import EtlSettings
 from pulse_etl.sources.batch import Batch
-from pulse_etl.sources.http import Retry
+from pulse_etl.sources.http import Retry, Sleep
 
 if TYPE_CHECKING:
     from qdrant_client import QdrantClient
@@ -37,6 +39,8 @@ class RunContext:
     overlap: dt.timedelta = dt.timedelta(minutes=10)
     timeout: float = 30.0
     retry: Retry = field(default_factory=Retry)
+    # The HTTP client's backoff waits; tests inject one that does not sleep.
+    sleep: Sleep = asyncio.sleep
     # How often a Jira run also sweeps deleted issues (jobs/sweep.py).
     sweep_interval: dt.timedelta = dt.timedelta(hours=24)
     # Tests observe batches (e.g. to count them); production leaves it unset.
@@ -45,6 +49,8 @@ class RunContext:
     embed: Target | None = None
     # The service's Prometheus metrics (/metrics); None: the one-shot CLI.
     metrics: Metrics | None = None
+    # How long the run's database session may stay silent (jobs/session.py).
+    session: SessionBounds = field(default_factory=SessionBounds)
 
 
 def run_context(

@@ -18,9 +18,11 @@ from pulse_etl.errors import JobAlreadyRunning
 from pulse_etl.integrations import Integration
 from pulse_etl.jobs import locks, store
 from pulse_etl.jobs.context import RunContext
+from pulse_etl.jobs.events import Events
 from pulse_etl.jobs.runner import run_job
 from pulse_etl.jobs.schedule import next_run
 from pulse_etl.jobs.store import Job, JobState
+from pulse_etl.jobs.unrecorded import DATABASE_FAULTS, Unrecorded
 
 log = structlog.get_logger("pulse_etl.jobs")
 
@@ -35,6 +37,7 @@ class JobManager:
     integrations: dict[str, Integration]
     tasks: dict[str, asyncio.Task[Job]] = field(default_factory=dict)
     registered: bool = False
+    unrecorded: Unrecorded = field(default_factory=Unrecorded)
 
     def _integration(self, name: str) -> Integration:
         if name not in self.integrations:
@@ -64,25 +67,46 @@ class JobManager:
             self.registered = True
 
     async def status(self, name: str | None = None) -> list[Job]:
-        """Every configured integration has a job, even before its first run."""
-        await self.register()
-        conn = await self._conn()
-        try:
-            if name is None:
-                return await store.all_jobs(conn)
+        """Every configured integration has a job, even before its first run.
+        A run that failed before the database could record it shows as such."""
+        if name is not None:
             self._integration(name)
-            job, _ = await store.get(conn, name)
-            return [job]
-        finally:
-            await conn.close()
+        try:
+            await self.register()
+            conn = await self._conn()
+            try:
+                if name is None:
+                    jobs = await store.all_jobs(conn)
+                else:
+                    jobs = [(await store.get(conn, name))[0]]
+            finally:
+                await conn.close()
+        except DATABASE_FAULTS as exc:
+            return self.unrecorded.only([name] if name else sorted(self.integrations), exc)
+        return self.unrecorded.show(jobs)
 
     async def start(self, name: str, *, resume_only: bool = False) -> Job:
         """Queues a run and starts it here; 409 when a run is already going
         (or, with ``resume_only``, when the job is not paused)."""
         integration = self._integration(name)
         task = self.tasks.get(name)
-        if task is not None and not task.done() and not await self._finished(name, task):
-            raise JobAlreadyRunning(f"integration {name} is already syncing on this replica")
+        try:
+            if task is not None and not task.done() and not await self._finished(name, task):
+                raise JobAlreadyRunning(f"integration {name} is already syncing on this replica")
+            job = await self._queue(integration, resume_only=resume_only)
+        except DATABASE_FAULTS as exc:
+            # Read-only or unreachable: the run ends here, failed, with the
+            # reason on the API and the page (nothing half-made is left).
+            return await self.unrecorded.fail(self._events(), name, exc)
+        self.unrecorded.started(name)
+        self.tasks[name] = asyncio.create_task(self._run(integration), name=f"etl:{name}")
+        return job
+
+    def _events(self) -> Events:
+        return Events(self.ctx.tenant, self.ctx.redis)
+
+    async def _queue(self, integration: Integration, *, resume_only: bool) -> Job:
+        name = integration.name
         conn = await self._conn()
         try:
             # A probe: a run elsewhere holds the lock (the task would find out too late for a 409).
@@ -99,7 +123,6 @@ class JobManager:
                     job = await store.transition(conn, name, JobState.queued)
         finally:
             await conn.close()
-        self.tasks[name] = asyncio.create_task(self._run(integration), name=f"etl:{name}")
         return job
 
     async def _finished(self, name: str, task: asyncio.Task[Job]) -> bool:
@@ -123,6 +146,10 @@ class JobManager:
         except JobAlreadyRunning:
             log.info("another runner holds the job", category="ORCH", integration=integration.name)
             raise
+        except DATABASE_FAULTS as exc:
+            # The database refused the run's first (or its failure's) writes
+            # after the start was queued: the API shows the failed run.
+            return await self.unrecorded.fail(self._events(), integration.name, exc)
 
     async def control(self, name: str, action: str) -> Job:
         self._integration(name)

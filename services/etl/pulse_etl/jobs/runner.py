@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import uuid
 from typing import Any
 
 import psycopg
@@ -17,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from pulse_common.errors import PulseError
 from pulse_etl.errors import AuthFailed, JobAlreadyRunning, JobCancelled
 from pulse_etl.integrations import Integration, load_credentials
-from pulse_etl.jobs import locks, store, sweep
+from pulse_etl.jobs import locks, session, store, sweep
 from pulse_etl.jobs.context import RunContext
 from pulse_etl.jobs.derive import derive_links
 from pulse_etl.jobs.embedding import embed_loaded
@@ -39,7 +40,7 @@ ISO = dt.datetime.fromisoformat
 async def run_job(ctx: RunContext, integration: Integration) -> Job:
     """Runs (or resumes) the job; raises JobAlreadyRunning if another runner holds it."""
     events = Events(ctx.tenant, ctx.redis)
-    conn = await AsyncConnection.connect(ctx.database_url, autocommit=True, connect_timeout=10)
+    conn = await session.connect(ctx.database_url, ctx.session)
     key = locks.integration_key(integration.name)
     locked = False
     try:
@@ -48,7 +49,8 @@ async def run_job(ctx: RunContext, integration: Integration) -> Job:
             raise JobAlreadyRunning(
                 f"integration {integration.name} is being synced by another runner"
             )
-        return await _run_locked(ctx, conn, integration, events)
+        async with session.Lease(conn, ctx.session):
+            return await _run_locked(ctx, conn, integration, events)
     finally:
         if locked and not conn.closed:
             # Explicitly: a closed session's locks go only when its backend exits, a moment later.
@@ -65,6 +67,10 @@ async def _run_locked(
         integration_id = await store.ensure(conn, ctx.tenant_id, integration)
         job, cp = await store.get(conn, name, lock=True)
         run = _resume_or_start(job, cp, ctx.overlap)
+        tracker = Tracker(name, int(run.get("done", 0)))
+        # This runner's mark: a stale runner whose session the server ended
+        # must not record its failure over a later run's state.
+        holder = uuid.uuid4().hex
         await store.transition(
             conn,
             name,
@@ -73,6 +79,10 @@ async def _run_locked(
                 "run": run,
                 "cursor": job.cursor if "resumed" in run else None,
                 "control": None,
+                "holder": holder,
+                # This run's own count from its start (the last run's stayed
+                # until the first batch, then the API's count went back).
+                "progress": tracker.summary(),
             },
             error=None,
             extra={"retry_count": job.attempts + 1, "last_run_started_at": ISO(run["started_at"])},
@@ -81,7 +91,6 @@ async def _run_locked(
         "ORCH", "run started", integration=name, resumed="resumed" in run, since=run["since"]
     )
     client: SourceClient | None = None
-    tracker = Tracker(name, int(run.get("done", 0)))
     meter = RunMeter(ctx.metrics, integration.type.value)
     meter.start()
     try:
@@ -93,8 +102,8 @@ async def _run_locked(
         await bulk.stage(conn, BY_SOURCE[integration.type])
         for batches in phases(conn, connector, integration_id, cursor, since):
             async for batch in batches:
-                control = await _commit(ctx, conn, integration_id, name, batch, run, tracker)
-                meter.loaded(batch.items, client)
+                control, items = await _commit(ctx, conn, integration_id, name, batch, run, tracker)
+                meter.loaded(items, client)
                 if ctx.on_batch is not None:
                     ctx.on_batch(batch)
                 await events.data_changed()
@@ -150,20 +159,22 @@ async def _run_locked(
             f"{exc}: the credentials in Secret {ref.name} (key {ref.key}) were refused "
             "or lack a permission; correct them there"
         )
-        job = await _fail(ctx, conn, name, message, events, exc, tracker, client)
+        job = await _fail(ctx, conn, holder, name, message, events, exc, tracker, client)
     except PulseError as exc:
-        job = await _fail(ctx, conn, name, str(exc), events, exc, tracker, client)
+        job = await _fail(ctx, conn, holder, name, str(exc), events, exc, tracker, client)
     except (psycopg.Error, DBAPIError) as exc:
         # The database refused a batch (or the relink, through SQLAlchemy); the
         # driver's first line names the constraint.
         message = (
             f"database: {str(exc).strip().splitlines()[0] if str(exc) else type(exc).__name__}"
         )
-        job = await _fail(ctx, conn, name, message, events, exc, tracker, client)
+        if isinstance(conn, session.BoundedConnection) and conn.hung:
+            message = f"database: {conn.hung}"
+        job = await _fail(ctx, conn, holder, name, message, events, exc, tracker, client)
     except Exception as exc:
         # A bug, not a source problem: the job says so, the log has the trace.
         events_log = f"internal error: {type(exc).__name__}"
-        job = await _fail(ctx, conn, name, events_log, events, exc, tracker, client)
+        job = await _fail(ctx, conn, holder, name, events_log, events, exc, tracker, client)
         meter.end(job.state.value, client)
         raise
     finally:
@@ -193,20 +204,24 @@ async def _commit(
     batch: Batch,
     run: dict[str, Any],
     tracker: Tracker,
-) -> str | None:
+) -> tuple[str | None, int]:
+    """Loads the batch with its checkpoint; returns a pending control request
+    and how many of its items are new to this run."""
     async with conn.transaction():
         await load_rows(conn, batch.rows, tenant_id=ctx.tenant_id, integration_id=integration_id)
-        tracker.add(batch)
+        items = tracker.add(batch)
         run["done"] = tracker.done
         run["etags"] = {**run.get("etags", {}), **batch.etags}
-        return await store.save_batch(
+        control = await store.save_batch(
             conn, name, {"cursor": batch.cursor, "run": run, "progress": tracker.summary()}
         )
+        return control, items
 
 
 async def _fail(
     ctx: RunContext,
     conn: AsyncConnection[Any],
+    holder: str,
     name: str,
     message: str,
     events: Events,
@@ -216,7 +231,7 @@ async def _fail(
 ) -> Job:
     try:
         if conn.broken:
-            job = await _record_elsewhere(ctx, name, message)
+            job = await _record_elsewhere(ctx, holder, name, message)
         else:
             job = await _record_failure(conn, name, message)
     except psycopg.Error:
@@ -239,12 +254,13 @@ async def _record_failure(conn: AsyncConnection[Any], name: str, message: str) -
         return await store.transition(conn, name, JobState.failed, error=message[:2000])
 
 
-async def _record_elsewhere(ctx: RunContext, name: str, message: str) -> Job:
+async def _record_elsewhere(ctx: RunContext, holder: str, name: str, message: str) -> Job:
     """The run's session is gone (the server dropped it, or restarted): the
     failure is written through a new one, else the job would show "running"
     without an error until the next run. The dead session's advisory lock
     went with it, so it is taken again: a runner that has started since
-    owns the job, and its state stays."""
+    owns the job (it holds the lock, or has marked the job as its own and
+    perhaps finished), and its state stays."""
     key = locks.integration_key(name)
     async with await AsyncConnection.connect(
         ctx.database_url, autocommit=True, connect_timeout=10
@@ -253,6 +269,9 @@ async def _record_elsewhere(ctx: RunContext, name: str, message: str) -> Job:
             job, _ = await store.get(fresh, name)
             return job
         try:
+            job, cp = await store.get(fresh, name)
+            if cp.get("holder") != holder:
+                return job
             return await _record_failure(fresh, name, message)
         finally:
             await locks.unlock(fresh, ctx.tenant_id, key)

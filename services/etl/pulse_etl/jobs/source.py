@@ -35,7 +35,9 @@ def make_client(ctx: RunContext, integration: Integration, creds: Credentials) -
         headers["Accept"] = "application/vnd.github+json"
         headers["X-GitHub-Api-Version"] = "2022-11-28"
     http = httpx.AsyncClient(auth=auth, headers=headers, timeout=ctx.timeout)
-    return SourceClient(integration.type.value, http, retry=ctx.retry, secrets=tuple(secrets))
+    return SourceClient(
+        integration.type.value, http, retry=ctx.retry, sleep=ctx.sleep, secrets=tuple(secrets)
+    )
 
 
 def phases(

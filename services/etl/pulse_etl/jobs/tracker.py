@@ -23,13 +23,24 @@ class Tracker:
     estimated: dict[str, int] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
     in_run: int = 0
+    # Items already counted in this run (by the batches' keys): an item the
+    # source lists on two pages is stored once (an upsert) and counted once.
+    seen: set[str] = field(default_factory=set)
 
-    def add(self, batch: Batch) -> None:
-        self.done += batch.items
-        self.in_run += batch.items
+    def add(self, batch: Batch) -> int:
+        """Counts the batch's items not counted yet; returns how many."""
+        if batch.keys:
+            new = {k for k in batch.keys if k not in self.seen}
+            self.seen |= new
+            items = len(new)
+        else:
+            items = batch.items
+        self.done += items
+        self.in_run += items
         self.phase = batch.phase
         if batch.estimated is not None:
             self.estimated[batch.phase] = batch.estimated
+        return items
 
     def summary(self) -> dict[str, Any]:
         return {"phase": self.phase, "done": self.done, "estimated": self._estimated()}

@@ -21,6 +21,9 @@ class Batch:
     items: int  # source entities in this batch (issues, PRs, deployments...)
     estimated: int | None = None  # entities expected in this phase, when the source says
     etags: dict[str, str] = field(default_factory=dict)  # validators to keep on success
+    # The items' identities, when the listing can repeat one (an item updated
+    # mid-run moves to a later page): progress counts each once per run.
+    keys: list[str] = field(default_factory=list)
 
 
 class Connector(Protocol):

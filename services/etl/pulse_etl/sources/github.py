@@ -145,7 +145,9 @@ class GithubConnector:
                 if last
                 else {"repo": repo, "part": "pulls", "url": url}
             )
-            yield Batch(f"pulls {repo}", rows, nxt, len(fresh), _estimate(page, len(pulls)), etags)
+            keys = [f"pull:{p.id}" for p in fresh]
+            estimate = _estimate(page, len(pulls))
+            yield Batch(f"pulls {repo}", rows, nxt, len(fresh), estimate, etags, keys)
             if last:
                 return
 
@@ -268,7 +270,10 @@ class GithubConnector:
             last = link is None or len(fresh) < len(deps)
             url = None if last else visited.follow(link)
             nxt = {"done": True} if last else {"repo": repo, "part": "deployments", "url": url}
-            yield Batch(f"deployments {repo}", {"deployments": rows}, nxt, len(fresh), None, etags)
+            keys = [f"deployment:{d.id}" for d in fresh]
+            yield Batch(
+                f"deployments {repo}", {"deployments": rows}, nxt, len(fresh), None, etags, keys
+            )
             if last:
                 return
 

@@ -173,7 +173,8 @@ class JiraConnector:
             rows = self._rows(page.issues, histories)
             token = _next_token(visited, page)
             nxt = {"project": project, "token": token} if token else {"done": True}
-            yield Batch(f"issues {project}", rows, nxt, len(page.issues), count.count)
+            keys = [f"issue:{i.id}" for i in page.issues]
+            yield Batch(f"issues {project}", rows, nxt, len(page.issues), count.count, keys=keys)
             if token is None:
                 return
 

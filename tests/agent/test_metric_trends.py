@@ -142,6 +142,7 @@ def test_more_often_than_last_quarter_is_this_quarter_compared_with_the_last(
     assert lines[0].startswith(f"Deployment frequency {now.label} so far ("), lines
     assert f": {fmt_value(fig['value'], fig['unit'])}" in lines[0], (lines, fig)
     span = date_ranges.span_words(base.first, base.last)
-    assert lines[1].startswith(
-        f"Compared with {span}: {fmt_value(old['value'], old['unit'])}"
-    ), (lines, old)
+    assert lines[1].startswith(f"Compared with {span}: {fmt_value(old['value'], old['unit'])}"), (
+        lines,
+        old,
+    )

@@ -18,7 +18,10 @@ from fastapi.testclient import TestClient
 from psycopg.conninfo import make_conninfo
 from qdrant_client import QdrantClient
 
+from pulse_common import tenant_log
 from pulse_etl.app import create_app
+from pulse_etl.errors import FailureNotRecorded
+from pulse_etl.jobs.manager import JobManager
 from pulse_etl.jobs.runner import run_job
 from pulse_etl.jobs.store import JobState
 from pulse_etl.sources.batch import Batch
@@ -86,8 +89,9 @@ async def test_a_read_only_database_still_tells_the_page_why(etl_tenant: EtlTena
     events.get_message(timeout=1)  # the subscription's confirmation
     jira = t.integrations()["jira-main"]
     try:
-        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+        with pytest.raises(FailureNotRecorded) as raised:
             await run_job(t.context(on_batch=fail_over), jira)
+        assert isinstance(raised.value.__cause__, psycopg.errors.ReadOnlySqlTransaction)
     finally:
         _read_only(t, False)
     published = []
@@ -176,3 +180,47 @@ def test_a_start_on_an_unreachable_database_ends_failed_on_the_api(
         # A job without a failure to show cannot be read: a retryable 503, not a 500.
         r = api.get("/api/v1/jobs")
         assert r.status_code == 503 and r.json()["code"] == "database_unavailable", r.text
+
+
+async def test_a_run_that_cannot_record_its_failure_tells_the_page_once(
+    etl_tenant: EtlTenant,
+) -> None:
+    """The database turns read-only mid-run: the runner tells the page the
+    run failed and why, and the job API shows that failure; the manager
+    used to tell the page a second time (two "run failed" lines)."""
+    t = etl_tenant
+    seen: list[str] = []
+
+    def fail_over(batch: Batch) -> None:
+        seen.append(batch.phase)
+        if len(seen) == 2:
+            _read_only(t, True)
+            _drop_sessions(t)
+
+    events = redis.Redis.from_url(t.redis_url, decode_responses=True).pubsub()
+    events.subscribe(t.names.events_channel)
+    events.get_message(timeout=1)
+    manager = JobManager(ctx=t.context(on_batch=fail_over), integrations=t.integrations())
+    try:
+        await manager.start("jira-main")
+        job = await manager.wait("jira-main")
+    finally:
+        _read_only(t, False)
+        await manager.aclose()
+    published = []
+    while (m := events.get_message(timeout=0.5)) is not None:
+        published.append(json.loads(m["data"]))
+    events.close()
+    error = "database: terminating connection due to administrator command"
+    assert job is not None and job.state is JobState.failed and job.last_error == error
+    assert [p for p in published if p.get("state") == "failed"] == [published[-1]]
+    assert published[-1]["error"] == error
+    stream = redis.Redis.from_url(t.redis_url, decode_responses=True)
+    lines = [
+        e
+        for _, e in stream.xrange(tenant_log.stream_key(t.names.slug))
+        if e["event"] == "run failed"
+    ]
+    assert len(lines) == 1 and json.loads(lines[0]["fields"])["error"] == error, lines
+    shown = await manager.status("jira-main")
+    assert shown[0].state is JobState.failed and shown[0].last_error == error

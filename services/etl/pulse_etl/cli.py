@@ -12,7 +12,7 @@ import sys
 import redis.asyncio as aioredis
 
 from pulse_common.logging import configure_logging
-from pulse_etl.errors import JobAlreadyRunning
+from pulse_etl.errors import FailureNotRecorded, JobAlreadyRunning
 from pulse_etl.integrations import parse_integrations
 from pulse_etl.jobs.context import run_context
 from pulse_etl.jobs.runner import run_job
@@ -31,6 +31,10 @@ async def _sync(settings: EtlSettings, name: str) -> int:
     except JobAlreadyRunning as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except FailureNotRecorded as exc:
+        # The run failed and the database could not record it: say why here.
+        print(f"run failed, not recorded: {exc}", file=sys.stderr)
+        return 1
     finally:
         await cache.aclose()
     print(job.model_dump_json())

@@ -85,3 +85,10 @@ class DatabaseUnavailable(PulseError):
     retryable = True
     code = "database_unavailable"
     http_status = 503
+
+
+class FailureNotRecorded(DatabaseUnavailable):
+    """A run failed (``str()`` is why) and the database then refused to
+    record it. The runner has already told the page (the failed event and
+    the ERROR line), so whoever catches this must not tell it again; the
+    driver's error is the ``__cause__``."""

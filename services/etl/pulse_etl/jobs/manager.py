@@ -14,7 +14,7 @@ import structlog
 from psycopg import AsyncConnection
 
 from pulse_common.errors import Conflict, NotFound, PulseError
-from pulse_etl.errors import JobAlreadyRunning
+from pulse_etl.errors import FailureNotRecorded, JobAlreadyRunning
 from pulse_etl.integrations import Integration
 from pulse_etl.jobs import locks, store
 from pulse_etl.jobs.context import RunContext
@@ -146,9 +146,12 @@ class JobManager:
         except JobAlreadyRunning:
             log.info("another runner holds the job", category="ORCH", integration=integration.name)
             raise
+        except FailureNotRecorded as exc:
+            # The run failed and could not record why; it told the page.
+            return self.unrecorded.remember(integration.name, str(exc))
         except DATABASE_FAULTS as exc:
-            # The database refused the run's first (or its failure's) writes
-            # after the start was queued: the API shows the failed run.
+            # The database refused the run's first writes after the start
+            # was queued: the API and the page learn of the failed run here.
             return await self.unrecorded.fail(self._events(), integration.name, exc)
 
     async def control(self, name: str, action: str) -> Job:

@@ -16,7 +16,7 @@ from psycopg import AsyncConnection
 from sqlalchemy.exc import DBAPIError
 
 from pulse_common.errors import PulseError
-from pulse_etl.errors import AuthFailed, JobAlreadyRunning, JobCancelled
+from pulse_etl.errors import AuthFailed, FailureNotRecorded, JobAlreadyRunning, JobCancelled
 from pulse_etl.integrations import Integration, load_credentials
 from pulse_etl.jobs import locks, session, store, sweep
 from pulse_etl.jobs.context import RunContext
@@ -234,12 +234,12 @@ async def _fail(
             job = await _record_elsewhere(ctx, holder, name, message)
         else:
             job = await _record_failure(conn, name, message)
-    except psycopg.Error:
+    except psycopg.Error as err:
         # Nothing could record it (a read-only or unreachable database): the
         # job still says "running". The live event tells the ETL jobs page,
         # which shows a failed event's error at once.
         await events.progress(tracker.progress(JobState.failed, None, client, message))
-        raise
+        raise FailureNotRecorded(message) from err
     finally:
         await events.line(
             "ERROR", "run failed", integration=name, error=message, kind=type(exc).__name__

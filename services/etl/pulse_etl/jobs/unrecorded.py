@@ -39,6 +39,16 @@ class Unrecorded:
 
     async def fail(self, events: Events, name: str, exc: BaseException) -> Job:
         error = describe(exc)
+        job = self.remember(name, str(error))
+        await events.line(
+            "ERROR", "run failed", integration=name, error=str(error), kind=type(exc).__name__
+        )
+        await events.progress(Tracker(name, 0).final(job, None))
+        return job
+
+    def remember(self, name: str, error: str) -> Job:
+        """The failed run the job API shows until a run starts or the row
+        moves on; tells nobody (``fail`` does, or the runner did)."""
         now = dt.datetime.now(dt.UTC)
         base = self.known.get(name) or Job(
             integration=name,
@@ -57,17 +67,13 @@ class Unrecorded:
         job = base.model_copy(
             update={
                 "state": JobState.failed,
-                "last_error": str(error),
+                "last_error": error,
                 "started_at": now,
                 "finished_at": now,
                 "control": None,
             }
         )
         self.failed[name] = job
-        await events.line(
-            "ERROR", "run failed", integration=name, error=str(error), kind=type(exc).__name__
-        )
-        await events.progress(Tracker(name, 0).final(job, None))
         return job
 
     def started(self, name: str) -> None:

@@ -221,7 +221,7 @@ def test_pickup_throughput_and_review_trend_are_the_engineering_dashboards(
 
 
 def test_how_many_incidents_and_which_repository_deploys_most_are_the_apis(
-    client: TestClient, demo: TenantInfo, embedder: Embedder, ask: Any
+    client: TestClient, platform: Platform, demo: TenantInfo, embedder: Embedder, ask: Any
 ) -> None:
     use_runtime(client, local_runtime(embedder))
     s = signed_in(client, demo)
@@ -261,6 +261,25 @@ def test_how_many_incidents_and_which_repository_deploys_most_are_the_apis(
     overall = last_90(client, s, "deployment-frequency", limit=0)
     assert sum(counts) <= overall["sample_size"]
     assert cited(events, "deployment")
+
+    # Least is the same ranking the other way round, every repository in it
+    # (it was answered with the most first, under "deployed most").
+    events = ask(s, "Which repo deploys least?")
+    assert events[0][1]["tool"] == "deployments_by_repository", events
+    assert events[0][1]["arguments"]["order"] == "least"
+    lines = text_of(events).splitlines()
+    assert lines[0] == f"Repositories that deployed least {last_90_days()}:"
+    repos = {
+        d["title"]: d["id"] for k, d in events if k == "citation" and d["type"] == "repository"
+    }
+    fewest = []
+    for i, line in enumerate(lines[1:], start=1):
+        name = line.split(": deployment frequency ")[0].removeprefix(f"{i}. ")
+        fig = last_90(client, s, "deployment-frequency", repository=repos[name], limit=0)
+        fewest.append(fig["sample_size"])
+    assert fewest == sorted(fewest) and fewest[0] <= counts[-1]
+    [(repositories,)] = tenant_sql(platform, demo.slug, "SELECT count(*) FROM repositories")
+    assert len(fewest) == min(5, repositories)
 
 
 def test_did_incidents_go_up_is_the_count_against_the_base_and_wait_for_review_is_pickup(

@@ -157,6 +157,11 @@ TABLE: list[tuple[str, str]] = [
     ("deployments per repository", "deployments_by_repository"),
     ("Which repos deploy most frequently?", "deployments_by_repository"),
     ("which service has the most deployments", "deployments_by_repository"),
+    # The same ranking the other way round ("at least" is a threshold).
+    ("Which repo deploys least?", "repositories_deploying_least"),
+    ("which services do we deploy least often", "repositories_deploying_least"),
+    ("which repository has the fewest deployments", "repositories_deploying_least"),
+    ("Which repos have deployed at least once?", "deployments_by_repository"),
     # The whole picture.
     ("How are we doing overall?", "dora_summary"),
     ("give me a DORA summary for last month", "dora_summary"),

@@ -218,7 +218,12 @@ def incident_count(out: ToolOutput, when: str) -> str:
 
 
 def deployments_by_repository(out: ToolOutput, when: str) -> str:
-    if not out.data:
-        return f"No deployment was counted {when}."
-    lines = [f"{row['repository']}: deployment frequency {row['figure']}" for row in out.data]
-    return f"Repositories that deployed most {when}:\n" + _listed(lines, len(lines))
+    rows = out.data["repositories"]
+    if not rows:
+        return (
+            f"No deployment was counted {when}."
+            if out.data["order"] == "most"
+            else ("No repository is known yet.")
+        )
+    lines = [f"{row['repository']}: deployment frequency {row['figure']}" for row in rows]
+    return f"Repositories that deployed {out.data['order']} {when}:\n" + _listed(lines, len(lines))

@@ -179,25 +179,39 @@ def incidents_by_repository(ctx: ToolContext, args: Period) -> ToolOutput:
 
 
 # The deployments deployment frequency counts (``deployments_cte``: its
-# environments and rules), per repository, most first, with each one's
-# three latest.
+# environments and rules), per repository, with each one's three latest.
+# Most first: the repositories that deployed; least first: every
+# repository, those that did not deploy at all first.
 _DEPLOYED = """
 WITH {deployments}
-SELECT r.id, r.full_name, count(*) AS deployments,
-       (array_agg(d.id ORDER BY d.finished_at DESC, d.id DESC))[1:3] AS recent
-FROM d JOIN repositories r ON r.id = d.repository_id
-GROUP BY r.id, r.full_name ORDER BY deployments DESC, r.full_name LIMIT :top
+SELECT r.id, r.full_name, count(d.id) AS deployments,
+       (array_remove(array_agg(d.id ORDER BY d.finished_at DESC, d.id DESC), NULL))[1:3]
+         AS recent
+FROM repositories r {join} d ON r.id = d.repository_id
+GROUP BY r.id, r.full_name ORDER BY deployments {order}, r.full_name LIMIT :top
 """
+_ORDERS = {"most": ("JOIN", "DESC"), "least": ("LEFT JOIN", "ASC")}
 
 
-def deployments_by_repository(ctx: ToolContext, args: Period) -> ToolOutput:
-    """The repositories that deployed most, each with its deployment
-    frequency as the dashboard shows it filtered to that repository."""
+class RankedArgs(Period):
+    order: Literal["most", "least"] = Field(
+        "most",
+        description="most: the repositories that deployed most, most first; least: every "
+        "repository, fewest deployments first (none at all included)",
+    )
+
+
+def deployments_by_repository(ctx: ToolContext, args: RankedArgs) -> ToolOutput:
+    """The repositories that deployed most (or least), each with its
+    deployment frequency as the dashboard shows it filtered to that
+    repository."""
     scope = args.scope()
+    join, order = _ORDERS[args.order]
     with ctx.read() as conn:
         rules, bench = load_rules(conn), benchmarks(ctx.clients)
         cte, params = deployments_cte(conn, scope, rules)
-        rows = q.rows(conn, _DEPLOYED.format(deployments=cte), {**params, "top": TOP})
+        statement = _DEPLOYED.format(deployments=cte, join=join, order=order)
+        rows = q.rows(conn, statement, {**params, "top": TOP})
         data = []
         for r in rows:
             one = scope.model_copy(update={"repository_ids": (r.id,)})
@@ -213,9 +227,11 @@ def deployments_by_repository(ctx: ToolContext, args: Period) -> ToolOutput:
             )
         cites = links.cite(conn, "repository", [r.id for r in rows])
         cites += links.cite(conn, "deployment", [i for r in rows for i in r.recent])
-    top = f"most in {data[0]['repository']}: {data[0]['figure']}" if data else "no deployment"
+    top = (
+        f"{args.order} in {data[0]['repository']}: {data[0]['figure']}" if data else "no deployment"
+    )
     return ToolOutput(
         summary=f"deployments by repository over {args.days} days, {top}",
-        data=data,
+        data={"order": args.order, "repositories": data},
         citations=cites,
     )

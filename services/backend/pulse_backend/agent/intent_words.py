@@ -98,3 +98,6 @@ METRIC_CHANGING = re.compile(
 # Who reviews fastest is the review load ordered by the first response:
 # "who picks up reviews the fastest?" asks a ranking by speed, not by count.
 FASTEST = re.compile(r"\b(fastest|quickest|soonest|speediest|fast|quick(ly)?)\b", re.I)
+# Which repository deploys least is the same ranking the other way round
+# (the embedding reads "least" as "most"); "at least" is a threshold.
+LEAST = re.compile(r"(?<!\bat )\b(least|fewest|rarest|rarely|seldom|lowest|never|hardly)\b", re.I)

@@ -19,6 +19,7 @@ from pulse_backend.agent.intent_words import (
     DEPLOYING,
     FASTEST,
     INCIDENTS,
+    LEAST,
     MERGED,
     METRIC_CHANGING,
     OPENNESS,
@@ -268,6 +269,15 @@ INTENTS: tuple[Intent, ...] = (
         "the repositories that deploy and release to production most often",
         REPOSITORIES,
         DEPLOYING,
+        # Which deploys least: every repository, fewest deployments first.
+        variant=Intent(
+            "repositories_deploying_least",
+            "deployments_by_repository",
+            {"order": "least"},
+            (),
+            answers.deployments_by_repository,
+            requires=LEAST,
+        ),
     ),
     Intent(
         "dora_summary",

@@ -38,9 +38,9 @@ TOOLS: dict[str, Tool] = {
         ),
         Tool(
             "deployments_by_repository",
-            "Repositories ranked by the deployments they made in a period, each with its "
-            "deployment frequency",
-            Period,
+            "Repositories ranked by the deployments they made in a period (most or least "
+            "first), each with its deployment frequency",
+            dora_tools.RankedArgs,
             dora_tools.deployments_by_repository,
         ),
         Tool(

@@ -55,6 +55,10 @@ def days(question: str, today: dt.date = TODAY) -> tuple[dt.date, dt.date]:
         ("on 2026-10-05", D(2026, 10, 5), D(2026, 10, 5)),
         ("since 2026-09-01", D(2026, 9, 1), D(2026, 11, 30)),
         ("since the 1st of September", D(2026, 9, 1), D(2026, 11, 30)),
+        # After a period: since the day after it ends.
+        ("did lead time get worse after September?", D(2026, 10, 1), D(2026, 11, 30)),
+        ("incidents after 2026-11-09", D(2026, 11, 10), D(2026, 11, 30)),
+        ("deployments after Q2", D(2026, 7, 1), D(2026, 11, 30)),
         ("September 3rd, 2025", D(2025, 9, 3), D(2025, 9, 3)),
         ("lead time in 2025-10", D(2025, 10, 1), D(2025, 10, 31)),
         ("issues in 2025", D(2025, 1, 1), D(2025, 12, 31)),
@@ -166,6 +170,7 @@ def test_a_question_without_a_period(question: str) -> None:
         ("incidents tomorrow", FuturePeriod, "tomorrow"),
         ("lead time in 2027", FuturePeriod, "in 2027"),
         ("since 1 December 2026", FuturePeriod, "since 1 December 2026"),
+        ("lead time after November", FuturePeriod, "after November"),
         ("lead time since 2024", PeriodTooLong, "since 2024"),
         ("over the last 3 years", PeriodTooLong, "over the last 3 years"),
         ("between 1 October 2026 and 1 August 2026", UnreadablePeriod, "between 1 October"),

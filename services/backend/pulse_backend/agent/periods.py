@@ -75,7 +75,8 @@ _BETWEEN = re.compile(
     rf"(?:the )?(?P<b>{ANY_POINT})\b",
     re.I,
 )
-_SINCE = re.compile(rf"\bsince (?:the )?(?P<a>{ANY_POINT})\b", re.I)
+# "after September" is since the day after it ends.
+_SINCE = re.compile(rf"\b(?P<kw>since|after) (?:the )?(?P<a>{ANY_POINT})\b", re.I)
 _POINT = re.compile(rf"\b(?P<prep>{PREP} (?:the )?)?(?P<a>{ANY_POINT})\b", re.I)
 # Words that name a period this module cannot read, and what to say.
 _UNREADABLE: list[tuple[re.Pattern[str], str]] = [
@@ -231,9 +232,8 @@ def _since(question: str, today: dt.date) -> Found | None:
     for m in _SINCE.finditer(question):
         a = point(m["a"], today, True)
         if a is not None:
-            return Found(
-                DateRange(a.first, today, f"since {long_words(a.first)}"), m.start(), m.end()
-            )
+            first = a.first if m["kw"].lower() == "since" else a.last + dt.timedelta(days=1)
+            return Found(DateRange(first, today, f"since {long_words(first)}"), m.start(), m.end())
     return None
 
 

@@ -9,13 +9,19 @@ refused, and B's rows stay as they were."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
 import redis
+import sqlalchemy.exc
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection, text
 
 from pulse_backend.response_cache import data_version_key
+from pulse_backend.tx import read_transaction, write_transaction
+from pulse_common.tenancy import TenantNames
 from tests.backend.conftest import (
     Platform,
     Session,
@@ -183,3 +189,29 @@ def test_tenant_b_ids_in_every_id_route_are_not_found(
     # B's own member still has the conversation.
     r = client.get(f"/api/v1/assistant/conversations/{conversation}", headers=member_b.headers)
     assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("where", ["primary", "replica"])
+def test_a_statement_of_one_tenant_cannot_hold_a_shared_connection(
+    make_client: Callable[..., TestClient], admin: Session, platform: Platform, where: str
+) -> None:
+    """Search, analytics and every other request run on the backend's shared
+    pools and the shared replica: a statement that one tenant's input makes
+    slow (a search's words, a wide analytics range) is cancelled at the
+    backend's statement timeout instead of holding a connection other
+    tenants wait for. pg_sleep stands in for that statement."""
+    client = make_client(db_statement_timeout_ms=200)
+    clients = client.app.state.clients  # type: ignore[attr-defined]
+    names = TenantNames(admin.tenant.slug)
+    wait_replica(platform)
+
+    def open_tx() -> AbstractContextManager[Connection]:
+        if where == "primary":
+            return write_transaction(clients.engines.primary, names)
+        return read_transaction(clients.replica, names, None, None)
+
+    with (
+        pytest.raises(sqlalchemy.exc.OperationalError, match="statement timeout"),
+        open_tx() as conn,
+    ):
+        conn.execute(text("SELECT pg_sleep(60)"))

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from pulse_backend.agent.sql_tool import SqlTimedOut, run_sql
+from pulse_backend.agent.sql_tool import MAX_RESULT_BYTES, SqlTimedOut, run_sql
 from pulse_backend.agent.sqlguard import SqlRefused
 from pulse_backend.state import AppClients
 from pulse_common.provisioning import drop_tenant
@@ -157,3 +157,28 @@ def test_a_stall_is_stopped_and_refused_statements_change_nothing(
     assert tenant_sql(platform, victim.slug, "SELECT title FROM prs") == [(SECRET,)]
     with clients.engines.replica.connect() as conn:
         assert conn.execute(text("SELECT current_user")).scalar_one() == "pulse_backend"
+
+
+def test_a_huge_result_never_reaches_the_backend(client: TestClient, demo: TenantInfo) -> None:
+    """One aggregate can build a value of hundreds of megabytes within the
+    timeout; the shared backend process would hold it (and the model would
+    see only its first characters). What comes back stays under the cap."""
+    out = run_sql(
+        clients_of(client),
+        principal_of(demo),
+        "SELECT n, string_agg(g::text, ',') AS s FROM generate_series(1, 20000) g,"
+        " generate_series(1, 3) n GROUP BY n ORDER BY n",
+    )
+    assert out.columns == ["n", "s"]
+    # Each row is about 110 kB: the first two fit, the third is left out.
+    assert [row[0] for row in out.rows] == [1, 2]
+    assert sum(len(str(v)) for row in out.rows for v in row) <= MAX_RESULT_BYTES
+    assert out.truncated
+    alone = run_sql(
+        clients_of(client),
+        principal_of(demo),
+        "SELECT string_agg(g::text, ',') FROM generate_series(1, 60000) g",
+    )
+    assert alone.rows == [] and alone.truncated
+    small = run_sql(clients_of(client), principal_of(demo), "SELECT 1 AS a, 'x' AS a")
+    assert small.columns == ["a", "a"] and small.rows == [[1, "x"]] and not small.truncated

@@ -9,6 +9,7 @@ refused, and B's rows stay as they were."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
@@ -20,6 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 
 from pulse_backend.response_cache import data_version_key
+from pulse_backend.tenant_logs import stream_key
 from pulse_backend.tx import read_transaction, write_transaction
 from pulse_common.tenancy import TenantNames
 from tests.backend.conftest import (
@@ -215,3 +217,39 @@ def test_a_statement_of_one_tenant_cannot_hold_a_shared_connection(
         open_tx() as conn,
     ):
         conn.execute(text("SELECT pg_sleep(60)"))
+
+
+def test_a_demoted_admins_websocket_stops_relaying_the_tenants_logs(
+    client: TestClient, admin: Session, redis_admin: redis.Redis
+) -> None:
+    """An admin's socket subscribes to the live log channel; once demoted,
+    the same socket must not relay a log line more (the socket is not
+    closed: the user still may receive the tenant's events)."""
+    second = invite_and_login(client, admin, "admin")
+    logs, events = stream_key(admin.tenant.slug), f"t:{admin.tenant.slug}:events"
+
+    def publish_log_then_event(n: int) -> list[dict[str, Any]]:
+        redis_admin.publish(logs, json.dumps({"message": f"log-line-{n}"}))
+        redis_admin.publish(events, json.dumps({"type": "etl.progress", "n": n}))
+        received = []
+        while True:
+            msg: dict[str, Any] = ws.receive_json()
+            received.append(msg)
+            if msg.get("type") == "etl.progress" and msg.get("n") == n:
+                return received
+
+    with client.websocket_connect("/api/v1/ws") as ws:
+        ws.send_json({"type": "auth", "token": second.token})
+        assert ws.receive_json()["type"] == "ready"
+        assert any(m.get("type") == "log" for m in publish_log_then_event(1))
+        r = client.patch(
+            f"/api/v1/users/{second.user_id}", json={"role": "member"}, headers=admin.headers
+        )
+        assert r.status_code == 200, r.text
+        # The socket re-reads its principal (what its periodic check does),
+        # then answers a ping: from here on it knows the new role.
+        ws.send_json({"type": "auth", "token": second.token})
+        ws.send_json({"type": "ping"})
+        while ws.receive_json().get("type") != "pong":
+            pass
+        assert not [m for m in publish_log_then_event(2) if m.get("type") == "log"]

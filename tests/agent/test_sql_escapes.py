@@ -218,3 +218,26 @@ def test_an_obedient_model_reads_nothing_of_another_tenant(
     assert "not allowed" in told and names.schema not in told
     steps = [d["summary"] for k, d in events if k == "step"]
     assert len(steps) == 3 and all("refused" in t or "not allowed" in t for t in steps[:2]), steps
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 1 FROM (prs CROSS JOIN {schema}.prs)",
+        "SELECT NULL::{schema}.prs",
+        "WITH x AS (TABLE {schema}.prs) SELECT * FROM x",
+    ],
+)
+def test_a_refusal_does_not_tell_whether_another_tenant_exists(
+    client: TestClient, demo: TenantInfo, victim: TenantInfo, sql: str
+) -> None:
+    """Guessing a company's schema: the refusal for an existing tenant's
+    schema is the refusal for one that does not exist (else the assistant
+    would answer "is globex a customer?")."""
+
+    def refusal(schema: str) -> str:
+        with pytest.raises(SqlRefused) as exc:
+            run_sql(clients_of(client), principal_of(demo), sql.format(schema=schema))
+        return str(exc.value).replace(schema, "<schema>")
+
+    assert refusal(_names(victim).schema) == refusal("tenant_nobody_by_that_name")

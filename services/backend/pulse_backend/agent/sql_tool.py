@@ -24,6 +24,14 @@ MAX_ROWS = 200
 # hundreds of megabytes within the timeout, which the shared backend would
 # otherwise receive and hold (the model sees its first 12,000 characters).
 MAX_RESULT_BYTES = 256 * 1024
+# One answer whether a name is missing or another tenant's: PostgreSQL says
+# "permission denied" for a schema that exists and "does not exist" for one
+# that does not, which would tell a guessed company from a customer.
+_UNREACHABLE = (
+    pg_errors.InsufficientPrivilege,
+    pg_errors.UndefinedTable,
+    pg_errors.InvalidSchemaName,
+)
 
 
 class SqlTimedOut(SqlRefused):
@@ -97,8 +105,11 @@ def run_sql(
     except sqlalchemy.exc.DBAPIError as exc:
         if isinstance(exc.orig, pg_errors.QueryCanceled):
             raise SqlTimedOut(f"the query ran longer than {timeout_ms} ms") from None
-        if isinstance(exc.orig, pg_errors.InsufficientPrivilege):
-            raise SqlRefused("permission denied (outside the tenant's data)") from None
+        if isinstance(exc.orig, _UNREACHABLE):
+            raise SqlRefused(
+                "no such table, or outside the tenant's data"
+                f" (allowed: {', '.join(sorted(ALLOWED_TABLES))})"
+            ) from None
         if isinstance(exc.orig, pg_errors.ReadOnlySqlTransaction):
             raise SqlRefused("writes are not allowed") from None
         diag = getattr(exc.orig, "diag", None)

@@ -82,6 +82,8 @@ def test_a_demoted_or_removed_users_token_is_refused_on_cached_paths(
     client: TestClient, admin: Session, platform: Platform
 ) -> None:
     member = invite_and_login(client, admin, "member")
+    refresh = client.cookies.get("pulse_refresh")  # the member's, set by its login
+    assert refresh
     path = "/api/v1/analytics/deployment-frequency"
     for expected in ("miss", "hit"):
         r = client.get(path, params=RANGE, headers=member.headers)
@@ -106,6 +108,10 @@ def test_a_demoted_or_removed_users_token_is_refused_on_cached_paths(
     for url, params in ((path, RANGE), ("/api/v1/catalog", {}), ("/api/v1/profile", {})):
         r = client.get(url, params=params, headers=member.headers)
         assert r.status_code == 401, (url, r.text)
+    # Nor does its refresh cookie mint a new access token.
+    client.cookies.clear()
+    client.cookies.set("pulse_refresh", refresh)
+    assert client.post("/api/v1/auth/refresh").status_code == 401
 
 
 def _alert(platform: Platform, s: Session) -> int:

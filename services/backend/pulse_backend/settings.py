@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     tenant_state_cache_seconds: float = Field(default=5.0, ge=0)
     redis_timeout_seconds: float = Field(default=0.5, gt=0)
     db_pool_size: int = Field(default=10, ge=1)
+    # Every statement of the backend's connections (0: none). The pools and
+    # the replica are shared by all tenants: a statement one tenant's input
+    # makes slow (a search's words, a wide analytics range) must give its
+    # connection back rather than hold it. The SQL tool sets a lower one.
+    db_statement_timeout_ms: int = Field(default=30_000, ge=0)
     # The tenant ETL's internal Service (the operator's ``pulse-etl`` in ``tenant-<slug>``).
     etl_url_template: str = Field(
         default="http://pulse-etl.tenant-{slug}.svc:8000", pattern=r"^https?://"

@@ -34,7 +34,11 @@ def _engine(dsn: str, settings: Settings, name: str, *, pre_ping: bool) -> Engin
         pool_pre_ping=pre_ping,
         # Statement parameters (password hashes, tokens) never reach an error or a log.
         hide_parameters=True,
-        connect_args={"application_name": name, "connect_timeout": 5},
+        connect_args={
+            "application_name": name,
+            "connect_timeout": 5,
+            "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
+        },
     )
 
 

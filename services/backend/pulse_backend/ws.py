@@ -144,7 +144,10 @@ class Connection:
                 continue
             data: Any = message["data"]
             if message["channel"] == logs:
-                await self.ws.send_text(json.dumps({"type": "log", "entry": json.loads(data)}))
+                # Subscribed while the user held logs:read; the principal is
+                # re-read as the socket lives, and a demoted user gets no more.
+                if self.principal.can("logs:read"):
+                    await self.ws.send_text(json.dumps({"type": "log", "entry": json.loads(data)}))
             elif self.may_receive(data):
                 await self.ws.send_text(data)
 

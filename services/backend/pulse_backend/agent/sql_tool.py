@@ -1,7 +1,8 @@
 """Runs a vetted SELECT as the tenant on the replica: READ ONLY transaction,
 the tenant's login role and schema (``read_transaction``), a statement
-timeout, a row cap, and an EXPLAIN check that every relation PostgreSQL
-resolved is an allowed table of the tenant's own schema."""
+timeout, a row cap, a cap on the result's size (counted by PostgreSQL),
+and an EXPLAIN check that every relation PostgreSQL resolved is an allowed
+table of the tenant's own schema."""
 
 from __future__ import annotations
 
@@ -19,6 +20,18 @@ from pulse_backend.tx import read_transaction
 
 DEFAULT_TIMEOUT_MS = 3000
 MAX_ROWS = 200
+# The rows' text, measured by PostgreSQL: one aggregate builds a value of
+# hundreds of megabytes within the timeout, which the shared backend would
+# otherwise receive and hold (the model sees its first 12,000 characters).
+MAX_RESULT_BYTES = 256 * 1024
+# One answer whether a name is missing or another tenant's: PostgreSQL says
+# "permission denied" for a schema that exists and "does not exist" for one
+# that does not, which would tell a guessed company from a customer.
+_UNREACHABLE = (
+    pg_errors.InsufficientPrivilege,
+    pg_errors.UndefinedTable,
+    pg_errors.InvalidSchemaName,
+)
 
 
 class SqlTimedOut(SqlRefused):
@@ -48,6 +61,21 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _capped(body: str, max_rows: int) -> str:
+    """The query's first rows whose text adds up to ``MAX_RESULT_BYTES``,
+    in order, each with two more columns: the running size (NULL on the
+    one row left when nothing fits) and whether rows were left out for size."""
+    return (
+        "WITH agent_s AS MATERIALIZED (SELECT agent_q.*, sum(octet_length(agent_q::text))"
+        f" OVER (ROWS UNBOUNDED PRECEDING) AS agent_s_bytes_ FROM ({body}) AS agent_q"
+        f" LIMIT {max_rows + 1})"
+        " SELECT agent_r.*, f.agent_s_cut_ FROM"
+        f" (SELECT bool_or(agent_s_bytes_ > {MAX_RESULT_BYTES}) AS agent_s_cut_ FROM agent_s) f"
+        f" LEFT JOIN agent_s AS agent_r ON agent_r.agent_s_bytes_ <= {MAX_RESULT_BYTES}"
+        " ORDER BY agent_r.agent_s_bytes_"
+    )
+
+
 def run_sql(
     clients: AppClients,
     principal: Principal,
@@ -69,17 +97,23 @@ def run_sql(
                     raise SqlRefused(f"table {rel_schema}.{name}: other schemas are not allowed")
                 if name not in ALLOWED_TABLES:
                     raise SqlRefused(f"table {name!r} is not allowed")
-            result = conn.exec_driver_sql(f"SELECT * FROM ({body}) AS agent_q LIMIT {max_rows + 1}")
-            columns = list(result.keys())
-            rows = [[_jsonable(v) for v in row] for row in result.fetchall()]
+            result = conn.exec_driver_sql(_capped(body, max_rows))
+            columns = list(result.keys())[:-2]
+            fetched = result.fetchall()
+            rows = [[_jsonable(v) for v in row[:-2]] for row in fetched if row[-2] is not None]
+            cut = bool(fetched and fetched[0][-1])
     except sqlalchemy.exc.DBAPIError as exc:
         if isinstance(exc.orig, pg_errors.QueryCanceled):
             raise SqlTimedOut(f"the query ran longer than {timeout_ms} ms") from None
-        if isinstance(exc.orig, pg_errors.InsufficientPrivilege):
-            raise SqlRefused("permission denied (outside the tenant's data)") from None
+        if isinstance(exc.orig, _UNREACHABLE):
+            raise SqlRefused(
+                "no such table, or outside the tenant's data"
+                f" (allowed: {', '.join(sorted(ALLOWED_TABLES))})"
+            ) from None
         if isinstance(exc.orig, pg_errors.ReadOnlySqlTransaction):
             raise SqlRefused("writes are not allowed") from None
         diag = getattr(exc.orig, "diag", None)
         message = getattr(diag, "message_primary", None) or type(exc.orig).__name__
         raise SqlRefused(f"the query failed: {message}") from None
-    return SqlResult(columns=columns, rows=rows[:max_rows], truncated=len(rows) > max_rows)
+    truncated = cut or len(rows) > max_rows
+    return SqlResult(columns=columns, rows=rows[:max_rows], truncated=truncated)

@@ -62,6 +62,14 @@ _NOT_FUNCTIONS = frozenset(
     partition order array row""".split()  # noqa: SIM905
 )
 
+# The OID alias types name what an OID stands for without any privilege on
+# it: a cast over a series of numbers would list every tenant's schemas,
+# tables and roles (the platform's customers), past the EXPLAIN check.
+_OID_TYPES = frozenset(
+    """regclass regcollation regconfig regdictionary regnamespace regoper regoperator
+    regproc regprocedure regrole regtype""".split()  # noqa: SIM905
+)
+
 _REFUSED_KEYWORDS = {
     "insert": "writes",
     "update": "writes",
@@ -150,6 +158,8 @@ def _check_names(tokens: list[tuple[str, str]], allowed_tables: frozenset[str]) 
         prev = tokens[i - 1][1] if i > 0 else ""
         if value in _REFUSED_KEYWORDS and prev != ".":
             raise SqlRefused(f"{value.upper()} is not allowed ({_REFUSED_KEYWORDS[value]})")
+        if value in _OID_TYPES:
+            raise SqlRefused(f"{value}: object names by OID are not allowed")
         if value.startswith("pg_") or value in ("information_schema", "pulse", "public"):
             raise SqlRefused(f"{value!r}: system catalogs and other schemas are not allowed")
         if nxt == "(" and prev == ".":

@@ -10,8 +10,12 @@ from typing import Any
 
 import redis
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
+from pulse_backend.errors import QUERY_TIMEOUT
 from pulse_backend.settings import RateLimits
+from pulse_backend.tx import write_transaction
+from pulse_common.tenancy import TenantNames
 from pulse_testworld import World
 from tests.backend.conftest import NEW_PASSWORD, Session, TenantFactory, admin_session
 
@@ -263,3 +267,25 @@ def test_a_body_over_the_cap_is_a_413_before_it_is_read(client: TestClient, admi
     r = client.post("/api/v1/ml/monitoring/run", content=huge, headers=headers)
     assert r.status_code == 413, r.text[:300]
     assert client.get("/api/v1/profile", headers=admin.headers).json() == before
+
+
+def test_a_statement_cancelled_at_the_timeout_is_a_503_that_says_so(
+    make_client: Callable[..., TestClient], admin: Session
+) -> None:
+    """The backend's statement timeout (shared pools: a slow statement gives
+    its connection back) used to surface as a 500 "internal error"; the
+    user is told the query was too slow and what to change."""
+    client = make_client(db_statement_timeout_ms=50)
+    app: Any = client.app
+    names = TenantNames(admin.tenant.slug)
+
+    def slow() -> None:
+        with write_transaction(app.state.clients.engines.primary, names) as conn:
+            conn.execute(text("SELECT pg_sleep(5)"))
+
+    app.add_api_route("/test/slow", slow)
+    r = client.get("/test/slow")
+    assert r.status_code == 503, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["code"] == "query_timeout"
+    assert r.json()["detail"] == QUERY_TIMEOUT and "pg_sleep" not in r.text

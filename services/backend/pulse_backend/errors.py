@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import psycopg
+import sqlalchemy.exc
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -253,6 +255,31 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, code, detail, headers=exc.headers)
 
 
+QUERY_TIMEOUT = (
+    "the query ran longer than the server allows and was cancelled; "
+    "try a shorter period or fewer filters"
+)
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A statement cancelled at the backend's statement timeout (the pools
+    are shared by every tenant: a slow statement gives its connection
+    back) or a connection lost mid-request: a 503 saying which, not a 500."""
+    assert isinstance(exc, sqlalchemy.exc.OperationalError)
+    if isinstance(exc.orig, psycopg.errors.QueryCanceled):
+        log.warning("statement cancelled", category="DB", path=request.url.path)
+        return problem(503, "query_timeout", QUERY_TIMEOUT)
+    if exc.connection_invalidated:
+        log.warning("backend unavailable", category="ERROR", backend="postgresql")
+        return problem(
+            503,
+            "backend_unavailable",
+            "postgresql is unavailable; retry later",
+            headers={"Retry-After": "5"},
+        )
+    return await _unexpected(request, exc)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     # The log line keeps the traceback for operators; the client gets nothing of it.
     log.error("unhandled error", category="ERROR", error=type(exc).__name__, exc_info=exc)
@@ -263,4 +290,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(PulseError, _pulse_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(sqlalchemy.exc.OperationalError, _database_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, get_origin
 
+import sqlalchemy.exc
 import structlog
 from fastapi.routing import APIRoute
 from fastapi.security.utils import get_authorization_scheme_param
@@ -192,14 +193,15 @@ class AnalyticsFastPath:
 
 async def _miss(clients: AppClients, scope: Scope, principal: Principal, plan: _Plan) -> Response:
     """The route's answer to a miss (``svc.miss``, stored under the key its
-    lookup would have read), and its answer to a ``PulseError`` (the app's
-    handler for it: this layer is outside FastAPI's exception middleware;
-    any other error goes on to the server-error middleware, as the route's)."""
+    lookup would have read), and its answer to a ``PulseError`` or a
+    cancelled statement (the app's handler for it: this layer is outside
+    FastAPI's exception middleware; any other error goes on to the
+    server-error middleware, as the route's)."""
     version = principal.data_version or "0"
     key = response_cache.cache_key(principal.slug, plan.route, version, plan.params)
     try:
         return await svc.miss(clients, principal, key, plan.scope, plan.model, plan.compute)
-    except PulseError as exc:
+    except (PulseError, sqlalchemy.exc.OperationalError) as exc:
         handlers = scope["app"].exception_handlers
         handler = next(handlers[c] for c in type(exc).__mro__ if c in handlers)
         answer: Response = await handler(Request(scope), exc)

@@ -9,8 +9,8 @@ from pathlib import Path
 from tests.frontend.conftest import Stack, Tenant, run_browser
 
 
-def test_phone_dates_on_one_line_and_log_events_compact(stack: Stack, demo_tenant: Tenant) -> None:
-    t = demo_tenant
+def test_phone_dates_on_one_line_and_log_events_compact(stack: Stack, demo: Tenant) -> None:
+    t = demo
     r = run_browser("phoneTables", stack, tenant=t.slug, email=t.admin_email, password=t.password)
     assert r["consoleErrors"] == []
     seen = r["seen"]

@@ -1,6 +1,6 @@
 // Browser scenarios for the data pages (overview, DORA, engineering, work
 // items) on a tenant seeded with the demo profile; see run.mjs.
-import { axe, captureTokens, check, eachPageInBothModes, heading, inModesAndWidths, newPage, openFilters, PHONE, PHONE_390, setMode, shot, signedIn, signIn } from "./lib.mjs";
+import { axe, captureTokens, check, eachPageInBothModes, heading, inModesAndWidths, isQuiet, newPage, nextFrame, openFilters, PHONE, PHONE_390, quiet, setMode, shot, signedIn, signIn } from "./lib.mjs";
 
 export const PAGES = [
   { path: "/", title: "Overview", name: "overview" },
@@ -13,12 +13,24 @@ export const PAGES = [
   { path: "/work-items", title: "Work items", name: "work-items" },
 ];
 
-/** Waits until every panel has left its loading state (and kept data is not being refetched). */
+/**
+ * Waits until every panel has left its loading state (and kept data is not
+ * being refetched) with no request in flight: a request that starts as a
+ * panel draws (the next lazy chunk's queries) is waited for too.
+ */
 export async function settled(page) {
-  await page.waitForLoadState("networkidle");
-  await page.waitForFunction(
-    () => !document.querySelector(".state-loading, [aria-busy='true']") && !document.body.textContent.includes("Loading trend"),
-  );
+  do {
+    await quiet(page);
+    await page.waitForFunction(
+      () => !document.querySelector(".state-loading, [aria-busy='true']") && !document.body.textContent.includes("Loading trend"),
+    );
+  } while (await stillLoading(page));
+}
+
+/** Whether a request started while the panels were checked (after the next frame). */
+async function stillLoading(page) {
+  await nextFrame(page);
+  return !isQuiet(page);
 }
 
 /** Does `action` and waits for the API answer it causes. */

@@ -187,7 +187,11 @@ export function DoraPage() {
       <h1>{metric.title}</h1>
       <p className="muted">{metric.what}</p>
       <FilterBar filters={filters} update={update} zone={zoneOf(params)} />
-      <Figure metric={metric} trend={<Trend metric={metric} />} />
+      {/* One per metric: the figure's and trend's queries keep the previous
+          data while new filters load (keepPreviousData), and kept across a
+          metric tab the lead time's breakdown read a deployment frequency's
+          figure and threw (a blank page). */}
+      <Figure key={metric.slug} metric={metric} trend={<Trend metric={metric} />} />
     </>
   );
 }

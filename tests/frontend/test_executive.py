@@ -1,5 +1,6 @@
 """An executive's use of the DORA pages on the demo seed, in chromium
-against the real backend: from one metric to the next by its tabs."""
+against the real backend: from one metric to the next by its tabs, Back
+and a shared link after paging a drill-down."""
 
 from __future__ import annotations
 
@@ -22,3 +23,17 @@ def test_metric_tabs_show_each_metric(stack: Stack, demo: Tenant) -> None:
         assert seen["shown"], seen
         assert seen["path"].endswith("?days=30"), seen
         assert seen["figure"] and seen["rows"], seen
+
+
+def test_back_and_a_shared_link_keep_the_period_and_the_rows_page(
+    stack: Stack, demo: Tenant
+) -> None:
+    r = _run("backAndShare", stack, demo)
+    assert r["consoleErrors"] == []
+    paged = r["paged"]
+    assert paged["period"] == "180", paged
+    assert paged["rows"].startswith("Rows 21\u201340 of "), paged
+    # The rows' page was the component's: Back, or the link opened anew,
+    # showed rows 1-20 again.
+    assert r["back"] == paged
+    assert r["opened"] == paged

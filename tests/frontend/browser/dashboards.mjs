@@ -283,7 +283,8 @@ export async function drilldown({ browser, config }) {
   const pager = await page.getByRole("navigation", { name: "Pull requests pages" }).locator(".muted").textContent();
   const before = await page.getByRole("navigation", { name: "Pull requests pages" }).locator(".muted").textContent();
   await page.getByRole("navigation", { name: "Pull requests pages" }).getByRole("button", { name: "Next" }).click();
-  const afterNext = await page.getByRole("navigation", { name: "Pull requests pages" }).locator(".muted").textContent();
+  // The page is in the URL: the rows change as the router navigates, a frame later.
+  const afterNext = await page.getByRole("navigation", { name: "Pull requests pages" }).locator(".muted").filter({ hasNotText: before }).textContent();
   const heading2 = await page.getByRole("heading", { level: 2, name: /Behind the figure/ }).textContent();
   await page.goto("/dora/deployment-frequency");
   await heading(page, "Deployment frequency");
@@ -301,10 +302,17 @@ export async function drilldown({ browser, config }) {
   // was disabled under it, and the focus fell to the page's top).
   const pages = page.getByRole("navigation", { name: "Deployments pages" });
   await pages.getByRole("button", { name: "Next" }).focus();
-  for (let i = 0; i < 10 && (await pages.getByRole("button", { name: "Next" }).getAttribute("aria-disabled")) !== "true"; i++) await page.keyboard.press("Enter");
+  for (let i = 0; i < 10 && (await pages.getByRole("button", { name: "Next" }).getAttribute("aria-disabled")) !== "true"; i++) {
+    const shown = await pages.locator(".muted").textContent();
+    await page.keyboard.press("Enter");
+    await pages.locator(".muted").filter({ hasNotText: shown }).waitFor();
+  }
   const lastPage = await pages.locator(".muted").textContent();
   const focusAtEnd = await page.evaluate(() => `${document.activeElement?.tagName} ${document.activeElement?.textContent?.trim().slice(0, 40)}`);
   await page.keyboard.press("Enter");
+  // A page turned would show by the next frames (the router's navigation).
+  await nextFrame(page);
+  await nextFrame(page);
   const pressedAtEnd = await pages.locator(".muted").textContent();
   // Another period's rows start at their first page, not at the old page number.
   await answered(page, "/api/v1/analytics/deployment-frequency", () => page.getByLabel("Period").selectOption("30"));

@@ -1,5 +1,6 @@
 // An executive's walk through the DORA pages on the demo seed: from one
-// metric to the next by its tabs (one page, no reload). See run.mjs.
+// metric to the next by its tabs (one page, no reload), Back and a shared
+// link after paging a drill-down. See run.mjs.
 import { heading, signedIn } from "./lib.mjs";
 import { PAGES, settled } from "./dashboards.mjs";
 
@@ -30,4 +31,44 @@ export async function doraTabs({ browser, config }) {
     });
   }
   return { seen, consoleErrors };
+}
+
+/**
+ * The overview's period chosen, a metric's drill-down opened from its tile
+ * and paged, another metric's tab, then Back: what the page shows (period,
+ * rows) after Back, and in a new page opened at the same URL (a shared link).
+ */
+export async function backAndShare({ browser, config }) {
+  const { page, consoleErrors } = await signedIn(browser, config);
+  const view = async () => ({
+    url: new URL(page.url()).pathname + new URL(page.url()).search,
+    period: await page.getByLabel("Period").inputValue(),
+    rows: await page.getByRole("navigation", { name: "Deployments pages" }).locator(".muted").textContent(),
+  });
+  await page.getByLabel("Period").selectOption("180");
+  await settled(page);
+  await page.locator(".tile h3 a", { hasText: "Deployment frequency" }).click();
+  await heading(page, "Deployment frequency");
+  await settled(page);
+  const pager = page.getByRole("navigation", { name: "Deployments pages" });
+  await pager.getByRole("button", { name: "Next" }).click();
+  await pager.getByText(/^Rows 21–/).waitFor();
+  const paged = await view();
+  await page.locator('nav[aria-label="DORA metrics"] a', { hasText: "Lead time" }).click();
+  await heading(page, "Lead time for changes");
+  await settled(page);
+  await page.goBack();
+  await heading(page, "Deployment frequency");
+  await settled(page);
+  const back = await view();
+  const shared = await signedIn(browser, config);
+  await shared.page.goto(paged.url);
+  await heading(shared.page, "Deployment frequency");
+  await settled(shared.page);
+  const opened = {
+    url: new URL(shared.page.url()).pathname + new URL(shared.page.url()).search,
+    period: await shared.page.getByLabel("Period").inputValue(),
+    rows: await shared.page.getByRole("navigation", { name: "Deployments pages" }).locator(".muted").textContent(),
+  };
+  return { paged, back, opened, consoleErrors: [...consoleErrors, ...shared.consoleErrors] };
 }

@@ -1,9 +1,11 @@
 """An executive's use of the DORA pages on the demo seed, in chromium
 against the real backend: from one metric to the next by its tabs, Back
-and a shared link after paging a drill-down."""
+and a shared link after paging a drill-down, and the pages as printed
+(tests/frontend/artifacts/print-*.png)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from tests.frontend.conftest import Stack, Tenant, run_browser
@@ -37,3 +39,22 @@ def test_back_and_a_shared_link_keep_the_period_and_the_rows_page(
     # showed rows 1-20 again.
     assert r["back"] == paged
     assert r["opened"] == paged
+
+
+def test_printed_pages_are_a_summary_without_the_app_around_them(
+    stack: Stack, demo: Tenant
+) -> None:
+    r = _run("printed", stack, demo)
+    seen = r["seen"]
+    for view, m in seen.items():
+        # Navigation, top bar and controls printed, the side navigation a
+        # fifth of the page's width, the filters a page of boxes.
+        assert m["chrome"] == {"nav": 0, "topbar": 0, "filters": 0, "controls": 0}, (view, m)
+        assert m["contentLeft"] <= 1, (view, m)
+        # What the figures are for, in one line instead of the filter bar.
+        assert m["summary"] == ["Last 30 days · Times in UTC"], (view, m)
+        # Dark mode printed its light text on the white paper.
+        assert (m["text"], m["paper"]) == ("rgb(31, 35, 40)", "rgb(255, 255, 255)"), (view, m)
+        assert m["pages"] == 1, (view, m)
+    assert {m["theme"] for m in seen.values()} == {"light", "dark"}
+    assert all(Path(p).stat().st_size > 10_000 for p in r["screenshots"])

@@ -1,7 +1,7 @@
 // An executive's walk through the DORA pages on the demo seed: from one
-// metric to the next by its tabs (one page, no reload), Back and a shared
-// link after paging a drill-down. See run.mjs.
-import { heading, signedIn } from "./lib.mjs";
+// metric to the next by its tabs (one page, no reload), and the page as
+// printed. See run.mjs.
+import { check, heading, setMode, shot, signedIn } from "./lib.mjs";
 import { PAGES, settled } from "./dashboards.mjs";
 
 const DORA = PAGES.filter((p) => p.path.startsWith("/dora/"));
@@ -31,6 +31,45 @@ export async function doraTabs({ browser, config }) {
     });
   }
   return { seen, consoleErrors };
+}
+
+/**
+ * The overview and each DORA page as printed (print media, a letter page's
+ * width): what shows of the app around the figures (navigation, top bar,
+ * controls), the line that says the period and filters, the text colour,
+ * and the printed pages (pdf); in light and dark mode.
+ */
+export async function printed({ browser, config }) {
+  const screenshots = [];
+  const seen = {};
+  const { page } = await signedIn(browser, config, { viewport: { width: 816, height: 1056 } });
+  for (const mode of ["Dark", "Light"]) {
+    await setMode(page, mode);
+    const colorScheme = mode.toLowerCase();
+    for (const p of [{ path: "/", title: "Overview", name: "overview" }, ...DORA]) {
+      await page.goto(`${p.path}?days=30`);
+      await heading(page, p.title);
+      await settled(page);
+      await page.emulateMedia({ media: "print" });
+      seen[`${p.name} ${colorScheme}`] = await page.evaluate(() => {
+        const shown = (sel) => [...document.querySelectorAll(sel)].filter((e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden").length;
+        return {
+          theme: document.documentElement.dataset.theme,
+          chrome: { nav: shown(".sidenav"), topbar: shown(".topbar"), filters: shown(".filter-bar, .filter-toggle"), controls: shown("main button, main select, .metric-tabs") },
+          summary: [...document.querySelectorAll(".filter-summary")].filter((e) => e.getClientRects().length > 0).map((e) => e.textContent),
+          contentLeft: Math.round(document.querySelector("main h1").getBoundingClientRect().left),
+          text: getComputedStyle(document.querySelector("main h1")).color,
+          paper: getComputedStyle(document.body).backgroundColor,
+        };
+      });
+      const pdf = await page.pdf({ format: "Letter", margin: { top: "0.5in", bottom: "0.5in", left: "0.5in", right: "0.5in" } });
+      seen[`${p.name} ${colorScheme}`].pages = (pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+      screenshots.push(await shot(page, config, `print-${p.name}-${colorScheme}`));
+      await page.emulateMedia({ media: "screen" });
+    }
+  }
+  check(Object.keys(seen).length === 2 * (DORA.length + 1), "every page printed in both modes");
+  return { seen, screenshots };
 }
 
 /**

@@ -147,7 +147,8 @@ function Figure({ metric, trend }: { metric: MetricDef; trend: ReactNode }) {
               {dist.bars.some((b) => b.value > 0) ? <BarChart title={dist.title} unit={dist.unit} bars={dist.bars} /> : <p className="muted">Nothing to distribute in this period.</p>}
               <p className="muted small">{dist.title}.</p>
             </section>
-            <section className="card section" aria-labelledby="rows-heading">
+            {/* Not printed: a printout is the summary; the rows are a click away. */}
+            <section className="card section no-print" aria-labelledby="rows-heading">
               <h2 id="rows-heading">Behind the figure ({formatCount(f.drilldown_total)})</h2>
               <Rows metric={metric} fig={f} src={src} zone={zoneOf(params)} />
             </section>

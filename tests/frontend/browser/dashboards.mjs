@@ -233,7 +233,7 @@ export async function phoneDrilldown({ browser, config }) {
     await setMode(page, mode);
     for (const [path, title, caption, columns] of [
       ["/dora/lead-time", "Lead time for changes", "Pull requests", [3, 4, 5, 6, 7]],
-      ["/dora/recovery-time", "Failed deployment recovery time", "Incidents", [5]],
+      ["/dora/recovery-time", "Failed deployment recovery time", "Incidents", [2]],
       // No duration column; its figure claims more rows than it loaded, as a
       // big tenant's does, so the row count is at its longest:
       // "Rows 1–20 of 123,456 (first 100 loaded)".

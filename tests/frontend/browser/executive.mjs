@@ -111,3 +111,37 @@ export async function backAndShare({ browser, config }) {
   };
   return { paged, back, opened, consoleErrors: [...consoleErrors, ...shared.consoleErrors] };
 }
+
+/**
+ * The drill-downs on a small laptop (1024x768) and a tablet (820x1180):
+ * which columns show within the table's box (the rest scroll sideways),
+ * and the rows' heights; each photographed.
+ */
+export async function laptopDrilldowns({ browser, config }) {
+  const { page, consoleErrors } = await signedIn(browser, config);
+  const seen = {};
+  const screenshots = [];
+  for (const [size, viewport] of [["laptop", { width: 1024, height: 768 }], ["tablet", { width: 820, height: 1180 }]]) {
+    await page.setViewportSize(viewport);
+    for (const [path, title, caption] of [
+      ["/dora/recovery-time", "Failed deployment recovery time", "Incidents"],
+      ["/dora/lead-time", "Lead time for changes", "Pull requests"],
+    ]) {
+      await page.goto(path);
+      await heading(page, title);
+      await settled(page);
+      const table = page.getByRole("table", { name: caption, exact: true });
+      seen[`${caption} ${size}`] = await table.evaluate((t) => {
+        const box = t.closest(".table-scroll").getBoundingClientRect();
+        const heads = [...t.querySelectorAll("thead th")];
+        return {
+          shown: heads.filter((h) => h.getBoundingClientRect().right <= box.right + 1).map((h) => h.textContent),
+          tallest: Math.max(...[...t.querySelectorAll("tbody tr")].map((r) => Math.round(r.getBoundingClientRect().height))),
+        };
+      });
+      await table.scrollIntoViewIfNeeded();
+      screenshots.push(await shot(page, config, `drilldown-${caption.toLowerCase().replace(" ", "-")}-${size}`));
+    }
+  }
+  return { seen, screenshots, consoleErrors };
+}

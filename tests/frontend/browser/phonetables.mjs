@@ -103,7 +103,7 @@ export async function phoneTables({ browser, config }) {
     const m = mode.toLowerCase();
     for (const [path, title, caption, columns] of [
       ["/dora/deployment-frequency", "Deployment frequency", "Deployments", [1]],
-      ["/dora/recovery-time", "Failed deployment recovery time", "Incidents", [3, 4]],
+      ["/dora/recovery-time", "Failed deployment recovery time", "Incidents", [4, 5]],
       ["/dora/lead-time", "Lead time for changes", "Pull requests", [8]],
     ]) {
       await page.goto(path);

@@ -191,12 +191,15 @@ export function Incidents({ rows, total, src, zone }: { rows: readonly Schemas["
             </>
           ),
         },
+        // The figure's own measure next to the key: at 1024 px it was off
+        // the table's right edge, with the linked deployment.
+        { name: "Recovery", className: "value", cell: (i) => (i.hours === null ? "unresolved" : formatHours(i.hours)) },
         { name: "Status", cell: (i) => i.status },
         { name: "Detected", className: "nowrap", cell: (i) => when(i.detected_at) },
         { name: "Resolved", className: "nowrap", cell: (i) => when(i.resolved_at) },
-        { name: "Recovery", className: "value", cell: (i) => (i.hours === null ? "unresolved" : formatHours(i.hours)) },
         {
           name: "Linked deployment",
+          className: "linked",
           cell: (i) => (i.deployment_finished_at ? `${when(i.deployment_finished_at)}${i.link_method ? ` (${linkMethod(i.link_method)})` : ""}` : "—"),
         },
       ]}

@@ -1,6 +1,6 @@
 // Browser scenarios for the data pages (overview, DORA, engineering, work
 // items) on a tenant seeded with the demo profile; see run.mjs.
-import { axe, captureTokens, check, eachPageInBothModes, heading, inModesAndWidths, isQuiet, newPage, nextFrame, openFilters, PHONE, PHONE_390, quiet, setMode, shot, signedIn, signIn } from "./lib.mjs";
+import { axe, check, eachPageInBothModes, heading, inModesAndWidths, isQuiet, newPage, nextFrame, openFilters, PHONE, PHONE_390, quiet, setMode, shot, signedIn, signedInForApi, signIn } from "./lib.mjs";
 
 export const PAGES = [
   { path: "/", title: "Overview", name: "overview" },
@@ -362,12 +362,8 @@ export async function keyboardAndPhone({ browser, config, axeSource }) {
 
 /** The tenant's colours and logo from the API, applied as --brand-* properties, and before the first paint next time. */
 export async function branding({ browser, config }) {
-  const { page, consoleErrors } = await newPage(browser, config);
-  const tokens = captureTokens(page);
-  await page.goto("/");
-  await signIn(page, config);
-  await heading(page, "Overview");
-  const headers = { Authorization: `Bearer ${tokens.at(-1)}` };
+  const { page, consoleErrors, auth } = await signedInForApi(browser, config);
+  const headers = auth();
   const put = await page.request.put("/api/v1/settings/branding", { headers, data: { primary_color: "#7A1FA2", secondary_color: "#102A43" } });
   check(put.status() === 200, `PUT branding answered ${put.status()}`);
   const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16"><rect width="16" height="16" fill="#7A1FA2"/></svg>';
@@ -414,12 +410,7 @@ export async function branding({ browser, config }) {
  * photographed as brand-<name>-<mode>.png.
  */
 export async function brandColours({ browser, config }) {
-  const { page, consoleErrors } = await newPage(browser, config);
-  const tokens = captureTokens(page);
-  await page.goto("/");
-  await signIn(page, config);
-  await heading(page, "Overview");
-  const headers = () => ({ Authorization: `Bearer ${tokens.at(-1)}` });
+  const { page, consoleErrors, auth: headers } = await signedInForApi(browser, config);
   const white = await page.request.put("/api/v1/settings/branding", { headers: headers(), data: { primary_color: "#FFFFFF", secondary_color: "#0B1F3A" } });
   const api = { status: white.status(), body: await white.json() };
   const colours = { normal: "#1F6FEB", yellow: "#FFD600", black: "#000000" };

@@ -154,6 +154,19 @@ export async function signedIn(browser, config, options = {}) {
 }
 
 /**
+ * A new page signed in at "/", and `auth()`: the Authorization header of its
+ * session's newest token, for the API calls a scenario makes itself.
+ */
+export async function signedInForApi(browser, config, options = {}) {
+  const opened = await newPage(browser, config, options);
+  const tokens = captureTokens(opened.page);
+  await opened.page.goto("/");
+  await signIn(opened.page, config);
+  await heading(opened.page, "Overview");
+  return { ...opened, auth: () => ({ Authorization: `Bearer ${tokens.at(-1)}` }) };
+}
+
+/**
  * On a phone the dashboards' filter bar is folded behind its "Filters"
  * button: opens it by keyboard (focus, Enter), as a keyboard user does;
  * nothing to do where the bar is not folded (wider screens).

@@ -1,6 +1,6 @@
 // A tenant admin's branding as the app then shows it: a logo of an odd
 // shape in the top bar and the branding page's previews. See run.mjs.
-import { captureTokens, check, heading, newPage, shot, signIn } from "./lib.mjs";
+import { check, heading, shot, signedInForApi } from "./lib.mjs";
 
 const WIDE = '<svg xmlns="http://www.w3.org/2000/svg" width="320" height="40"><rect width="320" height="40" fill="#c0392b"/><text x="10" y="30" font-size="28" fill="#fff" font-family="sans-serif">ACME WIDGETS</text></svg>';
 
@@ -23,12 +23,8 @@ const logoBoxes = (page) =>
 
 /** A wordmark logo (8:1) uploaded, then the top bar at desktop and phone width and the branding page. */
 export async function wideLogo({ browser, config }) {
-  const { page, consoleErrors } = await newPage(browser, config);
-  const tokens = captureTokens(page);
-  await page.goto("/");
-  await signIn(page, config);
-  await heading(page, "Overview");
-  const headers = { Authorization: `Bearer ${tokens.at(-1)}` };
+  const { page, consoleErrors, auth } = await signedInForApi(browser, config);
+  const headers = auth();
   const put = await page.request.put("/api/v1/settings/branding/logo", {
     headers,
     multipart: { file: { name: "logo.svg", mimeType: "image/svg+xml", buffer: Buffer.from(WIDE) } },

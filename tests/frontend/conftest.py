@@ -222,6 +222,19 @@ def tenant(stack: Stack) -> Iterator[Tenant]:
     drop_tenant(stack.engine, t.slug)
 
 
+@pytest.fixture(scope="session")
+def demo(stack: Stack) -> Iterator[Tenant]:
+    """One tenant seeded with the demo profile for the session (each test
+    worker's), for the tests that only read it: seeding and activating one
+    per test cost seconds each. A test that changes its data or settings
+    takes ``demo_tenant``; a mode a test saves it sets back to Light."""
+    t = stack.activate(
+        stack.provision("demo", seed_profile="demo", demo_as_of=dt.datetime.now(dt.UTC).date())
+    )
+    yield t
+    drop_tenant(stack.engine, t.slug)
+
+
 @pytest.fixture
 def demo_tenant(stack: Stack) -> Iterator[Tenant]:
     """A tenant seeded with the demo profile as of today, its first admin's password chosen."""

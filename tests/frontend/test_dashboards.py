@@ -7,22 +7,10 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from pulse_common.provisioning import drop_tenant
-from pulse_common.provisioning.models import SeedProfile
 from tests.backend.test_branding import ratio
 from tests.frontend.conftest import Stack, Tenant, run_browser
-
-
-@pytest.fixture(scope="module")
-def demo(stack: Stack) -> Iterator[Tenant]:
-    t = stack.activate(stack.provision("demo", seed_profile=SeedProfile.demo))
-    yield t
-    drop_tenant(stack.engine, t.slug)
 
 
 def _run(name: str, stack: Stack, t: Tenant) -> dict[str, object]:

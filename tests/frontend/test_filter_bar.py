@@ -8,8 +8,8 @@ from pathlib import Path
 from tests.frontend.conftest import Stack, Tenant, run_browser
 
 
-def test_filter_bar_rows_and_touch_hint(stack: Stack, demo_tenant: Tenant) -> None:
-    t = demo_tenant
+def test_filter_bar_rows_and_touch_hint(stack: Stack, demo: Tenant) -> None:
+    t = demo
     r = run_browser(
         "filterBarLayout", stack, tenant=t.slug, email=t.admin_email, password=t.password
     )
@@ -40,10 +40,10 @@ def test_filter_bar_rows_and_touch_hint(stack: Stack, demo_tenant: Tenant) -> No
     assert all(Path(p).stat().st_size > 10_000 for p in r["screenshots"])
 
 
-def test_filter_bar_folds_on_a_phone(stack: Stack, demo_tenant: Tenant) -> None:
+def test_filter_bar_folds_on_a_phone(stack: Stack, demo: Tenant) -> None:
     """On a phone a DORA page's filter bar took some 700 px and the figure
     started below the first screen."""
-    t = demo_tenant
+    t = demo
     r = run_browser("filterFold", stack, tenant=t.slug, email=t.admin_email, password=t.password)
     assert r["consoleErrors"] == []
     seen = r["seen"]

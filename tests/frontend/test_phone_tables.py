@@ -9,8 +9,8 @@ from pathlib import Path
 from tests.frontend.conftest import Stack, Tenant, run_browser
 
 
-def test_phone_dates_on_one_line_and_log_events_compact(stack: Stack, demo_tenant: Tenant) -> None:
-    t = demo_tenant
+def test_phone_dates_on_one_line_and_log_events_compact(stack: Stack, demo: Tenant) -> None:
+    t = demo
     r = run_browser("phoneTables", stack, tenant=t.slug, email=t.admin_email, password=t.password)
     assert r["consoleErrors"] == []
     seen = r["seen"]
@@ -25,6 +25,9 @@ def test_phone_dates_on_one_line_and_log_events_compact(stack: Stack, demo_tenan
         for table in ("Deployments", "Incidents", "Pull requests"):
             drawn = seen[f"{table} rows {mode}"]
             assert drawn["rows"] and drawn["sideways"] <= 0, (table, mode, drawn)
+            # Deployments' cards reached 0.75rem into the card's padding, left
+            # of its heading: every table keeps to the card's content box.
+            assert drawn["outside"] == {"left": 0, "right": 0}, (table, mode, drawn["outside"])
             hidden = [(r["text"], r["hidden"]) for r in drawn["rows"] if r["hidden"]]
             assert hidden == [], (table, mode, hidden[:3])
             # Each value after its own column's name.

@@ -14,10 +14,8 @@ from tests.frontend.conftest import Stack, Tenant, run_browser
 ALIASES = {"Asia/Kolkata": {"Asia/Kolkata", "Asia/Calcutta"}}
 
 
-def test_requests_weeks_and_times_follow_the_viewers_zone(
-    stack: Stack, demo_tenant: Tenant
-) -> None:
-    t = demo_tenant
+def test_requests_weeks_and_times_follow_the_viewers_zone(stack: Stack, demo: Tenant) -> None:
+    t = demo
     r = run_browser("viewerZone", stack, tenant=t.slug, email=t.admin_email, password=t.password)
     for key, zone in (("kolkata", "Asia/Kolkata"), ("losAngeles", "America/Los_Angeles")):
         seen = r["zones"][key]
@@ -74,9 +72,9 @@ def test_requests_weeks_and_times_follow_the_viewers_zone(
     assert r["consoleErrors"] == []
 
 
-def test_the_filter_bar_chooses_the_zone_by_keyboard(stack: Stack, demo_tenant: Tenant) -> None:
+def test_the_filter_bar_chooses_the_zone_by_keyboard(stack: Stack, demo: Tenant) -> None:
     """The only way to another zone was editing the URL by hand."""
-    t = demo_tenant
+    t = demo
     r = run_browser("zonePicked", stack, tenant=t.slug, email=t.admin_email, password=t.password)
     assert r["consoleErrors"] == []
     assert r["violations"] == [], r["violations"]

@@ -1,7 +1,7 @@
 // Admin page scenarios (see run.mjs): every admin page with real data in
 // light and dark, the actions on them, and a viewer kept out.
 import { crc32, deflateSync } from "node:zlib";
-import { axe, check, DESKTOP, eachPageInBothModes, heading, PHONE, setMode, shot, signedIn } from "./lib.mjs";
+import { axe, check, DESKTOP, eachPageInBothModes, heading, PHONE, quiet, setMode, shot, signedIn } from "./lib.mjs";
 
 const PAGES = [
   { path: "/admin/branding", nav: "Branding", title: "Branding", ready: (p) => p.getByLabel("Primary colour", { exact: true }) },
@@ -220,7 +220,7 @@ export async function adminPages({ browser, config, axeSource }) {
       await pg.getByRole("navigation", { name: "Main" }).getByRole("link", { name: p.nav, exact: true }).click();
       await heading(pg, p.title);
       await p.ready(pg).waitFor();
-      await pg.waitForLoadState("networkidle");
+      await quiet(pg);
     },
     record: (pg) => bg(pg.locator(".card").first()),
     name: (p) => `admin-${p.path.split("/").at(-1)}`,

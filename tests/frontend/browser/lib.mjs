@@ -17,6 +17,7 @@ export async function newPage(browser, config, { viewport = DESKTOP, colorScheme
   const context = await browser.newContext({ baseURL: config.baseUrl, viewport, colorScheme, ...(timezoneId && { timezoneId }), ...(touch && { hasTouch: true, isMobile: true }) });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
+  trackRequests(page);
   const consoleErrors = [];
   page.on("pageerror", (e) => consoleErrors.push(String(e)));
   // Refused requests (a 401 at start-up without a session) log "Failed to
@@ -26,6 +27,44 @@ export async function newPage(browser, config, { viewport = DESKTOP, colorScheme
     if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) consoleErrors.push(m.text());
   });
   return { context, page, consoleErrors };
+}
+
+// Each page's requests in flight (newPage tracks them from its start): what
+// quiet() waits on.
+const inFlight = new WeakMap();
+
+export function trackRequests(page) {
+  const pending = new Set();
+  inFlight.set(page, pending);
+  page.on("request", (r) => pending.add(r));
+  page.on("requestfinished", (r) => pending.delete(r));
+  page.on("requestfailed", (r) => pending.delete(r));
+}
+
+/**
+ * Waits until `page` has no request in flight. waitForLoadState("networkidle")
+ * waited 500 ms of silence after the last one, each time: some 30 s of the
+ * phone pass alone. A page made elsewhere (not tracked) still waits for that.
+ * (WebSockets are not requests here, as for networkidle.)
+ */
+export async function quiet(page) {
+  const pending = inFlight.get(page);
+  if (!pending) return page.waitForLoadState("networkidle");
+  // A frame first: what the page drew has run its effects (their fetches
+  // started), and their request events have reached us.
+  await nextFrame(page);
+  const deadline = Date.now() + 30_000;
+  while (pending.size > 0) {
+    if (Date.now() > deadline) throw new Error(`requests still in flight after 30 s: ${[...pending].map((r) => r.url()).join(", ")}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export const nextFrame = (page) => page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => resolve())));
+
+/** Whether `page` has no request in flight now (an untracked page: true). */
+export function isQuiet(page) {
+  return (inFlight.get(page)?.size ?? 0) === 0;
 }
 
 /** Fills the sign-in form (page or dialog) and submits it. */
@@ -112,6 +151,19 @@ export async function signedIn(browser, config, options = {}) {
   await signIn(opened.page, config);
   await heading(opened.page, "Overview");
   return opened;
+}
+
+/**
+ * A new page signed in at "/", and `auth()`: the Authorization header of its
+ * session's newest token, for the API calls a scenario makes itself.
+ */
+export async function signedInForApi(browser, config, options = {}) {
+  const opened = await newPage(browser, config, options);
+  const tokens = captureTokens(opened.page);
+  await opened.page.goto("/");
+  await signIn(opened.page, config);
+  await heading(opened.page, "Overview");
+  return { ...opened, auth: () => ({ Authorization: `Bearer ${tokens.at(-1)}` }) };
 }
 
 /**

@@ -22,10 +22,12 @@ import * as aiScenarios from "./ai.mjs";
 import * as charts from "./charts.mjs";
 import * as dashboards from "./dashboards.mjs";
 import * as etl from "./etl.mjs";
+import * as executive from "./executive.mjs";
 import * as filterBar from "./filterbar.mjs";
 import * as phonePass from "./phonepass.mjs";
 import * as phoneTables from "./phonetables.mjs";
 import * as shellScenarios from "./scenarios.mjs";
+import * as tenantAdmin from "./tenantadmin.mjs";
 import * as settings from "./settings.mjs";
 import * as walkScenarios from "./walk.mjs";
 import * as zone from "./zone.mjs";
@@ -34,7 +36,7 @@ const frontend = process.env.PULSE_FRONTEND;
 const require = createRequire(join(frontend, "package.json"));
 const { chromium } = require("playwright-core");
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const own = { ...shellScenarios, ...dashboards, ...charts, ...admin, ...etl, ...settings, ...aiScenarios, ...walkScenarios, ...zone, ...filterBar, ...phoneTables, ...phonePass };
+const own = { ...shellScenarios, ...dashboards, ...charts, ...admin, ...etl, ...executive, ...settings, ...tenantAdmin, ...aiScenarios, ...walkScenarios, ...zone, ...filterBar, ...phoneTables, ...phonePass };
 
 async function scenarioNamed(name, modules) {
   const extra = {};

@@ -1,5 +1,5 @@
 // Browser scenarios, one exported function each; see run.mjs.
-import { axe, captureTokens, check, eachPageInBothModes, heading, newPage, PHONE, setMode, shot, signedIn, signIn, theme } from "./lib.mjs";
+import { axe, captureTokens, check, eachPageInBothModes, heading, newPage, PHONE, quiet, setMode, shot, signedIn, signIn, theme } from "./lib.mjs";
 
 const PAGES = [
   { path: "/", nav: "Overview", title: "Overview" },
@@ -50,7 +50,7 @@ export async function shell({ browser, config, axeSource }) {
     open: async (pg, p) => {
       await pg.getByRole("navigation", { name: "Main" }).getByRole("link", { name: p.nav }).click();
       await heading(pg, p.title);
-      await pg.waitForLoadState("networkidle");
+      await quiet(pg);
     },
     record: async (_pg, _p, t) => t.background,
     // Apart from the data pages scenario's "overview-light" (same artifacts folder).

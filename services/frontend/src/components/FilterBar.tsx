@@ -60,6 +60,26 @@ interface Chip {
 }
 
 /**
+ * The filters in one line, for print ("Last 30 days · Repositories: demo/api
+ * · Times in Asia/Kolkata"): printed, the bar's controls are left out (a
+ * page of lists and boxes), but the figures mean nothing without the
+ * period and filters they were computed for.
+ */
+export function filterSummary(filters: Filters, c: Catalog | undefined, zone: string): string {
+  const named = <T,>(what: string, chosen: T[], name: (v: T) => string) => (chosen.length ? [`${what}: ${chosen.map(name).join(", ")}`] : []);
+  const project = (id: number) => c?.projects.find((p) => p.id === id)?.key ?? `project ${id}`;
+  const repository = (id: number) => c?.repositories.find((r) => r.id === id)?.full_name ?? `repository ${id}`;
+  return [
+    `Last ${filters.days} days`,
+    ...(filters.year !== null ? [`DORA report ${filters.year}`] : []),
+    ...named("Projects", filters.projects, project),
+    ...named("Repositories", filters.repositories, repository),
+    ...named("Team", filters.authors, (a) => a),
+    `Times in ${zone}`,
+  ].join(" · ");
+}
+
+/**
  * Filters of the URL that no list shows (`?author=nobody`, a project since
  * deleted, or every filter while the catalog cannot be loaded): without
  * these chips "Clear 1 filter" would name a filter nowhere to be seen.
@@ -110,6 +130,7 @@ export function FilterBar({ filters, update, zone, showYear = true, children }: 
   const set = filtersSet(filters);
   return (
     <>
+      <p className="print-only filter-summary">{filterSummary(filters, c, zone)}</p>
       {phone && (
         <button ref={toggle} type="button" className="btn filter-toggle" aria-expanded={open} aria-controls={formId} onClick={() => setOpen(!open)}>
           Filters

@@ -147,7 +147,8 @@ function Figure({ metric, trend }: { metric: MetricDef; trend: ReactNode }) {
               {dist.bars.some((b) => b.value > 0) ? <BarChart title={dist.title} unit={dist.unit} bars={dist.bars} /> : <p className="muted">Nothing to distribute in this period.</p>}
               <p className="muted small">{dist.title}.</p>
             </section>
-            <section className="card section" aria-labelledby="rows-heading">
+            {/* Not printed: a printout is the summary; the rows are a click away. */}
+            <section className="card section no-print" aria-labelledby="rows-heading">
               <h2 id="rows-heading">Behind the figure ({formatCount(f.drilldown_total)})</h2>
               <Rows metric={metric} fig={f} src={src} zone={zoneOf(params)} />
             </section>
@@ -187,7 +188,11 @@ export function DoraPage() {
       <h1>{metric.title}</h1>
       <p className="muted">{metric.what}</p>
       <FilterBar filters={filters} update={update} zone={zoneOf(params)} />
-      <Figure metric={metric} trend={<Trend metric={metric} />} />
+      {/* One per metric: the figure's and trend's queries keep the previous
+          data while new filters load (keepPreviousData), and kept across a
+          metric tab the lead time's breakdown read a deployment frequency's
+          figure and threw (a blank page). */}
+      <Figure key={metric.slug} metric={metric} trend={<Trend metric={metric} />} />
     </>
   );
 }

@@ -12,7 +12,8 @@ export interface Branding {
 
 export const BRANDING_KEY = "pulse.branding";
 const NAME = /^--brand-[a-z-]+$/;
-const VALUE = /^(#[0-9a-fA-F]{3,8}|url\("[^"\\]*"\)|none)$/;
+// A colour, a URL, or a number (the logo's width to height, --brand-logo-ratio).
+const VALUE = /^(#[0-9a-fA-F]{3,8}|url\("[^"\\]*"\)|none|\d{1,2}(\.\d{1,2})?)$/;
 
 export function applyBranding(branding: Branding, theme: "light" | "dark"): void {
   const root = document.documentElement;

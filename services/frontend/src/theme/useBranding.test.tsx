@@ -7,7 +7,7 @@ import { Session } from "../api/session";
 import { AuthContext, type Auth } from "../auth/AuthContext";
 import { applyBranding, BRANDING_KEY, clearBranding } from "./branding";
 import { CARD, contrast } from "./contrast";
-import { platformLogoUrl, tenantLogoUrl, toBranding, useApplyBranding, type BrandingOut } from "./useBranding";
+import { logoRatio, platformLogoUrl, tenantLogoUrl, toBranding, useApplyBranding, type BrandingOut } from "./useBranding";
 
 const scheme = (mode: "light" | "dark", primary: string, onPrimary = "#FFFFFF") => ({
   mode,
@@ -164,5 +164,25 @@ describe("the one branding query", () => {
     expect(prop("--brand-logo")).toBe("");
     expect(backend.calls.filter((c) => c === "GET /api/v1/settings/branding")).toHaveLength(1);
     expect(backend.calls).toContain("PUT /api/v1/settings/branding");
+  });
+});
+
+// In a fixed square an 8:1 wordmark was a strip a few pixels high.
+describe("the logo's box follows its shape", () => {
+  it("is as wide as the logo, from square to 4:1", () => {
+    expect(logoRatio(320, 40)).toBe("4");
+    expect(logoRatio(300, 100)).toBe("3");
+    expect(logoRatio(64, 64)).toBe("1");
+    expect(logoRatio(40, 200)).toBe("1");
+    expect(logoRatio(250, 100)).toBe("2.5");
+    expect(logoRatio(0, 0)).toBeNull();
+  });
+
+  it("sets --brand-logo-ratio with a logo only, a value applyBranding accepts", () => {
+    const b = toBranding(api, "data:image/svg+xml;base64,PHN2Zy8+", "2.5");
+    expect(b.light["--brand-logo-ratio"]).toBe("2.5");
+    applyBranding(b, "light");
+    expect(document.documentElement.style.getPropertyValue("--brand-logo-ratio")).toBe("2.5");
+    expect(toBranding(api, null, "2.5").light["--brand-logo-ratio"]).toBeUndefined();
   });
 });

@@ -9,7 +9,7 @@
  * spec) is loaded by the browser directly (the CSP allows img-src https:).
  */
 import { useQuery } from "@tanstack/react-query";
-import { useEffect } from "react";
+import { useEffect, useState } from "react";
 import { unwrap } from "../api/client";
 import type { Schemas } from "../api/queries";
 import { useAuth } from "../auth/AuthContext";
@@ -24,7 +24,36 @@ const LOGO_PATH = "/api/v1/settings/branding/logo";
 // Larger logos are shown but not kept in localStorage (a few MB in all).
 const MAX_CACHED_LOGO = 150_000;
 
-export function schemeVars(s: Scheme, logo: string | null): BrandVars {
+/**
+ * The logo's box, as its width to its height: from square (a taller logo
+ * fits a square) to 4:1. In a fixed square a wordmark of 8:1 ("ACME
+ * WIDGETS") was a strip a few pixels high, its letters unreadable. Null
+ * for an image without a size (an SVG with neither width, height nor viewBox).
+ */
+export function logoRatio(width: number, height: number): string | null {
+  if (!(width > 0 && height > 0)) return null;
+  return String(Math.round(Math.min(4, Math.max(1, width / height)) * 100) / 100);
+}
+
+/** The ratio of the logo at `src` (logoRatio); undefined until the browser has decoded it. */
+function useLogoRatio(src: string | null): string | null | undefined {
+  const [ratio, setRatio] = useState<{ src: string; ratio: string | null } | null>(null);
+  useEffect(() => {
+    if (!src) return;
+    let live = true;
+    const img = new Image();
+    img.onload = () => live && setRatio({ src, ratio: logoRatio(img.naturalWidth, img.naturalHeight) });
+    img.onerror = () => live && setRatio({ src, ratio: null });
+    img.src = src;
+    return () => {
+      live = false;
+    };
+  }, [src]);
+  if (!src) return null;
+  return ratio && ratio.src === src ? ratio.ratio : undefined;
+}
+
+export function schemeVars(s: Scheme, logo: string | null, ratio: string | null = null): BrandVars {
   const vars: BrandVars = {
     "--brand-primary": s.primary_color,
     "--brand-chart": chartColour(s.primary_color, s.mode),
@@ -33,11 +62,12 @@ export function schemeVars(s: Scheme, logo: string | null): BrandVars {
     "--brand-on-secondary": s.on_secondary,
   };
   if (logo) vars["--brand-logo"] = `url("${logo}")`;
+  if (logo && ratio) vars["--brand-logo-ratio"] = ratio;
   return vars;
 }
 
-export function toBranding(b: BrandingOut, logo: string | null): Branding {
-  return { light: schemeVars(b.light, logo), dark: schemeVars(b.dark, logo) };
+export function toBranding(b: BrandingOut, logo: string | null, ratio: string | null = null): Branding {
+  return { light: schemeVars(b.light, logo, ratio), dark: schemeVars(b.dark, logo, ratio) };
 }
 
 /** The tenant's logo URL when it is the tenant's own (served by the API), else null. */
@@ -103,6 +133,7 @@ export function useApplyBranding(): void {
   // cannot be loaded) the platform mark shows, the colours apply regardless.
   const logoData = url !== null ? (logo.data ?? null) : platformLogoUrl(branding);
   const settled = url === null || !logo.isPending;
+  const ratio = useLogoRatio(logoData);
   useEffect(() => {
     if (!branding) return;
     const root = document.documentElement;
@@ -110,7 +141,10 @@ export function useApplyBranding(): void {
       const theme = root.dataset.theme === "dark" ? "dark" : "light";
       // A logo removed since the last visit must not linger from the cache.
       if (!logoData && settled) root.style.removeProperty("--brand-logo");
-      applyBranding(toBranding(branding, logoData), theme);
+      // Nor a removed wide logo's box, around the square mark that replaced
+      // it (the cached one stays while a new logo decodes: no jump).
+      if (ratio === null && settled) root.style.removeProperty("--brand-logo-ratio");
+      applyBranding(toBranding(branding, logoData, ratio ?? null), theme);
       if (logoData && logoData.length > MAX_CACHED_LOGO) {
         localStorage.setItem(BRANDING_KEY, JSON.stringify(toBranding(branding, null)));
       }
@@ -120,5 +154,5 @@ export function useApplyBranding(): void {
     const watch = new MutationObserver(apply);
     watch.observe(root, { attributes: true, attributeFilter: ["data-theme"] });
     return () => watch.disconnect();
-  }, [branding, logoData, settled]);
+  }, [branding, logoData, settled, ratio]);
 }

@@ -1,4 +1,5 @@
-import { useState, type ReactNode } from "react";
+import type { ReactNode } from "react";
+import { useSearchParams } from "react-router-dom";
 import type { Schemas } from "../../api/queries";
 import { formatHours, linkMethod, reworkReason } from "../../analytics/metrics";
 import type { Sources } from "../../analytics/sources";
@@ -17,6 +18,35 @@ const PAGE = 20;
 function useWhen(zone: string | undefined) {
   const phone = useMedia(PHONE_WIDTH);
   return (iso: string | null | undefined) => (phone ? formatShortDateTime : formatDateTime)(iso, "—", zone);
+}
+
+/** The URL parameter of a table's page: "Pull requests" pages by `pull-requests-page`. */
+export const pageParam = (caption: string) => `${caption.toLowerCase().replace(/\W+/g, "-")}-page`;
+
+/**
+ * A table's page (0-based) in the URL, as the filters are: Back from another
+ * page, a reload or a shared link show the rows that were on screen (kept in
+ * the component, page 3 of the deployments was page 1 again). Turning a
+ * page replaces the entry: Back leaves the table rather than paging it.
+ * Other filters or another metric start at the first page, since
+ * analytics/filters' writeFilters keeps only the filters.
+ */
+function useRowsPage(caption: string): [number, (page: number) => void] {
+  const [search, setSearch] = useSearchParams();
+  const name = pageParam(caption);
+  const n = Number(search.get(name));
+  const page = Number.isInteger(n) && n > 1 ? n - 1 : 0;
+  const setPage = (p: number) =>
+    setSearch(
+      (q) => {
+        const next = new URLSearchParams(q);
+        if (p > 0) next.set(name, String(p + 1));
+        else next.delete(name);
+        return next;
+      },
+      { replace: true, preventScrollReset: true },
+    );
+  return [page, setPage];
 }
 
 /** A drill-down's column: its name, a row's cell, and the cell's class. */
@@ -38,11 +68,7 @@ interface Column<T> {
  * 390 px and an incident's row was 139 px tall, mostly empty.
  */
 function Paged<T extends { id: number }>({ rows, total, columns, caption, className }: { rows: readonly T[]; total: number; columns: Column<T>[]; caption: string; className?: string }) {
-  // The page belongs to the rows it was chosen in: other rows (another
-  // period or filter) start at their first page, not at the old page number.
-  const [at, setAt] = useState({ rows, page: 0 });
-  const page = at.rows === rows ? at.page : 0;
-  const setPage = (p: number) => setAt({ rows, page: p });
+  const [page, setPage] = useRowsPage(caption);
   if (rows.length === 0) return <Empty>No rows behind this figure in the period.</Empty>;
   const pages = Math.ceil(rows.length / PAGE);
   const current = Math.min(page, pages - 1);
@@ -165,12 +191,15 @@ export function Incidents({ rows, total, src, zone }: { rows: readonly Schemas["
             </>
           ),
         },
+        // The figure's own measure next to the key: at 1024 px it was off
+        // the table's right edge, with the linked deployment.
+        { name: "Recovery", className: "value", cell: (i) => (i.hours === null ? "unresolved" : formatHours(i.hours)) },
         { name: "Status", cell: (i) => i.status },
         { name: "Detected", className: "nowrap", cell: (i) => when(i.detected_at) },
         { name: "Resolved", className: "nowrap", cell: (i) => when(i.resolved_at) },
-        { name: "Recovery", className: "value", cell: (i) => (i.hours === null ? "unresolved" : formatHours(i.hours)) },
         {
           name: "Linked deployment",
+          className: "linked",
           cell: (i) => (i.deployment_finished_at ? `${when(i.deployment_finished_at)}${i.link_method ? ` (${linkMethod(i.link_method)})` : ""}` : "—"),
         },
       ]}

@@ -1,0 +1,147 @@
+// An executive's walk through the DORA pages on the demo seed: from one
+// metric to the next by its tabs (one page, no reload), and the page as
+// printed. See run.mjs.
+import { check, heading, setMode, shot, signedIn } from "./lib.mjs";
+import { PAGES, settled } from "./dashboards.mjs";
+
+const DORA = PAGES.filter((p) => p.path.startsWith("/dora/"));
+
+/**
+ * Every DORA page reached from the one before by its tab, as a person
+ * clicks through them: the kept figure of one metric was read as the
+ * next's (the lead time's breakdown of a deployment frequency figure) and
+ * the page went blank. Returns what each shows: its heading, figure, rows.
+ */
+export async function doraTabs({ browser, config }) {
+  const { page, consoleErrors } = await signedIn(browser, config);
+  await page.goto(`${DORA[0].path}?days=30`);
+  await heading(page, DORA[0].title);
+  await settled(page);
+  const seen = [];
+  for (const p of [...DORA.slice(1), DORA[0]]) {
+    await page.locator(`nav[aria-label="DORA metrics"] a[href="${p.path}?days=30"]`).click();
+    // No settled() first: the crash came with the kept data, before the new figure.
+    const shown = await page.getByRole("heading", { level: 1, name: p.title }).waitFor({ timeout: 10_000 }).then(() => true, () => false);
+    if (shown) await settled(page);
+    seen.push({
+      path: new URL(page.url()).pathname + new URL(page.url()).search,
+      shown,
+      figure: shown ? await page.locator("section[aria-label='Figure'] .tile-value").textContent() : null,
+      rows: shown ? await page.locator("#rows-heading").textContent() : null,
+    });
+  }
+  return { seen, consoleErrors };
+}
+
+/**
+ * The overview and each DORA page as printed (print media, a letter page's
+ * width): what shows of the app around the figures (navigation, top bar,
+ * controls), the line that says the period and filters, the text colour,
+ * and the printed pages (pdf); in light and dark mode.
+ */
+export async function printed({ browser, config }) {
+  const screenshots = [];
+  const seen = {};
+  const { page } = await signedIn(browser, config, { viewport: { width: 816, height: 1056 } });
+  for (const mode of ["Dark", "Light"]) {
+    await setMode(page, mode);
+    const colorScheme = mode.toLowerCase();
+    for (const p of [{ path: "/", title: "Overview", name: "overview" }, ...DORA]) {
+      await page.goto(`${p.path}?days=30`);
+      await heading(page, p.title);
+      await settled(page);
+      await page.emulateMedia({ media: "print" });
+      seen[`${p.name} ${colorScheme}`] = await page.evaluate(() => {
+        const shown = (sel) => [...document.querySelectorAll(sel)].filter((e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden").length;
+        return {
+          theme: document.documentElement.dataset.theme,
+          chrome: { nav: shown(".sidenav"), topbar: shown(".topbar"), filters: shown(".filter-bar, .filter-toggle"), controls: shown("main button, main select, .metric-tabs") },
+          summary: [...document.querySelectorAll(".filter-summary")].filter((e) => e.getClientRects().length > 0).map((e) => e.textContent),
+          contentLeft: Math.round(document.querySelector("main h1").getBoundingClientRect().left),
+          text: getComputedStyle(document.querySelector("main h1")).color,
+          paper: getComputedStyle(document.body).backgroundColor,
+        };
+      });
+      const pdf = await page.pdf({ format: "Letter", margin: { top: "0.5in", bottom: "0.5in", left: "0.5in", right: "0.5in" } });
+      seen[`${p.name} ${colorScheme}`].pages = (pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+      screenshots.push(await shot(page, config, `print-${p.name}-${colorScheme}`));
+      await page.emulateMedia({ media: "screen" });
+    }
+  }
+  check(Object.keys(seen).length === 2 * (DORA.length + 1), "every page printed in both modes");
+  return { seen, screenshots };
+}
+
+/**
+ * The overview's period chosen, a metric's drill-down opened from its tile
+ * and paged, another metric's tab, then Back: what the page shows (period,
+ * rows) after Back, and in a new page opened at the same URL (a shared link).
+ */
+export async function backAndShare({ browser, config }) {
+  const { page, consoleErrors } = await signedIn(browser, config);
+  const view = async () => ({
+    url: new URL(page.url()).pathname + new URL(page.url()).search,
+    period: await page.getByLabel("Period").inputValue(),
+    rows: await page.getByRole("navigation", { name: "Deployments pages" }).locator(".muted").textContent(),
+  });
+  await page.getByLabel("Period").selectOption("180");
+  await settled(page);
+  await page.locator(".tile h3 a", { hasText: "Deployment frequency" }).click();
+  await heading(page, "Deployment frequency");
+  await settled(page);
+  const pager = page.getByRole("navigation", { name: "Deployments pages" });
+  await pager.getByRole("button", { name: "Next" }).click();
+  await pager.getByText(/^Rows 21–/).waitFor();
+  const paged = await view();
+  await page.locator('nav[aria-label="DORA metrics"] a', { hasText: "Lead time" }).click();
+  await heading(page, "Lead time for changes");
+  await settled(page);
+  await page.goBack();
+  await heading(page, "Deployment frequency");
+  await settled(page);
+  const back = await view();
+  const shared = await signedIn(browser, config);
+  await shared.page.goto(paged.url);
+  await heading(shared.page, "Deployment frequency");
+  await settled(shared.page);
+  const opened = {
+    url: new URL(shared.page.url()).pathname + new URL(shared.page.url()).search,
+    period: await shared.page.getByLabel("Period").inputValue(),
+    rows: await shared.page.getByRole("navigation", { name: "Deployments pages" }).locator(".muted").textContent(),
+  };
+  return { paged, back, opened, consoleErrors: [...consoleErrors, ...shared.consoleErrors] };
+}
+
+/**
+ * The drill-downs on a small laptop (1024x768) and a tablet (820x1180):
+ * which columns show within the table's box (the rest scroll sideways),
+ * and the rows' heights; each photographed.
+ */
+export async function laptopDrilldowns({ browser, config }) {
+  const { page, consoleErrors } = await signedIn(browser, config);
+  const seen = {};
+  const screenshots = [];
+  for (const [size, viewport] of [["laptop", { width: 1024, height: 768 }], ["tablet", { width: 820, height: 1180 }]]) {
+    await page.setViewportSize(viewport);
+    for (const [path, title, caption] of [
+      ["/dora/recovery-time", "Failed deployment recovery time", "Incidents"],
+      ["/dora/lead-time", "Lead time for changes", "Pull requests"],
+    ]) {
+      await page.goto(path);
+      await heading(page, title);
+      await settled(page);
+      const table = page.getByRole("table", { name: caption, exact: true });
+      seen[`${caption} ${size}`] = await table.evaluate((t) => {
+        const box = t.closest(".table-scroll").getBoundingClientRect();
+        const heads = [...t.querySelectorAll("thead th")];
+        return {
+          shown: heads.filter((h) => h.getBoundingClientRect().right <= box.right + 1).map((h) => h.textContent),
+          tallest: Math.max(...[...t.querySelectorAll("tbody tr")].map((r) => Math.round(r.getBoundingClientRect().height))),
+        };
+      });
+      await table.scrollIntoViewIfNeeded();
+      screenshots.push(await shot(page, config, `drilldown-${caption.toLowerCase().replace(" ", "-")}-${size}`));
+    }
+  }
+  return { seen, screenshots, consoleErrors };
+}

@@ -1,0 +1,53 @@
+// A tenant admin's branding as the app then shows it: a logo of an odd
+// shape in the top bar and the branding page's previews. See run.mjs.
+import { check, heading, shot, signedInForApi } from "./lib.mjs";
+
+const WIDE = '<svg xmlns="http://www.w3.org/2000/svg" width="320" height="40"><rect width="320" height="40" fill="#c0392b"/><text x="10" y="30" font-size="28" fill="#fff" font-family="sans-serif">ACME WIDGETS</text></svg>';
+
+/** The logo boxes (top bar, previews) as drawn, and whether the page scrolls sideways. */
+const logoBoxes = (page) =>
+  page.evaluate(() => ({
+    boxes: [...document.querySelectorAll(".brand-logo")].filter((e) => e.getClientRects().length > 0).map((e) => {
+      const r = e.getBoundingClientRect();
+      return { where: e.closest(".topbar") ? "topbar" : "preview", width: Math.round(r.width), height: Math.round(r.height) };
+    }),
+    overflow: document.scrollingElement.scrollWidth - window.innerWidth,
+    // The tenant's name beside the logo: its width, and whether it runs into the next control.
+    badge: Math.round(document.querySelector(".tenant-badge").getBoundingClientRect().width),
+    overlaps: (() => {
+      const bar = [...document.querySelectorAll(".topbar > *, .topbar .brand > *, .topbar-actions > *")].filter((e) => e.getClientRects().length > 0 && !e.matches(".brand, .topbar-actions"));
+      const boxes = bar.map((e) => [e.className, e.getBoundingClientRect()]);
+      return boxes.flatMap(([a, r], i) => boxes.slice(i + 1).filter(([, q]) => r.left < q.right - 1 && q.left < r.right - 1).map(([b]) => `${a} / ${b}`));
+    })(),
+  }));
+
+/** A wordmark logo (8:1) uploaded, then the top bar at desktop and phone width and the branding page. */
+export async function wideLogo({ browser, config }) {
+  const { page, consoleErrors, auth } = await signedInForApi(browser, config);
+  const headers = auth();
+  const put = await page.request.put("/api/v1/settings/branding/logo", {
+    headers,
+    multipart: { file: { name: "logo.svg", mimeType: "image/svg+xml", buffer: Buffer.from(WIDE) } },
+  });
+  check(put.status() === 200, `PUT logo answered ${put.status()}`);
+  const seen = {};
+  const screenshots = [];
+  for (const [name, viewport] of [["desktop", { width: 1440, height: 900 }], ["phone", { width: 360, height: 740 }]]) {
+    await page.setViewportSize(viewport);
+    for (const [path, title] of [["/", "Overview"], ["/admin/branding", "Branding"]]) {
+      await page.goto(path);
+      await heading(page, title);
+      await page.waitForFunction(() => document.documentElement.style.getPropertyValue("--brand-logo-ratio") !== "");
+      seen[`${title} ${name}`] = await logoBoxes(page);
+      screenshots.push(await shot(page, config, `wide-logo-${title.toLowerCase()}-${name}`));
+    }
+  }
+  // The next visit's first paint: the cached box, before the app's JavaScript.
+  await page.route("**/assets/*.js", (route) => route.abort());
+  await page.reload();
+  seen.cached = await page.evaluate(() => document.documentElement.style.getPropertyValue("--brand-logo-ratio"));
+  await page.unroute("**/assets/*.js");
+  const removed = await page.request.delete("/api/v1/settings/branding/logo", { headers });
+  check(removed.status() < 300, `DELETE logo answered ${removed.status()}`);
+  return { seen, screenshots, consoleErrors };
+}

@@ -1,0 +1,32 @@
+"""A tenant admin's branding as the app shows it, in chromium against the
+real backend: a wordmark logo (8:1) in the top bar and the branding page's
+previews (tests/frontend/artifacts/wide-logo-*.png)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.frontend.conftest import Stack, Tenant, run_browser
+
+
+def test_a_wide_logo_keeps_its_shape(stack: Stack, tenant: Tenant) -> None:
+    t = tenant
+    r = run_browser("wideLogo", stack, tenant=t.slug, email=t.admin_email, password=t.password)
+    assert r["consoleErrors"] == []
+    seen = r["seen"]
+    for view in ("Overview desktop", "Overview phone", "Branding desktop", "Branding phone"):
+        m = seen[view]
+        assert m["boxes"], view
+        # In a fixed square the 8:1 wordmark was a strip some 4 px high: its
+        # box is as wide as the logo up to 4:1 (2.5:1 on a phone's top bar),
+        # the page no wider for it, the tenant's name still there.
+        wide = 2.4 if view.endswith("phone") else 3.9
+        top = [b for b in m["boxes"] if b["where"] == "topbar"]
+        assert all(b["width"] >= wide * b["height"] for b in top), (view, m)
+        previews = [b for b in m["boxes"] if b["where"] == "preview"]
+        assert all(b["width"] >= 3.9 * b["height"] for b in previews), (view, m)
+        assert m["overflow"] <= 0, (view, m)
+        assert m["badge"] >= 47 and m["overlaps"] == [], (view, m)
+    # Cached for the next visit's first paint, as the logo itself is.
+    assert seen["cached"] == "4"
+    assert all(Path(p).stat().st_size > 10_000 for p in r["screenshots"])

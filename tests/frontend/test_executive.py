@@ -73,3 +73,17 @@ def test_a_laptop_shows_each_drilldowns_measure_in_compact_rows(stack: Stack, de
         for table in ("Incidents", "Pull requests"):
             assert seen[f"{table} {size}"]["tallest"] <= 100, (table, size, seen[f"{table} {size}"])
     assert all(Path(p).stat().st_size > 10_000 for p in r["screenshots"])
+
+
+def test_the_side_navigation_keeps_the_period_between_dashboards(
+    stack: Stack, demo: Tenant
+) -> None:
+    r = _run("navKeepsFilters", stack, demo)
+    assert r["consoleErrors"] == []
+    # The nav's links dropped the period: back to 90 days on every page.
+    assert [(s["link"], s["path"], s["period"]) for s in r["seen"]] == [
+        ("Engineering", "/engineering?days=30", "30"),
+        ("DORA", "/dora/deployment-frequency?days=30", "30"),
+        ("Work items", "/work-items?days=30", "30"),
+        ("Overview", "/?days=30", "30"),
+    ]

@@ -1,5 +1,5 @@
 import { lazy, Suspense, type ReactNode } from "react";
-import { Navigate, Route, Routes } from "react-router-dom";
+import { Navigate, Route, Routes, useLocation } from "react-router-dom";
 import { useAuth, useCan, useUser } from "./auth/AuthContext";
 import { Loading } from "./components/States";
 import { ChangePasswordPage } from "./pages/ChangePasswordPage";
@@ -55,6 +55,12 @@ function NotFound() {
   );
 }
 
+/** /dora opens its first metric, with the period and filters it was given (the nav carries them). */
+function FirstMetric() {
+  const { search } = useLocation();
+  return <Navigate to={{ pathname: "/dora/deployment-frequency", search }} replace />;
+}
+
 function SignedIn({ expired }: { expired: boolean }) {
   return (
     <>
@@ -64,7 +70,7 @@ function SignedIn({ expired }: { expired: boolean }) {
           <Suspense fallback={<Loading />}>
             <Routes>
               <Route path="/" element={<OverviewPage />} />
-              <Route path="/dora" element={<Navigate to="/dora/deployment-frequency" replace />} />
+              <Route path="/dora" element={<FirstMetric />} />
               <Route path="/dora/:metric" element={<DoraPage />} />
               <Route path="/engineering" element={<EngineeringPage />} />
               <Route path="/work-items" element={<WorkItemsPage />} />

@@ -145,3 +145,32 @@ export async function laptopDrilldowns({ browser, config }) {
   }
   return { seen, screenshots, consoleErrors };
 }
+
+/**
+ * The period chosen on one dashboard, then the side navigation to the
+ * others: each opens with the same period (the nav's links dropped it: 30
+ * days on the overview, then Engineering showed 90), and /dora's first
+ * metric too. Returns each page's path and period as shown.
+ */
+export async function navKeepsFilters({ browser, config }) {
+  const { page, consoleErrors } = await signedIn(browser, config);
+  await page.getByLabel("Period").selectOption("30");
+  await settled(page);
+  const seen = [];
+  for (const [link, title] of [
+    ["Engineering", "Engineering"],
+    ["DORA", "Deployment frequency"],
+    ["Work items", "Work items"],
+    ["Overview", null],
+  ]) {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: link, exact: true }).click();
+    if (title) await heading(page, title);
+    await settled(page);
+    seen.push({
+      link,
+      path: new URL(page.url()).pathname + new URL(page.url()).search,
+      period: await page.getByLabel("Period").inputValue(),
+    });
+  }
+  return { seen, consoleErrors };
+}

@@ -1,9 +1,10 @@
 import { useEffect, useRef, useState, type ReactNode } from "react";
-import { NavLink } from "react-router-dom";
+import { NavLink, useLocation } from "react-router-dom";
 import { useSetThemeMode, type ThemeModeValue } from "../api/queries";
 import { useAuth, useUser } from "../auth/AuthContext";
 import { applyThemeMode } from "../theme/theme";
 import { useApplyBranding } from "../theme/useBranding";
+import { navTarget } from "./navTarget";
 
 interface NavItem {
   to: string;
@@ -58,6 +59,7 @@ function ThemeButton() {
 export function Shell({ children }: { children: ReactNode }) {
   const user = useUser();
   const { session, signOut } = useAuth();
+  const location = useLocation();
   const [open, setOpen] = useState(false);
   const toggle = useRef<HTMLButtonElement>(null);
   // The open menu (phone width) covers the page: Escape closes it and gives
@@ -114,7 +116,7 @@ export function Shell({ children }: { children: ReactNode }) {
         <ul role="list">
           {items.map((i) => (
             <li key={i.to}>
-              <NavLink to={i.to} end={i.to === "/"} onClick={() => setOpen(false)}>
+              <NavLink to={navTarget(i.to, location.pathname, location.search)} end={i.to === "/"} onClick={() => setOpen(false)}>
                 {i.label}
               </NavLink>
             </li>

@@ -39,6 +39,19 @@ def _prompt(llm: ScriptedLLM, ask: Any, s: Session) -> str:
     return str(system["content"])
 
 
+def _correct(client: TestClient, llm: ScriptedLLM, ask: Any, s: Session, correction: str) -> int:
+    """``s`` asks ``ASKED`` and corrects the answer; the memory entry's id."""
+    llm.say("Lead time is 30 hours.")
+    done = ask(s, ASKED)[-1][1]
+    r = client.post(
+        f"{API}/messages/{done['message_id']}/feedback",
+        json={"rating": "down", "correction": correction},
+        headers=s.headers,
+    )
+    assert r.status_code == 201, r.text
+    return int(r.json()["memory_id"])
+
+
 def test_a_members_correction_reaches_others_only_once_an_admin_accepts_it(
     client: TestClient,
     platform: Platform,
@@ -50,15 +63,7 @@ def test_a_members_correction_reaches_others_only_once_an_admin_accepts_it(
     admin = admin_session(client, make_tenant("agr"))
     member, colleague = (invite_and_login(client, admin, "member") for _ in range(2))
     with_llm(client, admin, llm, make_embedder=lambda: embedder)
-    llm.say("Lead time is 30 hours.")
-    done = ask(member, ASKED)[-1][1]
-    r = client.post(
-        f"{API}/messages/{done['message_id']}/feedback",
-        json={"rating": "down", "correction": STEER},
-        headers=member.headers,
-    )
-    assert r.status_code == 201, r.text
-    memory_id = r.json()["memory_id"]
+    memory_id = _correct(client, llm, ask, member, STEER)
     wait_replica(platform)
 
     assert STEER in _prompt(llm, ask, member)  # its author's own questions
@@ -89,14 +94,7 @@ def test_an_admins_correction_reaches_everyone_at_once(
     member = invite_and_login(client, admin, "member")
     with_llm(client, admin, llm, make_embedder=lambda: embedder)
     note = "Lead time here counts from the first commit, not from the PR's opening."
-    llm.say("Lead time is 30 hours.")
-    done = ask(admin, ASKED)[-1][1]
-    r = client.post(
-        f"{API}/messages/{done['message_id']}/feedback",
-        json={"rating": "down", "correction": note},
-        headers=admin.headers,
-    )
-    assert r.status_code == 201, r.text
+    _correct(client, llm, ask, admin, note)
     wait_replica(platform)
     assert note in _prompt(llm, ask, member)
 

@@ -148,6 +148,7 @@ def bad_world(
             "conversation_id": str(conversation.json()["id"]),
             "message_id": "1",
             "alert_id": "1",
+            "memory_id": "1",
             "name": sorted(flags)[0] if flags else "search",
             "integration": "jira-main",
             "action": "pause",

@@ -8,6 +8,8 @@ deploy?" although they share no word. Corrections are few per tenant (at most
 ``SCANNED`` are compared) and their questions' vectors are kept in a small
 process cache, so a question costs one embedding. The table lives in the
 tenant's schema, so the tenant's transaction only ever sees its own rows.
+A correction reaches a user's questions only as far as it is trusted
+(``ml.learning``: accepted ones everyone's, pending ones their author's).
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ import numpy as np
 from pydantic import BaseModel
 from sqlalchemy import Connection, select
 
+from pulse_backend.context import Principal
+from pulse_backend.ml import learning
 from pulse_backend.ml.models import FeedbackIn
-from pulse_backend.ml.service import add_feedback
 from pulse_common.ai import Embedder
 from pulse_common.models.base import table_of
 from pulse_common.models.tenant_ai import AiLearningMemory
@@ -81,8 +84,7 @@ def similarities(embedder: Embedder, question: str, others: Sequence[str]) -> li
 
 def record(
     conn: Connection,
-    tenant_id: int,
-    user_id: int,
+    principal: Principal,
     *,
     question: str,
     answer: str,
@@ -98,13 +100,18 @@ def record(
         corrected_answer=correction,
         context=context,
     )
-    return add_feedback(conn, tenant_id, user_id, body).id
+    return learning.add(conn, principal, body).id
 
 
 def relevant(
-    conn: Connection, model: Callable[[], Embedder], question: str, limit: int = 3
+    conn: Connection,
+    model: Callable[[], Embedder],
+    question: str,
+    user_id: int,
+    limit: int = 3,
 ) -> list[Correction]:
-    """The tenant's corrections whose question means what ``question`` means, best first."""
+    """The tenant's corrections that apply to ``user_id`` and whose question
+    means what ``question`` means, best first."""
     rows = list(
         conn.execute(
             select(_MEM.c.id, _MEM.c.user_intent, _MEM.c.corrected_answer)
@@ -112,6 +119,7 @@ def relevant(
                 _MEM.c.kind == KIND,
                 _MEM.c.active.is_(True),
                 _MEM.c.corrected_answer.is_not(None),
+                learning.applies_to(user_id),
             )
             .order_by(_MEM.c.created_at.desc(), _MEM.c.id.desc())
             .limit(SCANNED)

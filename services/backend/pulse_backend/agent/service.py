@@ -34,7 +34,9 @@ MAX_CITATIONS = 20
 
 def _corrections(rt: AgentRuntime, ctx: ToolContext, question: str) -> list[memory.Correction]:
     with ctx.read() as conn:
-        return memory.relevant(conn, lambda: rt.classifier().embedder, question)
+        return memory.relevant(
+            conn, lambda: rt.classifier().embedder, question, ctx.principal.user_id
+        )
 
 
 def _unique(citations: Iterable[Citation]) -> list[Citation]:
@@ -128,8 +130,7 @@ def feedback(ctx: ToolContext, message_id: str, body: FeedbackBody) -> FeedbackO
     with tenant_write(ctx.clients, ctx.principal) as conn:
         memory_id = memory.record(
             conn,
-            ctx.principal.tenant_id,
-            ctx.principal.user_id,
+            ctx.principal,
             question=question.content if question else "(question expired)",
             answer=reply.content,
             rating=body.rating,

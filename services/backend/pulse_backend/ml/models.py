@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from pulse_backend.params import JsonObject, Text
+from pulse_common.models.enums import CorrectionReview
 from pulse_common.patterns import worded
 
 _KIND = worded(
@@ -78,7 +79,12 @@ class FeedbackIn(BaseModel):
 
 
 class MemoryOut(BaseModel):
+    """One entry of the learning memory; ``review`` says whom its correction
+    applies to (``pending``: its author only, ``accepted``: everyone,
+    ``rejected``: nobody)."""
+
     id: int
+    user_id: int | None
     kind: str
     user_intent: str
     original_answer: str | None
@@ -86,4 +92,7 @@ class MemoryOut(BaseModel):
     corrected_answer: str | None
     context: dict[str, Any]
     active: bool
+    review: CorrectionReview
+    reviewed_by: int | None
+    reviewed_at: dt.datetime | None
     created_at: dt.datetime

@@ -6,12 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, literal_column, select, update
+from sqlalchemy import Connection, func, literal_column, select, update
 
 from pulse_backend.ml.models import (
     AlertOut,
-    FeedbackIn,
-    MemoryOut,
     PerformanceBucket,
     PerformanceOut,
     PredictionOut,
@@ -21,7 +19,6 @@ from pulse_common.errors import NotFound
 from pulse_common.ml.robust import Severity
 from pulse_common.models.base import table_of
 from pulse_common.models.tenant_ai import (
-    AiLearningMemory,
     AiPerformanceMetric,
     AiPrediction,
     MlAnomalyAlert,
@@ -31,7 +28,6 @@ from pulse_common.models.tenant_identity import User
 _PRED = table_of(AiPrediction)
 _PERF = table_of(AiPerformanceMetric)
 _ALERT = table_of(MlAnomalyAlert)
-_MEM = table_of(AiLearningMemory)
 _USERS = table_of(User)
 
 
@@ -168,22 +164,3 @@ def acknowledge(conn: Connection, alert_id: int, user_id: int) -> AlertOut:
     if row is None:
         raise AlertNotFound(f"no alert with id {alert_id}")
     return _alert(row)
-
-
-def memory(conn: Connection, *, kind: str | None, limit: int, offset: int) -> list[MemoryOut]:
-    stmt = select(_MEM).order_by(_MEM.c.created_at.desc(), _MEM.c.id.desc())
-    if kind is not None:
-        stmt = stmt.where(_MEM.c.kind == kind)
-    rows = conn.execute(stmt.limit(limit).offset(offset)).mappings()
-    return [MemoryOut.model_validate({k: r[k] for k in MemoryOut.model_fields}) for r in rows]
-
-
-def add_feedback(conn: Connection, tenant_id: int, user_id: int, body: FeedbackIn) -> MemoryOut:
-    values = body.model_dump()
-    values["context"] = {**body.context, "user_id": user_id}
-    row = (
-        conn.execute(insert(_MEM).values(tenant_id=tenant_id, **values).returning(*_MEM.c))
-        .mappings()
-        .one()
-    )
-    return MemoryOut.model_validate({k: row[k] for k in MemoryOut.model_fields})

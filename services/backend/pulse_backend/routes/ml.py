@@ -1,5 +1,6 @@
 """/api/v1/ml: ML monitoring (predictions and their accuracy, performance,
-anomaly alerts, on-demand monitoring runs, learning memory)."""
+anomaly alerts, on-demand monitoring runs, learning memory and the review
+of its corrections)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pulse_backend import response_cache
 from pulse_backend.context import Principal, require
 from pulse_backend.db import ReadConn, WriteConn
 from pulse_backend.errors import FieldInvalid
-from pulse_backend.ml import runs, service
+from pulse_backend.ml import learning, runs, service
 from pulse_backend.ml.models import (
     AlertOut,
     FeedbackIn,
@@ -26,6 +27,7 @@ from pulse_backend.params import aware
 from pulse_backend.state import Clients
 from pulse_common.ml.monitor import MonitoringReport
 from pulse_common.ml.robust import Severity
+from pulse_common.models.enums import CorrectionReview
 from pulse_common.patterns import worded
 
 router = APIRouter(prefix="/ml", tags=["ml"])
@@ -34,6 +36,9 @@ Writer = Annotated[Principal, require("ml:write")]
 # Monitoring writes alerts and predictions for the whole tenant: admins only,
 # as for the other generated analytics (POST /analytics/insights).
 Runner = Annotated[Principal, require("analytics:write")]
+# Corrections steer every user's answers: reviewed by whoever holds the
+# assistant's settings (see learning.REVIEWER).
+Reviewer = Annotated[Principal, require(learning.REVIEWER)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=100_000)]
 Text = Annotated[
@@ -44,7 +49,7 @@ Text = Annotated[
         pattern=worded(r"^[^\x00]+$", "use text without NUL characters"),
     ),
 ]
-AlertId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 MAX_BUCKETS = {Window.hour: 24 * 93, Window.day: 3 * 366, Window.week: 10 * 53}
 
 
@@ -155,7 +160,7 @@ def list_alerts(
 
 
 @router.post("/alerts/{alert_id}/acknowledge")
-def acknowledge_alert(alert_id: AlertId, conn: WriteConn, principal: Writer) -> AlertOut:
+def acknowledge_alert(alert_id: RowId, conn: WriteConn, principal: Writer) -> AlertOut:
     """Records who acknowledged and when; acknowledging again changes nothing."""
     return service.acknowledge(conn, alert_id, principal.user_id)
 
@@ -163,15 +168,46 @@ def acknowledge_alert(alert_id: AlertId, conn: WriteConn, principal: Writer) -> 
 @router.get("/learning-memory")
 def list_learning_memory(
     conn: ReadConn,
-    _: Reader,
+    principal: Reader,
     kind: Text = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[MemoryOut]:
-    return service.memory(conn, kind=kind, limit=limit, offset=offset)
+    """Feedback on the assistant's answers, newest first. A member sees only
+    their own entries (the questions they asked and the answers they got are
+    private, as their conversations are); holders of `integrations:write`
+    (admins) see every user's."""
+    return learning.entries(conn, principal, kind=kind, limit=limit, offset=offset)
 
 
 @router.post("/learning-memory", status_code=201)
 def add_feedback(body: FeedbackIn, conn: WriteConn, principal: Writer) -> MemoryOut:
-    """Feedback on an agent answer, kept for the agent to learn from."""
-    return service.add_feedback(conn, principal.tenant_id, principal.user_id, body)
+    """Feedback on an agent answer, kept for the agent to learn from. Its
+    correction shapes its author's later answers at once and everyone's once
+    a holder of `integrations:write` (an admin) accepts it; theirs are
+    accepted as given."""
+    return learning.add(conn, principal, body)
+
+
+@router.get("/learning-memory/pending")
+def list_pending_corrections(
+    conn: ReadConn,
+    _: Reviewer,
+    kind: Text = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[MemoryOut]:
+    """Corrections waiting for review (they apply to their author only), newest first."""
+    return learning.pending(conn, kind=kind, limit=limit, offset=offset)
+
+
+@router.post("/learning-memory/{memory_id}/accept")
+def accept_correction(memory_id: RowId, conn: WriteConn, principal: Reviewer) -> MemoryOut:
+    """The correction applies to every user's questions from now on."""
+    return learning.decide(conn, memory_id, principal, CorrectionReview.accepted)
+
+
+@router.post("/learning-memory/{memory_id}/reject")
+def reject_correction(memory_id: RowId, conn: WriteConn, principal: Reviewer) -> MemoryOut:
+    """The correction applies to nobody's questions, its author's included."""
+    return learning.decide(conn, memory_id, principal, CorrectionReview.rejected)

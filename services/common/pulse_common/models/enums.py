@@ -26,6 +26,17 @@ class UserRole(enum.StrEnum):
     viewer = "viewer"
 
 
+class CorrectionReview(enum.StrEnum):
+    """Whom a correction given to the assistant applies to: ``accepted``
+    (by someone holding the assistant's settings, or given by one) to every
+    user of the tenant, ``pending`` to its author's own questions only,
+    ``rejected`` to nobody."""
+
+    pending = "pending"
+    accepted = "accepted"
+    rejected = "rejected"
+
+
 class ThemeMode(enum.StrEnum):
     light = "light"
     dark = "dark"

@@ -7,11 +7,21 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pulse_common.models.base import Deactivatable, TenantBase, TenantRow
+from pulse_common.models.enums import CorrectionReview, checked
 
 
 class DoraMetricInsight(TenantRow, TenantBase):
@@ -50,6 +60,23 @@ class AiLearningMemory(TenantRow, Deactivatable, TenantBase):
     corrected_answer: Mapped[str | None] = mapped_column(Text)
     context: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
     embedding_id: Mapped[str | None] = mapped_column(String(64))
+    # Who gave the feedback (null: not known, or the user was deleted). A
+    # user's questions and the answers they got are theirs to see (and the
+    # admins'), as their conversations are.
+    user_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    # Whom its correction applies to (``CorrectionReview``): a correction
+    # steers the assistant's answers, so only an admin's reaches every user.
+    review: Mapped[CorrectionReview] = mapped_column(
+        checked(CorrectionReview, "correction_review", length=10),
+        nullable=False,
+        server_default=CorrectionReview.pending.value,
+    )
+    reviewed_by: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AiPrediction(TenantRow, TenantBase):

@@ -688,14 +688,83 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Learning Memory */
+        /**
+         * List Learning Memory
+         * @description Feedback on the assistant's answers, newest first. A member sees only
+         *     their own entries (the questions they asked and the answers they got are
+         *     private, as their conversations are); holders of `integrations:write`
+         *     (admins) see every user's.
+         */
         get: operations["ml_list_learning_memory"];
         put?: never;
         /**
          * Add Feedback
-         * @description Feedback on an agent answer, kept for the agent to learn from.
+         * @description Feedback on an agent answer, kept for the agent to learn from. Its
+         *     correction shapes its author's later answers at once and everyone's once
+         *     a holder of `integrations:write` (an admin) accepts it; theirs are
+         *     accepted as given.
          */
         post: operations["ml_add_feedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ml/learning-memory/pending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Pending Corrections
+         * @description Corrections waiting for review (they apply to their author only), newest first.
+         */
+        get: operations["ml_list_pending_corrections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ml/learning-memory/{memory_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept Correction
+         * @description The correction applies to every user's questions from now on.
+         */
+        post: operations["ml_accept_correction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ml/learning-memory/{memory_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject Correction
+         * @description The correction applies to nobody's questions, its author's included.
+         */
+        post: operations["ml_reject_correction"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1304,6 +1373,15 @@ export interface components {
             /** Id */
             id: string;
         };
+        /**
+         * CorrectionReview
+         * @description Whom a correction given to the assistant applies to: ``accepted``
+         *     (by someone holding the assistant's settings, or given by one) to every
+         *     user of the tenant, ``pending`` to its author's own questions only,
+         *     ``rejected`` to nobody.
+         * @enum {string}
+         */
+        CorrectionReview: "pending" | "accepted" | "rejected";
         /** DataIntegrationOut */
         DataIntegrationOut: {
             /** Active */
@@ -1810,7 +1888,12 @@ export interface components {
          * @enum {string}
          */
         MatchedBy: "meaning" | "words";
-        /** MemoryOut */
+        /**
+         * MemoryOut
+         * @description One entry of the learning memory; ``review`` says whom its correction
+         *     applies to (``pending``: its author only, ``accepted``: everyone,
+         *     ``rejected``: nobody).
+         */
         MemoryOut: {
             /** Active */
             active: boolean;
@@ -1831,8 +1914,15 @@ export interface components {
             kind: string;
             /** Original Answer */
             original_answer: string | null;
+            review: components["schemas"]["CorrectionReview"];
+            /** Reviewed At */
+            reviewed_at: string | null;
+            /** Reviewed By */
+            reviewed_by: number | null;
             /** User Feedback */
             user_feedback: string | null;
+            /** User Id */
+            user_id: number | null;
             /** User Intent */
             user_intent: string;
         };
@@ -5349,6 +5439,182 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemoryOut"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ml_list_pending_corrections: {
+        parameters: {
+            query?: {
+                kind?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemoryOut"][];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ml_accept_correction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                memory_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemoryOut"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ml_reject_correction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                memory_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };

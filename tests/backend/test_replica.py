@@ -1,20 +1,25 @@
 """Read/write split on the real streaming replica: reads are served by the
 replica, a lagging replica (replay paused) sends reads to the primary with
-a metric saying so, and a user's own write is visible on their next read."""
+a metric saying so, a user's own write is visible on their next read, and
+an ETL load is in every answer cached under the data version it bumped."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator
 
+import psycopg
 import pytest
+import redis.asyncio as aioredis
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from pulse_backend.response_cache import bump_data_version
 from pulse_backend.tx import read_transaction
 from pulse_common.tenancy import TenantNames
+from pulse_etl.jobs.events import Events
 from tests.backend.conftest import (
     Platform,
     Session,
@@ -190,3 +195,73 @@ def test_analytics_figures_are_read_on_the_replica(
     cache = client.app.state.clients.redis  # type: ignore[attr-defined]
     bump_data_version(cache, slug)
     assert figures() == [2, 2, 2]
+
+
+def _etl_data_changed(platform: Platform, slug: str) -> None:
+    """What the ETL does once a load has committed on the primary."""
+
+    async def bump() -> None:
+        cache = aioredis.Redis.from_url(platform.redis_url)
+        try:
+            async with await psycopg.AsyncConnection.connect(
+                platform.primary_dsn, autocommit=True
+            ) as db:
+                await Events(TenantNames(slug), cache).data_changed(db)
+        finally:
+            await cache.aclose()
+
+    asyncio.run(bump())
+
+
+@pytest.fixture
+def dashboard(
+    make_client: Callable[..., TestClient], make_tenant: TenantFactory, platform: Platform
+) -> tuple[TestClient, Session, Callable[[int], None], Callable[[], list[object]]]:
+    """A client whose replica never lags by time (only the LSNs decide), an
+    admin, ``deploy(n)`` on the primary, and ``figures()``: each figure's
+    cache result and sample size."""
+    client = make_client(replica_max_lag_seconds=3600, replica_lag_cache_seconds=0)
+    s = admin_session(client, make_tenant())
+    repo = add_repository(platform, s.tenant)
+    june = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+
+    def deploy(n: int) -> None:
+        add_deployment(platform, s.tenant, repo, n, june + dt.timedelta(days=n))
+
+    def figures() -> list[object]:
+        params = {"start": june.isoformat(), "end": (june + dt.timedelta(days=28)).isoformat()}
+        out: list[object] = []
+        for path in ("deployment-frequency", "change-failure-rate"):
+            r = client.get(f"/api/v1/analytics/{path}", params=params, headers=s.headers)
+            assert r.status_code == 200, r.text
+            out += [r.headers["X-Cache"], r.json()["sample_size"]]
+        return out
+
+    return client, s, deploy, figures
+
+
+def test_a_load_the_replica_has_not_replayed_is_not_cached_under_its_version(
+    dashboard: tuple[TestClient, Session, Callable[[int], None], Callable[[], list[object]]],
+    platform: Platform,
+    paused_replay: Callable[[], None],
+) -> None:
+    # The ETL loads and bumps the data version while the replica has not
+    # replayed the load: the first request under the new version used to be
+    # computed on the replica (1 deployment) and cached under that version,
+    # so the dashboard showed the old figure until the entry expired.
+    client, s, deploy, figures = dashboard
+    deploy(1)
+    _etl_data_changed(platform, s.tenant.slug)
+    _wait_caught_up(platform)
+    assert figures() == ["miss", 1, "miss", 1]
+    paused_replay()
+    deploy(2)
+    _etl_data_changed(platform, s.tenant.slug)
+    before = _fallbacks(client, "read_your_writes")
+    assert figures() == ["miss", 2, "miss", 2]
+    assert _fallbacks(client, "read_your_writes") == before + 2
+    with platform.replica_engine.connect() as conn:
+        conn.execute(text("SELECT pg_wal_replay_resume()"))
+        conn.commit()
+    _wait_caught_up(platform)
+    assert figures() == ["hit", 2, "hit", 2]

@@ -10,10 +10,16 @@ Two guards, both measured, not guessed:
 - **Read-your-writes**: after a session's transaction wrote something, the
   primary's WAL insert position (``pg_current_wal_insert_lsn()``) is stored in Redis for that
   session; its reads go to the primary until the replica has replayed past it.
+  The same holds for the tenant's last load: the ETL stores the primary's
+  position after it (``t:<slug>:data_lsn``) with each data version bump, so
+  an answer cached under the new version is never computed from the data
+  before it. A read must see the newer of the two, checked in the read
+  transaction's first round trip (``tx._begin_read``, ``replay_check``).
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -21,7 +27,9 @@ from typing import TYPE_CHECKING
 import redis
 import sqlalchemy.exc
 import structlog
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Engine, text
+
+from pulse_common.tenancy import TenantNames
 
 if TYPE_CHECKING:
     from pulse_backend.metrics import Metrics
@@ -35,9 +43,35 @@ LAG_SQL = text(
     "OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0.0 "
     "ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0.0) END"
 )
-REPLAYED_SQL = text(
-    "SELECT NOT pg_is_in_recovery() OR pg_last_wal_replay_lsn() >= CAST(:lsn AS pg_lsn)"
-)
+# A pg_lsn as PostgreSQL prints it. Only a value of this shape is put in a
+# statement's text (``replay_check``); anything else read from Redis is
+# ignored, as if no write were pending.
+_LSN = re.compile(r"[0-9A-F]{1,8}/[0-9A-F]{1,8}")
+
+
+def lsn_of(value: object) -> str | None:
+    """``value`` as an LSN, or None when it is missing or not one."""
+    if isinstance(value, bytes):
+        value = value.decode("ascii", "replace")
+    return value if isinstance(value, str) and _LSN.fullmatch(value) else None
+
+
+def _position(lsn: str) -> int:
+    high, low = lsn.split("/")
+    return (int(high, 16) << 32) | int(low, 16)
+
+
+def newest_lsn(*values: object) -> str | None:
+    """The furthest of the valid LSNs among ``values`` (None: none is one)."""
+    return max(filter(None, map(lsn_of, values)), key=_position, default=None)
+
+
+def replay_check(lsn: str) -> str:
+    """A statement answering whether this server has replayed ``lsn`` (a
+    primary always has). ``lsn`` is interpolated: only ``lsn_of``'s values."""
+    if lsn_of(lsn) is None:
+        raise ValueError("not an LSN")
+    return f"SELECT NOT pg_is_in_recovery() OR pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn"
 
 
 class ReplicaRouter:
@@ -93,21 +127,23 @@ class ReplicaRouter:
             self.metrics.redis_errors.labels("ryw_not_recorded").inc()
 
     def pending_write(self, slug: str, session_id: int | None) -> str | bool | None:
-        """The LSN this session must see, None if none, False if unknown (Redis down)."""
+        """The LSN this session must see (the newer of its own last write's
+        and the tenant's last load's), None if none, False if unknown (Redis
+        down). As the preflight's script reads them, for callers without it."""
         if session_id is None:
             return None
         try:
-            value = self.redis.get(self.ryw_key(slug, session_id))
+            values = self.redis.mget(self.ryw_key(slug, session_id), TenantNames(slug).data_lsn_key)
         except redis.RedisError:
             self.metrics.redis_errors.labels("ryw_primary").inc()
             return False
-        return str(value) if value else None
+        return newest_lsn(*values)
 
     def engine_for_read(
         self, slug: str, session_id: int | None, pending: str | bool | None = True
     ) -> tuple[Engine, str | None]:
         """The engine to read from, and the LSN the replica must have replayed
-        (checked on the replica connection itself, see ``replayed``).
+        (checked on the replica connection itself, see ``replay_check``).
         ``pending``: the session's LSN if already fetched (None: none, False:
         Redis was down), True to fetch it here."""
         if not self.has_replica:
@@ -121,10 +157,7 @@ class ReplicaRouter:
             pending = self.pending_write(slug, session_id)
         if pending is False:
             return self.fallback("redis_down"), None
-        return self.engines.replica, pending if isinstance(pending, str) else None
-
-    def replayed(self, conn: Connection, lsn: str) -> bool:
-        return bool(conn.execute(REPLAYED_SQL, {"lsn": lsn}).scalar_one())
+        return self.engines.replica, lsn_of(pending)
 
     def fallback(self, reason: str) -> Engine:
         """The primary, counted by why the replica was not used."""

@@ -2,7 +2,10 @@
 job's log lines in ``t:<slug>:logs`` (the capped stream the backend's log
 API reads, also published on the channel of that name for live viewers; its
 contract is ``pulse_common.tenant_log``), and the tenant's data
-version (``t:<slug>:data_version``), which the backend's caches key on.
+version (``t:<slug>:data_version``), which the backend's caches key on, with
+the primary's WAL position after the load (``t:<slug>:data_lsn``): the
+backend reads on the replica only once it has replayed that far, so an
+answer cached under the new version is never computed from the old data.
 Redis being down never fails a sync: events are best effort, the database
 is the record."""
 
@@ -13,8 +16,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 import redis.asyncio as aioredis
 import structlog
+from psycopg import AsyncConnection
 from pydantic import BaseModel
 
 from pulse_common import tenant_log
@@ -64,12 +69,31 @@ class Events:
     async def progress(self, p: Progress) -> None:
         await self._safe("publish", self._publish(p.model_dump_json()))
 
-    async def data_changed(self) -> None:
-        if self.redis is not None:
-            pipe = self.redis.pipeline(transaction=True)
-            pipe.incr(self.version_key)
-            pipe.expire(self.version_key, DATA_VERSION_TTL)
-            await self._safe("data version", pipe.execute())
+    @property
+    def lsn_key(self) -> str:
+        return self.names.data_lsn_key
+
+    async def data_changed(self, db: AsyncConnection[Any]) -> None:
+        """Bumps the data version after a load committed on ``db`` (the
+        primary, in autocommit), with the WAL position the load ends before."""
+        if self.redis is None:
+            return
+        # The insert position, as the backend's read-your-writes records it:
+        # read after the commit, so at or past the commit record.
+        try:
+            cur = await db.execute("SELECT pg_current_wal_insert_lsn()::text")
+            row = await cur.fetchone()
+        except psycopg.Error as exc:
+            # The load is committed: the version moves all the same, and the
+            # last recorded position (older) stays as a lower bound.
+            log.warning("wal position unreadable", category="ETL", error=type(exc).__name__)
+            row = None
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.incr(self.version_key)
+        pipe.expire(self.version_key, DATA_VERSION_TTL)
+        if row is not None:
+            pipe.set(self.lsn_key, str(row[0]), ex=DATA_VERSION_TTL)
+        await self._safe("data version", pipe.execute())
 
     async def line(self, category: str, message: str, **fields: Any) -> None:
         """A job log line: to structlog (stderr) and to the tenant's stream."""

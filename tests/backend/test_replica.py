@@ -6,16 +6,20 @@ an ETL load is in every answer cached under the data version it bumped."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
+import json
 import time
 from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
+import redis
 import redis.asyncio as aioredis
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from pulse_backend.replica import ReplicaRouter
 from pulse_backend.response_cache import bump_data_version
 from pulse_backend.tx import read_transaction
 from pulse_common.tenancy import TenantNames
@@ -265,3 +269,52 @@ def test_a_load_the_replica_has_not_replayed_is_not_cached_under_its_version(
         conn.commit()
     _wait_caught_up(platform)
     assert figures() == ["hit", 2, "hit", 2]
+
+
+def _all_fallbacks(client: TestClient) -> list[float]:
+    return [_fallbacks(client, r) for r in ("lag", "read_your_writes", "replica_unreachable")]
+
+
+def test_a_replica_that_has_replayed_the_load_stays_in_use(
+    dashboard: tuple[TestClient, Session, Callable[[int], None], Callable[[], list[object]]],
+    platform: Platform,
+    redis_admin: redis.Redis,
+) -> None:
+    client, s, deploy, figures = dashboard
+    deploy(1)
+    _etl_data_changed(platform, s.tenant.slug)
+    assert redis_admin.get(TenantNames(s.tenant.slug).data_lsn_key)  # what is checked
+    _wait_caught_up(platform)
+    before = _all_fallbacks(client)
+    assert figures() == ["miss", 1, "miss", 1]
+    assert _all_fallbacks(client) == before
+
+
+def _session_id(token: str) -> int:
+    payload = token.split(".")[1]
+    return int(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sid"])
+
+
+@pytest.mark.parametrize(
+    "garbage", ["0/0'::pg_lsn; SELECT pg_sleep(60); --", "0/0\n", "0/ab", "123456789/0", "x"]
+)
+def test_an_lsn_in_redis_that_is_not_one_is_ignored(
+    dashboard: tuple[TestClient, Session, Callable[[int], None], Callable[[], list[object]]],
+    redis_admin: redis.Redis,
+    garbage: str,
+) -> None:
+    # Neither interpolated into the replay check nor a 500: as if absent.
+    client, s, _, figures = dashboard
+    names = TenantNames(s.tenant.slug)
+    ryw = ReplicaRouter.ryw_key(names.slug, _session_id(s.token))
+    redis_admin.set(names.data_lsn_key, garbage, ex=60)
+    redis_admin.set(ryw, garbage, ex=60)
+    before = _all_fallbacks(client)
+    assert figures() == ["miss", 0, "miss", 0]
+    assert client.get("/api/v1/users", headers=s.headers).status_code == 200
+    assert _all_fallbacks(client) == before
+    # A well-formed LSN under the same keys is read and checked: one the
+    # replica cannot have replayed sends each read to the primary.
+    redis_admin.set(names.data_lsn_key, "FFFFFFFF/FFFFFFFF", ex=60)
+    assert client.get("/api/v1/users", headers=s.headers).status_code == 200
+    assert _fallbacks(client, "read_your_writes") == before[1] + 1

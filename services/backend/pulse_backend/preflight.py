@@ -22,9 +22,10 @@ import redis
 
 from pulse_backend import ratelimit, registry, sessions
 from pulse_backend.errors import Unauthenticated
-from pulse_backend.replica import ReplicaRouter, newest_lsn
+from pulse_backend.replica import ReplicaRouter
 from pulse_backend.state import AppClients
 from pulse_common.errors import InvalidInput
+from pulse_common.lsn import newest_lsn
 from pulse_common.tenancy import TenantNames
 
 

@@ -19,7 +19,6 @@ Two guards, both measured, not guessed:
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -29,6 +28,7 @@ import sqlalchemy.exc
 import structlog
 from sqlalchemy import Engine, text
 
+from pulse_common.lsn import lsn_of, newest_lsn
 from pulse_common.tenancy import TenantNames
 
 if TYPE_CHECKING:
@@ -43,32 +43,12 @@ LAG_SQL = text(
     "OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0.0 "
     "ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0.0) END"
 )
-# A pg_lsn as PostgreSQL prints it. Only a value of this shape is put in a
-# statement's text (``replay_check``); anything else read from Redis is
-# ignored, as if no write were pending.
-_LSN = re.compile(r"[0-9A-F]{1,8}/[0-9A-F]{1,8}")
-
-
-def lsn_of(value: object) -> str | None:
-    """``value`` as an LSN, or None when it is missing or not one."""
-    if isinstance(value, bytes):
-        value = value.decode("ascii", "replace")
-    return value if isinstance(value, str) and _LSN.fullmatch(value) else None
-
-
-def _position(lsn: str) -> int:
-    high, low = lsn.split("/")
-    return (int(high, 16) << 32) | int(low, 16)
-
-
-def newest_lsn(*values: object) -> str | None:
-    """The furthest of the valid LSNs among ``values`` (None: none is one)."""
-    return max(filter(None, map(lsn_of, values)), key=_position, default=None)
 
 
 def replay_check(lsn: str) -> str:
     """A statement answering whether this server has replayed ``lsn`` (a
-    primary always has). ``lsn`` is interpolated: only ``lsn_of``'s values."""
+    primary always has). ``lsn`` is interpolated: only ``lsn_of``'s values
+    (a value from Redis that is not an LSN is ignored before it gets here)."""
     if lsn_of(lsn) is None:
         raise ValueError("not an LSN")
     return f"SELECT NOT pg_is_in_recovery() OR pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn"

@@ -23,6 +23,7 @@ from psycopg import AsyncConnection
 from pydantic import BaseModel
 
 from pulse_common import tenant_log
+from pulse_common.lsn import newest_lsn
 from pulse_common.tenancy import TenantNames
 
 log = structlog.get_logger("pulse_etl")
@@ -88,12 +89,27 @@ class Events:
             # last recorded position (older) stays as a lower bound.
             log.warning("wal position unreadable", category="ETL", error=type(exc).__name__)
             row = None
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.incr(self.version_key)
-        pipe.expire(self.version_key, DATA_VERSION_TTL)
-        if row is not None:
-            pipe.set(self.lsn_key, str(row[0]), ex=DATA_VERSION_TTL)
-        await self._safe("data version", pipe.execute())
+        await self._safe("data version", self._bump(self.redis, str(row[0]) if row else None))
+
+    async def _bump(self, cache: aioredis.Redis, lsn: str | None) -> None:
+        """The version and the LSN in one MULTI. The LSN only moves forward:
+        two integrations load at once, and the runner that read the older
+        position may bump last. WATCH rather than a script: a tenant's Redis
+        user may not run scripts (``pulse_common.cache``)."""
+        async with cache.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(self.lsn_key)
+                    furthest = newest_lsn(lsn, await pipe.get(self.lsn_key))
+                    pipe.multi()
+                    pipe.incr(self.version_key)
+                    pipe.expire(self.version_key, DATA_VERSION_TTL)
+                    if furthest is not None:
+                        pipe.set(self.lsn_key, furthest, ex=DATA_VERSION_TTL)
+                    await pipe.execute()
+                    return
+                except aioredis.WatchError:
+                    continue
 
     async def line(self, category: str, message: str, **fields: Any) -> None:
         """A job log line: to structlog (stderr) and to the tenant's stream."""

@@ -34,6 +34,9 @@ from tests.backend.conftest import (
 )
 from tests.backend.support import add_deployment, add_repository
 
+# The ``dashboard`` fixture: a client, its admin, ``deploy(n)``, ``figures()``.
+Dashboard = tuple[TestClient, Session, Callable[[int], None], Callable[[], list[object]]]
+
 
 def _server_of_read(client: TestClient, slug: str, session_id: int | None) -> bool:
     """pg_is_in_recovery() of the server that answers a read."""
@@ -157,7 +160,7 @@ def test_read_your_writes_while_the_replica_is_behind(
 
 
 def test_analytics_figures_are_read_on_the_replica(
-    dashboard: tuple[TestClient, Session, Callable[[int], None], Callable[[], list[object]]],
+    dashboard: Dashboard,
     platform: Platform,
     paused_replay: Callable[[], None],
 ) -> None:
@@ -203,7 +206,7 @@ def _etl_data_changed(platform: Platform, slug: str) -> None:
 @pytest.fixture
 def dashboard(
     make_client: Callable[..., TestClient], make_tenant: TenantFactory, platform: Platform
-) -> tuple[TestClient, Session, Callable[[int], None], Callable[[], list[object]]]:
+) -> Dashboard:
     """A client whose replica never lags by time (only the LSNs decide), an
     admin, ``deploy(n)`` on the primary, and ``figures()``: each figure's
     cache result and sample size."""
@@ -228,7 +231,7 @@ def dashboard(
 
 
 def test_a_load_the_replica_has_not_replayed_is_not_cached_under_its_version(
-    dashboard: tuple[TestClient, Session, Callable[[int], None], Callable[[], list[object]]],
+    dashboard: Dashboard,
     platform: Platform,
     paused_replay: Callable[[], None],
 ) -> None:
@@ -259,7 +262,7 @@ def _all_fallbacks(client: TestClient) -> list[float]:
 
 
 def test_a_replica_that_has_replayed_the_load_stays_in_use(
-    dashboard: tuple[TestClient, Session, Callable[[int], None], Callable[[], list[object]]],
+    dashboard: Dashboard,
     platform: Platform,
     redis_admin: redis.Redis,
 ) -> None:
@@ -282,7 +285,7 @@ def _session_id(token: str) -> int:
     "garbage", ["0/0'::pg_lsn; SELECT pg_sleep(60); --", "0/0\n", "0/ab", "123456789/0", "x"]
 )
 def test_an_lsn_in_redis_that_is_not_one_is_ignored(
-    dashboard: tuple[TestClient, Session, Callable[[int], None], Callable[[], list[object]]],
+    dashboard: Dashboard,
     redis_admin: redis.Redis,
     garbage: str,
 ) -> None:

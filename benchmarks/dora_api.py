@@ -106,7 +106,7 @@ def main() -> int:
     from pulse_common.dora.settings import DoraRules
     from pulse_common.logging import configure_logging
     from pulse_common.provisioning import TenantRequest, ensure_platform, ensure_tenant
-    from pulse_common.tenancy import quote_ident
+    from pulse_common.tenancy import TenantNames, quote_ident
 
     configure_logging(json=False, level="WARNING")
     with bench_stores("pulse-bench-dora-api-") as (base, pg, rd):
@@ -143,9 +143,14 @@ def main() -> int:
             c.execute("VACUUM ANALYZE")
         print(f"scale {scale}: {counts}; COPY {load_s:.1f} s, relink {relink_s:.1f} s")
         time.sleep(1)  # let the replica replay the load
+        # As the ETL records with each bump: the position after the load,
+        # which every read then checks the replica has replayed (tx._begin_read).
         capture = Capture()
         timed = Timed(create_app(backend_settings(pg.primary_dsn, pg.replica_dsn, rd.url, base)))
         cache = redis.Redis.from_url(rd.url)
+        with psycopg.connect(bench_dsn(pg.primary_dsn), autocommit=True) as c:
+            loaded = c.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()
+        cache.set(TenantNames("bench").data_lsn_key, str(loaded[0] if loaded else ""))
 
         def bump() -> None:
             response_cache.bump_data_version(cache, "bench")

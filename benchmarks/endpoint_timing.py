@@ -13,8 +13,13 @@ from typing import Any
 import psycopg
 from analytics_api import Timed
 
-# How tx.opened_read_transaction's one round trip starts.
+from pulse_backend.replica import replay_check
+
+# How tx.opened_read_transaction's one round trip starts, and the replay
+# check that follows when the read must see a write or a load
+# (replica.replay_check).
 TX_OPENING = "BEGIN READ ONLY; "
+REPLAY_CHECK = replay_check("0/0").split("'", 1)[0]
 
 
 class Capture:
@@ -45,7 +50,8 @@ class Capture:
 
     def opening(self) -> str:
         """The transaction's first round trip as the app sent it: ``BEGIN
-        READ ONLY``, the tenant's role and search path, the opening statement."""
+        READ ONLY``, the replay check (if any), the tenant's role and search
+        path, the opening statement."""
         return next(sql for sql, _ in self.seen if sql.startswith(TX_OPENING))
 
     def data_statements(self) -> list[tuple[str, Any]]:
@@ -58,12 +64,15 @@ class Capture:
         out = []
         for sql, params in self.seen:
             if sql.startswith(TX_OPENING):
-                # BEGIN, the tenant's SETs, then the opening statement (the
-                # rules, the environments): the floor runs the last.
-                parts = sql.split("; ", 3)
-                if len(parts) < 4:
+                # BEGIN, the replay check, the tenant's SETs, then the opening
+                # statement (the rules, the environments): the floor runs the last.
+                rest = sql.removeprefix(TX_OPENING)
+                if rest.startswith(REPLAY_CHECK):
+                    rest = rest.split("; ", 1)[1]
+                parts = rest.split("; ", 2)
+                if len(parts) < 3:
                     continue
-                sql = parts[3]
+                sql = parts[2]
             if (
                 not sql.lstrip().upper().startswith(skip[0])
                 and not sql.lstrip().startswith(skip[1])
@@ -84,8 +93,9 @@ def request_floor(
     """The same work as an uncached request, done directly: the preflight's
     Redis commands in one pipeline (``commands``: the fast path's, for the
     request's token and cache key), then the tenant's read transaction as
-    the app sends it (``opening``: BEGIN READ ONLY, the tenant's role and
-    search path, the opening statement, in one round trip), the endpoint's
+    the app sends it (``opening``: BEGIN READ ONLY, the replay check of the
+    tenant's last load, the tenant's role and search path, the opening
+    statement, in one round trip), the endpoint's
     other statements and COMMIT. What is left above it is the app's own
     Python: routing, checks, threads, SQLAlchemy, building and serializing
     the answer."""

@@ -1,20 +1,29 @@
 """Read/write split on the real streaming replica: reads are served by the
 replica, a lagging replica (replay paused) sends reads to the primary with
-a metric saying so, and a user's own write is visible on their next read."""
+a metric saying so, a user's own write is visible on their next read, and
+an ETL load is in every answer cached under the data version it bumped."""
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import datetime as dt
+import json
 import time
 from collections.abc import Callable, Iterator
 
+import psycopg
 import pytest
+import redis
+import redis.asyncio as aioredis
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from pulse_backend.replica import ReplicaRouter
 from pulse_backend.response_cache import bump_data_version
 from pulse_backend.tx import read_transaction
 from pulse_common.tenancy import TenantNames
+from pulse_etl.jobs.events import Events
 from tests.backend.conftest import (
     Platform,
     Session,
@@ -24,6 +33,9 @@ from tests.backend.conftest import (
     login,
 )
 from tests.backend.support import add_deployment, add_repository
+
+# The ``dashboard`` fixture: a client, its admin, ``deploy(n)``, ``figures()``.
+Dashboard = tuple[TestClient, Session, Callable[[int], None], Callable[[], list[object]]]
 
 
 def _server_of_read(client: TestClient, slug: str, session_id: int | None) -> bool:
@@ -148,8 +160,7 @@ def test_read_your_writes_while_the_replica_is_behind(
 
 
 def test_analytics_figures_are_read_on_the_replica(
-    make_client: Callable[..., TestClient],
-    make_tenant: TenantFactory,
+    dashboard: Dashboard,
     platform: Platform,
     paused_replay: Callable[[], None],
 ) -> None:
@@ -157,30 +168,14 @@ def test_analytics_figures_are_read_on_the_replica(
     # primary while the replica's replay is paused is not in the figures: the
     # lag bound is huge and nobody's session wrote it, so nothing sends the
     # read to the primary. Once replayed (and the data version moved) it is.
-    client = make_client(replica_max_lag_seconds=3600, replica_lag_cache_seconds=0)
-    s = admin_session(client, make_tenant())
+    client, s, deploy, figures = dashboard
     slug = s.tenant.slug
-    repo = add_repository(platform, s.tenant)
-    june = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
-
-    def deploy(n: int) -> None:
-        add_deployment(platform, s.tenant, repo, n, june + dt.timedelta(days=n))
-
-    def figures() -> list[int]:
-        params = {"start": june.isoformat(), "end": (june + dt.timedelta(days=28)).isoformat()}
-        out = []
-        for path in ("deployment-frequency", "change-failure-rate", "rework-rate"):
-            r = client.get(f"/api/v1/analytics/{path}", params=params, headers=s.headers)
-            assert (r.status_code, r.headers["X-Cache"]) == (200, "miss"), r.text
-            out.append(r.json()["sample_size"])
-        return out
-
     deploy(1)
     _wait_caught_up(platform)  # the session's own writes (login) included
     paused_replay()
     deploy(2)  # on the primary only
     before = (_fallbacks(client, "lag"), _fallbacks(client, "read_your_writes"))
-    assert figures() == [1, 1, 1]
+    assert figures() == ["miss", 1] * 3
     assert (_fallbacks(client, "lag"), _fallbacks(client, "read_your_writes")) == before
 
     with platform.replica_engine.connect() as conn:
@@ -189,4 +184,123 @@ def test_analytics_figures_are_read_on_the_replica(
     _wait_caught_up(platform)
     cache = client.app.state.clients.redis  # type: ignore[attr-defined]
     bump_data_version(cache, slug)
-    assert figures() == [2, 2, 2]
+    assert figures() == ["miss", 2] * 3
+
+
+def _etl_data_changed(platform: Platform, slug: str) -> None:
+    """What the ETL does once a load has committed on the primary."""
+
+    async def bump() -> None:
+        cache = aioredis.Redis.from_url(platform.redis_url)
+        try:
+            async with await psycopg.AsyncConnection.connect(
+                platform.primary_dsn, autocommit=True
+            ) as db:
+                await Events(TenantNames(slug), cache).data_changed(db)
+        finally:
+            await cache.aclose()
+
+    asyncio.run(bump())
+
+
+@pytest.fixture
+def dashboard(
+    make_client: Callable[..., TestClient], make_tenant: TenantFactory, platform: Platform
+) -> Dashboard:
+    """A client whose replica never lags by time (only the LSNs decide), an
+    admin, ``deploy(n)`` on the primary, and ``figures()``: each figure's
+    cache result and sample size."""
+    client = make_client(replica_max_lag_seconds=3600, replica_lag_cache_seconds=0)
+    s = admin_session(client, make_tenant())
+    repo = add_repository(platform, s.tenant)
+    june = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+
+    def deploy(n: int) -> None:
+        add_deployment(platform, s.tenant, repo, n, june + dt.timedelta(days=n))
+
+    def figures() -> list[object]:
+        params = {"start": june.isoformat(), "end": (june + dt.timedelta(days=28)).isoformat()}
+        out: list[object] = []
+        for path in ("deployment-frequency", "change-failure-rate", "rework-rate"):
+            r = client.get(f"/api/v1/analytics/{path}", params=params, headers=s.headers)
+            assert r.status_code == 200, r.text
+            out += [r.headers["X-Cache"], r.json()["sample_size"]]
+        return out
+
+    return client, s, deploy, figures
+
+
+def test_a_load_the_replica_has_not_replayed_is_not_cached_under_its_version(
+    dashboard: Dashboard,
+    platform: Platform,
+    paused_replay: Callable[[], None],
+) -> None:
+    # The ETL loads and bumps the data version while the replica has not
+    # replayed the load: the first request under the new version used to be
+    # computed on the replica (1 deployment) and cached under that version,
+    # so the dashboard showed the old figure until the entry expired.
+    client, s, deploy, figures = dashboard
+    deploy(1)
+    _etl_data_changed(platform, s.tenant.slug)
+    _wait_caught_up(platform)
+    assert figures() == ["miss", 1] * 3
+    paused_replay()
+    deploy(2)
+    _etl_data_changed(platform, s.tenant.slug)
+    before = _fallbacks(client, "read_your_writes")
+    assert figures() == ["miss", 2] * 3
+    assert _fallbacks(client, "read_your_writes") == before + 3
+    with platform.replica_engine.connect() as conn:
+        conn.execute(text("SELECT pg_wal_replay_resume()"))
+        conn.commit()
+    _wait_caught_up(platform)
+    assert figures() == ["hit", 2] * 3
+
+
+def _all_fallbacks(client: TestClient) -> list[float]:
+    return [_fallbacks(client, r) for r in ("lag", "read_your_writes", "replica_unreachable")]
+
+
+def test_a_replica_that_has_replayed_the_load_stays_in_use(
+    dashboard: Dashboard,
+    platform: Platform,
+    redis_admin: redis.Redis,
+) -> None:
+    client, s, deploy, figures = dashboard
+    deploy(1)
+    _etl_data_changed(platform, s.tenant.slug)
+    assert redis_admin.get(TenantNames(s.tenant.slug).data_lsn_key)  # what is checked
+    _wait_caught_up(platform)
+    before = _all_fallbacks(client)
+    assert figures() == ["miss", 1] * 3
+    assert _all_fallbacks(client) == before
+
+
+def _session_id(token: str) -> int:
+    payload = token.split(".")[1]
+    return int(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sid"])
+
+
+@pytest.mark.parametrize(
+    "garbage", ["0/0'::pg_lsn; SELECT pg_sleep(60); --", "0/0\n", "0/ab", "123456789/0", "x"]
+)
+def test_an_lsn_in_redis_that_is_not_one_is_ignored(
+    dashboard: Dashboard,
+    redis_admin: redis.Redis,
+    garbage: str,
+) -> None:
+    # Neither interpolated into the replay check nor a 500: as if absent.
+    client, s, _, figures = dashboard
+    names = TenantNames(s.tenant.slug)
+    ryw = ReplicaRouter.ryw_key(names.slug, _session_id(s.token))
+    redis_admin.set(names.data_lsn_key, garbage, ex=60)
+    redis_admin.set(ryw, garbage, ex=60)
+    before = _all_fallbacks(client)
+    assert figures() == ["miss", 0] * 3
+    assert client.get("/api/v1/users", headers=s.headers).status_code == 200
+    assert _all_fallbacks(client) == before
+    # A well-formed LSN under the same keys is read and checked: one the
+    # replica cannot have replayed sends each read to the primary.
+    redis_admin.set(names.data_lsn_key, "FFFFFFFF/FFFFFFFF", ex=60)
+    assert client.get("/api/v1/users", headers=s.headers).status_code == 200
+    assert _fallbacks(client, "read_your_writes") == before[1] + 1

@@ -10,11 +10,13 @@ import threading
 import psycopg
 import pytest
 import redis
+import redis.asyncio as aioredis
 
 from pulse_backend import tenant_logs
+from pulse_common.lsn import lsn_of
 from pulse_etl.errors import JobAlreadyRunning
 from pulse_etl.jobs import locks
-from pulse_etl.jobs.events import DATA_VERSION_TTL, LOG_LINES
+from pulse_etl.jobs.events import DATA_VERSION_TTL, LOG_LINES, Events
 from pulse_etl.jobs.runner import run_job
 from pulse_etl.jobs.store import JobState
 from pulse_etl.sources.batch import Batch
@@ -117,8 +119,17 @@ async def test_progress_events_log_and_data_version(etl_tenant: EtlTenant) -> No
     pubsub = tenant_redis.pubsub()
     pubsub.subscribe(f"{t.names.key_prefix}events")
     pubsub.get_message(timeout=1)  # the subscription confirmation
+    with psycopg.connect(t.admin_dsn) as db:
+        start = db.execute("SELECT pg_current_wal_insert_lsn()").fetchone()
     job = await run_job(t.context(), t.integrations()["jira-main"])
     assert job.state is JobState.succeeded
+    # With the version, the primary's WAL position after the last load (the
+    # backend reads on the replica only once it has replayed that far).
+    lsn = lsn_of(tenant_redis.get(t.names.data_lsn_key))
+    assert lsn is not None
+    with psycopg.connect(t.admin_dsn) as db:
+        (after_start,) = db.execute("SELECT %s::pg_lsn > %s", (lsn, start[0])).fetchone()
+    assert after_start
     events = []
     while (m := pubsub.get_message(timeout=0.5)) is not None:
         events.append(json.loads(m["data"]))
@@ -165,6 +176,23 @@ def test_a_tenants_etl_cannot_reach_another_tenant(etl_tenant_factory: TenantMak
     with pytest.raises(redis.exceptions.NoPermissionError):
         as_a.publish(f"{b.names.key_prefix}events", "{}")
     as_a.close()
+
+
+async def test_the_data_lsn_only_moves_forward(etl_tenant: EtlTenant) -> None:
+    # Two integrations load at once: the runner that read the older WAL
+    # position may bump last; the version moves, the recorded LSN does not
+    # go back (as the tenant's own Redis user, which may WATCH but not EVAL).
+    t = etl_tenant
+    tenant_redis = aioredis.Redis.from_url(t.redis_url)
+    t.redis_admin.set(t.names.data_lsn_key, "FFFFFFFF/0")
+    try:
+        async with await psycopg.AsyncConnection.connect(t.dsn, autocommit=True) as db:
+            await Events(t.names, tenant_redis).data_changed(db)
+    finally:
+        await tenant_redis.aclose()
+    assert t.redis_admin.get(t.names.data_lsn_key) in (b"FFFFFFFF/0", "FFFFFFFF/0")
+    assert int(t.redis_admin.get(t.names.data_version_key) or 0) == 1
+    assert 0 < t.redis_admin.ttl(t.names.data_lsn_key) <= DATA_VERSION_TTL
 
 
 async def test_cancel_reaches_a_running_job_at_its_next_checkpoint(etl_tenant: EtlTenant) -> None:

@@ -47,7 +47,8 @@ class Principal:
     session_id: int
     must_change_password: bool
     grants: frozenset[str]
-    # The LSN this session's reads must see (None: none; False: unknown).
+    # The LSN this session's reads must see, its own last write's or the
+    # tenant's last load's (None: none; False: unknown).
     pending_lsn: str | bool | None = True
     # The tenant's data version read with the session (None: not read), so
     # that a cache hit costs one more round trip, not two.

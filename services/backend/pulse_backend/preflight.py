@@ -1,9 +1,10 @@
 """One request's Redis round trip, before its route runs: the access
 token's claims (``claims``) and, in one script (``queue``/``parse``), the
 tenant's cached registry state, the cached session, the session's pending
-replica LSN, the tenant's data version and the per-user and per-tenant rate
-limits. ``context`` decides on what it brings; when Redis is down (``fetch``
-returns None) the registry and the session come from PostgreSQL.
+replica LSN, the tenant's data version with the LSN of the load behind
+it, and the per-user and per-tenant rate limits. ``context`` decides on
+what it brings; when Redis is down (``fetch`` returns None) the registry
+and the session come from PostgreSQL.
 
 One script rather than a pipeline of its eleven commands: Redis runs them
 as one, and the client packs one command and parses one answer (the
@@ -24,6 +25,7 @@ from pulse_backend.errors import Unauthenticated
 from pulse_backend.replica import ReplicaRouter
 from pulse_backend.state import AppClients
 from pulse_common.errors import InvalidInput
+from pulse_common.lsn import newest_lsn
 from pulse_common.tenancy import TenantNames
 
 
@@ -40,6 +42,9 @@ class Preflight:
     tenant: Any  # the cached registry value, None if not cached
     session: dict[Any, Any]  # the cached session hash, empty if not cached
     exceeded: tuple[ratelimit.Limit, int] | None
+    # What the session's reads must see: the newer of its own last write's
+    # LSN and the LSN of the load behind ``data_version`` (read together, so
+    # an answer cached under that version is computed from that load on).
     pending_lsn: str | None
     data_version: str
 
@@ -80,15 +85,16 @@ def claims(clients: AppClients, token: str) -> Claims:
 
 
 # KEYS: the registry entry, the session, its pending LSN, the data version,
-# then one counter per rate limit; ARGV: each limit's window. The answer: the
-# four reads (the session as HGETALL's flat list), then per limit its count
-# and the seconds left in its window (ratelimit.over).
+# the data LSN, then one counter per rate limit; ARGV: each limit's window.
+# The answer: the five reads (the session as HGETALL's flat list), then per
+# limit its count and the seconds left in its window (ratelimit.over).
 SCRIPT = """
 local out = {redis.call('GET', KEYS[1]), redis.call('HGETALL', KEYS[2]),
-             redis.call('GET', KEYS[3]), redis.call('GET', KEYS[4])}
-for i = 5, #KEYS do
+             redis.call('GET', KEYS[3]), redis.call('GET', KEYS[4]),
+             redis.call('GET', KEYS[5])}
+for i = 6, #KEYS do
   out[#out + 1] = redis.call('INCR', KEYS[i])
-  redis.call('EXPIRE', KEYS[i], ARGV[i - 4], 'NX')
+  redis.call('EXPIRE', KEYS[i], ARGV[i - 5], 'NX')
   out[#out + 1] = redis.call('TTL', KEYS[i])
 end
 return out
@@ -102,18 +108,20 @@ def queue(pipe: ratelimit.AnyPipeline, c: Claims) -> None:
         sessions.key(c.names.slug, c.session_id),
         ReplicaRouter.ryw_key(c.names.slug, c.session_id),
         data_version_key_of(c.names),
+        c.names.data_lsn_key,
         *(lim.key for lim in c.limits),
     ]
     pipe.eval(SCRIPT, len(keys), *keys, *(lim.window_seconds for lim in c.limits))
 
 
 def parse(c: Claims, out: list[Any]) -> Preflight:
-    tenant, session, pending, version, *counted = out[0]
+    tenant, session, pending, version, data_lsn, *counted = out[0]
     return Preflight(
         tenant=tenant,
         session=dict(zip(session[::2], session[1::2], strict=True)),
         exceeded=ratelimit.over(c.limits, counted),
-        pending_lsn=str(pending) if pending else None,
+        # A value that is not an LSN is ignored (it never reaches SQL).
+        pending_lsn=newest_lsn(pending, data_lsn),
         data_version=str(version or "0"),
     )
 

@@ -10,6 +10,11 @@ Two guards, both measured, not guessed:
 - **Read-your-writes**: after a session's transaction wrote something, the
   primary's WAL insert position (``pg_current_wal_insert_lsn()``) is stored in Redis for that
   session; its reads go to the primary until the replica has replayed past it.
+  The same holds for the tenant's last load: the ETL stores the primary's
+  position after it (``t:<slug>:data_lsn``) with each data version bump, so
+  an answer cached under the new version is never computed from the data
+  before it. A read must see the newer of the two, checked in the read
+  transaction's first round trip (``tx._begin_read``, ``replay_check``).
 """
 
 from __future__ import annotations
@@ -21,7 +26,10 @@ from typing import TYPE_CHECKING
 import redis
 import sqlalchemy.exc
 import structlog
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Engine, text
+
+from pulse_common.lsn import lsn_of, newest_lsn
+from pulse_common.tenancy import TenantNames
 
 if TYPE_CHECKING:
     from pulse_backend.metrics import Metrics
@@ -35,9 +43,15 @@ LAG_SQL = text(
     "OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0.0 "
     "ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0.0) END"
 )
-REPLAYED_SQL = text(
-    "SELECT NOT pg_is_in_recovery() OR pg_last_wal_replay_lsn() >= CAST(:lsn AS pg_lsn)"
-)
+
+
+def replay_check(lsn: str) -> str:
+    """A statement answering whether this server has replayed ``lsn`` (a
+    primary always has). ``lsn`` is interpolated: only ``lsn_of``'s values
+    (a value from Redis that is not an LSN is ignored before it gets here)."""
+    if lsn_of(lsn) is None:
+        raise ValueError("not an LSN")
+    return f"SELECT NOT pg_is_in_recovery() OR pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn"
 
 
 class ReplicaRouter:
@@ -93,21 +107,23 @@ class ReplicaRouter:
             self.metrics.redis_errors.labels("ryw_not_recorded").inc()
 
     def pending_write(self, slug: str, session_id: int | None) -> str | bool | None:
-        """The LSN this session must see, None if none, False if unknown (Redis down)."""
+        """The LSN this session must see (the newer of its own last write's
+        and the tenant's last load's), None if none, False if unknown (Redis
+        down). As the preflight's script reads them, for callers without it."""
         if session_id is None:
             return None
         try:
-            value = self.redis.get(self.ryw_key(slug, session_id))
+            values = self.redis.mget(self.ryw_key(slug, session_id), TenantNames(slug).data_lsn_key)
         except redis.RedisError:
             self.metrics.redis_errors.labels("ryw_primary").inc()
             return False
-        return str(value) if value else None
+        return newest_lsn(*values)
 
     def engine_for_read(
         self, slug: str, session_id: int | None, pending: str | bool | None = True
     ) -> tuple[Engine, str | None]:
         """The engine to read from, and the LSN the replica must have replayed
-        (checked on the replica connection itself, see ``replayed``).
+        (checked on the replica connection itself, see ``replay_check``).
         ``pending``: the session's LSN if already fetched (None: none, False:
         Redis was down), True to fetch it here."""
         if not self.has_replica:
@@ -121,10 +137,7 @@ class ReplicaRouter:
             pending = self.pending_write(slug, session_id)
         if pending is False:
             return self.fallback("redis_down"), None
-        return self.engines.replica, pending if isinstance(pending, str) else None
-
-    def replayed(self, conn: Connection, lsn: str) -> bool:
-        return bool(conn.execute(REPLAYED_SQL, {"lsn": lsn}).scalar_one())
+        return self.engines.replica, lsn_of(pending)
 
     def fallback(self, reason: str) -> Engine:
         """The primary, counted by why the replica was not used."""

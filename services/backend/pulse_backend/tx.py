@@ -19,7 +19,7 @@ import psycopg
 import sqlalchemy.exc
 from sqlalchemy import Connection, Engine, text
 
-from pulse_backend.replica import ReplicaRouter
+from pulse_backend.replica import ReplicaRouter, replay_check
 from pulse_common.errors import BackendUnavailable
 from pulse_common.tenancy import TenantNames, quote_ident
 
@@ -67,12 +67,15 @@ def write_transaction(
         conn.close()
 
 
+_BEGIN = "BEGIN READ ONLY"
+
+
 @functools.lru_cache(maxsize=1024)
 def _read_opening(slug: str, opening: str | None) -> str:
-    """``_begin_read``'s statement string, built once per tenant and opening."""
+    """``_begin_read``'s statements after the replay check, built once per
+    tenant and opening."""
     names = TenantNames(slug)
     statements = [
-        "BEGIN READ ONLY",
         f"SET LOCAL ROLE {quote_ident(names.login_role)}",
         f"SET LOCAL search_path TO {quote_ident(names.schema)}",
     ]
@@ -82,10 +85,15 @@ def _read_opening(slug: str, opening: str | None) -> str:
 
 
 def _begin_read(
-    conn: Connection, names: TenantNames, opening: str | None
-) -> tuple[Any, ...] | None:
-    """``BEGIN READ ONLY``, the tenant's role and search path, and the
-    ``opening`` statement (run as the tenant), in one round trip: psycopg
+    conn: Connection, names: TenantNames, opening: str | None, must_see: str | None
+) -> tuple[bool, tuple[Any, ...] | None]:
+    """``BEGIN READ ONLY``, whether the server has replayed ``must_see``
+    (when given; ``replica.replay_check``), the tenant's role and search
+    path, and the ``opening`` statement (run as the tenant), in one round
+    trip: whether it has replayed, and the opening's row. The check's answer
+    is read first: when it is no, the rest was computed on data older than
+    ``must_see`` and the caller discards it. Checking in a round trip of its
+    own would cost one more per request after every load. psycopg
     would otherwise send its ``BEGIN`` on its own, and the opening statement
     cannot share a statement with the ``SET``s (its table names resolve
     before any of its own calls run). psycopg is in autocommit mode for the
@@ -105,11 +113,17 @@ def _begin_read(
     except psycopg.Error as exc:
         conn.invalidate(exc)
         raise _Dead() from exc
+    rest = _read_opening(names.slug, opening)
+    check = "" if must_see is None else f"{replay_check(must_see)}; "
     try:
-        cur = raw.execute(_read_opening(names.slug, opening))
+        cur = raw.execute(f"{_BEGIN}; {check}{rest}")
+        replayed = True
+        if must_see is not None:
+            cur.nextset()
+            replayed = bool(cast(tuple[Any, ...], cur.fetchone())[0])
         while cur.nextset():
             pass
-        return cur.fetchone() if opening is not None else None
+        return replayed, cur.fetchone() if opening is not None else None
     except psycopg.Error as exc:
         raise _driver_error(conn, raw, exc) from exc
 
@@ -170,10 +184,16 @@ def _abandon(conn: Connection) -> None:
 
 
 def _opened(
-    router: ReplicaRouter, engine: Engine, conn: Connection, names: TenantNames, opening: str | None
-) -> tuple[Connection, tuple[Any, ...] | None]:
-    """The connection in its tenant transaction, and the opening's row; on
-    failure the connection is closed. The replica's engine does not ping a
+    router: ReplicaRouter,
+    engine: Engine,
+    conn: Connection,
+    names: TenantNames,
+    opening: str | None,
+    must_see: str | None,
+) -> tuple[Connection, bool, tuple[Any, ...] | None]:
+    """The connection in its tenant transaction, whether its server has
+    replayed ``must_see``, and the opening's row; on failure the connection
+    is closed. The replica's engine does not ping a
     connection at checkout (a round trip per request): a pooled connection
     the server has closed (restart, terminated backend) fails this first
     round trip instead, which SQLAlchemy reports as a disconnect (discarding
@@ -182,7 +202,7 @@ def _opened(
     for attempt in (1, 2):
         try:
             conn.begin()
-            return conn, _begin_read(conn, names, opening)
+            return conn, *_begin_read(conn, names, opening, must_see)
         except (_Dead, sqlalchemy.exc.DBAPIError) as exc:
             _abandon(conn)
             conn.close()
@@ -205,7 +225,8 @@ def read_transaction(
     pending: str | bool | None = True,
 ) -> Iterator[Connection]:
     """A read-only transaction as the tenant on the replica, or on the primary
-    when the replica lags or has not replayed this session's last write."""
+    when the replica lags or has not replayed this session's last write or
+    the tenant's last load."""
     with opened_read_transaction(router, names, session_id, pending) as (conn, _):
         yield conn
 
@@ -222,19 +243,14 @@ def opened_read_transaction(
     statement without bind parameters, as the tenant): the connection and
     the opening's one row (None without an opening)."""
     engine, must_see = router.engine_for_read(names.slug, session_id, pending)
-    conn = _connect_read(router, engine)
-    if must_see is not None:
-        try:
-            seen = router.replayed(conn, must_see)
-            conn.rollback()
-        except BaseException:
-            conn.close()
-            raise
-        if not seen:
-            conn.close()
-            engine = router.fallback("read_your_writes")
-            conn = _open(engine, "postgresql")
-    conn, row = _opened(router, engine, conn, names, opening)
+    conn, replayed, row = _opened(
+        router, engine, _connect_read(router, engine), names, opening, must_see
+    )
+    if not replayed:
+        _abandon(conn)
+        conn.close()
+        engine = router.fallback("read_your_writes")
+        conn, _, row = _opened(router, engine, _open(engine, "postgresql"), names, opening, None)
     try:
         try:
             yield conn, row

@@ -80,7 +80,7 @@ class TenantNames:
     def key_prefix(self) -> str:
         return f"t:{self.slug}:"
 
-    # The two names the ETL writes and the backend reads: one definition, so
+    # The names the ETL writes and the backend reads: one definition, so
     # that a rename cannot leave one side talking to an empty key.
     @property
     def events_channel(self) -> str:
@@ -91,6 +91,13 @@ class TenantNames:
     def data_version_key(self) -> str:
         """Counter bumped after each load; the backend's caches key on it."""
         return f"{self.key_prefix}data_version"
+
+    @property
+    def data_lsn_key(self) -> str:
+        """The primary's WAL position after the load that last bumped the
+        data version (set with it): a read cached under that version must
+        see at least this much of the WAL."""
+        return f"{self.key_prefix}data_lsn"
 
     @property
     def collection(self) -> str:

@@ -2,7 +2,10 @@
 job's log lines in ``t:<slug>:logs`` (the capped stream the backend's log
 API reads, also published on the channel of that name for live viewers; its
 contract is ``pulse_common.tenant_log``), and the tenant's data
-version (``t:<slug>:data_version``), which the backend's caches key on.
+version (``t:<slug>:data_version``), which the backend's caches key on, with
+the primary's WAL position after the load (``t:<slug>:data_lsn``): the
+backend reads on the replica only once it has replayed that far, so an
+answer cached under the new version is never computed from the old data.
 Redis being down never fails a sync: events are best effort, the database
 is the record."""
 
@@ -13,11 +16,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 import redis.asyncio as aioredis
 import structlog
+from psycopg import AsyncConnection
 from pydantic import BaseModel
 
 from pulse_common import tenant_log
+from pulse_common.lsn import newest_lsn
 from pulse_common.tenancy import TenantNames
 
 log = structlog.get_logger("pulse_etl")
@@ -64,12 +70,46 @@ class Events:
     async def progress(self, p: Progress) -> None:
         await self._safe("publish", self._publish(p.model_dump_json()))
 
-    async def data_changed(self) -> None:
-        if self.redis is not None:
-            pipe = self.redis.pipeline(transaction=True)
-            pipe.incr(self.version_key)
-            pipe.expire(self.version_key, DATA_VERSION_TTL)
-            await self._safe("data version", pipe.execute())
+    @property
+    def lsn_key(self) -> str:
+        return self.names.data_lsn_key
+
+    async def data_changed(self, db: AsyncConnection[Any]) -> None:
+        """Bumps the data version after a load committed on ``db`` (the
+        primary, in autocommit), with the WAL position the load ends before."""
+        if self.redis is None:
+            return
+        # The insert position, as the backend's read-your-writes records it:
+        # read after the commit, so at or past the commit record.
+        try:
+            cur = await db.execute("SELECT pg_current_wal_insert_lsn()::text")
+            row = await cur.fetchone()
+        except psycopg.Error as exc:
+            # The load is committed: the version moves all the same, and the
+            # last recorded position (older) stays as a lower bound.
+            log.warning("wal position unreadable", category="ETL", error=type(exc).__name__)
+            row = None
+        await self._safe("data version", self._bump(self.redis, str(row[0]) if row else None))
+
+    async def _bump(self, cache: aioredis.Redis, lsn: str | None) -> None:
+        """The version and the LSN in one MULTI. The LSN only moves forward:
+        two integrations load at once, and the runner that read the older
+        position may bump last. WATCH rather than a script: a tenant's Redis
+        user may not run scripts (``pulse_common.cache``)."""
+        async with cache.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(self.lsn_key)
+                    furthest = newest_lsn(lsn, await pipe.get(self.lsn_key))
+                    pipe.multi()
+                    pipe.incr(self.version_key)
+                    pipe.expire(self.version_key, DATA_VERSION_TTL)
+                    if furthest is not None:
+                        pipe.set(self.lsn_key, furthest, ex=DATA_VERSION_TTL)
+                    await pipe.execute()
+                    return
+                except aioredis.WatchError:
+                    continue
 
     async def line(self, category: str, message: str, **fields: Any) -> None:
         """A job log line: to structlog (stderr) and to the tenant's stream."""

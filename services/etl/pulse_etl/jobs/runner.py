@@ -106,7 +106,7 @@ async def _run_locked(
                 meter.loaded(items, client)
                 if ctx.on_batch is not None:
                     ctx.on_batch(batch)
-                await events.data_changed()
+                await events.data_changed(conn)
                 await events.progress(tracker.progress(JobState.running, batch, client))
                 if control:
                     raise JobCancelled("paused" if control == "pause" else "cancelled")
@@ -140,7 +140,7 @@ async def _run_locked(
                 },
                 extra={"last_success_watermark": ISO(run["started_at"]), "retry_count": 0},
             )
-        await events.data_changed()
+        await events.data_changed(conn)
         await events.line(
             "ORCH", "run succeeded", integration=name, items=tracker.done, **linked.model_dump()
         )

@@ -30,6 +30,7 @@ from tests.backend.conftest import (
     TenantFactory,
     admin_session,
     bearer,
+    invite_and_login,
     login,
 )
 from tests.backend.support import add_deployment, add_repository
@@ -255,6 +256,59 @@ def test_a_load_the_replica_has_not_replayed_is_not_cached_under_its_version(
         conn.commit()
     _wait_caught_up(platform)
     assert figures() == ["hit", 2] * 3
+
+
+def test_a_dora_settings_change_the_replica_has_not_replayed_is_not_cached_under_its_version(
+    dashboard: Dashboard,
+    platform: Platform,
+    paused_replay: Callable[[], None],
+) -> None:
+    # An admin's new DORA rules (relinked, data version bumped) while the
+    # replica has not replayed them: another user's next figure used to be
+    # computed on the replica with the old rules and cached under the new
+    # version, so everyone saw the old figure until the entry expired.
+    client, s, deploy, _ = dashboard
+    deploy(1)  # to "production"
+    member = invite_and_login(client, s, "member")
+    june = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    params = {"start": june.isoformat(), "end": (june + dt.timedelta(days=28)).isoformat()}
+
+    def frequency() -> list[object]:
+        r = client.get(
+            "/api/v1/analytics/deployment-frequency", params=params, headers=member.headers
+        )
+        assert r.status_code == 200, r.text
+        return [r.headers["X-Cache"], r.json()["sample_size"]]
+
+    _wait_caught_up(platform)
+    assert frequency() == ["miss", 1]
+    paused_replay()
+    rules = client.get("/api/v1/analytics/settings", headers=s.headers).json()["rules"]
+    body = {**rules, "production_pattern": "^(live)$"}
+    r = client.put("/api/v1/analytics/settings", json=body, headers=s.headers)
+    assert r.status_code == 200, r.text
+    before = _fallbacks(client, "read_your_writes")
+    assert frequency() == ["miss", 0]
+    assert _fallbacks(client, "read_your_writes") == before + 1
+    with platform.replica_engine.connect() as conn:
+        conn.execute(text("SELECT pg_wal_replay_resume()"))
+        conn.commit()
+    _wait_caught_up(platform)
+    assert frequency() == ["hit", 0]
+
+
+def test_a_settings_bump_moves_the_data_lsn_only_forward(
+    redis_admin: redis.Redis, make_tenant: TenantFactory
+) -> None:
+    names = TenantNames(make_tenant().slug)
+    assert bump_data_version(redis_admin, names.slug, "0/FF") == 1
+    assert bump_data_version(redis_admin, names.slug, "0/10") == 2
+    assert redis_admin.get(names.data_lsn_key) in ("0/FF", b"0/FF")
+    bump_data_version(redis_admin, names.slug, "1/0")
+    bump_data_version(redis_admin, names.slug, "not-an-lsn")
+    bump_data_version(redis_admin, names.slug)
+    assert redis_admin.get(names.data_lsn_key) in ("1/0", b"1/0")
+    assert int(redis_admin.get(names.data_version_key) or 0) == 5
 
 
 def _all_fallbacks(client: TestClient) -> list[float]:

@@ -26,10 +26,13 @@ from pulse_backend.tx import read_transaction, write_transaction
 
 
 @contextmanager
-def tenant_write(clients: AppClients, principal: Principal) -> Iterator[Connection]:
+def tenant_write(
+    clients: AppClients, principal: Principal, committed: list[str] | None = None
+) -> Iterator[Connection]:
     """For services that must act after the commit (e.g. drop cached
-    sessions): the same transaction ``WriteConn`` gives a route."""
-    lsn: list[str] = []
+    sessions): the same transaction ``WriteConn`` gives a route.
+    ``committed`` gets the WAL position after the commit, when it wrote."""
+    lsn: list[str] = committed if committed is not None else []
     with write_transaction(clients.engines.primary, principal.names, lsn) as conn:
         yield conn
     if lsn and clients.replica.has_replica:

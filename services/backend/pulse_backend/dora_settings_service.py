@@ -54,7 +54,8 @@ def read(conn: Connection) -> DoraSettingsOut:
 def replace(clients: AppClients, principal: Principal, body: DoraSettingsIn) -> DoraSettingsOut:
     rules = DoraRules.model_validate(body.model_dump())
     values = rules.model_dump(mode="json")
-    with tenant_write(clients, principal) as conn:
+    committed: list[str] = []
+    with tenant_write(clients, principal, committed) as conn:
         conn.execute(
             text("SELECT pg_advisory_xact_lock(hashtext(:k || current_schema()))"),
             {"k": RELINK_LOCK},
@@ -66,7 +67,10 @@ def replace(clients: AppClients, principal: Principal, body: DoraSettingsIn) -> 
         )
         report = relink(conn, principal.tenant_id, rules)
     try:
-        response_cache.bump_data_version(clients.redis, principal.slug)
+        # With the relink's WAL position: another user's read on a replica
+        # that has not replayed it must not cache the old figures anew.
+        lsn = committed[0] if committed else None
+        response_cache.bump_data_version(clients.redis, principal.slug, lsn)
     except Exception:
         clients.metrics.redis_errors.labels("data_version_not_bumped").inc()
     events.publish(clients.redis, clients.metrics, principal.slug, "settings.changed", what="dora")

@@ -36,6 +36,7 @@ from pulse_backend.context import Principal
 from pulse_backend.preflight import data_version_key_of
 from pulse_backend.state import AppClients
 from pulse_backend.tx import opened_read_transaction
+from pulse_common.lsn import lsn_of
 from pulse_common.tenancy import TenantNames
 
 T = TypeVar("T")
@@ -47,9 +48,33 @@ def data_version_key(slug: str) -> str:
     return data_version_key_of(TenantNames(slug))
 
 
-def bump_data_version(cache: redis.Redis, slug: str) -> int:
-    """What the ETL does after a load (here for tests and admin tools)."""
-    return int(cache.incr(data_version_key(slug)))
+# The version and, when given, the WAL position the change ends before, as
+# the ETL records them after a load (pulse_etl.jobs.events): the position only
+# moves forward (hex halves compared in turn: a Lua number is a double).
+_BUMP = """
+local v = redis.call('INCR', KEYS[1])
+local function pos(l)
+  local h, lo = string.match(l or '', '^(%x+)/(%x+)$')
+  if h then return {tonumber(h, 16), tonumber(lo, 16)} end
+end
+local new, old = pos(ARGV[1]), pos(redis.call('GET', KEYS[2]))
+if new and (not old or new[1] > old[1] or (new[1] == old[1] and new[2] > old[2])) then
+  redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
+end
+return v
+"""
+# As long as the ETL keeps it (its DATA_VERSION_TTL).
+DATA_LSN_TTL_SECONDS = 30 * 24 * 3600
+
+
+def bump_data_version(cache: redis.Redis, slug: str, lsn: str | None = None) -> int:
+    """What the ETL does after a load: here after a change of the DORA
+    settings (a relink) and for tests. ``lsn``: the primary's WAL position
+    after the change committed, which a read cached under the new version
+    must have replayed (else it reads the primary)."""
+    names = TenantNames(slug)
+    keys = (names.data_version_key, names.data_lsn_key)
+    return int(cache.eval(_BUMP, 2, *keys, lsn_of(lsn) or "", DATA_LSN_TTL_SECONDS))
 
 
 def key_parts(slug: str, route: str, params: Mapping[str, Any]) -> tuple[str, str]:

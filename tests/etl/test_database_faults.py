@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import socket
 import time
+from collections.abc import Callable
+from typing import Any
 
 import psycopg
 import pytest
@@ -74,8 +76,9 @@ def _read_only(t: EtlTenant, on: bool) -> None:
         )
 
 
-async def test_a_read_only_database_still_tells_the_page_why(etl_tenant: EtlTenant) -> None:
-    t = etl_tenant
+def _fails_over_at_the_second_batch(t: EtlTenant) -> Callable[[Batch], None]:
+    """An ``on_batch`` that turns the database read-only and ends the run's
+    sessions as the second batch arrives (a failover mid-run)."""
     seen: list[str] = []
 
     def fail_over(batch: Batch) -> None:
@@ -84,9 +87,21 @@ async def test_a_read_only_database_still_tells_the_page_why(etl_tenant: EtlTena
             _read_only(t, True)
             _drop_sessions(t)
 
+    return fail_over
+
+
+def _listening(t: EtlTenant) -> Any:
+    """A subscription to the tenant's progress events, confirmed."""
     events = redis.Redis.from_url(t.redis_url, decode_responses=True).pubsub()
     events.subscribe(t.names.events_channel)
     events.get_message(timeout=1)  # the subscription's confirmation
+    return events
+
+
+async def test_a_read_only_database_still_tells_the_page_why(etl_tenant: EtlTenant) -> None:
+    t = etl_tenant
+    fail_over = _fails_over_at_the_second_batch(t)
+    events = _listening(t)
     jira = t.integrations()["jira-main"]
     try:
         with pytest.raises(FailureNotRecorded) as raised:
@@ -189,17 +204,8 @@ async def test_a_run_that_cannot_record_its_failure_tells_the_page_once(
     run failed and why, and the job API shows that failure; the manager
     used to tell the page a second time (two "run failed" lines)."""
     t = etl_tenant
-    seen: list[str] = []
-
-    def fail_over(batch: Batch) -> None:
-        seen.append(batch.phase)
-        if len(seen) == 2:
-            _read_only(t, True)
-            _drop_sessions(t)
-
-    events = redis.Redis.from_url(t.redis_url, decode_responses=True).pubsub()
-    events.subscribe(t.names.events_channel)
-    events.get_message(timeout=1)
+    fail_over = _fails_over_at_the_second_batch(t)
+    events = _listening(t)
     manager = JobManager(ctx=t.context(on_batch=fail_over), integrations=t.integrations())
     try:
         await manager.start("jira-main")

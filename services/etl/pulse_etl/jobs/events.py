@@ -81,6 +81,7 @@ class Events:
             return
         # The insert position, as the backend's read-your-writes records it:
         # read after the commit, so at or past the commit record.
+        lost: psycopg.Error | None = None
         try:
             cur = await db.execute("SELECT pg_current_wal_insert_lsn()::text")
             row = await cur.fetchone()
@@ -89,7 +90,13 @@ class Events:
             # last recorded position (older) stays as a lower bound.
             log.warning("wal position unreadable", category="ETL", error=type(exc).__name__)
             row = None
+            # A session the server ended: the run fails with the server's
+            # words ("terminating connection due to administrator command"),
+            # not the driver's "the connection is lost" at the next statement.
+            lost = exc if db.broken else None
         await self._safe("data version", self._bump(self.redis, str(row[0]) if row else None))
+        if lost is not None:
+            raise lost
 
     async def _bump(self, cache: aioredis.Redis, lsn: str | None) -> None:
         """The version and the LSN in one MULTI. The LSN only moves forward:

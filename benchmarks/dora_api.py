@@ -151,6 +151,20 @@ def main() -> int:
         with psycopg.connect(bench_dsn(pg.primary_dsn), autocommit=True) as c:
             loaded = c.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()
         cache.set(TenantNames("bench").data_lsn_key, str(loaded[0] if loaded else ""))
+        # Timed reads are the replica's: wait until it has replayed the load
+        # (a second was not enough at --full: the first reads fell back).
+        # Bounded: an insert position just past a page header is replayed
+        # only once more WAL follows (the login below writes some).
+        deadline = time.monotonic() + 120
+        with psycopg.connect(bench_dsn(pg.replica_dsn), autocommit=True) as r:
+            while (
+                time.monotonic() < deadline
+                and not r.execute(
+                    "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn",
+                    (loaded[0] if loaded else "0/0",),
+                ).fetchone()[0]
+            ):  # type: ignore[index]
+                time.sleep(0.1)
 
         def bump() -> None:
             response_cache.bump_data_version(cache, "bench")
@@ -212,7 +226,7 @@ def main() -> int:
                 opening = capture.opening()
                 # The opening statement is the floor's first (the request
                 # floor sends it inside the transaction's first round trip).
-                assert opening.endswith(stmts[0][0]), opening
+                assert opening.endswith(stmts[0][0]), (opening, stmts[:3], capture.seen[:6])
                 plan = analytics_fast.KEYS[url](QueryParams(urlencode(params)))
 
                 def floor(stmts: list[tuple[str, Any]] = stmts) -> None:

@@ -17,20 +17,25 @@ function useEmails(): Emails {
   return useMemo(() => new Map((users.data ?? []).map((u) => [u.id, u.email])), [users.data]);
 }
 
-/** The question, with the answer it corrects folded under it (long; read when in doubt). */
-function QuestionCell({ m }: { m: Memory }) {
+/** The cells both lists open with: the question (the answer it corrects
+ * folded under it: long, read when in doubt), the correction, its author. */
+function EntryCells({ m, emails }: { m: Memory; emails: Emails }) {
   return (
-    <td className="break" data-label="Question">
-      <div>
-        {m.user_intent}
-        {m.original_answer && (
-          <details className="corrected-answer">
-            <summary>The answer it corrects</summary>
-            <p>{m.original_answer}</p>
-          </details>
-        )}
-      </div>
-    </td>
+    <>
+      <td className="break" data-label="Question">
+        <div>
+          {m.user_intent}
+          {m.original_answer && (
+            <details className="corrected-answer">
+              <summary>The answer it corrects</summary>
+              <p>{m.original_answer}</p>
+            </details>
+          )}
+        </div>
+      </td>
+      <td className="break" data-label="Correction">{m.corrected_answer}</td>
+      <td data-label="Given by">{personOf(m.user_id, emails)}</td>
+    </>
   );
 }
 
@@ -72,9 +77,7 @@ function Pending({ emails, announce }: { emails: Emails; announce: Announce }) {
           <Table label="Corrections waiting for review" caption="Corrections waiting for review, newest first" className="table-stack corrections-table" columns={["Question", "Correction", "Given by", "Given", ""]}>
             {list.map((m) => (
               <tr key={m.id}>
-                <QuestionCell m={m} />
-                <td className="break" data-label="Correction">{m.corrected_answer}</td>
-                <td data-label="Given by">{personOf(m.user_id, emails)}</td>
+                <EntryCells m={m} emails={emails} />
                 <td data-label="Given">{formatDateTime(m.created_at)}</td>
                 <DecideCell m={m} choices={["accepted", "rejected"]} announce={announce} />
               </tr>
@@ -100,9 +103,7 @@ function Decided({ emails, announce }: { emails: Emails; announce: Announce }) {
           <Table label="Decided corrections" caption="Corrections accepted or rejected, newest given first" className="table-stack corrections-table" columns={["Question", "Correction", "Given by", "Decision", ""]}>
             {decidedCorrections(list).map((m) => (
               <tr key={m.id} data-review={m.review}>
-                <QuestionCell m={m} />
-                <td className="break" data-label="Correction">{m.corrected_answer}</td>
-                <td data-label="Given by">{personOf(m.user_id, emails)}</td>
+                <EntryCells m={m} emails={emails} />
                 <td data-label="Decision">
                   <div>
                     <span className={m.review === "accepted" ? "badge badge-good" : "badge badge-bad"}>{m.review === "accepted" ? "Accepted" : "Rejected"}</span>{" "}

@@ -1,5 +1,6 @@
 import { lazy, Suspense, type ReactNode } from "react";
 import { Navigate, Route, Routes, useLocation } from "react-router-dom";
+import { REVIEWER } from "./ai/corrections";
 import { useAuth, useCan, useUser } from "./auth/AuthContext";
 import { Loading } from "./components/States";
 import { ChangePasswordPage } from "./pages/ChangePasswordPage";
@@ -22,6 +23,7 @@ const LogsPage = lazy(() => import("./pages/admin/LogsPage").then((m) => ({ defa
 const EtlPage = lazy(() => import("./pages/admin/EtlPage").then((m) => ({ default: m.EtlPage })));
 const AnalyticsSettingsPage = lazy(() => import("./pages/admin/AnalyticsSettingsPage").then((m) => ({ default: m.AnalyticsSettingsPage })));
 const SearchIndexPage = lazy(() => import("./pages/admin/SearchIndexPage").then((m) => ({ default: m.SearchIndexPage })));
+const CorrectionsPage = lazy(() => import("./pages/admin/CorrectionsPage").then((m) => ({ default: m.CorrectionsPage })));
 const MlPage = lazy(() => import("./pages/admin/MlPage").then((m) => ({ default: m.MlPage })));
 const SearchPage = lazy(() => import("./ai/SearchPage").then((m) => ({ default: m.SearchPage })));
 const AssistantPage = lazy(() => import("./ai/AssistantPage").then((m) => ({ default: m.AssistantPage })));
@@ -83,6 +85,8 @@ function SignedIn({ expired }: { expired: boolean }) {
               <Route path="/admin/integrations" element={<AdminOnly><IntegrationsPage /></AdminOnly>} />
               <Route path="/admin/logs" element={<AdminOnly><LogsPage /></AdminOnly>} />
               <Route path="/admin/etl" element={<AdminOnly><EtlPage /></AdminOnly>} />
+              {/* The permission, not the role: users_permissions can grant it to a non-admin. */}
+              <Route path="/admin/corrections" element={<Needs permission={REVIEWER} what="Reviewing the assistant's corrections"><CorrectionsPage /></Needs>} />
               <Route path="/admin/ml" element={<AdminOnly><MlPage /></AdminOnly>} />
               <Route path="/admin/search-index" element={<AdminOnly><SearchIndexPage /></AdminOnly>} />
               <Route path="/admin/analytics" element={<AdminOnly><AnalyticsSettingsPage /></AdminOnly>} />

@@ -69,7 +69,7 @@ async function aiPagesIn(page, consoleErrors, config, axeSource) {
   search.tooLong = (await page.locator("main").getByRole("alert").innerText()).trim();
 
   // The assistant, local mode: watch the answer's stream as the server sent it.
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Assistant" }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Assistant", exact: true }).click();
   await heading(page, "Assistant");
   // The stream's bytes are kept by passing them through a route: Chromium
   // drops a response body once the URL changes (?c= is set as the answer starts).
@@ -140,7 +140,7 @@ async function aiPagesIn(page, consoleErrors, config, axeSource) {
   // And so does leaving the page and coming back from the menu (sessionStorage).
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Overview" }).click();
   await heading(page, "Overview");
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Assistant" }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Assistant", exact: true }).click();
   await page.getByRole("article", { name: "You asked" }).first().waitFor();
   const fromMenu = await page.getByRole("article", { name: "You asked" }).count();
 

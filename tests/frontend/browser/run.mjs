@@ -20,6 +20,7 @@ import { format } from "node:util";
 import * as admin from "./admin.mjs";
 import * as aiScenarios from "./ai.mjs";
 import * as charts from "./charts.mjs";
+import * as corrections from "./corrections.mjs";
 import * as dashboards from "./dashboards.mjs";
 import * as etl from "./etl.mjs";
 import * as executive from "./executive.mjs";
@@ -36,7 +37,7 @@ const frontend = process.env.PULSE_FRONTEND;
 const require = createRequire(join(frontend, "package.json"));
 const { chromium } = require("playwright-core");
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const own = { ...shellScenarios, ...dashboards, ...charts, ...admin, ...etl, ...executive, ...settings, ...tenantAdmin, ...aiScenarios, ...walkScenarios, ...zone, ...filterBar, ...phoneTables, ...phonePass };
+const own = { ...shellScenarios, ...dashboards, ...charts, ...admin, ...etl, ...executive, ...settings, ...tenantAdmin, ...aiScenarios, ...corrections, ...walkScenarios, ...zone, ...filterBar, ...phoneTables, ...phonePass };
 
 async function scenarioNamed(name, modules) {
   const extra = {};

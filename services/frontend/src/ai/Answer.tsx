@@ -1,8 +1,10 @@
 import { Fragment, useState, type FormEvent, type ReactNode } from "react";
 import { formErrors } from "../api/fieldErrors";
 import { Button } from "../components/Button";
+import { useCan } from "../auth/AuthContext";
 import { FormError } from "../components/States";
 import { useFeedback, type Rating } from "./api";
+import { feedbackSaved, REVIEWER } from "./corrections";
 import { answerBlocks } from "./answerText";
 import type { Turn } from "./turns";
 
@@ -30,9 +32,11 @@ function Feedback({ messageId }: { messageId: string }) {
   const [rating, setRating] = useState<Rating | null>(null);
   const [correction, setCorrection] = useState("");
   const [saved, setSaved] = useState<string | null>(null);
+  // A member's correction waits for a reviewer: the message says whom it steers.
+  const reviewer = useCan(REVIEWER);
   const send = (r: Rating, text?: string) => {
     setRating(r);
-    feedback.mutate({ messageId, rating: r, correction: text?.trim() || undefined }, { onSuccess: () => setSaved(text?.trim() ? "Correction saved: the assistant will use it next time." : "Thanks for the feedback.") });
+    feedback.mutate({ messageId, rating: r, correction: text?.trim() || undefined }, { onSuccess: () => setSaved(feedbackSaved(Boolean(text?.trim()), reviewer)) });
   };
   const submit = (e: FormEvent) => {
     e.preventDefault();

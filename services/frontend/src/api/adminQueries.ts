@@ -1,6 +1,6 @@
 /**
  * Queries and mutations of the admin pages (branding, AI providers, data
- * integrations, logs, ML monitoring). Kept apart from queries.ts so that the
+ * integrations, logs, ML monitoring, the assistant's corrections). Kept apart from queries.ts so that the
  * data pages and the admin pages grow without touching the same file.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -24,6 +24,7 @@ export const adminKeys = {
   alerts: (acknowledged: boolean | undefined) => ["ml-alerts", acknowledged ?? "all"] as const,
   predictions: ["ml-predictions"] as const,
   etlJobs: ["etl-jobs"] as const,
+  corrections: ["corrections"] as const,
 };
 
 /** Sets the branding query's data from a mutation's answer: every subscriber (the shell too) sees it at once. */
@@ -172,5 +173,40 @@ export function useEtlAction() {
     mutationFn: ({ integration, action }: { integration: string; action: EtlAction }) =>
       unwrap(api.POST("/api/v1/etl/jobs/{integration}/{action}", { params: { path: { integration, action } } })),
     onSuccess: () => qc.invalidateQueries({ queryKey: adminKeys.etlJobs }),
+  });
+}
+
+/** The assistant's feedback kind (pulse_backend/agent/memory.py KIND). */
+const FEEDBACK_KIND = "assistant_feedback";
+/** Decided corrections are read from the latest feedback (the API has no
+ * filter on the review): as many as it lists at once. */
+export const FEEDBACK_SCANNED = 500;
+
+export function usePendingCorrections() {
+  const { api } = useAuth();
+  return useQuery({
+    queryKey: [...adminKeys.corrections, "pending"],
+    queryFn: () => unwrap(api.GET("/api/v1/ml/learning-memory/pending", { params: { query: { kind: FEEDBACK_KIND, limit: 500 } } })),
+  });
+}
+
+export function useFeedbackEntries() {
+  const { api } = useAuth();
+  return useQuery({
+    queryKey: [...adminKeys.corrections, "feedback"],
+    queryFn: () => unwrap(api.GET("/api/v1/ml/learning-memory", { params: { query: { kind: FEEDBACK_KIND, limit: FEEDBACK_SCANNED } } })),
+  });
+}
+
+export function useDecideCorrection() {
+  const { api } = useAuth();
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, accept }: { id: number; accept: boolean }) => {
+      const params = { params: { path: { memory_id: id } } };
+      return unwrap(accept ? api.POST("/api/v1/ml/learning-memory/{memory_id}/accept", params) : api.POST("/api/v1/ml/learning-memory/{memory_id}/reject", params));
+    },
+    // Both lists: the row leaves the pending one and joins the decided.
+    onSuccess: () => qc.invalidateQueries({ queryKey: adminKeys.corrections }),
   });
 }

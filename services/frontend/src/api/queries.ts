@@ -12,9 +12,10 @@ export const keys = {
   users: ["users"] as const,
 };
 
-export function useUsers() {
+/** `enabled` false: not asked (a session without `users:read`). */
+export function useUsers(enabled = true) {
   const { api } = useAuth();
-  return useQuery({ queryKey: keys.users, queryFn: () => unwrap(api.GET("/api/v1/users")) });
+  return useQuery({ queryKey: keys.users, queryFn: () => unwrap(api.GET("/api/v1/users")), enabled });
 }
 
 export function useInviteUser() {

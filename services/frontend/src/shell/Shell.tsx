@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { NavLink, useLocation } from "react-router-dom";
 import { useSetThemeMode, type ThemeModeValue } from "../api/queries";
+import { REVIEWER } from "../ai/corrections";
 import { useAuth, useUser } from "../auth/AuthContext";
 import { applyThemeMode } from "../theme/theme";
 import { useApplyBranding } from "../theme/useBranding";
@@ -26,6 +27,7 @@ export const NAV: NavItem[] = [
   { to: "/admin/branding", label: "Branding", admin: true },
   { to: "/admin/analytics", label: "Analytics settings", admin: true },
   { to: "/admin/providers", label: "AI providers", admin: true },
+  { to: "/admin/corrections", label: "Assistant corrections", permission: REVIEWER },
   { to: "/admin/integrations", label: "Integrations", admin: true },
   { to: "/admin/etl", label: "ETL jobs", admin: true },
   { to: "/admin/logs", label: "Logs", admin: true },

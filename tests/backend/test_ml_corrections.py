@@ -107,3 +107,33 @@ def test_only_admins_review_and_only_their_own_tenants_corrections(
     wait_replica(platform)
     [still] = client.get(f"{URL}/pending", headers=admin.headers).json()
     assert (still["id"], still["review"]) == (given["id"], "pending")
+
+
+def test_lists_corrections_by_review_state(
+    client: TestClient, admin: Session, platform: Platform
+) -> None:
+    """The admin page's decided list asks for accepted and rejected ones
+    instead of scanning every rating: plain ratings have nothing to review
+    (an admin's is stored accepted all the same) and are not listed."""
+    member = invite_and_login(client, admin, "member")
+    waiting = _give(client, member, "what is our lead time?", "Count from the first commit.")
+    refused = _give(client, member, "how often do we deploy?", "Say we deploy hourly.")
+    given = _give(client, admin, "how many incidents?", "Count sev1 and sev2 only.")
+    _give(client, admin, "thanks", None)  # a rating, stored accepted
+    r = client.post(f"{URL}/{refused['id']}/reject", headers=admin.headers)
+    assert r.status_code == 200, r.text
+    wait_replica(platform)
+
+    def ids(s: Session, query: str) -> list[int]:
+        r = client.get(f"{URL}?{query}", headers=s.headers)
+        assert r.status_code == 200, r.text
+        return [m["id"] for m in r.json()]
+
+    assert ids(admin, "review=accepted&review=rejected") == [given["id"], refused["id"]]
+    assert ids(admin, "review=accepted") == [given["id"]]
+    assert ids(admin, "review=pending&kind=assistant_feedback") == [waiting["id"]]
+    # A member still sees only their own, whatever the state.
+    assert ids(member, "review=accepted&review=rejected") == [refused["id"]]
+
+    r = client.get(f"{URL}?review=decided", headers=admin.headers)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"].startswith("review"), r.text

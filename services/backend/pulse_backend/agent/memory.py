@@ -24,7 +24,7 @@ from sqlalchemy import Connection, select
 
 from pulse_backend.context import Principal
 from pulse_backend.ml import learning
-from pulse_backend.ml.models import FeedbackIn
+from pulse_backend.ml.models import FeedbackIn, MemoryOut
 from pulse_common.ai import Embedder
 from pulse_common.models.base import table_of
 from pulse_common.models.tenant_ai import AiLearningMemory
@@ -91,7 +91,7 @@ def record(
     rating: str,
     correction: str | None,
     context: dict[str, str | None],
-) -> int:
+) -> MemoryOut:
     body = FeedbackIn(
         kind=KIND,
         user_intent=question,
@@ -100,7 +100,7 @@ def record(
         corrected_answer=correction,
         context=context,
     )
-    return learning.add(conn, principal, body).id
+    return learning.add(conn, principal, body)
 
 
 def relevant(

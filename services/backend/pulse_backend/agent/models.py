@@ -97,3 +97,8 @@ class FeedbackOut(BaseModel):
     memory_id: int
     message_id: str
     rating: Literal["up", "down"]
+    review: Literal["pending", "accepted"] | None = Field(
+        description="Whom the stored correction steers: `pending`, its author's own questions "
+        "until someone holding `integrations:write` accepts it; `accepted`, everyone's "
+        "(given by such a holder). Null when no correction was given."
+    )

@@ -27,6 +27,7 @@ from pulse_backend.agent.runtime import AgentRuntime
 from pulse_backend.agent.tools import ToolContext
 from pulse_backend.db import tenant_write
 from pulse_common.ai import ChatMessage
+from pulse_common.models.enums import CorrectionReview
 
 HISTORY = 10
 MAX_CITATIONS = 20
@@ -128,7 +129,7 @@ async def respond(
 def feedback(ctx: ToolContext, message_id: str, body: FeedbackBody) -> FeedbackOut:
     reply, question = conversations.find_message(ctx.clients.redis, ctx.principal, message_id)
     with tenant_write(ctx.clients, ctx.principal) as conn:
-        memory_id = memory.record(
+        entry = memory.record(
             conn,
             ctx.principal,
             question=question.content if question else "(question expired)",
@@ -137,4 +138,8 @@ def feedback(ctx: ToolContext, message_id: str, body: FeedbackBody) -> FeedbackO
             correction=body.correction,
             context={"message_id": message_id, "mode": reply.mode, "provider": reply.provider},
         )
-    return FeedbackOut(memory_id=memory_id, message_id=message_id, rating=body.rating)
+    # Said by the stored entry, not guessed by the client from its permissions.
+    review = None
+    if entry.corrected_answer is not None:
+        review = "accepted" if entry.review == CorrectionReview.accepted else "pending"
+    return FeedbackOut(memory_id=entry.id, message_id=message_id, rating=body.rating, review=review)

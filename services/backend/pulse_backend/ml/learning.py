@@ -44,14 +44,24 @@ def _out(row: Any) -> MemoryOut:
 
 
 def entries(
-    conn: Connection, principal: Principal, *, kind: str | None, limit: int, offset: int
+    conn: Connection,
+    principal: Principal,
+    *,
+    kind: str | None,
+    review: list[CorrectionReview] | None = None,
+    limit: int,
+    offset: int,
 ) -> list[MemoryOut]:
-    """Newest first: the caller's own entries, or everyone's for a reviewer."""
+    """Newest first: the caller's own entries, or everyone's for a reviewer.
+    Asked for review states, only corrections: a plain rating has nothing to
+    review (a reviewer's is stored ``accepted`` all the same)."""
     stmt = select(_MEM).order_by(_MEM.c.created_at.desc(), _MEM.c.id.desc())
     if not may_review(principal):
         stmt = stmt.where(_MEM.c.user_id == principal.user_id)
     if kind is not None:
         stmt = stmt.where(_MEM.c.kind == kind)
+    if review:
+        stmt = stmt.where(_MEM.c.review.in_(review), _MEM.c.corrected_answer.is_not(None))
     return [_out(r) for r in conn.execute(stmt.limit(limit).offset(offset)).mappings()]
 
 

@@ -170,14 +170,17 @@ def list_learning_memory(
     conn: ReadConn,
     principal: Reader,
     kind: Text = None,
+    review: Annotated[list[CorrectionReview] | None, Query()] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[MemoryOut]:
     """Feedback on the assistant's answers, newest first. A member sees only
     their own entries (the questions they asked and the answers they got are
     private, as their conversations are); holders of `integrations:write`
-    (admins) see every user's."""
-    return learning.entries(conn, principal, kind=kind, limit=limit, offset=offset)
+    (admins) see every user's. `review` (repeatable) lists only the
+    corrections in those review states, e.g. `review=accepted&review=rejected`
+    for the decided ones."""
+    return learning.entries(conn, principal, kind=kind, review=review, limit=limit, offset=offset)
 
 
 @router.post("/learning-memory", status_code=201)

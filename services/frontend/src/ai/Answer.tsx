@@ -32,11 +32,12 @@ function Feedback({ messageId }: { messageId: string }) {
   const [rating, setRating] = useState<Rating | null>(null);
   const [correction, setCorrection] = useState("");
   const [saved, setSaved] = useState<string | null>(null);
-  // A member's correction waits for a reviewer: the message says whom it steers.
+  // A member's correction waits for a reviewer: the message says whom it
+  // steers, from the answer's `review`; the permission only if it lacks one.
   const reviewer = useCan(REVIEWER);
   const send = (r: Rating, text?: string) => {
     setRating(r);
-    feedback.mutate({ messageId, rating: r, correction: text?.trim() || undefined }, { onSuccess: () => setSaved(feedbackSaved(Boolean(text?.trim()), reviewer)) });
+    feedback.mutate({ messageId, rating: r, correction: text?.trim() || undefined }, { onSuccess: (out) => setSaved(feedbackSaved(Boolean(text?.trim()), reviewer, out.review)) });
   };
   const submit = (e: FormEvent) => {
     e.preventDefault();

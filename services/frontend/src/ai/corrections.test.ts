@@ -26,6 +26,16 @@ describe("correction review", () => {
     expect(feedbackSaved(true, true)).toBe("Correction saved: the assistant will use it next time.");
   });
 
+  it("words a saved correction by the review the API says, not by the session's permissions", () => {
+    expect(feedbackSaved(true, false, "accepted")).toBe("Correction saved: the assistant will use it next time.");
+    expect(feedbackSaved(true, true, "pending")).toBe("Correction saved: it applies to your own questions until an admin accepts it.");
+  });
+
+  it("falls back to the session's permissions when the API's answer has no review", () => {
+    expect(feedbackSaved(true, true, undefined)).toBe("Correction saved: the assistant will use it next time.");
+    expect(feedbackSaved(true, false, null)).toBe("Correction saved: it applies to your own questions until an admin accepts it.");
+  });
+
   it("thanks for a rating without a correction, whoever gives it", () => {
     expect(feedbackSaved(false, false)).toBe("Thanks for the feedback.");
     expect(feedbackSaved(false, true)).toBe("Thanks for the feedback.");

@@ -12,12 +12,17 @@ export type Review = Schemas["CorrectionReview"];
  * chooses the model every user is answered by, admins by default. */
 export const REVIEWER = "integrations:write";
 
-/** What the answer's feedback says once saved: whom a correction now steers.
- * The feedback's answer does not say the review, so the session's
- * permissions decide, as the backend's `may_review` does. */
-export function feedbackSaved(corrected: boolean, reviewer: boolean): string {
+/** The stored correction's review, as the feedback's answer says it (null without a correction). */
+export type SavedReview = Schemas["FeedbackOut"]["review"];
+
+/** What the answer's feedback says once saved: whom a correction now steers,
+ * as the stored entry's `review` says. An older server's answer does not say
+ * it: then the session's permissions decide, as the backend's `may_review`
+ * does (a guess: permissions may have changed since the session began). */
+export function feedbackSaved(corrected: boolean, reviewer: boolean, review?: SavedReview): string {
   if (!corrected) return "Thanks for the feedback.";
-  return reviewer ? "Correction saved: the assistant will use it next time." : "Correction saved: it applies to your own questions until an admin accepts it.";
+  const accepted = review ? review === "accepted" : reviewer;
+  return accepted ? "Correction saved: the assistant will use it next time." : "Correction saved: it applies to your own questions until an admin accepts it.";
 }
 
 /** A user's email from the users list; the id alone when it is not there

@@ -142,6 +142,28 @@ describe("AssistantPage", () => {
     expect(screen.getAllByLabelText("Your question")).toHaveLength(1);
   });
 
+  it("says whom a saved correction steers as the API's answer says, not as the session's permissions guess", async () => {
+    const s = controlledStream();
+    // A session without integrations:write, whose correction the server
+    // stored accepted (say: the permission was granted since sign-in).
+    renderPage("/assistant", <AssistantPage />, async (req) => {
+      const path = new URL(req.url).pathname;
+      if (path === "/api/v1/assistant/conversations") return json({ id: "c1" }, 201);
+      if (path.endsWith("/messages")) return new Response(s.body, { headers: { "content-type": "text/event-stream" } });
+      if (path.endsWith("/feedback")) return json({ memory_id: 1, message_id: "m1", rating: "down", review: "accepted" }, 201);
+      return json({ detail: "unexpected", code: "x" }, 500);
+    });
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText("Your question"), "How often do we deploy?{Enter}");
+    s.send("token", { text: "Daily." });
+    s.send("done", { message_id: "m1", mode: "local", provider: null });
+    s.close();
+    await user.click(await screen.findByRole("button", { name: "Bad answer" }));
+    await user.type(screen.getByLabelText("What should the answer have been?"), "count only production");
+    await user.click(screen.getByRole("button", { name: "Send correction" }));
+    expect(await screen.findByText("Correction saved: the assistant will use it next time.")).toBeInTheDocument();
+  });
+
   it("words a refused correction under its box, not as 'invalid value for'", async () => {
     const s = controlledStream();
     renderPage("/assistant", <AssistantPage />, async (req) => {

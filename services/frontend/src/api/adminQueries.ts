@@ -178,23 +178,25 @@ export function useEtlAction() {
 
 /** The assistant's feedback kind (pulse_backend/agent/memory.py KIND). */
 const FEEDBACK_KIND = "assistant_feedback";
-/** Decided corrections are read from the latest feedback (the API has no
- * filter on the review): as many as it lists at once. */
-export const FEEDBACK_SCANNED = 500;
+/** As many corrections as the API lists at once. */
+export const CORRECTIONS_LISTED = 500;
 
 export function usePendingCorrections() {
   const { api } = useAuth();
   return useQuery({
     queryKey: [...adminKeys.corrections, "pending"],
-    queryFn: () => unwrap(api.GET("/api/v1/ml/learning-memory/pending", { params: { query: { kind: FEEDBACK_KIND, limit: 500 } } })),
+    queryFn: () => unwrap(api.GET("/api/v1/ml/learning-memory/pending", { params: { query: { kind: FEEDBACK_KIND, limit: CORRECTIONS_LISTED } } })),
   });
 }
 
-export function useFeedbackEntries() {
+/** The corrections accepted or rejected, newest given first: asked of the
+ * API by review state, not picked out of every rating. */
+export function useDecidedCorrections() {
   const { api } = useAuth();
   return useQuery({
-    queryKey: [...adminKeys.corrections, "feedback"],
-    queryFn: () => unwrap(api.GET("/api/v1/ml/learning-memory", { params: { query: { kind: FEEDBACK_KIND, limit: FEEDBACK_SCANNED } } })),
+    queryKey: [...adminKeys.corrections, "decided"],
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/ml/learning-memory", { params: { query: { kind: FEEDBACK_KIND, review: ["accepted", "rejected"], limit: CORRECTIONS_LISTED } } })),
   });
 }
 

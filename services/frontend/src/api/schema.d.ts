@@ -693,7 +693,9 @@ export interface paths {
          * @description Feedback on the assistant's answers, newest first. A member sees only
          *     their own entries (the questions they asked and the answers they got are
          *     private, as their conversations are); holders of `integrations:write`
-         *     (admins) see every user's.
+         *     (admins) see every user's. `review` (repeatable) lists only the
+         *     corrections in those review states, e.g. `review=accepted&review=rejected`
+         *     for the decided ones.
          */
         get: operations["ml_list_learning_memory"];
         put?: never;
@@ -1708,6 +1710,11 @@ export interface components {
              * @enum {string}
              */
             rating: "up" | "down";
+            /**
+             * Review
+             * @description Whom the stored correction steers: `pending`, its author's own questions until someone holding `integrations:write` accepts it; `accepted`, everyone's (given by such a holder). Null when no correction was given.
+             */
+            review: ("pending" | "accepted") | null;
         };
         /** FieldError */
         FieldError: {
@@ -5368,6 +5375,7 @@ export interface operations {
         parameters: {
             query?: {
                 kind?: string | null;
+                review?: components["schemas"]["CorrectionReview"][] | null;
                 limit?: number;
                 offset?: number;
             };

@@ -1,6 +1,6 @@
 import { useMemo, useState } from "react";
 import { clip, DECISION, decidedCorrections, personOf, type Decision, type Memory } from "../../ai/corrections";
-import { FEEDBACK_SCANNED, useDecideCorrection, useFeedbackEntries, usePendingCorrections } from "../../api/adminQueries";
+import { CORRECTIONS_LISTED, useDecideCorrection, useDecidedCorrections, usePendingCorrections } from "../../api/adminQueries";
 import { useUsers } from "../../api/queries";
 import { useCan } from "../../auth/AuthContext";
 import { Button } from "../../components/Button";
@@ -90,15 +90,16 @@ function Pending({ emails, announce }: { emails: Emails; announce: Announce }) {
 }
 
 function Decided({ emails, announce }: { emails: Emails; announce: Announce }) {
-  const feedback = useFeedbackEntries();
+  const decided = useDecidedCorrections();
   return (
     <section className="card" aria-labelledby="decided-heading">
       <h2 id="decided-heading">Decided</h2>
       <p className="muted">
         Accepted ones apply to everyone's questions, rejected ones to nobody's. Your own corrections are accepted as you give them.
-        {feedback.data?.length === FEEDBACK_SCANNED && ` Read from the latest ${FEEDBACK_SCANNED} ratings.`}
+        {decided.data?.length === CORRECTIONS_LISTED && ` The latest ${CORRECTIONS_LISTED} are listed.`}
       </p>
-      <QueryState query={feedback} isEmpty={(l) => decidedCorrections(l).length === 0} empty="No correction decided yet.">
+      {/* Filtered here too: a server older than the `review` filter ignores it and lists every rating. */}
+      <QueryState query={decided} isEmpty={(l) => decidedCorrections(l).length === 0} empty="No correction decided yet.">
         {(list) => (
           <Table label="Decided corrections" caption="Corrections accepted or rejected, newest given first" className="table-stack corrections-table" columns={["Question", "Correction", "Given by", "Decision", ""]}>
             {decidedCorrections(list).map((m) => (

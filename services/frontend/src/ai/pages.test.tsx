@@ -142,15 +142,14 @@ describe("AssistantPage", () => {
     expect(screen.getAllByLabelText("Your question")).toHaveLength(1);
   });
 
-  it("says whom a saved correction steers as the API's answer says, not as the session's permissions guess", async () => {
+  /** Asks a question, answered "Daily.", and sends a correction to it; `feedback` answers the correction. */
+  async function correctAnAnswer(feedback: () => Response) {
     const s = controlledStream();
-    // A session without integrations:write, whose correction the server
-    // stored accepted (say: the permission was granted since sign-in).
     renderPage("/assistant", <AssistantPage />, async (req) => {
       const path = new URL(req.url).pathname;
       if (path === "/api/v1/assistant/conversations") return json({ id: "c1" }, 201);
       if (path.endsWith("/messages")) return new Response(s.body, { headers: { "content-type": "text/event-stream" } });
-      if (path.endsWith("/feedback")) return json({ memory_id: 1, message_id: "m1", rating: "down", review: "accepted" }, 201);
+      if (path.endsWith("/feedback")) return feedback();
       return json({ detail: "unexpected", code: "x" }, 500);
     });
     const user = userEvent.setup();
@@ -161,29 +160,21 @@ describe("AssistantPage", () => {
     await user.click(await screen.findByRole("button", { name: "Bad answer" }));
     await user.type(screen.getByLabelText("What should the answer have been?"), "count only production");
     await user.click(screen.getByRole("button", { name: "Send correction" }));
+  }
+
+  it("says whom a saved correction steers as the API's answer says, not as the session's permissions guess", async () => {
+    // A session without integrations:write, whose correction the server
+    // stored accepted (say: the permission was granted since sign-in).
+    await correctAnAnswer(() => json({ memory_id: 1, message_id: "m1", rating: "down", review: "accepted" }, 201));
     expect(await screen.findByText("Correction saved: the assistant will use it next time.")).toBeInTheDocument();
   });
 
   it("words a refused correction under its box, not as 'invalid value for'", async () => {
-    const s = controlledStream();
-    renderPage("/assistant", <AssistantPage />, async (req) => {
-      const path = new URL(req.url).pathname;
-      if (path === "/api/v1/assistant/conversations") return json({ id: "c1" }, 201);
-      if (path.endsWith("/messages")) return new Response(s.body, { headers: { "content-type": "text/event-stream" } });
-      if (path.endsWith("/feedback"))
-        return json({ type: "about:blank", title: "Unprocessable", status: 422, code: "invalid_input", detail: "invalid value for: correction", errors: [{ field: "correction", message: "must not contain NUL characters" }] }, 422);
-      return json({ detail: "unexpected", code: "x" }, 500);
-    });
-    const user = userEvent.setup();
-    await user.type(screen.getByLabelText("Your question"), "How often do we deploy?{Enter}");
-    s.send("token", { text: "Daily." });
-    s.send("done", { message_id: "m1", mode: "local", provider: null });
-    s.close();
-    await user.click(await screen.findByRole("button", { name: "Bad answer" }));
-    const box = screen.getByLabelText("What should the answer have been?");
-    await user.type(box, "count only production");
-    await user.click(screen.getByRole("button", { name: "Send correction" }));
+    await correctAnAnswer(() =>
+      json({ type: "about:blank", title: "Unprocessable", status: 422, code: "invalid_input", detail: "invalid value for: correction", errors: [{ field: "correction", message: "must not contain NUL characters" }] }, 422),
+    );
     expect(await screen.findByText("must not contain NUL characters")).toBeInTheDocument();
+    const box = screen.getByLabelText("What should the answer have been?");
     expect(box).toHaveAttribute("aria-invalid", "true");
     expect(box).toHaveAccessibleDescription("must not contain NUL characters");
     expect(screen.queryByText(/invalid value for/)).toBeNull();

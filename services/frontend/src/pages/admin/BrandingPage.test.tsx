@@ -1,10 +1,7 @@
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { render, screen, within } from "@testing-library/react";
+import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
-import { makeApi } from "../../api/client";
-import { Session } from "../../api/session";
-import { AuthContext, type Auth } from "../../auth/AuthContext";
+import { renderWithApi } from "../../renderWithApi.test-support";
 import type { BrandingOut } from "../../theme/useBranding";
 import { BrandingPage, HEX_MESSAGE, invisiblePrimary } from "./BrandingPage";
 
@@ -19,20 +16,10 @@ const json = (status: number, body: unknown) => new Response(JSON.stringify(body
 /** The page against a stubbed API; `put` answers the save. */
 function renderPage(put: () => Response) {
   const calls: string[] = [];
-  const base = (async (input: Request | string, init?: RequestInit) => {
-    const req = input instanceof Request ? input : new Request(new URL(input, "http://localhost"), init);
+  renderWithApi(<BrandingPage />, (req) => {
     calls.push(`${req.method} ${new URL(req.url).pathname}`);
     return req.method === "PUT" ? put() : json(200, branding);
-  }) as unknown as typeof fetch;
-  const session = new Session();
-  const auth = { api: makeApi(session, () => undefined, base), status: "signed-in", session: session.current, user: null } as unknown as Auth;
-  render(
-    <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
-      <AuthContext.Provider value={auth}>
-        <BrandingPage />
-      </AuthContext.Provider>
-    </QueryClientProvider>,
-  );
+  });
   return calls;
 }
 

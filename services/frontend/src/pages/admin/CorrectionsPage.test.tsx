@@ -1,9 +1,6 @@
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { render, screen, within } from "@testing-library/react";
+import { screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { makeApi } from "../../api/client";
-import { Session } from "../../api/session";
-import { AuthContext, type Auth } from "../../auth/AuthContext";
+import { renderWithApi } from "../../renderWithApi.test-support";
 import { CorrectionsPage } from "./CorrectionsPage";
 
 const json = (body: unknown) => new Response(JSON.stringify(body), { headers: { "content-type": "application/json" } });
@@ -27,21 +24,11 @@ const accepted = {
 describe("the corrections page", () => {
   it("asks the API for the decided corrections by review state, not for every rating", async () => {
     const urls: URL[] = [];
-    const base = (async (input: Request | string, init?: RequestInit) => {
-      const req = input instanceof Request ? input : new Request(new URL(input, "http://localhost"), init);
+    renderWithApi(<CorrectionsPage />, (req) => {
       const url = new URL(req.url);
       urls.push(url);
       return json(url.pathname === "/api/v1/ml/learning-memory" ? [accepted] : []);
-    }) as unknown as typeof fetch;
-    const session = new Session();
-    const auth = { api: makeApi(session, () => undefined, base), status: "signed-in", session: session.current, user: null } as unknown as Auth;
-    render(
-      <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
-        <AuthContext.Provider value={auth}>
-          <CorrectionsPage />
-        </AuthContext.Provider>
-      </QueryClientProvider>,
-    );
+    });
     const table = await screen.findByRole("region", { name: "Decided corrections" });
     expect(within(table).getByText("Count production deploys only.")).toBeInTheDocument();
     const decided = urls.filter((u) => u.pathname === "/api/v1/ml/learning-memory");

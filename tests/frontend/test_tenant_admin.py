@@ -27,6 +27,13 @@ def test_a_wide_logo_keeps_its_shape(stack: Stack, tenant: Tenant) -> None:
         assert all(b["width"] >= 3.9 * b["height"] for b in previews), (view, m)
         assert m["overflow"] <= 0, (view, m)
         assert m["badge"] >= 47 and m["overlaps"] == [], (view, m)
+    # A colour's swatch in line with its text input, at both widths: at 360 px
+    # a label of two lines left it 1.2rem above the input.
+    for name in ("desktop", "phone"):
+        fields = seen[f"swatches {name}"]
+        assert len(fields) == 3, fields
+        assert [f for f in fields if abs(f["top"]) > 1 or abs(f["bottom"]) > 1] == [], (name, fields)
+    assert any(f["labelLines"] > 1 for f in seen["swatches phone"]), seen["swatches phone"]
     # Cached for the next visit's first paint, as the logo itself is.
     assert seen["cached"] == "4"
     assert all(Path(p).stat().st_size > 10_000 for p in r["screenshots"])

@@ -21,6 +21,29 @@ const logoBoxes = (page) =>
     })(),
   }));
 
+/**
+ * Each colour field's picker (its swatch) against its text input: how far
+ * its top and bottom are from the input's, and the label's lines. At 360 px
+ * "Primary colour in dark mode (optional)" took two lines and the swatch,
+ * placed for a one-line label, sat out of line with its input.
+ */
+const swatches = (page) =>
+  page.locator(".color-field").evaluateAll((fields) =>
+    fields.map((f) => {
+      const text = f.querySelector('input:not([type="color"])').getBoundingClientRect();
+      const swatch = f.querySelector('input[type="color"]').getBoundingClientRect();
+      const label = f.querySelector("label");
+      const range = document.createRange();
+      range.selectNodeContents(label);
+      return {
+        label: label.textContent,
+        labelLines: new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size,
+        top: Math.round(swatch.top - text.top),
+        bottom: Math.round(swatch.bottom - text.bottom),
+      };
+    }),
+  );
+
 /** A wordmark logo (8:1) uploaded, then the top bar at desktop and phone width and the branding page. */
 export async function wideLogo({ browser, config }) {
   const { page, consoleErrors, auth } = await signedInForApi(browser, config);
@@ -39,6 +62,7 @@ export async function wideLogo({ browser, config }) {
       await heading(page, title);
       await page.waitForFunction(() => document.documentElement.style.getPropertyValue("--brand-logo-ratio") !== "");
       seen[`${title} ${name}`] = await logoBoxes(page);
+      if (title === "Branding") seen[`swatches ${name}`] = await swatches(page);
       screenshots.push(await shot(page, config, `wide-logo-${title.toLowerCase()}-${name}`));
     }
   }

@@ -87,3 +87,23 @@ def test_the_side_navigation_keeps_the_period_between_dashboards(
         ("Work items", "/work-items?days=30", "30"),
         ("Overview", "/?days=30", "30"),
     ]
+
+
+def test_every_drilldowns_columns_in_view_at_tablet_width(stack: Stack, demo: Tenant) -> None:
+    r = _run("tabletDrilldowns", stack, demo)
+    assert r["consoleErrors"] == []
+    seen = r["seen"]
+    for view, m in seen.items():
+        assert m["rows"], (view, m)
+        # At 820 px the deployments' table scrolled sideways: "Environment"
+        # cut, Outcome out of view with no hint. Nothing off the table's edge
+        # now, cards or columns (Pull requests' eight columns and Incidents'
+        # six still scroll at 820 px, their measure in view: see
+        # test_a_laptop_shows_each_drilldowns_measure_in_compact_rows).
+        if view.endswith(" 820") and "Deployments" not in view:
+            continue
+        assert m["sideways"] <= 0 and m["cut"] == [], (view, m)
+    # A desktop keeps its columns; a phone its cards.
+    assert not any(m["cards"] for view, m in seen.items() if view.endswith(" 1440")), seen
+    assert all(m["cards"] for view, m in seen.items() if view.endswith((" 390", " 360"))), seen
+    assert all(Path(p).stat().st_size > 10_000 for p in r["screenshots"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pulse_common.provisioning import drop_tenant
 from tests.frontend.conftest import Stack, Tenant, run_browser
 
 
@@ -27,6 +28,35 @@ def test_a_wide_logo_keeps_its_shape(stack: Stack, tenant: Tenant) -> None:
         assert all(b["width"] >= 3.9 * b["height"] for b in previews), (view, m)
         assert m["overflow"] <= 0, (view, m)
         assert m["badge"] >= 47 and m["overlaps"] == [], (view, m)
+    # A colour's swatch in line with its text input, at both widths: at 360 px
+    # a label of two lines left it 1.2rem above the input.
+    for name in ("desktop", "phone"):
+        fields = seen[f"swatches {name}"]
+        assert len(fields) == 3, fields
+        assert [f for f in fields if abs(f["top"]) > 1 or abs(f["bottom"]) > 1] == [], (
+            name,
+            fields,
+        )
+    assert any(f["labelLines"] > 1 for f in seen["swatches phone"]), seen["swatches phone"]
     # Cached for the next visit's first paint, as the logo itself is.
     assert seen["cached"] == "4"
+    assert all(Path(p).stat().st_size > 10_000 for p in r["screenshots"])
+
+
+def test_a_long_tenant_slug_can_be_read_whole(stack: Stack) -> None:
+    # 30 characters: the top bar's badge shows the first dozen or so.
+    t = stack.activate(stack.provision("a-long-tenant-slug-ui"))
+    assert len(t.slug) == 30
+    try:
+        r = run_browser("longSlug", stack, tenant=t.slug, email=t.admin_email, password=t.password)
+    finally:
+        drop_tenant(stack.engine, t.slug)
+    assert r["consoleErrors"] == []
+    for name in ("desktop", "phone"):
+        m = r["seen"][name]
+        # Cut short with no tooltip and nothing to name it: now its title and
+        # its accessible name are the whole slug.
+        assert m["cut"], (name, m)
+        assert m["title"] == f"Tenant: {t.slug}", (name, m)
+        assert f'note "Tenant: {t.slug}"' in m["tree"], (name, m)
     assert all(Path(p).stat().st_size > 10_000 for p in r["screenshots"])

@@ -174,3 +174,52 @@ export async function navKeepsFilters({ browser, config }) {
   }
   return { seen, consoleErrors };
 }
+
+/**
+ * Every drill-down ("Behind the figure") at a tablet's 820 px, and at 1440,
+ * 390 and 360 px: whether it scrolls sideways, and the columns whose name or
+ * a value is not wholly inside the table's box (at 820 px the deployments'
+ * table scrolled sideways, "Environment" cut and Outcome out of view).
+ * Cards or not: whether the table's heads are drawn.
+ */
+export async function tabletDrilldowns({ browser, config }) {
+  const { page, consoleErrors } = await signedIn(browser, config);
+  const seen = {};
+  const screenshots = [];
+  for (const [size, viewport] of [["820", { width: 820, height: 1180 }], ["1440", { width: 1440, height: 900 }], ["390", { width: 390, height: 844 }], ["360", { width: 360, height: 740 }]]) {
+    await page.setViewportSize(viewport);
+    for (const [path, title, captions] of [
+      ["/dora/deployment-frequency", "Deployment frequency", ["Deployments"]],
+      ["/dora/lead-time", "Lead time for changes", ["Pull requests"]],
+      ["/dora/recovery-time", "Failed deployment recovery time", ["Incidents"]],
+      ["/dora/change-failure-rate", "Change failure rate", ["Deployments"]],
+    ]) {
+      await page.goto(path);
+      await heading(page, title);
+      await settled(page);
+      for (const caption of captions) {
+        const table = page.getByRole("table", { name: caption, exact: true });
+        seen[`${title} ${caption} ${size}`] = await table.evaluate((t) => {
+          const scroll = t.closest(".table-scroll");
+          const box = scroll.getBoundingClientRect();
+          const vw = window.innerWidth;
+          const inside = (r) => r.width > 0 && r.left >= Math.max(0, box.left) - 1 && r.right <= Math.min(vw, box.right) + 1;
+          const heads = [...t.querySelectorAll("thead th")];
+          const headsDrawn = getComputedStyle(t.querySelector("thead")).position !== "absolute";
+          const cut = new Set();
+          if (headsDrawn) heads.filter((h) => !inside(h.getBoundingClientRect())).forEach((h) => cut.add(h.textContent));
+          for (const tr of t.querySelectorAll("tbody tr"))
+            [...tr.children].forEach((td, i) => {
+              const range = document.createRange();
+              range.selectNodeContents(td);
+              if (!inside(range.getBoundingClientRect()) || !inside(td.getBoundingClientRect())) cut.add(heads[i].textContent);
+            });
+          return { sideways: scroll.scrollWidth - scroll.clientWidth, cut: [...cut], cards: !headsDrawn, rows: t.querySelectorAll("tbody tr").length };
+        });
+      }
+      await page.getByRole("table", { name: captions[0], exact: true }).scrollIntoViewIfNeeded();
+      screenshots.push(await shot(page, config, `drilldown-${path.split("/").pop()}-${size}`));
+    }
+  }
+  return { seen, screenshots, consoleErrors };
+}

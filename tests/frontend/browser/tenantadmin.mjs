@@ -1,6 +1,6 @@
 // A tenant admin's branding as the app then shows it: a logo of an odd
 // shape in the top bar and the branding page's previews. See run.mjs.
-import { check, heading, shot, signedInForApi } from "./lib.mjs";
+import { check, heading, shot, signedIn, signedInForApi } from "./lib.mjs";
 
 const WIDE = '<svg xmlns="http://www.w3.org/2000/svg" width="320" height="40"><rect width="320" height="40" fill="#c0392b"/><text x="10" y="30" font-size="28" fill="#fff" font-family="sans-serif">ACME WIDGETS</text></svg>';
 
@@ -21,6 +21,29 @@ const logoBoxes = (page) =>
     })(),
   }));
 
+/**
+ * Each colour field's picker (its swatch) against its text input: how far
+ * its top and bottom are from the input's, and the label's lines. At 360 px
+ * "Primary colour in dark mode (optional)" took two lines and the swatch,
+ * placed for a one-line label, sat out of line with its input.
+ */
+const swatches = (page) =>
+  page.locator(".color-field").evaluateAll((fields) =>
+    fields.map((f) => {
+      const text = f.querySelector('input:not([type="color"])').getBoundingClientRect();
+      const swatch = f.querySelector('input[type="color"]').getBoundingClientRect();
+      const label = f.querySelector("label");
+      const range = document.createRange();
+      range.selectNodeContents(label);
+      return {
+        label: label.textContent,
+        labelLines: new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size,
+        top: Math.round(swatch.top - text.top),
+        bottom: Math.round(swatch.bottom - text.bottom),
+      };
+    }),
+  );
+
 /** A wordmark logo (8:1) uploaded, then the top bar at desktop and phone width and the branding page. */
 export async function wideLogo({ browser, config }) {
   const { page, consoleErrors, auth } = await signedInForApi(browser, config);
@@ -39,6 +62,7 @@ export async function wideLogo({ browser, config }) {
       await heading(page, title);
       await page.waitForFunction(() => document.documentElement.style.getPropertyValue("--brand-logo-ratio") !== "");
       seen[`${title} ${name}`] = await logoBoxes(page);
+      if (title === "Branding") seen[`swatches ${name}`] = await swatches(page);
       screenshots.push(await shot(page, config, `wide-logo-${title.toLowerCase()}-${name}`));
     }
   }
@@ -49,5 +73,29 @@ export async function wideLogo({ browser, config }) {
   await page.unroute("**/assets/*.js");
   const removed = await page.request.delete("/api/v1/settings/branding/logo", { headers });
   check(removed.status() < 300, `DELETE logo answered ${removed.status()}`);
+  return { seen, screenshots, consoleErrors };
+}
+
+/**
+ * A long tenant slug (30 characters) in the top bar at 1440 and 360 px: the
+ * badge cut it to "a-long-tenant-…" with no way to read the rest. Reports
+ * whether it is cut, its title (the tooltip) and the badge in the
+ * accessibility tree (its role and name).
+ */
+export async function longSlug({ browser, config }) {
+  const { page, consoleErrors } = await signedIn(browser, config, { viewport: { width: 1440, height: 900 } });
+  const seen = {};
+  const screenshots = [];
+  for (const [name, viewport] of [["desktop", { width: 1440, height: 900 }], ["phone", { width: 360, height: 740 }]]) {
+    await page.setViewportSize(viewport);
+    await page.goto("/");
+    await heading(page, "Overview");
+    const badge = page.locator(".topbar .tenant-badge");
+    seen[name] = {
+      ...(await badge.evaluate((b) => ({ cut: b.scrollWidth > b.clientWidth, title: b.title }))),
+      tree: await page.locator(".topbar .brand").ariaSnapshot(),
+    };
+    screenshots.push(await shot(page, config, `long-slug-${name}`));
+  }
   return { seen, screenshots, consoleErrors };
 }

@@ -93,7 +93,13 @@ export function Shell({ children }: { children: ReactNode }) {
         <div className="brand">
           <span className="brand-logo" aria-hidden="true" />
           <span className="brand-name">Pulse</span>
-          {session.tenant && <span className="tenant-badge">{session.tenant}</span>}
+          {/* A long slug (up to 30 characters) is cut to the badge's width:
+              the tooltip and the accessible name give the whole of it. */}
+          {session.tenant && (
+            <span className="tenant-badge" role="note" aria-label={`Tenant: ${session.tenant}`} title={`Tenant: ${session.tenant}`}>
+              {session.tenant}
+            </span>
+          )}
         </div>
         <div className="topbar-actions">
           <ThemeButton />

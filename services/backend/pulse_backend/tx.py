@@ -125,7 +125,26 @@ def _begin_read(
             pass
         return replayed, cur.fetchone() if opening is not None else None
     except psycopg.Error as exc:
+        if must_see is not None and not _replayed_after_error(raw, must_see):
+            # A replica behind a new tenant or a migration has no such role
+            # or table yet: the opening failed where the primary answers.
+            return False, None
         raise _driver_error(conn, raw, exc) from exc
+
+
+def _replayed_after_error(raw: Any, must_see: str) -> bool:
+    """After the opening round trip failed: whether the server has replayed
+    ``must_see`` after all (then the error is the answer). A lost
+    connection, or one that cannot answer, counts as replayed: its error
+    is then the one to report."""
+    if raw.closed:
+        return True
+    try:
+        raw.execute("ROLLBACK")
+        row = raw.execute(replay_check(must_see)).fetchone()
+    except psycopg.Error:
+        return True
+    return bool(row[0]) if row else True
 
 
 def _driver_error(conn: Connection, raw: Any, exc: psycopg.Error) -> sqlalchemy.exc.DBAPIError:

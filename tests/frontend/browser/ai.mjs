@@ -53,7 +53,8 @@ async function aiPagesIn(page, consoleErrors, config, axeSource) {
     links: await prs.getByRole("link").evaluateAll((as) => as.map((a) => ({ text: a.textContent, href: a.getAttribute("href") }))),
     groups: await page.locator(".result-group h2").allTextContents(),
     mode: await page.locator(".search-mode").getAttribute("data-mode"),
-    notice: (await page.getByRole("note").count()) ? await page.getByRole("note").textContent() : null,
+    // The page's own notice (the top bar's tenant badge is a note too).
+    notice: (await page.getByRole("main").getByRole("note").count()) ? await page.getByRole("main").getByRole("note").textContent() : null,
   };
   // A query that matches nothing: the empty state says so, with what to try.
   await page.getByRole("searchbox").fill(config.nothing);

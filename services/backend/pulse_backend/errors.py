@@ -270,13 +270,7 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
         log.warning("statement cancelled", category="DB", path=request.url.path)
         return problem(503, "query_timeout", QUERY_TIMEOUT)
     if exc.connection_invalidated:
-        log.warning("backend unavailable", category="ERROR", backend="postgresql")
-        return problem(
-            503,
-            "backend_unavailable",
-            "postgresql is unavailable; retry later",
-            headers={"Retry-After": "5"},
-        )
+        return await _pulse_error(request, BackendUnavailable("postgresql", "connection lost"))
     return await _unexpected(request, exc)
 
 

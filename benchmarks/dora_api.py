@@ -105,6 +105,7 @@ def main() -> int:
     from pulse_common.dora.link import relink
     from pulse_common.dora.settings import DoraRules
     from pulse_common.logging import configure_logging
+    from pulse_common.lsn import record_end
     from pulse_common.provisioning import TenantRequest, ensure_platform, ensure_tenant
     from pulse_common.tenancy import TenantNames, quote_ident
 
@@ -161,7 +162,7 @@ def main() -> int:
                 time.monotonic() < deadline
                 and not r.execute(
                     "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn",
-                    (loaded[0] if loaded else "0/0",),
+                    (record_end(loaded[0]) if loaded else "0/0",),
                 ).fetchone()[0]
             ):  # type: ignore[index]
                 time.sleep(0.1)

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from pulse_common.lsn import record_end
 from pulse_common.tenancy import TenantNames, quote_ident
 from tests.backend.conftest import Platform, TenantInfo
 
@@ -32,7 +33,8 @@ def wait_replica(platform: Platform, timeout: float = 15.0) -> None:
     while True:
         with platform.replica_engine.connect() as conn:
             done = conn.execute(
-                text("SELECT pg_last_wal_replay_lsn() >= CAST(:lsn AS pg_lsn)"), {"lsn": lsn}
+                text("SELECT pg_last_wal_replay_lsn() >= CAST(:lsn AS pg_lsn)"),
+                {"lsn": record_end(lsn)},
             ).scalar_one()
         if done:
             return

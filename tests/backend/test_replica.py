@@ -22,6 +22,7 @@ from sqlalchemy import Engine, text
 from pulse_backend.replica import ReplicaRouter
 from pulse_backend.response_cache import bump_data_version
 from pulse_backend.tx import read_transaction
+from pulse_common.lsn import record_end
 from pulse_common.tenancy import TenantNames
 from pulse_etl.jobs.events import Events
 from tests.backend.conftest import (
@@ -101,7 +102,8 @@ def _wait_caught_up(platform: Platform) -> None:
     while time.monotonic() < deadline:
         with platform.replica_engine.connect() as conn:
             done = conn.execute(
-                text("SELECT pg_last_wal_replay_lsn() >= CAST(:t AS pg_lsn)"), {"t": target}
+                text("SELECT pg_last_wal_replay_lsn() >= CAST(:t AS pg_lsn)"),
+                {"t": record_end(target)},
             ).scalar_one()
         if done:
             return

@@ -28,7 +28,7 @@ import sqlalchemy.exc
 import structlog
 from sqlalchemy import Engine, text
 
-from pulse_common.lsn import lsn_of, newest_lsn
+from pulse_common.lsn import lsn_of, newest_lsn, record_end
 from pulse_common.tenancy import TenantNames
 
 if TYPE_CHECKING:
@@ -51,7 +51,8 @@ def replay_check(lsn: str) -> str:
     (a value from Redis that is not an LSN is ignored before it gets here)."""
     if lsn_of(lsn) is None:
         raise ValueError("not an LSN")
-    return f"SELECT NOT pg_is_in_recovery() OR pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn"
+    end = record_end(lsn)
+    return f"SELECT NOT pg_is_in_recovery() OR pg_last_wal_replay_lsn() >= '{end}'::pg_lsn"
 
 
 class ReplicaRouter:

@@ -44,6 +44,11 @@ class MonitoringReport(BaseModel):
     predictions_made: int
     predictions_scored: int
 
+    @property
+    def wrote(self) -> bool:
+        """Whether this run stored anything a cached answer could be missing."""
+        return bool(self.alerts or self.predictions_made or self.predictions_scored)
+
 
 def run_monitoring(
     conn: Connection,

@@ -144,7 +144,12 @@ async def _run_locked(
         await events.line(
             "ORCH", "run succeeded", integration=name, items=tracker.done, **linked.model_dump()
         )
-        await monitor_after_sync(ctx.database_url, ctx.tenant_id, events)
+        report = await monitor_after_sync(ctx.database_url, ctx.tenant_id, events)
+        if report is not None and report.wrote:
+            # The ML pages are cached per data version too: without this bump
+            # they kept the answer computed before monitoring wrote, until
+            # the next load.
+            await events.data_changed(conn)
     except JobCancelled as stop:
         state = JobState.paused if stop.state == "paused" else JobState.cancelled
         keep = {} if state is JobState.paused else {"cursor": None, "run": None}

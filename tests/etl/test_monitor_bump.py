@@ -1,0 +1,49 @@
+"""ML monitoring runs after a sync's last data-version bump and writes
+alerts and scored predictions, which the ML pages read through the response
+cache: when it wrote, the run bumps the version once more (with the WAL
+position after it), so no page keeps an answer computed before it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+import redis
+
+from pulse_common.ml.monitor import MonitoringReport
+from pulse_etl.jobs import runner
+from pulse_etl.jobs.store import JobState
+from tests.etl.conftest import EtlTenant
+
+
+def _report(predictions_scored: int) -> MonitoringReport:
+    day = dt.date(2026, 6, 1)
+    return MonitoringReport(
+        evaluated_from=day,
+        evaluated_to=day,
+        alerts=[],
+        predictions_made=0,
+        predictions_scored=predictions_scored,
+    )
+
+
+@pytest.mark.parametrize(("scored", "bumps_after"), [(3, 1), (0, 0)])
+async def test_monitoring_that_wrote_bumps_the_data_version(
+    etl_tenant: EtlTenant, monkeypatch: pytest.MonkeyPatch, scored: int, bumps_after: int
+) -> None:
+    t = etl_tenant
+    cache = redis.Redis.from_url(t.redis_url, decode_responses=True)
+    key = f"{t.names.key_prefix}data_version"
+    seen: list[int] = []
+
+    async def monitoring(*_: Any, **__: Any) -> MonitoringReport:
+        # Stands in for monitoring's own writes (tests/ml covers them): what
+        # matters here is what the runner does with its report.
+        seen.append(int(cache.get(key) or 0))
+        return _report(scored)
+
+    monkeypatch.setattr(runner, "monitor_after_sync", monitoring)
+    job = await runner.run_job(t.context(), t.integrations()["jira-main"])
+    assert job.state is JobState.succeeded and len(seen) == 1
+    assert int(cache.get(key) or 0) == seen[0] + bumps_after

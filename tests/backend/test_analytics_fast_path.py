@@ -188,7 +188,7 @@ def test_a_miss_is_looked_up_once(
 
 DOUBTFUL = (
     "limit=abc",
-    "limit=5&limit=6",  # a scalar twice: which one counts is FastAPI's business
+    "limit=5&limit=6",  # a scalar twice: refused by the route (known_query)
     "environment=",
     "start=2026-06-01T00:00:00%2B00:00&end=2026-05-01T00:00:00%2B00:00",
     "start=2026-06-01T00:00:00",  # no UTC offset
@@ -197,7 +197,7 @@ DOUBTFUL = (
     "project=0",
     "granularity=day",
     "end=0001-01-02T00:00:00%2B00:00",  # the default start would be before year 1
-    "unknown=1",  # ignored by the route: answered by it, from the cache
+    "unknown=1",  # refused by the route (known_query), cached figure or not
     "metric=lead_time_for_changes",  # a trend's parameter on another route
 )
 

@@ -14,11 +14,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from pulse_backend import errors
 from pulse_backend import logging as backend_logging
 from pulse_backend.body_limit import BodyLimit
+from pulse_backend.known_query import refuse_unknown_query
 from pulse_backend.metrics import Metrics
 from pulse_backend.middleware import RequestContext, operation_id
 from pulse_backend.routes import API_ROUTERS, ops
@@ -99,7 +100,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestContext, metrics=metrics, templates=lambda: _templates(app))
     app.include_router(ops.router)
-    api = APIRouter(prefix=API_PREFIX)
+    # Every route under /api/v1 refuses a query parameter it does not declare.
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(refuse_unknown_query)])
     api.include_router(ops.jwks_router)
     for router in API_ROUTERS:
         api.include_router(router)

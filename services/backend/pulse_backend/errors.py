@@ -96,6 +96,15 @@ class FieldError(BaseModel):
     message: str
 
 
+class QueryRefused(InvalidInput):
+    """Query parameters the route does not take, or a single-valued one
+    given more than once (``known_query``): a 422 naming each."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+
 class Problem(BaseModel):
     """The body of every error response (documented in the OpenAPI schema)."""
 
@@ -185,6 +194,8 @@ async def _pulse_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, OfField):
         errors = [FieldError(field=exc.field, message=exc.message)]
         return problem(exc.http_status, exc.code, detail, errors=errors)
+    if isinstance(exc, QueryRefused):
+        return problem(exc.http_status, exc.code, detail, errors=exc.errors)
     if exc.http_status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return problem(exc.http_status, exc.code, detail, headers=headers)

@@ -23,6 +23,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+import psycopg
 import redis
 import sqlalchemy.exc
 import structlog
@@ -53,6 +54,31 @@ def replay_check(lsn: str) -> str:
         raise ValueError("not an LSN")
     end = record_end(lsn)
     return f"SELECT NOT pg_is_in_recovery() OR pg_last_wal_replay_lsn() >= '{end}'::pg_lsn"
+
+
+# What a replica that has not replayed a tenant's creation (or a migration)
+# answers the opening round trip, read with no position it must have
+# replayed (no marker, or it expired): its login role does not exist (22023)
+# or the backend is not yet its member (42501), its schema, a table or a
+# function does not exist. The primary is asked once; there a real error of
+# the same kind is answered as before.
+NOT_REPLAYED = (
+    psycopg.errors.InvalidParameterValue,
+    psycopg.errors.InsufficientPrivilege,
+    psycopg.errors.InvalidSchemaName,
+    psycopg.errors.UndefinedTable,
+    psycopg.errors.UndefinedFunction,
+    psycopg.errors.UndefinedObject,
+)
+
+
+class TenantNotReplayed(Exception):
+    """The replica lacks the tenant's objects: ``error`` is the driver
+    error's class name (never its text)."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
 
 
 class ReplicaRouter:

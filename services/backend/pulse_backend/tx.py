@@ -17,11 +17,14 @@ from typing import Any, cast
 
 import psycopg
 import sqlalchemy.exc
+import structlog
 from sqlalchemy import Connection, Engine, text
 
-from pulse_backend.replica import ReplicaRouter, replay_check
+from pulse_backend.replica import NOT_REPLAYED, ReplicaRouter, TenantNotReplayed, replay_check
 from pulse_common.errors import BackendUnavailable
 from pulse_common.tenancy import TenantNames, quote_ident
+
+log = structlog.get_logger("pulse_backend.tx")
 
 _WROTE_SQL = text("SELECT txid_current_if_assigned() IS NOT NULL")
 # The insert position, not pg_current_wal_lsn() (the write position): with
@@ -85,7 +88,11 @@ def _read_opening(slug: str, opening: str | None) -> str:
 
 
 def _begin_read(
-    conn: Connection, names: TenantNames, opening: str | None, must_see: str | None
+    conn: Connection,
+    names: TenantNames,
+    opening: str | None,
+    must_see: str | None,
+    on_replica: bool = False,
 ) -> tuple[bool, tuple[Any, ...] | None]:
     """``BEGIN READ ONLY``, whether the server has replayed ``must_see``
     (when given; ``replica.replay_check``), the tenant's role and search
@@ -104,7 +111,10 @@ def _begin_read(
     The string goes to the driver itself: it has no bind parameters (psycopg
     sends it with the simple query protocol, several statements allowed),
     only its last result is wanted, and SQLAlchemy's execution and result
-    layers cost 0.17 ms a request here (docs/metrics.md, stop 19)."""
+    layers cost 0.17 ms a request here (docs/metrics.md, stop 19).
+
+    ``on_replica``: a failure that says the server lacks the tenant's
+    objects raises ``TenantNotReplayed`` (the caller reads on the primary)."""
     raw = conn.connection.driver_connection
     try:
         if raw is None:
@@ -129,6 +139,8 @@ def _begin_read(
             # A replica behind a new tenant or a migration has no such role
             # or table yet: the opening failed where the primary answers.
             return False, None
+        if on_replica and isinstance(exc, NOT_REPLAYED):
+            raise TenantNotReplayed(type(exc).__name__) from exc
         raise _driver_error(conn, raw, exc) from exc
 
 
@@ -221,7 +233,8 @@ def _opened(
     for attempt in (1, 2):
         try:
             conn.begin()
-            return conn, *_begin_read(conn, names, opening, must_see)
+            on_replica = conn.engine is not router.engines.primary
+            return conn, *_begin_read(conn, names, opening, must_see, on_replica)
         except (_Dead, sqlalchemy.exc.DBAPIError) as exc:
             _abandon(conn)
             conn.close()
@@ -234,6 +247,15 @@ def _opened(
         if attempt == 1:
             conn = _connect_read(router, engine)
     raise BackendUnavailable("postgresql", "connection lost")
+
+
+def _on_primary(
+    router: ReplicaRouter, reason: str, names: TenantNames, opening: str | None
+) -> tuple[Connection, tuple[Any, ...] | None]:
+    """The read's transaction opened once more, on the primary."""
+    engine = router.fallback(reason)
+    conn, _, row = _opened(router, engine, _open(engine, "postgresql"), names, opening, None)
+    return conn, row
 
 
 @contextmanager
@@ -262,14 +284,23 @@ def opened_read_transaction(
     statement without bind parameters, as the tenant): the connection and
     the opening's one row (None without an opening)."""
     engine, must_see = router.engine_for_read(names.slug, session_id, pending)
-    conn, replayed, row = _opened(
-        router, engine, _connect_read(router, engine), names, opening, must_see
-    )
-    if not replayed:
-        _abandon(conn)
-        conn.close()
-        engine = router.fallback("read_your_writes")
-        conn, _, row = _opened(router, engine, _open(engine, "postgresql"), names, opening, None)
+    try:
+        conn, replayed, row = _opened(
+            router, engine, _connect_read(router, engine), names, opening, must_see
+        )
+    except TenantNotReplayed as exc:
+        log.warning(
+            "replica lacks the tenant: read on primary",
+            category="DB",
+            tenant=names.slug,
+            error=exc.error,
+        )
+        conn, row = _on_primary(router, "tenant_not_replayed", names, opening)
+    else:
+        if not replayed:
+            _abandon(conn)
+            conn.close()
+            conn, row = _on_primary(router, "read_your_writes", names, opening)
     try:
         try:
             yield conn, row

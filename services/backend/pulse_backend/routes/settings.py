@@ -20,6 +20,7 @@ from pulse_backend.branding.models import (
 )
 from pulse_backend.context import Principal, require
 from pulse_backend.db import ReadConn
+from pulse_backend.known_query import version_tag
 from pulse_backend.state import Clients
 from pulse_common.patterns import worded
 
@@ -74,6 +75,7 @@ def delete_logo(clients: Clients, principal: Writer) -> BrandingOut:
     response_class=Response,
     responses={200: {"content": {"image/*": {}}, "description": "The logo"}},
 )
+@version_tag("v")  # BrandingOut.logo_url: LOGO_PATH?v=<etag>
 def get_logo(
     clients: Clients,
     principal: Reader,

@@ -139,7 +139,7 @@ def _read(question: str, today: dt.date) -> _Asked:
 def route(classifier: IntentClassifier, question: str, today: dt.date) -> Intent:
     """The intent a question is first read as (its period's words left
     out), before any search or follow-up: what the routing table tests."""
-    return classifier.classify(_read(question, today).text)[0]
+    return classifier.classify(narrowing.as_anyone(_read(question, today).text))[0]
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,9 @@ def _resolve(
     today: dt.date,
 ) -> _Resolved:
     asked = _read(question, today)
-    intent, _ = classifier.classify(asked.text)
+    # "what does bo review?": a name the embedding does not know reads as
+    # the exemplars' person ("what does ada review").
+    intent, _ = classifier.classify(narrowing.as_anyone(asked.text))
     if intent is not SEARCH:
         if previous and _REFERS.search(question):
             # What it asks is its own words', what it is about the latest
@@ -204,6 +206,34 @@ def _resolve(
     return _Resolved(SEARCH, asked.period, None, found, asked.text)
 
 
+def _narrowed_by(names: dict[str, str], fields: Any) -> dict[str, str]:
+    """The repository and person a question names, as the arguments of a
+    tool that narrows by them (a DORA metric, open PRs, the engineering
+    flow: the author; the review load: the reviewer)."""
+    out = {k: v for k, v in names.items() if k in fields and k != "author"}
+    if "author" in names:
+        for field in ("author", "reviewer"):
+            if field in fields:
+                out[field] = names["author"]
+                break
+    return out
+
+
+def _not_narrowed(names: dict[str, str], fields: Any, tool: str) -> str:
+    """What the answer could not narrow to: said, not silently ignored (a
+    ranking by repository names every repository anyway)."""
+    left = []
+    if "repository" in names and "repository" not in fields and not tool.endswith("repository"):
+        left.append(f"the repository {names['repository']}")
+    if "author" in names and not {"author", "reviewer"} & set(fields):
+        left.append(names["author"])
+    if not left:
+        return ""
+    return (
+        f"\n(These figures are the whole tenant's: I cannot narrow them to {' and '.join(left)}.)"
+    )
+
+
 def _not_again(name: str, question: str) -> LocalAnswer:
     # Another question read as the previous one (a follow-up local mode
     # cannot narrow: "which of those were sev1?") would get its answer word
@@ -235,18 +265,21 @@ def _respond(
     days = date_ranges.last_days(today, DAYS) if r.period is None else r.period.range
     arguments = {**r.intent.arguments, "days": days.days, "end": days.last.isoformat()}
     fields = TOOLS[r.intent.tool].args.model_fields
-    if "repository" in fields:
-        # A tool that narrows by repository and author (open PRs, the
-        # engineering flow) is given those the question names.
-        arguments |= narrowing.named(ctx, question)
+    try:
+        names = narrowing.named(ctx, question)
+    except narrowing.UnknownName as exc:
+        # "the payments repo", "did zed merge": never the whole tenant's figure.
+        out = ToolOutput(summary=str(exc), data=None)
+        return LocalAnswer(name, None, {}, out, f"I cannot answer “{question}”: {exc}.")
+    arguments |= _narrowed_by(names, fields)
+    unmatched = _not_narrowed(names, fields, r.intent.tool)
     base = r.period.base if isinstance(r.period, periods.Found) else None
-    unmatched = ""
     if base is not None and "against_days" in fields:
         # "than last quarter": compared against it, not the days before.
         arguments |= {"against_days": base.days, "against_end": base.last.isoformat()}
         arguments |= {"compare": True} if "compare" in fields else {}
     elif base is not None:
-        unmatched = (
+        unmatched += (
             f"\n(This answer covers {days.words()} only: I cannot compare it with {base.words()}.)"
         )
     if last is not None and last.repeated_by(question, r.intent.tool, arguments):

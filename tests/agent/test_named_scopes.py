@@ -179,3 +179,17 @@ def test_a_named_period_is_its_dates_and_what_was_assumed(
     assert f"({dates}" in first_line, first_line
     assert said in first_line, first_line
     assert f": {fmt_value(fig['value'], fig['unit'])}" in first_line, (first_line, fig)
+
+
+def test_a_tool_that_cannot_narrow_says_its_figures_are_everyones(
+    client: TestClient, demo: TenantInfo, embedder: Embedder, ask: Any
+) -> None:
+    """ "Which incidents are open in api?" listed every repository's as if
+    they were api's."""
+    use_runtime(client, local_runtime(embedder))
+    s = signed_in(client, demo)
+    events = ask(s, "Which incidents are still open in api?")
+    assert events[0][1]["tool"] == "open_incidents", events
+    assert text_of(events).endswith(
+        "(These figures are the whole tenant's: I cannot narrow them to the repository demo/api.)"
+    ), text_of(events)

@@ -2,8 +2,10 @@
 exemplar by embedding (``intents``), the matching tool runs with default
 arguments, and the answer is a template filled from the tool's output, with
 the same citations as in LLM mode. A tool that narrows by repository and
-author (open PRs, the engineering flow) gets those the question names
-(``narrowing.named``). A question that is no intent is searched for; when
+person (the DORA metrics, open PRs, the engineering flow, the review load)
+gets those the question names (``narrowing.named``); one it names that the
+tenant has not is said instead, and one the tool cannot narrow by is said
+with the answer. A question that is no intent is searched for; when
 the search finds nothing either, a follow-up ("and last month?") is read
 with the conversation's previous questions, and failing that the answer
 says it found nothing relevant and what it can answer.
@@ -206,34 +208,6 @@ def _resolve(
     return _Resolved(SEARCH, asked.period, None, found, asked.text)
 
 
-def _narrowed_by(names: dict[str, str], fields: Any) -> dict[str, str]:
-    """The repository and person a question names, as the arguments of a
-    tool that narrows by them (a DORA metric, open PRs, the engineering
-    flow: the author; the review load: the reviewer)."""
-    out = {k: v for k, v in names.items() if k in fields and k != "author"}
-    if "author" in names:
-        for field in ("author", "reviewer"):
-            if field in fields:
-                out[field] = names["author"]
-                break
-    return out
-
-
-def _not_narrowed(names: dict[str, str], fields: Any, tool: str) -> str:
-    """What the answer could not narrow to: said, not silently ignored (a
-    ranking by repository names every repository anyway)."""
-    left = []
-    if "repository" in names and "repository" not in fields and not tool.endswith("repository"):
-        left.append(f"the repository {names['repository']}")
-    if "author" in names and not {"author", "reviewer"} & set(fields):
-        left.append(names["author"])
-    if not left:
-        return ""
-    return (
-        f"\n(These figures are the whole tenant's: I cannot narrow them to {' and '.join(left)}.)"
-    )
-
-
 def _not_again(name: str, question: str) -> LocalAnswer:
     # Another question read as the previous one (a follow-up local mode
     # cannot narrow: "which of those were sev1?") would get its answer word
@@ -271,8 +245,8 @@ def _respond(
         # "the payments repo", "did zed merge": never the whole tenant's figure.
         out = ToolOutput(summary=str(exc), data=None)
         return LocalAnswer(name, None, {}, out, f"I cannot answer “{question}”: {exc}.")
-    arguments |= _narrowed_by(names, fields)
-    unmatched = _not_narrowed(names, fields, r.intent.tool)
+    arguments |= narrowing.as_arguments(names, fields)
+    unmatched = narrowing.not_narrowed(names, fields, r.intent.tool)
     base = r.period.base if isinstance(r.period, periods.Found) else None
     if base is not None and "against_days" in fields:
         # "than last quarter": compared against it, not the days before.

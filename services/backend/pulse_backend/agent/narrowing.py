@@ -7,6 +7,7 @@ engineering flow take them."""
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from pydantic import Field
 from sqlalchemy import Connection
@@ -183,6 +184,34 @@ def named(ctx: ToolContext, question: str) -> dict[str, str]:
         if word in sure:
             raise UnknownName(f"no one named “{word}” authored or reviewed a pull request here")
     return out
+
+
+def as_arguments(names: dict[str, str], fields: Collection[str]) -> dict[str, str]:
+    """The repository and person a question names, as the arguments of a
+    tool that narrows by them (a DORA metric, open PRs, the engineering
+    flow: the author; the review load: the reviewer)."""
+    out = {k: v for k, v in names.items() if k in fields and k != "author"}
+    if "author" in names:
+        for field in ("author", "reviewer"):
+            if field in fields:
+                out[field] = names["author"]
+                break
+    return out
+
+
+def not_narrowed(names: dict[str, str], fields: Collection[str], tool: str) -> str:
+    """What the answer could not narrow to: said, not silently ignored (a
+    ranking by repository names every repository anyway)."""
+    left = []
+    if "repository" in names and "repository" not in fields and not tool.endswith("repository"):
+        left.append(f"the repository {names['repository']}")
+    if "author" in names and not {"author", "reviewer"} & set(fields):
+        left.append(names["author"])
+    if not left:
+        return ""
+    return (
+        f"\n(These figures are the whole tenant's: I cannot narrow them to {' and '.join(left)}.)"
+    )
 
 
 def narrowed(conn: Connection, args: NarrowedPeriod) -> tuple[Scope, str]:

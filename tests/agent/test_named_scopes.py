@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from pulse_backend.agent import date_ranges
+from pulse_backend.agent import answers, date_ranges
 from pulse_backend.agent.local import ZONE
+from pulse_backend.agent.models import ToolOutput
 from pulse_backend.analytics.wording import fmt_count, fmt_value, metric_name
 from pulse_common.ai import Embedder
 from tests.agent.conftest import local_runtime, signed_in, use_runtime
@@ -193,3 +194,12 @@ def test_a_tool_that_cannot_narrow_says_its_figures_are_everyones(
     assert text_of(events).endswith(
         "(These figures are the whole tenant's: I cannot narrow them to the repository demo/api.)"
     ), text_of(events)
+
+
+def test_one_reviewer_without_reviews_in_the_period_is_said_by_name() -> None:
+    out = ToolOutput(
+        summary="", data={"reviewers": [], "order": "reviewed", "narrowed": " of barbara"}
+    )
+    assert answers.review_load(out, f"in June 2026 (1 Jun {date_ranges.DASH} 30 Jun)") == (
+        f"barbara reviewed no pull request in June 2026 (1 Jun {date_ranges.DASH} 30 Jun)."
+    )

@@ -125,7 +125,12 @@ def review_load(out: ToolOutput, when: str) -> str:
     reviewers = out.data["reviewers"]
     by = out.data.get("narrowed", "")
     if not reviewers:
-        return f"No pull request was reviewed{by} {when}."
+        who = by.removeprefix(" of ")
+        return (
+            f"{who} reviewed no pull request {when}."
+            if who
+            else f"No pull request was reviewed {when}."
+        )
     lines = [
         f"{i}. {r['reviewer']}: {r['reviewed']} reviewed, median first response "
         f"{r['median_response']}"

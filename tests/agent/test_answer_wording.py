@@ -17,7 +17,8 @@ from pulse_backend.agent.tools import TOOLS, ToolContext
 from pulse_common.ai import Embedder
 from tests.agent.conftest import local_runtime, principal_of, signed_in, use_runtime
 from tests.agent.test_local_and_memory import text_of
-from tests.backend.conftest import TenantInfo
+from tests.backend.conftest import Platform, TenantInfo
+from tests.backend.support import tenant_sql, wait_replica
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -61,3 +62,60 @@ def test_every_template_and_insight_words_its_figures(
     assert any(" → " in i for i in insights), insights
     assert any(re.search(r"\d (min|h|days)\b", t) for t in texts), texts
     assert any(re.search(r"\d %", t) for t in texts), texts
+
+
+# Rows the overview's insights were stored with before they were worded as
+# the tiles and the assistant word a figure, and the words they read in now.
+OLD_INSIGHTS = [
+    (
+        "lead_time_for_changes",
+        "Lead time for changes improved: 84.74 → 60.25 hours (n=12).",
+        "Lead time for changes improved: 3.5 days → 2.5 days (from 12 deployed PRs).",
+    ),
+    (
+        "deployment_frequency",
+        "Deployment frequency worsened: 0.50 → 0.00 per day (n=3).",
+        "Deployment frequency worsened: 3.5 / week → 0.0 / week (from 3 deployments); most "
+        "months in this period had no deployment day (the median month counts).",
+    ),
+    (
+        "lead_time_for_changes",
+        "Lead time: coding is the longest step (median 84.7 h over 13 PRs).",
+        "Lead time: coding is the longest step (median 3.5 days over 13 PRs).",
+    ),
+    (
+        "failed_deployment_recovery_time",
+        "1 incident(s) caused by deployments in this period are still open.",
+        "1 incident caused by deployments in this period is still open.",
+    ),
+]
+
+
+def test_insights_stored_in_an_old_wording_read_as_the_assistant_words_them(
+    client: TestClient, platform: Platform, demo: TenantInfo
+) -> None:
+    """``GET /analytics/insights`` gave rows posted before the wording
+    changed as stored ("84.74 → 60.25 hours (n=12)") beside the summary's
+    and the assistant's "3.5 days"; they are re-worded when read."""
+    s = signed_in(client, demo)
+    end = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=11)
+    start = end - dt.timedelta(days=30)
+    rng = {"start": f"{start.isoformat()}T00:00:00Z", "end": f"{end.isoformat()}T00:00:00Z"}
+    r = client.post("/api/v1/analytics/insights", params=rng, headers=s.headers)
+    assert r.status_code == 201, r.text
+    for metric, old, _ in OLD_INSIGHTS:
+        tenant_sql(
+            platform,
+            demo.slug,
+            "INSERT INTO dora_metric_insights (tenant_id, metric, period_start, period_end, "
+            "insight_text, generated_by, scope, scope_key) SELECT tenant_id, :m, period_start, "
+            "period_end, :old, 'rules', scope, scope_key FROM dora_metric_insights "
+            "WHERE period_start = :start AND period_end = :end LIMIT 1",
+            {"m": metric, "old": old, **{k: dt.datetime.fromisoformat(v) for k, v in rng.items()}},
+        )
+    wait_replica(platform)
+    r = client.get("/api/v1/analytics/insights", params=rng, headers=s.headers)
+    assert r.status_code == 200, r.text
+    texts = [i["text"] for i in r.json()["items"]]
+    assert {new for _, _, new in OLD_INSIGHTS} <= set(texts), texts
+    assert not [t for t in texts if unworded(t) or "(n=" in t or "(s)" in t], texts

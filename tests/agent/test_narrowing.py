@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, event
 
-from pulse_backend.agent.narrowing import named
+from pulse_backend.agent.narrowing import AmbiguousName, UnknownName, named
 from pulse_backend.agent.tools import ToolContext
 from pulse_common.provisioning import drop_tenant
 from tests.agent.conftest import tool_context
@@ -93,10 +93,40 @@ def test_a_login_that_is_a_common_word_is_no_person_in_a_period_or_a_phrase(
         "author": "will",
     }
     assert named(ctx, "which PRs did bo pair on with ada?") == {"author": "ada"}
-    # Elsewhere, a login is no person ("did will merge" neither).
+    # Elsewhere, a login is no person ("did will merge" is: a name between an
+    # auxiliary and a verb of making or reviewing PRs, test below).
     assert named(ctx, "has will already reviewed it?") == {}
     assert named(ctx, "did we merge more in api?") == {"repository": "acme/api"}
     assert named(ctx, "how long do dev-3's PRs wait in web?") == {
         "repository": "acme/web",
         "author": "dev-3",
     }
+
+
+def test_a_first_name_or_the_beginning_of_a_login_is_the_one_person_it_begins(
+    ctx: Counted,
+) -> None:
+    """ "did ada merge", "what does Ad review": a person said as one is the
+    login it is or begins (any case); two logins it begins are asked about,
+    none said; "for changes" may name no one and names no one."""
+    assert named(ctx, "how many PRs did Ada merge?") == {"author": "ada"}
+    assert named(ctx, "what does Ad review?") == {"author": "ada"}
+    assert named(ctx, "PRs by dev-3") == {"author": "dev-3"}
+    assert named(ctx, "how many PRs did will merge?") == {"author": "will"}
+    with pytest.raises(
+        AmbiguousName, match=r"“dev” could be dev-0, dev-1, .* or others \(40 people\)"
+    ):
+        named(ctx, "how many PRs did dev merge?")
+    with pytest.raises(UnknownName, match="no one named “zed”"):
+        named(ctx, "PRs by zed")
+    assert named(ctx, "lead time for changes in web") == {"repository": "acme/web"}
+    # "of web": the repository, not a person nobody is.
+    assert named(ctx, "deploy frequency of web") == {"repository": "acme/web"}
+
+
+def test_a_repository_said_as_one_that_the_tenant_has_not_is_said(ctx: Counted) -> None:
+    with pytest.raises(UnknownName, match=r"no repository named “payments” .*acme/api, acme/web"):
+        named(ctx, "lead time for the payments repo")
+    with pytest.raises(UnknownName, match="no repository named “acme/payments”"):
+        named(ctx, "deployments in acme/payments")
+    assert named(ctx, "lead time for the web repo") == {"repository": "acme/web"}

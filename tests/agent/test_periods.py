@@ -273,3 +273,56 @@ def test_a_period_after_than_or_vs_is_the_base_of_a_comparison(
 def test_a_base_that_ends_today_leaves_nothing_to_compare() -> None:
     with pytest.raises(UnreadablePeriod, match="nothing after it to compare it with"):
         periods.find("are we faster than over the last 2 weeks?", TODAY)
+
+
+@pytest.mark.parametrize(
+    ("question", "first", "last", "words"),
+    [
+        (
+            "lead time in the summer",
+            D(2026, 6, 1),
+            D(2026, 8, 31),
+            f"in summer 2026 (1 Jun {DASH} 31 Aug; northern-hemisphere summer assumed)",
+        ),
+        ("lead time last summer", D(2026, 6, 1), D(2026, 8, 31), None),
+        ("lead time in summer 2025", D(2025, 6, 1), D(2025, 8, 31), None),
+        (
+            "incidents over the holidays",
+            D(2025, 12, 24),
+            D(2026, 1, 1),
+            f"over the 2025/26 holidays (24 Dec 2025 {DASH} 1 Jan 2026; Christmas Eve to "
+            "New Year's Day assumed)",
+        ),
+        ("deploys last winter", D(2025, 12, 1), D(2026, 2, 28), None),
+        ("deploys in the fall", D(2026, 9, 1), D(2026, 11, 30), None),
+        (
+            "lead time in H1 2026",
+            D(2026, 1, 1),
+            D(2026, 6, 30),
+            f"in H1 2026 (1 Jan {DASH} 30 Jun)",
+        ),
+        ("lead time in 2025 H2", D(2025, 7, 1), D(2025, 12, 31), None),
+        ("lead time in Q3", D(2026, 7, 1), D(2026, 9, 30), None),
+        ("since June", D(2026, 6, 1), TODAY, None),
+    ],
+)
+def test_seasons_halves_and_the_holidays_are_their_dates(
+    question: str, first: dt.date, last: dt.date, words: str | None
+) -> None:
+    """ "Last summer" is the latest summer ended (meteorological, northern
+    hemisphere: said in the words), "over the holidays" the latest begun."""
+    found = periods.find(question, TODAY)
+    assert found is not None, question
+    assert (found.range.first, found.range.last) == (first, last)
+    if words is not None:
+        assert found.range.words() == words
+
+
+def test_last_summer_in_july_is_the_year_before_and_this_summer_so_far() -> None:
+    july = D(2026, 7, 15)
+    assert days("lead time last summer", july) == (D(2025, 6, 1), D(2025, 8, 31))
+    found = periods.find("lead time this summer", july)
+    assert found is not None
+    assert found.range.words().startswith(f"in summer 2026 so far (1 Jun {DASH} 15 Jul; northern")
+    # A bare season word is no period ("why did deployments fall?").
+    assert periods.find("why did deployments fall?", july) is None

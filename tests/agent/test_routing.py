@@ -207,6 +207,28 @@ TABLE: list[tuple[str, str]] = [
     ("are there more incidents than last month?", "incident_count"),
     ("are we an elite team?", "dora_summary"),
     ("how are we trending compared to last month?", "dora_summary"),
+    # A repository, a person or a named period besides the question (agent24):
+    # the same intent, narrowed (tests/agent/test_named_scopes.py).
+    ("what is the lead time in api?", "lead_time"),
+    ("lead time for the api repo", "lead_time"),
+    ("deploy frequency of web last month", "deployment_frequency"),
+    ("how many PRs did ada merge last month?", "throughput"),
+    ("what does bo review?", "review_load"),
+    ("PRs by Ada", "throughput"),
+    ("lead time in the summer", "lead_time"),
+    ("lead time last summer", "lead_time"),
+    ("how many incidents over the holidays?", "incident_count"),
+    ("deployment frequency in Q3", "deployment_frequency"),
+    ("lead time in H1 2026", "lead_time"),
+    ("change failure rate this quarter", "change_failure_rate"),
+    ("how many PRs did we merge since June?", "throughput"),
+    # An engineering manager's or an executive's (agent24).
+    ("how many PRs did grace review last month?", "review_load"),
+    ("What's our average cycle time?", "lead_time"),
+    ("Give me an executive summary for October", "dora_summary"),
+    ("What is our change failure rate in web?", "change_failure_rate"),
+    ("What's deployment frequency per week for infra?", "deployment_frequency"),
+    ("Are deployments to production getting more frequent in web?", "deployment_frequency_trend"),
     # Open, but neither incidents nor pull requests.
     ("Which work items are still open?", SEARCH.name),
 ]

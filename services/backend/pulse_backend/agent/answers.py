@@ -36,7 +36,7 @@ def metric(out: ToolOutput, when: str) -> str:
         if "change" in data
         else ""
     )
-    return f"{name} {when}: {data['figure']}.{level}{compared}{tail}"
+    return f"{name}{data.get('narrowed', '')} {when}: {data['figure']}.{level}{compared}{tail}"
 
 
 def summary(out: ToolOutput, when: str) -> str:
@@ -123,8 +123,14 @@ TOP_LEFT_OUT = 10
 
 def review_load(out: ToolOutput, when: str) -> str:
     reviewers = out.data["reviewers"]
+    by = out.data.get("narrowed", "")
     if not reviewers:
-        return f"No pull request was reviewed {when}."
+        who = by.removeprefix(" of ")
+        return (
+            f"{who} reviewed no pull request {when}."
+            if who
+            else f"No pull request was reviewed {when}."
+        )
     lines = [
         f"{i}. {r['reviewer']}: {r['reviewed']} reviewed, median first response "
         f"{r['median_response']}"
@@ -140,7 +146,7 @@ def review_load(out: ToolOutput, when: str) -> str:
     ]
     tail = "\nTheir latest PRs reviewed:\n" + "\n".join(latest) if latest else ""
     if out.data["order"] != "response":
-        return f"Review load {when} (PRs reviewed per reviewer):\n" + "\n".join(lines) + tail
+        return f"Review load{by} {when} (PRs reviewed per reviewer):\n" + "\n".join(lines) + tail
     least = fmt_count(out.data["min_reviews"], "review", "reviews")
     few = out.data["left_out"]
     # Who was not ranked, and why: a fast median of one review ranks nobody.
@@ -199,7 +205,7 @@ def incident_count(out: ToolOutput, when: str) -> str:
     d = out.data
     n = d["sample_size"]
     if not n:
-        return f"No incident was detected {when}."
+        return f"No incident was detected{d.get('narrowed', '')} {when}."
     still = f"{d['unresolved']} still open" if d["unresolved"] else "all of them resolved"
     rows = "\n".join(f"- {c.title}" for c in out.citations)
     # Asked whether there were more: the count of the period compared against.
@@ -210,7 +216,8 @@ def incident_count(out: ToolOutput, when: str) -> str:
         else ""
     )
     return (
-        f"Incidents detected {when}: {fmt_count(n, 'incident', 'incidents')}, {still}.\n"
+        f"Incidents detected{d.get('narrowed', '')} {when}: "
+        f"{fmt_count(n, 'incident', 'incidents')}, {still}.\n"
         f"{before}"
         f"Mean time to restore (detection to resolution, the median): {d['figure']}.\n"
         f"The longest to restore:\n{rows}"

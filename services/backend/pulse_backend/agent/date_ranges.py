@@ -64,6 +64,9 @@ class DateRange:
     last: dt.date
     label: str
     dated: bool = True
+    # What the words were taken to mean, said with the days ("summer" in
+    # the northern hemisphere).
+    assumed: str = ""
 
     @property
     def days(self) -> int:
@@ -80,15 +83,16 @@ class DateRange:
         """E.g. "in October 2026 (1 Oct - 31 Oct)", with an en dash."""
         if not self.dated:
             return self.label
+        note = f"; {self.assumed}" if self.assumed else ""
         if self.first == self.last:
-            return f"{self.label} ({long_words(self.first)})"
+            return f"{self.label} ({long_words(self.first)}{note})"
         if self.first.year == self.last.year:
-            return f"{self.label} ({day_words(self.first)} {DASH} {day_words(self.last)})"
+            return f"{self.label} ({day_words(self.first)} {DASH} {day_words(self.last)}{note})"
         first, last = (
             f"{day_words(self.first)} {self.first.year}",
             f"{day_words(self.last)} {self.last.year}",
         )
-        return f"{self.label} ({first} {DASH} {last})"
+        return f"{self.label} ({first} {DASH} {last}{note})"
 
 
 def today_in(zone: ZoneInfo, now: dt.datetime | None = None) -> dt.date:
@@ -138,6 +142,35 @@ def month_range(y: int, m: int) -> DateRange:
 
 def quarter_range(y: int, q: int) -> DateRange:
     return DateRange(dt.date(y, 3 * q - 2, 1), _month_end(y, 3 * q), f"in Q{q} {y}")
+
+
+def half_range(y: int, h: int) -> DateRange:
+    return DateRange(dt.date(y, 6 * h - 5, 1), _month_end(y, 6 * h), f"in H{h} {y}")
+
+
+# Seasons as meteorologists count them, in the northern hemisphere: the
+# tenant has no hemisphere of its own, so the answer says so.
+SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
+NORTH = "northern-hemisphere {} assumed"
+
+
+def season_range(y: int, season: str) -> DateRange:
+    """The season that begins in ``y`` (winter 2025 is Dec 2025 - Feb 2026)."""
+    start = dt.date(y, SEASONS[season], 1)
+    end = add_months(start, 2)
+    name = "autumn" if season == "fall" else season
+    label = f"in winter {y}/{str(y + 1)[2:]}" if season == "winter" else f"in {name} {y}"
+    return DateRange(start, _month_end(end.year, end.month), label, assumed=NORTH.format(name))
+
+
+def holidays_range(y: int) -> DateRange:
+    """The end-of-year holidays beginning in ``y``: Christmas Eve to New Year's Day."""
+    return DateRange(
+        dt.date(y, 12, 24),
+        dt.date(y + 1, 1, 1),
+        f"over the {y}/{str(y + 1)[2:]} holidays",
+        assumed="Christmas Eve to New Year's Day assumed",
+    )
 
 
 def day_range(y: int, m: int, d: int, words: str) -> DateRange:

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, text
 from pulse_backend.agent import links
 from pulse_backend.agent.flow import previous_days
 from pulse_backend.agent.models import ToolOutput
+from pulse_backend.agent.narrowing import NarrowedPeriod, narrowed
 from pulse_backend.agent.toolkit import Compared, Period, ToolContext
 from pulse_backend.analytics.summary import change, executive_summary
 from pulse_backend.analytics.trends import MetricFn
@@ -31,7 +32,7 @@ from pulse_common.dora.settings import DoraRules, load_rules
 TOP = 5
 
 
-class MetricArgs(Compared):
+class MetricArgs(NarrowedPeriod, Compared):
     metric: Literal[
         "lead_time",
         "deployment_frequency",
@@ -80,8 +81,10 @@ def dora_summary(ctx: ToolContext, args: Period) -> ToolOutput:
 def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
     """One metric with the rows behind it (slowest PRs, failed deployments,
     longest incidents) so an answer can say why."""
-    scope = args.scope(limit=1000)
     with ctx.read() as conn:
+        # A repository or author: the dashboards' filters of the same name.
+        scope, words = narrowed(conn, args)
+        scope = scope.model_copy(update={"drilldown_limit": 1000})
         rules, bench = load_rules(conn), benchmarks(ctx.clients)
         fig: Any = _FIGURES[args.metric](conn, scope, rules, bench)
         if args.metric == "lead_time":
@@ -103,11 +106,12 @@ def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
     figure = figure_words(args.metric, fig.value, fig.unit, fig.sample_size)
     period = f" over {args.days} days"
     return ToolOutput(
-        summary=f"{metric_name(args.metric)}: "
+        summary=f"{metric_name(args.metric)}{words}: "
         + figure_words(args.metric, fig.value, fig.unit, fig.sample_size, period)
         + (f" ({compared['previous_words']}: {compared['previous']})" if compared else ""),
         data={
             "metric": args.metric,
+            "narrowed": words,
             "value": fig.value,
             "unit": fig.unit,
             "figure": figure,

@@ -67,12 +67,14 @@ COUNTING = re.compile(
     r"increas\w*|decreas\w*|more|fewer|less)\b",
     re.I,
 )
-# Merged, not "not merged yet" (open PRs), nor how long merging takes
+# Merged (or a person's PRs), not "not merged yet" (open PRs), nor how long merging takes
 # ("what's the median time to merge?", "which PRs took longest to get
 # merged?": lead time, by TIMING's words).
 MERGED = re.compile(
     r"^(?!.*(\bnot\b|n't\b|\bnever\b|\byet\b|\bopen|unmerged|\btime\b|\blong|\bslow\w*|"
-    r"\btook\b|\btakes?\b|\bmedian\b|\baverage\b)).*\b(merg\w*|throughput)\b",
+    r"\btook\b|\btakes?\b|\bmedian\b|\baverage\b)).*(\b(merg\w*|throughput)\b|"
+    # "PRs by ada": the PRs a person got merged.
+    r"\b(PRs?|pull requests?) (by|from)\b)",
     re.I,
 )
 INCIDENTS = re.compile(r"\b(incidents?|outages?|sev\d?)\b", re.I)
@@ -92,7 +94,7 @@ METRIC_CHANGING = re.compile(
     r"\b(better|worse|improv\w*|worsen\w*|trend\w*|compar\w*|previous|changed|changing|"
     r"faster|slower|quicker|speed(ing)? up|slow(ing)? down|over time|than|versus|vs|"
     r"increas\w*|decreas\w*|(go|goes|going) (up|down)|more often|less often|"
-    r"more frequently|less frequently)\b",
+    r"more frequent(ly)?|less frequent(ly)?)\b",
     re.I,
 )
 # Who reviews fastest is the review load ordered by the first response:

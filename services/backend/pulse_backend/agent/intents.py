@@ -82,6 +82,7 @@ INTENTS: tuple[Intent, ...] = (
         "how long are PRs open before they get merged",
         "what is our time to merge",
         "time it takes a change to get to prod",
+        "what is our cycle time",
         requires=TIMING,
     ),
     _metric_intent(
@@ -171,6 +172,10 @@ INTENTS: tuple[Intent, ...] = (
             "which people on the team review the most PRs",
             "who picks up reviews the fastest",
             "which reviewers respond quickest to a review request",
+            # One person's: "what does bo review?" (narrowed to them; the
+            # person read as ``narrowing.ANYONE``).
+            "what does ada review",
+            "how many PRs did grace review",
         ),
         answers.review_load,
         "code review load: how many pull requests each reviewer reviewed",
@@ -226,6 +231,9 @@ INTENTS: tuple[Intent, ...] = (
             "number of PRs merged per week",
             "how many PRs got merged",
             "pull requests merged",
+            # One person's: "PRs by Ada" (narrowed to them; ``narrowing.ANYONE``).
+            "PRs by ada",
+            "how many PRs did ada merge",
         ),
         answers.flow,
         "throughput: the number of pull requests merged",
@@ -291,6 +299,7 @@ INTENTS: tuple[Intent, ...] = (
             "are we an elite team",
             "what DORA level are we at",
             "how are we trending",
+            "give me an executive summary",
         ),
         answers.summary,
         "DORA metrics and delivery performance",

@@ -2,8 +2,10 @@
 exemplar by embedding (``intents``), the matching tool runs with default
 arguments, and the answer is a template filled from the tool's output, with
 the same citations as in LLM mode. A tool that narrows by repository and
-author (open PRs, the engineering flow) gets those the question names
-(``narrowing.named``). A question that is no intent is searched for; when
+person (the DORA metrics, open PRs, the engineering flow, the review load)
+gets those the question names (``narrowing.named``); one it names that the
+tenant has not is said instead, and one the tool cannot narrow by is said
+with the answer. A question that is no intent is searched for; when
 the search finds nothing either, a follow-up ("and last month?") is read
 with the conversation's previous questions, and failing that the answer
 says it found nothing relevant and what it can answer.
@@ -139,7 +141,7 @@ def _read(question: str, today: dt.date) -> _Asked:
 def route(classifier: IntentClassifier, question: str, today: dt.date) -> Intent:
     """The intent a question is first read as (its period's words left
     out), before any search or follow-up: what the routing table tests."""
-    return classifier.classify(_read(question, today).text)[0]
+    return classifier.classify(narrowing.as_anyone(_read(question, today).text))[0]
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,9 @@ def _resolve(
     today: dt.date,
 ) -> _Resolved:
     asked = _read(question, today)
-    intent, _ = classifier.classify(asked.text)
+    # "what does bo review?": a name the embedding does not know reads as
+    # the exemplars' person ("what does ada review").
+    intent, _ = classifier.classify(narrowing.as_anyone(asked.text))
     if intent is not SEARCH:
         if previous and _REFERS.search(question):
             # What it asks is its own words', what it is about the latest
@@ -235,18 +239,21 @@ def _respond(
     days = date_ranges.last_days(today, DAYS) if r.period is None else r.period.range
     arguments = {**r.intent.arguments, "days": days.days, "end": days.last.isoformat()}
     fields = TOOLS[r.intent.tool].args.model_fields
-    if "repository" in fields:
-        # A tool that narrows by repository and author (open PRs, the
-        # engineering flow) is given those the question names.
-        arguments |= narrowing.named(ctx, question)
+    try:
+        names = narrowing.named(ctx, question)
+    except narrowing.UnknownName as exc:
+        # "the payments repo", "did zed merge": never the whole tenant's figure.
+        out = ToolOutput(summary=str(exc), data=None)
+        return LocalAnswer(name, None, {}, out, f"I cannot answer “{question}”: {exc}.")
+    arguments |= narrowing.as_arguments(names, fields)
+    unmatched = narrowing.not_narrowed(names, fields, r.intent.tool)
     base = r.period.base if isinstance(r.period, periods.Found) else None
-    unmatched = ""
     if base is not None and "against_days" in fields:
         # "than last quarter": compared against it, not the days before.
         arguments |= {"against_days": base.days, "against_end": base.last.isoformat()}
         arguments |= {"compare": True} if "compare" in fields else {}
     elif base is not None:
-        unmatched = (
+        unmatched += (
             f"\n(This answer covers {days.words()} only: I cannot compare it with {base.words()}.)"
         )
     if last is not None and last.repeated_by(question, r.intent.tool, arguments):

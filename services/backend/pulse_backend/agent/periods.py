@@ -1,6 +1,7 @@
 """The period a question names, as whole days: "last month", "lead time in
 October", "over the last 2 weeks", "since 1 September", "this quarter",
-"in 2025 Q3", "between 1 August and 15 October", "on 2026-10-05".
+"in 2025 Q3", "H1 2026", "last summer", "over the holidays", "between 1
+August and 15 October", "on 2026-10-05".
 
 The words are read here (a point's, "5 October", by ``points``); the days
 they name, and their wording, are ``date_ranges``' (calendar days of a
@@ -17,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, replace
+from functools import partial
 
 from pulse_backend.agent.date_ranges import (
     DASH,
@@ -26,7 +28,10 @@ from pulse_backend.agent.date_ranges import (
     PeriodTooLong,
     UnreadablePeriod,
     calendar,
+    holidays_range,
+    latest,
     long_words,
+    season_range,
     span_words,
     start_of_last,
 )
@@ -66,6 +71,12 @@ _ROLLING = re.compile(rf"\b{_LEAD}(?:last|past|previous) {_N} {_UNITS}\b", re.I)
 _CALENDAR = re.compile(
     rf"\b{_LEAD}(?P<which>last|previous|past|this|current) "
     r"(?P<unit>week|fortnight|month|quarter|year)\b",
+    re.I,
+)
+# "last summer": the latest that has ended; "this summer": the latest begun.
+_SEASONAL = re.compile(
+    rf"\b{_LEAD}(?P<which>last|previous|past|this|current) "
+    r"(?P<season>summer|winter|spring|autumn|fall|holidays|holiday season|christmas)\b",
     re.I,
 )
 _SO_FAR = re.compile(r"\b(?:so far this year|year[- ]to[- ]date|ytd)\b", re.I)
@@ -209,7 +220,7 @@ def _usable(r: DateRange, today: dt.date, words: str) -> DateRange:
     if r.last < r.first:
         raise UnreadablePeriod(words, "the period ends before it starts")
     if r.last > today:
-        r = DateRange(r.first, today, f"{r.label} so far", r.dated)
+        r = replace(r, last=today, label=f"{r.label} so far")
     if r.days > MAX_DAYS:
         raise PeriodTooLong(
             words, f"this period spans {r.days} days; the most I can use is {MAX_DAYS}"
@@ -251,12 +262,26 @@ def _relative(question: str, today: dt.date) -> Found | None:
         return Found(DateRange(start_of_last(today, n, unit), today, label), m.start(), m.end())
     if (m := _CALENDAR.search(question)) is not None:
         return Found(calendar(m["which"].lower(), m["unit"].lower(), today), m.start(), m.end())
+    if (m := _SEASONAL.search(question)) is not None:
+        return Found(_season(m["which"].lower(), m["season"].lower(), today), m.start(), m.end())
     if (m := _SO_FAR.search(question)) is not None:
         return Found(calendar("this", "year", today), m.start(), m.end())
     if (m := _DAY.search(question)) is not None:
         d = today - dt.timedelta(days=1 if m["which"].lower() == "yesterday" else 0)
         return Found(DateRange(d, d, m["which"].lower()), m.start(), m.end())
     return None
+
+
+def _season(which: str, season: str, today: dt.date) -> DateRange:
+    of = (
+        partial(season_range, season=season)
+        if season in ("summer", "winter", "spring", "autumn", "fall")
+        else holidays_range
+    )
+    r = latest(None, today, of)
+    if which in ("last", "previous", "past") and r.last >= today:
+        r = of(r.first.year - 1)
+    return r
 
 
 def _points(question: str, today: dt.date) -> Found | None:

@@ -1,6 +1,7 @@
 """The points a period is made of or starts from, read from their words:
 a day ("5 October", "2026-10-05"), a month ("October", "2025-10"), a
-quarter ("Q3 2025", "the third quarter") or a year, as ``periods`` finds
+quarter ("Q3 2025", "the third quarter"), a half ("H1 2026"), a season
+("the summer", northern-hemisphere), the end-of-year holidays or a year, as ``periods`` finds
 them after "in", "since", "between … and …" or a comparison's "than"
 (``point``: the days they name, the most recent begun without a year)."""
 
@@ -15,11 +16,14 @@ from pulse_backend.agent.date_ranges import (
     DateRange,
     NoSuchDay,
     day_range,
+    half_range,
+    holidays_range,
     latest,
     leap,
     month_range,
     quarter_range,
     real_date,
+    season_range,
 )
 
 # A bare month that is also a common word ("may", "march") or short is a
@@ -47,6 +51,14 @@ _POINTS: list[tuple[str, str]] = [
         r"(?:the )?(?P<q>first|second|third|fourth|1st|2nd|3rd|4th) quarter"
         rf"(?: of (?P<y>{_Y}))?",
     ),
+    ("half", rf"h(?P<h>[12])(?:,? (?:of )?(?P<y>{_Y}))?"),
+    ("year_half", rf"(?P<y>{_Y})[ -]?h(?P<h>[12])"),
+    ("season", rf"(?P<season>summer|winter|spring|autumn|fall)(?:,? (?:of )?(?P<y>{_Y}))?"),
+    (
+        "holidays",
+        r"(?:christmas |winter |festive |end-of-year |year-end )?"
+        rf"(?P<hol>holidays|holiday season|christmas)(?:,? (?P<y>{_Y}))?",
+    ),
     ("iso_month", rf"(?P<y>{_Y})-(?P<m>\d{{2}})(?!-?\d)"),
     ("month", rf"(?P<mon>{MON})(?:,? (?P<y>{_Y}))?"),
     ("year", rf"(?P<y>{_Y})"),
@@ -66,12 +78,22 @@ def point(words: str, today: dt.date, preposition: bool) -> DateRange | None:
     g = {k: v for k, v in m.groupdict().items() if v is not None}
     year = int(g["y"]) if "y" in g else None
     month_word = g.get("mon", "").lower().rstrip(".")
-    if not preposition and (kind == "year" or (kind == "month" and month_word in _AMBIGUOUS)):
+    if not preposition and (
+        kind in ("year", "holidays")
+        or (kind == "month" and month_word in _AMBIGUOUS)
+        or (kind == "season" and year is None)
+    ):
         return None
     if kind == "year":
         return DateRange(
             real_date(year or 0, 1, 1, words), dt.date(year or 0, 12, 31), f"in {year}"
         )
+    if "h" in g:
+        return latest(year, today, partial(half_range, h=int(g["h"])))
+    if "season" in g:
+        return latest(year, today, partial(season_range, season=g["season"].lower()))
+    if "hol" in g:
+        return latest(year, today, holidays_range)
     if "q" in g:
         return latest(
             year, today, partial(quarter_range, q=ORDINALS.get(g["q"].lower()) or int(g["q"]))

@@ -162,6 +162,9 @@ class ReviewLoadArgs(Period):
         description="reviewed: most PRs reviewed first; response: fastest median first "
         "response first (who reviews fastest)",
     )
+    reviewer: str | None = Field(
+        None, min_length=1, max_length=255, description="only this reviewer (their login)"
+    )
 
 
 def _fastest(r: ReviewerLoad) -> tuple[bool, float, int]:
@@ -195,6 +198,10 @@ def review_load_tool(ctx: ToolContext, args: ReviewLoadArgs) -> ToolOutput:
     ranked: dict[str, Any] = {}
     with ctx.read() as conn:
         load = review_load(conn, scope)
+        if args.reviewer is not None:
+            # One reviewer's line of the dashboard's table ("what does bo review?").
+            who = args.reviewer.lower()
+            load = tuple(r for r in load if (r.reviewer or "").lower() == who)
         if args.order == "response":
             least = enough_reviews(load)
             few = [r for r in load if r.prs_reviewed < least]
@@ -225,6 +232,11 @@ def review_load_tool(ctx: ToolContext, args: ReviewLoadArgs) -> ToolOutput:
         top = f"fastest first response by {data[0]['reviewer']}: {data[0]['median_response']}"
     return ToolOutput(
         summary=f"Review load over {args.days} days, {top}",
-        data={"order": args.order, "reviewers": data, **ranked},
+        data={
+            "order": args.order,
+            "reviewers": data,
+            "narrowed": f" of {args.reviewer}" if args.reviewer else "",
+            **ranked,
+        },
         citations=cites,
     )

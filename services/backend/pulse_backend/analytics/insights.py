@@ -9,12 +9,21 @@ such as Asia/Calcutta, keep their key and are still the scope's."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, text
 
 from pulse_backend.analytics.summary import Summarized
+from pulse_backend.analytics.wording import (
+    fmt_count,
+    fmt_hours,
+    fmt_sample,
+    fmt_value,
+    metric_name,
+    value_note,
+)
 from pulse_common.analytics.scope import Scope
 from pulse_common.models.base import table_of
 from pulse_common.models.tenant_ai import DoraMetricInsight
@@ -62,6 +71,50 @@ def store_insights(conn: Connection, tenant_id: int, scope: Scope, found: Summar
     if rows:
         conn.execute(insert(_T), rows)
     return len(rows)
+
+
+# Rows posted before the insights were worded as the tiles and the assistant
+# word a figure (``summary._insights``) keep their old text: "Lead time for
+# changes improved: 84.74 → 60.20 hours (n=12).", "median 84.7 h over 13
+# PRs", "2 incident(s) ... are still open". Each old shape, and the words the
+# same figures get now: re-worded when read, so the overview shows every
+# stored period as the summary and the assistant word it; the next post of a
+# period replaces its rows. (No migration: the figures are in the text.)
+_OLD_CHANGE = re.compile(
+    r"(?P<label>[^:]+) (?P<change>improved|worsened): (?P<prev>-?\d+\.\d\d) → "
+    r"(?P<now>-?\d+\.\d\d) (?P<unit>[a-z_ ]+) \(n=(?P<n>\d+)\)\."
+)
+_OLD_STEP = re.compile(
+    r"Lead time: (?P<step>\w+) is the longest step \(median (?P<h>\d+\.\d) h "
+    r"over (?P<n>\d+) PRs\)\."
+)
+_OLD_OPEN = re.compile(
+    r"(?P<n>\d+) incident(?:\(s\)|s)? caused by deployments in this period (?:are|is) still open\."
+)
+
+
+def reworded(metric: str, text: str) -> str:
+    """``text`` as the rule that stored it words it now (the same figures)."""
+    if (m := _OLD_CHANGE.fullmatch(text)) is not None:
+        unit, n = m["unit"].replace(" ", "_"), int(m["n"])
+        now = float(m["now"])
+        note = value_note(metric, now, n)
+        return (
+            f"{metric_name(metric)} {m['change']}: {fmt_value(float(m['prev']), unit)} → "
+            f"{fmt_value(now, unit)} (from {fmt_sample(metric, n)})"
+            + (f"; {note}." if note else ".")
+        )
+    if (m := _OLD_STEP.fullmatch(text)) is not None:
+        prs = fmt_count(int(m["n"]), "PR", "PRs")
+        median = fmt_hours(float(m["h"]))
+        return f"Lead time: {m['step']} is the longest step (median {median} over {prs})."
+    if (m := _OLD_OPEN.fullmatch(text)) is not None:
+        n = int(m["n"])
+        return (
+            f"{fmt_count(n, 'incident', 'incidents')} caused by deployments in this "
+            f"period {'are' if n > 1 else 'is'} still open."
+        )
+    return text
 
 
 class StoredInsight(BaseModel):
@@ -112,7 +165,7 @@ def read_insights(
             period_end=r.period_end,
             value=None if r.value is None else float(r.value),
             level=r.level,
-            text=r.insight_text,
+            text=reworded(r.metric, r.insight_text),
             generated_by=r.generated_by,
             created_at=r.created_at,
         )

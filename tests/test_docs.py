@@ -324,3 +324,35 @@ def test_the_redis_memory_policy_the_readme_states_is_the_charts() -> None:
     assert stated == [(values["maxmemory"], values["maxmemoryPolicy"])]
     policies = set(re.findall(r"`maxmemory-policy (\S+)`", README.read_text()))
     assert policies == {values["maxmemoryPolicy"]}
+
+
+# --- what the README lists --------------------------------------------------
+
+
+def _layout_line(folder: str) -> str:
+    text = README.read_text()
+    block = text[text.index("## Layout") :]
+    block = block[: block.index("\n```\n", block.index("```") + 3)]
+    return next((line for line in block.splitlines() if line.startswith(folder)), "")
+
+
+def test_the_layout_names_every_suite_benchmark_and_doc() -> None:
+    suites = sorted(
+        p.name for p in (REPO / "tests").iterdir() if (p / "__init__.py").is_file()
+    ) + sorted(p.name for p in (REPO / "tests").glob("test_*.py"))
+    tests_line = _layout_line("tests/")
+    assert [s for s in suites if not re.search(rf"\b{re.escape(s)}\b", tests_line)] == []
+    # Benchmark scripts (a module others import, no main, is not one).
+    benchmarks = sorted(
+        p.stem for p in (REPO / "benchmarks").glob("*.py") if "__main__" in p.read_text()
+    )
+    line = _layout_line("benchmarks/")
+    assert [b for b in benchmarks if not re.search(rf"\b{b}\b", line)] == []
+    docs = sorted(f"docs/{p.name}" for p in (REPO / "docs").glob("*.md"))
+    assert [d for d in docs if not _layout_line(d)] == []
+
+
+def test_the_testing_table_describes_every_suite() -> None:
+    suites = sorted(p.name for p in (REPO / "tests").iterdir() if (p / "__init__.py").is_file())
+    rows = set(re.findall(r"^\| `tests/([a-z_]+)` \|", README.read_text(), re.MULTILINE))
+    assert [s for s in suites if s not in rows] == []

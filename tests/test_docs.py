@@ -356,3 +356,21 @@ def test_the_testing_table_describes_every_suite() -> None:
     suites = sorted(p.name for p in (REPO / "tests").iterdir() if (p / "__init__.py").is_file())
     rows = set(re.findall(r"^\| `tests/([a-z_]+)` \|", README.read_text(), re.MULTILINE))
     assert [s for s in suites if s not in rows] == []
+
+
+def test_the_readme_route_table_names_every_route(api: Any) -> None:
+    ops, _, _ = api
+    named = set()
+    for row in _route_table():
+        for methods, raw in ROUTE.findall(row):
+            raw = raw.rstrip(".,;:")
+            paths = {re.sub(r"\[.*?\]", "", raw), raw.replace("[", "").replace("]", "")}
+            named |= {
+                (method, template)
+                for method in methods.split("/")
+                for path in paths
+                for m, template in ops
+                if m == method and _matches(template, "/api/v1" + path)
+            }
+    missing = sorted(k for k in ops if k[1].startswith("/api/v1") and k not in named)
+    assert missing == []

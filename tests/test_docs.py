@@ -374,3 +374,51 @@ def test_the_readme_route_table_names_every_route(api: Any) -> None:
             }
     missing = sorted(k for k in ops if k[1].startswith("/api/v1") and k not in named)
     assert missing == []
+
+
+# --- metrics -------------------------------------------------------------------
+
+# `pulse_operator_tenants{phase}`, `pulse_replica_fallbacks_total`
+METRIC = re.compile(r"`(pulse_[a-z_]+)(?:\{([a-z_, ]+)\})?`")
+METRIC_DOCS = [*DOCS, *sorted(REPO.glob("services/*/README.md"))]
+
+
+def _registered_metrics() -> dict[str, set[str]]:
+    """Every metric the backend, the ETL and the operator export -> its labels
+    (a counter under its exported ``_total`` name)."""
+    import prometheus_client
+
+    import pulse_operator.metrics  # noqa: F401 - registers the operator's metrics
+    from pulse_backend.metrics import Metrics as BackendMetrics
+    from pulse_etl.metrics import Metrics as EtlMetrics
+
+    found: dict[str, set[str]] = {}
+    for registry in (
+        BackendMetrics().registry,
+        EtlMetrics().registry,
+        prometheus_client.REGISTRY,
+    ):
+        # A labelled metric with no sample yet exports nothing: its names and
+        # label names are the collector's own.
+        for collector, names in registry._collector_to_names.items():
+            for name in names:
+                found[name] = set(getattr(collector, "_labelnames", ()))
+    return found
+
+
+def test_every_metric_the_docs_name_is_exported_with_its_labels() -> None:
+    registered = _registered_metrics()
+    named = [
+        (m[1], m[2])
+        for path in METRIC_DOCS
+        for m in METRIC.finditer(path.read_text())
+        if m[2] or m[1].endswith(("_total", "_seconds", "_bytes"))
+    ]
+    assert len(named) >= 10
+    wrong = [
+        (name, labels)
+        for name, labels in named
+        if name not in registered
+        or not {label.strip() for label in (labels or "").split(",") if label} <= registered[name]
+    ]
+    assert wrong == []

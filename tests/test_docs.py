@@ -422,3 +422,43 @@ def test_every_metric_the_docs_name_is_exported_with_its_labels() -> None:
         or not {label.strip() for label in (labels or "").split(",") if label} <= registered[name]
     ]
     assert wrong == []
+
+
+# --- database commands --------------------------------------------------------
+
+
+def _bash_block(heading: str) -> list[str]:
+    text = README.read_text()
+    section = text[text.index(heading) :]
+    start = section.index("```bash\n") + len("```bash\n")
+    return section[start : section.index("\n```", start)].splitlines()
+
+
+@pytest.mark.parametrize(
+    ("heading", "unreachable_exit"),
+    [("One Alembic environment", 1), ("### The `pulse-db` CLI", 3)],
+    ids=["alembic", "pulse-db"],
+)
+def test_the_database_commands_run_as_written_in_a_new_shell(
+    heading: str, unreachable_exit: int
+) -> None:
+    """A new shell has no PYTHONPATH, and the cached venv's editable install
+    points at whichever checkout made it (maybe gone): the commands must name
+    this checkout's code themselves. The DSN points at a closed port: the
+    command gets as far as connecting, and says the database is unreachable."""
+    import os
+    import subprocess
+
+    lines = _bash_block(heading)
+    exports = [line.split("#")[0] for line in lines if line.startswith("export ")]
+    first = next(line for line in lines if line and not line.startswith("export "))
+    script = "\n".join([*exports, first.split("#")[0]]).replace(
+        "postgresql://postgres:...@host:5432/pulse", "postgresql://nobody:x@127.0.0.1:1/pulse"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    out = subprocess.run(
+        ["bash", "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert "No module named" not in out.stderr, out.stderr[-500:]
+    assert "command not found" not in out.stderr, out.stderr[-500:]
+    assert out.returncode == unreachable_exit, out.stderr[-500:]

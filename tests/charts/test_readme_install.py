@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.charts.conftest import CHART, REPO, render
+from tests.docs.text import bash_block
 
 pytestmark = pytest.mark.kube
 
@@ -22,10 +23,7 @@ REGISTRY = "registry.example/pulse"
 def _install_commands() -> list[str]:
     """The commands of the section's first bash block, continuations joined,
     ``<registry>`` filled in."""
-    text = (REPO / "README.md").read_text()
-    section = text[text.index("## Install on Kubernetes") :]
-    start = section.index("```bash\n") + len("```bash\n")
-    block = section[start : section.index("\n```", start)]
+    block = "\n".join(bash_block("## Install on Kubernetes"))
     block = block.replace("\\\n", " ").replace("<registry>", REGISTRY)
     return [" ".join(line.split()) for line in block.splitlines() if line.strip()]
 

@@ -183,3 +183,25 @@ def test_the_database_commands_run_as_written_in_a_new_shell(
     assert "No module named" not in out.stderr, out.stderr[-500:]
     assert "command not found" not in out.stderr, out.stderr[-500:]
     assert out.returncode == unreachable_exit, out.stderr[-500:]
+
+
+def test_the_dev_command_the_readme_gives_is_make_devs() -> None:
+    """`make dev` takes no options: the README gives its command to add them."""
+    makefile = (REPO / "Makefile").read_text()
+    recipe = re.search(r"^dev:.*\n\t\$\(PY\) (-m pulse_testworld up .*)$", makefile, re.MULTILINE)
+    assert recipe is not None
+    path = re.search(r"^export PYTHONPATH := (.*)$", makefile, re.MULTILINE)
+    assert path is not None
+    folders = path[1].replace("$(CURDIR)/", "")
+    block = " ".join(bash_block("`make dev` is `make bootstrap`")).replace("\\", " ")
+    words = block.split()
+    assert words[0] == f"PYTHONPATH={folders}"
+    assert words[1] == ".venv/bin/python"
+    given = " ".join(words[2:])
+    assert given.startswith(recipe[1] + " ")
+    main = (REPO / "hack" / "pulse_testworld" / "__main__.py").read_text()
+    options = re.findall(
+        r"`(--[a-z-]+)", one_line(README.read_text()).split("`make dev` is")[1][:200]
+    )
+    assert options == ["--no-web", "--tenants"]
+    assert all(f'"{o}"' in main for o in [*options, *given.split()[len(recipe[1].split()) :]])

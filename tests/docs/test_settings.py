@@ -205,3 +205,22 @@ def test_the_dev_command_the_readme_gives_is_make_devs() -> None:
     )
     assert options == ["--no-web", "--tenants"]
     assert all(f'"{o}"' in main for o in [*options, *given.split()[len(recipe[1].split()) :]])
+
+
+def test_the_dora_rules_table_gives_the_rules_defaults() -> None:
+    """docs/metrics.md, "Settings": each column's default is DoraRules'."""
+    from pulse_common.dora.settings import DoraRules
+
+    text = (REPO / "docs" / "metrics.md").read_text()
+    table = text[text.index("| column | default | meaning |") :].split("\n\n", 1)[0]
+    rows = re.findall(r"^\| `([a-z_]+)` \| (.+?) \| ", table, re.MULTILINE)
+    assert len(rows) >= 7
+    defaults = DoraRules()
+    wrong = []
+    for column, stated in rows:
+        value = stated.split(" (")[0].strip("`").replace("\\|", "|")
+        actual = getattr(defaults, column)
+        shown = "null" if actual is None else str(getattr(actual, "value", actual))
+        if value != shown:
+            wrong.append((column, value, shown))
+    assert wrong == []

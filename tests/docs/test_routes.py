@@ -29,18 +29,10 @@ def api() -> tuple[dict[tuple[str, str], str | None], dict[str, Any], set[str]]:
 
     from pulse_backend.app import create_app
     from pulse_backend.settings import Settings
-    from tests.backend.test_rbac import api_routes
+    from tests.backend.test_rbac import api_routes, leaf_routes
 
     app = create_app(Settings(environment="dev"))
-    sockets: set[str] = set()
-    stack: list[Any] = list(app.router.routes)
-    while stack:
-        route = stack.pop()
-        inner = getattr(route, "original_router", None)
-        if inner is not None:
-            stack.extend(inner.routes)
-        elif isinstance(route, WebSocketRoute):
-            sockets.add(route.path)
+    sockets = {r.path for r in leaf_routes(app) if isinstance(r, WebSocketRoute)}
     paths = app.openapi()["paths"]
     # api_routes covers /api/v1; the operations routes (/healthz...) are public.
     ops = {(m.upper(), p): None for p, item in paths.items() for m in item} | api_routes(app)

@@ -27,11 +27,8 @@ def _dependencies(dependant: Any) -> Iterator[Callable[..., Any]]:
         yield from _dependencies(dep)
 
 
-def api_routes(app: FastAPI) -> dict[tuple[str, str], str | None]:
-    """(method, path template) -> the permission its dependencies require,
-    for every operation of the OpenAPI document under /api/v1."""
-    found: dict[tuple[str, str], str | None] = {}
-    ops: dict[str, APIRoute] = {}
+def leaf_routes(app: FastAPI) -> Iterator[Any]:
+    """Every route of the app, HTTP and WebSocket, its included routers opened."""
     stack: list[Any] = list(app.router.routes)
     while stack:
         route = stack.pop()
@@ -39,8 +36,15 @@ def api_routes(app: FastAPI) -> dict[tuple[str, str], str | None]:
         inner = getattr(route, "original_router", None)
         if inner is not None:
             stack.extend(inner.routes)
-        elif isinstance(route, APIRoute):
-            ops[operation_id(route)] = route
+        else:
+            yield route
+
+
+def api_routes(app: FastAPI) -> dict[tuple[str, str], str | None]:
+    """(method, path template) -> the permission its dependencies require,
+    for every operation of the OpenAPI document under /api/v1."""
+    found: dict[tuple[str, str], str | None] = {}
+    ops = {operation_id(r): r for r in leaf_routes(app) if isinstance(r, APIRoute)}
     for path, item in app.openapi()["paths"].items():
         if not path.startswith("/api/v1"):
             continue

@@ -42,14 +42,18 @@ case "$cmd" in
     run docker build -f operator/Dockerfile -t "pulse-operator:$TAG" .
     run docker build -f services/etl/Dockerfile -t "pulse-etl:$TAG" .
     run docker build -f services/backend/Dockerfile -t "pulse-backend:$TAG" .
-    run kind load docker-image "pulse-operator:$TAG" "pulse-etl:$TAG" "pulse-backend:$TAG" --name "$CLUSTER"
+    # The web app's build context is its own folder (its Dockerfile says why).
+    run docker build -t "pulse-frontend:$TAG" services/frontend
+    run kind load docker-image "pulse-operator:$TAG" "pulse-etl:$TAG" "pulse-backend:$TAG" \
+      "pulse-frontend:$TAG" --name "$CLUSTER"
     run helm repo add cnpg https://cloudnative-pg.github.io/charts --force-update
     run helm upgrade --install cnpg cnpg/cloudnative-pg --version "$CNPG_VERSION" \
       --namespace cnpg-system --create-namespace --wait
     run helm upgrade --install pulse charts/pulse --namespace "$NAMESPACE" --create-namespace \
       --set operator.image.repository=pulse-operator --set operator.image.tag="$TAG" \
       --set etl.image="pulse-etl:$TAG" \
-      --set backend.image.repository=pulse-backend --set backend.image.tag="$TAG"
+      --set backend.image.repository=pulse-backend --set backend.image.tag="$TAG" \
+      --set frontend.image.repository=pulse-frontend --set frontend.image.tag="$TAG"
     run kubectl -n "$NAMESPACE" wait --for=condition=Ready "cluster/pulse-postgres" --timeout=10m
     run kubectl apply -f examples/tenants/
     run kubectl wait --for=condition=Ready pt --all --timeout=10m

@@ -49,9 +49,11 @@ def start_redis(sup: Supervisor, base: Path) -> RedisInfo:
     acl_file.chmod(0o600)
     port = free_port()
     conf = root / "redis.conf"
+    # The chart's policy (values.yaml redis.maxmemoryPolicy): a key with no
+    # TTL (a session) is never evicted, so tests run under production's rule.
     conf.write_text(
         f"port {port}\nbind 127.0.0.1\ndir {root}\naclfile {acl_file}\n"
-        'save ""\nappendonly no\nmaxmemory 256mb\nmaxmemory-policy allkeys-lru\n'
+        'save ""\nappendonly no\nmaxmemory 256mb\nmaxmemory-policy volatile-lru\n'
         "protected-mode yes\ndaemonize no\n"
     )
     proc = sup.start("redis", [server, str(conf)])

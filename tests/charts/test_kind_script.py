@@ -31,10 +31,18 @@ def test_up_dry_run_prints_the_whole_sequence() -> None:
     lines = [line.removeprefix("+ ") for line in out.stdout.splitlines()]
     assert lines[0] == "kind create cluster --config kind-config.yaml --name pulse"
     assert lines[1] == "docker build -f operator/Dockerfile -t pulse-operator:dev ."
-    assert any(
-        line.startswith("kind load docker-image pulse-operator:dev pulse-etl:dev pulse-backend:dev")
-        for line in lines
+    assert "docker build -t pulse-frontend:dev services/frontend" in lines
+    assert (
+        "kind load docker-image pulse-operator:dev pulse-etl:dev pulse-backend:dev"
+        " pulse-frontend:dev --name pulse" in lines
     )
+    helm = next(line for line in lines if line.startswith("helm upgrade --install pulse "))
+    # Every image the release runs is the one just loaded, none the chart's
+    # ghcr.io placeholders that nobody built.
+    for part in ("operator", "backend", "frontend"):
+        assert f"--set {part}.image.repository=pulse-{part}" in helm
+        assert f"--set {part}.image.tag=dev" in helm
+    assert "--set etl.image=pulse-etl:dev" in helm
     cnpg = next(i for i, line in enumerate(lines) if "cnpg/cloudnative-pg" in line)
     pulse = next(
         i

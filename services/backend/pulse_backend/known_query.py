@@ -53,7 +53,9 @@ class Declared:
 
 def _is_array(schema: dict[str, Any]) -> bool:
     # ``list[X] | None`` is an anyOf of the array and null.
-    return schema.get("type") == "array" or any(_is_array(s) for s in schema.get("anyOf", []))
+    return schema.get("type") == "array" or any(
+        _is_array(option) for option in schema.get("anyOf", [])
+    )
 
 
 def declared_of(document: dict[str, Any]) -> dict[str, Declared]:

@@ -57,6 +57,12 @@ def test_printed_pages_are_a_summary_without_the_app_around_them(
         assert (m["text"], m["paper"]) == ("rgb(31, 35, 40)", "rgb(255, 255, 255)"), (view, m)
         assert m["pages"] == 1, (view, m)
     assert {m["theme"] for m in seen.values()} == {"light", "dark"}
+    # Dark mode printed its charts in its lighter chart colour, pale on the
+    # white paper: printed, they are in the light scheme's, as in light mode.
+    for view, m in seen.items():
+        if view.endswith(" dark"):
+            light = seen[view.removesuffix(" dark") + " light"]
+            assert m["charts"] and m["charts"] == light["charts"], (view, light["charts"])
     assert all(Path(p).stat().st_size > 10_000 for p in r["screenshots"])
 
 

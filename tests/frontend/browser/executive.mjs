@@ -59,6 +59,8 @@ export async function printed({ browser, config }) {
           summary: [...document.querySelectorAll(".filter-summary")].filter((e) => e.getClientRects().length > 0).map((e) => e.textContent),
           contentLeft: Math.round(document.querySelector("main h1").getBoundingClientRect().left),
           text: getComputedStyle(document.querySelector("main h1")).color,
+          // What the charts draw their lines and bars in (dark mode's lighter shade printed pale).
+          charts: [...new Set([...document.querySelectorAll(".trend-line, .spark-line, .chart-svg .bar")].map((e) => (e.matches(".bar") ? getComputedStyle(e).fill : getComputedStyle(e).stroke)))],
           paper: getComputedStyle(document.body).backgroundColor,
         };
       });

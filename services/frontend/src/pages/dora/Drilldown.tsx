@@ -114,7 +114,7 @@ export function Deployments({ rows, total, src, zone }: { rows: readonly Schemas
       rows={rows}
       total={total}
       caption="Deployments"
-      className="deployments-table"
+      className="flow-cards"
       columns={[
         { name: "Finished", className: "nowrap", cell: (d) => when(d.finished_at) },
         { name: "Repository", cell: repo },
@@ -150,6 +150,7 @@ export function Prs({ rows, total, src, zone }: { rows: readonly Schemas["PrRef"
       rows={rows}
       total={total}
       caption="Pull requests"
+      className="flow-cards"
       columns={[
         {
           name: "PR",

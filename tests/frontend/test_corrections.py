@@ -109,3 +109,25 @@ def test_a_member_correction_waits_until_an_admin_accepts_it(
     # Desktop and phone, light and dark, then the accepted state.
     assert len(r["screenshots"]) == 5
     assert all(Path(p).stat().st_size > 10_000 for p in r["screenshots"])
+
+
+def test_decided_corrections_older_than_the_latest_500_can_be_shown(
+    stack: Stack, tenant: Tenant
+) -> None:
+    # The list stopped at the latest 500 (one API page) with no way to see
+    # older ones: "Show older corrections" asks for the next page by offset.
+    r = run_browser(
+        "olderCorrections",
+        stack,
+        tenant=tenant.slug,
+        email=tenant.admin_email,
+        password=tenant.password,
+    )
+    assert r["consoleErrors"] == []
+    assert r["violations"] == [], r["violations"]
+    latest = {"rows": 500, "line": "Showing the latest 500 decided corrections.", "more": 1}
+    every = {"rows": 503, "line": "Showing all 503 decided corrections.", "more": 0}
+    for width in ("desktop", "phone"):
+        assert r["seen"][f"{width} before"] == latest, (width, r["seen"])
+        assert r["seen"][f"{width} after"] == every, (width, r["seen"])
+    assert all(Path(p).stat().st_size > 5_000 for p in r["screenshots"])

@@ -48,6 +48,10 @@ def test_phone_dates_on_one_line_and_log_events_compact(stack: Stack, demo: Tena
         assert tall == [], (mode, tall[:3])
         ok = [r["height"] for r in deployments if r["text"].endswith("OK")]
         assert ok and max(ok) <= 110, (mode, deployments[:3])
+        # A PR's card was nine lines, some 270 px (20 a page about 5,400 px):
+        # its author and five durations two to a line.
+        prs = seen[f"Pull requests rows {mode}"]["rows"]
+        assert max(r["height"] for r in prs) <= 210, (mode, prs[:3])
         # An incident's title ("web: errors after deploying 99b34bc") was
         # squeezed to a word a line beside the one-line times; two lines now.
         for table in ("Incidents", "Pull requests"):

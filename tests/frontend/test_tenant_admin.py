@@ -59,4 +59,11 @@ def test_a_long_tenant_slug_can_be_read_whole(stack: Stack) -> None:
         assert m["cut"], (name, m)
         assert m["title"] == f"Tenant: {t.slug}", (name, m)
         assert f'note "Tenant: {t.slug}"' in m["tree"], (name, m)
+    # The tooltip was the only way to read it: no touch screen shows one, and
+    # the keyboard could not reach the badge. Tab reaches it and a tap
+    # focuses it; focused, it shows the whole slug, inside the screen.
+    for how in ("keyboard", "tapped"):
+        m = r["seen"][how]
+        assert m["focused"] and m["role"] == "note", (how, m)
+        assert not m["cut"] and m["inView"] and m["overflow"] <= 0, (how, m)
     assert all(Path(p).stat().st_size > 10_000 for p in r["screenshots"])

@@ -1,7 +1,8 @@
 """A walk through the pages people use most (overview, DORA, engineering,
-work items, search, assistant) on the demo seed, at desktop and phone width,
-light and dark, each view photographed (tests/frontend/artifacts/walk-*.png)
-and measured for what its screenshot once showed broken."""
+work items, search, assistant) on the demo seed, at desktop, tablet (820x1180)
+and phone width, light and dark, each view photographed
+(tests/frontend/artifacts/walk-*.png) and measured for what its screenshot
+once showed broken."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ def test_walk_desktop_and_phone_light_and_dark(
     )
     assert r["consoleErrors"] == []
     seen = r["seen"]
-    views = [f"{p} {w} {m}" for p in PAGES for w in ("desktop", "phone") for m in ("light", "dark")]
+    widths = ("desktop", "tablet", "phone")
+    views = [f"{p} {w} {m}" for p in PAGES for w in widths for m in ("light", "dark")]
     assert sorted(seen) == sorted(views)
     for view, m in seen.items():
         assert m["overflow"] <= 0, (view, m)
@@ -41,6 +43,10 @@ def test_walk_desktop_and_phone_light_and_dark(
     # ("PULSE · Pulse Platfor"): every option must show whole.
     clipped = {view: m["clippedLists"] for view, m in seen.items() if m["clippedLists"]}
     assert clipped == {}, clipped
+    # Engineering's Throughput and PR size, stacked, stood twice as far
+    # apart as every other section: each section's gap is the same.
+    uneven = {view: m["sectionGaps"] for view, m in seen.items() if len(m["sectionGaps"]) > 1}
+    assert uneven == {}, uneven
     # Lists drawn without markers (tiles, sources, hits, the navigation)
     # say role="list", or WebKit screen readers read them as plain text.
     unmarked = {view: m["unmarkedLists"] for view, m in seen.items() if m["unmarkedLists"]}

@@ -119,3 +119,46 @@ async function review(page, consoleErrors, member, result, config, axeSource) {
   result.ownRow = await rowOf(own);
   return { ...result, violations, screenshots, consoleErrors: [...consoleErrors, ...member.consoleErrors] };
 }
+
+/**
+ * More decided corrections than one page of the API's (500): the list
+ * stopped at the latest 500 with no way to see older ones. The decided list
+ * is answered here (500, then 3 older at offset 500); returns the rows and
+ * the line under them before and after "Show older corrections", at desktop
+ * and phone width, with axe's findings.
+ */
+export async function olderCorrections({ browser, config, axeSource }) {
+  const { page, consoleErrors } = await newPage(browser, config);
+  await page.goto("/");
+  await signIn(page, config);
+  await heading(page, "Overview");
+  const entry = (i) => ({ id: 10_000 - i, user_id: 1, kind: "assistant_feedback", user_intent: `Question ${i + 1}?`, original_answer: null, user_feedback: "down", corrected_answer: `Correction ${i + 1}`, context: {}, active: true, review: "accepted", reviewed_by: 1, reviewed_at: "2026-01-02T10:00:00Z", created_at: "2026-01-01T10:00:00Z" });
+  await page.route((url) => url.pathname === "/api/v1/ml/learning-memory", (route) => {
+    const offset = Number(new URL(route.request().url()).searchParams.get("offset") ?? 0);
+    const rows = Array.from({ length: offset === 0 ? 500 : 3 }, (_, i) => entry(offset + i));
+    return route.fulfill({ json: rows });
+  });
+  const seen = {};
+  const screenshots = [];
+  const violations = [];
+  const decided = page.getByRole("region", { name: "Decided corrections" });
+  const state = async () => ({ rows: await decided.locator("tbody tr").count(), line: (await page.locator(".pager .muted").textContent()).trim(), more: await page.getByRole("button", { name: "Show older corrections" }).count() });
+  for (const [width, viewport] of [["desktop", { width: 1280, height: 800 }], ["phone", { width: 390, height: 844 }]]) {
+    await page.setViewportSize(viewport);
+    await page.goto("/admin/corrections");
+    await heading(page, "Assistant corrections");
+    await page.locator(".pager").waitFor();
+    seen[`${width} before`] = await state();
+    await page.locator(".pager").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${config.artifacts}/corrections-older-${width}-before.png` });
+    screenshots.push(`${config.artifacts}/corrections-older-${width}-before.png`);
+    violations.push(...(await axe(page, axeSource, `older corrections ${width}`)));
+    await page.getByRole("button", { name: "Show older corrections" }).click();
+    await decided.getByRole("row").filter({ hasText: "Correction 503" }).waitFor();
+    seen[`${width} after`] = await state();
+    await page.locator(".pager").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${config.artifacts}/corrections-older-${width}-after.png` });
+    screenshots.push(`${config.artifacts}/corrections-older-${width}-after.png`);
+  }
+  return { seen, screenshots, violations, consoleErrors };
+}

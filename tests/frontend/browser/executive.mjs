@@ -59,6 +59,8 @@ export async function printed({ browser, config }) {
           summary: [...document.querySelectorAll(".filter-summary")].filter((e) => e.getClientRects().length > 0).map((e) => e.textContent),
           contentLeft: Math.round(document.querySelector("main h1").getBoundingClientRect().left),
           text: getComputedStyle(document.querySelector("main h1")).color,
+          // What the charts draw their lines and bars in (dark mode's lighter shade printed pale).
+          charts: [...new Set([...document.querySelectorAll(".trend-line, .spark-line, .chart-svg .bar")].map((e) => (e.matches(".bar") ? getComputedStyle(e).fill : getComputedStyle(e).stroke)))],
           paper: getComputedStyle(document.body).backgroundColor,
         };
       });
@@ -115,7 +117,8 @@ export async function backAndShare({ browser, config }) {
 /**
  * The drill-downs on a small laptop (1024x768) and a tablet (820x1180):
  * which columns show within the table's box (the rest scroll sideways),
- * and the rows' heights; each photographed.
+ * the rows' heights, whether they are cards and the values wrapped over more
+ * than two lines; each photographed.
  */
 export async function laptopDrilldowns({ browser, config }) {
   const { page, consoleErrors } = await signedIn(browser, config);
@@ -137,6 +140,15 @@ export async function laptopDrilldowns({ browser, config }) {
         return {
           shown: heads.filter((h) => h.getBoundingClientRect().right <= box.right + 1).map((h) => h.textContent),
           tallest: Math.max(...[...t.querySelectorAll("tbody tr")].map((r) => Math.round(r.getBoundingClientRect().height))),
+          cards: getComputedStyle(t.querySelector("thead")).position === "absolute",
+          // Each value's lines (a card's, after its column's name).
+          wrapped: [...t.querySelectorAll("tbody td[data-label]")]
+            .map((td) => {
+              const range = document.createRange();
+              range.selectNodeContents(td);
+              return [td.dataset.label, new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size];
+            })
+            .filter(([, lines]) => lines > 2),
         };
       });
       await table.scrollIntoViewIfNeeded();
@@ -176,8 +188,8 @@ export async function navKeepsFilters({ browser, config }) {
 }
 
 /**
- * Every drill-down ("Behind the figure") at a tablet's 820 px, and at 1440,
- * 390 and 360 px: whether it scrolls sideways, and the columns whose name or
+ * Every drill-down ("Behind the figure") at a tablet's 820 px, and at 1024,
+ * 1440, 390 and 360 px: whether it or the page scrolls sideways, and the columns whose name or
  * a value is not wholly inside the table's box (at 820 px the deployments'
  * table scrolled sideways, "Environment" cut and Outcome out of view).
  * Cards or not: whether the table's heads are drawn.
@@ -186,13 +198,13 @@ export async function tabletDrilldowns({ browser, config }) {
   const { page, consoleErrors } = await signedIn(browser, config);
   const seen = {};
   const screenshots = [];
-  for (const [size, viewport] of [["820", { width: 820, height: 1180 }], ["1440", { width: 1440, height: 900 }], ["390", { width: 390, height: 844 }], ["360", { width: 360, height: 740 }]]) {
+  for (const [size, viewport] of [["820", { width: 820, height: 1180 }], ["1024", { width: 1024, height: 768 }], ["1440", { width: 1440, height: 900 }], ["390", { width: 390, height: 844 }], ["360", { width: 360, height: 740 }]]) {
     await page.setViewportSize(viewport);
     for (const [path, title, captions] of [
       ["/dora/deployment-frequency", "Deployment frequency", ["Deployments"]],
       ["/dora/lead-time", "Lead time for changes", ["Pull requests"]],
       ["/dora/recovery-time", "Failed deployment recovery time", ["Incidents"]],
-      ["/dora/change-failure-rate", "Change failure rate", ["Deployments"]],
+      ["/dora/change-failure-rate", "Change failure rate", ["Deployments", "Incidents"]],
     ]) {
       await page.goto(path);
       await heading(page, title);
@@ -214,7 +226,8 @@ export async function tabletDrilldowns({ browser, config }) {
               range.selectNodeContents(td);
               if (!inside(range.getBoundingClientRect()) || !inside(td.getBoundingClientRect())) cut.add(heads[i].textContent);
             });
-          return { sideways: scroll.scrollWidth - scroll.clientWidth, cut: [...cut], cards: !headsDrawn, rows: t.querySelectorAll("tbody tr").length };
+          const page = document.scrollingElement.scrollWidth - vw;
+          return { sideways: scroll.scrollWidth - scroll.clientWidth, cut: [...cut], cards: !headsDrawn, rows: t.querySelectorAll("tbody tr").length, page };
         });
       }
       await page.getByRole("table", { name: captions[0], exact: true }).scrollIntoViewIfNeeded();

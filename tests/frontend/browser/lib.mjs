@@ -203,14 +203,18 @@ export async function eachPageInBothModes(page, config, axeSource, pages, { open
   return { violations, screenshots, seen };
 }
 
+/** A tablet held upright (820x1180): the side navigation beside the page. */
+export const TABLET = { width: 820, height: 1180 };
+
 /**
  * Calls `visit(mode, width)` in light then dark (the mode saved through the
- * profile), each at desktop then phone width; ends in Light mode.
+ * profile), each at desktop then phone width (or the `widths` given, name
+ * and viewport); ends in Light mode.
  */
-export async function inModesAndWidths(page, visit) {
+export async function inModesAndWidths(page, visit, widths = [["desktop", DESKTOP], ["phone", PHONE]]) {
   for (const mode of ["Light", "Dark"]) {
     await setMode(page, mode);
-    for (const [width, viewport] of [["desktop", DESKTOP], ["phone", PHONE]]) {
+    for (const [width, viewport] of widths) {
       await page.setViewportSize(viewport);
       await visit(mode.toLowerCase(), width);
     }

@@ -1,6 +1,6 @@
 // A tenant admin's branding as the app then shows it: a logo of an odd
 // shape in the top bar and the branding page's previews. See run.mjs.
-import { check, heading, shot, signedIn, signedInForApi } from "./lib.mjs";
+import { check, heading, newPage, shot, signedIn, signedInForApi, signIn } from "./lib.mjs";
 
 const WIDE = '<svg xmlns="http://www.w3.org/2000/svg" width="320" height="40"><rect width="320" height="40" fill="#c0392b"/><text x="10" y="30" font-size="28" fill="#fff" font-family="sans-serif">ACME WIDGETS</text></svg>';
 
@@ -97,5 +97,34 @@ export async function longSlug({ browser, config }) {
     };
     screenshots.push(await shot(page, config, `long-slug-${name}`));
   }
-  return { seen, screenshots, consoleErrors };
+  // The keyboard: Tab from the page's top reaches the badge (the tooltip
+  // needs a mouse), and the whole slug shows while it has the focus.
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto("/");
+  await heading(page, "Overview");
+  for (let i = 0; i < 8 && !(await page.evaluate(() => document.activeElement?.classList.contains("tenant-badge"))); i++) await page.keyboard.press("Tab");
+  seen.keyboard = await page.evaluate(readBadge);
+  screenshots.push(await shot(page, config, "long-slug-keyboard"));
+  // A touch screen shows no tooltip: a tap on the badge shows the whole slug.
+  const touch = await newPage(browser, config, { viewport: { width: 360, height: 740 }, touch: true });
+  await touch.page.goto("/");
+  await signIn(touch.page, config);
+  await heading(touch.page, "Overview");
+  await touch.page.locator(".topbar .tenant-badge").tap();
+  seen.tapped = await touch.page.evaluate(readBadge);
+  screenshots.push(await shot(touch.page, config, "long-slug-tapped"));
+  return { seen, screenshots, consoleErrors: [...consoleErrors, ...touch.consoleErrors] };
+}
+
+/** The badge as drawn: focused or not, whether its text is cut, inside the screen, its role. */
+function readBadge() {
+  const b = document.querySelector(".topbar .tenant-badge");
+  const r = b.getBoundingClientRect();
+  return {
+    focused: document.activeElement === b,
+    cut: b.scrollWidth > b.clientWidth || b.scrollHeight > b.clientHeight,
+    inView: r.left >= 0 && r.right <= window.innerWidth,
+    role: b.getAttribute("role"),
+    overflow: document.scrollingElement.scrollWidth - window.innerWidth,
+  };
 }

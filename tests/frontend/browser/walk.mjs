@@ -1,8 +1,8 @@
 // A walk through the dashboard pages a person uses most (overview, DORA,
-// engineering, work items, search, assistant) on the demo seed, at desktop
-// and phone width, light and dark: a screenshot of each view to look at, and
+// engineering, work items, search, assistant) on the demo seed, at desktop,
+// tablet and phone width, light and dark: a screenshot of each view to look at, and
 // measurements of what looked broken in them. See run.mjs.
-import { check, heading, inModesAndWidths, openFilters, shot, signedIn } from "./lib.mjs";
+import { check, DESKTOP, heading, inModesAndWidths, openFilters, PHONE, shot, signedIn, TABLET } from "./lib.mjs";
 import { settled } from "./dashboards.mjs";
 
 /** What a view shows that a screenshot showed broken once: measured as drawn. */
@@ -17,6 +17,13 @@ function measure() {
     // WebKit (Safari, VoiceOver) stops announcing a list whose markers are
     // styled away unless it says role="list"; chromium keeps it, so the rule
     // is checked on the markup: every list drawn without markers says so.
+    // The space between a page's stacked sections: Engineering's charts, in
+    // a grid, added its gap to their own margin (32 px, the others 16).
+    sectionGaps: (() => {
+      const boxes = [...document.querySelectorAll("main .section")].filter((e) => e.getClientRects().length > 0).map((e) => e.getBoundingClientRect());
+      const below = (a) => boxes.filter((b) => b.top >= a.bottom - 1 && b.left < a.right - 1 && a.left < b.right - 1).sort((x, y) => x.top - y.top)[0];
+      return [...new Set(boxes.map((a) => below(a) && Math.round(below(a).top - a.bottom)).filter((g) => g !== undefined))];
+    })(),
     unmarkedLists: [...document.querySelectorAll("ul, ol")].filter((l) => getComputedStyle(l).listStyleType === "none" && l.getAttribute("role") !== "list" && l.children.length > 0).map((l) => `${l.tagName.toLowerCase()}.${l.className || "(no class)"} in ${l.closest("nav, main, header")?.tagName.toLowerCase()}`),
   };
 }
@@ -30,7 +37,7 @@ const PAGES = [
   { path: "/assistant", title: "Assistant", name: "assistant" },
 ];
 
-/** Every page of the walk in both modes at both widths; the assistant shows one answered question. */
+/** Every page of the walk in both modes at each width; the assistant shows one answered question. */
 export async function walk({ browser, config }) {
   const { page, consoleErrors } = await signedIn(browser, config);
   // The first search and question load the offline embedding model.
@@ -58,6 +65,6 @@ export async function walk({ browser, config }) {
       await openFilters(page);
       seen[`${p.name} ${width} ${mode}`] = await page.evaluate(measure);
     }
-  });
+  }, [["desktop", DESKTOP], ["tablet", TABLET], ["phone", PHONE]]);
   return { seen, screenshots, consoleErrors };
 }

@@ -3,7 +3,7 @@
  * integrations, logs, ML monitoring, the assistant's corrections). Kept apart from queries.ts so that the
  * data pages and the admin pages grow without touching the same file.
  */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useAuth } from "../auth/AuthContext";
 import { unwrap } from "./client";
 import type { Schemas } from "./queries";
@@ -190,13 +190,19 @@ export function usePendingCorrections() {
 }
 
 /** The corrections accepted or rejected, newest given first: asked of the
- * API by review state, not picked out of every rating. */
+ * API by review state, not picked out of every rating; CORRECTIONS_LISTED
+ * at a time (the API's largest page), older ones by `offset` on request
+ * (fetchNextPage): the list stopped at the latest 500. `data` is every
+ * page's rows in order; a short page is the last. */
 export function useDecidedCorrections() {
   const { api } = useAuth();
-  return useQuery({
+  return useInfiniteQuery({
     queryKey: [...adminKeys.corrections, "decided"],
-    queryFn: () =>
-      unwrap(api.GET("/api/v1/ml/learning-memory", { params: { query: { kind: FEEDBACK_KIND, review: ["accepted", "rejected"], limit: CORRECTIONS_LISTED } } })),
+    initialPageParam: 0,
+    queryFn: ({ pageParam }) =>
+      unwrap(api.GET("/api/v1/ml/learning-memory", { params: { query: { kind: FEEDBACK_KIND, review: ["accepted", "rejected"], limit: CORRECTIONS_LISTED, offset: pageParam } } })),
+    getNextPageParam: (last, pages) => (last.length < CORRECTIONS_LISTED ? undefined : pages.length * CORRECTIONS_LISTED),
+    select: (d) => d.pages.flat(),
   });
 }
 

@@ -65,12 +65,14 @@ export function EngineeringPage() {
                 ]}
               />
             </section>
-            <div className="grid-2">
-              <section className="card section" aria-labelledby="tp-heading">
+            {/* The grid keeps the sections' spacing: each card's own margin
+                added to the grid's gap when they stack (a narrow screen). */}
+            <div className="grid-2 section">
+              <section className="card" aria-labelledby="tp-heading">
                 <h2 id="tp-heading">Throughput</h2>
                 <BarChart title="Merged PRs per week" unit="merged PRs" bars={e.throughput.map((w) => ({ label: shortDate(w.week, zoneOf(params)), value: w.merged_prs }))} />
               </section>
-              <section className="card section" aria-labelledby="size-heading">
+              <section className="card" aria-labelledby="size-heading">
                 <h2 id="size-heading">PR size</h2>
                 <BarChart title="PRs by lines changed" unit="PRs" bars={e.sizes.map((s) => ({ label: s.size, value: s.prs }))} />
                 <p className="muted small">{sizeLegend(e.sizes)}</p>

@@ -94,9 +94,11 @@ export function Shell({ children }: { children: ReactNode }) {
           <span className="brand-logo" aria-hidden="true" />
           <span className="brand-name">Pulse</span>
           {/* A long slug (up to 30 characters) is cut to the badge's width:
-              the tooltip and the accessible name give the whole of it. */}
+              the tooltip and the accessible name give the whole of it, and
+              focused (Tab, or a tap: a touch screen shows no tooltip) the
+              badge wraps to show it whole. */}
           {session.tenant && (
-            <span className="tenant-badge" role="note" aria-label={`Tenant: ${session.tenant}`} title={`Tenant: ${session.tenant}`}>
+            <span className="tenant-badge" role="note" tabIndex={0} aria-label={`Tenant: ${session.tenant}`} title={`Tenant: ${session.tenant}`}>
               {session.tenant}
             </span>
           )}

@@ -62,6 +62,13 @@ describe("branding from the API", () => {
     expect(toBranding(api, null).dark["--brand-chart"]).toBe("#9549B5");
   });
 
+  it("prints charts in the light scheme's colour whatever the mode", () => {
+    // Dark mode's lighter chart colour (#9549B5) printed pale on white paper.
+    const b = toBranding(api, null);
+    expect(b.dark["--brand-chart-print"]).toBe("#7A1FA2");
+    expect(b.light["--brand-chart-print"]).toBe("#7A1FA2");
+  });
+
   it("sets no logo property without a logo", () => {
     expect(toBranding(api, null).light["--brand-logo"]).toBeUndefined();
   });

@@ -66,8 +66,12 @@ export function schemeVars(s: Scheme, logo: string | null, ratio: string | null 
   return vars;
 }
 
+/** Both schemes' variables; each carries the light scheme's chart colour
+ * for print (--brand-chart-print): paper is white whatever the mode, and
+ * dark mode's lighter chart colour printed pale on it. */
 export function toBranding(b: BrandingOut, logo: string | null, ratio: string | null = null): Branding {
-  return { light: schemeVars(b.light, logo, ratio), dark: schemeVars(b.dark, logo, ratio) };
+  const print = { "--brand-chart-print": chartColour(b.light.primary_color, b.light.mode) };
+  return { light: { ...schemeVars(b.light, logo, ratio), ...print }, dark: { ...schemeVars(b.dark, logo, ratio), ...print } };
 }
 
 /** The tenant's logo URL when it is the tenant's own (served by the API), else null. */

@@ -1,4 +1,4 @@
-import { screen, within } from "@testing-library/react";
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { renderWithApi } from "../../renderWithApi.test-support";
 import { CorrectionsPage } from "./CorrectionsPage";
@@ -35,5 +35,29 @@ describe("the corrections page", () => {
     expect(decided).toHaveLength(1);
     expect(decided[0]?.searchParams.getAll("review")).toEqual(["accepted", "rejected"]);
     expect(decided[0]?.searchParams.get("kind")).toBe("assistant_feedback");
+  });
+
+  it("shows older decided corrections than the latest 500 on request, by the API's offset", async () => {
+    // The list stopped at the latest 500 with no way to see older ones.
+    const decided = (offset: number, n: number) => Array.from({ length: n }, (_, i) => ({ ...accepted, id: 1000 - offset - i, corrected_answer: `Correction ${offset + i + 1}` }));
+    const offsets: string[] = [];
+    renderWithApi(<CorrectionsPage />, (req) => {
+      const url = new URL(req.url);
+      if (url.pathname !== "/api/v1/ml/learning-memory") return json([]);
+      offsets.push(`${url.searchParams.get("offset") ?? "0"}+${url.searchParams.get("limit") ?? ""}`);
+      return json(url.searchParams.get("offset") === "500" ? decided(500, 3) : decided(0, 500));
+    });
+    // Rows counted and the button found by its text: role queries over
+    // 500 rows (each with its own button) took most of 30 s in jsdom.
+    const rows = () => document.querySelectorAll('[aria-label="Decided corrections"] tbody tr');
+    await waitFor(() => expect(rows()).toHaveLength(500));
+    expect(screen.getByText(/Showing the latest 500 decided corrections/)).toBeInTheDocument();
+    fireEvent.click(screen.getByText("Show older corrections"));
+    await waitFor(() => expect(rows()).toHaveLength(503));
+    expect(rows()[502]?.textContent).toContain("Correction 503");
+    expect(offsets).toEqual(["0+500", "500+500"]);
+    // All shown: no button left, and the line says so.
+    expect(screen.queryByText("Show older corrections")).toBeNull();
+    expect(screen.getByText(/Showing all 503 decided corrections/)).toBeInTheDocument();
   });
 });

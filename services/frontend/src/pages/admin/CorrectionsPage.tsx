@@ -7,6 +7,7 @@ import { Button } from "../../components/Button";
 import { FormError, QueryState } from "../../components/States";
 import { Table } from "../../components/Table";
 import { formatDateTime } from "../../format/dates";
+import { formatCount } from "../../format/numbers";
 
 type Announce = (note: string) => void;
 type Emails = ReadonlyMap<number, string>;
@@ -96,7 +97,6 @@ function Decided({ emails, announce }: { emails: Emails; announce: Announce }) {
       <h2 id="decided-heading">Decided</h2>
       <p className="muted">
         Accepted ones apply to everyone's questions, rejected ones to nobody's. Your own corrections are accepted as you give them.
-        {decided.data?.length === CORRECTIONS_LISTED && ` The latest ${CORRECTIONS_LISTED} are listed.`}
       </p>
       {/* Filtered here too: a server older than the `review` filter ignores it and lists every rating. */}
       <QueryState query={decided} isEmpty={(l) => decidedCorrections(l).length === 0} empty="No correction decided yet.">
@@ -119,7 +119,27 @@ function Decided({ emails, announce }: { emails: Emails; announce: Announce }) {
           </Table>
         )}
       </QueryState>
+      <OlderDecided decided={decided} />
     </section>
+  );
+}
+
+/** How many decided corrections are listed, and older ones CORRECTIONS_LISTED
+ * at a time: the list stopped at the latest 500 with no way to see the rest. */
+function OlderDecided({ decided }: { decided: ReturnType<typeof useDecidedCorrections> }) {
+  const n = decided.data?.length ?? 0;
+  if (n < CORRECTIONS_LISTED) return null;
+  return (
+    <div className="pager pager-wrap">
+      <span className="muted" role="status">
+        {decided.hasNextPage ? `Showing the latest ${formatCount(n)} decided corrections.` : `Showing all ${formatCount(n)} decided corrections.`}
+      </span>
+      {decided.hasNextPage && (
+        <Button className="btn" unavailable={decided.isFetchingNextPage} onClick={() => void decided.fetchNextPage()}>
+          Show older corrections
+        </Button>
+      )}
+    </div>
   );
 }
 

@@ -63,9 +63,11 @@ interface Column<T> {
  * A duration cell ("3.4 days", className "value") never breaks between its
  * number and unit, and the pager stays one line at phone width: the row
  * count wraps inside its own space rather than pushing "Next" below.
- * On a phone each row is a card (table-stack), each cell after its
- * column's name: side by side, Pull requests showed 2 of its 8 columns at
- * 390 px and an incident's row was 139 px tall, mostly empty.
+ * On a phone or a tablet each row is a card (table-stack, drilldown-table:
+ * by the table's own width), each cell after its column's name, the one
+ * list of columns giving both: side by side, Pull requests showed 2 of its
+ * 8 columns at 390 px and scrolled sideways at 820, and an incident's row
+ * was 139 px tall, mostly empty.
  */
 function Paged<T extends { id: number }>({ rows, total, columns, caption, className }: { rows: readonly T[]; total: number; columns: Column<T>[]; caption: string; className?: string }) {
   const [page, setPage] = useRowsPage(caption);
@@ -75,7 +77,7 @@ function Paged<T extends { id: number }>({ rows, total, columns, caption, classN
   const shown = rows.slice(current * PAGE, current * PAGE + PAGE);
   return (
     <>
-      <Table label={`${caption} table`} caption={caption} columns={columns.map((c) => c.name)} className={className ? `table-stack ${className}` : "table-stack"}>
+      <Table label={`${caption} table`} caption={caption} columns={columns.map((c) => c.name)} className={className ? `table-stack drilldown-table ${className}` : "table-stack drilldown-table"}>
         {shown.map((r) => (
           <tr key={r.id}>
             {columns.map((c) => (
@@ -112,7 +114,7 @@ export function Deployments({ rows, total, src, zone }: { rows: readonly Schemas
       rows={rows}
       total={total}
       caption="Deployments"
-      className="deployments-table"
+      className="flow-cards"
       columns={[
         { name: "Finished", className: "nowrap", cell: (d) => when(d.finished_at) },
         { name: "Repository", cell: repo },
@@ -148,6 +150,7 @@ export function Prs({ rows, total, src, zone }: { rows: readonly Schemas["PrRef"
       rows={rows}
       total={total}
       caption="Pull requests"
+      className="flow-cards"
       columns={[
         {
           name: "PR",

@@ -25,7 +25,7 @@ from pulse_common.analytics import dora
 from pulse_common.analytics import queries as q
 from pulse_common.analytics.common import deployments_cte
 from pulse_common.analytics.levels import Benchmarks
-from pulse_common.analytics.results import RecoveryTime
+from pulse_common.analytics.results import DeploymentRef, RecoveryTime
 from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules, load_rules
 
@@ -39,10 +39,13 @@ class MetricArgs(NarrowedPeriod, Compared):
         "change_failure_rate",
         "recovery_time",
         "mean_time_to_restore",
+        "rework_rate",
     ] = Field(
         description="mean_time_to_restore: every incident detected in the period, detection "
         "to resolution (how many incidents there were); recovery_time: the incidents linked "
-        "to the period's deployments, deployment to resolution"
+        "to the period's deployments, deployment to resolution; rework_rate: the share of "
+        "deployments that were unplanned fixes (hotfix, rollback, a bug's PR); "
+        "change_failure_rate also counts the failed deployments"
     )
     compare: bool = Field(
         False,
@@ -59,7 +62,11 @@ _FIGURES: dict[str, MetricFn] = {
     "change_failure_rate": dora.change_failure_rate,
     "recovery_time": dora.recovery_time,
     "mean_time_to_restore": dora.mttr,
+    "rework_rate": dora.rework_rate,
 }
+# The deployments a rate counts in its numerator ("how many deployments
+# failed?" asks this count, not the rate), by the figure's field.
+_COUNTED = {"change_failure_rate": "failed_deployments", "rework_rate": "rework_deployments"}
 
 
 def dora_summary(ctx: ToolContext, args: Period) -> ToolOutput:
@@ -96,9 +103,13 @@ def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
             items = [{"incident_id": r.id, "title": r.title, "hours": r.hours} for r in worst]
             cites = links.cite(conn, "incident", [r.id for r in worst])
         else:
-            counted = args.metric == "deployment_frequency"
-            picked = [r for r in fig.drilldown if r.failed or counted][:TOP]
-            items = [{"deployment_id": r.id, "failed": r.failed} for r in picked]
+            # The deployments behind the rate: failed ones, rework (with
+            # why it is rework), or any for the frequency.
+            picked = [r for r in fig.drilldown if _behind(args.metric, r)][:TOP]
+            items = [
+                {"deployment_id": r.id, "failed": r.failed, "rework": list(r.rework_reasons)}
+                for r in picked
+            ]
             cites = links.cite(conn, "deployment", [r.id for r in picked])
         compared = _compared(conn, args, scope, rules, bench, fig.value) if args.compare else {}
     # In words as the dashboard shows it, for the step line, local mode and
@@ -120,10 +131,23 @@ def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
             "items": items,
             # Recovery: how many of the sample's incidents are still open.
             "unresolved": fig.unresolved if isinstance(fig, RecoveryTime) else None,
+            # A rate's deployments counted: failed, rework.
+            "counted": _counted(args.metric, fig),
             **compared,
         },
         citations=cites,
     )
+
+
+def _behind(metric: str, deployment: DeploymentRef) -> bool:
+    if metric == "rework_rate":
+        return bool(deployment.rework_reasons)
+    return deployment.failed or metric == "deployment_frequency"
+
+
+def _counted(metric: str, fig: Any) -> int | None:
+    field = _COUNTED.get(metric)
+    return None if field is None else int(getattr(fig, field))
 
 
 def _compared(
@@ -145,6 +169,7 @@ def _compared(
         "previous_value": old.value,
         "previous": figure_words(args.metric, old.value, old.unit, old.sample_size),
         "previous_sample_size": old.sample_size,
+        "previous_counted": _counted(args.metric, old),
         "change": change(args.metric, now, old.value),
     }
 

@@ -103,3 +103,12 @@ FASTEST = re.compile(r"\b(fastest|quickest|soonest|speediest|fast|quick(ly)?)\b"
 # Which repository deploys least is the same ranking the other way round
 # (the embedding reads "least" as "most"); "at least" is a threshold.
 LEAST = re.compile(r"(?<!\bat )\b(least|fewest|rarest|rarely|seldom|lowest|never|hardly)\b", re.I)
+# The rework rate is asked by its own words: "what is our rework rate?" is
+# nearer the change failure rate's "what is our change failure rate" by its
+# shape than any rework exemplar can pull it.
+REWORK = re.compile(
+    r"\b(rework\w*|re-work\w*|hot-?fix\w*|rollbacks?|roll(ed)? back|unplanned)\b", re.I
+)
+# A rate asked as a count ("how many deployments failed?"): the deployments
+# counted, with the rate beside them; "how many more" asks a change too.
+HOW_MANY = re.compile(r"\b(how many|number of|count)\b", re.I)

@@ -18,6 +18,7 @@ from pulse_backend.agent.intent_words import (
     COUNTING,
     DEPLOYING,
     FASTEST,
+    HOW_MANY,
     INCIDENTS,
     LEAST,
     MERGED,
@@ -27,12 +28,17 @@ from pulse_backend.agent.intent_words import (
     PR_OPENNESS,
     REPOSITORIES,
     REVIEWING,
+    REWORK,
     TIMING,
 )
 
 
 def _metric_intent(
-    metric: str, topic: str, *exemplars: str, requires: re.Pattern[str] | None = None
+    metric: str,
+    topic: str,
+    *exemplars: str,
+    requires: re.Pattern[str] | None = None,
+    counted: Intent | None = None,
 ) -> Intent:
     # Asked whether it got better: against the previous period, as the
     # DORA summary compares it.
@@ -53,7 +59,9 @@ def _metric_intent(
         answers.metric,
         topic,
         requires,
-        variant=trend,
+        # Asked how many (failed, rework) first: "how many deployments failed
+        # compared to last month?" asks the count, against the base's.
+        variants=(trend,) if counted is None else (counted, trend),
     )
 
 
@@ -99,6 +107,24 @@ INTENTS: tuple[Intent, ...] = (
         "what share of deployments fail?",
         "what is our change failure rate",
         "how many releases caused problems",
+        "what is our CFR",
+        counted=Intent(
+            "failed_deployments",
+            "dora_metric",
+            {"metric": "change_failure_rate"},
+            (),
+            answers.counted,
+            requires=HOW_MANY,
+        ),
+    ),
+    _metric_intent(
+        "rework_rate",
+        "rework rate: deployments that were unplanned fixes, hotfixes or rollbacks",
+        "what is our rework rate?",
+        "how much of our deployment work is rework",
+        "what share of deployments are hotfixes or rollbacks",
+        "how many deployments were unplanned fixes",
+        requires=REWORK,
     ),
     _metric_intent(
         "recovery_time",
@@ -181,13 +207,15 @@ INTENTS: tuple[Intent, ...] = (
         "code review load: how many pull requests each reviewer reviewed",
         REVIEWING,
         # Who is fastest: the same reviewers, fastest first response first.
-        variant=Intent(
-            "review_load",
-            "review_load",
-            {"order": "response"},
-            (),
-            answers.review_load,
-            requires=FASTEST,
+        variants=(
+            Intent(
+                "review_load",
+                "review_load",
+                {"order": "response"},
+                (),
+                answers.review_load,
+                requires=FASTEST,
+            ),
         ),
     ),
     Intent(
@@ -254,13 +282,15 @@ INTENTS: tuple[Intent, ...] = (
         COUNTING,
         INCIDENTS,
         # Whether there were more: against the previous period's count.
-        variant=Intent(
-            "incident_count",
-            "dora_metric",
-            {"metric": "mean_time_to_restore", "compare": True},
-            (),
-            answers.incident_count,
-            requires=METRIC_CHANGING,
+        variants=(
+            Intent(
+                "incident_count",
+                "dora_metric",
+                {"metric": "mean_time_to_restore", "compare": True},
+                (),
+                answers.incident_count,
+                requires=METRIC_CHANGING,
+            ),
         ),
     ),
     Intent(
@@ -278,13 +308,15 @@ INTENTS: tuple[Intent, ...] = (
         REPOSITORIES,
         DEPLOYING,
         # Which deploys least: every repository, fewest deployments first.
-        variant=Intent(
-            "repositories_deploying_least",
-            "deployments_by_repository",
-            {"order": "least"},
-            (),
-            answers.deployments_by_repository,
-            requires=LEAST,
+        variants=(
+            Intent(
+                "repositories_deploying_least",
+                "deployments_by_repository",
+                {"order": "least"},
+                (),
+                answers.deployments_by_repository,
+                requires=LEAST,
+            ),
         ),
     ),
     Intent(

@@ -244,6 +244,18 @@ TABLE: list[tuple[str, str]] = [
     ("deployment frequency week over week", "deployment_frequency"),
     ("did CFR go down since Q2?", "change_failure_rate_trend"),
     ("did our change failure rate go down since Q2?", "change_failure_rate_trend"),
+    # Rankings (agent24b): repositories by a metric, people by PRs merged.
+    ("which repository has the slowest lead time?", "repositories_by_lead_time"),
+    ("Which repo has the fastest lead time?", "repositories_by_lead_time"),
+    ("which repo has the highest change failure rate?", "repositories_by_change_failure_rate"),
+    ("which service has the lowest change failure rate", "repositories_by_change_failure_rate"),
+    ("which repository recovers slowest from incidents?", "repositories_by_recovery_time"),
+    ("which repository has the longest recovery time", "repositories_by_recovery_time"),
+    ("which repo has the best recovery time?", "repositories_by_recovery_time"),
+    ("which repo has the most rework?", "repositories_by_rework_rate"),
+    ("which repo has the lowest rework rate", "repositories_by_rework_rate"),
+    ("who merged the most PRs last quarter?", "people_merging_most"),
+    ("which engineers merged the most pull requests?", "people_merging_most"),
     # Open, but neither incidents nor pull requests.
     ("Which work items are still open?", SEARCH.name),
 ]

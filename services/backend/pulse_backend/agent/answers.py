@@ -56,6 +56,9 @@ def counted(out: ToolOutput, when: str) -> str:
         if "previous_counted" in d
         else ""
     )
+    if not d["sample_size"]:
+        # "0 of 0 deployments (no data)" reads as a figure.
+        return f"No deployment was counted{d.get('narrowed', '')} {when}.{compared}"
     rows = "\n".join(f"- {c.title}" for c in out.citations)
     return (
         f"{_COUNTED[d['metric']]}{d.get('narrowed', '')} {when}: {d['counted']} of {total} "

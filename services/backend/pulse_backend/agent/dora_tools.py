@@ -56,7 +56,7 @@ class MetricArgs(NarrowedPeriod, Compared):
 
 
 # Each metric's figure, as the analytics API computes it.
-_FIGURES: dict[str, MetricFn] = {
+FIGURES: dict[str, MetricFn] = {
     "lead_time": dora.lead_time,
     "deployment_frequency": dora.deployment_frequency,
     "change_failure_rate": dora.change_failure_rate,
@@ -93,7 +93,7 @@ def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
         scope, words = narrowed(conn, args)
         scope = scope.model_copy(update={"drilldown_limit": 1000})
         rules, bench = load_rules(conn), benchmarks(ctx.clients)
-        fig: Any = _FIGURES[args.metric](conn, scope, rules, bench)
+        fig: Any = FIGURES[args.metric](conn, scope, rules, bench)
         if args.metric == "lead_time":
             worst = sorted(fig.drilldown, key=lambda r: -r.cycle_hours)[:TOP]
             items = [{"pr_id": r.id, "title": r.title, "hours": r.cycle_hours} for r in worst]
@@ -163,7 +163,7 @@ def _compared(
     words them (``summary.change``: only deployment frequency is better
     higher, so the agent's metric names judge as the summary's do)."""
     lean = args.against_scope(scope).model_copy(update={"drilldown_limit": 0})
-    old = _FIGURES[args.metric](conn, lean, rules, bench)
+    old = FIGURES[args.metric](conn, lean, rules, bench)
     return {
         "previous_words": previous_days(args).words(),
         "previous_value": old.value,

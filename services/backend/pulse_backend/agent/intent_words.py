@@ -112,3 +112,20 @@ REWORK = re.compile(
 # A rate asked as a count ("how many deployments failed?"): the deployments
 # counted, with the rate beside them; "how many more" asks a change too.
 HOW_MANY = re.compile(r"\b(how many|number of|count)\b", re.I)
+# A ranking of repositories by a metric ("which repository has the slowest
+# lead time?", "which repo has the highest change failure rate?"), highest
+# figure first or lowest first: the metric's own question otherwise.
+_RANKED_REPOSITORY = r"^(?=.*\b(repos?|repositor(y|ies)|services?|codebases?|projects?)\b)"
+RANKED_HIGHEST = re.compile(
+    _RANKED_REPOSITORY + r".*\b(highest|most|slowest|longest|worst|biggest|largest)\b", re.I
+)
+RANKED_LOWEST = re.compile(
+    _RANKED_REPOSITORY + r".*\b(lowest|least|fewest|fastest|quickest|shortest|best)\b", re.I
+)
+# Who merged most: the throughput per author, not everyone's.
+WHO = re.compile(r"\b(who|which (people|persons?|engineers?|developers?|authors?|devs?))\b", re.I)
+# Where incidents come from is a count of them per repository, not a
+# metric's ranking: "which repo has the highest change failure rate?" is
+# nearer "which repositories cause most incidents?" than the metric's
+# exemplars.
+NO_METRIC = re.compile(r"^(?!.*\b(rates?|time|recover\w*|restor\w*|mttr|cfr|lead|rework)\b)", re.I)

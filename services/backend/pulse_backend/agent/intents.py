@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from pulse_backend.agent import answers
+from pulse_backend.agent import answers, rankings
 from pulse_backend.agent.intent import Intent
 from pulse_backend.agent.intent_words import (
     ABOUT_PRS,
@@ -23,13 +23,17 @@ from pulse_backend.agent.intent_words import (
     LEAST,
     MERGED,
     METRIC_CHANGING,
+    NO_METRIC,
     OPENNESS,
     PICKING_UP,
     PR_OPENNESS,
+    RANKED_HIGHEST,
+    RANKED_LOWEST,
     REPOSITORIES,
     REVIEWING,
     REWORK,
     TIMING,
+    WHO,
 )
 
 
@@ -40,6 +44,19 @@ def _metric_intent(
     requires: re.Pattern[str] | None = None,
     counted: Intent | None = None,
 ) -> Intent:
+    # Asked which repository ranks first by it: each one's figure.
+    ranked = tuple(
+        Intent(
+            f"repositories_by_{metric}",
+            "rank",
+            {"subject": "repositories", "metric": metric, "order": order},
+            (),
+            rankings.ranked_answer,
+            requires=words,
+        )
+        for order, words in (("highest", RANKED_HIGHEST), ("lowest", RANKED_LOWEST))
+        if metric != "deployment_frequency"  # ``deployments_by_repository``'s
+    )
     # Asked whether it got better: against the previous period, as the
     # DORA summary compares it.
     trend = Intent(
@@ -61,7 +78,7 @@ def _metric_intent(
         requires,
         # Asked how many (failed, rework) first: "how many deployments failed
         # compared to last month?" asks the count, against the base's.
-        variants=(trend,) if counted is None else (counted, trend),
+        variants=(*ranked, trend) if counted is None else (*ranked, counted, trend),
     )
 
 
@@ -77,6 +94,7 @@ INTENTS: tuple[Intent, ...] = (
         ),
         answers.repositories,
         "the repositories that production incidents and outages come from",
+        NO_METRIC,
     ),
     _metric_intent(
         "lead_time",
@@ -266,6 +284,17 @@ INTENTS: tuple[Intent, ...] = (
         answers.flow,
         "throughput: the number of pull requests merged",
         MERGED,
+        # Who merged most: the authors ranked by their throughput.
+        variants=(
+            Intent(
+                "people_merging_most",
+                "rank",
+                {"subject": "authors", "metric": "merged_prs"},
+                (),
+                rankings.ranked_answer,
+                requires=WHO,
+            ),
+        ),
     ),
     Intent(
         "incident_count",

@@ -1,9 +1,10 @@
 """The DORA tools: the summary of a period, one metric with the rows that
 weigh most in it (so an answer can say why; the older mean time to restore
 counts every incident detected in the period, which "how many incidents
-did we have?" asks), and the repositories ranked by the incidents they
-caused or by the deployments they made. The figures are the analytics
-API's."""
+did we have?" asks; the rates, change failure and rework, the deployments
+they count, which "how many deployments failed?" asks), and the
+repositories ranked by the incidents they caused or by the deployments they
+made. The figures are the analytics API's."""
 
 from __future__ import annotations
 

@@ -188,11 +188,13 @@ def test_a_follow_up_without_a_period_keeps_the_previous_questions(
         "Read as a follow-up to “How often did we deploy last month?”:\n"
         "“and why?” reads as the question my previous answer already answers"
     ), text_of(events)
-    # Another metric for that month is answered, for that month.
+    # Another metric for that month is answered, for that month: asked how
+    # many, the failed deployments counted, the rate beside them (agent24b).
     events = ask(s, "and how many of them failed?", conversation)
     step = events[0][1]
     assert step["arguments"] == {"metric": "change_failure_rate", **days}
     assert text_of(events).startswith(
         "Read as a follow-up to “How often did we deploy last month?”:\n"
-        f"Change failure rate in {first:%B} {first.year} {dates(first, last)}: "
+        f"Failed deployments in {first:%B} {first.year} {dates(first, last)}: "
     ), text_of(events)
+    assert "(change failure rate " in text_of(events).splitlines()[1], text_of(events)

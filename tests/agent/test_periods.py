@@ -326,3 +326,44 @@ def test_last_summer_in_july_is_the_year_before_and_this_summer_so_far() -> None
     assert found.range.words().startswith(f"in summer 2026 so far (1 Jun {DASH} 15 Jul; northern")
     # A bare season word is no period ("why did deployments fall?").
     assert periods.find("why did deployments fall?", july) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "now", "base"),
+    [
+        (
+            "lead time month over month",
+            (D(2026, 10, 1), D(2026, 10, 31)),
+            (D(2026, 9, 1), D(2026, 9, 30)),
+        ),
+        ("deploys WoW", (D(2026, 11, 23), D(2026, 11, 29)), (D(2026, 11, 16), D(2026, 11, 22))),
+        (
+            "lead time year-over-year",
+            (D(2025, 1, 1), D(2025, 12, 31)),
+            (D(2024, 1, 1), D(2024, 12, 31)),
+        ),
+        ("did CFR go down since Q2?", (D(2026, 7, 1), TODAY), (D(2026, 4, 1), D(2026, 6, 30))),
+        (
+            "has lead time improved since June?",
+            (D(2026, 7, 1), TODAY),
+            (D(2026, 6, 1), D(2026, 6, 30)),
+        ),
+    ],
+)
+def test_over_and_a_change_since_name_both_periods(
+    question: str, now: tuple[dt.date, dt.date], base: tuple[dt.date, dt.date]
+) -> None:
+    """ "Month over month" is the last whole month against the one before;
+    a change "since Q2" the days after Q2 against Q2 itself (agent24b)."""
+    found = periods.find(question, TODAY)
+    assert found is not None and found.base is not None, question
+    assert (found.range.first, found.range.last) == now
+    assert (found.base.first, found.base.last) == base
+
+
+def test_since_a_day_or_without_a_change_is_since_then() -> None:
+    # A day has nothing to compare with but the days before; "since June"
+    # alone is from 1 June on.
+    for question in ("has lead time improved since 1 September?", "PRs merged since June"):
+        found = periods.find(question, TODAY)
+        assert found is not None and found.base is None, question

@@ -71,7 +71,7 @@ TABLE: list[tuple[str, str]] = [
     ("release cadence", "deployment_frequency"),
     ("how many times did we ship last week", "deployment_frequency"),
     ("how many releases shipped this month", "deployment_frequency"),
-    ("How many deployments failed?", "change_failure_rate"),
+    ("How many deployments failed?", "failed_deployments"),
     ("What percentage of releases caused an incident?", "change_failure_rate"),
     ("what fraction of our deployments broke something", "change_failure_rate"),
     ("What is our change failure rate this quarter?", "change_failure_rate"),
@@ -229,13 +229,40 @@ TABLE: list[tuple[str, str]] = [
     ("What is our change failure rate in web?", "change_failure_rate"),
     ("What's deployment frequency per week for infra?", "deployment_frequency"),
     ("Are deployments to production getting more frequent in web?", "deployment_frequency_trend"),
+    # The rework rate (agent24b): its own metric, not the change failure rate.
+    ("What's our rework rate?", "rework_rate"),
+    ("rework rate last month", "rework_rate"),
+    ("how many of our deployments were hotfixes or rollbacks?", "rework_rate"),
+    ("Is our rework rate getting better?", "rework_rate_trend"),
+    # A rate asked as a count: the failed deployments, the rate beside them.
+    ("How many deployments failed last month?", "failed_deployments"),
+    ("number of failed deployments this quarter", "failed_deployments"),
+    ("how many releases failed in web?", "failed_deployments"),
+    # Month over month, week over week, since a period (the period's words
+    # name the comparison: tests/agent/test_periods.py).
+    ("Is lead time improving month over month?", "lead_time_trend"),
+    ("deployment frequency week over week", "deployment_frequency"),
+    ("did CFR go down since Q2?", "change_failure_rate_trend"),
+    ("did our change failure rate go down since Q2?", "change_failure_rate_trend"),
+    # Rankings (agent24b): repositories by a metric, people by PRs merged.
+    ("which repository has the slowest lead time?", "repositories_by_lead_time"),
+    ("Which repo has the fastest lead time?", "repositories_by_lead_time"),
+    ("which repo has the highest change failure rate?", "repositories_by_change_failure_rate"),
+    ("which service has the lowest change failure rate", "repositories_by_change_failure_rate"),
+    ("which repository recovers slowest from incidents?", "repositories_by_recovery_time"),
+    ("which repository has the longest recovery time", "repositories_by_recovery_time"),
+    ("which repo has the best recovery time?", "repositories_by_recovery_time"),
+    ("which repo has the most rework?", "repositories_by_rework_rate"),
+    ("which repo has the lowest rework rate", "repositories_by_rework_rate"),
+    ("who merged the most PRs last quarter?", "people_merging_most"),
+    ("which engineers merged the most pull requests?", "people_merging_most"),
     # Open, but neither incidents nor pull requests.
     ("Which work items are still open?", SEARCH.name),
 ]
 
 
 def test_the_table_covers_every_local_intent() -> None:
-    variants = {i.variant.name for i in INTENTS if i.variant is not None}
+    variants = {v.name for i in INTENTS for v in i.variants}
     assert {i.name for i in INTENTS} | variants | {SEARCH.name} == {i for _, i in TABLE}
 
 

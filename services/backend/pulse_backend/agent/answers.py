@@ -5,7 +5,7 @@ Oct)", with an en dash), and words its figures as the dashboard does."""
 from __future__ import annotations
 
 from pulse_backend.agent.models import ToolOutput
-from pulse_backend.analytics.wording import fmt_count, metric_name
+from pulse_backend.analytics.wording import fmt_count, fmt_value, metric_name
 
 
 def repositories(out: ToolOutput, when: str) -> str:
@@ -37,6 +37,33 @@ def metric(out: ToolOutput, when: str) -> str:
         else ""
     )
     return f"{name}{data.get('narrowed', '')} {when}: {data['figure']}.{level}{compared}{tail}"
+
+
+# What a rate's counted deployments are (``dora_tools._COUNTED``).
+_COUNTED = {"change_failure_rate": "Failed deployments", "rework_rate": "Rework deployments"}
+
+
+def counted(out: ToolOutput, when: str) -> str:
+    """A rate asked as a count ("how many deployments failed last
+    month?"): the deployments it counts of all, then the rate itself."""
+    d = out.data
+    total = fmt_count(d["sample_size"], "deployment", "deployments")
+    rate = f"{metric_name(d['metric']).lower()} {fmt_value(d['value'], d['unit'])}"
+    compared = (
+        f"\nCompared with {d['previous_words']}: {d['previous_counted']} of "
+        f"{fmt_count(d['previous_sample_size'], 'deployment', 'deployments')} "
+        f"({fmt_value(d['previous_value'], d['unit'])})."
+        if "previous_counted" in d
+        else ""
+    )
+    if not d["sample_size"]:
+        # "0 of 0 deployments (no data)" reads as a figure.
+        return f"No deployment was counted{d.get('narrowed', '')} {when}.{compared}"
+    rows = "\n".join(f"- {c.title}" for c in out.citations)
+    return (
+        f"{_COUNTED[d['metric']]}{d.get('narrowed', '')} {when}: {d['counted']} of {total} "
+        f"({rate}).{compared}" + (f"\nThe failed deployments:\n{rows}" if rows else "")
+    )
 
 
 def summary(out: ToolOutput, when: str) -> str:

@@ -87,10 +87,8 @@ class IntentClassifier:
         best = max(candidates, key=lambda i: near[i.name] + TOPIC_WEIGHT * topic[i.name])
         score = near[best.name]
         if score > MIN_SIMILARITY and (score >= SURE or topic[best.name] >= MIN_TOPIC):
-            variant = best.variant
-            if variant is not None and variant.fits(text, about_text or text):
-                return variant, score
-            return best, score
+            fitting = (v for v in best.variants if v.fits(text, about_text or text))
+            return next(fitting, best), score
         return SEARCH, score
 
 

@@ -1,9 +1,10 @@
 """The DORA tools: the summary of a period, one metric with the rows that
 weigh most in it (so an answer can say why; the older mean time to restore
 counts every incident detected in the period, which "how many incidents
-did we have?" asks), and the repositories ranked by the incidents they
-caused or by the deployments they made. The figures are the analytics
-API's."""
+did we have?" asks; the rates, change failure and rework, the deployments
+they count, which "how many deployments failed?" asks), and the
+repositories ranked by the incidents they caused or by the deployments they
+made. The figures are the analytics API's."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from pulse_common.analytics import dora
 from pulse_common.analytics import queries as q
 from pulse_common.analytics.common import deployments_cte
 from pulse_common.analytics.levels import Benchmarks
-from pulse_common.analytics.results import RecoveryTime
+from pulse_common.analytics.results import DeploymentRef, RecoveryTime
 from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules, load_rules
 
@@ -39,10 +40,13 @@ class MetricArgs(NarrowedPeriod, Compared):
         "change_failure_rate",
         "recovery_time",
         "mean_time_to_restore",
+        "rework_rate",
     ] = Field(
         description="mean_time_to_restore: every incident detected in the period, detection "
         "to resolution (how many incidents there were); recovery_time: the incidents linked "
-        "to the period's deployments, deployment to resolution"
+        "to the period's deployments, deployment to resolution; rework_rate: the share of "
+        "deployments that were unplanned fixes (hotfix, rollback, a bug's PR); "
+        "change_failure_rate also counts the failed deployments"
     )
     compare: bool = Field(
         False,
@@ -53,13 +57,17 @@ class MetricArgs(NarrowedPeriod, Compared):
 
 
 # Each metric's figure, as the analytics API computes it.
-_FIGURES: dict[str, MetricFn] = {
+FIGURES: dict[str, MetricFn] = {
     "lead_time": dora.lead_time,
     "deployment_frequency": dora.deployment_frequency,
     "change_failure_rate": dora.change_failure_rate,
     "recovery_time": dora.recovery_time,
     "mean_time_to_restore": dora.mttr,
+    "rework_rate": dora.rework_rate,
 }
+# The deployments a rate counts in its numerator ("how many deployments
+# failed?" asks this count, not the rate), by the figure's field.
+_COUNTED = {"change_failure_rate": "failed_deployments", "rework_rate": "rework_deployments"}
 
 
 def dora_summary(ctx: ToolContext, args: Period) -> ToolOutput:
@@ -86,7 +94,7 @@ def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
         scope, words = narrowed(conn, args)
         scope = scope.model_copy(update={"drilldown_limit": 1000})
         rules, bench = load_rules(conn), benchmarks(ctx.clients)
-        fig: Any = _FIGURES[args.metric](conn, scope, rules, bench)
+        fig: Any = FIGURES[args.metric](conn, scope, rules, bench)
         if args.metric == "lead_time":
             worst = sorted(fig.drilldown, key=lambda r: -r.cycle_hours)[:TOP]
             items = [{"pr_id": r.id, "title": r.title, "hours": r.cycle_hours} for r in worst]
@@ -96,9 +104,13 @@ def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
             items = [{"incident_id": r.id, "title": r.title, "hours": r.hours} for r in worst]
             cites = links.cite(conn, "incident", [r.id for r in worst])
         else:
-            counted = args.metric == "deployment_frequency"
-            picked = [r for r in fig.drilldown if r.failed or counted][:TOP]
-            items = [{"deployment_id": r.id, "failed": r.failed} for r in picked]
+            # The deployments behind the rate: failed ones, rework (with
+            # why it is rework), or any for the frequency.
+            picked = [r for r in fig.drilldown if _behind(args.metric, r)][:TOP]
+            items = [
+                {"deployment_id": r.id, "failed": r.failed, "rework": list(r.rework_reasons)}
+                for r in picked
+            ]
             cites = links.cite(conn, "deployment", [r.id for r in picked])
         compared = _compared(conn, args, scope, rules, bench, fig.value) if args.compare else {}
     # In words as the dashboard shows it, for the step line, local mode and
@@ -120,10 +132,23 @@ def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
             "items": items,
             # Recovery: how many of the sample's incidents are still open.
             "unresolved": fig.unresolved if isinstance(fig, RecoveryTime) else None,
+            # A rate's deployments counted: failed, rework.
+            "counted": _counted(args.metric, fig),
             **compared,
         },
         citations=cites,
     )
+
+
+def _behind(metric: str, deployment: DeploymentRef) -> bool:
+    if metric == "rework_rate":
+        return bool(deployment.rework_reasons)
+    return deployment.failed or metric == "deployment_frequency"
+
+
+def _counted(metric: str, fig: Any) -> int | None:
+    field = _COUNTED.get(metric)
+    return None if field is None else int(getattr(fig, field))
 
 
 def _compared(
@@ -139,12 +164,13 @@ def _compared(
     words them (``summary.change``: only deployment frequency is better
     higher, so the agent's metric names judge as the summary's do)."""
     lean = args.against_scope(scope).model_copy(update={"drilldown_limit": 0})
-    old = _FIGURES[args.metric](conn, lean, rules, bench)
+    old = FIGURES[args.metric](conn, lean, rules, bench)
     return {
         "previous_words": previous_days(args).words(),
         "previous_value": old.value,
         "previous": figure_words(args.metric, old.value, old.unit, old.sample_size),
         "previous_sample_size": old.sample_size,
+        "previous_counted": _counted(args.metric, old),
         "change": change(args.metric, now, old.value),
     }
 

@@ -31,11 +31,12 @@ class Intent:
     # ...and words what it is about must have: a follow-up's own, or those
     # of the question it leans on (see ``ABOUT_PRS``).
     about: re.Pattern[str] | None = None
-    # The same question asked more precisely, answered so when its words
-    # fit (``requires``): a DORA metric asked whether it got better, the
-    # review load asked who responds fastest. Not classified on its own: the
-    # embedding finds the question, the words how it is asked.
-    variant: Intent | None = None
+    # The same question asked more precisely, answered by the first whose
+    # words fit (``requires``): a DORA metric asked whether it got better,
+    # the change failure rate asked how many failed, the review load asked
+    # who responds fastest. Not classified on their own: the embedding
+    # finds the question, the words how it is asked.
+    variants: tuple[Intent, ...] = ()
 
     def fits(self, words: str, about: str) -> bool:
         return (self.requires is None or self.requires.search(words) is not None) and (

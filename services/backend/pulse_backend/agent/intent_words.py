@@ -103,3 +103,29 @@ FASTEST = re.compile(r"\b(fastest|quickest|soonest|speediest|fast|quick(ly)?)\b"
 # Which repository deploys least is the same ranking the other way round
 # (the embedding reads "least" as "most"); "at least" is a threshold.
 LEAST = re.compile(r"(?<!\bat )\b(least|fewest|rarest|rarely|seldom|lowest|never|hardly)\b", re.I)
+# The rework rate is asked by its own words: "what is our rework rate?" is
+# nearer the change failure rate's "what is our change failure rate" by its
+# shape than any rework exemplar can pull it.
+REWORK = re.compile(
+    r"\b(rework\w*|re-work\w*|hot-?fix\w*|rollbacks?|roll(ed)? back|unplanned)\b", re.I
+)
+# A rate asked as a count ("how many deployments failed?"): the deployments
+# counted, with the rate beside them; "how many more" asks a change too.
+HOW_MANY = re.compile(r"\b(how many|number of|count)\b", re.I)
+# A ranking of repositories by a metric ("which repository has the slowest
+# lead time?", "which repo has the highest change failure rate?"), highest
+# figure first or lowest first: the metric's own question otherwise.
+_RANKED_REPOSITORY = r"^(?=.*\b(repos?|repositor(y|ies)|services?|codebases?|projects?)\b)"
+RANKED_HIGHEST = re.compile(
+    _RANKED_REPOSITORY + r".*\b(highest|most|slowest|longest|worst|biggest|largest)\b", re.I
+)
+RANKED_LOWEST = re.compile(
+    _RANKED_REPOSITORY + r".*\b(lowest|least|fewest|fastest|quickest|shortest|best)\b", re.I
+)
+# Who merged most: the throughput per author, not everyone's.
+WHO = re.compile(r"\b(who|which (people|persons?|engineers?|developers?|authors?|devs?))\b", re.I)
+# Where incidents come from is a count of them per repository, not a
+# metric's ranking: "which repo has the highest change failure rate?" is
+# nearer "which repositories cause most incidents?" than the metric's
+# exemplars.
+NO_METRIC = re.compile(r"^(?!.*\b(rates?|time|recover\w*|restor\w*|mttr|cfr|lead|rework)\b)", re.I)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from pulse_backend.agent import answers
+from pulse_backend.agent import answers, rankings
 from pulse_backend.agent.intent import Intent
 from pulse_backend.agent.intent_words import (
     ABOUT_PRS,
@@ -18,22 +18,45 @@ from pulse_backend.agent.intent_words import (
     COUNTING,
     DEPLOYING,
     FASTEST,
+    HOW_MANY,
     INCIDENTS,
     LEAST,
     MERGED,
     METRIC_CHANGING,
+    NO_METRIC,
     OPENNESS,
     PICKING_UP,
     PR_OPENNESS,
+    RANKED_HIGHEST,
+    RANKED_LOWEST,
     REPOSITORIES,
     REVIEWING,
+    REWORK,
     TIMING,
+    WHO,
 )
 
 
 def _metric_intent(
-    metric: str, topic: str, *exemplars: str, requires: re.Pattern[str] | None = None
+    metric: str,
+    topic: str,
+    *exemplars: str,
+    requires: re.Pattern[str] | None = None,
+    counted: Intent | None = None,
 ) -> Intent:
+    # Asked which repository ranks first by it: each one's figure.
+    ranked = tuple(
+        Intent(
+            f"repositories_by_{metric}",
+            "rank",
+            {"subject": "repositories", "metric": metric, "order": order},
+            (),
+            rankings.ranked_answer,
+            requires=words,
+        )
+        for order, words in (("highest", RANKED_HIGHEST), ("lowest", RANKED_LOWEST))
+        if metric != "deployment_frequency"  # ``deployments_by_repository``'s
+    )
     # Asked whether it got better: against the previous period, as the
     # DORA summary compares it.
     trend = Intent(
@@ -53,7 +76,9 @@ def _metric_intent(
         answers.metric,
         topic,
         requires,
-        variant=trend,
+        # Asked how many (failed, rework) first: "how many deployments failed
+        # compared to last month?" asks the count, against the base's.
+        variants=(*ranked, trend) if counted is None else (*ranked, counted, trend),
     )
 
 
@@ -69,6 +94,7 @@ INTENTS: tuple[Intent, ...] = (
         ),
         answers.repositories,
         "the repositories that production incidents and outages come from",
+        NO_METRIC,
     ),
     _metric_intent(
         "lead_time",
@@ -99,6 +125,24 @@ INTENTS: tuple[Intent, ...] = (
         "what share of deployments fail?",
         "what is our change failure rate",
         "how many releases caused problems",
+        "what is our CFR",
+        counted=Intent(
+            "failed_deployments",
+            "dora_metric",
+            {"metric": "change_failure_rate"},
+            (),
+            answers.counted,
+            requires=HOW_MANY,
+        ),
+    ),
+    _metric_intent(
+        "rework_rate",
+        "rework rate: deployments that were unplanned fixes, hotfixes or rollbacks",
+        "what is our rework rate?",
+        "how much of our deployment work is rework",
+        "what share of deployments are hotfixes or rollbacks",
+        "how many deployments were unplanned fixes",
+        requires=REWORK,
     ),
     _metric_intent(
         "recovery_time",
@@ -181,13 +225,15 @@ INTENTS: tuple[Intent, ...] = (
         "code review load: how many pull requests each reviewer reviewed",
         REVIEWING,
         # Who is fastest: the same reviewers, fastest first response first.
-        variant=Intent(
-            "review_load",
-            "review_load",
-            {"order": "response"},
-            (),
-            answers.review_load,
-            requires=FASTEST,
+        variants=(
+            Intent(
+                "review_load",
+                "review_load",
+                {"order": "response"},
+                (),
+                answers.review_load,
+                requires=FASTEST,
+            ),
         ),
     ),
     Intent(
@@ -238,6 +284,17 @@ INTENTS: tuple[Intent, ...] = (
         answers.flow,
         "throughput: the number of pull requests merged",
         MERGED,
+        # Who merged most: the authors ranked by their throughput.
+        variants=(
+            Intent(
+                "people_merging_most",
+                "rank",
+                {"subject": "authors", "metric": "merged_prs"},
+                (),
+                rankings.ranked_answer,
+                requires=WHO,
+            ),
+        ),
     ),
     Intent(
         "incident_count",
@@ -254,13 +311,15 @@ INTENTS: tuple[Intent, ...] = (
         COUNTING,
         INCIDENTS,
         # Whether there were more: against the previous period's count.
-        variant=Intent(
-            "incident_count",
-            "dora_metric",
-            {"metric": "mean_time_to_restore", "compare": True},
-            (),
-            answers.incident_count,
-            requires=METRIC_CHANGING,
+        variants=(
+            Intent(
+                "incident_count",
+                "dora_metric",
+                {"metric": "mean_time_to_restore", "compare": True},
+                (),
+                answers.incident_count,
+                requires=METRIC_CHANGING,
+            ),
         ),
     ),
     Intent(
@@ -278,13 +337,15 @@ INTENTS: tuple[Intent, ...] = (
         REPOSITORIES,
         DEPLOYING,
         # Which deploys least: every repository, fewest deployments first.
-        variant=Intent(
-            "repositories_deploying_least",
-            "deployments_by_repository",
-            {"order": "least"},
-            (),
-            answers.deployments_by_repository,
-            requires=LEAST,
+        variants=(
+            Intent(
+                "repositories_deploying_least",
+                "deployments_by_repository",
+                {"order": "least"},
+                (),
+                answers.deployments_by_repository,
+                requires=LEAST,
+            ),
         ),
     ),
     Intent(

@@ -121,7 +121,12 @@ def find(question: str, today: dt.date) -> Found | None:
     ``PeriodError`` for a period it names but that cannot be used. A period
     after "than", "compared to", "vs" is the base of a comparison
     (``_compared``), not the period asked about."""
-    found = _compared(question, today) or _read(question, today)
+    found = (
+        _compared(question, today)
+        or _over(question, today)
+        or _changed_since(question, today)
+        or _read(question, today)
+    )
     # Period-like words left over are not dropped silently ("between 1 and 5
     # October" must not become 5 October, nor "since the reorg" be ignored).
     rest = question if found is None else found.without(question)
@@ -186,6 +191,50 @@ def _compared(question: str, today: dt.date) -> Found | None:
         blanked = question[: m.start()] + " " * (end - m.start()) + question[end:]
         main = _read(blanked, today) or _now(read, question[m.end() : end], today)
         return replace(main, base=read.range, base_start=m.end(), base_end=end)
+    return None
+
+
+# "month over month", "MoM": the last whole one against the one before it.
+_OVER = re.compile(
+    r"\b(?:(?P<unit>week|month|quarter|year)[- ]over[- ](?P=unit)|(?P<abbr>wow|mom|qoq|yoy))\b",
+    re.I,
+)
+_ABBR = {"wow": "week", "mom": "month", "qoq": "quarter", "yoy": "year"}
+
+
+def _over(question: str, today: dt.date) -> Found | None:
+    m = _OVER.search(question)
+    if m is None:
+        return None
+    unit = (m["unit"] or _ABBR[m["abbr"].lower()]).lower()
+    now = calendar("last", unit, today)
+    base = replace(calendar("last", unit, now.first), label=f"the {unit} before")
+    return Found(now, m.start(), m.end(), base=base, base_start=m.end(), base_end=m.end())
+
+
+# A change since a period ("did CFR go down since Q2?") compares the days
+# after it with the period itself: "since Q2" alone (from 1 April on) would
+# be compared with the days before Q2. "Change" in "change failure rate" is
+# no change.
+_CHANGE = re.compile(
+    r"\b(?:(?:go|goes|gone|went|going|got|gotten|come|came) (?:up|down)|better|worse|"
+    r"improv\w*|worsen\w*|changed|changing|increas\w*|decreas\w*|drop\w*|dropped|"
+    r"ris(?:e|en|ing)|rose|fell|fallen|grown|grew|shrunk|slower|faster)\b",
+    re.I,
+)
+
+
+def _changed_since(question: str, today: dt.date) -> Found | None:
+    if _CHANGE.search(question) is None:
+        return None
+    for m in _SINCE.finditer(question):
+        then = point(m["a"], today, True)
+        if m["kw"].lower() == "since" and then is not None and then.days > 1:
+            first = then.last + dt.timedelta(days=1)
+            if first > today:
+                raise UnreadablePeriod(m.group(0), "nothing after it to compare it with")
+            now = DateRange(first, today, f"since the end of {m['a']}")
+            return Found(now, m.start(), m.end(), base=then, base_start=m.end(), base_end=m.end())
     return None
 
 

@@ -4,11 +4,19 @@ tool parses its arguments with a pydantic model, reads on the tenant's
 read transaction (the replica), and returns a ``ToolOutput`` with the
 citations of the rows it used. What a tool is made of is ``toolkit``'s;
 the tools themselves are ``dora_tools``, ``lookups``, ``reviews``,
-``flow``, ``open_incidents`` and ``open_prs``."""
+``flow``, ``open_incidents``, ``open_prs`` and ``rankings``."""
 
 from __future__ import annotations
 
-from pulse_backend.agent import dora_tools, flow, lookups, open_incidents, open_prs, reviews
+from pulse_backend.agent import (
+    dora_tools,
+    flow,
+    lookups,
+    open_incidents,
+    open_prs,
+    rankings,
+    reviews,
+)
 from pulse_backend.agent.toolkit import Period, Tool, ToolContext
 
 __all__ = ["TOOLS", "Period", "Tool", "ToolContext"]
@@ -83,6 +91,14 @@ TOOLS: dict[str, Tool] = {
             "first), with both",
             reviews.ReviewLoadArgs,
             reviews.review_load_tool,
+        ),
+        Tool(
+            "rank",
+            "Repositories (or the authors of PRs merged in a period) ranked by a DORA metric "
+            "or PRs merged, each the dashboard's figure filtered to it; the top 3, ties "
+            "ranked together",
+            rankings.RankArgs,
+            rankings.rank_tool,
         ),
         Tool(
             "search",

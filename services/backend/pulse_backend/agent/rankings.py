@@ -1,0 +1,163 @@
+"""Who or which repository ranks first by a figure: "which repository has
+the slowest lead time?", "which repo has the highest change failure rate?",
+"who merged the most PRs last quarter?". Each candidate's figure is the
+dashboards' for the same days filtered to it (the repository and author
+filters), one query per candidate: a tenant has a handful of repositories,
+and the authors are those who merged a PR in the period. Ties are ranked
+together and said as ties."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import Field
+from sqlalchemy import Connection
+
+from pulse_backend.agent import links
+from pulse_backend.agent.dora_tools import FIGURES
+from pulse_backend.agent.models import ToolOutput
+from pulse_backend.agent.toolkit import Period, ToolContext
+from pulse_backend.analytics.wording import figure_words, fmt_count, metric_name
+from pulse_backend.analytics_service import benchmarks
+from pulse_common.analytics import queries as q
+from pulse_common.analytics.engineering import engineering
+from pulse_common.analytics.levels import Benchmarks
+from pulse_common.analytics.scope import Scope
+from pulse_common.dora.settings import DoraRules, load_rules
+
+# Ranks said, ties at the last one included.
+TOP = 3
+
+Ranked = Literal["lead_time", "change_failure_rate", "recovery_time", "rework_rate", "merged_prs"]
+
+
+class RankArgs(Period):
+    subject: Literal["repositories", "authors"] = Field(
+        description="rank the tenant's repositories, or the authors of PRs merged in the period"
+    )
+    metric: Ranked = Field(
+        description="the DORA metric (as the dashboard shows it filtered to each candidate) "
+        "or merged_prs (the engineering dashboard's throughput)"
+    )
+    order: Literal["highest", "lowest"] = Field(
+        "highest", description="highest: the highest figure first (slowest, most failures)"
+    )
+
+
+_REPOSITORIES = "SELECT id, full_name AS name FROM repositories ORDER BY full_name"
+_AUTHORS = (
+    "SELECT DISTINCT author AS name FROM prs WHERE merged_at >= :start AND merged_at < :end "
+    "AND author IS NOT NULL ORDER BY author"
+)
+
+
+@dataclass(frozen=True)
+class _Scored:
+    name: str
+    id: int | None
+    value: float | None
+    figure: str
+
+
+def _figure(
+    conn: Connection, metric: Ranked, scope: Scope, rules: DoraRules, bench: Benchmarks
+) -> tuple[float | None, str]:
+    if metric == "merged_prs":
+        n = engineering(conn, scope).merged_prs
+        # None merged by them under the dashboard's rules: no figure to rank.
+        return n or None, fmt_count(n, "PR merged", "PRs merged")
+    fig = FIGURES[metric](conn, scope, rules, bench)
+    return fig.value, figure_words(metric, fig.value, fig.unit, fig.sample_size)
+
+
+def rank_tool(ctx: ToolContext, args: RankArgs) -> ToolOutput:
+    scope = args.scope()
+    with ctx.read() as conn:
+        if args.subject == "repositories":
+            rows = q.rows(conn, _REPOSITORIES, {})
+            filters = [{"repository_ids": (r.id,)} for r in rows]
+        else:
+            rows = q.rows(conn, _AUTHORS, {"start": scope.start, "end": scope.end})
+            filters = [{"authors": (r.name,)} for r in rows]
+        rules, bench = load_rules(conn), benchmarks(ctx.clients)
+        scored = []
+        for r, f in zip(rows, filters, strict=True):
+            one = scope.model_copy(update=f)
+            value, words = _figure(conn, args.metric, one, rules, bench)
+            scored.append(_Scored(r.name, getattr(r, "id", None), value, words))
+        # Without a figure (no deployment, no merged PR): not ranked, said.
+        counted = [(s, s.value) for s in scored if s.value is not None]
+        sign = -1 if args.order == "highest" else 1
+        # By figure, then name: the order of a tie is the alphabet's.
+        counted.sort(key=lambda sv: (sign * sv[1], sv[0].name))
+        places = _places([s for s, _ in counted])
+        cites = links.cite(conn, "repository", [s.id for s, _ in places if s.id is not None])
+    data = {
+        "subject": args.subject,
+        "metric": args.metric,
+        "order": args.order,
+        "ranked": [
+            {"rank": rank, "name": s.name, "value": s.value, "figure": s.figure}
+            for s, rank in places
+        ],
+        "unranked": [s.name for s in scored if s.value is None],
+    }
+    top = f", first {places[0][0].name}: {places[0][0].figure}" if places else ""
+    return ToolOutput(
+        summary=f"{args.subject} by {_name(args.metric)} over {args.days} days{top}",
+        data=data,
+        citations=cites,
+    )
+
+
+def _places(ordered: list[_Scored]) -> list[tuple[_Scored, int]]:
+    """The first ``TOP`` ranks, competition-ranked (1, 1, 3): equal values
+    share a rank, and those tied with the last one shown are shown too."""
+    out: list[tuple[_Scored, int]] = []
+    for i, s in enumerate(ordered):
+        rank = out[-1][1] if out and out[-1][0].value == s.value else i + 1
+        if rank > TOP:
+            break
+        out.append((s, rank))
+    return out
+
+
+def _name(metric: str) -> str:
+    return "PRs merged" if metric == "merged_prs" else metric_name(metric).lower()
+
+
+# How a ranking's first is said, by the metric and the order.
+_FIRST = {
+    ("lead_time", "highest"): "slowest",
+    ("lead_time", "lowest"): "fastest",
+    ("recovery_time", "highest"): "slowest",
+    ("recovery_time", "lowest"): "fastest",
+    ("merged_prs", "highest"): "most",
+    ("merged_prs", "lowest"): "fewest",
+}
+
+
+def ranked_answer(out: ToolOutput, when: str) -> str:
+    """The top of a ranking (``rankings.rank_tool``), ties on one line."""
+    d = out.data
+    what = _name(d["metric"])
+    who = "Repositories" if d["subject"] == "repositories" else "Authors"
+    first = _FIRST.get((d["metric"], d["order"]), d["order"])
+    unranked = (
+        f"\nNot ranked, without a figure: {', '.join(d['unranked'])}." if d["unranked"] else ""
+    )
+    if not d["ranked"]:
+        return f"No {who.lower()} had a {what} figure {when}.{unranked}"
+    places: dict[int, list[dict[str, Any]]] = {}
+    for row in d["ranked"]:
+        places.setdefault(row["rank"], []).append(row)
+    # Tied ones on one line, each with its figure (the same value, perhaps
+    # from samples of other sizes).
+    lines = [
+        f"{rank}. "
+        + "; ".join(f"{r['name']}: {r['figure']}" for r in rows)
+        + (f" ({len(rows)} tied)" if len(rows) > 1 else "")
+        for rank, rows in places.items()
+    ]
+    return f"{who} by {what} {when}, {first} first:\n" + "\n".join(lines) + unranked

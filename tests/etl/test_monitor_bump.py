@@ -15,6 +15,7 @@ from pulse_common.ml.monitor import MonitoringReport
 from pulse_etl.jobs import runner
 from pulse_etl.jobs.store import JobState
 from tests.etl.conftest import EtlTenant
+from tests.etl.test_database_faults import _drop_sessions
 
 
 def _report(predictions_scored: int) -> MonitoringReport:
@@ -47,3 +48,28 @@ async def test_monitoring_that_wrote_bumps_the_data_version(
     job = await runner.run_job(t.context(), t.integrations()["jira-main"])
     assert job.state is JobState.succeeded and len(seen) == 1
     assert int(cache.get(key) or 0) == seen[0] + bumps_after
+
+
+async def test_a_session_lost_during_monitoring_leaves_the_run_succeeded(
+    etl_tenant: EtlTenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Monitoring takes its own session and can run for seconds; a restart or
+    # failover in that time ends the run's session. The run had already
+    # succeeded (recorded, "run succeeded" logged): the bump after
+    # monitoring must not turn it into a failure (succeeded -> failed is no
+    # transition the store allows: run_job raised Conflict).
+    t = etl_tenant
+    cache = redis.Redis.from_url(t.redis_url, decode_responses=True)
+    key = f"{t.names.key_prefix}data_version"
+    seen: list[int] = []
+
+    async def monitoring(*_: Any, **__: Any) -> MonitoringReport:
+        seen.append(int(cache.get(key) or 0))
+        _drop_sessions(t)
+        return _report(3)
+
+    monkeypatch.setattr(runner, "monitor_after_sync", monitoring)
+    job = await runner.run_job(t.context(), t.integrations()["jira-main"])
+    assert job.state is JobState.succeeded and job.last_error is None
+    assert t.query("SELECT status FROM etl_jobs") == [("succeeded",)]
+    assert int(cache.get(key) or 0) == seen[0] + 1  # the version moved all the same

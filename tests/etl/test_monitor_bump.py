@@ -6,6 +6,7 @@ position after it), so no page keeps an answer computed before it."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ import redis
 
 from pulse_common.ml.monitor import MonitoringReport
 from pulse_etl.jobs import runner
-from pulse_etl.jobs.store import JobState
+from pulse_etl.jobs.store import Job, JobState
 from tests.etl.conftest import EtlTenant
 from tests.etl.test_database_faults import _drop_sessions
 
@@ -29,11 +30,15 @@ def _report(predictions_scored: int) -> MonitoringReport:
     )
 
 
-@pytest.mark.parametrize(("scored", "bumps_after"), [(3, 1), (0, 0)])
-async def test_monitoring_that_wrote_bumps_the_data_version(
-    etl_tenant: EtlTenant, monkeypatch: pytest.MonkeyPatch, scored: int, bumps_after: int
-) -> None:
-    t = etl_tenant
+async def _run_monitored(
+    t: EtlTenant,
+    monkeypatch: pytest.MonkeyPatch,
+    scored: int,
+    during: Callable[[], None] = lambda: None,
+) -> tuple[Job, int, int]:
+    """A sync whose monitoring scored ``scored`` predictions (running
+    ``during`` meanwhile): the job, and the data version while monitoring
+    ran and after the run."""
     cache = redis.Redis.from_url(t.redis_url, decode_responses=True)
     key = f"{t.names.key_prefix}data_version"
     seen: list[int] = []
@@ -42,12 +47,22 @@ async def test_monitoring_that_wrote_bumps_the_data_version(
         # Stands in for monitoring's own writes (tests/ml covers them): what
         # matters here is what the runner does with its report.
         seen.append(int(cache.get(key) or 0))
+        during()
         return _report(scored)
 
     monkeypatch.setattr(runner, "monitor_after_sync", monitoring)
     job = await runner.run_job(t.context(), t.integrations()["jira-main"])
-    assert job.state is JobState.succeeded and len(seen) == 1
-    assert int(cache.get(key) or 0) == seen[0] + bumps_after
+    assert len(seen) == 1
+    return job, seen[0], int(cache.get(key) or 0)
+
+
+@pytest.mark.parametrize(("scored", "bumps_after"), [(3, 1), (0, 0)])
+async def test_monitoring_that_wrote_bumps_the_data_version(
+    etl_tenant: EtlTenant, monkeypatch: pytest.MonkeyPatch, scored: int, bumps_after: int
+) -> None:
+    job, during, after = await _run_monitored(etl_tenant, monkeypatch, scored)
+    assert job.state is JobState.succeeded
+    assert after == during + bumps_after
 
 
 async def test_a_session_lost_during_monitoring_leaves_the_run_succeeded(
@@ -59,17 +74,7 @@ async def test_a_session_lost_during_monitoring_leaves_the_run_succeeded(
     # monitoring must not turn it into a failure (succeeded -> failed is no
     # transition the store allows: run_job raised Conflict).
     t = etl_tenant
-    cache = redis.Redis.from_url(t.redis_url, decode_responses=True)
-    key = f"{t.names.key_prefix}data_version"
-    seen: list[int] = []
-
-    async def monitoring(*_: Any, **__: Any) -> MonitoringReport:
-        seen.append(int(cache.get(key) or 0))
-        _drop_sessions(t)
-        return _report(3)
-
-    monkeypatch.setattr(runner, "monitor_after_sync", monitoring)
-    job = await runner.run_job(t.context(), t.integrations()["jira-main"])
+    job, during, after = await _run_monitored(t, monkeypatch, 3, lambda: _drop_sessions(t))
     assert job.state is JobState.succeeded and job.last_error is None
     assert t.query("SELECT status FROM etl_jobs") == [("succeeded",)]
-    assert int(cache.get(key) or 0) == seen[0] + 1  # the version moved all the same
+    assert after == during + 1  # the version moved all the same

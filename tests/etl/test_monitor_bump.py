@@ -14,6 +14,7 @@ import redis
 
 from pulse_common.ml.monitor import MonitoringReport
 from pulse_etl.jobs import runner
+from pulse_etl.jobs.events import Events
 from pulse_etl.jobs.store import Job, JobState
 from tests.etl.conftest import EtlTenant
 from tests.etl.test_database_faults import _drop_sessions
@@ -78,3 +79,25 @@ async def test_a_session_lost_during_monitoring_leaves_the_run_succeeded(
     assert job.state is JobState.succeeded and job.last_error is None
     assert t.query("SELECT status FROM etl_jobs") == [("succeeded",)]
     assert after == during + 1  # the version moved all the same
+
+
+async def test_a_session_lost_once_success_is_recorded_leaves_the_run_succeeded(
+    etl_tenant: EtlTenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same between the succeeded transition's commit and its bump: the
+    # run's session ended there raised, and the runner tried succeeded ->
+    # failed (Conflict out of run_job).
+    t = etl_tenant
+    original = Events.data_changed
+    dropped: list[bool] = []
+
+    async def data_changed(self: Events, db: Any) -> None:
+        if not dropped and t.query("SELECT status FROM etl_jobs") == [("succeeded",)]:
+            dropped.append(True)
+            _drop_sessions(t)
+        await original(self, db)
+
+    monkeypatch.setattr(Events, "data_changed", data_changed)
+    job, _, _ = await _run_monitored(t, monkeypatch, 0)
+    assert dropped and job.state is JobState.succeeded and job.last_error is None
+    assert t.query("SELECT status FROM etl_jobs") == [("succeeded",)]

@@ -17,12 +17,9 @@ from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, 
 
 from pulse_backend.analytics.summary import Summarized
 from pulse_backend.analytics.wording import (
-    fmt_count,
-    fmt_hours,
-    fmt_sample,
-    fmt_value,
-    metric_name,
-    value_note,
+    change_words,
+    longest_step_words,
+    open_incidents_words,
 )
 from pulse_common.analytics.scope import Scope
 from pulse_common.models.base import table_of
@@ -96,24 +93,13 @@ _OLD_OPEN = re.compile(
 def reworded(metric: str, text: str) -> str:
     """``text`` as the rule that stored it words it now (the same figures)."""
     if (m := _OLD_CHANGE.fullmatch(text)) is not None:
-        unit, n = m["unit"].replace(" ", "_"), int(m["n"])
-        now = float(m["now"])
-        note = value_note(metric, now, n)
-        return (
-            f"{metric_name(metric)} {m['change']}: {fmt_value(float(m['prev']), unit)} → "
-            f"{fmt_value(now, unit)} (from {fmt_sample(metric, n)})"
-            + (f"; {note}." if note else ".")
-        )
+        unit = m["unit"].replace(" ", "_")
+        prev, now, n = float(m["prev"]), float(m["now"]), int(m["n"])
+        return change_words(metric, m["change"], prev, now, unit, n)
     if (m := _OLD_STEP.fullmatch(text)) is not None:
-        prs = fmt_count(int(m["n"]), "PR", "PRs")
-        median = fmt_hours(float(m["h"]))
-        return f"Lead time: {m['step']} is the longest step (median {median} over {prs})."
+        return longest_step_words(m["step"], float(m["h"]), int(m["n"]))
     if (m := _OLD_OPEN.fullmatch(text)) is not None:
-        n = int(m["n"])
-        return (
-            f"{fmt_count(n, 'incident', 'incidents')} caused by deployments in this "
-            f"period {'are' if n > 1 else 'is'} still open."
-        )
+        return open_incidents_words(int(m["n"]))
     return text
 
 

@@ -10,12 +10,10 @@ from sqlalchemy import Connection
 
 from pulse_backend.analytics.trends import METRICS
 from pulse_backend.analytics.wording import (
-    fmt_count,
-    fmt_hours,
-    fmt_sample,
-    fmt_value,
+    change_words,
+    longest_step_words,
     metric_name,
-    value_note,
+    open_incidents_words,
 )
 from pulse_common.analytics.levels import ORDER, Benchmarks
 from pulse_common.analytics.results import ExecutiveSummary, LeadTime, RecoveryTime, SummaryLine
@@ -93,23 +91,10 @@ def summarize(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmark
             if part.median_hours:
                 # As the dashboard's breakdown reads it ("3.5 days"), never
                 # "84.7 h" beside a tile in days.
-                prs = fmt_count(part.sample_size, "PR", "PRs")
-                insights.append(
-                    Insight(
-                        line,
-                        f"Lead time: {name} is the longest step (median "
-                        f"{fmt_hours(part.median_hours)} over {prs}).",
-                    )
-                )
+                text = longest_step_words(name, part.median_hours, part.sample_size)
+                insights.append(Insight(line, text))
         if isinstance(fig, RecoveryTime) and fig.unresolved:
-            n = fig.unresolved
-            insights.append(
-                Insight(
-                    line,
-                    f"{fmt_count(n, 'incident', 'incidents')} caused by deployments in this "
-                    f"period {'are' if n > 1 else 'is'} still open.",
-                )
-            )
+            insights.append(Insight(line, open_incidents_words(fig.unresolved)))
     year = scope.report_year or rules.report_year
     summary = ExecutiveSummary(
         start=scope.start,
@@ -130,10 +115,14 @@ def _insights(line: SummaryLine) -> list[str]:
     if line.change in ("improved", "worsened") and line.value is not None:
         # Worded as the tiles and the assistant word the figure (the overview
         # shows this text): "12.5 % → 14.3 %", "3.5 / week", never a unit id.
-        now = fmt_value(line.value, line.unit)
-        note = value_note(line.metric, line.value, line.sample_size)
         return [
-            f"{label} {line.change}: {fmt_value(line.previous_value, line.unit)} → {now} "
-            f"(from {fmt_sample(line.metric, line.sample_size)})" + (f"; {note}." if note else ".")
+            change_words(
+                line.metric,
+                line.change,
+                line.previous_value,
+                line.value,
+                line.unit,
+                line.sample_size,
+            )
         ]
     return []

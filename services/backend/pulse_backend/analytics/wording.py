@@ -135,3 +135,35 @@ def figure_words(
     if value is not None:
         text = f"{text} (from {fmt_sample(metric, sample_size)})"
     return f"{text}; {note}" if note else text
+
+
+# The overview's insights, worded once: ``summary`` words them for a period,
+# ``insights.reworded`` rows stored in an older wording with the same figures.
+
+
+def change_words(
+    metric: str, change: str, previous: float | None, now: float, unit: str, sample_size: int
+) -> str:
+    """A figure's change, e.g. "Lead time for changes improved: 3.5 days →
+    2.5 days (from 12 deployed PRs)." (a note after it where it reads as wrong)."""
+    note = value_note(metric, now, sample_size)
+    return (
+        f"{metric_name(metric)} {change}: {fmt_value(previous, unit)} → {fmt_value(now, unit)} "
+        f"(from {fmt_sample(metric, sample_size)})" + (f"; {note}." if note else ".")
+    )
+
+
+def longest_step_words(step: str, median_hours: float, prs: int) -> str:
+    """The lead time's longest step, e.g. "Lead time: coding is the longest
+    step (median 3.5 days over 13 PRs)." as the breakdown reads it."""
+    over = fmt_count(prs, "PR", "PRs")
+    return f"Lead time: {step} is the longest step (median {fmt_hours(median_hours)} over {over})."
+
+
+def open_incidents_words(n: int) -> str:
+    """E.g. "1 incident caused by deployments in this period is still open."
+    (the recovery time's unresolved incidents)."""
+    return (
+        f"{fmt_count(n, 'incident', 'incidents')} caused by deployments in this "
+        f"period {'are' if n > 1 else 'is'} still open."
+    )

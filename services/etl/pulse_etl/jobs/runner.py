@@ -140,16 +140,15 @@ async def _run_locked(
                 },
                 extra={"last_success_watermark": ISO(run["started_at"]), "retry_count": 0},
             )
-        await events.data_changed(conn)
+        await _bump_after_success(events, conn)
         await events.line(
             "ORCH", "run succeeded", integration=name, items=tracker.done, **linked.model_dump()
         )
         report = await monitor_after_sync(ctx.database_url, ctx.tenant_id, events)
         if report is not None and report.wrote:
             # The ML pages are cached per data version too: without this bump
-            # they kept the answer computed before monitoring wrote, until
-            # the next load.
-            await events.data_changed(conn)
+            # they kept the answer computed before monitoring, until the next load.
+            await _bump_after_success(events, conn)
     except JobCancelled as stop:
         state = JobState.paused if stop.state == "paused" else JobState.cancelled
         keep = {} if state is JobState.paused else {"cursor": None, "run": None}
@@ -188,6 +187,18 @@ async def _run_locked(
     meter.end(job.state.value, client)
     await events.progress(tracker.final(job, client))
     return job
+
+
+async def _bump_after_success(events: Events, conn: AsyncConnection[Any]) -> None:
+    """The data version bumped once the run's success is recorded (and
+    again after ML monitoring wrote). A session the server ended by then
+    (monitoring runs on its own and can take seconds) is logged, never the
+    run's failure, which no store transition allows after success: run_job
+    raised Conflict. ``data_changed`` has moved the version all the same."""
+    try:
+        await events.data_changed(conn)
+    except psycopg.Error as exc:
+        await events.line("ORCH", "session lost after the run", error=type(exc).__name__)
 
 
 def _resume_or_start(job: Job, cp: dict[str, Any], overlap: dt.timedelta) -> dict[str, Any]:

@@ -193,7 +193,7 @@ export function usePendingCorrections() {
  * API by review state, not picked out of every rating; CORRECTIONS_LISTED
  * at a time (the API's largest page), older ones by `offset` on request
  * (fetchNextPage): the list stopped at the latest 500. `data` is every
- * page's rows in order; a short page is the last. */
+ * page's rows in order, each once; a short page is the last. */
 export function useDecidedCorrections() {
   const { api } = useAuth();
   return useInfiniteQuery({
@@ -202,7 +202,9 @@ export function useDecidedCorrections() {
     queryFn: ({ pageParam }) =>
       unwrap(api.GET("/api/v1/ml/learning-memory", { params: { query: { kind: FEEDBACK_KIND, review: ["accepted", "rejected"], limit: CORRECTIONS_LISTED, offset: pageParam } } })),
     getNextPageParam: (last, pages) => (last.length < CORRECTIONS_LISTED ? undefined : pages.length * CORRECTIONS_LISTED),
-    select: (d) => d.pages.flat(),
+    // By id, once: a correction given or decided after a page was read moves
+    // the rest down, and the next page repeats the row before it.
+    select: (d) => [...new Map(d.pages.flat().map((m) => [m.id, m])).values()],
   });
 }
 

@@ -60,4 +60,23 @@ describe("the corrections page", () => {
     expect(screen.queryByText("Show older corrections")).toBeNull();
     expect(screen.getByText(/Showing all 503 decided corrections/)).toBeInTheDocument();
   });
+
+  it("lists a decided correction once when the list moved between two pages", async () => {
+    // Newest given first, paged by offset: a correction given (admins' are
+    // accepted as given) or decided after the first page moves the rest down
+    // one, so the next page starts with the first page's last row: it was
+    // listed twice, under one React key.
+    const decided = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ ...accepted, id: 1000 - from - i, corrected_answer: `Correction ${from + i + 1}` }));
+    renderWithApi(<CorrectionsPage />, (req) => {
+      const url = new URL(req.url);
+      if (url.pathname !== "/api/v1/ml/learning-memory") return json([]);
+      return json(url.searchParams.get("offset") === "500" ? decided(499, 3) : decided(0, 500));
+    });
+    const rows = () => document.querySelectorAll('[aria-label="Decided corrections"] tbody tr');
+    await waitFor(() => expect(rows()).toHaveLength(500));
+    fireEvent.click(screen.getByText("Show older corrections"));
+    await waitFor(() => expect(screen.getByText(/Showing all 502 decided corrections/)).toBeInTheDocument());
+    expect(rows()).toHaveLength(502);
+    expect(Array.from(rows(), (r) => r.textContent).filter((t) => t?.includes("Correction 500"))).toHaveLength(1);
+  });
 });

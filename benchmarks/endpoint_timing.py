@@ -73,6 +73,10 @@ class Capture:
                 if len(parts) < 3:
                     continue
                 sql = parts[2]
+            if sql.strip() == ";":
+                # The primary pool's ping at checkout (SQLAlchemy's
+                # pool_pre_ping), when the registry state is read afresh.
+                continue
             if (
                 not sql.lstrip().upper().startswith(skip[0])
                 and not sql.lstrip().startswith(skip[1])

@@ -140,7 +140,8 @@ def test_two_people_or_nobody_are_said(
     use_runtime(client, local_runtime(embedder))
     s = signed_in(client, demo)
     # Two logins one word begins: tests/agent/test_narrowing.py (the demo has none).
-    text = text_of(ask(s, "how many PRs did zed merge?"))
+    # Said as a name (capitalised, or "@zed"): lower case, "zed" may be a word.
+    text = text_of(ask(s, "how many PRs did Zed merge?"))
     assert "no one named “zed”" in text, text
     text = text_of(ask(s, "PRs by Frank"))
     assert "no one named “frank”" in text, text
@@ -180,6 +181,21 @@ def test_a_named_period_is_its_dates_and_what_was_assumed(
     assert f"({dates}" in first_line, first_line
     assert said in first_line, first_line
     assert f": {fmt_value(fig['value'], fig['unit'])}" in first_line, (first_line, fig)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How many PRs have been merged this week?", "Let's see deployment frequency"],
+)
+def test_an_ordinary_question_is_answered_not_refused_as_naming_someone(
+    client: TestClient, demo: TenantInfo, embedder: Embedder, ask: Any, question: str
+) -> None:
+    """Refused as "no one named “been”" (“let”) on the demo seed."""
+    use_runtime(client, local_runtime(embedder))
+    events = ask(signed_in(client, demo), question)
+    steps = [e[1] for e in events if e[0] == "step"]
+    assert steps, text_of(events)
+    assert not {"author", "reviewer", "repository"} & set(steps[0]["arguments"]), steps
 
 
 def test_a_tool_that_cannot_narrow_says_its_figures_are_everyones(

@@ -328,6 +328,27 @@ def test_last_summer_in_july_is_the_year_before_and_this_summer_so_far() -> None
     assert periods.find("why did deployments fall?", july) is None
 
 
+def test_at_the_turn_of_the_year_a_season_is_the_one_under_way_or_not_begun() -> None:
+    """ "Winter 2026" asked on 20 January 2026 was said not to have begun
+    (December 2026); "this summer" in May was last year's summer and "this
+    Christmas" on 10 December last year's holidays."""
+    january = D(2026, 1, 20)
+    found = periods.find("lead time in winter 2026", january)
+    assert found is not None
+    assert found.range.words() == (
+        f"in winter 2025/26 so far (1 Dec 2025 {DASH} 20 Jan 2026; northern-hemisphere winter "
+        "assumed, the one with January and February 2026)"
+    )
+    # Once December 2026 has begun, winter 2026 is the one beginning then.
+    assert days("lead time in winter 2026", D(2026, 12, 20)) == (D(2026, 12, 1), D(2026, 12, 20))
+    assert days("lead time this winter", january) == (D(2025, 12, 1), january)
+    with pytest.raises(FuturePeriod, match="“this summer”: this period has not begun yet"):
+        periods.find("lead time this summer", D(2026, 5, 10))
+    with pytest.raises(FuturePeriod, match="“this christmas”: this period has not begun yet"):
+        periods.find("incidents this christmas", D(2026, 12, 10))
+    assert days("incidents this christmas", D(2026, 12, 28)) == (D(2026, 12, 24), D(2026, 12, 28))
+
+
 @pytest.mark.parametrize(
     ("question", "now", "base"),
     [

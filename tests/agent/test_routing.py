@@ -25,6 +25,7 @@ import pytest
 from pulse_backend.agent.classifier import IntentClassifier
 from pulse_backend.agent.intents import INTENTS, SEARCH
 from pulse_backend.agent.local import route
+from pulse_backend.agent.narrowing import as_anyone
 from pulse_common.ai import Embedder
 
 TODAY = dt.date(2026, 11, 30)
@@ -256,9 +257,50 @@ TABLE: list[tuple[str, str]] = [
     ("which repo has the lowest rework rate", "repositories_by_rework_rate"),
     ("who merged the most PRs last quarter?", "people_merging_most"),
     ("which engineers merged the most pull requests?", "people_merging_most"),
+    # Ordinary questions that name no one (agent review 24): "been", "let",
+    # "app", "how", "environment" or "far" is no person (below).
+    ("How many PRs have been merged this week?", "throughput"),
+    ("Let's see deployment frequency", "deployment_frequency"),
+    ("how is the web app's lead time?", "lead_time"),
+    ("what are today's deployments?", "deployment_frequency"),
+    ("there's an incident open, how's recovery time?", "recovery_time"),
+    ("How's lead time?", "lead_time"),
+    ("break down deployments by environment", "deployment_frequency"),
+    ("which repo deploys most by far", "deployments_by_repository"),
+    ("lead time for changes", "lead_time"),
+    ("how are our DORA metrics?", "dora_summary"),
     # Open, but neither incidents nor pull requests.
     ("Which work items are still open?", SEARCH.name),
 ]
+
+
+# Questions that name no person and no repository, however the tenant's
+# logins and repositories are spelled (tests/agent/test_narrowing.py reads
+# them on a tenant with "howard", "letitia" and a repository "changes").
+NOT_NARROWED = (
+    "How many PRs have been merged this week?",
+    "what has been deployed",
+    "which PRs have been reviewed",
+    "Let's see deployment frequency",
+    "how is the web app's lead time?",
+    "what are today's deployments?",
+    "there's an incident open, how's recovery time?",
+    "How's lead time?",
+    "break down deployments by environment",
+    "which repo deploys most by far",
+    "PRs by size",
+    "How many deployments did we do last month?",
+    "lead time for changes",
+    "how are our DORA metrics?",
+    "how many changes were deployed on 3/1?",
+)
+
+
+@pytest.mark.parametrize("question", NOT_NARROWED)
+def test_a_word_of_the_question_is_read_as_no_person(question: str) -> None:
+    """ "have been merged" was read as "have ada merged" (a person's
+    throughput), "by environment" as "by ada": the routing as the answer."""
+    assert as_anyone(question) == question
 
 
 def test_the_table_covers_every_local_intent() -> None:

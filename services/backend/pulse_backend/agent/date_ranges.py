@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from pulse_common.analytics.scope import MAX_RANGE
@@ -161,6 +161,18 @@ def season_range(y: int, season: str) -> DateRange:
     name = "autumn" if season == "fall" else season
     label = f"in winter {y}/{str(y + 1)[2:]}" if season == "winter" else f"in {name} {y}"
     return DateRange(start, _month_end(end.year, end.month), label, assumed=NORTH.format(name))
+
+
+def named_season(y: int, season: str, today: dt.date) -> DateRange:
+    """The season said with its year ("summer 2025"). A winter spans two
+    years: "winter 2026" is the one beginning in December 2026 once it has
+    begun, and before that the one its January and February are in (Dec
+    2025 - Feb 2026), said as assumed, not a winter that has not begun."""
+    r = season_range(y, season)
+    if season != "winter" or r.first <= today:
+        return r
+    r = season_range(y - 1, season)
+    return replace(r, assumed=f"{r.assumed}, the one with January and February {y}")
 
 
 def holidays_range(y: int) -> DateRange:

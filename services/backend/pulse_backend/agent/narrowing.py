@@ -6,12 +6,12 @@ engineering flow take them."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 
 from pydantic import Field
 from sqlalchemy import Connection
 
+from pulse_backend.agent import name_words
 from pulse_backend.agent.toolkit import Period, ToolContext
 from pulse_common.analytics import queries as q
 from pulse_common.analytics.scope import Scope
@@ -46,60 +46,25 @@ _AUTHOR = "SELECT DISTINCT author FROM prs WHERE lower(author) = lower(:name) OR
 
 
 # The names a question may narrow by, of those its words could be: the
-# repositories one of its words spells (full name or name), and the people
-# (PR authors and reviewers) whose login one of the words that can name a
-# person is, or begins with ("ada" for "ada-lovelace"). One query, whatever
-# the tenant's size: no list of every login to match against the question,
-# and no login that is also a common word read from anywhere else in it.
-_NAMES = """
+# repositories it names where a repository's name stands (full name or
+# name), and the people (PR authors and reviewers) whose login a word
+# standing where a name stands is, or begins with ("ada" for
+# "ada-lovelace"). One query, whatever the tenant's size, each side
+# filtered before the union: no list of every login to match against the
+# question; the people's side is not asked when no word may name one.
+_REPOSITORIES_NAMED = """
 SELECT 'repository' AS kind, full_name AS name FROM repositories
-WHERE lower(full_name) = ANY(:words) OR lower(split_part(full_name, '/', 2)) = ANY(:words)
+WHERE lower(full_name) = ANY(:full) OR lower(split_part(full_name, '/', 2)) = ANY(:bare)
+"""
+_PEOPLE_NAMED = """
 UNION
-SELECT 'person', who FROM (
-    SELECT author AS who FROM prs UNION SELECT reviewer FROM prs_reviews
-) AS people
-WHERE lower(who) LIKE ANY(:prefixes)
+SELECT 'person', author FROM prs WHERE lower(author) LIKE ANY(:logins)
+UNION
+SELECT 'person', reviewer FROM prs_reviews WHERE lower(reviewer) LIKE ANY(:logins)
 """
 _REPOSITORIES = "SELECT full_name FROM repositories ORDER BY full_name"
-# A word spelling a repository: letters, digits and "/._-", without the
-# sentence's own trailing dot or dash ("in web.", "acme/api-gateway").
-_WORD = re.compile(r"[\w/.-]*\w")
-# Words that name a person for sure: after "by", with "'s", or in a question
-# asking how many, what or which, between an auxiliary and a verb of making
-# or reviewing PRs ("how many PRs did ada merge", "what does bo review"; not
-# "did bo merge anything?", where "bo" may be a word): one nobody's login is
-# said to be no one's...
-_SURE_PERSON = re.compile(
-    r"\bby ([\w-]+)|(?<![\w/.-])([\w-]+)['\u2019]s\b|"
-    r"\b(?:how|what|which|who)\b[^?.!]*?\b(?:did|does|do|has|have|had|is|was) ([\w-]+) "
-    r"(?:merg|review|ship|deploy|open|"
-    r"author|writ|wrote|approv|fix|work)",
-    re.I,
-)
-# ...and words that may name one: after "from", "of", "for" or "with"
-# ("PRs from ada", but "lead time for changes").
-_MAYBE_PERSON = re.compile(r"\b(?:from|of|for|with) ([\w-]+)", re.I)
-# Words after those that name no person ("for the last month", "of our
-# PRs", "by repository"): never looked up, though a login may spell one.
-_NO_PERSON = frozenset(
-    {
-        *("a", "an", "the", "this", "that", "these", "those", "last", "next", "previous"),
-        *("all", "any", "each", "every", "no", "one", "some", "more", "most", "what", "which"),
-        *("me", "my", "us", "our", "ours", "we", "you", "your", "it", "its", "they", "them"),
-        *("their", "her", "his", "who", "whom", "anyone", "someone", "everyone", "nobody"),
-        *("i", "he", "she", "team", "repository", "repo", "service", "week", "month"),
-        *("day", "quarter", "year", "author", "reviewer", "person", "people"),
-        *("already", "ever", "also", "still", "just", "never", "really", "actually", "not"),
-    }
-)
-# A repository named as one, whatever it is ("the payments repo", "in
-# acme/payments"): a name the tenant has none of is said, not ignored.
-_SAID_REPOSITORY = re.compile(
-    r"\b(?:in|for|of|from|on) (?:the )?([\w.-]+) (?:repo|repository)\b|"
-    r"\b(?:in|for|of|from|on) (?:the )?(?:repo|repository) ([\w.-]*\w)|"
-    r"\b(?:in|for|of|from|on) (?:the )?([\w.-]+/[\w.-]*\w)",
-    re.I,
-)
+# The repositories an unknown one's message lists, at most (a tenant may have hundreds).
+LISTED = 10
 
 
 # The people an ambiguous name is said to be, at most.
@@ -112,13 +77,10 @@ class AmbiguousName(UnknownName):
     code = "ambiguous_name"
 
 
-def _like(word: str) -> str:
+def _like(word: str, prefix: bool) -> str:
     # A login's own "_" or "%" is no wildcard (backslash is LIKE's escape).
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _words(pattern: re.Pattern[str], question: str) -> set[str]:
-    return {p.lower() for m in pattern.finditer(question) for p in m.groups() if p} - _NO_PERSON
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%" if prefix else escaped
 
 
 # The person the intents' exemplars name ("what does ada review").
@@ -129,50 +91,51 @@ def as_anyone(question: str) -> str:
     """``question`` with each person it names for sure ("did bo merge", "by
     Frank") as the exemplars' person: the embedding knows "bo" as no name,
     and "what does bo review?" reads as review time, not as bo's reviews."""
-    for m in reversed(list(_SURE_PERSON.finditer(question))):
-        for g in range(1, (m.lastindex or 0) + 1):
-            who = m.group(g)
-            if who and who.lower() not in _NO_PERSON:
-                question = question[: m.start(g)] + ANYONE + question[m.end(g) :]
+    for start, end in reversed(name_words.sure_spans(question)):
+        question = question[:start] + ANYONE + question[end:]
     return question
+
+
+def _unknown_repository(conn: Connection, name: str) -> UnknownName:
+    known = [r.full_name for r in q.rows(conn, _REPOSITORIES, {})]
+    listed = ", ".join(known[:LISTED]) or "none yet"
+    if len(known) > LISTED:
+        listed += f" and {len(known) - LISTED} more"
+    return UnknownName(f"this tenant has no repository named “{name}” (its repositories: {listed})")
 
 
 def named(ctx: ToolContext, question: str) -> dict[str, str]:
     """The repository and person ``question`` names, as the tool's
-    arguments (local mode): a repository by its full name or its name
-    ("acme/api", "api"), a person by their login or its beginning ("ada",
-    "Ada" for "ada-l") after "by", "from", "of", "for" or "with", with "'s",
-    or between an auxiliary and a verb ("did ada merge"), so a login that is
-    also a word ("will") is not read as one elsewhere. Any case, whole
-    words, the longest repository name first ("acme/api-gateway" before
-    "acme/api"). Raises ``UnknownName`` for a repository named as one
-    ("the payments repo") or a person named for sure ("by zed") that the
-    tenant has none of, ``AmbiguousName`` for a person several logins begin
-    with."""
-    words = sorted({w.lower() for w in _WORD.findall(question)})
-    sure, maybe = _words(_SURE_PERSON, question), _words(_MAYBE_PERSON, question)
-    said = _words(_SAID_REPOSITORY, question)
-    people = sorted(sure | maybe)
+    arguments (local mode): a repository by its full name anywhere, or by
+    its name where a repository's stands ("in api", "api's", "the api
+    repo"); a person by their login, or its beginning ("ada", "Ada" for
+    "ada-l") when the word is none of the questions' vocabulary, where a
+    name stands (``name_words``), so a login that is also a word ("will")
+    is not read as one elsewhere. Any case, whole words, the longest
+    repository name first ("acme/api-gateway" before "acme/api"). Raises
+    ``UnknownName`` for a repository named as one ("the payments repo") or
+    a person named explicitly ("by Zed", "@zed") that the tenant has none
+    of, ``AmbiguousName`` for a person several logins begin with."""
+    people = name_words.people(question)
+    where = name_words.repositories(question)
+    sql, params = _REPOSITORIES_NAMED, {"full": sorted(where.full), "bare": sorted(where.bare)}
+    if people:
+        sql += _PEOPLE_NAMED
+        params["logins"] = [_like(p.word, p.prefix) for p in people]
     with ctx.read() as conn:
-        rows = q.rows(
-            conn,
-            _NAMES,
-            {"words": sorted({*words, *said}), "prefixes": [_like(p) for p in people]},
-        )
+        rows = q.rows(conn, sql, params)
         repos = sorted((r.name for r in rows if r.kind == "repository"), key=lambda n: (-len(n), n))
         out = {"repository": repos[0]} if repos else {}
-        if said and not repos:
-            known = ", ".join(r.full_name for r in q.rows(conn, _REPOSITORIES, {}))
-            raise UnknownName(
-                f"this tenant has no repository named “{min(said)}” "
-                f"(its repositories: {known or 'none yet'})"
-            )
+        if where.said and not repos:
+            raise _unknown_repository(conn, min(where.said))
     logins = sorted({r.name for r in rows if r.kind == "person"})
-    for word in people:
-        if word in {n.lower() for n in repos} | {n.lower().split("/")[-1] for n in repos}:
+    repo_words = {n.lower() for n in repos} | {n.lower().split("/")[-1] for n in repos}
+    for person in people:
+        word = person.word
+        if word in repo_words:
             continue  # "of web": the repository, not a person
         exact = [n for n in logins if n.lower() == word]
-        begun = exact or [n for n in logins if n.lower().startswith(word)]
+        begun = exact or [n for n in logins if person.prefix and n.lower().startswith(word)]
         if len(begun) == 1:
             return out | {"author": begun[0]}
         if len(begun) > 1:
@@ -181,7 +144,7 @@ def named(ctx: ToolContext, question: str) -> dict[str, str]:
                 f"“{word}” could be {', '.join(listed[:-1])} or {listed[-1]} "
                 f"({len(begun)} people): which one do you mean?"
             )
-        if word in sure:
+        if person.explicit:
             raise UnknownName(f"no one named “{word}” authored or reviewed a pull request here")
     return out
 

@@ -73,7 +73,8 @@ _CALENDAR = re.compile(
     r"(?P<unit>week|fortnight|month|quarter|year)\b",
     re.I,
 )
-# "last summer": the latest that has ended; "this summer": the latest begun.
+# "last summer": the latest that has ended; "this summer": the one under
+# way, else the coming one (not begun: said so).
 _SEASONAL = re.compile(
     rf"\b{_LEAD}(?P<which>last|previous|past|this|current) "
     r"(?P<season>summer|winter|spring|autumn|fall|holidays|holiday season|christmas)\b",
@@ -330,6 +331,10 @@ def _season(which: str, season: str, today: dt.date) -> DateRange:
     r = latest(None, today, of)
     if which in ("last", "previous", "past") and r.last >= today:
         r = of(r.first.year - 1)
+    elif which in ("this", "current") and r.last < today:
+        # Ended: "this summer" in May, "this Christmas" on 10 December is
+        # the coming one, which has not begun (not last year's).
+        r = of(r.first.year + 1)
     return r
 
 

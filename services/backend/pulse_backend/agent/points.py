@@ -21,6 +21,7 @@ from pulse_backend.agent.date_ranges import (
     latest,
     leap,
     month_range,
+    named_season,
     quarter_range,
     real_date,
     season_range,
@@ -91,6 +92,8 @@ def point(words: str, today: dt.date, preposition: bool) -> DateRange | None:
     if "h" in g:
         return latest(year, today, partial(half_range, h=int(g["h"])))
     if "season" in g:
+        if year is not None:
+            return named_season(year, g["season"].lower(), today)
         return latest(year, today, partial(season_range, season=g["season"].lower()))
     if "hol" in g:
         return latest(year, today, holidays_range)

@@ -56,6 +56,9 @@ def test_printed_pages_are_a_summary_without_the_app_around_them(
         # Dark mode printed its light text on the white paper.
         assert (m["text"], m["paper"]) == ("rgb(31, 35, 40)", "rgb(255, 255, 255)"), (view, m)
         assert m["pages"] == 1, (view, m)
+        # Lead time's "ELITE" sat under the dotted partial-period step, the
+        # line drawn across the name: the names are drawn over the lines.
+        assert m["coveredBandLabels"] == [], (view, m)
     assert {m["theme"] for m in seen.values()} == {"light", "dark"}
     # Dark mode printed its charts in its lighter chart colour, pale on the
     # white paper: printed, they are in the light scheme's, as in light mode.

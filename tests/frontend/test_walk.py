@@ -51,5 +51,9 @@ def test_walk_desktop_and_phone_light_and_dark(
     # say role="list", or WebKit screen readers read them as plain text.
     unmarked = {view: m["unmarkedLists"] for view, m in seen.items() if m["unmarkedLists"]}
     assert unmarked == {}, unmarked
+    # Engineering's "median of 87 PRs" sat beside Coding's figure and wrapped
+    # under Pickup's and Review's at 820 and 390 px: each on its own line.
+    inline = {view: m["inlineNotes"] for view, m in seen.items() if m["inlineNotes"]}
+    assert inline == {}, inline
     assert len(r["screenshots"]) == len(views)
     assert all(Path(p).stat().st_size > 10_000 for p in r["screenshots"])

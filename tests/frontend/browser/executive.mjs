@@ -51,6 +51,8 @@ export async function printed({ browser, config }) {
       await heading(page, p.title);
       await settled(page);
       await page.emulateMedia({ media: "print" });
+      // The charts measure their width again for print (ResizeObserver): let them draw before measuring.
+      await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
       seen[`${p.name} ${colorScheme}`] = await page.evaluate(() => {
         const shown = (sel) => [...document.querySelectorAll(sel)].filter((e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden").length;
         return {
@@ -62,6 +64,17 @@ export async function printed({ browser, config }) {
           // What the charts draw their lines and bars in (dark mode's lighter shade printed pale).
           charts: [...new Set([...document.querySelectorAll(".trend-line, .spark-line, .chart-svg .bar")].map((e) => (e.matches(".bar") ? getComputedStyle(e).fill : getComputedStyle(e).stroke)))],
           paper: getComputedStyle(document.body).backgroundColor,
+          // A level band's name with a line drawn over it ("ELITE" under the
+          // dotted partial-period step): the lines painted after the name
+          // whose stroke crosses its box, sampled on a grid.
+          coveredBandLabels: [...document.querySelectorAll(".band-label")].flatMap((label) => {
+            const b = label.getBBox();
+            const grid = [0, 1, 2, 3, 4, 5, 6, 7, 8].flatMap((i) => [0.2, 0.5, 0.8].map((j) => new DOMPoint(b.x + (b.width * i) / 8, b.y + b.height * j)));
+            const over = [...document.querySelectorAll(".trend-line, .trend-previous, .trend-partial")].filter(
+              (path) => label.compareDocumentPosition(path) & Node.DOCUMENT_POSITION_FOLLOWING && label.closest("svg") === path.closest("svg") && grid.some((pt) => path.isPointInStroke(pt)),
+            );
+            return over.length ? [`${label.textContent} under ${over.map((o) => o.getAttribute("class")).join(", ")}`] : [];
+          }),
         };
       });
       const pdf = await page.pdf({ format: "Letter", margin: { top: "0.5in", bottom: "0.5in", left: "0.5in", right: "0.5in" } });

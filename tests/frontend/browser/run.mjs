@@ -25,6 +25,7 @@ import * as dashboards from "./dashboards.mjs";
 import * as etl from "./etl.mjs";
 import * as executive from "./executive.mjs";
 import * as filterBar from "./filterbar.mjs";
+import * as firstDay from "./firstday.mjs";
 import * as phonePass from "./phonepass.mjs";
 import * as phoneTables from "./phonetables.mjs";
 import * as shellScenarios from "./scenarios.mjs";
@@ -37,7 +38,7 @@ const frontend = process.env.PULSE_FRONTEND;
 const require = createRequire(join(frontend, "package.json"));
 const { chromium } = require("playwright-core");
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const own = { ...shellScenarios, ...dashboards, ...charts, ...admin, ...etl, ...executive, ...settings, ...tenantAdmin, ...aiScenarios, ...corrections, ...walkScenarios, ...zone, ...filterBar, ...phoneTables, ...phonePass };
+const own = { ...shellScenarios, ...dashboards, ...charts, ...admin, ...etl, ...executive, ...settings, ...tenantAdmin, ...aiScenarios, ...corrections, ...walkScenarios, ...zone, ...filterBar, ...firstDay, ...phoneTables, ...phonePass };
 
 async function scenarioNamed(name, modules) {
   const extra = {};

@@ -24,6 +24,10 @@ function measure() {
       const below = (a) => boxes.filter((b) => b.top >= a.bottom - 1 && b.left < a.right - 1 && a.left < b.right - 1).sort((x, y) => x.top - y.top)[0];
       return [...new Set(boxes.map((a) => below(a) && Math.round(below(a).top - a.bottom)).filter((g) => g !== undefined))];
     })(),
+    // A breakdown's sample ("median of 87 PRs") beside its figure in one cell
+    // and wrapped under it in the next (Engineering at 820 and 390 px):
+    // every note starts its own line, at its cell's left edge.
+    inlineNotes: [...document.querySelectorAll(".breakdown dd .muted")].filter((n) => n.getBoundingClientRect().left > n.closest("dd").getBoundingClientRect().left + 1).map((n) => n.closest("div")?.querySelector("dt")?.textContent ?? n.textContent),
     unmarkedLists: [...document.querySelectorAll("ul, ol")].filter((l) => getComputedStyle(l).listStyleType === "none" && l.getAttribute("role") !== "list" && l.children.length > 0).map((l) => `${l.tagName.toLowerCase()}.${l.className || "(no class)"} in ${l.closest("nav, main, header")?.tagName.toLowerCase()}`),
   };
 }

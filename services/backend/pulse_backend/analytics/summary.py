@@ -4,6 +4,7 @@ insights (stored in ``dora_metric_insights`` by ``analytics.insights``)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from sqlalchemy import Connection
@@ -15,6 +16,7 @@ from pulse_backend.analytics.wording import (
     metric_name,
     open_incidents_words,
 )
+from pulse_common.analytics.common import first_deployed
 from pulse_common.analytics.levels import ORDER, Benchmarks
 from pulse_common.analytics.results import ExecutiveSummary, LeadTime, RecoveryTime, SummaryLine
 from pulse_common.analytics.scope import Scope
@@ -31,6 +33,9 @@ HIGHER_IS_BETTER = {"deployment_frequency"}
 
 
 def change(metric: str, now: float | None, before: float | None) -> str:
+    """``improved``, ``worsened``, ``unchanged``, or ``no_data`` when either
+    period has no value (the summary says ``no_comparison`` instead when the
+    previous period is before the scope's first deployment: ``summarize``)."""
     if now is None or before is None:
         return "no_data"
     if abs(now - before) < 1e-9:
@@ -65,18 +70,29 @@ def summarize(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmark
     lines: list[SummaryLine] = []
     insights: list[Insight] = []
     lean = scope.model_copy(update={"drilldown_limit": 0})
+    # Asked only when a previous period has no sample: was anything in the
+    # scope's filters deployed before this period? If not, the previous
+    # period predates the data loaded (the demo seed's 90 days, a tenant's
+    # first sync), and its "0 / week" is no figure to compare with.
+    earlier = functools.cache(lambda: _deployed_before(conn, lean, rules))
     for metric in HEADLINE:
         fig = METRICS[metric](conn, lean, rules, bench)
         prev = METRICS[metric](conn, lean.previous(), rules, bench)
+        if prev.sample_size == 0 and not earlier():
+            before, before_level = None, None
+            verdict = "no_data" if fig.value is None else "no_comparison"
+        else:
+            before, before_level = prev.value, prev.level
+            verdict = change(metric, fig.value, prev.value)
         line = SummaryLine(
             metric=metric,
             value=fig.value,
             unit=fig.unit,
             level=fig.level,
             sample_size=fig.sample_size,
-            previous_value=prev.value,
-            previous_level=prev.level,
-            change=change(metric, fig.value, prev.value),
+            previous_value=before,
+            previous_level=before_level,
+            change=verdict,
         )
         lines.append(line)
         insights += (Insight(line, t) for t in _insights(line))
@@ -104,6 +120,11 @@ def summarize(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmark
         insights=tuple(i.text for i in insights),
     )
     return Summarized(summary, tuple(insights))
+
+
+def _deployed_before(conn: Connection, scope: Scope, rules: DoraRules) -> bool:
+    first = first_deployed(conn, scope, rules)
+    return first is not None and first < scope.start
 
 
 def _insights(line: SummaryLine) -> list[str]:

@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 
 from pulse_common.analytics import dora, failures, frequency, lead_time
 from pulse_common.analytics import queries as q
-from pulse_common.analytics.common import PointMetric, ever_deployed
+from pulse_common.analytics.common import PointMetric, first_deployed
 from pulse_common.analytics.levels import Benchmarks
 from pulse_common.analytics.results import Figure, Trend, TrendPoint
 from pulse_common.analytics.scope import Scope
@@ -111,8 +111,8 @@ def _points(
     (the metric's statement over a ``VALUES`` list of the periods: planned
     once, one round trip).
     Every point shares the scope's filters, so deployment frequency's
-    ``ever_deployed`` (asked for a point without deployments) is one answer
-    for the trend, read at most once."""
+    "ever deployed" (asked for a point without deployments) is one answer
+    for the trend, read at most once, with the scope's first deployment."""
     ranges = [periods(scope, g), periods(scope.previous(), g)]
     scopes = [
         scope.model_copy(update={"start": lo, "end": hi, "drilldown_limit": 0})
@@ -126,13 +126,25 @@ def _points(
     statements = [(sql, {**params, "start": s.start, "end": s.end}) for s in scopes[:-1]]
     found = q.rows(conn, *q.lateral([*statements, last], PERIOD))
     by_point = {row.point: row for row in found}
-    ever = functools.cache(lambda: ever_deployed(conn, scope, rules))
+    # A previous point without a sample before the scope's first deployment
+    # predates the data loaded: no value to compare with (deployment
+    # frequency would read "0 / week"), as the summary's previous period.
+    # The first deployment answers ``ever_deployed`` too: one check a trend.
+    first = functools.cache(lambda: first_deployed(conn, scope, rules))
+
+    def ever() -> bool:
+        return first() is not None
+
     out: list[list[TrendPoint]] = [[], []]
     unit, i = "", 0
     for period, points in zip(ranges, out, strict=True):
         for lo, hi in period:
             r = metric.reading(by_point[i], scopes[i], rules, bench, ever)
             unit = r.unit
+            if points is out[1] and r.sample_size == 0 and r.value is not None:
+                start = first()
+                if start is None or start >= hi:
+                    r = r._replace(value=None, level=None)
             partial, days, whole = coverage(lo, hi, scope.zone, g)
             points.append(
                 TrendPoint(

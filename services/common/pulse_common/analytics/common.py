@@ -9,6 +9,7 @@ benchmarks/dora_api.py).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple, TypeVar
@@ -158,3 +159,14 @@ def ever_deployed(conn: Connection, scope: Scope, rules: DoraRules) -> bool:
     f = q.deployment_filter(conn, scope, rules)
     sql = f"SELECT EXISTS (SELECT 1 FROM deployments d WHERE {f.sql})"
     return bool(conn.execute(q.statement(sql), f.params).scalar())
+
+
+def first_deployed(conn: Connection, scope: Scope, rules: DoraRules) -> dt.datetime | None:
+    """When the scope's first counted deployment finished, whatever the range
+    (``None``: none was ever collected). A period before it, without a
+    deployment, is before the data loaded, not a real zero: the summary and
+    the trend compare with it as with nothing (docs/metrics.md)."""
+    f = q.deployment_filter(conn, scope, rules)
+    sql = f"SELECT min(d.finished_at) FROM deployments d WHERE {f.sql}"
+    found: dt.datetime | None = conn.execute(q.statement(sql), f.params).scalar()
+    return found

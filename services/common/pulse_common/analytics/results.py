@@ -172,7 +172,7 @@ class SummaryLine(_Out):
     sample_size: int
     previous_value: float | None
     previous_level: DoraLevel | None
-    change: str  # improved | worsened | unchanged | no_data
+    change: str  # improved | worsened | unchanged | no_data | no_comparison
 
 
 class ExecutiveSummary(_Out):

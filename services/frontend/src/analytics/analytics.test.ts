@@ -116,6 +116,8 @@ describe("a figure against the previous period", () => {
   it("without a comparison, says the previous value alone, not 'no comparison from 20 h'", () => {
     expect(changeText({ change: "no_data", previous_value: 19.8, unit: "hours" })).toBe("previous period: 20\u00a0h");
     expect(changeText({ change: "no_data", previous_value: null, unit: "hours" })).toBe("no comparison");
+    // The previous period predates every loaded row: not "improved from 0.0 / week".
+    expect(changeText({ change: "no_comparison", previous_value: null, unit: "per_day" })).toBe("no earlier data");
   });
 });
 

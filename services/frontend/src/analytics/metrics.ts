@@ -149,9 +149,12 @@ const CHANGE: Record<string, string> = { improved: "▲ improved", worsened: "�
 /**
  * A figure against the previous period's: "▲ improved from 2.0 / week".
  * Without a comparison (no value now, or none before) it says what there
- * is: "previous period: 20 h", never "no comparison from 20 h".
+ * is: "previous period: 20 h", never "no comparison from 20 h". A previous
+ * period before the first deployment loaded ("no_comparison": the demo's 90
+ * days, a tenant's first sync) is no data, not a zero: "no earlier data".
  */
 export function changeText(line: { change: string; previous_value: number | null; unit: string }): string {
+  if (line.change === "no_comparison") return "no earlier data";
   // Non-breaking spaces: a narrow tile broke "20 h" between "20" and "h".
   const before = line.previous_value === null ? null : formatValue(line.previous_value, line.unit).replaceAll(" ", "\u00a0");
   const change = CHANGE[line.change];

@@ -161,9 +161,14 @@ export function usePredictions() {
 export type EtlJob = Schemas["EtlJob"];
 export type EtlAction = "start" | "pause" | "resume" | "cancel";
 
-export function useEtlJobs() {
+/** The tenant's ETL jobs; `pollMs` reads them again while one runs (a first sync's progress outside the ETL page, which follows its events instead). */
+export function useEtlJobs({ pollMs }: { pollMs?: number } = {}) {
   const { api } = useAuth();
-  return useQuery({ queryKey: adminKeys.etlJobs, queryFn: () => unwrap(api.GET("/api/v1/etl/jobs")) });
+  return useQuery({
+    queryKey: adminKeys.etlJobs,
+    queryFn: () => unwrap(api.GET("/api/v1/etl/jobs")),
+    refetchInterval: (q) => (pollMs && q.state.data?.some((j) => j.state === "running" || j.state === "queued") ? pollMs : false),
+  });
 }
 
 export function useEtlAction() {

@@ -10,6 +10,7 @@ import { BarChart, binHours, type Bar } from "../charts/BarChart";
 import { shortDate } from "../charts/scale";
 import { TrendChart } from "../charts/TrendChart";
 import { FilterBar } from "../components/FilterBar";
+import { useEmptyText } from "../components/NoDataYet";
 import { LevelBadge } from "../components/LevelBadge";
 import { QueryState } from "../components/States";
 import { formatCount } from "../format/numbers";
@@ -23,6 +24,7 @@ function Trend({ metric }: { metric: MetricDef }) {
   const { filters, params } = useFilters();
   const [granularity, setGranularity] = useState<Granularity>("week");
   const trend = useTrend(params, metric.metric, granularity);
+  const emptyText = useEmptyText("No data to draw for this period.");
   const catalog = useCatalog();
   // Without a year in the URL the API applies the tenant's; the figure says which.
   const figure = useFigure(metric.path, params, ROWS);
@@ -42,7 +44,7 @@ function Trend({ metric }: { metric: MetricDef }) {
           ))}
         </fieldset>
       </div>
-      <QueryState query={trend} isEmpty={(t) => t.points.every((p) => p.value === null)} empty="No data to draw for this period.">
+      <QueryState query={trend} isEmpty={(t) => t.points.every((p) => p.value === null)} empty={emptyText}>
         {(t) => (
           <div aria-busy={trend.isFetching} data-stale={trend.isPlaceholderData}>
             <TrendChart title={`${metric.title} by ${granularity}`} points={t.points} previous={t.previous} unit={t.unit} regions={regions(bands, metric.higherIsBetter)} timeZone={zoneOf(params)} />

@@ -5,6 +5,7 @@ import { formatHours, sizeLegend } from "../analytics/metrics";
 import { BarChart } from "../charts/BarChart";
 import { shortDate } from "../charts/scale";
 import { FilterBar } from "../components/FilterBar";
+import { useEmptyText } from "../components/NoDataYet";
 import { QueryState } from "../components/States";
 
 type Component = Schemas["Component"];
@@ -39,13 +40,14 @@ export function CycleBreakdown({ steps }: { steps: [string, Component][] }) {
 export function EngineeringPage() {
   const { filters, params, update } = useFilters();
   const eng = useEngineering(params);
+  const emptyText = useEmptyText("No PRs merged in this period and scope.");
   // The deploy step is measured on deployed PRs: the lead-time figure has it.
   const lead = useFigure("/api/v1/analytics/lead-time", params, { limit: 0, offset: 0 });
   return (
     <>
       <h1>Engineering</h1>
       <FilterBar filters={filters} update={update} zone={zoneOf(params)} showYear={false} />
-      <QueryState query={eng} isEmpty={(e) => e.merged_prs === 0} empty="No PRs merged in this period and scope.">
+      <QueryState query={eng} isEmpty={(e) => e.merged_prs === 0} empty={emptyText}>
         {(e) => (
           <div aria-busy={eng.isFetching} data-stale={eng.isPlaceholderData}>
             <section className="card section" aria-labelledby="cycle-heading">

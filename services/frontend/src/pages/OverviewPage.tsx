@@ -7,6 +7,7 @@ import { partialText } from "../charts/partial";
 import { Sparkline } from "../charts/Sparkline";
 import { FigureValue } from "../components/FigureValue";
 import { FilterBar } from "../components/FilterBar";
+import { useEmptyText } from "../components/NoDataYet";
 import { LevelBadge } from "../components/LevelBadge";
 import { ErrorState, QueryState } from "../components/States";
 
@@ -58,13 +59,14 @@ function Tile({ line, params, query, year }: { line: Line; params: AnalyticsPara
 export function OverviewPage() {
   const { filters, params, update, query } = useFilters();
   const summary = useSummary(params);
+  const emptyText = useEmptyText("No deployments, PRs or incidents in this period and scope.");
   return (
     <>
       <h1>Overview</h1>
       <FilterBar filters={filters} update={update} zone={zoneOf(params)} />
       <section aria-labelledby="dora-heading" className="section">
         <h2 id="dora-heading">DORA metrics, last {filters.days} days</h2>
-        <QueryState query={summary} isEmpty={(s) => s.lines.every((l) => l.sample_size === 0)} empty="No deployments, PRs or incidents in this period and scope.">
+        <QueryState query={summary} isEmpty={(s) => s.lines.every((l) => l.sample_size === 0)} empty={emptyText}>
           {(s) => (
             <ul className="tiles" role="list" aria-busy={summary.isFetching} data-stale={summary.isPlaceholderData}>
               {METRICS.map((m) => {

@@ -5,6 +5,7 @@ import { sources } from "../analytics/sources";
 import { BarChart } from "../charts/BarChart";
 import { shortDate } from "../charts/scale";
 import { FilterBar } from "../components/FilterBar";
+import { useEmptyText } from "../components/NoDataYet";
 import { SourceLink } from "../components/SourceLink";
 import { QueryState } from "../components/States";
 import { formatDate } from "../format/dates";
@@ -12,12 +13,13 @@ import { formatDate } from "../format/dates";
 export function WorkItemsPage() {
   const { filters, params, update } = useFilters();
   const flow = useWorkItems(params);
+  const emptyText = useEmptyText("No work items resolved or in progress in this period and scope.");
   const src = sources(useCatalog().data);
   return (
     <>
       <h1>Work items</h1>
       <FilterBar filters={filters} update={update} zone={zoneOf(params)} showYear={false} />
-      <QueryState query={flow} isEmpty={(f) => f.resolved === 0 && f.wip === 0} empty="No work items resolved or in progress in this period and scope.">
+      <QueryState query={flow} isEmpty={(f) => f.resolved === 0 && f.wip === 0} empty={emptyText}>
         {(f) => (
           <div aria-busy={flow.isFetching} data-stale={flow.isPlaceholderData}>
             <dl className="stats card section">

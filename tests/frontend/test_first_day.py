@@ -1,0 +1,38 @@
+"""A brand-new tenant, before any integration is loaded, in chromium against
+the real backend: the overview, DORA, engineering and work-items pages said
+"No deployments, PRs or incidents in this period and scope.", as if the
+filters were wrong. They say no data has been loaded yet, with the next
+step for an admin (data sources, ETL jobs) and for a member (an admin
+connects Jira and GitHub); tests/frontend/artifacts/first-day-*.png."""
+
+from __future__ import annotations
+
+from tests.frontend.conftest import Stack, Tenant, run_browser
+from tests.frontend.test_corrections import MEMBER_PASSWORD, _member
+
+ADMIN_LINKS = [["Data sources", "/admin/integrations"], ["ETL jobs", "/admin/etl"]]
+
+
+def test_a_new_tenant_is_told_no_data_is_loaded_yet_not_that_its_filters_are_wrong(
+    stack: Stack, tenant: Tenant
+) -> None:
+    member = _member(stack, tenant)
+    r = run_browser(
+        "firstDay",
+        stack,
+        tenant=tenant.slug,
+        email=tenant.admin_email,
+        password=tenant.password,
+        memberEmail=member,
+        memberPassword=MEMBER_PASSWORD,
+    )
+    assert len(r["admin"]) == 4 * 2 + 2 * 2, r["admin"]  # 4 pages at 1440, the overview at 820, 390
+    for where, seen in r["admin"].items():
+        assert seen["text"].startswith("No data has been loaded yet."), (where, seen)
+        assert "in this period" not in seen["text"], (where, seen)
+        assert seen["links"] == ADMIN_LINKS, (where, seen)
+        assert not seen["overflow"], (where, seen)
+    for where, seen in r["member"].items():
+        assert seen["text"].startswith("No data has been loaded yet."), (where, seen)
+        assert "An admin of your tenant connects Jira and GitHub" in seen["text"], (where, seen)
+        assert seen["links"] == [], (where, seen)

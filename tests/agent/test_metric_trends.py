@@ -72,6 +72,9 @@ def test_a_metric_asked_whether_it_got_better_is_the_summarys_comparison(
         assert f": {fmt_value(line['value'], line['unit'])}" in text[0], (text, line)
         before = text[1]
         assert before.startswith(f"Compared with the {DAYS} days before ("), text
+        if line["change"] == "no_comparison":
+            assert "): no earlier data" in before, (text, line)
+            continue
         assert f"): {fmt_value(line['previous_value'], line['unit'])}" in before, (text, line)
         if line["change"] == "no_data":
             assert not before.endswith(tuple(VERDICT.values())), (text, line)
@@ -80,6 +83,25 @@ def test_a_metric_asked_whether_it_got_better_is_the_summarys_comparison(
             compared += 1
     # Some metric had figures in both periods: the verdict was tested.
     assert compared, summary
+
+
+def test_a_base_period_before_the_data_loaded_is_no_comparison(
+    client: TestClient, demo: TenantInfo, embedder: Embedder, ask: Any
+) -> None:
+    """Over 90 days the demo's previous period predates every loaded row:
+    the summary says ``no_comparison`` for deployment frequency, and so does
+    the assistant, not "improved" against 0 / week."""
+    use_runtime(client, local_runtime(embedder))
+    s = signed_in(client, demo)
+    days = date_ranges.last_days(date_ranges.today_in(ZONE), 90)
+    summary = analytics(client, s, "summary", days.first, days.last)
+    line = next(ln for ln in summary["lines"] if ln["metric"] == "deployment_frequency")
+    assert line["change"] == "no_comparison" and line["previous_value"] is None, line
+    events = ask(s, "Are we deploying more often over the last 90 days?")
+    assert events[0][1]["arguments"]["compare"] is True, events
+    before = text_of(events).splitlines()[1]
+    assert before.startswith("Compared with the 90 days before ("), before
+    assert "): no earlier data" in before and not before.endswith(tuple(VERDICT.values()))
 
 
 def test_the_metric_alone_is_not_compared(

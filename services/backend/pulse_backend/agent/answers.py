@@ -49,13 +49,16 @@ def counted(out: ToolOutput, when: str) -> str:
     d = out.data
     total = fmt_count(d["sample_size"], "deployment", "deployments")
     rate = f"{metric_name(d['metric']).lower()} {fmt_value(d['value'], d['unit'])}"
-    compared = (
-        f"\nCompared with {d['previous_words']}: {d['previous_counted']} of "
-        f"{fmt_count(d['previous_sample_size'], 'deployment', 'deployments')} "
-        f"({fmt_value(d['previous_value'], d['unit'])})."
-        if "previous_counted" in d
-        else ""
-    )
+    compared = ""
+    if d.get("change") == "no_comparison":
+        # The base period predates the data loaded: no "0 of 0" to compare.
+        compared = f"\nCompared with {d['previous_words']}: {d['previous']}."
+    elif "previous_counted" in d:
+        compared = (
+            f"\nCompared with {d['previous_words']}: {d['previous_counted']} of "
+            f"{fmt_count(d['previous_sample_size'], 'deployment', 'deployments')} "
+            f"({fmt_value(d['previous_value'], d['unit'])})."
+        )
     if not d["sample_size"]:
         # "0 of 0 deployments (no data)" reads as a figure.
         return f"No deployment was counted{d.get('narrowed', '')} {when}.{compared}"

@@ -24,7 +24,7 @@ from pulse_backend.analytics.wording import figure_words, fmt_count, fmt_value, 
 from pulse_backend.analytics_service import benchmarks
 from pulse_common.analytics import dora
 from pulse_common.analytics import queries as q
-from pulse_common.analytics.common import deployments_cte
+from pulse_common.analytics.common import deployments_cte, first_deployed
 from pulse_common.analytics.levels import Benchmarks
 from pulse_common.analytics.results import DeploymentRef, RecoveryTime
 from pulse_common.analytics.scope import Scope
@@ -76,8 +76,8 @@ def dora_summary(ctx: ToolContext, args: Period) -> ToolOutput:
     lines = [
         f"{metric_name(ln.metric)}: {figure_words(ln.metric, ln.value, ln.unit, ln.sample_size)} "
         f"(level {ln.level or 'n/a'}, previous {fmt_value(ln.previous_value, ln.unit)}"
-        # "no_data" repeats "previous no data" and is an id, not a word.
-        f"{'' if ln.change == 'no_data' else ', ' + ln.change})"
+        # "no_data" / "no_comparison" repeat "previous no data" and are ids, not words.
+        f"{'' if ln.change in ('no_data', 'no_comparison') else ', ' + ln.change})"
         for ln in s.lines
     ]
     return ToolOutput(
@@ -151,6 +151,11 @@ def _counted(metric: str, fig: Any) -> int | None:
     return None if field is None else int(getattr(fig, field))
 
 
+def _deployed_before(conn: Connection, base: Scope, rules: DoraRules) -> bool:
+    first = first_deployed(conn, base, rules)
+    return first is not None and first < base.end
+
+
 def _compared(
     conn: Connection,
     args: MetricArgs,
@@ -165,6 +170,15 @@ def _compared(
     higher, so the agent's metric names judge as the summary's do)."""
     lean = args.against_scope(scope).model_copy(update={"drilldown_limit": 0})
     old = FIGURES[args.metric](conn, lean, rules, bench)
+    if old.sample_size == 0 and not _deployed_before(conn, lean, rules):
+        # Before the data loaded (the summary's rule): its "0 / week" is no
+        # figure to compare with.
+        return {
+            "previous_words": previous_days(args).words(),
+            "previous_value": None,
+            "previous": "no earlier data (nothing in this scope was deployed before it ended)",
+            "change": "no_comparison",
+        }
     return {
         "previous_words": previous_days(args).words(),
         "previous_value": old.value,

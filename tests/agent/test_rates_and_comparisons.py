@@ -149,10 +149,10 @@ def test_over_and_since_compare_the_periods_they_name(
     assert f": {fmt_value(fig['value'], fig['unit'])}" in lines[0], (lines, fig)
     # Both periods' dates are said.
     span = date_ranges.span_words(base.first, base.last)
-    assert lines[1].startswith(f"Compared with {span}: {fmt_value(old['value'], old['unit'])}"), (
-        lines,
-        old,
-    )
+    # A base with no deployment, before the scope's first (Q2 on the demo
+    # seed), is no figure: the summary's no_comparison, said in words.
+    before = "no earlier data" if old["sample_size"] == 0 else fmt_value(old["value"], old["unit"])
+    assert lines[1].startswith(f"Compared with {span}: {before}"), (lines, old)
 
 
 def _expected_top(values: dict[str, float | None], highest: bool) -> list[tuple[int, str]]:

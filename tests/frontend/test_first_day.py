@@ -2,15 +2,16 @@
 the real backend: the overview, DORA, engineering and work-items pages said
 "No deployments, PRs or incidents in this period and scope.", as if the
 filters were wrong. They say no data has been loaded yet, with the next
-step for an admin (data sources, ETL jobs) and for a member (an admin
-connects Jira and GitHub); tests/frontend/artifacts/first-day-*.png."""
+step for an admin (integrations come from the tenant's configuration; the
+first sync starts on ETL jobs) and for a member (an admin starts the first
+sync); tests/frontend/artifacts/first-day-*.png."""
 
 from __future__ import annotations
 
 from tests.frontend.conftest import Stack, Tenant, run_browser
 from tests.frontend.test_corrections import MEMBER_PASSWORD, _member
 
-ADMIN_LINKS = [["Data sources", "/admin/integrations"], ["ETL jobs", "/admin/etl"]]
+ADMIN_LINKS = [["Integrations", "/admin/integrations"], ["ETL jobs", "/admin/etl"]]
 
 
 def test_a_new_tenant_is_told_no_data_is_loaded_yet_not_that_its_filters_are_wrong(
@@ -34,5 +35,5 @@ def test_a_new_tenant_is_told_no_data_is_loaded_yet_not_that_its_filters_are_wro
         assert not seen["overflow"], (where, seen)
     for where, seen in r["member"].items():
         assert seen["text"].startswith("No data has been loaded yet."), (where, seen)
-        assert "An admin of your tenant connects Jira and GitHub" in seen["text"], (where, seen)
+        assert "which an admin starts" in seen["text"], (where, seen)
         assert seen["links"] == [], (where, seen)

@@ -42,13 +42,13 @@ describe("a dashboard with nothing to show", () => {
     expect(await screen.findByText("No data has been loaded yet.")).toBeTruthy();
     expect(await screen.findByText("First sync of github: 120 of 400 items · pull requests")).toBeTruthy();
     expect(screen.getByRole("link", { name: "ETL jobs" }).getAttribute("href")).toBe("/admin/etl");
-    expect(screen.getByRole("link", { name: "Data sources" }).getAttribute("href")).toBe("/admin/integrations");
+    expect(screen.getByRole("link", { name: "Integrations" }).getAttribute("href")).toBe("/admin/integrations");
     expect(screen.queryByText(/in this period/)).toBeNull();
   });
 
-  it("tells a member that an admin connects Jira and GitHub, without asking the admins' ETL API", async () => {
+  it("tells a member the first sync has not run yet (an admin starts it), without asking the admins' ETL API", async () => {
     const calls = renderFor("member", EMPTY);
-    expect(await screen.findByText(/An admin of your tenant connects Jira and GitHub/)).toBeTruthy();
+    expect(await screen.findByText(/has not been synced yet; the dashboards fill in after the first sync, which an admin starts/)).toBeTruthy();
     expect(screen.queryByRole("link")).toBeNull();
     expect(calls).not.toContain("/api/v1/etl/jobs");
   });

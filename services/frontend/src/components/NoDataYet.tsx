@@ -30,7 +30,7 @@ export function NoDataYet() {
       <p>
         <strong>No data has been loaded yet.</strong>
       </p>
-      {user.role === "admin" ? <FirstSync /> : <p>An admin of your tenant connects Jira and GitHub; the dashboards fill in after the first sync.</p>}
+      {user.role === "admin" ? <FirstSync /> : <p>Your tenant's Jira and GitHub data has not been synced yet; the dashboards fill in after the first sync, which an admin starts.</p>}
     </div>
   );
 }
@@ -50,10 +50,13 @@ function FirstSync() {
           ))}
         </ul>
       ) : (
-        <p>Connect Jira and GitHub and run their first sync: the dashboards fill in as it loads.</p>
+        <p>
+          Jira and GitHub connections come from the tenant&apos;s configuration (its PulseTenant, set by the platform operator). Once they are listed under
+          Integrations, start their first sync on ETL jobs: the dashboards fill in as it loads.
+        </p>
       )}
       <p>
-        <Link to="/admin/integrations">Data sources</Link> · <Link to="/admin/etl">ETL jobs</Link>
+        <Link to="/admin/integrations">Integrations</Link> · <Link to="/admin/etl">ETL jobs</Link>
       </p>
     </>
   );

@@ -13,9 +13,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from pulse_backend.agent import narrowing
+from pulse_backend.agent import narrowing, rankings
+from pulse_backend.agent.rankings import RankArgs
+from pulse_common.analytics.scope import Scope
 from tests.agent.conftest import tool_context
-from tests.backend.conftest import TenantInfo
+from tests.backend.conftest import Platform, TenantInfo
+from tests.backend.support import tenant_sql, wait_replica
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -37,3 +40,34 @@ def test_a_question_naming_hundreds_of_people_looks_up_a_few(
     assert narrowing.named(tool_context(client, demo), question) == {"author": "ada"}
     [params] = sent
     assert 1 <= len(params["logins"]) <= narrowing.ASKED
+
+
+def test_a_ranking_asks_the_figures_of_active_repositories_only(
+    client: TestClient, platform: Platform, demo: TenantInfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 300 repositories with nothing in them: each was one more run of the
+    # metric's statements (2 000 took 8 s a question) and one more name said.
+    tenant_sql(
+        platform,
+        demo.slug,
+        "INSERT INTO repositories (tenant_id, full_name, name) "
+        "SELECT :t, 'idle/r' || g, 'r' || g FROM generate_series(1, 300) g",
+        {"t": demo.tenant_id},
+    )
+    wait_replica(platform)
+    asked: list[Scope] = []
+    lead_time = rankings.FIGURES["lead_time"]
+
+    def counted(conn: Any, scope: Scope, *rest: Any) -> Any:
+        asked.append(scope)
+        return lead_time(conn, scope, *rest)
+
+    monkeypatch.setitem(rankings.FIGURES, "lead_time", counted)
+    ctx = tool_context(client, demo)
+    out = rankings.rank_tool(ctx, RankArgs(subject="repositories", metric="lead_time", days=90))
+    active = tenant_sql(platform, demo.slug, "SELECT count(*) FROM repositories", {})[0][0] - 300
+    assert len(asked) == active
+    assert out.data["ranked"] and out.data["idle"] == 300
+    answer = rankings.ranked_answer(out, "over the last 90 days")
+    assert "idle/r" not in answer
+    assert answer.endswith(" more.") or answer.endswith("300 repositories.")

@@ -1,5 +1,6 @@
 """Questions answered by the wrong tool (agent24c): "what has been deployed
-this week?" got the change failure rate, "how many changes were deployed on
+this week?" got the change failure rate, "how many stories did we finish
+last month?" and "what did linus work on last week?" a search, "how many changes were deployed on
 3/1?" was read as failed deployments, "who merged the fewest PRs?" the
 authors who merged most, "who merged the most in web?" the whole tenant's
 authors. Each through the API in local mode on the demo seed, its figures
@@ -160,3 +161,41 @@ def test_who_merged_the_most_in_a_repository_ranks_its_authors(
     lines = text_of(events).splitlines()
     assert lines[0] == f"Authors in demo/web by PRs merged {days.words()}, most first:", lines
     _assert_ranked(lines, _expected_top(merged, highest=True), merged)
+
+
+@pytest.mark.parametrize(
+    ("question", "person"),
+    [
+        ("how many stories did we finish last month?", None),
+        ("what did linus work on last month?", "linus"),
+    ],
+)
+def test_work_items_resolved_are_the_work_items_dashboards(
+    client: TestClient,
+    demo: TenantInfo,
+    embedder: Embedder,
+    ask: Any,
+    question: str,
+    person: str | None,
+) -> None:
+    use_runtime(client, local_runtime(embedder))
+    s = signed_in(client, demo)
+    month = date_ranges.calendar("last", "month", date_ranges.today_in(ZONE))
+    events = ask(s, question)
+    step = events[0][1]
+    assert step["tool"] == "work_items", events
+    assert step["arguments"].get("author") == person, events
+    filters = {} if person is None else {"author": person}
+    flow = analytics(client, s, "work-items", month.first, month.last, **filters)
+    whole = analytics(client, s, "work-items", month.first, month.last)
+    assert flow["resolved"] > 0, flow
+    if person is not None:
+        assert flow["resolved"] != whole["resolved"], (flow, whole)
+    lines = text_of(events).splitlines()
+    narrowed = "" if person is None else f" assigned to {person}"
+    assert lines[0].startswith(
+        f"Work items resolved{narrowed} {month.words()}: "
+        f"{fmt_count(flow['resolved'], 'work item', 'work items')} (throughput "
+    ), lines
+    listed = [ln for ln in lines[1:] if ln[:1].isdigit()]
+    assert len(listed) == min(5, flow["resolved"]), lines

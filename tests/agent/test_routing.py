@@ -281,6 +281,11 @@ TABLE: list[tuple[str, str]] = [
     ("who merged the fewest PRs?", "people_merging_fewest"),
     ("which engineer merged the least pull requests this month", "people_merging_fewest"),
     ("who merged the most in web?", "people_merging_most"),
+    # Work items resolved (agent24c): everyone's or one person's.
+    ("how many stories did we finish last month?", "work_items"),
+    ("work items completed in the last 2 weeks", "work_items"),
+    ("what did linus work on last week?", "work_items"),
+    ("how many tickets did we close in October", "work_items"),
     # Open, but neither incidents nor pull requests.
     ("Which work items are still open?", SEARCH.name),
 ]

@@ -84,6 +84,20 @@ def deployments_listed(out: ToolOutput, when: str) -> str:
     )
 
 
+def work_items(out: ToolOutput, when: str) -> str:
+    """Work items resolved ("how many stories did we finish?"), the
+    work-items dashboard's count, and the latest of them."""
+    d = out.data
+    if not d["resolved"]:
+        return f"No work item{d['narrowed']} was resolved {when}."
+    total = fmt_count(d["resolved"], "work item", "work items")
+    latest = [c.title for c in out.citations]
+    return (
+        f"Work items resolved{d['narrowed']} {when}: {total} (throughput "
+        f"{d['per_week']:.1f} a week), the latest first:\n" + _listed(latest, d["resolved"])
+    )
+
+
 def summary(out: ToolOutput, when: str) -> str:
     lines = "\n".join(f"- {ln}" for ln in out.data["lines"])
     insights = "\n".join(f"- {i}" for i in out.data["insights"])

@@ -137,6 +137,14 @@ RANKED_LOWEST = re.compile(
 WHO = re.compile(r"\b(who|which (people|persons?|engineers?|developers?|authors?|devs?))\b", re.I)
 # Who merged least: the same ranking lowest first.
 WHO_LEAST = re.compile(rf"^(?=.*(?:{WHO.pattern}))(?=.*(?:{LEAST.pattern}))", re.I)
+# Work items resolved are asked by their own nouns, or by what a person
+# worked on ("what did linus work on?" is no metric's); those still open
+# are searched for (no tool lists them).
+WORK_ITEMS = re.compile(
+    r"^(?!.*\b(open|unresolved|ongoing|outstanding|still|yet|PRs?|pull requests?)\b)"
+    r".*\b(work ?items?|stor(y|ies)|tickets?|issues?|tasks?|epics?|work(ed|ing)? on)\b",
+    re.I,
+)
 # Where incidents come from is a count of them per repository, not a
 # metric's ranking: "which repo has the highest change failure rate?" is
 # nearer "which repositories cause most incidents?" than the metric's

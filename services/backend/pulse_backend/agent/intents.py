@@ -36,6 +36,7 @@ from pulse_backend.agent.intent_words import (
     TIMING,
     WHO,
     WHO_LEAST,
+    WORK_ITEMS,
 )
 
 
@@ -374,6 +375,23 @@ INTENTS: tuple[Intent, ...] = (
                 requires=LEAST,
             ),
         ),
+    ),
+    Intent(
+        "work_items",
+        "work_items",
+        {},
+        (
+            "how many work items did we complete?",
+            "how many stories did we finish",
+            "how many tickets did we close",
+            "work items resolved",
+            # One person's (narrowed to them; ``narrowing.ANYONE``).
+            "what did ada work on",
+            "which work items did ada finish",
+        ),
+        answers.work_items,
+        "work items, stories and tickets completed or resolved",
+        WORK_ITEMS,
     ),
     Intent(
         "dora_summary",

@@ -269,6 +269,23 @@ TABLE: list[tuple[str, str]] = [
     ("which repo deploys most by far", "deployments_by_repository"),
     ("lead time for changes", "lead_time"),
     ("how are our DORA metrics?", "dora_summary"),
+    # What was deployed, listed (agent24c): not the change failure rate; a
+    # count of changes deployed is deployment frequency, never the failures.
+    ("what has been deployed this week?", "deployments_listed"),
+    ("what did we ship yesterday?", "deployments_listed"),
+    ("what did we release last month", "deployments_listed"),
+    ("which deployments went out today?", "deployments_listed"),
+    ("how many changes were deployed on 3/1?", "deployment_frequency"),
+    ("how many changes were deployed last week?", "deployment_frequency"),
+    # Who merged fewest: the same ranking lowest first; in a repository, too.
+    ("who merged the fewest PRs?", "people_merging_fewest"),
+    ("which engineer merged the least pull requests this month", "people_merging_fewest"),
+    ("who merged the most in web?", "people_merging_most"),
+    # Work items resolved (agent24c): everyone's or one person's.
+    ("how many stories did we finish last month?", "work_items"),
+    ("work items completed in the last 2 weeks", "work_items"),
+    ("what did linus work on last week?", "work_items"),
+    ("how many tickets did we close in October", "work_items"),
     # Open, but neither incidents nor pull requests.
     ("Which work items are still open?", SEARCH.name),
 ]

@@ -4,7 +4,8 @@
 - ``links`` / ``tools``: the tools the model may call, each returning a
   summary, data and the citations (source URLs) of the rows it used;
   ``toolkit``: what a tool is made of (context, argument models);
-  ``dora_tools``, ``lookups``, ``open_incidents``, ``open_prs``: the tools;
+  ``dora_tools``, ``lookups``, ``open_incidents``, ``open_prs``,
+  ``rankings``, ``work_items``: the tools;
   ``reviews``: the review-time and review-load tools, and ``flow``: the
   engineering flow (pickup, review, coding, throughput against the previous
   period), on the engineering dashboard's own statement; ``narrowing``: the

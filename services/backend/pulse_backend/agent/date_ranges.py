@@ -108,6 +108,11 @@ def day_words(d: dt.date) -> str:
     return f"{d.day} {_NAMES[d.month - 1][1].title()}"
 
 
+def month_name(month: int) -> str:
+    """E.g. "March" for 3."""
+    return _NAMES[month - 1][0].title()
+
+
 def add_months(d: dt.date, months: int) -> dt.date:
     y, m = divmod(d.year * 12 + d.month - 1 + months, 12)
     return real_date(y, m + 1, min(d.day, _month_end(y, m + 1).day), str(d))
@@ -137,7 +142,7 @@ def latest(year: int | None, today: dt.date, of: Callable[[int], DateRange]) -> 
 
 
 def month_range(y: int, m: int) -> DateRange:
-    return DateRange(dt.date(y, m, 1), _month_end(y, m), f"in {_NAMES[m - 1][0].title()} {y}")
+    return DateRange(dt.date(y, m, 1), _month_end(y, m), f"in {month_name(m)} {y}")
 
 
 def quarter_range(y: int, q: int) -> DateRange:

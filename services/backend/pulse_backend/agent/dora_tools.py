@@ -106,9 +106,19 @@ def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
         else:
             # The deployments behind the rate: failed ones, rework (with
             # why it is rework), or any for the frequency.
-            picked = [r for r in fig.drilldown if _behind(args.metric, r)][:TOP]
+            behind = [r for r in fig.drilldown if _behind(args.metric, r)]
+            if args.metric == "deployment_frequency":
+                # What was deployed lately ("what did we ship this week?"):
+                # the drill-down is oldest first.
+                behind.sort(key=lambda r: (r.finished_at, r.id), reverse=True)
+            picked = behind[:TOP]
             items = [
-                {"deployment_id": r.id, "failed": r.failed, "rework": list(r.rework_reasons)}
+                {
+                    "deployment_id": r.id,
+                    "finished_at": r.finished_at.isoformat(),
+                    "failed": r.failed,
+                    "rework": list(r.rework_reasons),
+                }
                 for r in picked
             ]
             cites = links.cite(conn, "deployment", [r.id for r in picked])

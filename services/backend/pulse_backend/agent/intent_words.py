@@ -79,6 +79,17 @@ MERGED = re.compile(
 )
 INCIDENTS = re.compile(r"\b(incidents?|outages?|sev\d?)\b", re.I)
 REPOSITORIES = re.compile(r"\b(repos?|repositor(y|ies)|services?|codebases?|projects?)\b", re.I)
+# What was deployed is asked as a list ("what has been deployed this week?",
+# "what did we ship yesterday?"): 0.6 from the change failure rate's "how many
+# releases caused problems" by its shape, so its own words; not a figure
+# (how often, a rate, a count) nor which repository or what failed.
+LISTING = re.compile(
+    r"^(?!.*\b(how|rates?|frequen\w*|cadence|number|count|fail\w*|broke|caus\w*|incidents?|"
+    r"most|least|fewest|repos?|repositor(y|ies)|services?|rework\w*|hot-?fix\w*|rollbacks?)\b)"
+    r".*(\b(what|which)\b.*\b(deploy(ed)?|ship(ped)?|releas(e|ed)|went out)\b"
+    r"|\b(list|show)\b.*\b(deploy\w*|ship\w*|releas\w*)\b)",
+    re.I,
+)
 DEPLOYING = re.compile(r"\b(deploy\w*|releas\w*|ship\w*)\b", re.I)
 CHANGING = re.compile(
     r"\b(better|worse|improv\w*|worsen\w*|getting|trend\w*|compar\w*|previous|chang\w*|"
@@ -124,6 +135,16 @@ RANKED_LOWEST = re.compile(
 )
 # Who merged most: the throughput per author, not everyone's.
 WHO = re.compile(r"\b(who|which (people|persons?|engineers?|developers?|authors?|devs?))\b", re.I)
+# Who merged least: the same ranking lowest first.
+WHO_LEAST = re.compile(rf"^(?=.*(?:{WHO.pattern}))(?=.*(?:{LEAST.pattern}))", re.I)
+# Work items resolved are asked by their own nouns, or by what a person
+# worked on ("what did linus work on?" is no metric's); those still open
+# are searched for (no tool lists them).
+WORK_ITEMS = re.compile(
+    r"^(?!.*\b(open|unresolved|ongoing|outstanding|still|yet|PRs?|pull requests?)\b)"
+    r".*\b(work ?items?|stor(y|ies)|tickets?|issues?|tasks?|epics?|work(ed|ing)? on)\b",
+    re.I,
+)
 # Where incidents come from is a count of them per repository, not a
 # metric's ranking: "which repo has the highest change failure rate?" is
 # nearer "which repositories cause most incidents?" than the metric's

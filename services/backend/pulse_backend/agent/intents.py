@@ -21,6 +21,7 @@ from pulse_backend.agent.intent_words import (
     HOW_MANY,
     INCIDENTS,
     LEAST,
+    LISTING,
     MERGED,
     METRIC_CHANGING,
     NO_METRIC,
@@ -34,6 +35,8 @@ from pulse_backend.agent.intent_words import (
     REWORK,
     TIMING,
     WHO,
+    WHO_LEAST,
+    WORK_ITEMS,
 )
 
 
@@ -118,6 +121,23 @@ INTENTS: tuple[Intent, ...] = (
         "what is our deployment frequency",
         "number of releases to production",
         "how many times did we ship",
+        "how many changes were deployed",
+    ),
+    # What was deployed: deployment frequency's drill-down, newest first.
+    Intent(
+        "deployments_listed",
+        "dora_metric",
+        {"metric": "deployment_frequency"},
+        (
+            "what has been deployed?",
+            "what did we ship?",
+            "which deployments went out",
+            "list the deployments to production",
+            "show me what was released",
+        ),
+        answers.deployments_listed,
+        "the deployments and releases to production in a period",
+        LISTING,
     ),
     _metric_intent(
         "change_failure_rate",
@@ -284,8 +304,16 @@ INTENTS: tuple[Intent, ...] = (
         answers.flow,
         "throughput: the number of pull requests merged",
         MERGED,
-        # Who merged most: the authors ranked by their throughput.
+        # Who merged most (or fewest): the authors ranked by their throughput.
         variants=(
+            Intent(
+                "people_merging_fewest",
+                "rank",
+                {"subject": "authors", "metric": "merged_prs", "order": "lowest"},
+                (),
+                rankings.ranked_answer,
+                requires=WHO_LEAST,
+            ),
             Intent(
                 "people_merging_most",
                 "rank",
@@ -347,6 +375,23 @@ INTENTS: tuple[Intent, ...] = (
                 requires=LEAST,
             ),
         ),
+    ),
+    Intent(
+        "work_items",
+        "work_items",
+        {},
+        (
+            "how many work items did we complete?",
+            "how many stories did we finish",
+            "how many tickets did we close",
+            "work items resolved",
+            # One person's (narrowed to them; ``narrowing.ANYONE``).
+            "what did ada work on",
+            "which work items did ada finish",
+        ),
+        answers.work_items,
+        "work items, stories and tickets completed or resolved",
+        WORK_ITEMS,
     ),
     Intent(
         "dora_summary",

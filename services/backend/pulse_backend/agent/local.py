@@ -222,6 +222,11 @@ def _respond(
     """The answer to ``r``, or ``_not_again`` when it would be ``last``'s
     (checked before the tool runs: its figures would be thrown away)."""
     name = r.intent.name
+    if isinstance(r.period, date_ranges.PeriodError) and (r.found is None or not r.found.citations):
+        # "work items completed last sprint" matches nothing: what is wrong
+        # with its period is the answer, not that nothing was found.
+        out = ToolOutput(summary=str(r.period), data=None)
+        return LocalAnswer(name, None, {}, out, _unusable(r.period))
     if r.found is not None:
         arguments: dict[str, Any] = {"query": r.query[:500]}
         if last is not None and last.repeated_by(question, SEARCH.tool, arguments):
@@ -233,10 +238,9 @@ def _respond(
                 f"date, not only {r.period.range.words()}.)"
             )
         return LocalAnswer(name, SEARCH.tool, arguments, r.found, text)
-    if isinstance(r.period, date_ranges.PeriodError):
-        out = ToolOutput(summary=str(r.period), data=None)
-        return LocalAnswer(name, None, {}, out, _unusable(r.period))
-    days = date_ranges.last_days(today, DAYS) if r.period is None else r.period.range
+    # A period that cannot be used was answered above.
+    found = r.period if isinstance(r.period, periods.Found) else None
+    days = date_ranges.last_days(today, DAYS) if found is None else found.range
     arguments = {**r.intent.arguments, "days": days.days, "end": days.last.isoformat()}
     fields = TOOLS[r.intent.tool].args.model_fields
     try:
@@ -247,7 +251,7 @@ def _respond(
         return LocalAnswer(name, None, {}, out, f"I cannot answer “{question}”: {exc}.")
     arguments |= narrowing.as_arguments(names, fields)
     unmatched = narrowing.not_narrowed(names, fields, r.intent.tool)
-    base = r.period.base if isinstance(r.period, periods.Found) else None
+    base = None if found is None else found.base
     if base is not None and "against_days" in fields:
         # "than last quarter": compared against it, not the days before.
         arguments |= {"against_days": base.days, "against_end": base.last.isoformat()}

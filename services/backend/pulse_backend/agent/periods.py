@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -31,6 +32,7 @@ from pulse_backend.agent.date_ranges import (
     holidays_range,
     latest,
     long_words,
+    month_name,
     season_range,
     span_words,
     start_of_last,
@@ -90,9 +92,36 @@ _BETWEEN = re.compile(
 # "after September" is since the day after it ends.
 _SINCE = re.compile(rf"\b(?P<kw>since|after) (?:the )?(?P<a>{ANY_POINT})\b", re.I)
 _POINT = re.compile(rf"\b(?P<prep>{PREP} (?:the )?)?(?P<a>{ANY_POINT})\b", re.I)
+
+
+def _slashed(words: str) -> str:
+    """A day written with a slash is month/day in one country and day/month
+    in another: "3/1" is 1 March or 3 January, and guessing answers for the
+    wrong day. Said as both readings, each written out."""
+    a, b = (int(n) for n in words.split("/")[:2])
+    readings = dict.fromkeys(
+        f"{d} {month_name(m)}" for m, d in ((a, b), (b, a)) if 1 <= m <= 12 and 1 <= d <= 31
+    )
+    if not readings:
+        return "write a day as 2026-10-05 or 5 October"
+    said = " or ".join(f"“{r}”" for r in readings)
+    if len(readings) == 1:
+        return f"write it as {said}"
+    return f"“{words}” could be {' or '.join(readings)}; write {said} instead"
+
+
+# "sprint" and "iteration" are a team's own cadence, which Pulse does not know.
+_SPRINT = re.compile(
+    r"\b(?:last|past|previous|this|current|recent|next) (?:\d+ )?(?:sprints?|iterations?)\b", re.I
+)
 # Words that name a period this module cannot read, and what to say.
-_UNREADABLE: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b"), "write a day as 2026-10-05 or 5 October"),
+_UNREADABLE: list[tuple[re.Pattern[str], str | Callable[[str], str]]] = [
+    (re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b"), _slashed),
+    (
+        _SPRINT,
+        "Pulse does not know your team's sprints; ask for their days instead (e.g. “the last 2 "
+        "weeks”)",
+    ),
     (
         re.compile(
             r"\b(?:last|past|previous|this|current|recent|next) (?:\d+ |few |couple of |several )?"
@@ -134,7 +163,9 @@ def find(question: str, today: dt.date) -> Found | None:
     for pattern, problem in _UNREADABLE:
         m = pattern.search(rest)
         if m is not None:
-            raise UnreadablePeriod(m.group(0).strip(), f"it is not a period I can read; {problem}")
+            words = m.group(0).strip()
+            said = problem(words) if callable(problem) else problem
+            raise UnreadablePeriod(words, f"it is not a period I can read; {said}")
     if found is None:
         return None
     words = question[found.start : found.end].strip()

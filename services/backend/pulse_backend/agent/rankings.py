@@ -3,8 +3,9 @@ the slowest lead time?", "which repo has the highest change failure rate?",
 "who merged the most PRs last quarter?". Each candidate's figure is the
 dashboards' for the same days filtered to it (the repository and author
 filters), one query per candidate: a tenant has a handful of repositories,
-and the authors are those who merged a PR in the period. Ties are ranked
-together and said as ties."""
+and the authors are those who merged a PR in the period (in the repository
+asked about: "who merged the most in web?"). Ties are ranked together and
+said as ties; "who merged the fewest?" is the same ranking lowest first."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from sqlalchemy import Connection
 from pulse_backend.agent import links
 from pulse_backend.agent.dora_tools import FIGURES
 from pulse_backend.agent.models import ToolOutput
-from pulse_backend.agent.toolkit import Period, ToolContext
+from pulse_backend.agent.narrowing import NarrowedPeriod, narrowed
+from pulse_backend.agent.toolkit import ToolContext
 from pulse_backend.analytics.wording import figure_words, fmt_count, metric_name
 from pulse_backend.analytics_service import benchmarks
 from pulse_common.analytics import queries as q
@@ -32,7 +34,7 @@ TOP = 3
 Ranked = Literal["lead_time", "change_failure_rate", "recovery_time", "rework_rate", "merged_prs"]
 
 
-class RankArgs(Period):
+class RankArgs(NarrowedPeriod):
     subject: Literal["repositories", "authors"] = Field(
         description="rank the tenant's repositories, or the authors of PRs merged in the period"
     )
@@ -67,7 +69,9 @@ _ALL_REPOSITORIES = "SELECT count(*) AS n FROM repositories"
 UNRANKED_SHOWN = 10
 _AUTHORS = (
     "SELECT DISTINCT author AS name FROM prs WHERE merged_at >= :start AND merged_at < :end "
-    "AND author IS NOT NULL ORDER BY author"
+    "AND author IS NOT NULL "
+    "AND (cardinality(CAST(:repos AS bigint[])) = 0 OR repository_id = ANY(:repos)) "
+    "ORDER BY author"
 )
 
 
@@ -91,23 +95,28 @@ def _figure(
 
 
 def rank_tool(ctx: ToolContext, args: RankArgs) -> ToolOutput:
-    scope = args.scope()
+    if args.subject == "repositories":
+        # Each repository is a candidate: none narrows them.
+        args = args.model_copy(update={"repository": None})
     with ctx.read() as conn:
+        # A repository or author: the dashboards' filters, which each
+        # candidate's own replaces.
+        scope, words = narrowed(conn, args)
         days = {"start": scope.start, "end": scope.end}
         if args.subject == "repositories":
             rows = q.rows(conn, _REPOSITORIES, days)
             filters = [{"repository_ids": (r.id,)} for r in rows]
             idle = int(q.rows(conn, _ALL_REPOSITORIES, {})[0].n) - len(rows)
         else:
-            rows = q.rows(conn, _AUTHORS, days)
+            rows = q.rows(conn, _AUTHORS, {**days, "repos": list(scope.repository_ids)})
             filters = [{"authors": (r.name,)} for r in rows]
             idle = 0
         rules, bench = load_rules(conn), benchmarks(ctx.clients)
         scored = []
         for r, f in zip(rows, filters, strict=True):
             one = scope.model_copy(update=f)
-            value, words = _figure(conn, args.metric, one, rules, bench)
-            scored.append(_Scored(r.name, getattr(r, "id", None), value, words))
+            value, figure = _figure(conn, args.metric, one, rules, bench)
+            scored.append(_Scored(r.name, getattr(r, "id", None), value, figure))
         # Without a figure (no deployment, no merged PR): not ranked, said.
         counted = [(s, s.value) for s in scored if s.value is not None]
         sign = -1 if args.order == "highest" else 1
@@ -119,6 +128,7 @@ def rank_tool(ctx: ToolContext, args: RankArgs) -> ToolOutput:
         "subject": args.subject,
         "metric": args.metric,
         "order": args.order,
+        "narrowed": words,
         "ranked": [
             {"rank": rank, "name": s.name, "value": s.value, "figure": s.figure}
             for s, rank in places
@@ -129,7 +139,7 @@ def rank_tool(ctx: ToolContext, args: RankArgs) -> ToolOutput:
     }
     top = f", first {places[0][0].name}: {places[0][0].figure}" if places else ""
     return ToolOutput(
-        summary=f"{args.subject} by {_name(args.metric)} over {args.days} days{top}",
+        summary=f"{args.subject}{words} by {_name(args.metric)} over {args.days} days{top}",
         data=data,
         citations=cites,
     )
@@ -182,11 +192,11 @@ def ranked_answer(out: ToolOutput, when: str) -> str:
     """The top of a ranking (``rankings.rank_tool``), ties on one line."""
     d = out.data
     what = _name(d["metric"])
-    who = "Repositories" if d["subject"] == "repositories" else "Authors"
+    who = ("Repositories" if d["subject"] == "repositories" else "Authors") + d["narrowed"]
     first = _FIRST.get((d["metric"], d["order"]), d["order"])
     unranked = _unranked(d["unranked"], d.get("idle", 0))
     if not d["ranked"]:
-        return f"No {who.lower()} had a {what} figure {when}.{unranked}"
+        return f"No {who[0].lower()}{who[1:]} had a {what} figure {when}.{unranked}"
     places: dict[int, list[dict[str, Any]]] = {}
     for row in d["ranked"]:
         places.setdefault(row["rank"], []).append(row)

@@ -4,7 +4,7 @@ tool parses its arguments with a pydantic model, reads on the tenant's
 read transaction (the replica), and returns a ``ToolOutput`` with the
 citations of the rows it used. What a tool is made of is ``toolkit``'s;
 the tools themselves are ``dora_tools``, ``lookups``, ``reviews``,
-``flow``, ``open_incidents``, ``open_prs`` and ``rankings``."""
+``flow``, ``open_incidents``, ``open_prs``, ``rankings`` and ``work_items``."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pulse_backend.agent import (
     open_prs,
     rankings,
     reviews,
+    work_items,
 )
 from pulse_backend.agent.toolkit import Period, Tool, ToolContext
 
@@ -99,6 +100,14 @@ TOOLS: dict[str, Tool] = {
             "ranked together",
             rankings.RankArgs,
             rankings.rank_tool,
+        ),
+        Tool(
+            "work_items",
+            "Work items (stories, tickets) resolved in a period, as the work-items dashboard "
+            "counts them, with the weekly throughput and the latest resolved; optionally those "
+            "assigned to one person",
+            work_items.WorkItemArgs,
+            work_items.work_items_tool,
         ),
         Tool(
             "search",

@@ -24,7 +24,7 @@ from pulse_backend.analytics.wording import figure_words, fmt_count, fmt_value, 
 from pulse_backend.analytics_service import benchmarks
 from pulse_common.analytics import dora
 from pulse_common.analytics import queries as q
-from pulse_common.analytics.common import deployments_cte, first_deployed
+from pulse_common.analytics.common import deployed_before, deployments_cte
 from pulse_common.analytics.levels import Benchmarks
 from pulse_common.analytics.results import DeploymentRef, RecoveryTime
 from pulse_common.analytics.scope import Scope
@@ -161,11 +161,6 @@ def _counted(metric: str, fig: Any) -> int | None:
     return None if field is None else int(getattr(fig, field))
 
 
-def _deployed_before(conn: Connection, base: Scope, rules: DoraRules) -> bool:
-    first = first_deployed(conn, base, rules)
-    return first is not None and first < base.end
-
-
 def _compared(
     conn: Connection,
     args: MetricArgs,
@@ -180,7 +175,7 @@ def _compared(
     higher, so the agent's metric names judge as the summary's do)."""
     lean = args.against_scope(scope).model_copy(update={"drilldown_limit": 0})
     old = FIGURES[args.metric](conn, lean, rules, bench)
-    if old.sample_size == 0 and not _deployed_before(conn, lean, rules):
+    if old.sample_size == 0 and not deployed_before(conn, lean, rules, lean.end):
         # Before the data loaded (the summary's rule): its "0 / week" is no
         # figure to compare with.
         return {

@@ -16,7 +16,7 @@ from pulse_backend.analytics.wording import (
     metric_name,
     open_incidents_words,
 )
-from pulse_common.analytics.common import first_deployed
+from pulse_common.analytics.common import deployed_before
 from pulse_common.analytics.levels import ORDER, Benchmarks
 from pulse_common.analytics.results import ExecutiveSummary, LeadTime, RecoveryTime, SummaryLine
 from pulse_common.analytics.scope import Scope
@@ -74,7 +74,7 @@ def summarize(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmark
     # scope's filters deployed before this period? If not, the previous
     # period predates the data loaded (the demo seed's 90 days, a tenant's
     # first sync), and its "0 / week" is no figure to compare with.
-    earlier = functools.cache(lambda: _deployed_before(conn, lean, rules))
+    earlier = functools.cache(lambda: deployed_before(conn, lean, rules, lean.start))
     for metric in HEADLINE:
         fig = METRICS[metric](conn, lean, rules, bench)
         prev = METRICS[metric](conn, lean.previous(), rules, bench)
@@ -120,11 +120,6 @@ def summarize(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmark
         insights=tuple(i.text for i in insights),
     )
     return Summarized(summary, tuple(insights))
-
-
-def _deployed_before(conn: Connection, scope: Scope, rules: DoraRules) -> bool:
-    first = first_deployed(conn, scope, rules)
-    return first is not None and first < scope.start
 
 
 def _insights(line: SummaryLine) -> list[str]:

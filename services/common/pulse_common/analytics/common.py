@@ -170,3 +170,10 @@ def first_deployed(conn: Connection, scope: Scope, rules: DoraRules) -> dt.datet
     sql = f"SELECT min(d.finished_at) FROM deployments d WHERE {f.sql}"
     found: dt.datetime | None = conn.execute(q.statement(sql), f.params).scalar()
     return found
+
+
+def deployed_before(conn: Connection, scope: Scope, rules: DoraRules, moment: dt.datetime) -> bool:
+    """Whether anything in the scope's filters was deployed before ``moment``:
+    if not, a period ending by then has no real figure to compare with."""
+    first = first_deployed(conn, scope, rules)
+    return first is not None and first < moment

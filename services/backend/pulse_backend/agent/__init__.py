@@ -12,9 +12,11 @@
   repository and author a tool's PRs are narrowed to;
 - ``graph``: plan → tools → answer with a step limit (LLM mode);
 - ``local``: intent classification by embeddings (``classifier`` over
-  ``intents``, each an ``intent.Intent``, with the words some intents need,
-  ``intent_words``) and templated answers (``answers``) from the same
-  tools when no provider answers (local mode);
+  ``intents``' table, each an ``intent.Intent``: the delivery ones in
+  ``delivery_intents``, the pull-request and review ones in
+  ``review_intents``, with the words some intents need, ``intent_words``)
+  and templated answers (``answers``) from the same tools when no provider
+  answers (local mode);
 - ``memory``: feedback into ``ai_learning_memory`` and its reuse;
 - ``conversations``: conversation state in the tenant's Redis prefix;
 - ``service``: one question → a stream of ``AgentEvent``.

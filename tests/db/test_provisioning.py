@@ -20,7 +20,7 @@ from pulse_common.provisioning import (
     revoke_tenant,
     set_suspended,
 )
-from pulse_common.provisioning.tenant import STEPS
+from pulse_common.provisioning.ensure import STEPS
 from pulse_common.tenancy import TenantNames
 from tests.db.conftest import PulseDb, TenantFactory, unique_slug
 

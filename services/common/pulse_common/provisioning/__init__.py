@@ -4,6 +4,9 @@ Used by the operator, the ``pulse-db`` CLI and the tests. Every function can
 be re-run after a crash at any point and converges to the same state.
 """
 
+from pulse_common.provisioning.access import drop_tenant, revoke_tenant, set_suspended
+from pulse_common.provisioning.ensure import ensure_tenant
+from pulse_common.provisioning.migrations import migrate_all_tenants, migrate_tenant
 from pulse_common.provisioning.models import (
     Branding,
     MigrationProgress,
@@ -12,16 +15,7 @@ from pulse_common.provisioning.models import (
     TenantRequest,
 )
 from pulse_common.provisioning.platform import BACKEND_ROLE, ensure_platform
-from pulse_common.provisioning.tenant import (
-    drop_tenant,
-    ensure_tenant,
-    list_tenants,
-    migrate_all_tenants,
-    migrate_tenant,
-    revoke_tenant,
-    set_suspended,
-    tenant_id_of,
-)
+from pulse_common.provisioning.registry import list_tenants, tenant_id_of
 from pulse_common.provisioning.updates import (
     apply_tenant_branding,
     reset_admin_password,

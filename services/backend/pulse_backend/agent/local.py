@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pulse_backend.agent import date_ranges, narrowing, periods
+from pulse_backend.agent import date_ranges, narrowing, period_readers, periods
 from pulse_backend.agent.classifier import IntentClassifier
 from pulse_backend.agent.intent import Intent
 from pulse_backend.agent.intents import INTENTS, SEARCH
@@ -114,7 +114,7 @@ def _repeated(question: str) -> str:
     )
 
 
-Period = periods.Found | date_ranges.PeriodError | None
+Period = period_readers.Found | date_ranges.PeriodError | None
 
 
 @dataclass(frozen=True)
@@ -232,14 +232,14 @@ def _respond(
         if last is not None and last.repeated_by(question, SEARCH.tool, arguments):
             return _not_again(name, question)
         text = r.intent.render(r.found, "") if r.found.citations else _nothing(question)
-        if isinstance(r.period, periods.Found) and r.found.citations:
+        if isinstance(r.period, period_readers.Found) and r.found.citations:
             text += (
                 "\n(Search does not narrow by date: these are the closest matches of any "
                 f"date, not only {r.period.range.words()}.)"
             )
         return LocalAnswer(name, SEARCH.tool, arguments, r.found, text)
     # A period that cannot be used was answered above.
-    found = r.period if isinstance(r.period, periods.Found) else None
+    found = r.period if isinstance(r.period, period_readers.Found) else None
     days = date_ranges.last_days(today, DAYS) if found is None else found.range
     arguments = {**r.intent.arguments, "days": days.days, "end": days.last.isoformat()}
     fields = TOOLS[r.intent.tool].args.model_fields

@@ -24,7 +24,7 @@ from pulse_operator.drift import drift_loop
 from pulse_operator.reconcile import kube
 from pulse_operator.reconcile.deletion import finalize
 from pulse_operator.reconcile.failures import backoff, classify
-from pulse_operator.reconcile.tenant import ALL_PARTS, parts_for_diff
+from pulse_operator.reconcile.parts import ALL_PARTS, parts_for_diff
 from pulse_operator.runner import deleted_uids, in_worker, run, shared, tenant_lock
 from pulse_operator.spec import DeletionPolicy, Tenant, parse_tenant
 from pulse_operator.watchcache import WatchCache

@@ -18,7 +18,8 @@ from pulse_operator.clients import Clients
 from pulse_operator.config import OperatorConfig
 from pulse_operator.publishing import publish
 from pulse_operator.reconcile.failures import Outages, backoff
-from pulse_operator.reconcile.tenant import Outcome, Part, reconcile
+from pulse_operator.reconcile.parts import Part
+from pulse_operator.reconcile.tenant import Outcome, reconcile
 from pulse_operator.spec import Tenant
 
 log = structlog.get_logger("pulse_operator")

@@ -15,8 +15,8 @@ from pulse_common.errors import InvalidInput
 from pulse_operator.config import OperatorConfig
 from pulse_operator.reconcile import branding, database, workload
 from pulse_operator.reconcile.diff import DIGEST, covers, with_digest
+from pulse_operator.reconcile.parts import ALL_PARTS, Part, parts_for_diff
 from pulse_operator.reconcile.status import Check, merge_conditions, phase_of
-from pulse_operator.reconcile.tenant import ALL_PARTS, Part, parts_for_diff
 from pulse_operator.runner import in_worker, shared, tenant_lock
 from pulse_operator.spec import parse_tenant
 

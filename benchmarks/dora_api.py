@@ -145,7 +145,7 @@ def main() -> int:
         print(f"scale {scale}: {counts}; COPY {load_s:.1f} s, relink {relink_s:.1f} s")
         time.sleep(1)  # let the replica replay the load
         # As the ETL records with each bump: the position after the load,
-        # which every read then checks the replica has replayed (tx._begin_read).
+        # which every read then checks the replica has replayed (read_opening.begin_read).
         capture = Capture()
         timed = Timed(create_app(backend_settings(pg.primary_dsn, pg.replica_dsn, rd.url, base)))
         cache = redis.Redis.from_url(rd.url)

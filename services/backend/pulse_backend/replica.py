@@ -14,7 +14,7 @@ Two guards, both measured, not guessed:
   position after it (``t:<slug>:data_lsn``) with each data version bump, so
   an answer cached under the new version is never computed from the data
   before it. A read must see the newer of the two, checked in the read
-  transaction's first round trip (``tx._begin_read``, ``replay_check``).
+  transaction's first round trip (``read_opening.begin_read``, ``replay_check``).
 """
 
 from __future__ import annotations

@@ -5,22 +5,24 @@ The backend's own role is NOINHERIT: it holds no tenant's rights until
 ``SET LOCAL ROLE``, which ends with the transaction, so a pooled connection
 never carries one tenant's role into the next request. The names come from
 ``TenantNames`` of the verified token's slug, never from request input.
+
+The read transaction's opening round trip at the driver is
+``read_opening``'s; this module holds the transactions callers use, which
+server a read goes to and the one retry on a lost connection.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any
 
-import psycopg
 import sqlalchemy.exc
 import structlog
 from sqlalchemy import Connection, Engine, text
 
-from pulse_backend.replica import NOT_REPLAYED, ReplicaRouter, TenantNotReplayed, replay_check
+from pulse_backend.read_opening import DeadConnection, abandon, begin_read, end_read
+from pulse_backend.replica import ReplicaRouter, TenantNotReplayed
 from pulse_common.errors import BackendUnavailable
 from pulse_common.tenancy import TenantNames, quote_ident
 
@@ -70,130 +72,6 @@ def write_transaction(
         conn.close()
 
 
-_BEGIN = "BEGIN READ ONLY"
-
-
-@functools.lru_cache(maxsize=1024)
-def _read_opening(slug: str, opening: str | None) -> str:
-    """``_begin_read``'s statements after the replay check, built once per
-    tenant and opening."""
-    names = TenantNames(slug)
-    statements = [
-        f"SET LOCAL ROLE {quote_ident(names.login_role)}",
-        f"SET LOCAL search_path TO {quote_ident(names.schema)}",
-    ]
-    if opening is not None:
-        statements.append(opening)
-    return "; ".join(statements)
-
-
-def _begin_read(
-    conn: Connection,
-    names: TenantNames,
-    opening: str | None,
-    must_see: str | None,
-    on_replica: bool = False,
-) -> tuple[bool, tuple[Any, ...] | None]:
-    """``BEGIN READ ONLY``, whether the server has replayed ``must_see``
-    (when given; ``replica.replay_check``), the tenant's role and search
-    path, and the ``opening`` statement (run as the tenant), in one round
-    trip: whether it has replayed, and the opening's row. The check's answer
-    is read first: when it is no, the rest was computed on data older than
-    ``must_see`` and the caller discards it. Checking in a round trip of its
-    own would cost one more per request after every load. psycopg
-    would otherwise send its ``BEGIN`` on its own, and the opening statement
-    cannot share a statement with the ``SET``s (its table names resolve
-    before any of its own calls run). psycopg is in autocommit mode for the
-    block so that it does not send that ``BEGIN``; the server is in the
-    transaction all the same, and psycopg's commit and rollback end it
-    (they act on the server's transaction state, not on the mode).
-
-    The string goes to the driver itself: it has no bind parameters (psycopg
-    sends it with the simple query protocol, several statements allowed),
-    only its last result is wanted, and SQLAlchemy's execution and result
-    layers cost 0.17 ms a request here (docs/metrics.md, stop 19).
-
-    ``on_replica``: a failure that says the server lacks the tenant's
-    objects raises ``TenantNotReplayed`` (the caller reads on the primary)."""
-    raw = conn.connection.driver_connection
-    try:
-        if raw is None:
-            raise psycopg.OperationalError("no driver connection")
-        raw.autocommit = True
-    except psycopg.Error as exc:
-        conn.invalidate(exc)
-        raise _Dead() from exc
-    rest = _read_opening(names.slug, opening)
-    check = "" if must_see is None else f"{replay_check(must_see)}; "
-    try:
-        cur = raw.execute(f"{_BEGIN}; {check}{rest}")
-        replayed = True
-        if must_see is not None:
-            cur.nextset()
-            replayed = bool(cast(tuple[Any, ...], cur.fetchone())[0])
-        while cur.nextset():
-            pass
-        return replayed, cur.fetchone() if opening is not None else None
-    except psycopg.Error as exc:
-        if must_see is not None and not _replayed_after_error(raw, must_see):
-            # A replica behind a new tenant or a migration has no such role
-            # or table yet: the opening failed where the primary answers.
-            return False, None
-        if on_replica and isinstance(exc, NOT_REPLAYED):
-            raise TenantNotReplayed(type(exc).__name__) from exc
-        raise _driver_error(conn, raw, exc) from exc
-
-
-def _replayed_after_error(raw: Any, must_see: str) -> bool:
-    """After the opening round trip failed: whether the server has replayed
-    ``must_see`` after all (then the error is the answer). A lost
-    connection, or one that cannot answer, counts as replayed: its error
-    is then the one to report."""
-    if raw.closed:
-        return True
-    try:
-        raw.execute("ROLLBACK")
-        row = raw.execute(replay_check(must_see)).fetchone()
-    except psycopg.Error:
-        return True
-    return bool(row[0]) if row else True
-
-
-def _driver_error(conn: Connection, raw: Any, exc: psycopg.Error) -> sqlalchemy.exc.DBAPIError:
-    """A driver error as SQLAlchemy reports one from its own execution: a
-    lost connection is a disconnect, which invalidates this connection and
-    the pool's older ones (a restarted server closed them all; ``_opened``
-    then tries once more, on a new connection)."""
-    lost = bool(raw.closed) or conn.dialect.is_disconnect(cast(Any, exc), raw, None)
-    if lost:
-        conn.invalidate(exc)
-        conn.engine.dispose(close=False)
-    # The subclass named as psycopg's (OperationalError, ProgrammingError...).
-    err = sqlalchemy.exc.DBAPIError.instance(
-        "BEGIN READ ONLY", None, exc, psycopg.Error, connection_invalidated=lost
-    )
-    return cast(sqlalchemy.exc.DBAPIError, err)
-
-
-def _end_read(conn: Connection) -> None:
-    """psycopg back out of autocommit before the connection returns to the
-    pool; a connection that cannot be (its transaction did not end) is
-    discarded, never pooled."""
-    if conn.invalidated or conn.closed:
-        return
-    raw = conn.connection.driver_connection
-    if raw is None:
-        return
-    try:
-        raw.autocommit = False
-    except psycopg.Error as exc:
-        conn.invalidate(exc)
-
-
-class _Dead(Exception):
-    """The pooled connection was found closed before any statement ran."""
-
-
 def _connect_read(router: ReplicaRouter, engine: Engine) -> Connection:
     try:
         return engine.connect()
@@ -202,16 +80,6 @@ def _connect_read(router: ReplicaRouter, engine: Engine) -> Connection:
             raise BackendUnavailable("postgresql", "cannot connect") from None
         router.forget_lag()
         return _open(router.fallback("replica_unreachable"), "postgresql")
-
-
-def _abandon(conn: Connection) -> None:
-    """Ends a failed read transaction; a connection that cannot be brought
-    back to a clean state is discarded (``_end_read``)."""
-    # A disconnect invalidated it; any other failure leaves it unclean,
-    # which _end_read finds.
-    with contextlib.suppress(sqlalchemy.exc.DBAPIError):
-        conn.rollback()
-    _end_read(conn)
 
 
 def _opened(
@@ -234,14 +102,14 @@ def _opened(
         try:
             conn.begin()
             on_replica = conn.engine is not router.engines.primary
-            return conn, *_begin_read(conn, names, opening, must_see, on_replica)
-        except (_Dead, sqlalchemy.exc.DBAPIError) as exc:
-            _abandon(conn)
+            return conn, *begin_read(conn, names, opening, must_see, on_replica)
+        except (DeadConnection, sqlalchemy.exc.DBAPIError) as exc:
+            abandon(conn)
             conn.close()
             if isinstance(exc, sqlalchemy.exc.DBAPIError) and not exc.connection_invalidated:
                 raise
         except BaseException:
-            _abandon(conn)
+            abandon(conn)
             conn.close()
             raise
         if attempt == 1:
@@ -298,7 +166,7 @@ def opened_read_transaction(
         conn, row = _on_primary(router, "tenant_not_replayed", names, opening)
     else:
         if not replayed:
-            _abandon(conn)
+            abandon(conn)
             conn.close()
             conn, row = _on_primary(router, "read_your_writes", names, opening)
     try:
@@ -306,8 +174,8 @@ def opened_read_transaction(
             yield conn, row
             conn.commit()
         except BaseException:
-            _abandon(conn)
+            abandon(conn)
             raise
-        _end_read(conn)
+        end_read(conn)
     finally:
         conn.close()

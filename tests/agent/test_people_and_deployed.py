@@ -16,10 +16,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from pulse_backend.agent import deployed
 from pulse_backend.agent.rankings import RankArgs, rank_tool
 from pulse_common.analytics.engineering import engineering
 from pulse_common.provisioning import drop_tenant
-from tests.agent.conftest import tool_context
+from tests.agent.conftest import local_runtime, signed_in, tool_context, use_runtime
+from tests.agent.test_local_and_memory import text_of
 from tests.agent.test_narrowing import Counted
 from tests.agent.test_open_prs import add_pr
 from tests.backend.conftest import Platform, TenantInfo, provision
@@ -86,3 +88,25 @@ def test_who_merged_most_is_one_statement_with_the_per_author_ranking(
     lowest = rank_tool(ctx, args.model_copy(update={"order": "lowest"})).data["ranked"]
     assert {r["name"] for r in lowest} == {f"dev-{i}" for i in range(40)}
     assert {(r["rank"], r["value"]) for r in lowest} == {(1, 1)}
+
+
+def test_what_was_deployed_lists_the_latest_twenty_and_where_the_rest_are(
+    client: TestClient, tenant: TenantInfo, embedder: Any, ask: Any
+) -> None:
+    use_runtime(client, local_runtime(embedder))
+    s = signed_in(client, tenant)
+    events = ask(s, "what did we ship over the last 30 days?")
+    assert events[0][1]["tool"] == "deployments_listed", events[0]
+    lines = text_of(events).splitlines()
+    assert lines[0].startswith("Deployed over the last 30 days ("), lines[0]
+    assert f": {DEPLOYED:,} deployments (" in lines[0] and lines[0].endswith("newest first:")
+    listed = lines[1:-1]
+    assert len(listed) == deployed.LISTED, lines
+    for n, line in enumerate(listed, start=1):
+        assert line.startswith(f"{n}. acme/api → production @ {_sha(n)[:7]} ("), line
+    assert lines[-1] == (
+        f"…and {DEPLOYED - deployed.LISTED} more: the Deployment frequency dashboard lists "
+        "them all (/dora/deployment-frequency?days=30)."
+    )
+    cited = [d for k, d in events if k == "citation"]
+    assert [d["type"] for d in cited] == ["deployment"] * deployed.LISTED, cited

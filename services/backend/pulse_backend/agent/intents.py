@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from pulse_backend.agent import answers, rankings
+from pulse_backend.agent import answers, deployed, rankings
 from pulse_backend.agent.intent import Intent
 from pulse_backend.agent.intent_words import (
     ABOUT_PRS,
@@ -123,11 +123,11 @@ INTENTS: tuple[Intent, ...] = (
         "how many times did we ship",
         "how many changes were deployed",
     ),
-    # What was deployed: deployment frequency's drill-down, newest first.
+    # What was deployed: deployment frequency's deployments, newest first.
     Intent(
         "deployments_listed",
-        "dora_metric",
-        {"metric": "deployment_frequency"},
+        "deployments_listed",
+        {},
         (
             "what has been deployed?",
             "what did we ship?",
@@ -135,7 +135,7 @@ INTENTS: tuple[Intent, ...] = (
             "list the deployments to production",
             "show me what was released",
         ),
-        answers.deployments_listed,
+        deployed.deployed_answer,
         "the deployments and releases to production in a period",
         LISTING,
     ),

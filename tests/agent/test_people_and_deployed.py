@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from pulse_backend.agent import deployed
+from pulse_backend.agent import deployed, dora_tools
 from pulse_backend.agent.rankings import RankArgs, rank_tool
 from pulse_common.analytics.engineering import engineering
 from pulse_common.provisioning import drop_tenant
@@ -110,3 +110,15 @@ def test_what_was_deployed_lists_the_latest_twenty_and_where_the_rest_are(
     )
     cited = [d for k, d in events if k == "citation"]
     assert [d["type"] for d in cited] == ["deployment"] * deployed.LISTED, cited
+
+
+def test_deployment_frequency_cites_the_latest_deployments(
+    client: TestClient, tenant: TenantInfo
+) -> None:
+    # "How often do we deploy?": the rows behind it were the latest of the
+    # drill-down's first 1 000 (oldest first), here the 31st to 35th newest.
+    args = dora_tools.MetricArgs(metric="deployment_frequency", days=30)
+    out = dora_tools.dora_metric(tool_context(client, tenant), args)
+    assert [c.title.rsplit(" ", 1)[-1] for c in out.citations] == [
+        _sha(n)[:7] for n in range(1, dora_tools.TOP + 1)
+    ]

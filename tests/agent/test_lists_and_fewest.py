@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from pulse_backend.agent import date_ranges
+from pulse_backend.agent import date_ranges, deployed
 from pulse_backend.agent.local import ZONE
 from pulse_backend.analytics.wording import fmt_count, fmt_value
 from pulse_common.ai import Embedder
@@ -42,7 +42,7 @@ def test_what_was_deployed_lists_the_deployments_newest_first(
     s = signed_in(client, demo)
     events = ask(s, question)
     step = events[0][1]
-    assert (step["tool"], step["arguments"]["metric"]) == ("dora_metric", "deployment_frequency")
+    assert step["tool"] == "deployments_listed", step
     last = dt.date.fromisoformat(step["arguments"]["end"])
     first = last - dt.timedelta(days=step["arguments"]["days"] - 1)
     fig = analytics(client, s, "deployment-frequency", first, last, limit=1000)
@@ -61,11 +61,11 @@ def test_what_was_deployed_lists_the_deployments_newest_first(
     ), text
     newest = sorted(fig["drilldown"], key=lambda d: (d["finished_at"], d["id"]), reverse=True)
     listed = [ln for ln in lines[1:] if ln[:1].isdigit()]
-    assert len(listed) == min(5, total), text
+    assert len(listed) == min(deployed.LISTED, total), text
     for line, d in zip(listed, newest, strict=False):
         assert f"@ {d['commit_sha'][:7]} (finished {d['finished_at'][:10]})" in line, (line, d)
-    if total > 5:
-        assert lines[-1] == f"…and {total - 5} more.", text
+    if total > deployed.LISTED:
+        assert lines[-1].startswith(f"…and {total - deployed.LISTED} more: "), text
     # Never the failures' figure it was read as.
     assert "failure" not in text.lower(), text
 

@@ -39,7 +39,7 @@ def test_a_question_naming_hundreds_of_people_looks_up_a_few(
     # The person said first is still the one asked about.
     assert narrowing.named(tool_context(client, demo), question) == {"author": "ada"}
     [params] = sent
-    assert 1 <= len(params["logins"]) <= narrowing.ASKED
+    assert 1 <= len([k for k in params if k.startswith("login")]) <= narrowing.ASKED
 
 
 def test_a_ranking_asks_the_figures_of_active_repositories_only(

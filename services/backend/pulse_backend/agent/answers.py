@@ -69,21 +69,6 @@ def counted(out: ToolOutput, when: str) -> str:
     )
 
 
-def deployments_listed(out: ToolOutput, when: str) -> str:
-    """What was deployed ("what did we ship yesterday?"): how many, then
-    the latest (deployment frequency's drill-down, newest first)."""
-    d = out.data
-    if not d["sample_size"]:
-        return f"Nothing was deployed{d.get('narrowed', '')} {when}."
-    day = {i["deployment_id"]: i["finished_at"][:10] for i in d["items"]}
-    lines = [f"{c.title} (finished {day[c.id]})" for c in out.citations]
-    total = fmt_count(d["sample_size"], "deployment", "deployments")
-    return (
-        f"Deployed{d.get('narrowed', '')} {when}: {total} "
-        f"({fmt_value(d['value'], d['unit'])}), newest first:\n" + _listed(lines, d["sample_size"])
-    )
-
-
 def work_items(out: ToolOutput, when: str) -> str:
     """Work items resolved ("how many stories did we finish?"), the
     work-items dashboard's count, and the latest of them."""

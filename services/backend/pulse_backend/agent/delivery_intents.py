@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from pulse_backend.agent import answers, rankings
+from pulse_backend.agent import answers, deployed, rankings
 from pulse_backend.agent.intent import Intent
 from pulse_backend.agent.intent_words import (
     COUNTING,
@@ -114,11 +114,11 @@ DEPLOYMENT_FREQUENCY = _metric_intent(
     "how many changes were deployed",
 )
 
-# What was deployed: deployment frequency's drill-down, newest first.
+# What was deployed: deployment frequency's deployments, newest first.
 DEPLOYMENTS_LISTED = Intent(
     "deployments_listed",
-    "dora_metric",
-    {"metric": "deployment_frequency"},
+    "deployments_listed",
+    {},
     (
         "what has been deployed?",
         "what did we ship?",
@@ -126,7 +126,7 @@ DEPLOYMENTS_LISTED = Intent(
         "list the deployments to production",
         "show me what was released",
     ),
-    answers.deployments_listed,
+    deployed.deployed_answer,
     "the deployments and releases to production in a period",
     LISTING,
 )

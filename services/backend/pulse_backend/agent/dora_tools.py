@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import Field
 from sqlalchemy import Connection, text
 
-from pulse_backend.agent import links
+from pulse_backend.agent import deployed, links
 from pulse_backend.agent.flow import previous_days
 from pulse_backend.agent.models import ToolOutput
 from pulse_backend.agent.narrowing import NarrowedPeriod, narrowed
@@ -105,19 +105,19 @@ def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
             cites = links.cite(conn, "incident", [r.id for r in worst])
         else:
             # The deployments behind the rate: failed ones, rework (with
-            # why it is rework), or any for the frequency.
-            behind = [r for r in fig.drilldown if _behind(args.metric, r)]
-            if args.metric == "deployment_frequency":
-                # What was deployed lately ("what did we ship this week?"):
-                # the drill-down is oldest first.
-                behind.sort(key=lambda r: (r.finished_at, r.id), reverse=True)
-            picked = behind[:TOP]
+            # why it is rework); for the frequency the latest (the
+            # drill-down is oldest first, and a page of a busy month's).
+            picked = (
+                deployed.latest(conn, scope, rules, TOP)
+                if args.metric == "deployment_frequency"
+                else [r for r in fig.drilldown if _behind(args.metric, r)][:TOP]
+            )
             items = [
                 {
                     "deployment_id": r.id,
                     "finished_at": r.finished_at.isoformat(),
-                    "failed": r.failed,
-                    "rework": list(r.rework_reasons),
+                    "failed": getattr(r, "failed", False),
+                    "rework": list(getattr(r, "rework_reasons", ())),
                 }
                 for r in picked
             ]
@@ -153,7 +153,7 @@ def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
 def _behind(metric: str, deployment: DeploymentRef) -> bool:
     if metric == "rework_rate":
         return bool(deployment.rework_reasons)
-    return deployment.failed or metric == "deployment_frequency"
+    return deployment.failed
 
 
 def _counted(metric: str, fig: Any) -> int | None:

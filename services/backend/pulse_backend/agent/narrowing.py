@@ -6,7 +6,8 @@ engineering flow take them."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from typing import Any
 
 from pydantic import Field
 from sqlalchemy import Connection
@@ -56,12 +57,28 @@ _REPOSITORIES_NAMED = """
 SELECT 'repository' AS kind, full_name AS name FROM repositories
 WHERE lower(full_name) = ANY(:full) OR lower(split_part(full_name, '/', 2)) = ANY(:bare)
 """
+# One LIKE per pattern, ORed, not LIKE ANY(array): each is then a range of
+# the lower-cased login indexes (ix_prs_author_lower,
+# ix_prs_reviews_reviewer_lower), where LIKE ANY read every PR and review.
 _PEOPLE_NAMED = """
+SELECT DISTINCT 'person' AS kind, author AS name FROM prs WHERE {authors}
 UNION
-SELECT 'person', author FROM prs WHERE lower(author) LIKE ANY(:logins)
-UNION
-SELECT 'person', reviewer FROM prs_reviews WHERE lower(reviewer) LIKE ANY(:logins)
+SELECT DISTINCT 'person', reviewer FROM prs_reviews WHERE {reviewers}
 """
+
+
+def people_named(logins: Sequence[str]) -> tuple[str, dict[str, Any]]:
+    """The people's side of the lookup, a statement of its own: the
+    logins ``logins`` (LIKE patterns) match, authors and reviewers."""
+    params = {f"login{i}": p for i, p in enumerate(logins)}
+
+    def matched(column: str) -> str:
+        return "(" + " OR ".join(f"lower({column}) LIKE :{k}" for k in params) + ")"
+
+    sql = _PEOPLE_NAMED.format(authors=matched("author"), reviewers=matched("reviewer"))
+    return sql, params
+
+
 _REPOSITORIES = "SELECT full_name FROM repositories ORDER BY full_name"
 # The repositories an unknown one's message lists, at most (a tenant may have hundreds).
 LISTED = 10
@@ -124,10 +141,11 @@ def named(ctx: ToolContext, question: str) -> dict[str, str]:
     of, ``AmbiguousName`` for a person several logins begin with."""
     people = name_words.people(question)[:ASKED]
     where = name_words.repositories(question)
-    sql, params = _REPOSITORIES_NAMED, {"full": sorted(where.full), "bare": sorted(where.bare)}
+    sql = _REPOSITORIES_NAMED
+    params: dict[str, Any] = {"full": sorted(where.full), "bare": sorted(where.bare)}
     if people:
-        sql += _PEOPLE_NAMED
-        params["logins"] = [_like(p.word, p.prefix) for p in people]
+        who, patterns = people_named([_like(p.word, p.prefix) for p in people])
+        sql, params = f"{sql} UNION {who}", {**params, **patterns}
     with ctx.read() as conn:
         rows = q.rows(conn, sql, params)
         repos = sorted((r.name for r in rows if r.kind == "repository"), key=lambda n: (-len(n), n))

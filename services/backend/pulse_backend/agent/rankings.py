@@ -4,7 +4,8 @@ the slowest lead time?", "which repo has the highest change failure rate?",
 dashboards' for the same days filtered to it (the repository and author
 filters), one query per candidate: a tenant has a handful of repositories,
 and the authors are those who merged a PR in the period (in the repository
-asked about: "who merged the most in web?"). Ties are ranked together and
+asked about: "who merged the most in web?"), counted by author in one
+statement (PRs merged by author need no other). Ties are ranked together and
 said as ties; "who merged the fewest?" is the same ranking lowest first."""
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pulse_backend.analytics.wording import figure_words, fmt_count, metric_name
 from pulse_backend.analytics_service import benchmarks
 from pulse_common.analytics import queries as q
 from pulse_common.analytics.engineering import engineering
+from pulse_common.analytics.lead_time import pr_filter
 from pulse_common.analytics.levels import Benchmarks
 from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules, load_rules
@@ -67,12 +69,22 @@ ORDER BY r.full_name
 _ALL_REPOSITORIES = "SELECT count(*) AS n FROM repositories"
 # The names said as not ranked, at most.
 UNRANKED_SHOWN = 10
-_AUTHORS = (
-    "SELECT DISTINCT author AS name FROM prs WHERE merged_at >= :start AND merged_at < :end "
-    "AND author IS NOT NULL "
-    "AND (cardinality(CAST(:repos AS bigint[])) = 0 OR repository_id = ANY(:repos)) "
-    "ORDER BY author"
-)
+# The authors of the PRs merged in the period, each with how many: the
+# engineering dashboard's throughput filtered to them (its ``pr_filter``,
+# without the author), so PRs merged need no statement per author.
+_MERGED_BY_AUTHOR = """
+SELECT pr.author AS name, count(*) AS n FROM prs pr
+WHERE pr.merged_at >= :start AND pr.merged_at < :end AND pr.author IS NOT NULL {pr_filter}
+GROUP BY pr.author ORDER BY pr.author
+"""
+
+
+def merged_by_author(scope: Scope) -> tuple[str, dict[str, Any]]:
+    """The statement of the authors (and their PRs merged) over ``scope``'s
+    days and repositories."""
+    f = pr_filter(scope.model_copy(update={"authors": ()}))
+    sql = q.render(_MERGED_BY_AUTHOR, pr_filter=f.sql)
+    return sql, {**f.params, "start": scope.start, "end": scope.end}
 
 
 @dataclass(frozen=True)
@@ -87,11 +99,14 @@ def _figure(
     conn: Connection, metric: Ranked, scope: Scope, rules: DoraRules, bench: Benchmarks
 ) -> tuple[float | None, str]:
     if metric == "merged_prs":
-        n = engineering(conn, scope).merged_prs
-        # None merged by them under the dashboard's rules: no figure to rank.
-        return n or None, fmt_count(n, "PR merged", "PRs merged")
+        return _merged(engineering(conn, scope).merged_prs)
     fig = FIGURES[metric](conn, scope, rules, bench)
     return fig.value, figure_words(metric, fig.value, fig.unit, fig.sample_size)
+
+
+def _merged(n: int) -> tuple[float | None, str]:
+    # None merged by them under the dashboard's rules: no figure to rank.
+    return n or None, fmt_count(n, "PR merged", "PRs merged")
 
 
 def rank_tool(ctx: ToolContext, args: RankArgs) -> ToolOutput:
@@ -102,20 +117,23 @@ def rank_tool(ctx: ToolContext, args: RankArgs) -> ToolOutput:
         # A repository or author: the dashboards' filters, which each
         # candidate's own replaces.
         scope, words = narrowed(conn, args)
-        days = {"start": scope.start, "end": scope.end}
         if args.subject == "repositories":
-            rows = q.rows(conn, _REPOSITORIES, days)
+            rows = q.rows(conn, _REPOSITORIES, {"start": scope.start, "end": scope.end})
             filters = [{"repository_ids": (r.id,)} for r in rows]
             idle = int(q.rows(conn, _ALL_REPOSITORIES, {})[0].n) - len(rows)
         else:
-            rows = q.rows(conn, _AUTHORS, {**days, "repos": list(scope.repository_ids)})
+            rows = q.rows(conn, *merged_by_author(scope))
             filters = [{"authors": (r.name,)} for r in rows]
             idle = 0
         rules, bench = load_rules(conn), benchmarks(ctx.clients)
         scored = []
         for r, f in zip(rows, filters, strict=True):
-            one = scope.model_copy(update=f)
-            value, figure = _figure(conn, args.metric, one, rules, bench)
+            if args.subject == "authors" and args.metric == "merged_prs":
+                # Counted by the authors' statement already.
+                value, figure = _merged(r.n)
+            else:
+                one = scope.model_copy(update=f)
+                value, figure = _figure(conn, args.metric, one, rules, bench)
             scored.append(_Scored(r.name, getattr(r, "id", None), value, figure))
         # Without a figure (no deployment, no merged PR): not ranked, said.
         counted = [(s, s.value) for s in scored if s.value is not None]

@@ -3,15 +3,17 @@ from, and whose ``spec``s are the tool list an LLM provider sees. Each
 tool parses its arguments with a pydantic model, reads on the tenant's
 read transaction (the replica), and returns a ``ToolOutput`` with the
 citations of the rows it used. What a tool is made of is ``toolkit``'s;
-the tools themselves are ``dora_tools``, ``lookups``, ``reviews``,
+the tools themselves are ``dora_tools``, ``deployed``, ``lookups``, ``reviews``,
 ``flow``, ``open_incidents``, ``open_prs``, ``rankings`` and ``work_items``."""
 
 from __future__ import annotations
 
 from pulse_backend.agent import (
+    deployed,
     dora_tools,
     flow,
     lookups,
+    narrowing,
     open_incidents,
     open_prs,
     rankings,
@@ -38,6 +40,14 @@ TOOLS: dict[str, Tool] = {
             "period (how many there were, how many are still open)",
             dora_tools.MetricArgs,
             dora_tools.dora_metric,
+        ),
+        Tool(
+            "deployments_listed",
+            f"What was deployed in a period: how many deployments (deployment frequency's), "
+            f"the latest {deployed.LISTED} newest first, and the dashboard that lists them "
+            "all; optionally of one repository or author",
+            narrowing.NarrowedPeriod,
+            deployed.deployed_tool,
         ),
         Tool(
             "incidents_by_repository",

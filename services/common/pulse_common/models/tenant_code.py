@@ -48,6 +48,13 @@ class PullRequest(TenantRow, HasIntegration, TenantBase):
         Index(None, "state", "created"),
         # Linking deployments/incidents to the work item a PR implements.
         Index(None, "work_item_id"),
+        # The assistant's lookup of a person by login, any case, or its
+        # beginning (``agent.narrowing``): from the index alone.
+        Index(
+            "ix_prs_author_lower",
+            text("lower((author)::text) text_pattern_ops"),
+            postgresql_include=["author"],
+        ),
         # Deployment commit ranges → the PRs whose merge commit they contain.
         Index(None, "merge_commit_sha"),
         # Rework rate: the few PRs that are unplanned work, with why.
@@ -158,6 +165,12 @@ class PrReview(_PrChild, TenantBase):
         Index(None, "pr_id", "submitted_at"),
         # Review load: the reviews submitted in a range.
         Index(None, "submitted_at"),
+        # The assistant's lookup of a person by login (``ix_prs_author_lower``).
+        Index(
+            "ix_prs_reviews_reviewer_lower",
+            text("lower((reviewer)::text) text_pattern_ops"),
+            postgresql_include=["reviewer"],
+        ),
     )
 
     external_id: Mapped[str] = mapped_column(String(100), nullable=False)

@@ -145,11 +145,31 @@ async def test_primary_limit_reset_is_waited_for_or_named(
             with pytest.raises(SourceUnavailable) as err:
                 await client.get(f"{server.url}/repos/acme/service-0")
             at = dt.datetime.fromtimestamp(reset, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
-            assert str(err.value).startswith(f"github: rate limited until {at} UTC (")
-            assert "longer than the 3600 s a run waits" in str(err.value)
+            assert str(err.value).startswith(
+                "github: rate limited for more than 3600 s (the longest a run waits): "
+                f"the source asked to wait until {at} UTC ("
+            )
             assert fake.slept == []
     finally:
         await client.aclose()
+
+
+@pytest.mark.parametrize(
+    ("value", "waited"), [("-5", 1.0), ("0", 1.0), ("soon", 7.0), ("nan", 7.0), ("", 7.0)]
+)
+async def test_a_negative_or_unreadable_retry_after(
+    value: str, waited: float, unlimited: FakeServer
+) -> None:
+    """A negative delay waits the floor; an unreadable one is taken as the
+    header's absence (the secondary limit's default), not as "no wait"."""
+    server, fake = unlimited, FakeTime()
+    server.plan.add(Fault("/repos/acme/service-0$", "status", 429, headers={"retry-after": value}))
+    client = fake.client(server, Retry(secondary_default=7.0))
+    try:
+        assert (await client.get(f"{server.url}/repos/acme/service-0")).status == 200
+    finally:
+        await client.aclose()
+    assert fake.slept == [waited]
 
 
 async def test_a_refusal_whose_reset_is_past_still_waits(unlimited: FakeServer) -> None:

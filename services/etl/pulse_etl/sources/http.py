@@ -2,7 +2,9 @@
 source allows it: primary limits (``X-RateLimit-Remaining``/``Reset``),
 secondary limits (403/429 with ``Retry-After``), backoff with full jitter on
 5xx and transport errors, conditional requests (``If-None-Match``), and
-errors as classes (permanent vs retryable)."""
+errors as classes (permanent vs retryable). It sends the credentials to the
+integration's own host only, never follows a redirect, and reads a body up
+to a bound."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import asyncio
 import datetime as dt
 import email.utils
 import json
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -83,6 +86,13 @@ class SourceClient:
     # upstream that echoes one in an error body must not put it in the job's
     # error, the log or the progress event.
     secrets: tuple[str, ...] = ()
+    # ``scheme://host:port`` the credentials are for; a URL elsewhere (a
+    # ``Link`` or a resumed cursor naming another host) is refused before
+    # any request, since the client sends the credentials with every one.
+    origin: str | None = None
+    # A page larger than this is an upstream gone wrong (an endless stream, an
+    # error page of tens of MB): read whole, it held the run's memory.
+    max_body: int = 64 << 20
     stats: Stats = field(default_factory=Stats)
     _remaining: int | None = None
     _reset_at: float = 0.0  # epoch seconds
@@ -114,12 +124,10 @@ class SourceClient:
                     break
                 wait = until - now
                 if wait > self.retry.max_wait:
-                    # When it can go on, so the admin knows when to start it again.
-                    at = dt.datetime.fromtimestamp(until, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
                     raise SourceUnavailable(
                         self.source,
-                        f"rate limited until {at} UTC ({wait:.0f} s, longer than the "
-                        f"{self.retry.max_wait:.0f} s a run waits)",
+                        f"rate limited for more than {self.retry.max_wait:.0f} s (the longest "
+                        f"a run waits): {_until(until, wait)}",
                     )
                 self.stats.rate_limit_waits += 1
                 self.stats.rate_limit_wait_seconds += wait
@@ -137,14 +145,39 @@ class SourceClient:
         if reset:
             self._reset_at = _epoch(reset) or self._reset_at
 
+    def _check_origin(self, url: str) -> None:
+        if self.origin is None:
+            return
+        target, own = httpx.URL(url), httpx.URL(self.origin)
+        if (target.scheme, target.host, target.port) != (own.scheme, own.host, own.port):
+            raise MalformedResponse(
+                self.source,
+                f"a link to {_host(target)} was not followed: "
+                f"the credentials go to {_host(own)} only",
+            )
+
+    async def _read(self, method: str, url: str, **kw: Any) -> tuple[httpx.Response, bytes]:
+        """The answer and its body, read up to ``max_body`` bytes."""
+        async with self.http.stream(method, url, **kw) as r:
+            body = bytearray()
+            async for chunk in r.aiter_bytes():
+                body += chunk
+                if len(body) > self.max_body:
+                    raise MalformedResponse(
+                        self.source,
+                        f"{_path(url)}: body larger than {self.max_body >> 20} MiB, "
+                        "not read further",
+                    )
+        return r, bytes(body)
+
     async def _request(self, method: str, url: str, **kw: Any) -> Page:
+        self._check_origin(url)
         attempt = limited = 0
         while True:
             await self._wait_turn()
             try:
                 self.stats.requests += 1
-                r = await self.http.request(method, url, **kw)
-                body = await r.aread()
+                r, body = await self._read(method, url, **kw)
             except httpx.TransportError as exc:
                 # Timeouts, refused or dropped connections, truncated bodies.
                 problem = f"{type(exc).__name__} on {_path(url)}"
@@ -189,9 +222,14 @@ class SourceClient:
                 # A 503 may say when to come back (RFC 9110): the jittered
                 # backoff alone asked again sooner, and gave up before then.
                 now = self.clock()
-                self._not_before = now + _seconds(r.headers["retry-after"], now)
+                self._not_before = now + (_seconds(r.headers["retry-after"], now) or 0.0)
             return None
         message = self._scrub(_message(body))[:200]
+        if 300 <= status < 400 and "location" in r.headers:
+            # Never followed: the credentials would go with it, wherever it
+            # points. The admin learns where the API moved (a base URL to fix).
+            moved = _host(r.url.join(r.headers["location"]))
+            message = f"(a redirect to {moved}, not followed) {message}"
         if status in (401, 403):
             raise AuthFailed(self.source, f"{where}: HTTP {status} {message}".strip())
         if status == 404:
@@ -207,11 +245,16 @@ class SourceClient:
     def _rate_limited(self, r: httpx.Response, body: bytes) -> bool:
         now = self.clock()
         retry_after = r.headers.get("retry-after")
-        if retry_after is not None:
-            wait = _seconds(retry_after, now)
+        told = None if retry_after is None else _seconds(retry_after, now)
+        if told is not None:
+            wait = told
         elif r.headers.get("x-ratelimit-remaining") == "0":
             wait = 0.0  # primary limit: _observe recorded the reset
-        elif r.status_code == 429 or b"secondary rate limit" in body.lower():
+        elif (
+            retry_after is not None
+            or r.status_code == 429
+            or b"secondary rate limit" in body.lower()
+        ):
             wait = self.retry.secondary_default
         else:
             return False
@@ -220,6 +263,20 @@ class SourceClient:
         # the client ask up to ``rate_limited`` times in a row, all refused.
         self._not_before = max(self._not_before, now + max(wait, self.retry.refused_floor))
         return True
+
+
+def _until(at: float, wait: float) -> str:
+    """When the source says the run can go on, so the admin knows when to
+    start it again; an absurd one (``Retry-After: 1e20``) as its seconds."""
+    try:
+        when = dt.datetime.fromtimestamp(at, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    except (OverflowError, ValueError, OSError):
+        return f"the source asked for {wait:.3g} s"
+    return f"the source asked to wait until {when} UTC ({wait:.0f} s)"
+
+
+def _host(url: httpx.URL) -> str:
+    return f"{url.host}:{url.port}" if url.port else url.host
 
 
 def _epoch(value: str) -> float | None:
@@ -231,18 +288,23 @@ def _epoch(value: str) -> float | None:
         return None
 
 
-def _seconds(value: str, now: float) -> float:
+def _seconds(value: str, now: float) -> float | None:
     """``Retry-After``: delay-seconds, or an HTTP-date (RFC 9110 10.2.3, e.g.
     ``Wed, 21 Oct 2026 07:28:00 GMT``), which ISO parsing does not read: it
-    was taken for "no wait" and the refused request was sent again at once."""
+    was taken for "no wait" and the refused request was sent again at once.
+    None when unreadable ("soon", "nan"): as if the header were absent, not
+    "no wait" (the refused request was sent again a second later). A past
+    date or a negative delay is no wait; "inf" is a wait the caller refuses."""
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return None if math.isnan(seconds) else max(0.0, seconds)
     try:
         at = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
-        return 0.0
+        return None
     if at.tzinfo is None:
         at = at.replace(tzinfo=dt.UTC)  # RFC 850 / asctime forms: always GMT
     return max(0.0, at.timestamp() - now)

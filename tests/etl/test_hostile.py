@@ -1,0 +1,90 @@
+"""An upstream that is hostile or broken: links and redirects to another
+host never get the tenant's credentials; absurd waits, endless bodies,
+endless empty pages and timestamps without a zone end the run with an error
+that names the integration and what was wrong (they were an internal error
+with a stack trace, or a run that never ended)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from pulse_etl.jobs.runner import run_job
+from pulse_etl.jobs.store import JobState
+from pulse_fakes import FakeServer, Fault, generate, serve_github
+from tests.etl.conftest import PAGE, SPEC, EtlTenant
+
+SEARCH = "/rest/api/3/search/jql$"
+Headers = dict[str, str]
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[FakeServer]:
+    """Another host, accepting the tenant's token: it records what reaches it."""
+    server = serve_github(generate(SPEC)[1])
+    yield server
+    server.stop()
+
+
+async def test_a_next_link_to_another_host_is_not_followed(
+    etl_tenant: EtlTenant, elsewhere: FakeServer
+) -> None:
+    t = etl_tenant
+    own = t.sources.github.url
+
+    def away(body: Any, headers: Headers) -> tuple[Any, Headers]:
+        return body, {**headers, "link": headers["link"].replace(own, elsewhere.url)}
+
+    t.sources.github.plan.add(Fault("/pulls$", "edit", edit=away))
+    job = await run_job(t.context(), t.integrations()["github-main"])
+    assert job.state is JobState.failed
+    assert job.last_error == (
+        f"github: a link to {elsewhere.url.split('//')[1]} was not followed: "
+        f"the credentials go to {own.split('//')[1]} only"
+    )
+    assert elsewhere.plan.served() == []  # the token never left
+    assert t.query("SELECT count(*) FROM prs")[0][0] == PAGE  # the first page stays
+
+
+async def test_a_redirect_to_another_host_is_not_followed(
+    etl_tenant: EtlTenant, elsewhere: FakeServer
+) -> None:
+    t = etl_tenant
+    moved = {"location": f"{elsewhere.url}/repos/acme/service-0/pulls"}
+    t.sources.github.plan.add(Fault("/pulls$", "status", 302, headers=moved))
+    job = await run_job(t.context(), t.integrations()["github-main"])
+    assert job.state is JobState.failed
+    assert job.last_error is not None
+    assert job.last_error.startswith("github: /repos/acme/service-0/pulls: HTTP 302")
+    assert f"redirect to {elsewhere.url.split('//')[1]}, not followed" in job.last_error
+    assert elsewhere.plan.served() == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"retry-after": "inf"},
+        {"retry-after": "1e20"},
+        {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "99999999999999999999"},
+    ],
+    ids=["retry-after inf", "retry-after 1e20", "reset 1e20"],
+)
+async def test_an_absurd_wait_is_a_clear_failure(etl_tenant: EtlTenant, headers: Headers) -> None:
+    t = etl_tenant
+    t.sources.github.plan.add(Fault("/pulls$", "status", 403, headers=headers, message="slow"))
+    job = await run_job(t.context(), t.integrations()["github-main"])
+    assert job.state is JobState.failed
+    assert job.last_error is not None
+    assert job.last_error.startswith("github: rate limited for more than 30 s"), job.last_error
+
+
+async def test_an_endless_body_is_cut_and_named(etl_tenant: EtlTenant) -> None:
+    t = etl_tenant
+    t.sources.github.plan.add(Fault("/pulls$", "flood", size=256 << 20))
+    job = await run_job(t.context(), t.integrations()["github-main"])
+    assert job.state is JobState.failed
+    assert job.last_error == (
+        "github: /repos/acme/service-0/pulls: body larger than 64 MiB, not read further"
+    )

@@ -88,3 +88,22 @@ async def test_an_endless_body_is_cut_and_named(etl_tenant: EtlTenant) -> None:
     assert job.last_error == (
         "github: /repos/acme/service-0/pulls: body larger than 64 MiB, not read further"
     )
+
+
+async def test_empty_pages_that_say_more_follow_end_the_run(etl_tenant: EtlTenant) -> None:
+    t = etl_tenant
+    pages = iter(range(100, 10**6))
+
+    def empty(body: Any, headers: Headers) -> tuple[Any, Headers]:
+        # Always one more page, never an item: a listing without an end.
+        url = t.sources.github.url + "/repos/acme/service-0/pulls"
+        return [], {**headers, "link": f'<{url}?per_page={PAGE}&page={next(pages)}>; rel="next"'}
+
+    # Bounded, so that the old behaviour ends too (as a success after 40 pages).
+    t.sources.github.plan.add(Fault("/pulls$", "edit", after=1, times=40, edit=empty))
+    job = await run_job(t.context(), t.integrations()["github-main"])
+    assert job.state is JobState.failed
+    assert job.last_error == (
+        "github: pulls of acme/service-0: 10 empty pages in a row, each saying more follow"
+    )
+    assert len(t.sources.github.plan.served("/pulls$")) == 11

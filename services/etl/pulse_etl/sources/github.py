@@ -52,7 +52,10 @@ class GithubConnector:
             page = await self.client.get(next_url, params=query)
             items: list[T] = parse("github", what, adapter, page.body)
             out.extend(items)
-            next_url, query = visited.follow(page.link("next")), None  # the link carries the query
+            next_url, query = (
+                visited.follow(page.link("next"), len(items)),
+                None,
+            )  # the link carries the query
         return out
 
     async def repositories(self) -> list[gm.Repo]:
@@ -139,7 +142,7 @@ class GithubConnector:
             rows = self._pull_rows(repo, fresh, children)
             link = page.link("next")
             last = link is None or len(fresh) < len(pulls)
-            url = None if last else visited.follow(link)
+            url = None if last else visited.follow(link, len(pulls))
             nxt = (
                 {"repo": repo, "part": "deployments"}
                 if last
@@ -268,7 +271,7 @@ class GithubConnector:
                 )
             link = page.link("next")
             last = link is None or len(fresh) < len(deps)
-            url = None if last else visited.follow(link)
+            url = None if last else visited.follow(link, len(deps))
             nxt = {"done": True} if last else {"repo": repo, "part": "deployments", "url": url}
             keys = [f"deployment:{d.id}" for d in fresh]
             yield Batch(

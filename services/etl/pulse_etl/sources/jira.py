@@ -56,7 +56,7 @@ def _next_token(visited: Visited, page: jm.SearchPage | jm.IdPage) -> str | None
     the sync and, for the sweep, live issues taken for deleted ones."""
     if page.is_last is False and not page.next_page_token:
         raise MalformedResponse("jira", f"{visited.what}: isLast is false but no nextPageToken")
-    return None if page.is_last else visited.follow(page.next_page_token)
+    return None if page.is_last else visited.follow(page.next_page_token, len(page.issues))
 
 
 def adf_text(node: Any) -> str | None:

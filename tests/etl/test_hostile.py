@@ -107,3 +107,20 @@ async def test_empty_pages_that_say_more_follow_end_the_run(etl_tenant: EtlTenan
         "github: pulls of acme/service-0: 10 empty pages in a row, each saying more follow"
     )
     assert len(t.sources.github.plan.served("/pulls$")) == 11
+
+
+async def test_a_timestamp_without_a_zone_names_the_field(etl_tenant: EtlTenant) -> None:
+    t = etl_tenant
+
+    def naive(body: Any, headers: Headers) -> tuple[Any, Headers]:
+        body["issues"][0]["fields"]["created"] = "2026-01-05T04:00:00.000"
+        return body, headers
+
+    t.sources.jira.plan.add(Fault(SEARCH, "edit", after=1, edit=naive))
+    job = await run_job(t.context(), t.integrations()["jira-main"])
+    assert job.state is JobState.failed
+    assert job.last_error is not None
+    assert job.last_error.startswith(
+        "jira: search PRJA: field issues.0.fields.created: Input should have timezone info"
+    ), job.last_error
+    assert t.query("SELECT count(*) FROM work_items")[0][0] == PAGE

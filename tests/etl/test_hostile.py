@@ -2,15 +2,20 @@
 host never get the tenant's credentials; absurd waits, endless bodies,
 endless empty pages and timestamps without a zone end the run with an error
 that names the integration and what was wrong (they were an internal error
-with a stack trace, or a run that never ended)."""
+with a stack trace, or a run that never ended); a rate-limit wait is said
+while it lasts."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import redis
 
+from pulse_common import tenant_log
 from pulse_etl.jobs.runner import run_job
 from pulse_etl.jobs.store import JobState
 from pulse_fakes import FakeServer, Fault, generate, serve_github
@@ -78,6 +83,30 @@ async def test_an_absurd_wait_is_a_clear_failure(etl_tenant: EtlTenant, headers:
     assert job.state is JobState.failed
     assert job.last_error is not None
     assert job.last_error.startswith("github: rate limited for more than 30 s"), job.last_error
+
+
+async def test_a_rate_limit_wait_is_said_while_it_lasts(etl_tenant: EtlTenant) -> None:
+    t = etl_tenant
+    events = redis.Redis.from_url(t.redis_url, decode_responses=True).pubsub()
+    events.subscribe(t.names.events_channel)
+    events.get_message(timeout=1)  # the subscription's confirmation
+    t.sources.github.plan.add(Fault("/pulls$", "status", 429, after=1, retry_after=2))
+    asked = dt.datetime.now(dt.UTC)
+    job = await run_job(t.context(), t.integrations()["github-main"])
+    assert job.state is JobState.succeeded, job.last_error
+    published = []
+    while (m := events.get_message(timeout=0.5)) is not None:
+        published.append(json.loads(m["data"]))
+    events.close()
+    waiting = [p for p in published if p["waiting_until"] is not None]
+    assert len(waiting) == 1 and waiting[0]["state"] == "running"
+    until = dt.datetime.fromisoformat(waiting[0]["waiting_until"])
+    assert asked + dt.timedelta(seconds=1) <= until <= dt.datetime.now(dt.UTC)
+    # Before it, nothing said the run was waiting: the last event was a batch's.
+    assert published[published.index(waiting[0]) - 1]["waiting_until"] is None
+    lines = [e for _, e in t.redis_admin.xrange(tenant_log.stream_key(t.slug))]
+    said = [e for e in lines if "rate limited, waiting" in str(e)]
+    assert len(said) == 1 and "github-main" in str(said[0])
 
 
 async def test_an_endless_body_is_cut_and_named(etl_tenant: EtlTenant) -> None:

@@ -34,6 +34,8 @@ from pulse_etl.errors import (
 log = structlog.get_logger("pulse_etl.http")
 M = TypeVar("M")
 Sleep = Callable[[float], Awaitable[None]]
+# Told of a rate-limit wait before it is slept: its seconds and its end (epoch).
+OnWait = Callable[[float, float], Awaitable[None]]
 Clock = Callable[[], float]  # epoch seconds
 
 
@@ -93,6 +95,9 @@ class SourceClient:
     # A page larger than this is an upstream gone wrong (an endless stream, an
     # error page of tens of MB): read whole, it held the run's memory.
     max_body: int = 64 << 20
+    # A wait can last up to ``max_wait`` (an hour) between two batches: the
+    # job's progress says it is waiting, not a run that stopped moving.
+    on_wait: OnWait | None = None
     stats: Stats = field(default_factory=Stats)
     _remaining: int | None = None
     _reset_at: float = 0.0  # epoch seconds
@@ -132,6 +137,8 @@ class SourceClient:
                 self.stats.rate_limit_waits += 1
                 self.stats.rate_limit_wait_seconds += wait
                 log.info("rate limit wait", category=self.source.upper(), seconds=round(wait, 2))
+                if self.on_wait is not None:
+                    await self.on_wait(wait, until)
                 await self.sleep(wait)
                 if self._remaining is not None and self.clock() >= self._reset_at:
                     self._remaining = None  # a new window; the next answer says how much

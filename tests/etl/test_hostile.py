@@ -138,6 +138,25 @@ async def test_empty_pages_that_say_more_follow_end_the_run(etl_tenant: EtlTenan
     assert len(t.sources.github.plan.served("/pulls$")) == 11
 
 
+async def test_a_changelog_that_ignores_start_at_ends_the_run(etl_tenant: EtlTenant) -> None:
+    t = etl_tenant
+    held: list[Any] = []
+
+    def first_again(body: Any, headers: Headers) -> tuple[Any, Headers]:
+        # startAt ignored: the first page again, each time saying more follow.
+        if body["values"]:
+            held[:] = [body["values"]]
+        return {**body, "values": held[0], "isLast": False, "total": 10**4}, headers
+
+    # Bounded, so that the old behaviour ends too.
+    t.sources.jira.plan.add(Fault("/changelog$", "edit", times=60, edit=first_again))
+    job = await run_job(t.context(), t.integrations()["jira-main"])
+    assert job.state is JobState.failed
+    assert job.last_error is not None
+    assert job.last_error.startswith("jira: changelog PRJA-"), job.last_error
+    assert job.last_error.endswith(" again (a paging loop)"), job.last_error
+
+
 async def test_a_timestamp_without_a_zone_names_the_field(etl_tenant: EtlTenant) -> None:
     t = etl_tenant
 

@@ -205,6 +205,7 @@ class JiraConnector:
         ):
             return embedded.histories
         out: list[jm.History] = []
+        seen: set[str] = set()
         while True:
             page: jm.ChangelogPage = await self._get(
                 f"changelog {issue.key}",
@@ -213,6 +214,15 @@ class JiraConnector:
                 startAt=len(out),
                 maxResults=100,
             )
+            # A source that ignores startAt hands the same histories again:
+            # read until its total (the run stalled on a huge one), they were
+            # stored twice and the load refused the page.
+            again = next((h.id for h in page.values if h.id in seen), None)
+            if again is not None:
+                raise MalformedResponse(
+                    "jira", f"changelog {issue.key}: history {again} again (a paging loop)"
+                )
+            seen.update(h.id for h in page.values)
             out.extend(page.values)
             if page.is_last or not page.values or len(out) >= page.total:
                 return out

@@ -325,3 +325,27 @@ def test_bad_integration_entries_are_named_and_skipped() -> None:
         [],
         ["PULSE_ETL_INTEGRATIONS: not JSON (Expecting property name enclosed in double quotes)"],
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [("/repos/acme/service-0?page=2", "/repos/acme/service-0"), ("https://{host}/x", "{host}")],
+)
+async def test_a_link_off_the_origin_is_refused_before_any_request(
+    url: str, named: str, unlimited: FakeServer
+) -> None:
+    """A relative link (the page's base is not known here) or another scheme
+    than the integration's: refused, the token not sent anywhere."""
+    host = unlimited.url.split("//")[1]
+    client = _client(unlimited)
+    client.origin = unlimited.url
+    try:
+        with pytest.raises(MalformedResponse) as err:
+            await client.get(url.format(host=host))
+    finally:
+        await client.aclose()
+    assert str(err.value) == (
+        f"github: a link to {named.format(host=host)} was not followed: "
+        f"the credentials go to {host} only"
+    )
+    assert unlimited.plan.log == []

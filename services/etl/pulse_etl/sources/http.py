@@ -155,7 +155,11 @@ class SourceClient:
     def _check_origin(self, url: str) -> None:
         if self.origin is None:
             return
-        target, own = httpx.URL(url), httpx.URL(self.origin)
+        own = httpx.URL(self.origin)
+        try:
+            target = httpx.URL(url)
+        except httpx.InvalidURL:
+            raise MalformedResponse(self.source, "a link that is no URL was not followed") from None
         if (target.scheme, target.host, target.port) != (own.scheme, own.host, own.port):
             raise MalformedResponse(
                 self.source,
@@ -235,7 +239,10 @@ class SourceClient:
         if 300 <= status < 400 and "location" in r.headers:
             # Never followed: the credentials would go with it, wherever it
             # points. The admin learns where the API moved (a base URL to fix).
-            moved = _host(r.url.join(r.headers["location"]))
+            try:
+                moved = _host(r.url.join(r.headers["location"]))
+            except httpx.InvalidURL:
+                moved = "an address that is no URL"
             message = f"(a redirect to {moved}, not followed) {message}"
         if status in (401, 403):
             raise AuthFailed(self.source, f"{where}: HTTP {status} {message}".strip())
@@ -283,6 +290,8 @@ def _until(at: float, wait: float) -> str:
 
 
 def _host(url: httpx.URL) -> str:
+    if not url.host:
+        return url.path  # a relative link: never followed, the base is not the page's
     return f"{url.host}:{url.port}" if url.port else url.host
 
 

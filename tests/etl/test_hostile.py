@@ -172,3 +172,61 @@ async def test_a_timestamp_without_a_zone_names_the_field(etl_tenant: EtlTenant)
         "jira: search PRJA: field issues.0.fields.created: Input should have timezone info"
     ), job.last_error
     assert t.query("SELECT count(*) FROM work_items")[0][0] == PAGE
+
+
+async def test_an_html_page_is_named_not_quoted(etl_tenant: EtlTenant) -> None:
+    t = etl_tenant
+    page = b"<html><body>Sign in to Acme SSO (jira-token)</body></html>"
+
+    def html(body: Any, headers: Headers) -> tuple[Any, Headers]:
+        return page, {**headers, "content-type": "text/html; charset=utf-8"}
+
+    t.sources.jira.plan.add(Fault(SEARCH, "edit", after=1, edit=html))
+    job = await run_job(t.context(), t.integrations()["jira-main"])
+    assert job.state is JobState.failed
+    assert job.last_error == (
+        f"jira: /rest/api/3/search/jql: body is not JSON (text/html, {len(page)} bytes)"
+    )
+    assert t.query("SELECT count(*) FROM work_items")[0][0] == PAGE
+
+
+@pytest.mark.parametrize("key", ["PRJA-999", "jira-token"], ids=["key", "key echoing the token"])
+async def test_a_wrong_field_names_the_item_it_is_in(etl_tenant: EtlTenant, key: str) -> None:
+    t = etl_tenant
+
+    def null_summary(body: Any, headers: Headers) -> tuple[Any, Headers]:
+        body["issues"][0]["key"] = key
+        body["issues"][0]["fields"]["summary"] = None
+        return body, headers
+
+    t.sources.jira.plan.add(Fault(SEARCH, "edit", after=1, edit=null_summary))
+    job = await run_job(t.context(), t.integrations()["jira-main"])
+    assert job.state is JobState.failed
+    named = "[redacted]" if key == "jira-token" else key
+    assert job.last_error == (
+        "jira: search PRJA: field issues.0.fields.summary: Input should be a valid string "
+        f"(1 errors, the first in {named})"
+    )
+    assert t.query("SELECT count(*) FROM work_items")[0][0] == PAGE
+
+
+async def test_a_megabyte_summary_and_numbers_as_strings_load(etl_tenant: EtlTenant) -> None:
+    """Already so before: a title or summary is cut to 500 characters, and
+    a number sent as a string is read as the number."""
+    t = etl_tenant
+
+    def long(body: Any, headers: Headers) -> tuple[Any, Headers]:
+        body["issues"][0]["fields"]["summary"] = "s" * 1_000_000
+        return body, headers
+
+    def strings(body: Any, headers: Headers) -> tuple[Any, Headers]:
+        return [{**p, "number": str(p["number"]), "id": str(p["id"])} for p in body], headers
+
+    t.sources.jira.plan.add(Fault(SEARCH, "edit", after=1, edit=long))
+    t.sources.github.plan.add(Fault("/pulls$", "edit", edit=strings))
+    for name in ("jira-main", "github-main"):
+        job = await run_job(t.context(), t.integrations()[name])
+        assert job.state is JobState.succeeded, job.last_error
+    assert t.query("SELECT max(length(summary)) FROM work_items")[0][0] == 500
+    total = sum(len(ps) for ps in t.sources.github_org.pulls.values())
+    assert t.query("SELECT count(*) FROM prs")[0][0] == total

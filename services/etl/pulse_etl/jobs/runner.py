@@ -246,6 +246,10 @@ async def _fail(
     tracker: Tracker,
     client: SourceClient | None,
 ) -> Job:
+    if client is not None:
+        # Whatever the message quotes of a page (a key, a source's words),
+        # an upstream that echoes the credentials there does not publish them.
+        message = client.scrub(message)
     try:
         if conn.broken:
             job = await _record_elsewhere(ctx, holder, name, message)

@@ -222,7 +222,12 @@ class SourceClient:
             try:
                 return Page(status, json.loads(body), r.headers)
             except ValueError:
-                raise MalformedResponse(self.source, f"{where}: body is not JSON") from None
+                # What came instead (a proxy's HTML login page, a cut body),
+                # never the body itself: it may echo the request.
+                kind = r.headers.get("content-type", "no content type").split(";")[0].strip()
+                raise MalformedResponse(
+                    self.source, f"{where}: body is not JSON ({kind}, {len(body)} bytes)"
+                ) from None
         if status == 304:
             self.stats.not_modified += 1
             return Page(status, None, r.headers)
@@ -235,7 +240,7 @@ class SourceClient:
                 now = self.clock()
                 self._not_before = now + (_seconds(r.headers["retry-after"], now) or 0.0)
             return None
-        message = self._scrub(_message(body))[:200]
+        message = self.scrub(_message(body))[:200]
         if 300 <= status < 400 and "location" in r.headers:
             # Never followed: the credentials would go with it, wherever it
             # points. The admin learns where the API moved (a base URL to fix).
@@ -250,7 +255,7 @@ class SourceClient:
             raise SourceNotFound(self.source, f"{where}: not found {message}".strip())
         raise RequestRejected(self.source, f"{where}: HTTP {status} {message}".strip())
 
-    def _scrub(self, text: str) -> str:
+    def scrub(self, text: str) -> str:
         for secret in self.secrets:
             if secret:
                 text = text.replace(secret, "[redacted]")
@@ -370,9 +375,30 @@ def parse(source: str, what: str, model: type[M] | TypeAdapter[M], data: Any) ->
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"]) or "(body)"
+        item = _item(data, err["loc"])
         raise MalformedResponse(
-            source, f"{what}: field {where}: {err['msg']} ({exc.error_count()} errors)"
+            source,
+            f"{what}: field {where}: {err['msg']} ({exc.error_count()} errors"
+            + (f", the first in {item})" if item else ")"),
         ) from None
+
+
+def _item(data: Any, loc: tuple[int | str, ...]) -> str | None:
+    """The source's name of the listed item the error is in (an issue key, a
+    PR number, an id), for the admin to look it up: the index alone named
+    nothing they can find."""
+    node = data
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+        if isinstance(part, int) and isinstance(node, dict):
+            for name, shown in (("key", "{}"), ("number", "#{}"), ("id", "id {}")):
+                value = node.get(name)
+                if isinstance(value, str | int) and not isinstance(value, bool):
+                    return shown.format(str(value)[:64])
+    return None
 
 
 class Strict(BaseModel):

@@ -24,8 +24,9 @@ from pulse_etl.errors import (
 )
 from pulse_etl.integrations import parse_integrations, read_integrations
 from pulse_etl.sources import github_models as gm
-from pulse_etl.sources.http import Retry, SourceClient, parse
+from pulse_etl.sources.http import Retry, SourceClient
 from pulse_etl.sources.jira import adf_text, jql_for
+from pulse_etl.sources.validate import parse
 from pulse_fakes import FakeServer, Fault, OrgSpec, generate, serve_github, serve_jira
 from pulse_fakes.app import RateLimit
 

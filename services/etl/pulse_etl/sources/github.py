@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 from pulse_etl.integrations import Integration
 from pulse_etl.sources import github_models as gm
 from pulse_etl.sources.batch import Batch, Row, Visited, resume_index
-from pulse_etl.sources.http import Page, SourceClient, list_adapter, parse
+from pulse_etl.sources.http import Page, SourceClient
+from pulse_etl.sources.validate import list_adapter, parse
 
 T = TypeVar("T")
 REVIEW_STATES = {

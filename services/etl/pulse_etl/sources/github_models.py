@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import AwareDatetime, Field
 
-from pulse_etl.sources.http import Strict
+from pulse_etl.sources.validate import Strict
 
 
 class Account(Strict):

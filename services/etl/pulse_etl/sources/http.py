@@ -9,19 +9,15 @@ to a bound."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import email.utils
 import json
-import math
 import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import structlog
-from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from pulse_etl.errors import (
     AuthFailed,
@@ -30,9 +26,9 @@ from pulse_etl.errors import (
     SourceNotFound,
     SourceUnavailable,
 )
+from pulse_etl.sources import answers
 
 log = structlog.get_logger("pulse_etl.http")
-M = TypeVar("M")
 Sleep = Callable[[float], Awaitable[None]]
 # Told of a rate-limit wait before it is slept: its seconds and its end (epoch).
 OnWait = Callable[[float, float], Awaitable[None]]
@@ -132,7 +128,7 @@ class SourceClient:
                     raise SourceUnavailable(
                         self.source,
                         f"rate limited for more than {self.retry.max_wait:.0f} s (the longest "
-                        f"a run waits): {_until(until, wait)}",
+                        f"a run waits): {answers.until(until, wait)}",
                     )
                 self.stats.rate_limit_waits += 1
                 self.stats.rate_limit_wait_seconds += wait
@@ -150,7 +146,7 @@ class SourceClient:
         if remaining is not None and remaining.isdigit():
             self._remaining = int(remaining)
         if reset:
-            self._reset_at = _epoch(reset) or self._reset_at
+            self._reset_at = answers.epoch(reset) or self._reset_at
 
     def _check_origin(self, url: str) -> None:
         if self.origin is None:
@@ -163,8 +159,8 @@ class SourceClient:
         if (target.scheme, target.host, target.port) != (own.scheme, own.host, own.port):
             raise MalformedResponse(
                 self.source,
-                f"a link to {_host(target)} was not followed: "
-                f"the credentials go to {_host(own)} only",
+                f"a link to {answers.host(target)} was not followed: "
+                f"the credentials go to {answers.host(own)} only",
             )
 
     async def _read(self, method: str, url: str, **kw: Any) -> tuple[httpx.Response, bytes]:
@@ -176,7 +172,7 @@ class SourceClient:
                 if len(body) > self.max_body:
                     raise MalformedResponse(
                         self.source,
-                        f"{_path(url)}: body larger than {self.max_body >> 20} MiB, "
+                        f"{answers.path(url)}: body larger than {self.max_body >> 20} MiB, "
                         "not read further",
                     )
         return r, bytes(body)
@@ -191,7 +187,7 @@ class SourceClient:
                 r, body = await self._read(method, url, **kw)
             except httpx.TransportError as exc:
                 # Timeouts, refused or dropped connections, truncated bodies.
-                problem = f"{type(exc).__name__} on {_path(url)}"
+                problem = f"{type(exc).__name__} on {answers.path(url)}"
                 r = None
             finally:
                 self._inflight -= 1
@@ -200,7 +196,7 @@ class SourceClient:
                 page = self._classify(r, body, url)
                 if page is not None:
                     return page
-                problem = f"HTTP {r.status_code} on {_path(url)}"
+                problem = f"HTTP {r.status_code} on {answers.path(url)}"
                 if r.status_code in (403, 429):
                     limited += 1  # _classify set the wait; not a failed attempt
                     if limited <= self.retry.rate_limited:
@@ -217,7 +213,7 @@ class SourceClient:
 
     def _classify(self, r: httpx.Response, body: bytes, url: str) -> Page | None:
         """A page, None to retry (after the wait it set), or raises."""
-        status, where = r.status_code, _path(url)
+        status, where = r.status_code, answers.path(url)
         if status in (200, 201):
             try:
                 return Page(status, json.loads(body), r.headers)
@@ -238,14 +234,14 @@ class SourceClient:
                 # A 503 may say when to come back (RFC 9110): the jittered
                 # backoff alone asked again sooner, and gave up before then.
                 now = self.clock()
-                self._not_before = now + (_seconds(r.headers["retry-after"], now) or 0.0)
+                self._not_before = now + (answers.seconds(r.headers["retry-after"], now) or 0.0)
             return None
-        message = self.scrub(_message(body))[:200]
+        message = self.scrub(answers.message(body))[:200]
         if 300 <= status < 400 and "location" in r.headers:
             # Never followed: the credentials would go with it, wherever it
             # points. The admin learns where the API moved (a base URL to fix).
             try:
-                moved = _host(r.url.join(r.headers["location"]))
+                moved = answers.host(r.url.join(r.headers["location"]))
             except httpx.InvalidURL:
                 moved = "an address that is no URL"
             message = f"(a redirect to {moved}, not followed) {message}"
@@ -264,7 +260,7 @@ class SourceClient:
     def _rate_limited(self, r: httpx.Response, body: bytes) -> bool:
         now = self.clock()
         retry_after = r.headers.get("retry-after")
-        told = None if retry_after is None else _seconds(retry_after, now)
+        told = None if retry_after is None else answers.seconds(retry_after, now)
         if told is not None:
             wait = told
         elif r.headers.get("x-ratelimit-remaining") == "0":
@@ -282,126 +278,3 @@ class SourceClient:
         # the client ask up to ``rate_limited`` times in a row, all refused.
         self._not_before = max(self._not_before, now + max(wait, self.retry.refused_floor))
         return True
-
-
-def _until(at: float, wait: float) -> str:
-    """When the source says the run can go on, so the admin knows when to
-    start it again; an absurd one (``Retry-After: 1e20``) as its seconds."""
-    try:
-        when = dt.datetime.fromtimestamp(at, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
-    except (OverflowError, ValueError, OSError):
-        return f"the source asked for {wait:.3g} s"
-    return f"the source asked to wait until {when} UTC ({wait:.0f} s)"
-
-
-def _host(url: httpx.URL) -> str:
-    if not url.host:
-        return url.path  # a relative link: never followed, the base is not the page's
-    return f"{url.host}:{url.port}" if url.port else url.host
-
-
-def _epoch(value: str) -> float | None:
-    if value.isdigit():
-        return float(value)
-    try:
-        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
-
-
-def _seconds(value: str, now: float) -> float | None:
-    """``Retry-After``: delay-seconds, or an HTTP-date (RFC 9110 10.2.3, e.g.
-    ``Wed, 21 Oct 2026 07:28:00 GMT``), which ISO parsing does not read: it
-    was taken for "no wait" and the refused request was sent again at once.
-    None when unreadable ("soon", "nan"): as if the header were absent, not
-    "no wait" (the refused request was sent again a second later). A past
-    date or a negative delay is no wait; "inf" is a wait the caller refuses."""
-    try:
-        seconds = float(value)
-    except ValueError:
-        pass
-    else:
-        return None if math.isnan(seconds) else max(0.0, seconds)
-    try:
-        at = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.UTC)  # RFC 850 / asctime forms: always GMT
-    return max(0.0, at.timestamp() - now)
-
-
-def _path(url: str) -> str:
-    return httpx.URL(url).path
-
-
-def _message(body: bytes) -> str:
-    """The source's own words, whole: cut after any secret is scrubbed, so
-    that no cut-off secret survives."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return ""
-    if isinstance(data, dict):
-        if isinstance(data.get("errorMessages"), list) and data["errorMessages"]:
-            return str(data["errorMessages"][0])
-        if "message" in data:
-            return str(data["message"])
-    return ""
-
-
-# Validators built once per model: building one per page (or per PR's
-# children) was a visible share of a sync's CPU.
-_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
-
-
-def _adapter(model: Any) -> TypeAdapter[Any]:
-    found = _ADAPTERS.get(model)
-    if found is None:
-        found = _ADAPTERS[model] = TypeAdapter(model)
-    return found
-
-
-def list_adapter(model: type[M]) -> TypeAdapter[list[M]]:
-    """A cached validator of a JSON array of ``model``."""
-    return _adapter(list[model])  # type: ignore[valid-type]
-
-
-def parse(source: str, what: str, model: type[M] | TypeAdapter[M], data: Any) -> M:
-    """Validates a body; a mismatch names the first wrong field."""
-    adapter: TypeAdapter[M] = model if isinstance(model, TypeAdapter) else _adapter(model)
-    try:
-        return adapter.validate_python(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "(body)"
-        item = _item(data, err["loc"])
-        raise MalformedResponse(
-            source,
-            f"{what}: field {where}: {err['msg']} ({exc.error_count()} errors"
-            + (f", the first in {item})" if item else ")"),
-        ) from None
-
-
-def _item(data: Any, loc: tuple[int | str, ...]) -> str | None:
-    """The source's name of the listed item the error is in (an issue key, a
-    PR number, an id), for the admin to look it up: the index alone named
-    nothing they can find."""
-    node = data
-    for part in loc:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-        if isinstance(part, int) and isinstance(node, dict):
-            for name, shown in (("key", "{}"), ("number", "#{}"), ("id", "id {}")):
-                value = node.get(name)
-                if isinstance(value, str | int) and not isinstance(value, bool):
-                    return shown.format(str(value)[:64])
-    return None
-
-
-class Strict(BaseModel):
-    """Response models accept extra fields (APIs add them) but not wrong types."""
-
-    model_config = {"extra": "ignore", "frozen": True}

@@ -18,7 +18,8 @@ from pulse_etl.errors import MalformedResponse, RequestRejected
 from pulse_etl.integrations import Integration
 from pulse_etl.sources import jira_models as jm
 from pulse_etl.sources.batch import Batch, Row, Visited, resume_index
-from pulse_etl.sources.http import SourceClient, parse
+from pulse_etl.sources.http import SourceClient
+from pulse_etl.sources.validate import parse
 
 log = structlog.get_logger("pulse_etl.jira")
 API = "/rest/api/3"

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, Field
 
-from pulse_etl.sources.http import Strict
+from pulse_etl.sources.validate import Strict
 
 
 class Myself(Strict):

@@ -101,6 +101,10 @@ class FakeApi:
         else:
             body = b"" if reply.status == 304 else json.dumps(reply.body).encode()
         headers = {"content-type": "application/json", **reply.headers}
+        if fault is not None and fault.kind == "flood":
+            await _send_flood(send, fault.size)
+            self.plan.record(method, path, request.url.query, reply.status)
+            return
         if fault is not None and fault.kind == "truncate":
             await _send_truncated(send, reply.status, headers, body)
             self.plan.record(method, path, request.url.query, -1)
@@ -198,6 +202,23 @@ async def _send_truncated(send: Send, status: int, headers: dict[str, str], body
     # The server closes the connection short of the declared length.
     await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
     raise ConnectionAbortedError("injected truncation")
+
+
+async def _send_flood(send: Send, size: int) -> None:
+    """``size`` bytes in chunks of 1 MiB, without a Content-Length; a client
+    that stops reading ends it (the send fails once it disconnects)."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    chunk = b" " * (1 << 20)
+    await send({"type": "http.response.body", "body": b"[", "more_body": True})
+    for _ in range(size >> 20):
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+    await send({"type": "http.response.body", "body": b"]"})
 
 
 def route(method: str, pattern: str) -> Callable[[Handler], tuple[str, re.Pattern[str], Handler]]:

@@ -12,6 +12,8 @@ Kinds:
   close, as a dropped connection does;
 - ``malformed``: a well-formed JSON body whose ``field`` has the wrong type;
 - ``call``: run ``action`` (e.g. SIGKILL the client) then answer normally;
+- ``flood``: a 200 whose chunked body is ``size`` bytes of JSON-looking
+  padding (an upstream streaming without end, or a huge error page);
 - ``edit``: answer normally, then ``edit(body, headers)`` returns the body
   and headers sent instead (a body of ``bytes`` is sent as is: not JSON,
   truncated JSON; headers: a lying ``Link``, rate-limit headers).
@@ -27,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["status", "timeout", "truncate", "malformed", "call", "edit"]
+Kind = Literal["status", "timeout", "truncate", "malformed", "call", "edit", "flood"]
 Edit = Callable[[Any, dict[str, str]], tuple[Any, dict[str, str]]]
 
 
@@ -46,6 +48,7 @@ class Fault:
     message: str = ""
     headers: dict[str, str] = dataclasses.field(default_factory=dict)  # ``field`` is a column here
     edit: Edit | None = None
+    size: int = 1 << 30  # ``flood``: bytes sent
     seen: int = 0
     fired: int = 0
 

@@ -24,8 +24,9 @@ from pulse_etl.errors import (
 )
 from pulse_etl.integrations import parse_integrations, read_integrations
 from pulse_etl.sources import github_models as gm
-from pulse_etl.sources.http import Retry, SourceClient, parse
+from pulse_etl.sources.http import Retry, SourceClient
 from pulse_etl.sources.jira import adf_text, jql_for
+from pulse_etl.sources.validate import parse
 from pulse_fakes import FakeServer, Fault, OrgSpec, generate, serve_github, serve_jira
 from pulse_fakes.app import RateLimit
 
@@ -145,11 +146,31 @@ async def test_primary_limit_reset_is_waited_for_or_named(
             with pytest.raises(SourceUnavailable) as err:
                 await client.get(f"{server.url}/repos/acme/service-0")
             at = dt.datetime.fromtimestamp(reset, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
-            assert str(err.value).startswith(f"github: rate limited until {at} UTC (")
-            assert "longer than the 3600 s a run waits" in str(err.value)
+            assert str(err.value).startswith(
+                "github: rate limited for more than 3600 s (the longest a run waits): "
+                f"the source asked to wait until {at} UTC ("
+            )
             assert fake.slept == []
     finally:
         await client.aclose()
+
+
+@pytest.mark.parametrize(
+    ("value", "waited"), [("-5", 1.0), ("0", 1.0), ("soon", 7.0), ("nan", 7.0), ("", 7.0)]
+)
+async def test_a_negative_or_unreadable_retry_after(
+    value: str, waited: float, unlimited: FakeServer
+) -> None:
+    """A negative delay waits the floor; an unreadable one is taken as the
+    header's absence (the secondary limit's default), not as "no wait"."""
+    server, fake = unlimited, FakeTime()
+    server.plan.add(Fault("/repos/acme/service-0$", "status", 429, headers={"retry-after": value}))
+    client = fake.client(server, Retry(secondary_default=7.0))
+    try:
+        assert (await client.get(f"{server.url}/repos/acme/service-0")).status == 200
+    finally:
+        await client.aclose()
+    assert fake.slept == [waited]
 
 
 async def test_a_refusal_whose_reset_is_past_still_waits(unlimited: FakeServer) -> None:
@@ -305,3 +326,27 @@ def test_bad_integration_entries_are_named_and_skipped() -> None:
         [],
         ["PULSE_ETL_INTEGRATIONS: not JSON (Expecting property name enclosed in double quotes)"],
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "named"),
+    [("/repos/acme/service-0?page=2", "/repos/acme/service-0"), ("https://{host}/x", "{host}")],
+)
+async def test_a_link_off_the_origin_is_refused_before_any_request(
+    url: str, named: str, unlimited: FakeServer
+) -> None:
+    """A relative link (the page's base is not known here) or another scheme
+    than the integration's: refused, the token not sent anywhere."""
+    host = unlimited.url.split("//")[1]
+    client = _client(unlimited)
+    client.origin = unlimited.url
+    try:
+        with pytest.raises(MalformedResponse) as err:
+            await client.get(url.format(host=host))
+    finally:
+        await client.aclose()
+    assert str(err.value) == (
+        f"github: a link to {named.format(host=host)} was not followed: "
+        f"the credentials go to {host} only"
+    )
+    assert unlimited.plan.log == []

@@ -47,6 +47,8 @@ class Progress(BaseModel):
     rate_limit_wait_seconds: float
     eta_seconds: float | None
     error: str | None = None
+    # Set while the run waits for the source's rate limit, till when.
+    waiting_until: dt.datetime | None = None
     at: dt.datetime
 
 

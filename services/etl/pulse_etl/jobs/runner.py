@@ -96,6 +96,7 @@ async def _run_locked(
     try:
         creds = load_credentials(ctx.credentials_dir, integration)
         client = make_client(ctx, integration, creds)
+        client.on_wait = tracker.waits(events, client)
         connector = make_connector(client, integration, cp, await incident_types(conn))
         since = ISO(run["since"]) if run["since"] else None
         cursor = dict((job.cursor if "resumed" in run else None) or {})
@@ -245,6 +246,10 @@ async def _fail(
     tracker: Tracker,
     client: SourceClient | None,
 ) -> Job:
+    if client is not None:
+        # Whatever the message quotes of a page (a key, a source's words),
+        # an upstream that echoes the credentials there does not publish them.
+        message = client.scrub(message)
     try:
         if conn.broken:
             job = await _record_elsewhere(ctx, holder, name, message)

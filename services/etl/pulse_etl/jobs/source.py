@@ -36,7 +36,12 @@ def make_client(ctx: RunContext, integration: Integration, creds: Credentials) -
         headers["X-GitHub-Api-Version"] = "2022-11-28"
     http = httpx.AsyncClient(auth=auth, headers=headers, timeout=ctx.timeout)
     return SourceClient(
-        integration.type.value, http, retry=ctx.retry, sleep=ctx.sleep, secrets=tuple(secrets)
+        integration.type.value,
+        http,
+        retry=ctx.retry,
+        sleep=ctx.sleep,
+        secrets=tuple(secrets),
+        origin=integration.api_url,
     )
 
 

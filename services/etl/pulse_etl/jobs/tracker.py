@@ -9,10 +9,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from pulse_etl.jobs.events import Progress
+from pulse_etl.jobs.events import Events, Progress
 from pulse_etl.jobs.store import Job, JobState
 from pulse_etl.sources.batch import Batch
-from pulse_etl.sources.http import SourceClient
+from pulse_etl.sources.http import OnWait, SourceClient
 
 
 @dataclass
@@ -54,6 +54,7 @@ class Tracker:
         batch: Batch | None,
         client: SourceClient | None,
         error: str | None = None,
+        waiting_until: dt.datetime | None = None,
     ) -> Progress:
         elapsed = max(time.monotonic() - self.started, 1e-6)
         rate = self.in_run / elapsed
@@ -71,8 +72,26 @@ class Tracker:
             rate_limit_wait_seconds=round(stats.rate_limit_wait_seconds, 3) if stats else 0.0,
             eta_seconds=round(eta, 1) if eta is not None else None,
             error=error,
+            waiting_until=waiting_until,
             at=dt.datetime.now(dt.UTC),
         )
 
     def final(self, job: Job, client: SourceClient | None) -> Progress:
         return self.progress(job.state, None, client, job.last_error)
+
+    def waits(self, events: Events, client: SourceClient) -> OnWait:
+        """What the run says when the source makes it wait: a log line and a
+        progress event with the wait's end (within ``max_wait``, a real date)."""
+
+        async def announce(seconds: float, until: float) -> None:
+            at = dt.datetime.fromtimestamp(until, dt.UTC)
+            await events.line(
+                client.source.upper(),
+                "rate limited, waiting",
+                integration=self.integration,
+                seconds=round(seconds),
+                until=at.isoformat(timespec="seconds"),
+            )
+            await events.progress(self.progress(JobState.running, None, client, None, at))
+
+        return announce

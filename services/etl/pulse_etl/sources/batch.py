@@ -42,17 +42,29 @@ def resume_index(names: list[str], at: str | None) -> int:
 class Visited:
     """The page cursors (Jira page tokens, GitHub ``next`` links) one listing
     has followed. An upstream that hands one out again would be read forever,
-    each page committed and the run never ending: a malformed answer."""
+    each page committed and the run never ending: a malformed answer. So is
+    one that hands out new cursors to empty pages without end (the run went
+    on as long as the upstream did); a few empty pages in a row are let be."""
+
+    EMPTY_PAGES = 10
 
     def __init__(self, source: str, what: str, first: str | None = None) -> None:
         self.source, self.what = source, what
         self._seen = {first} if first else set()
+        self._empty = 0  # pages in a row without an item
 
-    def follow(self, cursor: str | None) -> str | None:
+    def follow(self, cursor: str | None, items: int) -> str | None:
+        """The next page's cursor, given the one the page of ``items`` items named."""
+        self._empty = 0 if items else self._empty + 1
         if cursor:
             if cursor in self._seen:
                 raise MalformedResponse(
                     self.source, f"{self.what}: the next page is one already read (a paging loop)"
+                )
+            if self._empty >= self.EMPTY_PAGES:
+                raise MalformedResponse(
+                    self.source,
+                    f"{self.what}: {self._empty} empty pages in a row, each saying more follow",
                 )
             self._seen.add(cursor)
         return cursor

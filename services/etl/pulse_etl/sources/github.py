@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 from pulse_etl.integrations import Integration
 from pulse_etl.sources import github_models as gm
 from pulse_etl.sources.batch import Batch, Row, Visited, resume_index
-from pulse_etl.sources.http import Page, SourceClient, list_adapter, parse
+from pulse_etl.sources.http import Page, SourceClient
+from pulse_etl.sources.validate import list_adapter, parse
 
 T = TypeVar("T")
 REVIEW_STATES = {
@@ -52,7 +53,10 @@ class GithubConnector:
             page = await self.client.get(next_url, params=query)
             items: list[T] = parse("github", what, adapter, page.body)
             out.extend(items)
-            next_url, query = visited.follow(page.link("next")), None  # the link carries the query
+            next_url, query = (
+                visited.follow(page.link("next"), len(items)),
+                None,
+            )  # the link carries the query
         return out
 
     async def repositories(self) -> list[gm.Repo]:
@@ -139,7 +143,7 @@ class GithubConnector:
             rows = self._pull_rows(repo, fresh, children)
             link = page.link("next")
             last = link is None or len(fresh) < len(pulls)
-            url = None if last else visited.follow(link)
+            url = None if last else visited.follow(link, len(pulls))
             nxt = (
                 {"repo": repo, "part": "deployments"}
                 if last
@@ -268,7 +272,7 @@ class GithubConnector:
                 )
             link = page.link("next")
             last = link is None or len(fresh) < len(deps)
-            url = None if last else visited.follow(link)
+            url = None if last else visited.follow(link, len(deps))
             nxt = {"done": True} if last else {"repo": repo, "part": "deployments", "url": url}
             keys = [f"deployment:{d.id}" for d in fresh]
             yield Batch(

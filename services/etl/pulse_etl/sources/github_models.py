@@ -1,12 +1,12 @@
-"""GitHub REST responses, as far as the ETL reads them (docs.github.com/rest)."""
+"""GitHub REST responses, as far as the ETL reads them (docs.github.com/rest).
+Timestamps must carry their zone (GitHub's always end in ``Z``): one without
+was compared with the watermark and failed the run as an internal error."""
 
 from __future__ import annotations
 
-import datetime as dt
+from pydantic import AwareDatetime, Field
 
-from pydantic import Field
-
-from pulse_etl.sources.http import Strict
+from pulse_etl.sources.validate import Strict
 
 
 class Account(Strict):
@@ -34,10 +34,10 @@ class Pull(Strict):
     title: str
     body: str | None = None
     user: Account | None = None
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    closed_at: dt.datetime | None = None
-    merged_at: dt.datetime | None = None
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    closed_at: AwareDatetime | None = None
+    merged_at: AwareDatetime | None = None
     merge_commit_sha: str | None = None
     head: Ref
     base: Ref
@@ -45,7 +45,7 @@ class Pull(Strict):
 
 class GitActor(Strict):
     name: str | None = None
-    date: dt.datetime
+    date: AwareDatetime
 
 
 class GitCommit(Strict):
@@ -64,14 +64,14 @@ class Review(Strict):
     id: int
     user: Account | None = None
     state: str  # APPROVED | CHANGES_REQUESTED | COMMENTED | DISMISSED | PENDING
-    submitted_at: dt.datetime | None = None  # pending reviews have none
+    submitted_at: AwareDatetime | None = None  # pending reviews have none
 
 
 class ReviewComment(Strict):
     id: int
     user: Account | None = None
     body: str
-    created_at: dt.datetime
+    created_at: AwareDatetime
 
 
 class Deployment(Strict):
@@ -79,22 +79,22 @@ class Deployment(Strict):
     sha: str
     ref: str
     environment: str
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
 
 
 class DeploymentStatus(Strict):
     id: int
     state: str  # error | failure | inactive | in_progress | queued | pending | success
-    created_at: dt.datetime
+    created_at: AwareDatetime
 
 
 class Release(Strict):
     id: int
     tag_name: str
     target_commitish: str
-    created_at: dt.datetime
-    published_at: dt.datetime | None = None
+    created_at: AwareDatetime
+    published_at: AwareDatetime | None = None
 
 
 class Compare(Strict):

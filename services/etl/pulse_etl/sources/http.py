@@ -2,23 +2,22 @@
 source allows it: primary limits (``X-RateLimit-Remaining``/``Reset``),
 secondary limits (403/429 with ``Retry-After``), backoff with full jitter on
 5xx and transport errors, conditional requests (``If-None-Match``), and
-errors as classes (permanent vs retryable)."""
+errors as classes (permanent vs retryable). It sends the credentials to the
+integration's own host only, never follows a redirect, and reads a body up
+to a bound."""
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import email.utils
 import json
 import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import structlog
-from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from pulse_etl.errors import (
     AuthFailed,
@@ -27,10 +26,12 @@ from pulse_etl.errors import (
     SourceNotFound,
     SourceUnavailable,
 )
+from pulse_etl.sources import answers
 
 log = structlog.get_logger("pulse_etl.http")
-M = TypeVar("M")
 Sleep = Callable[[float], Awaitable[None]]
+# Told of a rate-limit wait before it is slept: its seconds and its end (epoch).
+OnWait = Callable[[float, float], Awaitable[None]]
 Clock = Callable[[], float]  # epoch seconds
 
 
@@ -83,6 +84,16 @@ class SourceClient:
     # upstream that echoes one in an error body must not put it in the job's
     # error, the log or the progress event.
     secrets: tuple[str, ...] = ()
+    # ``scheme://host:port`` the credentials are for; a URL elsewhere (a
+    # ``Link`` or a resumed cursor naming another host) is refused before
+    # any request, since the client sends the credentials with every one.
+    origin: str | None = None
+    # A page larger than this is an upstream gone wrong (an endless stream, an
+    # error page of tens of MB): read whole, it held the run's memory.
+    max_body: int = 64 << 20
+    # A wait can last up to ``max_wait`` (an hour) between two batches: the
+    # job's progress says it is waiting, not a run that stopped moving.
+    on_wait: OnWait | None = None
     stats: Stats = field(default_factory=Stats)
     _remaining: int | None = None
     _reset_at: float = 0.0  # epoch seconds
@@ -114,16 +125,16 @@ class SourceClient:
                     break
                 wait = until - now
                 if wait > self.retry.max_wait:
-                    # When it can go on, so the admin knows when to start it again.
-                    at = dt.datetime.fromtimestamp(until, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
                     raise SourceUnavailable(
                         self.source,
-                        f"rate limited until {at} UTC ({wait:.0f} s, longer than the "
-                        f"{self.retry.max_wait:.0f} s a run waits)",
+                        f"rate limited for more than {self.retry.max_wait:.0f} s (the longest "
+                        f"a run waits): {answers.until(until, wait)}",
                     )
                 self.stats.rate_limit_waits += 1
                 self.stats.rate_limit_wait_seconds += wait
                 log.info("rate limit wait", category=self.source.upper(), seconds=round(wait, 2))
+                if self.on_wait is not None:
+                    await self.on_wait(wait, until)
                 await self.sleep(wait)
                 if self._remaining is not None and self.clock() >= self._reset_at:
                     self._remaining = None  # a new window; the next answer says how much
@@ -135,19 +146,48 @@ class SourceClient:
         if remaining is not None and remaining.isdigit():
             self._remaining = int(remaining)
         if reset:
-            self._reset_at = _epoch(reset) or self._reset_at
+            self._reset_at = answers.epoch(reset) or self._reset_at
+
+    def _check_origin(self, url: str) -> None:
+        if self.origin is None:
+            return
+        own = httpx.URL(self.origin)
+        try:
+            target = httpx.URL(url)
+        except httpx.InvalidURL:
+            raise MalformedResponse(self.source, "a link that is no URL was not followed") from None
+        if (target.scheme, target.host, target.port) != (own.scheme, own.host, own.port):
+            raise MalformedResponse(
+                self.source,
+                f"a link to {answers.host(target)} was not followed: "
+                f"the credentials go to {answers.host(own)} only",
+            )
+
+    async def _read(self, method: str, url: str, **kw: Any) -> tuple[httpx.Response, bytes]:
+        """The answer and its body, read up to ``max_body`` bytes."""
+        async with self.http.stream(method, url, **kw) as r:
+            body = bytearray()
+            async for chunk in r.aiter_bytes():
+                body += chunk
+                if len(body) > self.max_body:
+                    raise MalformedResponse(
+                        self.source,
+                        f"{answers.path(url)}: body larger than {self.max_body >> 20} MiB, "
+                        "not read further",
+                    )
+        return r, bytes(body)
 
     async def _request(self, method: str, url: str, **kw: Any) -> Page:
+        self._check_origin(url)
         attempt = limited = 0
         while True:
             await self._wait_turn()
             try:
                 self.stats.requests += 1
-                r = await self.http.request(method, url, **kw)
-                body = await r.aread()
+                r, body = await self._read(method, url, **kw)
             except httpx.TransportError as exc:
                 # Timeouts, refused or dropped connections, truncated bodies.
-                problem = f"{type(exc).__name__} on {_path(url)}"
+                problem = f"{type(exc).__name__} on {answers.path(url)}"
                 r = None
             finally:
                 self._inflight -= 1
@@ -156,7 +196,7 @@ class SourceClient:
                 page = self._classify(r, body, url)
                 if page is not None:
                     return page
-                problem = f"HTTP {r.status_code} on {_path(url)}"
+                problem = f"HTTP {r.status_code} on {answers.path(url)}"
                 if r.status_code in (403, 429):
                     limited += 1  # _classify set the wait; not a failed attempt
                     if limited <= self.retry.rate_limited:
@@ -173,12 +213,17 @@ class SourceClient:
 
     def _classify(self, r: httpx.Response, body: bytes, url: str) -> Page | None:
         """A page, None to retry (after the wait it set), or raises."""
-        status, where = r.status_code, _path(url)
+        status, where = r.status_code, answers.path(url)
         if status in (200, 201):
             try:
                 return Page(status, json.loads(body), r.headers)
             except ValueError:
-                raise MalformedResponse(self.source, f"{where}: body is not JSON") from None
+                # What came instead (a proxy's HTML login page, a cut body),
+                # never the body itself: it may echo the request.
+                kind = r.headers.get("content-type", "no content type").split(";")[0].strip()
+                raise MalformedResponse(
+                    self.source, f"{where}: body is not JSON ({kind}, {len(body)} bytes)"
+                ) from None
         if status == 304:
             self.stats.not_modified += 1
             return Page(status, None, r.headers)
@@ -189,16 +234,24 @@ class SourceClient:
                 # A 503 may say when to come back (RFC 9110): the jittered
                 # backoff alone asked again sooner, and gave up before then.
                 now = self.clock()
-                self._not_before = now + _seconds(r.headers["retry-after"], now)
+                self._not_before = now + (answers.seconds(r.headers["retry-after"], now) or 0.0)
             return None
-        message = self._scrub(_message(body))[:200]
+        message = self.scrub(answers.message(body))[:200]
+        if 300 <= status < 400 and "location" in r.headers:
+            # Never followed: the credentials would go with it, wherever it
+            # points. The admin learns where the API moved (a base URL to fix).
+            try:
+                moved = answers.host(r.url.join(r.headers["location"]))
+            except httpx.InvalidURL:
+                moved = "an address that is no URL"
+            message = f"(a redirect to {moved}, not followed) {message}"
         if status in (401, 403):
             raise AuthFailed(self.source, f"{where}: HTTP {status} {message}".strip())
         if status == 404:
             raise SourceNotFound(self.source, f"{where}: not found {message}".strip())
         raise RequestRejected(self.source, f"{where}: HTTP {status} {message}".strip())
 
-    def _scrub(self, text: str) -> str:
+    def scrub(self, text: str) -> str:
         for secret in self.secrets:
             if secret:
                 text = text.replace(secret, "[redacted]")
@@ -207,11 +260,16 @@ class SourceClient:
     def _rate_limited(self, r: httpx.Response, body: bytes) -> bool:
         now = self.clock()
         retry_after = r.headers.get("retry-after")
-        if retry_after is not None:
-            wait = _seconds(retry_after, now)
+        told = None if retry_after is None else answers.seconds(retry_after, now)
+        if told is not None:
+            wait = told
         elif r.headers.get("x-ratelimit-remaining") == "0":
             wait = 0.0  # primary limit: _observe recorded the reset
-        elif r.status_code == 429 or b"secondary rate limit" in body.lower():
+        elif (
+            retry_after is not None
+            or r.status_code == 429
+            or b"secondary rate limit" in body.lower()
+        ):
             wait = self.retry.secondary_default
         else:
             return False
@@ -220,84 +278,3 @@ class SourceClient:
         # the client ask up to ``rate_limited`` times in a row, all refused.
         self._not_before = max(self._not_before, now + max(wait, self.retry.refused_floor))
         return True
-
-
-def _epoch(value: str) -> float | None:
-    if value.isdigit():
-        return float(value)
-    try:
-        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
-
-
-def _seconds(value: str, now: float) -> float:
-    """``Retry-After``: delay-seconds, or an HTTP-date (RFC 9110 10.2.3, e.g.
-    ``Wed, 21 Oct 2026 07:28:00 GMT``), which ISO parsing does not read: it
-    was taken for "no wait" and the refused request was sent again at once."""
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        at = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return 0.0
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=dt.UTC)  # RFC 850 / asctime forms: always GMT
-    return max(0.0, at.timestamp() - now)
-
-
-def _path(url: str) -> str:
-    return httpx.URL(url).path
-
-
-def _message(body: bytes) -> str:
-    """The source's own words, whole: cut after any secret is scrubbed, so
-    that no cut-off secret survives."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return ""
-    if isinstance(data, dict):
-        if isinstance(data.get("errorMessages"), list) and data["errorMessages"]:
-            return str(data["errorMessages"][0])
-        if "message" in data:
-            return str(data["message"])
-    return ""
-
-
-# Validators built once per model: building one per page (or per PR's
-# children) was a visible share of a sync's CPU.
-_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
-
-
-def _adapter(model: Any) -> TypeAdapter[Any]:
-    found = _ADAPTERS.get(model)
-    if found is None:
-        found = _ADAPTERS[model] = TypeAdapter(model)
-    return found
-
-
-def list_adapter(model: type[M]) -> TypeAdapter[list[M]]:
-    """A cached validator of a JSON array of ``model``."""
-    return _adapter(list[model])  # type: ignore[valid-type]
-
-
-def parse(source: str, what: str, model: type[M] | TypeAdapter[M], data: Any) -> M:
-    """Validates a body; a mismatch names the first wrong field."""
-    adapter: TypeAdapter[M] = model if isinstance(model, TypeAdapter) else _adapter(model)
-    try:
-        return adapter.validate_python(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "(body)"
-        raise MalformedResponse(
-            source, f"{what}: field {where}: {err['msg']} ({exc.error_count()} errors)"
-        ) from None
-
-
-class Strict(BaseModel):
-    """Response models accept extra fields (APIs add them) but not wrong types."""
-
-    model_config = {"extra": "ignore", "frozen": True}

@@ -18,7 +18,8 @@ from pulse_etl.errors import MalformedResponse, RequestRejected
 from pulse_etl.integrations import Integration
 from pulse_etl.sources import jira_models as jm
 from pulse_etl.sources.batch import Batch, Row, Visited, resume_index
-from pulse_etl.sources.http import SourceClient, parse
+from pulse_etl.sources.http import SourceClient
+from pulse_etl.sources.validate import parse
 
 log = structlog.get_logger("pulse_etl.jira")
 API = "/rest/api/3"
@@ -56,7 +57,7 @@ def _next_token(visited: Visited, page: jm.SearchPage | jm.IdPage) -> str | None
     the sync and, for the sweep, live issues taken for deleted ones."""
     if page.is_last is False and not page.next_page_token:
         raise MalformedResponse("jira", f"{visited.what}: isLast is false but no nextPageToken")
-    return None if page.is_last else visited.follow(page.next_page_token)
+    return None if page.is_last else visited.follow(page.next_page_token, len(page.issues))
 
 
 def adf_text(node: Any) -> str | None:
@@ -205,6 +206,7 @@ class JiraConnector:
         ):
             return embedded.histories
         out: list[jm.History] = []
+        seen: set[str] = set()
         while True:
             page: jm.ChangelogPage = await self._get(
                 f"changelog {issue.key}",
@@ -213,6 +215,15 @@ class JiraConnector:
                 startAt=len(out),
                 maxResults=100,
             )
+            # A source that ignores startAt hands the same histories again:
+            # read until its total (the run stalled on a huge one), they were
+            # stored twice and the load refused the page.
+            again = next((h.id for h in page.values if h.id in seen), None)
+            if again is not None:
+                raise MalformedResponse(
+                    "jira", f"changelog {issue.key}: history {again} again (a paging loop)"
+                )
+            seen.update(h.id for h in page.values)
             out.extend(page.values)
             if page.is_last or not page.values or len(out) >= page.total:
                 return out

@@ -1,14 +1,15 @@
 """Jira Cloud REST v3 responses, as far as the ETL reads them
-(developer.atlassian.com/cloud/jira/platform/rest/v3)."""
+(developer.atlassian.com/cloud/jira/platform/rest/v3). Timestamps must carry
+their zone (Jira's have an offset): one without was subtracted from one with
+and failed the run as an internal error, or stored in the wrong zone."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
-from pulse_etl.sources.http import Strict
+from pulse_etl.sources.validate import Strict
 
 
 class Myself(Strict):
@@ -57,7 +58,7 @@ class ChangeItem(Strict):
 class History(Strict):
     id: str
     author: User | None = None
-    created: dt.datetime
+    created: AwareDatetime
     items: list[ChangeItem]
 
 
@@ -81,9 +82,9 @@ class IssueFields(Strict):
     assignee: User | None = None
     reporter: User | None = None
     parent: Parent | None = None
-    created: dt.datetime
-    updated: dt.datetime
-    resolutiondate: dt.datetime | None = None
+    created: AwareDatetime
+    updated: AwareDatetime
+    resolutiondate: AwareDatetime | None = None
 
 
 class Issue(Strict):

@@ -4,7 +4,7 @@ import { adminKeys, useEtlAction, useEtlJobs, type EtlAction, type EtlJob } from
 import { useLiveEvents } from "../../api/liveEvents";
 import { describeError } from "../../api/problem";
 import { QueryState } from "../../components/States";
-import { formatDateTime } from "../../format/dates";
+import { formatDateTime, formatTime } from "../../format/dates";
 import { formatCount } from "../../format/numbers";
 import { countOf } from "../../format/plural";
 
@@ -19,6 +19,8 @@ export interface LiveProgress {
   eta_seconds: number | null;
   /** The run's error, on its last event when it failed. */
   error: string | null;
+  /** Till when the run waits for the source's rate limit (ISO), while it does. */
+  waiting_until: string | null;
 }
 
 export function parseProgress(msg: Record<string, unknown>): LiveProgress | null {
@@ -33,6 +35,7 @@ export function parseProgress(msg: Record<string, unknown>): LiveProgress | null
     rate: num(msg.rate) ?? 0,
     eta_seconds: num(msg.eta_seconds),
     error: typeof msg.error === "string" && msg.error ? msg.error : null,
+    waiting_until: typeof msg.waiting_until === "string" && msg.waiting_until ? msg.waiting_until : null,
   };
 }
 
@@ -41,6 +44,12 @@ export function formatEta(seconds: number | null): string {
   if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
   if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
   return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** A running job's live line: its pace, or the rate-limit wait it is in (up to an hour without an event). */
+export function liveText(live: LiveProgress): string {
+  if (live.waiting_until) return `Waiting for the source's rate limit until ${formatTime(live.waiting_until)}`;
+  return `${live.rate.toFixed(1)} items/s · ETA ${formatEta(live.eta_seconds)}`;
 }
 
 /** Which controls a job's state allows (the ETL answers 409 otherwise). */
@@ -133,9 +142,7 @@ function JobCard({ job, live, onNewRun }: { job: EtlJob; live: LiveProgress | un
         <span>{progressText(state, done, estimated, phase)}</span>
       </div>
       {live && state === "running" && (
-        <p className="muted">
-          {live.rate.toFixed(1)} items/s · ETA {formatEta(live.eta_seconds)}
-        </p>
+        <p className="muted">{liveText(live)}</p>
       )}
       <p className="muted">
         Last successful sync {formatDateTime(job.last_success_at, "never")}

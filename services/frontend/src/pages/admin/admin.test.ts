@@ -1,7 +1,8 @@
 import type { EtlJob, ProviderOut } from "../../api/adminQueries";
 import { ApiError } from "../../api/problem";
 import { contrastWarnings } from "./BrandingPage";
-import { actionsFor, attemptsSince, barValue, busyReason, formatEta, parseProgress, progressText, refusal } from "./EtlPage";
+import { formatTime } from "../../format/dates";
+import { actionsFor, attemptsSince, barValue, busyReason, formatEta, liveText, parseProgress, progressText, refusal } from "./EtlPage";
 import { statusTone } from "./IntegrationsPage";
 import { liveEntry } from "./LogsPage";
 import { toDraft, toRules } from "./AnalyticsSettingsPage";
@@ -128,6 +129,16 @@ describe("ETL jobs page logic", () => {
     expect(p).toMatchObject({ done: 40, estimated: 100, eta_seconds: 4.8 });
     expect(parseProgress({ type: "log", integration: "jira", done: 1 })).toBeNull();
     expect(parseProgress({ type: "etl.progress", integration: "jira", done: "40" })).toBeNull();
+  });
+
+  it("says a rate-limit wait instead of the pace while the run is in one", () => {
+    const base = { type: "etl.progress", integration: "github", state: "running", phase: "pulls", done: 40, estimated: 100, rate: 12.5, eta_seconds: 4.8 };
+    const going = parseProgress(base);
+    const waiting = parseProgress({ ...base, waiting_until: "2026-03-02T14:05:00Z" });
+    if (!going || !waiting) throw new Error("progress events not read");
+    expect(liveText(going)).toBe("12.5 items/s · ETA 5 s");
+    expect(liveText(waiting)).toBe(`Waiting for the source's rate limit until ${formatTime("2026-03-02T14:05:00Z")}`);
+    expect(liveText(waiting)).toMatch(/until \d/);
   });
 
   it("says a failed run failed, with its error, not the phase it never left", () => {

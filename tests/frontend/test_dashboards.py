@@ -173,6 +173,9 @@ def test_phone_charts_readable_text_no_overlapping_labels(stack: Stack, demo: Te
             assert chart["axisLabels"] >= 3, (path, chart)
             assert chart["minHeight"] >= 10, (path, chart)
             assert chart["overlaps"] == [], (path, chart)
+    # The work items' and engineering's weekly bars: the last date ("Nov 30")
+    # was cut to "Nov 3" by the chart's right edge.
+    assert r["clipped"] == {path: [] for path in charts}, r["clipped"]
     # The trend's data table (five columns) made the page 31 px wider than
     # the phone once opened: each now scrolls sideways on its own.
     for path, opened in r["tablesOpen"].items():

@@ -31,7 +31,7 @@ function Trend({ metric }: { metric: MetricDef }) {
   const year = filters.year ?? figure.data?.report_year;
   const bands = metric.bands && year !== undefined ? (catalog.data?.bands[`${year}:${metric.bands}`] ?? []) : [];
   return (
-    <section className="card section" aria-labelledby="trend-heading">
+    <section className="card section print-half" aria-labelledby="trend-heading">
       <div className="section-head">
         <h2 id="trend-heading">Trend</h2>
         <fieldset className="segmented">
@@ -131,7 +131,7 @@ function Figure({ metric, trend }: { metric: MetricDef; trend: ReactNode }) {
         const dist = distribution(metric, f, zoneOf(params));
         const note = valueNote(metric, f);
         return (
-          <div aria-busy={fig.isFetching} data-stale={fig.isPlaceholderData}>
+          <div className="dora-body" aria-busy={fig.isFetching} data-stale={fig.isPlaceholderData}>
             <section className="card section figure-head" aria-label="Figure">
               <p className="tile-value" data-metric={metric.metric}>
                 {formatValue(f.value, f.unit)}
@@ -144,7 +144,7 @@ function Figure({ metric, trend }: { metric: MetricDef; trend: ReactNode }) {
               {metric.slug === "lead-time" && <Breakdown fig={f as Schemas["LeadTime"]} />}
             </section>
             {trend}
-            <section className="card section" aria-labelledby="dist-heading">
+            <section className="card section print-half" aria-labelledby="dist-heading">
               <h2 id="dist-heading">Distribution</h2>
               {dist.bars.some((b) => b.value > 0) ? <BarChart title={dist.title} unit={dist.unit} bars={dist.bars} /> : <p className="muted">Nothing to distribute in this period.</p>}
               <p className="muted small">{dist.title}.</p>

@@ -14,6 +14,7 @@ import { useEmptyText } from "../components/NoDataYet";
 import { LevelBadge } from "../components/LevelBadge";
 import { QueryState } from "../components/States";
 import { formatCount } from "../format/numbers";
+import { countOf } from "../format/plural";
 import { Deployments, Incidents, Prs } from "./dora/Drilldown";
 
 // Enough rows for the distribution; the table pages through them.
@@ -112,7 +113,7 @@ function Breakdown({ fig }: { fig: Schemas["LeadTime"] }) {
         <div key={name}>
           <dt>{name}</dt>
           <dd>
-            {formatHours(c.median_hours)} <span className="muted small">median of {c.sample_size}</span>
+            {formatHours(c.median_hours)} <span className="muted small">median of {countOf(c.sample_size, "PR")}</span>
           </dd>
         </div>
       ))}

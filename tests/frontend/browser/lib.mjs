@@ -243,6 +243,6 @@ export function clippedChartText() {
     const r = t.getBoundingClientRect();
     if (r.width === 0) return [];
     const cut = Math.max(svg.left - r.left, r.right - svg.right, svg.top - r.top, r.bottom - svg.bottom);
-    return cut > 1 ? [`${t.textContent} by ${Math.round(cut)} px`] : [];
+    return cut > 0.5 ? [`${t.textContent} by ${cut.toFixed(1)} px`] : [];
   });
 }

@@ -61,7 +61,10 @@ def test_printed_pages_are_a_summary_without_the_app_around_them(
         assert m["height"] <= 0.85 * m["pageHeight"], (view, m["height"])
         # A share never passes 100 % ("150.0 %" topped a change failure rate
         # with a week at 100 %).
-        assert all(float(a.removesuffix("%")) <= 100 for a in m["shareAxis"]), (view, m["shareAxis"])
+        assert all(float(a.removesuffix("%")) <= 100 for a in m["shareAxis"]), (
+            view,
+            m["shareAxis"],
+        )
         # Lead time's "ELITE" sat under the dotted partial-period step, the
         # line drawn across the name: the names are drawn over the lines.
         assert m["coveredBandLabels"] == [], (view, m)

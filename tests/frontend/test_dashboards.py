@@ -39,6 +39,14 @@ def test_data_pages_render_demo_figures_light_and_dark(stack: Stack, demo: Tenan
     assert started and all(re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}, \d{4}", d) for d in started), (
         started
     )
+    # A lead time step's sample in one wording on both pages: "median of 84"
+    # on the DORA page, "median of 87 PRs" on engineering's.
+    for path in ("/dora/lead-time", "/engineering"):
+        samples = re.findall(r"median of [\d,]+\S*(?: \w+)?", seen[f"{path} light"]["text"])
+        assert samples and all(re.fullmatch(r"median of [\d,]+ PRs?", m) for m in samples), (
+            path,
+            samples,
+        )
     # A figure without a level says why, beside the badge.
     rework = seen["/dora/rework-rate light"]["text"]
     assert "DORA publishes no levels for rework rate" in rework, rework[:600]
@@ -173,6 +181,9 @@ def test_phone_charts_readable_text_no_overlapping_labels(stack: Stack, demo: Te
             assert chart["axisLabels"] >= 3, (path, chart)
             assert chart["minHeight"] >= 10, (path, chart)
             assert chart["overlaps"] == [], (path, chart)
+    # The work items' and engineering's weekly bars: the last date ("Nov 30")
+    # was cut to "Nov 3" by the chart's right edge.
+    assert r["clipped"] == {path: [] for path in charts}, r["clipped"]
     # The trend's data table (five columns) made the page 31 px wider than
     # the phone once opened: each now scrolls sideways on its own.
     for path, opened in r["tablesOpen"].items():

@@ -56,6 +56,15 @@ def test_printed_pages_are_a_summary_without_the_app_around_them(
         # Dark mode printed its light text on the white paper.
         assert (m["text"], m["paper"]) == ("rgb(31, 35, 40)", "rgb(255, 255, 255)"), (view, m)
         assert m["pages"] == 1, (view, m)
+        # With room to spare: a lead time page filled 950 of the page's 960
+        # px, and a chart's relayout or a wrapped line made it two pages.
+        assert m["height"] <= 0.85 * m["pageHeight"], (view, m["height"])
+        # A share never passes 100 % ("150.0 %" topped a change failure rate
+        # with a week at 100 %).
+        assert all(float(a.removesuffix("%")) <= 100 for a in m["shareAxis"]), (
+            view,
+            m["shareAxis"],
+        )
         # Lead time's "ELITE" sat under the dotted partial-period step, the
         # line drawn across the name: the names are drawn over the lines.
         assert m["coveredBandLabels"] == [], (view, m)

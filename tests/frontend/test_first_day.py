@@ -37,3 +37,10 @@ def test_a_new_tenant_is_told_no_data_is_loaded_yet_not_that_its_filters_are_wro
         assert seen["text"].startswith("No data has been loaded yet."), (where, seen)
         assert "which an admin starts" in seen["text"], (where, seen)
         assert seen["links"] == [], (where, seen)
+    # "No data integration is configured for this tenant." and "No prediction
+    # recorded yet.", full stop: what an admin does about them, said.
+    empty = r["adminEmpty"]
+    [integrations] = empty["/admin/integrations"]
+    assert "ask them to add one" in integrations and "ETL jobs" in integrations, integrations
+    predictions = empty["/admin/ml"][-1]
+    assert predictions.startswith("No prediction recorded yet. Monitoring runs after each"), empty

@@ -64,6 +64,8 @@ def test_phone_pass(stack: Stack, demo_tenant: Tenant) -> None:
         # The whole page never scrolls sideways.
         assert m["overflow"] <= 0, (view, m["overflow"], m["offscreen"])
         assert m["dialogs"] == [], (view, m["dialogs"])
+        # The last weekly bar's date ("Nov 30") was cut to "Nov 3" by the chart's edge.
+        assert m["clippedChartText"] == [], (view, m["clippedChartText"])
     for s in SIZES:
         for mode in MODES:
             users = seen[f"admin-users {s} {mode}"]

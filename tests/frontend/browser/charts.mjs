@@ -1,7 +1,7 @@
 // The dashboards' charts on a phone: laid out at the width they are shown
 // at, their axis text as large as on a desktop and no two labels on top of
 // each other. See run.mjs.
-import { heading, inModesAndWidths, newPage, PHONE_390, signedIn, signIn } from "./lib.mjs";
+import { clippedChartText, heading, inModesAndWidths, newPage, PHONE_390, signedIn, signIn } from "./lib.mjs";
 import { settled } from "./dashboards.mjs";
 
 /** Every chart's axis and band labels as drawn: the smallest height and the pairs whose boxes intersect. */
@@ -26,8 +26,9 @@ function measureLabels() {
   });
 }
 
-/** At 390 px: per page, each chart's label measurements, the page's overflow
- * with every data table open; a screenshot of each chart. */
+/** At 390 px: per page, each chart's label measurements and the labels its
+ * edges cut, the page's overflow with every data table open; a screenshot
+ * of each chart. */
 export async function phoneCharts({ browser, config }) {
   const { page, consoleErrors } = await newPage(browser, config, { viewport: PHONE_390 });
   await page.goto("/");
@@ -35,6 +36,7 @@ export async function phoneCharts({ browser, config }) {
   await heading(page, "Overview");
   const charts = {};
   const tablesOpen = {};
+  const clipped = {};
   const screenshots = [];
   for (const [path, title, name] of [
     ["/dora/lead-time", "Lead time for changes", "dora-lead-time"],
@@ -46,6 +48,7 @@ export async function phoneCharts({ browser, config }) {
     await settled(page);
     await page.evaluate(() => document.fonts.ready);
     charts[path] = await page.evaluate(measureLabels);
+    clipped[path] = await page.evaluate(clippedChartText);
     // Every chart's data table opened: the page must stay as wide as the screen.
     for (const summary of await page.locator("details.chart-data > summary").all()) await summary.click();
     tablesOpen[path] = await page.evaluate(() => ({
@@ -59,7 +62,7 @@ export async function phoneCharts({ browser, config }) {
       screenshots.push(file);
     }
   }
-  return { charts, tablesOpen, screenshots, consoleErrors };
+  return { charts, tablesOpen, clipped, screenshots, consoleErrors };
 }
 
 /**

@@ -33,16 +33,23 @@ export async function doraTabs({ browser, config }) {
   return { seen, consoleErrors };
 }
 
+/** A Letter page inside the 0.5 in margins the scenario prints with, in CSS px (96 a inch). */
+export const LETTER_BOX = { width: 720, height: 960 };
+const MARGIN = "0.5in";
+
 /**
- * The overview and each DORA page as printed (print media, a letter page's
- * width): what shows of the app around the figures (navigation, top bar,
- * controls), the line that says the period and filters, the text colour,
- * and the printed pages (pdf); in light and dark mode.
+ * The overview and each DORA page as printed (print media in the box a
+ * Letter page leaves inside its margins: the width the pdf lays the page
+ * out at, so the screenshot is the page as printed and no chart lays
+ * itself out again between the two): what shows of the app around the
+ * figures (navigation, top bar, controls), the line that says the period
+ * and filters, the text colour, how tall the printed content is, and the
+ * printed pages (pdf); in light and dark mode.
  */
 export async function printed({ browser, config }) {
   const screenshots = [];
   const seen = {};
-  const { page } = await signedIn(browser, config, { viewport: { width: 816, height: 1056 } });
+  const { page } = await signedIn(browser, config, { viewport: LETTER_BOX });
   for (const mode of ["Dark", "Light"]) {
     await setMode(page, mode);
     const colorScheme = mode.toLowerCase();
@@ -64,6 +71,11 @@ export async function printed({ browser, config }) {
           // What the charts draw their lines and bars in (dark mode's lighter shade printed pale).
           charts: [...new Set([...document.querySelectorAll(".trend-line, .spark-line, .chart-svg .bar")].map((e) => (e.matches(".bar") ? getComputedStyle(e).fill : getComputedStyle(e).stroke)))],
           paper: getComputedStyle(document.body).backgroundColor,
+          // A share's axis labels ("100 %"): a week at 100 % drew it up to "150.0 %".
+          shareAxis: [...document.querySelectorAll(".chart-svg text.axis")].map((t) => t.textContent).filter((t) => t.endsWith("%")),
+          // The bottom of the lowest thing printed: a page one frame's
+          // relayout away from the page's foot came out as two pages.
+          height: Math.ceil(Math.max(0, ...[...document.querySelectorAll("main *")].filter((e) => e.getClientRects().length > 0).map((e) => e.getBoundingClientRect().bottom + window.scrollY))),
           // A level band's name with a line drawn over it ("ELITE" under the
           // dotted partial-period step): the lines painted after the name
           // whose stroke crosses its box, sampled on a grid.
@@ -77,7 +89,8 @@ export async function printed({ browser, config }) {
           }),
         };
       });
-      const pdf = await page.pdf({ format: "Letter", margin: { top: "0.5in", bottom: "0.5in", left: "0.5in", right: "0.5in" } });
+      const pdf = await page.pdf({ format: "Letter", margin: { top: MARGIN, bottom: MARGIN, left: MARGIN, right: MARGIN } });
+      seen[`${p.name} ${colorScheme}`].pageHeight = LETTER_BOX.height;
       seen[`${p.name} ${colorScheme}`].pages = (pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) ?? []).length;
       screenshots.push(await shot(page, config, `print-${p.name}-${colorScheme}`));
       await page.emulateMedia({ media: "screen" });

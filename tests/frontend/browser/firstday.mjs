@@ -40,6 +40,16 @@ export async function firstDay({ browser, config }) {
     },
     [["1440", WIDE], ["820", TABLET], ["390", PHONE_390]],
   );
+  // The admin pages with nothing to list yet: what to do about it.
+  const adminEmpty = {};
+  await page.setViewportSize(DESKTOP);
+  for (const [path, title] of [["/admin/integrations", "Integrations"], ["/admin/ml", "ML monitoring"]]) {
+    await page.goto(path);
+    await heading(page, title);
+    await page.waitForFunction(() => document.querySelector("main .state-empty") && !document.querySelector("main .state-loading"));
+    adminEmpty[path] = (await page.locator(".state-empty").allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim());
+    screenshots.push(await shot(page, config, `first-day-${path.split("/").at(-1)}-light`));
+  }
   const member = {};
   const other = await newPage(browser, config, { viewport: DESKTOP });
   await other.page.goto("/");
@@ -51,5 +61,5 @@ export async function firstDay({ browser, config }) {
     member[p.name] = await emptyState(other.page);
   }
   screenshots.push(await shot(other.page, config, "first-day-work-items-member-light"));
-  return { admin, member, screenshots };
+  return { admin, adminEmpty, member, screenshots };
 }

@@ -233,3 +233,16 @@ export async function answerTextOf(answer) {
       .join("\n"),
   );
 }
+
+/** A chart's text cut by its drawing's edge (an svg shows nothing outside
+ * its box): each label and by how many px; for page.evaluate. "Nov 30"
+ * under the last of 13 weekly bars showed as "Nov 3" at 390 px. */
+export function clippedChartText() {
+  return [...document.querySelectorAll("svg text")].flatMap((t) => {
+    const svg = t.ownerSVGElement.getBoundingClientRect();
+    const r = t.getBoundingClientRect();
+    if (r.width === 0) return [];
+    const cut = Math.max(svg.left - r.left, r.right - svg.right, svg.top - r.top, r.bottom - svg.bottom);
+    return cut > 0.5 ? [`${t.textContent} by ${cut.toFixed(1)} px`] : [];
+  });
+}

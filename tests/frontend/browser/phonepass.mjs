@@ -3,7 +3,7 @@
 // broken: the page scrolling sideways, a control too small to tap, a table
 // whose columns go off its right edge, a dialog wider than the screen.
 // See run.mjs.
-import { heading, newPage, openFilters, setMode, shot, signIn } from "./lib.mjs";
+import { clippedChartText, heading, newPage, openFilters, setMode, shot, signIn } from "./lib.mjs";
 import { PAGES as DATA_PAGES, settled } from "./dashboards.mjs";
 
 export const PHONES = { 390: { width: 390, height: 844 }, 360: { width: 360, height: 740 } };
@@ -87,7 +87,7 @@ export const SIGNED_IN = [
 
 async function look(page, config, key, seen, screenshots) {
   await page.evaluate(() => document.fonts.ready);
-  seen[key] = await page.evaluate(phoneMeasure);
+  seen[key] = { ...(await page.evaluate(phoneMeasure)), clippedChartText: await page.evaluate(clippedChartText) };
   screenshots.push(await shot(page, config, `phone-${key.replaceAll(" ", "-")}`));
 }
 

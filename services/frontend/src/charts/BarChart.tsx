@@ -1,5 +1,5 @@
 import { DataTable } from "./DataTable";
-import { axisMargin, chartHeight, fontPx, labelStride, useChartWidth } from "./layout";
+import { axisMargin, chartHeight, fontPx, labelStride, textWidth, useChartWidth } from "./layout";
 import { linear, niceTicks } from "./scale";
 
 export interface Bar {
@@ -41,7 +41,7 @@ export function BarChart({ bars, title, unit, height: base = 220 }: { bars: Bar[
               <g key={b.label}>
                 <rect x={x} y={y(b.value)} width={slot * 0.7} height={Math.max(0, bottom - y(b.value))} className="bar" rx={2} />
                 {i % stride === 0 && (
-                  <text x={x + slot * 0.35} y={height - 10} className="axis" textAnchor="middle">
+                  <text x={labelX(x + slot * 0.35, b.label, width, font)} y={height - 10} className="axis" textAnchor="middle">
                     {b.label}
                   </text>
                 )}
@@ -60,6 +60,16 @@ export function BarChart({ bars, title, unit, height: base = 220 }: { bars: Bar[
       </DataTable>
     </figure>
   );
+}
+
+/**
+ * A label's centre kept far enough from the drawing's edges for all of it
+ * to show: centred on the last of 13 weekly bars at 390 px, "Nov 30" was
+ * cut to "Nov 3" by the right edge.
+ */
+export function labelX(centre: number, label: string, width: number, font: number): number {
+  const half = Math.ceil(textWidth(label, font) / 2) + 1;
+  return Math.max(half, Math.min(width - half, centre));
 }
 
 const HOUR_BINS: [string, number][] = [

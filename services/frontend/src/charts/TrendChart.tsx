@@ -34,6 +34,9 @@ export function axisTicks(max: number, unit: string, scale = 1, per: Per = max >
   const inUnit = (factor: number, suffix: string) => niceTicks(max * factor).map((v) => ({ value: v / factor, label: `${plain(v)} ${suffix}` }));
   if (scale === 1 && unit === "hours") return max < 1 ? inUnit(60, "min") : max < 48 ? inUnit(1, "h") : inUnit(1 / 24, "days");
   if (scale === 1 && unit === "per_day") return per === "day" ? inUnit(1, "/ day") : inUnit(7, "/ week");
+  // A share in whole percents ("50 %", not "50.0 %").
+  if (scale === 1 && unit === "percent") return inUnit(1, "%");
+  if (scale === 1 && unit === "ratio") return inUnit(100, "%");
   return niceTicks(max).map((v) => ({ value: v, label: formatValue(v / scale, unit) }));
 }
 
@@ -77,7 +80,11 @@ export function TrendChart({
   // One rate for the axis, the tips and the table, from the series' own values.
   const per = perOf([...points, ...previous].map((p) => p.value));
   const value = (v: number | null) => formatValue(v, unit, per);
-  const marks = axisTicks(Math.max(dataMax * 1.15, nextEdge !== undefined && nextEdge <= dataMax * 2 ? nextEdge * 1.05 : 0), unit, scale, per);
+  // A share's axis stops at 100 %: a week at 100 % (one deployment, one
+  // incident) drew the change failure rate's axis up to "150.0 %".
+  const whole = unit === "percent" ? 100 * scale : unit === "ratio" ? scale : Infinity;
+  const headroom = Math.max(dataMax * 1.15, nextEdge !== undefined && nextEdge <= dataMax * 2 ? nextEdge * 1.05 : 0);
+  const marks = axisTicks(dataMax <= whole ? Math.min(whole, headroom) : headroom, unit, scale, per);
   const top = marks[marks.length - 1]?.value ?? 1;
   const left = axisMargin(marks.map((t) => t.label), 56, font);
   const dates = points.map((p) => shortDate(p.start, timeZone));

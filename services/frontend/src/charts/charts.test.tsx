@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { LevelBadge } from "../components/LevelBadge";
 import { levelReason, METRICS, type MetricDef } from "../analytics/metrics";
 import { regions } from "./bands";
-import { BarChart, binHours } from "./BarChart";
+import { BarChart, binHours, labelX } from "./BarChart";
+import { textWidth } from "./layout";
 import { partialText } from "./partial";
 import { niceTicks, shortDate } from "./scale";
 import { Sparkline } from "./Sparkline";
@@ -118,6 +119,22 @@ describe("axis ticks", () => {
     expect(axis.length).toBeGreaterThan(1);
     expect(cells).toHaveLength(3);
     for (const text of [...axis, ...tips, ...cells]) expect(text.endsWith(rate)).toBe(true);
+  });
+
+  it("a share's trend axis stops at 100 %, in whole percents", () => {
+    // A partial week at 100 % (one deployment, one incident) drew the axis up to "150.0 %".
+    const points = [0, 10, 100].map((value, i) => ({ start: `2026-06-0${i + 1}T00:00:00Z`, value, level: null, sample_size: 1 }));
+    render(<TrendChart title="Change failure rate by week" unit="percent" points={points} previous={[]} regions={[]} />);
+    const axis = [...document.querySelectorAll("svg text.axis")].map((t) => t.textContent ?? "").filter((t) => t.endsWith("%"));
+    expect(axis).toEqual(["0 %", "20 %", "40 %", "60 %", "80 %", "100 %"]);
+    expect(axisTicks(0.23, "ratio").map((t) => t.label)).toEqual(["0 %", "5 %", "10 %", "15 %", "20 %", "25 %"]);
+  });
+
+  it("a bar's date under the chart's last bar stays inside the drawing", () => {
+    // "Nov 30" under the last of 13 weekly bars at 390 px was cut to "Nov 3".
+    expect(labelX(300, "Nov 30", 302, 11)).toBeLessThanOrEqual(302 - textWidth("Nov 30", 11) / 2);
+    expect(labelX(3, "Sep 7", 302, 11)).toBeGreaterThanOrEqual(textWidth("Sep 7", 11) / 2);
+    expect(labelX(150, "Oct 5", 302, 11)).toBe(150);
   });
 
   it("a trend axis in hours reads round days once past two days", () => {

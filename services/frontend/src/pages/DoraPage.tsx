@@ -14,6 +14,7 @@ import { useEmptyText } from "../components/NoDataYet";
 import { LevelBadge } from "../components/LevelBadge";
 import { QueryState } from "../components/States";
 import { formatCount } from "../format/numbers";
+import { countOf } from "../format/plural";
 import { Deployments, Incidents, Prs } from "./dora/Drilldown";
 
 // Enough rows for the distribution; the table pages through them.
@@ -31,7 +32,7 @@ function Trend({ metric }: { metric: MetricDef }) {
   const year = filters.year ?? figure.data?.report_year;
   const bands = metric.bands && year !== undefined ? (catalog.data?.bands[`${year}:${metric.bands}`] ?? []) : [];
   return (
-    <section className="card section" aria-labelledby="trend-heading">
+    <section className="card section print-half" aria-labelledby="trend-heading">
       <div className="section-head">
         <h2 id="trend-heading">Trend</h2>
         <fieldset className="segmented">
@@ -112,7 +113,7 @@ function Breakdown({ fig }: { fig: Schemas["LeadTime"] }) {
         <div key={name}>
           <dt>{name}</dt>
           <dd>
-            {formatHours(c.median_hours)} <span className="muted small">median of {c.sample_size}</span>
+            {formatHours(c.median_hours)} <span className="muted small">median of {countOf(c.sample_size, "PR")}</span>
           </dd>
         </div>
       ))}
@@ -131,7 +132,7 @@ function Figure({ metric, trend }: { metric: MetricDef; trend: ReactNode }) {
         const dist = distribution(metric, f, zoneOf(params));
         const note = valueNote(metric, f);
         return (
-          <div aria-busy={fig.isFetching} data-stale={fig.isPlaceholderData}>
+          <div className="dora-body" aria-busy={fig.isFetching} data-stale={fig.isPlaceholderData}>
             <section className="card section figure-head" aria-label="Figure">
               <p className="tile-value" data-metric={metric.metric}>
                 {formatValue(f.value, f.unit)}
@@ -144,7 +145,7 @@ function Figure({ metric, trend }: { metric: MetricDef; trend: ReactNode }) {
               {metric.slug === "lead-time" && <Breakdown fig={f as Schemas["LeadTime"]} />}
             </section>
             {trend}
-            <section className="card section" aria-labelledby="dist-heading">
+            <section className="card section print-half" aria-labelledby="dist-heading">
               <h2 id="dist-heading">Distribution</h2>
               {dist.bars.some((b) => b.value > 0) ? <BarChart title={dist.title} unit={dist.unit} bars={dist.bars} /> : <p className="muted">Nothing to distribute in this period.</p>}
               <p className="muted small">{dist.title}.</p>

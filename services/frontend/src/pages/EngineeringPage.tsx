@@ -7,6 +7,7 @@ import { shortDate } from "../charts/scale";
 import { FilterBar } from "../components/FilterBar";
 import { useEmptyText } from "../components/NoDataYet";
 import { QueryState } from "../components/States";
+import { countOf } from "../format/plural";
 
 type Component = Schemas["Component"];
 
@@ -28,7 +29,7 @@ export function CycleBreakdown({ steps }: { steps: [string, Component][] }) {
               {name}
             </dt>
             <dd>
-              {formatHours(c.median_hours)} <span className="muted small">median of {c.sample_size} PRs</span>
+              {formatHours(c.median_hours)} <span className="muted small">median of {countOf(c.sample_size, "PR")}</span>
             </dd>
           </div>
         ))}

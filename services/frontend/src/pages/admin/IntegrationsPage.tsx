@@ -1,3 +1,4 @@
+import { Link } from "react-router-dom";
 import { useIntegrations } from "../../api/adminQueries";
 import type { Schemas } from "../../api/queries";
 import { Table } from "../../components/Table";
@@ -50,13 +51,26 @@ function IntegrationCard({ i }: { i: Integration }) {
   );
 }
 
+/** The next step, not only the fact: an admin cannot add one here, the platform operator does. */
+function NoIntegration() {
+  return (
+    <>
+      <p className="empty-title">No data integration is configured for this tenant.</p>
+      <p className="muted">
+        Jira and GitHub are connected in the tenant&apos;s configuration (its PulseTenant), which the platform operator sets: ask them to add one. It is
+        listed here once applied, and its first sync starts on <Link to="/admin/etl">ETL jobs</Link>.
+      </p>
+    </>
+  );
+}
+
 export function IntegrationsPage() {
   const integrations = useIntegrations();
   return (
     <>
       <h1>Integrations</h1>
       <p className="muted">Jira and GitHub connections come from the tenant's configuration; their sync status is live from the ETL.</p>
-      <QueryState query={integrations} isEmpty={(l) => l.length === 0} empty="No data integration is configured for this tenant.">
+      <QueryState query={integrations} isEmpty={(l) => l.length === 0} empty={<NoIntegration />}>
         {(list) => (
           <div className="grid-1">
             {list.map((i) => (

@@ -93,7 +93,13 @@ function Accuracy() {
   return (
     <section className="card" aria-labelledby="accuracy-heading">
       <h2 id="accuracy-heading">Prediction accuracy</h2>
-      <QueryState query={predictions} isEmpty={(l) => l.length === 0} empty="No prediction recorded yet.">
+      <QueryState query={predictions} isEmpty={(l) => l.length === 0} empty={
+          <>
+            <p className="empty-title">No prediction recorded yet.</p>
+            <p className="muted">Monitoring runs after each successful sync: predictions and their accuracy appear here after the first one.</p>
+          </>
+        }
+      >
         {(list) => (
           <Table label="Accuracy table" caption={`Accuracy per model over the latest ${list.length} predictions`} columns={["Model", "Predictions", "With outcome", "Mean accuracy", "Mean confidence"]}>
                 {accuracyByModel(list).map((m) => (

@@ -276,3 +276,63 @@ export async function searchIndex({ browser, config, axeSource }) {
     throw new Error(`${err.message}\nat ${page.url()} the page showed:\n${shown}`);
   }
 }
+
+/** The app paths of an answer's text as the page shows them: each link's
+ * text, href, target and the links' count. */
+function answerLinksOf(div) {
+  return [...div.querySelectorAll("a")].map((a) => ({ text: a.textContent, href: a.getAttribute("href"), target: a.getAttribute("target") }));
+}
+
+/** An answer that points to a dashboard ("…the Deployment frequency
+ * dashboard lists them all (/dora/deployment-frequency?days=90)"), asked of
+ * the real backend: the path is a link, followed in the same page (the
+ * router's navigation: the page's state survives, no reload). Then an answer
+ * carrying what a Jira issue could inject (other origins, HTML, a page that
+ * acts on its query), played by a route: none of it is a link. Photographed. */
+export async function answerLinks({ browser, config }) {
+  const { page, consoleErrors } = await signedIn(browser, config, { viewport: DESKTOP });
+  // The first question loads the offline embedding model.
+  page.setDefaultTimeout(90_000);
+  await page.goto("/assistant");
+  await heading(page, "Assistant");
+  await page.getByLabel("Your question").fill(config.question);
+  await page.getByRole("button", { name: "Ask" }).click();
+  const answer = page.getByRole("article", { name: "Assistant's answer" });
+  await answer.getByRole("button", { name: "Good answer" }).waitFor();
+  const text = answer.locator(".answer-text");
+  const shown = { text: await answerTextOf(answer), links: await text.evaluate(answerLinksOf) };
+  const screenshots = [await shot(page, config, "assistant-dashboard-link")];
+  // A full page load would lose this: only the router's navigation keeps it.
+  await page.evaluate(() => {
+    window.__sameDocument = true;
+  });
+  await text.getByRole("link").first().click();
+  await page.waitForURL((u) => u.pathname !== "/assistant");
+  // The dashboard drawn, not its "Loading…".
+  await page.getByRole("heading", { level: 2, name: "Trend" }).waitFor();
+  const url = new URL(page.url());
+  const followed = {
+    path: url.pathname,
+    search: url.search,
+    period: await page.getByLabel("Period").locator("option:checked").textContent(),
+    sameDocument: await page.evaluate(() => window.__sameDocument === true),
+    pages: page.context().pages().length,
+  };
+  screenshots.push(await shot(page, config, "assistant-dashboard-link-followed"));
+
+  const event = (name, data) => `event: ${name}\ndata: ${JSON.stringify({ event: name, ...data })}\n\n`;
+  const body =
+    event("token", { text: config.injected }) + event("done", { mode: "llm", provider: "test", message_id: "00000000-0000-0000-0000-00000000000d" });
+  await page.route("**/api/v1/assistant/conversations/*/messages", (route) =>
+    route.request().method() === "POST" ? route.fulfill({ status: 200, headers: { "content-type": "text/event-stream" }, body }) : route.continue(),
+  );
+  await page.goto("/assistant");
+  await heading(page, "Assistant");
+  await page.getByLabel("Your question").fill("What did PAY-12 change?");
+  await page.getByRole("button", { name: "Ask" }).click();
+  const injectedAnswer = page.getByRole("article", { name: "Assistant's answer" }).last();
+  await injectedAnswer.getByRole("button", { name: "Good answer" }).waitFor();
+  const injected = { text: await answerTextOf(injectedAnswer), links: await injectedAnswer.locator(".answer-text").evaluate(answerLinksOf) };
+  screenshots.push(await shot(page, config, "assistant-injected-links"));
+  return { shown, followed, injected, screenshots, consoleErrors };
+}

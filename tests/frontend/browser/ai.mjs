@@ -164,20 +164,27 @@ async function aiPagesIn(page, consoleErrors, config, axeSource) {
   return { search, assistant, feedback, afterReload, fromMenu, seen, sources, violations, screenshots, consoleErrors };
 }
 
+/** One event of the assistant's stream, as the server writes it. */
+const event = (name, data) => `event: ${name}\ndata: ${JSON.stringify({ event: name, ...data })}\n\n`;
+
+/** The page's next question answered with `body` (a stream played by a route). */
+async function playAnswer(page, body) {
+  await page.route("**/api/v1/assistant/conversations/*/messages", (route) =>
+    route.request().method() === "POST" ? route.fulfill({ status: 200, headers: { "content-type": "text/event-stream" }, body }) : route.continue(),
+  );
+}
+
 /** An answer of 12 tool steps and 12 sources (the stream the agent sends,
  * played by a route: local mode takes one step), at desktop and phone
  * width: the "Tools used" and "Sources" lists as laid out, and photographed. */
 export async function longAnswer({ browser, config }) {
   const { page, consoleErrors } = await signedIn(browser, config, { viewport: DESKTOP });
-  const event = (name, data) => `event: ${name}\ndata: ${JSON.stringify({ event: name, ...data })}\n\n`;
   let body = "";
   for (let i = 1; i <= 12; i++) body += event("step", { tool: `tool_number_${i}`, arguments: {}, summary: `read ${i * 7} rows of the last 90 days` });
   body += event("token", { text: "Most production outages come from the payments service, then the web app." });
   for (let i = 1; i <= 12; i++) body += event("citation", { type: "repository", id: i, title: `acme/service-${i}`, url: `https://github.com/acme/service-${i}` });
   body += event("done", { mode: "local", provider: null, message_id: "00000000-0000-0000-0000-00000000000c" });
-  await page.route("**/api/v1/assistant/conversations/*/messages", (route) =>
-    route.request().method() === "POST" ? route.fulfill({ status: 200, headers: { "content-type": "text/event-stream" }, body }) : route.continue(),
-  );
+  await playAnswer(page, body);
   await page.goto("/assistant");
   await heading(page, "Assistant");
   await page.getByLabel("Your question").fill("Where do most of our outages come from?");
@@ -196,10 +203,9 @@ export async function longAnswer({ browser, config }) {
   return { layouts, screenshots, consoleErrors };
 }
 
-/** A question local mode has no answer for, asked of the real backend: the
- * questions it can answer ("- " lines of its reply) shown as a list, at
- * desktop and phone width, photographed. */
-export async function noAnswerList({ browser, config }) {
+/** Signed in at desktop width, `config.question` asked on the Assistant
+ * page of the real backend: its answer, in. */
+async function askedOfTheBackend(browser, config) {
   const { page, consoleErrors } = await signedIn(browser, config, { viewport: DESKTOP });
   // The first question loads the offline embedding model.
   page.setDefaultTimeout(90_000);
@@ -209,6 +215,14 @@ export async function noAnswerList({ browser, config }) {
   await page.getByRole("button", { name: "Ask" }).click();
   const answer = page.getByRole("article", { name: "Assistant's answer" });
   await answer.getByRole("button", { name: "Good answer" }).waitFor();
+  return { page, consoleErrors, answer };
+}
+
+/** A question local mode has no answer for, asked of the real backend: the
+ * questions it can answer ("- " lines of its reply) shown as a list, at
+ * desktop and phone width, photographed. */
+export async function noAnswerList({ browser, config }) {
+  const { page, consoleErrors, answer } = await askedOfTheBackend(browser, config);
   const text = answer.locator(".answer-text");
   const layouts = {};
   const screenshots = [];
@@ -290,15 +304,7 @@ function answerLinksOf(div) {
  * carrying what a Jira issue could inject (other origins, HTML, a page that
  * acts on its query), played by a route: none of it is a link. Photographed. */
 export async function answerLinks({ browser, config }) {
-  const { page, consoleErrors } = await signedIn(browser, config, { viewport: DESKTOP });
-  // The first question loads the offline embedding model.
-  page.setDefaultTimeout(90_000);
-  await page.goto("/assistant");
-  await heading(page, "Assistant");
-  await page.getByLabel("Your question").fill(config.question);
-  await page.getByRole("button", { name: "Ask" }).click();
-  const answer = page.getByRole("article", { name: "Assistant's answer" });
-  await answer.getByRole("button", { name: "Good answer" }).waitFor();
+  const { page, consoleErrors, answer } = await askedOfTheBackend(browser, config);
   const text = answer.locator(".answer-text");
   const shown = { text: await answerTextOf(answer), links: await text.evaluate(answerLinksOf) };
   const screenshots = [await shot(page, config, "assistant-dashboard-link")];
@@ -320,12 +326,7 @@ export async function answerLinks({ browser, config }) {
   };
   screenshots.push(await shot(page, config, "assistant-dashboard-link-followed"));
 
-  const event = (name, data) => `event: ${name}\ndata: ${JSON.stringify({ event: name, ...data })}\n\n`;
-  const body =
-    event("token", { text: config.injected }) + event("done", { mode: "llm", provider: "test", message_id: "00000000-0000-0000-0000-00000000000d" });
-  await page.route("**/api/v1/assistant/conversations/*/messages", (route) =>
-    route.request().method() === "POST" ? route.fulfill({ status: 200, headers: { "content-type": "text/event-stream" }, body }) : route.continue(),
-  );
+  await playAnswer(page, event("token", { text: config.injected }) + event("done", { mode: "llm", provider: "test", message_id: "00000000-0000-0000-0000-00000000000d" }));
   await page.goto("/assistant");
   await heading(page, "Assistant");
   await page.getByLabel("Your question").fill("What did PAY-12 change?");

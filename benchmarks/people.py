@@ -1,6 +1,7 @@
 """The assistant's people queries on a generated tenant: 100k merged PRs
 (``--prs``) over a year by 500 people (``--people``), each reviewed once
-by another: each statement's plan (does it read a table whole?) and its
+by another, and 100k work items (``--items``) assigned to them by their
+Jira names ("Dev 7 Person"): each statement's plan (does it read a table whole?) and its
 EXPLAIN ANALYZE execution time (median of ``--runs``), with the tenant's
 people indexes (migration 6e6a7a0671bb) and without them (dropped for the
 second pass). The rows are generated in SQL (benchmarks/dora.py's
@@ -26,7 +27,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import Connection, text
 
-from pulse_backend.agent import narrowing, rankings
+from pulse_backend.agent import assignees, narrowing, rankings
 from pulse_common.analytics.engineering import engineering_statement
 from pulse_common.analytics.scope import Scope
 from pulse_common.db import connect, make_engine
@@ -48,6 +49,10 @@ def statements() -> dict[str, tuple[str, dict[str, Any]]]:
     return {
         "narrowing: the author's login": (narrowing._AUTHOR, {"name": "DEV7"}),
         "narrowing: the people a question names": narrowing.people_named(["dev7%", "ada"]),
+        "narrowing: the assignees a question names": assignees.named_statement(
+            ["dev7", "ada"], "what did dev 7 person work on"
+        ),
+        "work items: an assignee spelled exactly": (assignees.EXACT, {"name": "Dev 7 Person"}),
         "ranking: PRs merged per author": rankings.merged_by_author(everyone),
         "engineering flow of a person": engineering_statement(
             everyone.model_copy(update={"authors": ("dev7",)})
@@ -72,7 +77,16 @@ FROM prs p
 """
 
 
-def generate(conn: Connection, tenant_id: int, prs: int, people: int) -> None:
+_ITEMS = """
+INSERT INTO work_items (tenant_id, project_id, key, summary, assignee, created, resolved_at)
+SELECT :t, :p, 'B-' || g, 'item ' || g, 'Dev ' || (g % :people) || ' Person',
+       CAST(:end AS timestamptz) - (g % 365 + 2) * interval '1 day',
+       CAST(:end AS timestamptz) - (g % 365 + 1) * interval '1 day'
+FROM generate_series(1, :items) g
+"""
+
+
+def generate(conn: Connection, tenant_id: int, prs: int, people: int, items: int) -> None:
     [(repo,)] = conn.execute(
         text(
             "INSERT INTO repositories (tenant_id, full_name, name) "
@@ -80,9 +94,14 @@ def generate(conn: Connection, tenant_id: int, prs: int, people: int) -> None:
         ),
         {"t": tenant_id},
     )
-    params = {"t": tenant_id, "r": repo, "people": people, "prs": prs, "end": END}
+    [(project,)] = conn.execute(
+        text("INSERT INTO projects (tenant_id, key, name) VALUES (:t, 'B', 'Bench') RETURNING id"),
+        {"t": tenant_id},
+    )
+    params = {"t": tenant_id, "r": repo, "p": project, "people": people, "prs": prs, "end": END}
     conn.execute(text(_PRS), params)
     conn.execute(text(_REVIEWS), params)
+    conn.execute(text(_ITEMS), {**params, "items": items})
 
 
 def explain(conn: Connection, sql: str, params: dict[str, Any]) -> tuple[float, bool]:
@@ -105,6 +124,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--prs", type=int, default=100_000)
     parser.add_argument("--people", type=int, default=500)
+    parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     configure_logging(json=False, level="WARNING")
@@ -125,10 +145,13 @@ def main() -> int:
         schema = quote_ident(t.schema_name)
         with connect(engine) as conn:
             conn.execute(text(f"SET LOCAL search_path TO {schema}"))
-            generate(conn, t.tenant_id, args.prs, args.people)
-        print(f"{args.prs} PRs and as many reviews by {args.people} people")
+            generate(conn, t.tenant_id, args.prs, args.people, args.items)
+        print(
+            f"{args.prs} PRs and as many reviews by {args.people} people, "
+            f"{args.items} work items assigned to them"
+        )
         with psycopg.connect(primary, autocommit=True) as c:
-            c.execute(f"VACUUM ANALYZE {schema}.prs, {schema}.prs_reviews")
+            c.execute(f"VACUUM ANALYZE {schema}.prs, {schema}.prs_reviews, {schema}.work_items")
         passes = {}
         with connect(engine) as conn:
             conn.execute(text(f"SET LOCAL search_path TO {schema}"))

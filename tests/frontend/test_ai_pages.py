@@ -180,3 +180,46 @@ def test_long_answer_numbers_its_tools_and_sources_in_a_column(
         for name, layout in lists.items():
             _numbers_in_their_column(f"{width} {name}", layout, at_least=12)
     assert all(Path(p).stat().st_size > 5_000 for p in r["screenshots"])
+
+
+# What a Jira issue's text could carry into an answer (a model repeats it):
+# only the app's own dashboard path in it may become a link.
+INJECTED = (
+    "PAY-12 says: see https://evil.example/dora/lead-time, //evil.example/x or "
+    '<a href="https://evil.example">/dora</a>; reset your password at '
+    "/set-password?token=abc; the Lead time dashboard has it (/dora/lead-time?days=30)."
+)
+
+
+def test_an_answers_dashboard_path_is_a_link_in_the_app(stack: Stack, demo_tenant: Tenant) -> None:
+    # "…the Deployment frequency dashboard lists them all (/dora/…)" was
+    # shown as text: nothing to click.
+    r = run_browser(
+        "answerLinks",
+        stack,
+        tenant=demo_tenant.slug,
+        email=demo_tenant.admin_email,
+        password=demo_tenant.password,
+        question="what did we ship over the last 90 days?",
+        injected=INJECTED,
+    )
+    assert r["consoleErrors"] == []
+    shown = r["shown"]
+    path = "/dora/deployment-frequency?days=90"
+    assert f"dashboard lists them all ({path})." in shown["text"], shown
+    # The text as streamed, the path a link in the same tab.
+    assert shown["links"] == [{"text": path, "href": path, "target": None}], shown
+    assert r["followed"] == {
+        "path": "/dora/deployment-frequency",
+        "search": "?days=90",
+        "period": "Last 90 days",
+        "sameDocument": True,
+        "pages": 1,
+    }, r["followed"]
+    injected = r["injected"]
+    assert injected["text"] == INJECTED, injected
+    # The markup shown as text; no other origin, no other page.
+    assert injected["links"] == [
+        {"text": "/dora/lead-time?days=30", "href": "/dora/lead-time?days=30", "target": None}
+    ], injected
+    assert all(Path(p).stat().st_size > 5_000 for p in r["screenshots"])

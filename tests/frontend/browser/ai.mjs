@@ -164,20 +164,27 @@ async function aiPagesIn(page, consoleErrors, config, axeSource) {
   return { search, assistant, feedback, afterReload, fromMenu, seen, sources, violations, screenshots, consoleErrors };
 }
 
+/** One event of the assistant's stream, as the server writes it. */
+const event = (name, data) => `event: ${name}\ndata: ${JSON.stringify({ event: name, ...data })}\n\n`;
+
+/** The page's next question answered with `body` (a stream played by a route). */
+async function playAnswer(page, body) {
+  await page.route("**/api/v1/assistant/conversations/*/messages", (route) =>
+    route.request().method() === "POST" ? route.fulfill({ status: 200, headers: { "content-type": "text/event-stream" }, body }) : route.continue(),
+  );
+}
+
 /** An answer of 12 tool steps and 12 sources (the stream the agent sends,
  * played by a route: local mode takes one step), at desktop and phone
  * width: the "Tools used" and "Sources" lists as laid out, and photographed. */
 export async function longAnswer({ browser, config }) {
   const { page, consoleErrors } = await signedIn(browser, config, { viewport: DESKTOP });
-  const event = (name, data) => `event: ${name}\ndata: ${JSON.stringify({ event: name, ...data })}\n\n`;
   let body = "";
   for (let i = 1; i <= 12; i++) body += event("step", { tool: `tool_number_${i}`, arguments: {}, summary: `read ${i * 7} rows of the last 90 days` });
   body += event("token", { text: "Most production outages come from the payments service, then the web app." });
   for (let i = 1; i <= 12; i++) body += event("citation", { type: "repository", id: i, title: `acme/service-${i}`, url: `https://github.com/acme/service-${i}` });
   body += event("done", { mode: "local", provider: null, message_id: "00000000-0000-0000-0000-00000000000c" });
-  await page.route("**/api/v1/assistant/conversations/*/messages", (route) =>
-    route.request().method() === "POST" ? route.fulfill({ status: 200, headers: { "content-type": "text/event-stream" }, body }) : route.continue(),
-  );
+  await playAnswer(page, body);
   await page.goto("/assistant");
   await heading(page, "Assistant");
   await page.getByLabel("Your question").fill("Where do most of our outages come from?");
@@ -196,10 +203,9 @@ export async function longAnswer({ browser, config }) {
   return { layouts, screenshots, consoleErrors };
 }
 
-/** A question local mode has no answer for, asked of the real backend: the
- * questions it can answer ("- " lines of its reply) shown as a list, at
- * desktop and phone width, photographed. */
-export async function noAnswerList({ browser, config }) {
+/** Signed in at desktop width, `config.question` asked on the Assistant
+ * page of the real backend: its answer, in. */
+async function askedOfTheBackend(browser, config) {
   const { page, consoleErrors } = await signedIn(browser, config, { viewport: DESKTOP });
   // The first question loads the offline embedding model.
   page.setDefaultTimeout(90_000);
@@ -209,6 +215,14 @@ export async function noAnswerList({ browser, config }) {
   await page.getByRole("button", { name: "Ask" }).click();
   const answer = page.getByRole("article", { name: "Assistant's answer" });
   await answer.getByRole("button", { name: "Good answer" }).waitFor();
+  return { page, consoleErrors, answer };
+}
+
+/** A question local mode has no answer for, asked of the real backend: the
+ * questions it can answer ("- " lines of its reply) shown as a list, at
+ * desktop and phone width, photographed. */
+export async function noAnswerList({ browser, config }) {
+  const { page, consoleErrors, answer } = await askedOfTheBackend(browser, config);
   const text = answer.locator(".answer-text");
   const layouts = {};
   const screenshots = [];
@@ -275,4 +289,51 @@ export async function searchIndex({ browser, config, axeSource }) {
     const shown = await page.locator("main").innerText().catch(() => "(no main)");
     throw new Error(`${err.message}\nat ${page.url()} the page showed:\n${shown}`);
   }
+}
+
+/** The app paths of an answer's text as the page shows them: each link's
+ * text, href, target and the links' count. */
+function answerLinksOf(div) {
+  return [...div.querySelectorAll("a")].map((a) => ({ text: a.textContent, href: a.getAttribute("href"), target: a.getAttribute("target") }));
+}
+
+/** An answer that points to a dashboard ("…the Deployment frequency
+ * dashboard lists them all (/dora/deployment-frequency?days=90)"), asked of
+ * the real backend: the path is a link, followed in the same page (the
+ * router's navigation: the page's state survives, no reload). Then an answer
+ * carrying what a Jira issue could inject (other origins, HTML, a page that
+ * acts on its query), played by a route: none of it is a link. Photographed. */
+export async function answerLinks({ browser, config }) {
+  const { page, consoleErrors, answer } = await askedOfTheBackend(browser, config);
+  const text = answer.locator(".answer-text");
+  const shown = { text: await answerTextOf(answer), links: await text.evaluate(answerLinksOf) };
+  const screenshots = [await shot(page, config, "assistant-dashboard-link")];
+  // A full page load would lose this: only the router's navigation keeps it.
+  await page.evaluate(() => {
+    window.__sameDocument = true;
+  });
+  await text.getByRole("link").first().click();
+  await page.waitForURL((u) => u.pathname !== "/assistant");
+  // The dashboard drawn, not its "Loading…".
+  await page.getByRole("heading", { level: 2, name: "Trend" }).waitFor();
+  const url = new URL(page.url());
+  const followed = {
+    path: url.pathname,
+    search: url.search,
+    period: await page.getByLabel("Period").locator("option:checked").textContent(),
+    sameDocument: await page.evaluate(() => window.__sameDocument === true),
+    pages: page.context().pages().length,
+  };
+  screenshots.push(await shot(page, config, "assistant-dashboard-link-followed"));
+
+  await playAnswer(page, event("token", { text: config.injected }) + event("done", { mode: "llm", provider: "test", message_id: "00000000-0000-0000-0000-00000000000d" }));
+  await page.goto("/assistant");
+  await heading(page, "Assistant");
+  await page.getByLabel("Your question").fill("What did PAY-12 change?");
+  await page.getByRole("button", { name: "Ask" }).click();
+  const injectedAnswer = page.getByRole("article", { name: "Assistant's answer" }).last();
+  await injectedAnswer.getByRole("button", { name: "Good answer" }).waitFor();
+  const injected = { text: await answerTextOf(injectedAnswer), links: await injectedAnswer.locator(".answer-text").evaluate(answerLinksOf) };
+  screenshots.push(await shot(page, config, "assistant-injected-links"));
+  return { shown, followed, injected, screenshots, consoleErrors };
 }

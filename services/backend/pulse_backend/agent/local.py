@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pulse_backend.agent import date_ranges, narrowing, period_readers, periods
+from pulse_backend.agent import assignees, date_ranges, narrowing, period_readers, periods
 from pulse_backend.agent.classifier import IntentClassifier
 from pulse_backend.agent.intent import Intent
 from pulse_backend.agent.intents import INTENTS, SEARCH
@@ -242,9 +242,10 @@ def _respond(
     found = r.period if isinstance(r.period, period_readers.Found) else None
     days = date_ranges.last_days(today, DAYS) if found is None else found.range
     arguments = {**r.intent.arguments, "days": days.days, "end": days.last.isoformat()}
-    fields = TOOLS[r.intent.tool].args.model_fields
+    model = TOOLS[r.intent.tool].args
+    fields = model.model_fields
     try:
-        names = narrowing.named(ctx, question)
+        names = assignees.named(ctx, question, model.by_assignee)
     except narrowing.UnknownName as exc:
         # "the payments repo", "did zed merge": never the whole tenant's figure.
         out = ToolOutput(summary=str(exc), data=None)

@@ -100,6 +100,15 @@ class AmbiguousName(UnknownName):
     code = "ambiguous_name"
 
 
+def ambiguous(word: str, names: Sequence[str]) -> AmbiguousName:
+    """The question back when ``word`` is several people's name."""
+    listed = list(names) if len(names) <= SHOWN else [*names[: SHOWN - 1], "others"]
+    return AmbiguousName(
+        f"“{word}” could be {', '.join(listed[:-1])} or {listed[-1]} "
+        f"({len(names)} people): which one do you mean?"
+    )
+
+
 def _like(word: str, prefix: bool) -> str:
     # A login's own "_" or "%" is no wildcard (backslash is LIKE's escape).
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -127,7 +136,7 @@ def _unknown_repository(conn: Connection, name: str) -> UnknownName:
     return UnknownName(f"this tenant has no repository named “{name}” (its repositories: {listed})")
 
 
-def named(ctx: ToolContext, question: str) -> dict[str, str]:
+def named(ctx: ToolContext, question: str, people: bool = True) -> dict[str, str]:
     """The repository and person ``question`` names, as the tool's
     arguments (local mode): a repository by its full name anywhere, or by
     its name where a repository's stands ("in api", "api's", "the api
@@ -138,13 +147,15 @@ def named(ctx: ToolContext, question: str) -> dict[str, str]:
     repository name first ("acme/api-gateway" before "acme/api"). Raises
     ``UnknownName`` for a repository named as one ("the payments repo") or
     a person named explicitly ("by Zed", "@zed") that the tenant has none
-    of, ``AmbiguousName`` for a person several logins begin with."""
-    people = name_words.people(question)[:ASKED]
+    of, ``AmbiguousName`` for a person several logins begin with.
+    ``people`` False: the repository only (a work item's person is no
+    login: ``assignees``)."""
+    said = name_words.people(question)[:ASKED] if people else []
     where = name_words.repositories(question)
     sql = _REPOSITORIES_NAMED
     params: dict[str, Any] = {"full": sorted(where.full), "bare": sorted(where.bare)}
-    if people:
-        who, patterns = people_named([_like(p.word, p.prefix) for p in people])
+    if said:
+        who, patterns = people_named([_like(p.word, p.prefix) for p in said])
         sql, params = f"{sql} UNION {who}", {**params, **patterns}
     with ctx.read() as conn:
         rows = q.rows(conn, sql, params)
@@ -154,7 +165,7 @@ def named(ctx: ToolContext, question: str) -> dict[str, str]:
             raise _unknown_repository(conn, min(where.said))
     logins = sorted({r.name for r in rows if r.kind == "person"})
     repo_words = {n.lower() for n in repos} | {n.lower().split("/")[-1] for n in repos}
-    for person in people:
+    for person in said:
         word = person.word
         if word in repo_words:
             continue  # "of web": the repository, not a person
@@ -163,11 +174,7 @@ def named(ctx: ToolContext, question: str) -> dict[str, str]:
         if len(begun) == 1:
             return out | {"author": begun[0]}
         if len(begun) > 1:
-            listed = begun if len(begun) <= SHOWN else [*begun[: SHOWN - 1], "others"]
-            raise AmbiguousName(
-                f"“{word}” could be {', '.join(listed[:-1])} or {listed[-1]} "
-                f"({len(begun)} people): which one do you mean?"
-            )
+            raise ambiguous(word, begun)
         if person.explicit:
             raise UnknownName(f"no one named “{word}” authored or reviewed a pull request here")
     return out

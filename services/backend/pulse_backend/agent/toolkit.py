@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Connection
@@ -41,6 +41,9 @@ class ToolContext:
 
 class Args(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    # Whether the tool's ``author`` is a Jira assignee's name, not a GitHub
+    # login: local mode looks it up among the assignees (``assignees``).
+    by_assignee: ClassVar[bool] = False
 
 
 class Period(Args):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from pulse_backend.agent import links
+from pulse_backend.agent import assignees, links
 from pulse_backend.agent.models import ToolOutput
 from pulse_backend.agent.toolkit import Period, ToolContext
 from pulse_backend.analytics.work_items import work_item_flow
@@ -18,11 +18,13 @@ LATEST = 5
 
 
 class WorkItemArgs(Period):
+    by_assignee = True
     author: str | None = Field(
         None,
         min_length=1,
         max_length=255,
-        description="only work items assigned to this person (their login)",
+        description="only work items assigned to this person: their name as Jira shows it "
+        "(e.g. Linus Torvalds), or a word of it (a first name); not a GitHub login",
     )
 
 
@@ -35,14 +37,15 @@ _LATEST = (
 
 
 def work_items_tool(ctx: ToolContext, args: WorkItemArgs) -> ToolOutput:
-    authors = () if args.author is None else (args.author,)
-    scope = args.scope(authors=authors)
     with ctx.read() as conn:
+        # The assignee as Jira spells them ("linus": "Linus Torvalds").
+        authors = () if args.author is None else (assignees.resolved(conn, args.author),)
+        scope = args.scope(authors=authors)
         flow = work_item_flow(conn, scope)
         params = {"start": scope.start, "end": scope.end, "authors": list(authors)}
         ids = [r.id for r in q.rows(conn, _LATEST, {**params, "limit": LATEST})]
         cites = links.cite(conn, "work_item", ids)
-    narrowed = "" if args.author is None else f" assigned to {args.author}"
+    narrowed = "".join(f" assigned to {a}" for a in authors)
     return ToolOutput(
         summary=f"{flow.resolved} work items resolved{narrowed} over {args.days} days",
         data={

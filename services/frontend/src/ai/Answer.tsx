@@ -1,11 +1,12 @@
 import { Fragment, useState, type FormEvent, type ReactNode } from "react";
+import { Link } from "react-router-dom";
 import { formErrors } from "../api/fieldErrors";
 import { Button } from "../components/Button";
 import { useCan } from "../auth/AuthContext";
 import { FormError } from "../components/States";
 import { useFeedback, type Rating } from "./api";
 import { feedbackSaved, REVIEWER } from "./corrections";
-import { answerBlocks } from "./answerText";
+import { answerBlocks, answerRuns } from "./answerText";
 import type { Turn } from "./turns";
 
 const CITATION_LABEL: Record<string, string> = {
@@ -83,6 +84,24 @@ function Feedback({ messageId }: { messageId: string }) {
   );
 }
 
+/** ``text`` with the app paths it points to as links in the app (same
+ * tab, the router's navigation); the rest as text, never as HTML. */
+function WithPaths({ text }: { text: string }) {
+  return (
+    <>
+      {answerRuns(text).map((r, i) =>
+        r.kind === "path" ? (
+          <Link key={i} to={r.path}>
+            {r.path}
+          </Link>
+        ) : (
+          <Fragment key={i}>{r.text}</Fragment>
+        ),
+      )}
+    </>
+  );
+}
+
 export function Answer({ turn }: { turn: Turn }) {
   return (
     <article className="turn turn-assistant" aria-busy={turn.streaming} aria-label="Assistant's answer">
@@ -100,11 +119,15 @@ export function Answer({ turn }: { turn: Turn }) {
           b.kind === "list" ? (
             <ul key={i} className="answer-list">
               {b.items.map((item, j) => (
-                <li key={j}>{item}</li>
+                <li key={j}>
+                  <WithPaths text={item} />
+                </li>
               ))}
             </ul>
           ) : (
-            <Fragment key={i}>{b.text}</Fragment>
+            <span key={i}>
+              <WithPaths text={b.text} />
+            </span>
           ),
         )}
         {turn.streaming && <span className="caret" aria-hidden="true" />}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { answerBlocks } from "./answerText";
+import { answerBlocks, answerRuns } from "./answerText";
 
 describe("answerBlocks", () => {
   it("makes a run of '- ' lines one list, between the text around it", () => {
@@ -35,5 +35,40 @@ describe("answerBlocks", () => {
       { kind: "list", items: [""] },
     ]);
     expect(answerBlocks("")).toEqual([{ kind: "text", text: "" }]);
+  });
+});
+
+describe("answerRuns", () => {
+  it("makes the app path an answer points to a run of its own, the sentence's stop left out", () => {
+    const text = "…and 42 more: the Deployment frequency dashboard lists them all (/dora/deployment-frequency?days=30&author=ada).";
+    expect(answerRuns(text)).toEqual([
+      { kind: "text", text: "…and 42 more: the Deployment frequency dashboard lists them all (" },
+      { kind: "path", path: "/dora/deployment-frequency?days=30&author=ada" },
+      { kind: "text", text: ")." },
+    ]);
+    expect(answerRuns("/work-items, then /engineering.")).toEqual([
+      { kind: "path", path: "/work-items" },
+      { kind: "text", text: ", then " },
+      { kind: "path", path: "/engineering" },
+      { kind: "text", text: "." },
+    ]);
+  });
+
+  it("never makes a link of another origin, another page, HTML or a path inside a word", () => {
+    for (const text of [
+      "see https://evil.example/dora/lead-time",
+      "see //evil.example/x and /\\evil.example",
+      "reset it at /set-password?token=abc or /admin/users",
+      '<a href="https://evil.example">/dora</a>',
+      "acme/dora/x, 3/1, /dorama, /dora-x",
+      "javascript:/dora",
+    ]) {
+      expect(answerRuns(text)).toEqual([{ kind: "text", text }]);
+    }
+  });
+
+  it("keeps text without a path as it is", () => {
+    expect(answerRuns("")).toEqual([{ kind: "text", text: "" }]);
+    expect(answerRuns("lead time: 3 days")).toEqual([{ kind: "text", text: "lead time: 3 days" }]);
   });
 });

@@ -25,3 +25,31 @@ export function answerBlocks(text: string): AnswerBlock[] {
   flush();
   return blocks;
 }
+
+/** A run of an answer's text: as written, or a path of the app it points to. */
+export type AnswerRun = { kind: "text"; text: string } | { kind: "path"; path: string };
+
+// The app's read-only pages an answer may point to ("…the Deployment
+// frequency dashboard lists them all (/dora/deployment-frequency?days=30)").
+// Only these become links: the answer can carry text from Jira or GitHub a
+// model repeated (prompt injection), so no other URL, no "//host" (another
+// origin) and no page that acts on its query (/set-password?token=…).
+const LINKED = ["dora", "engineering", "work-items", "search"];
+// A path after the start, a space or "(", its section's name whole
+// ("/dorama" is none); a trailing ".", "," or ";" ends the sentence, not the path.
+const PATH = new RegExp(`(^|[\\s(])(/(?:${LINKED.join("|")})(?![\\w-])(?:[/?#][\\w\\-./?#=&%+~]*)?)`, "g");
+
+export function answerRuns(text: string): AnswerRun[] {
+  const runs: AnswerRun[] = [];
+  let at = 0;
+  for (const m of text.matchAll(PATH)) {
+    const [, before = "", found = ""] = m;
+    const path = found.replace(/[.,;]+$/, "");
+    const start = (m.index ?? 0) + before.length;
+    if (start > at) runs.push({ kind: "text", text: text.slice(at, start) });
+    runs.push({ kind: "path", path });
+    at = start + path.length;
+  }
+  if (at < text.length || !runs.length) runs.push({ kind: "text", text: text.slice(at) });
+  return runs;
+}

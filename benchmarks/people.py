@@ -40,7 +40,7 @@ from pulse_testworld.procs import Supervisor
 END = dt.datetime(2026, 6, 30, tzinfo=dt.UTC)
 START = END - dt.timedelta(days=90)
 # The indexes the second pass drops (migration 6e6a7a0671bb).
-PEOPLE_INDEXES = ("ix_prs_author_lower", "ix_prs_reviews_reviewer_lower")
+PEOPLE_INDEXES = ("ix_prs_author_lower", "ix_prs_reviews_reviewer_lower", "ix_work_items_assignee")
 
 
 def statements() -> dict[str, tuple[str, dict[str, Any]]]:

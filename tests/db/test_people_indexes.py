@@ -1,6 +1,7 @@
 """Tenant migration 6e6a7a0671bb: ``ix_prs_author_lower`` and
 ``ix_prs_reviews_reviewer_lower``, the lower-cased logins of the PR authors
-and reviewers. The assistant's lookup of the people a question names
+and reviewers, and ``ix_work_items_assignee``, the assignees' names (the
+assistant's skip scan of them, ``assignees.named_statement``). The assistant's lookup of the people a question names
 (``narrowing.people_named``) read every PR and review of the tenant; its
 patterns are ranges of these indexes now (benchmarks/people.py measures
 it at 100k PRs). The downgrade drops them."""
@@ -10,14 +11,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Connection, text
 
-from pulse_backend.agent import narrowing
+from pulse_backend.agent import assignees, narrowing
 from pulse_common import migrate
 from pulse_common.db import connect
 from pulse_common.tenancy import TenantNames, quote_ident
 from tests.db.conftest import PulseDb, TenantFactory
 
 BEFORE = "2c5e8a4f7b19"
-INDEXES = {"ix_prs_author_lower", "ix_prs_reviews_reviewer_lower"}
+INDEXES = {"ix_prs_author_lower", "ix_prs_reviews_reviewer_lower", "ix_work_items_assignee"}
+LOGINS = INDEXES - {"ix_work_items_assignee"}
 
 pytestmark = pytest.mark.postgres
 
@@ -48,11 +50,16 @@ def test_people_indexes_round_trip_and_serve_the_lookup(
         conn.execute(text(f"SET LOCAL search_path TO {quote_ident(schema)}"))
         # A login the question gives whole, or the beginning of one.
         plan = _index_conditions(conn, *narrowing.people_named(["ada", "bo%"]))
-        for index in INDEXES:
+        for index in LOGINS:
             assert "Index Cond" in plan and index in plan, plan
         assert "~>=~ 'bo'" in plan and "~<~ 'bp'" in plan, plan
         plan = _index_conditions(conn, narrowing._AUTHOR, {"name": "Ada"})
         assert "ix_prs_author_lower" in plan and "Index Cond" in plan, plan
+        # The assignees: a walk of the index, each next name a probe past
+        # the previous one (not a DISTINCT of every work item).
+        plan = _index_conditions(conn, *assignees.named_statement(["linus"], "what did linus do"))
+        assert "Recursive Union" in plan and "HashAggregate" not in plan, plan
+        assert "Index Only Scan using ix_work_items_assignee" in plan, plan
 
         migrate.downgrade_tenant(conn, t.slug, BEFORE)
         assert _indexes(conn, schema) == set()

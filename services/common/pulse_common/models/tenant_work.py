@@ -114,6 +114,9 @@ class WorkItem(TenantRow, Deactivatable, HasIntegration, TenantBase):
         Index(None, "resolved_at", postgresql_include=list(FLOW_COLUMNS)),
         # Status boards and WIP counts.
         Index(None, "status_id"),
+        # The assistant's assignees (``agent.assignees``: a skip scan of the
+        # distinct names) and the dashboard's one-person filter.
+        Index(None, "assignee"),
         # Search's word lookup: ``pulse_common.search.documents.FTS_TEXT``, as
         # PostgreSQL spells it back (for autogenerate's comparison).
         Index(

@@ -9,6 +9,7 @@ import asyncio
 import base64
 import datetime as dt
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 
@@ -50,10 +51,17 @@ def _server_of_read(client: TestClient, slug: str, session_id: int | None) -> bo
 
 
 def _fallbacks(client: TestClient, reason: str) -> float:
-    for line in client.get("/metrics").text.splitlines():
-        if line.startswith(f'pulse_replica_fallbacks_total{{reason="{reason}"}}'):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
+    return all_fallbacks(client).get(reason, 0.0)
+
+
+def all_fallbacks(client: TestClient) -> dict[str, float]:
+    """Reads sent to the primary so far, by why (for a failure's message)."""
+    found = re.findall(
+        r'^pulse_replica_fallbacks_total\{reason="([^"]+)"\} (\S+)$',
+        client.get("/metrics").text,
+        re.MULTILINE,
+    )
+    return {reason: float(n) for reason, n in found}
 
 
 @pytest.fixture
@@ -63,6 +71,15 @@ def paused_replay(platform: Platform) -> Iterator[Callable[[], None]]:
     def pause() -> None:
         with platform.replica_engine.connect() as conn:
             conn.execute(text("SELECT pg_wal_replay_pause()"))
+            conn.commit()
+            # Only a request: replay stops before the next record it reads.
+            # Until the state says so, a record may still be applied.
+            deadline = time.monotonic() + 30
+            state = "SELECT pg_get_wal_replay_pause_state()"
+            while conn.execute(text(state)).scalar_one() != "paused":
+                assert time.monotonic() < deadline, "the replica's replay did not pause"
+                _write_on_primary(platform.engine)  # a record to stop before
+                time.sleep(0.05)
             conn.commit()
 
     yield pause

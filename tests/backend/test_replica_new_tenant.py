@@ -25,7 +25,7 @@ from tests.backend import test_replica
 from tests.backend.conftest import Platform, TenantFactory, TenantInfo, admin_session
 from tests.backend.support import wait_replica
 from tests.backend.test_analytics_fast_path import RANGE, session_id
-from tests.backend.test_replica import _fallbacks
+from tests.backend.test_replica import _fallbacks, all_fallbacks
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 paused_replay = test_replica.paused_replay  # the fixture, shared
@@ -59,7 +59,7 @@ def test_a_tenant_the_replica_lacks_is_read_on_the_primary_without_a_marker(
     finally:
         # The captured stream closes with the test; later teardown logs elsewhere.
         backend_logging.configure(LogFormat.json, stream=sys.__stderr__)
-    assert _fallbacks(client, "tenant_not_replayed") == before + len(READS)
+    assert _fallbacks(client, "tenant_not_replayed") == before + len(READS), all_fallbacks(client)
     logged = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
     fallbacks = [e for e in logged if e.get("event") == "replica lacks the tenant: read on primary"]
     assert len(fallbacks) == len(READS)

@@ -262,6 +262,15 @@ describe("charts have text alternatives", () => {
     // In text beside the badge, so a screen reader reads it with the badge.
     expect(screen.getByText("no level").parentElement).toHaveTextContent("no level: DORA publishes no levels for rework rate");
   });
+
+  it("says why a level stands without a value: recovery with most incidents open", () => {
+    const recovery = METRICS.find((m) => m.slug === "recovery-time");
+    if (!recovery) throw new Error("recovery-time");
+    const open = { level: "low" as const, value: null, sample_size: 4 };
+    render(<LevelBadge level={open.level} reason={levelReason(recovery, open, 2024)} />);
+    expect(screen.getByText("low")).toHaveClass("level-low");
+    expect(screen.getByText("low").parentElement).toHaveTextContent("low: unresolved incidents count as slower than any band");
+  });
 });
 
 describe("period dates in the zone the request used", () => {

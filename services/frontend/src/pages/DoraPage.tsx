@@ -3,7 +3,7 @@ import { Link, NavLink, useParams } from "react-router-dom";
 import { useCatalog, useFigure, useTrend, type FigureOf, type Granularity } from "../api/analytics";
 import type { Schemas } from "../api/queries";
 import { useFilters, zoneOf } from "../analytics/filters";
-import { formatHours, formatSample, formatValue, levelReason, metricBySlug, METRICS, reworkReason, valueNote, type MetricDef } from "../analytics/metrics";
+import { figureText, formatHours, formatSample, levelReason, metricBySlug, METRICS, reworkReason, valueNote, type MetricDef } from "../analytics/metrics";
 import { sources, type Sources } from "../analytics/sources";
 import { regions } from "../charts/bands";
 import { BarChart, binHours, type Bar } from "../charts/BarChart";
@@ -135,7 +135,7 @@ function Figure({ metric, trend }: { metric: MetricDef; trend: ReactNode }) {
           <div className="dora-body" aria-busy={fig.isFetching} data-stale={fig.isPlaceholderData}>
             <section className="card section figure-head" aria-label="Figure">
               <p className="tile-value" data-metric={metric.metric}>
-                {formatValue(f.value, f.unit)}
+                {figureText(metric, f)}
               </p>
               <LevelBadge level={f.level} reason={levelReason(metric, f, f.report_year)} />
               {note && <p className="muted small value-note">{note}</p>}

@@ -92,7 +92,7 @@ describe("axis ticks", () => {
   ])("a count axis up to %s ticks whole numbers", (max, want) => expect(niceTicks(max, { whole: true })).toEqual(want));
 
   it("a bar chart of counts never labels a fraction of a PR", () => {
-    render(<BarChart title="PRs" unit="PRs" bars={[{ label: "M", value: 1 }]} />);
+    render(<BarChart title="PRs" bucket="Size" unit="PRs" bars={[{ label: "M", value: 1 }]} />);
     expect(axisLabels()).toEqual(["0", "1"]);
   });
 
@@ -147,10 +147,12 @@ describe("axis ticks", () => {
 
 describe("charts have text alternatives", () => {
   it("BarChart repeats every bar in its data table", () => {
-    render(<BarChart title="PRs per week" unit="PRs" bars={[{ label: "Jun 1", value: 3 }, { label: "Jun 8", value: 5 }]} />);
+    render(<BarChart title="PRs per week" bucket="Week of" unit="PRs" bars={[{ label: "Jun 1", value: 3 }, { label: "Jun 8", value: 5 }]} />);
     const table = screen.getByRole("table", { name: "PRs per week" });
     const rows = within(table).getAllByRole("row").slice(1);
     expect(rows.map((r) => r.textContent)).toEqual(["Jun 13", "Jun 85"]);
+    // Its first column says what the bars are: "Bucket" said nothing.
+    expect(within(table).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["Week of", "PRs"]);
     expect(document.querySelectorAll("rect.bar")).toHaveLength(2);
   });
 

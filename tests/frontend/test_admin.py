@@ -145,6 +145,7 @@ def test_admin_pages_show_real_data_and_act(
 
     p = r["providers"]
     assert p["row"] and "gateway-main" in p["row"]
+    assert p["rotate"] == 1  # a stored key to re-encrypt (none: no button, test_browser)
     assert p["baseUrlInvalid"] == "true"
     # In words (it was pydantic's "Input should be a valid URL, relative URL without a base").
     assert "full address starting with https://" in p["baseUrlError"], p["baseUrlError"]

@@ -131,3 +131,8 @@ def test_a_refused_submit_puts_focus_on_the_first_field_to_correct(
     )
     assert r["focused"] == {"label": "Name", "invalid": "true"}, r["focused"]
     assert r["consoleErrors"] == []
+    # Each error is a sentence under its field: they began lowercase.
+    errors = r["fieldErrors"]
+    assert len(errors) >= 2 and all(e[:1].isupper() for e in errors), errors
+    # The tenant has no provider: "Rotate credentials" acted on nothing.
+    assert r["rotate"] == 0

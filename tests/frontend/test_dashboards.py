@@ -51,6 +51,27 @@ def test_data_pages_render_demo_figures_light_and_dark(stack: Stack, demo: Tenan
     rework = seen["/dora/rework-rate light"]["text"]
     assert "DORA publishes no levels for rework rate" in rework, rework[:600]
     assert "DORA publishes no levels for rework rate" in overview
+    # Recovery time with most incidents open showed "—" beside a LOW badge
+    # and "the median is not known yet": a dash now comes with no level, and
+    # a level without a value says why.
+    [recovery] = seen["/ light"]["recoveryTile"]
+    assert "not known yet" not in recovery, recovery
+    assert "—" not in recovery or "no level" in recovery, recovery
+    if "Still open" in recovery:
+        assert "unresolved incidents count as slower than any band" in recovery, recovery
+    # The work items' median created → resolved is not DORA's lead time
+    # (first commit → deployment): its own name, and a line saying so.
+    items = seen["/work-items light"]["text"]
+    assert "Time to resolve (median)" in items and "Lead time" not in items, items[:800]
+    assert "Neither is DORA's lead time for changes" in items, items[:800]
+    # A chart's data table heads its first column with what the bars are.
+    heads = {key: page["chartHeads"] for key, page in seen.items()}
+    assert all("Bucket" not in h for h in heads.values()), heads
+    assert heads["/work-items light"] == ["Week of"], heads
+    assert heads["/dora/lead-time light"] == ["Period from", "Lead time"], heads
+    # The distribution's caption said the data table's toggle again.
+    lead = seen["/dora/lead-time light"]["text"]
+    assert lead.count("Lead time of the PRs") == 1, lead
     screenshots = r["screenshots"]
     assert isinstance(screenshots, list) and len(screenshots) == 16
     assert all(Path(p).stat().st_size > 10_000 for p in screenshots)

@@ -69,6 +69,13 @@ def test_printed_pages_are_a_summary_without_the_app_around_them(
         # line drawn across the name: the names are drawn over the lines.
         assert m["coveredBandLabels"] == [], (view, m)
     assert {m["theme"] for m in seen.values()} == {"light", "dark"}
+    # The demo's last 30 days have most failed deployments not recovered
+    # yet: the tile showed "—" beside LOW and "the median is not known yet".
+    for mode in ("light", "dark"):
+        [tile] = seen[f"overview {mode}"]["recoveryTile"]
+        # A dash comes with no level; a level without a value says why.
+        assert "not known yet" not in tile and ("—" not in tile or "no level" in tile), tile
+        assert "Still open" not in tile or "slower than any band" in tile, tile
     # Dark mode printed its charts in its lighter chart colour, pale on the
     # white paper: printed, they are in the light scheme's, as in light mode.
     for view, m in seen.items():

@@ -102,3 +102,9 @@ def test_phone_pass(stack: Stack, demo_tenant: Tenant) -> None:
     # under the 44 px a finger needs.
     small = {view: m["small"] for view, m in seen.items() if m["small"]}
     assert small == {}, small
+    # Search: the line saying why a hit matched sat an empty line below its
+    # title (the wrapped head's 1rem gap); at most a few pixels now.
+    for s in SIZES:
+        for mode in MODES:
+            gaps = seen[f"search {s} {mode}"]["hitGaps"]
+            assert gaps and max(gaps) <= 6, (s, mode, gaps)

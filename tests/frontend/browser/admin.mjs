@@ -76,6 +76,8 @@ async function providers(page, config) {
   await page.goto("/admin/providers");
   await heading(page, "AI providers");
   const row = await page.getByRole("row").filter({ hasText: "gateway-main" }).textContent();
+  // The seeded provider has a stored key: there is something to rotate.
+  const rotate = await page.getByRole("button", { name: "Rotate credentials" }).count();
   const form = page.getByRole("form", { name: "Add a provider" });
   await form.getByLabel("Name", { exact: true }).fill("Bad Name!");
   await form.getByLabel("Base URL").fill("not a url");
@@ -107,7 +109,7 @@ async function providers(page, config) {
   await spare.getByRole("button", { name: /Confirm delete/ }).click();
   await page.getByRole("cell", { name: /^spare/ }).waitFor({ state: "detached" });
   const embedding = await embeddingProvider(page, config);
-  return { row, baseUrlInvalid, baseUrlError, nameError, formErrors, errorsShot, probe, edit, deleted: true, embedding };
+  return { row, rotate, baseUrlInvalid, baseUrlError, nameError, formErrors, errorsShot, probe, edit, deleted: true, embedding };
 }
 
 /** An embedding provider's dimensions and relevance cut-off are set in the

@@ -66,6 +66,10 @@ export async function dataPages({ browser, config, axeSource }) {
       text: (await pg.locator("main").evaluate((m) => m.innerText.replace(m.querySelector(".filter-bar")?.innerText ?? "", ""))).slice(0, 4000),
       // The dates of the work items' ageing table ("Started").
       started: await pg.locator("table").filter({ hasText: "Started" }).locator("tbody td:nth-child(2)").allTextContents(),
+      // What each chart's data table heads its first column with (folded: textContent).
+      chartHeads: await pg.locator(".chart-data thead th:first-child").allTextContents(),
+      // The overview's recovery tile, value to sample, as read.
+      recoveryTile: await pg.locator(".tile").filter({ has: pg.locator("[data-metric='failed_deployment_recovery_time']") }).allInnerTexts(),
     }),
     name: (p) => p.name,
   });

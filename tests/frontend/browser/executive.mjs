@@ -71,6 +71,8 @@ export async function printed({ browser, config }) {
           // What the charts draw their lines and bars in (dark mode's lighter shade printed pale).
           charts: [...new Set([...document.querySelectorAll(".trend-line, .spark-line, .chart-svg .bar")].map((e) => (e.matches(".bar") ? getComputedStyle(e).fill : getComputedStyle(e).stroke)))],
           paper: getComputedStyle(document.body).backgroundColor,
+          // The recovery tile, value to sample (the overview; the demo's last 30 days have most of it open).
+          recoveryTile: [...document.querySelectorAll(".tile")].filter((t) => t.querySelector("[data-metric='failed_deployment_recovery_time']")).map((t) => t.innerText),
           // A share's axis labels ("100 %"): a week at 100 % drew it up to "150.0 %".
           shareAxis: [...document.querySelectorAll(".chart-svg text.axis")].map((t) => t.textContent).filter((t) => t.endsWith("%")),
           // The bottom of the lowest thing printed: a page one frame's

@@ -65,7 +65,10 @@ export function phoneMeasure() {
   // A control a finger cannot reach without scrolling sideways (in the page or a table).
   const unreachable = controls.filter((e) => !e.closest(".skip-link")).filter((e) => { const r = e.getBoundingClientRect(); return r.left < -1 || r.right > vw + 1; }).map(label);
   const dialogs = [...document.querySelectorAll("[role=dialog], dialog")].filter(shown).map((d) => ({ dialog: label(d), right: Math.round(d.getBoundingClientRect().right), left: Math.round(d.getBoundingClientRect().left) })).filter((d) => d.left < 0 || d.right > vw);
-  return { overflow: document.scrollingElement.scrollWidth - vw, small, offscreen, unreachable, tables, dialogs };
+  // A search hit's title to its "why it matched" line below it: the head's
+  // gap, wrapped, drew an empty line under each title at 360 px.
+  const hitGaps = [...document.querySelectorAll(".hit-head")].map((h) => Math.round(h.lastElementChild.getBoundingClientRect().top - h.firstElementChild.getBoundingClientRect().bottom));
+  return { overflow: document.scrollingElement.scrollWidth - vw, small, offscreen, unreachable, tables, dialogs, hitGaps };
 }
 
 export const SIGNED_IN = [

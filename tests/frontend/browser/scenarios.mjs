@@ -293,6 +293,9 @@ export async function refusedSubmitFocus({ browser, config }) {
     return { label: a?.labels?.[0]?.textContent ?? a?.tagName, invalid: a?.getAttribute("aria-invalid") };
   });
   const screenshot = await shot(page, config, "provider-form-refused-focus-light");
+  const fieldErrors = await form.locator(".field-error").allInnerTexts();
+  // No provider yet: nothing to rotate.
+  const rotate = await page.getByRole("button", { name: "Rotate credentials" }).count();
   // Errors 422 are expected here ("Failed to load resource" is not collected).
-  return { focused, screenshot, consoleErrors };
+  return { focused, screenshot, consoleErrors, fieldErrors, rotate };
 }

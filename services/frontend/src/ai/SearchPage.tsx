@@ -25,7 +25,7 @@ function Hit({ hit }: { hit: SearchHit }) {
         {/* Why it matched, in words: a full-text rank (0.061 on every hit of
             a one-word query) told a reader nothing; the figure stays on hover. */}
         <span className="hit-score" title={`relevance ${hit.score.toFixed(3)}`}>
-          {hit.matched_by === "meaning" ? "close in meaning" : "has your words"}
+          {hit.matched_by === "meaning" ? "Similar in meaning" : "Matches your words"}
         </span>
       </div>
       {hit.snippet && hit.snippet !== hit.title && <p className="hit-snippet">{hit.snippet}</p>}

@@ -72,8 +72,8 @@ describe("SearchPage", () => {
     );
     const prs = await screen.findByRole("region", { name: /Pull requests/ });
     expect(within(prs).getByRole("link", { name: "Fix checkout" })).toHaveAttribute("href", "https://github.com/a/b/pull/3");
-    expect(within(prs).getByText("has your words")).toHaveAttribute("title", "relevance 0.500");
-    expect(within(screen.getByRole("region", { name: /Work items/ })).getByText("close in meaning")).toBeInTheDocument();
+    expect(within(prs).getByText("Matches your words")).toHaveAttribute("title", "relevance 0.500");
+    expect(within(screen.getByRole("region", { name: /Work items/ })).getByText("Similar in meaning")).toBeInTheDocument();
     expect(screen.getByRole("region", { name: /Work items/ })).toHaveTextContent("PAY-1 Checkout crashes");
     expect(screen.getByRole("note")).toHaveTextContent("full-text results");
     expect(screen.getByText(/full-text search \(fallback\)/)).toBeInTheDocument();

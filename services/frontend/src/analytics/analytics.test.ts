@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sources } from "./sources";
 import { DEFAULT_DAYS, parseFilters, toParams, writeFilters } from "./filters";
-import { changeText, formatHours, formatSample, formatValue, metricByName, sizeLegend, valueNote, type MetricDef } from "./metrics";
+import { changeText, figureText, formatHours, formatSample, formatValue, levelReason, metricByName, sizeLegend, valueNote, type MetricDef } from "./metrics";
 
 describe("filters in the URL", () => {
   it("round-trips and drops what the API would refuse", () => {
@@ -96,12 +96,23 @@ describe("what a figure's numbers count", () => {
     expect(valueNote(def("change_failure_rate"), { value: 0, sample_size: 12 })).toBeNull();
   });
 
-  it("explains a recovery time with no value beside incidents: they are still open", () => {
+  it("says a recovery time mostly open is still open, and why its level is low", () => {
+    // The overview tile showed "—" beside a LOW badge and "the median is not
+    // known yet": the value and the level now tell one story.
     const rt = def("failed_deployment_recovery_time");
-    expect(valueNote(rt, { value: null, sample_size: 1 })).toBe("the incident is still open: no recovery time yet");
-    expect(valueNote(rt, { value: null, sample_size: 5 })).toMatch(/most of these incidents are still open/);
-    expect(valueNote(rt, { value: null, sample_size: 0 })).toBeNull();
-    expect(valueNote(rt, { value: 20, sample_size: 5 })).toBeNull();
+    const open = { value: null, unit: "hours", sample_size: 5, level: "low" as const };
+    expect(figureText(rt, open)).toBe("Still open");
+    expect(levelReason(rt, open, 2024)).toBe("unresolved incidents count as slower than any band");
+    expect(valueNote(rt, open)).toBeNull();
+    expect(valueNote(rt, { ...open, unresolved: 3 })).toBe("3 of 5 incidents still open");
+    // No incident: no value, no level, and the reason is that.
+    const none = { value: null, unit: "hours", sample_size: 0, level: null };
+    expect(figureText(rt, none)).toBe("—");
+    expect(levelReason(rt, none, 2024)).toBe("no failed deployment in this period");
+    const known = { value: 20, unit: "hours", sample_size: 5, level: "high" as const };
+    expect(figureText(rt, known)).toBe("20 h");
+    expect(levelReason(rt, known, 2024)).toBeNull();
+    expect(valueNote(rt, known)).toBeNull();
   });
 });
 

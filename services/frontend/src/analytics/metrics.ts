@@ -106,13 +106,30 @@ export function metricByName(name: string): MetricDef | undefined {
 export const LEVELS: Level[] = ["elite", "high", "medium", "low"];
 
 /**
- * Why a figure has no level, in a few words, or null when it has one. The
- * engine (pulse_common/analytics/levels.py) gives none when the metric has
- * no published bands (rework rate: no DORA report has them), when there is
- * no value to classify, or when the report year has no bands for the metric.
+ * Recovery time with more than half of its incidents still open: the median
+ * is one of them, so there is no value yet, while the engine already gives
+ * it the level low (docs/metrics.md, "Open incidents"). The tile showed "—"
+ * beside a LOW badge and "not known yet": it says "Still open" now, and the
+ * badge says why it is low.
  */
-export function levelReason(metric: MetricDef, fig: { level: Level | null; value: number | null }, reportYear?: number): string | null {
-  if (fig.level) return null;
+export function stillOpen(metric: MetricDef, fig: { value: number | null; sample_size?: number }): boolean {
+  return metric.metric === "failed_deployment_recovery_time" && fig.value === null && (fig.sample_size ?? 0) > 0;
+}
+
+/** A figure's value as the tile and the detail page show it. */
+export function figureText(metric: MetricDef, fig: { value: number | null; unit: string; sample_size?: number }): string {
+  return stillOpen(metric, fig) ? "Still open" : formatValue(fig.value, fig.unit);
+}
+
+/**
+ * What the level badge says beside the level, in a few words, or null. The
+ * engine (pulse_common/analytics/levels.py) gives no level when the metric
+ * has no published bands (rework rate: no DORA report has them), when there
+ * is no value to classify, or when the report year has no bands for the
+ * metric. A level without a value (recovery, mostly open) says why.
+ */
+export function levelReason(metric: MetricDef, fig: { level: Level | null; value: number | null; sample_size?: number }, reportYear?: number): string | null {
+  if (fig.level) return stillOpen(metric, fig) ? "unresolved incidents count as slower than any band" : null;
   if (!metric.bands) return `DORA publishes no levels for ${metric.title.toLowerCase()}`;
   if (fig.value === null) return metric.noData;
   return reportYear ? `the ${reportYear} DORA report has no bands for it` : "the DORA report has no bands for it";
@@ -129,17 +146,14 @@ export function formatSample(metric: MetricDef, n: number): string {
  * most weeks had none (DevLake's reading): 0 with deployments in the sample
  * means most months had no deployment day, not that nothing was deployed.
  */
-export function valueNote(metric: MetricDef, fig: { value: number | null; sample_size: number }): string | null {
+export function valueNote(metric: MetricDef, fig: { value: number | null; sample_size: number; unresolved?: number }): string | null {
   if (metric.metric === "deployment_frequency" && fig.value === 0 && fig.sample_size > 0) {
     return "most months in this period had no deployment day (the median month counts)";
   }
-  // Open incidents count as unresolved, longer than any resolved one: no
-  // median once they are most of the sample, while the level is already low.
-  // Without a word the tile showed "—" beside a LOW badge and a sample.
-  if (metric.metric === "failed_deployment_recovery_time" && fig.value === null && fig.sample_size > 0) {
-    return fig.sample_size === 1
-      ? "the incident is still open: no recovery time yet"
-      : "most of these incidents are still open: the median recovery time is not known yet";
+  // The detail page knows how many are open; the overview's line does not
+  // (its sample says how many incidents there are).
+  if (stillOpen(metric, fig) && fig.unresolved !== undefined) {
+    return `${fig.unresolved} of ${countOf(fig.sample_size, "incident")} still open`;
   }
   return null;
 }

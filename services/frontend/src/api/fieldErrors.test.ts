@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formErrors } from "./fieldErrors";
+import { fieldSentence, formErrors } from "./fieldErrors";
 import { ApiError, describeError } from "./problem";
 
 const invalid = (errors: { field: string; message: string }[]) =>
@@ -21,5 +21,15 @@ describe("formErrors", () => {
     const denied = new ApiError(403, { type: "about:blank", title: "x", status: 403, code: "forbidden", detail: "not allowed" });
     expect(formErrors(denied, ["email"]).form).toBe(denied);
     expect(formErrors(null, ["email"])).toEqual({ fields: {}, form: null });
+  });
+});
+
+describe("fieldSentence", () => {
+  it("makes the API's message a sentence under its field", () => {
+    // The provider form's errors began lowercase ("use a full address…").
+    expect(fieldSentence("use a full address starting with https://")).toBe("Use a full address starting with https://");
+    expect(fieldSentence("must not be blank")).toBe("Must not be blank");
+    expect(fieldSentence("is not your current password")).toBe("This is not your current password");
+    expect(fieldSentence("Already a sentence")).toBe("Already a sentence");
   });
 });

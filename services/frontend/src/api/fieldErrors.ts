@@ -22,3 +22,14 @@ export function formErrors(error: unknown, shows: readonly string[]): { fields: 
   const detail = fieldsText(rest);
   return { fields, form: new ApiError(error.status, { ...error.problem, detail, errors: rest }) };
 }
+
+/**
+ * A field's message as the sentence shown under the field. The API writes
+ * its messages to follow the field's name ("base_url: use a full address…",
+ * "password: is not your current password"), so under a field they began
+ * lowercase, or with a bare "is".
+ */
+export function fieldSentence(message: string): string {
+  const m = message.startsWith("is ") ? `this ${message}` : message;
+  return m.charAt(0).toUpperCase() + m.slice(1);
+}

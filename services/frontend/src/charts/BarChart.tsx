@@ -10,8 +10,10 @@ export interface Bar {
 /**
  * Vertical bars (a distribution or counts per period) with the same
  * numbers in a table for screen readers and anyone who prefers text.
+ * `bucket` heads the table's first column: what a bar's label is ("Week
+ * of", "Lead time"); "Bucket" said nothing to a reader.
  */
-export function BarChart({ bars, title, unit, height: base = 220 }: { bars: Bar[]; title: string; unit: string; height?: number }) {
+export function BarChart({ bars, title, bucket, unit, height: base = 220 }: { bars: Bar[]; title: string; bucket: string; unit: string; height?: number }) {
   const [frame, width] = useChartWidth<HTMLDivElement>();
   const height = chartHeight(width, base);
   const font = fontPx(width);
@@ -50,7 +52,7 @@ export function BarChart({ bars, title, unit, height: base = 220 }: { bars: Bar[
           })}
         </svg>
       </div>
-      <DataTable title={title} head={["Bucket", unit]}>
+      <DataTable title={title} head={[bucket, unit]}>
         {bars.map((b) => (
           <tr key={b.label}>
             <td>{b.label}</td>

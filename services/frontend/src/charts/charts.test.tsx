@@ -92,7 +92,7 @@ describe("axis ticks", () => {
   ])("a count axis up to %s ticks whole numbers", (max, want) => expect(niceTicks(max, { whole: true })).toEqual(want));
 
   it("a bar chart of counts never labels a fraction of a PR", () => {
-    render(<BarChart title="PRs" unit="PRs" bars={[{ label: "M", value: 1 }]} />);
+    render(<BarChart title="PRs" bucket="Size" unit="PRs" bars={[{ label: "M", value: 1 }]} />);
     expect(axisLabels()).toEqual(["0", "1"]);
   });
 
@@ -147,10 +147,12 @@ describe("axis ticks", () => {
 
 describe("charts have text alternatives", () => {
   it("BarChart repeats every bar in its data table", () => {
-    render(<BarChart title="PRs per week" unit="PRs" bars={[{ label: "Jun 1", value: 3 }, { label: "Jun 8", value: 5 }]} />);
+    render(<BarChart title="PRs per week" bucket="Week of" unit="PRs" bars={[{ label: "Jun 1", value: 3 }, { label: "Jun 8", value: 5 }]} />);
     const table = screen.getByRole("table", { name: "PRs per week" });
     const rows = within(table).getAllByRole("row").slice(1);
     expect(rows.map((r) => r.textContent)).toEqual(["Jun 13", "Jun 85"]);
+    // Its first column says what the bars are: "Bucket" said nothing.
+    expect(within(table).getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["Week of", "PRs"]);
     expect(document.querySelectorAll("rect.bar")).toHaveLength(2);
   });
 
@@ -261,6 +263,15 @@ describe("charts have text alternatives", () => {
     render(<LevelBadge level={null} reason={levelReason(rework, { level: null, value: 12.5 }, 2023)} />);
     // In text beside the badge, so a screen reader reads it with the badge.
     expect(screen.getByText("no level").parentElement).toHaveTextContent("no level: DORA publishes no levels for rework rate");
+  });
+
+  it("says why a level stands without a value: recovery with most incidents open", () => {
+    const recovery = METRICS.find((m) => m.slug === "recovery-time");
+    if (!recovery) throw new Error("recovery-time");
+    const open = { level: "low" as const, value: null, sample_size: 4 };
+    render(<LevelBadge level={open.level} reason={levelReason(recovery, open, 2024)} />);
+    expect(screen.getByText("low")).toHaveClass("level-low");
+    expect(screen.getByText("low").parentElement).toHaveTextContent("low: unresolved incidents count as slower than any band");
   });
 });
 

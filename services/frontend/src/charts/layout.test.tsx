@@ -87,7 +87,7 @@ describe("chart layout for the width it is shown at", () => {
   it("BarChart on a phone: bars fit the width, bucket labels do not overlap", () => {
     shownAt(330);
     const bars = ["< 1 h", "1–4 h", "4–24 h", "1–3 d", "3–7 d", "1–4 w", "> 4 w"].map((label, i) => ({ label, value: i }));
-    render(<BarChart title="Lead time of the PRs" unit="PRs" bars={bars} />);
+    render(<BarChart title="Lead time of the PRs" bucket="Lead time" unit="PRs" bars={bars} />);
     expect(document.querySelector("svg.chart-svg")?.getAttribute("viewBox")).toMatch(/^0 0 330 /);
     const rects = [...document.querySelectorAll("rect.bar")];
     expect(rects).toHaveLength(7);
@@ -109,7 +109,7 @@ describe("chart layout for the width it is shown at", () => {
   });
 
   it("without a measurement (first render, no layout) keeps the 640-wide drawing", () => {
-    render(<BarChart title="Merged PRs per week" unit="PRs" bars={[{ label: "Sep 2", value: 3 }]} />);
+    render(<BarChart title="Merged PRs per week" bucket="Week of" unit="PRs" bars={[{ label: "Sep 2", value: 3 }]} />);
     expect(document.querySelector("svg.chart-svg")?.getAttribute("viewBox")).toBe("0 0 640 220");
   });
 });

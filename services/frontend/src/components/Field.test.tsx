@@ -37,7 +37,7 @@ describe("Field", () => {
     const add = screen.getByRole("button", { name: "Add" });
     add.focus();
     await userEvent.keyboard("{Enter}");
-    expect(await screen.findByText("must be a URL")).toBeInTheDocument();
+    expect(await screen.findByText("Must be a URL")).toBeInTheDocument();
     expect(screen.getByLabelText("Base URL")).toHaveFocus();
   });
 
@@ -51,7 +51,7 @@ describe("Field", () => {
     const { rerender } = render(fields({}));
     screen.getByLabelText("Elsewhere").focus();
     rerender(fields({ name: "use lowercase letters" }));
-    expect(screen.getByText("use lowercase letters")).toBeInTheDocument();
+    expect(screen.getByText("Use lowercase letters")).toBeInTheDocument();
     expect(screen.getByLabelText("Elsewhere")).toHaveFocus();
   });
 });

@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, type InputHTMLAttributes } from "react";
+import { fieldSentence } from "../api/fieldErrors";
 
 /** A labelled input; `error` is announced and linked with aria-describedby. */
 export function Field({ label, error, ...input }: { label: string; error?: string | undefined } & InputHTMLAttributes<HTMLInputElement>) {
@@ -15,7 +16,7 @@ export function Field({ label, error, ...input }: { label: string; error?: strin
       <input ref={ref} id={id} aria-invalid={error ? true : undefined} aria-describedby={error ? errId : undefined} {...input} />
       {error && (
         <p id={errId} className="field-error">
-          {error}
+          {fieldSentence(error)}
         </p>
       )}
     </div>

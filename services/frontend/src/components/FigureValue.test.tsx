@@ -15,4 +15,9 @@ describe("a figure with its unit in smaller type", () => {
     expect(container.textContent).toBe("4.0 / week");
     expect(container.querySelector(".figure-unit")?.textContent).toBe(" / week");
   });
+
+  it("sets words in place of a number in the unit's type", () => {
+    const { container } = render(<p><FigureValue text="Still open" /></p>);
+    expect(container.querySelector(".figure-unit")?.textContent).toBe("Still open");
+  });
 });

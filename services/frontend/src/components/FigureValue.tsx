@@ -12,6 +12,9 @@ export function splitFigure(text: string): { number: string; unit: string } {
 }
 
 export function FigureValue({ text }: { text: string }) {
+  // Words in place of a number ("Still open") in the unit's type: in the
+  // large type they broke over two lines in a printed overview's tile.
+  if (/^[A-Za-z]/.test(text)) return <span className="figure-unit">{text}</span>;
   const { number, unit } = splitFigure(text);
   return (
     <>

@@ -3,7 +3,7 @@ import { Link, NavLink, useParams } from "react-router-dom";
 import { useCatalog, useFigure, useTrend, type FigureOf, type Granularity } from "../api/analytics";
 import type { Schemas } from "../api/queries";
 import { useFilters, zoneOf } from "../analytics/filters";
-import { formatHours, formatSample, formatValue, levelReason, metricBySlug, METRICS, reworkReason, valueNote, type MetricDef } from "../analytics/metrics";
+import { figureText, formatHours, formatSample, levelReason, metricBySlug, METRICS, reworkReason, valueNote, type MetricDef } from "../analytics/metrics";
 import { sources, type Sources } from "../analytics/sources";
 import { regions } from "../charts/bands";
 import { BarChart, binHours, type Bar } from "../charts/BarChart";
@@ -56,25 +56,45 @@ function Trend({ metric }: { metric: MetricDef }) {
   );
 }
 
-function distribution(metric: MetricDef, fig: Any, zone: string): { title: string; unit: string; bars: Bar[] } {
+/**
+ * A detail page's distribution: the chart's title (its data table's too),
+ * what its bars are (the table's first column) and, under the chart, what
+ * one bar counts. The caption repeated the title, which the data table's
+ * toggle already says ("Lead time of the PRs: data table").
+ */
+interface Distribution {
+  title: string;
+  bucket: string;
+  unit: string;
+  bars: Bar[];
+  counts: string;
+}
+
+function distribution(metric: MetricDef, fig: Any, zone: string): Distribution {
   switch (metric.slug) {
     case "deployment-frequency": {
       const f = fig as Schemas["DeploymentFrequency"];
-      return { title: "Deployment days per week", unit: "days with a deployment", bars: f.weeks.map((w) => ({ label: shortDate(w.start, zone), value: w.deployment_days })) };
+      const bars = f.weeks.map((w) => ({ label: shortDate(w.start, zone), value: w.deployment_days }));
+      return { title: "Deployment days per week", bucket: "Week of", unit: "days with a deployment", bars, counts: "Each bar is a week: the days on which production received a deployment." };
     }
-    case "lead-time":
-      return { title: "Lead time of the PRs", unit: "PRs", bars: binHours((fig as Schemas["LeadTime"]).drilldown.map((p) => p.cycle_hours)) };
+    case "lead-time": {
+      const bars = binHours((fig as Schemas["LeadTime"]).drilldown.map((p) => p.cycle_hours));
+      return { title: "Lead time of the PRs", bucket: "Lead time", unit: "PRs", bars, counts: "Each bar counts the PRs whose first commit reached production within its range." };
+    }
     case "change-failure-rate": {
       const incidents = (fig as Schemas["ChangeFailureRate"]).incidents;
       const after = incidents.map((i) => (i.deployment_finished_at ? (Date.parse(i.detected_at) - Date.parse(i.deployment_finished_at)) / 3_600_000 : null));
-      return { title: "Time from deployment to incident", unit: "incidents", bars: binHours(after) };
+      return { title: "Time from deployment to incident", bucket: "Time to incident", unit: "incidents", bars: binHours(after), counts: "Each bar counts the incidents detected within its range after their deployment." };
     }
-    case "recovery-time":
-      return { title: "Recovery time of the incidents", unit: "incidents", bars: binHours((fig as Schemas["RecoveryTime"]).drilldown.map((i) => i.hours)) };
+    case "recovery-time": {
+      const bars = binHours((fig as Schemas["RecoveryTime"]).drilldown.map((i) => i.hours));
+      return { title: "Recovery time of the incidents", bucket: "Recovery time", unit: "incidents", bars, counts: "Each bar counts the incidents resolved within its range after their deployment; open ones are not drawn." };
+    }
     default: {
       const counts = new Map<string, number>();
       for (const d of (fig as Schemas["ReworkRate"]).drilldown) for (const r of d.rework_reasons.length ? d.rework_reasons : ["planned"]) counts.set(r, (counts.get(r) ?? 0) + 1);
-      return { title: "Deployments by reason", unit: "deployments", bars: [...counts].map(([reason, value]) => ({ label: reworkReason(reason), value })) };
+      const bars = [...counts].map(([reason, value]) => ({ label: reworkReason(reason), value }));
+      return { title: "Deployments by reason", bucket: "Reason", unit: "deployments", bars, counts: "Each bar counts the deployments with that reason; one with several reasons counts in each." };
     }
   }
 }
@@ -135,7 +155,7 @@ function Figure({ metric, trend }: { metric: MetricDef; trend: ReactNode }) {
           <div className="dora-body" aria-busy={fig.isFetching} data-stale={fig.isPlaceholderData}>
             <section className="card section figure-head" aria-label="Figure">
               <p className="tile-value" data-metric={metric.metric}>
-                {formatValue(f.value, f.unit)}
+                {figureText(metric, f)}
               </p>
               <LevelBadge level={f.level} reason={levelReason(metric, f, f.report_year)} />
               {note && <p className="muted small value-note">{note}</p>}
@@ -147,8 +167,8 @@ function Figure({ metric, trend }: { metric: MetricDef; trend: ReactNode }) {
             {trend}
             <section className="card section print-half" aria-labelledby="dist-heading">
               <h2 id="dist-heading">Distribution</h2>
-              {dist.bars.some((b) => b.value > 0) ? <BarChart title={dist.title} unit={dist.unit} bars={dist.bars} /> : <p className="muted">Nothing to distribute in this period.</p>}
-              <p className="muted small">{dist.title}.</p>
+              {dist.bars.some((b) => b.value > 0) ? <BarChart title={dist.title} bucket={dist.bucket} unit={dist.unit} bars={dist.bars} /> : <p className="muted">Nothing to distribute in this period.</p>}
+              <p className="muted small">{dist.counts}</p>
             </section>
             {/* Not printed: a printout is the summary; the rows are a click away. */}
             <section className="card section no-print" aria-labelledby="rows-heading">

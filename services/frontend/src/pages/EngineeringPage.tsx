@@ -73,11 +73,11 @@ export function EngineeringPage() {
             <div className="grid-2 section">
               <section className="card" aria-labelledby="tp-heading">
                 <h2 id="tp-heading">Throughput</h2>
-                <BarChart title="Merged PRs per week" unit="merged PRs" bars={e.throughput.map((w) => ({ label: shortDate(w.week, zoneOf(params)), value: w.merged_prs }))} />
+                <BarChart title="Merged PRs per week" bucket="Week of" unit="merged PRs" bars={e.throughput.map((w) => ({ label: shortDate(w.week, zoneOf(params)), value: w.merged_prs }))} />
               </section>
               <section className="card" aria-labelledby="size-heading">
                 <h2 id="size-heading">PR size</h2>
-                <BarChart title="PRs by lines changed" unit="PRs" bars={e.sizes.map((s) => ({ label: s.size, value: s.prs }))} />
+                <BarChart title="PRs by lines changed" bucket="Size" unit="PRs" bars={e.sizes.map((s) => ({ label: s.size, value: s.prs }))} />
                 <p className="muted small">{sizeLegend(e.sizes)}</p>
               </section>
             </div>

@@ -2,7 +2,7 @@ import { Link } from "react-router-dom";
 import { useSummary, useTrend } from "../api/analytics";
 import type { Schemas } from "../api/queries";
 import { useFilters, zoneOf, type AnalyticsParams } from "../analytics/filters";
-import { changeText, formatSample, formatValue, levelReason, metricByName, METRICS, perOf, valueNote, type MetricDef } from "../analytics/metrics";
+import { changeText, figureText, formatSample, formatValue, levelReason, metricByName, METRICS, perOf, valueNote, type MetricDef } from "../analytics/metrics";
 import { partialText } from "../charts/partial";
 import { Sparkline } from "../charts/Sparkline";
 import { FigureValue } from "../components/FigureValue";
@@ -41,7 +41,7 @@ function Tile({ line, params, query, year }: { line: Line; params: AnalyticsPara
       {/* One box under the title: the tile's second row of the grid (styles.css). */}
       <div className="tile-body">
         <p className="tile-value" data-metric={metric.metric}>
-          <FigureValue text={formatValue(line.value, line.unit)} />
+          <FigureValue text={figureText(metric, line)} />
         </p>
         {note && <p className="muted small value-note">{note}</p>}
         <p className="tile-meta">

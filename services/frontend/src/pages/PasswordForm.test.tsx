@@ -49,7 +49,7 @@ describe("password form", () => {
     await user.type(screen.getByLabelText("New password"), NEW);
     await user.type(screen.getByLabelText("Repeat the new password"), NEW);
     await user.click(screen.getByRole("button", { name: "Change password" }));
-    expect(await screen.findByText("is not your current password")).toBeInTheDocument();
+    expect(await screen.findByText("This is not your current password")).toBeInTheDocument();
     expect(screen.queryByText(/current_password/)).not.toBeInTheDocument();
   });
 });

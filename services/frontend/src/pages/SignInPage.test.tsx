@@ -79,8 +79,8 @@ describe("field errors", () => {
     await user.type(screen.getByLabelText("Email"), "a");
     await user.type(screen.getByLabelText("Password"), "x");
     await user.click(screen.getByRole("button", { name: "Sign in" }));
-    expect(await screen.findByText("lower-case letters, digits and -")).toBeInTheDocument();
-    expect(screen.getByText("not an email address")).toBeInTheDocument();
+    expect(await screen.findByText("Lower-case letters, digits and -")).toBeInTheDocument();
+    expect(screen.getByText("Not an email address")).toBeInTheDocument();
     expect(screen.queryByText(/invalid value for/)).toBeNull();
     expect(screen.queryByRole("alert")).toBeNull();
   });

@@ -22,31 +22,39 @@ export function WorkItemsPage() {
       <QueryState query={flow} isEmpty={(f) => f.resolved === 0 && f.wip === 0} empty={emptyText}>
         {(f) => (
           <div aria-busy={flow.isFetching} data-stale={flow.isPlaceholderData}>
-            <dl className="stats card section">
-              <div>
-                <dt>Resolved</dt>
-                <dd data-metric="resolved">{f.resolved}</dd>
-              </div>
-              <div>
-                <dt>Lead time (median)</dt>
-                <dd>{formatHours(f.lead_time.median_hours)}</dd>
-              </div>
-              <div>
-                <dt>Cycle time (median)</dt>
-                <dd>{formatHours(f.cycle_time.median_hours)}</dd>
-              </div>
-              <div>
-                <dt>Work in progress</dt>
-                <dd data-metric="wip">{f.wip}</dd>
-              </div>
-              <div>
-                <dt>WIP age (median)</dt>
-                <dd>{formatHours(f.median_wip_age_hours)}</dd>
-              </div>
-            </dl>
+            <section className="card section" aria-label="Flow figures">
+              <dl className="stats">
+                <div>
+                  <dt>Resolved</dt>
+                  <dd data-metric="resolved">{f.resolved}</dd>
+                </div>
+                <div>
+                  {/* Not "Lead time": beside DORA's lead time for changes (a PR's
+                      first commit → its deployment) the two read as one measure. */}
+                  <dt>Time to resolve (median)</dt>
+                  <dd data-metric="time-to-resolve">{formatHours(f.lead_time.median_hours)}</dd>
+                </div>
+                <div>
+                  <dt>Cycle time (median)</dt>
+                  <dd>{formatHours(f.cycle_time.median_hours)}</dd>
+                </div>
+                <div>
+                  <dt>Work in progress</dt>
+                  <dd data-metric="wip">{f.wip}</dd>
+                </div>
+                <div>
+                  <dt>WIP age (median)</dt>
+                  <dd>{formatHours(f.median_wip_age_hours)}</dd>
+                </div>
+              </dl>
+              <p className="muted small measures">
+                Time to resolve runs from an item's creation to its resolution; cycle time from its first move into progress to its resolution. Neither is
+                DORA's lead time for changes, which runs from a PR's first commit to its deployment.
+              </p>
+            </section>
             <section className="card section" aria-labelledby="flow-heading">
               <h2 id="flow-heading">Flow: items resolved per week</h2>
-              <BarChart title="Items resolved per week" unit="items" bars={f.throughput.map(([week, n]) => ({ label: shortDate(String(week), zoneOf(params)), value: Number(n) }))} />
+              <BarChart title="Items resolved per week" bucket="Week of" unit="items" bars={f.throughput.map(([week, n]) => ({ label: shortDate(String(week), zoneOf(params)), value: Number(n) }))} />
             </section>
             <section className="card section" aria-labelledby="ageing-heading">
               <h2 id="ageing-heading">Ageing work in progress</h2>

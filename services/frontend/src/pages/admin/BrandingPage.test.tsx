@@ -59,7 +59,8 @@ describe("the branding form", () => {
     await user.type(secondary, "navy");
     await user.click(screen.getByRole("button", { name: "Save colours" }));
     expect(secondary).toHaveAttribute("aria-invalid", "true");
-    expect(errorOf(secondary)).toBe(HEX_MESSAGE);
+    // The API's words, as a sentence under the field.
+    expect(errorOf(secondary)).toBe("Use a colour as #RRGGBB, e.g. #1F6FEB");
     expect(HEX_MESSAGE).toBe("use a colour as #RRGGBB, e.g. #1F6FEB");
     expect(calls.filter((c) => c.startsWith("PUT"))).toEqual([]);
   });

@@ -1,7 +1,7 @@
 import { useState, type CSSProperties, type FormEvent } from "react";
 import { useDeleteLogo, useResetBranding, useSetBranding, useUploadLogo } from "../../api/adminQueries";
 import { useBranding, type BrandingOut } from "../../theme/useBranding";
-import { formErrors } from "../../api/fieldErrors";
+import { fieldSentence, formErrors } from "../../api/fieldErrors";
 import { Field } from "../../components/Field";
 import { FormError, QueryState } from "../../components/States";
 import { AA_TEXT, CARD, contrast, derivedDarkPrimary, difference, PAGE, parseHex, readableOn } from "../../theme/contrast";
@@ -193,7 +193,7 @@ function LogoForm({ branding }: { branding: BrandingOut }) {
       <div className="field">
         <label htmlFor="logo-file">Logo file</label>
         <input id="logo-file" type="file" accept="image/png,image/jpeg,image/webp,image/svg+xml" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
-        {fields.file && <p className="field-error">{fields.file}</p>}
+        {fields.file && <p className="field-error">{fieldSentence(fields.file)}</p>}
       </div>
       <FormError error={form ?? remove.error} />
       {upload.isSuccess && <p role="status" className="ok-text">Logo uploaded.</p>}

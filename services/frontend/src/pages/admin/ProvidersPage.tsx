@@ -11,7 +11,7 @@ import {
   type ProviderOut,
   type ProviderPatch,
 } from "../../api/adminQueries";
-import { formErrors } from "../../api/fieldErrors";
+import { fieldSentence, formErrors } from "../../api/fieldErrors";
 import type { Schemas } from "../../api/queries";
 import { Field } from "../../components/Field";
 import { Table } from "../../components/Table";
@@ -125,7 +125,7 @@ function ProviderForm({ editing, onDone }: { editing: ProviderOut | null; onDone
           </select>
         </label>
       </div>
-      {f.config && <p className="field-error" role="alert">{f.config}</p>}
+      {f.config && <p className="field-error" role="alert">{fieldSentence(f.config)}</p>}
       <Field label="Base URL" value={d.base_url} onChange={set("base_url")} error={f["config.base_url"]} placeholder="https://gateway.example/v1" />
       <Field label="Model" value={d.model} onChange={set("model")} error={f["config.model"]} />
       <div className="grid-2 tight">
@@ -281,7 +281,9 @@ export function ProvidersPage() {
         <section className="card table-card" aria-labelledby="providers-heading">
           <div className="card-head">
             <h2 id="providers-heading">Configured providers</h2>
-            <Rotate />
+            {/* Rotation re-encrypts the providers' stored keys: with none, the
+                button offered to act on nothing. */}
+            {providers.data?.some((p) => p.has_credentials) && <Rotate />}
           </div>
           <QueryState query={providers} isEmpty={(l) => l.length === 0} empty="No AI provider yet: add one below.">
             {(list) => (

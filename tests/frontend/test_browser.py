@@ -107,7 +107,8 @@ def test_invited_viewer_cannot_reach_admin_pages(stack: Stack, tenant: Tenant) -
         "viewer", stack, tenant=tenant.slug, email=tenant.admin_email, password=tenant.password
     )
     assert r["link"].startswith(stack.url + "/set-password#token=")
-    assert r["taken"] == "a user with this email already exists"
+    # The API's field message, as a sentence (the web app's ``fieldSentence``).
+    assert r["taken"] == "A user with this email already exists"
     assert (r["statusInvited"], r["statusAfter"]) == ("Invited, no password yet", "Active")
     assert r["fragmentGone"]
     assert "Users" not in r["navLabels"]

@@ -199,7 +199,13 @@ def overview_tiles(want: Expected) -> dict[str, dict[str, str | None]]:
             "sample": sample(want.deployments, "deployment", "deployments"),
         },
         "failed_deployment_recovery_time": {
-            "value": format_hours(want.recovery_hours),
+            # No median while most of its incidents are open: the web app's
+            # ``figureText`` says so ("Still open"), never a bare "—".
+            "value": (
+                "Still open"
+                if want.recovery_hours is None and want.recovery_sample
+                else format_hours(want.recovery_hours)
+            ),
             "sample": sample(want.recovery_sample, "incident", "incidents"),
         },
         "rework_rate": {

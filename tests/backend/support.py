@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import text
 
-from pulse_common.lsn import record_end
 from pulse_common.tenancy import TenantNames, quote_ident
 from tests.backend.conftest import Platform, TenantInfo
+from tests.replication import wait_replayed
 
 
 def tenant_sql(platform: Platform, slug: str, sql: str, params: Any = None) -> list[Any]:
@@ -26,21 +26,10 @@ def tenant_sql(platform: Platform, slug: str, sql: str, params: Any = None) -> l
 
 
 def wait_replica(platform: Platform, timeout: float = 15.0) -> None:
-    """Until the replica has replayed everything the primary has written."""
-    with platform.engine.connect() as conn:
-        lsn = conn.execute(text("SELECT pg_current_wal_insert_lsn()::text")).scalar_one()
-    deadline = time.monotonic() + timeout
-    while True:
-        with platform.replica_engine.connect() as conn:
-            done = conn.execute(
-                text("SELECT pg_last_wal_replay_lsn() >= CAST(:lsn AS pg_lsn)"),
-                {"lsn": record_end(lsn)},
-            ).scalar_one()
-        if done:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"replica did not replay {lsn} in {timeout}s")
-        time.sleep(0.05)
+    """Until the replica has replayed everything committed on the primary
+    (``tests.replication``: a synchronous commit's end, never the insert
+    position, which may not be shipped yet)."""
+    wait_replayed(platform.engine, platform.replica_engine, timeout)
 
 
 def wait_until(check: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:

@@ -23,7 +23,6 @@ from sqlalchemy import Engine, text
 from pulse_backend.replica import ReplicaRouter
 from pulse_backend.response_cache import bump_data_version
 from pulse_backend.tx import read_transaction
-from pulse_common.lsn import record_end
 from pulse_common.tenancy import TenantNames
 from pulse_etl.jobs.events import Events
 from tests.backend.conftest import (
@@ -35,7 +34,7 @@ from tests.backend.conftest import (
     invite_and_login,
     login,
 )
-from tests.backend.support import add_deployment, add_repository
+from tests.backend.support import add_deployment, add_repository, wait_replica
 
 RANGE = {"start": "2026-06-01T00:00:00+00:00", "end": "2026-06-29T00:00:00+00:00"}
 
@@ -112,22 +111,6 @@ def _wait_lag_above(platform: Platform, seconds: float) -> None:
     raise AssertionError("replica never lagged")
 
 
-def _wait_caught_up(platform: Platform) -> None:
-    with platform.engine.connect() as conn:
-        target = conn.execute(text("SELECT pg_current_wal_insert_lsn()::text")).scalar_one()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with platform.replica_engine.connect() as conn:
-            done = conn.execute(
-                text("SELECT pg_last_wal_replay_lsn() >= CAST(:t AS pg_lsn)"),
-                {"t": record_end(target)},
-            ).scalar_one()
-        if done:
-            return
-        time.sleep(0.05)
-    raise AssertionError("replica never caught up")
-
-
 def test_reads_are_served_by_the_replica(client: TestClient, admin: Session) -> None:
     assert _server_of_read(client, admin.tenant.slug, None) is True
     r = client.get("/api/v1/users", headers=admin.headers)
@@ -145,7 +128,7 @@ def test_lagging_replica_falls_back_to_primary(
     s = admin_session(client, t)
     # Creating the tenant wrote a lot: on a loaded machine the replica may
     # still be more than the 1 s allowed behind, which is the case tested next.
-    _wait_caught_up(platform)
+    wait_replica(platform, timeout=30)
     assert _server_of_read(client, t.slug, None) is True
     before = _fallbacks(client, "lag")
     paused_replay()
@@ -167,7 +150,7 @@ def test_read_your_writes_while_the_replica_is_behind(
     body = login(client, s.tenant.slug, s.tenant.admin_email, s.tenant.admin_password)
     other = bearer(body["access_token"])
     # Let the replica catch up with the login writes, then stop it.
-    _wait_caught_up(platform)
+    wait_replica(platform, timeout=30)
     paused_replay()
     before = _fallbacks(client, "read_your_writes")
     r = client.put("/api/v1/profile/preferences", json={"theme_mode": "dark"}, headers=s.headers)
@@ -193,7 +176,7 @@ def test_analytics_figures_are_read_on_the_replica(
     client, s, deploy, figures = dashboard
     slug = s.tenant.slug
     deploy(1)
-    _wait_caught_up(platform)  # the session's own writes (login) included
+    wait_replica(platform, timeout=30)  # the session's own writes (login) included
     paused_replay()
     deploy(2)  # on the primary only
     before = (_fallbacks(client, "lag"), _fallbacks(client, "read_your_writes"))
@@ -203,7 +186,7 @@ def test_analytics_figures_are_read_on_the_replica(
     with platform.replica_engine.connect() as conn:
         conn.execute(text("SELECT pg_wal_replay_resume()"))
         conn.commit()
-    _wait_caught_up(platform)
+    wait_replica(platform, timeout=30)
     cache = client.app.state.clients.redis  # type: ignore[attr-defined]
     bump_data_version(cache, slug)
     assert figures() == ["miss", 2] * 3
@@ -264,7 +247,7 @@ def test_a_load_the_replica_has_not_replayed_is_not_cached_under_its_version(
     client, s, deploy, figures = dashboard
     deploy(1)
     _etl_data_changed(platform, s.tenant.slug)
-    _wait_caught_up(platform)
+    wait_replica(platform, timeout=30)
     assert figures() == ["miss", 1] * 3
     paused_replay()
     deploy(2)
@@ -275,7 +258,7 @@ def test_a_load_the_replica_has_not_replayed_is_not_cached_under_its_version(
     with platform.replica_engine.connect() as conn:
         conn.execute(text("SELECT pg_wal_replay_resume()"))
         conn.commit()
-    _wait_caught_up(platform)
+    wait_replica(platform, timeout=30)
     assert figures() == ["hit", 2] * 3
 
 
@@ -301,7 +284,7 @@ def test_a_dora_settings_change_the_replica_has_not_replayed_is_not_cached_under
         assert r.status_code == 200, r.text
         return [r.headers["X-Cache"], r.json()["sample_size"]]
 
-    _wait_caught_up(platform)
+    wait_replica(platform, timeout=30)
     assert frequency() == ["miss", 1]
     paused_replay()
     rules = client.get("/api/v1/analytics/settings", headers=s.headers).json()["rules"]
@@ -314,7 +297,7 @@ def test_a_dora_settings_change_the_replica_has_not_replayed_is_not_cached_under
     with platform.replica_engine.connect() as conn:
         conn.execute(text("SELECT pg_wal_replay_resume()"))
         conn.commit()
-    _wait_caught_up(platform)
+    wait_replica(platform, timeout=30)
     assert frequency() == ["hit", 0]
 
 
@@ -344,7 +327,7 @@ def test_a_tenant_the_replica_has_not_replayed_yet_is_read_on_the_primary(
     # since the opening ran on the replica before the check's answer was
     # read. The session's writes (the sign-in) must be seen: the primary.
     client = make_client(replica_max_lag_seconds=3600, replica_lag_cache_seconds=0)
-    _wait_caught_up(platform)  # the client's own roles, on the replica too
+    wait_replica(platform, timeout=30)  # the client's own roles, on the replica too
     paused_replay()
     s = admin_session(client, make_tenant())
     before = _all_fallbacks(client)
@@ -366,7 +349,7 @@ def test_a_replica_that_has_replayed_the_load_stays_in_use(
     deploy(1)
     _etl_data_changed(platform, s.tenant.slug)
     assert redis_admin.get(TenantNames(s.tenant.slug).data_lsn_key)  # what is checked
-    _wait_caught_up(platform)
+    wait_replica(platform, timeout=30)
     before = _all_fallbacks(client)
     assert figures() == ["miss", 1] * 3
     assert _all_fallbacks(client) == before
@@ -390,7 +373,7 @@ def test_an_lsn_in_redis_that_is_not_one_is_ignored(
     client, s, _, figures = dashboard
     # The garbage replaces the session's marker, which kept its reads off a
     # replica that has not replayed the new tenant yet: let it catch up.
-    _wait_caught_up(platform)
+    wait_replica(platform, timeout=30)
     names = TenantNames(s.tenant.slug)
     ryw = ReplicaRouter.ryw_key(names.slug, _session_id(s.token))
     redis_admin.set(names.data_lsn_key, garbage, ex=60)

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from pulse_backend.replica_conflicts import ReplicaConflict
 from pulse_common import patterns
 from pulse_common.errors import BackendUnavailable, Conflict, InvalidInput, PulseError
 
@@ -181,7 +182,11 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
 async def _pulse_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PulseError)
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-    if isinstance(exc, BackendUnavailable):
+    if isinstance(exc, ReplicaConflict):
+        headers = {"Retry-After": str(exc.retry_after)}
+        request.app.state.clients.metrics.replica_conflicts.labels("unavailable").inc()
+        detail = str(exc)
+    elif isinstance(exc, BackendUnavailable):
         headers = {"Retry-After": "5"}
         log.warning("backend unavailable", category="ERROR", backend=exc.backend)
         # The backend's own message may name hosts; the client learns which service.

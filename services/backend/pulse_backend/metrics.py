@@ -39,6 +39,13 @@ class Metrics:
             ["reason"],
             registry=r,
         )
+        self.replica_conflicts = Counter(
+            "pulse_replica_conflicts_total",
+            "Reads the replica cancelled to replay WAL (conflict with recovery), by outcome:"
+            " retried_on_primary, or unavailable (answered 503)",
+            ["outcome"],
+            registry=r,
+        )
         self.replica_lag = Histogram(
             "pulse_replica_lag_seconds",
             "Measured replica replay lag",

@@ -29,6 +29,7 @@ import sqlalchemy.exc
 import structlog
 from sqlalchemy import Engine, text
 
+from pulse_backend.replica_conflicts import reads_on_primary
 from pulse_common.lsn import lsn_of, newest_lsn, record_end
 from pulse_common.tenancy import TenantNames
 
@@ -155,6 +156,8 @@ class ReplicaRouter:
         Redis was down), True to fetch it here."""
         if not self.has_replica:
             return self.engines.primary, None
+        if reads_on_primary():
+            return self.fallback("replica_conflict"), None
         lag = self.lag_seconds()
         if lag is None:
             return self.fallback("replica_unreachable"), None

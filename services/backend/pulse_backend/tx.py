@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, text
 
 from pulse_backend.read_opening import DeadConnection, abandon, begin_read, end_read
 from pulse_backend.replica import ReplicaRouter, TenantNotReplayed
+from pulse_backend.replica_conflicts import conflict_of
 from pulse_common.errors import BackendUnavailable
 from pulse_common.tenancy import TenantNames, quote_ident
 
@@ -173,9 +174,19 @@ def opened_read_transaction(
         try:
             yield conn, row
             conn.commit()
-        except BaseException:
+        except BaseException as exc:
             abandon(conn)
-            raise
+            conflict = conflict_of(exc) if conn.engine is not router.engines.primary else None
+            if conflict is None:
+                raise
+            # The server's reason only: the error's text holds the statement.
+            log.warning(
+                "read cancelled by the replica's recovery",
+                category="DB",
+                tenant=names.slug,
+                sqlstate=conflict.sqlstate,
+            )
+            raise conflict from None
         end_read(conn)
     finally:
         conn.close()

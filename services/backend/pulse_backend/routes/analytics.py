@@ -20,6 +20,7 @@ from pulse_backend.analytics.work_items import WorkItemFlow, work_item_flow
 from pulse_backend.analytics_service import AnalyticsQuery, StoredInsights, TrendMetric
 from pulse_backend.context import Principal, require
 from pulse_backend.db import ReadConn, WriteConn
+from pulse_backend.replica_conflicts import RetriedOnPrimary
 from pulse_backend.state import Clients
 from pulse_common.analytics import dora
 from pulse_common.analytics.engineering import Engineering, engineering
@@ -36,7 +37,7 @@ from pulse_common.analytics.results import (
 from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules
 
-router = APIRouter(prefix="/analytics", tags=["analytics"])
+router = APIRouter(prefix="/analytics", tags=["analytics"], route_class=RetriedOnPrimary)
 Reader = Annotated[Principal, require("analytics:read")]
 Writer = Annotated[Principal, require("analytics:write")]
 SettingsWriter = Annotated[Principal, require("settings:write")]

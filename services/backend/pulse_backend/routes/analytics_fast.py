@@ -49,6 +49,7 @@ from pulse_backend import response_cache
 from pulse_backend.analytics.trends import Granularity
 from pulse_backend.analytics_service import AnalyticsQuery, TrendMetric
 from pulse_backend.context import Admission, Principal, admit_with, authorize, carrying
+from pulse_backend.replica_conflicts import answer_on_primary_once
 from pulse_backend.routes.analytics import SCOPED, router, trend_compute
 from pulse_backend.state import AppClients
 from pulse_common.analytics.results import Trend
@@ -200,7 +201,10 @@ async def _miss(clients: AppClients, scope: Scope, principal: Principal, plan: _
     version = principal.data_version or "0"
     key = response_cache.cache_key(principal.slug, plan.route, version, plan.params)
     try:
-        return await svc.miss(clients, principal, key, plan.scope, plan.model, plan.compute)
+        return await answer_on_primary_once(
+            clients.metrics,
+            lambda: svc.miss(clients, principal, key, plan.scope, plan.model, plan.compute),
+        )
     except (PulseError, sqlalchemy.exc.OperationalError) as exc:
         handlers = scope["app"].exception_handlers
         handler = next(handlers[c] for c in type(exc).__mro__ if c in handlers)

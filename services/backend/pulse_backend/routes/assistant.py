@@ -22,13 +22,14 @@ from pulse_backend.agent.models import (
 from pulse_backend.agent.runtime import Runtime
 from pulse_backend.agent.tools import ToolContext
 from pulse_backend.context import Principal, require
+from pulse_backend.replica_conflicts import RetriedOnPrimary
 from pulse_backend.routes.search import search_deps
 from pulse_backend.search.schemas import SearchParams, SearchResponse
 from pulse_backend.search.service import search
 from pulse_backend.state import Clients
 from pulse_common.patterns import worded
 
-router = APIRouter(prefix="/assistant", tags=["assistant"])
+router = APIRouter(prefix="/assistant", tags=["assistant"], route_class=RetriedOnPrimary)
 # agent:use (members and admins): the agent reads across the tenant's data
 # like analytics:read, and RBAC keeps viewers to dashboards only.
 User = Annotated[Principal, require("agent:use")]

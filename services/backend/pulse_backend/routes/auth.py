@@ -12,11 +12,12 @@ from pulse_backend.auth_service import ClientInfo, Issued
 from pulse_backend.context import Principal, require
 from pulse_backend.db import ReadConn
 from pulse_backend.errors import Unauthenticated
+from pulse_backend.replica_conflicts import RetriedOnPrimary
 from pulse_backend.schemas import Email, UserOut
 from pulse_backend.state import AppClients, Clients
 from pulse_common.tenancy import SLUG_RE
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], route_class=RetriedOnPrimary)
 
 REFRESH_COOKIE = "pulse_refresh"
 COOKIE_PATH = "/api/v1/auth"

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Response
 from pulse_backend import analytics_service, response_cache
 from pulse_backend.catalog import Catalog, catalog
 from pulse_backend.context import Principal, require
+from pulse_backend.replica_conflicts import RetriedOnPrimary
 from pulse_backend.state import Clients
 
-router = APIRouter(tags=["analytics"])
+router = APIRouter(tags=["analytics"], route_class=RetriedOnPrimary)
 Reader = Annotated[Principal, require("analytics:read")]
 
 

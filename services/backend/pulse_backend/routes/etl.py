@@ -21,6 +21,7 @@ from pulse_backend.etl_service import (
     EtlJob,
     internal_token,
 )
+from pulse_backend.replica_conflicts import RetriedOnPrimary
 from pulse_backend.state import AppClients
 
 
@@ -33,7 +34,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
 
 
-router = APIRouter(prefix="/etl", tags=["etl"], lifespan=lifespan)
+router = APIRouter(prefix="/etl", tags=["etl"], lifespan=lifespan, route_class=RetriedOnPrimary)
 READ, WRITE = "jobs:read", "jobs:write"
 Reader = Annotated[Principal, require(READ)]
 Writer = Annotated[Principal, require(WRITE)]

@@ -13,6 +13,7 @@ from pydantic import StringConstraints
 from pulse_backend import tenant_logs
 from pulse_backend.context import Principal, require
 from pulse_backend.params import aware
+from pulse_backend.replica_conflicts import RetriedOnPrimary
 from pulse_backend.state import AppClients, Clients
 from pulse_backend.tenant_logs import Level, LogEvent
 from pulse_common.patterns import worded
@@ -30,7 +31,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         tenant_logs.uninstall(stream)
 
 
-router = APIRouter(prefix="/logs", tags=["logs"], lifespan=lifespan)
+router = APIRouter(prefix="/logs", tags=["logs"], lifespan=lifespan, route_class=RetriedOnPrimary)
 Reader = Annotated[Principal, require("logs:read")]
 Category = Annotated[
     str, StringConstraints(pattern=worded(r"^[A-Z]{2,20}$", "use 2-20 uppercase letters"))

@@ -24,13 +24,14 @@ from pulse_backend.ml.models import (
 )
 from pulse_backend.ml.runs import ModelAccuracy
 from pulse_backend.params import aware
+from pulse_backend.replica_conflicts import RetriedOnPrimary
 from pulse_backend.state import Clients
 from pulse_common.ml.monitor import MonitoringReport
 from pulse_common.ml.robust import Severity
 from pulse_common.models.enums import CorrectionReview
 from pulse_common.patterns import worded
 
-router = APIRouter(prefix="/ml", tags=["ml"])
+router = APIRouter(prefix="/ml", tags=["ml"], route_class=RetriedOnPrimary)
 Reader = Annotated[Principal, require("ml:read")]
 Writer = Annotated[Principal, require("ml:write")]
 # Monitoring writes alerts and predictions for the whole tenant: admins only,

@@ -12,10 +12,11 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, text
 
 from pulse_backend.metrics import CONTENT_TYPE_LATEST
+from pulse_backend.replica_conflicts import RetriedOnPrimary
 from pulse_backend.state import Clients
 
-router = APIRouter(tags=["operations"])
-jwks_router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["operations"], route_class=RetriedOnPrimary)
+jwks_router = APIRouter(tags=["auth"], route_class=RetriedOnPrimary)
 
 
 class Check(BaseModel):

@@ -9,10 +9,11 @@ from fastapi import APIRouter
 from pulse_backend import users_repo, users_service
 from pulse_backend.context import Principal, require
 from pulse_backend.db import ReadConn, WriteConn
+from pulse_backend.replica_conflicts import RetriedOnPrimary
 from pulse_backend.schemas import UserOut
 from pulse_backend.users_service import Preferences, ProfilePatch
 
-router = APIRouter(prefix="/profile", tags=["profile"])
+router = APIRouter(prefix="/profile", tags=["profile"], route_class=RetriedOnPrimary)
 Reader = Annotated[Principal, require("profile:read")]
 Writer = Annotated[Principal, require("profile:write")]
 

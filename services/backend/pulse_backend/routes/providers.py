@@ -19,12 +19,13 @@ from pulse_backend.providers.models import (
     ProviderType,
     RotationResult,
 )
+from pulse_backend.replica_conflicts import RetriedOnPrimary
 from pulse_backend.routes.search import search_deps
 from pulse_backend.search.service import collection_size
 from pulse_backend.state import Clients
 from pulse_backend.tx import read_transaction
 
-router = APIRouter(tags=["integrations"])
+router = APIRouter(tags=["integrations"], route_class=RetriedOnPrimary)
 ProviderId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 Reader = Annotated[Principal, require("integrations:read")]
 Writer = Annotated[Principal, require("integrations:write")]

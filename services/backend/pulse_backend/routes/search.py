@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 
 from pulse_backend.context import Principal, require
 from pulse_backend.providers.routing import provider_entries
+from pulse_backend.replica_conflicts import RetriedOnPrimary
 from pulse_backend.search.schemas import (
     ReindexResult,
     SearchParams,
@@ -20,7 +21,7 @@ from pulse_backend.search.vectors import TenantVectors
 from pulse_backend.state import AppClients, Clients
 from pulse_common.search.queue import LazyLocalEmbedder
 
-router = APIRouter(tags=["search"])
+router = APIRouter(tags=["search"], route_class=RetriedOnPrimary)
 Reader = Annotated[Principal, require("search:read")]
 # The status names the embedding configuration: for those who manage it.
 Admin = Annotated[Principal, require("integrations:read")]

@@ -21,10 +21,11 @@ from pulse_backend.branding.models import (
 from pulse_backend.context import Principal, require
 from pulse_backend.db import ReadConn
 from pulse_backend.known_query import version_tag
+from pulse_backend.replica_conflicts import RetriedOnPrimary
 from pulse_backend.state import Clients
 from pulse_common.patterns import worded
 
-router = APIRouter(prefix="/settings", tags=["settings"])
+router = APIRouter(prefix="/settings", tags=["settings"], route_class=RetriedOnPrimary)
 Reader = Annotated[Principal, require("settings:read")]
 Writer = Annotated[Principal, require("settings:write")]
 MAX_LOGO_BYTES = 512 * 1024

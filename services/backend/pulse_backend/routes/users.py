@@ -9,11 +9,12 @@ from fastapi import APIRouter, Path
 from pulse_backend import users_repo, users_service
 from pulse_backend.context import Principal, require
 from pulse_backend.db import ReadConn
+from pulse_backend.replica_conflicts import RetriedOnPrimary
 from pulse_backend.schemas import UserOut
 from pulse_backend.state import Clients
 from pulse_backend.users_service import Invite, SetPasswordLink, UserPatch
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(prefix="/users", tags=["users"], route_class=RetriedOnPrimary)
 UserId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 Reader = Annotated[Principal, require("users:read")]
 Writer = Annotated[Principal, require("users:write")]

@@ -53,14 +53,17 @@ def _fallbacks(client: TestClient, reason: str) -> float:
     return all_fallbacks(client).get(reason, 0.0)
 
 
+def labelled_counter(client: TestClient, name: str, label: str) -> dict[str, float]:
+    """A counter with one label, from /metrics: its value by label value."""
+    found = re.findall(
+        rf'^{name}\{{{label}="([^"]+)"\}} (\S+)$', client.get("/metrics").text, re.MULTILINE
+    )
+    return {value: float(n) for value, n in found}
+
+
 def all_fallbacks(client: TestClient) -> dict[str, float]:
     """Reads sent to the primary so far, by why (for a failure's message)."""
-    found = re.findall(
-        r'^pulse_replica_fallbacks_total\{reason="([^"]+)"\} (\S+)$',
-        client.get("/metrics").text,
-        re.MULTILINE,
-    )
-    return {reason: float(n) for reason, n in found}
+    return labelled_counter(client, "pulse_replica_fallbacks_total", "reason")
 
 
 @pytest.fixture

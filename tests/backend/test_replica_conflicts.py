@@ -12,7 +12,6 @@ running when the lock comes: a real route's read is over in milliseconds."""
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +27,7 @@ from pulse_backend.replica_conflicts import RetriedOnPrimary
 from pulse_common.tenancy import TenantNames, quote_ident
 from tests.backend.conftest import Platform, Session
 from tests.backend.support import wait_replica
+from tests.backend.test_replica import labelled_counter
 
 # On the replica only: a statement that runs until the replica cancels it,
 # after one that took the lock on ``users`` the replayed lock conflicts with.
@@ -79,12 +79,7 @@ def quick_conflicts(platform: Platform) -> Iterator[None]:
 
 
 def _conflicts(client: TestClient) -> dict[str, float]:
-    found = re.findall(
-        r'^pulse_replica_conflicts_total\{outcome="([^"]+)"\} (\S+)$',
-        client.get("/metrics").text,
-        re.MULTILINE,
-    )
-    return {outcome: float(n) for outcome, n in found}
+    return labelled_counter(client, "pulse_replica_conflicts_total", "outcome")
 
 
 def _read_during_a_replayed_lock(

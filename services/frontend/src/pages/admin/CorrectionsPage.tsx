@@ -4,7 +4,7 @@ import { CORRECTIONS_LISTED, useDecideCorrection, useDecidedCorrections, usePend
 import { useUsers } from "../../api/queries";
 import { useCan } from "../../auth/AuthContext";
 import { Button } from "../../components/Button";
-import { FormError, QueryState } from "../../components/States";
+import { FormError, Loading, QueryState } from "../../components/States";
 import { Table } from "../../components/Table";
 import { formatDateTime } from "../../format/dates";
 import { formatCount } from "../../format/numbers";
@@ -12,10 +12,14 @@ import { formatCount } from "../../format/numbers";
 type Announce = (note: string) => void;
 type Emails = ReadonlyMap<number, string>;
 
-/** Emails by user id; empty without `users:read` (rows then name the id). */
-function useEmails(): Emails {
-  const users = useUsers(useCan("users:read"));
-  return useMemo(() => new Map((users.data ?? []).map((u) => [u.id, u.email])), [users.data]);
+/** Emails by user id; empty without `users:read` or when the list failed
+ * (rows then name the id). Null while the list loads: rows drawn before it
+ * arrives would show "User #2" and then change under the reader's eyes. */
+function useEmails(): Emails | null {
+  const allowed = useCan("users:read");
+  const users = useUsers(allowed);
+  const emails = useMemo(() => new Map((users.data ?? []).map((u) => [u.id, u.email])), [users.data]);
+  return allowed && users.isPending ? null : emails;
 }
 
 /** The cells both lists open with: the question (the answer it corrects
@@ -156,10 +160,14 @@ export function CorrectionsPage() {
       <div role="status" aria-live="polite">
         {note && <p className="notice">{note}</p>}
       </div>
-      <div className="grid-1">
-        <Pending emails={emails} announce={setNote} />
-        <Decided emails={emails} announce={setNote} />
-      </div>
+      {emails === null ? (
+        <Loading label="Loading corrections…" />
+      ) : (
+        <div className="grid-1">
+          <Pending emails={emails} announce={setNote} />
+          <Decided emails={emails} announce={setNote} />
+        </div>
+      )}
     </>
   );
 }

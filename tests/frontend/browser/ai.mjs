@@ -331,7 +331,9 @@ export async function answerLinks({ browser, config }) {
   await heading(page, "Assistant");
   await page.getByLabel("Your question").fill("What did PAY-12 change?");
   await page.getByRole("button", { name: "Ask" }).click();
-  const injectedAnswer = page.getByRole("article", { name: "Assistant's answer" }).last();
+  // The reload restores the earlier answer (from the backend, a moment
+  // later): only the played one carries its text.
+  const injectedAnswer = page.getByRole("article", { name: "Assistant's answer" }).filter({ hasText: "PAY-12 says:" }).last();
   await injectedAnswer.getByRole("button", { name: "Good answer" }).waitFor();
   const injected = { text: await answerTextOf(injectedAnswer), links: await injectedAnswer.locator(".answer-text").evaluate(answerLinksOf) };
   screenshots.push(await shot(page, config, "assistant-injected-links"));

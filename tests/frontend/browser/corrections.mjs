@@ -9,8 +9,11 @@ async function correct(page, question, correction) {
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Assistant", exact: true }).click();
   await heading(page, "Assistant");
   await page.getByLabel("Your question").fill(question);
+  // The page keeps the earlier answers: this question's is the next one.
+  const answers = page.getByRole("article", { name: "Assistant's answer" });
+  const before = await answers.count();
   await page.getByRole("button", { name: "Ask" }).click();
-  const answer = page.getByRole("article", { name: "Assistant's answer" }).last();
+  const answer = answers.nth(before);
   await answer.getByRole("button", { name: "Bad answer" }).click();
   await answer.getByText("Thanks for the feedback.").waitFor();
   await answer.getByLabel("What should the answer have been?").fill(correction);

@@ -10,7 +10,7 @@ there, on the real servers, at the moment the app is inside the call."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, text
@@ -80,3 +80,13 @@ class CheckingEmbedder:
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         self._checked.check(self._platform, f"embed {list(texts)[:3]}")
         return self._inner.embed(texts)
+
+
+def checking_hook(platform: Platform, checked: Checked) -> Callable[[str, str], None]:
+    """For the local Qdrant's ``on_request``: each request the app sends it
+    is checked while the app waits for its answer."""
+
+    def hook(method: str, path: str) -> None:
+        checked.check(platform, f"qdrant {method} {path}")
+
+    return hook

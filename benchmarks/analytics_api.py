@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from replay import wait_replayed
 
 AS_OF = dt.datetime(2026, 6, 30, tzinfo=dt.UTC)
 PASSWORD = "bench-password-1234"
@@ -286,7 +287,8 @@ def main() -> int:
         )
         ensure_tenant(engine, req)
         settings = backend_settings(pg.primary_dsn, pg.replica_dsn, rd.url, base)
-        time.sleep(1)  # the replica replays the seed (a few ms; a hang would show as empty figures)
+        # The floor and the app read the seed on the replica.
+        wait_replayed(bench_dsn(pg.primary_dsn), bench_dsn(pg.replica_dsn))
         timed = Timed(create_app(settings))
         # The same app without the fast path: cached hits through FastAPI's routing.
         routed = Timed(create_app(settings.model_copy(update={"analytics_fast_path": False})))

@@ -35,6 +35,7 @@ from typing import Any
 
 import psycopg
 from relink_load import small_load
+from replay import wait_replayed
 from sqlalchemy import Connection, text
 
 from pulse_common.analytics import dora, failures
@@ -457,7 +458,7 @@ def main() -> int:
 
         replica_engine = make_engine(replica)
         scope = Scope(start=END - dt.timedelta(days=90), end=END)
-        time.sleep(1)  # let the replica replay the load
+        wait_replayed(primary, replica)  # the load, before timing reads on the replica
         fns: dict[str, Metric] = {
             "deployment_frequency": dora.deployment_frequency,
             "lead_time": dora.lead_time,

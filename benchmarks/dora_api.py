@@ -54,6 +54,7 @@ from analytics_api import (
 from burst import burst
 from burst import header as burst_header
 from endpoint_timing import Capture, profile, request_floor
+from replay import wait_replayed
 from sqlalchemy import text
 
 from dora import END, generate, size_parser
@@ -105,7 +106,6 @@ def main() -> int:
     from pulse_common.dora.link import relink
     from pulse_common.dora.settings import DoraRules
     from pulse_common.logging import configure_logging
-    from pulse_common.lsn import record_end
     from pulse_common.provisioning import TenantRequest, ensure_platform, ensure_tenant
     from pulse_common.tenancy import TenantNames, quote_ident
 
@@ -143,7 +143,6 @@ def main() -> int:
             c.execute(f"SET search_path TO {quote_ident(t.schema_name)}")
             c.execute("VACUUM ANALYZE")
         print(f"scale {scale}: {counts}; COPY {load_s:.1f} s, relink {relink_s:.1f} s")
-        time.sleep(1)  # let the replica replay the load
         # As the ETL records with each bump: the position after the load,
         # which every read then checks the replica has replayed (read_opening.begin_read).
         capture = Capture()
@@ -153,19 +152,9 @@ def main() -> int:
             loaded = c.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()
         cache.set(TenantNames("bench").data_lsn_key, str(loaded[0] if loaded else ""))
         # Timed reads are the replica's: wait until it has replayed the load
-        # (a second was not enough at --full: the first reads fell back).
-        # Bounded: an insert position just past a page header is replayed
-        # only once more WAL follows (the login below writes some).
-        deadline = time.monotonic() + 120
-        with psycopg.connect(bench_dsn(pg.replica_dsn), autocommit=True) as r:
-            while (
-                time.monotonic() < deadline
-                and not r.execute(
-                    "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn",
-                    (record_end(loaded[0]) if loaded else "0/0",),
-                ).fetchone()[0]
-            ):  # type: ignore[index]
-                time.sleep(0.1)
+        # and that position (a second's sleep was not enough at --full: the
+        # first reads fell back).
+        wait_replayed(bench_dsn(pg.primary_dsn), bench_dsn(pg.replica_dsn))
 
         def bump() -> None:
             response_cache.bump_data_version(cache, "bench")

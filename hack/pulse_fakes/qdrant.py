@@ -10,6 +10,7 @@ and, on errors, ``{"status": {"error": "..."}, "time": s}``.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from importlib.metadata import version
@@ -34,6 +35,9 @@ class QdrantApp:
         self.api_key = api_key
         self.local = QdrantClient(location=location)
         self.requests = 0  # lets tests see that calls really went over HTTP
+        # Called with each request's method and path before it is answered,
+        # while the client waits (tests look at what the client holds then).
+        self.on_request: Callable[[str, str], None] | None = None
 
     def close(self) -> None:
         self.local.close()
@@ -60,6 +64,8 @@ class QdrantApp:
             async def run(request: Request) -> Response:
                 started = time.perf_counter()
                 self.requests += 1
+                if self.on_request is not None:
+                    await asyncio.to_thread(self.on_request, request.method, request.url.path)
                 name = request.path_params.get("name")
                 try:
                     grant = self.grant(request)

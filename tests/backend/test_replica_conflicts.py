@@ -13,14 +13,14 @@ running when the lock comes: a real route's read is over in milliseconds."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 
 from pulse_backend.db import ReadConn
 from pulse_backend.replica_conflicts import RetriedOnPrimary
@@ -28,6 +28,8 @@ from pulse_common.tenancy import TenantNames, quote_ident
 from tests.backend.conftest import Platform, Session
 from tests.backend.support import wait_replica
 from tests.backend.test_replica import labelled_counter
+
+T = TypeVar("T")
 
 # On the replica only: a statement that runs until the replica cancels it,
 # after one that took the lock on ``users`` the replayed lock conflicts with.
@@ -82,29 +84,46 @@ def _conflicts(client: TestClient) -> dict[str, float]:
     return labelled_counter(client, "pulse_replica_conflicts_total", "outcome")
 
 
-def _read_during_a_replayed_lock(
-    client: TestClient, platform: Platform, admin: Session, path: str
-) -> Any:
-    """``path``'s answer, requested while the primary locks ``users``."""
-    table = f"{quote_ident(TenantNames(admin.tenant.slug).schema)}.users"
-    wait_replica(platform)  # the tenant's login, so the read goes to the replica
+def during_a_replayed_lock(
+    platform: Platform,
+    table: str,
+    read: Callable[[], T],
+    running: TextClause,
+    params: dict[str, Any],
+    *then: str,
+) -> T:
+    """``read()``'s answer (or error), with ``table`` locked ACCESS EXCLUSIVE
+    on the primary (and ``then`` run in the same transaction) once the read
+    runs on the replica: once ``running`` (a count from the replica's
+    pg_stat_activity, with ``params``) is not 0."""
     with ThreadPoolExecutor(1) as pool:
-        answer = pool.submit(client.get, path, headers=admin.headers)
+        answer = pool.submit(read)
         deadline = time.monotonic() + 60
-        while True:
+        while not answer.done():
             with platform.replica_engine.connect() as conn:
-                sleeping = conn.execute(
-                    text("SELECT count(*) FROM pg_stat_activity WHERE query = :q"), {"q": _SLEEP}
-                ).scalar_one()
-            if sleeping or answer.done():
-                break
+                if conn.execute(running, params).scalar_one():
+                    break
             assert time.monotonic() < deadline, "the read never reached the replica"
             time.sleep(0.05)
         with platform.engine.begin() as conn:
             # Committed synchronously: flushed, so shipped and replayed now.
             conn.execute(text("SET LOCAL synchronous_commit = on"))
             conn.execute(text(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
+            for statement in then:
+                conn.execute(text(statement))
         return answer.result(timeout=120)
+
+
+def _read_during_a_replayed_lock(
+    client: TestClient, platform: Platform, admin: Session, path: str
+) -> Any:
+    """``path``'s answer, requested while the primary locks ``users``."""
+    table = f"{quote_ident(TenantNames(admin.tenant.slug).schema)}.users"
+    wait_replica(platform)  # the tenant's login, so the read goes to the replica
+    running = text("SELECT count(*) FROM pg_stat_activity WHERE query = :q")
+    return during_a_replayed_lock(
+        platform, table, lambda: client.get(path, headers=admin.headers), running, {"q": _SLEEP}
+    )
 
 
 def test_a_cancelled_read_is_answered_on_the_primary(

@@ -73,7 +73,10 @@ def reads_on_primary() -> bool:
 
 
 @contextmanager
-def _reading_on_primary() -> Iterator[None]:
+def _reading_on_primary(metrics: Metrics, outcome: str) -> Iterator[None]:
+    """The second attempt after a conflict, counted as ``outcome``: every
+    read in it goes to the primary."""
+    metrics.replica_conflicts.labels(outcome).inc()
     token = _on_primary.set(True)
     try:
         yield
@@ -91,9 +94,21 @@ async def answer_on_primary_once(metrics: Metrics, answer: Callable[[], Awaitabl
     except ReplicaConflict:
         if reads_on_primary():
             raise
-    metrics.replica_conflicts.labels("retried_on_primary").inc()
-    with _reading_on_primary():
+    with _reading_on_primary(metrics, "retried_on_primary"):
         return await answer()
+
+
+def read_on_primary_once(metrics: Metrics, outcome: str, read: Callable[[], T]) -> T:
+    """``answer_on_primary_once`` for work that runs in a thread and has
+    sent nothing yet (the assistant's SQL tool): ``read()``, once more on
+    the primary after a conflict, counted as ``outcome``."""
+    try:
+        return read()
+    except ReplicaConflict:
+        if reads_on_primary():
+            raise
+    with _reading_on_primary(metrics, outcome):
+        return read()
 
 
 class RetriedOnPrimary(APIRoute):

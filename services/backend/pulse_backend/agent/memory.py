@@ -103,34 +103,33 @@ def record(
     return learning.add(conn, principal, body)
 
 
-def relevant(
-    conn: Connection,
-    model: Callable[[], Embedder],
-    question: str,
-    user_id: int,
-    limit: int = 3,
-) -> list[Correction]:
-    """The tenant's corrections that apply to ``user_id`` and whose question
-    means what ``question`` means, best first."""
-    rows = list(
-        conn.execute(
-            select(_MEM.c.id, _MEM.c.user_intent, _MEM.c.corrected_answer)
-            .where(
-                _MEM.c.kind == KIND,
-                _MEM.c.active.is_(True),
-                _MEM.c.corrected_answer.is_not(None),
-                learning.applies_to(user_id),
-            )
-            .order_by(_MEM.c.created_at.desc(), _MEM.c.id.desc())
-            .limit(SCANNED)
+def candidates(conn: Connection, user_id: int) -> list[Correction]:
+    """The tenant's newest corrections that apply to ``user_id``: the read,
+    apart from the comparison (``relevant``) so that the transaction is over
+    before the embedding model is loaded or run."""
+    rows = conn.execute(
+        select(_MEM.c.id, _MEM.c.user_intent, _MEM.c.corrected_answer)
+        .where(
+            _MEM.c.kind == KIND,
+            _MEM.c.active.is_(True),
+            _MEM.c.corrected_answer.is_not(None),
+            learning.applies_to(user_id),
         )
+        .order_by(_MEM.c.created_at.desc(), _MEM.c.id.desc())
+        .limit(SCANNED)
     )
-    if not rows:
-        return []  # no model load (``model`` is lazy) for a tenant without corrections
-    scores = similarities(model(), question, [r.user_intent for r in rows])
-    scored = [(s, r) for s, r in zip(scores, rows, strict=True) if s >= MIN_SIMILARITY]
-    best = sorted(scored, key=lambda s: -s[0])[:limit]
     return [
         Correction(memory_id=r.id, question=r.user_intent, correction=r.corrected_answer)
-        for _, r in best
+        for r in rows
     ]
+
+
+def relevant(
+    found: list[Correction], model: Callable[[], Embedder], question: str, limit: int = 3
+) -> list[Correction]:
+    """Those of ``found`` whose question means what ``question`` means, best first."""
+    if not found:
+        return []  # no model load (``model`` is lazy) for a tenant without corrections
+    scores = similarities(model(), question, [c.question for c in found])
+    scored = [(s, c) for s, c in zip(scores, found, strict=True) if s >= MIN_SIMILARITY]
+    return [c for _, c in sorted(scored, key=lambda s: -s[0])[:limit]]

@@ -34,10 +34,12 @@ MAX_CITATIONS = 20
 
 
 def _corrections(rt: AgentRuntime, ctx: ToolContext, question: str) -> list[memory.Correction]:
+    # The read ends before the model loads or embeds (seconds, the first
+    # time): a replica transaction held that long makes the replica cancel
+    # it or hold back its cleanup (``replica_conflicts``).
     with ctx.read() as conn:
-        return memory.relevant(
-            conn, lambda: rt.classifier().embedder, question, ctx.principal.user_id
-        )
+        found = memory.candidates(conn, ctx.principal.user_id)
+    return memory.relevant(found, lambda: rt.classifier().embedder, question)
 
 
 def _unique(citations: Iterable[Citation]) -> list[Citation]:

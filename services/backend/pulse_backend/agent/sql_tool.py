@@ -2,7 +2,9 @@
 the tenant's login role and schema (``read_transaction``), a statement
 timeout, a row cap, a cap on the result's size (counted by PostgreSQL),
 and an EXPLAIN check that every relation PostgreSQL resolved is an allowed
-table of the tenant's own schema."""
+table of the tenant's own schema. A query the replica cancels for a
+conflict with recovery is run once more on the primary
+(``replica_conflicts``)."""
 
 from __future__ import annotations
 
@@ -15,10 +17,14 @@ from pydantic import BaseModel
 
 from pulse_backend.agent.sqlguard import ALLOWED_TABLES, SqlRefused, vet_sql
 from pulse_backend.context import Principal
+from pulse_backend.replica_conflicts import read_on_primary_once
 from pulse_backend.state import AppClients
 from pulse_backend.tx import read_transaction
 
 DEFAULT_TIMEOUT_MS = 3000
+# ``pulse_replica_conflicts_total``'s outcome for a query answered on the
+# primary after the replica cancelled it.
+RETRIED = "sql_tool_retried_on_primary"
 MAX_ROWS = 200
 # The rows' text, measured by PostgreSQL: one aggregate builds a value of
 # hundreds of megabytes within the timeout, which the shared backend would
@@ -85,6 +91,19 @@ def run_sql(
     max_rows: int = MAX_ROWS,
 ) -> SqlResult:
     body = vet_sql(sql)
+    # The tool's queries may run for seconds, long enough for the replica to
+    # cancel them to replay a conflicting change: the query did nothing
+    # wrong, and the primary has no such conflict.
+    return read_on_primary_once(
+        clients.metrics,
+        RETRIED,
+        lambda: _run(clients, principal, body, timeout_ms=timeout_ms, max_rows=max_rows),
+    )
+
+
+def _run(
+    clients: AppClients, principal: Principal, body: str, *, timeout_ms: int, max_rows: int
+) -> SqlResult:
     schema = principal.names.schema
     try:
         with read_transaction(

@@ -49,16 +49,35 @@ class Found:
     similarity: Callable[[Sequence[Row]], dict[Row, float]]
 
 
-def ranked(conn: Connection, params: SearchParams, scope: Scope, found: Found) -> list[SearchHit]:
-    """Up to ``params.limit`` results, hydrated from the tenant's rows within
-    the filters; word matches are looked up only when the hits above the
-    cut-off leave room, the named row always (one btree probe)."""
+@dataclass
+class Gathered:
+    """A semantic answer's rows, read in one transaction (``gather``): the
+    hits above the cut-off, the rows the query names, the word matches."""
+
+    close: list[SearchHit]
+    names: list[SearchHit]
+    words: list[SearchHit]
+
+
+def gather(conn: Connection, params: SearchParams, scope: Scope, found: Found) -> Gathered:
+    """The hits above the cut-off hydrated from the tenant's rows within the
+    filters; word matches are looked up only when those leave room, the
+    named row always (one btree probe)."""
     floor = found.floor
     relevant = [h for h in found.hits if floor is None or h.score >= floor]
     close = hydrate(conn, relevant[: params.limit + SPARE], scope)
     names = named(conn, params.q, scope)
     words = fulltext(conn, params, scope, prefer=found.hits) if len(close) < params.limit else []
-    extra = _union([*names, *words], seen={(h.type, h.id) for h in close})
+    return Gathered(close, names, words)
+
+
+def ranked(params: SearchParams, found: Found, rows: Gathered) -> list[SearchHit]:
+    """Up to ``params.limit`` results in the answer's order. The similarity
+    of the named rows and word matches that were not among the hits is asked
+    of the vector store here, after the transaction that read them."""
+    floor = found.floor
+    close = rows.close
+    extra = _union([*rows.names, *rows.words], seen={(h.type, h.id) for h in close})
     score = {(h.kind, h.row_id): h.score for h in found.hits}
     score |= found.similarity([row for row in extra if row not in score])
     for row, h in extra.items():
@@ -66,7 +85,7 @@ def ranked(conn: Connection, params: SearchParams, scope: Scope, found: Found) -
         near = floor is not None and similarity >= floor
         by = MatchedBy.meaning if near else MatchedBy.words
         extra[row] = h.model_copy(update={"score": round(similarity, 6), "matched_by": by})
-    first = {(h.type, h.id) for h in names}
+    first = {(h.type, h.id) for h in rows.names}
     everything = [*close, *extra.values()]
     everything.sort(
         key=lambda h: ((h.type, h.id) in first, h.matched_by is MatchedBy.meaning, h.score),

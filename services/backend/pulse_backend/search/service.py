@@ -32,7 +32,8 @@ that field is left out when its filter is given.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -44,7 +45,7 @@ from sqlalchemy import Connection, text
 
 from pulse_backend.context import Principal
 from pulse_backend.search import indexer
-from pulse_backend.search.ranking import SPARE, Found, Row, by_words, ranked
+from pulse_backend.search.ranking import SPARE, Found, Row, by_words, gather, ranked
 from pulse_backend.search.rows import Scope, scope_of
 from pulse_backend.search.schemas import (
     Indexer,
@@ -86,28 +87,52 @@ class SearchDeps:
 def search(
     clients: AppClients, principal: Principal, params: SearchParams, deps: SearchDeps
 ) -> SearchResponse:
+    # No transaction stays open while the model embeds the query or the
+    # vector store answers (seconds when the model loads, or the store is
+    # slow): the replica would cancel it to replay a conflicting change, or
+    # hold back its cleanup meanwhile (``replica_conflicts``). So the reads
+    # come in turns: the scope and the providers, then the hits' rows.
+    with _read(clients, principal) as conn:
+        scope = scope_of(conn, params)
+        entries = _providers(conn, deps, principal) if _searchable(scope) else []
+    try:
+        found = _semantic(deps, principal, params, scope, entries)
+        with _read(clients, principal) as conn:
+            rows = gather(conn, params, scope, found)
+        results = ranked(params, found, rows)
+    except _Unavailable as why:
+        log.warning("semantic search unavailable", tenant=principal.slug, reason=why.detail)
+        with _read(clients, principal) as conn:
+            results = by_words(conn, params, scope)
+        return SearchResponse(
+            mode=SearchMode.fulltext,
+            notice=f"Semantic search is unavailable ({why.reason}); showing full-text results.",
+            results=results,
+            no_results=None if results else _no_results(params, SearchMode.fulltext),
+        )
+    return SearchResponse(
+        mode=SearchMode.semantic,
+        results=results,
+        min_score=found.floor,
+        no_results=None if results else _no_results(params, SearchMode.semantic),
+    )
+
+
+@contextmanager
+def _read(clients: AppClients, principal: Principal) -> Iterator[Connection]:
     with read_transaction(
         clients.replica, principal.names, principal.session_id, principal.pending_lsn
     ) as conn:
-        scope = scope_of(conn, params)
-        try:
-            found = _semantic(conn, deps, principal, params, scope)
-            results = ranked(conn, params, scope, found)
-        except _Unavailable as why:
-            log.warning("semantic search unavailable", tenant=principal.slug, reason=why.detail)
-            results = by_words(conn, params, scope)
-            return SearchResponse(
-                mode=SearchMode.fulltext,
-                notice=f"Semantic search is unavailable ({why.reason}); showing full-text results.",
-                results=results,
-                no_results=None if results else _no_results(params, SearchMode.fulltext),
-            )
-        return SearchResponse(
-            mode=SearchMode.semantic,
-            results=results,
-            min_score=found.floor,
-            no_results=None if results else _no_results(params, SearchMode.semantic),
-        )
+        yield conn
+
+
+def _providers(conn: Connection, deps: SearchDeps, principal: Principal) -> list[ProviderEntry]:
+    return list(deps.providers(conn, principal)) if deps.providers else []
+
+
+def _searchable(scope: Scope) -> bool:
+    """Whether the filters leave anything to ask the vector store for."""
+    return bool(scope.kinds) and scope.project_ids != [] and scope.repository_ids != []
 
 
 def _no_results(params: SearchParams, mode: SearchMode) -> NoResults:
@@ -167,13 +192,13 @@ def _unavailable(exc: Exception) -> _Unavailable:
 
 
 def _model(
-    conn: Connection, deps: SearchDeps, principal: Principal
+    entries: Sequence[ProviderEntry], deps: SearchDeps, principal: Principal
 ) -> tuple[QdrantClient, vectorstore.CollectionInfo, Embedder]:
-    """The tenant's client, its collection and the embedder fit for it."""
+    """The tenant's client, its collection and the embedder fit for it
+    (``entries``: the tenant's providers, read before)."""
     names = principal.names
     client = deps.vectors.client(names)
     info = vectorstore.collection_info(client, names.collection)
-    entries = deps.providers(conn, principal) if deps.providers else []
     embedder = embedder_for_collection(
         entries,
         collection=names.collection,
@@ -188,24 +213,23 @@ def status(clients: AppClients, principal: Principal, deps: SearchDeps) -> Searc
     """What an admin needs to know about the tenant's semantic search."""
     names = principal.names
     out = SearchStatus(state=SearchState.ready, collection=names.collection)
-    with read_transaction(
-        clients.replica, principal.names, principal.session_id, principal.pending_lsn
-    ) as conn:
+    with _read(clients, principal) as conn:
         out.queued = int(conn.execute(text("SELECT count(*) FROM embedding_queue")).scalar_one())
-        try:
-            _, info, embedder = _model(conn, deps, principal)
-        except (PulseError, UnexpectedResponse) as exc:
-            why = _unavailable(exc)
-            out.state, out.message = why.state, why.reason
-            if isinstance(exc, DimensionMismatch):
-                out.vector_size, out.model, out.dimension = (
-                    exc.collection_size,
-                    exc.model,
-                    exc.model_size,
-                )
-                out.message = str(exc)
-                out.indexed_by = Indexer.backend
-            return out
+        entries = _providers(conn, deps, principal)
+    try:  # the vector store after the transaction (see ``search``)
+        _, info, embedder = _model(entries, deps, principal)
+    except (PulseError, UnexpectedResponse) as exc:
+        why = _unavailable(exc)
+        out.state, out.message = why.state, why.reason
+        if isinstance(exc, DimensionMismatch):
+            out.vector_size, out.model, out.dimension = (
+                exc.collection_size,
+                exc.model,
+                exc.model_size,
+            )
+            out.message = str(exc)
+            out.indexed_by = Indexer.backend
+        return out
     out.vector_size, out.points = info.vector_size, info.points
     out.model, out.dimension = embedder.name, embedder.dimension
     if info.vector_size == deps.embedder.dimension:
@@ -246,12 +270,16 @@ def reindex(clients: AppClients, principal: Principal) -> ReindexResult:
 
 
 def _semantic(
-    conn: Connection, deps: SearchDeps, principal: Principal, params: SearchParams, scope: Scope
+    deps: SearchDeps,
+    principal: Principal,
+    params: SearchParams,
+    scope: Scope,
+    entries: Sequence[ProviderEntry],
 ) -> Found:
-    if not scope.kinds or scope.project_ids == [] or scope.repository_ids == []:
+    if not _searchable(scope):
         return Found([], None, lambda rows: {})
     try:
-        client, info, embedder = _model(conn, deps, principal)
+        client, info, embedder = _model(entries, deps, principal)
         if info.points == 0:
             # An empty index would answer "nothing found" for everything.
             raise _Unavailable(

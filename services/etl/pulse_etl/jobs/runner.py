@@ -67,7 +67,9 @@ async def _run_locked(
         integration_id = await store.ensure(conn, ctx.tenant_id, integration)
         job, cp = await store.get(conn, name, lock=True)
         run = _resume_or_start(job, cp, ctx.overlap)
-        tracker = Tracker(name, int(run.get("done", 0)))
+        tracker = Tracker(name, int(run.get("done", 0)), integration.type.value)
+        if "resumed" in run:
+            tracker.notices = list(job.progress.get("notices", []))
         # This runner's mark: a stale runner whose session the server ended
         # must not record its failure over a later run's state.
         holder = uuid.uuid4().hex
@@ -96,7 +98,7 @@ async def _run_locked(
     try:
         creds = load_credentials(ctx.credentials_dir, integration)
         client = make_client(ctx, integration, creds)
-        client.on_wait = tracker.waits(events, client)
+        client.on_wait = tracker.waits(events, client, conn)
         connector = make_connector(client, integration, cp, await incident_types(conn))
         since = ISO(run["since"]) if run["since"] else None
         cursor = dict((job.cursor if "resumed" in run else None) or {})
@@ -105,6 +107,8 @@ async def _run_locked(
             async for batch in batches:
                 control, items = await _commit(ctx, conn, integration_id, name, batch, run, tracker)
                 meter.loaded(items, client)
+                for notice in batch.notices:
+                    await events.line(integration.type.value.upper(), notice, integration=name)
                 if ctx.on_batch is not None:
                     ctx.on_batch(batch)
                 await events.data_changed(conn)
@@ -153,8 +157,10 @@ async def _run_locked(
     except JobCancelled as stop:
         state = JobState.paused if stop.state == "paused" else JobState.cancelled
         keep = {} if state is JobState.paused else {"cursor": None, "run": None}
+        tracker.waiting_until = None
+        progress = {"control": None, "progress": tracker.summary(), **keep}
         async with conn.transaction():
-            job = await store.transition(conn, name, state, checkpoint={"control": None, **keep})
+            job = await store.transition(conn, name, state, checkpoint=progress)
         await events.line("ORCH", f"run {stop.state}", integration=name)
     except AuthFailed as exc:
         # The admin reading this on the jobs page must learn where the refused
@@ -250,11 +256,13 @@ async def _fail(
         # Whatever the message quotes of a page (a key, a source's words),
         # an upstream that echoes the credentials there does not publish them.
         message = client.scrub(message)
+    tracker.waiting_until = None  # a wait the run failed in is over
+    progress = tracker.summary()
     try:
         if conn.broken:
-            job = await _record_elsewhere(ctx, holder, name, message)
+            job = await _record_elsewhere(ctx, holder, name, message, progress)
         else:
-            job = await _record_failure(conn, name, message)
+            job = await _record_failure(conn, name, message, progress)
     except psycopg.Error as err:
         # Nothing could record it (a read-only or unreachable database): the
         # job still says "running". The live event tells the ETL jobs page,
@@ -268,14 +276,20 @@ async def _fail(
     return job
 
 
-async def _record_failure(conn: AsyncConnection[Any], name: str, message: str) -> Job:
+async def _record_failure(
+    conn: AsyncConnection[Any], name: str, message: str, progress: dict[str, Any]
+) -> Job:
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         await conn.rollback()
     async with conn.transaction():
-        return await store.transition(conn, name, JobState.failed, error=message[:2000])
+        return await store.transition(
+            conn, name, JobState.failed, checkpoint={"progress": progress}, error=message[:2000]
+        )
 
 
-async def _record_elsewhere(ctx: RunContext, holder: str, name: str, message: str) -> Job:
+async def _record_elsewhere(
+    ctx: RunContext, holder: str, name: str, message: str, progress: dict[str, Any]
+) -> Job:
     """The run's session is gone (the server dropped it, or restarted): the
     failure is written through a new one, else the job would show "running"
     without an error until the next run. The dead session's advisory lock
@@ -293,6 +307,6 @@ async def _record_elsewhere(ctx: RunContext, holder: str, name: str, message: st
             job, cp = await store.get(fresh, name)
             if cp.get("holder") != holder:
                 return job
-            return await _record_failure(fresh, name, message)
+            return await _record_failure(fresh, name, message, progress)
         finally:
             await locks.unlock(fresh, ctx.tenant_id, key)

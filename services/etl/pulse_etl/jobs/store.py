@@ -158,6 +158,17 @@ async def save_batch(conn: AsyncConnection[Any], name: str, updates: dict[str, A
     return str(control) if control else None
 
 
+async def save_progress(conn: AsyncConnection[Any], name: str, progress: dict[str, Any]) -> None:
+    """The run's progress alone, between batches (a rate-limit wait begins or
+    ends): one statement in autocommit, which the run's session can take
+    while the connector waits, as it takes the lease's pings."""
+    await conn.execute(
+        "UPDATE etl_jobs SET checkpoint = jsonb_set(checkpoint, '{progress}', %s) "
+        "WHERE job_name = %s",
+        (Jsonb(progress), name),
+    )
+
+
 async def request_control(conn: AsyncConnection[Any], name: str, control: str) -> Job:
     """Pause or cancel: a queued or paused job stops at once; a running one
     at its next checkpoint (whichever replica runs it)."""

@@ -42,6 +42,10 @@ class Target:
     joins: str = ""
     keep: tuple[str, ...] = ()  # columns set on insert only (e.g. links derived later)
     from_integration: bool = True  # the table has integration_id (PR children do not)
+    # The source's id of a row whose natural key (``conflict``, one column)
+    # can change (a GitHub repository renamed): the row found by it takes the
+    # new key before the merge, which would otherwise insert a second row.
+    rekey: str | None = None
 
     @property
     def stage_name(self) -> str:
@@ -132,8 +136,32 @@ async def upsert(
     first = await copy_rows(conn, target, rows)
     params = {"tenant": tenant_id, "integration": integration_id, "first": first}
     async with conn.cursor() as cur:
+        if target.rekey is not None:
+            await cur.execute(_rekey_sql(target), params)
         await cur.execute(_merge_sql(target), params)
         return int(cur.rowcount)
+
+
+@functools.cache
+def _rekey_sql(target: Target) -> str:
+    """Renames the rows the staged ones know by their source id, unless a row
+    already has the new key (then the merge updates that one)."""
+    assert target.rekey is not None
+    assert len(target.conflict) == 1
+    return (
+        sql.SQL(
+            "UPDATE {table} t SET {key} = s.{key}, last_updated_at = now() FROM {stage} s "
+            "WHERE s._n >= %(first)s AND t.{rekey} = s.{rekey} AND t.{key} <> s.{key} "
+            "AND NOT EXISTS (SELECT 1 FROM {table} o WHERE o.{key} = s.{key})"
+        )
+        .format(
+            table=sql.Identifier(target.table),
+            key=sql.Identifier(target.conflict[0]),
+            stage=sql.Identifier(target.stage_name),
+            rekey=sql.Identifier(target.rekey),
+        )
+        .as_string(None)
+    )
 
 
 @functools.cache

@@ -1,8 +1,9 @@
 """A repository renamed on GitHub: the old name answers 301 to
 ``/repositories/<id>`` (the fake does as GitHub does). The run follows the
 redirect on the integration's own host, syncs the repository under its new
-name in the same row, and tells the admin to update the tenant's list; a
-redirect loop is a clear permanent failure. Also: the largest body read is a
+name in the same row, and tells the admin to update the tenant's list (a
+row of another repository holding the new name is moved aside, never
+overwritten); a redirect loop is a clear permanent failure. Also: the largest body read is a
 setting, and a rate-limit wait is in the job's stored progress while it
 lasts."""
 
@@ -132,3 +133,55 @@ async def test_a_rate_limit_wait_is_in_the_stored_progress_while_it_lasts(
     waiting = [p for p in seen if p.get("waiting_until")]
     assert len(waiting) == 1 and waiting[0]["source"] == "github"
     assert job.progress["waiting_until"] is None  # cleared when the wait ended
+
+
+async def test_a_new_name_another_row_holds_moves_that_row_aside(etl_tenant: EtlTenant) -> None:
+    """acme/service-0 (GitHub id 500) is renamed to a name a row of another
+    repository still holds (id 777: renamed away or deleted on GitHub since).
+    That row is neither overwritten nor a crash: it moves aside with its
+    data, 500's row takes the name, and the admin is told."""
+    t = etl_tenant
+    integration = t.integrations(**LISTED)["github-main"]
+    first = await run_job(t.context(), integration)
+    assert first.state is JobState.succeeded, first.last_error
+    before = _repos(t)
+    (other,) = t.query(
+        "INSERT INTO repositories (tenant_id, integration_id, external_id, full_name, name) "
+        "SELECT tenant_id, integration_id, '777', %s, 'service-zero' FROM repositories "
+        "WHERE full_name = %s RETURNING id",
+        NEW,
+        OLD,
+    )[0]
+    t.query(
+        "INSERT INTO prs (tenant_id, repository_id, number, title, state, created) "
+        "VALUES (%s, %s, 1, 'of repository 777', 'merged', now()) RETURNING id",
+        t.tenant_id,
+        other,
+    )
+    t.sources.github_org.rename(OLD, NEW)
+
+    job = await run_job(t.context(), integration)
+
+    assert job.state is JobState.succeeded, job.last_error
+    aside = f"{NEW} (moved aside, row {other})"
+    after = {r[1]: r for r in _repos(t)}
+    assert len(after) == len(before) + 1
+    own = next(r[0] for r in before if r[1] == "500")
+    assert after["500"] == (own, "500", NEW, "service-zero")  # its row, renamed
+    assert after["777"] == (other, "777", aside, "service-zero")
+    kept = t.query(
+        "SELECT r.external_id, p.title FROM prs p JOIN repositories r ON r.id = p.repository_id "
+        "WHERE r.id = %s",
+        other,
+    )
+    assert kept == [("777", "of repository 777")]
+    moved = (
+        f"{NEW} is now the name of the repository with GitHub id 500; the row that had it "
+        f"(GitHub id 777) keeps its data as {aside!r}"
+    )
+    assert job.progress["notices"] == [NOTICE, moved]
+    # Once moved aside, it stays so: the next run has nothing new to say.
+    again = await run_job(t.context(), integration)
+    assert again.state is JobState.succeeded, again.last_error
+    assert again.progress["notices"] == [NOTICE]
+    assert t.query("SELECT full_name FROM repositories WHERE id = %s", other) == [(aside,)]

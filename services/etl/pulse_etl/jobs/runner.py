@@ -103,9 +103,11 @@ async def _run_locked(
         await bulk.stage(conn, BY_SOURCE[integration.type])
         for batches in phases(conn, connector, integration_id, cursor, since):
             async for batch in batches:
-                control, items = await _commit(ctx, conn, integration_id, name, batch, run, tracker)
+                control, items, notices = await _commit(
+                    ctx, conn, integration_id, name, batch, run, tracker
+                )
                 meter.loaded(items, client)
-                for notice in batch.notices:
+                for notice in notices:
                     await events.line(integration.type.value.upper(), notice, integration=name)
                 if ctx.on_batch is not None:
                     ctx.on_batch(batch)
@@ -205,15 +207,19 @@ async def _commit(
     batch: Batch,
     run: dict[str, Any],
     tracker: Tracker,
-) -> tuple[str | None, int]:
-    """Loads the batch with its checkpoint; returns a pending control request
-    and how many of its items are new to this run."""
+) -> tuple[str | None, int, list[str]]:
+    """Loads the batch with its checkpoint; returns a pending control request,
+    how many of its items are new to this run, and the notices of the batch
+    and of its load (a row moved aside for a renamed repository)."""
     async with conn.transaction():
-        await load_rows(conn, batch.rows, tenant_id=ctx.tenant_id, integration_id=integration_id)
-        items = tracker.add(batch)
+        loaded: list[str] = []
+        await load_rows(
+            conn, batch.rows, tenant_id=ctx.tenant_id, integration_id=integration_id, notices=loaded
+        )
+        items = tracker.add(batch, loaded)
         run["done"] = tracker.done
         run["etags"] = {**run.get("etags", {}), **batch.etags}
         control = await store.save_batch(
             conn, name, {"cursor": batch.cursor, "run": run, "progress": tracker.summary()}
         )
-        return control, items
+        return control, items, [*batch.notices, *loaded]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,8 +40,9 @@ class Tracker:
     waiting_until: dt.datetime | None = None
     notices: list[str] = field(default_factory=list)
 
-    def add(self, batch: Batch) -> int:
-        """Counts the batch's items not counted yet; returns how many."""
+    def add(self, batch: Batch, notices: Sequence[str] = ()) -> int:
+        """Counts the batch's items not counted yet; returns how many. Keeps
+        the batch's notices and ``notices`` (its load's), each once."""
         if batch.keys:
             new = {k for k in batch.keys if k not in self.seen}
             self.seen |= new
@@ -50,7 +52,9 @@ class Tracker:
         self.done += items
         self.in_run += items
         self.phase = batch.phase
-        self.notices += [n for n in batch.notices if n not in self.notices]
+        for notice in [*batch.notices, *notices]:
+            if notice not in self.notices:
+                self.notices.append(notice)
         if batch.estimated is not None:
             self.estimated[batch.phase] = batch.estimated
         return items

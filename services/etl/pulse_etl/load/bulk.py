@@ -23,6 +23,8 @@ from typing import Any
 from psycopg import AsyncConnection, sql
 from psycopg.pq import TransactionStatus
 
+from pulse_etl.load import renames
+
 # The staging type of every timestamp column.
 TS = "timestamptz"
 # What a PostgreSQL text cannot hold: NUL, and lone UTF-16 surrogates (JSON
@@ -44,7 +46,8 @@ class Target:
     from_integration: bool = True  # the table has integration_id (PR children do not)
     # The source's id of a row whose natural key (``conflict``, one column)
     # can change (a GitHub repository renamed): the row found by it takes the
-    # new key before the merge, which would otherwise insert a second row.
+    # new key before the merge, which would otherwise insert a second row
+    # (``renames.py``).
     rekey: str | None = None
 
     @property
@@ -128,40 +131,22 @@ async def upsert(
     *,
     tenant_id: int,
     integration_id: int | None,
+    notices: list[str] | None = None,
 ) -> int:
     """Loads ``rows`` (tuples in ``target.staging`` order); returns how many
-    rows were inserted or changed."""
+    rows were inserted or changed. What the admin should know of it (a row
+    moved aside for a renamed one, ``renames.py``) goes to ``notices``."""
     if not rows:
         return 0
     first = await copy_rows(conn, target, rows)
     params = {"tenant": tenant_id, "integration": integration_id, "first": first}
     async with conn.cursor() as cur:
         if target.rekey is not None:
-            await cur.execute(_rekey_sql(target), params)
+            found = await renames.apply(cur, target, params)
+            if notices is not None:
+                notices += found
         await cur.execute(_merge_sql(target), params)
         return int(cur.rowcount)
-
-
-@functools.cache
-def _rekey_sql(target: Target) -> str:
-    """Renames the rows the staged ones know by their source id, unless a row
-    already has the new key (then the merge updates that one)."""
-    assert target.rekey is not None
-    assert len(target.conflict) == 1
-    return (
-        sql.SQL(
-            "UPDATE {table} t SET {key} = s.{key}, last_updated_at = now() FROM {stage} s "
-            "WHERE s._n >= %(first)s AND t.{rekey} = s.{rekey} AND t.{key} <> s.{key} "
-            "AND NOT EXISTS (SELECT 1 FROM {table} o WHERE o.{key} = s.{key})"
-        )
-        .format(
-            table=sql.Identifier(target.table),
-            key=sql.Identifier(target.conflict[0]),
-            stage=sql.Identifier(target.stage_name),
-            rekey=sql.Identifier(target.rekey),
-        )
-        .as_string(None)
-    )
 
 
 @functools.cache

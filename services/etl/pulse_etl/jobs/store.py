@@ -9,7 +9,7 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
-from pydantic import BaseModel
+from pydantic import BaseModel, field_serializer
 
 from pulse_common.errors import Conflict, NotFound
 from pulse_common.models.enums import EtlJobStatus
@@ -46,6 +46,25 @@ class Job(BaseModel):
     cursor: dict[str, Any] | None
     control: str | None
     progress: dict[str, Any]
+
+    @field_serializer("progress")
+    def _shown_progress(self, progress: dict[str, Any]) -> dict[str, Any]:
+        """A rate-limit wait only while the job runs and the wait lasts: a run
+        that ended in one clears it, but a runner killed in it, or a failure
+        shown from memory (``unrecorded.py``), left it stored, and the ETL
+        page said "waiting until" a time long past."""
+        until = progress.get("waiting_until")
+        if until is None or (self.state is JobState.running and _ahead(until)):
+            return progress
+        return {**progress, "waiting_until": None}
+
+
+def _ahead(when: object) -> bool:
+    try:
+        at = when if isinstance(when, dt.datetime) else dt.datetime.fromisoformat(str(when))
+    except ValueError:
+        return False
+    return at.tzinfo is not None and at > dt.datetime.now(dt.UTC)
 
 
 _SELECT = (

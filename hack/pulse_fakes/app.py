@@ -86,6 +86,9 @@ class FakeApi:
     limit: RateLimit | None = None
     etags: bool = False
     latency: float = 0.0
+    # Answers a request before routing when it says so (GitHub: a renamed
+    # repository's old path redirects).
+    moved: Callable[[Request], Reply | None] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -139,7 +142,8 @@ class FakeApi:
                 extra = {} if status == 403 else {"retry-after": _seconds_until(self.limit)}
                 msg = "API rate limit exceeded"
                 return Reply(self.error_body(status, msg), status, rl | extra), fault
-        reply = await self._route(request, method, path)
+        moved = self.moved(request) if self.moved is not None else None
+        reply = moved or await self._route(request, method, path)
         reply.headers = rl | reply.headers
         if self.etags and reply.status == 200:
             tag = 'W/"' + hashlib.sha256(json.dumps(reply.body).encode()).hexdigest()[:32] + '"'
@@ -168,6 +172,10 @@ class FakeApi:
             message = fault.message or f"injected {fault.status}"
             return Reply(self.error_body(fault.status, message), fault.status, headers)
         return None
+
+    async def route(self, request: Request, method: str, path: str) -> Reply:
+        """The answer of the route for ``path`` (an alias's handler passes it on)."""
+        return await self._route(request, method, path)
 
     async def _route(self, request: Request, method: str, path: str) -> Reply:
         for m, pattern, handler in self.routes:

@@ -145,6 +145,8 @@ class GithubOrg:
     releases: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     history: dict[str, list[str]] = field(default_factory=dict)  # main-branch shas, oldest first
     commit_times: dict[str, dt.datetime] = field(default_factory=dict)  # main-branch sha → time
+    # Old full names of renamed or transferred repositories → their id.
+    moved: dict[str, int] = field(default_factory=dict)
     _index: dict[str, tuple[int, dict[int, Pull]]] = field(default_factory=dict, repr=False)
 
     def pull(self, repo: str, number: int) -> Pull:
@@ -155,6 +157,25 @@ class GithubOrg:
             index = {p.data["number"]: p for p in pulls}
             self._index[repo] = (len(pulls), index)
         return index[number]
+
+    def rename(self, old: str, new: str) -> None:
+        """Renames (or, another owner in ``new``, transfers) a repository: its
+        data moves to the new name and the old one redirects, as on GitHub."""
+        repo = next(r for r in self.repos if r["full_name"] == old)
+        owner, name = new.split("/")
+        repo |= {"full_name": new, "name": name, "html_url": f"https://github.com/{new}"}
+        repo["owner"] = {"login": owner}
+        self.pulls[new] = self.pulls.pop(old)
+        self.deployments[new] = self.deployments.pop(old)
+        self.releases[new] = self.releases.pop(old)
+        self.history[new] = self.history.pop(old)
+        for p in self.pulls[new]:
+            p.repo = new
+        self._index.pop(old, None)
+        self.moved[old] = repo["id"]
+
+    def by_id(self, repo_id: int) -> str | None:
+        return next((r["full_name"] for r in self.repos if r["id"] == repo_id), None)
 
     def touch(self, repo: str, number: int, title: str, at: dt.datetime | None = None) -> None:
         at = at or dt.datetime.now(UTC)

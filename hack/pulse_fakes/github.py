@@ -1,5 +1,11 @@
 """GitHub REST, the part the ETL uses (see README.md for the docs each route
-follows): Link pagination, ETags, rate-limit headers."""
+follows): Link pagination, ETags, rate-limit headers, and the redirects of a
+renamed or transferred repository (``GithubOrg.rename``): any path under
+``/repos/<old owner>/<old name>`` answers 301 (GET, HEAD) or 307 (other
+methods) to ``/repositories/<id>`` plus the rest of the path and the query,
+with ``{"message": "Moved Permanently", "url", "documentation_url"}``;
+``/repositories/<id>/...`` serves what ``/repos/<owner>/<name>/...`` does
+("Best practices for using the REST API: follow redirects")."""
 
 from __future__ import annotations
 
@@ -13,7 +19,9 @@ from pulse_fakes.data import GithubOrg, gh_time
 from pulse_fakes.faults import FaultPlan
 
 DOCS = "https://docs.github.com/rest"
+REDIRECTS = DOCS + "/guides/best-practices-for-using-the-rest-api#follow-redirects"
 REPO = r"/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)"
+ANY_REPO_PATH = re.compile(REPO + r"(?P<rest>/.*)?")
 
 
 def _error(status: int, message: str) -> dict[str, Any]:
@@ -124,9 +132,34 @@ def build(org: GithubOrg, *, token: str, plan: FaultPlan) -> FakeApi:
         found = found or (history[-1:] if m["ref"] == "main" else [])
         return Reply(_commit(org, found[0])) if found else missing()
 
+    @route("GET", r"/repositories/(?P<id>\d+)(?P<rest>/.*)?")
+    async def by_id(request: Request, m: re.Match[str]) -> Reply:
+        full = org.by_id(int(m["id"]))
+        if full is None:
+            return missing()
+        return await api.route(request, request.method, f"/repos/{full}{m['rest'] or ''}")
+
     routes = [org_repos, repo, pulls, pull_part("commits"), pull_part("reviews")]
-    routes += [pull_part("comments"), deployments, statuses, releases, compare, commit]
-    return FakeApi(routes, accepts, _error, plan, etags=True)
+    routes += [pull_part("comments"), deployments, statuses, releases, compare, commit, by_id]
+    api = FakeApi(routes, accepts, _error, plan, etags=True, moved=lambda r: _moved(org, r))
+    return api
+
+
+def _moved(org: GithubOrg, request: Request) -> Reply | None:
+    """A redirect for a path under a repository's old name."""
+    m = ANY_REPO_PATH.fullmatch(request.url.path)
+    old = f"{m['owner']}/{m['repo']}" if m else ""
+    # Until a new repository takes the old name: GitHub's redirect ends then.
+    repo_id = org.moved.get(old) if old not in org.pulls else None
+    if m is None or repo_id is None or org.by_id(repo_id) is None:
+        return None
+    to = f"{str(request.base_url).rstrip('/')}/repositories/{repo_id}{m['rest'] or ''}"
+    if request.url.query:
+        to += "?" + request.url.query
+    get = request.method in ("GET", "HEAD")
+    status, message = (301, "Moved Permanently") if get else (307, "Temporary Redirect")
+    body = {"message": message, "url": to, "documentation_url": REDIRECTS}
+    return Reply(body, status, {"location": to})
 
 
 def _commit(org: GithubOrg, sha: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import time
 from collections.abc import Iterator
 
@@ -143,3 +144,35 @@ def test_a_runs_progress_moves_on_the_api_while_it_runs(
     assert seen == sorted(seen), seen  # never the last run's count, then less
     assert len(set(seen)) > 2, seen  # it moved while running, not only at the end
     assert seen[-1] <= job["progress"]["done"]
+
+
+def test_a_rate_limit_wait_shows_only_while_the_job_runs(
+    api: TestClient, etl_tenant: EtlTenant
+) -> None:
+    """The stored progress keeps a wait's end while it lasts. A job that is
+    not running (cancelled, failed, paused...) or whose wait is over (its
+    runner was killed in it) shows none, never a stale "waiting until"."""
+    now = dt.datetime.now(dt.UTC)
+    ahead, past = now + dt.timedelta(hours=1), now - dt.timedelta(minutes=1)
+
+    def shown(state: str, until: dt.datetime) -> object:
+        progress = {"phase": "pulls", "done": 3, "source": "github", "notices": []}
+        etl_tenant.query(
+            "UPDATE etl_jobs SET status = %s, checkpoint = jsonb_set(checkpoint, '{progress}', "
+            "%s::jsonb) WHERE job_name = 'github-main' RETURNING 1",
+            state,
+            json.dumps({**progress, "waiting_until": until.isoformat()}),
+        )
+        one = api.get("/api/v1/jobs/github-main").json()
+        listed = next(
+            j for j in api.get("/api/v1/jobs").json() if j["integration"] == "github-main"
+        )
+        assert listed["progress"] == one["progress"]
+        assert one["progress"]["done"] == 3  # the rest of the progress is kept
+        return one["progress"]["waiting_until"]
+
+    waiting = shown("running", ahead)
+    assert isinstance(waiting, str) and dt.datetime.fromisoformat(waiting) == ahead
+    for state in ("cancelled", "failed", "succeeded", "paused", "queued"):
+        assert shown(state, ahead) is None, state
+    assert shown("running", past) is None

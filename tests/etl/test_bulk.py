@@ -106,3 +106,32 @@ async def test_a_run_stages_only_its_source_and_other_tables_still_load(
     finally:
         await conn.close()
     assert etl_tenant.query("SELECT full_name, language FROM repositories") == [("acme/api", "Go")]
+
+
+async def test_two_repositories_that_swap_names_keep_their_rows(etl_tenant: EtlTenant) -> None:
+    """Each row is found by its GitHub id: the one holding the other's new
+    name is moved aside and then renamed in the same batch, so nothing is
+    left aside and nobody is told."""
+    tid = etl_tenant.tenant_id
+
+    def repo(full: str, gid: str) -> tuple[object, ...]:
+        return (full, gid, full.split("/")[1], "main", "Go", True, None)
+
+    conn = await AsyncConnection.connect(etl_tenant.dsn, autocommit=True)
+    try:
+        await bulk.stage(conn, BY_SOURCE[Kind.github])
+        notices: list[str] = []
+        async with conn.transaction():
+            rows = [repo("acme/a", "1"), repo("acme/b", "2")]
+            await bulk.upsert(conn, REPOSITORIES, rows, tenant_id=tid, integration_id=None)
+        before = etl_tenant.query("SELECT external_id, id FROM repositories ORDER BY 1")
+        async with conn.transaction():
+            rows = [repo("acme/b", "1"), repo("acme/a", "2")]
+            await bulk.upsert(
+                conn, REPOSITORIES, rows, tenant_id=tid, integration_id=None, notices=notices
+            )
+    finally:
+        await conn.close()
+    after = etl_tenant.query("SELECT external_id, id, full_name, name FROM repositories ORDER BY 1")
+    assert after == [(e, i, f"acme/{n}", n) for (e, i), n in zip(before, "ba", strict=True)]
+    assert notices == []

@@ -115,7 +115,8 @@ async def test_an_endless_body_is_cut_and_named(etl_tenant: EtlTenant) -> None:
     job = await run_job(t.context(), t.integrations()["github-main"])
     assert job.state is JobState.failed
     assert job.last_error == (
-        "github: /repos/acme/service-0/pulls: body larger than 64 MiB, not read further"
+        "github: /repos/acme/service-0/pulls: body larger than 64 MiB (PULSE_ETL_MAX_BODY_MIB), "
+        "not read further"
     )
 
 

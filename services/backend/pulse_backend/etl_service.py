@@ -44,6 +44,16 @@ class JobProgress(BaseModel):
     phase: str | None = None
     done: int = 0
     estimated: int | None = None
+    # Defaults: an ETL of an earlier version does not send them.
+    source: str | None = Field(default=None, description="github or jira")
+    waiting_until: dt.datetime | None = Field(
+        default=None, description="while the run waits for the source's rate limit, till when"
+    )
+    notices: list[str] = Field(
+        default=[],
+        description="for the admin to act on (a repository renamed on GitHub), "
+        "from the last run; kept after it ends",
+    )
 
 
 class EtlJob(BaseModel):

@@ -6,11 +6,11 @@ import uvicorn
 
 from pulse_common.logging import configure_logging
 from pulse_etl.app import create_app
-from pulse_etl.settings import EtlSettings
+from pulse_etl.settings import load_settings
 
 
 def main() -> None:
-    settings = EtlSettings()  # from the environment
+    settings = load_settings()  # from the environment; exits naming a bad one
     configure_logging(json=settings.log_json)
     # All interfaces: inside the pod, the Service and probes reach it there.
     host = "0.0.0.0"  # noqa: S104

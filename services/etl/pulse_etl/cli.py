@@ -17,7 +17,7 @@ from pulse_etl.integrations import parse_integrations
 from pulse_etl.jobs.context import run_context
 from pulse_etl.jobs.runner import run_job
 from pulse_etl.jobs.store import JobState
-from pulse_etl.settings import EtlSettings
+from pulse_etl.settings import EtlSettings, load_settings
 
 
 async def _sync(settings: EtlSettings, name: str) -> int:
@@ -47,7 +47,7 @@ def main() -> None:
     sync = sub.add_parser("sync", help="run one integration's job now")
     sync.add_argument("integration")
     args = parser.parse_args()
-    settings = EtlSettings()  # from the environment
+    settings = load_settings()  # from the environment; exits naming a bad one
     configure_logging(json=settings.log_json)
     sys.exit(asyncio.run(_sync(settings, args.integration)))
 

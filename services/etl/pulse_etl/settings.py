@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "PULSE_"
 
 
 class EtlSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="PULSE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
     tenant_slug: str
     tenant_id: int = 0
@@ -31,6 +33,9 @@ class EtlSettings(BaseSettings):
     etl_overlap_seconds: int = 600
     etl_http_timeout: float = 30.0
     etl_sweep_hours: float = 24.0  # deleted Jira issues: a full id pass this often
+    # The largest source answer read (MiB): a bigger one (an endless stream, a
+    # huge error page) fails the run instead of filling the pod's memory.
+    etl_max_body_mib: int = Field(default=64, ge=1, le=1024)
     # The job API verifies forwarded tokens with the backend's public keys:
     # ``etl_jwks`` (a URL or a JWKS file) or else the backend's JWKS route.
     backend_url: str | None = None
@@ -45,3 +50,24 @@ class EtlSettings(BaseSettings):
         if self.backend_url:
             return self.backend_url.rstrip("/") + "/api/v1/.well-known/jwks.json"
         return None
+
+
+class SettingsInvalid(SystemExit):
+    """The environment names a setting the ETL cannot start with: the process
+    exits with one line per setting, named as the environment spells it."""
+
+
+def load_settings() -> EtlSettings:
+    """The settings from the environment, or ``SettingsInvalid`` (not a
+    pydantic trace, whose field names are not the variables an admin sets)."""
+    try:
+        return EtlSettings()
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = ENV_PREFIX + "_".join(str(p) for p in err["loc"]).upper()
+            field = EtlSettings.model_fields.get(str(err["loc"][0]))
+            secret = field is not None and field.annotation is SecretStr
+            got = "" if err["type"] == "missing" or secret else f", got {err['input']!r}"
+            lines.append(f"{name}: {err['msg']}{got}")
+        raise SettingsInvalid("invalid ETL settings:\n  " + "\n  ".join(lines)) from None

@@ -38,6 +38,7 @@ class RunContext:
     redis: aioredis.Redis | None = None
     overlap: dt.timedelta = dt.timedelta(minutes=10)
     timeout: float = 30.0
+    max_body: int = 64 << 20  # bytes: the largest source answer read
     retry: Retry = field(default_factory=Retry)
     # The HTTP client's backoff waits; tests inject one that does not sleep.
     sleep: Sleep = asyncio.sleep
@@ -77,6 +78,7 @@ def run_context(
         redis=cache,
         overlap=dt.timedelta(seconds=settings.etl_overlap_seconds),
         timeout=settings.etl_http_timeout,
+        max_body=settings.etl_max_body_mib << 20,
         embed=embed,
         sweep_interval=dt.timedelta(hours=settings.etl_sweep_hours),
         metrics=metrics,

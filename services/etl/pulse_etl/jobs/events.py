@@ -47,8 +47,11 @@ class Progress(BaseModel):
     rate_limit_wait_seconds: float
     eta_seconds: float | None
     error: str | None = None
+    source: str = ""  # "github" / "jira"
     # Set while the run waits for the source's rate limit, till when.
     waiting_until: dt.datetime | None = None
+    # For the admin to act on (a repository renamed on GitHub).
+    notices: list[str] = []
     at: dt.datetime
 
 

@@ -1,8 +1,8 @@
 """One run of an integration's job: take the integration's advisory lock,
 resume from the checkpoint or start from the watermark, then per batch one
 transaction holding the rows and the new checkpoint; derive links and move
-the watermark at the end. Any error fails the job with a clear message and
-leaves every committed batch (and only those) in place."""
+the watermark at the end. Any error fails the job with a clear message
+(``failures.py``) and leaves every committed batch (and only those) in place."""
 
 from __future__ import annotations
 
@@ -13,12 +13,10 @@ from typing import Any
 
 import psycopg
 from psycopg import AsyncConnection
-from sqlalchemy.exc import DBAPIError
 
-from pulse_common.errors import PulseError
-from pulse_etl.errors import AuthFailed, FailureNotRecorded, JobAlreadyRunning, JobCancelled
+from pulse_etl.errors import JobAlreadyRunning, JobCancelled
 from pulse_etl.integrations import Integration, load_credentials
-from pulse_etl.jobs import locks, session, store, sweep
+from pulse_etl.jobs import failures, locks, session, store, sweep
 from pulse_etl.jobs.context import RunContext
 from pulse_etl.jobs.derive import derive_links
 from pulse_etl.jobs.embedding import embed_loaded
@@ -67,7 +65,9 @@ async def _run_locked(
         integration_id = await store.ensure(conn, ctx.tenant_id, integration)
         job, cp = await store.get(conn, name, lock=True)
         run = _resume_or_start(job, cp, ctx.overlap)
-        tracker = Tracker(name, int(run.get("done", 0)))
+        tracker = Tracker(name, int(run.get("done", 0)), integration.type.value)
+        if "resumed" in run:
+            tracker.notices = list(job.progress.get("notices", []))
         # This runner's mark: a stale runner whose session the server ended
         # must not record its failure over a later run's state.
         holder = uuid.uuid4().hex
@@ -96,15 +96,19 @@ async def _run_locked(
     try:
         creds = load_credentials(ctx.credentials_dir, integration)
         client = make_client(ctx, integration, creds)
-        client.on_wait = tracker.waits(events, client)
+        client.on_wait = tracker.waits(events, client, conn)
         connector = make_connector(client, integration, cp, await incident_types(conn))
         since = ISO(run["since"]) if run["since"] else None
         cursor = dict((job.cursor if "resumed" in run else None) or {})
         await bulk.stage(conn, BY_SOURCE[integration.type])
         for batches in phases(conn, connector, integration_id, cursor, since):
             async for batch in batches:
-                control, items = await _commit(ctx, conn, integration_id, name, batch, run, tracker)
+                control, items, notices = await _commit(
+                    ctx, conn, integration_id, name, batch, run, tracker
+                )
                 meter.loaded(items, client)
+                for notice in notices:
+                    await events.line(integration.type.value.upper(), notice, integration=name)
                 if ctx.on_batch is not None:
                     ctx.on_batch(batch)
                 await events.data_changed(conn)
@@ -153,35 +157,17 @@ async def _run_locked(
     except JobCancelled as stop:
         state = JobState.paused if stop.state == "paused" else JobState.cancelled
         keep = {} if state is JobState.paused else {"cursor": None, "run": None}
+        tracker.waiting_until = None
+        progress = {"control": None, "progress": tracker.summary(), **keep}
         async with conn.transaction():
-            job = await store.transition(conn, name, state, checkpoint={"control": None, **keep})
+            job = await store.transition(conn, name, state, checkpoint=progress)
         await events.line("ORCH", f"run {stop.state}", integration=name)
-    except AuthFailed as exc:
-        # The admin reading this on the jobs page must learn where the refused
-        # credentials live (the source only says "Bad credentials").
-        ref = integration.credentials
-        message = (
-            f"{exc}: the credentials in Secret {ref.name} (key {ref.key}) were refused "
-            "or lack a permission; correct them there"
-        )
-        job = await _fail(ctx, conn, holder, name, message, events, exc, tracker, client)
-    except PulseError as exc:
-        job = await _fail(ctx, conn, holder, name, str(exc), events, exc, tracker, client)
-    except (psycopg.Error, DBAPIError) as exc:
-        # The database refused a batch (or the relink, through SQLAlchemy); the
-        # driver's first line names the constraint.
-        message = (
-            f"database: {str(exc).strip().splitlines()[0] if str(exc) else type(exc).__name__}"
-        )
-        if isinstance(conn, session.BoundedConnection) and conn.hung:
-            message = f"database: {conn.hung}"
-        job = await _fail(ctx, conn, holder, name, message, events, exc, tracker, client)
     except Exception as exc:
-        # A bug, not a source problem: the job says so, the log has the trace.
-        events_log = f"internal error: {type(exc).__name__}"
-        job = await _fail(ctx, conn, holder, name, events_log, events, exc, tracker, client)
-        meter.end(job.state.value, client)
-        raise
+        message = failures.describe(exc, integration, conn)
+        job = await failures.fail(ctx, conn, holder, name, message, events, exc, tracker, client)
+        if failures.is_bug(exc):
+            meter.end(job.state.value, client)
+            raise
     finally:
         if client is not None:
             await client.aclose()
@@ -221,78 +207,19 @@ async def _commit(
     batch: Batch,
     run: dict[str, Any],
     tracker: Tracker,
-) -> tuple[str | None, int]:
-    """Loads the batch with its checkpoint; returns a pending control request
-    and how many of its items are new to this run."""
+) -> tuple[str | None, int, list[str]]:
+    """Loads the batch with its checkpoint; returns a pending control request,
+    how many of its items are new to this run, and the notices of the batch
+    and of its load (a row moved aside for a renamed repository)."""
     async with conn.transaction():
-        await load_rows(conn, batch.rows, tenant_id=ctx.tenant_id, integration_id=integration_id)
-        items = tracker.add(batch)
+        loaded: list[str] = []
+        await load_rows(
+            conn, batch.rows, tenant_id=ctx.tenant_id, integration_id=integration_id, notices=loaded
+        )
+        items = tracker.add(batch, loaded)
         run["done"] = tracker.done
         run["etags"] = {**run.get("etags", {}), **batch.etags}
         control = await store.save_batch(
             conn, name, {"cursor": batch.cursor, "run": run, "progress": tracker.summary()}
         )
-        return control, items
-
-
-async def _fail(
-    ctx: RunContext,
-    conn: AsyncConnection[Any],
-    holder: str,
-    name: str,
-    message: str,
-    events: Events,
-    exc: BaseException,
-    tracker: Tracker,
-    client: SourceClient | None,
-) -> Job:
-    if client is not None:
-        # Whatever the message quotes of a page (a key, a source's words),
-        # an upstream that echoes the credentials there does not publish them.
-        message = client.scrub(message)
-    try:
-        if conn.broken:
-            job = await _record_elsewhere(ctx, holder, name, message)
-        else:
-            job = await _record_failure(conn, name, message)
-    except psycopg.Error as err:
-        # Nothing could record it (a read-only or unreachable database): the
-        # job still says "running". The live event tells the ETL jobs page,
-        # which shows a failed event's error at once.
-        await events.progress(tracker.progress(JobState.failed, None, client, message))
-        raise FailureNotRecorded(message) from err
-    finally:
-        await events.line(
-            "ERROR", "run failed", integration=name, error=message, kind=type(exc).__name__
-        )
-    return job
-
-
-async def _record_failure(conn: AsyncConnection[Any], name: str, message: str) -> Job:
-    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-        await conn.rollback()
-    async with conn.transaction():
-        return await store.transition(conn, name, JobState.failed, error=message[:2000])
-
-
-async def _record_elsewhere(ctx: RunContext, holder: str, name: str, message: str) -> Job:
-    """The run's session is gone (the server dropped it, or restarted): the
-    failure is written through a new one, else the job would show "running"
-    without an error until the next run. The dead session's advisory lock
-    went with it, so it is taken again: a runner that has started since
-    owns the job (it holds the lock, or has marked the job as its own and
-    perhaps finished), and its state stays."""
-    key = locks.integration_key(name)
-    async with await AsyncConnection.connect(
-        ctx.database_url, autocommit=True, connect_timeout=10
-    ) as fresh:
-        if not await locks.try_lock(fresh, ctx.tenant_id, key):
-            job, _ = await store.get(fresh, name)
-            return job
-        try:
-            job, cp = await store.get(fresh, name)
-            if cp.get("holder") != holder:
-                return job
-            return await _record_failure(fresh, name, message)
-        finally:
-            await locks.unlock(fresh, ctx.tenant_id, key)
+        return control, items, [*batch.notices, *loaded]

@@ -18,7 +18,7 @@ another replica. Now:
   task frees the integration on this replica.
 
 A stale run that wakes up afterwards finds its session gone and records its
-failure only if it still owns the job (``runner._record_elsewhere``)."""
+failure only if it still owns the job (``failures._record_elsewhere``)."""
 
 from __future__ import annotations
 

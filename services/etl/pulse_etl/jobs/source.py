@@ -42,6 +42,7 @@ def make_client(ctx: RunContext, integration: Integration, creds: Credentials) -
         sleep=ctx.sleep,
         secrets=tuple(secrets),
         origin=integration.api_url,
+        max_body=ctx.max_body,
     )
 
 

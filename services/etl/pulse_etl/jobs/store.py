@@ -9,7 +9,7 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
-from pydantic import BaseModel
+from pydantic import BaseModel, field_serializer
 
 from pulse_common.errors import Conflict, NotFound
 from pulse_common.models.enums import EtlJobStatus
@@ -46,6 +46,25 @@ class Job(BaseModel):
     cursor: dict[str, Any] | None
     control: str | None
     progress: dict[str, Any]
+
+    @field_serializer("progress")
+    def _shown_progress(self, progress: dict[str, Any]) -> dict[str, Any]:
+        """A rate-limit wait only while the job runs and the wait lasts: a run
+        that ended in one clears it, but a runner killed in it, or a failure
+        shown from memory (``unrecorded.py``), left it stored, and the ETL
+        page said "waiting until" a time long past."""
+        until = progress.get("waiting_until")
+        if until is None or (self.state is JobState.running and _ahead(until)):
+            return progress
+        return {**progress, "waiting_until": None}
+
+
+def _ahead(when: object) -> bool:
+    try:
+        at = when if isinstance(when, dt.datetime) else dt.datetime.fromisoformat(str(when))
+    except ValueError:
+        return False
+    return at.tzinfo is not None and at > dt.datetime.now(dt.UTC)
 
 
 _SELECT = (
@@ -156,6 +175,17 @@ async def save_batch(conn: AsyncConnection[Any], name: str, updates: dict[str, A
     )
     control = cp.get("control")
     return str(control) if control else None
+
+
+async def save_progress(conn: AsyncConnection[Any], name: str, progress: dict[str, Any]) -> None:
+    """The run's progress alone, between batches (a rate-limit wait begins or
+    ends): one statement in autocommit, which the run's session can take
+    while the connector waits, as it takes the lease's pings."""
+    await conn.execute(
+        "UPDATE etl_jobs SET checkpoint = jsonb_set(checkpoint, '{progress}', %s) "
+        "WHERE job_name = %s",
+        (Jsonb(progress), name),
+    )
 
 
 async def request_control(conn: AsyncConnection[Any], name: str, control: str) -> Job:

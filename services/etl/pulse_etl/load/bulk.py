@@ -23,6 +23,8 @@ from typing import Any
 from psycopg import AsyncConnection, sql
 from psycopg.pq import TransactionStatus
 
+from pulse_etl.load import renames
+
 # The staging type of every timestamp column.
 TS = "timestamptz"
 # What a PostgreSQL text cannot hold: NUL, and lone UTF-16 surrogates (JSON
@@ -42,6 +44,11 @@ class Target:
     joins: str = ""
     keep: tuple[str, ...] = ()  # columns set on insert only (e.g. links derived later)
     from_integration: bool = True  # the table has integration_id (PR children do not)
+    # The source's id of a row whose natural key (``conflict``, one column)
+    # can change (a GitHub repository renamed): the row found by it takes the
+    # new key before the merge, which would otherwise insert a second row
+    # (``renames.py``).
+    rekey: str | None = None
 
     @property
     def stage_name(self) -> str:
@@ -124,14 +131,20 @@ async def upsert(
     *,
     tenant_id: int,
     integration_id: int | None,
+    notices: list[str] | None = None,
 ) -> int:
     """Loads ``rows`` (tuples in ``target.staging`` order); returns how many
-    rows were inserted or changed."""
+    rows were inserted or changed. What the admin should know of it (a row
+    moved aside for a renamed one, ``renames.py``) goes to ``notices``."""
     if not rows:
         return 0
     first = await copy_rows(conn, target, rows)
     params = {"tenant": tenant_id, "integration": integration_id, "first": first}
     async with conn.cursor() as cur:
+        if target.rekey is not None:
+            found = await renames.apply(cur, target, params)
+            if notices is not None:
+                notices += found
         await cur.execute(_merge_sql(target), params)
         return int(cur.rowcount)
 

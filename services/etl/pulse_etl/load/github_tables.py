@@ -25,6 +25,7 @@ REPOSITORIES = Target(
     columns=("external_id", "full_name", "name", "default_branch", "language", "is_private", "url"),
     select="s.external_id, s.full_name, s.name, s.default_branch, s.language, s.is_private, s.url",
     conflict=("full_name",),
+    rekey="external_id",  # GitHub's id: a renamed repository keeps its row
 )
 
 PRS = Target(

@@ -64,9 +64,11 @@ async def load_rows(
     *,
     tenant_id: int,
     integration_id: int | None,
+    notices: list[str] | None = None,
 ) -> int:
     """One batch's rows (by table), parents first, inside the caller's
-    transaction; returns the rows inserted or changed.
+    transaction; returns the rows inserted or changed, and adds to
+    ``notices`` what the admin should know of the load.
 
     The transaction commits without waiting for its WAL flush: a crash may
     lose the last batches, but each with its own checkpoint (same
@@ -76,6 +78,11 @@ async def load_rows(
     for target in ORDER:
         if data := rows.get(target.table):
             changed += await upsert(
-                conn, target, data, tenant_id=tenant_id, integration_id=integration_id
+                conn,
+                target,
+                data,
+                tenant_id=tenant_id,
+                integration_id=integration_id,
+                notices=notices,
             )
     return changed

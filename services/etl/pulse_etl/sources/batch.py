@@ -24,6 +24,9 @@ class Batch:
     # The items' identities, when the listing can repeat one (an item updated
     # mid-run moves to a later page): progress counts each once per run.
     keys: list[str] = field(default_factory=list)
+    # What the admin should know and act on (a repository renamed on GitHub):
+    # kept in the job's progress after the run.
+    notices: list[str] = field(default_factory=list)
 
 
 class Connector(Protocol):

@@ -42,6 +42,7 @@ class GithubConnector:
         self.base = integration.api_url
         self.etags = etags  # from the last successful run
         self._children = asyncio.Semaphore(CHILD_CONCURRENCY)
+        self.notices: list[str] = []
 
     async def all_pages(self, what: str, model: type[T], url: str, **params: Any) -> list[T]:
         out: list[T] = []
@@ -60,18 +61,29 @@ class GithubConnector:
         return out
 
     async def repositories(self) -> list[gm.Repo]:
-        found: dict[str, gm.Repo] = {}
+        """The organisation's and the configured repositories, once each (by
+        GitHub id), by their current names: a configured one GitHub renamed
+        or transferred answers from its new place (the client follows the
+        redirect) and ``notices`` asks the admin to update the name."""
+        found: dict[int, gm.Repo] = {}
         org = self.integration.organization
         if org:
             for r in await self.all_pages(
                 f"repos of {org}", gm.Repo, f"{self.base}/orgs/{org}/repos"
             ):
-                found[r.full_name] = r
+                found[r.id] = r
+        listed = {r.full_name for r in found.values()}
         for full in self.integration.repositories:
-            if full not in found:
+            if full not in listed:
                 page = await self.client.get(f"{self.base}/repos/{full}")
-                found[full] = parse("github", f"repo {full}", gm.Repo, page.body)
-        return [found[k] for k in sorted(found)]
+                r = parse("github", f"repo {full}", gm.Repo, page.body)
+                # Names are case-insensitive: "Acme/API" for "acme/api" is no rename.
+                if r.full_name.lower() != full.lower():
+                    self.notices.append(
+                        f"{full} is now {r.full_name}; update the PulseTenant's repositories"
+                    )
+                found[r.id] = r
+        return sorted(found.values(), key=lambda r: r.full_name)
 
     async def releases(self, repo: str) -> list[gm.Release]:
         return await self.all_pages(
@@ -96,7 +108,7 @@ class GithubConnector:
             (r.full_name, str(r.id), r.name, r.default_branch, r.language, r.private, r.html_url)
             for r in repos
         ]
-        yield Batch("repositories", {"repositories": rows}, {}, len(repos))
+        yield Batch("repositories", {"repositories": rows}, {}, len(repos), notices=self.notices)
         names = [r.full_name for r in repos]
         start = resume_index(names, cursor.get("repo"))
         for i in range(start, len(names)):

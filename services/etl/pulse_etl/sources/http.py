@@ -3,8 +3,8 @@ source allows it: primary limits (``X-RateLimit-Remaining``/``Reset``),
 secondary limits (403/429 with ``Retry-After``), backoff with full jitter on
 5xx and transport errors, conditional requests (``If-None-Match``), and
 errors as classes (permanent vs retryable). It sends the credentials to the
-integration's own host only, never follows a redirect, and reads a body up
-to a bound."""
+integration's own host only, follows redirects there only
+(``redirects.py``), and reads a body up to a bound."""
 
 from __future__ import annotations
 
@@ -26,12 +26,13 @@ from pulse_etl.errors import (
     SourceNotFound,
     SourceUnavailable,
 )
-from pulse_etl.sources import answers
+from pulse_etl.sources import answers, redirects
 
 log = structlog.get_logger("pulse_etl.http")
 Sleep = Callable[[float], Awaitable[None]]
-# Told of a rate-limit wait before it is slept: its seconds and its end (epoch).
-OnWait = Callable[[float, float], Awaitable[None]]
+# Told of a rate-limit wait before it is slept (its seconds and its end, epoch)
+# and once it is over (0 and None).
+OnWait = Callable[[float, float | None], Awaitable[None]]
 Clock = Callable[[], float]  # epoch seconds
 
 
@@ -90,6 +91,7 @@ class SourceClient:
     origin: str | None = None
     # A page larger than this is an upstream gone wrong (an endless stream, an
     # error page of tens of MB): read whole, it held the run's memory.
+    # ``PULSE_ETL_MAX_BODY_MIB``.
     max_body: int = 64 << 20
     # A wait can last up to ``max_wait`` (an hour) between two batches: the
     # job's progress says it is waiting, not a run that stopped moving.
@@ -136,6 +138,8 @@ class SourceClient:
                 if self.on_wait is not None:
                     await self.on_wait(wait, until)
                 await self.sleep(wait)
+                if self.on_wait is not None:
+                    await self.on_wait(0.0, None)
                 if self._remaining is not None and self.clock() >= self._reset_at:
                     self._remaining = None  # a new window; the next answer says how much
             self._inflight += 1
@@ -172,13 +176,14 @@ class SourceClient:
                 if len(body) > self.max_body:
                     raise MalformedResponse(
                         self.source,
-                        f"{answers.path(url)}: body larger than {self.max_body >> 20} MiB, "
-                        "not read further",
+                        f"{answers.path(url)}: body larger than {self.max_body >> 20} MiB "
+                        "(PULSE_ETL_MAX_BODY_MIB), not read further",
                     )
         return r, bytes(body)
 
     async def _request(self, method: str, url: str, **kw: Any) -> Page:
         self._check_origin(url)
+        first, hops = url, 0
         attempt = limited = 0
         while True:
             await self._wait_turn()
@@ -193,6 +198,14 @@ class SourceClient:
                 self._inflight -= 1
             if r is not None:
                 self._observe(r)
+                moved = redirects.target(r, self.origin)
+                if moved is not None:
+                    hops += 1
+                    if hops > redirects.MAX_HOPS:
+                        raise redirects.too_many(self.source, first, moved)
+                    url = moved
+                    kw.pop("params", None)  # the Location carries the query
+                    continue
                 page = self._classify(r, body, url)
                 if page is not None:
                     return page
@@ -238,8 +251,9 @@ class SourceClient:
             return None
         message = self.scrub(answers.message(body))[:200]
         if 300 <= status < 400 and "location" in r.headers:
-            # Never followed: the credentials would go with it, wherever it
-            # points. The admin learns where the API moved (a base URL to fix).
+            # One to another host (``redirects.target`` followed the rest) is
+            # never followed: the credentials would go with it. The admin
+            # learns where the API moved (a base URL to fix).
             try:
                 moved = answers.host(r.url.join(r.headers["location"]))
             except httpx.InvalidURL:

@@ -1822,8 +1822,24 @@ export interface components {
             done: number;
             /** Estimated */
             estimated?: number | null;
+            /**
+             * Notices
+             * @description for the admin to act on (a repository renamed on GitHub), from the last run; kept after it ends
+             * @default []
+             */
+            notices: string[];
             /** Phase */
             phase?: string | null;
+            /**
+             * Source
+             * @description github or jira
+             */
+            source?: string | null;
+            /**
+             * Waiting Until
+             * @description while the run waits for the source's rate limit, till when
+             */
+            waiting_until?: string | null;
         };
         /**
          * Kind

@@ -19,8 +19,12 @@ export interface LiveProgress {
   eta_seconds: number | null;
   /** The run's error, on its last event when it failed. */
   error: string | null;
+  /** The integration's source: "github", "jira". */
+  source: string | null;
   /** Till when the run waits for the source's rate limit (ISO), while it does. */
   waiting_until: string | null;
+  /** For the admin to act on (a repository renamed on GitHub). */
+  notices: string[];
 }
 
 export function parseProgress(msg: Record<string, unknown>): LiveProgress | null {
@@ -35,7 +39,9 @@ export function parseProgress(msg: Record<string, unknown>): LiveProgress | null
     rate: num(msg.rate) ?? 0,
     eta_seconds: num(msg.eta_seconds),
     error: typeof msg.error === "string" && msg.error ? msg.error : null,
+    source: typeof msg.source === "string" && msg.source ? msg.source : null,
     waiting_until: typeof msg.waiting_until === "string" && msg.waiting_until ? msg.waiting_until : null,
+    notices: Array.isArray(msg.notices) ? msg.notices.filter((n): n is string => typeof n === "string") : [],
   };
 }
 
@@ -46,10 +52,30 @@ export function formatEta(seconds: number | null): string {
   return `${(seconds / 3600).toFixed(1)} h`;
 }
 
+const SOURCE_NAMES: Record<string, string> = { github: "GitHub", jira: "Jira" };
+
+/** The rate-limit wait a run is in, naming whose limit it is. */
+export function waitText(source: string | null | undefined, until: string): string {
+  const whose = (source && SOURCE_NAMES[source]) || "the source";
+  return `Waiting for ${whose}'s rate limit until ${formatTime(until)}`;
+}
+
 /** A running job's live line: its pace, or the rate-limit wait it is in (up to an hour without an event). */
 export function liveText(live: LiveProgress): string {
-  if (live.waiting_until) return `Waiting for the source's rate limit until ${formatTime(live.waiting_until)}`;
+  if (live.waiting_until) return waitText(live.source, live.waiting_until);
   return `${live.rate.toFixed(1)} items/s · ETA ${formatEta(live.eta_seconds)}`;
+}
+
+/**
+ * The running job's line beside its card: the live one while events arrive,
+ * else the wait the job's stored progress says it is in (a page opened
+ * during an hour's wait gets no event until it ends).
+ */
+export function runningText(state: string, live: LiveProgress | undefined, job: EtlJob): string | null {
+  if (state !== "running") return null;
+  if (live) return liveText(live);
+  const until = job.progress.waiting_until;
+  return until ? waitText(job.progress.source, until) : null;
 }
 
 /** Which controls a job's state allows (the ETL answers 409 otherwise). */
@@ -125,6 +151,9 @@ function JobCard({ job, live, onNewRun }: { job: EtlJob; live: LiveProgress | un
   const id = `job-${job.integration}`;
   // The run's own error as soon as its last event says it failed, before the job is read again.
   const error = (live?.state === "failed" && live.error) || job.last_error;
+  const running = runningText(state, live, job);
+  // The run's own as it goes, else the last run's (kept after it ended).
+  const notices = live?.notices.length ? live.notices : (job.progress.notices ?? []);
   const run = (action: EtlAction) => {
     // aria-disabled, not disabled: the clicked button keeps the focus while it is busy.
     if (pending) return;
@@ -141,15 +170,23 @@ function JobCard({ job, live, onNewRun }: { job: EtlJob; live: LiveProgress | un
         <progress aria-label={`Progress of ${job.integration}`} {...barValue(state, done, estimated)} />
         <span>{progressText(state, done, estimated, phase)}</span>
       </div>
-      {live && state === "running" && (
-        <p className="muted">{liveText(live)}</p>
-      )}
+      {running && <p className="muted">{running}</p>}
       <p className="muted">
         Last successful sync {formatDateTime(job.last_success_at, "never")}
         {attemptsSince(state, job.attempts, job.last_success_at != null)}
         {job.control && ` · ${job.control} requested`}
       </p>
       {error && <p className="field-error">Last error: {error}</p>}
+      {notices.length > 0 && (
+        <div className="notice notice-warn" role="note" aria-label={`Notices of ${job.integration}`}>
+          {notices.length === 1 ? "Notice" : "Notices"}:
+          <ul>
+            {notices.map((n) => (
+              <li key={n}>{n}</li>
+            ))}
+          </ul>
+        </div>
+      )}
       <div className="actions">
         {actionsFor({ ...job, state: state as EtlJob["state"] }).map((a) => (
           <button

@@ -2,7 +2,7 @@ import type { EtlJob, ProviderOut } from "../../api/adminQueries";
 import { ApiError } from "../../api/problem";
 import { contrastWarnings } from "./BrandingPage";
 import { formatTime } from "../../format/dates";
-import { actionsFor, attemptsSince, barValue, busyReason, formatEta, liveText, parseProgress, progressText, refusal } from "./EtlPage";
+import { actionsFor, attemptsSince, barValue, busyReason, formatEta, liveText, parseProgress, progressText, refusal, runningText } from "./EtlPage";
 import { statusTone } from "./IntegrationsPage";
 import { liveEntry } from "./LogsPage";
 import { toDraft, toRules } from "./AnalyticsSettingsPage";
@@ -131,14 +131,33 @@ describe("ETL jobs page logic", () => {
     expect(parseProgress({ type: "etl.progress", integration: "jira", done: "40" })).toBeNull();
   });
 
-  it("says a rate-limit wait instead of the pace while the run is in one", () => {
-    const base = { type: "etl.progress", integration: "github", state: "running", phase: "pulls", done: 40, estimated: 100, rate: 12.5, eta_seconds: 4.8 };
+  it("says a rate-limit wait instead of the pace while the run is in one, naming the source", () => {
+    const base = { type: "etl.progress", integration: "github-main", state: "running", phase: "pulls", done: 40, estimated: 100, rate: 12.5, eta_seconds: 4.8, source: "github" };
     const going = parseProgress(base);
     const waiting = parseProgress({ ...base, waiting_until: "2026-03-02T14:05:00Z" });
     if (!going || !waiting) throw new Error("progress events not read");
     expect(liveText(going)).toBe("12.5 items/s · ETA 5 s");
-    expect(liveText(waiting)).toBe(`Waiting for the source's rate limit until ${formatTime("2026-03-02T14:05:00Z")}`);
+    expect(liveText(waiting)).toBe(`Waiting for GitHub's rate limit until ${formatTime("2026-03-02T14:05:00Z")}`);
     expect(liveText(waiting)).toMatch(/until \d/);
+    // An event of an older ETL, without the source.
+    const older = parseProgress({ ...base, source: undefined, waiting_until: "2026-03-02T14:05:00Z" });
+    expect(older && liveText(older)).toMatch(/^Waiting for the source's rate limit until /);
+  });
+
+  it("says a stored wait when no event has come, and only while the job runs", () => {
+    const stored = { ...job("running"), progress: { phase: "pulls", done: 5, estimated: null, source: "jira", waiting_until: "2026-03-02T14:05:00Z", notices: [] } } as EtlJob;
+    expect(runningText("running", undefined, stored)).toBe(`Waiting for Jira's rate limit until ${formatTime("2026-03-02T14:05:00Z")}`);
+    expect(runningText("failed", undefined, stored)).toBeNull();
+    expect(runningText("running", undefined, job("running"))).toBeNull();
+    const live = parseProgress({ type: "etl.progress", integration: "jira", state: "running", done: 6, rate: 2, eta_seconds: 30 });
+    expect(runningText("running", live ?? undefined, stored)).toBe("2.0 items/s · ETA 30 s");
+  });
+
+  it("reads a run's notices from its events", () => {
+    const notice = "acme/old is now acme/new; update the PulseTenant's repositories";
+    const p = parseProgress({ type: "etl.progress", integration: "github", done: 1, notices: [notice, 3] });
+    expect(p?.notices).toEqual([notice]);
+    expect(parseProgress({ type: "etl.progress", integration: "github", done: 1 })?.notices).toEqual([]);
   });
 
   it("says a failed run failed, with its error, not the phase it never left", () => {

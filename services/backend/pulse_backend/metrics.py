@@ -43,7 +43,8 @@ class Metrics:
             "pulse_replica_conflicts_total",
             "Reads the replica cancelled to replay WAL (conflict with recovery), by outcome:"
             " retried_on_primary (a request answered again), sql_tool_retried_on_primary"
-            " (the assistant's SQL tool's query run again), or unavailable (answered 503)",
+            " (the assistant's SQL tool's query run again), tool_retried_on_primary (another"
+            " assistant tool run again), or unavailable (answered 503)",
             ["outcome"],
             registry=r,
         )

@@ -2,7 +2,8 @@
 transaction on the replica), the argument models (pydantic, extra fields
 refused: a bad argument is an ``InvalidInput`` the model sees and can fix),
 and ``Tool``, which the registry in ``tools`` lists and an LLM provider
-sees as its ``spec``."""
+sees as its ``spec``. A tool whose read the replica cancels for a conflict
+with recovery runs once more on the primary (``Tool.run``)."""
 
 from __future__ import annotations
 
@@ -17,12 +18,17 @@ from sqlalchemy import Connection
 
 from pulse_backend.agent.models import ToolOutput
 from pulse_backend.context import Principal
+from pulse_backend.replica_conflicts import read_on_primary_once
 from pulse_backend.search.schemas import SearchParams, SearchResponse
 from pulse_backend.state import AppClients
 from pulse_backend.tx import read_transaction
 from pulse_common.ai import ToolSpec
 from pulse_common.analytics.scope import MAX_RANGE, Scope
 from pulse_common.errors import InvalidInput
+
+# ``pulse_replica_conflicts_total``'s outcome for a tool answered on the
+# primary after the replica cancelled one of its reads.
+TOOL_RETRIED = "tool_retried_on_primary"
 
 
 @dataclass(frozen=True)
@@ -112,4 +118,10 @@ class Tool:
             first = exc.errors()[0]
             field = ".".join(str(p) for p in first["loc"]) or "arguments"
             raise InvalidInput(f"{self.name}: {field}: {first['msg']}") from None
-        return self.fn(ctx, parsed)
+        # The read did nothing wrong and the primary has no such conflict:
+        # unanswered, the conflict would reach the model as the tool's error
+        # (LLM mode) or break the local answer's stream after it started.
+        # Nothing was sent yet, so the whole tool runs again, every read on
+        # the primary. The SQL tool retries its own query first
+        # (``sql_tool.RETRIED``); this one then sees no conflict.
+        return read_on_primary_once(ctx.clients.metrics, TOOL_RETRIED, lambda: self.fn(ctx, parsed))

@@ -5,7 +5,7 @@ says) not the tenant's never reaches the answer. When the vector store cannot
 answer (down, token refused, collection missing or still empty, vector size
 not the model's dimension) the same rows are searched with PostgreSQL full
 text instead, and the answer says so in words meant for users; the
-transport's detail goes to the log only.
+transport's detail goes to the log only (``unavailable``).
 
 The query is embedded by the built-in MiniLM when the collection has its
 size (384, the default), else by the tenant's embedding provider of the
@@ -58,15 +58,16 @@ from pulse_backend.search.schemas import (
     SearchState,
     SearchStatus,
 )
+from pulse_backend.search.unavailable import Unavailable, unavailable
 from pulse_backend.search.vectors import TenantVectors
 from pulse_backend.state import AppClients
 from pulse_backend.tx import read_transaction, write_transaction
 from pulse_common import vectorstore
 from pulse_common.ai import Embedder
 from pulse_common.ai.collection import embedder_for_collection, min_score
-from pulse_common.ai.errors import DimensionMismatch, NoProviderAvailable
+from pulse_common.ai.errors import DimensionMismatch
 from pulse_common.ai.routing import ProviderEntry
-from pulse_common.errors import BackendUnavailable, NotFound, PulseError
+from pulse_common.errors import PulseError
 from pulse_common.search import vectors
 from pulse_common.search.queue import requeue_all
 
@@ -100,7 +101,7 @@ def search(
         with _read(clients, principal) as conn:
             rows = gather(conn, params, scope, found)
         results = ranked(params, found, rows)
-    except _Unavailable as why:
+    except Unavailable as why:
         log.warning("semantic search unavailable", tenant=principal.slug, reason=why.detail)
         with _read(clients, principal) as conn:
             results = by_words(conn, params, scope)
@@ -157,40 +158,6 @@ def _no_results(params: SearchParams, mode: SearchMode) -> NoResults:
     return NoResults(message=f"No results for “{params.q}”.", hint=hint)
 
 
-class _Unavailable(Exception):
-    """``reason`` is for users; ``detail`` (transport text) for the log."""
-
-    def __init__(self, state: SearchState, reason: str, detail: str) -> None:
-        super().__init__(reason)
-        self.state = state
-        self.reason = reason
-        self.detail = detail
-
-
-def _unavailable(exc: Exception) -> _Unavailable:
-    detail = str(exc)
-    if isinstance(exc, DimensionMismatch):
-        reason = (
-            f"this tenant's vector collection holds vectors of size {exc.collection_size} "
-            f"but its embedding model produces {exc.model_size}; an admin must configure an "
-            f"embedding provider with {exc.collection_size} dimensions"
-        )
-        return _Unavailable(SearchState.dimension_mismatch, reason, detail)
-    if isinstance(exc, BackendUnavailable):
-        return _Unavailable(SearchState.unavailable, "vector store unreachable", detail)
-    if isinstance(exc, NoProviderAvailable):
-        return _Unavailable(SearchState.unavailable, "embedding provider unreachable", detail)
-    if isinstance(exc, NotFound):
-        return _Unavailable(SearchState.missing, "no vector collection yet", detail)
-    if isinstance(exc, UnexpectedResponse):
-        if exc.status_code == 404:
-            return _Unavailable(SearchState.missing, "no vector collection yet", detail)
-        return _Unavailable(
-            SearchState.unavailable, "vector store refused access", f"HTTP {exc.status_code}"
-        )
-    return _Unavailable(SearchState.unavailable, "semantic search failed", detail)
-
-
 def _model(
     entries: Sequence[ProviderEntry], deps: SearchDeps, principal: Principal
 ) -> tuple[QdrantClient, vectorstore.CollectionInfo, Embedder]:
@@ -219,7 +186,7 @@ def status(clients: AppClients, principal: Principal, deps: SearchDeps) -> Searc
     try:  # the vector store after the transaction (see ``search``)
         _, info, embedder = _model(entries, deps, principal)
     except (PulseError, UnexpectedResponse) as exc:
-        why = _unavailable(exc)
+        why = unavailable(exc)
         out.state, out.message = why.state, why.reason
         if isinstance(exc, DimensionMismatch):
             out.vector_size, out.model, out.dimension = (
@@ -254,7 +221,7 @@ def collection_size(deps: SearchDeps, principal: Principal) -> int | None:
         client = deps.vectors.client(principal.names)
         return vectorstore.collection_info(client, principal.names.collection).vector_size
     except (PulseError, UnexpectedResponse) as exc:
-        log.info("collection size unknown", tenant=principal.slug, reason=_unavailable(exc).reason)
+        log.info("collection size unknown", tenant=principal.slug, reason=unavailable(exc).reason)
         return None
 
 
@@ -282,7 +249,7 @@ def _semantic(
         client, info, embedder = _model(entries, deps, principal)
         if info.points == 0:
             # An empty index would answer "nothing found" for everything.
-            raise _Unavailable(
+            raise Unavailable(
                 SearchState.empty, "the search index is still being built", "no points"
             )
         [vector] = embedder.embed([params.q])
@@ -298,12 +265,12 @@ def _semantic(
         )
     except (PulseError, UnexpectedResponse) as exc:
         # 401/403 (token refused, e.g. the tenant's grant revoked), 404 (no collection).
-        raise _unavailable(exc) from None
+        raise unavailable(exc) from None
 
     def similarity(rows: Sequence[Row]) -> dict[Row, float]:
         try:
             return vectors.similarity(client, collection, vector, rows)
         except (PulseError, UnexpectedResponse) as exc:
-            raise _unavailable(exc) from None
+            raise unavailable(exc) from None
 
     return Found(hits, min_score(embedder), similarity)

@@ -5,7 +5,8 @@ source's ``work_started_at``; stored by relink, ``dora.starts``); WIP is the
 items not resolved before the end of the range whose last move before it
 put them in an ``in_progress`` status. The project filter applies to the
 item's project, the team filter to its assignee (repositories do not
-apply)."""
+apply), and ``assignee`` (the work-items page's own filter) to one
+assignee, as Jira spells them."""
 
 from __future__ import annotations
 
@@ -109,7 +110,7 @@ class WorkItemFlow(_Out):
     oldest: Page[AgeingItem]
 
 
-def _item_filter(scope: Scope) -> q.Filter:
+def _item_filter(scope: Scope, assignee: str | None) -> q.Filter:
     parts: list[str] = []
     params: dict[str, Any] = {}
     if scope.project_ids:
@@ -118,14 +119,17 @@ def _item_filter(scope: Scope) -> q.Filter:
     if scope.authors:
         parts.append("w.assignee = ANY(:authors)")
         params["authors"] = list(scope.authors)
+    if assignee is not None:
+        parts.append("w.assignee = :assignee")
+        params["assignee"] = assignee
     return q.Filter("".join(f" AND {p}" for p in parts), params)
 
 
 OLDEST: TypeAdapter[tuple[AgeingItem, ...]] = TypeAdapter(tuple[AgeingItem, ...])
 
 
-def work_item_flow(conn: Connection, scope: Scope) -> WorkItemFlow:
-    f = _item_filter(scope)
+def work_item_flow(conn: Connection, scope: Scope, assignee: str | None = None) -> WorkItemFlow:
+    f = _item_filter(scope, assignee)
     params = {
         **f.params,
         **page_params(scope),

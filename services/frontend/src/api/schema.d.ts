@@ -318,7 +318,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Work items: throughput, lead and cycle time, WIP and ageing */
+        /**
+         * Work items: throughput, lead and cycle time, WIP and ageing
+         * @description The flow of the work items in scope, or only of ``assignee``'s.
+         */
         get: operations["analytics_work_items"];
         put?: never;
         post?: never;
@@ -514,7 +517,8 @@ export interface paths {
         };
         /**
          * Get Catalog
-         * @description Projects, repositories, PR authors, the Jira address and the DORA bands.
+         * @description Projects, repositories, PR authors, work item assignees, the Jira
+         *     address and the DORA bands.
          */
         get: operations["catalog_get_catalog"];
         put?: never;
@@ -1240,11 +1244,17 @@ export interface components {
         };
         /** Catalog */
         Catalog: {
+            /** Assignees */
+            assignees: string[];
             /** Authors */
             authors: string[];
             /** Bands */
             bands: {
                 [key: string]: components["schemas"]["BandOut"][];
+            };
+            /** Capped */
+            capped: {
+                [key: string]: number;
             };
             /** Jira Url */
             jira_url: string | null;
@@ -4204,6 +4214,8 @@ export interface operations {
                 limit?: number;
                 /** @description first row of the page */
                 offset?: number;
+                /** @description one assignee's work items (a Jira display name) */
+                assignee?: string | null;
             };
             header?: never;
             path?: never;

@@ -13,6 +13,21 @@ describe("filters in the URL", () => {
     expect(writeFilters(parseFilters(new URLSearchParams())).toString()).toBe("");
   });
 
+  it("reads the assignee only for the page that filters by one (work items)", () => {
+    const q = new URLSearchParams("days=30&assignee=Zo%C3%AB+Quinn");
+    expect(parseFilters(q)).not.toHaveProperty("assignee");
+    const f = parseFilters(q, { assignee: true });
+    expect(f).toMatchObject({ days: 30, assignee: "Zoë Quinn" });
+    expect(writeFilters(f).get("assignee")).toBe("Zoë Quinn");
+    expect(parseFilters(writeFilters(f), { assignee: true })).toEqual(f);
+    // Everyone: nothing in the URL; the API's refusals never reach it (blank, over 255 characters).
+    expect(writeFilters({ ...f, assignee: undefined }).has("assignee")).toBe(false);
+    expect(parseFilters(new URLSearchParams("assignee="), { assignee: true })).not.toHaveProperty("assignee");
+    expect(parseFilters(new URLSearchParams({ assignee: "x".repeat(256) }), { assignee: true })).not.toHaveProperty("assignee");
+    // Not an API parameter of the shared query: the work-items query adds it.
+    expect(toParams(f)).not.toHaveProperty("assignee");
+  });
+
   it("leaves the DORA report year to the tenant's analytics settings unless one is chosen", () => {
     expect(toParams(parseFilters(new URLSearchParams()))).not.toHaveProperty("report_year");
     expect(toParams(parseFilters(new URLSearchParams("year=2023")))).toMatchObject({ report_year: 2023 });
@@ -57,6 +72,8 @@ describe("source links", () => {
       { id: 2, full_name: "evil/x", url: "javascript:alert(1)" },
     ],
     authors: [],
+    assignees: [],
+    capped: {},
     jira_url: "https://acme.atlassian.net",
     bands: {},
   };

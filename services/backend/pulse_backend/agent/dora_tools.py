@@ -20,13 +20,19 @@ from pulse_backend.agent.narrowing import NarrowedPeriod, narrowed
 from pulse_backend.agent.toolkit import Compared, Period, ToolContext
 from pulse_backend.analytics.summary import change, executive_summary
 from pulse_backend.analytics.trends import MetricFn
-from pulse_backend.analytics.wording import figure_words, fmt_count, fmt_value, metric_name
+from pulse_backend.analytics.wording import (
+    RECOVERY,
+    figure_words,
+    fmt_count,
+    fmt_value,
+    metric_name,
+)
 from pulse_backend.analytics_service import benchmarks
 from pulse_common.analytics import dora
 from pulse_common.analytics import queries as q
 from pulse_common.analytics.common import deployed_before, deployments_cte
 from pulse_common.analytics.levels import Benchmarks
-from pulse_common.analytics.results import DeploymentRef, RecoveryTime
+from pulse_common.analytics.results import DeploymentRef, ExecutiveSummary, RecoveryTime
 from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules, load_rules
 
@@ -72,9 +78,12 @@ _COUNTED = {"change_failure_rate": "failed_deployments", "rework_rate": "rework_
 
 def dora_summary(ctx: ToolContext, args: Period) -> ToolOutput:
     with ctx.read() as conn:
-        s = executive_summary(conn, args.scope(), load_rules(conn), benchmarks(ctx.clients))
+        rules, bench = load_rules(conn), benchmarks(ctx.clients)
+        s = executive_summary(conn, args.scope(), rules, bench)
+        open_ = _open_incidents(conn, args.scope(), rules, bench, s)
     lines = [
-        f"{metric_name(ln.metric)}: {figure_words(ln.metric, ln.value, ln.unit, ln.sample_size)} "
+        f"{metric_name(ln.metric)}: "
+        f"{figure_words(ln.metric, ln.value, ln.unit, ln.sample_size, unresolved=open_)} "
         f"(level {ln.level or 'n/a'}, previous {fmt_value(ln.previous_value, ln.unit)}"
         # "no_data" / "no_comparison" repeat "previous no data" and are ids, not words.
         f"{'' if ln.change in ('no_data', 'no_comparison') else ', ' + ln.change})"
@@ -84,6 +93,18 @@ def dora_summary(ctx: ToolContext, args: Period) -> ToolOutput:
         summary=f"DORA summary over {args.days} days",
         data={"lines": lines, "insights": list(s.insights)},
     )
+
+
+def _open_incidents(
+    conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmarks, s: ExecutiveSummary
+) -> int | None:
+    """How many of the recovery time's incidents are still open when its
+    summary line has no median (most are): the line's count, not "no data".
+    The summary carries no such count; None when no line needs it."""
+    if not any(ln.metric in RECOVERY and ln.value is None and ln.sample_size for ln in s.lines):
+        return None
+    lean = scope.model_copy(update={"drilldown_limit": 0})
+    return dora.recovery_time(conn, lean, rules, bench).unresolved
 
 
 def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
@@ -125,11 +146,12 @@ def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
         compared = _compared(conn, args, scope, rules, bench, fig.value) if args.compare else {}
     # In words as the dashboard shows it, for the step line, local mode and
     # the model alike (a bare 0.00 beside cited deployments reads as wrong).
-    figure = figure_words(args.metric, fig.value, fig.unit, fig.sample_size)
+    open_ = unresolved(fig)
+    figure = figure_words(args.metric, fig.value, fig.unit, fig.sample_size, unresolved=open_)
     period = f" over {args.days} days"
     return ToolOutput(
         summary=f"{metric_name(args.metric)}{words}: "
-        + figure_words(args.metric, fig.value, fig.unit, fig.sample_size, period)
+        + figure_words(args.metric, fig.value, fig.unit, fig.sample_size, period, open_)
         + (f" ({compared['previous_words']}: {compared['previous']})" if compared else ""),
         data={
             "metric": args.metric,
@@ -141,13 +163,18 @@ def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
             "level": fig.level,
             "items": items,
             # Recovery: how many of the sample's incidents are still open.
-            "unresolved": fig.unresolved if isinstance(fig, RecoveryTime) else None,
+            "unresolved": open_,
             # A rate's deployments counted: failed, rework.
             "counted": _counted(args.metric, fig),
             **compared,
         },
         citations=cites,
     )
+
+
+def unresolved(fig: Any) -> int | None:
+    """A recovery figure's incidents still open (None for other figures)."""
+    return fig.unresolved if isinstance(fig, RecoveryTime) else None
 
 
 def _behind(metric: str, deployment: DeploymentRef) -> bool:
@@ -187,7 +214,9 @@ def _compared(
     return {
         "previous_words": previous_days(args).words(),
         "previous_value": old.value,
-        "previous": figure_words(args.metric, old.value, old.unit, old.sample_size),
+        "previous": figure_words(
+            args.metric, old.value, old.unit, old.sample_size, unresolved=unresolved(old)
+        ),
         "previous_sample_size": old.sample_size,
         "previous_counted": _counted(args.metric, old),
         "change": change(args.metric, now, old.value),

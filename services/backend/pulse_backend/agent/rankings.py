@@ -17,7 +17,7 @@ from pydantic import Field
 from sqlalchemy import Connection
 
 from pulse_backend.agent import links
-from pulse_backend.agent.dora_tools import FIGURES
+from pulse_backend.agent.dora_tools import FIGURES, unresolved
 from pulse_backend.agent.models import ToolOutput
 from pulse_backend.agent.narrowing import NarrowedPeriod, narrowed
 from pulse_backend.agent.toolkit import ToolContext
@@ -101,7 +101,8 @@ def _figure(
     if metric == "merged_prs":
         return _merged(engineering(conn, scope).merged_prs)
     fig = FIGURES[metric](conn, scope, rules, bench)
-    return fig.value, figure_words(metric, fig.value, fig.unit, fig.sample_size)
+    words = figure_words(metric, fig.value, fig.unit, fig.sample_size, unresolved=unresolved(fig))
+    return fig.value, words
 
 
 def _merged(n: int) -> tuple[float | None, str]:

@@ -88,7 +88,9 @@ def _line(metric: str, unit: str, now: float, before: float, change: str) -> Sum
         sample_size=1234,
         previous_value=before,
         previous_level=DoraLevel.high,
+        previous_sample_size=1000,
         change=change,
+        level_reason="",
     )
 
 

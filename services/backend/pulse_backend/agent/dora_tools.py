@@ -18,12 +18,12 @@ from pulse_backend.agent.flow import previous_days
 from pulse_backend.agent.models import ToolOutput
 from pulse_backend.agent.narrowing import NarrowedPeriod, narrowed
 from pulse_backend.agent.toolkit import Compared, Period, ToolContext
-from pulse_backend.analytics.summary import change, executive_summary
+from pulse_backend.analytics.summary import change, executive_summary, unresolved
 from pulse_backend.analytics.trends import MetricFn
 from pulse_backend.analytics.wording import (
-    RECOVERY,
     figure_words,
     fmt_count,
+    fmt_sample,
     fmt_value,
     metric_name,
 )
@@ -32,7 +32,7 @@ from pulse_common.analytics import dora
 from pulse_common.analytics import queries as q
 from pulse_common.analytics.common import deployed_before, deployments_cte
 from pulse_common.analytics.levels import Benchmarks
-from pulse_common.analytics.results import DeploymentRef, ExecutiveSummary, RecoveryTime
+from pulse_common.analytics.results import DeploymentRef, IncidentRef, SummaryLine
 from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules, load_rules
 
@@ -78,33 +78,53 @@ _COUNTED = {"change_failure_rate": "failed_deployments", "rework_rate": "rework_
 
 def dora_summary(ctx: ToolContext, args: Period) -> ToolOutput:
     with ctx.read() as conn:
-        rules, bench = load_rules(conn), benchmarks(ctx.clients)
-        s = executive_summary(conn, args.scope(), rules, bench)
-        open_ = _open_incidents(conn, args.scope(), rules, bench, s)
-    lines = [
-        f"{metric_name(ln.metric)}: "
-        f"{figure_words(ln.metric, ln.value, ln.unit, ln.sample_size, unresolved=open_)} "
-        f"(level {ln.level or 'n/a'}, previous {fmt_value(ln.previous_value, ln.unit)}"
-        # "no_data" / "no_comparison" repeat "previous no data" and are ids, not words.
-        f"{'' if ln.change in ('no_data', 'no_comparison') else ', ' + ln.change})"
-        for ln in s.lines
-    ]
+        s = executive_summary(conn, args.scope(), load_rules(conn), benchmarks(ctx.clients))
+    lines = [summary_line_words(ln) for ln in s.lines]
     return ToolOutput(
         summary=f"DORA summary over {args.days} days",
         data={"lines": lines, "insights": list(s.insights)},
     )
 
 
-def _open_incidents(
-    conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmarks, s: ExecutiveSummary
-) -> int | None:
-    """How many of the recovery time's incidents are still open when its
-    summary line has no median (most are): the line's count, not "no data".
-    The summary carries no such count; None when no line needs it."""
-    if not any(ln.metric in RECOVERY and ln.value is None and ln.sample_size for ln in s.lines):
-        return None
-    lean = scope.model_copy(update={"drilldown_limit": 0})
-    return dora.recovery_time(conn, lean, rules, bench).unresolved
+def open_first(r: IncidentRef) -> tuple[bool, float]:
+    """Longest recovery first: an incident still open (no hours yet) before
+    any resolved one, then the resolved by hours, longest first."""
+    return (r.hours is not None, -(r.hours or 0.0))
+
+
+def summary_line_words(ln: SummaryLine) -> str:
+    """One summary line for the model: the figure and the previous period's
+    in words (a recovery time whose median is an open incident reads "still
+    open" with the count, never "no data"), the open incidents beside a
+    known median, and why the line has its level."""
+    now = figure_words(ln.metric, ln.value, ln.unit, ln.sample_size, unresolved=ln.unresolved)
+    before = figure_words(
+        ln.metric,
+        ln.previous_value,
+        ln.unit,
+        ln.previous_sample_size,
+        unresolved=ln.previous_unresolved,
+    )
+    # "no_data" / "no_comparison" repeat "previous no data" and are ids, not words.
+    verdict = "" if ln.change in ("no_data", "no_comparison") else ", " + ln.change
+    return (
+        f"{metric_name(ln.metric)}: {now} (level {ln.level or 'n/a'}, previous {before}{verdict})"
+        f"{_open_words(ln)}. Why this level: {ln.level_reason}"
+    )
+
+
+def _open_words(ln: SummaryLine) -> str:
+    """Incidents still open beside a known median, now and in the previous
+    period (without a median, ``figure_words`` already counts them)."""
+    parts = []
+    if ln.value is not None and ln.unresolved:
+        parts.append(f"{ln.unresolved:,} of {fmt_sample(ln.metric, ln.sample_size)} still open")
+    if ln.previous_value is not None and ln.previous_unresolved:
+        parts.append(
+            f"previous period: {ln.previous_unresolved:,} of "
+            f"{fmt_sample(ln.metric, ln.previous_sample_size)} still open"
+        )
+    return "".join(f"; {p}" for p in parts)
 
 
 def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
@@ -121,7 +141,8 @@ def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
             items = [{"pr_id": r.id, "title": r.title, "hours": r.cycle_hours} for r in worst]
             cites = links.cite(conn, "pr", [r.id for r in worst])
         elif args.metric in ("recovery_time", "mean_time_to_restore"):
-            worst = sorted(fig.drilldown, key=lambda r: -(r.hours or 0.0))[:TOP]
+            # Still open (no hours yet) is the longest, never the shortest.
+            worst = sorted(fig.drilldown, key=open_first)[:TOP]
             items = [{"incident_id": r.id, "title": r.title, "hours": r.hours} for r in worst]
             cites = links.cite(conn, "incident", [r.id for r in worst])
         else:
@@ -170,11 +191,6 @@ def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
         },
         citations=cites,
     )
-
-
-def unresolved(fig: Any) -> int | None:
-    """A recovery figure's incidents still open (None for other figures)."""
-    return fig.unresolved if isinstance(fig, RecoveryTime) else None
 
 
 def _behind(metric: str, deployment: DeploymentRef) -> bool:

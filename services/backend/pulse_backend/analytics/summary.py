@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from pulse_backend.analytics.level_reason import level_reason
 from pulse_backend.analytics.trends import METRICS
 from pulse_backend.analytics.wording import (
     change_words,
@@ -75,6 +76,7 @@ def summarize(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmark
     # period predates the data loaded (the demo seed's 90 days, a tenant's
     # first sync), and its "0 / week" is no figure to compare with.
     earlier = functools.cache(lambda: deployed_before(conn, lean, rules, lean.start))
+    year = scope.report_year or rules.report_year
     for metric in HEADLINE:
         fig = METRICS[metric](conn, lean, rules, bench)
         prev = METRICS[metric](conn, lean.previous(), rules, bench)
@@ -84,6 +86,7 @@ def summarize(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmark
         else:
             before, before_level = prev.value, prev.level
             verdict = change(metric, fig.value, prev.value)
+        open_now, open_before = unresolved(fig), unresolved(prev)
         line = SummaryLine(
             metric=metric,
             value=fig.value,
@@ -92,7 +95,13 @@ def summarize(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmark
             sample_size=fig.sample_size,
             previous_value=before,
             previous_level=before_level,
+            previous_sample_size=prev.sample_size,
             change=verdict,
+            unresolved=open_now,
+            previous_unresolved=open_before,
+            level_reason=level_reason(
+                bench, year, metric, fig.value, fig.unit, fig.sample_size, open_now
+            ),
         )
         lines.append(line)
         insights += (Insight(line, t) for t in _insights(line))
@@ -111,7 +120,6 @@ def summarize(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmark
                 insights.append(Insight(line, text))
         if isinstance(fig, RecoveryTime) and fig.unresolved:
             insights.append(Insight(line, open_incidents_words(fig.unresolved)))
-    year = scope.report_year or rules.report_year
     summary = ExecutiveSummary(
         start=scope.start,
         end=scope.end,
@@ -120,6 +128,11 @@ def summarize(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmark
         insights=tuple(i.text for i in insights),
     )
     return Summarized(summary, tuple(insights))
+
+
+def unresolved(fig: object) -> int | None:
+    """A recovery figure's incidents still open; None for the other metrics."""
+    return fig.unresolved if isinstance(fig, RecoveryTime) else None
 
 
 def _insights(line: SummaryLine) -> list[str]:

@@ -130,6 +130,10 @@ describe("what a figure's numbers count", () => {
     expect(figureText(rt, known)).toBe("20 h");
     expect(levelReason(rt, known, 2024)).toBeNull();
     expect(valueNote(rt, known)).toBeNull();
+    // Some open, the median known: the tile still says how many are open.
+    expect(valueNote(rt, { ...known, unresolved: 2 })).toBe("2 of 5 incidents still open");
+    expect(valueNote(rt, { ...known, unresolved: 0 })).toBeNull();
+    expect(valueNote(rt, { ...known, unresolved: null })).toBeNull();
   });
 });
 

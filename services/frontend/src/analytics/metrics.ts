@@ -146,13 +146,14 @@ export function formatSample(metric: MetricDef, n: number): string {
  * most weeks had none (DevLake's reading): 0 with deployments in the sample
  * means most months had no deployment day, not that nothing was deployed.
  */
-export function valueNote(metric: MetricDef, fig: { value: number | null; sample_size: number; unresolved?: number }): string | null {
+export function valueNote(metric: MetricDef, fig: { value: number | null; sample_size: number; unresolved?: number | null }): string | null {
   if (metric.metric === "deployment_frequency" && fig.value === 0 && fig.sample_size > 0) {
     return "most months in this period had no deployment day (the median month counts)";
   }
-  // The detail page knows how many are open; the overview's line does not
-  // (its sample says how many incidents there are).
-  if (stillOpen(metric, fig) && fig.unresolved !== undefined) {
+  // Only recovery figures (the detail page's, the overview's line) carry
+  // `unresolved`. Said whenever some are open, not only when most are: a
+  // median of 20 h over 5 incidents reads as all recovered otherwise.
+  if (fig.unresolved) {
     return `${fig.unresolved} of ${countOf(fig.sample_size, "incident")} still open`;
   }
   return null;

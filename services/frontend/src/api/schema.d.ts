@@ -2638,15 +2638,35 @@ export interface components {
             /** Change */
             change: string;
             level: components["schemas"]["DoraLevel"] | null;
+            /**
+             * Level Reason
+             * @description Why the line has its level (or none), in words: the report year's band its value is in, or what is missing.
+             */
+            level_reason: string;
             /** Metric */
             metric: string;
             previous_level: components["schemas"]["DoraLevel"] | null;
+            /**
+             * Previous Sample Size
+             * @description What the previous period's figure was computed from (0 when nothing).
+             */
+            previous_sample_size: number;
+            /**
+             * Previous Unresolved
+             * @description Recovery time only: `unresolved` in the previous period.
+             */
+            previous_unresolved?: number | null;
             /** Previous Value */
             previous_value: number | null;
             /** Sample Size */
             sample_size: number;
             /** Unit */
             unit: string;
+            /**
+             * Unresolved
+             * @description Recovery time only: the incidents in the sample not resolved yet (counted as longer than any resolved one); null for the other metrics.
+             */
+            unresolved?: number | null;
             /** Value */
             value: number | null;
         };

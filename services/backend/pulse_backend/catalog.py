@@ -19,21 +19,27 @@ CAP = 500
 AUTHORS = "SELECT DISTINCT author FROM prs WHERE author IS NOT NULL ORDER BY author LIMIT :n"
 # The distinct assignees (Jira display names) are a skip scan of
 # ``ix_work_items_assignee``, one probe per person: a DISTINCT would read
-# every work item (a million at the benchmark's size). PostgreSQL computes
-# a recursive CTE's rows only as the outer query fetches them, in the order
-# they were made (ascending here: the PostgreSQL wiki's "loose index scan"),
-# so a LIMIT stops the probes where an ORDER BY would make them all. The
-# agent's name lookup starts from the same names.
-ASSIGNEE_NAMES = """
-WITH RECURSIVE names(name) AS (
-    (SELECT assignee FROM work_items WHERE assignee IS NOT NULL ORDER BY assignee LIMIT 1)
+# every work item (a million at the benchmark's size). Each step probes for
+# the next name after the last, so the names come smallest first; the
+# catalog's list stops after ``:n`` steps (``depth``), which makes "the
+# first n names" a property of the query rather than of the order in which
+# PostgreSQL happens to hand a CTE's rows out, and its ORDER BY then sorts
+# those few rows, not the index (tests/db/test_people_indexes.py reads the
+# plan). The agent's name lookup walks all of them (``bound`` empty).
+_SKIP_SCAN = """
+WITH RECURSIVE names(name, depth) AS (
+    (SELECT assignee, 1 FROM work_items WHERE assignee IS NOT NULL ORDER BY assignee LIMIT 1)
     UNION ALL
     SELECT (SELECT w.assignee FROM work_items w WHERE w.assignee > n.name
-            ORDER BY w.assignee LIMIT 1)
-    FROM names n WHERE n.name IS NOT NULL
+            ORDER BY w.assignee LIMIT 1), n.depth + 1
+    FROM names n WHERE n.name IS NOT NULL{bound}
 )
 """
-ASSIGNEES = ASSIGNEE_NAMES + "SELECT name FROM names WHERE name IS NOT NULL LIMIT :n"
+ASSIGNEE_NAMES = _SKIP_SCAN.format(bound="")
+ASSIGNEES = (
+    _SKIP_SCAN.format(bound=" AND n.depth < :n")
+    + "SELECT name FROM names WHERE name IS NOT NULL ORDER BY name"
+)
 JIRA = (
     "SELECT base_url FROM integrations WHERE provider = 'jira' AND base_url IS NOT NULL"
     " AND active ORDER BY id LIMIT 1"

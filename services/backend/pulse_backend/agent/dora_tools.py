@@ -24,7 +24,6 @@ from pulse_backend.analytics.wording import (
     figure_words,
     fmt_count,
     fmt_sample,
-    fmt_value,
     metric_name,
 )
 from pulse_backend.analytics_service import benchmarks

@@ -17,10 +17,11 @@ from pydantic import Field
 from sqlalchemy import Connection
 
 from pulse_backend.agent import links
-from pulse_backend.agent.dora_tools import FIGURES, unresolved
+from pulse_backend.agent.dora_tools import FIGURES
 from pulse_backend.agent.models import ToolOutput
 from pulse_backend.agent.narrowing import NarrowedPeriod, narrowed
 from pulse_backend.agent.toolkit import ToolContext
+from pulse_backend.analytics.summary import unresolved
 from pulse_backend.analytics.wording import figure_words, fmt_count, metric_name
 from pulse_backend.analytics_service import benchmarks
 from pulse_common.analytics import queries as q

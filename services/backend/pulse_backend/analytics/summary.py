@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -19,7 +20,13 @@ from pulse_backend.analytics.wording import (
 )
 from pulse_common.analytics.common import deployed_before
 from pulse_common.analytics.levels import ORDER, Benchmarks
-from pulse_common.analytics.results import ExecutiveSummary, LeadTime, RecoveryTime, SummaryLine
+from pulse_common.analytics.results import (
+    ExecutiveSummary,
+    Figure,
+    LeadTime,
+    RecoveryTime,
+    SummaryLine,
+)
 from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules
 
@@ -85,7 +92,7 @@ def summarize(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmark
             verdict = "no_data" if fig.value is None else "no_comparison"
         else:
             before, before_level = prev.value, prev.level
-            verdict = change(metric, fig.value, prev.value)
+            verdict = recovery_change(metric, fig, prev)
         open_now, open_before = unresolved(fig), unresolved(prev)
         line = SummaryLine(
             metric=metric,
@@ -128,6 +135,18 @@ def summarize(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmark
         insights=tuple(i.text for i in insights),
     )
     return Summarized(summary, tuple(insights))
+
+
+def recovery_change(metric: str, fig: Figure[Any], prev: Figure[Any]) -> str:
+    """``change``, and "improved" when the previous period's recovery time
+    has no median because most of its incidents are still open while this
+    period's has one: such an open incident (caused before this period
+    began, unresolved today) has lasted longer than any incident of this
+    period that is resolved, so the previous median is the longer one. The
+    reverse says nothing: an incident opened yesterday is "still open" too."""
+    if fig.value is not None and prev.value is None and unresolved(prev):
+        return "improved"
+    return change(metric, fig.value, prev.value)
 
 
 def unresolved(fig: object) -> int | None:

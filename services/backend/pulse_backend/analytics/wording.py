@@ -169,10 +169,13 @@ def change_words(
     metric: str, change: str, previous: float | None, now: float, unit: str, sample_size: int
 ) -> str:
     """A figure's change, e.g. "Lead time for changes improved: 3.5 days →
-    2.5 days (from 12 deployed PRs)." (a note after it where it reads as wrong)."""
+    2.5 days (from 12 deployed PRs)." (a note after it where it reads as wrong).
+    A recovery time compared with a previous period whose median was an open
+    incident (``summary.recovery_change``) reads "still open → 5.0 h"."""
     note = value_note(metric, now, sample_size)
+    before = "still open" if previous is None and metric in RECOVERY else fmt_value(previous, unit)
     return (
-        f"{metric_name(metric)} {change}: {fmt_value(previous, unit)} → {fmt_value(now, unit)} "
+        f"{metric_name(metric)} {change}: {before} → {fmt_value(now, unit)} "
         f"(from {fmt_sample(metric, sample_size)})" + (f"; {note}." if note else ".")
     )
 

@@ -151,6 +151,14 @@ describe("a figure against the previous period", () => {
     // The previous period predates every loaded row: not "improved from 0.0 / week".
     expect(changeText({ change: "no_comparison", previous_value: null, unit: "per_day" })).toBe("no earlier data");
   });
+
+  it("says a previous recovery time with most incidents open was still open, not nothing", () => {
+    expect(changeText({ change: "improved", previous_value: null, unit: "hours", previous_unresolved: 2 })).toBe("▲ improved from still\u00a0open");
+    expect(changeText({ change: "no_data", previous_value: null, unit: "hours", previous_unresolved: 2 })).toBe("previous period: still\u00a0open");
+    // Open incidents beside a known previous median: the median is the figure.
+    expect(changeText({ change: "improved", previous_value: 19.8, unit: "hours", previous_unresolved: 1 })).toBe("▲ improved from 20\u00a0h");
+    expect(changeText({ change: "no_data", previous_value: null, unit: "hours", previous_unresolved: 0 })).toBe("no comparison");
+  });
 });
 
 describe("PR size buckets", () => {

@@ -167,11 +167,16 @@ const CHANGE: Record<string, string> = { improved: "▲ improved", worsened: "�
  * is: "previous period: 20 h", never "no comparison from 20 h". A previous
  * period before the first deployment loaded ("no_comparison": the demo's 90
  * days, a tenant's first sync) is no data, not a zero: "no earlier data".
+ * A previous period whose recovery incidents are mostly still open:
+ * "▲ improved from still open" (the API's change, docs/metrics.md).
  */
-export function changeText(line: { change: string; previous_value: number | null; unit: string }): string {
+export function changeText(line: { change: string; previous_value: number | null; unit: string; previous_unresolved?: number | null }): string {
   if (line.change === "no_comparison") return "no earlier data";
   // Non-breaking spaces: a narrow tile broke "20 h" between "20" and "h".
-  const before = line.previous_value === null ? null : formatValue(line.previous_value, line.unit).replaceAll(" ", "\u00a0");
+  // A previous recovery time without a median because most of its incidents
+  // are still open reads as its tile did, "still open", not as nothing.
+  const open = line.previous_value === null && line.previous_unresolved ? "still\u00a0open" : null;
+  const before = line.previous_value === null ? open : formatValue(line.previous_value, line.unit).replaceAll(" ", "\u00a0");
   const change = CHANGE[line.change];
   if (!change) return before === null ? "no comparison" : `previous period: ${before}`;
   return before === null ? change : `${change} from ${before}`;

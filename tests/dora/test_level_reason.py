@@ -1,8 +1,8 @@
 """``level_reason``: why a summary line has its level, against the bands
 the control schema is seeded with (2023 and 2024 reports). The band quoted
-must admit the value as shown: a value the tile rounds onto a bound it is
-not on (23.99 h reads "24 h") is given precisely, never as "24 h is less
-than one day"."""
+must admit the value as shown: a value the tile rounds into another band
+(23.99 h reads "24 h") is "just under 24 h", never "24 h is less than one
+day", and with no second decimal (the tile's figure)."""
 
 from __future__ import annotations
 
@@ -41,13 +41,13 @@ def reason(
         # A bound belongs to the band above it ("less than one day" excludes 24 h).
         (LEAD, 24.0, "hours", "High in the 2023 report: 24 h is between one day and one week."),
         # Just under a bound: the tile's "24 h" / "7.0 days" would contradict the band.
-        (LEAD, 23.99, "hours", "Elite in the 2023 report: 23.99 h is less than one day."),
-        (LEAD, 23.9, "hours", "Elite in the 2023 report: 23.9 h is less than one day."),
+        (LEAD, 23.99, "hours", "Elite in the 2023 report: just under 24 h is less than one day."),
+        (LEAD, 23.9, "hours", "Elite in the 2023 report: just under 24 h is less than one day."),
         (
             LEAD,
             167.99,
             "hours",
-            "High in the 2023 report: 167.99 h is between one day and one week.",
+            "High in the 2023 report: just under 7.0 days is between one day and one week.",
         ),
         (
             LEAD,
@@ -58,7 +58,12 @@ def reason(
         # Equal to a bound at the 4 decimals the bands are compared at: on it.
         (LEAD, 23.99999, "hours", "High in the 2023 report: 24 h is between one day and one week."),
         # Minutes: 59.94 min reads "60 min"... as "1.0 h": less than one hour it is not.
-        (RECOVERY, 0.999, "hours", "Elite in the 2023 report: 0.999 h is less than one hour."),
+        (
+            RECOVERY,
+            0.999,
+            "hours",
+            "Elite in the 2023 report: just under 1.0 h is less than one hour.",
+        ),
         (RECOVERY, 0.5, "hours", "Elite in the 2023 report: 30 min is less than one hour."),
         # The 2023 gap between one week and one month: no band, so low.
         (
@@ -69,7 +74,7 @@ def reason(
         ),
         # Change failure rates are ceilings.
         (CFR, 5.0, "percent", "Elite in the 2023 report: 5.0 % is at most 5.0 %."),
-        (CFR, 5.04, "percent", "High in the 2023 report: 5.04 % is at most 10.0 %."),
+        (CFR, 5.04, "percent", "High in the 2023 report: just over 5.0 % is at most 10.0 %."),
         # Shown as the tile shows it when that is in the same band.
         (CFR, 4.96, "percent", "Elite in the 2023 report: 5.0 % is at most 5.0 %."),
         # Once a month is 0.23 / week, which the tile shows as "0.2 / week": below it.
@@ -77,7 +82,7 @@ def reason(
             DF,
             1 / 30,
             "per_day",
-            "Medium in the 2023 report: 0.0333 / day is between once per week and once per month.",
+            "Medium in the 2023 report: just over 0.2 / week is between once per week and once per month.",
         ),
         # Deployment frequency: higher is better; just under once a week
         # (the tile's "1.0 / week") is not "between once per day and once per week".
@@ -91,7 +96,7 @@ def reason(
             DF,
             0.142,
             "per_day",
-            "Medium in the 2023 report: 0.1 / day is between once per week and once per month.",
+            "Medium in the 2023 report: just under 1.0 / week is between once per week and once per month.",
         ),
         (
             DF,
@@ -143,7 +148,7 @@ def test_what_is_missing_and_open_incidents(benchmarks: Benchmarks) -> None:
     )
 
 
-_SHOWN = re.compile(r"report: ([\d.,]+) (h|days|min|/ day|/ week|%) is")
+_SHOWN = re.compile(r"report: (just under |just over )?([\d.,]+) (h|days|min|/ day|/ week|%) is")
 _HOURS = {"h": 1.0, "days": 24.0, "min": 1 / 60}
 
 
@@ -180,5 +185,15 @@ def test_every_level_and_shown_value_agree_with_classify(
             )
             m = _SHOWN.search(text)
             assert m, text
-            back = _back(m.group(1), m.group(2), unit)
-            assert benchmarks.classify(year, banded, back) == level, (value, back, text)
+            back = _back(m.group(2), m.group(3), unit)
+            # The band, not only the level: "between one month and six
+            # months" must admit the figure quoted beside it.
+            band, shown_band = (benchmarks.band(year, banded, x) for x in (value, back))
+            if m.group(1) is None:
+                assert shown_band == band, (value, back, text)
+            else:
+                # The tile's figure is in another band: the value is on its
+                # side, as the words say.
+                assert shown_band != band, (value, back, text)
+                assert (value < back) == (m.group(1) == "just under "), (value, back, text)
+            assert not re.search(r"\d\.\d\d", text), text

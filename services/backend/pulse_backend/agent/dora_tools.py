@@ -18,7 +18,12 @@ from pulse_backend.agent.flow import previous_days
 from pulse_backend.agent.models import ToolOutput
 from pulse_backend.agent.narrowing import NarrowedPeriod, narrowed
 from pulse_backend.agent.toolkit import Compared, Period, ToolContext
-from pulse_backend.analytics.summary import change, executive_summary, unresolved
+from pulse_backend.analytics.summary import (
+    change,
+    executive_summary,
+    recovery_change,
+    unresolved,
+)
 from pulse_backend.analytics.trends import MetricFn
 from pulse_backend.analytics.wording import (
     figure_words,
@@ -234,7 +239,11 @@ def _compared(
         ),
         "previous_sample_size": old.sample_size,
         "previous_counted": _counted(args.metric, old),
-        "change": change(args.metric, now, old.value),
+        # A period before this one whose median was an open incident is
+        # "improved" against a median now, as in the summary.
+        "change": recovery_change(args.metric, now, old.value, unresolved(old))
+        if lean.end <= scope.start
+        else change(args.metric, now, old.value),
     }
 
 

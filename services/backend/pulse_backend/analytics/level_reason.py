@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from decimal import Decimal
 
 from pulse_backend.analytics.wording import (
     RECOVERY,
@@ -28,9 +27,6 @@ BANDED = {
     "failed_deployment_recovery_time": DoraMetric.time_to_restore,
     "mean_time_to_restore": DoraMetric.time_to_restore,
 }
-
-# A band's own unit as a precise figure reads it (``shown``).
-_UNITS = {"hours": "h", "per_day": "/ day", "percent": "%"}
 
 
 def level_reason(
@@ -90,22 +86,16 @@ def _listed(levels: list[str]) -> str:
 
 
 def shown(value: float, unit: str, band_of: Callable[[float], Band | None]) -> str:
-    """``value`` as the tile shows it, unless that figure, read back, is in
-    another band than the value: 23.99 h reads "24 h" on the tile, and "24 h
-    is less than one day" is false. Then it is given in the bands' unit with
-    the fewest decimals that keep it in its band ("23.99 h", "0.0333 /
-    day"); ``Benchmarks.band`` compares at 4 decimals, so 4 always do."""
-    band = band_of(value)
+    """``value`` as the tile shows it, and "just under" / "just over" it when
+    that figure, read back, is in another band than the value: 23.99 h reads
+    "24 h" on the tile, and "24 h is less than one day" is false, while
+    "just under 24 h is less than one day" is true. No second decimal: the
+    figure stays the tile's (``tests/agent/test_answer_wording.py``)."""
     text = fmt_value(value, unit)
-    if band_of(read_back(text)) == band:
+    back = read_back(text)
+    if band_of(back) == band_of(value):
         return text
-    v = Decimal(str(round(value, 4)))
-    r = v
-    for digits in range(5):
-        r = round(v, digits)
-        if (r != 0 or v == 0) and band_of(float(r)) == band:
-            break
-    return f"{format(r.normalize(), 'f')} {_UNITS.get(unit, unit)}"
+    return f"just {'under' if value < back else 'over'} {text}"
 
 
 # What ``fmt_value`` writes, back in the bands' units (hours, per day, percent).

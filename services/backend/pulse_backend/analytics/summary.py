@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Connection
 
@@ -20,13 +19,7 @@ from pulse_backend.analytics.wording import (
 )
 from pulse_common.analytics.common import deployed_before
 from pulse_common.analytics.levels import ORDER, Benchmarks
-from pulse_common.analytics.results import (
-    ExecutiveSummary,
-    Figure,
-    LeadTime,
-    RecoveryTime,
-    SummaryLine,
-)
+from pulse_common.analytics.results import ExecutiveSummary, LeadTime, RecoveryTime, SummaryLine
 from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules
 
@@ -92,7 +85,7 @@ def summarize(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmark
             verdict = "no_data" if fig.value is None else "no_comparison"
         else:
             before, before_level = prev.value, prev.level
-            verdict = recovery_change(metric, fig, prev)
+            verdict = recovery_change(metric, fig.value, prev.value, unresolved(prev))
         open_now, open_before = unresolved(fig), unresolved(prev)
         line = SummaryLine(
             metric=metric,
@@ -137,16 +130,20 @@ def summarize(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmark
     return Summarized(summary, tuple(insights))
 
 
-def recovery_change(metric: str, fig: Figure[Any], prev: Figure[Any]) -> str:
-    """``change``, and "improved" when the previous period's recovery time
-    has no median because most of its incidents are still open while this
-    period's has one: such an open incident (caused before this period
-    began, unresolved today) has lasted longer than any incident of this
-    period that is resolved, so the previous median is the longer one. The
-    reverse says nothing: an incident opened yesterday is "still open" too."""
-    if fig.value is not None and prev.value is None and unresolved(prev):
+def recovery_change(
+    metric: str, now: float | None, before: float | None, before_open: int | None
+) -> str:
+    """``change``, and "improved" when an earlier period's recovery time has
+    no median because most of its incidents are still open (``before_open``)
+    while this period's has one: such an open incident (caused before this
+    period began, unresolved today) has lasted longer than any incident of
+    this period that is resolved, so the earlier median is the longer one.
+    The reverse says nothing: an incident opened yesterday is "still open"
+    too. Only for a period before this one (the summary's previous period,
+    the assistant's comparisons)."""
+    if now is not None and before is None and before_open:
         return "improved"
-    return change(metric, fig.value, prev.value)
+    return change(metric, now, before)
 
 
 def unresolved(fig: object) -> int | None:

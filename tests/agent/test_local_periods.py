@@ -120,7 +120,9 @@ def test_the_answer_is_the_analytics_figure_for_the_period_asked(
     fig = analytics(client, s, ROUTES[metric], first, last)
     expected = (
         f"{metric_name(metric)} {words}: "
-        f"{figure_words(metric, fig['value'], fig['unit'], fig['sample_size'])}."
+        # A recovery time says how many incidents are still open (the
+        # figure's ``unresolved``; no other figure has it).
+        f"{figure_words(metric, fig['value'], fig['unit'], fig['sample_size'], '', fig.get('unresolved'))}."
     )
     if fig["level"]:
         expected += f" DORA level: {fig['level']}."
@@ -144,8 +146,21 @@ def test_the_summary_of_this_quarter_is_the_analytics_summary(
     assert answer.startswith(f"DORA metrics in {quarter} so far {dates(first, today)}:\n")
     summary = analytics(client, s, "summary", first, today)
     for line in summary["lines"]:
-        figure = figure_words(line["metric"], line["value"], line["unit"], line["sample_size"])
+        # The figure, then the previous period's (a recovery time counts
+        # its open incidents in each), then why the line has its level.
+        figure, before = (
+            figure_words(
+                line["metric"],
+                line[f"{p}value"],
+                line["unit"],
+                line[f"{p}sample_size"],
+                unresolved=line[f"{p}unresolved"],
+            )
+            for p in ("", "previous_")
+        )
         assert f"- {metric_name(line['metric'])}: {figure} (level " in answer, (figure, answer)
+        assert f"previous {before}" in answer, (before, answer)
+        assert f"Why this level: {line['level_reason']}" in answer, answer
 
 
 @pytest.mark.parametrize(

@@ -235,7 +235,7 @@ def test_how_many_incidents_and_which_repository_deploys_most_are_the_apis(
     assert lines[0] == (
         f"Incidents detected {last_90_days()}: {fmt_count(n, 'incident', 'incidents')}, {still}."
     )
-    figure = figure_words("mean_time_to_restore", mttr["value"], "hours", n)
+    figure = figure_words("mean_time_to_restore", mttr["value"], "hours", n, unresolved=open_)
     assert lines[1] == f"Mean time to restore (detection to resolution, the median): {figure}."
     assert cited(events, "incident")
 

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from pulse_backend.agent import answers, date_ranges
 from pulse_backend.agent.local import ZONE
 from pulse_backend.agent.models import ToolOutput
-from pulse_backend.analytics.wording import fmt_value, metric_name
+from pulse_backend.analytics.wording import figure_words, fmt_value, metric_name
 from pulse_common.ai import Embedder
 from tests.agent.conftest import local_runtime, signed_in, use_runtime
 from tests.agent.test_local_and_memory import text_of
@@ -69,13 +69,25 @@ def test_a_metric_asked_whether_it_got_better_is_the_summarys_comparison(
         line = lines_by_metric[summary_metric]
         text = text_of(events).splitlines()
         assert text[0].startswith(f"{metric_name(metric)} {days.words()}: "), text
-        assert f": {fmt_value(line['value'], line['unit'])}" in text[0], (text, line)
+        # As the summary words its figures: a recovery time whose median is
+        # an open incident is "still open (2 of 3 ...)", not "no data".
+        now, then = (
+            figure_words(
+                summary_metric,
+                line[f"{p}value"],
+                line["unit"],
+                line[f"{p}sample_size"],
+                unresolved=line[f"{p}unresolved"],
+            ).split(" (from ")[0]
+            for p in ("", "previous_")
+        )
+        assert f": {now}" in text[0], (text, line)
         before = text[1]
         assert before.startswith(f"Compared with the {DAYS} days before ("), text
         if line["change"] == "no_comparison":
             assert "): no earlier data" in before, (text, line)
             continue
-        assert f"): {fmt_value(line['previous_value'], line['unit'])}" in before, (text, line)
+        assert f"): {then}" in before, (text, line)
         if line["change"] == "no_data":
             assert not before.endswith(tuple(VERDICT.values())), (text, line)
         else:

@@ -213,6 +213,31 @@ def test_filters_and_drilldown_pages_reach_the_service(
     assert len(r.json()["points"]) == 2 and len(r.json()["previous"]) == 2
 
 
+def test_work_items_narrow_to_one_assignee(
+    client: TestClient, platform: Platform, demo_admin: Session
+) -> None:
+    # The work-items page's assignee filter: one Jira name, its own cache entry.
+    names = client.get("/api/v1/catalog", headers=demo_admin.headers).json()["assignees"]
+    assert len(names) >= 2, names
+    everyone = get(client, demo_admin, "work-items").json()
+    scope = Scope(start=START, end=AS_OF)
+    theirs = []
+    for name in names[:2]:
+        r = get(client, demo_admin, "work-items", assignee=name)
+        assert r.status_code == 200, r.text
+
+        def flow(c: Connection, s: Scope, _r: DoraRules, _b: Benchmarks, who: str = name) -> Any:
+            return work_item_flow(c, s, who)
+
+        same_figure(r.content, direct(platform, demo_admin.tenant.slug, flow, scope))
+        theirs.append(r.json())
+    assert theirs[0]["resolved"] + theirs[0]["wip"] > 0
+    assert theirs[0]["resolved"] + theirs[1]["resolved"] <= everyone["resolved"]
+    assert theirs[0] != everyone and theirs[0] != theirs[1]
+    nobody = get(client, demo_admin, "work-items", assignee="No Such Person").json()
+    assert (nobody["resolved"], nobody["wip"]) == (0, 0)
+
+
 @pytest.mark.parametrize(
     ("path", "params", "field"),
     [
@@ -226,6 +251,8 @@ def test_filters_and_drilldown_pages_reach_the_service(
         ("lead-time", {"project": ["0"]}, "project.0"),
         ("lead-time", {"repository": ["x"]}, "repository.0"),
         ("lead-time", {"environment": ""}, "environment"),
+        ("work-items", {"assignee": ""}, "assignee"),
+        ("work-items", {"assignee": "x" * 256}, "assignee"),
         ("trends", {"metric": "velocity"}, "metric"),
         ("trends", {"metric": "rework_rate", "granularity": "day"}, "granularity"),
         ("trends", {"metric": "rework_rate", "start": "2025-05-01T00:00:00Z"}, "start"),

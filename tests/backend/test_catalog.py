@@ -10,6 +10,7 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
+from pulse_backend.catalog import CAP
 from pulse_backend.response_cache import bump_data_version
 from tests.backend.conftest import Platform, Session, TenantInfo, admin_session, invite_and_login
 from tests.backend.support import tenant_sql, wait_replica
@@ -29,6 +30,10 @@ def _seed(platform: Platform, t: TenantInfo) -> None:
         " SELECT :t, r.id, n, 'pr', 'open', now(), a FROM repositories r,"
         " (VALUES (1, 'zoe'), (2, 'ada'), (3, 'ada'), (4, NULL)) AS v(n, a)"
         " WHERE r.full_name = 'acme/web'",
+        "INSERT INTO work_items (tenant_id, project_id, key, summary, created, assignee)"
+        " SELECT :t, p.id, k, 's', now(), a FROM projects p, (VALUES ('OPS-1', 'Zoë Quinn'),"
+        " ('OPS-2', 'Ada Lovelace'), ('OPS-3', 'Ada Lovelace'), ('OPS-4', NULL)) AS v(k, a)"
+        " WHERE p.key = 'OPS'",
     ]
     for s in sql:
         tenant_sql(platform, t.slug, s, {"t": t.tenant_id})
@@ -53,6 +58,9 @@ def test_catalog_lists_the_tenants_names_addresses_and_bands(
         ("acme/web", "https://github.com/acme/web"),
     ]
     assert body["authors"] == ["ada", "zoe"]
+    # Jira's display names, as work items are assigned: not the PR logins.
+    assert body["assignees"] == ["Ada Lovelace", "Zoë Quinn"]
+    assert body["capped"] == {}
     assert body["jira_url"] is None
     lead = body["bands"]["2023:lead_time_for_changes"]
     assert [b["level"] for b in lead] == ["elite", "high", "medium", "low"]
@@ -64,7 +72,25 @@ def test_catalog_lists_the_tenants_names_addresses_and_bands(
     assert client.get(URL, headers=viewer.headers).json()["authors"] == ["ada", "zoe"]
     theirs = client.get(URL, headers=other.headers).json()
     assert (theirs["projects"], theirs["repositories"], theirs["authors"]) == ([], [], [])
+    assert theirs["assignees"] == []
     assert client.get(URL).status_code == 401
+
+
+def test_a_list_cut_at_its_cap_says_so(
+    client: TestClient, platform: Platform, make_tenant: Callable[..., TenantInfo]
+) -> None:
+    s = admin_session(client, make_tenant())
+    for sql in (
+        "INSERT INTO projects (tenant_id, key, name) VALUES (:t, 'K', 'K')",
+        "INSERT INTO work_items (tenant_id, project_id, key, summary, created, assignee)"
+        " SELECT :t, p.id, 'K-' || i, 's', now(), 'person ' || lpad(i::text, 4, '0')"
+        " FROM projects p, generate_series(1, :n) i",
+    ):
+        tenant_sql(platform, s.tenant.slug, sql, {"t": s.tenant.tenant_id, "n": CAP + 1})
+    wait_replica(platform)
+    body = client.get(URL, headers=s.headers).json()
+    assert body["assignees"] == [f"person {i:04}" for i in range(1, CAP + 1)]
+    assert body["capped"] == {"assignees": CAP}
 
 
 def test_catalog_follows_the_data_version(

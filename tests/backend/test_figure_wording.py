@@ -11,6 +11,7 @@ import pytest
 
 from pulse_backend.analytics.summary import _insights
 from pulse_backend.analytics.wording import (
+    change_words,
     figure_words,
     fmt_count,
     fmt_hours,
@@ -88,7 +89,9 @@ def _line(metric: str, unit: str, now: float, before: float, change: str) -> Sum
         sample_size=1234,
         previous_value=before,
         previous_level=DoraLevel.high,
+        previous_sample_size=1000,
         change=change,
+        level_reason="",
     )
 
 
@@ -108,16 +111,21 @@ def test_a_change_reads_as_the_tiles_read_it() -> None:
 
 
 def test_a_figure_that_reads_as_wrong_says_why_as_the_tile_does() -> None:
-    # valueNote's cases: a 0 beside deployments, no recovery time beside incidents.
+    # valueNote's cases: a 0 beside deployments, no recovery time beside
+    # incidents (which reads as the tile's "Still open", never "no data").
     assert figure_words("deployment_frequency", 0, "per_day", 12, " over 90 days") == (
         "0.0 / week over 90 days (from 12 deployments); most months in this period had no "
         "deployment day (the median month counts)"
     )
     assert figure_words("recovery_time", None, "hours", 4) == (
-        "no data; most of these incidents are still open: the median recovery time is not known yet"
+        "still open (most of the 4 incidents not resolved yet)"
     )
     assert figure_words("failed_deployment_recovery_time", None, "hours", 1) == (
-        "no data; the incident is still open: no recovery time yet"
+        "still open (the 1 incident is not resolved yet)"
+    )
+    # A previous period without a median (most incidents open), this one with one.
+    assert change_words("failed_deployment_recovery_time", "improved", None, 2.0, "hours", 1) == (
+        "Failed deployment recovery time improved: still open → 2.0 h (from 1 incident)."
     )
     assert figure_words("recovery_time", None, "hours", 0) == "no data"
     assert figure_words("recovery_time", 20, "hours", 5) == "20 h (from 5 incidents)"

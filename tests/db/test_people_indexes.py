@@ -1,16 +1,18 @@
 """Tenant migration 6e6a7a0671bb: ``ix_prs_author_lower`` and
 ``ix_prs_reviews_reviewer_lower``, the lower-cased logins of the PR authors
 and reviewers, and ``ix_work_items_assignee``, the assignees' names (the
-assistant's skip scan of them, ``assignees.named_statement``). The assistant's lookup of the people a question names
-(``narrowing.people_named``) read every PR and review of the tenant; its
-patterns are ranges of these indexes now (benchmarks/people.py measures
-it at 100k PRs). The downgrade drops them."""
+assistant's skip scan of them, ``assignees.named_statement``, and the
+catalog's bounded one, ``catalog.ASSIGNEES``). The assistant's lookup of
+the people a question names (``narrowing.people_named``) read every PR and
+review of the tenant; its patterns are ranges of these indexes now
+(benchmarks/people.py measures it at 100k PRs). The downgrade drops them."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import Connection, text
 
+from pulse_backend import catalog
 from pulse_backend.agent import assignees, narrowing
 from pulse_common import migrate
 from pulse_common.db import connect
@@ -60,6 +62,13 @@ def test_people_indexes_round_trip_and_serve_the_lookup(
         plan = _index_conditions(conn, *assignees.named_statement(["linus"], "what did linus do"))
         assert "Recursive Union" in plan and "HashAggregate" not in plan, plan
         assert "Index Only Scan using ix_work_items_assignee" in plan, plan
+        # The catalog's picker: the same walk, stopped after n names, then
+        # those few sorted (the ORDER BY is over the walk, not a table).
+        plan = _index_conditions(conn, catalog.ASSIGNEES, {"n": 501})
+        assert "Recursive Union" in plan and "HashAggregate" not in plan, plan
+        assert "Index Only Scan using ix_work_items_assignee" in plan, plan
+        assert "Sort Key: names.name" in plan and "(depth < '501'" in plan, plan
+        assert "Seq Scan" not in plan, plan
 
         migrate.downgrade_tenant(conn, t.slug, BEFORE)
         assert _indexes(conn, schema) == set()

@@ -114,6 +114,23 @@ def test_period_and_filter_change_the_figures(stack: Stack, demo: Tenant) -> Non
     assert r["staleOpacity"]["shown"] == 1, r
 
 
+def test_work_items_narrow_to_one_assignee_kept_in_the_url(stack: Stack, demo: Tenant) -> None:
+    r = _run("assigneeFilter", stack, demo)
+    assert r["consoleErrors"] == []
+    names = r["names"]
+    # "Everyone", then the assignees' Jira names (the demo's people), sorted.
+    assert names[0] == "Everyone" and len(names) > 2 and names[1:] == sorted(names[1:]), names
+    one = names[1]
+    assert r["everyone"]["assignee"] is None and r["everyone"]["box"] == ""
+    assert r["chosen"]["assignee"] == one and r["chosen"]["box"] == one, r["chosen"]
+    assert int(r["chosen"]["resolved"]) < int(r["everyone"]["resolved"]), r
+    assert r["back"] == r["everyone"], r["back"]
+    assert r["forward"] == r["chosen"], r["forward"]
+    assert r["shared"]["assignee"] == one and r["shared"]["box"] == one, r["shared"]
+    assert r["cleared"]["search"] == "?days=30" and r["cleared"]["box"] == "", r["cleared"]
+    assert Path(r["screenshot"]).stat().st_size > 10_000
+
+
 def test_filter_lists_say_how_to_pick_several_and_hidden_filters_show(
     stack: Stack, demo: Tenant
 ) -> None:

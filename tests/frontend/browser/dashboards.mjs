@@ -173,6 +173,42 @@ export async function filters({ browser, config }) {
 }
 
 /**
+ * The work items' Assignee filter: the catalog's Jira names, the choice in
+ * the URL (`?assignee=`), undone by the back button and redone by forward,
+ * opened from a shared link and cleared with the other filters.
+ */
+export async function assigneeFilter({ browser, config }) {
+  const { page, consoleErrors } = await signedIn(browser, config);
+  await page.goto("/work-items");
+  await heading(page, "Work items");
+  await settled(page);
+  const box = page.getByLabel("Assignee", { exact: true });
+  const view = async () => ({
+    assignee: new URL(page.url()).searchParams.get("assignee"),
+    box: await box.inputValue(),
+    resolved: await page.locator('[data-metric="resolved"]').textContent(),
+  });
+  const names = await box.locator("option").allTextContents();
+  const everyone = await view();
+  await answered(page, "/api/v1/analytics/work-items", () => box.selectOption(names[1]));
+  const chosen = await view();
+  const screenshot = await shot(page, config, "work-items-assignee");
+  await page.goBack();
+  await settled(page);
+  const back = await view();
+  await page.goForward();
+  await settled(page);
+  const forward = await view();
+  await page.goto(`/work-items?days=30&assignee=${encodeURIComponent(names[1])}`);
+  await heading(page, "Work items");
+  await settled(page);
+  const shared = await view();
+  await answered(page, "/api/v1/analytics/work-items", () => page.getByRole("button", { name: "Clear 1 filter" }).click());
+  const cleared = { ...(await view()), search: new URL(page.url()).search };
+  return { names, everyone, chosen, back, forward, shared, cleared, screenshot, consoleErrors };
+}
+
+/**
  * The filter lists say how to choose several (a hint the list is described
  * by), and a URL filter no list shows (`?author=nobody`) is a removable chip,
  * not a "Clear 1 filter" with nothing selected; light and dark, desktop and phone.

@@ -18,24 +18,15 @@ from sqlalchemy import Connection
 from pulse_backend.agent import name_words, narrowing
 from pulse_backend.agent.narrowing import UnknownName
 from pulse_backend.agent.toolkit import ToolContext
+from pulse_backend.catalog import ASSIGNEE_NAMES
 from pulse_common.analytics import queries as q
 
 # The distinct assignees first, then the match on those few names: a word
 # of a name (split at "-" too, so "luc" is one of "Jean-Luc"'s), or a name
 # of two words or more said whole in the question, spaced as ``_spaced``
 # spaces it (a one-word name is matched as a word, where a name stands).
-# The names are a skip scan of ``ix_work_items_assignee``, one probe per
-# person: a DISTINCT read every work item (a million at our benchmark's
-# size) on every work-items question.
-_NAMED = r"""
-WITH RECURSIVE names(name) AS (
-    (SELECT assignee FROM work_items WHERE assignee IS NOT NULL ORDER BY assignee LIMIT 1)
-    UNION ALL
-    SELECT (SELECT w.assignee FROM work_items w WHERE w.assignee > n.name
-            ORDER BY w.assignee LIMIT 1)
-    FROM names n WHERE n.name IS NOT NULL
-)
-SELECT name FROM names,
+# The names are ``catalog.ASSIGNEE_NAMES``'s skip scan of the assignee index.
+_NAMED = rf"""{ASSIGNEE_NAMES}SELECT name FROM names,
     LATERAL (SELECT btrim(regexp_replace(lower(name), '[^[:alnum:]_-]+', ' ', 'g')) AS spaced) s
 WHERE name IS NOT NULL AND (regexp_split_to_array(s.spaced, ' ')
       || regexp_split_to_array(lower(name), '[^[:alnum:]_]+') && CAST(:words AS text[])

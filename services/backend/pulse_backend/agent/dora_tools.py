@@ -18,15 +18,25 @@ from pulse_backend.agent.flow import previous_days
 from pulse_backend.agent.models import ToolOutput
 from pulse_backend.agent.narrowing import NarrowedPeriod, narrowed
 from pulse_backend.agent.toolkit import Compared, Period, ToolContext
-from pulse_backend.analytics.summary import change, executive_summary
+from pulse_backend.analytics.summary import (
+    change,
+    executive_summary,
+    recovery_change,
+    unresolved,
+)
 from pulse_backend.analytics.trends import MetricFn
-from pulse_backend.analytics.wording import figure_words, fmt_count, fmt_value, metric_name
+from pulse_backend.analytics.wording import (
+    figure_words,
+    fmt_count,
+    fmt_sample,
+    metric_name,
+)
 from pulse_backend.analytics_service import benchmarks
 from pulse_common.analytics import dora
 from pulse_common.analytics import queries as q
 from pulse_common.analytics.common import deployed_before, deployments_cte
 from pulse_common.analytics.levels import Benchmarks
-from pulse_common.analytics.results import DeploymentRef, RecoveryTime
+from pulse_common.analytics.results import DeploymentRef, IncidentRef, SummaryLine
 from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules, load_rules
 
@@ -73,17 +83,52 @@ _COUNTED = {"change_failure_rate": "failed_deployments", "rework_rate": "rework_
 def dora_summary(ctx: ToolContext, args: Period) -> ToolOutput:
     with ctx.read() as conn:
         s = executive_summary(conn, args.scope(), load_rules(conn), benchmarks(ctx.clients))
-    lines = [
-        f"{metric_name(ln.metric)}: {figure_words(ln.metric, ln.value, ln.unit, ln.sample_size)} "
-        f"(level {ln.level or 'n/a'}, previous {fmt_value(ln.previous_value, ln.unit)}"
-        # "no_data" / "no_comparison" repeat "previous no data" and are ids, not words.
-        f"{'' if ln.change in ('no_data', 'no_comparison') else ', ' + ln.change})"
-        for ln in s.lines
-    ]
+    lines = [summary_line_words(ln) for ln in s.lines]
     return ToolOutput(
         summary=f"DORA summary over {args.days} days",
         data={"lines": lines, "insights": list(s.insights)},
     )
+
+
+def open_first(r: IncidentRef) -> tuple[bool, float]:
+    """Longest recovery first: an incident still open (no hours yet) before
+    any resolved one, then the resolved by hours, longest first."""
+    return (r.hours is not None, -(r.hours or 0.0))
+
+
+def summary_line_words(ln: SummaryLine) -> str:
+    """One summary line for the model: the figure and the previous period's
+    in words (a recovery time whose median is an open incident reads "still
+    open" with the count, never "no data"), the open incidents beside a
+    known median, and why the line has its level."""
+    now = figure_words(ln.metric, ln.value, ln.unit, ln.sample_size, unresolved=ln.unresolved)
+    before = figure_words(
+        ln.metric,
+        ln.previous_value,
+        ln.unit,
+        ln.previous_sample_size,
+        unresolved=ln.previous_unresolved,
+    )
+    # "no_data" / "no_comparison" repeat "previous no data" and are ids, not words.
+    verdict = "" if ln.change in ("no_data", "no_comparison") else ", " + ln.change
+    return (
+        f"{metric_name(ln.metric)}: {now} (level {ln.level or 'n/a'}, previous {before}{verdict})"
+        f"{_open_words(ln)}. Why this level: {ln.level_reason}"
+    )
+
+
+def _open_words(ln: SummaryLine) -> str:
+    """Incidents still open beside a known median, now and in the previous
+    period (without a median, ``figure_words`` already counts them)."""
+    parts = []
+    if ln.value is not None and ln.unresolved:
+        parts.append(f"{ln.unresolved:,} of {fmt_sample(ln.metric, ln.sample_size)} still open")
+    if ln.previous_value is not None and ln.previous_unresolved:
+        parts.append(
+            f"previous period: {ln.previous_unresolved:,} of "
+            f"{fmt_sample(ln.metric, ln.previous_sample_size)} still open"
+        )
+    return "".join(f"; {p}" for p in parts)
 
 
 def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
@@ -100,7 +145,8 @@ def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
             items = [{"pr_id": r.id, "title": r.title, "hours": r.cycle_hours} for r in worst]
             cites = links.cite(conn, "pr", [r.id for r in worst])
         elif args.metric in ("recovery_time", "mean_time_to_restore"):
-            worst = sorted(fig.drilldown, key=lambda r: -(r.hours or 0.0))[:TOP]
+            # Still open (no hours yet) is the longest, never the shortest.
+            worst = sorted(fig.drilldown, key=open_first)[:TOP]
             items = [{"incident_id": r.id, "title": r.title, "hours": r.hours} for r in worst]
             cites = links.cite(conn, "incident", [r.id for r in worst])
         else:
@@ -125,11 +171,12 @@ def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
         compared = _compared(conn, args, scope, rules, bench, fig.value) if args.compare else {}
     # In words as the dashboard shows it, for the step line, local mode and
     # the model alike (a bare 0.00 beside cited deployments reads as wrong).
-    figure = figure_words(args.metric, fig.value, fig.unit, fig.sample_size)
+    open_ = unresolved(fig)
+    figure = figure_words(args.metric, fig.value, fig.unit, fig.sample_size, unresolved=open_)
     period = f" over {args.days} days"
     return ToolOutput(
         summary=f"{metric_name(args.metric)}{words}: "
-        + figure_words(args.metric, fig.value, fig.unit, fig.sample_size, period)
+        + figure_words(args.metric, fig.value, fig.unit, fig.sample_size, period, open_)
         + (f" ({compared['previous_words']}: {compared['previous']})" if compared else ""),
         data={
             "metric": args.metric,
@@ -141,7 +188,7 @@ def dora_metric(ctx: ToolContext, args: MetricArgs) -> ToolOutput:
             "level": fig.level,
             "items": items,
             # Recovery: how many of the sample's incidents are still open.
-            "unresolved": fig.unresolved if isinstance(fig, RecoveryTime) else None,
+            "unresolved": open_,
             # A rate's deployments counted: failed, rework.
             "counted": _counted(args.metric, fig),
             **compared,
@@ -187,10 +234,16 @@ def _compared(
     return {
         "previous_words": previous_days(args).words(),
         "previous_value": old.value,
-        "previous": figure_words(args.metric, old.value, old.unit, old.sample_size),
+        "previous": figure_words(
+            args.metric, old.value, old.unit, old.sample_size, unresolved=unresolved(old)
+        ),
         "previous_sample_size": old.sample_size,
         "previous_counted": _counted(args.metric, old),
-        "change": change(args.metric, now, old.value),
+        # A period before this one whose median was an open incident is
+        # "improved" against a median now, as in the summary.
+        "change": recovery_change(args.metric, now, old.value, unresolved(old))
+        if lean.end <= scope.start
+        else change(args.metric, now, old.value),
     }
 
 

@@ -21,6 +21,7 @@ from pulse_backend.agent.dora_tools import FIGURES
 from pulse_backend.agent.models import ToolOutput
 from pulse_backend.agent.narrowing import NarrowedPeriod, narrowed
 from pulse_backend.agent.toolkit import ToolContext
+from pulse_backend.analytics.summary import unresolved
 from pulse_backend.analytics.wording import figure_words, fmt_count, metric_name
 from pulse_backend.analytics_service import benchmarks
 from pulse_common.analytics import queries as q
@@ -93,20 +94,30 @@ class _Scored:
     id: int | None
     value: float | None
     figure: str
+    # What ranks it (None: not ranked): (0, value), or, for a recovery time
+    # without a median because most incidents are still open, (1, the share
+    # open): slower than any median, the most open the slowest.
+    key: tuple[int, float] | None
 
 
 def _figure(
     conn: Connection, metric: Ranked, scope: Scope, rules: DoraRules, bench: Benchmarks
-) -> tuple[float | None, str]:
+) -> tuple[float | None, str, tuple[int, float] | None]:
     if metric == "merged_prs":
         return _merged(engineering(conn, scope).merged_prs)
     fig = FIGURES[metric](conn, scope, rules, bench)
-    return fig.value, figure_words(metric, fig.value, fig.unit, fig.sample_size)
+    open_ = unresolved(fig)
+    words = figure_words(metric, fig.value, fig.unit, fig.sample_size, unresolved=open_)
+    if fig.value is None and open_:
+        # Most incidents still open: slower than any median, the most open
+        # (as a share of the sample) the slowest.
+        return None, words, (1, open_ / fig.sample_size)
+    return fig.value, words, None if fig.value is None else (0, fig.value)
 
 
-def _merged(n: int) -> tuple[float | None, str]:
+def _merged(n: int) -> tuple[float | None, str, tuple[int, float] | None]:
     # None merged by them under the dashboard's rules: no figure to rank.
-    return n or None, fmt_count(n, "PR merged", "PRs merged")
+    return n or None, fmt_count(n, "PR merged", "PRs merged"), (0, n) if n else None
 
 
 def rank_tool(ctx: ToolContext, args: RankArgs) -> ToolOutput:
@@ -130,16 +141,16 @@ def rank_tool(ctx: ToolContext, args: RankArgs) -> ToolOutput:
         for r, f in zip(rows, filters, strict=True):
             if args.subject == "authors" and args.metric == "merged_prs":
                 # Counted by the authors' statement already.
-                value, figure = _merged(r.n)
+                value, figure, key = _merged(r.n)
             else:
                 one = scope.model_copy(update=f)
-                value, figure = _figure(conn, args.metric, one, rules, bench)
-            scored.append(_Scored(r.name, getattr(r, "id", None), value, figure))
+                value, figure, key = _figure(conn, args.metric, one, rules, bench)
+            scored.append(_Scored(r.name, getattr(r, "id", None), value, figure, key))
         # Without a figure (no deployment, no merged PR): not ranked, said.
-        counted = [(s, s.value) for s in scored if s.value is not None]
+        counted = [(s, s.key) for s in scored if s.key is not None]
         sign = -1 if args.order == "highest" else 1
         # By figure, then name: the order of a tie is the alphabet's.
-        counted.sort(key=lambda sv: (sign * sv[1], sv[0].name))
+        counted.sort(key=lambda sk: (sign * sk[1][0], sign * sk[1][1], sk[0].name))
         places = _places([s for s, _ in counted])
         cites = links.cite(conn, "repository", [s.id for s, _ in places if s.id is not None])
     data = {
@@ -151,7 +162,7 @@ def rank_tool(ctx: ToolContext, args: RankArgs) -> ToolOutput:
             {"rank": rank, "name": s.name, "value": s.value, "figure": s.figure}
             for s, rank in places
         ],
-        "unranked": [s.name for s in scored if s.value is None],
+        "unranked": [s.name for s in scored if s.key is None],
         # Repositories with nothing in the days, not asked (not ranked either).
         "idle": idle,
     }
@@ -168,7 +179,7 @@ def _places(ordered: list[_Scored]) -> list[tuple[_Scored, int]]:
     share a rank, and those tied with the last one shown are shown too."""
     out: list[tuple[_Scored, int]] = []
     for i, s in enumerate(ordered):
-        rank = out[-1][1] if out and out[-1][0].value == s.value else i + 1
+        rank = out[-1][1] if out and out[-1][0].key == s.key else i + 1
         if rank > TOP:
             break
         out.append((s, rank))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from pulse_backend.analytics.level_reason import level_reason
 from pulse_backend.analytics.trends import METRICS
 from pulse_backend.analytics.wording import (
     change_words,
@@ -75,6 +76,7 @@ def summarize(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmark
     # period predates the data loaded (the demo seed's 90 days, a tenant's
     # first sync), and its "0 / week" is no figure to compare with.
     earlier = functools.cache(lambda: deployed_before(conn, lean, rules, lean.start))
+    year = scope.report_year or rules.report_year
     for metric in HEADLINE:
         fig = METRICS[metric](conn, lean, rules, bench)
         prev = METRICS[metric](conn, lean.previous(), rules, bench)
@@ -83,7 +85,8 @@ def summarize(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmark
             verdict = "no_data" if fig.value is None else "no_comparison"
         else:
             before, before_level = prev.value, prev.level
-            verdict = change(metric, fig.value, prev.value)
+            verdict = recovery_change(metric, fig.value, prev.value, unresolved(prev))
+        open_now, open_before = unresolved(fig), unresolved(prev)
         line = SummaryLine(
             metric=metric,
             value=fig.value,
@@ -92,7 +95,13 @@ def summarize(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmark
             sample_size=fig.sample_size,
             previous_value=before,
             previous_level=before_level,
+            previous_sample_size=prev.sample_size,
             change=verdict,
+            unresolved=open_now,
+            previous_unresolved=open_before,
+            level_reason=level_reason(
+                bench, year, metric, fig.value, fig.unit, fig.sample_size, open_now
+            ),
         )
         lines.append(line)
         insights += (Insight(line, t) for t in _insights(line))
@@ -111,7 +120,6 @@ def summarize(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmark
                 insights.append(Insight(line, text))
         if isinstance(fig, RecoveryTime) and fig.unresolved:
             insights.append(Insight(line, open_incidents_words(fig.unresolved)))
-    year = scope.report_year or rules.report_year
     summary = ExecutiveSummary(
         start=scope.start,
         end=scope.end,
@@ -120,6 +128,27 @@ def summarize(conn: Connection, scope: Scope, rules: DoraRules, bench: Benchmark
         insights=tuple(i.text for i in insights),
     )
     return Summarized(summary, tuple(insights))
+
+
+def recovery_change(
+    metric: str, now: float | None, before: float | None, before_open: int | None
+) -> str:
+    """``change``, and "improved" when an earlier period's recovery time has
+    no median because most of its incidents are still open (``before_open``)
+    while this period's has one: such an open incident (caused before this
+    period began, unresolved today) has lasted longer than any incident of
+    this period that is resolved, so the earlier median is the longer one.
+    The reverse says nothing: an incident opened yesterday is "still open"
+    too. Only for a period before this one (the summary's previous period,
+    the assistant's comparisons)."""
+    if now is not None and before is None and before_open:
+        return "improved"
+    return change(metric, now, before)
+
+
+def unresolved(fig: object) -> int | None:
+    """A recovery figure's incidents still open; None for the other metrics."""
+    return fig.unresolved if isinstance(fig, RecoveryTime) else None
 
 
 def _insights(line: SummaryLine) -> list[str]:

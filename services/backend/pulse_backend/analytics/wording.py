@@ -38,7 +38,7 @@ _SAMPLE = {
     "rework_rate": ("deployment", "deployments"),
 }
 
-_RECOVERY = ("recovery_time", "failed_deployment_recovery_time", "mean_time_to_restore")
+RECOVERY = ("recovery_time", "failed_deployment_recovery_time", "mean_time_to_restore")
 
 
 def metric_name(metric: str) -> str:
@@ -116,7 +116,7 @@ def value_note(metric: str, value: float | None, sample_size: int) -> str | None
     count as longer than any resolved one: no median yet)."""
     if metric == "deployment_frequency" and value == 0 and sample_size > 0:
         return "most months in this period had no deployment day (the median month counts)"
-    if metric in _RECOVERY and value is None and sample_size > 0:
+    if metric in RECOVERY and value is None and sample_size > 0:
         if sample_size == 1:
             return "the incident is still open: no recovery time yet"
         return "most of these incidents are still open: the median recovery time is not known yet"
@@ -124,17 +124,41 @@ def value_note(metric: str, value: float | None, sample_size: int) -> str | None
 
 
 def figure_words(
-    metric: str, value: float | None, unit: str, sample_size: int, period: str = ""
+    metric: str,
+    value: float | None,
+    unit: str,
+    sample_size: int,
+    period: str = "",
+    unresolved: int | None = None,
 ) -> str:
     """The figure (then ``period``, e.g. " over 90 days") with its sample
     and, where it reads as wrong, why: "0.0 / week over 90 days (from 12
-    deployments); most months ...", "no data over 90 days; most of these
-    incidents are still open: ..." (the tile's "—" and its note)."""
+    deployments); most months ...". A recovery time whose median is an
+    unresolved incident reads as the tile does, "still open", with how
+    many are (``unresolved``; ``still_open_words``), never "no data"."""
+    if metric in RECOVERY and value is None and sample_size > 0:
+        return still_open_words(metric, sample_size, unresolved, period)
     text = fmt_value(value, unit) + period
     note = value_note(metric, value, sample_size)
     if value is not None:
         text = f"{text} (from {fmt_sample(metric, sample_size)})"
     return f"{text}; {note}" if note else text
+
+
+def still_open_words(
+    metric: str, sample_size: int, unresolved: int | None, period: str = ""
+) -> str:
+    """A recovery time with more than half of its incidents unresolved: the
+    median is one of them, so there is no duration to give. The dashboard's
+    tile says "Still open"; so does the assistant, with the count: "still
+    open over 90 days (3 of 5 incidents not resolved yet)". Without the
+    count (``unresolved`` None) it says "most of" them, which is what a
+    missing median means."""
+    if sample_size == 1:
+        return f"still open{period} (the 1 incident is not resolved yet)"
+    many = fmt_sample(metric, sample_size)
+    of = f"most of the {many}" if unresolved is None else f"{unresolved:,} of {many}"
+    return f"still open{period} ({of} not resolved yet)"
 
 
 # The overview's insights, worded once: ``summary`` words them for a period,
@@ -145,10 +169,13 @@ def change_words(
     metric: str, change: str, previous: float | None, now: float, unit: str, sample_size: int
 ) -> str:
     """A figure's change, e.g. "Lead time for changes improved: 3.5 days →
-    2.5 days (from 12 deployed PRs)." (a note after it where it reads as wrong)."""
+    2.5 days (from 12 deployed PRs)." (a note after it where it reads as wrong).
+    A recovery time compared with a previous period whose median was an open
+    incident (``summary.recovery_change``) reads "still open → 5.0 h"."""
     note = value_note(metric, now, sample_size)
+    before = "still open" if previous is None and metric in RECOVERY else fmt_value(previous, unit)
     return (
-        f"{metric_name(metric)} {change}: {fmt_value(previous, unit)} → {fmt_value(now, unit)} "
+        f"{metric_name(metric)} {change}: {before} → {fmt_value(now, unit)} "
         f"(from {fmt_sample(metric, sample_size)})" + (f"; {note}." if note else ".")
     )
 

@@ -4,8 +4,11 @@ time starts at an item's first move into an ``in_progress`` status (else the
 source's ``work_started_at``; stored by relink, ``dora.starts``); WIP is the
 items not resolved before the end of the range whose last move before it
 put them in an ``in_progress`` status. The project filter applies to the
-item's project, the team filter to its assignee (repositories do not
-apply)."""
+item's project, the team filter to its assignee, the repository filter to
+the repositories the item's PRs are in (``work_items_prs`` or a PR's own
+``work_item_id``), or, for an item with no PR yet, to the repositories its
+project covers (``projects_repositories``), and ``assignee`` (the work-items
+page's own filter) to one assignee, as Jira spells them: see docs/metrics.md."""
 
 from __future__ import annotations
 
@@ -109,23 +112,44 @@ class WorkItemFlow(_Out):
     oldest: Page[AgeingItem]
 
 
-def _item_filter(scope: Scope) -> q.Filter:
+# A work item's repositories. Its PRs say where its work went, so they decide
+# when it has any: filtering on the project's repositories alone would count
+# every item of a project covering api and web under "web", including the
+# ones only ever changed in api. An item with no PR yet (most of the WIP, the
+# items closed without code) has only its project to go by. Each probe is one
+# index step per item (work_items_prs' unique key, ix_prs_work_item_id).
+_LINKED_PRS = """(SELECT l.pr_id FROM work_items_prs l WHERE l.work_item_id = w.id
+      UNION ALL SELECT p.id FROM prs p WHERE p.work_item_id = w.id)"""
+IN_REPOSITORIES = f"""(EXISTS (SELECT 1 FROM {_LINKED_PRS} lp JOIN prs rp ON rp.id = lp.pr_id
+              WHERE rp.repository_id = ANY(:repos))
+     OR (NOT EXISTS {_LINKED_PRS}
+         AND w.project_id IN (SELECT pr2.project_id FROM projects_repositories pr2
+                              WHERE pr2.repository_id = ANY(:repos))))"""
+
+
+def _item_filter(scope: Scope, assignee: str | None = None) -> q.Filter:
     parts: list[str] = []
     params: dict[str, Any] = {}
+    if scope.repository_ids:
+        parts.append(IN_REPOSITORIES)
+        params["repos"] = list(scope.repository_ids)
     if scope.project_ids:
         parts.append("w.project_id = ANY(:projects)")
         params["projects"] = list(scope.project_ids)
     if scope.authors:
         parts.append("w.assignee = ANY(:authors)")
         params["authors"] = list(scope.authors)
+    if assignee is not None:
+        parts.append("w.assignee = :assignee")
+        params["assignee"] = assignee
     return q.Filter("".join(f" AND {p}" for p in parts), params)
 
 
 OLDEST: TypeAdapter[tuple[AgeingItem, ...]] = TypeAdapter(tuple[AgeingItem, ...])
 
 
-def work_item_flow(conn: Connection, scope: Scope) -> WorkItemFlow:
-    f = _item_filter(scope)
+def work_item_flow(conn: Connection, scope: Scope, assignee: str | None = None) -> WorkItemFlow:
+    f = _item_filter(scope, assignee)
     params = {
         **f.params,
         **page_params(scope),

@@ -17,7 +17,7 @@ from pulse_backend.analytics.insights import InsightsPage
 from pulse_backend.analytics.summary import executive_summary
 from pulse_backend.analytics.trends import Granularity, trend
 from pulse_backend.analytics.work_items import WorkItemFlow, work_item_flow
-from pulse_backend.analytics_service import AnalyticsQuery, StoredInsights, TrendMetric
+from pulse_backend.analytics_service import AnalyticsQuery, Author, StoredInsights, TrendMetric
 from pulse_backend.context import Principal, require
 from pulse_backend.db import ReadConn, WriteConn
 from pulse_backend.replica_conflicts import RetriedOnPrimary
@@ -93,12 +93,41 @@ _scoped_route(
     _flow(engineering),
     "Merged PRs: throughput, cycle breakdown, review load, size distribution",
 )
-_scoped_route(
-    "work-items",
-    WorkItemFlow,
-    _flow(work_item_flow),
-    "Work items: throughput, lead and cycle time, WIP and ageing",
+
+
+def work_items_compute(assignee: str | None) -> svc.Compute[WorkItemFlow]:
+    """What ``GET /work-items`` computes for one assignee (None: everyone's)."""
+
+    def compute(conn: Connection, s: Scope, _rules: DoraRules, _bench: Benchmarks) -> WorkItemFlow:
+        return work_item_flow(conn, s, assignee)
+
+    return compute
+
+
+# The fast path answers only the requests without an assignee (a parameter
+# the common ones lack): the route below answers the others.
+SCOPED["work-items"] = (WorkItemFlow, work_items_compute(None))
+
+
+@router.get(
+    "/work-items",
+    response_model=WorkItemFlow,
+    summary="Work items: throughput, lead and cycle time, WIP and ageing",
 )
+async def work_items(
+    clients: Clients,
+    principal: Reader,
+    params: Params,
+    assignee: Annotated[
+        Author | None, Query(description="one assignee's work items (a Jira display name)")
+    ] = None,
+) -> Response:
+    """The flow of the work items in scope, or only of ``assignee``'s."""
+    scope = svc.to_scope(params)
+    # Without an assignee the cache key is the fast path's (no extra).
+    extra = {} if assignee is None else {"assignee": assignee}
+    compute = work_items_compute(assignee)
+    return await svc.read(clients, principal, "work-items", scope, WorkItemFlow, compute, **extra)
 
 
 @router.get("/trends", response_model=Trend)

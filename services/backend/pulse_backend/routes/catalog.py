@@ -19,7 +19,8 @@ Reader = Annotated[Principal, require("analytics:read")]
 
 @router.get("/catalog")
 def get_catalog(clients: Clients, principal: Reader, response: Response) -> Catalog:
-    """Projects, repositories, PR authors, the Jira address and the DORA bands."""
+    """Projects, repositories, PR authors, work item assignees, the Jira
+    address and the DORA bands."""
     bench = analytics_service.benchmarks(clients)
     return response_cache.cached(
         clients,

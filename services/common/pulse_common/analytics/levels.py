@@ -68,14 +68,17 @@ class Benchmarks(BaseModel):
 
     def classify(self, year: int, metric: DoraMetric, value: float | None) -> DoraLevel | None:
         """None when there is no value or the year has no bands for the metric."""
-        bands = self.of(year, metric)
-        if value is None or not bands:
+        if value is None or not self.of(year, metric):
             return None
+        band = self.band(year, metric, value)
+        return DoraLevel.low if band is None else band.level
+
+    def band(self, year: int, metric: DoraMetric, value: float) -> Band | None:
+        """The band that gives ``value`` its level (``classify``), or None
+        when no band admits it (then it is low: the summary's level reason
+        says so instead of quoting a band the value is not in)."""
         v = Decimal(str(round(value, 4)))
-        for band in bands:
-            if _admits(metric, band, v):
-                return band.level
-        return DoraLevel.low
+        return next((b for b in self.of(year, metric) if _admits(metric, b, v)), None)
 
 
 def _admits(metric: DoraMetric, band: Band, v: Decimal) -> bool:

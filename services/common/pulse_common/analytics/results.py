@@ -172,7 +172,22 @@ class SummaryLine(_Out):
     sample_size: int
     previous_value: float | None
     previous_level: DoraLevel | None
+    previous_sample_size: int = Field(
+        description="What the previous period's figure was computed from (0 when nothing)."
+    )
     change: str  # improved | worsened | unchanged | no_data | no_comparison
+    unresolved: int | None = Field(
+        None,
+        description="Recovery time only: the incidents in the sample not resolved yet "
+        "(counted as longer than any resolved one); null for the other metrics.",
+    )
+    previous_unresolved: int | None = Field(
+        None, description="Recovery time only: `unresolved` in the previous period."
+    )
+    level_reason: str = Field(
+        description="Why the line has its level (or none), in words: the report year's "
+        "band its value is in, or what is missing."
+    )
 
 
 class ExecutiveSummary(_Out):

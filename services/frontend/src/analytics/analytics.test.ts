@@ -13,6 +13,21 @@ describe("filters in the URL", () => {
     expect(writeFilters(parseFilters(new URLSearchParams())).toString()).toBe("");
   });
 
+  it("reads the assignee only for the page that filters by one (work items)", () => {
+    const q = new URLSearchParams("days=30&assignee=Zo%C3%AB+Quinn");
+    expect(parseFilters(q)).not.toHaveProperty("assignee");
+    const f = parseFilters(q, { assignee: true });
+    expect(f).toMatchObject({ days: 30, assignee: "Zoë Quinn" });
+    expect(writeFilters(f).get("assignee")).toBe("Zoë Quinn");
+    expect(parseFilters(writeFilters(f), { assignee: true })).toEqual(f);
+    // Everyone: nothing in the URL; the API's refusals never reach it (blank, over 255 characters).
+    expect(writeFilters({ ...f, assignee: undefined }).has("assignee")).toBe(false);
+    expect(parseFilters(new URLSearchParams("assignee="), { assignee: true })).not.toHaveProperty("assignee");
+    expect(parseFilters(new URLSearchParams({ assignee: "x".repeat(256) }), { assignee: true })).not.toHaveProperty("assignee");
+    // Not an API parameter of the shared query: the work-items query adds it.
+    expect(toParams(f)).not.toHaveProperty("assignee");
+  });
+
   it("leaves the DORA report year to the tenant's analytics settings unless one is chosen", () => {
     expect(toParams(parseFilters(new URLSearchParams()))).not.toHaveProperty("report_year");
     expect(toParams(parseFilters(new URLSearchParams("year=2023")))).toMatchObject({ report_year: 2023 });
@@ -57,6 +72,8 @@ describe("source links", () => {
       { id: 2, full_name: "evil/x", url: "javascript:alert(1)" },
     ],
     authors: [],
+    assignees: [],
+    capped: {},
     jira_url: "https://acme.atlassian.net",
     bands: {},
   };
@@ -113,6 +130,10 @@ describe("what a figure's numbers count", () => {
     expect(figureText(rt, known)).toBe("20 h");
     expect(levelReason(rt, known, 2024)).toBeNull();
     expect(valueNote(rt, known)).toBeNull();
+    // Some open, the median known: the tile still says how many are open.
+    expect(valueNote(rt, { ...known, unresolved: 2 })).toBe("2 of 5 incidents still open");
+    expect(valueNote(rt, { ...known, unresolved: 0 })).toBeNull();
+    expect(valueNote(rt, { ...known, unresolved: null })).toBeNull();
   });
 });
 
@@ -129,6 +150,14 @@ describe("a figure against the previous period", () => {
     expect(changeText({ change: "no_data", previous_value: null, unit: "hours" })).toBe("no comparison");
     // The previous period predates every loaded row: not "improved from 0.0 / week".
     expect(changeText({ change: "no_comparison", previous_value: null, unit: "per_day" })).toBe("no earlier data");
+  });
+
+  it("says a previous recovery time with most incidents open was still open, not nothing", () => {
+    expect(changeText({ change: "improved", previous_value: null, unit: "hours", previous_unresolved: 2 })).toBe("▲ improved from still\u00a0open");
+    expect(changeText({ change: "no_data", previous_value: null, unit: "hours", previous_unresolved: 2 })).toBe("previous period: still\u00a0open");
+    // Open incidents beside a known previous median: the median is the figure.
+    expect(changeText({ change: "improved", previous_value: 19.8, unit: "hours", previous_unresolved: 1 })).toBe("▲ improved from 20\u00a0h");
+    expect(changeText({ change: "no_data", previous_value: null, unit: "hours", previous_unresolved: 0 })).toBe("no comparison");
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * The dashboards' period and filters live in the URL query (shareable,
  * kept by reload and back/forward): `days`, `year`, `project`, `repository`,
- * `author` (repeated), and `timezone` only when the user chose one.
+ * `author` (repeated), and `timezone` only when the user chose one; the
+ * work-items page adds `assignee` (one Jira name, its own: see `Own`).
  * `useFilters` turns them into the API's parameters, in the viewer's zone
  * (analytics/zone) unless the URL names another.
  */
@@ -24,6 +25,18 @@ export interface Filters {
   authors: string[];
   /** A zone the user chose (in the URL); absent: the viewer's own. */
   zone?: string;
+  /** The work-items page's one assignee (a Jira display name); absent: everyone. */
+  assignee?: string;
+}
+
+/**
+ * The filters a page reads beside the shared ones. The assignee filters only
+ * work items (the DORA figures have no assignee): another page neither reads
+ * it nor carries it on, so no "Clear 1 filter" there names a filter that
+ * does nothing.
+ */
+export interface Own {
+  assignee?: boolean;
 }
 
 /** The API's common query: an explicit range ending at the next midnight in `timezone` (UTC without one). */
@@ -39,14 +52,18 @@ export interface AnalyticsParams {
 }
 
 /** The zone the API computes `p`'s periods in: label them in it (charts/scale's shortDate). */
+const MAX_NAME = 255;
+
 export const zoneOf = (p: AnalyticsParams): string => p.timezone ?? API_ZONE;
 
 const ids = (values: string[]) => values.map(Number).filter((n) => Number.isInteger(n) && n > 0);
 
-export function parseFilters(q: URLSearchParams): Filters {
+export function parseFilters(q: URLSearchParams, own: Own = {}): Filters {
   const days = Number(q.get("days"));
   const year = Number(q.get("year"));
   const zone = q.get("timezone");
+  const assignee = own.assignee ? q.get("assignee") : null;
+  // The API takes at most 255 characters: a longer name is no one's.
   return {
     days: (PERIODS as readonly number[]).includes(days) ? days : DEFAULT_DAYS,
     year: (REPORT_YEARS as readonly number[]).includes(year) ? (year as ReportYear) : null,
@@ -54,6 +71,7 @@ export function parseFilters(q: URLSearchParams): Filters {
     repositories: ids(q.getAll("repository")),
     authors: q.getAll("author").filter(Boolean),
     ...(zone && isZone(zone) && { zone }),
+    ...(assignee && assignee.length <= MAX_NAME && { assignee }),
   };
 }
 
@@ -85,17 +103,19 @@ export function writeFilters(f: Filters): URLSearchParams {
   f.repositories.forEach((r) => q.append("repository", String(r)));
   f.authors.forEach((a) => q.append("author", a));
   if (f.zone) q.set("timezone", f.zone);
+  if (f.assignee) q.set("assignee", f.assignee);
   return q;
 }
 
-export function useFilters() {
+export function useFilters(own: Own = {}) {
   const [search, setSearch] = useSearchParams();
-  const filters = useMemo(() => parseFilters(search), [search]);
+  const ownAssignee = own.assignee ?? false;
+  const filters = useMemo(() => parseFilters(search, { assignee: ownAssignee }), [search, ownAssignee]);
   const refused = useRefusedZones();
   const zone = pickZone(filters.zone, viewerZone(), refused);
   const params = useMemo(() => toParams(filters, new Date(), zone), [filters, zone]);
   const update = (patch: Partial<Filters>) => setSearch(writeFilters({ ...filters, ...patch }));
-  /** The query string to carry to another dashboard page. */
-  const query = writeFilters(filters).toString();
+  /** The query string to carry to another dashboard page: the shared filters only. */
+  const query = writeFilters({ ...filters, assignee: undefined }).toString();
   return { filters, params, update, query: query ? `?${query}` : "" };
 }

@@ -146,13 +146,14 @@ export function formatSample(metric: MetricDef, n: number): string {
  * most weeks had none (DevLake's reading): 0 with deployments in the sample
  * means most months had no deployment day, not that nothing was deployed.
  */
-export function valueNote(metric: MetricDef, fig: { value: number | null; sample_size: number; unresolved?: number }): string | null {
+export function valueNote(metric: MetricDef, fig: { value: number | null; sample_size: number; unresolved?: number | null }): string | null {
   if (metric.metric === "deployment_frequency" && fig.value === 0 && fig.sample_size > 0) {
     return "most months in this period had no deployment day (the median month counts)";
   }
-  // The detail page knows how many are open; the overview's line does not
-  // (its sample says how many incidents there are).
-  if (stillOpen(metric, fig) && fig.unresolved !== undefined) {
+  // Only recovery figures (the detail page's, the overview's line) carry
+  // `unresolved`. Said whenever some are open, not only when most are: a
+  // median of 20 h over 5 incidents reads as all recovered otherwise.
+  if (fig.unresolved) {
     return `${fig.unresolved} of ${countOf(fig.sample_size, "incident")} still open`;
   }
   return null;
@@ -166,11 +167,16 @@ const CHANGE: Record<string, string> = { improved: "▲ improved", worsened: "�
  * is: "previous period: 20 h", never "no comparison from 20 h". A previous
  * period before the first deployment loaded ("no_comparison": the demo's 90
  * days, a tenant's first sync) is no data, not a zero: "no earlier data".
+ * A previous period whose recovery incidents are mostly still open:
+ * "▲ improved from still open" (the API's change, docs/metrics.md).
  */
-export function changeText(line: { change: string; previous_value: number | null; unit: string }): string {
+export function changeText(line: { change: string; previous_value: number | null; unit: string; previous_unresolved?: number | null }): string {
   if (line.change === "no_comparison") return "no earlier data";
   // Non-breaking spaces: a narrow tile broke "20 h" between "20" and "h".
-  const before = line.previous_value === null ? null : formatValue(line.previous_value, line.unit).replaceAll(" ", "\u00a0");
+  // A previous recovery time without a median because most of its incidents
+  // are still open reads as its tile did, "still open", not as nothing.
+  const open = line.previous_value === null && line.previous_unresolved ? "still\u00a0open" : null;
+  const before = line.previous_value === null ? open : formatValue(line.previous_value, line.unit).replaceAll(" ", "\u00a0");
   const change = CHANGE[line.change];
   if (!change) return before === null ? "no comparison" : `previous period: ${before}`;
   return before === null ? change : `${change} from ${before}`;

@@ -75,11 +75,12 @@ export function useEngineering(params: AnalyticsParams) {
   });
 }
 
-export function useWorkItems(params: AnalyticsParams) {
+/** The work items' flow, or only `assignee`'s (a Jira name; the page's own filter). */
+export function useWorkItems(params: AnalyticsParams, assignee?: string) {
   const { api } = useAuth();
   return useQuery({
-    queryKey: ["analytics", "work-items", params],
-    queryFn: () => inZone(params, () => unwrap(api.GET("/api/v1/analytics/work-items", { params: { query: { ...params, limit: 20 } } }))),
+    queryKey: ["analytics", "work-items", params, assignee ?? null],
+    queryFn: () => inZone(params, () => unwrap(api.GET("/api/v1/analytics/work-items", { params: { query: { ...params, limit: 20, ...(assignee && { assignee }) } } }))),
     placeholderData: keepPreviousData,
   });
 }

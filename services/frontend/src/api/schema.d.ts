@@ -318,7 +318,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Work items: throughput, lead and cycle time, WIP and ageing */
+        /**
+         * Work items: throughput, lead and cycle time, WIP and ageing
+         * @description The flow of the work items in scope, or only of ``assignee``'s.
+         */
         get: operations["analytics_work_items"];
         put?: never;
         post?: never;
@@ -514,7 +517,8 @@ export interface paths {
         };
         /**
          * Get Catalog
-         * @description Projects, repositories, PR authors, the Jira address and the DORA bands.
+         * @description Projects, repositories, PR authors, work item assignees, the Jira
+         *     address and the DORA bands.
          */
         get: operations["catalog_get_catalog"];
         put?: never;
@@ -1240,11 +1244,17 @@ export interface components {
         };
         /** Catalog */
         Catalog: {
+            /** Assignees */
+            assignees: string[];
             /** Authors */
             authors: string[];
             /** Bands */
             bands: {
                 [key: string]: components["schemas"]["BandOut"][];
+            };
+            /** Capped */
+            capped: {
+                [key: string]: number;
             };
             /** Jira Url */
             jira_url: string | null;
@@ -2644,15 +2654,35 @@ export interface components {
             /** Change */
             change: string;
             level: components["schemas"]["DoraLevel"] | null;
+            /**
+             * Level Reason
+             * @description Why the line has its level (or none), in words: the report year's band its value is in, or what is missing.
+             */
+            level_reason: string;
             /** Metric */
             metric: string;
             previous_level: components["schemas"]["DoraLevel"] | null;
+            /**
+             * Previous Sample Size
+             * @description What the previous period's figure was computed from (0 when nothing).
+             */
+            previous_sample_size: number;
+            /**
+             * Previous Unresolved
+             * @description Recovery time only: `unresolved` in the previous period.
+             */
+            previous_unresolved?: number | null;
             /** Previous Value */
             previous_value: number | null;
             /** Sample Size */
             sample_size: number;
             /** Unit */
             unit: string;
+            /**
+             * Unresolved
+             * @description Recovery time only: the incidents in the sample not resolved yet (counted as longer than any resolved one); null for the other metrics.
+             */
+            unresolved?: number | null;
             /** Value */
             value: number | null;
         };
@@ -4220,6 +4250,8 @@ export interface operations {
                 limit?: number;
                 /** @description first row of the page */
                 offset?: number;
+                /** @description one assignee's work items (a Jira display name) */
+                assignee?: string | null;
             };
             header?: never;
             path?: never;

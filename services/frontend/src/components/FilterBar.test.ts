@@ -14,6 +14,7 @@ describe("filtersSet", () => {
   it("counts the period, the year, each chosen list item and a chosen zone", () => {
     expect(filtersSet({ ...fresh, days: 30, year: 2024 })).toBe(2);
     expect(filtersSet({ ...fresh, projects: [1, 2], repositories: [3], authors: ["ada"], zone: "UTC" })).toBe(5);
+    expect(filtersSet({ ...fresh, assignee: "Ada Lovelace" })).toBe(1);
   });
 });
 
@@ -31,5 +32,6 @@ describe("filterSummary", () => {
     expect(filterSummary(f, catalog, "Asia/Kolkata")).toBe(
       "Last 30 days · DORA report 2024 · Projects: OPS, project 9 · Repositories: demo/api · Team: ada, bob · Times in Asia/Kolkata",
     );
+    expect(filterSummary({ ...fresh, assignee: "Zoë Quinn" }, catalog, "UTC")).toBe("Last 90 days · Assignee: Zoë Quinn · Times in UTC");
   });
 });

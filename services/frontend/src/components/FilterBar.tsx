@@ -53,6 +53,34 @@ function MultiSelect<T extends string | number>({
   );
 }
 
+/**
+ * One assignee or everyone: the work-items page's own filter (a Jira name).
+ * A name the list lacks (cut at its cap, or from a shared link) stays
+ * offered while chosen, so the box shows what the figures are for.
+ */
+function AssigneeSelect({ names, capped, value, onChange }: { names: string[]; capped: number | undefined; value: string | undefined; onChange: (v: string | undefined) => void }) {
+  const id = useId();
+  const options = value && !names.includes(value) ? [value, ...names] : names;
+  return (
+    <div className="filter">
+      <label htmlFor={id}>Assignee</label>
+      <select id={id} value={value ?? ""} onChange={(e) => onChange(e.target.value || undefined)} aria-describedby={capped ? `${id}-cap` : undefined}>
+        <option value="">Everyone</option>
+        {options.map((n) => (
+          <option key={n} value={n}>
+            {n}
+          </option>
+        ))}
+      </select>
+      {capped !== undefined && (
+        <span id={`${id}-cap`} className="muted small filter-hint">
+          The first {capped} names only
+        </span>
+      )}
+    </div>
+  );
+}
+
 interface Chip {
   key: string;
   text: string;
@@ -75,6 +103,7 @@ export function filterSummary(filters: Filters, c: Catalog | undefined, zone: st
     ...named("Projects", filters.projects, project),
     ...named("Repositories", filters.repositories, repository),
     ...named("Team", filters.authors, (a) => a),
+    ...named("Assignee", filters.assignee ? [filters.assignee] : [], (a) => a),
     `Times in ${zone}`,
   ].join(" · ");
 }
@@ -97,24 +126,43 @@ function hiddenFilters(filters: Filters, c: Catalog | undefined, catalogFailed: 
   filters.authors.filter(shown(c?.authors)).forEach((v) =>
     chips.push({ key: `author-${v}`, text: `author: ${v}`, remove: { authors: filters.authors.filter((a) => a !== v) } }),
   );
+  // The assignee's box offers a chosen name the list lacks: a chip only without the box.
+  if (filters.assignee && !c) chips.push({ key: "assignee", text: `assignee: ${filters.assignee}`, remove: { assignee: undefined } });
   return chips;
 }
 
 const CATALOG_FAILED = "Filters unavailable: the catalog could not be loaded.";
 
-/** How many of `filters` differ from a fresh dashboard's: the period, the year, each list's choices, a chosen zone. */
-export const filtersSet = (f: Filters): number =>
-  Number(f.days !== DEFAULT_DAYS) + Number(f.year !== null) + f.projects.length + f.repositories.length + f.authors.length + Number(f.zone !== undefined);
+/** The filters "Clear" clears: each list's choices and the assignee (not the period, the year or the zone). */
+const chosen = (f: Filters): number => f.projects.length + f.repositories.length + f.authors.length + Number(f.assignee !== undefined);
+
+/** How many of `filters` differ from a fresh dashboard's: the period, the year, each list's choices, the assignee, a chosen zone. */
+export const filtersSet = (f: Filters): number => Number(f.days !== DEFAULT_DAYS) + Number(f.year !== null) + chosen(f) + Number(f.zone !== undefined);
 
 /**
  * Period, DORA report year and the API's filters (projects, repositories,
- * team as PR authors); every change lands in the URL. `zone` is the one the
- * figures are computed in, shown (and chosen) so a day's count can be checked.
+ * team as PR authors, and with `showAssignee` one work items' assignee);
+ * every change lands in the URL. `zone` is the one the figures are computed
+ * in, shown (and chosen) so a day's count can be checked.
  */
-export function FilterBar({ filters, update, zone, showYear = true, children }: { filters: Filters; update: (p: Partial<Filters>) => void; zone: string; showYear?: boolean; children?: ReactNode }) {
+export function FilterBar({
+  filters,
+  update,
+  zone,
+  showYear = true,
+  showAssignee = false,
+  children,
+}: {
+  filters: Filters;
+  update: (p: Partial<Filters>) => void;
+  zone: string;
+  showYear?: boolean;
+  showAssignee?: boolean;
+  children?: ReactNode;
+}) {
   const catalog = useCatalog();
   const c = catalog.data;
-  const active = filters.projects.length + filters.repositories.length + filters.authors.length;
+  const active = chosen(filters);
   const hidden = hiddenFilters(filters, c, catalog.isError);
   // On a phone the bar, open, took some 700 px and pushed a DORA page's
   // figure below the first screen: folded behind a button that says how
@@ -192,6 +240,9 @@ export function FilterBar({ filters, update, zone, showYear = true, children }: 
         {c && c.authors.length > 0 && (
           <MultiSelect label="Team (people)" options={c.authors.map((a) => ({ value: a, label: a }))} value={filters.authors} onChange={(authors) => update({ authors })} />
         )}
+        {c && showAssignee && (c.assignees.length > 0 || filters.assignee) && (
+          <AssigneeSelect names={c.assignees} capped={c.capped.assignees} value={filters.assignee} onChange={(assignee) => update({ assignee })} />
+        )}
         {catalog.isError && <p className="form-error">{CATALOG_FAILED}</p>}
         {hidden.length > 0 && (
           <div className="filter-chips" role="group" aria-label="Filters not in the lists">
@@ -207,7 +258,7 @@ export function FilterBar({ filters, update, zone, showYear = true, children }: 
           </div>
         )}
         {active > 0 && (
-          <button type="button" className="btn" onClick={() => update({ projects: [], repositories: [], authors: [] })}>
+          <button type="button" className="btn" onClick={() => update({ projects: [], repositories: [], authors: [], assignee: undefined })}>
             Clear {active} filter{active > 1 ? "s" : ""}
           </button>
         )}

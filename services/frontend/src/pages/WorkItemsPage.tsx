@@ -11,14 +11,14 @@ import { QueryState } from "../components/States";
 import { formatDate } from "../format/dates";
 
 export function WorkItemsPage() {
-  const { filters, params, update } = useFilters();
-  const flow = useWorkItems(params);
+  const { filters, params, update } = useFilters({ assignee: true });
+  const flow = useWorkItems(params, filters.assignee);
   const emptyText = useEmptyText("No work items resolved or in progress in this period and scope.");
   const src = sources(useCatalog().data);
   return (
     <>
       <h1>Work items</h1>
-      <FilterBar filters={filters} update={update} zone={zoneOf(params)} showYear={false} />
+      <FilterBar filters={filters} update={update} zone={zoneOf(params)} showYear={false} showAssignee />
       <QueryState query={flow} isEmpty={(f) => f.resolved === 0 && f.wip === 0} empty={emptyText}>
         {(f) => (
           <div aria-busy={flow.isFetching} data-stale={flow.isPlaceholderData}>

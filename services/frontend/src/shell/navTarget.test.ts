@@ -10,6 +10,8 @@ describe("navTarget", () => {
 
   it("drops another page's own parameters", () => {
     expect(navTarget("/work-items", "/dora/deployment-frequency", "?days=30&deployments-page=3")).toBe("/work-items?days=30");
+    // The assignee filters work items only: the DORA figures have none.
+    expect(navTarget("/dora", "/work-items", "?days=30&assignee=Ada+Lovelace")).toBe("/dora?days=30");
   });
 
   it("carries nothing with the default filters", () => {

@@ -1,5 +1,5 @@
-"""Every signed-in page at desktop widths (1024, 1280 and 1440 px, light
-mode, a mouse) in chromium against the real backend, on the demo tenant:
+"""Every signed-in page at desktop widths (1024, 1280 and 1440 px in light
+mode, 1024 px in dark mode, a mouse) in chromium against the real backend, on the demo tenant:
 each view photographed (tests/frontend/artifacts/desktop-*.png), its folded
 parts shut then open, and measured for what a desktop showed broken
 (browser/desktoppass.mjs). What was measured is kept beside the
@@ -72,11 +72,16 @@ def _bad(seen: dict[str, Any], what: str) -> dict[str, Any]:
     return {view: m[what] for view, m in seen.items() if m[what]}
 
 
+# (page, table caption) of the tables meant to scroll sideways at some
+# desktop width: none; every other table that scrolls fails the pass.
+SCROLLS: frozenset[tuple[str, str]] = frozenset()
+
+
 # The browser's own timeout (1200 s) within the test's, the stack's start-up included.
 @pytest.mark.timeout(1800)
 def test_desktop_pass(stack: Stack, demo: Tenant) -> None:
     seen = _pass(stack, demo)
-    views = {f"{p} {w}" for p in PAGES for w in WIDTHS}
+    views = {f"{p} {w}" for p in PAGES for w in WIDTHS} | {f"{p} 1024 dark" for p in PAGES}
     assert views <= set(seen), sorted(views - set(seen))
     # The whole page never scrolls sideways, nothing is off its right edge.
     assert {v: m["overflow"] for v, m in seen.items() if m["overflow"] > 0} == {}
@@ -88,15 +93,17 @@ def test_desktop_pass(stack: Stack, demo: Tenant) -> None:
     assert _bad(seen, "clipped") == {}
     assert _bad(seen, "cutOptions") == {}
     assert _bad(seen, "clippedChartText") == {}
-    # A table fits its card, or scrolls inside it with a hint saying so and
-    # a shadow on the side that has more (at first, the right).
+    # Every table fits its card: at 1024 px Pull requests (831 px) and
+    # Incidents (846 px) scrolled in a 710 px card, Deployed and the linked
+    # deployment out of view; compact, they fit. One that must scroll is
+    # named in SCROLLS and says so (a hint, a shadow on the side with more).
     for view, m in seen.items():
         for t in m["tables"]:
             assert t["pastCard"] <= 0, (view, t)
-            if t["scrolls"]:
-                assert t["hint"] and "right" in t["edges"], (view, t)
+            if (view.split(" ")[0], t["table"]) in SCROLLS:
+                assert not t["scrolls"] or (t["hint"] and "right" in t["edges"]), (view, t)
             else:
-                assert t["width"] <= t["room"] + 1, (view, t)
+                assert not t["scrolls"] and t["width"] <= t["room"] + 1, (view, t)
     # A drill-down's time ("Sep 8, 2026, 2:30 PM") breaks only between its
     # date and its time, never mid-token ("Sep 8, 2026, 2:30 / PM").
     assert _bad(seen, "brokenTimes") == {}
@@ -111,3 +118,7 @@ def test_desktop_pass(stack: Stack, demo: Tenant) -> None:
     # A card's button is as wide as its label: the profile's "Change
     # password" was a bar across its card beside Save.
     assert _bad(seen, "wideButtons") == {}
+    # The filters take as few rows as they fit in: Engineering's four (no
+    # DORA report) in one at 1024 px, where Team took a row of its own.
+    rows = {v: m["filterRows"] for v, m in seen.items() if v.startswith("engineering ")}
+    assert rows and {v: r for v, r in rows.items() if r != [1]} == {}

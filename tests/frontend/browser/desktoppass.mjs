@@ -1,9 +1,9 @@
-// A desktop pass over every signed-in page at 1024, 1280 and 1440 px (light
-// mode, a mouse): each view photographed and measured for what a desktop
+// A desktop pass over every signed-in page at 1024, 1280 and 1440 px in
+// light mode and at 1024 px in dark mode (a mouse): each view photographed and measured for what a desktop
 // showed broken: the page scrolling sideways, a header's items drawn over
 // each other, a table wider than its card with no sign that it scrolls,
 // text cut by its box, a date and time broken mid-token. See run.mjs.
-import { clippedChartText, heading, newPage, nextFrame, shot, signIn } from "./lib.mjs";
+import { clippedChartText, heading, newPage, nextFrame, setMode, shot, signIn } from "./lib.mjs";
 import { settled } from "./dashboards.mjs";
 import { SIGNED_IN } from "./phonepass.mjs";
 
@@ -164,7 +164,10 @@ export function desktopMeasure() {
     const s = getComputedStyle(card);
     return b.getBoundingClientRect().width > 0.8 * (card.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight));
   }).map(name);
-  return { overflow: document.scrollingElement.scrollWidth - vw, offscreen, overlaps, tables, clipped, cutOptions, lists, brokenTimes, titleGaps, wideButtons };
+  // The filter bar's rows of filters (the zone's own row not counted): at
+  // 1024 px Engineering's Team list took a second row with room beside Repositories.
+  const filterRows = [...document.querySelectorAll(".filter-bar")].filter(shown).map((bar) => new Set([...bar.querySelectorAll(":scope > .filter")].filter(shown).map((f) => Math.round(f.getBoundingClientRect().top))).size);
+  return { overflow: document.scrollingElement.scrollWidth - vw, offscreen, overlaps, tables, clipped, cutOptions, lists, brokenTimes, titleGaps, wideButtons, filterRows };
 }
 
 async function look(page, config, key, seen, screenshots) {
@@ -173,7 +176,12 @@ async function look(page, config, key, seen, screenshots) {
   screenshots.push(await shot(page, config, `desktop-${key.replaceAll(" ", "-")}`));
 }
 
-/** Every signed-in page at each desktop width, folded parts shut then open; `config.only` (names) narrows it. */
+/**
+ * Every signed-in page at each desktop width in light mode, then at the
+ * narrowest in dark mode (the shadows and colours; the layout is the
+ * light's), folded parts shut then open; `config.only` (names) narrows it.
+ * A dark view's key ends in " dark".
+ */
 export async function desktopPass({ browser, config }) {
   const seen = {};
   const screenshots = [];
@@ -182,6 +190,18 @@ export async function desktopPass({ browser, config }) {
   await page.goto("/");
   await signIn(page, config);
   await heading(page, "Overview");
+  await visitAll(page, config, pages, DESKTOPS, "", seen, screenshots);
+  await setMode(page, "Dark");
+  try {
+    await visitAll(page, config, pages, { 1024: DESKTOPS[1024] }, " dark", seen, screenshots);
+  } finally {
+    // The demo tenant is shared by the session's tests: Light again.
+    await setMode(page, "Light");
+  }
+  return { seen, screenshots, consoleErrors };
+}
+
+async function visitAll(page, config, pages, sizes, mode, seen, screenshots) {
   for (const p of pages) {
     await page.goto(p.path);
     await heading(page, p.title);
@@ -194,15 +214,14 @@ export async function desktopPass({ browser, config }) {
         while ((await details.count()) > 0) await details.first().click();
         await settled(page);
       }
-      for (const [size, viewport] of Object.entries(DESKTOPS)) {
+      for (const [size, viewport] of Object.entries(sizes)) {
         await page.setViewportSize(viewport);
         // The charts redraw for their width (a ResizeObserver): a frame, then whatever it fetched.
         await nextFrame(page);
         await nextFrame(page);
         await settled(page);
-        await look(page, config, `${p.name} ${size}${state}`, seen, screenshots);
+        await look(page, config, `${p.name} ${size}${mode}${state}`, seen, screenshots);
       }
     }
   }
-  return { seen, screenshots, consoleErrors };
 }

@@ -30,7 +30,7 @@ function MultiSelect<T extends string | number>({
   // A listbox takes several only with Ctrl/⌘-click or Shift+arrows (taps on
   // a touch screen): say so next to it, and to a screen reader with the list.
   return (
-    <div className="filter">
+    <div className="filter filter-list">
       <label htmlFor={`${id}-list`}>{label}</label>
       <select
         id={`${id}-list`}

@@ -326,13 +326,17 @@ _runner = _Runner()
 atexit.register(_runner.stop)
 
 
-def run_browser(scenario: str, stack: Stack, **params: Any) -> dict[str, Any]:
-    """Runs one scenario of browser/scenarios.mjs in chromium; returns what it reports."""
+def run_browser(
+    scenario: str, stack: Stack, *, timeout: float = 300, **params: Any
+) -> dict[str, Any]:
+    """Runs one scenario of browser/scenarios.mjs in chromium; returns what it
+    reports. ``timeout``: seconds for its answer (a pass over every page on a
+    loaded machine needs more than the default)."""
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: run `make bootstrap`"
     assert shutil.which("node"), "node is missing"
     ARTIFACTS.mkdir(exist_ok=True)
     config = {"baseUrl": stack.url, "artifacts": str(ARTIFACTS), "chromium": CHROMIUM, **params}
-    answer = _runner.run(scenario, config, timeout=300)
+    answer = _runner.run(scenario, config, timeout=timeout)
     if "profile" in answer:
         print(f"browser profile of {scenario} (s):", json.dumps(answer["profile"]))
     log = "\n".join(answer["log"])

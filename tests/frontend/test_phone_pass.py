@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.frontend.conftest import Stack, Tenant, run_browser
 
 SIZES = ("390", "360")
@@ -31,6 +33,8 @@ def _pass(stack: Stack, t: Tenant) -> dict[str, Any]:
     r = run_browser(
         "phonePass",
         stack,
+        # Every page at two sizes in two modes, folded and open: minutes.
+        timeout=1200,
         tenant=t.slug,
         email=t.admin_email,
         password=t.password,
@@ -43,6 +47,8 @@ def _pass(stack: Stack, t: Tenant) -> dict[str, Any]:
     return result
 
 
+# The browser's own timeout (1200 s) within the test's, the stack's start-up included.
+@pytest.mark.timeout(1800)
 def test_phone_pass(stack: Stack, demo_tenant: Tenant) -> None:
     seen = _pass(stack, demo_tenant)
     views = {

@@ -22,6 +22,7 @@ import * as aiScenarios from "./ai.mjs";
 import * as charts from "./charts.mjs";
 import * as corrections from "./corrections.mjs";
 import * as dashboards from "./dashboards.mjs";
+import * as desktopPass from "./desktoppass.mjs";
 import * as etl from "./etl.mjs";
 import * as executive from "./executive.mjs";
 import * as filterBar from "./filterbar.mjs";
@@ -38,7 +39,7 @@ const frontend = process.env.PULSE_FRONTEND;
 const require = createRequire(join(frontend, "package.json"));
 const { chromium } = require("playwright-core");
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const own = { ...shellScenarios, ...dashboards, ...charts, ...admin, ...etl, ...executive, ...settings, ...tenantAdmin, ...aiScenarios, ...corrections, ...walkScenarios, ...zone, ...filterBar, ...firstDay, ...phoneTables, ...phonePass };
+const own = { ...shellScenarios, ...dashboards, ...charts, ...admin, ...etl, ...executive, ...settings, ...tenantAdmin, ...aiScenarios, ...corrections, ...walkScenarios, ...zone, ...filterBar, ...firstDay, ...phoneTables, ...phonePass, ...desktopPass };
 
 async function scenarioNamed(name, modules) {
   const extra = {};

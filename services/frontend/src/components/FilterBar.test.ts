@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Filters } from "../analytics/filters";
 import type { Catalog } from "../api/analytics";
-import { filterSummary, filtersSet } from "./FilterBar";
+import { filterSummary, filtersSet, listRows } from "./FilterBar";
 
 // The count a phone's folded filter bar shows on its button ("Filters · 2").
 describe("filtersSet", () => {
@@ -33,5 +33,15 @@ describe("filterSummary", () => {
       "Last 30 days · DORA report 2024 · Projects: OPS, project 9 · Repositories: demo/api · Team: ada, bob · Times in Asia/Kolkata",
     );
     expect(filterSummary({ ...fresh, assignee: "Zoë Quinn" }, catalog, "UTC")).toBe("Last 90 days · Assignee: Zoë Quinn · Times in UTC");
+  });
+});
+
+// Each list its own height, Projects' three rows stood short of its neighbours' four.
+describe("listRows", () => {
+  it("gives the bar's lists one height: two to four rows, the longest list's", () => {
+    expect(listRows([3, 4, 8])).toBe(4);
+    expect(listRows([3, 2])).toBe(3);
+    expect(listRows([1])).toBe(2);
+    expect(listRows([])).toBe(2);
   });
 });

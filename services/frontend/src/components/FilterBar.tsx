@@ -15,11 +15,14 @@ function MultiSelect<T extends string | number>({
   label,
   options,
   value,
+  rows,
   onChange,
 }: {
   label: string;
   options: { value: T; label: string }[];
   value: T[];
+  /** Options shown at once: the bar's lists share it (listRows). */
+  rows: number;
   onChange: (v: T[]) => void;
 }) {
   const id = useId();
@@ -27,13 +30,13 @@ function MultiSelect<T extends string | number>({
   // A listbox takes several only with Ctrl/⌘-click or Shift+arrows (taps on
   // a touch screen): say so next to it, and to a screen reader with the list.
   return (
-    <div className="filter">
+    <div className="filter filter-list">
       <label htmlFor={`${id}-list`}>{label}</label>
       <select
         id={`${id}-list`}
         aria-describedby={`${id}-hint`}
         multiple
-        size={Math.min(4, Math.max(2, options.length))}
+        size={rows}
         value={value.map(String)}
         onChange={(e) => {
           const picked = new Set(Array.from(e.target.selectedOptions, (o) => o.value));
@@ -79,6 +82,16 @@ function AssigneeSelect({ names, capped, value, onChange }: { names: string[]; c
       )}
     </div>
   );
+}
+
+/**
+ * How many options each of the bar's lists shows: two to four, the same
+ * for all. Each its own (its options' count), Projects' three rows stood
+ * 20 px shorter than Repositories' and Team's four beside it at 1024 px,
+ * their hints at odd heights.
+ */
+export function listRows(counts: number[]): number {
+  return Math.min(4, Math.max(2, ...counts));
 }
 
 interface Chip {
@@ -162,6 +175,7 @@ export function FilterBar({
 }) {
   const catalog = useCatalog();
   const c = catalog.data;
+  const rows = listRows(c ? [c.projects.length, c.repositories.length, c.authors.length] : []);
   const active = chosen(filters);
   const hidden = hiddenFilters(filters, c, catalog.isError);
   // On a phone the bar, open, took some 700 px and pushed a DORA page's
@@ -232,13 +246,13 @@ export function FilterBar({
           </label>
         )}
         {c && c.projects.length > 0 && (
-          <MultiSelect label="Projects" options={c.projects.map((p) => ({ value: p.id, label: `${p.key} · ${p.name}` }))} value={filters.projects} onChange={(projects) => update({ projects })} />
+          <MultiSelect label="Projects" options={c.projects.map((p) => ({ value: p.id, label: `${p.key} · ${p.name}` }))} value={filters.projects} rows={rows} onChange={(projects) => update({ projects })} />
         )}
         {c && c.repositories.length > 0 && (
-          <MultiSelect label="Repositories" options={c.repositories.map((r) => ({ value: r.id, label: r.full_name }))} value={filters.repositories} onChange={(repositories) => update({ repositories })} />
+          <MultiSelect label="Repositories" options={c.repositories.map((r) => ({ value: r.id, label: r.full_name }))} value={filters.repositories} rows={rows} onChange={(repositories) => update({ repositories })} />
         )}
         {c && c.authors.length > 0 && (
-          <MultiSelect label="Team (people)" options={c.authors.map((a) => ({ value: a, label: a }))} value={filters.authors} onChange={(authors) => update({ authors })} />
+          <MultiSelect label="Team (people)" options={c.authors.map((a) => ({ value: a, label: a }))} value={filters.authors} rows={rows} onChange={(authors) => update({ authors })} />
         )}
         {c && showAssignee && (c.assignees.length > 0 || filters.assignee) && (
           <AssigneeSelect names={c.assignees} capped={c.capped.assignees} value={filters.assignee} onChange={(assignee) => update({ assignee })} />

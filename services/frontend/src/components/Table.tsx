@@ -1,13 +1,15 @@
 import type { ReactNode } from "react";
+import { ScrollBox } from "./ScrollBox";
 
 /**
  * A table that scrolls sideways on its own on a narrow screen (keyboard
- * reachable, named for screen readers) instead of widening the page.
+ * reachable, named for screen readers, a hint and edge shadows when it
+ * does: ScrollBox) instead of widening the page.
  * An empty column name is an actions column, named for screen readers only.
  */
 export function Table({ label, caption, columns, className, children }: { label: string; caption: string; columns: string[]; className?: string; children: ReactNode }) {
   return (
-    <div className={className ? `table-scroll ${className}` : "table-scroll"} role="region" aria-label={label} tabIndex={0}>
+    <ScrollBox label={label} className={className}>
       <table>
         <caption className="sr-only">{caption}</caption>
         <thead>
@@ -21,6 +23,6 @@ export function Table({ label, caption, columns, className, children }: { label:
         </thead>
         <tbody>{children}</tbody>
       </table>
-    </div>
+    </ScrollBox>
   );
 }

@@ -8,6 +8,7 @@ import { FilterBar } from "../components/FilterBar";
 import { useEmptyText } from "../components/NoDataYet";
 import { QueryState } from "../components/States";
 import { countOf } from "../format/plural";
+import { ScrollBox } from "../components/ScrollBox";
 
 type Component = Schemas["Component"];
 
@@ -86,7 +87,7 @@ export function EngineeringPage() {
               {e.reviewers.length === 0 ? (
                 <p className="muted">No reviews in this period.</p>
               ) : (
-                <div className="table-scroll">
+                <ScrollBox label="Review load table">
                   <table>
                     <thead>
                       <tr>
@@ -105,7 +106,7 @@ export function EngineeringPage() {
                       ))}
                     </tbody>
                   </table>
-                </div>
+                </ScrollBox>
               )}
             </section>
           </div>

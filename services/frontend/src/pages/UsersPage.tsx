@@ -4,8 +4,9 @@ import { useInviteUser, useUpdateUser, useUsers, type Role, type Schemas } from 
 import { useUser } from "../auth/AuthContext";
 import { Field } from "../components/Field";
 import { QueryState, FormError } from "../components/States";
-import { formatDateTime } from "../format/dates";
 import { Button } from "../components/Button";
+import { ScrollBox } from "../components/ScrollBox";
+import { When } from "../components/When";
 
 const ROLES: Role[] = ["admin", "member", "viewer"];
 type User = Schemas["UserOut"];
@@ -70,7 +71,9 @@ function UserRow({ user, self }: { user: User; self: boolean }) {
         </select>
       </td>
       <td data-label="Status">{!user.active ? "Deactivated" : user.invited ? "Invited, no password yet" : "Active"}</td>
-      <td data-label="Last sign-in">{formatDateTime(user.last_login_at, "Never")}</td>
+      <td data-label="Last sign-in">
+        <When iso={user.last_login_at} none="Never" />
+      </td>
       <td className="row-actions-cell">
         {!self && (
           <Button type="button" className="btn" unavailable={update.isPending} onClick={() => update.mutate({ id: user.id, patch: { active: !user.active } })}>
@@ -96,7 +99,7 @@ export function UsersPage() {
             {(list) => (
               // On a phone each user is a card (table-stack): five columns
               // side by side left only User and Role on screen.
-              <div className="table-scroll table-stack users-table" role="region" aria-label="Users table" tabIndex={0}>
+              <ScrollBox label="Users table" className="table-stack users-table">
                 <table>
                   <caption className="sr-only">Users of this tenant</caption>
                   <thead>
@@ -116,7 +119,7 @@ export function UsersPage() {
                     ))}
                   </tbody>
                 </table>
-              </div>
+              </ScrollBox>
             )}
           </QueryState>
         </section>

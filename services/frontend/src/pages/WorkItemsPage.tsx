@@ -9,6 +9,7 @@ import { useEmptyText } from "../components/NoDataYet";
 import { SourceLink } from "../components/SourceLink";
 import { QueryState } from "../components/States";
 import { formatDate } from "../format/dates";
+import { ScrollBox } from "../components/ScrollBox";
 
 export function WorkItemsPage() {
   const { filters, params, update } = useFilters({ assignee: true });
@@ -61,7 +62,7 @@ export function WorkItemsPage() {
               {f.oldest.length === 0 ? (
                 <p className="muted">Nothing in progress.</p>
               ) : (
-                <div className="table-scroll">
+                <ScrollBox label="Ageing work in progress table">
                   <table>
                     <thead>
                       <tr>
@@ -82,7 +83,7 @@ export function WorkItemsPage() {
                       ))}
                     </tbody>
                   </table>
-                </div>
+                </ScrollBox>
               )}
               <p className="muted small">
                 The {f.oldest.length} oldest of {f.wip} items in progress.

@@ -6,8 +6,8 @@ import { useCan } from "../../auth/AuthContext";
 import { Button } from "../../components/Button";
 import { FormError, Loading, QueryState } from "../../components/States";
 import { Table } from "../../components/Table";
-import { formatDateTime } from "../../format/dates";
 import { formatCount } from "../../format/numbers";
+import { When } from "../../components/When";
 
 type Announce = (note: string) => void;
 type Emails = ReadonlyMap<number, string>;
@@ -83,7 +83,9 @@ function Pending({ emails, announce }: { emails: Emails; announce: Announce }) {
             {list.map((m) => (
               <tr key={m.id}>
                 <EntryCells m={m} emails={emails} />
-                <td data-label="Given">{formatDateTime(m.created_at)}</td>
+                <td data-label="Given">
+                  <When iso={m.created_at} />
+                </td>
                 <DecideCell m={m} choices={["accepted", "rejected"]} announce={announce} />
               </tr>
             ))}
@@ -113,7 +115,9 @@ function Decided({ emails, announce }: { emails: Emails; announce: Announce }) {
                   <div>
                     <span className={m.review === "accepted" ? "badge badge-good" : "badge badge-bad"}>{m.review === "accepted" ? "Accepted" : "Rejected"}</span>{" "}
                     by {personOf(m.reviewed_by, emails)}
-                    <div className="muted">{formatDateTime(m.reviewed_at)}</div>
+                    <div className="muted">
+                      <When iso={m.reviewed_at} />
+                    </div>
                   </div>
                 </td>
                 {/* A reviewer may change their mind: the other decision. */}

@@ -4,6 +4,7 @@ import type { Schemas } from "../../api/queries";
 import { Table } from "../../components/Table";
 import { QueryState } from "../../components/States";
 import { formatDateTime } from "../../format/dates";
+import { When } from "../../components/When";
 
 type Integration = Schemas["DataIntegrationOut"];
 
@@ -40,8 +41,12 @@ function IntegrationCard({ i }: { i: Integration }) {
                   <td>
                     <StatusBadge status={j.status} />
                   </td>
-                  <td>{when(j.last_run_finished_at ?? j.last_run_started_at)}</td>
-                  <td>{when(j.last_success_watermark)}</td>
+                  <td>
+                    <When iso={j.last_run_finished_at ?? j.last_run_started_at} none="never" />
+                  </td>
+                  <td>
+                    <When iso={j.last_success_watermark} none="never" />
+                  </td>
                   <td>{j.error_message ?? "—"}</td>
                 </tr>
               ))}

@@ -5,6 +5,7 @@ import { Table } from "../../components/Table";
 import { FormError, QueryState } from "../../components/States";
 import { formatDateTime } from "../../format/dates";
 import { Button } from "../../components/Button";
+import { When } from "../../components/When";
 
 type Alert = Schemas["AlertOut"];
 type Prediction = Schemas["PredictionOut"];
@@ -46,7 +47,9 @@ function AlertRow({ a }: { a: Alert }) {
       </td>
       <td>{a.model_name}</td>
       <td className="break">{summary || "—"}</td>
-      <td className="nowrap">{formatDateTime(a.created_at)}</td>
+      <td>
+        <When iso={a.created_at} />
+      </td>
       <td>
         {a.acknowledged ? (
           <span>

@@ -7,17 +7,18 @@ import { Button } from "../../components/Button";
 import { Empty } from "../../components/States";
 import { SourceLink } from "../../components/SourceLink";
 import { Table } from "../../components/Table";
+import { When } from "../../components/When";
 import { PHONE_WIDTH, useMedia } from "../../components/useMedia";
-import { formatDateTime, formatShortDateTime } from "../../format/dates";
 import { formatCount } from "../../format/numbers";
 
 const PAGE = 20;
 // Each table takes `zone`, the one its figure was computed in (analytics/
 // filters' zoneOf): a deployment's time names the day it was counted on.
-// At phone width a time is "Sep 8, 2:30 PM" on one line, not the full date over three.
+// At phone width a time is "Sep 8, 2:30 PM" on one line, not the full date
+// over three; wider, a narrow column breaks it between date and time (When).
 function useWhen(zone: string | undefined) {
   const phone = useMedia(PHONE_WIDTH);
-  return (iso: string | null | undefined) => (phone ? formatShortDateTime : formatDateTime)(iso, "—", zone);
+  return (iso: string | null | undefined) => <When iso={iso} zone={zone} short={phone} />;
 }
 
 /** The URL parameter of a table's page: "Pull requests" pages by `pull-requests-page`. */
@@ -116,7 +117,7 @@ export function Deployments({ rows, total, src, zone }: { rows: readonly Schemas
       caption="Deployments"
       className="flow-cards"
       columns={[
-        { name: "Finished", className: "nowrap", cell: (d) => when(d.finished_at) },
+        { name: "Finished", cell: (d) => when(d.finished_at) },
         { name: "Repository", cell: repo },
         {
           name: "Commit",
@@ -170,7 +171,7 @@ export function Prs({ rows, total, src, zone }: { rows: readonly Schemas["PrRef"
         hours("Pickup", (p: Schemas["PrRef"]) => p.pickup_hours),
         hours("Review", (p: Schemas["PrRef"]) => p.review_hours),
         hours("Deploy", (p: Schemas["PrRef"]) => p.deploy_hours),
-        { name: "Deployed", className: "nowrap", cell: (p) => when(p.deployed_at) },
+        { name: "Deployed", cell: (p) => when(p.deployed_at) },
       ]}
     />
   );
@@ -198,12 +199,21 @@ export function Incidents({ rows, total, src, zone }: { rows: readonly Schemas["
         // the table's right edge, with the linked deployment.
         { name: "Recovery", className: "value", cell: (i) => (i.hours === null ? "unresolved" : formatHours(i.hours)) },
         { name: "Status", cell: (i) => i.status },
-        { name: "Detected", className: "nowrap", cell: (i) => when(i.detected_at) },
-        { name: "Resolved", className: "nowrap", cell: (i) => when(i.resolved_at) },
+        { name: "Detected", cell: (i) => when(i.detected_at) },
+        { name: "Resolved", cell: (i) => when(i.resolved_at) },
         {
           name: "Linked deployment",
           className: "linked",
-          cell: (i) => (i.deployment_finished_at ? `${when(i.deployment_finished_at)}${i.link_method ? ` (${linkMethod(i.link_method)})` : ""}` : "—"),
+          cell: (i) =>
+            i.deployment_finished_at ? (
+              <>
+                {when(i.deployment_finished_at)}
+                {/* How it was linked, under the time: run on after it, "it)" was a line of its own. */}
+                {i.link_method && <span className="muted link-method"> ({linkMethod(i.link_method)})</span>}
+              </>
+            ) : (
+              "—"
+            ),
         },
       ]}
     />

@@ -80,6 +80,9 @@ export function TrendChart({
   // One rate for the axis, the tips and the table, from the series' own values.
   const per = perOf([...points, ...previous].map((p) => p.value));
   const value = (v: number | null) => formatValue(v, unit, per);
+  // A level without a value is a recovery time whose incidents are mostly
+  // still open (low: slower than any band); "—" beside "low" read as a gap.
+  const pointValue = (p: Point) => (p.value === null && p.level !== null ? "still open" : value(p.value));
   // A share's axis stops at 100 %: a week at 100 % (one deployment, one
   // incident) drew the change failure rate's axis up to "150.0 %".
   const whole = unit === "percent" ? 100 * scale : unit === "ratio" ? scale : Infinity;
@@ -171,7 +174,7 @@ export function TrendChart({
               {p.partial && <span className="muted small partial-note"> ({partialText(p)})</span>}
             </td>
             {/* "value": a figure stays on one line ("6.4 days" wrapped its unit under it at 360 px). */}
-            <td className="value">{value(p.value)}</td>
+            <td className="value">{pointValue(p)}</td>
             <td>{p.level ?? "—"}</td>
             <td>{p.sample_size}</td>
             <td className="value">{value(previous[i]?.value ?? null)}</td>

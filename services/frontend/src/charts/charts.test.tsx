@@ -121,6 +121,22 @@ describe("axis ticks", () => {
     for (const text of [...axis, ...tips, ...cells]) expect(text.endsWith(rate)).toBe(true);
   });
 
+  it("a recovery week whose incidents are mostly open reads 'still open' beside its low level, an empty week '—'", () => {
+    const points = [
+      { start: "2026-06-01T00:00:00Z", value: 20, level: "high" as const, sample_size: 1 },
+      { start: "2026-06-08T00:00:00Z", value: null, level: "low" as const, sample_size: 1 },
+      { start: "2026-06-15T00:00:00Z", value: null, level: null, sample_size: 0 },
+    ];
+    render(<TrendChart title="Recovery time by week" unit="hours" points={points} previous={[]} regions={[]} />);
+    const rows = within(screen.getByRole("table", { name: "Recovery time by week" })).getAllByRole("row").slice(1);
+    const cells = rows.map((r) => within(r).getAllByRole("cell").map((c) => c.textContent ?? ""));
+    expect(cells.map((c) => [c[1], c[2]])).toEqual([
+      ["20 h", "high"],
+      ["still open", "low"],
+      ["—", "—"],
+    ]);
+  });
+
   it("a share's trend axis stops at 100 %, in whole percents", () => {
     // A partial week at 100 % (one deployment, one incident) drew the axis up to "150.0 %".
     const points = [0, 10, 100].map((value, i) => ({ start: `2026-06-0${i + 1}T00:00:00Z`, value, level: null, sample_size: 1 }));

@@ -14,43 +14,19 @@ deployment: the answer counts it, as only a read after the lock can."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, text
 
-from pulse_backend.agent.toolkit import TOOL_RETRIED, ToolContext
+from pulse_backend.agent.toolkit import TOOL_RETRIED
 from pulse_backend.agent.tools import TOOLS
-from pulse_common.tenancy import TenantNames, quote_ident
-from tests.agent.conftest import tool_context
+from tests.agent.held_reads import during_a_held_read
 from tests.backend.conftest import Platform, TenantFactory
 from tests.backend.support import add_deployment, add_repository, wait_replica
 from tests.backend.test_replica import labelled_counter
-from tests.backend.test_replica_conflicts import (  # noqa: F401 - quick_conflicts: the fixture
-    during_a_replayed_lock,
-    quick_conflicts,
-)
+from tests.backend.test_replica_conflicts import quick_conflicts  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
-
-# On the replica only (the retry on the primary goes straight on): runs
-# until the replica cancels it. Its comment tells it from other tests'.
-_WAIT = "SELECT pg_sleep(120) /* agent tool conflict */ WHERE pg_is_in_recovery()"
-_RUNNING = text("SELECT count(*) FROM pg_stat_activity WHERE query = :q")
-
-
-class _HeldContext(ToolContext):
-    """The real tools' context whose read holds its lock on ``deployments``
-    on the replica until the replica cancels it."""
-
-    @contextmanager
-    def read(self) -> Iterator[Connection]:
-        with super().read() as conn:
-            conn.execute(text("SELECT count(*) FROM deployments"))
-            conn.execute(text(_WAIT))
-            yield conn
 
 
 def test_a_tool_whose_read_the_replica_cancels_answers_from_the_primary(
@@ -64,21 +40,19 @@ def test_a_tool_whose_read_the_replica_cancels_answers_from_the_primary(
     yesterday = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
     add_deployment(platform, info, repo, 1, yesterday)
     wait_replica(platform)  # the tenant and its rows: the tool reads on the replica
-    real = tool_context(client, info)
-    ctx = _HeldContext(real.clients, real.principal)
-    table = f"{quote_ident(TenantNames(info.slug).schema)}.deployments"
     before = labelled_counter(client, "pulse_replica_conflicts_total", "outcome")
-    out = during_a_replayed_lock(
+    out = during_a_held_read(
+        client,
         platform,
-        table,
-        lambda: TOOLS["deployments_by_repository"].run(ctx, {"days": 7}),
-        _RUNNING,
-        {"q": _WAIT},
-        f"INSERT INTO {table} (tenant_id, external_id, repository_id, environment, commit_sha,"
-        " status, deployed_at, started_at, finished_at, source)"
-        f" SELECT tenant_id, 'd-2', repository_id, environment, '{2:040d}', status,"
-        " deployed_at, started_at, finished_at, source FROM"
-        f" {table} WHERE external_id = 'd-1'",
+        info,
+        "deployments",
+        lambda ctx: TOOLS["deployments_by_repository"].run(ctx, {"days": 7}),
+        lambda table: (
+            f"INSERT INTO {table} (tenant_id, external_id, repository_id, environment,"
+            " commit_sha, status, deployed_at, started_at, finished_at, source)"
+            f" SELECT tenant_id, 'd-2', repository_id, environment, '{2:040d}', status,"
+            f" deployed_at, started_at, finished_at, source FROM {table} WHERE external_id = 'd-1'"
+        ),
     )
 
     assert isinstance(out.data, dict)

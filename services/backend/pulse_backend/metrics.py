@@ -44,7 +44,9 @@ class Metrics:
             "Reads the replica cancelled to replay WAL (conflict with recovery), by outcome:"
             " retried_on_primary (a request answered again), sql_tool_retried_on_primary"
             " (the assistant's SQL tool's query run again), tool_retried_on_primary (another"
-            " assistant tool run again), or unavailable (answered 503)",
+            " assistant tool run again), corrections_retried_on_primary (the assistant's"
+            " corrections lookup read again), names_retried_on_primary (local mode's lookup"
+            " of the names a question says read again), or unavailable (answered 503)",
             ["outcome"],
             registry=r,
         )

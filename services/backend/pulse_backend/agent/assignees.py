@@ -19,6 +19,7 @@ from pulse_backend.agent import name_words, narrowing
 from pulse_backend.agent.narrowing import UnknownName
 from pulse_backend.agent.toolkit import ToolContext
 from pulse_backend.catalog import ASSIGNEE_NAMES
+from pulse_backend.replica_conflicts import read_on_primary_once
 from pulse_common.analytics import queries as q
 
 # The distinct assignees first, then the match on those few names: a word
@@ -36,6 +37,10 @@ ORDER BY name
 # An assignee spelled exactly: stops at the first of their work items.
 EXACT = "SELECT 1 FROM work_items WHERE assignee = :name LIMIT 1"
 _WORD = re.compile(r"[\w-]+")
+# ``pulse_replica_conflicts_total``'s outcome for local mode's lookup of the
+# names a question says, read again on the primary after the replica
+# cancelled it.
+NAMES_RETRIED = "names_retried_on_primary"
 
 
 def _spaced(text: str) -> str:
@@ -91,6 +96,15 @@ def _named(conn: Connection, question: str) -> str | None:
 def named(ctx: ToolContext, question: str, by_assignee: bool) -> dict[str, str]:
     """What ``question`` narrows a tool to (local mode, ``narrowing.named``):
     for a tool ``by_assignee``, its person is an assignee, not a login."""
+    # Read before the tool runs, outside ``Tool.run``: a read the replica
+    # cancels runs once more on the primary as a tool's does, instead of
+    # breaking the local answer's stream.
+    return read_on_primary_once(
+        ctx.clients.metrics, NAMES_RETRIED, lambda: _looked_up(ctx, question, by_assignee)
+    )
+
+
+def _looked_up(ctx: ToolContext, question: str, by_assignee: bool) -> dict[str, str]:
     if not by_assignee:
         return narrowing.named(ctx, question)
     out = narrowing.named(ctx, question, people=False)

@@ -26,19 +26,30 @@ from pulse_backend.agent.prompts import system_prompt
 from pulse_backend.agent.runtime import AgentRuntime
 from pulse_backend.agent.tools import ToolContext
 from pulse_backend.db import tenant_write
+from pulse_backend.replica_conflicts import read_on_primary_once
 from pulse_common.ai import ChatMessage
 from pulse_common.models.enums import CorrectionReview
 
 HISTORY = 10
 MAX_CITATIONS = 20
+# ``pulse_replica_conflicts_total``'s outcome for the corrections' lookup
+# read again on the primary after the replica cancelled it.
+CORRECTIONS_RETRIED = "corrections_retried_on_primary"
+
+
+def _candidates(ctx: ToolContext) -> list[memory.Correction]:
+    with ctx.read() as conn:
+        return memory.candidates(conn, ctx.principal.user_id)
 
 
 def _corrections(rt: AgentRuntime, ctx: ToolContext, question: str) -> list[memory.Correction]:
     # The read ends before the model loads or embeds (seconds, the first
     # time): a replica transaction held that long makes the replica cancel
-    # it or hold back its cleanup (``replica_conflicts``).
-    with ctx.read() as conn:
-        found = memory.candidates(conn, ctx.principal.user_id)
+    # it or hold back its cleanup (``replica_conflicts``). A read the
+    # replica cancels all the same runs once more on the primary, as a
+    # tool's does (``Tool.run``): it comes before the answer's first event,
+    # and unanswered it would end the stream with an error.
+    found = read_on_primary_once(ctx.clients.metrics, CORRECTIONS_RETRIED, lambda: _candidates(ctx))
     return memory.relevant(found, lambda: rt.classifier().embedder, question)
 
 

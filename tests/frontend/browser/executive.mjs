@@ -169,12 +169,18 @@ export async function laptopDrilldowns({ browser, config }) {
           shown: heads.filter((h) => h.getBoundingClientRect().right <= box.right + 1).map((h) => h.textContent),
           tallest: Math.max(...[...t.querySelectorAll("tbody tr")].map((r) => Math.round(r.getBoundingClientRect().height))),
           cards: getComputedStyle(t.querySelector("thead")).position === "absolute",
-          // Each value's lines (a card's, after its column's name).
+          // Each value's lines (a card's, after its column's name): its
+          // text's line tops (an element's box starts above its text's).
           wrapped: [...t.querySelectorAll("tbody td[data-label]")]
             .map((td) => {
-              const range = document.createRange();
-              range.selectNodeContents(td);
-              return [td.dataset.label, new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size];
+              const tops = new Set();
+              const texts = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+              for (let node = texts.nextNode(); node; node = texts.nextNode()) {
+                const range = document.createRange();
+                range.selectNodeContents(node);
+                for (const r of range.getClientRects()) if (r.width > 0) tops.add(Math.round(r.top));
+              }
+              return [td.dataset.label, tops.size];
             })
             .filter(([, lines]) => lines > 2),
         };

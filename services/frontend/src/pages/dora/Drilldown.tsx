@@ -206,11 +206,13 @@ export function Incidents({ rows, total, src, zone }: { rows: readonly Schemas["
           className: "linked",
           cell: (i) =>
             i.deployment_finished_at ? (
-              <>
+              // One box: a phone's or tablet's card lays a cell's children
+              // out as grid items, and the method fell under the label.
+              <div>
                 {when(i.deployment_finished_at)}
                 {/* How it was linked, under the time: run on after it, "it)" was a line of its own. */}
                 {i.link_method && <span className="muted link-method"> ({linkMethod(i.link_method)})</span>}
-              </>
+              </div>
             ) : (
               "—"
             ),

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import text
 
+from pulse_common.provisioning import TenantRequest, drop_tenant, ensure_tenant
 from pulse_common.tenancy import TenantNames, quote_ident
 from tests.backend.conftest import Platform, TenantInfo
 from tests.replication import wait_replayed
@@ -70,3 +74,29 @@ def add_deployment(
         "(:t, :x, :r, 'production', :sha, 'success', :at, :at, :at, 'deployment')",
         {"t": tenant.tenant_id, "x": f"d-{n}", "r": repo, "sha": f"{n:040d}", "at": at},
     )
+
+
+@contextmanager
+def demo_tenant(
+    platform: Platform, prefix: str, display_name: str, as_of: dt.date
+) -> Iterator[TenantInfo]:
+    """A tenant seeded with the demo story as of ``as_of``, replayed on the
+    replica (the analytics read there), dropped afterwards."""
+    slug = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    password = "initial-admin-password-1"
+    req = TenantRequest.model_validate(
+        {
+            "slug": slug,
+            "display_name": display_name,
+            "admin_email": f"admin@{slug}.example",
+            "admin_password": password,
+            "seed_profile": "demo",
+            "demo_as_of": as_of,
+        }
+    )
+    out = ensure_tenant(platform.engine, req)
+    wait_replica(platform)
+    try:
+        yield TenantInfo(slug, out.tenant_id, out.admin_email, password)
+    finally:
+        drop_tenant(platform.engine, slug)

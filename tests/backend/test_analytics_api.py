@@ -6,7 +6,6 @@ responses are cached until the tenant's data version moves."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -27,7 +26,6 @@ from pulse_common.analytics.levels import Benchmarks, load_benchmarks
 from pulse_common.analytics.raw_pages import pages_of
 from pulse_common.analytics.scope import Scope
 from pulse_common.dora.settings import DoraRules, load_rules
-from pulse_common.provisioning import TenantRequest, drop_tenant, ensure_tenant
 from pulse_common.tenancy import TenantNames, quote_ident
 from tests.backend.conftest import (
     NEW_PASSWORD,
@@ -38,7 +36,13 @@ from tests.backend.conftest import (
     invite_and_login,
     login,
 )
-from tests.backend.support import add_deployment, add_repository, tenant_sql, wait_replica
+from tests.backend.support import (
+    add_deployment,
+    add_repository,
+    demo_tenant,
+    tenant_sql,
+    wait_replica,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -63,21 +67,8 @@ FIGURES: dict[str, Direct] = {
 
 @pytest.fixture(scope="module")
 def demo(platform: Platform) -> Iterator[TenantInfo]:
-    slug = f"an-{uuid.uuid4().hex[:8]}"
-    req = TenantRequest.model_validate(
-        {
-            "slug": slug,
-            "display_name": "Analytics demo",
-            "admin_email": f"admin@{slug}.example",
-            "admin_password": "initial-admin-password-1",
-            "seed_profile": "demo",
-            "demo_as_of": AS_OF.date(),
-        }
-    )
-    out = ensure_tenant(platform.engine, req)
-    wait_replica(platform)
-    yield TenantInfo(slug, out.tenant_id, out.admin_email, "initial-admin-password-1")
-    drop_tenant(platform.engine, slug)
+    with demo_tenant(platform, "an", "Analytics demo", AS_OF.date()) as tenant:
+        yield tenant
 
 
 def _admin(client: TestClient, tenant: TenantInfo) -> Session:

@@ -12,14 +12,12 @@ table instead of the statement's probes."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from pulse_common.provisioning import TenantRequest, drop_tenant, ensure_tenant
 from tests.backend.conftest import (
     NEW_PASSWORD,
     Platform,
@@ -28,7 +26,7 @@ from tests.backend.conftest import (
     admin_session,
     login,
 )
-from tests.backend.support import tenant_sql, wait_replica
+from tests.backend.support import demo_tenant, tenant_sql
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
@@ -122,21 +120,8 @@ SUMMARY_LINES = {
 
 @pytest.fixture(scope="module")
 def demo(platform: Platform) -> Iterator[TenantInfo]:
-    slug = f"pf-{uuid.uuid4().hex[:8]}"
-    req = TenantRequest.model_validate(
-        {
-            "slug": slug,
-            "display_name": "Page filters",
-            "admin_email": f"admin@{slug}.example",
-            "admin_password": "initial-admin-password-1",
-            "seed_profile": "demo",
-            "demo_as_of": AS_OF.date(),
-        }
-    )
-    out = ensure_tenant(platform.engine, req)
-    wait_replica(platform)
-    yield TenantInfo(slug, out.tenant_id, out.admin_email, "initial-admin-password-1")
-    drop_tenant(platform.engine, slug)
+    with demo_tenant(platform, "pf", "Page filters", AS_OF.date()) as tenant:
+        yield tenant
 
 
 @pytest.fixture(scope="module")
